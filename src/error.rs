@@ -1,0 +1,80 @@
+//! The top-level error: every module's error, and whether it is the user's or ours.
+
+use std::path::PathBuf;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::{EXIT_INTERNAL_ERROR, EXIT_USER_ERROR};
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum Error {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Manifest(#[from] crate::project::ManifestError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Name(#[from] crate::project::NameError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Prompt(#[from] crate::prompt::PromptError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Init(#[from] crate::commands::init::InitError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Fs(#[from] FsError),
+
+    /// A bug in hoist: an embedded template that does not render, and the like.
+    #[error("internal error: {0}")]
+    #[diagnostic(
+        code(hoist::internal),
+        help(
+            "this is a bug in hoist, not in your project; please report it with the command you ran"
+        )
+    )]
+    Internal(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Internal(_) => EXIT_INTERNAL_ERROR,
+            _ => EXIT_USER_ERROR,
+        }
+    }
+}
+
+impl From<crate::render::RenderError> for Error {
+    fn from(err: crate::render::RenderError) -> Self {
+        Error::Internal(err.to_string())
+    }
+}
+
+/// A filesystem operation that failed, with the path it was about.
+#[derive(Debug, Error, Diagnostic)]
+#[error("could not {action} `{}`: {source}", path.display())]
+#[diagnostic(
+    code(hoist::fs),
+    help("check that the path exists and that you may write there, then run the command again")
+)]
+pub struct FsError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl FsError {
+    pub fn new(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        FsError {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}

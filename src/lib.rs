@@ -1,0 +1,45 @@
+//! hoist: scaffold full-stack apps and deploy their AWS backends.
+//!
+//! The binary is a thin shell around [`main`]; everything that generates
+//! (templates, project files) is pure and returns values, and only
+//! `commands` touch the filesystem and only `ui` writes to the terminal.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod outputs;
+pub mod project;
+pub mod prompt;
+pub mod render;
+pub mod settings;
+pub mod ui;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use error::Error;
+
+/// Exit code of a user error (bad input, refused operation).
+pub const EXIT_USER_ERROR: u8 = 1;
+/// Exit code of an internal error: a bug in hoist, never the user's input.
+pub const EXIT_INTERNAL_ERROR: u8 = 70;
+
+/// Parse the command line, run the command and map the outcome to an exit code.
+pub fn main() -> ExitCode {
+    ui::install_panic_hook();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // clap prints help, version and usage errors itself (usage errors exit 2).
+        Err(err) => err.exit(),
+    };
+    let printer = ui::Printer::from_global(&cli.global);
+    match commands::run(cli, &printer) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let code = err.exit_code();
+            printer.error(err);
+            ExitCode::from(code)
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Writing files so that a failure leaves nothing half-written.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::FsError;
+
+/// A set of files to write: relative path (with `/`) to contents.
+pub type FileSet = BTreeMap<String, Vec<u8>>;
+
+/// Write one file atomically: a temporary file in the same folder, then a rename.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| FsError::new("create folder", dir, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".hoist-tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| FsError::new("create a temporary file in", dir, e))?;
+    tmp.write_all(contents)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| FsError::new("write", tmp.path().to_path_buf(), e))?;
+    tmp.persist(path)
+        .map_err(|e| FsError::new("write", path, e.error))?;
+    Ok(())
+}
+
+/// Places a whole [`FileSet`] under a folder, all or nothing.
+///
+/// Every file is first written to a staging folder beside the target; then the
+/// files are moved into place one rename at a time. If any step fails, what was
+/// moved is put back (files it replaced are restored) and created folders are
+/// removed, so the target is left as it was.
+pub fn place_files(target: &Path, files: &FileSet) -> Result<Vec<PathBuf>, FsError> {
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|e| FsError::new("create folder", parent, e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".hoist-staging-")
+        .tempdir_in(parent)
+        .map_err(|e| FsError::new("create a staging folder in", parent, e))?;
+
+    for (rel, contents) in files {
+        let path = staging.path().join("new").join(rel);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| FsError::new("create folder", dir, e))?;
+        }
+        fs::write(&path, contents).map_err(|e| FsError::new("write", &path, e))?;
+    }
+
+    let mut undo = Undo {
+        created_dirs: Vec::new(),
+        placed: Vec::new(),
+        backups: staging.path().join("backup"),
+    };
+    match move_into_place(target, files, staging.path(), &mut undo) {
+        Ok(written) => Ok(written),
+        Err(err) => {
+            undo.roll_back();
+            Err(err)
+        }
+    }
+}
+
+struct Undo {
+    created_dirs: Vec<PathBuf>,
+    /// (destination, backup of what it replaced)
+    placed: Vec<(PathBuf, Option<PathBuf>)>,
+    backups: PathBuf,
+}
+
+impl Undo {
+    fn roll_back(self) {
+        for (dest, backup) in self.placed.into_iter().rev() {
+            let _ = fs::remove_file(&dest);
+            if let Some(backup) = backup {
+                let _ = fs::rename(backup, &dest);
+            }
+        }
+        for dir in self.created_dirs.into_iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+}
+
+fn create_dirs(dir: &Path, undo: &mut Undo) -> Result<(), FsError> {
+    let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+    for d in missing.into_iter().rev() {
+        fs::create_dir(d).map_err(|e| FsError::new("create folder", d, e))?;
+        undo.created_dirs.push(d.to_path_buf());
+    }
+    Ok(())
+}
+
+fn move_into_place(
+    target: &Path,
+    files: &FileSet,
+    staging: &Path,
+    undo: &mut Undo,
+) -> Result<Vec<PathBuf>, FsError> {
+    create_dirs(target, undo)?;
+    let mut written = Vec::new();
+    for (i, rel) in files.keys().enumerate() {
+        let dest = target.join(rel);
+        if let Some(dir) = dest.parent() {
+            create_dirs(dir, undo)?;
+        }
+        let backup = if dest.exists() {
+            let backup = undo.backups.join(i.to_string());
+            fs::create_dir_all(&undo.backups)
+                .map_err(|e| FsError::new("create folder", &undo.backups, e))?;
+            fs::rename(&dest, &backup).map_err(|e| FsError::new("replace", &dest, e))?;
+            Some(backup)
+        } else {
+            None
+        };
+        let staged = staging.join("new").join(rel);
+        let result = fs::rename(&staged, &dest);
+        undo.placed.push((dest.clone(), backup));
+        result.map_err(|e| FsError::new("write", &dest, e))?;
+        written.push(dest);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(entries: &[(&str, &str)]) -> FileSet {
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn places_files_in_a_new_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("app");
+        place_files(&target, &set(&[("a.txt", "a"), ("src/b.txt", "b")])).unwrap();
+        assert_eq!(fs::read_to_string(target.join("src/b.txt")).unwrap(), "b");
+        // nothing but the target is left beside it
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1);
+    }
+
+    #[test]
+    fn a_failure_restores_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("app");
+        fs::create_dir_all(target.join("keep")).unwrap();
+        fs::write(target.join("a.txt"), "old").unwrap();
+        // `keep/x` cannot be placed where a file `keep` is expected: make the
+        // last file fail by making its parent a file.
+        fs::write(target.join("zz"), "a file, not a folder").unwrap();
+        let files = set(&[("a.txt", "new"), ("m/n.txt", "n"), ("zz/fail.txt", "x")]);
+        assert!(place_files(&target, &files).is_err());
+        assert_eq!(fs::read_to_string(target.join("a.txt")).unwrap(), "old");
+        assert!(!target.join("m").exists());
+        assert!(target.join("keep").is_dir());
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "staging folder removed");
+    }
+
+    #[test]
+    fn a_failure_in_a_new_folder_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("blocker"), "").unwrap();
+        let target = dir.path().join("app");
+        let files = set(&[("a.txt", "a"), ("blocker2/x", "x")]);
+        fs::create_dir_all(&target).unwrap();
+        fs::write(target.join("blocker2"), "").unwrap();
+        assert!(place_files(&target, &files).is_err());
+        assert!(!target.join("a.txt").exists());
+    }
+
+    #[test]
+    fn atomic_write_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x/hoist.toml");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "two");
+        assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,457 @@
+//! `hoist.toml`: the typed model, loading with located errors, and editing
+//! that keeps the user's comments and ordering.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::names;
+
+pub const MANIFEST_FILE: &str = "hoist.toml";
+/// The version of the `hoist.toml` format this hoist reads and writes.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// The frontend framework of a project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Framework {
+    /// React with Vite
+    React,
+    /// Vue 3 with Vite
+    Vue,
+    /// React Native with Expo (iOS, Android and web)
+    ReactNative,
+    /// Angular (detected in existing projects; hoist does not scaffold it)
+    #[value(skip)]
+    Angular,
+    /// No frontend: a backend only
+    None,
+}
+
+impl Framework {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Framework::React => "react",
+            Framework::Vue => "vue",
+            Framework::ReactNative => "react-native",
+            Framework::Angular => "angular",
+            Framework::None => "none",
+        }
+    }
+
+    /// The frameworks `hoist init` can scaffold, in the order they are offered.
+    pub const SCAFFOLDED: [Framework; 4] = [
+        Framework::React,
+        Framework::Vue,
+        Framework::ReactNative,
+        Framework::None,
+    ];
+}
+
+impl std::fmt::Display for Framework {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The whole of `hoist.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// The file format's version, for migrations.
+    pub format_version: i64,
+    pub project: ProjectSection,
+    #[serde(default)]
+    pub env: BTreeMap<String, EnvSection>,
+    // Category sections: each category's issue gives them a typed shape.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub auth: BTreeMap<String, toml::Table>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub api: BTreeMap<String, toml::Table>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub storage: BTreeMap<String, toml::Table>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub function: BTreeMap<String, toml::Table>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub workflow: BTreeMap<String, toml::Table>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hosting: BTreeMap<String, toml::Table>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSection {
+    pub name: String,
+    pub frontend: Framework,
+    /// Where the frontend's sources live; `amplify_outputs.json` is written here.
+    pub source_dir: String,
+    /// Where the frontend's build goes (for hosting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dist_dir: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_command: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvSection {
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Free per-environment parameters, handed to the categories.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum ManifestError {
+    #[error("no `hoist.toml` in `{}` or any folder above it", start.display())]
+    #[diagnostic(
+        code(hoist::no_project),
+        help("run `hoist init` to create a project, or `cd` into one")
+    )]
+    NotFound { start: PathBuf },
+
+    #[error("`{}` is not valid: {message}", path.display())]
+    #[diagnostic(code(hoist::manifest::invalid), help("{help}"))]
+    Invalid {
+        path: PathBuf,
+        message: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{label}")]
+        span: Option<SourceSpan>,
+        label: String,
+    },
+
+    #[error("could not read `{}`: {source}", path.display())]
+    #[diagnostic(
+        code(hoist::manifest::read),
+        help("check that the file exists and is readable")
+    )]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A loaded `hoist.toml`: the typed model, the text it came from and where it is.
+#[derive(Debug, Clone)]
+pub struct ProjectFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub manifest: Manifest,
+}
+
+impl ProjectFile {
+    /// The project's root folder.
+    pub fn root(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// Find `hoist.toml` in `start` or the nearest folder above it, and load it.
+    pub fn discover(start: &Path) -> Result<Self, ManifestError> {
+        let path = find_root(start)
+            .ok_or_else(|| ManifestError::NotFound {
+                start: start.to_path_buf(),
+            })?
+            .join(MANIFEST_FILE);
+        Self::load(&path)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let manifest = parse(path, &text)?;
+        Ok(ProjectFile {
+            path: path.to_path_buf(),
+            text,
+            manifest,
+        })
+    }
+
+    /// Apply an edit to the document, keeping comments and ordering, and check
+    /// that the result is still a valid manifest. Returns the new text; the
+    /// caller writes it (atomically).
+    pub fn edit(
+        &self,
+        change: impl FnOnce(&mut toml_edit::DocumentMut),
+    ) -> Result<ProjectFile, ManifestError> {
+        let mut doc: toml_edit::DocumentMut =
+            self.text.parse().map_err(|e: toml_edit::TomlError| {
+                invalid(&self.path, &self.text, e.message(), e.span())
+            })?;
+        change(&mut doc);
+        let text = doc.to_string();
+        let manifest = parse(&self.path, &text)?;
+        Ok(ProjectFile {
+            path: self.path.clone(),
+            text,
+            manifest,
+        })
+    }
+}
+
+/// The text of a new `hoist.toml` for `manifest`, with a header for the reader.
+pub fn new_manifest_text(manifest: &Manifest) -> String {
+    let body = toml::to_string(manifest).unwrap_or_default();
+    format!(
+        "# The hoist project file. Commit it: it holds what people decide (the project,\n\
+         # its environments and resources). What AWS assigns is looked up, never stored here.\n\
+         # Every key is described in hoist's docs/hoist-toml.md.\n{body}"
+    )
+}
+
+/// The nearest folder at or above `start` that holds a `hoist.toml`.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(MANIFEST_FILE).is_file())
+        .map(Path::to_path_buf)
+}
+
+fn invalid(path: &Path, text: &str, message: &str, span: Option<Range<usize>>) -> ManifestError {
+    invalid_with_help(
+        path,
+        text,
+        message,
+        span,
+        "fix the file by hand; every key is described in docs/hoist-toml.md",
+    )
+}
+
+fn invalid_with_help(
+    path: &Path,
+    text: &str,
+    message: &str,
+    span: Option<Range<usize>>,
+    help: &str,
+) -> ManifestError {
+    let message = message.trim().to_string();
+    let label = message.lines().next().unwrap_or("here").to_string();
+    ManifestError::Invalid {
+        path: path.to_path_buf(),
+        help: help.to_string(),
+        src: NamedSource::new(path.display().to_string(), text.to_string()),
+        span: span.map(|r| SourceSpan::from(r.start..r.end.max(r.start))),
+        label,
+        message,
+    }
+}
+
+/// Parse and validate the text of a `hoist.toml`.
+pub fn parse(path: &Path, text: &str) -> Result<Manifest, ManifestError> {
+    let doc = toml_edit::ImDocument::parse(text.to_string())
+        .map_err(|e| invalid(path, text, e.message(), e.span()))?;
+
+    // The version decides how to read everything else, so check it first.
+    match doc.get("format_version") {
+        None => {
+            return Err(invalid_with_help(
+                path,
+                text,
+                "the key `format_version` is missing",
+                Some(0..0),
+                &format!("add `format_version = {FORMAT_VERSION}` at the top of the file"),
+            ));
+        }
+        Some(item) => match item.as_integer() {
+            Some(FORMAT_VERSION) => {}
+            Some(v) if v > FORMAT_VERSION => {
+                return Err(invalid_with_help(
+                    path,
+                    text,
+                    &format!(
+                        "this file has format version {v}, newer than this hoist reads ({FORMAT_VERSION})"
+                    ),
+                    item.span(),
+                    "upgrade hoist to the version your team uses",
+                ));
+            }
+            _ => {
+                return Err(invalid_with_help(
+                    path,
+                    text,
+                    &format!("`format_version` must be {FORMAT_VERSION}"),
+                    item.span(),
+                    &format!("set `format_version = {FORMAT_VERSION}`"),
+                ));
+            }
+        },
+    }
+
+    let manifest: Manifest =
+        toml::from_str(text).map_err(|e| invalid(path, text, e.message(), e.span()))?;
+    validate(&manifest).map_err(|(keys, err)| {
+        let span = locate(&doc, &keys);
+        invalid_with_help(path, text, &err.to_string(), span, err.rule)
+    })?;
+    Ok(manifest)
+}
+
+type Located = (Vec<String>, names::NameError);
+
+fn validate(manifest: &Manifest) -> Result<(), Located> {
+    let at = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+    names::validate_project_name(&manifest.project.name)
+        .map_err(|e| (at(&["project", "name"]), e))?;
+    for (name, env) in &manifest.env {
+        names::validate_env_name(name).map_err(|e| (at(&["env", name]), e))?;
+        names::validate_region(&env.region).map_err(|e| (at(&["env", name, "region"]), e))?;
+        if let Some(profile) = &env.profile {
+            names::validate_profile(profile).map_err(|e| (at(&["env", name, "profile"]), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The span of the value at `keys` (or of its key, for a table header).
+fn locate(doc: &toml_edit::ImDocument<String>, keys: &[String]) -> Option<Range<usize>> {
+    let mut table: &dyn toml_edit::TableLike = doc.as_table();
+    let mut span = None;
+    for (i, key) in keys.iter().enumerate() {
+        let (k, item) = table.get_key_value(key)?;
+        span = item.span().filter(|_| item.is_value()).or_else(|| k.span());
+        if i + 1 < keys.len() {
+            table = item.as_table_like()?;
+        }
+    }
+    span
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"# my project
+format_version = 1
+
+[project]
+name = "shop"
+frontend = "react"
+source_dir = "src"
+
+[env.dev]
+region = "eu-west-1"
+"#;
+
+    fn render(err: ManifestError) -> String {
+        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::none())
+            .with_width(100);
+        let mut out = String::new();
+        handler.render_report(&mut out, &err).unwrap();
+        out
+    }
+
+    fn parse_err(text: &str) -> String {
+        render(parse(Path::new("hoist.toml"), text).unwrap_err())
+    }
+
+    #[test]
+    fn parses_a_valid_manifest() {
+        let m = parse(Path::new("hoist.toml"), VALID).unwrap();
+        assert_eq!(m.project.name, "shop");
+        assert_eq!(m.project.frontend, Framework::React);
+        assert_eq!(m.env["dev"].region, "eu-west-1");
+    }
+
+    #[test]
+    fn syntax_error_points_at_line_and_column() {
+        let err = parse_err("format_version = 1\n[project\nname = \"x\"\n");
+        insta::assert_snapshot!(err);
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let text = VALID.replace(
+            "source_dir = \"src\"",
+            "source_dir = \"src\"\nsrc_dir = \"app\"",
+        );
+        insta::assert_snapshot!(parse_err(&text));
+    }
+
+    #[test]
+    fn invalid_values_are_located() {
+        insta::assert_snapshot!(parse_err(&VALID.replace("\"shop\"", "\"My Shop\"")));
+        insta::assert_snapshot!(parse_err(&VALID.replace("eu-west-1", "europe")));
+        insta::assert_snapshot!(parse_err(&VALID.replace("[env.dev]", "[env.Dev]")));
+        insta::assert_snapshot!(parse_err(&VALID.replace("\"react\"", "\"svelte\"")));
+    }
+
+    #[test]
+    fn format_version_is_checked_first() {
+        insta::assert_snapshot!(parse_err(
+            &VALID.replace("format_version = 1", "format_version = 7")
+        ));
+        insta::assert_snapshot!(parse_err(&VALID.replace("format_version = 1\n", "")));
+    }
+
+    #[test]
+    fn edits_keep_comments_and_order() {
+        let file = ProjectFile {
+            path: PathBuf::from("hoist.toml"),
+            text: VALID.to_string(),
+            manifest: parse(Path::new("hoist.toml"), VALID).unwrap(),
+        };
+        let edited = file
+            .edit(|doc| {
+                let mut env = toml_edit::Table::new();
+                env["region"] = toml_edit::value("us-east-1");
+                env["profile"] = toml_edit::value("prod-admin");
+                doc["env"]["prod"] = toml_edit::Item::Table(env);
+            })
+            .unwrap();
+        assert!(
+            edited
+                .text
+                .starts_with("# my project\nformat_version = 1\n")
+        );
+        assert!(
+            edited
+                .text
+                .contains("[env.dev]\nregion = \"eu-west-1\"\n\n[env.prod]")
+        );
+        assert_eq!(
+            edited.manifest.env["prod"].profile.as_deref(),
+            Some("prod-admin")
+        );
+
+        let broken = file.edit(|doc| doc["project"]["name"] = toml_edit::value("Bad Name"));
+        assert!(matches!(broken, Err(ManifestError::Invalid { .. })));
+    }
+
+    #[test]
+    fn new_manifest_text_round_trips() {
+        let manifest = parse(Path::new("hoist.toml"), VALID).unwrap();
+        let text = new_manifest_text(&manifest);
+        assert_eq!(parse(Path::new("hoist.toml"), &text).unwrap(), manifest);
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn finds_the_root_from_a_subfolder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(MANIFEST_FILE), VALID).unwrap();
+        let deep = dir.path().join("src/components/ui");
+        std::fs::create_dir_all(&deep).unwrap();
+        let file = ProjectFile::discover(&deep).unwrap();
+        assert_eq!(file.root(), dir.path());
+        assert_eq!(file.manifest.project.name, "shop");
+
+        let elsewhere = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            ProjectFile::discover(elsewhere.path()),
+            Err(ManifestError::NotFound { .. })
+        ));
+    }
+}

@@ -1,0 +1,18 @@
+//! The project model: `hoist.toml`, environments, resources, local state;
+//! loading, validating and saving atomically.
+
+pub mod detect;
+mod fsutil;
+mod manifest;
+mod names;
+pub mod state;
+
+pub use fsutil::{FileSet, place_files, write_atomic};
+pub use manifest::{
+    EnvSection, FORMAT_VERSION, Framework, MANIFEST_FILE, Manifest, ManifestError, ProjectFile,
+    ProjectSection, find_root, new_manifest_text, parse,
+};
+pub use names::{
+    NameError, project_name_from, validate_env_name, validate_profile, validate_project_name,
+    validate_region,
+};

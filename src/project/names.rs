@@ -1,0 +1,252 @@
+//! Names the user chooses end up in CloudFormation stack names, S3 bucket names
+//! and Cognito resource names: validate them once, for all of those at once.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+/// The longest project name: `hoist-<project>-<env>-deployment-<8 hex>` must fit
+/// in an S3 bucket name (63 characters).
+pub const PROJECT_NAME_MAX: usize = 24;
+/// The longest environment name (as Amplify allows).
+pub const ENV_NAME_MAX: usize = 10;
+
+#[derive(Debug, Error, Diagnostic, PartialEq, Eq)]
+#[error("invalid {what} `{value}`: {problem}")]
+#[diagnostic(code(hoist::invalid_name), help("{rule}"))]
+pub struct NameError {
+    pub what: &'static str,
+    pub value: String,
+    pub problem: String,
+    pub rule: &'static str,
+}
+
+const PROJECT_RULE: &str = "a project name has 2 to 24 characters: lowercase letters, digits and \
+     single hyphens, starting with a letter and ending with a letter or digit (it becomes part of \
+     CloudFormation stack names, S3 bucket names and Cognito pool names)";
+
+const ENV_RULE: &str = "an environment name has 2 to 10 characters: lowercase letters and digits, \
+     starting with a letter (for example `dev`, `staging`, `prod`)";
+
+const REGION_RULE: &str = "an AWS region looks like `us-east-1`, `eu-west-2` or `ap-southeast-2`";
+
+const PROFILE_RULE: &str = "an AWS profile is a name from `~/.aws/config` or `~/.aws/credentials`, \
+     made of letters, digits and `-`, `_`, `.`, `@`, `+`";
+
+fn error(
+    what: &'static str,
+    value: &str,
+    problem: impl Into<String>,
+    rule: &'static str,
+) -> NameError {
+    NameError {
+        what,
+        value: value.to_string(),
+        problem: problem.into(),
+        rule,
+    }
+}
+
+pub fn validate_project_name(name: &str) -> Result<(), NameError> {
+    let fail = |problem: &str| Err(error("project name", name, problem, PROJECT_RULE));
+    let len = name.chars().count();
+    if len < 2 {
+        return fail("it is too short");
+    }
+    if len > PROJECT_NAME_MAX {
+        return fail(&format!(
+            "it has {len} characters, at most {PROJECT_NAME_MAX} are allowed"
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return fail(&format!("it contains the character `{c}`"));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return fail("it must start with a lowercase letter");
+    }
+    if name.ends_with('-') {
+        return fail("it must not end with a hyphen");
+    }
+    if name.contains("--") {
+        return fail("it must not contain two hyphens in a row");
+    }
+    Ok(())
+}
+
+pub fn validate_env_name(name: &str) -> Result<(), NameError> {
+    let fail = |problem: &str| Err(error("environment name", name, problem, ENV_RULE));
+    let len = name.chars().count();
+    if len < 2 {
+        return fail("it is too short");
+    }
+    if len > ENV_NAME_MAX {
+        return fail(&format!(
+            "it has {len} characters, at most {ENV_NAME_MAX} are allowed"
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
+    {
+        return fail(&format!("it contains the character `{c}`"));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return fail("it must start with a lowercase letter");
+    }
+    Ok(())
+}
+
+pub fn validate_region(region: &str) -> Result<(), NameError> {
+    // partition-style prefix, one or more words, then a number: us-east-1, us-gov-west-1, eu-central-2
+    let parts: Vec<&str> = region.split('-').collect();
+    let well_formed = parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
+    if well_formed {
+        Ok(())
+    } else {
+        Err(error(
+            "AWS region",
+            region,
+            "it is not a region code",
+            REGION_RULE,
+        ))
+    }
+}
+
+pub fn validate_profile(profile: &str) -> Result<(), NameError> {
+    if profile.is_empty() {
+        return Err(error("AWS profile", profile, "it is empty", PROFILE_RULE));
+    }
+    if let Some(c) = profile
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_.@+".contains(*c)))
+    {
+        return Err(error(
+            "AWS profile",
+            profile,
+            format!("it contains the character `{c}`"),
+            PROFILE_RULE,
+        ));
+    }
+    Ok(())
+}
+
+/// Turn any folder name into a valid project name: `My App!` becomes `my-app`.
+pub fn project_name_from(raw: &str) -> String {
+    let mut name = String::new();
+    for c in raw.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            name.push(c);
+        } else if !name.is_empty() && !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name.insert_str(0, "app-");
+    }
+    name.truncate(PROJECT_NAME_MAX);
+    let name = name.trim_end_matches('-').to_string();
+    if validate_project_name(&name).is_ok() {
+        name
+    } else {
+        "myapp".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_names() {
+        for ok in [
+            "myapp",
+            "my-app",
+            "a1",
+            "shop-2024",
+            "abcdefghijabcdefghijabcd",
+        ] {
+            assert_eq!(validate_project_name(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "My-App",
+            "1app",
+            "app-",
+            "my--app",
+            "my_app",
+            "app.io",
+            "abcdefghijabcdefghijabcde",
+        ] {
+            assert!(validate_project_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn env_names() {
+        for ok in ["dev", "prod", "staging", "qa2"] {
+            assert_eq!(validate_env_name(ok), Ok(()), "{ok}");
+        }
+        for bad in ["d", "Dev", "my-env", "2dev", "averylongenv"] {
+            assert!(validate_env_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn regions() {
+        for ok in [
+            "us-east-1",
+            "eu-west-2",
+            "ap-southeast-2",
+            "us-gov-west-1",
+            "il-central-1",
+        ] {
+            assert_eq!(validate_region(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "us-east-1a",
+            "u-east-1",
+        ] {
+            assert!(validate_region(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn profiles() {
+        assert!(validate_profile("default").is_ok());
+        assert!(validate_profile("team.admin@acme").is_ok());
+        assert!(validate_profile("").is_err());
+        assert!(validate_profile("my profile").is_err());
+        assert!(validate_profile("[bad]").is_err());
+    }
+
+    #[test]
+    fn names_made_valid() {
+        assert_eq!(project_name_from("My App!"), "my-app");
+        assert_eq!(project_name_from("2048-game"), "app-2048-game");
+        assert_eq!(project_name_from("___"), "myapp");
+        assert_eq!(project_name_from("a"), "myapp");
+        assert_eq!(project_name_from("Über_Café"), "ber-caf");
+        assert_eq!(
+            project_name_from("a-really-long-folder-name-for-an-app"),
+            "a-really-long-folder-nam"
+        );
+        assert_eq!(
+            project_name_from("abcdefghijklmnopqrstuvw-xyz"),
+            "abcdefghijklmnopqrstuvw"
+        );
+    }
+}

@@ -1,0 +1,341 @@
+//! Questions. Every input resolves as: its flag, else the answers file, else
+//! its default under `--yes`, else a prompt. Prompts go through the
+//! [`Prompter`] trait, so they never decide logic and tests need no terminal.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use crate::project::NameError;
+
+/// One question, named by the flag that answers it.
+#[derive(Debug, Clone)]
+pub struct Question {
+    /// The flag's long name without dashes; also the key in an answers file.
+    pub key: &'static str,
+    pub prompt: &'static str,
+    pub default: Option<String>,
+}
+
+pub type Validator<'a> = &'a dyn Fn(&str) -> Result<(), String>;
+
+/// Asks the user. Implementations: [`Interactive`] (a terminal),
+/// [`NonInteractive`] (no terminal: fails naming the flag) and [`Scripted`] (tests).
+pub trait Prompter {
+    /// Free text. An empty answer takes the default, if any.
+    fn input(&mut self, question: &Question, validate: Validator) -> Result<String, PromptError>;
+    /// One of `options` (their labels); returns the chosen index.
+    fn select(
+        &mut self,
+        question: &Question,
+        options: &[String],
+        default: usize,
+    ) -> Result<usize, PromptError>;
+}
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum PromptError {
+    #[error("no value for the {}, and there is no terminal to ask on", question.to_lowercase())]
+    #[diagnostic(
+        code(hoist::missing_value),
+        help("pass `--{flag}`, or `--yes` to take the defaults")
+    )]
+    NeedsValue {
+        question: String,
+        flag: &'static str,
+    },
+
+    #[error("could not read the answer: {0}")]
+    #[diagnostic(
+        code(hoist::prompt),
+        help(
+            "answer on a terminal, or pass every value as a flag (with `--yes` for the defaults)"
+        )
+    )]
+    Terminal(String),
+
+    #[error("`{}` is not a valid answers file: {message}", path.display())]
+    #[diagnostic(
+        code(hoist::answers_file),
+        help(
+            "an answers file holds one `key = \"value\"` line per question, keyed by the flag's name (for example `name = \"shop\"`)"
+        )
+    )]
+    AnswersFile {
+        path: PathBuf,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("here")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("could not read the answers file `{}`: {source}", path.display())]
+    #[diagnostic(code(hoist::answers_file), help("check the path given to `--answers`"))]
+    AnswersRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("`{value}` is not a choice for `{key}` in the answers file")]
+    #[diagnostic(code(hoist::answers_file), help("choose one of: {choices}"))]
+    BadChoice {
+        key: &'static str,
+        value: String,
+        choices: String,
+    },
+}
+
+/// Answers read from `--answers FILE`.
+#[derive(Debug, Default, Clone)]
+pub struct Answers {
+    values: BTreeMap<String, String>,
+}
+
+impl Answers {
+    pub fn load(path: &Path) -> Result<Self, PromptError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PromptError::AnswersRead {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let values: BTreeMap<String, String> =
+            toml::from_str(&text).map_err(|e| PromptError::AnswersFile {
+                path: path.to_path_buf(),
+                message: e.message().to_string(),
+                span: e.span().map(SourceSpan::from),
+                src: NamedSource::new(path.display().to_string(), text.clone()),
+            })?;
+        Ok(Answers { values })
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+}
+
+/// Resolves each input from flag, answers file, default (with `--yes`) or prompt.
+pub struct Inputs<'p> {
+    pub answers: Answers,
+    pub yes: bool,
+    pub prompter: &'p mut dyn Prompter,
+}
+
+impl Inputs<'_> {
+    /// A text value that must pass `validate`.
+    pub fn text(
+        &mut self,
+        question: Question,
+        flag: Option<String>,
+        validate: impl Fn(&str) -> Result<(), NameError>,
+    ) -> Result<String, crate::Error> {
+        if let Some(value) = flag.or_else(|| self.answers.get(question.key).map(str::to_string)) {
+            validate(&value)?;
+            return Ok(value);
+        }
+        if self.yes {
+            if let Some(default) = question.default.clone() {
+                validate(&default)?;
+                return Ok(default);
+            }
+        }
+        let check =
+            |answer: &str| validate(answer).map_err(|e| format!("{}; {}", e.problem, e.rule));
+        Ok(self.prompter.input(&question, &check)?)
+    }
+
+    /// An optional text value: empty means none. `--yes` takes none.
+    pub fn optional_text(
+        &mut self,
+        question: Question,
+        flag: Option<String>,
+        validate: impl Fn(&str) -> Result<(), NameError>,
+    ) -> Result<Option<String>, crate::Error> {
+        if let Some(value) = flag.or_else(|| self.answers.get(question.key).map(str::to_string)) {
+            if value.is_empty() {
+                return Ok(None);
+            }
+            validate(&value)?;
+            return Ok(Some(value));
+        }
+        if self.yes {
+            return Ok(None);
+        }
+        let check = |answer: &str| {
+            if answer.is_empty() {
+                Ok(())
+            } else {
+                validate(answer).map_err(|e| format!("{}; {}", e.problem, e.rule))
+            }
+        };
+        let answer = self.prompter.input(&question, &check)?;
+        Ok(Some(answer).filter(|a| !a.is_empty()))
+    }
+
+    /// One of a closed set of values.
+    pub fn choice<T: Copy + PartialEq + clap::ValueEnum>(
+        &mut self,
+        question: Question,
+        flag: Option<T>,
+        options: &[T],
+        default: T,
+        label: impl Fn(T) -> String,
+    ) -> Result<T, crate::Error> {
+        if let Some(value) = flag {
+            return Ok(value);
+        }
+        let name = |v: &T| {
+            v.to_possible_value()
+                .map(|p| p.get_name().to_string())
+                .unwrap_or_default()
+        };
+        if let Some(answer) = self.answers.get(question.key) {
+            return options
+                .iter()
+                .find(|o| name(o) == answer)
+                .copied()
+                .ok_or_else(|| {
+                    PromptError::BadChoice {
+                        key: question.key,
+                        value: answer.to_string(),
+                        choices: options.iter().map(name).collect::<Vec<_>>().join(", "),
+                    }
+                    .into()
+                });
+        }
+        if self.yes {
+            return Ok(default);
+        }
+        let labels: Vec<String> = options.iter().map(|o| label(*o)).collect();
+        let default_index = options.iter().position(|o| *o == default).unwrap_or(0);
+        let index = self.prompter.select(&question, &labels, default_index)?;
+        Ok(options[index])
+    }
+}
+
+/// The prompter for this process: interactive on a terminal, else one that fails.
+pub fn for_terminal() -> Box<dyn Prompter> {
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        Box::new(Interactive)
+    } else {
+        Box::new(NonInteractive)
+    }
+}
+
+/// Asks on the terminal with dialoguer.
+pub struct Interactive;
+
+impl Prompter for Interactive {
+    fn input(&mut self, question: &Question, validate: Validator) -> Result<String, PromptError> {
+        let theme = dialoguer::theme::ColorfulTheme::default();
+        let mut input = dialoguer::Input::<String>::with_theme(&theme)
+            .with_prompt(question.prompt)
+            .allow_empty(true)
+            .validate_with(|answer: &String| -> Result<(), String> {
+                if answer.is_empty() && question.default.is_some() {
+                    Ok(())
+                } else {
+                    validate(answer)
+                }
+            });
+        if let Some(default) = &question.default {
+            input = input.default(default.clone());
+        }
+        input
+            .interact_text()
+            .map_err(|e| PromptError::Terminal(e.to_string()))
+    }
+
+    fn select(
+        &mut self,
+        question: &Question,
+        options: &[String],
+        default: usize,
+    ) -> Result<usize, PromptError> {
+        let theme = dialoguer::theme::ColorfulTheme::default();
+        dialoguer::Select::with_theme(&theme)
+            .with_prompt(question.prompt)
+            .items(options)
+            .default(default)
+            .interact()
+            .map_err(|e| PromptError::Terminal(e.to_string()))
+    }
+}
+
+/// No terminal: every question that reaches a prompt is an error naming its flag.
+pub struct NonInteractive;
+
+impl Prompter for NonInteractive {
+    fn input(&mut self, question: &Question, _: Validator) -> Result<String, PromptError> {
+        Err(PromptError::NeedsValue {
+            question: question.prompt.to_string(),
+            flag: question.key,
+        })
+    }
+
+    fn select(
+        &mut self,
+        question: &Question,
+        _: &[String],
+        _: usize,
+    ) -> Result<usize, PromptError> {
+        self.input(question, &|_| Ok(())).map(|_| 0)
+    }
+}
+
+/// Answers from a script, in order; records what was asked. For tests.
+#[derive(Debug, Default)]
+pub struct Scripted {
+    answers: VecDeque<String>,
+    /// The keys of the questions asked, in order.
+    pub asked: Vec<&'static str>,
+}
+
+impl Scripted {
+    pub fn new<S: Into<String>>(answers: impl IntoIterator<Item = S>) -> Self {
+        Scripted {
+            answers: answers.into_iter().map(Into::into).collect(),
+            asked: Vec::new(),
+        }
+    }
+
+    fn next(&mut self, question: &Question) -> Result<String, PromptError> {
+        self.asked.push(question.key);
+        self.answers.pop_front().ok_or(PromptError::NeedsValue {
+            question: question.prompt.to_string(),
+            flag: question.key,
+        })
+    }
+}
+
+impl Prompter for Scripted {
+    fn input(&mut self, question: &Question, validate: Validator) -> Result<String, PromptError> {
+        let answer = self.next(question)?;
+        if answer.is_empty() {
+            if let Some(default) = &question.default {
+                return Ok(default.clone());
+            }
+        }
+        validate(&answer).map_err(PromptError::Terminal)?;
+        Ok(answer)
+    }
+
+    fn select(
+        &mut self,
+        question: &Question,
+        options: &[String],
+        default: usize,
+    ) -> Result<usize, PromptError> {
+        let answer = self.next(question)?;
+        if answer.is_empty() {
+            return Ok(default);
+        }
+        options
+            .iter()
+            .position(|o| o == &answer || o.split_whitespace().next() == Some(answer.as_str()))
+            .ok_or_else(|| PromptError::Terminal(format!("`{answer}` is not one of the options")))
+    }
+}

@@ -1,0 +1,96 @@
+//! The one place where flags, `hoist.toml` and environment variables merge.
+//! For now: the AWS defaults `hoist init` offers (profile and region from the
+//! standard AWS configuration chain).
+
+use std::path::PathBuf;
+
+/// The region used when nothing else names one.
+pub const FALLBACK_REGION: &str = "us-east-1";
+
+/// Reads an environment variable; injectable so tests need not touch the process environment.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+pub fn process_env(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.is_empty())
+}
+
+/// The AWS profile named by the environment (`AWS_PROFILE`), if any.
+pub fn env_profile(env: EnvLookup) -> Option<String> {
+    env("AWS_PROFILE")
+}
+
+/// The region as the AWS SDKs and CLI find it: `AWS_REGION`, `AWS_DEFAULT_REGION`,
+/// then the `region` of the profile in the shared config file
+/// (`AWS_CONFIG_FILE`, else `~/.aws/config`), else [`FALLBACK_REGION`].
+pub fn default_region(env: EnvLookup, profile: Option<&str>) -> String {
+    env("AWS_REGION")
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .or_else(|| config_file_region(env, profile))
+        .unwrap_or_else(|| FALLBACK_REGION.to_string())
+}
+
+fn config_file_path(env: EnvLookup) -> Option<PathBuf> {
+    env("AWS_CONFIG_FILE")
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".aws").join("config")))
+}
+
+fn config_file_region(env: EnvLookup, profile: Option<&str>) -> Option<String> {
+    let text = std::fs::read_to_string(config_file_path(env)?).ok()?;
+    let ini = ini::Ini::load_from_str(&text).ok()?;
+    // The shared config file names sections `[default]` and `[profile NAME]`.
+    let section = match profile.or(env_profile(env).as_deref()) {
+        None | Some("default") => "default".to_string(),
+        Some(name) => format!("profile {name}"),
+    };
+    ini.section(Some(section))?
+        .get("region")
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn region_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        std::fs::write(
+            &config,
+            "[default]\nregion = eu-west-1\n\n[profile work]\nregion = ap-south-1\n",
+        )
+        .unwrap();
+        let config = config.to_str().unwrap();
+
+        let env = lookup(&[("AWS_REGION", "us-west-2"), ("AWS_CONFIG_FILE", config)]);
+        assert_eq!(default_region(&env, None), "us-west-2");
+
+        let env = lookup(&[
+            ("AWS_DEFAULT_REGION", "ca-central-1"),
+            ("AWS_CONFIG_FILE", config),
+        ]);
+        assert_eq!(default_region(&env, None), "ca-central-1");
+
+        let env = lookup(&[("AWS_CONFIG_FILE", config)]);
+        assert_eq!(default_region(&env, None), "eu-west-1");
+        assert_eq!(default_region(&env, Some("work")), "ap-south-1");
+        assert_eq!(default_region(&env, Some("missing")), FALLBACK_REGION);
+
+        let env = lookup(&[("AWS_CONFIG_FILE", config), ("AWS_PROFILE", "work")]);
+        assert_eq!(default_region(&env, None), "ap-south-1");
+
+        let env = lookup(&[("HOME", dir.path().to_str().unwrap())]);
+        assert_eq!(default_region(&env, None), FALLBACK_REGION);
+    }
+}

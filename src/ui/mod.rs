@@ -1,0 +1,156 @@
+//! Everything that writes to the terminal: messages and progress on stderr,
+//! data (`--json`) on stdout. Other modules return values; commands hand them here.
+
+use std::io::{IsTerminal, Write};
+
+use console::style;
+use miette::{GraphicalTheme, MietteHandlerOpts};
+
+use crate::cli::{ColorChoice, GlobalArgs};
+
+/// How much to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+pub struct Printer {
+    verbosity: Verbosity,
+    json: bool,
+    progress: bool,
+}
+
+impl Printer {
+    pub fn from_global(global: &GlobalArgs) -> Self {
+        let color = color_enabled(global.color, std::env::var_os("NO_COLOR").is_some());
+        console::set_colors_enabled(color);
+        console::set_colors_enabled_stderr(color);
+        let unicode = color || std::io::stderr().is_terminal();
+        // Errors are rendered by miette; make them follow the same colour choice.
+        let _ = miette::set_hook(Box::new(move |_| {
+            let theme = match (color, unicode) {
+                (true, _) => GraphicalTheme::unicode(),
+                (false, true) => GraphicalTheme::unicode_nocolor(),
+                (false, false) => GraphicalTheme::none(),
+            };
+            Box::new(
+                MietteHandlerOpts::new()
+                    .graphical_theme(theme)
+                    .terminal_links(false)
+                    .build(),
+            )
+        }));
+        let verbosity = match (global.quiet, global.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, _) => Verbosity::Verbose,
+        };
+        Printer {
+            verbosity,
+            json: global.json,
+            progress: !global.no_progress && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Whether the result goes to stdout as JSON.
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Whether live progress may be drawn (a TTY, and not `--no-progress`).
+    pub fn progress(&self) -> bool {
+        self.progress
+    }
+
+    /// A heading for a step that succeeded.
+    pub fn success(&self, message: impl AsRef<str>) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{} {}", style("✔").green().bold(), message.as_ref());
+        }
+    }
+
+    /// An ordinary message.
+    pub fn info(&self, message: impl AsRef<str>) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{}", message.as_ref());
+        }
+    }
+
+    /// Detail shown with `-v`.
+    pub fn detail(&self, message: impl AsRef<str>) {
+        if self.verbosity >= Verbosity::Verbose {
+            eprintln!("  {}", style(message.as_ref()).dim());
+        }
+    }
+
+    pub fn warn(&self, message: impl AsRef<str>) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{} {}", style("warning:").yellow().bold(), message.as_ref());
+        }
+    }
+
+    /// A command in a list of next steps.
+    pub fn command_hint(&self, command: &str, why: &str) {
+        if self.verbosity >= Verbosity::Normal {
+            if why.is_empty() {
+                eprintln!("  {}", style(command).cyan());
+            } else {
+                eprintln!("  {:<28} {}", style(command).cyan(), style(why).dim());
+            }
+        }
+    }
+
+    /// Errors are always printed, even with `-q`.
+    pub fn error(&self, err: crate::Error) {
+        eprintln!("{:?}", miette::Report::new(err));
+    }
+
+    /// Print a JSON document on stdout.
+    pub fn data(&self, value: &serde_json::Value) {
+        let mut out = std::io::stdout().lock();
+        let _ = serde_json::to_writer_pretty(&mut out, value);
+        let _ = writeln!(out);
+    }
+}
+
+fn color_enabled(choice: ColorChoice, no_color: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && std::io::stderr().is_terminal(),
+    }
+}
+
+/// A panic is a bug: say so plainly, and exit with the panic code (101), not 1.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        eprintln!(
+            "error: hoist crashed{location}: {payload}\n\
+             This is a bug in hoist, not in your project. Please report it with the command you ran."
+        );
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_flag_then_no_color() {
+        assert!(color_enabled(ColorChoice::Always, true));
+        assert!(!color_enabled(ColorChoice::Never, false));
+        assert!(!color_enabled(ColorChoice::Auto, true));
+    }
+}

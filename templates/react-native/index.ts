@@ -1,0 +1,10 @@
+// Amplify's React Native support must load before anything that uses Amplify.
+import '@aws-amplify/react-native';
+import { createElement } from 'react';
+import { registerRootComponent } from 'expo';
+import App from './src/App';
+import { configureBackend } from './src/backend';
+
+const categories = configureBackend();
+
+registerRootComponent(() => createElement(App, { categories }));

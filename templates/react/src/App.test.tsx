@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, render, screen } from '@testing-library/react';
+import App from './App';
+import { Amplify } from 'aws-amplify';
+import { configureBackend, configuredCategories } from './backend';
+import outputs from './amplify_outputs.json';
+
+// Amplify is mocked at the module boundary: these tests cover this app's code.
+vi.mock('aws-amplify', () => ({ Amplify: { configure: vi.fn() } }));
+
+afterEach(cleanup);
+
+describe('App', () => {
+  it('explains how to add a backend when there is none', () => {
+    render(<App categories={[]} />);
+    expect(screen.getByText('hoist add auth')).toBeDefined();
+    expect(screen.getByText('hoist add api')).toBeDefined();
+    expect(screen.getByText('hoist push')).toBeDefined();
+  });
+
+  it('lists the connected categories', () => {
+    render(<App categories={['auth', 'storage']} />);
+    expect(screen.getByText('Authentication (Amazon Cognito)')).toBeDefined();
+    expect(screen.getByText('File storage (Amazon S3)')).toBeDefined();
+    expect(screen.queryByText('hoist add auth')).toBeNull();
+  });
+});
+
+describe('backend', () => {
+  it('reads the sections of amplify_outputs.json', () => {
+    expect(configuredCategories({ version: '1.4' })).toEqual([]);
+    expect(configuredCategories({ version: '1.4', auth: {}, data: {} })).toEqual(['auth', 'data']);
+  });
+
+  it('hands amplify_outputs.json to Amplify', () => {
+    expect(configureBackend()).toEqual(configuredCategories(outputs));
+    expect(Amplify.configure).toHaveBeenCalledWith(outputs);
+  });
+});
