@@ -4,6 +4,10 @@
 //! (templates, project files) is pure and returns values, and only
 //! `commands` touch the filesystem and only `ui` writes to the terminal.
 
+// Errors carry their source text and spans for miette; they are built once, on
+// the way out of a failing command, so their size costs nothing that matters.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod commands;
 pub mod error;

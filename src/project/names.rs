@@ -237,7 +237,7 @@ mod tests {
     fn names_made_valid() {
         assert_eq!(project_name_from("My App!"), "my-app");
         assert_eq!(project_name_from("2048-game"), "app-2048-game");
-        assert_eq!(project_name_from("___"), "myapp");
+        assert_eq!(project_name_from("___"), "app");
         assert_eq!(project_name_from("a"), "myapp");
         assert_eq!(project_name_from("Über_Café"), "ber-caf");
         assert_eq!(

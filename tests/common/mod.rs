@@ -1,0 +1,105 @@
+//! Drive the real binary in a clean temporary HOME with a cleared environment.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub struct Sandbox {
+    pub home: tempfile::TempDir,
+    pub work: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Sandbox {
+            home: tempfile::tempdir().unwrap(),
+            work: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.work.path()
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.work.path().join(rel)
+    }
+
+    /// `hoist` in the work folder, with nothing from the caller's environment
+    /// but PATH: no AWS variables, no colour, no terminal.
+    pub fn hoist(&self) -> Command {
+        self.hoist_in(self.path())
+    }
+
+    pub fn hoist_in(&self, dir: &Path) -> Command {
+        let mut cmd = Command::cargo_bin("hoist").unwrap();
+        cmd.current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "100");
+        cmd
+    }
+
+    pub fn write(&self, rel: &str, contents: &str) {
+        let path = self.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    /// Every file below `rel`, relative and sorted.
+    pub fn files(&self, rel: &str) -> Vec<String> {
+        let root = self.join(rel);
+        let mut out = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    out.push(
+                        path.strip_prefix(&root)
+                            .unwrap()
+                            .to_string_lossy()
+                            .replace('\\', "/"),
+                    );
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Everything in the work folder, for "nothing was written" checks.
+    pub fn entries(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// stderr as text, with the temporary paths replaced so snapshots are stable.
+pub fn stderr_of(output: &std::process::Output, sandbox: &Sandbox) -> String {
+    let text = String::from_utf8_lossy(&output.stderr).into_owned();
+    let work = sandbox.path().to_string_lossy().into_owned();
+    let canonical = sandbox
+        .path()
+        .canonicalize()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    text.replace(&canonical, "[WORK]").replace(&work, "[WORK]")
+}
