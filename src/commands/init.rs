@@ -175,7 +175,7 @@ pub fn plan(
                 let description = render::template_manifest(f)
                     .map(|m| m.description)
                     .unwrap_or_default();
-                format!("{f:<13} {description}")
+                format!("{:<13} {description}", f.as_str())
             },
         )?,
     };
@@ -394,7 +394,7 @@ fn report(plan: &InitPlan, cwd: &Path, written: &[PathBuf], printer: &Printer) {
     }
     printer.info("\nNext steps:");
     if shown != "." {
-        printer.command_hint(&format!("cd {shown}"), "");
+        printer.command_hint(&format!("cd {}", shell_quote(&shown)), "");
     }
     if plan.mode == Mode::Scaffold && project.frontend != Framework::None {
         printer.command_hint("npm install", "install the frontend's dependencies");
@@ -406,6 +406,18 @@ fn report(plan: &InitPlan, cwd: &Path, written: &[PathBuf], printer: &Printer) {
     printer.command_hint("hoist add api", "add a GraphQL API and database");
     printer.command_hint("hoist add storage", "add file storage");
     printer.command_hint("hoist push", "deploy the backend");
+}
+
+/// `path` as a shell word: quoted when it holds anything but plain characters.
+fn shell_quote(path: &str) -> String {
+    if path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./+@:".contains(c))
+    {
+        path.to_string()
+    } else {
+        format!("'{}'", path.replace('\'', r"'\''"))
+    }
 }
 
 #[cfg(test)]
@@ -502,5 +514,8 @@ mod tests {
         assert_eq!(join_rel(".", "x.json"), "x.json");
         assert_eq!(join_rel("src/", "x.json"), "src/x.json");
         assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+        assert_eq!(shell_quote("my-app/web"), "my-app/web");
+        assert_eq!(shell_quote("Cool App"), "'Cool App'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 }

@@ -180,6 +180,11 @@ impl ProjectFile {
         })
     }
 
+    /// Write the file atomically.
+    pub fn save(&self) -> Result<(), crate::error::FsError> {
+        super::write_atomic(&self.path, self.text.as_bytes())
+    }
+
     /// Apply an edit to the document, keeping comments and ordering, and check
     /// that the result is still a valid manifest. Returns the new text; the
     /// caller writes it (atomically).
@@ -428,6 +433,52 @@ region = "eu-west-1"
 
         let broken = file.edit(|doc| doc["project"]["name"] = toml_edit::value("Bad Name"));
         assert!(matches!(broken, Err(ManifestError::Invalid { .. })));
+    }
+
+    #[test]
+    fn no_mutation_of_a_manifest_panics() {
+        let full = format!(
+            "{VALID}[env.dev.parameters]\nx = [1, {{ a = 2 }}]\n[auth.main]\nmfa = \"optional\"\n"
+        );
+        let tricky = [
+            '[', ']', '=', '"', '\'', '\n', '#', '.', '{', '}', '\\', '\0', 'é', '-', '1',
+        ];
+        let chars: Vec<char> = full.chars().collect();
+        let mut checked = 0;
+        for i in 0..chars.len() {
+            let mut deleted = chars.clone();
+            deleted.remove(i);
+            let _ = parse(Path::new("hoist.toml"), &deleted.iter().collect::<String>());
+            let _ = parse(
+                Path::new("hoist.toml"),
+                &chars[..i].iter().collect::<String>(),
+            );
+            for c in tricky {
+                let mut inserted = chars.clone();
+                inserted.insert(i, c);
+                let _ = parse(
+                    Path::new("hoist.toml"),
+                    &inserted.iter().collect::<String>(),
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000);
+    }
+
+    #[test]
+    fn saves_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(MANIFEST_FILE);
+        std::fs::write(&path, VALID).unwrap();
+        let file = ProjectFile::load(&path).unwrap();
+        let edited = file
+            .edit(|doc| doc["env"]["dev"]["region"] = toml_edit::value("us-west-2"))
+            .unwrap();
+        edited.save().unwrap();
+        let reloaded = ProjectFile::load(&path).unwrap();
+        assert_eq!(reloaded.manifest.env["dev"].region, "us-west-2");
+        assert!(reloaded.text.starts_with("# my project\n"));
     }
 
     #[test]
