@@ -8,6 +8,7 @@
 // the way out of a failing command, so their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
 
+pub mod category;
 pub mod cli;
 pub mod commands;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod project;
 pub mod prompt;
 pub mod render;
 pub mod settings;
+pub mod synth;
 pub mod ui;
 
 use std::process::ExitCode;

@@ -19,3 +19,58 @@ pub fn to_file_contents(outputs: &Value) -> Vec<u8> {
     bytes.push(b'\n');
     bytes
 }
+
+/// The stack outputs of each deployed resource, keyed by `category/name`.
+pub type DeployedOutputs = std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("the deployed stack of {resource} has no output `{output}`")]
+#[diagnostic(
+    code(hoist::outputs::missing),
+    help("the stack was deployed by another hoist version or changed by hand; run `hoist push` to update it")
+)]
+pub struct MissingOutput {
+    pub resource: String,
+    pub output: String,
+}
+
+/// `amplify_outputs.json` for `env`, from the project model and what its stacks output.
+pub fn amplify_outputs(
+    manifest: &crate::project::Manifest,
+    env: &str,
+    deployed: &DeployedOutputs,
+) -> Result<Value, MissingOutput> {
+    use crate::category::{auth, storage};
+    let region = manifest.env.get(env).map(|e| e.region.clone()).unwrap_or_default();
+    let empty = std::collections::BTreeMap::new();
+    let outputs_of = |category: &str, name: &str| deployed.get(&format!("{category}/{name}")).unwrap_or(&empty);
+    let missing = |resource: String| move |output: String| MissingOutput { resource, output };
+
+    let mut out = empty_object();
+    if let Some((name, cfg)) = manifest.auth.iter().next() {
+        let section = auth::amplify_outputs(cfg, env, &region, outputs_of("auth", name))
+            .map_err(missing(format!("auth `{name}`")))?;
+        out.insert("auth".into(), section);
+    }
+    let mut buckets = Vec::new();
+    for (name, cfg) in &manifest.storage {
+        buckets.push(
+            storage::amplify_outputs_bucket(name, cfg, &region, outputs_of("storage", name))
+                .map_err(missing(format!("storage `{name}`")))?,
+        );
+    }
+    if let Some(first) = buckets.first() {
+        out.insert(
+            "storage".into(),
+            json!({ "aws_region": region, "bucket_name": first["bucket_name"], "buckets": buckets }),
+        );
+    }
+    Ok(Value::Object(out))
+}
+
+fn empty_object() -> serde_json::Map<String, Value> {
+    match empty() {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}

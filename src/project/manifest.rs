@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::names;
+use crate::category::auth::AuthConfig;
+use crate::category::storage::StorageConfig;
+use crate::category::{self, Problem};
 
 pub const MANIFEST_FILE: &str = "hoist.toml";
 /// The version of the `hoist.toml` format this hoist reads and writes.
@@ -69,11 +72,11 @@ pub struct Manifest {
     pub env: BTreeMap<String, EnvSection>,
     // Category sections: each category's issue gives them a typed shape.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub auth: BTreeMap<String, toml::Table>,
+    pub auth: BTreeMap<String, AuthConfig>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub api: BTreeMap<String, toml::Table>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub storage: BTreeMap<String, toml::Table>,
+    pub storage: BTreeMap<String, StorageConfig>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub function: BTreeMap<String, toml::Table>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -297,41 +300,117 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, ManifestError> {
 
     let manifest: Manifest =
         toml::from_str(text).map_err(|e| invalid(path, text, e.message(), e.span()))?;
-    validate(&manifest).map_err(|(keys, err)| {
-        let span = locate(&doc, &keys);
-        invalid_with_help(path, text, &err.to_string(), span, err.rule)
+    validate(&manifest).map_err(|problem| {
+        let span = locate(&doc, &problem.keys);
+        invalid_with_help(path, text, &problem.message, span, &problem.help)
     })?;
     Ok(manifest)
 }
 
-type Located = (Vec<String>, names::NameError);
+fn name_problem(keys: &[&str], err: names::NameError) -> Problem {
+    Problem::new(keys, err.to_string(), err.rule)
+}
 
-fn validate(manifest: &Manifest) -> Result<(), Located> {
-    let at = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+/// The first thing wrong with the manifest's values, at its key path.
+fn validate(manifest: &Manifest) -> Result<(), Problem> {
     names::validate_project_name(&manifest.project.name)
-        .map_err(|e| (at(&["project", "name"]), e))?;
+        .map_err(|e| name_problem(&["project", "name"], e))?;
     for (name, env) in &manifest.env {
-        names::validate_env_name(name).map_err(|e| (at(&["env", name]), e))?;
-        names::validate_region(&env.region).map_err(|e| (at(&["env", name, "region"]), e))?;
+        names::validate_env_name(name).map_err(|e| name_problem(&["env", name], e))?;
+        names::validate_region(&env.region).map_err(|e| name_problem(&["env", name, "region"], e))?;
         if let Some(profile) = &env.profile {
-            names::validate_profile(profile).map_err(|e| (at(&["env", name, "profile"]), e))?;
+            names::validate_profile(profile)
+                .map_err(|e| name_problem(&["env", name, "profile"], e))?;
+        }
+    }
+    let envs: Vec<&str> = manifest.env.keys().map(String::as_str).collect();
+    if manifest.auth.len() > 1 {
+        let second = manifest.auth.keys().nth(1).map(String::as_str).unwrap_or_default();
+        return Err(Problem::new(
+            &["auth", second],
+            "a project has one auth resource, and this one has more".into(),
+            "keep one `[auth.<name>]` table: one user pool serves the whole app",
+        ));
+    }
+    let sections: [(&str, Vec<&String>); 2] = [
+        ("auth", manifest.auth.keys().collect()),
+        ("storage", manifest.storage.keys().collect()),
+    ];
+    for (section, names) in sections {
+        for name in names {
+            category::validate_resource_name(name).map_err(|e| name_problem(&[section, name], e))?;
+        }
+    }
+    let within = |section: &str, name: &str, problem: Problem| {
+        let mut keys = vec![section.to_string(), name.to_string()];
+        keys.extend(problem.keys);
+        Problem { keys, ..problem }
+    };
+    for (name, auth) in &manifest.auth {
+        if let Some(problem) = auth.problems(&envs).into_iter().next() {
+            return Err(within("auth", name, problem));
+        }
+    }
+    let auth = manifest.auth.values().next();
+    for (name, storage) in &manifest.storage {
+        if let Some(problem) = storage.problems(auth, &envs).into_iter().next() {
+            return Err(within("storage", name, problem));
         }
     }
     Ok(())
 }
 
-/// The span of the value at `keys` (or of its key, for a table header).
+/// The span of the value at `keys` (or of its key, for a table), or of the
+/// deepest part of the path that exists. Array elements are named by index.
 fn locate(doc: &toml_edit::ImDocument<String>, keys: &[String]) -> Option<Range<usize>> {
-    let mut table: &dyn toml_edit::TableLike = doc.as_table();
-    let mut span = None;
-    for (i, key) in keys.iter().enumerate() {
-        let (k, item) = table.get_key_value(key)?;
-        span = item.span().filter(|_| item.is_value()).or_else(|| k.span());
-        if i + 1 < keys.len() {
-            table = item.as_table_like()?;
+    locate_item(doc.as_item(), keys, None)
+}
+
+fn locate_item(
+    item: &toml_edit::Item,
+    keys: &[String],
+    span: Option<Range<usize>>,
+) -> Option<Range<usize>> {
+    let Some((key, rest)) = keys.split_first() else {
+        return span;
+    };
+    let index = key.parse::<usize>().ok();
+    match item {
+        toml_edit::Item::ArrayOfTables(array) => match index.and_then(|i| array.get(i)) {
+            Some(table) => locate_table(table, rest, table.span().or(span)),
+            None => span,
+        },
+        toml_edit::Item::Value(toml_edit::Value::Array(array)) => {
+            match index.and_then(|i| array.get(i)) {
+                Some(value) => match value.as_inline_table() {
+                    Some(table) if !rest.is_empty() => {
+                        locate_table(table, rest, value.span().or(span))
+                    }
+                    _ => value.span().or(span),
+                },
+                None => span,
+            }
         }
+        other => match other.as_table_like() {
+            Some(table) => locate_table(table, keys, span),
+            None => span,
+        },
     }
-    span
+}
+
+fn locate_table(
+    table: &dyn toml_edit::TableLike,
+    keys: &[String],
+    span: Option<Range<usize>>,
+) -> Option<Range<usize>> {
+    let Some((key, rest)) = keys.split_first() else {
+        return span;
+    };
+    let Some((k, v)) = table.get_key_value(key) else {
+        return span;
+    };
+    let here = v.span().filter(|_| v.is_value()).or_else(|| k.span()).or(span);
+    locate_item(v, rest, here)
 }
 
 #[cfg(test)]
