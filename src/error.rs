@@ -27,6 +27,22 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Resource(#[from] crate::commands::resources::ResourceError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Synth(#[from] crate::synth::SynthError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Env(#[from] crate::commands::synth::EnvError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Outputs(#[from] crate::outputs::MissingOutput),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Fs(#[from] FsError),
 
     /// A bug in hoist: an embedded template that does not render, and the like.

@@ -81,6 +81,10 @@ pub enum PromptError {
         source: std::io::Error,
     },
 
+    #[error("invalid value for `--{flag}`: {message}")]
+    #[diagnostic(code(hoist::invalid_value), help("see `--help` for what `--{flag}` takes"))]
+    BadValue { flag: &'static str, message: String },
+
     #[error("`{value}` is not a choice for `{key}` in the answers file")]
     #[diagnostic(code(hoist::answers_file), help("choose one of: {choices}"))]
     BadChoice {
@@ -213,6 +217,136 @@ impl Inputs<'_> {
         let default_index = options.iter().position(|o| *o == default).unwrap_or(0);
         let index = self.prompter.select(&question, &labels, default_index)?;
         Ok(options[index])
+    }
+}
+
+impl Inputs<'_> {
+    /// Yes or no.
+    pub fn confirm(
+        &mut self,
+        question: Question,
+        flag: Option<bool>,
+        default: bool,
+    ) -> Result<bool, crate::Error> {
+        if let Some(value) = flag {
+            return Ok(value);
+        }
+        if let Some(answer) = self.answers.get(question.key) {
+            return match answer {
+                "true" | "yes" => Ok(true),
+                "false" | "no" => Ok(false),
+                other => Err(PromptError::BadChoice {
+                    key: question.key,
+                    value: other.to_string(),
+                    choices: "true, false".into(),
+                }
+                .into()),
+            };
+        }
+        if self.yes {
+            return Ok(default);
+        }
+        let options = ["yes".to_string(), "no".to_string()];
+        let index = self
+            .prompter
+            .select(&question, &options, if default { 0 } else { 1 })?;
+        Ok(index == 0)
+    }
+
+    /// A comma-separated list of values from a closed set; empty is allowed.
+    pub fn list<T: Copy + PartialEq + clap::ValueEnum>(
+        &mut self,
+        question: Question,
+        flag: Option<Vec<T>>,
+        default: Vec<T>,
+    ) -> Result<Vec<T>, crate::Error> {
+        let name = |v: &T| {
+            v.to_possible_value()
+                .map(|p| p.get_name().to_string())
+                .unwrap_or_default()
+        };
+        let choices = T::value_variants()
+            .iter()
+            .map(name)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let parse = |text: &str| -> Result<Vec<T>, String> {
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && *s != "none")
+                .map(|item| {
+                    T::value_variants()
+                        .iter()
+                        .find(|v| name(v) == item)
+                        .copied()
+                        .ok_or_else(|| format!("`{item}` is not one of: {choices}"))
+                })
+                .collect()
+        };
+        if let Some(values) = flag {
+            return Ok(values);
+        }
+        if let Some(answer) = self.answers.get(question.key) {
+            return parse(answer).map_err(|message| {
+                PromptError::BadChoice {
+                    key: question.key,
+                    value: format!("{answer} ({message})"),
+                    choices: choices.clone(),
+                }
+                .into()
+            });
+        }
+        if self.yes {
+            return Ok(default);
+        }
+        let shown = default.iter().map(name).collect::<Vec<_>>().join(",");
+        let question = Question {
+            default: Some(if shown.is_empty() { "none".into() } else { shown }),
+            ..question
+        };
+        let answer = self
+            .prompter
+            .input(&question, &|text: &str| parse(text).map(|_| ()))?;
+        Ok(parse(&answer).unwrap_or(default))
+    }
+
+    /// A comma-separated list of free values, each checked by `validate`.
+    pub fn text_list(
+        &mut self,
+        question: Question,
+        flag: Option<Vec<String>>,
+        default: Vec<String>,
+        validate: impl Fn(&str) -> Result<(), String>,
+    ) -> Result<Vec<String>, crate::Error> {
+        let split = |text: &str| -> Vec<String> {
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && *s != "none")
+                .map(str::to_string)
+                .collect()
+        };
+        let from_outside = flag.or_else(|| self.answers.get(question.key).map(split));
+        if let Some(values) = from_outside {
+            for value in &values {
+                validate(value).map_err(|message| PromptError::BadValue {
+                    flag: question.key,
+                    message,
+                })?;
+            }
+            return Ok(values);
+        }
+        if self.yes {
+            return Ok(default);
+        }
+        let shown = default.join(",");
+        let question = Question {
+            default: Some(if shown.is_empty() { "none".into() } else { shown }),
+            ..question
+        };
+        let answer = self.prompter.input(&question, &|text: &str| {
+            split(text).iter().try_for_each(|v| validate(v))
+        })?;
+        Ok(split(&answer))
     }
 }
 

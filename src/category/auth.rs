@@ -240,7 +240,7 @@ impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
             sign_in: SignIn::Email,
-            required_attributes: vec![Attribute::Email],
+            required_attributes: Vec::new(),
             self_sign_up: true,
             account_recovery: Recovery::Email,
             password: PasswordPolicy::default(),

@@ -186,7 +186,9 @@ fn list_statement(prefixes: &[String]) -> Value {
         "Effect": "Allow",
         "Action": "s3:ListBucket",
         "Resource": cfn::get_att("Bucket", "Arn"),
-        "Condition": { "StringLike": { "s3:prefix": prefixes.iter().map(|p| sub(p)).collect::<Vec<_>>() } }
+        // Plain strings: CloudFormation leaves `${...}` alone outside Fn::Sub, so the
+        // IAM policy variable needs no escaping here.
+        "Condition": { "StringLike": { "s3:prefix": prefixes.iter().map(|p| p.replace("${!", "${")).collect::<Vec<_>>() } }
     })
 }
 

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 
+use crate::category::Category;
+use crate::category::auth::{Attribute, Mfa, MfaMethod, Recovery, SignIn};
+use crate::category::storage::Access;
 use crate::project::Framework;
 
 const EXAMPLES: &str = "\
@@ -81,6 +84,42 @@ Examples:
   cd my-existing-vite-app && hoist init      Detect the framework, add only hoist.toml")]
     Init(InitArgs),
 
+    /// Add a backend resource (auth, storage) to the project
+    Add {
+        #[command(subcommand)]
+        what: AddCommand,
+    },
+
+    /// Change a backend resource's options; flags change only what they name
+    Update {
+        #[command(subcommand)]
+        what: UpdateCommand,
+    },
+
+    /// Remove a backend resource from the project (deployed on the next push)
+    #[command(after_help = "\
+Examples:
+  hoist remove storage files
+  hoist remove auth main --yes")]
+    Remove {
+        /// The resource's category
+        #[arg(value_enum)]
+        category: Category,
+        /// The resource's name
+        name: String,
+    },
+
+    /// Write the CloudFormation of an environment to `.hoist/build/<env>/`; no AWS call
+    #[command(after_help = "\
+Examples:
+  hoist synth                Synthesize the current environment
+  hoist synth --env prod     Synthesize another environment")]
+    Synth {
+        /// The environment (default: the current one)
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
+    },
+
     /// Print a shell completion script to stdout
     #[command(after_help = "\
 Examples:
@@ -121,4 +160,176 @@ pub struct InitArgs {
     /// Scaffold into a folder that is not empty, overwriting files of the same name
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddCommand {
+    /// Sign-up and sign-in: a Cognito user pool, identity pool and groups
+    #[command(after_help = "\
+Examples:
+  hoist add auth --yes                                   Email sign-in with secure defaults
+  hoist add auth --sign-in phone --mfa required --mfa-methods sms --yes
+  hoist add auth --group Admins:1 --group Editors:2 --guest --yes
+  hoist add auth --google-client-id ID --google-client-secret env:GOOGLE_SECRET \\
+                 --domain-prefix shop --callback-url http://localhost:5173/ --yes")]
+    Auth {
+        /// The resource's name (default: `main`)
+        name: Option<String>,
+        #[command(flatten)]
+        options: AuthOptions,
+    },
+    /// File storage: an S3 bucket with public, protected and private folders
+    #[command(after_help = "\
+Examples:
+  hoist add storage --yes                                Signed-in users create, read and delete
+  hoist add storage --guest-access read --group-access Admins=create,read,delete --yes
+  hoist add storage --cors-origin https://shop.example.com --yes")]
+    Storage {
+        /// The resource's name (default: `files`)
+        name: Option<String>,
+        #[command(flatten)]
+        options: StorageOptions,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UpdateCommand {
+    /// Change the auth resource
+    #[command(after_help = "\
+Examples:
+  hoist update auth main --mfa optional --mfa-methods totp
+  hoist update auth main --group Admins:0 --remove-group Editors")]
+    Auth {
+        name: String,
+        #[command(flatten)]
+        options: AuthOptions,
+    },
+    /// Change a storage resource
+    #[command(after_help = "\
+Examples:
+  hoist update storage files --guest-access read
+  hoist update storage files --cors-origin https://shop.example.com")]
+    Storage {
+        name: String,
+        #[command(flatten)]
+        options: StorageOptions,
+    },
+}
+
+/// The auth category's options; each is also a question.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AuthOptions {
+    /// How users sign in
+    #[arg(long, value_enum)]
+    pub sign_in: Option<SignIn>,
+    /// Standard attributes required at sign-up (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "ATTRIBUTES")]
+    pub required_attributes: Option<Vec<Attribute>>,
+    /// Whether users may sign themselves up
+    #[arg(long, value_name = "true|false")]
+    pub self_sign_up: Option<bool>,
+    /// How users recover a lost password
+    #[arg(long, value_enum)]
+    pub account_recovery: Option<Recovery>,
+    /// Minimum password length (6 to 99)
+    #[arg(long, value_name = "N")]
+    pub password_min_length: Option<u8>,
+    /// Character classes a password must contain (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "CLASSES")]
+    pub password_require: Option<Vec<PasswordClass>>,
+    /// Multi-factor authentication
+    #[arg(long, value_enum)]
+    pub mfa: Option<Mfa>,
+    /// MFA methods (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "METHODS")]
+    pub mfa_methods: Option<Vec<MfaMethod>>,
+    /// Let guests (not signed in) get AWS credentials through the identity pool
+    #[arg(long, overrides_with = "no_guest")]
+    pub guest: bool,
+    /// Do not let guests get AWS credentials
+    #[arg(long)]
+    pub no_guest: bool,
+    /// A user pool group, with an optional precedence: `Admins` or `Admins:0` (repeatable)
+    #[arg(long = "group", value_name = "NAME[:PRECEDENCE]")]
+    pub groups: Vec<String>,
+    /// A group to remove (with `update`; repeatable)
+    #[arg(long = "remove-group", value_name = "NAME")]
+    pub remove_groups: Vec<String>,
+    /// Google sign-in: the OAuth client id
+    #[arg(long, value_name = "ID")]
+    pub google_client_id: Option<String>,
+    /// Google sign-in: where the client secret comes from at deploy time
+    #[arg(long, value_name = "env:VAR|ssm:/NAME")]
+    pub google_client_secret: Option<String>,
+    /// Facebook sign-in: the app id
+    #[arg(long, value_name = "ID")]
+    pub facebook_client_id: Option<String>,
+    /// Facebook sign-in: where the app secret comes from at deploy time
+    #[arg(long, value_name = "env:VAR|ssm:/NAME")]
+    pub facebook_client_secret: Option<String>,
+    /// Login with Amazon: the client id
+    #[arg(long, value_name = "ID")]
+    pub amazon_client_id: Option<String>,
+    /// Login with Amazon: where the client secret comes from at deploy time
+    #[arg(long, value_name = "env:VAR|ssm:/NAME")]
+    pub amazon_client_secret: Option<String>,
+    /// Sign in with Apple: the services id
+    #[arg(long, value_name = "ID")]
+    pub apple_client_id: Option<String>,
+    /// Sign in with Apple: the team id
+    #[arg(long, value_name = "ID")]
+    pub apple_team_id: Option<String>,
+    /// Sign in with Apple: the key id
+    #[arg(long, value_name = "ID")]
+    pub apple_key_id: Option<String>,
+    /// Sign in with Apple: where the private key comes from at deploy time
+    #[arg(long, value_name = "env:VAR|ssm:/NAME")]
+    pub apple_private_key: Option<String>,
+    /// An OIDC provider's name (with --oidc-issuer, --oidc-client-id, --oidc-client-secret)
+    #[arg(long, value_name = "NAME", requires_all = ["oidc_issuer", "oidc_client_id", "oidc_client_secret"])]
+    pub oidc: Option<String>,
+    /// The OIDC provider's issuer URL
+    #[arg(long, value_name = "URL", requires = "oidc")]
+    pub oidc_issuer: Option<String>,
+    /// The OIDC provider's client id
+    #[arg(long, value_name = "ID", requires = "oidc")]
+    pub oidc_client_id: Option<String>,
+    /// Where the OIDC client secret comes from at deploy time
+    #[arg(long, value_name = "env:VAR|ssm:/NAME", requires = "oidc")]
+    pub oidc_client_secret: Option<String>,
+    /// The hosted UI's domain prefix; the environment's name is appended
+    #[arg(long, value_name = "PREFIX")]
+    pub domain_prefix: Option<String>,
+    /// Where the hosted UI may send users after sign-in (repeatable)
+    #[arg(long = "callback-url", value_name = "URL")]
+    pub callback_urls: Vec<String>,
+    /// Where the hosted UI may send users after sign-out (repeatable)
+    #[arg(long = "sign-out-url", value_name = "URL")]
+    pub sign_out_urls: Vec<String>,
+}
+
+/// A character class of the password policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PasswordClass {
+    Lowercase,
+    Uppercase,
+    Digits,
+    Symbols,
+}
+
+/// The storage category's options; each is also a question.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StorageOptions {
+    /// What signed-in users may do (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "ACCESS")]
+    pub authenticated_access: Option<Vec<Access>>,
+    /// What guests may do in `public/` (comma-separated); needs auth with guest access
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "ACCESS")]
+    pub guest_access: Option<Vec<Access>>,
+    /// What a user pool group may do in every folder: `Admins=create,read,delete` (repeatable)
+    #[arg(long = "group-access", value_name = "GROUP=ACCESS")]
+    pub group_access: Vec<String>,
+    /// An origin the frontend runs on, allowed by CORS (repeatable; localhost is allowed by default)
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
 }

@@ -2,6 +2,8 @@
 
 pub mod completions;
 pub mod init;
+pub mod resources;
+pub mod synth;
 
 use crate::cli::{Cli, Command};
 use crate::ui::Printer;
@@ -9,6 +11,10 @@ use crate::ui::Printer;
 pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
     match cli.command {
         Command::Init(args) => init::run(&args, &cli.global, printer),
+        Command::Add { what } => resources::add(&what, &cli.global, printer),
+        Command::Update { what } => resources::update(&what, &cli.global, printer),
+        Command::Remove { category, name } => resources::remove(category, &name, &cli.global, printer),
+        Command::Synth { env } => synth::run(env.as_deref(), &cli.global, printer),
         Command::Completions { shell } => {
             completions::run(shell);
             Ok(())

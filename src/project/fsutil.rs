@@ -65,6 +65,40 @@ pub fn place_files(target: &Path, files: &FileSet) -> Result<Vec<PathBuf>, FsErr
     }
 }
 
+/// Replace the whole folder `target` with `files`: the new folder is written
+/// beside it and swapped in, so readers see the old or the new one, never a mix,
+/// and files that are no longer produced do not linger.
+pub fn replace_dir(target: &Path, files: &FileSet) -> Result<(), FsError> {
+    let parent = target.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|e| FsError::new("create folder", parent, e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".hoist-staging-")
+        .tempdir_in(parent)
+        .map_err(|e| FsError::new("create a staging folder in", parent, e))?;
+    let fresh = staging.path().join("new");
+    for (rel, contents) in files {
+        let path = fresh.join(rel);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| FsError::new("create folder", dir, e))?;
+        }
+        fs::write(&path, contents).map_err(|e| FsError::new("write", &path, e))?;
+    }
+    if !fresh.exists() {
+        fs::create_dir_all(&fresh).map_err(|e| FsError::new("create folder", &fresh, e))?;
+    }
+    let old = staging.path().join("old");
+    if target.exists() {
+        fs::rename(target, &old).map_err(|e| FsError::new("replace", target, e))?;
+    }
+    if let Err(e) = fs::rename(&fresh, target) {
+        if old.exists() {
+            let _ = fs::rename(&old, target);
+        }
+        return Err(FsError::new("write", target, e));
+    }
+    Ok(())
+}
+
 struct Undo {
     created_dirs: Vec<PathBuf>,
     /// (destination, backup of what it replaced)
@@ -176,6 +210,17 @@ mod tests {
         fs::write(target.join("blocker2"), "").unwrap();
         assert!(place_files(&target, &files).is_err());
         assert!(!target.join("a.txt").exists());
+    }
+
+    #[test]
+    fn replace_dir_drops_stale_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("build/dev");
+        replace_dir(&target, &set(&[("a.json", "1"), ("b.json", "2")])).unwrap();
+        replace_dir(&target, &set(&[("a.json", "3")])).unwrap();
+        assert_eq!(fs::read_to_string(target.join("a.json")).unwrap(), "3");
+        assert!(!target.join("b.json").exists());
+        assert_eq!(fs::read_dir(dir.path().join("build")).unwrap().count(), 1);
     }
 
     #[test]

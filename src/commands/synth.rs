@@ -1,0 +1,109 @@
+//! `hoist synth`: write the CloudFormation of an environment to `.hoist/build/<env>/`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::cli::GlobalArgs;
+use crate::error::FsError;
+use crate::project::{self, ProjectFile, state};
+use crate::synth::{self, Build, Override};
+use crate::ui::Printer;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum EnvError {
+    #[error("no environment is chosen, and this project has {count}")]
+    #[diagnostic(code(hoist::env::none_chosen), help("pass `--env NAME` (one of {known}), or choose one with `hoist env checkout NAME`"))]
+    NoneChosen { count: usize, known: String },
+}
+
+/// The environment a command works on: `--env`, else `.hoist/current-env`, else the only one.
+pub fn resolve_env(file: &ProjectFile, flag: Option<&str>) -> Result<String, crate::Error> {
+    if let Some(env) = flag {
+        return Ok(env.to_string());
+    }
+    if let Some(env) = state::read_current_env(file.root())? {
+        return Ok(env);
+    }
+    let envs: Vec<&String> = file.manifest.env.keys().collect();
+    match envs.as_slice() {
+        [only] => Ok((*only).clone()),
+        _ => Err(EnvError::NoneChosen {
+            count: envs.len(),
+            known: envs.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "),
+        }
+        .into()),
+    }
+}
+
+/// `hoist/<category>/<name>/override.json` of every resource that has one.
+pub fn read_overrides(file: &ProjectFile) -> Result<BTreeMap<(String, String), Override>, crate::Error> {
+    let m = &file.manifest;
+    let resources = m
+        .auth
+        .keys()
+        .map(|n| ("auth", n))
+        .chain(m.storage.keys().map(|n| ("storage", n)));
+    let mut overrides = BTreeMap::new();
+    for (category, name) in resources {
+        let rel: PathBuf = ["hoist", category, name, "override.json"].iter().collect();
+        let path = file.root().join(&rel);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                overrides.insert((category.to_string(), name.clone()), Override { path: rel, text });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(FsError::new("read", path, e).into()),
+        }
+    }
+    Ok(overrides)
+}
+
+pub fn build_dir(root: &Path, env: &str) -> PathBuf {
+    root.join(state::STATE_DIR).join("build").join(env)
+}
+
+/// Synthesize `env` and write its build folder.
+pub fn synth_env(file: &ProjectFile, env: &str) -> Result<Build, crate::Error> {
+    let overrides = read_overrides(file)?;
+    let build = synth::synth(&file.manifest, env, &overrides)?;
+    project::replace_dir(&build_dir(file.root(), env), &build.files)?;
+    Ok(build)
+}
+
+pub fn run(env: Option<&str>, global: &GlobalArgs, printer: &Printer) -> Result<(), crate::Error> {
+    let cwd = std::env::current_dir().map_err(|e| FsError::new("read the current folder", ".", e))?;
+    let file = ProjectFile::discover(&cwd)?;
+    let env = resolve_env(&file, env)?;
+    let build = synth_env(&file, &env)?;
+    let dir = build_dir(file.root(), &env);
+    let shown = dir.strip_prefix(file.root()).unwrap_or(&dir).display().to_string();
+    if global.json {
+        printer.data(&serde_json::json!({
+            "env": build.env,
+            "region": build.region,
+            "stack_name": build.stack_name,
+            "dir": shown,
+            "stacks": build.stacks.iter().map(|s| serde_json::json!({
+                "category": s.category, "name": s.name, "template": s.template_file, "sha256": s.sha256
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    printer.success(format!(
+        "Synthesized `{}` ({} in {}) into {shown}",
+        build.stack_name, env, build.region
+    ));
+    printer.info(format!("  {}  root stack", synth::ROOT_TEMPLATE));
+    for stack in &build.stacks {
+        printer.info(format!("  {}  {} `{}`", stack.template_file, stack.category, stack.name));
+    }
+    if build.stacks.is_empty() {
+        printer.info("  (no resources yet: `hoist add auth` adds the first)");
+    }
+    for (param, source) in &build.secrets {
+        printer.detail(format!("{param} is read at deploy time from {source:?}"));
+    }
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! `hoist add auth|storage` and `hoist synth` over a matrix of options:
+//! snapshots of every template, determinism, and (ignored by default, run by
+//! scripts/test.sh) cfn-lint with zero errors over the whole matrix.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{Sandbox, stderr_of};
+
+/// One case of the option matrix: the `hoist` commands after `init`.
+pub struct Case {
+    pub name: &'static str,
+    pub extra_toml: &'static str,
+    pub commands: &'static [&'static [&'static str]],
+}
+
+pub const MATRIX: &[Case] = &[
+    Case {
+        name: "defaults",
+        extra_toml: "",
+        commands: &[&["add", "auth", "--yes"], &["add", "storage", "--yes"]],
+    },
+    Case {
+        name: "everything",
+        extra_toml: "\n[env.prod]\nregion = \"eu-west-1\"\nprofile = \"prod\"\n",
+        commands: &[
+            &[
+                "add", "auth", "--yes", "--sign-in", "email-or-phone", "--required-attributes", "name,birthdate",
+                "--self-sign-up", "false", "--account-recovery", "phone", "--password-min-length", "12",
+                "--password-require", "lowercase,digits", "--mfa", "required", "--mfa-methods", "totp,sms", "--guest",
+                "--group", "Admins:0", "--group", "Editors:1",
+                "--google-client-id", "g-123.apps.googleusercontent.com", "--google-client-secret", "env:GOOGLE_SECRET",
+                "--facebook-client-id", "fb-123", "--facebook-client-secret", "ssm:/shop/facebook",
+                "--amazon-client-id", "amzn1.application-oa2-client.1", "--amazon-client-secret", "env:AMAZON_SECRET",
+                "--apple-client-id", "com.example.shop", "--apple-team-id", "TEAM123", "--apple-key-id", "KEY123",
+                "--apple-private-key", "ssm:/shop/apple-key",
+                "--oidc", "okta", "--oidc-issuer", "https://example.okta.com", "--oidc-client-id", "okta-1",
+                "--oidc-client-secret", "env:OKTA_SECRET",
+                "--domain-prefix", "shop-login", "--callback-url", "http://localhost:5173/", "--sign-out-url", "http://localhost:5173/",
+            ],
+            &[
+                "add", "storage", "media", "--yes", "--guest-access", "read", "--group-access", "Admins=create,read,delete",
+                "--group-access", "Editors=create,read", "--cors-origin", "https://shop.example.com",
+            ],
+        ],
+    },
+    Case {
+        name: "social-oidc",
+        extra_toml: "",
+        commands: &[&[
+            "add", "auth", "--yes", "--google-client-id", "g-1", "--google-client-secret", "env:GOOGLE_SECRET",
+            "--oidc", "corp", "--oidc-issuer", "https://login.corp.example", "--oidc-client-id", "c-1",
+            "--oidc-client-secret", "ssm:/corp/oidc", "--domain-prefix", "corp-app",
+            "--callback-url", "https://app.example.com/", "--callback-url", "myapp://callback/",
+        ]],
+    },
+    Case {
+        name: "groups",
+        extra_toml: "",
+        commands: &[
+            &["add", "auth", "--yes", "--group", "Admins:0", "--group", "Members:5"],
+            &["add", "storage", "--yes", "--group-access", "Admins=create,read,delete", "--group-access", "Members=read"],
+        ],
+    },
+    Case {
+        name: "guest-access",
+        extra_toml: "",
+        commands: &[
+            &["add", "auth", "--yes", "--guest"],
+            &["add", "storage", "--yes", "--guest-access", "read,create"],
+        ],
+    },
+    Case {
+        name: "mfa-optional-totp",
+        extra_toml: "",
+        commands: &[&["add", "auth", "--yes", "--mfa", "optional", "--mfa-methods", "totp"]],
+    },
+    Case {
+        name: "mfa-required-sms-phone",
+        extra_toml: "",
+        commands: &[&["add", "auth", "--yes", "--sign-in", "phone", "--mfa", "required", "--mfa-methods", "sms"]],
+    },
+    Case {
+        name: "username",
+        extra_toml: "",
+        commands: &[&["add", "auth", "--yes", "--sign-in", "username", "--required-attributes", "email,given_name"]],
+    },
+    Case {
+        name: "no-resources",
+        extra_toml: "",
+        commands: &[],
+    },
+];
+
+/// Build the case's project in `sb` and synthesize every environment.
+fn build(sb: &Sandbox, case: &Case) -> PathBuf {
+    sb.hoist().args(["init", "shop", "--frontend", "none", "--yes", "-q"]).assert().success();
+    let root = sb.join("shop");
+    if !case.extra_toml.is_empty() {
+        let mut text = std::fs::read_to_string(root.join("hoist.toml")).unwrap();
+        text.push_str(case.extra_toml);
+        std::fs::write(root.join("hoist.toml"), text).unwrap();
+    }
+    for command in case.commands {
+        let output = sb.hoist_in(&root).args(*command).arg("-q").output().unwrap();
+        assert!(output.status.success(), "{}: {command:?}\n{}", case.name, stderr_of(&output, sb));
+    }
+    for env in envs(&root) {
+        let output = sb.hoist_in(&root).args(["synth", "--env", &env, "-q"]).output().unwrap();
+        assert!(output.status.success(), "{}: synth {env}\n{}", case.name, stderr_of(&output, sb));
+    }
+    root
+}
+
+fn envs(root: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(root.join("hoist.toml")).unwrap();
+    let value: toml::Table = toml::from_str(&text).unwrap();
+    value["env"].as_table().unwrap().keys().cloned().collect()
+}
+
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn build_dump(root: &Path) -> String {
+    let build = root.join(".hoist/build");
+    let mut out = String::new();
+    for path in all_files(&build) {
+        let rel = path.strip_prefix(&build).unwrap().display().to_string();
+        out.push_str(&format!("==> {rel} <==\n{}", std::fs::read_to_string(&path).unwrap()));
+    }
+    out
+}
+
+#[test]
+fn matrix_snapshots() {
+    for case in MATRIX {
+        let sb = Sandbox::new();
+        let root = build(&sb, case);
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_suffix(case.name);
+        settings.bind(|| {
+            insta::assert_snapshot!("hoist_toml", std::fs::read_to_string(root.join("hoist.toml")).unwrap());
+            insta::assert_snapshot!("build", build_dump(&root));
+        });
+    }
+}
+
+#[test]
+fn synth_is_deterministic() {
+    let sb = Sandbox::new();
+    let root = build(&sb, &MATRIX[1]);
+    let first = build_dump(&root);
+    sb.hoist_in(&root).args(["synth", "--env", "dev", "-q"]).assert().success();
+    sb.hoist_in(&root).args(["synth", "--env", "prod", "-q"]).assert().success();
+    assert_eq!(first, build_dump(&root));
+}
+
+/// cfn-lint from the test tools virtualenv (scripts/test.sh installs it), or `HOIST_CFN_LINT`.
+fn cfn_lint() -> PathBuf {
+    if let Some(path) = std::env::var_os("HOIST_CFN_LINT") {
+        return PathBuf::from(path);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/tools/bin/cfn-lint")
+}
+
+#[test]
+#[ignore = "needs cfn-lint (PyPI); run by scripts/test.sh, which installs it"]
+fn cfn_lint_passes_on_the_matrix() {
+    let lint = cfn_lint();
+    assert!(lint.exists(), "cfn-lint not found at {}: run scripts/test.sh, or set HOIST_CFN_LINT", lint.display());
+    // Keep the matrix's templates for other judges (scripts/test.sh runs checkov over them).
+    let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("synth-matrix");
+    let _ = std::fs::remove_dir_all(&keep);
+    let mut templates = Vec::new();
+    for case in MATRIX {
+        let sb = Sandbox::new();
+        let root = build(&sb, case);
+        for path in all_files(&root.join(".hoist/build")) {
+            if path.to_string_lossy().ends_with(".template.json") {
+                let rel = path.strip_prefix(root.join(".hoist/build")).unwrap();
+                let dest = keep.join(case.name).join(rel);
+                std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+                std::fs::copy(&path, &dest).unwrap();
+                templates.push(dest);
+            }
+        }
+    }
+    assert!(templates.len() >= 20, "{} templates", templates.len());
+    let output = std::process::Command::new(&lint)
+        .args(["--non-zero-exit-code", "error", "--format", "parseable"])
+        .args(&templates)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "cfn-lint found errors:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Warnings are allowed by the exit code, but every one must be known (docs/cfn-lint.md).
+    let warnings: Vec<&str> = report.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(warnings.is_empty(), "cfn-lint warnings (fix them or list them in docs/cfn-lint.md and allow them here):\n{}", warnings.join("\n"));
+}
