@@ -381,19 +381,19 @@ fn secret(flag: &'static str, value: &Option<String>) -> Result<Option<SecretRef
         .transpose()
 }
 
-fn parse_group(text: &str) -> Result<Group, crate::Error> {
+/// `NAME` or `NAME:PRECEDENCE`.
+fn parse_group(text: &str) -> Result<Group, String> {
     let (name, precedence) = match text.split_once(':') {
-        Some((name, p)) => (name, p.parse::<u32>().map_err(|_| ResourceError::BadFlag {
-            flag: "group",
-            message: format!("`{p}` is not a precedence"),
-            help: "write `NAME` or `NAME:PRECEDENCE` with a whole number, lower first (for example `Admins:0`)",
-        })?),
+        Some((name, p)) => (
+            name,
+            p.parse::<u32>().map_err(|_| {
+                format!("`{p}` is not a precedence: write `NAME` or `NAME:PRECEDENCE` with a whole number, lower first (for example `Admins:0`)")
+            })?,
+        ),
         None => (text, 0),
     };
-    category::auth::validate_group_name(name).map_err(|message| ResourceError::BadFlag {
-        flag: "group",
-        message,
-        help: "a group name has 1 to 64 letters, digits, `-` or `_`, starting with a letter",
+    category::auth::validate_group_name(name).map_err(|message| {
+        format!("{message}: a group name has 1 to 64 letters, digits, `-` or `_`, starting with a letter")
     })?;
     Ok(Group { name: name.to_string(), precedence })
 }
@@ -436,8 +436,12 @@ pub fn resolve_auth(o: &AuthOptions, base: AuthConfig, inputs: &mut Inputs) -> R
 
     let flag_groups = if o.groups.is_empty() { None } else { Some(o.groups.clone()) };
     let existing: Vec<String> = cfg.groups.iter().map(|g| format!("{}:{}", g.name, g.precedence)).collect();
-    let groups = inputs.text_list(q("group", "User pool groups (NAME or NAME:PRECEDENCE, comma-separated)"), flag_groups.clone(), if flag_groups.is_some() { Vec::new() } else { existing.clone() }, |g| parse_group(g).map(|_| ()).map_err(|e| e.to_string()))?;
-    let mut parsed: Vec<Group> = groups.iter().map(|g| parse_group(g)).collect::<Result<_, _>>()?;
+    let groups = inputs.text_list(q("group", "User pool groups (NAME or NAME:PRECEDENCE, comma-separated)"), flag_groups.clone(), if flag_groups.is_some() { Vec::new() } else { existing.clone() }, |g| parse_group(g).map(|_| ()))?;
+    let mut parsed: Vec<Group> = groups
+        .iter()
+        .map(|g| parse_group(g))
+        .collect::<Result<_, _>>()
+        .map_err(|message| PromptError::BadValue { flag: "group", message })?;
     if flag_groups.is_some() {
         // `--group` adds to (or changes the precedence of) the existing groups.
         let mut merged = cfg.groups.clone();

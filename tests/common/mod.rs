@@ -103,3 +103,22 @@ pub fn stderr_of(output: &std::process::Output, sandbox: &Sandbox) -> String {
         .unwrap_or_default();
     text.replace(&canonical, "[WORK]").replace(&work, "[WORK]")
 }
+
+/// A diagnostic with miette's line wrapping undone, for `contains` checks.
+pub fn flat(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let continuation = trimmed.starts_with("| ") || (line.starts_with("        ") && !out.is_empty());
+        if continuation {
+            out.push(' ');
+            out.push_str(trimmed.trim_start_matches("| "));
+        } else {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(line);
+        }
+    }
+    out
+}
