@@ -216,3 +216,97 @@ fn cfn_lint_passes_on_the_matrix() {
     let warnings: Vec<&str> = report.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(warnings.is_empty(), "cfn-lint warnings (fix them or list them in docs/cfn-lint.md and allow them here):\n{}", warnings.join("\n"));
 }
+
+/// Realistic stand-ins for what CloudFormation would output, by output name.
+fn fake_outputs(root: &Path, env: &str, region: &str) -> hoist::outputs::DeployedOutputs {
+    let build: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join(".hoist/build").join(env).join("build.json")).unwrap()).unwrap();
+    let mut deployed = hoist::outputs::DeployedOutputs::new();
+    for stack in build["stacks"].as_array().unwrap() {
+        let (category, name) = (stack["category"].as_str().unwrap(), stack["name"].as_str().unwrap());
+        let template: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join(".hoist/build").join(env).join(stack["template"].as_str().unwrap())).unwrap(),
+        )
+        .unwrap();
+        let mut values = std::collections::BTreeMap::new();
+        for output in template["Outputs"].as_object().unwrap().keys() {
+            let value = match output.as_str() {
+                "UserPoolId" => format!("{region}_Fk{env}Pool"),
+                "UserPoolClientId" => format!("{env}client0123456789abcdef"),
+                "IdentityPoolId" => format!("{region}:00000000-0000-4000-8000-{env:0>12}"),
+                "HostedUIDomain" => format!("login-{env}.auth.{region}.amazoncognito.com"),
+                "BucketName" => format!("shop-{env}-{name}-bucket"),
+                other => format!("{category}-{name}-{other}"),
+            };
+            values.insert(output.clone(), value);
+        }
+        deployed.insert(format!("{category}/{name}"), values);
+    }
+    deployed
+}
+
+#[test]
+#[ignore = "needs npm (the official Amplify packages); run by scripts/test.sh, which installs them"]
+fn amplify_outputs_satisfy_the_official_type_and_configure() {
+    let check = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/outputs-check");
+    assert!(check.join("node_modules/aws-amplify").exists(), "run `npm install` in {} (scripts/test.sh does)", check.display());
+    let generated = check.join("generated");
+    let _ = std::fs::remove_dir_all(&generated);
+    std::fs::create_dir_all(&generated).unwrap();
+
+    let mut expected = serde_json::Map::new();
+    for case in MATRIX {
+        let sb = Sandbox::new();
+        let root = build(&sb, case);
+        let file = hoist::project::ProjectFile::load(&root.join("hoist.toml")).unwrap();
+        for env in envs(&root) {
+            let region = file.manifest.env[&env].region.clone();
+            let deployed = fake_outputs(&root, &env, &region);
+            let outputs = hoist::outputs::amplify_outputs(&file.manifest, &env, &deployed).unwrap();
+            let stem = format!("{}-{env}", case.name);
+            let json = serde_json::to_string_pretty(&outputs).unwrap();
+            std::fs::write(generated.join(format!("{stem}.json")), &json).unwrap();
+            std::fs::write(
+                generated.join(format!("{stem}.ts")),
+                format!("import type {{ ClientConfigVersionTemplateType }} from '@aws-amplify/client-config';\n\nexport const outputs: ClientConfigVersionTemplateType<'1.4'> = {json};\n"),
+            )
+            .unwrap();
+            let auth = file.manifest.auth.values().next();
+            expected.insert(
+                format!("generated/{stem}.json"),
+                serde_json::json!({
+                    "userPoolId": deployed.get("auth/main").map(|o| o["UserPoolId"].clone()),
+                    "userPoolClientId": deployed.get("auth/main").map(|o| o["UserPoolClientId"].clone()),
+                    "identityPoolId": deployed.get("auth/main").map(|o| o["IdentityPoolId"].clone()),
+                    "allowGuestAccess": auth.map(|a| a.guest_access),
+                    "bucket": deployed.iter().find(|(k, _)| k.starts_with("storage/")).map(|(_, o)| o["BucketName"].clone()),
+                }),
+            );
+        }
+    }
+
+    let tsc = std::process::Command::new(check.join("node_modules/.bin/tsc")).arg("-p").arg(&check).output().unwrap();
+    assert!(
+        tsc.status.success(),
+        "amplify_outputs.json does not type-check against @aws-amplify/client-config:\n{}{}",
+        String::from_utf8_lossy(&tsc.stdout),
+        String::from_utf8_lossy(&tsc.stderr)
+    );
+
+    let files: Vec<String> = expected.keys().cloned().collect();
+    let node = std::process::Command::new("node").arg("check.mjs").args(&files).current_dir(&check).output().unwrap();
+    assert!(node.status.success(), "Amplify.configure() refused an outputs file:\n{}", String::from_utf8_lossy(&node.stderr));
+    let actual: serde_json::Value = serde_json::from_slice(&node.stdout).unwrap();
+    for (file, want) in &expected {
+        let got = &actual[file];
+        for key in ["userPoolId", "userPoolClientId", "identityPoolId", "bucket"] {
+            assert_eq!(got[key], want[key], "{file}: {key}");
+        }
+        if want["userPoolId"].is_string() {
+            // Amplify reports guest access only when it is on
+            assert_eq!(got["allowGuestAccess"].as_bool().unwrap_or(false), want["allowGuestAccess"].as_bool().unwrap_or(false), "{file}");
+        }
+    }
+    insta::assert_json_snapshot!("amplify_outputs_everything_prod", serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(generated.join("everything-prod.json")).unwrap()).unwrap());
+    insta::assert_json_snapshot!("amplify_get_config_everything_prod", actual["generated/everything-prod.json"]);
+}
