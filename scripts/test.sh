@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine: checks the toolchain, then runs the
-# formatter and linter checks, the unit and integration tests, and the tier that
-# installs, builds and tests every generated frontend with npm.
+# The whole test suite, on a fresh machine. It installs what the tests need
+# (pinned): cfn-lint and checkov from PyPI in virtualenvs under .venv/, and the
+# official Amplify packages from npm under tests/outputs-check/. Then it runs the
+# formatter and linter checks, the unit and integration tests (including the tier
+# that installs, builds and tests every generated frontend), and checkov's report.
 #
 #   scripts/test.sh            everything (what CI runs)
-#   scripts/test.sh --fast     skip the npm tier (a minute or two less)
+#   scripts/test.sh --fast     no installs, no npm, cfn-lint or checkov: cargo checks and tests only
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+CFN_LINT_VERSION=1.58.0
+CHECKOV_VERSION=3.3.30
 
 fast=0
 for arg in "$@"; do
@@ -22,17 +27,40 @@ need() {
   command -v "$1" >/dev/null 2>&1 || { echo "error: \`$1\` is required: $2" >&2; exit 1; }
 }
 
+# A virtualenv at $1 with exactly the pip requirement $2, made once.
+venv() {
+  local dir=$1 requirement=$2
+  if [ "$(cat "$dir/.installed" 2>/dev/null)" != "$requirement" ]; then
+    step "installing $requirement into $dir"
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "$requirement"
+    echo "$requirement" > "$dir/.installed"
+  fi
+}
+
 need cargo "install Rust with rustup (https://rustup.rs)"
-if [ "$fast" = 0 ]; then
-  need node "install Node.js 20.19 or newer"
-  need npm "install npm 10 or newer (it comes with Node.js)"
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
-    || { echo "error: Node.js 20.19 or newer is required (found $(node --version)); Vite 8 needs it" >&2; exit 1; }
-fi
 for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" \
     || rustup component add "$component"
 done
+
+if [ "$fast" = 0 ]; then
+  need python3 "install Python 3.9 or newer (for cfn-lint and checkov)"
+  need node "install Node.js 20.19 or newer"
+  need npm "install npm 10 or newer (it comes with Node.js)"
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+    || { echo "error: Node.js 20.19 or newer is required (found $(node --version)); Vite 8 needs it" >&2; exit 1; }
+
+  venv .venv/tools "cfn-lint==$CFN_LINT_VERSION"
+  # checkov pins its own boto3 and friends: it gets a virtualenv of its own.
+  venv .venv/checkov "checkov==$CHECKOV_VERSION"
+  if [ "$(cat tests/outputs-check/node_modules/.installed 2>/dev/null)" != "$(cat tests/outputs-check/package.json)" ]; then
+    step "installing the Amplify packages into tests/outputs-check"
+    (cd tests/outputs-check && npm install --no-audit --no-fund --no-package-lock --loglevel=error)
+    cp tests/outputs-check/package.json tests/outputs-check/node_modules/.installed
+  fi
+fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -41,9 +69,13 @@ step "cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
 
 if [ "$fast" = 1 ]; then
-  step "cargo test (without the npm tier)"
+  step "cargo test (without the npm and linter tiers)"
   cargo test --locked
-else
-  step "cargo test (with the npm tier: every frontend installs, builds and passes its tests)"
-  cargo test --locked -- --include-ignored
+  exit 0
 fi
+
+step "cargo test (with the tiers that need npm and cfn-lint)"
+cargo test --locked -- --include-ignored
+
+step "checkov over the synthesized option matrix (a report; every finding is justified in docs/security.md)"
+python3 scripts/checkov_report.py .venv/checkov/bin/checkov target/tmp/synth-matrix docs/security.md

@@ -82,7 +82,10 @@ pub enum PromptError {
     },
 
     #[error("invalid value for `--{flag}`: {message}")]
-    #[diagnostic(code(hoist::invalid_value), help("see `--help` for what `--{flag}` takes"))]
+    #[diagnostic(
+        code(hoist::invalid_value),
+        help("see `--help` for what `--{flag}` takes")
+    )]
     BadValue { flag: &'static str, message: String },
 
     #[error("`{value}` is not a choice for `{key}` in the answers file")]
@@ -301,7 +304,11 @@ impl Inputs<'_> {
         }
         let shown = default.iter().map(name).collect::<Vec<_>>().join(",");
         let question = Question {
-            default: Some(if shown.is_empty() { "none".into() } else { shown }),
+            default: Some(if shown.is_empty() {
+                "none".into()
+            } else {
+                shown
+            }),
             ..question
         };
         let answer = self
@@ -340,7 +347,11 @@ impl Inputs<'_> {
         }
         let shown = default.join(",");
         let question = Question {
-            default: Some(if shown.is_empty() { "none".into() } else { shown }),
+            default: Some(if shown.is_empty() {
+                "none".into()
+            } else {
+                shown
+            }),
             ..question
         };
         let answer = self.prompter.input(&question, &|text: &str| {

@@ -6,7 +6,10 @@ use common::{Sandbox, flat, stderr_of};
 use predicates::prelude::*;
 
 fn project(sb: &Sandbox) -> std::path::PathBuf {
-    sb.hoist().args(["init", "shop", "--frontend", "react", "--yes", "-q"]).assert().success();
+    sb.hoist()
+        .args(["init", "shop", "--frontend", "react", "--yes", "-q"])
+        .assert()
+        .success();
     sb.join("shop")
 }
 
@@ -14,7 +17,11 @@ fn project(sb: &Sandbox) -> std::path::PathBuf {
 fn storage_needs_auth_headless() {
     let sb = Sandbox::new();
     let root = project(&sb);
-    let output = sb.hoist_in(&root).args(["add", "storage", "--yes"]).output().unwrap();
+    let output = sb
+        .hoist_in(&root)
+        .args(["add", "storage", "--yes"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     insta::assert_snapshot!(stderr_of(&output, &sb));
     assert!(!sb.read("shop/hoist.toml").contains("[storage"));
@@ -25,29 +32,58 @@ fn add_update_remove_round_trip() {
     let sb = Sandbox::new();
     let root = project(&sb);
     let hoist = |args: &[&str]| sb.hoist_in(&root).args(args).assert();
-    hoist(&["add", "auth", "--yes"]).success().stderr(predicate::str::contains("Added auth `main`"));
-    hoist(&["add", "auth", "--yes"]).code(1).stderr(predicate::str::contains("already has auth `main`"));
-    hoist(&["add", "storage", "--yes"]).success().stderr(predicate::str::contains("uploadData"));
-    hoist(&["add", "storage", "files", "--yes"]).code(1).stderr(predicate::str::contains("already has storage `files`"));
+    hoist(&["add", "auth", "--yes"])
+        .success()
+        .stderr(predicate::str::contains("Added auth `main`"));
+    hoist(&["add", "auth", "--yes"])
+        .code(1)
+        .stderr(predicate::str::contains("already has auth `main`"));
+    hoist(&["add", "storage", "--yes"])
+        .success()
+        .stderr(predicate::str::contains("uploadData"));
+    hoist(&["add", "storage", "files", "--yes"])
+        .code(1)
+        .stderr(predicate::str::contains("already has storage `files`"));
 
     // a comment survives an update
-    let text = sb.read("shop/hoist.toml").replace("mfa = \"off\"", "mfa = \"off\" # decided in review");
+    let text = sb
+        .read("shop/hoist.toml")
+        .replace("mfa = \"off\"", "mfa = \"off\" # decided in review");
     std::fs::write(root.join("hoist.toml"), text).unwrap();
-    hoist(&["update", "auth", "main", "--mfa", "optional", "--mfa-methods", "totp"]).success();
+    hoist(&[
+        "update",
+        "auth",
+        "main",
+        "--mfa",
+        "optional",
+        "--mfa-methods",
+        "totp",
+    ])
+    .success();
     let text = sb.read("shop/hoist.toml");
-    assert!(text.contains("mfa = \"optional\" # decided in review"), "{text}");
+    assert!(
+        text.contains("mfa = \"optional\" # decided in review"),
+        "{text}"
+    );
     assert!(text.contains("mfa_methods = [\"totp\"]"), "{text}");
 
-    hoist(&["update", "auth", "nope", "--guest"]).code(1).stderr(predicate::str::contains("there is no auth `nope`"));
+    hoist(&["update", "auth", "nope", "--guest"])
+        .code(1)
+        .stderr(predicate::str::contains("there is no auth `nope`"));
     hoist(&["remove", "auth", "main", "--yes"])
         .code(1)
         .stderr(predicate::str::contains("storage `files` depend on it"));
     // without a terminal, removing asks for --yes
-    hoist(&["remove", "storage", "files"]).code(1).stderr(predicate::str::contains("pass `--yes`"));
+    hoist(&["remove", "storage", "files"])
+        .code(1)
+        .stderr(predicate::str::contains("pass `--yes`"));
     hoist(&["remove", "storage", "files", "--yes"]).success();
     hoist(&["remove", "auth", "main", "--yes"]).success();
     let text = sb.read("shop/hoist.toml");
-    assert!(!text.contains("[auth") && !text.contains("[storage"), "{text}");
+    assert!(
+        !text.contains("[auth") && !text.contains("[storage"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -56,38 +92,115 @@ fn bad_flags_are_refused_and_nothing_is_written() {
     let root = project(&sb);
     let before = sb.read("shop/hoist.toml");
     for (args, expected) in [
-        (vec!["add", "auth", "Main", "--yes"], "invalid resource name `Main`"),
-        (vec!["add", "auth", "--yes", "--group", "Admins", "--group", "admins"], "the group `admins` is named twice"),
-        (vec!["add", "auth", "--yes", "--group", "9lives"], "`9lives` is not a valid group name"),
-        (vec!["add", "auth", "--yes", "--password-min-length", "4"], "minimum password length of 4"),
-        (vec!["add", "auth", "--yes", "--google-client-id", "x", "--google-client-secret", "hunter2"], "is not a secret source"),
-        (vec!["add", "auth", "--yes", "--google-client-id", "x", "--google-client-secret", "env:G"], "needs a hosted UI"),
-        (vec!["add", "auth", "--yes", "--domain-prefix", "my-aws-login", "--callback-url", "http://localhost:5173/"], "not a valid domain prefix"),
-        (vec!["add", "auth", "--yes", "--domain-prefix", "shop", "--callback-url", "http://example.com/"], "not an allowed redirect URL"),
+        (
+            vec!["add", "auth", "Main", "--yes"],
+            "invalid resource name `Main`",
+        ),
+        (
+            vec![
+                "add", "auth", "--yes", "--group", "Admins", "--group", "admins",
+            ],
+            "the group `admins` is named twice",
+        ),
+        (
+            vec!["add", "auth", "--yes", "--group", "9lives"],
+            "`9lives` is not a valid group name",
+        ),
+        (
+            vec!["add", "auth", "--yes", "--password-min-length", "4"],
+            "minimum password length of 4",
+        ),
+        (
+            vec![
+                "add",
+                "auth",
+                "--yes",
+                "--google-client-id",
+                "x",
+                "--google-client-secret",
+                "hunter2",
+            ],
+            "is not a secret source",
+        ),
+        (
+            vec![
+                "add",
+                "auth",
+                "--yes",
+                "--google-client-id",
+                "x",
+                "--google-client-secret",
+                "env:G",
+            ],
+            "needs a hosted UI",
+        ),
+        (
+            vec![
+                "add",
+                "auth",
+                "--yes",
+                "--domain-prefix",
+                "my-aws-login",
+                "--callback-url",
+                "http://localhost:5173/",
+            ],
+            "not a valid domain prefix",
+        ),
+        (
+            vec![
+                "add",
+                "auth",
+                "--yes",
+                "--domain-prefix",
+                "shop",
+                "--callback-url",
+                "http://example.com/",
+            ],
+            "not an allowed redirect URL",
+        ),
     ] {
         let output = sb.hoist_in(&root).args(&args).output().unwrap();
         let stderr = flat(&stderr_of(&output, &sb));
         assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert!(stderr.contains("help:"), "{args:?}: {stderr}");
-        assert_eq!(sb.read("shop/hoist.toml"), before, "{args:?} wrote hoist.toml");
+        assert_eq!(
+            sb.read("shop/hoist.toml"),
+            before,
+            "{args:?} wrote hoist.toml"
+        );
     }
     // usage errors from clap: an unknown provider flag or value
-    sb.hoist_in(&root).args(["add", "auth", "--twitter-client-id", "x"]).assert().code(2);
-    sb.hoist_in(&root).args(["add", "auth", "--sign-in", "fingerprint"]).assert().code(2);
+    sb.hoist_in(&root)
+        .args(["add", "auth", "--twitter-client-id", "x"])
+        .assert()
+        .code(2);
+    sb.hoist_in(&root)
+        .args(["add", "auth", "--sign-in", "fingerprint"])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn an_edited_hoist_toml_is_checked_with_its_location() {
     let sb = Sandbox::new();
     let root = project(&sb);
-    sb.hoist_in(&root).args(["add", "auth", "--yes", "--group", "Admins"]).assert().success();
+    sb.hoist_in(&root)
+        .args(["add", "auth", "--yes", "--group", "Admins"])
+        .assert()
+        .success();
     let good = sb.read("shop/hoist.toml");
 
     for (from, to) in [
         ("sign_in = \"email\"", "sign_in = \"fingerprint\""),
-        ("name = \"Admins\"", "name = \"Admins\"\nprecedence = 3\n\n[[auth.main.groups]]\nname = \"Admins\""),
-        ("mfa = \"off\"", "mfa = \"off\"\n\n[auth.main.social.twitter]\nclient_id = \"x\""),
+        (
+            "name = \"Admins\"",
+            "name = \"Admins\"\nprecedence = 3\n\n[[auth.main.groups]]\nname = \"Admins\"",
+        ),
+        (
+            "mfa = \"off\"",
+            "mfa = \"off\"\n\n[auth.main.social.twitter]\nclient_id = \"x\"",
+        ),
         ("mfa = \"off\"", "mfa = \"required\""),
     ] {
         std::fs::write(root.join("hoist.toml"), good.replacen(from, to, 1)).unwrap();
@@ -101,7 +214,10 @@ fn an_edited_hoist_toml_is_checked_with_its_location() {
 fn overrides_are_applied_or_refused_precisely() {
     let sb = Sandbox::new();
     let root = project(&sb);
-    sb.hoist_in(&root).args(["add", "auth", "--yes", "-q"]).assert().success();
+    sb.hoist_in(&root)
+        .args(["add", "auth", "--yes", "-q"])
+        .assert()
+        .success();
     let dir = root.join("hoist/auth/main");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -127,9 +243,16 @@ fn overrides_are_applied_or_refused_precisely() {
     assert_eq!(output.status.code(), Some(1));
     insta::assert_snapshot!(stderr_of(&output, &sb));
     // the previous build is left as it was
-    assert!(sb.read("shop/.hoist/build/dev/auth-main.template.json").contains("\"MinimumLength\": 14"));
+    assert!(
+        sb.read("shop/.hoist/build/dev/auth-main.template.json")
+            .contains("\"MinimumLength\": 14")
+    );
 
-    std::fs::write(dir.join("override.json"), "[{\"op\": \"add\",\n  \"path\": }]").unwrap();
+    std::fs::write(
+        dir.join("override.json"),
+        "[{\"op\": \"add\",\n  \"path\": }]",
+    )
+    .unwrap();
     let output = sb.hoist_in(&root).args(["synth"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     insta::assert_snapshot!(stderr_of(&output, &sb));
@@ -143,15 +266,31 @@ fn synth_picks_the_environment() {
     text.push_str("\n[env.prod]\nregion = \"eu-west-1\"\n");
     std::fs::write(root.join("hoist.toml"), text).unwrap();
     // .hoist/current-env says dev
-    sb.hoist_in(&root.join("src")).args(["synth"]).assert().success().stderr(predicate::str::contains("hoist-shop-dev"));
-    sb.hoist_in(&root).args(["synth", "--env", "prod"]).assert().success().stderr(predicate::str::contains("eu-west-1"));
+    sb.hoist_in(&root.join("src"))
+        .args(["synth"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("hoist-shop-dev"));
+    sb.hoist_in(&root)
+        .args(["synth", "--env", "prod"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("eu-west-1"));
     sb.hoist_in(&root)
         .args(["synth", "--env", "qa"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("there is no environment `qa`"));
     std::fs::remove_file(root.join(".hoist/current-env")).unwrap();
-    sb.hoist_in(&root).args(["synth"]).assert().code(1).stderr(predicate::str::contains("pass `--env NAME`"));
+    sb.hoist_in(&root)
+        .args(["synth"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("pass `--env NAME`"));
     // outside a project
-    sb.hoist().args(["synth"]).assert().code(1).stderr(predicate::str::contains("run `hoist init`"));
+    sb.hoist()
+        .args(["synth"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("run `hoist init`"));
 }

@@ -26,22 +26,78 @@ pub const MATRIX: &[Case] = &[
         extra_toml: "\n[env.prod]\nregion = \"eu-west-1\"\nprofile = \"prod\"\n",
         commands: &[
             &[
-                "add", "auth", "--yes", "--sign-in", "email-or-phone", "--required-attributes", "name,birthdate",
-                "--self-sign-up", "false", "--account-recovery", "phone", "--password-min-length", "12",
-                "--password-require", "lowercase,digits", "--mfa", "required", "--mfa-methods", "totp,sms", "--guest",
-                "--group", "Admins:0", "--group", "Editors:1",
-                "--google-client-id", "g-123.apps.googleusercontent.com", "--google-client-secret", "env:GOOGLE_SECRET",
-                "--facebook-client-id", "fb-123", "--facebook-client-secret", "ssm:/shop/facebook",
-                "--amazon-client-id", "amzn1.application-oa2-client.1", "--amazon-client-secret", "env:AMAZON_SECRET",
-                "--apple-client-id", "com.example.shop", "--apple-team-id", "TEAM123", "--apple-key-id", "KEY123",
-                "--apple-private-key", "ssm:/shop/apple-key",
-                "--oidc", "okta", "--oidc-issuer", "https://example.okta.com", "--oidc-client-id", "okta-1",
-                "--oidc-client-secret", "env:OKTA_SECRET",
-                "--domain-prefix", "shop-login", "--callback-url", "http://localhost:5173/", "--sign-out-url", "http://localhost:5173/",
+                "add",
+                "auth",
+                "--yes",
+                "--sign-in",
+                "email-or-phone",
+                "--required-attributes",
+                "name,birthdate",
+                "--self-sign-up",
+                "false",
+                "--account-recovery",
+                "phone",
+                "--password-min-length",
+                "12",
+                "--password-require",
+                "lowercase,digits",
+                "--mfa",
+                "required",
+                "--mfa-methods",
+                "totp,sms",
+                "--guest",
+                "--group",
+                "Admins:0",
+                "--group",
+                "Editors:1",
+                "--google-client-id",
+                "g-123.apps.googleusercontent.com",
+                "--google-client-secret",
+                "env:GOOGLE_SECRET",
+                "--facebook-client-id",
+                "fb-123",
+                "--facebook-client-secret",
+                "ssm:/shop/facebook",
+                "--amazon-client-id",
+                "amzn1.application-oa2-client.1",
+                "--amazon-client-secret",
+                "env:AMAZON_SECRET",
+                "--apple-client-id",
+                "com.example.shop",
+                "--apple-team-id",
+                "TEAM123",
+                "--apple-key-id",
+                "KEY123",
+                "--apple-private-key",
+                "ssm:/shop/apple-key",
+                "--oidc",
+                "okta",
+                "--oidc-issuer",
+                "https://example.okta.com",
+                "--oidc-client-id",
+                "okta-1",
+                "--oidc-client-secret",
+                "env:OKTA_SECRET",
+                "--domain-prefix",
+                "shop-login",
+                "--callback-url",
+                "http://localhost:5173/",
+                "--sign-out-url",
+                "http://localhost:5173/",
             ],
             &[
-                "add", "storage", "media", "--yes", "--guest-access", "read", "--group-access", "Admins=create,read,delete",
-                "--group-access", "Editors=create,read", "--cors-origin", "https://shop.example.com",
+                "add",
+                "storage",
+                "media",
+                "--yes",
+                "--guest-access",
+                "read",
+                "--group-access",
+                "Admins=create,read,delete",
+                "--group-access",
+                "Editors=create,read",
+                "--cors-origin",
+                "https://shop.example.com",
             ],
         ],
     },
@@ -49,18 +105,51 @@ pub const MATRIX: &[Case] = &[
         name: "social-oidc",
         extra_toml: "",
         commands: &[&[
-            "add", "auth", "--yes", "--google-client-id", "g-1", "--google-client-secret", "env:GOOGLE_SECRET",
-            "--oidc", "corp", "--oidc-issuer", "https://login.corp.example", "--oidc-client-id", "c-1",
-            "--oidc-client-secret", "ssm:/corp/oidc", "--domain-prefix", "corp-app",
-            "--callback-url", "https://app.example.com/", "--callback-url", "myapp://callback/",
+            "add",
+            "auth",
+            "--yes",
+            "--google-client-id",
+            "g-1",
+            "--google-client-secret",
+            "env:GOOGLE_SECRET",
+            "--oidc",
+            "corp",
+            "--oidc-issuer",
+            "https://login.corp.example",
+            "--oidc-client-id",
+            "c-1",
+            "--oidc-client-secret",
+            "ssm:/corp/oidc",
+            "--domain-prefix",
+            "corp-app",
+            "--callback-url",
+            "https://app.example.com/",
+            "--callback-url",
+            "myapp://callback/",
         ]],
     },
     Case {
         name: "groups",
         extra_toml: "",
         commands: &[
-            &["add", "auth", "--yes", "--group", "Admins:0", "--group", "Members:5"],
-            &["add", "storage", "--yes", "--group-access", "Admins=create,read,delete", "--group-access", "Members=read"],
+            &[
+                "add",
+                "auth",
+                "--yes",
+                "--group",
+                "Admins:0",
+                "--group",
+                "Members:5",
+            ],
+            &[
+                "add",
+                "storage",
+                "--yes",
+                "--group-access",
+                "Admins=create,read,delete",
+                "--group-access",
+                "Members=read",
+            ],
         ],
     },
     Case {
@@ -74,17 +163,43 @@ pub const MATRIX: &[Case] = &[
     Case {
         name: "mfa-optional-totp",
         extra_toml: "",
-        commands: &[&["add", "auth", "--yes", "--mfa", "optional", "--mfa-methods", "totp"]],
+        commands: &[&[
+            "add",
+            "auth",
+            "--yes",
+            "--mfa",
+            "optional",
+            "--mfa-methods",
+            "totp",
+        ]],
     },
     Case {
         name: "mfa-required-sms-phone",
         extra_toml: "",
-        commands: &[&["add", "auth", "--yes", "--sign-in", "phone", "--mfa", "required", "--mfa-methods", "sms"]],
+        commands: &[&[
+            "add",
+            "auth",
+            "--yes",
+            "--sign-in",
+            "phone",
+            "--mfa",
+            "required",
+            "--mfa-methods",
+            "sms",
+        ]],
     },
     Case {
         name: "username",
         extra_toml: "",
-        commands: &[&["add", "auth", "--yes", "--sign-in", "username", "--required-attributes", "email,given_name"]],
+        commands: &[&[
+            "add",
+            "auth",
+            "--yes",
+            "--sign-in",
+            "username",
+            "--required-attributes",
+            "email,given_name",
+        ]],
     },
     Case {
         name: "no-resources",
@@ -95,7 +210,10 @@ pub const MATRIX: &[Case] = &[
 
 /// Build the case's project in `sb` and synthesize every environment.
 fn build(sb: &Sandbox, case: &Case) -> PathBuf {
-    sb.hoist().args(["init", "shop", "--frontend", "none", "--yes", "-q"]).assert().success();
+    sb.hoist()
+        .args(["init", "shop", "--frontend", "none", "--yes", "-q"])
+        .assert()
+        .success();
     let root = sb.join("shop");
     if !case.extra_toml.is_empty() {
         let mut text = std::fs::read_to_string(root.join("hoist.toml")).unwrap();
@@ -103,12 +221,31 @@ fn build(sb: &Sandbox, case: &Case) -> PathBuf {
         std::fs::write(root.join("hoist.toml"), text).unwrap();
     }
     for command in case.commands {
-        let output = sb.hoist_in(&root).args(*command).arg("-q").output().unwrap();
-        assert!(output.status.success(), "{}: {command:?}\n{}", case.name, stderr_of(&output, sb));
+        let output = sb
+            .hoist_in(&root)
+            .args(*command)
+            .arg("-q")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}: {command:?}\n{}",
+            case.name,
+            stderr_of(&output, sb)
+        );
     }
     for env in envs(&root) {
-        let output = sb.hoist_in(&root).args(["synth", "--env", &env, "-q"]).output().unwrap();
-        assert!(output.status.success(), "{}: synth {env}\n{}", case.name, stderr_of(&output, sb));
+        let output = sb
+            .hoist_in(&root)
+            .args(["synth", "--env", &env, "-q"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}: synth {env}\n{}",
+            case.name,
+            stderr_of(&output, sb)
+        );
     }
     root
 }
@@ -141,7 +278,10 @@ fn build_dump(root: &Path) -> String {
     let mut out = String::new();
     for path in all_files(&build) {
         let rel = path.strip_prefix(&build).unwrap().display().to_string();
-        out.push_str(&format!("==> {rel} <==\n{}", std::fs::read_to_string(&path).unwrap()));
+        out.push_str(&format!(
+            "==> {rel} <==\n{}",
+            std::fs::read_to_string(&path).unwrap()
+        ));
     }
     out
 }
@@ -154,7 +294,10 @@ fn matrix_snapshots() {
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_suffix(case.name);
         settings.bind(|| {
-            insta::assert_snapshot!("hoist_toml", std::fs::read_to_string(root.join("hoist.toml")).unwrap());
+            insta::assert_snapshot!(
+                "hoist_toml",
+                std::fs::read_to_string(root.join("hoist.toml")).unwrap()
+            );
             insta::assert_snapshot!("build", build_dump(&root));
         });
     }
@@ -165,8 +308,14 @@ fn synth_is_deterministic() {
     let sb = Sandbox::new();
     let root = build(&sb, &MATRIX[1]);
     let first = build_dump(&root);
-    sb.hoist_in(&root).args(["synth", "--env", "dev", "-q"]).assert().success();
-    sb.hoist_in(&root).args(["synth", "--env", "prod", "-q"]).assert().success();
+    sb.hoist_in(&root)
+        .args(["synth", "--env", "dev", "-q"])
+        .assert()
+        .success();
+    sb.hoist_in(&root)
+        .args(["synth", "--env", "prod", "-q"])
+        .assert()
+        .success();
     assert_eq!(first, build_dump(&root));
 }
 
@@ -182,7 +331,11 @@ fn cfn_lint() -> PathBuf {
 #[ignore = "needs cfn-lint (PyPI); run by scripts/test.sh, which installs it"]
 fn cfn_lint_passes_on_the_matrix() {
     let lint = cfn_lint();
-    assert!(lint.exists(), "cfn-lint not found at {}: run scripts/test.sh, or set HOIST_CFN_LINT", lint.display());
+    assert!(
+        lint.exists(),
+        "cfn-lint not found at {}: run scripts/test.sh, or set HOIST_CFN_LINT",
+        lint.display()
+    );
     // Keep the matrix's templates for other judges (scripts/test.sh runs checkov over them).
     let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("synth-matrix");
     let _ = std::fs::remove_dir_all(&keep);
@@ -214,18 +367,32 @@ fn cfn_lint_passes_on_the_matrix() {
     );
     // Warnings are allowed by the exit code, but every one must be known (docs/cfn-lint.md).
     let warnings: Vec<&str> = report.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert!(warnings.is_empty(), "cfn-lint warnings (fix them or list them in docs/cfn-lint.md and allow them here):\n{}", warnings.join("\n"));
+    assert!(
+        warnings.is_empty(),
+        "cfn-lint warnings (fix them or list them in docs/cfn-lint.md and allow them here):\n{}",
+        warnings.join("\n")
+    );
 }
 
 /// Realistic stand-ins for what CloudFormation would output, by output name.
 fn fake_outputs(root: &Path, env: &str, region: &str) -> hoist::outputs::DeployedOutputs {
-    let build: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root.join(".hoist/build").join(env).join("build.json")).unwrap()).unwrap();
+    let build: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(".hoist/build").join(env).join("build.json")).unwrap(),
+    )
+    .unwrap();
     let mut deployed = hoist::outputs::DeployedOutputs::new();
     for stack in build["stacks"].as_array().unwrap() {
-        let (category, name) = (stack["category"].as_str().unwrap(), stack["name"].as_str().unwrap());
+        let (category, name) = (
+            stack["category"].as_str().unwrap(),
+            stack["name"].as_str().unwrap(),
+        );
         let template: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(root.join(".hoist/build").join(env).join(stack["template"].as_str().unwrap())).unwrap(),
+            &std::fs::read_to_string(
+                root.join(".hoist/build")
+                    .join(env)
+                    .join(stack["template"].as_str().unwrap()),
+            )
+            .unwrap(),
         )
         .unwrap();
         let mut values = std::collections::BTreeMap::new();
@@ -249,7 +416,11 @@ fn fake_outputs(root: &Path, env: &str, region: &str) -> hoist::outputs::Deploye
 #[ignore = "needs npm (the official Amplify packages); run by scripts/test.sh, which installs them"]
 fn amplify_outputs_satisfy_the_official_type_and_configure() {
     let check = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/outputs-check");
-    assert!(check.join("node_modules/aws-amplify").exists(), "run `npm install` in {} (scripts/test.sh does)", check.display());
+    assert!(
+        check.join("node_modules/aws-amplify").exists(),
+        "run `npm install` in {} (scripts/test.sh does)",
+        check.display()
+    );
     let generated = check.join("generated");
     let _ = std::fs::remove_dir_all(&generated);
     std::fs::create_dir_all(&generated).unwrap();
@@ -285,7 +456,11 @@ fn amplify_outputs_satisfy_the_official_type_and_configure() {
         }
     }
 
-    let tsc = std::process::Command::new(check.join("node_modules/.bin/tsc")).arg("-p").arg(&check).output().unwrap();
+    let tsc = std::process::Command::new(check.join("node_modules/.bin/tsc"))
+        .arg("-p")
+        .arg(&check)
+        .output()
+        .unwrap();
     assert!(
         tsc.status.success(),
         "amplify_outputs.json does not type-check against @aws-amplify/client-config:\n{}{}",
@@ -294,8 +469,17 @@ fn amplify_outputs_satisfy_the_official_type_and_configure() {
     );
 
     let files: Vec<String> = expected.keys().cloned().collect();
-    let node = std::process::Command::new("node").arg("check.mjs").args(&files).current_dir(&check).output().unwrap();
-    assert!(node.status.success(), "Amplify.configure() refused an outputs file:\n{}", String::from_utf8_lossy(&node.stderr));
+    let node = std::process::Command::new("node")
+        .arg("check.mjs")
+        .args(&files)
+        .current_dir(&check)
+        .output()
+        .unwrap();
+    assert!(
+        node.status.success(),
+        "Amplify.configure() refused an outputs file:\n{}",
+        String::from_utf8_lossy(&node.stderr)
+    );
     let actual: serde_json::Value = serde_json::from_slice(&node.stdout).unwrap();
     for (file, want) in &expected {
         let got = &actual[file];
@@ -304,9 +488,22 @@ fn amplify_outputs_satisfy_the_official_type_and_configure() {
         }
         if want["userPoolId"].is_string() {
             // Amplify reports guest access only when it is on
-            assert_eq!(got["allowGuestAccess"].as_bool().unwrap_or(false), want["allowGuestAccess"].as_bool().unwrap_or(false), "{file}");
+            assert_eq!(
+                got["allowGuestAccess"].as_bool().unwrap_or(false),
+                want["allowGuestAccess"].as_bool().unwrap_or(false),
+                "{file}"
+            );
         }
     }
-    insta::assert_json_snapshot!("amplify_outputs_everything_prod", serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(generated.join("everything-prod.json")).unwrap()).unwrap());
-    insta::assert_json_snapshot!("amplify_get_config_everything_prod", actual["generated/everything-prod.json"]);
+    insta::assert_json_snapshot!(
+        "amplify_outputs_everything_prod",
+        serde_json::from_str::<serde_json::Value>(
+            &std::fs::read_to_string(generated.join("everything-prod.json")).unwrap()
+        )
+        .unwrap()
+    );
+    insta::assert_json_snapshot!(
+        "amplify_get_config_everything_prod",
+        actual["generated/everything-prod.json"]
+    );
 }

@@ -37,7 +37,9 @@ pub enum Mfa {
     Required,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum MfaMethod {
     Totp,
@@ -45,7 +47,9 @@ pub enum MfaMethod {
 }
 
 /// Cognito's standard attributes that can be required at sign-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 #[value(rename_all = "snake_case")]
 pub enum Attribute {
@@ -90,7 +94,9 @@ impl Attribute {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum SocialProvider {
     Google,
@@ -331,7 +337,10 @@ impl AuthConfig {
         if !(6..=99).contains(&p.min_length) {
             add(
                 &["password", "min_length"],
-                format!("a minimum password length of {} is not allowed", p.min_length),
+                format!(
+                    "a minimum password length of {} is not allowed",
+                    p.min_length
+                ),
                 "Cognito accepts 6 to 99 characters; 8 or more is recommended",
             );
         }
@@ -369,10 +378,18 @@ impl AuthConfig {
             let name = serde_json::to_value(provider).ok();
             let name = name.as_ref().and_then(Value::as_str).unwrap_or("social");
             if social.client_id.trim().is_empty() {
-                add(&["social", name, "client_id"], format!("the {name} client id is empty"), "copy the client id from the provider's developer console");
+                add(
+                    &["social", name, "client_id"],
+                    format!("the {name} client id is empty"),
+                    "copy the client id from the provider's developer console",
+                );
             }
             let apple = *provider == SocialProvider::Apple;
-            if apple && (social.team_id.is_none() || social.key_id.is_none() || social.private_key.is_none()) {
+            if apple
+                && (social.team_id.is_none()
+                    || social.key_id.is_none()
+                    || social.private_key.is_none())
+            {
                 add(
                     &["social", name],
                     "Sign in with Apple needs `team_id`, `key_id` and `private_key`".into(),
@@ -389,10 +406,18 @@ impl AuthConfig {
         }
         for (name, oidc) in &self.oidc {
             if let Err(message) = validate_provider_name(name) {
-                add(&["oidc", name], message, "an OIDC provider name has 3 to 32 letters, digits, `-` or `_`, and is not the name of a social provider");
+                add(
+                    &["oidc", name],
+                    message,
+                    "an OIDC provider name has 3 to 32 letters, digits, `-` or `_`, and is not the name of a social provider",
+                );
             }
             if !oidc.issuer_url.starts_with("https://") {
-                add(&["oidc", name, "issuer_url"], format!("the issuer URL `{}` is not https", oidc.issuer_url), "use the provider's `https://` issuer URL");
+                add(
+                    &["oidc", name, "issuer_url"],
+                    format!("the issuer URL `{}` is not https", oidc.issuer_url),
+                    "use the provider's `https://` issuer URL",
+                );
             }
         }
         let federated = !self.social.is_empty() || !self.oidc.is_empty();
@@ -404,22 +429,40 @@ impl AuthConfig {
             ),
             Some(ui) => {
                 if let Err(message) = validate_domain_prefix(&ui.domain_prefix) {
-                    add(&["hosted_ui", "domain_prefix"], message, "a domain prefix has lowercase letters, digits and hyphens, and may not contain `aws`, `amazon` or `cognito`; the env name is appended to it");
+                    add(
+                        &["hosted_ui", "domain_prefix"],
+                        message,
+                        "a domain prefix has lowercase letters, digits and hyphens, and may not contain `aws`, `amazon` or `cognito`; the env name is appended to it",
+                    );
                 }
                 for env in envs {
                     let urls = self.redirect_urls(env);
                     if urls.callback_urls.is_empty() {
-                        add(&["hosted_ui", "callback_urls"], format!("the hosted UI has no callback URL for the environment `{env}`"), "add `callback_urls = [\"http://localhost:5173/\"]` (or per environment under `[auth.<name>.hosted_ui.env.<env>]`)");
+                        add(
+                            &["hosted_ui", "callback_urls"],
+                            format!(
+                                "the hosted UI has no callback URL for the environment `{env}`"
+                            ),
+                            "add `callback_urls = [\"http://localhost:5173/\"]` (or per environment under `[auth.<name>.hosted_ui.env.<env>]`)",
+                        );
                     }
                     for url in urls.callback_urls.iter().chain(&urls.sign_out_urls) {
                         if let Err(message) = validate_redirect_url(url) {
-                            add(&["hosted_ui"], message, "use `https://` URLs, or `http://localhost` while developing");
+                            add(
+                                &["hosted_ui"],
+                                message,
+                                "use `https://` URLs, or `http://localhost` while developing",
+                            );
                         }
                     }
                 }
                 for env in ui.env.keys() {
                     if !envs.contains(&env.as_str()) {
-                        add(&["hosted_ui", "env", env], format!("there is no environment `{env}`"), "name one of the `[env.*]` tables, or add the environment first");
+                        add(
+                            &["hosted_ui", "env", env],
+                            format!("there is no environment `{env}`"),
+                            "name one of the `[env.*]` tables, or add the environment first",
+                        );
                     }
                 }
             }
@@ -429,14 +472,15 @@ impl AuthConfig {
     }
 }
 
-const GROUP_RULE: &str =
-    "a group name has 1 to 64 letters, digits, `-` or `_`, starting with a letter (for example `Admins`)";
+const GROUP_RULE: &str = "a group name has 1 to 64 letters, digits, `-` or `_`, starting with a letter (for example `Admins`)";
 
 pub fn validate_group_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
@@ -445,9 +489,17 @@ pub fn validate_group_name(name: &str) -> Result<(), String> {
 }
 
 fn validate_provider_name(name: &str) -> Result<(), String> {
-    let reserved = ["google", "facebook", "loginwithamazon", "signinwithapple", "cognito"];
+    let reserved = [
+        "google",
+        "facebook",
+        "loginwithamazon",
+        "signinwithapple",
+        "cognito",
+    ];
     let ok = (3..=32).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && !reserved.contains(&name.to_ascii_lowercase().as_str());
     if ok {
         Ok(())
@@ -458,10 +510,14 @@ fn validate_provider_name(name: &str) -> Result<(), String> {
 
 fn validate_domain_prefix(prefix: &str) -> Result<(), String> {
     let ok = (1..=50).contains(&prefix.len())
-        && prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !prefix.starts_with('-')
         && !prefix.ends_with('-')
-        && !["aws", "amazon", "cognito"].iter().any(|w| prefix.contains(w));
+        && !["aws", "amazon", "cognito"]
+            .iter()
+            .any(|w| prefix.contains(w));
     if ok {
         Ok(())
     } else {
@@ -506,7 +562,9 @@ pub struct SecretParameter {
 
 /// The nested stack of one auth resource, and the secrets it needs at deploy time.
 pub fn synth(name: &str, cfg: &AuthConfig, env: &str) -> (Template, Vec<SecretParameter>) {
-    let mut t = Template::new(format!("hoist auth `{name}`: Cognito user pool, client, identity pool and groups"));
+    let mut t = Template::new(format!(
+        "hoist auth `{name}`: Cognito user pool, client, identity pool and groups"
+    ));
     t.string_parameter("Project", "The hoist project's name");
     t.string_parameter("Env", "The environment's name");
     let prefix = format!("${{Project}}-${{Env}}-{name}");
@@ -601,13 +659,21 @@ pub fn synth(name: &str, cfg: &AuthConfig, env: &str) -> (Template, Vec<SecretPa
     let mut provider_ids: Vec<String> = Vec::new();
     for (provider, social) in &cfg.social {
         let logical = format!("{}Provider", cfn::pascal(provider.cognito_name()));
-        let scopes = if social.scopes.is_empty() { provider.default_scopes() } else { social.scopes.clone() };
-        let mut details = json!({ "client_id": social.client_id, "authorize_scopes": scopes.join(" ") });
+        let scopes = if social.scopes.is_empty() {
+            provider.default_scopes()
+        } else {
+            social.scopes.clone()
+        };
+        let mut details =
+            json!({ "client_id": social.client_id, "authorize_scopes": scopes.join(" ") });
         if *provider == SocialProvider::Apple {
             let key_param = "AppleSignInPrivateKey".to_string();
             t.parameter(&key_param, json!({ "Type": "String", "NoEcho": true, "Description": "Sign in with Apple private key, resolved at deploy time" }));
             if let Some(source) = &social.private_key {
-                secrets.push(SecretParameter { name: key_param.clone(), source: source.clone() });
+                secrets.push(SecretParameter {
+                    name: key_param.clone(),
+                    source: source.clone(),
+                });
             }
             details["team_id"] = json!(social.team_id);
             details["key_id"] = json!(social.key_id);
@@ -616,7 +682,10 @@ pub fn synth(name: &str, cfg: &AuthConfig, env: &str) -> (Template, Vec<SecretPa
             let secret_param = format!("{}ClientSecret", cfn::pascal(provider.cognito_name()));
             t.parameter(&secret_param, json!({ "Type": "String", "NoEcho": true, "Description": format!("{} client secret, resolved at deploy time", provider.cognito_name()) }));
             if let Some(source) = &social.client_secret {
-                secrets.push(SecretParameter { name: secret_param.clone(), source: source.clone() });
+                secrets.push(SecretParameter {
+                    name: secret_param.clone(),
+                    source: source.clone(),
+                });
             }
             details["client_secret"] = r#ref(&secret_param);
         }
@@ -624,9 +693,15 @@ pub fn synth(name: &str, cfg: &AuthConfig, env: &str) -> (Template, Vec<SecretPa
             details["api_version"] = json!("v17.0");
         }
         let mapping = match provider {
-            SocialProvider::Google => json!({ "email": "email", "name": "name", "username": "sub" }),
-            SocialProvider::Facebook => json!({ "email": "email", "name": "name", "username": "id" }),
-            SocialProvider::Amazon => json!({ "email": "email", "name": "name", "username": "user_id" }),
+            SocialProvider::Google => {
+                json!({ "email": "email", "name": "name", "username": "sub" })
+            }
+            SocialProvider::Facebook => {
+                json!({ "email": "email", "name": "name", "username": "id" })
+            }
+            SocialProvider::Amazon => {
+                json!({ "email": "email", "name": "name", "username": "user_id" })
+            }
             SocialProvider::Apple => json!({ "email": "email", "name": "name", "username": "sub" }),
         };
         t.resource(
@@ -647,8 +722,15 @@ pub fn synth(name: &str, cfg: &AuthConfig, env: &str) -> (Template, Vec<SecretPa
         let logical = format!("Oidc{}Provider", cfn::pascal(name));
         let secret_param = format!("Oidc{}ClientSecret", cfn::pascal(name));
         t.parameter(&secret_param, json!({ "Type": "String", "NoEcho": true, "Description": format!("OIDC provider {name} client secret, resolved at deploy time") }));
-        secrets.push(SecretParameter { name: secret_param.clone(), source: oidc.client_secret.clone() });
-        let scopes = if oidc.scopes.is_empty() { vec!["openid".to_string(), "email".into(), "profile".into()] } else { oidc.scopes.clone() };
+        secrets.push(SecretParameter {
+            name: secret_param.clone(),
+            source: oidc.client_secret.clone(),
+        });
+        let scopes = if oidc.scopes.is_empty() {
+            vec!["openid".to_string(), "email".into(), "profile".into()]
+        } else {
+            oidc.scopes.clone()
+        };
         t.resource(
             &logical,
             "AWS::Cognito::UserPoolIdentityProvider",
@@ -744,24 +826,63 @@ pub fn synth(name: &str, cfg: &AuthConfig, env: &str) -> (Template, Vec<SecretPa
                 "RoleArn": get_att(&role, "Arn")
             }),
         );
-        t.output(&outputs::group_role_name(&logical), &format!("The IAM role of the group {}", group.name), r#ref(&role));
-        t.output(&outputs::group_role_arn(&logical), &format!("The IAM role ARN of the group {}", group.name), get_att(&role, "Arn"));
+        t.output(
+            &outputs::group_role_name(&logical),
+            &format!("The IAM role of the group {}", group.name),
+            r#ref(&role),
+        );
+        t.output(
+            &outputs::group_role_arn(&logical),
+            &format!("The IAM role ARN of the group {}", group.name),
+            get_att(&role, "Arn"),
+        );
     }
 
-    t.output(outputs::USER_POOL_ID, "The user pool's id", r#ref("UserPool"));
-    t.output(outputs::USER_POOL_ARN, "The user pool's ARN", get_att("UserPool", "Arn"));
-    t.output(outputs::USER_POOL_PROVIDER_NAME, "The user pool's provider name, for identity pool role mappings", get_att("UserPool", "ProviderName"));
-    t.output(outputs::USER_POOL_CLIENT_ID, "The web client's id", r#ref("UserPoolClient"));
-    t.output(outputs::IDENTITY_POOL_ID, "The identity pool's id", r#ref("IdentityPool"));
+    t.output(
+        outputs::USER_POOL_ID,
+        "The user pool's id",
+        r#ref("UserPool"),
+    );
+    t.output(
+        outputs::USER_POOL_ARN,
+        "The user pool's ARN",
+        get_att("UserPool", "Arn"),
+    );
+    t.output(
+        outputs::USER_POOL_PROVIDER_NAME,
+        "The user pool's provider name, for identity pool role mappings",
+        get_att("UserPool", "ProviderName"),
+    );
+    t.output(
+        outputs::USER_POOL_CLIENT_ID,
+        "The web client's id",
+        r#ref("UserPoolClient"),
+    );
+    t.output(
+        outputs::IDENTITY_POOL_ID,
+        "The identity pool's id",
+        r#ref("IdentityPool"),
+    );
     (t, secrets)
 }
 
 fn oauth_scopes() -> Vec<&'static str> {
-    vec!["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"]
+    vec![
+        "openid",
+        "email",
+        "phone",
+        "profile",
+        "aws.cognito.signin.user.admin",
+    ]
 }
 
 /// The `auth` section of `amplify_outputs.json`.
-pub fn amplify_outputs(cfg: &AuthConfig, env: &str, region: &str, deployed: &BTreeMap<String, String>) -> Result<Value, String> {
+pub fn amplify_outputs(
+    cfg: &AuthConfig,
+    env: &str,
+    region: &str,
+    deployed: &BTreeMap<String, String>,
+) -> Result<Value, String> {
     let get = |key: &str| deployed.get(key).cloned().ok_or_else(|| key.to_string());
     let mut out = json!({
         "aws_region": region,

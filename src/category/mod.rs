@@ -101,8 +101,14 @@ mod tests {
 
     #[test]
     fn secret_sources() {
-        assert_eq!(SecretRef::parse("env:GOOGLE_SECRET"), Ok(SecretRef::Env("GOOGLE_SECRET".into())));
-        assert_eq!(SecretRef::parse("ssm:/shop/google"), Ok(SecretRef::Ssm("/shop/google".into())));
+        assert_eq!(
+            SecretRef::parse("env:GOOGLE_SECRET"),
+            Ok(SecretRef::Env("GOOGLE_SECRET".into()))
+        );
+        assert_eq!(
+            SecretRef::parse("ssm:/shop/google"),
+            Ok(SecretRef::Ssm("/shop/google".into()))
+        );
         assert!(SecretRef::parse("plain-secret").is_err());
         assert!(SecretRef::parse("env:").is_err());
     }

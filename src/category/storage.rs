@@ -11,7 +11,9 @@ use super::auth::AuthConfig;
 use crate::synth::cfn::{self, Template, r#ref, sub};
 
 /// What a principal may do with files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Access {
     /// Upload and replace files
@@ -126,7 +128,11 @@ impl StorageConfig {
             }
             for origin in &extra.cors_origins {
                 if let Err(message) = validate_origin(origin) {
-                    problems.push(Problem::new(&["env", env, "cors_origins"], message, ORIGIN_RULE));
+                    problems.push(Problem::new(
+                        &["env", env, "cors_origins"],
+                        message,
+                        ORIGIN_RULE,
+                    ));
                 }
             }
         }
@@ -153,7 +159,10 @@ fn validate_origin(origin: &str) -> Result<(), String> {
 
 pub fn default_origins(dev_port: Option<u16>) -> Vec<String> {
     let port = dev_port.unwrap_or(5173);
-    vec![format!("http://localhost:{port}"), format!("http://127.0.0.1:{port}")]
+    vec![
+        format!("http://localhost:{port}"),
+        format!("http://127.0.0.1:{port}"),
+    ]
 }
 
 /// Names of the outputs of a storage stack.
@@ -168,7 +177,10 @@ pub fn group_role_parameter(group: &str) -> String {
 }
 
 fn actions(access: &[Access]) -> Vec<&'static str> {
-    let mut out: Vec<&str> = access.iter().flat_map(|a| a.s3_actions().iter().copied()).collect();
+    let mut out: Vec<&str> = access
+        .iter()
+        .flat_map(|a| a.s3_actions().iter().copied())
+        .collect();
     out.sort();
     out.dedup();
     out
@@ -194,15 +206,23 @@ fn list_statement(prefixes: &[String]) -> Value {
 
 /// The nested stack of one storage resource.
 pub fn synth(name: &str, cfg: &StorageConfig, env: &str) -> Template {
-    let mut t = Template::new(format!("hoist storage `{name}`: S3 bucket for user files and its access policies"));
+    let mut t = Template::new(format!(
+        "hoist storage `{name}`: S3 bucket for user files and its access policies"
+    ));
     t.string_parameter("Project", "The hoist project's name");
     t.string_parameter("Env", "The environment's name");
-    t.string_parameter("AuthRoleName", "The role of signed-in users (from the root stack)");
+    t.string_parameter(
+        "AuthRoleName",
+        "The role of signed-in users (from the root stack)",
+    );
     if !cfg.guest.is_empty() {
         t.string_parameter("UnauthRoleName", "The role of guests (from the root stack)");
     }
     for group in cfg.groups.keys() {
-        t.string_parameter(&group_role_parameter(group), &format!("The role of the user pool group {group} (from the auth stack)"));
+        t.string_parameter(
+            &group_role_parameter(group),
+            &format!("The role of the user pool group {group} (from the auth stack)"),
+        );
     }
 
     let mut bucket = cfn::private_bucket_properties();
@@ -261,7 +281,10 @@ pub fn synth(name: &str, cfg: &StorageConfig, env: &str) -> Template {
             statements.push(json!({ "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [object_arn("protected/*")] }));
             prefixes.extend(["protected/".to_string(), "protected/*".to_string()]);
         } else {
-            prefixes.extend([format!("protected/{IDENTITY}/"), format!("protected/{IDENTITY}/*")]);
+            prefixes.extend([
+                format!("protected/{IDENTITY}/"),
+                format!("protected/{IDENTITY}/*"),
+            ]);
         }
         if auth.contains(&Access::Read) {
             statements.push(list_statement(&prefixes));
@@ -279,7 +302,9 @@ pub fn synth(name: &str, cfg: &StorageConfig, env: &str) -> Template {
 
     let guest = &cfg.guest;
     if !guest.is_empty() {
-        let mut statements = vec![json!({ "Effect": "Allow", "Action": actions(guest), "Resource": [object_arn("public/*")] })];
+        let mut statements = vec![
+            json!({ "Effect": "Allow", "Action": actions(guest), "Resource": [object_arn("public/*")] }),
+        ];
         if guest.contains(&Access::Read) {
             statements.push(json!({ "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [object_arn("protected/*")] }));
             statements.push(list_statement(&[
@@ -331,18 +356,30 @@ pub fn synth(name: &str, cfg: &StorageConfig, env: &str) -> Template {
     }
 
     t.output(outputs::BUCKET_NAME, "The bucket's name", r#ref("Bucket"));
-    t.output(outputs::BUCKET_ARN, "The bucket's ARN", cfn::get_att("Bucket", "Arn"));
+    t.output(
+        outputs::BUCKET_ARN,
+        "The bucket's ARN",
+        cfn::get_att("Bucket", "Arn"),
+    );
     t
 }
 
 fn outputs_actions(access: &[Access]) -> Vec<&'static str> {
     let mut sorted = access.to_vec();
     sorted.sort();
-    sorted.iter().flat_map(|a| a.outputs_actions().iter().copied()).collect()
+    sorted
+        .iter()
+        .flat_map(|a| a.outputs_actions().iter().copied())
+        .collect()
 }
 
 /// One bucket of the `storage` section of `amplify_outputs.json`.
-pub fn amplify_outputs_bucket(name: &str, cfg: &StorageConfig, region: &str, deployed: &BTreeMap<String, String>) -> Result<Value, String> {
+pub fn amplify_outputs_bucket(
+    name: &str,
+    cfg: &StorageConfig,
+    region: &str,
+    deployed: &BTreeMap<String, String>,
+) -> Result<Value, String> {
     let bucket = deployed
         .get(outputs::BUCKET_NAME)
         .cloned()
@@ -357,12 +394,21 @@ pub fn amplify_outputs_bucket(name: &str, cfg: &StorageConfig, region: &str, dep
         }
     }
     if !cfg.authenticated.is_empty() {
-        public.insert("authenticated".into(), json!(outputs_actions(&cfg.authenticated)));
+        public.insert(
+            "authenticated".into(),
+            json!(outputs_actions(&cfg.authenticated)),
+        );
         if cfg.authenticated.contains(&Access::Read) {
             protected.insert("authenticated".into(), json!(["get", "list"]));
         }
-        protected.insert("entityidentity".into(), json!(outputs_actions(&cfg.authenticated)));
-        private.insert("entityidentity".into(), json!(outputs_actions(&cfg.authenticated)));
+        protected.insert(
+            "entityidentity".into(),
+            json!(outputs_actions(&cfg.authenticated)),
+        );
+        private.insert(
+            "entityidentity".into(),
+            json!(outputs_actions(&cfg.authenticated)),
+        );
     }
     for (group, access) in &cfg.groups {
         let key = format!("groups{group}");

@@ -14,6 +14,9 @@ const EXAMPLES: &str = "\
 Examples:
   hoist init myapp --frontend react --yes   Scaffold a React app with the defaults
   hoist init                                Add hoist to the frontend in this folder
+  hoist add auth --yes                      Add Cognito sign-in with secure defaults
+  hoist add storage --yes                   Add an S3 bucket for users' files
+  hoist synth                               Write the CloudFormation to .hoist/build/
   hoist completions zsh > _hoist            Install shell completions";
 
 #[derive(Debug, Parser)]
@@ -22,7 +25,7 @@ Examples:
     version,
     about = "Scaffold full-stack apps and deploy their AWS backends",
     long_about = "hoist creates a React, Vue or React Native frontend from templates, adds \
-                  backend categories (auth, api, storage) and deploys them to AWS per environment.",
+                  backend categories (auth, storage) and synthesizes their CloudFormation per environment.",
     after_help = EXAMPLES,
     propagate_version = true
 )]
@@ -162,6 +165,8 @@ pub struct InitArgs {
     pub force: bool,
 }
 
+// Parsed once per process: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum AddCommand {
     /// Sign-up and sign-in: a Cognito user pool, identity pool and groups
@@ -192,6 +197,7 @@ Examples:
     },
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum UpdateCommand {
     /// Change the auth resource

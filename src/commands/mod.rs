@@ -13,7 +13,9 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
         Command::Init(args) => init::run(&args, &cli.global, printer),
         Command::Add { what } => resources::add(&what, &cli.global, printer),
         Command::Update { what } => resources::update(&what, &cli.global, printer),
-        Command::Remove { category, name } => resources::remove(category, &name, &cli.global, printer),
+        Command::Remove { category, name } => {
+            resources::remove(category, &name, &cli.global, printer)
+        }
         Command::Synth { env } => synth::run(env.as_deref(), &cli.global, printer),
         Command::Completions { shell } => {
             completions::run(shell);

@@ -7,10 +7,14 @@ use miette::Diagnostic;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::category::auth::{AuthConfig, Group, HostedUi, Mfa, MfaMethod, Oidc, RedirectUrls, Social, SocialProvider};
+use crate::category::auth::{
+    AuthConfig, Group, HostedUi, Mfa, MfaMethod, Oidc, RedirectUrls, Social, SocialProvider,
+};
 use crate::category::storage::{Access, StorageConfig};
 use crate::category::{self, Category, SecretRef};
-use crate::cli::{AddCommand, AuthOptions, GlobalArgs, PasswordClass, StorageOptions, UpdateCommand};
+use crate::cli::{
+    AddCommand, AuthOptions, GlobalArgs, PasswordClass, StorageOptions, UpdateCommand,
+};
 use crate::error::FsError;
 use crate::project::{Framework, ProjectFile};
 use crate::prompt::{self, Answers, Inputs, PromptError, Question};
@@ -21,42 +25,75 @@ use crate::ui::Printer;
 pub enum ResourceError {
     #[error("this project already has {category} `{name}`")]
     #[diagnostic(code(hoist::add::exists), help("{help}"))]
-    Exists { category: Category, name: String, help: String },
+    Exists {
+        category: Category,
+        name: String,
+        help: String,
+    },
 
     #[error("there is no {category} `{name}` in this project")]
     #[diagnostic(code(hoist::resource::unknown), help("{help}"))]
-    Unknown { category: Category, name: String, help: String },
+    Unknown {
+        category: Category,
+        name: String,
+        help: String,
+    },
 
     #[error("{category} `{name}` cannot be removed: {dependents} depend on it")]
-    #[diagnostic(code(hoist::remove::in_use), help("remove them first (`hoist remove storage NAME`), then remove {category} `{name}`"))]
-    InUse { category: Category, name: String, dependents: String },
+    #[diagnostic(
+        code(hoist::remove::in_use),
+        help("remove them first (`hoist remove storage NAME`), then remove {category} `{name}`")
+    )]
+    InUse {
+        category: Category,
+        name: String,
+        dependents: String,
+    },
 
     #[error("storage needs auth, and this project has none")]
-    #[diagnostic(code(hoist::add::needs_auth), help("run `hoist add auth` first: users sign in to reach their files"))]
+    #[diagnostic(
+        code(hoist::add::needs_auth),
+        help("run `hoist add auth` first: users sign in to reach their files")
+    )]
     NeedsAuth,
 
     #[error("invalid value for `--{flag}`: {message}")]
     #[diagnostic(code(hoist::invalid_value), help("{help}"))]
-    BadFlag { flag: &'static str, message: String, help: &'static str },
+    BadFlag {
+        flag: &'static str,
+        message: String,
+        help: &'static str,
+    },
 }
 
-fn inputs_for<'p>(global: &GlobalArgs, yes: bool, prompter: &'p mut dyn prompt::Prompter) -> Result<Inputs<'p>, crate::Error> {
+fn inputs_for<'p>(
+    global: &GlobalArgs,
+    yes: bool,
+    prompter: &'p mut dyn prompt::Prompter,
+) -> Result<Inputs<'p>, crate::Error> {
     let answers = match &global.answers {
         Some(path) => Answers::load(path)?,
         None => Answers::default(),
     };
-    Ok(Inputs { answers, yes, prompter })
+    Ok(Inputs {
+        answers,
+        yes,
+        prompter,
+    })
 }
 
 fn load_project() -> Result<ProjectFile, crate::Error> {
-    let cwd = std::env::current_dir().map_err(|e| FsError::new("read the current folder", ".", e))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| FsError::new("read the current folder", ".", e))?;
     Ok(ProjectFile::discover(&cwd)?)
 }
 
 /// A value as a `toml_edit` table, for inserting into the user's document.
 fn to_table<T: Serialize>(value: &T) -> Result<toml_edit::Item, crate::Error> {
     let text = toml::to_string(value).map_err(|e| crate::Error::Internal(e.to_string()))?;
-    let doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| crate::Error::Internal(e.to_string()))?;
+    let doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| crate::Error::Internal(e.to_string()))?;
     let mut table = doc.as_table().clone();
     table.set_implicit(false);
     Ok(toml_edit::Item::Table(table))
@@ -64,7 +101,12 @@ fn to_table<T: Serialize>(value: &T) -> Result<toml_edit::Item, crate::Error> {
 
 /// Put a resource's table into the document. An existing table is merged key
 /// by key, so the user's comments and ordering survive; new tables go last.
-fn set_resource(doc: &mut toml_edit::DocumentMut, category: Category, name: &str, item: toml_edit::Item) {
+fn set_resource(
+    doc: &mut toml_edit::DocumentMut,
+    category: Category,
+    name: &str,
+    item: toml_edit::Item,
+) {
     let mut next = next_position(doc.as_item());
     let section = doc
         .entry(category.as_str())
@@ -158,13 +200,20 @@ fn merge_item(existing: &mut toml_edit::Item, new: toml_edit::Item, next: &mut u
     }
 }
 
-fn save(file: &ProjectFile, change: impl FnOnce(&mut toml_edit::DocumentMut)) -> Result<ProjectFile, crate::Error> {
+fn save(
+    file: &ProjectFile,
+    change: impl FnOnce(&mut toml_edit::DocumentMut),
+) -> Result<ProjectFile, crate::Error> {
     let edited = file.edit(change)?;
     edited.save()?;
     Ok(edited)
 }
 
-pub fn add(command: &AddCommand, global: &GlobalArgs, printer: &Printer) -> Result<(), crate::Error> {
+pub fn add(
+    command: &AddCommand,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
     let file = load_project()?;
     let mut prompter = prompt::for_terminal();
     let mut inputs = inputs_for(global, global.yes, prompter.as_mut())?;
@@ -191,7 +240,9 @@ pub fn add(command: &AddCommand, global: &GlobalArgs, printer: &Printer) -> Resu
                 return Err(ResourceError::Exists {
                     category: Category::Storage,
                     name: name.clone(),
-                    help: format!("choose another name, or change it with `hoist update storage {name}`"),
+                    help: format!(
+                        "choose another name, or change it with `hoist update storage {name}`"
+                    ),
                 }
                 .into());
             }
@@ -208,8 +259,11 @@ pub fn add(command: &AddCommand, global: &GlobalArgs, printer: &Printer) -> Resu
                 }
                 add_auth = Some(AuthConfig::default());
             }
-            let dev_port = render::template_manifest(file.manifest.project.frontend).ok().and_then(|m| m.dev_port);
-            let cfg = resolve_storage(options, StorageConfig::with_defaults(dev_port), &mut inputs)?;
+            let dev_port = render::template_manifest(file.manifest.project.frontend)
+                .ok()
+                .and_then(|m| m.dev_port);
+            let cfg =
+                resolve_storage(options, StorageConfig::with_defaults(dev_port), &mut inputs)?;
             let item = to_table(&cfg)?;
             let auth_item = add_auth.as_ref().map(to_table).transpose()?;
             let edited = save(&file, |doc| {
@@ -228,12 +282,21 @@ pub fn add(command: &AddCommand, global: &GlobalArgs, printer: &Printer) -> Resu
     Ok(())
 }
 
-pub fn update(command: &UpdateCommand, global: &GlobalArgs, printer: &Printer) -> Result<(), crate::Error> {
+pub fn update(
+    command: &UpdateCommand,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
     let file = load_project()?;
     let mut prompter = prompt::for_terminal();
     match command {
         UpdateCommand::Auth { name, options } => {
-            let current = file.manifest.auth.get(name).cloned().ok_or_else(|| unknown(&file, Category::Auth, name))?;
+            let current = file
+                .manifest
+                .auth
+                .get(name)
+                .cloned()
+                .ok_or_else(|| unknown(&file, Category::Auth, name))?;
             // Flags change what they name and nothing else; with no flag, every question is asked.
             let ask = !auth_flags_given(options);
             let mut inputs = inputs_for(global, global.yes || !ask, prompter.as_mut())?;
@@ -243,19 +306,31 @@ pub fn update(command: &UpdateCommand, global: &GlobalArgs, printer: &Printer) -
             report_change(printer, global, "Updated", Category::Auth, name);
         }
         UpdateCommand::Storage { name, options } => {
-            let current = file.manifest.storage.get(name).cloned().ok_or_else(|| unknown(&file, Category::Storage, name))?;
+            let current = file
+                .manifest
+                .storage
+                .get(name)
+                .cloned()
+                .ok_or_else(|| unknown(&file, Category::Storage, name))?;
             let ask = !storage_flags_given(options);
             let mut inputs = inputs_for(global, global.yes || !ask, prompter.as_mut())?;
             let cfg = resolve_storage(options, current, &mut inputs)?;
             let item = to_table(&cfg)?;
-            save(&file, |doc| set_resource(doc, Category::Storage, name, item))?;
+            save(&file, |doc| {
+                set_resource(doc, Category::Storage, name, item)
+            })?;
             report_change(printer, global, "Updated", Category::Storage, name);
         }
     }
     Ok(())
 }
 
-pub fn remove(category: Category, name: &str, global: &GlobalArgs, printer: &Printer) -> Result<(), crate::Error> {
+pub fn remove(
+    category: Category,
+    name: &str,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
     let file = load_project()?;
     let exists = match category {
         Category::Auth => file.manifest.auth.contains_key(name),
@@ -265,13 +340,28 @@ pub fn remove(category: Category, name: &str, global: &GlobalArgs, printer: &Pri
         return Err(unknown(&file, category, name).into());
     }
     if category == Category::Auth && !file.manifest.storage.is_empty() {
-        let dependents = file.manifest.storage.keys().map(|s| format!("storage `{s}`")).collect::<Vec<_>>().join(", ");
-        return Err(ResourceError::InUse { category, name: name.to_string(), dependents }.into());
+        let dependents = file
+            .manifest
+            .storage
+            .keys()
+            .map(|s| format!("storage `{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(ResourceError::InUse {
+            category,
+            name: name.to_string(),
+            dependents,
+        }
+        .into());
     }
     let mut prompter = prompt::for_terminal();
     let mut inputs = inputs_for(global, global.yes, prompter.as_mut())?;
     let sure = inputs.confirm(
-        Question { key: "yes", prompt: "Remove it? Its AWS resources are deleted on the next `hoist push`", default: None },
+        Question {
+            key: "yes",
+            prompt: "Remove it? Its AWS resources are deleted on the next `hoist push`",
+            default: None,
+        },
         None,
         true,
     )?;
@@ -280,7 +370,10 @@ pub fn remove(category: Category, name: &str, global: &GlobalArgs, printer: &Pri
         return Ok(());
     }
     let edited = save(&file, |doc| {
-        if let Some(section) = doc.get_mut(category.as_str()).and_then(|s| s.as_table_like_mut()) {
+        if let Some(section) = doc
+            .get_mut(category.as_str())
+            .and_then(|s| s.as_table_like_mut())
+        {
             section.remove(name);
             if section.is_empty() {
                 doc.remove(category.as_str());
@@ -288,15 +381,25 @@ pub fn remove(category: Category, name: &str, global: &GlobalArgs, printer: &Pri
         }
     })?;
     report_change(printer, global, "Removed", category, name);
-    let sources = edited.root().join("hoist").join(category.as_str()).join(name);
+    let sources = edited
+        .root()
+        .join("hoist")
+        .join(category.as_str())
+        .join(name);
     if sources.exists() {
-        printer.info(format!("  `{}` was left in place: delete it if you no longer need it", relative(&sources, edited.root())));
+        printer.info(format!(
+            "  `{}` was left in place: delete it if you no longer need it",
+            relative(&sources, edited.root())
+        ));
     }
     Ok(())
 }
 
 fn relative(path: &Path, root: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn unknown(file: &ProjectFile, category: Category, name: &str) -> ResourceError {
@@ -307,12 +410,29 @@ fn unknown(file: &ProjectFile, category: Category, name: &str) -> ResourceError 
     let help = if names.is_empty() {
         format!("add one with `hoist add {category}`")
     } else {
-        format!("this project's {category} resources: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+        format!(
+            "this project's {category} resources: {}",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
-    ResourceError::Unknown { category, name: name.to_string(), help }
+    ResourceError::Unknown {
+        category,
+        name: name.to_string(),
+        help,
+    }
 }
 
-fn report_change(printer: &Printer, global: &GlobalArgs, verb: &str, category: Category, name: &str) {
+fn report_change(
+    printer: &Printer,
+    global: &GlobalArgs,
+    verb: &str,
+    category: Category,
+    name: &str,
+) {
     if global.json {
         printer.data(&serde_json::json!({ "action": verb.to_lowercase(), "category": category.as_str(), "name": name }));
     }
@@ -327,17 +447,35 @@ fn snippet(printer: &Printer, frontend: Framework, category: Category) {
         return;
     }
     let code = match (category, frontend) {
-        (Category::Auth, Framework::Vue) => "npm install @aws-amplify/ui-vue\n\n  <script setup lang=\"ts\">\n  import { Authenticator } from '@aws-amplify/ui-vue';\n  import '@aws-amplify/ui-vue/styles.css';\n  </script>\n  <template><authenticator><template v-slot=\"{ user, signOut }\">Hello {{ user.username }} <button @click=\"signOut\">Sign out</button></template></authenticator></template>",
-        (Category::Auth, Framework::ReactNative) => "npm install @aws-amplify/ui-react-native\n\n  import { Authenticator, withAuthenticator } from '@aws-amplify/ui-react-native';\n  export default withAuthenticator(App);",
-        (Category::Auth, _) => "npm install @aws-amplify/ui-react\n\n  import { Authenticator } from '@aws-amplify/ui-react';\n  import '@aws-amplify/ui-react/styles.css';\n  <Authenticator>{({ user, signOut }) => <button onClick={signOut}>Sign out {user?.username}</button>}</Authenticator>",
-        (Category::Storage, _) => "import { uploadData, list, getUrl, remove } from 'aws-amplify/storage';\n\n  await uploadData({ path: ({ identityId }) => `private/${identityId}/photo.jpg`, data: file }).result;\n  const { items } = await list({ path: ({ identityId }) => `private/${identityId}/` });",
+        (Category::Auth, Framework::Vue) => {
+            "npm install @aws-amplify/ui-vue\n\n  <script setup lang=\"ts\">\n  import { Authenticator } from '@aws-amplify/ui-vue';\n  import '@aws-amplify/ui-vue/styles.css';\n  </script>\n  <template><authenticator><template v-slot=\"{ user, signOut }\">Hello {{ user.username }} <button @click=\"signOut\">Sign out</button></template></authenticator></template>"
+        }
+        (Category::Auth, Framework::ReactNative) => {
+            "npm install @aws-amplify/ui-react-native\n\n  import { Authenticator, withAuthenticator } from '@aws-amplify/ui-react-native';\n  export default withAuthenticator(App);"
+        }
+        (Category::Auth, _) => {
+            "npm install @aws-amplify/ui-react\n\n  import { Authenticator } from '@aws-amplify/ui-react';\n  import '@aws-amplify/ui-react/styles.css';\n  <Authenticator>{({ user, signOut }) => <button onClick={signOut}>Sign out {user?.username}</button>}</Authenticator>"
+        }
+        (Category::Storage, _) => {
+            "import { uploadData, list, getUrl, remove } from 'aws-amplify/storage';\n\n  await uploadData({ path: ({ identityId }) => `private/${identityId}/photo.jpg`, data: file }).result;\n  const { items } = await list({ path: ({ identityId }) => `private/${identityId}/` });"
+        }
     };
-    printer.info(format!("\nUse it from your app (after `hoist push`):\n\n  {code}\n"));
+    printer.info(format!(
+        "\nUse it from your app (after `hoist push`):\n\n  {code}\n"
+    ));
 }
 
-fn resource_name(inputs: &mut Inputs, flag: Option<String>, default: &str) -> Result<String, crate::Error> {
+fn resource_name(
+    inputs: &mut Inputs,
+    flag: Option<String>,
+    default: &str,
+) -> Result<String, crate::Error> {
     inputs.text(
-        Question { key: "name", prompt: "Resource name", default: Some(default.to_string()) },
+        Question {
+            key: "name",
+            prompt: "Resource name",
+            default: Some(default.to_string()),
+        },
         flag,
         category::validate_resource_name,
     )
@@ -367,7 +505,10 @@ fn auth_flags_given(o: &AuthOptions) -> bool {
 }
 
 fn storage_flags_given(o: &StorageOptions) -> bool {
-    o.authenticated_access.is_some() || o.guest_access.is_some() || !o.group_access.is_empty() || !o.cors_origins.is_empty()
+    o.authenticated_access.is_some()
+        || o.guest_access.is_some()
+        || !o.group_access.is_empty()
+        || !o.cors_origins.is_empty()
 }
 
 fn secret(flag: &'static str, value: &Option<String>) -> Result<Option<SecretRef>, crate::Error> {
@@ -395,24 +536,63 @@ fn parse_group(text: &str) -> Result<Group, String> {
     category::auth::validate_group_name(name).map_err(|message| {
         format!("{message}: a group name has 1 to 64 letters, digits, `-` or `_`, starting with a letter")
     })?;
-    Ok(Group { name: name.to_string(), precedence })
+    Ok(Group {
+        name: name.to_string(),
+        precedence,
+    })
 }
 
 /// The auth options: each from its flag, else asked (when `ask`), else `base`'s.
-pub fn resolve_auth(o: &AuthOptions, base: AuthConfig, inputs: &mut Inputs) -> Result<AuthConfig, crate::Error> {
+pub fn resolve_auth(
+    o: &AuthOptions,
+    base: AuthConfig,
+    inputs: &mut Inputs,
+) -> Result<AuthConfig, crate::Error> {
     use crate::category::auth::{Recovery, SignIn};
     let mut cfg = base;
-    let q = |key: &'static str, prompt: &'static str| Question { key, prompt, default: None };
+    let q = |key: &'static str, prompt: &'static str| Question {
+        key,
+        prompt,
+        default: None,
+    };
 
-    cfg.sign_in = inputs.choice(q("sign-in", "How do users sign in?"), o.sign_in, &[SignIn::Email, SignIn::Username, SignIn::Phone, SignIn::EmailOrPhone], cfg.sign_in, |v| format!("{v:?}"))?;
-    cfg.required_attributes = inputs.list(q("required-attributes", "Attributes required at sign-up, besides those sign-in needs (comma-separated)"), o.required_attributes.clone(), cfg.required_attributes.clone())?;
-    cfg.self_sign_up = inputs.confirm(q("self-sign-up", "May users sign themselves up?"), o.self_sign_up, cfg.self_sign_up)?;
+    cfg.sign_in = inputs.choice(
+        q("sign-in", "How do users sign in?"),
+        o.sign_in,
+        &[
+            SignIn::Email,
+            SignIn::Username,
+            SignIn::Phone,
+            SignIn::EmailOrPhone,
+        ],
+        cfg.sign_in,
+        |v| format!("{v:?}"),
+    )?;
+    cfg.required_attributes = inputs.list(
+        q(
+            "required-attributes",
+            "Attributes required at sign-up, besides those sign-in needs (comma-separated)",
+        ),
+        o.required_attributes.clone(),
+        cfg.required_attributes.clone(),
+    )?;
+    cfg.self_sign_up = inputs.confirm(
+        q("self-sign-up", "May users sign themselves up?"),
+        o.self_sign_up,
+        cfg.self_sign_up,
+    )?;
     let default_recovery = match (o.sign_in, cfg.sign_in) {
         (Some(_), SignIn::Phone) => Recovery::Phone,
         (Some(_), _) => Recovery::Email,
         (None, _) => cfg.account_recovery,
     };
-    cfg.account_recovery = inputs.choice(q("account-recovery", "How do users recover a lost password?"), o.account_recovery, &[Recovery::Email, Recovery::Phone], default_recovery, |v| format!("{v:?}"))?;
+    cfg.account_recovery = inputs.choice(
+        q("account-recovery", "How do users recover a lost password?"),
+        o.account_recovery,
+        &[Recovery::Email, Recovery::Phone],
+        default_recovery,
+        |v| format!("{v:?}"),
+    )?;
     if let Some(length) = o.password_min_length {
         cfg.password.min_length = length;
     }
@@ -422,26 +602,76 @@ pub fn resolve_auth(o: &AuthOptions, base: AuthConfig, inputs: &mut Inputs) -> R
         cfg.password.require_digits = classes.contains(&PasswordClass::Digits);
         cfg.password.require_symbols = classes.contains(&PasswordClass::Symbols);
     }
-    cfg.mfa = inputs.choice(q("mfa", "Multi-factor authentication"), o.mfa, &[Mfa::Off, Mfa::Optional, Mfa::Required], cfg.mfa, |v| format!("{v:?}"))?;
+    cfg.mfa = inputs.choice(
+        q("mfa", "Multi-factor authentication"),
+        o.mfa,
+        &[Mfa::Off, Mfa::Optional, Mfa::Required],
+        cfg.mfa,
+        |v| format!("{v:?}"),
+    )?;
     if cfg.mfa == Mfa::Off {
         cfg.mfa_methods.clear();
     } else {
-        let default = if cfg.mfa_methods.is_empty() { vec![MfaMethod::Totp] } else { cfg.mfa_methods.clone() };
-        cfg.mfa_methods = inputs.list(q("mfa-methods", "MFA methods (totp, sms; comma-separated)"), o.mfa_methods.clone(), default)?;
+        let default = if cfg.mfa_methods.is_empty() {
+            vec![MfaMethod::Totp]
+        } else {
+            cfg.mfa_methods.clone()
+        };
+        cfg.mfa_methods = inputs.list(
+            q("mfa-methods", "MFA methods (totp, sms; comma-separated)"),
+            o.mfa_methods.clone(),
+            default,
+        )?;
         cfg.mfa_methods.sort();
         cfg.mfa_methods.dedup();
     }
-    let guest_flag = if o.guest { Some(true) } else if o.no_guest { Some(false) } else { None };
-    cfg.guest_access = inputs.confirm(q("guest", "Let guests (not signed in) use AWS resources, such as public files?"), guest_flag, cfg.guest_access)?;
+    let guest_flag = if o.guest {
+        Some(true)
+    } else if o.no_guest {
+        Some(false)
+    } else {
+        None
+    };
+    cfg.guest_access = inputs.confirm(
+        q(
+            "guest",
+            "Let guests (not signed in) use AWS resources, such as public files?",
+        ),
+        guest_flag,
+        cfg.guest_access,
+    )?;
 
-    let flag_groups = if o.groups.is_empty() { None } else { Some(o.groups.clone()) };
-    let existing: Vec<String> = cfg.groups.iter().map(|g| format!("{}:{}", g.name, g.precedence)).collect();
-    let groups = inputs.text_list(q("group", "User pool groups (NAME or NAME:PRECEDENCE, comma-separated)"), flag_groups.clone(), if flag_groups.is_some() { Vec::new() } else { existing.clone() }, |g| parse_group(g).map(|_| ()))?;
+    let flag_groups = if o.groups.is_empty() {
+        None
+    } else {
+        Some(o.groups.clone())
+    };
+    let existing: Vec<String> = cfg
+        .groups
+        .iter()
+        .map(|g| format!("{}:{}", g.name, g.precedence))
+        .collect();
+    let groups = inputs.text_list(
+        q(
+            "group",
+            "User pool groups (NAME or NAME:PRECEDENCE, comma-separated)",
+        ),
+        flag_groups.clone(),
+        if flag_groups.is_some() {
+            Vec::new()
+        } else {
+            existing.clone()
+        },
+        |g| parse_group(g).map(|_| ()),
+    )?;
     let mut parsed: Vec<Group> = groups
         .iter()
         .map(|g| parse_group(g))
         .collect::<Result<_, _>>()
-        .map_err(|message| PromptError::BadValue { flag: "group", message })?;
+        .map_err(|message| PromptError::BadValue {
+            flag: "group",
+            message,
+        })?;
     if flag_groups.is_some() {
         // `--group` adds to (or changes the precedence of) the existing groups.
         let mut merged = cfg.groups.clone();
@@ -457,23 +687,77 @@ pub fn resolve_auth(o: &AuthOptions, base: AuthConfig, inputs: &mut Inputs) -> R
     cfg.groups = parsed;
 
     for (provider, id, secret_flag, secret_value) in [
-        (SocialProvider::Google, &o.google_client_id, "google-client-secret", &o.google_client_secret),
-        (SocialProvider::Facebook, &o.facebook_client_id, "facebook-client-secret", &o.facebook_client_secret),
-        (SocialProvider::Amazon, &o.amazon_client_id, "amazon-client-secret", &o.amazon_client_secret),
+        (
+            SocialProvider::Google,
+            &o.google_client_id,
+            "google-client-secret",
+            &o.google_client_secret,
+        ),
+        (
+            SocialProvider::Facebook,
+            &o.facebook_client_id,
+            "facebook-client-secret",
+            &o.facebook_client_secret,
+        ),
+        (
+            SocialProvider::Amazon,
+            &o.amazon_client_id,
+            "amazon-client-secret",
+            &o.amazon_client_secret,
+        ),
     ] {
         if let Some(id) = id {
-            cfg.social.insert(provider, Social { client_id: id.clone(), client_secret: secret(secret_flag, secret_value)?, team_id: None, key_id: None, private_key: None, scopes: Vec::new() });
+            cfg.social.insert(
+                provider,
+                Social {
+                    client_id: id.clone(),
+                    client_secret: secret(secret_flag, secret_value)?,
+                    team_id: None,
+                    key_id: None,
+                    private_key: None,
+                    scopes: Vec::new(),
+                },
+            );
         }
     }
     if let Some(id) = &o.apple_client_id {
-        cfg.social.insert(SocialProvider::Apple, Social { client_id: id.clone(), client_secret: None, team_id: o.apple_team_id.clone(), key_id: o.apple_key_id.clone(), private_key: secret("apple-private-key", &o.apple_private_key)?, scopes: Vec::new() });
+        cfg.social.insert(
+            SocialProvider::Apple,
+            Social {
+                client_id: id.clone(),
+                client_secret: None,
+                team_id: o.apple_team_id.clone(),
+                key_id: o.apple_key_id.clone(),
+                private_key: secret("apple-private-key", &o.apple_private_key)?,
+                scopes: Vec::new(),
+            },
+        );
     }
-    if let (Some(name), Some(issuer), Some(client_id)) = (&o.oidc, &o.oidc_issuer, &o.oidc_client_id) {
-        let client_secret = secret("oidc-client-secret", &o.oidc_client_secret)?.ok_or(PromptError::NeedsValue { question: "OIDC client secret".into(), flag: "oidc-client-secret" })?;
-        cfg.oidc.insert(name.clone(), Oidc { issuer_url: issuer.clone(), client_id: client_id.clone(), client_secret, scopes: Vec::new() });
+    if let (Some(name), Some(issuer), Some(client_id)) =
+        (&o.oidc, &o.oidc_issuer, &o.oidc_client_id)
+    {
+        let client_secret = secret("oidc-client-secret", &o.oidc_client_secret)?.ok_or(
+            PromptError::NeedsValue {
+                question: "OIDC client secret".into(),
+                flag: "oidc-client-secret",
+            },
+        )?;
+        cfg.oidc.insert(
+            name.clone(),
+            Oidc {
+                issuer_url: issuer.clone(),
+                client_id: client_id.clone(),
+                client_secret,
+                scopes: Vec::new(),
+            },
+        );
     }
     if o.domain_prefix.is_some() || !o.callback_urls.is_empty() || !o.sign_out_urls.is_empty() {
-        let mut ui = cfg.hosted_ui.clone().unwrap_or(HostedUi { domain_prefix: String::new(), urls: RedirectUrls::default(), env: BTreeMap::new() });
+        let mut ui = cfg.hosted_ui.clone().unwrap_or(HostedUi {
+            domain_prefix: String::new(),
+            urls: RedirectUrls::default(),
+            env: BTreeMap::new(),
+        });
         if let Some(prefix) = &o.domain_prefix {
             ui.domain_prefix = prefix.clone();
         }
@@ -489,8 +773,14 @@ pub fn resolve_auth(o: &AuthOptions, base: AuthConfig, inputs: &mut Inputs) -> R
 }
 
 fn parse_group_access(text: &str) -> Result<(String, Vec<Access>), crate::Error> {
-    let bad = |message: String| ResourceError::BadFlag { flag: "group-access", message, help: "write `GROUP=ACCESS`, with ACCESS a comma-separated list of create, read, delete (for example `Admins=create,read,delete`)" };
-    let (group, access) = text.split_once('=').ok_or_else(|| bad(format!("`{text}` has no `=`")))?;
+    let bad = |message: String| ResourceError::BadFlag {
+        flag: "group-access",
+        message,
+        help: "write `GROUP=ACCESS`, with ACCESS a comma-separated list of create, read, delete (for example `Admins=create,read,delete`)",
+    };
+    let (group, access) = text
+        .split_once('=')
+        .ok_or_else(|| bad(format!("`{text}` has no `=`")))?;
     let access = access
         .split(',')
         .map(str::trim)
@@ -499,18 +789,42 @@ fn parse_group_access(text: &str) -> Result<(String, Vec<Access>), crate::Error>
             "create" => Ok(Access::Create),
             "read" => Ok(Access::Read),
             "delete" => Ok(Access::Delete),
-            other => Err(bad(format!("`{other}` is not an access (create, read, delete)"))),
+            other => Err(bad(format!(
+                "`{other}` is not an access (create, read, delete)"
+            ))),
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((group.to_string(), access))
 }
 
 /// The storage options: each from its flag, else asked (when `ask`), else `base`'s.
-pub fn resolve_storage(o: &StorageOptions, base: StorageConfig, inputs: &mut Inputs) -> Result<StorageConfig, crate::Error> {
+pub fn resolve_storage(
+    o: &StorageOptions,
+    base: StorageConfig,
+    inputs: &mut Inputs,
+) -> Result<StorageConfig, crate::Error> {
     let mut cfg = base;
-    let q = |key: &'static str, prompt: &'static str| Question { key, prompt, default: None };
-    cfg.authenticated = inputs.list(q("authenticated-access", "What may signed-in users do with files? (create, read, delete)"), o.authenticated_access.clone(), cfg.authenticated.clone())?;
-    cfg.guest = inputs.list(q("guest-access", "What may guests do with public files? (create, read, delete; empty for nothing)"), o.guest_access.clone(), cfg.guest.clone())?;
+    let q = |key: &'static str, prompt: &'static str| Question {
+        key,
+        prompt,
+        default: None,
+    };
+    cfg.authenticated = inputs.list(
+        q(
+            "authenticated-access",
+            "What may signed-in users do with files? (create, read, delete)",
+        ),
+        o.authenticated_access.clone(),
+        cfg.authenticated.clone(),
+    )?;
+    cfg.guest = inputs.list(
+        q(
+            "guest-access",
+            "What may guests do with public files? (create, read, delete; empty for nothing)",
+        ),
+        o.guest_access.clone(),
+        cfg.guest.clone(),
+    )?;
     for entry in &o.group_access {
         let (group, access) = parse_group_access(entry)?;
         cfg.groups.insert(group, access);

@@ -15,7 +15,10 @@ use crate::ui::Printer;
 #[derive(Debug, Error, Diagnostic)]
 pub enum EnvError {
     #[error("no environment is chosen, and this project has {count}")]
-    #[diagnostic(code(hoist::env::none_chosen), help("pass `--env NAME` (one of {known}), or choose one with `hoist env checkout NAME`"))]
+    #[diagnostic(
+        code(hoist::env::none_chosen),
+        help("pass `--env NAME` (one of {known}), or choose one with `hoist env checkout NAME`")
+    )]
     NoneChosen { count: usize, known: String },
 }
 
@@ -32,14 +35,20 @@ pub fn resolve_env(file: &ProjectFile, flag: Option<&str>) -> Result<String, cra
         [only] => Ok((*only).clone()),
         _ => Err(EnvError::NoneChosen {
             count: envs.len(),
-            known: envs.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "),
+            known: envs
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
         }
         .into()),
     }
 }
 
 /// `hoist/<category>/<name>/override.json` of every resource that has one.
-pub fn read_overrides(file: &ProjectFile) -> Result<BTreeMap<(String, String), Override>, crate::Error> {
+pub fn read_overrides(
+    file: &ProjectFile,
+) -> Result<BTreeMap<(String, String), Override>, crate::Error> {
     let m = &file.manifest;
     let resources = m
         .auth
@@ -52,7 +61,10 @@ pub fn read_overrides(file: &ProjectFile) -> Result<BTreeMap<(String, String), O
         let path = file.root().join(&rel);
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                overrides.insert((category.to_string(), name.clone()), Override { path: rel, text });
+                overrides.insert(
+                    (category.to_string(), name.clone()),
+                    Override { path: rel, text },
+                );
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(FsError::new("read", path, e).into()),
@@ -74,12 +86,17 @@ pub fn synth_env(file: &ProjectFile, env: &str) -> Result<Build, crate::Error> {
 }
 
 pub fn run(env: Option<&str>, global: &GlobalArgs, printer: &Printer) -> Result<(), crate::Error> {
-    let cwd = std::env::current_dir().map_err(|e| FsError::new("read the current folder", ".", e))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| FsError::new("read the current folder", ".", e))?;
     let file = ProjectFile::discover(&cwd)?;
     let env = resolve_env(&file, env)?;
     let build = synth_env(&file, &env)?;
     let dir = build_dir(file.root(), &env);
-    let shown = dir.strip_prefix(file.root()).unwrap_or(&dir).display().to_string();
+    let shown = dir
+        .strip_prefix(file.root())
+        .unwrap_or(&dir)
+        .display()
+        .to_string();
     if global.json {
         printer.data(&serde_json::json!({
             "env": build.env,
@@ -97,7 +114,10 @@ pub fn run(env: Option<&str>, global: &GlobalArgs, printer: &Printer) -> Result<
     ));
     printer.info(format!("  {}  root stack", synth::ROOT_TEMPLATE));
     for stack in &build.stacks {
-        printer.info(format!("  {}  {} `{}`", stack.template_file, stack.category, stack.name));
+        printer.info(format!(
+            "  {}  {} `{}`",
+            stack.template_file, stack.category, stack.name
+        ));
     }
     if build.stacks.is_empty() {
         printer.info("  (no resources yet: `hoist add auth` adds the first)");

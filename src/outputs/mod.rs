@@ -21,13 +21,16 @@ pub fn to_file_contents(outputs: &Value) -> Vec<u8> {
 }
 
 /// The stack outputs of each deployed resource, keyed by `category/name`.
-pub type DeployedOutputs = std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
+pub type DeployedOutputs =
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("the deployed stack of {resource} has no output `{output}`")]
 #[diagnostic(
     code(hoist::outputs::missing),
-    help("the stack was deployed by another hoist version or changed by hand; run `hoist push` to update it")
+    help(
+        "the stack was deployed by another hoist version or changed by hand; run `hoist push` to update it"
+    )
 )]
 pub struct MissingOutput {
     pub resource: String,
@@ -41,9 +44,17 @@ pub fn amplify_outputs(
     deployed: &DeployedOutputs,
 ) -> Result<Value, MissingOutput> {
     use crate::category::{auth, storage};
-    let region = manifest.env.get(env).map(|e| e.region.clone()).unwrap_or_default();
+    let region = manifest
+        .env
+        .get(env)
+        .map(|e| e.region.clone())
+        .unwrap_or_default();
     let empty = std::collections::BTreeMap::new();
-    let outputs_of = |category: &str, name: &str| deployed.get(&format!("{category}/{name}")).unwrap_or(&empty);
+    let outputs_of = |category: &str, name: &str| {
+        deployed
+            .get(&format!("{category}/{name}"))
+            .unwrap_or(&empty)
+    };
     let missing = |resource: String| move |output: String| MissingOutput { resource, output };
 
     let mut out = empty_object();

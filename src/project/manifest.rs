@@ -317,7 +317,8 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
         .map_err(|e| name_problem(&["project", "name"], e))?;
     for (name, env) in &manifest.env {
         names::validate_env_name(name).map_err(|e| name_problem(&["env", name], e))?;
-        names::validate_region(&env.region).map_err(|e| name_problem(&["env", name, "region"], e))?;
+        names::validate_region(&env.region)
+            .map_err(|e| name_problem(&["env", name, "region"], e))?;
         if let Some(profile) = &env.profile {
             names::validate_profile(profile)
                 .map_err(|e| name_problem(&["env", name, "profile"], e))?;
@@ -325,7 +326,12 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
     }
     let envs: Vec<&str> = manifest.env.keys().map(String::as_str).collect();
     if manifest.auth.len() > 1 {
-        let second = manifest.auth.keys().nth(1).map(String::as_str).unwrap_or_default();
+        let second = manifest
+            .auth
+            .keys()
+            .nth(1)
+            .map(String::as_str)
+            .unwrap_or_default();
         return Err(Problem::new(
             &["auth", second],
             "a project has one auth resource, and this one has more".into(),
@@ -338,7 +344,8 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
     ];
     for (section, names) in sections {
         for name in names {
-            category::validate_resource_name(name).map_err(|e| name_problem(&[section, name], e))?;
+            category::validate_resource_name(name)
+                .map_err(|e| name_problem(&[section, name], e))?;
         }
     }
     let within = |section: &str, name: &str, problem: Problem| {
@@ -409,7 +416,11 @@ fn locate_table(
     let Some((k, v)) = table.get_key_value(key) else {
         return span;
     };
-    let here = v.span().filter(|_| v.is_value()).or_else(|| k.span()).or(span);
+    let here = v
+        .span()
+        .filter(|_| v.is_value())
+        .or_else(|| k.span())
+        .or(span);
     locate_item(v, rest, here)
 }
 

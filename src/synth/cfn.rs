@@ -31,7 +31,10 @@ impl Template {
     }
 
     pub fn string_parameter(&mut self, name: &str, description: &str) {
-        self.parameter(name, json!({ "Type": "String", "Description": description }));
+        self.parameter(
+            name,
+            json!({ "Type": "String", "Description": description }),
+        );
     }
 
     pub fn resource(&mut self, logical_id: &str, kind: &str, properties: Value) -> &mut Value {
@@ -76,7 +79,12 @@ pub fn to_bytes(template: &Value) -> Vec<u8> {
 
 /// What of CloudFormation's limits a template exceeds, if anything.
 pub fn limit_problems(template: &Value, size: usize) -> Vec<String> {
-    let count = |key: &str| template.get(key).and_then(Value::as_object).map_or(0, Map::len);
+    let count = |key: &str| {
+        template
+            .get(key)
+            .and_then(Value::as_object)
+            .map_or(0, Map::len)
+    };
     let mut problems = Vec::new();
     for (key, max) in [
         ("Resources", MAX_RESOURCES),
@@ -198,6 +206,12 @@ mod tests {
             t.resource(&format!("R{i}"), "AWS::SNS::Topic", json!({}));
         }
         let problems = limit_problems(&t.to_json(), 2_000_000);
-        assert_eq!(problems, ["501 resources (at most 500)", "2000000 bytes (at most 1000000)"]);
+        assert_eq!(
+            problems,
+            [
+                "501 resources (at most 500)",
+                "2000000 bytes (at most 1000000)"
+            ]
+        );
     }
 }

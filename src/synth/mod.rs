@@ -23,13 +23,18 @@ pub const ROOT_TEMPLATE: &str = "root.template.json";
 #[derive(Debug, Error, Diagnostic)]
 pub enum SynthError {
     #[error("there is no environment `{env}` in hoist.toml")]
-    #[diagnostic(code(hoist::synth::unknown_env), help("choose one of: {known}; or add it with `hoist env add {env}`"))]
+    #[diagnostic(
+        code(hoist::synth::unknown_env),
+        help("choose one of: {known}; or add it with `hoist env add {env}`")
+    )]
     UnknownEnv { env: String, known: String },
 
     #[error("`{}` is not a valid JSON Patch: {message}", path.display())]
     #[diagnostic(
         code(hoist::overrides::invalid),
-        help("an override is a JSON array of RFC 6902 operations, such as `[{{\"op\": \"replace\", \"path\": \"/Resources/UserPool/Properties/MfaConfiguration\", \"value\": \"ON\"}}]`")
+        help(
+            "an override is a JSON array of RFC 6902 operations, such as `[{{\"op\": \"replace\", \"path\": \"/Resources/UserPool/Properties/MfaConfiguration\", \"value\": \"ON\"}}]`"
+        )
     )]
     OverrideSyntax {
         path: PathBuf,
@@ -43,7 +48,9 @@ pub enum SynthError {
     #[error("`{}`: operation {index} (`{op}` at `{pointer}`) does not apply: {reason}", path.display())]
     #[diagnostic(
         code(hoist::overrides::does_not_apply),
-        help("run `hoist synth` without the override and look at the template in `.hoist/build/` for the paths that exist")
+        help(
+            "run `hoist synth` without the override and look at the template in `.hoist/build/` for the paths that exist"
+        )
     )]
     OverrideDoesNotApply {
         path: PathBuf,
@@ -54,7 +61,10 @@ pub enum SynthError {
     },
 
     #[error("the {stack} stack would exceed CloudFormation's limits: {problems}")]
-    #[diagnostic(code(hoist::synth::limits), help("split the resource into smaller ones"))]
+    #[diagnostic(
+        code(hoist::synth::limits),
+        help("split the resource into smaller ones")
+    )]
     Limits { stack: String, problems: String },
 }
 
@@ -96,7 +106,10 @@ pub fn root_stack_name(project: &str, env: &str) -> String {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn apply_override(template: &mut Value, ovr: &Override) -> Result<(), SynthError> {
@@ -133,19 +146,32 @@ pub fn synth(
     env: &str,
     overrides: &BTreeMap<(String, String), Override>,
 ) -> Result<Build, SynthError> {
-    let env_section = manifest.env.get(env).ok_or_else(|| SynthError::UnknownEnv {
-        env: env.to_string(),
-        known: manifest.env.keys().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "),
-    })?;
+    let env_section = manifest
+        .env
+        .get(env)
+        .ok_or_else(|| SynthError::UnknownEnv {
+            env: env.to_string(),
+            known: manifest
+                .env
+                .keys()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
     let project = &manifest.project.name;
     let mut files = FileSet::new();
     let mut stacks = Vec::new();
     let mut secrets = BTreeMap::new();
-    let mut root = Template::new(format!("hoist root stack of `{project}`, environment `{env}`"));
+    let mut root = Template::new(format!(
+        "hoist root stack of `{project}`, environment `{env}`"
+    ));
 
     // The deployment bucket: templates and assets, versioned, private, TLS only.
     let mut bucket = cfn::private_bucket_properties();
-    bucket.insert("VersioningConfiguration".into(), json!({ "Status": "Enabled" }));
+    bucket.insert(
+        "VersioningConfiguration".into(),
+        json!({ "Status": "Enabled" }),
+    );
     bucket.insert(
         "LifecycleConfiguration".into(),
         json!({ "Rules": [{ "Id": "expire-old-versions", "Status": "Enabled", "NoncurrentVersionExpiration": { "NoncurrentDays": 30 }, "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 } }] }),
@@ -163,7 +189,11 @@ pub fn synth(
             "PolicyDocument": cfn::policy(vec![cfn::deny_insecure_transport("DeploymentBucket")])
         }),
     );
-    root.output("DeploymentBucketName", "Where hoist uploads templates and assets", r#ref("DeploymentBucket"));
+    root.output(
+        "DeploymentBucketName",
+        "Where hoist uploads templates and assets",
+        r#ref("DeploymentBucket"),
+    );
 
     let mut nested = |logical_id: String,
                       category: &'static str,
@@ -179,7 +209,10 @@ pub fn synth(
         let bytes = cfn::to_bytes(&value);
         let problems = cfn::limit_problems(&value, bytes.len());
         if !problems.is_empty() {
-            return Err(SynthError::Limits { stack: format!("{category} `{name}`"), problems: problems.join(", ") });
+            return Err(SynthError::Limits {
+                stack: format!("{category} `{name}`"),
+                problems: problems.join(", "),
+            });
         }
         let sha256 = sha256_hex(&bytes);
         let template_file = format!("{category}-{name}.template.json");
@@ -198,7 +231,15 @@ pub fn synth(
             }),
         );
         files.insert(template_file.clone(), bytes);
-        stacks.push(NestedStack { logical_id, category, name: name.to_string(), template_file, key, sha256, parameters });
+        stacks.push(NestedStack {
+            logical_id,
+            category,
+            name: name.to_string(),
+            template_file,
+            key,
+            sha256,
+            parameters,
+        });
         Ok(())
     };
     let base_parameters = || {
@@ -221,9 +262,19 @@ pub fn synth(
             parameters.insert(secret.name.clone(), r#ref(&root_param));
             secrets.insert(root_param, secret.source);
         }
-        nested(logical.clone(), "auth", name, template, parameters, &mut root)?;
+        nested(
+            logical.clone(),
+            "auth",
+            name,
+            template,
+            parameters,
+            &mut root,
+        )?;
 
-        let identity_pool = get_att(&logical, &format!("Outputs.{}", auth::outputs::IDENTITY_POOL_ID));
+        let identity_pool = get_att(
+            &logical,
+            &format!("Outputs.{}", auth::outputs::IDENTITY_POOL_ID),
+        );
         root.resource(
             "AuthRole",
             "AWS::IAM::Role",
@@ -232,8 +283,16 @@ pub fn synth(
                 "AssumeRolePolicyDocument": cfn::identity_pool_trust(identity_pool.clone(), "authenticated")
             }),
         );
-        root.output("AuthRoleName", "The role of signed-in users", r#ref("AuthRole"));
-        root.output("AuthRoleArn", "The role ARN of signed-in users", get_att("AuthRole", "Arn"));
+        root.output(
+            "AuthRoleName",
+            "The role of signed-in users",
+            r#ref("AuthRole"),
+        );
+        root.output(
+            "AuthRoleArn",
+            "The role ARN of signed-in users",
+            get_att("AuthRole", "Arn"),
+        );
         let mut roles = json!({ "authenticated": get_att("AuthRole", "Arn") });
         if cfg.guest_access {
             root.resource(
@@ -245,7 +304,11 @@ pub fn synth(
                 }),
             );
             root.output("UnauthRoleName", "The role of guests", r#ref("UnauthRole"));
-            root.output("UnauthRoleArn", "The role ARN of guests", get_att("UnauthRole", "Arn"));
+            root.output(
+                "UnauthRoleArn",
+                "The role ARN of guests",
+                get_att("UnauthRole", "Arn"),
+            );
             roles["unauthenticated"] = get_att("UnauthRole", "Arn");
         }
         let mut attachment = json!({ "IdentityPoolId": identity_pool, "Roles": roles });
@@ -263,7 +326,11 @@ pub fn synth(
                 }
             });
         }
-        root.resource("IdentityPoolRoleAttachment", "AWS::Cognito::IdentityPoolRoleAttachment", attachment);
+        root.resource(
+            "IdentityPoolRoleAttachment",
+            "AWS::Cognito::IdentityPoolRoleAttachment",
+            attachment,
+        );
     }
 
     for (name, cfg) in &manifest.storage {
@@ -279,7 +346,13 @@ pub fn synth(
             for group in cfg.groups.keys() {
                 parameters.insert(
                     storage::group_role_parameter(group),
-                    get_att(&auth_logical, &format!("Outputs.{}", auth::outputs::group_role_name(&cfn::pascal(group)))),
+                    get_att(
+                        &auth_logical,
+                        &format!(
+                            "Outputs.{}",
+                            auth::outputs::group_role_name(&cfn::pascal(group))
+                        ),
+                    ),
                 );
             }
         }
@@ -290,7 +363,10 @@ pub fn synth(
     let root_bytes = cfn::to_bytes(&root_json);
     let problems = cfn::limit_problems(&root_json, root_bytes.len());
     if !problems.is_empty() {
-        return Err(SynthError::Limits { stack: "root".into(), problems: problems.join(", ") });
+        return Err(SynthError::Limits {
+            stack: "root".into(),
+            problems: problems.join(", "),
+        });
     }
     files.insert(ROOT_TEMPLATE.to_string(), root_bytes);
 
@@ -313,5 +389,12 @@ pub fn synth(
     });
     files.insert(BUILD_FILE.to_string(), cfn::to_bytes(&build));
 
-    Ok(Build { env: env.to_string(), region: env_section.region.clone(), stack_name, stacks, secrets, files })
+    Ok(Build {
+        env: env.to_string(),
+        region: env_section.region.clone(),
+        stack_name,
+        stacks,
+        secrets,
+        files,
+    })
 }

@@ -109,7 +109,8 @@ pub fn flat(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
         let trimmed = line.trim_start();
-        let continuation = trimmed.starts_with("| ") || (line.starts_with("        ") && !out.is_empty());
+        let continuation =
+            trimmed.starts_with("| ") || (line.starts_with("        ") && !out.is_empty());
         if continuation {
             out.push(' ');
             out.push_str(trimmed.trim_start_matches("| "));
