@@ -224,6 +224,53 @@ impl Inputs<'_> {
 }
 
 impl Inputs<'_> {
+    /// A text value checked by `validate`, whose error says what is wrong and what is allowed.
+    pub fn string(
+        &mut self,
+        question: Question,
+        flag: Option<String>,
+        validate: impl Fn(&str) -> Result<(), String>,
+    ) -> Result<String, crate::Error> {
+        let key = question.key;
+        let checked = |value: String| -> Result<String, crate::Error> {
+            validate(&value).map_err(|message| PromptError::BadValue { flag: key, message })?;
+            Ok(value)
+        };
+        if let Some(value) = flag.or_else(|| self.answers.get(key).map(str::to_string)) {
+            return checked(value);
+        }
+        if self.yes {
+            if let Some(default) = question.default.clone() {
+                return checked(default);
+            }
+        }
+        Ok(self.prompter.input(&question, &validate)?)
+    }
+
+    /// A whole number in `range`.
+    pub fn number(
+        &mut self,
+        question: Question,
+        flag: Option<u32>,
+        default: u32,
+        range: std::ops::RangeInclusive<u32>,
+    ) -> Result<u32, crate::Error> {
+        let question = Question {
+            default: Some(default.to_string()),
+            ..question
+        };
+        let (low, high) = (*range.start(), *range.end());
+        let answer = self.string(question, flag.map(|n| n.to_string()), |text| {
+            match text.trim().parse::<u32>() {
+                Ok(n) if range.contains(&n) => Ok(()),
+                _ => Err(format!(
+                    "`{text}` is not a whole number from {low} to {high}"
+                )),
+            }
+        })?;
+        Ok(answer.trim().parse().unwrap_or(default))
+    }
+
     /// Yes or no.
     pub fn confirm(
         &mut self,

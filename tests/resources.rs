@@ -108,7 +108,7 @@ fn bad_flags_are_refused_and_nothing_is_written() {
         ),
         (
             vec!["add", "auth", "--yes", "--password-min-length", "4"],
-            "minimum password length of 4",
+            "not a whole number from 6 to 99",
         ),
         (
             vec![
@@ -123,16 +123,12 @@ fn bad_flags_are_refused_and_nothing_is_written() {
             "is not a secret source",
         ),
         (
-            vec![
-                "add",
-                "auth",
-                "--yes",
-                "--google-client-id",
-                "x",
-                "--google-client-secret",
-                "env:G",
-            ],
-            "needs a hosted UI",
+            vec!["add", "auth", "--yes", "--google-client-id", "x"],
+            "pass `--google-client-secret`",
+        ),
+        (
+            vec!["add", "auth", "--yes", "--password-min-length", "100"],
+            "from 6 to 99",
         ),
         (
             vec![
@@ -202,12 +198,75 @@ fn an_edited_hoist_toml_is_checked_with_its_location() {
             "mfa = \"off\"\n\n[auth.main.social.twitter]\nclient_id = \"x\"",
         ),
         ("mfa = \"off\"", "mfa = \"required\""),
+        ("min_length = 8", "min_length = 5"),
     ] {
         std::fs::write(root.join("hoist.toml"), good.replacen(from, to, 1)).unwrap();
         let output = sb.hoist_in(&root).args(["synth"]).output().unwrap();
         assert_eq!(output.status.code(), Some(1));
         insta::assert_snapshot!(stderr_of(&output, &sb));
     }
+}
+
+#[test]
+fn social_sign_in_gets_a_hosted_ui_with_defaults() {
+    let sb = Sandbox::new();
+    let root = project(&sb);
+    sb.hoist_in(&root)
+        .args([
+            "add",
+            "auth",
+            "--yes",
+            "--google-client-id",
+            "g-1",
+            "--google-client-secret",
+            "env:GOOGLE_SECRET",
+        ])
+        .assert()
+        .success();
+    let text = sb.read("shop/hoist.toml");
+    assert!(text.contains("[auth.main.social.google]\nclient_id = \"g-1\"\nclient_secret = { env = \"GOOGLE_SECRET\" }"), "{text}");
+    assert!(
+        text.contains(
+            "domain_prefix = \"shop-login\"\ncallback_urls = [\"http://localhost:5173/\"]"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("hunter"), "no secret value is ever written");
+}
+
+#[test]
+fn scripted_answers_drive_every_question() {
+    let sb = Sandbox::new();
+    let root = project(&sb);
+    sb.write(
+        "answers.toml",
+        r#"name = "main"
+sign-in = "username"
+required-attributes = "email,name"
+self-sign-up = "false"
+account-recovery = "email"
+password-min-length = "10"
+password-require = "lowercase,uppercase,digits"
+mfa = "optional"
+mfa-methods = "totp"
+guest = "true"
+group = "Admins:0,Staff:2"
+social = "apple"
+apple-client-id = "com.example.shop"
+apple-private-key = "ssm:/shop/apple"
+apple-team-id = "T1"
+apple-key-id = "K1"
+oidc = ""
+domain-prefix = "shop-id"
+callback-url = "https://shop.example.com/"
+sign-out-url = "https://shop.example.com/"
+"#,
+    );
+    sb.hoist_in(&root)
+        .args(["add", "auth", "--answers", "../answers.toml"])
+        .assert()
+        .success();
+    insta::assert_snapshot!(sb.read("shop/hoist.toml"));
 }
 
 #[test]

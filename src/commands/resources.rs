@@ -1,6 +1,5 @@
 //! `hoist add`, `hoist update` and `hoist remove` for the auth and storage categories.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use miette::Diagnostic;
@@ -96,7 +95,27 @@ fn to_table<T: Serialize>(value: &T) -> Result<toml_edit::Item, crate::Error> {
         .map_err(|e: toml_edit::TomlError| crate::Error::Internal(e.to_string()))?;
     let mut table = doc.as_table().clone();
     table.set_implicit(false);
+    inline_secret_refs(&mut table);
     Ok(toml_edit::Item::Table(table))
+}
+
+/// `client_secret = { env = "X" }` reads better than a table of its own.
+fn inline_secret_refs(table: &mut toml_edit::Table) {
+    for (mut key, item) in table.iter_mut() {
+        let secret_ref = item
+            .as_table()
+            .is_some_and(|t| t.len() == 1 && (t.contains_key("env") || t.contains_key("ssm")));
+        if secret_ref {
+            if let Some(inline) = item.as_table().map(|t| t.clone().into_inline_table()) {
+                key.leaf_decor_mut().set_suffix(" ");
+                *item = toml_edit::Item::Value(
+                    toml_edit::Value::InlineTable(inline).decorated(" ", ""),
+                );
+            }
+        } else if let Some(inner) = item.as_table_mut() {
+            inline_secret_refs(inner);
+        }
+    }
 }
 
 /// Put a resource's table into the document. An existing table is merged key
@@ -228,7 +247,7 @@ pub fn add(
                 .into());
             }
             let name = resource_name(&mut inputs, name.clone(), "main")?;
-            let cfg = resolve_auth(options, AuthConfig::default(), &mut inputs)?;
+            let cfg = resolve_auth(options, AuthConfig::default(), &mut inputs, &context(&file))?;
             let item = to_table(&cfg)?;
             let edited = save(&file, |doc| set_resource(doc, Category::Auth, &name, item))?;
             report_change(printer, global, "Added", Category::Auth, &name);
@@ -300,7 +319,7 @@ pub fn update(
             // Flags change what they name and nothing else; with no flag, every question is asked.
             let ask = !auth_flags_given(options);
             let mut inputs = inputs_for(global, global.yes || !ask, prompter.as_mut())?;
-            let cfg = resolve_auth(options, current, &mut inputs)?;
+            let cfg = resolve_auth(options, current, &mut inputs, &context(&file))?;
             let item = to_table(&cfg)?;
             save(&file, |doc| set_resource(doc, Category::Auth, name, item))?;
             report_change(printer, global, "Updated", Category::Auth, name);
@@ -465,6 +484,21 @@ fn snippet(printer: &Printer, frontend: Framework, category: Category) {
     ));
 }
 
+/// What defaults depend on outside the resource itself.
+pub struct Context {
+    pub project: String,
+    pub dev_port: Option<u16>,
+}
+
+fn context(file: &ProjectFile) -> Context {
+    Context {
+        project: file.manifest.project.name.clone(),
+        dev_port: render::template_manifest(file.manifest.project.frontend)
+            .ok()
+            .and_then(|m| m.dev_port),
+    }
+}
+
 fn resource_name(
     inputs: &mut Inputs,
     flag: Option<String>,
@@ -547,6 +581,7 @@ pub fn resolve_auth(
     o: &AuthOptions,
     base: AuthConfig,
     inputs: &mut Inputs,
+    ctx: &Context,
 ) -> Result<AuthConfig, crate::Error> {
     use crate::category::auth::{Recovery, SignIn};
     let mut cfg = base;
@@ -593,15 +628,34 @@ pub fn resolve_auth(
         default_recovery,
         |v| format!("{v:?}"),
     )?;
-    if let Some(length) = o.password_min_length {
-        cfg.password.min_length = length;
-    }
-    if let Some(classes) = &o.password_require {
-        cfg.password.require_lowercase = classes.contains(&PasswordClass::Lowercase);
-        cfg.password.require_uppercase = classes.contains(&PasswordClass::Uppercase);
-        cfg.password.require_digits = classes.contains(&PasswordClass::Digits);
-        cfg.password.require_symbols = classes.contains(&PasswordClass::Symbols);
-    }
+    cfg.password.min_length = inputs.number(
+        q("password-min-length", "Minimum password length"),
+        o.password_min_length.map(u32::from),
+        u32::from(cfg.password.min_length),
+        6..=99,
+    )? as u8;
+    let p = &cfg.password;
+    let current: Vec<PasswordClass> = [
+        (p.require_lowercase, PasswordClass::Lowercase),
+        (p.require_uppercase, PasswordClass::Uppercase),
+        (p.require_digits, PasswordClass::Digits),
+        (p.require_symbols, PasswordClass::Symbols),
+    ]
+    .into_iter()
+    .filter_map(|(on, class)| on.then_some(class))
+    .collect();
+    let classes = inputs.list(
+        q(
+            "password-require",
+            "Characters a password must contain (lowercase, uppercase, digits, symbols)",
+        ),
+        o.password_require.clone(),
+        current,
+    )?;
+    cfg.password.require_lowercase = classes.contains(&PasswordClass::Lowercase);
+    cfg.password.require_uppercase = classes.contains(&PasswordClass::Uppercase);
+    cfg.password.require_digits = classes.contains(&PasswordClass::Digits);
+    cfg.password.require_symbols = classes.contains(&PasswordClass::Symbols);
     cfg.mfa = inputs.choice(
         q("mfa", "Multi-factor authentication"),
         o.mfa,
@@ -686,7 +740,43 @@ pub fn resolve_auth(
     parsed.retain(|g| !o.remove_groups.contains(&g.name));
     cfg.groups = parsed;
 
-    for (provider, id, secret_flag, secret_value) in [
+    resolve_federation(o, &mut cfg, inputs, ctx)?;
+    Ok(cfg)
+}
+
+fn non_empty(what: &'static str) -> impl Fn(&str) -> Result<(), String> {
+    move |text: &str| {
+        if text.trim().is_empty() {
+            Err(format!("the {what} is empty"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn secret_source(text: &str) -> Result<(), String> {
+    SecretRef::parse(text).map(|_| ())
+}
+
+/// Social and OIDC sign-in and the hosted UI: flags first, then questions for
+/// whatever the chosen providers still lack.
+fn resolve_federation(
+    o: &AuthOptions,
+    cfg: &mut AuthConfig,
+    inputs: &mut Inputs,
+    ctx: &Context,
+) -> Result<(), crate::Error> {
+    let q = |key: &'static str, prompt: &'static str| Question {
+        key,
+        prompt,
+        default: None,
+    };
+    let flagged: Vec<(
+        SocialProvider,
+        &Option<String>,
+        &'static str,
+        &Option<String>,
+    )> = vec![
         (
             SocialProvider::Google,
             &o.google_client_id,
@@ -705,71 +795,220 @@ pub fn resolve_auth(
             "amazon-client-secret",
             &o.amazon_client_secret,
         ),
-    ] {
-        if let Some(id) = id {
-            cfg.social.insert(
-                provider,
-                Social {
-                    client_id: id.clone(),
-                    client_secret: secret(secret_flag, secret_value)?,
-                    team_id: None,
-                    key_id: None,
-                    private_key: None,
+        (
+            SocialProvider::Apple,
+            &o.apple_client_id,
+            "apple-private-key",
+            &o.apple_private_key,
+        ),
+    ];
+    let given: Vec<SocialProvider> = flagged
+        .iter()
+        .filter(|f| f.1.is_some())
+        .map(|f| f.0)
+        .collect();
+    let flag = if given.is_empty() {
+        None
+    } else {
+        let mut all: Vec<SocialProvider> = cfg.social.keys().copied().collect();
+        all.extend(given.iter().copied());
+        Some(all)
+    };
+    let mut providers = inputs.list(
+        q(
+            "social",
+            "Social sign-in (google, facebook, amazon, apple; comma-separated, empty for none)",
+        ),
+        flag,
+        cfg.social.keys().copied().collect(),
+    )?;
+    providers.sort();
+    providers.dedup();
+    cfg.social.retain(|p, _| providers.contains(p));
+    for (provider, id_flag, secret_flag, secret_value) in flagged {
+        if !providers.contains(&provider) {
+            continue;
+        }
+        let existing = cfg.social.get(&provider).cloned();
+        if existing.is_some() && id_flag.is_none() {
+            continue;
+        }
+        let (id_key, id_prompt, secret_prompt): (&'static str, &'static str, &'static str) =
+            match provider {
+                SocialProvider::Google => (
+                    "google-client-id",
+                    "Google client id",
+                    "Where the Google client secret comes from at deploy time (env:VARIABLE or ssm:/name)",
+                ),
+                SocialProvider::Facebook => (
+                    "facebook-client-id",
+                    "Facebook app id",
+                    "Where the Facebook app secret comes from at deploy time (env:VARIABLE or ssm:/name)",
+                ),
+                SocialProvider::Amazon => (
+                    "amazon-client-id",
+                    "Login with Amazon client id",
+                    "Where the Login with Amazon client secret comes from at deploy time (env:VARIABLE or ssm:/name)",
+                ),
+                SocialProvider::Apple => (
+                    "apple-client-id",
+                    "Sign in with Apple services id",
+                    "Where the Sign in with Apple private key comes from at deploy time (env:VARIABLE or ssm:/name)",
+                ),
+            };
+        let client_id = inputs.string(
+            q(id_key, id_prompt),
+            id_flag.clone(),
+            non_empty("client id"),
+        )?;
+        let source = inputs.string(
+            q(secret_flag, secret_prompt),
+            secret_value.clone(),
+            secret_source,
+        )?;
+        let source = SecretRef::parse(&source).ok();
+        let social = if provider == SocialProvider::Apple {
+            let team_id = inputs.string(
+                q("apple-team-id", "Apple team id"),
+                o.apple_team_id.clone(),
+                non_empty("team id"),
+            )?;
+            let key_id = inputs.string(
+                q("apple-key-id", "Apple key id"),
+                o.apple_key_id.clone(),
+                non_empty("key id"),
+            )?;
+            Social {
+                client_id,
+                client_secret: None,
+                team_id: Some(team_id),
+                key_id: Some(key_id),
+                private_key: source,
+                scopes: Vec::new(),
+            }
+        } else {
+            Social {
+                client_id,
+                client_secret: source,
+                team_id: None,
+                key_id: None,
+                private_key: None,
+                scopes: Vec::new(),
+            }
+        };
+        cfg.social.insert(provider, social);
+    }
+
+    match (&o.oidc, &o.oidc_issuer, &o.oidc_client_id) {
+        (Some(name), Some(issuer), Some(client_id)) => {
+            let client_secret = secret("oidc-client-secret", &o.oidc_client_secret)?.ok_or(
+                PromptError::NeedsValue {
+                    question: "OIDC client secret".into(),
+                    flag: "oidc-client-secret",
+                },
+            )?;
+            cfg.oidc.insert(
+                name.clone(),
+                Oidc {
+                    issuer_url: issuer.clone(),
+                    client_id: client_id.clone(),
+                    client_secret,
                     scopes: Vec::new(),
                 },
             );
         }
+        _ if !inputs.yes && cfg.oidc.is_empty() => {
+            let name = inputs.string(
+                q("oidc", "OIDC provider name (empty for none)"),
+                None,
+                |_| Ok(()),
+            )?;
+            if !name.trim().is_empty() {
+                let issuer = inputs.string(
+                    q("oidc-issuer", "OIDC issuer URL"),
+                    None,
+                    non_empty("issuer URL"),
+                )?;
+                let client_id = inputs.string(
+                    q("oidc-client-id", "OIDC client id"),
+                    None,
+                    non_empty("client id"),
+                )?;
+                let source = inputs.string(
+                    q(
+                        "oidc-client-secret",
+                        "Where the OIDC client secret comes from (env:VARIABLE or ssm:/name)",
+                    ),
+                    None,
+                    secret_source,
+                )?;
+                if let Ok(client_secret) = SecretRef::parse(&source) {
+                    cfg.oidc.insert(
+                        name.trim().to_string(),
+                        Oidc {
+                            issuer_url: issuer,
+                            client_id,
+                            client_secret,
+                            scopes: Vec::new(),
+                        },
+                    );
+                }
+            }
+        }
+        _ => {}
     }
-    if let Some(id) = &o.apple_client_id {
-        cfg.social.insert(
-            SocialProvider::Apple,
-            Social {
-                client_id: id.clone(),
-                client_secret: None,
-                team_id: o.apple_team_id.clone(),
-                key_id: o.apple_key_id.clone(),
-                private_key: secret("apple-private-key", &o.apple_private_key)?,
-                scopes: Vec::new(),
+
+    let federated = !cfg.social.is_empty() || !cfg.oidc.is_empty();
+    let ui_flags =
+        o.domain_prefix.is_some() || !o.callback_urls.is_empty() || !o.sign_out_urls.is_empty();
+    if federated || ui_flags {
+        let current = cfg.hosted_ui.clone();
+        let default_url = format!("http://localhost:{}/", ctx.dev_port.unwrap_or(5173));
+        let prefix = inputs.string(
+            Question {
+                key: "domain-prefix",
+                prompt: "Hosted UI domain prefix (the environment's name is appended)",
+                default: Some(
+                    current
+                        .as_ref()
+                        .map(|u| u.domain_prefix.clone())
+                        .unwrap_or_else(|| format!("{}-login", ctx.project)),
+                ),
             },
-        );
-    }
-    if let (Some(name), Some(issuer), Some(client_id)) =
-        (&o.oidc, &o.oidc_issuer, &o.oidc_client_id)
-    {
-        let client_secret = secret("oidc-client-secret", &o.oidc_client_secret)?.ok_or(
-            PromptError::NeedsValue {
-                question: "OIDC client secret".into(),
-                flag: "oidc-client-secret",
-            },
+            o.domain_prefix.clone(),
+            non_empty("domain prefix"),
         )?;
-        cfg.oidc.insert(
-            name.clone(),
-            Oidc {
-                issuer_url: issuer.clone(),
-                client_id: client_id.clone(),
-                client_secret,
-                scopes: Vec::new(),
+        let callbacks = inputs.text_list(
+            q(
+                "callback-url",
+                "Callback URLs after sign-in (comma-separated)",
+            ),
+            Some(o.callback_urls.clone()).filter(|u| !u.is_empty()),
+            current
+                .as_ref()
+                .map(|u| u.urls.callback_urls.clone())
+                .unwrap_or_else(|| vec![default_url.clone()]),
+            |_| Ok(()),
+        )?;
+        let sign_outs = inputs.text_list(
+            q("sign-out-url", "Sign-out URLs (comma-separated)"),
+            Some(o.sign_out_urls.clone()).filter(|u| !u.is_empty()),
+            current
+                .as_ref()
+                .map(|u| u.urls.sign_out_urls.clone())
+                .unwrap_or_else(|| callbacks.clone()),
+            |_| Ok(()),
+        )?;
+        cfg.hosted_ui = Some(HostedUi {
+            domain_prefix: prefix,
+            urls: RedirectUrls {
+                callback_urls: callbacks,
+                sign_out_urls: sign_outs,
             },
-        );
-    }
-    if o.domain_prefix.is_some() || !o.callback_urls.is_empty() || !o.sign_out_urls.is_empty() {
-        let mut ui = cfg.hosted_ui.clone().unwrap_or(HostedUi {
-            domain_prefix: String::new(),
-            urls: RedirectUrls::default(),
-            env: BTreeMap::new(),
+            env: current.map(|u| u.env).unwrap_or_default(),
         });
-        if let Some(prefix) = &o.domain_prefix {
-            ui.domain_prefix = prefix.clone();
-        }
-        if !o.callback_urls.is_empty() {
-            ui.urls.callback_urls = o.callback_urls.clone();
-        }
-        if !o.sign_out_urls.is_empty() {
-            ui.urls.sign_out_urls = o.sign_out_urls.clone();
-        }
-        cfg.hosted_ui = Some(ui);
     }
-    Ok(cfg)
+    Ok(())
 }
 
 fn parse_group_access(text: &str) -> Result<(String, Vec<Access>), crate::Error> {
