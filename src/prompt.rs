@@ -349,15 +349,7 @@ impl Inputs<'_> {
         if self.yes {
             return Ok(default);
         }
-        let shown = default.iter().map(name).collect::<Vec<_>>().join(",");
-        let question = Question {
-            default: Some(if shown.is_empty() {
-                "none".into()
-            } else {
-                shown
-            }),
-            ..question
-        };
+        let question = with_list_default(question, default.iter().map(name).collect());
         let answer = self
             .prompter
             .input(&question, &|text: &str| parse(text).map(|_| ()))?;
@@ -392,19 +384,24 @@ impl Inputs<'_> {
         if self.yes {
             return Ok(default);
         }
-        let shown = default.join(",");
-        let question = Question {
-            default: Some(if shown.is_empty() {
-                "none".into()
-            } else {
-                shown
-            }),
-            ..question
-        };
+        let question = with_list_default(question, default.clone());
         let answer = self.prompter.input(&question, &|text: &str| {
             split(text).iter().try_for_each(|v| validate(v))
         })?;
         Ok(split(&answer))
+    }
+}
+
+/// A list question shows its default as `a,b`, or `none`.
+fn with_list_default(question: Question, default: Vec<String>) -> Question {
+    let shown = default.join(",");
+    Question {
+        default: Some(if shown.is_empty() {
+            "none".into()
+        } else {
+            shown
+        }),
+        ..question
     }
 }
 

@@ -220,32 +220,20 @@ fn build(sb: &Sandbox, case: &Case) -> PathBuf {
         text.push_str(case.extra_toml);
         std::fs::write(root.join("hoist.toml"), text).unwrap();
     }
-    for command in case.commands {
-        let output = sb
-            .hoist_in(&root)
-            .args(*command)
-            .arg("-q")
-            .output()
-            .unwrap();
+    let run = |args: &[&str]| {
+        let output = sb.hoist_in(&root).args(args).arg("-q").output().unwrap();
         assert!(
             output.status.success(),
-            "{}: {command:?}\n{}",
+            "{}: {args:?}\n{}",
             case.name,
             stderr_of(&output, sb)
         );
+    };
+    for command in case.commands {
+        run(command);
     }
     for env in envs(&root) {
-        let output = sb
-            .hoist_in(&root)
-            .args(["synth", "--env", &env, "-q"])
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}: synth {env}\n{}",
-            case.name,
-            stderr_of(&output, sb)
-        );
+        run(&["synth", "--env", &env]);
     }
     root
 }

@@ -250,14 +250,7 @@ pub fn synth(name: &str, cfg: &StorageConfig, env: &str) -> Template {
     // User files outlive a mistaken `remove`: the bucket is kept when the stack goes.
     bucket["DeletionPolicy"] = json!("Retain");
     bucket["UpdateReplacePolicy"] = json!("Retain");
-    t.resource(
-        "BucketPolicy",
-        "AWS::S3::BucketPolicy",
-        json!({
-            "Bucket": r#ref("Bucket"),
-            "PolicyDocument": cfn::policy(vec![cfn::deny_insecure_transport("Bucket")])
-        }),
-    );
+    cfn::add_tls_only_policy(&mut t, "Bucket");
 
     // Signed-in users: public/, their own protected/ and private/ folders, others' protected/ to read.
     let auth = &cfg.authenticated;

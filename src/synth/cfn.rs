@@ -137,6 +137,18 @@ pub fn identity_pool_trust(identity_pool_id: Value, amr: &str) -> Value {
     })])
 }
 
+/// Add `<bucket>Policy`: a bucket policy that denies every request not made over TLS.
+pub fn add_tls_only_policy(template: &mut Template, bucket_logical_id: &str) {
+    template.resource(
+        &format!("{bucket_logical_id}Policy"),
+        "AWS::S3::BucketPolicy",
+        json!({
+            "Bucket": r#ref(bucket_logical_id),
+            "PolicyDocument": policy(vec![deny_insecure_transport(bucket_logical_id)])
+        }),
+    );
+}
+
 /// A bucket policy statement that denies every request not made over TLS.
 pub fn deny_insecure_transport(bucket_logical_id: &str) -> Value {
     json!({

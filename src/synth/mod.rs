@@ -181,14 +181,7 @@ pub fn synth(
         json!([{ "Key": "hoist:project", "Value": project }, { "Key": "hoist:env", "Value": env }]),
     );
     root.resource("DeploymentBucket", "AWS::S3::Bucket", Value::Object(bucket));
-    root.resource(
-        "DeploymentBucketPolicy",
-        "AWS::S3::BucketPolicy",
-        json!({
-            "Bucket": r#ref("DeploymentBucket"),
-            "PolicyDocument": cfn::policy(vec![cfn::deny_insecure_transport("DeploymentBucket")])
-        }),
-    );
+    cfn::add_tls_only_policy(&mut root, "DeploymentBucket");
     root.output(
         "DeploymentBucketName",
         "Where hoist uploads templates and assets",
