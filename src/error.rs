@@ -43,6 +43,14 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Deploy(#[from] crate::deploy::engine::DeployError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Push(#[from] crate::commands::push::PushError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Fs(#[from] FsError),
 
     /// A bug in hoist: an embedded template that does not render, and the like.

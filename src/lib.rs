@@ -11,6 +11,7 @@
 pub mod category;
 pub mod cli;
 pub mod commands;
+pub mod deploy;
 pub mod error;
 pub mod outputs;
 pub mod project;

@@ -123,6 +123,52 @@ Examples:
         env: Option<String>,
     },
 
+    /// Each resource's change against the environment's last deploy, decided locally
+    #[command(after_help = "\
+Examples:
+  hoist status
+  hoist status --env prod --json")]
+    Status {
+        /// The environment (default: the current one)
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
+    },
+
+    /// Deploy an environment: synth, upload what changed, apply a change set, write outputs
+    #[command(after_help = "\
+Examples:
+  hoist push                      Show the change set, ask, deploy
+  hoist push --yes                Deploy without asking (the change set is still shown)
+  hoist push --dry-run            Show the change set and stop
+  hoist push --recover            Continue a rollback stuck in UPDATE_ROLLBACK_FAILED
+  hoist push --endpoint-url http://127.0.0.1:5000   Deploy to a local emulator")]
+    Push {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Show the change set, then stop without deploying
+        #[arg(long)]
+        dry_run: bool,
+        /// Continue an update rollback that failed, then push
+        #[arg(long)]
+        recover: bool,
+        /// Apply even if nothing changed locally (for example after rotating a secret)
+        #[arg(long)]
+        force: bool,
+    },
+
+    /// What a push would change, from a change set (nothing is deployed)
+    Diff {
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+
+    /// Write the frontend's `amplify_outputs.json` for an environment from its last deploy
+    Outputs {
+        /// The environment (default: the current one)
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
+    },
+
     /// Print a shell completion script to stdout
     #[command(after_help = "\
 Examples:
@@ -338,4 +384,18 @@ pub struct StorageOptions {
     /// An origin the frontend runs on, allowed by CORS (repeatable; localhost is allowed by default)
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+}
+
+/// Which environment to deploy, and how to reach AWS.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TargetArgs {
+    /// The environment (default: the current one)
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Option<String>,
+    /// The AWS profile to use instead of the environment's
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Send AWS calls to this endpoint (an emulator such as moto or LocalStack)
+    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }

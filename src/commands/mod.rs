@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod init;
+pub mod push;
 pub mod resources;
 pub mod synth;
 
@@ -17,6 +18,33 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
             resources::remove(category, &name, &cli.global, printer)
         }
         Command::Synth { env } => synth::run(env.as_deref(), &cli.global, printer),
+        Command::Status { env } => push::status(env.as_deref(), &cli.global, printer),
+        Command::Push {
+            target,
+            dry_run,
+            recover,
+            force,
+        } => push::push(
+            &target,
+            push::PushOptions {
+                dry_run,
+                recover,
+                force,
+            },
+            &cli.global,
+            printer,
+        ),
+        Command::Diff { target } => push::push(
+            &target,
+            push::PushOptions {
+                dry_run: true,
+                recover: false,
+                force: true,
+            },
+            &cli.global,
+            printer,
+        ),
+        Command::Outputs { env } => push::outputs_command(env.as_deref(), printer),
         Command::Completions { shell } => {
             completions::run(shell);
             Ok(())

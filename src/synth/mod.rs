@@ -139,6 +139,40 @@ fn apply_override(template: &mut Value, ovr: &Override) -> Result<(), SynthError
     })
 }
 
+/// The deployment bucket: templates and assets, versioned, private, TLS only.
+fn add_deployment_bucket(root: &mut Template, project: &str, env: &str) {
+    let mut bucket = cfn::private_bucket_properties();
+    bucket.insert(
+        "VersioningConfiguration".into(),
+        json!({ "Status": "Enabled" }),
+    );
+    bucket.insert(
+        "LifecycleConfiguration".into(),
+        json!({ "Rules": [{ "Id": "expire-old-versions", "Status": "Enabled", "NoncurrentVersionExpiration": { "NoncurrentDays": 30 }, "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 } }] }),
+    );
+    bucket.insert(
+        "Tags".into(),
+        json!([{ "Key": "hoist:project", "Value": project }, { "Key": "hoist:env", "Value": env }]),
+    );
+    root.resource("DeploymentBucket", "AWS::S3::Bucket", Value::Object(bucket));
+    cfn::add_tls_only_policy(root, "DeploymentBucket");
+    root.output(
+        "DeploymentBucketName",
+        "Where hoist uploads templates and assets",
+        r#ref("DeploymentBucket"),
+    );
+}
+
+/// The root stack of a first deploy: the deployment bucket alone, so that the
+/// nested templates have somewhere to be uploaded before the real root is applied.
+pub fn bootstrap_template(project: &str, env: &str) -> Vec<u8> {
+    let mut root = Template::new(format!(
+        "hoist root stack of `{project}`, environment `{env}`"
+    ));
+    add_deployment_bucket(&mut root, project, env);
+    cfn::to_bytes(&root.to_json())
+}
+
 /// Synthesize the root and nested templates of `env`. `overrides` maps
 /// `(category, name)` to the resource's override file, if it has one.
 pub fn synth(
@@ -166,27 +200,7 @@ pub fn synth(
         "hoist root stack of `{project}`, environment `{env}`"
     ));
 
-    // The deployment bucket: templates and assets, versioned, private, TLS only.
-    let mut bucket = cfn::private_bucket_properties();
-    bucket.insert(
-        "VersioningConfiguration".into(),
-        json!({ "Status": "Enabled" }),
-    );
-    bucket.insert(
-        "LifecycleConfiguration".into(),
-        json!({ "Rules": [{ "Id": "expire-old-versions", "Status": "Enabled", "NoncurrentVersionExpiration": { "NoncurrentDays": 30 }, "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 } }] }),
-    );
-    bucket.insert(
-        "Tags".into(),
-        json!([{ "Key": "hoist:project", "Value": project }, { "Key": "hoist:env", "Value": env }]),
-    );
-    root.resource("DeploymentBucket", "AWS::S3::Bucket", Value::Object(bucket));
-    cfn::add_tls_only_policy(&mut root, "DeploymentBucket");
-    root.output(
-        "DeploymentBucketName",
-        "Where hoist uploads templates and assets",
-        r#ref("DeploymentBucket"),
-    );
+    add_deployment_bucket(&mut root, project, env);
 
     let mut nested = |logical_id: String,
                       category: &'static str,

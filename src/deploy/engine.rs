@@ -1,0 +1,583 @@
+//! The deploy engine: one "apply" of an environment's build. Upload what is new,
+//! create a change set, show it, execute it, follow the events of the root and
+//! nested stacks, then read the outputs.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_cloudformation::error::DisplayErrorContext;
+use aws_sdk_cloudformation::primitives::DateTime;
+use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, Tag};
+use miette::Diagnostic;
+use thiserror::Error;
+
+use super::aws::Clients;
+use crate::category::SecretRef;
+use crate::outputs::DeployedOutputs;
+use crate::synth::{Build, ROOT_TEMPLATE};
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum DeployError {
+    #[error("AWS refused {action}: {message}")]
+    #[diagnostic(
+        code(hoist::deploy::aws),
+        help(
+            "check the credentials and region of this environment (AWS_PROFILE, `profile` in hoist.toml), then run `hoist push` again"
+        )
+    )]
+    Aws {
+        action: &'static str,
+        message: String,
+    },
+
+    #[error("the deploy of `{stack}` failed and was rolled back ({status})")]
+    #[diagnostic(
+        code(hoist::deploy::failed),
+        help("{failures}\nNothing local was changed: fix the cause and run `hoist push` again")
+    )]
+    Failed {
+        stack: String,
+        status: String,
+        failures: String,
+    },
+
+    #[error(
+        "the stack `{stack}` is in UPDATE_ROLLBACK_FAILED: CloudFormation could not roll back an update"
+    )]
+    #[diagnostic(
+        code(hoist::deploy::rollback_failed),
+        help(
+            "fix what blocked the rollback (often a resource changed or deleted by hand), then run `hoist push --recover`"
+        )
+    )]
+    RollbackFailed { stack: String },
+
+    #[error("could not read the secret for `{parameter}` from {source_name}: {reason}")]
+    #[diagnostic(
+        code(hoist::deploy::secret),
+        help(
+            "set it (it is read at deploy time and never stored), or change where it comes from in hoist.toml"
+        )
+    )]
+    Secret {
+        parameter: String,
+        source_name: String,
+        reason: String,
+    },
+}
+
+fn aws<E: std::error::Error>(action: &'static str) -> impl FnOnce(E) -> DeployError {
+    move |err| DeployError::Aws {
+        action,
+        message: DisplayErrorContext(&err).to_string(),
+    }
+}
+
+/// A line of the change set: a resource and what happens to it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlannedChange {
+    /// The stack it is in: `root`, or `category/name`.
+    pub stack: String,
+    pub logical_id: String,
+    pub resource_type: String,
+    /// Add, Modify, Remove, ...
+    pub action: String,
+    /// True, False or Conditional (Modify only).
+    pub replacement: Option<String>,
+}
+
+/// Where a stack is now.
+pub fn is_settled(status: &str) -> bool {
+    !status.ends_with("_IN_PROGRESS")
+}
+
+pub fn is_success(status: &str) -> bool {
+    matches!(
+        status,
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE"
+    )
+}
+
+pub struct Engine<'a> {
+    pub clients: &'a Clients,
+    pub stack_name: String,
+    pub tags: Vec<(String, String)>,
+}
+
+/// What the deploy reports as it goes; the command turns it into terminal output.
+pub trait Reporter {
+    fn step(&self, message: &str);
+    fn event(
+        &self,
+        stack: &str,
+        logical_id: &str,
+        resource_type: &str,
+        status: &str,
+        reason: Option<&str>,
+    );
+}
+
+impl Engine<'_> {
+    /// The root stack's status, or None when it does not exist.
+    pub async fn root_status(&self) -> Result<Option<String>, DeployError> {
+        match self
+            .clients
+            .cloudformation
+            .describe_stacks()
+            .stack_name(&self.stack_name)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out
+                .stacks()
+                .first()
+                .and_then(|s| s.stack_status())
+                .map(|s| s.as_str().to_string())
+                .filter(|s| s != "DELETE_COMPLETE")),
+            Err(err) => {
+                let text = DisplayErrorContext(&err).to_string();
+                if text.contains("does not exist") {
+                    Ok(None)
+                } else {
+                    Err(DeployError::Aws {
+                        action: "DescribeStacks",
+                        message: text,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Wait until the root stack is settled (another deploy may be running).
+    pub async fn wait_settled(
+        &self,
+        reporter: &dyn Reporter,
+    ) -> Result<Option<String>, DeployError> {
+        let mut announced = false;
+        loop {
+            let status = self.root_status().await?;
+            match &status {
+                Some(s) if !is_settled(s) => {
+                    if !announced {
+                        reporter.step(&format!(
+                            "`{}` is {s}: another deploy is running; waiting for it to finish",
+                            self.stack_name
+                        ));
+                        announced = true;
+                    }
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                _ => return Ok(status),
+            }
+        }
+    }
+
+    pub async fn stack_outputs(
+        &self,
+        stack: &str,
+    ) -> Result<BTreeMap<String, String>, DeployError> {
+        let out = self
+            .clients
+            .cloudformation
+            .describe_stacks()
+            .stack_name(stack)
+            .send()
+            .await
+            .map_err(aws("DescribeStacks"))?;
+        Ok(out
+            .stacks()
+            .first()
+            .map(|s| {
+                s.outputs()
+                    .iter()
+                    .filter_map(|o| {
+                        Some((o.output_key()?.to_string(), o.output_value()?.to_string()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Physical ids of the root's nested stacks, by logical id.
+    pub async fn nested_stacks(&self) -> Result<BTreeMap<String, String>, DeployError> {
+        let mut found = BTreeMap::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .clients
+                .cloudformation
+                .list_stack_resources()
+                .stack_name(&self.stack_name)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(aws("ListStackResources"))?;
+            for r in out.stack_resource_summaries() {
+                if r.resource_type() == Some("AWS::CloudFormation::Stack") {
+                    if let (Some(logical), Some(physical)) =
+                        (r.logical_resource_id(), r.physical_resource_id())
+                    {
+                        found.insert(logical.to_string(), physical.to_string());
+                    }
+                }
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// Upload `bytes` to `key` in the deployment bucket.
+    pub async fn upload(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), DeployError> {
+        self.clients
+            .s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(bytes.into())
+            .send()
+            .await
+            .map_err(aws("PutObject"))?;
+        Ok(())
+    }
+
+    /// Create a change set and wait until it is ready. None when it holds no change.
+    pub async fn create_change_set(
+        &self,
+        kind: ChangeSetType,
+        template_url: Option<&str>,
+        template_body: Option<&str>,
+        parameters: &BTreeMap<String, String>,
+    ) -> Result<Option<String>, DeployError> {
+        let cfn = &self.clients.cloudformation;
+        let name = format!(
+            "hoist-{}",
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        );
+        let out = cfn
+            .create_change_set()
+            .stack_name(&self.stack_name)
+            .change_set_name(&name)
+            .change_set_type(kind)
+            .set_template_url(template_url.map(str::to_string))
+            .set_template_body(template_body.map(str::to_string))
+            .set_parameters(Some(
+                parameters
+                    .iter()
+                    .map(|(k, v)| {
+                        Parameter::builder()
+                            .parameter_key(k)
+                            .parameter_value(v)
+                            .build()
+                    })
+                    .collect(),
+            ))
+            .capabilities(Capability::CapabilityIam)
+            .capabilities(Capability::CapabilityNamedIam)
+            .capabilities(Capability::CapabilityAutoExpand)
+            .set_tags(Some(
+                self.tags
+                    .iter()
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .include_nested_stacks(true)
+            .send()
+            .await
+            .map_err(aws("CreateChangeSet"))?;
+        let id = out.id().unwrap_or(&name).to_string();
+        loop {
+            let described = cfn
+                .describe_change_set()
+                .change_set_name(&id)
+                .stack_name(&self.stack_name)
+                .send()
+                .await
+                .map_err(aws("DescribeChangeSet"))?;
+            match described.status() {
+                Some(ChangeSetStatus::CreateComplete) => return Ok(Some(id)),
+                Some(ChangeSetStatus::Failed) => {
+                    let reason = described.status_reason().unwrap_or_default().to_string();
+                    if reason.contains("didn't contain changes") || reason.contains("No updates") {
+                        let _ = cfn
+                            .delete_change_set()
+                            .change_set_name(&id)
+                            .stack_name(&self.stack_name)
+                            .send()
+                            .await;
+                        return Ok(None);
+                    }
+                    return Err(DeployError::Aws {
+                        action: "CreateChangeSet",
+                        message: reason,
+                    });
+                }
+                _ => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
+    }
+
+    /// The changes of a change set, with those of the nested stacks' change sets.
+    pub async fn changes(
+        &self,
+        change_set: &str,
+        names: &BTreeMap<String, String>,
+    ) -> Result<Vec<PlannedChange>, DeployError> {
+        let cfn = &self.clients.cloudformation;
+        let mut out = Vec::new();
+        let mut queue = vec![(
+            "root".to_string(),
+            change_set.to_string(),
+            Some(self.stack_name.clone()),
+        )];
+        while let Some((stack, id, stack_name)) = queue.pop() {
+            let described = cfn
+                .describe_change_set()
+                .change_set_name(&id)
+                .set_stack_name(stack_name)
+                .send()
+                .await
+                .map_err(aws("DescribeChangeSet"))?;
+            for change in described.changes() {
+                let Some(rc) = change.resource_change() else {
+                    continue;
+                };
+                let logical = rc.logical_resource_id().unwrap_or_default().to_string();
+                if let Some(nested) = rc.change_set_id() {
+                    let label = names
+                        .get(&logical)
+                        .cloned()
+                        .unwrap_or_else(|| logical.clone());
+                    queue.push((label, nested.to_string(), None));
+                }
+                out.push(PlannedChange {
+                    stack: stack.clone(),
+                    logical_id: logical,
+                    resource_type: rc.resource_type().unwrap_or_default().to_string(),
+                    action: rc
+                        .action()
+                        .map(|a| a.as_str().to_string())
+                        .unwrap_or_default(),
+                    replacement: rc.replacement().map(|r| r.as_str().to_string()),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn delete_change_set(&self, id: &str) {
+        let _ = self
+            .clients
+            .cloudformation
+            .delete_change_set()
+            .change_set_name(id)
+            .stack_name(&self.stack_name)
+            .send()
+            .await;
+    }
+
+    /// Execute the change set and follow the events until the root settles.
+    /// Returns the root's final status.
+    pub async fn execute_and_follow(
+        &self,
+        change_set: &str,
+        names: &BTreeMap<String, String>,
+        reporter: &dyn Reporter,
+    ) -> Result<String, DeployError> {
+        let start = DateTime::from(SystemTime::now() - Duration::from_secs(1));
+        self.clients
+            .cloudformation
+            .execute_change_set()
+            .change_set_name(change_set)
+            .stack_name(&self.stack_name)
+            .send()
+            .await
+            .map_err(aws("ExecuteChangeSet"))?;
+        self.follow(start, names, reporter).await
+    }
+
+    pub async fn follow(
+        &self,
+        start: DateTime,
+        names: &BTreeMap<String, String>,
+        reporter: &dyn Reporter,
+    ) -> Result<String, DeployError> {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut failures: Vec<String> = Vec::new();
+        loop {
+            let mut stacks = vec![("root".to_string(), self.stack_name.clone())];
+            if let Ok(nested) = self.nested_stacks().await {
+                for (logical, physical) in nested {
+                    let label = names.get(&logical).cloned().unwrap_or(logical);
+                    stacks.push((label, physical));
+                }
+            }
+            for (label, stack) in &stacks {
+                let Ok(out) = self
+                    .clients
+                    .cloudformation
+                    .describe_stack_events()
+                    .stack_name(stack)
+                    .send()
+                    .await
+                else {
+                    continue;
+                };
+                let mut fresh: Vec<_> = out
+                    .stack_events()
+                    .iter()
+                    .filter(|e| e.timestamp().is_some_and(|t| t.secs() >= start.secs()))
+                    .filter(|e| e.event_id().is_some_and(|id| !seen.contains(id)))
+                    .cloned()
+                    .collect();
+                fresh.reverse();
+                for e in fresh {
+                    seen.insert(e.event_id().unwrap_or_default().to_string());
+                    let status = e
+                        .resource_status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default();
+                    let logical = e.logical_resource_id().unwrap_or_default();
+                    let reason = e.resource_status_reason();
+                    if status.ends_with("_FAILED") {
+                        if let Some(reason) = reason.filter(|r| !r.contains("cancelled")) {
+                            failures.push(format!(
+                                "{label}: {logical} ({}): {reason}",
+                                e.resource_type().unwrap_or_default()
+                            ));
+                        }
+                    }
+                    reporter.event(
+                        label,
+                        logical,
+                        e.resource_type().unwrap_or_default(),
+                        &status,
+                        reason,
+                    );
+                }
+            }
+            let status = self
+                .root_status()
+                .await?
+                .unwrap_or_else(|| "DELETE_COMPLETE".into());
+            if is_settled(&status) {
+                if status == "UPDATE_ROLLBACK_FAILED" {
+                    return Err(DeployError::RollbackFailed {
+                        stack: self.stack_name.clone(),
+                    });
+                }
+                if !is_success(&status) {
+                    let failures = if failures.is_empty() {
+                        "CloudFormation gave no reason for the first failure".to_string()
+                    } else {
+                        failures
+                            .iter()
+                            .take(5)
+                            .map(|f| format!("- {f}"))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    };
+                    return Err(DeployError::Failed {
+                        stack: self.stack_name.clone(),
+                        status,
+                        failures,
+                    });
+                }
+                return Ok(status);
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    /// ContinueUpdateRollback for a root stuck in UPDATE_ROLLBACK_FAILED.
+    pub async fn recover(&self, reporter: &dyn Reporter) -> Result<String, DeployError> {
+        let start = DateTime::from(SystemTime::now() - Duration::from_secs(1));
+        self.clients
+            .cloudformation
+            .continue_update_rollback()
+            .stack_name(&self.stack_name)
+            .send()
+            .await
+            .map_err(aws("ContinueUpdateRollback"))?;
+        match self.follow(start, &BTreeMap::new(), reporter).await {
+            // a finished rollback is what recovery is for
+            Err(DeployError::Failed { status, .. }) if status == "UPDATE_ROLLBACK_COMPLETE" => {
+                Ok(status)
+            }
+            other => other,
+        }
+    }
+
+    /// Outputs of the root and of each resource's nested stack.
+    pub async fn read_outputs(
+        &self,
+        build: &Build,
+    ) -> Result<(BTreeMap<String, String>, DeployedOutputs), DeployError> {
+        let root = self.stack_outputs(&self.stack_name).await?;
+        let nested = self.nested_stacks().await?;
+        let mut deployed = DeployedOutputs::new();
+        for stack in &build.stacks {
+            if let Some(physical) = nested.get(&stack.logical_id) {
+                deployed.insert(
+                    format!("{}/{}", stack.category, stack.name),
+                    self.stack_outputs(physical).await?,
+                );
+            }
+        }
+        Ok((root, deployed))
+    }
+}
+
+/// Resolve the build's secret parameters from environment variables and SSM.
+pub async fn resolve_secrets(
+    clients: &Clients,
+    secrets: &BTreeMap<String, SecretRef>,
+) -> Result<BTreeMap<String, String>, DeployError> {
+    let mut values = BTreeMap::new();
+    for (parameter, source) in secrets {
+        let value = match source {
+            SecretRef::Env(var) => std::env::var(var).map_err(|_| DeployError::Secret {
+                parameter: parameter.clone(),
+                source_name: format!("the environment variable `{var}`"),
+                reason: "it is not set".into(),
+            })?,
+            SecretRef::Ssm(name) => clients
+                .ssm
+                .get_parameter()
+                .name(name)
+                .with_decryption(true)
+                .send()
+                .await
+                .map_err(|e| DeployError::Secret {
+                    parameter: parameter.clone(),
+                    source_name: format!("the SSM parameter `{name}`"),
+                    reason: DisplayErrorContext(&e).to_string(),
+                })?
+                .parameter()
+                .and_then(|p| p.value())
+                .unwrap_or_default()
+                .to_string(),
+        };
+        values.insert(parameter.clone(), value);
+    }
+    Ok(values)
+}
+
+/// The content-addressed key of the root template.
+pub fn root_key(build: &Build) -> String {
+    let sha = super::snapshot::root_sha256(build);
+    format!("templates/root-{}.json", &sha[..16])
+}
+
+pub fn root_template(build: &Build) -> &[u8] {
+    build
+        .files
+        .get(ROOT_TEMPLATE)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}

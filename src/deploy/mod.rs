@@ -1,0 +1,6 @@
+//! Deploying an environment: AWS configuration, the apply engine, and the
+//! local snapshot of what was last deployed.
+
+pub mod aws;
+pub mod engine;
+pub mod snapshot;

@@ -1,0 +1,270 @@
+"""moto server for hoist's tests, with an extension.
+
+moto 5.2.5's CloudFormation ignores the Cognito resource types hoist emits and
+S3 bucket policies, and cannot resolve `Fn::GetAtt Nested.Outputs.Name`. This
+module registers CloudFormation handlers for those types, backed by moto's own
+cognito-idp, cognito-identity and S3 backends (so the resources can be checked
+through the AWS APIs afterwards), and patches the nested-stack gap. hoist's own
+behaviour is never bent for moto: every fix lives here.
+
+    python hoist_moto.py -H 127.0.0.1 -p PORT
+"""
+
+import json
+import sys
+
+from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.cognitoidentity.models import cognitoidentity_backends
+from moto.cognitoidp.models import cognitoidp_backends
+from moto.core.common_models import CloudFormationModel
+from moto.s3.models import s3_backends
+from moto.utilities.utils import get_partition
+
+
+def _idp(account_id, region_name):
+    return cognitoidp_backends[account_id][region_name]
+
+
+class _Handler:
+    """A resource created through one of moto's backends. moto finds handlers
+    among the direct subclasses of CloudFormationModel: each class below names both."""
+
+    TYPE = ""
+    ATTRIBUTES = {}
+
+    def __init__(self, physical_id, attributes, region_name, account_id, properties):
+        self._physical_id = physical_id
+        self._attributes = attributes
+        self.region_name = region_name
+        self.account_id = account_id
+        self.properties = properties
+
+    @classmethod
+    def cloudformation_type(cls):
+        return cls.TYPE
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in cls.ATTRIBUTES
+
+    @property
+    def physical_resource_id(self):
+        return self._physical_id
+
+    def get_cfn_attribute(self, attribute_name):
+        return self._attributes[attribute_name]
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        # moto replaces what changed: delete the old resource, create the new one.
+        cls.delete_from_cloudformation_json(original_resource.physical_resource_id, {"Properties": original_resource.properties}, account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        pass
+
+
+class UserPool(_Handler, CloudFormationModel):
+    # moto files models by the second part of their module name
+    __module__ = "hoist_tests.extension"
+    TYPE = "AWS::Cognito::UserPool"
+    ATTRIBUTES = {"Arn", "ProviderName", "ProviderURL", "UserPoolId"}
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        name = props.get("UserPoolName", resource_name)
+        # CloudFormation's EnabledMfas is SetUserPoolMfaConfig in the API
+        enabled = props.pop("EnabledMfas", [])
+        pool = _idp(account_id, region_name).create_user_pool(name, props)
+        if enabled:
+            pool.token_mfa_config = {"Enabled": "SOFTWARE_TOKEN_MFA" in enabled}
+            if "SMS_MFA" in enabled:
+                pool.sms_mfa_config = {"SmsConfiguration": props.get("SmsConfiguration", {})}
+        provider = f"cognito-idp.{region_name}.amazonaws.com/{pool.id}"
+        attributes = {"Arn": pool.arn, "ProviderName": provider, "ProviderURL": f"https://{provider}", "UserPoolId": pool.id}
+        return cls(pool.id, attributes, region_name, account_id, props)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        _idp(account_id, region_name).delete_user_pool(resource_name)
+
+
+class UserPoolClient(_Handler, CloudFormationModel):
+    # moto files models by the second part of their module name
+    __module__ = "hoist_tests.extension"
+    TYPE = "AWS::Cognito::UserPoolClient"
+    ATTRIBUTES = {"ClientId", "Name"}
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        client = _idp(account_id, region_name).create_user_pool_client(props["UserPoolId"], props.get("GenerateSecret", False), props)
+        return cls(client.id, {"ClientId": client.id, "Name": props.get("ClientName", "")}, region_name, account_id, props)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        _idp(account_id, region_name).delete_user_pool_client(cloudformation_json["Properties"]["UserPoolId"], resource_name)
+
+
+class UserPoolGroup(_Handler, CloudFormationModel):
+    # moto files models by the second part of their module name
+    __module__ = "hoist_tests.extension"
+    TYPE = "AWS::Cognito::UserPoolGroup"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        group = _idp(account_id, region_name).create_group(
+            props["UserPoolId"], props["GroupName"], props.get("Description", ""), props.get("RoleArn"), props.get("Precedence")
+        )
+        return cls(group.group_name, {}, region_name, account_id, props)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        _idp(account_id, region_name).delete_group(cloudformation_json["Properties"]["UserPoolId"], resource_name)
+
+
+class UserPoolDomain(_Handler, CloudFormationModel):
+    # moto files models by the second part of their module name
+    __module__ = "hoist_tests.extension"
+    TYPE = "AWS::Cognito::UserPoolDomain"
+    ATTRIBUTES = {"CloudFrontDistribution"}
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        _idp(account_id, region_name).create_user_pool_domain(props["UserPoolId"], props["Domain"])
+        return cls(props["Domain"], {"CloudFrontDistribution": "d111111abcdef8.cloudfront.net"}, region_name, account_id, props)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        _idp(account_id, region_name).delete_user_pool_domain(resource_name)
+
+
+class UserPoolIdentityProvider(_Handler, CloudFormationModel):
+    # moto files models by the second part of their module name
+    __module__ = "hoist_tests.extension"
+    TYPE = "AWS::Cognito::UserPoolIdentityProvider"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        _idp(account_id, region_name).create_identity_provider(props["UserPoolId"], props["ProviderName"], props)
+        return cls(props["ProviderName"], {}, region_name, account_id, props)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        _idp(account_id, region_name).delete_identity_provider(cloudformation_json["Properties"]["UserPoolId"], resource_name)
+
+
+class IdentityPool(_Handler, CloudFormationModel):
+    # moto files models by the second part of their module name
+    __module__ = "hoist_tests.extension"
+    TYPE = "AWS::Cognito::IdentityPool"
+    ATTRIBUTES = {"Name", "Id"}
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        created = json.loads(
+            cognitoidentity_backends[account_id][region_name].create_identity_pool(
+                identity_pool_name=props.get("IdentityPoolName", resource_name),
+                allow_unauthenticated_identities=props.get("AllowUnauthenticatedIdentities", False),
+                supported_login_providers=props.get("SupportedLoginProviders", {}),
+                developer_provider_name=props.get("DeveloperProviderName", ""),
+                open_id_connect_provider_arns=props.get("OpenIdConnectProviderARNs", []),
+                cognito_identity_providers=props.get("CognitoIdentityProviders", []),
+                saml_provider_arns=props.get("SamlProviderARNs", []),
+                tags={},
+            )
+        )
+        pool_id = created["IdentityPoolId"]
+        return cls(pool_id, {"Name": created["IdentityPoolName"], "Id": pool_id}, region_name, account_id, props)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        cognitoidentity_backends[account_id][region_name].delete_identity_pool(resource_name)
+
+
+# Role attachments are kept here so tests can read them (moto has no GetIdentityPoolRoles data for them).
+ROLE_ATTACHMENTS = {}
+
+
+class IdentityPoolRoleAttachment(_Handler, CloudFormationModel):
+    # moto files models by the second part of their module name
+    __module__ = "hoist_tests.extension"
+    TYPE = "AWS::Cognito::IdentityPoolRoleAttachment"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        ROLE_ATTACHMENTS[props["IdentityPoolId"]] = props
+        return cls(props["IdentityPoolId"], {}, region_name, account_id, props)
+
+
+class BucketPolicy(_Handler, CloudFormationModel):
+    # moto files models by the second part of their module name
+    __module__ = "hoist_tests.extension"
+    TYPE = "AWS::S3::BucketPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        policy = dict(props["PolicyDocument"])
+        # moto enforces bucket policies but serves plain HTTP, so a statement that
+        # denies requests without TLS would deny every request. It is left out of
+        # the policy moto enforces; hoist's templates keep it (see the snapshots).
+        policy["Statement"] = [
+            statement
+            for statement in policy.get("Statement", [])
+            if "aws:SecureTransport" not in json.dumps(statement.get("Condition", {}))
+        ]
+        if policy["Statement"]:
+            s3_backends[account_id][get_partition(region_name)].put_bucket_policy(props["Bucket"], json.dumps(policy).encode())
+        return cls(props["Bucket"], {}, region_name, account_id, props)
+
+
+# moto cannot resolve `Fn::GetAtt [NestedStack, Outputs.Name]`: read the nested stack's output.
+def _get_cfn_attribute(self, attribute_name):
+    if attribute_name.startswith("Outputs."):
+        output = self.output_map[attribute_name[len("Outputs."):]]
+        if output is not None:
+            return output.value
+    raise NotImplementedError(f"GetAtt {attribute_name} of a nested stack")
+
+
+Stack.get_cfn_attribute = _get_cfn_attribute
+
+
+# moto does not recompute a stack's template and outputs after ExecuteChangeSet.
+_execute_change_set = CloudFormationBackend.execute_change_set
+
+
+def _execute_change_set_and_refresh(self, change_set_name, stack_name=None):
+    _execute_change_set(self, change_set_name, stack_name)
+    change_set = self.change_sets.get(change_set_name) or next(
+        (c for c in self.change_sets.values() if c.change_set_name == change_set_name), None
+    )
+    if change_set is not None:
+        stack = self.stacks[change_set.stack_id]
+        stack._parse_template()
+        stack.output_map = stack._create_output_map()
+
+
+CloudFormationBackend.execute_change_set = _execute_change_set_and_refresh
+
+
+def main():
+    from moto.server import main as moto_main
+
+    moto_main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
