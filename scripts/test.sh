@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine. It installs what the tests need
-# (pinned): cfn-lint and checkov from PyPI in virtualenvs under .venv/, and the
-# official Amplify packages from npm under tests/outputs-check/. Then it runs the
-# formatter and linter checks, the unit and integration tests (including the tier
-# that installs, builds and tests every generated frontend), and checkov's report.
+# (pinned): cfn-lint, checkov and the AWS emulator moto from PyPI in virtualenvs
+# under .venv/, and the official Amplify packages from npm under
+# tests/outputs-check/. Then it runs the formatter and linter checks, the unit and
+# integration tests (including the tiers that build every generated frontend with
+# npm, lint the synthesized templates and deploy to moto), and checkov's report.
 #
 #   scripts/test.sh            everything (what CI runs)
-#   scripts/test.sh --fast     no installs, no npm, cfn-lint or checkov: cargo checks and tests only
+#   scripts/test.sh --fast     no installs, no npm, cfn-lint, moto or checkov: cargo checks and tests only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CFN_LINT_VERSION=1.58.0
 CHECKOV_VERSION=3.3.30
+MOTO_VERSION=5.2.5
 
 fast=0
 for arg in "$@"; do
@@ -53,6 +55,7 @@ if [ "$fast" = 0 ]; then
     || { echo "error: Node.js 20.19 or newer is required (found $(node --version)); Vite 8 needs it" >&2; exit 1; }
 
   venv .venv/tools "cfn-lint==$CFN_LINT_VERSION"
+  venv .venv/moto "moto[server]==$MOTO_VERSION"
   # checkov pins its own boto3 and friends: it gets a virtualenv of its own.
   venv .venv/checkov "checkov==$CHECKOV_VERSION"
   if [ "$(cat tests/outputs-check/node_modules/.installed 2>/dev/null)" != "$(cat tests/outputs-check/package.json)" ]; then
@@ -74,7 +77,7 @@ if [ "$fast" = 1 ]; then
   exit 0
 fi
 
-step "cargo test (with the tiers that need npm and cfn-lint)"
+step "cargo test (with the tiers that need npm, cfn-lint and moto)"
 cargo test --locked -- --include-ignored
 
 step "checkov over the synthesized option matrix (a report; every finding is justified in docs/security.md)"

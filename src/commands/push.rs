@@ -267,6 +267,7 @@ async fn apply(
             ("hoist:project".into(), project.clone()),
             ("hoist:env".into(), env.to_string()),
         ],
+        seen: Default::default(),
     };
     let reporter = Lines(printer);
     let names = stack_names(build);

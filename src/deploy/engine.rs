@@ -102,6 +102,8 @@ pub struct Engine<'a> {
     pub clients: &'a Clients,
     pub stack_name: String,
     pub tags: Vec<(String, String)>,
+    /// Events already reported, across the operations of one run.
+    pub seen: std::sync::Mutex<HashSet<String>>,
 }
 
 /// What the deploy reports as it goes; the command turns it into terminal output.
@@ -407,7 +409,6 @@ impl Engine<'_> {
         names: &BTreeMap<String, String>,
         reporter: &dyn Reporter,
     ) -> Result<String, DeployError> {
-        let mut seen: HashSet<String> = HashSet::new();
         let mut failures: Vec<String> = Vec::new();
         loop {
             let mut stacks = vec![("root".to_string(), self.stack_name.clone())];
@@ -428,6 +429,7 @@ impl Engine<'_> {
                 else {
                     continue;
                 };
+                let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
                 let mut fresh: Vec<_> = out
                     .stack_events()
                     .iter()

@@ -1,6 +1,8 @@
 //! Drive the real binary in a clean temporary HOME with a cleared environment.
 #![allow(dead_code)]
 
+pub mod moto;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

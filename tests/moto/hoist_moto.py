@@ -17,7 +17,8 @@ from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cognitoidentity.models import cognitoidentity_backends
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
-from moto.s3.models import s3_backends
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
 
 
@@ -216,17 +217,9 @@ class BucketPolicy(_Handler, CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = dict(cloudformation_json["Properties"])
-        policy = dict(props["PolicyDocument"])
-        # moto enforces bucket policies but serves plain HTTP, so a statement that
-        # denies requests without TLS would deny every request. It is left out of
-        # the policy moto enforces; hoist's templates keep it (see the snapshots).
-        policy["Statement"] = [
-            statement
-            for statement in policy.get("Statement", [])
-            if "aws:SecureTransport" not in json.dumps(statement.get("Condition", {}))
-        ]
-        if policy["Statement"]:
-            s3_backends[account_id][get_partition(region_name)].put_bucket_policy(props["Bucket"], json.dumps(policy).encode())
+        s3_backends[account_id][get_partition(region_name)].put_bucket_policy(
+            props["Bucket"], json.dumps(props["PolicyDocument"]).encode()
+        )
         return cls(props["Bucket"], {}, region_name, account_id, props)
 
 
@@ -240,6 +233,22 @@ def _get_cfn_attribute(self, attribute_name):
 
 
 Stack.get_cfn_attribute = _get_cfn_attribute
+
+
+# moto enforces bucket policies but ignores their conditions: the statement that
+# denies requests made without TLS would deny every request (moto speaks plain
+# HTTP). Evaluate the statements moto can evaluate, those without a condition.
+def _bucket_permission(self, action, resource):
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    policy = json.loads(self.policy)
+    policy["Statement"] = [s for s in policy.get("Statement", []) if "Condition" not in s]
+    if not policy["Statement"]:
+        return PermissionResult.NEUTRAL
+    return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+
+FakeBucket.get_permission = _bucket_permission
 
 
 # moto does not recompute a stack's template and outputs after ExecuteChangeSet.

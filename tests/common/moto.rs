@@ -1,0 +1,109 @@
+//! A moto server (with hoist's extension, tests/moto/hoist_moto.py) on a free
+//! loopback port, for as long as the value lives.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+    python: PathBuf,
+}
+
+/// The Python of the moto virtualenv (scripts/test.sh makes it), or `HOIST_MOTO_PYTHON`.
+pub fn python() -> PathBuf {
+    std::env::var_os("HOIST_MOTO_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/moto/bin/python"))
+}
+
+fn moto_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto")
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let python = python();
+        assert!(
+            python.exists(),
+            "moto's Python not found at {}: run scripts/test.sh, or set HOIST_MOTO_PYTHON",
+            python.display()
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = tempfile::NamedTempFile::new()
+            .unwrap()
+            .into_temp_path()
+            .keep()
+            .unwrap();
+        let child = Command::new(&python)
+            .arg(moto_dir().join("hoist_moto.py"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start moto");
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            python,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if moto.request("GET", "/moto-api/").is_some() {
+                return moto;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "moto did not answer on {} (log: {})",
+            moto.endpoint,
+            log.display()
+        );
+    }
+
+    /// A bare HTTP request to the server; its status line, or None if it did not answer.
+    fn request(&self, method: &str, path: &str) -> Option<String> {
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        write!(stream, "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        response.lines().next().map(str::to_string)
+    }
+
+    /// Forget everything (moto's state is global).
+    pub fn reset(&self) {
+        self.request("POST", "/moto-api/reset").expect("reset moto");
+    }
+
+    /// What the server holds, read through the AWS APIs with boto3.
+    pub fn inspect(&self, region: &str) -> serde_json::Value {
+        let output = Command::new(&self.python)
+            .arg(moto_dir().join("moto_state.py"))
+            .args([&self.endpoint, region])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "moto_state.py failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,230 @@
+//! `hoist push`, `status`, `outputs` end to end against a local AWS emulator
+//! (moto with hoist's extension). Ignored by default; scripts/test.sh installs
+//! moto and runs them.
+
+mod common;
+
+use common::moto::Moto;
+use common::{Sandbox, stderr_of};
+use predicates::prelude::*;
+
+const REGION: &str = "us-east-1";
+
+struct Project {
+    sb: Sandbox,
+    root: std::path::PathBuf,
+}
+
+impl Project {
+    fn new() -> Project {
+        let sb = Sandbox::new();
+        sb.hoist()
+            .args(["init", "shop", "--frontend", "react", "--yes", "-q"])
+            .assert()
+            .success();
+        let root = sb.join("shop");
+        Project { sb, root }
+    }
+
+    fn hoist(&self, moto: &Moto) -> assert_cmd::Command {
+        let mut cmd = self.sb.hoist_in(&self.root);
+        cmd.env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing");
+        cmd
+    }
+
+    fn ok(&self, moto: &Moto, args: &[&str]) -> String {
+        let output = self.hoist(moto).args(args).output().unwrap();
+        let stderr = stderr_of(&output, &self.sb);
+        assert!(output.status.success(), "hoist {args:?} failed:\n{stderr}");
+        stderr
+    }
+
+    fn outputs(&self) -> serde_json::Value {
+        serde_json::from_str(&self.sb.read("shop/src/amplify_outputs.json")).unwrap()
+    }
+}
+
+#[test]
+#[ignore = "needs moto (PyPI); run by scripts/test.sh, which installs it"]
+fn push_deploys_auth_and_storage_then_only_what_changed() {
+    let moto = Moto::start();
+    let p = Project::new();
+    p.ok(
+        &moto,
+        &[
+            "add",
+            "auth",
+            "--yes",
+            "--mfa",
+            "optional",
+            "--mfa-methods",
+            "totp",
+            "--group",
+            "Admins:0",
+            "-q",
+        ],
+    );
+    p.ok(&moto, &["add", "storage", "--yes", "-q"]);
+
+    // --dry-run on a stack that does not exist changes nothing
+    let dry = p.ok(&moto, &["push", "--dry-run"]);
+    assert!(dry.contains("the first push creates it"), "{dry}");
+    assert!(
+        moto.inspect(REGION)["stacks"]
+            .as_object()
+            .unwrap()
+            .is_empty()
+    );
+
+    let first = p.ok(&moto, &["push", "--yes"]);
+    assert!(
+        first.contains("Change set:") && first.contains("Deployed `hoist-shop-dev`"),
+        "{first}"
+    );
+
+    let state = moto.inspect(REGION);
+    assert_eq!(
+        state["stacks"]["hoist-shop-dev"], "UPDATE_COMPLETE",
+        "{state:#}"
+    );
+    let pools = state["user_pools"].as_array().unwrap();
+    assert_eq!(pools.len(), 1, "{state:#}");
+    let pool = &pools[0];
+    assert_eq!(pool["mfa"], "OPTIONAL");
+    assert_eq!(pool["username_attributes"], serde_json::json!(["email"]));
+    assert_eq!(pool["password_min_length"], 8);
+    assert_eq!(pool["groups"], serde_json::json!(["Admins"]));
+    assert_eq!(state["identity_pools"].as_array().unwrap().len(), 1);
+
+    let outputs = p.outputs();
+    assert_eq!(outputs["auth"]["user_pool_id"], pool["id"]);
+    assert_eq!(outputs["auth"]["user_pool_client_id"], pool["clients"][0]);
+    assert_eq!(
+        outputs["auth"]["identity_pool_id"],
+        state["identity_pools"][0]
+    );
+    let bucket = outputs["storage"]["bucket_name"].as_str().unwrap();
+    let policy = &state["buckets"][bucket]["policy"];
+    assert!(
+        policy.is_object(),
+        "the storage bucket has no policy: {state:#}"
+    );
+    assert_eq!(
+        state["buckets"].as_object().unwrap().len(),
+        2,
+        "deployment and storage buckets: {state:#}"
+    );
+
+    // Nothing changed: decided locally, no AWS call at all (the endpoint is unreachable).
+    p.sb.hoist_in(&p.root)
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .args(["push", "--yes"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("No changes"));
+    let status = p.ok(&moto, &["status"]);
+    assert!(status.contains("Nothing to push"), "{status}");
+
+    // A storage change updates only the storage stack.
+    p.ok(
+        &moto,
+        &[
+            "update",
+            "storage",
+            "files",
+            "--cors-origin",
+            "https://shop.example.com",
+            "-q",
+        ],
+    );
+    let status = p.ok(&moto, &["status", "--json"]);
+    assert!(status.contains("storage/files"), "{status}");
+    let output = p.hoist(&moto).args(["status", "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let changes: Vec<(String, String)> = json["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["resource"].as_str().unwrap().to_string(),
+                r["change"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("auth/main".into(), "No change".into()),
+            ("storage/files".into(), "Update".into())
+        ]
+    );
+    let second = p.ok(&moto, &["push", "--yes"]);
+    assert!(
+        second.contains("StorageFiles") && !second.contains("Modify   root             AuthMain"),
+        "{second}"
+    );
+    assert_eq!(
+        p.outputs()["auth"]["user_pool_id"],
+        pool["id"],
+        "auth was not touched"
+    );
+
+    // outputs are rebuilt from the snapshot
+    std::fs::remove_file(p.root.join("src/amplify_outputs.json")).unwrap();
+    p.ok(&moto, &["outputs"]);
+    assert_eq!(p.outputs()["auth"]["user_pool_id"], pool["id"]);
+}
+
+#[test]
+#[ignore = "needs moto (PyPI); run by scripts/test.sh, which installs it"]
+fn push_refuses_without_yes_and_without_a_terminal() {
+    let moto = Moto::start();
+    let p = Project::new();
+    p.ok(&moto, &["add", "auth", "--yes", "-q"]);
+    let output = p.hoist(&moto).args(["push"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output, &p.sb);
+    assert!(
+        stderr.contains("Change set:") && stderr.contains("pass `--yes`"),
+        "{stderr}"
+    );
+    // nothing deployed beyond the bootstrap, nothing recorded locally
+    assert!(!p.root.join(".hoist/deployed/dev.json").exists());
+    // a missing secret is named before anything is changed
+    p.ok(
+        &moto,
+        &[
+            "update",
+            "auth",
+            "main",
+            "--google-client-id",
+            "g",
+            "--google-client-secret",
+            "env:HOIST_TEST_GOOGLE_SECRET",
+            "-q",
+        ],
+    );
+    let output = p.hoist(&moto).args(["push", "--yes"]).output().unwrap();
+    let stderr = stderr_of(&output, &p.sb);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("HOIST_TEST_GOOGLE_SECRET") && stderr.contains("not set"),
+        "{stderr}"
+    );
+    let output = p
+        .hoist(&moto)
+        .env("HOIST_TEST_GOOGLE_SECRET", "s3cret")
+        .args(["push", "--yes"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output, &p.sb));
+    assert!(
+        !p.sb
+            .read("shop/.hoist/deployed/dev.json")
+            .contains("s3cret"),
+        "secrets are never stored"
+    );
+}

@@ -1,0 +1,50 @@
+"""Print, as JSON, what a moto server holds that hoist's deploy tests check.
+
+    python moto_state.py ENDPOINT REGION
+"""
+
+import json
+import sys
+
+import boto3
+
+
+def main():
+    endpoint, region = sys.argv[1], sys.argv[2]
+    kwargs = dict(endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
+    idp = boto3.client("cognito-idp", **kwargs)
+    identity = boto3.client("cognito-identity", **kwargs)
+    s3 = boto3.client("s3", **kwargs)
+    cfn = boto3.client("cloudformation", **kwargs)
+
+    pools = []
+    for summary in idp.list_user_pools(MaxResults=60)["UserPools"]:
+        pool = idp.describe_user_pool(UserPoolId=summary["Id"])["UserPool"]
+        pools.append({
+            "id": pool["Id"],
+            "name": pool["Name"],
+            "mfa": pool.get("MfaConfiguration"),
+            "username_attributes": pool.get("UsernameAttributes", []),
+            "password_min_length": pool.get("Policies", {}).get("PasswordPolicy", {}).get("MinimumLength"),
+            "groups": sorted(g["GroupName"] for g in idp.list_groups(UserPoolId=pool["Id"])["Groups"]),
+            "clients": [c["ClientId"] for c in idp.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60)["UserPoolClients"]],
+        })
+    identity_pools = [p["IdentityPoolId"] for p in identity.list_identity_pools(MaxResults=60)["IdentityPools"]]
+    buckets = {}
+    for bucket in s3.list_buckets()["Buckets"]:
+        name = bucket["Name"]
+        try:
+            policy = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])
+        except s3.exceptions.ClientError:
+            policy = None
+        buckets[name] = {"policy": policy}
+    stacks = {
+        s["StackName"]: s["StackStatus"]
+        for s in cfn.list_stacks()["StackSummaries"]
+        if s["StackStatus"] != "DELETE_COMPLETE"
+    }
+    print(json.dumps({"user_pools": pools, "identity_pools": identity_pools, "buckets": buckets, "stacks": stacks}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
