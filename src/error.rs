@@ -51,6 +51,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    EnvCommand(#[from] crate::commands::env::EnvCommandError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Fs(#[from] FsError),
 
     /// A bug in hoist: an embedded template that does not render, and the like.

@@ -228,3 +228,79 @@ fn push_refuses_without_yes_and_without_a_terminal() {
         "secrets are never stored"
     );
 }
+
+#[test]
+#[ignore = "needs moto (PyPI); run by scripts/test.sh, which installs it"]
+fn environments_are_separate_and_rebuilt_from_cloudformation() {
+    let moto = Moto::start();
+    let p = Project::new();
+    p.ok(&moto, &["add", "auth", "--yes", "-q"]);
+    p.ok(&moto, &["add", "storage", "--yes", "-q"]);
+    p.ok(&moto, &["push", "--yes", "-q"]);
+    let dev = p.outputs();
+
+    // a second environment: its own root stack, its own user pool
+    p.ok(&moto, &["env", "add", "prod", "--copy-from", "dev", "-q"]);
+    assert!(
+        p.sb.read("shop/hoist.toml")
+            .contains("[env.prod]\nregion = \"us-east-1\"")
+    );
+    p.ok(&moto, &["push", "--env", "prod", "--yes", "-q"]);
+    let state = moto.inspect(REGION);
+    assert!(state["stacks"]["hoist-shop-prod"].is_string(), "{state:#}");
+    assert_eq!(state["user_pools"].as_array().unwrap().len(), 2);
+
+    // the current env is still dev; checkout switches the outputs
+    let list = p
+        .hoist(&moto)
+        .args(["env", "list", "--json"])
+        .output()
+        .unwrap();
+    let envs: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(envs[0]["name"], "dev");
+    assert_eq!(envs[0]["current"], true);
+    assert_eq!(envs[1]["status"], "UPDATE_COMPLETE");
+    p.ok(&moto, &["env", "checkout", "prod"]);
+    let prod = p.outputs();
+    assert_ne!(prod["auth"]["user_pool_id"], dev["auth"]["user_pool_id"]);
+    assert_eq!(p.sb.read("shop/.hoist/current-env"), "prod\n");
+    p.ok(&moto, &["env", "checkout", "dev"]);
+    assert_eq!(p.outputs(), dev);
+
+    // a fresh clone (hoist.toml only, no .hoist/) pulls dev from CloudFormation alone
+    let clone = Sandbox::new();
+    std::fs::create_dir_all(clone.join("shop/src")).unwrap();
+    std::fs::copy(p.root.join("hoist.toml"), clone.join("shop/hoist.toml")).unwrap();
+    let fresh = Project {
+        root: clone.join("shop"),
+        sb: clone,
+    };
+    fresh.ok(&moto, &["env", "pull", "dev"]);
+    assert_eq!(fresh.outputs(), dev);
+    let again = fresh.ok(&moto, &["push", "--env", "dev", "--yes"]);
+    assert!(
+        again.contains("No changes"),
+        "the pulled snapshot matches what is deployed: {again}"
+    );
+
+    // removing prod deletes its stacks and its deployment bucket
+    let buckets_before = moto.inspect(REGION)["buckets"].as_object().unwrap().len();
+    p.ok(&moto, &["env", "remove", "prod", "--yes"]);
+    let state = moto.inspect(REGION);
+    assert!(
+        state["stacks"].get("hoist-shop-prod").is_none(),
+        "{state:#}"
+    );
+    assert!(state["stacks"]["hoist-shop-dev"].is_string());
+    assert_eq!(
+        state["buckets"].as_object().unwrap().len(),
+        buckets_before - 1,
+        "the storage bucket is retained, the deployment bucket is gone: {state:#}"
+    );
+    assert!(!p.sb.read("shop/hoist.toml").contains("[env.prod]"));
+    p.hoist(&moto)
+        .args(["env", "checkout", "prod"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("there is no environment `prod`"));
+}

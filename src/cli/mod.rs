@@ -169,6 +169,12 @@ Examples:
         env: Option<String>,
     },
 
+    /// Team environments: add, list, switch, rebuild from CloudFormation, remove
+    Env {
+        #[command(subcommand)]
+        command: EnvCommand,
+    },
+
     /// Print a shell completion script to stdout
     #[command(after_help = "\
 Examples:
@@ -392,6 +398,67 @@ pub struct TargetArgs {
     /// The environment (default: the current one)
     #[arg(long = "env", value_name = "NAME")]
     pub env: Option<String>,
+    /// The AWS profile to use instead of the environment's
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Send AWS calls to this endpoint (an emulator such as moto or LocalStack)
+    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// Add an environment to hoist.toml (deployed by its first `hoist push --env NAME`)
+    #[command(after_help = "\
+Examples:
+  hoist env add prod --region eu-west-1 --profile prod
+  hoist env add staging --copy-from dev")]
+    Add {
+        /// The new environment's name
+        name: String,
+        /// Its AWS region (default: the copied environment's, else the AWS configuration's)
+        #[arg(long)]
+        region: Option<String>,
+        /// Its AWS profile (default: the copied environment's, else none)
+        #[arg(long)]
+        profile: Option<String>,
+        /// Copy region, profile and parameters from this environment
+        #[arg(long, value_name = "ENV")]
+        copy_from: Option<String>,
+    },
+    /// The environments, with each root stack's status from CloudFormation
+    List {
+        /// Send AWS calls to this endpoint (an emulator)
+        #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+        endpoint_url: Option<String>,
+        /// Do not call AWS: list what hoist.toml and this checkout know
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Work on another environment: switch `.hoist/current-env` and `amplify_outputs.json`
+    Checkout {
+        /// The environment
+        name: String,
+    },
+    /// Rebuild an environment's local snapshot and `amplify_outputs.json` from CloudFormation alone
+    Pull {
+        /// The environment
+        name: String,
+        #[command(flatten)]
+        target: EnvTargetArgs,
+    },
+    /// Delete an environment's stacks and deployment bucket, and drop it from hoist.toml
+    Remove {
+        /// The environment
+        name: String,
+        #[command(flatten)]
+        target: EnvTargetArgs,
+    },
+}
+
+/// How to reach AWS for a named environment.
+#[derive(Debug, Clone, Default, Args)]
+pub struct EnvTargetArgs {
     /// The AWS profile to use instead of the environment's
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,

@@ -1,6 +1,7 @@
 //! One module per command: resolve settings, call the core, report.
 
 pub mod completions;
+pub mod env;
 pub mod init;
 pub mod push;
 pub mod resources;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
             printer,
         ),
         Command::Outputs { env } => push::outputs_command(env.as_deref(), printer),
+        Command::Env { command } => env::run(&command, &cli.global, printer),
         Command::Completions { shell } => {
             completions::run(shell);
             Ok(())

@@ -13,7 +13,8 @@ behaviour is never bent for moto: every fix lives here.
 import json
 import sys
 
-from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.cloudformation.models import CloudFormationBackend, Stack, cloudformation_backends
+from moto.cloudformation.utils import get_stack_from_s3_url
 from moto.cognitoidentity.models import cognitoidentity_backends
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
@@ -233,6 +234,20 @@ def _get_cfn_attribute(self, attribute_name):
 
 
 Stack.get_cfn_attribute = _get_cfn_attribute
+
+
+# moto drops the Tags of an AWS::CloudFormation::Stack resource: nested stacks
+# carry no tags. Create them as moto does, with their tags.
+def _create_nested_stack(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    properties = cloudformation_json["Properties"]
+    template_body = get_stack_from_s3_url(properties["TemplateURL"], account_id=account_id, partition=get_partition(region_name))
+    tags = {t["Key"]: t["Value"] for t in properties.get("Tags", [])}
+    return cloudformation_backends[account_id][region_name].create_stack(
+        name=resource_name, template=template_body, parameters=properties.get("Parameters", {}), tags=tags
+    )
+
+
+Stack.create_from_cloudformation_json = classmethod(_create_nested_stack)
 
 
 # moto enforces bucket policies but ignores their conditions: the statement that
