@@ -382,6 +382,7 @@ async fn pull(
         stack_name: stack_name.clone(),
         tags: Vec::new(),
         seen: Default::default(),
+        poll: crate::deploy::engine::POLL,
     };
     let status = engine.wait_settled(&Quiet(printer)).await?;
     if status.is_none() {
@@ -484,6 +485,7 @@ async fn remove(
         stack_name: stack_name.clone(),
         tags: Vec::new(),
         seen: Default::default(),
+        poll: crate::deploy::engine::POLL,
     };
     if engine.wait_settled(&Quiet(printer)).await?.is_some() {
         let outputs = engine.stack_outputs(&stack_name).await?;

@@ -268,6 +268,7 @@ async fn apply(
             ("hoist:env".into(), env.to_string()),
         ],
         seen: Default::default(),
+        poll: crate::deploy::engine::POLL,
     };
     let reporter = Lines(printer);
     let names = stack_names(build);

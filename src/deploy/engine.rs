@@ -104,7 +104,12 @@ pub struct Engine<'a> {
     pub tags: Vec<(String, String)>,
     /// Events already reported, across the operations of one run.
     pub seen: std::sync::Mutex<HashSet<String>>,
+    /// How long to wait between two polls of CloudFormation.
+    pub poll: Duration,
 }
+
+/// The pause between polls against AWS.
+pub const POLL: Duration = Duration::from_secs(1);
 
 /// What the deploy reports as it goes; the command turns it into terminal output.
 pub trait Reporter {
@@ -167,7 +172,7 @@ impl Engine<'_> {
                         ));
                         announced = true;
                     }
-                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    tokio::time::sleep(self.poll * 2).await;
                 }
                 _ => return Ok(status),
             }
@@ -319,7 +324,7 @@ impl Engine<'_> {
                         message: reason,
                     });
                 }
-                _ => tokio::time::sleep(Duration::from_millis(500)).await,
+                _ => tokio::time::sleep(self.poll / 2).await,
             }
         }
     }
@@ -492,7 +497,7 @@ impl Engine<'_> {
                 }
                 return Ok(status);
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::time::sleep(self.poll).await;
         }
     }
 
@@ -582,4 +587,241 @@ pub fn root_template(build: &Build) -> &[u8] {
         .get(ROOT_TEMPLATE)
         .map(Vec::as_slice)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    //! States moto cannot produce (failures, rollbacks, a deploy already
+    //! running), replayed with aws-smithy-mocks.
+
+    use std::sync::Mutex;
+
+    use aws_sdk_cloudformation::Client;
+    use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
+    use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
+    use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
+    use aws_sdk_cloudformation::types::{ResourceStatus, Stack, StackEvent, StackStatus};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+
+    fn stack(status: StackStatus) -> DescribeStacksOutput {
+        DescribeStacksOutput::builder()
+            .stacks(
+                Stack::builder()
+                    .stack_name("hoist-shop-dev")
+                    .stack_status(status)
+                    .creation_time(DateTime::from_secs(0))
+                    .build(),
+            )
+            .build()
+    }
+
+    fn event(
+        id: &str,
+        logical: &str,
+        kind: &str,
+        status: ResourceStatus,
+        reason: Option<&str>,
+    ) -> StackEvent {
+        StackEvent::builder()
+            .event_id(id)
+            .stack_id("arn:aws:cloudformation:us-east-1:123456789012:stack/hoist-shop-dev/1")
+            .stack_name("hoist-shop-dev")
+            .logical_resource_id(logical)
+            .resource_type(kind)
+            .resource_status(status)
+            .set_resource_status_reason(reason.map(str::to_string))
+            .timestamp(DateTime::from(SystemTime::now()))
+            .build()
+    }
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl Reporter for Recorder {
+        fn step(&self, message: &str) {
+            self.0.lock().unwrap().push(format!("step: {message}"));
+        }
+        fn event(
+            &self,
+            stack: &str,
+            logical_id: &str,
+            _: &str,
+            status: &str,
+            reason: Option<&str>,
+        ) {
+            self.0.lock().unwrap().push(format!(
+                "{stack} {logical_id} {status} {}",
+                reason.unwrap_or("")
+            ));
+        }
+    }
+
+    fn engine(cloudformation: Client) -> (Clients, String) {
+        let s3 = mock_client!(
+            aws_sdk_s3,
+            RuleMode::MatchAny,
+            Vec::<&aws_smithy_mocks::Rule>::new()
+        );
+        let ssm = mock_client!(
+            aws_sdk_ssm,
+            RuleMode::MatchAny,
+            Vec::<&aws_smithy_mocks::Rule>::new()
+        );
+        (
+            Clients {
+                cloudformation,
+                s3,
+                ssm,
+            },
+            "hoist-shop-dev".to_string(),
+        )
+    }
+
+    fn new_engine(clients: &Clients, name: String) -> Engine<'_> {
+        Engine {
+            clients,
+            stack_name: name,
+            tags: Vec::new(),
+            seen: Default::default(),
+            poll: Duration::from_millis(1),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_update_names_the_failing_resource_and_waits_for_the_rollback() {
+        let events = mock!(Client::describe_stack_events).then_output(|| {
+            DescribeStackEventsOutput::builder()
+                // newest first, as CloudFormation lists them
+                .stack_events(event(
+                    "4",
+                    "hoist-shop-dev",
+                    "AWS::CloudFormation::Stack",
+                    ResourceStatus::UpdateRollbackComplete,
+                    None,
+                ))
+                .stack_events(event(
+                    "3",
+                    "UserPool",
+                    "AWS::Cognito::UserPool",
+                    ResourceStatus::UpdateFailed,
+                    Some("Resource update cancelled"),
+                ))
+                .stack_events(event(
+                    "2",
+                    "Bucket",
+                    "AWS::S3::Bucket",
+                    ResourceStatus::CreateFailed,
+                    Some("shop-files already exists"),
+                ))
+                .stack_events(event(
+                    "1",
+                    "Bucket",
+                    "AWS::S3::Bucket",
+                    ResourceStatus::CreateInProgress,
+                    None,
+                ))
+                .build()
+        });
+        let resources = mock!(Client::list_stack_resources)
+            .then_output(|| ListStackResourcesOutput::builder().build());
+        let status = mock!(Client::describe_stacks)
+            .sequence()
+            .output(|| stack(StackStatus::UpdateRollbackInProgress))
+            .output(|| stack(StackStatus::UpdateRollbackComplete))
+            .repeatedly()
+            .build();
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&events, &resources, &status]
+        );
+        let (clients, name) = engine(cfn);
+        let engine = new_engine(&clients, name);
+        let recorder = Recorder::default();
+        let err = engine
+            .follow(DateTime::from_secs(0), &BTreeMap::new(), &recorder)
+            .await
+            .unwrap_err();
+        match err {
+            DeployError::Failed {
+                status, failures, ..
+            } => {
+                assert_eq!(status, "UPDATE_ROLLBACK_COMPLETE");
+                assert!(
+                    failures.contains("Bucket (AWS::S3::Bucket): shop-files already exists"),
+                    "{failures}"
+                );
+                assert!(
+                    !failures.contains("cancelled"),
+                    "cancelled resources are not the cause: {failures}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let lines = recorder.0.lock().unwrap().clone();
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert!(
+            lines[0].starts_with("root Bucket CREATE_IN_PROGRESS"),
+            "oldest first: {lines:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn update_rollback_failed_offers_recovery() {
+        let events = mock!(Client::describe_stack_events)
+            .then_output(|| DescribeStackEventsOutput::builder().build());
+        let resources = mock!(Client::list_stack_resources)
+            .then_output(|| ListStackResourcesOutput::builder().build());
+        let status =
+            mock!(Client::describe_stacks).then_output(|| stack(StackStatus::UpdateRollbackFailed));
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&events, &resources, &status]
+        );
+        let (clients, name) = engine(cfn);
+        let err = new_engine(&clients, name)
+            .follow(
+                DateTime::from_secs(0),
+                &BTreeMap::new(),
+                &Recorder::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DeployError::RollbackFailed { .. }), "{err:?}");
+        let text = format!("{:?}", miette::Report::new(err));
+        assert!(text.contains("hoist push --recover"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_deploy_in_progress_is_waited_for_never_joined() {
+        let status = mock!(Client::describe_stacks)
+            .sequence()
+            .output(|| stack(StackStatus::UpdateInProgress))
+            .times(3)
+            .output(|| stack(StackStatus::UpdateComplete))
+            .build();
+        let cfn = mock_client!(aws_sdk_cloudformation, RuleMode::Sequential, [&status]);
+        let (clients, name) = engine(cfn);
+        let recorder = Recorder::default();
+        let settled = new_engine(&clients, name)
+            .wait_settled(&recorder)
+            .await
+            .unwrap();
+        assert_eq!(settled.as_deref(), Some("UPDATE_COMPLETE"));
+        let lines = recorder.0.lock().unwrap().clone();
+        assert_eq!(lines.len(), 1, "announced once: {lines:?}");
+        assert!(lines[0].contains("another deploy is running"), "{lines:?}");
+    }
+
+    #[test]
+    fn settled_and_success_states() {
+        assert!(!is_settled("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"));
+        assert!(is_settled("UPDATE_ROLLBACK_FAILED"));
+        assert!(is_success("UPDATE_COMPLETE"));
+        assert!(!is_success("UPDATE_ROLLBACK_COMPLETE"));
+        assert!(!is_success("ROLLBACK_COMPLETE"));
+    }
 }
