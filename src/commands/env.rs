@@ -217,10 +217,9 @@ fn add(
                 for (k, v) in &parameters {
                     if let Ok(item) =
                         toml_edit::ser::to_document(&BTreeMap::from([("v", v.clone())]))
+                        && let Some(value) = item.get("v").and_then(|i| i.as_value())
                     {
-                        if let Some(value) = item.get("v").and_then(|i| i.as_value()) {
-                            params[k.as_str()] = toml_edit::Item::Value(value.clone());
-                        }
+                        params[k.as_str()] = toml_edit::Item::Value(value.clone());
                     }
                 }
                 table["parameters"] = toml_edit::Item::Table(params);

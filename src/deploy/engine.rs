@@ -220,12 +220,11 @@ impl Engine<'_> {
                 .await
                 .map_err(aws("ListStackResources"))?;
             for r in out.stack_resource_summaries() {
-                if r.resource_type() == Some("AWS::CloudFormation::Stack") {
-                    if let (Some(logical), Some(physical)) =
+                if r.resource_type() == Some("AWS::CloudFormation::Stack")
+                    && let (Some(logical), Some(physical)) =
                         (r.logical_resource_id(), r.physical_resource_id())
-                    {
-                        found.insert(logical.to_string(), physical.to_string());
-                    }
+                {
+                    found.insert(logical.to_string(), physical.to_string());
                 }
             }
             token = out.next_token().map(str::to_string);
