@@ -143,11 +143,11 @@ impl Inputs<'_> {
             validate(&value)?;
             return Ok(value);
         }
-        if self.yes {
-            if let Some(default) = question.default.clone() {
-                validate(&default)?;
-                return Ok(default);
-            }
+        if self.yes
+            && let Some(default) = question.default.clone()
+        {
+            validate(&default)?;
+            return Ok(default);
         }
         let check =
             |answer: &str| validate(answer).map_err(|e| format!("{}; {}", e.problem, e.rule));
@@ -239,10 +239,10 @@ impl Inputs<'_> {
         if let Some(value) = flag.or_else(|| self.answers.get(key).map(str::to_string)) {
             return checked(value);
         }
-        if self.yes {
-            if let Some(default) = question.default.clone() {
-                return checked(default);
-            }
+        if self.yes
+            && let Some(default) = question.default.clone()
+        {
+            return checked(default);
         }
         Ok(self.prompter.input(&question, &validate)?)
     }
@@ -503,10 +503,10 @@ impl Scripted {
 impl Prompter for Scripted {
     fn input(&mut self, question: &Question, validate: Validator) -> Result<String, PromptError> {
         let answer = self.next(question)?;
-        if answer.is_empty() {
-            if let Some(default) = &question.default {
-                return Ok(default.clone());
-            }
+        if answer.is_empty()
+            && let Some(default) = &question.default
+        {
+            return Ok(default.clone());
         }
         validate(&answer).map_err(PromptError::Terminal)?;
         Ok(answer)

@@ -450,13 +450,13 @@ impl Engine<'_> {
                         .unwrap_or_default();
                     let logical = e.logical_resource_id().unwrap_or_default();
                     let reason = e.resource_status_reason();
-                    if status.ends_with("_FAILED") {
-                        if let Some(reason) = reason.filter(|r| !r.contains("cancelled")) {
-                            failures.push(format!(
-                                "{label}: {logical} ({}): {reason}",
-                                e.resource_type().unwrap_or_default()
-                            ));
-                        }
+                    if status.ends_with("_FAILED")
+                        && let Some(reason) = reason.filter(|r| !r.contains("cancelled"))
+                    {
+                        failures.push(format!(
+                            "{label}: {logical} ({}): {reason}",
+                            e.resource_type().unwrap_or_default()
+                        ));
                     }
                     reporter.event(
                         label,
