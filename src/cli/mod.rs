@@ -17,6 +17,7 @@ Examples:
   hoist add auth --yes                      Add Cognito sign-in with secure defaults
   hoist add storage --yes                   Add an S3 bucket for users' files
   hoist synth                               Write the CloudFormation to .hoist/build/
+  hoist push                                Deploy the current environment
   hoist completions zsh > _hoist            Install shell completions";
 
 #[derive(Debug, Parser)]
@@ -25,7 +26,7 @@ Examples:
     version,
     about = "Scaffold full-stack apps and deploy their AWS backends",
     long_about = "hoist creates a React, Vue or React Native frontend from templates, adds \
-                  backend categories (auth, storage) and synthesizes their CloudFormation per environment.",
+                  backend categories (auth, storage) and deploys them to AWS per environment.",
     after_help = EXAMPLES,
     propagate_version = true
 )]

@@ -77,7 +77,35 @@ impl Drop for Lock {
     }
 }
 
+/// Plain lines, for logs and pipes (and `--no-progress`).
 struct Lines<'a>(&'a Printer);
+
+/// The live per-resource view, on a terminal.
+struct Live(crate::ui::LiveView);
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.finish();
+    }
+}
+
+impl Reporter for Live {
+    fn step(&self, message: &str) {
+        self.0.message(message);
+    }
+
+    fn event(
+        &self,
+        stack: &str,
+        logical_id: &str,
+        resource_type: &str,
+        status: &str,
+        reason: Option<&str>,
+    ) {
+        self.0
+            .update(stack, logical_id, resource_type, status, reason);
+    }
+}
 
 impl Reporter for Lines<'_> {
     fn step(&self, message: &str) {
@@ -270,17 +298,25 @@ async fn apply(
         seen: Default::default(),
         poll: crate::deploy::engine::POLL,
     };
-    let reporter = Lines(printer);
+    let live;
+    let lines;
+    let reporter: &dyn Reporter = if printer.progress() && !global.quiet {
+        live = Live(crate::ui::LiveView::new());
+        &live
+    } else {
+        lines = Lines(printer);
+        &lines
+    };
     let names = stack_names(build);
 
-    let mut status = engine.wait_settled(&reporter).await?;
+    let mut status = engine.wait_settled(reporter).await?;
     match status.as_deref() {
         Some("UPDATE_ROLLBACK_FAILED") if options.recover => {
             printer.info(format!(
                 "Continuing the failed rollback of `{}` ...",
                 build.stack_name
             ));
-            engine.recover(&reporter).await?;
+            engine.recover(reporter).await?;
             status = engine.root_status().await?;
         }
         Some("UPDATE_ROLLBACK_FAILED") => {
@@ -306,7 +342,7 @@ async fn apply(
                     action: "DeleteStack",
                     message: aws_sdk_cloudformation::error::DisplayErrorContext(&e).to_string(),
                 })?;
-            status = engine.wait_settled(&reporter).await?;
+            status = engine.wait_settled(reporter).await?;
         }
         _ => {}
     }
@@ -332,7 +368,7 @@ async fn apply(
             .create_change_set(ChangeSetType::Create, None, Some(&body), &BTreeMap::new())
             .await?
         {
-            engine.execute_and_follow(&id, &names, &reporter).await?;
+            engine.execute_and_follow(&id, &names, reporter).await?;
         }
     }
 
@@ -416,7 +452,7 @@ async fn apply(
     }
     printer.info(format!("Deploying `{}` ...", build.stack_name));
     engine
-        .execute_and_follow(&change_set, &names, &reporter)
+        .execute_and_follow(&change_set, &names, reporter)
         .await?;
     finish(file, env, build, &engine, &bucket, global, printer, started).await
 }

@@ -115,6 +115,104 @@ impl Printer {
     }
 }
 
+/// A live view of a deploy: one line per resource, updated in place with its
+/// latest status. Only used on a terminal with progress enabled.
+pub struct LiveView {
+    bars: indicatif::MultiProgress,
+    lines: std::sync::Mutex<std::collections::BTreeMap<String, indicatif::ProgressBar>>,
+}
+
+impl Default for LiveView {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LiveView {
+    pub fn new() -> Self {
+        LiveView {
+            bars: indicatif::MultiProgress::with_draw_target(
+                indicatif::ProgressDrawTarget::stderr(),
+            ),
+            lines: Default::default(),
+        }
+    }
+
+    /// A message above the live lines.
+    pub fn message(&self, message: &str) {
+        let _ = self.bars.println(message);
+    }
+
+    /// Show `status` on the line of `stack`/`resource`.
+    pub fn update(
+        &self,
+        stack: &str,
+        resource: &str,
+        resource_type: &str,
+        status: &str,
+        reason: Option<&str>,
+    ) {
+        let key = format!("{stack}/{resource}");
+        let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        let bar = lines.entry(key).or_insert_with(|| {
+            let bar = self.bars.add(indicatif::ProgressBar::new_spinner());
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner:.cyan} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        let reason = reason
+            .filter(|r| !r.is_empty())
+            .map(|r| format!(" {}", style(r).dim()))
+            .unwrap_or_default();
+        let text = format!(
+            "{stack:<16} {resource:<32} {:<28}{reason}",
+            status_style(status)
+        );
+        if status.ends_with("_IN_PROGRESS") {
+            bar.set_message(text);
+        } else {
+            let mark = if status.ends_with("_FAILED") || status.contains("ROLLBACK") {
+                style("✖").red().to_string()
+            } else {
+                style("✔").green().to_string()
+            };
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{prefix} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.set_prefix(mark);
+            bar.finish_with_message(format!("{text} {}", style(resource_type).dim()));
+        }
+    }
+
+    /// Leave the final lines on screen.
+    pub fn finish(&self) {
+        for bar in self
+            .lines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            if !bar.is_finished() {
+                bar.finish();
+            }
+        }
+    }
+}
+
+fn status_style(status: &str) -> String {
+    if status.ends_with("_FAILED") || status.contains("ROLLBACK") {
+        style(status).red().to_string()
+    } else if status.ends_with("_COMPLETE") {
+        style(status).green().to_string()
+    } else {
+        style(status).yellow().to_string()
+    }
+}
+
 fn color_enabled(choice: ColorChoice, no_color: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
