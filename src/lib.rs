@@ -19,6 +19,7 @@ pub mod prompt;
 pub mod render;
 pub mod settings;
 pub mod synth;
+pub mod transform;
 pub mod ui;
 
 use std::process::ExitCode;

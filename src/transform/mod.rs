@@ -1,0 +1,229 @@
+//! The GraphQL transformer: a schema with Amplify's directives in, the
+//! client-facing AppSync schema out (same shape as Amplify's transformer v2, so
+//! existing client code works). Parsing, validation and printing go through
+//! apollo-compiler; nothing is built by string concatenation.
+//!
+//! This is the first slice of the api category: `@model` on types with scalar
+//! and enum fields (queries, mutations, subscriptions, timestamps), with every
+//! schema error reported at once at its location. Relations, `@auth`, keys and
+//! indexes come next; until then they are refused with a located error.
+
+mod model;
+
+use apollo_compiler::Schema;
+use apollo_compiler::ast::{Definition, Document};
+use apollo_compiler::diagnostic::ToCliReport;
+use apollo_compiler::parser::Parser;
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+pub use model::Model;
+
+const DEFINITIONS: &str = include_str!("definitions.graphql");
+const DEFINITIONS_PATH: &str = "<amplify directives>";
+
+/// One problem in a schema, at its place.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(hoist::schema))]
+pub struct SchemaProblem {
+    pub message: String,
+    #[label("{label}")]
+    pub span: Option<SourceSpan>,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+/// Every problem found in a schema.
+#[derive(Debug, Error, Diagnostic)]
+#[error("`{path}` has {} schema error{}", problems.len(), if problems.len() == 1 { "" } else { "s" })]
+#[diagnostic(
+    code(hoist::schema::invalid),
+    help("fix them and run the command again; every directive is described in docs/api.md")
+)]
+pub struct SchemaErrors {
+    pub path: String,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[related]
+    pub problems: Vec<SchemaProblem>,
+}
+
+/// The result of a transform.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The client-facing schema, as SDL.
+    pub sdl: String,
+    pub models: Vec<Model>,
+}
+
+/// Directives of Amplify's transformer v1, and what replaced them in v2.
+const V1_DIRECTIVES: [(&str, &str); 3] = [
+    (
+        "connection",
+        "use `@hasOne`, `@hasMany`, `@belongsTo` or `@manyToMany` (Amplify's transformer v2)",
+    ),
+    (
+        "key",
+        "use `@primaryKey` for the table's key and `@index` for secondary indexes (Amplify's transformer v2)",
+    ),
+    (
+        "versioned",
+        "conflict detection is configured on the API, not per type, in Amplify's transformer v2: remove `@versioned`",
+    ),
+];
+
+/// Directives of the transformer that this slice does not transform yet.
+const NOT_YET: [&str; 9] = [
+    "auth",
+    "hasOne",
+    "hasMany",
+    "belongsTo",
+    "manyToMany",
+    "primaryKey",
+    "index",
+    "function",
+    "searchable",
+];
+
+/// Type names a model may not take: AppSync's roots and the types hoist generates.
+fn reserved(name: &str) -> bool {
+    matches!(
+        name,
+        "Query"
+            | "Mutation"
+            | "Subscription"
+            | "ModelSortDirection"
+            | "ModelAttributeTypes"
+            | "ModelSizeInput"
+    ) || (name.starts_with("Model") && (name.ends_with("Input") || name.ends_with("Connection")))
+}
+
+fn span(location: Option<apollo_compiler::parser::SourceSpan>) -> Option<SourceSpan> {
+    location.map(|l| SourceSpan::from(l.offset()..l.end_offset()))
+}
+
+pub fn transform(source: &str, path: &str) -> Result<Output, SchemaErrors> {
+    let fail = |problems: Vec<SchemaProblem>| SchemaErrors {
+        path: path.to_string(),
+        src: NamedSource::new(path, source.to_string()),
+        problems,
+    };
+
+    // Parse the user's file alone first, to look at its directives.
+    let document = match Document::parse(source, path) {
+        Ok(document) => document,
+        Err(with_errors) => {
+            let mut problems = Vec::new();
+            collect(&with_errors.errors, path, &[], &mut problems);
+            return Err(fail(problems));
+        }
+    };
+
+    let mut problems = Vec::new();
+    let mut uses_v1 = Vec::new();
+    for definition in &document.definitions {
+        let (name, directives, fields) = match definition {
+            Definition::ObjectTypeDefinition(object) => {
+                (&object.name, &object.directives, Some(&object.fields))
+            }
+            Definition::InterfaceTypeDefinition(interface) => (
+                &interface.name,
+                &interface.directives,
+                Some(&interface.fields),
+            ),
+            _ => continue,
+        };
+        let field_directives = fields
+            .into_iter()
+            .flatten()
+            .flat_map(|f| f.directives.iter());
+        for directive in directives.iter().chain(field_directives) {
+            let directive_name = directive.name.as_str();
+            if let Some((_, replacement)) = V1_DIRECTIVES.iter().find(|(n, _)| *n == directive_name)
+            {
+                uses_v1.push(directive_name.to_string());
+                problems.push(SchemaProblem {
+                    message: format!("`@{directive_name}` is a directive of Amplify's transformer v1, which hoist does not support"),
+                    span: span(directive.location()),
+                    label: format!("@{directive_name}"),
+                    help: Some(replacement.to_string()),
+                });
+            } else if NOT_YET.contains(&directive_name) {
+                problems.push(SchemaProblem {
+                    message: format!("`@{directive_name}` is not transformed by this version of hoist yet"),
+                    span: span(directive.location()),
+                    label: format!("@{directive_name}"),
+                    help: Some("this version transforms `@model` types with scalar and enum fields; see docs/api.md for what is supported".into()),
+                });
+            }
+        }
+        if directives.iter().any(|d| d.name == "model") && reserved(name) {
+            problems.push(SchemaProblem {
+                message: format!("`{name}` cannot be a model: the name is reserved"),
+                span: span(name.location()),
+                label: "reserved name".into(),
+                help: Some("`Query`, `Mutation`, `Subscription` and the `Model...Input` and `Model...Connection` types are generated; rename the type".into()),
+            });
+        }
+    }
+
+    // Validate with the directive definitions added: unknown types, unknown
+    // directives, duplicates and misused arguments, all at their place.
+    let mut builder = Schema::builder();
+    let mut parser = Parser::new();
+    parser.parse_into_schema_builder(DEFINITIONS, DEFINITIONS_PATH, &mut builder);
+    parser.parse_into_schema_builder(source, path, &mut builder);
+    // Building reports duplicates; validating reports the rest: report both at once.
+    let schema = match builder.build() {
+        Ok(schema) => schema,
+        Err(with_errors) => {
+            collect(&with_errors.errors, path, &uses_v1, &mut problems);
+            with_errors.partial
+        }
+    };
+    let schema = match schema.validate() {
+        Ok(valid) => valid.into_inner(),
+        Err(with_errors) => {
+            collect(&with_errors.errors, path, &uses_v1, &mut problems);
+            with_errors.partial
+        }
+    };
+    problems.dedup_by(|a, b| a.message == b.message && a.span == b.span);
+    if !problems.is_empty() {
+        return Err(fail(problems));
+    }
+    let models = model::models(&schema);
+    let sdl = model::client_schema(&schema, &models).to_string();
+    Ok(Output { sdl, models })
+}
+
+/// apollo-compiler's diagnostics about the user's file (`path`), as problems.
+fn collect(
+    errors: &apollo_compiler::validation::DiagnosticList,
+    path: &str,
+    v1: &[String],
+    problems: &mut Vec<SchemaProblem>,
+) {
+    for diagnostic in errors.iter() {
+        let message = diagnostic.error.to_string();
+        let location = diagnostic.error.location();
+        let in_user_file = location
+            .and_then(|l| diagnostic.sources.get(&l.file_id()))
+            .is_none_or(|file| file.path().to_string_lossy() == path);
+        // v1 directives were already reported with their replacement; the
+        // Query root is generated, so a schema of models alone needs none.
+        if v1.iter().any(|name| message.contains(&format!("@{name}")))
+            || message.contains("missing query root operation type")
+        {
+            continue;
+        }
+        problems.push(SchemaProblem {
+            message,
+            span: if in_user_file { span(location) } else { None },
+            label: "here".into(),
+            help: None,
+        });
+    }
+}

@@ -1,0 +1,631 @@
+//! `@model`: the client-facing types, inputs and root fields of each model,
+//! named, ordered and typed as Amplify's transformer v2 makes them.
+
+use apollo_compiler::ast::{
+    Argument, Definition, Directive, DirectiveList, Document, EnumTypeDefinition,
+    EnumValueDefinition, FieldDefinition, InputObjectTypeDefinition, InputValueDefinition,
+    ObjectTypeDefinition, Type, Value,
+};
+use apollo_compiler::schema::ExtendedType;
+use apollo_compiler::{Name, Node, Schema};
+
+/// A field of a model, as the transformer sees it.
+#[derive(Debug, Clone)]
+pub struct ModelField {
+    pub name: String,
+    pub ty: Type,
+    /// The named type is an enum of the schema.
+    pub is_enum: bool,
+    /// The named type is a scalar (built-in or AWS).
+    pub is_scalar: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub fields: Vec<ModelField>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub queries: Option<(String, String)>,
+    pub mutations: Option<(String, String, String)>,
+    pub subscriptions: bool,
+}
+
+fn name(text: &str) -> Name {
+    Name::new(text).unwrap_or_else(|_| Name::new("invalid").expect("a valid name"))
+}
+
+fn named(text: &str) -> Type {
+    Type::Named(name(text))
+}
+
+/// Amplify pluralizes model names for list fields: `Todo` gives `listTodos`.
+pub fn plural(word: &str) -> String {
+    let lower = word.to_ascii_lowercase();
+    if lower.ends_with('y')
+        && !lower.ends_with("ay")
+        && !lower.ends_with("ey")
+        && !lower.ends_with("oy")
+        && !lower.ends_with("uy")
+    {
+        format!("{}ies", &word[..word.len() - 1])
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| lower.ends_with(end))
+    {
+        format!("{word}es")
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// The fields of a GraphQL input object value.
+type ObjectValue = [(Name, Node<Value>)];
+
+/// The value of `@model(arg: ...)`: None when absent, Some(None) when `null`.
+fn object_arg<'a>(directive: &'a Directive, arg: &str) -> Option<Option<&'a ObjectValue>> {
+    directive
+        .arguments
+        .iter()
+        .find(|a| a.name == arg)
+        .map(|a| match a.value.as_ref() {
+            Value::Object(fields) => Some(fields.as_slice()),
+            _ => None,
+        })
+}
+
+fn field_string(fields: &ObjectValue, key: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| match v.as_ref() {
+            Value::String(s) => Some(s.to_string()),
+            _ => None,
+        })
+}
+
+/// The models of a validated schema, in the order they are declared.
+pub fn models(schema: &Schema) -> Vec<Model> {
+    let mut out = Vec::new();
+    for (type_name, ty) in &schema.types {
+        let ExtendedType::Object(object) = ty else {
+            continue;
+        };
+        let Some(directive) = object.directives.get("model") else {
+            continue;
+        };
+        let directive: &Directive = directive;
+        let model_name = type_name.as_str();
+        let mut fields: Vec<ModelField> = object
+            .fields
+            .values()
+            .map(|f| {
+                let inner = f.ty.inner_named_type();
+                ModelField {
+                    name: f.name.to_string(),
+                    ty: f.ty.clone(),
+                    is_enum: matches!(schema.types.get(inner), Some(ExtendedType::Enum(_))),
+                    is_scalar: matches!(schema.types.get(inner), Some(ExtendedType::Scalar(_))),
+                }
+            })
+            .collect();
+        if !fields.iter().any(|f| f.name == "id") {
+            fields.insert(
+                0,
+                ModelField {
+                    name: "id".into(),
+                    ty: named("ID").non_null(),
+                    is_enum: false,
+                    is_scalar: true,
+                },
+            );
+        }
+        let (mut created_at, mut updated_at) =
+            (Some("createdAt".to_string()), Some("updatedAt".to_string()));
+        match object_arg(directive, "timestamps") {
+            Some(None) => (created_at, updated_at) = (None, None),
+            Some(Some(config)) => {
+                created_at = field_string(config, "createdAt").or(created_at);
+                updated_at = field_string(config, "updatedAt").or(updated_at);
+            }
+            None => {}
+        }
+        let queries = match object_arg(directive, "queries") {
+            Some(None) => None,
+            Some(Some(map)) => Some((
+                field_string(map, "get").unwrap_or_else(|| format!("get{model_name}")),
+                field_string(map, "list").unwrap_or_else(|| format!("list{}", plural(model_name))),
+            )),
+            None => Some((
+                format!("get{model_name}"),
+                format!("list{}", plural(model_name)),
+            )),
+        };
+        let mutations = match object_arg(directive, "mutations") {
+            Some(None) => None,
+            Some(Some(map)) => Some((
+                field_string(map, "create").unwrap_or_else(|| format!("create{model_name}")),
+                field_string(map, "update").unwrap_or_else(|| format!("update{model_name}")),
+                field_string(map, "delete").unwrap_or_else(|| format!("delete{model_name}")),
+            )),
+            None => Some((
+                format!("create{model_name}"),
+                format!("update{model_name}"),
+                format!("delete{model_name}"),
+            )),
+        };
+        let subscriptions =
+            !matches!(object_arg(directive, "subscriptions"), Some(None)) && mutations.is_some();
+        out.push(Model {
+            name: model_name.to_string(),
+            fields,
+            created_at,
+            updated_at,
+            queries,
+            mutations,
+            subscriptions,
+        });
+    }
+    out
+}
+
+fn input(field: &str, ty: Type) -> Node<InputValueDefinition> {
+    Node::new(InputValueDefinition {
+        description: None,
+        name: name(field),
+        ty: Node::new(ty),
+        default_value: None,
+        directives: DirectiveList::default(),
+    })
+}
+
+fn input_object(type_name: &str, fields: Vec<Node<InputValueDefinition>>) -> Definition {
+    Definition::InputObjectTypeDefinition(Node::new(InputObjectTypeDefinition {
+        description: None,
+        name: name(type_name),
+        directives: DirectiveList::default(),
+        fields,
+    }))
+}
+
+fn field(
+    field_name: &str,
+    arguments: Vec<Node<InputValueDefinition>>,
+    ty: Type,
+    directives: Vec<Node<Directive>>,
+) -> Node<FieldDefinition> {
+    Node::new(FieldDefinition {
+        description: None,
+        name: name(field_name),
+        arguments,
+        ty,
+        directives: DirectiveList(directives),
+    })
+}
+
+fn object(type_name: &str, fields: Vec<Node<FieldDefinition>>) -> Definition {
+    Definition::ObjectTypeDefinition(Node::new(ObjectTypeDefinition {
+        description: None,
+        name: name(type_name),
+        implements_interfaces: Vec::new(),
+        directives: DirectiveList::default(),
+        fields,
+    }))
+}
+
+fn enumeration(type_name: &str, values: &[&str]) -> Definition {
+    Definition::EnumTypeDefinition(Node::new(EnumTypeDefinition {
+        description: None,
+        name: name(type_name),
+        directives: DirectiveList::default(),
+        values: values
+            .iter()
+            .map(|v| {
+                Node::new(EnumValueDefinition {
+                    description: None,
+                    value: name(v),
+                    directives: DirectiveList::default(),
+                })
+            })
+            .collect(),
+    }))
+}
+
+/// The comparison operators of a filter input of `scalar`, in Amplify's order.
+fn operator_fields(
+    scalar: &str,
+    ops: &[&str],
+    list_ops: &[&str],
+) -> Vec<Node<InputValueDefinition>> {
+    let mut fields: Vec<_> = ops.iter().map(|op| input(op, named(scalar))).collect();
+    fields.extend(list_ops.iter().map(|op| input(op, named(scalar).list())));
+    fields
+}
+
+/// The scalar filter inputs every API has.
+fn shared_inputs() -> Vec<Definition> {
+    let attribute = |fields: &mut Vec<Node<InputValueDefinition>>| {
+        fields.push(input("attributeExists", named("Boolean")));
+        fields.push(input("attributeType", named("ModelAttributeTypes")));
+    };
+    let ordered = ["ne", "eq", "le", "lt", "ge", "gt"];
+    let mut out = Vec::new();
+
+    let mut string = operator_fields("String", &ordered, &[]);
+    string.extend([
+        input("contains", named("String")),
+        input("notContains", named("String")),
+        input("between", named("String").list()),
+        input("beginsWith", named("String")),
+    ]);
+    attribute(&mut string);
+    string.push(input("size", named("ModelSizeInput")));
+    out.push(input_object("ModelStringInput", string));
+
+    let mut int = operator_fields("Int", &ordered, &["between"]);
+    attribute(&mut int);
+    out.push(input_object("ModelIntInput", int));
+
+    let mut float = operator_fields("Float", &ordered, &["between"]);
+    attribute(&mut float);
+    out.push(input_object("ModelFloatInput", float));
+
+    let mut boolean = operator_fields("Boolean", &["ne", "eq"], &[]);
+    attribute(&mut boolean);
+    out.push(input_object("ModelBooleanInput", boolean));
+
+    let mut id = operator_fields("ID", &ordered, &[]);
+    id.extend([
+        input("contains", named("ID")),
+        input("notContains", named("ID")),
+        input("between", named("ID").list()),
+        input("beginsWith", named("ID")),
+    ]);
+    attribute(&mut id);
+    id.push(input("size", named("ModelSizeInput")));
+    out.push(input_object("ModelIDInput", id));
+
+    let mut sub_string = operator_fields("String", &ordered, &[]);
+    sub_string.extend([
+        input("contains", named("String")),
+        input("notContains", named("String")),
+        input("between", named("String").list()),
+        input("beginsWith", named("String")),
+        input("in", named("String").list()),
+        input("notIn", named("String").list()),
+    ]);
+    out.push(input_object("ModelSubscriptionStringInput", sub_string));
+    out.push(input_object(
+        "ModelSubscriptionIntInput",
+        operator_fields("Int", &ordered, &["between", "in", "notIn"]),
+    ));
+    out.push(input_object(
+        "ModelSubscriptionFloatInput",
+        operator_fields("Float", &ordered, &["between", "in", "notIn"]),
+    ));
+    out.push(input_object(
+        "ModelSubscriptionBooleanInput",
+        operator_fields("Boolean", &["ne", "eq"], &[]),
+    ));
+    let mut sub_id = operator_fields("ID", &ordered, &[]);
+    sub_id.extend([
+        input("contains", named("ID")),
+        input("notContains", named("ID")),
+        input("between", named("ID").list()),
+        input("beginsWith", named("ID")),
+        input("in", named("ID").list()),
+        input("notIn", named("ID").list()),
+    ]);
+    out.push(input_object("ModelSubscriptionIDInput", sub_id));
+
+    out.push(enumeration(
+        "ModelAttributeTypes",
+        &[
+            "binary",
+            "binarySet",
+            "bool",
+            "list",
+            "map",
+            "number",
+            "numberSet",
+            "string",
+            "stringSet",
+            "_null",
+        ],
+    ));
+    out.push(input_object(
+        "ModelSizeInput",
+        operator_fields("Int", &ordered, &["between"]),
+    ));
+    out.push(enumeration("ModelSortDirection", &["ASC", "DESC"]));
+    out
+}
+
+/// The filter input of a scalar type, and its subscription counterpart.
+fn filter_types(scalar: &str) -> (&'static str, &'static str) {
+    match scalar {
+        "ID" => ("ModelIDInput", "ModelSubscriptionIDInput"),
+        "Int" | "AWSTimestamp" => ("ModelIntInput", "ModelSubscriptionIntInput"),
+        "Float" => ("ModelFloatInput", "ModelSubscriptionFloatInput"),
+        "Boolean" => ("ModelBooleanInput", "ModelSubscriptionBooleanInput"),
+        _ => ("ModelStringInput", "ModelSubscriptionStringInput"),
+    }
+}
+
+fn subscribe(mutation: &str) -> Node<Directive> {
+    Node::new(Directive {
+        name: name("aws_subscribe"),
+        arguments: vec![Node::new(Argument {
+            name: name("mutations"),
+            value: Node::new(Value::List(vec![Node::new(Value::String(mutation.into()))])),
+        })],
+    })
+}
+
+/// The whole client-facing schema: the user's types (directives removed, model
+/// fields completed) and everything generated for the models.
+pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
+    let mut doc = Document::new();
+    let user_types = schema.types.iter().filter(|(type_name, ty)| {
+        !ty.is_built_in()
+            && !matches!(type_name.as_str(), "AMPLIFY")
+            && schema.types.get(type_name.as_str()).is_some()
+    });
+    for (type_name, ty) in user_types {
+        // Only the user's own types: the directive definitions' inputs are not client-facing.
+        if super::DEFINITIONS.contains(&format!(" {type_name} "))
+            && !models.iter().any(|m| m.name == type_name.as_str())
+        {
+            continue;
+        }
+        match ty {
+            ExtendedType::Object(object_type) => {
+                let model = models.iter().find(|m| m.name == type_name.as_str());
+                let mut fields: Vec<Node<FieldDefinition>> = Vec::new();
+                if let Some(model) = model {
+                    for f in &model.fields {
+                        fields.push(field(&f.name, Vec::new(), f.ty.clone(), Vec::new()));
+                    }
+                    for ts in [&model.created_at, &model.updated_at].into_iter().flatten() {
+                        if !model.fields.iter().any(|f| &f.name == ts) {
+                            fields.push(field(
+                                ts,
+                                Vec::new(),
+                                named("AWSDateTime").non_null(),
+                                Vec::new(),
+                            ));
+                        }
+                    }
+                } else {
+                    for f in object_type.fields.values() {
+                        fields.push(field(
+                            &f.name,
+                            f.arguments.clone(),
+                            f.ty.clone(),
+                            Vec::new(),
+                        ));
+                    }
+                }
+                doc.definitions.push(object(type_name, fields));
+            }
+            ExtendedType::Enum(e) => {
+                let values: Vec<&str> = e.values.keys().map(|v| v.as_str()).collect();
+                doc.definitions.push(enumeration(type_name, &values));
+            }
+            _ => {}
+        }
+    }
+
+    if models.is_empty() {
+        return doc;
+    }
+    doc.definitions.extend(shared_inputs());
+
+    let mut query_fields = Vec::new();
+    let mut mutation_fields = Vec::new();
+    let mut subscription_fields = Vec::new();
+    for model in models {
+        let m = &model.name;
+        let filterable: Vec<&ModelField> = model
+            .fields
+            .iter()
+            .filter(|f| f.is_scalar || f.is_enum)
+            .collect();
+        let timestamps: Vec<&String> = [&model.created_at, &model.updated_at]
+            .into_iter()
+            .flatten()
+            .filter(|ts| !model.fields.iter().any(|f| &f.name == *ts))
+            .collect();
+        let filter_of = |f: &ModelField, subscription: bool| -> String {
+            let inner = f.ty.inner_named_type().as_str();
+            if f.is_enum {
+                if subscription {
+                    "ModelSubscriptionStringInput".into()
+                } else {
+                    format!("Model{inner}Input")
+                }
+            } else {
+                let (plain, sub) = filter_types(inner);
+                if subscription {
+                    sub.into()
+                } else {
+                    plain.into()
+                }
+            }
+        };
+        // enum filter inputs
+        for f in filterable.iter().filter(|f| f.is_enum) {
+            let inner = f.ty.inner_named_type().as_str();
+            let type_name = format!("Model{inner}Input");
+            let exists = doc.definitions.iter().any(|d| matches!(d, Definition::InputObjectTypeDefinition(i) if i.name == type_name.as_str()));
+            if !exists {
+                doc.definitions.push(input_object(
+                    &type_name,
+                    vec![input("eq", named(inner)), input("ne", named(inner))],
+                ));
+            }
+        }
+
+        doc.definitions.push(object(
+            &format!("Model{m}Connection"),
+            vec![
+                field("items", Vec::new(), named(m).list().non_null(), Vec::new()),
+                field("nextToken", Vec::new(), named("String"), Vec::new()),
+            ],
+        ));
+
+        let mut filter: Vec<_> = filterable
+            .iter()
+            .map(|f| input(&f.name, named(&filter_of(f, false))))
+            .collect();
+        filter.extend(
+            timestamps
+                .iter()
+                .map(|ts| input(ts, named("ModelStringInput"))),
+        );
+        let filter_name = format!("Model{m}FilterInput");
+        filter.extend([
+            input("and", named(&filter_name).list()),
+            input("or", named(&filter_name).list()),
+            input("not", named(&filter_name)),
+        ]);
+        doc.definitions.push(input_object(&filter_name, filter));
+
+        if let Some((get, list)) = &model.queries {
+            query_fields.push(field(
+                get,
+                vec![input("id", named("ID").non_null())],
+                named(m),
+                Vec::new(),
+            ));
+            query_fields.push(field(
+                list,
+                vec![
+                    input("filter", named(&filter_name)),
+                    input("limit", named("Int")),
+                    input("nextToken", named("String")),
+                ],
+                named(&format!("Model{m}Connection")),
+                Vec::new(),
+            ));
+        }
+
+        if let Some((create, update, delete)) = &model.mutations {
+            let condition_name = format!("Model{m}ConditionInput");
+            let mut condition: Vec<_> = filterable
+                .iter()
+                .filter(|f| f.name != "id")
+                .map(|f| input(&f.name, named(&filter_of(f, false))))
+                .collect();
+            condition.extend([
+                input("and", named(&condition_name).list()),
+                input("or", named(&condition_name).list()),
+                input("not", named(&condition_name)),
+            ]);
+            condition.extend(
+                timestamps
+                    .iter()
+                    .map(|ts| input(ts, named("ModelStringInput"))),
+            );
+            doc.definitions
+                .push(input_object(&condition_name, condition));
+
+            let data_fields: Vec<&ModelField> = model
+                .fields
+                .iter()
+                .filter(|f| f.is_scalar || f.is_enum)
+                .collect();
+            let create_fields = data_fields
+                .iter()
+                .map(|f| {
+                    let ty = if f.name == "id" {
+                        named("ID")
+                    } else {
+                        f.ty.clone()
+                    };
+                    input(&f.name, ty)
+                })
+                .collect();
+            doc.definitions
+                .push(input_object(&format!("Create{m}Input"), create_fields));
+            let update_fields = data_fields
+                .iter()
+                .map(|f| {
+                    let ty = if f.name == "id" {
+                        named("ID").non_null()
+                    } else {
+                        nullable(&f.ty)
+                    };
+                    input(&f.name, ty)
+                })
+                .collect();
+            doc.definitions
+                .push(input_object(&format!("Update{m}Input"), update_fields));
+            doc.definitions.push(input_object(
+                &format!("Delete{m}Input"),
+                vec![input("id", named("ID").non_null())],
+            ));
+
+            for (mutation, kind) in [(create, "Create"), (update, "Update"), (delete, "Delete")] {
+                mutation_fields.push(field(
+                    mutation,
+                    vec![
+                        input("input", named(&format!("{kind}{m}Input")).non_null()),
+                        input("condition", named(&condition_name)),
+                    ],
+                    named(m),
+                    Vec::new(),
+                ));
+            }
+
+            if model.subscriptions {
+                let sub_filter_name = format!("ModelSubscription{m}FilterInput");
+                let mut sub_filter: Vec<_> = filterable
+                    .iter()
+                    .map(|f| input(&f.name, named(&filter_of(f, true))))
+                    .collect();
+                sub_filter.extend(
+                    timestamps
+                        .iter()
+                        .map(|ts| input(ts, named("ModelSubscriptionStringInput"))),
+                );
+                sub_filter.extend([
+                    input("and", named(&sub_filter_name).list()),
+                    input("or", named(&sub_filter_name).list()),
+                ]);
+                doc.definitions
+                    .push(input_object(&sub_filter_name, sub_filter));
+                for (on, mutation) in [
+                    ("onCreate", create),
+                    ("onUpdate", update),
+                    ("onDelete", delete),
+                ] {
+                    subscription_fields.push(field(
+                        &format!("{on}{m}"),
+                        vec![input("filter", named(&sub_filter_name))],
+                        named(m),
+                        vec![subscribe(mutation)],
+                    ));
+                }
+            }
+        }
+    }
+    for (root, fields) in [
+        ("Query", query_fields),
+        ("Mutation", mutation_fields),
+        ("Subscription", subscription_fields),
+    ] {
+        if !fields.is_empty() {
+            doc.definitions.push(object(root, fields));
+        }
+    }
+    doc
+}
+
+fn nullable(ty: &Type) -> Type {
+    match ty {
+        Type::NonNullNamed(n) => Type::Named(n.clone()),
+        Type::NonNullList(inner) => Type::List(inner.clone()),
+        other => other.clone(),
+    }
+}
