@@ -353,3 +353,93 @@ fn synth_picks_the_environment() {
         .code(1)
         .stderr(predicate::str::contains("run `hoist init`"));
 }
+
+#[test]
+fn api_add_checks_its_schema_and_auth_before_writing() {
+    let sb = Sandbox::new();
+    let root = project(&sb);
+    let before = sb.read("shop/hoist.toml");
+    let output = sb
+        .hoist_in(&root)
+        .args(["add", "api", "--yes", "--auth", "user-pools"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_of(&output, &sb).contains("run `hoist add auth` first"));
+
+    sb.write(
+        "bad.graphql",
+        "type Post @model @key(fields: [\"id\"]) {\n  id: ID!\n  author: Person\n}\n",
+    );
+    let output = sb
+        .hoist_in(&root)
+        .args(["add", "api", "--yes", "--schema", "../bad.graphql"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(stderr_of(&output, &sb));
+    assert_eq!(sb.read("shop/hoist.toml"), before);
+    assert!(!root.join("hoist/api").exists(), "nothing half-written");
+
+    sb.hoist_in(&root)
+        .args(["add", "auth", "--yes", "-q"])
+        .assert()
+        .success();
+    sb.hoist_in(&root)
+        .args([
+            "add",
+            "api",
+            "--yes",
+            "--auth",
+            "user-pools",
+            "--additional-auth",
+            "api-key",
+            "-q",
+        ])
+        .assert()
+        .success();
+    assert!(
+        sb.read("shop/hoist/api/main/schema.graphql")
+            .contains("type Todo @model")
+    );
+    assert!(sb.read("shop/hoist.toml").contains(
+        "[api.main]\nauth = \"user-pools\"\nadditional_auth = [\"api-key\"]\napi_key_days = 7"
+    ));
+    sb.hoist_in(&root)
+        .args(["remove", "auth", "main", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("api `main` depend on it"));
+
+    // a schema edited into an error stops synth with the error at its place
+    std::fs::write(
+        root.join("hoist/api/main/schema.graphql"),
+        "type Todo @model {\n  id: ID!\n  due: Date\n}\n",
+    )
+    .unwrap();
+    let output = sb.hoist_in(&root).args(["synth"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output, &sb);
+    assert!(
+        stderr.contains("cannot find type `Date`") && stderr.contains("schema.graphql:3:8"),
+        "{stderr}"
+    );
+
+    // user-written resolvers replace generated ones
+    std::fs::write(
+        root.join("hoist/api/main/schema.graphql"),
+        "type Todo @model {\n  id: ID!\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("hoist/api/main/resolvers")).unwrap();
+    std::fs::write(root.join("hoist/api/main/resolvers/Query.getTodo.js"), "// mine\nexport function request(ctx) { return {}; }\nexport function response(ctx) { return ctx.result; }\n").unwrap();
+    sb.hoist_in(&root).args(["synth", "-q"]).assert().success();
+    assert!(
+        sb.read("shop/.hoist/build/dev/api-main/resolvers/Query.getTodo.js")
+            .starts_with("// mine")
+    );
+    assert!(
+        sb.read("shop/.hoist/build/dev/api-main.template.json")
+            .contains("// mine")
+    );
+}

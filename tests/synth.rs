@@ -202,6 +202,30 @@ pub const MATRIX: &[Case] = &[
         ]],
     },
     Case {
+        name: "api-user-pools-and-key",
+        extra_toml: "",
+        commands: &[
+            &["add", "auth", "--yes"],
+            &[
+                "add",
+                "api",
+                "--yes",
+                "--auth",
+                "user-pools",
+                "--additional-auth",
+                "api-key",
+                "--api-key-days",
+                "30",
+            ],
+            &["add", "storage", "--yes"],
+        ],
+    },
+    Case {
+        name: "api-key-blank",
+        extra_toml: "",
+        commands: &[&["add", "api", "notes", "--yes", "--template", "blank"]],
+    },
+    Case {
         name: "no-resources",
         extra_toml: "",
         commands: &[],
@@ -391,6 +415,10 @@ fn fake_outputs(root: &Path, env: &str, region: &str) -> hoist::outputs::Deploye
                 "IdentityPoolId" => format!("{region}:00000000-0000-4000-8000-{env:0>12}"),
                 "HostedUIDomain" => format!("login-{env}.auth.{region}.amazoncognito.com"),
                 "BucketName" => format!("shop-{env}-{name}-bucket"),
+                "GraphQLApiUrl" => format!(
+                    "https://abcdefghijklmnopqrstuvwxyz.appsync-api.{region}.amazonaws.com/graphql"
+                ),
+                "GraphQLApiKey" => "da2-abcdefghijklmnopqrstuvwxyz".to_string(),
                 other => format!("{category}-{name}-{other}"),
             };
             values.insert(output.clone(), value);
@@ -439,6 +467,7 @@ fn amplify_outputs_satisfy_the_official_type_and_configure() {
                     "identityPoolId": deployed.get("auth/main").map(|o| o["IdentityPoolId"].clone()),
                     "allowGuestAccess": auth.map(|a| a.guest_access),
                     "bucket": deployed.iter().find(|(k, _)| k.starts_with("storage/")).map(|(_, o)| o["BucketName"].clone()),
+                    "graphqlEndpoint": deployed.iter().find(|(k, _)| k.starts_with("api/")).map(|(_, o)| o["GraphQLApiUrl"].clone()),
                 }),
             );
         }
@@ -471,7 +500,13 @@ fn amplify_outputs_satisfy_the_official_type_and_configure() {
     let actual: serde_json::Value = serde_json::from_slice(&node.stdout).unwrap();
     for (file, want) in &expected {
         let got = &actual[file];
-        for key in ["userPoolId", "userPoolClientId", "identityPoolId", "bucket"] {
+        for key in [
+            "userPoolId",
+            "userPoolClientId",
+            "identityPoolId",
+            "bucket",
+            "graphqlEndpoint",
+        ] {
             assert_eq!(got[key], want[key], "{file}: {key}");
         }
         if want["userPoolId"].is_string() {
@@ -490,6 +525,9 @@ fn amplify_outputs_satisfy_the_official_type_and_configure() {
         )
         .unwrap()
     );
+    let api = &actual["generated/api-user-pools-and-key-dev.json"];
+    assert_eq!(api["graphqlDefaultAuthMode"], "userPool", "{api:#}");
+    assert_eq!(api["graphqlApiKey"], "da2-abcdefghijklmnopqrstuvwxyz");
     insta::assert_json_snapshot!(
         "amplify_get_config_everything_prod",
         actual["generated/everything-prod.json"]

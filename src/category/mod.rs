@@ -1,6 +1,7 @@
 //! Backend categories: each turns its options from `hoist.toml` into a
 //! CloudFormation fragment (a nested stack) and the frontend's outputs.
 
+pub mod api;
 pub mod auth;
 pub mod storage;
 
@@ -51,6 +52,7 @@ impl Problem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Category {
     Auth,
+    Api,
     Storage,
 }
 
@@ -58,6 +60,7 @@ impl Category {
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Auth => "auth",
+            Category::Api => "api",
             Category::Storage => "storage",
         }
     }

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 
 use crate::category::Category;
+use crate::category::api::AuthMode;
 use crate::category::auth::{Attribute, Mfa, MfaMethod, Recovery, SignIn};
 use crate::category::storage::Access;
 use crate::project::Framework;
@@ -236,6 +237,18 @@ Examples:
         #[command(flatten)]
         options: AuthOptions,
     },
+    /// A GraphQL API (AppSync) with a DynamoDB table per `@model` type
+    #[command(after_help = "\
+Examples:
+  hoist add api --yes                                    The todo schema, API key authorization
+  hoist add api --auth user-pools --additional-auth api-key --yes
+  hoist add api shop --schema ./schema.graphql --auth iam --yes")]
+    Api {
+        /// The resource's name (default: `main`)
+        name: Option<String>,
+        #[command(flatten)]
+        options: ApiOptions,
+    },
     /// File storage: an S3 bucket with public, protected and private folders
     #[command(after_help = "\
 Examples:
@@ -262,6 +275,16 @@ Examples:
         name: String,
         #[command(flatten)]
         options: AuthOptions,
+    },
+    /// Change an api's authorization
+    #[command(after_help = "\
+Examples:
+  hoist update api main --auth user-pools --additional-auth api-key
+  hoist update api main --api-key-days 30")]
+    Api {
+        name: String,
+        #[command(flatten)]
+        options: ApiOptions,
     },
     /// Change a storage resource
     #[command(after_help = "\
@@ -466,4 +489,33 @@ pub struct EnvTargetArgs {
     /// Send AWS calls to this endpoint (an emulator such as moto or LocalStack)
     #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+/// The starting schema of `hoist add api`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiTemplate {
+    /// A single `Note` model to replace with your own
+    Blank,
+    /// A `Todo` model
+    Todo,
+}
+
+/// The api category's options; each is also a question.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ApiOptions {
+    /// The starting schema (ignored when the schema file exists or with --schema)
+    #[arg(long, value_enum)]
+    pub template: Option<ApiTemplate>,
+    /// Start from this schema file instead of a template
+    #[arg(long, value_name = "FILE", conflicts_with = "template")]
+    pub schema: Option<PathBuf>,
+    /// The default authorization mode
+    #[arg(long, value_enum)]
+    pub auth: Option<AuthMode>,
+    /// Another authorization mode (repeatable)
+    #[arg(long = "additional-auth", value_enum, value_name = "MODE")]
+    pub additional_auth: Vec<AuthMode>,
+    /// Days an API key lives (1 to 365)
+    #[arg(long, value_name = "N")]
+    pub api_key_days: Option<u16>,
 }

@@ -429,10 +429,10 @@ async fn pull(
                 .collect(),
         );
     }
-    // Secrets' sources are in hoist.toml, not in AWS: take them from the current model.
-    let overrides = super::synth::read_overrides(file)?;
-    let secrets = crate::synth::synth(&file.manifest, name, &overrides)
-        .map(|b| b.secrets)
+    // Secrets' sources and key lifetimes are in hoist.toml, not in AWS: take them from the model.
+    let sources = super::synth::read_sources(file)?;
+    let (secrets, key_expiries) = crate::synth::synth(&file.manifest, name, &sources)
+        .map(|b| (b.secrets, b.key_expiries))
         .unwrap_or_default();
     let snapshot = Snapshot {
         stack_name: stack_name.clone(),
@@ -444,6 +444,7 @@ async fn pull(
         root_sha256: sha256_hex(root_body.as_bytes()),
         resources,
         secrets,
+        key_expiries,
         outputs: outputs.clone(),
         deployed_at: 0,
     };

@@ -174,8 +174,8 @@ pub fn status(
 ) -> Result<(), crate::Error> {
     let file = load()?;
     let env = resolve_env(&file, env)?;
-    let overrides = super::synth::read_overrides(&file)?;
-    let build = synth::synth(&file.manifest, &env, &overrides)?;
+    let sources = super::synth::read_sources(&file)?;
+    let build = synth::synth(&file.manifest, &env, &sources)?;
     let last = snapshot::load(file.root(), &env)?;
     let (changes, root_changed) = snapshot::compare(&build, last.as_ref());
     if global.json {
@@ -411,7 +411,8 @@ async fn apply(
         target.region
     );
 
-    let parameters = engine::resolve_secrets(&clients, &build.secrets).await?;
+    let mut parameters = engine::resolve_secrets(&clients, &build.secrets).await?;
+    parameters.extend(engine::key_expiry_parameters(build));
     let change_set = engine
         .create_change_set(ChangeSetType::Update, Some(&url), None, &parameters)
         .await?;
@@ -476,6 +477,7 @@ async fn finish(
         root_sha256: snapshot::root_sha256(build),
         resources: snapshot::resources_of(build),
         secrets: build.secrets.clone(),
+        key_expiries: build.key_expiries.clone(),
         outputs: deployed.clone(),
         deployed_at: now_secs(),
     };

@@ -6,13 +6,17 @@ use miette::Diagnostic;
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::category::api::{ApiConfig, AuthMode};
 use crate::category::auth::{
     AuthConfig, Group, HostedUi, Mfa, MfaMethod, Oidc, RedirectUrls, Social, SocialProvider,
 };
 use crate::category::storage::{Access, StorageConfig};
 use crate::category::{self, Category, SecretRef};
+use std::path::PathBuf;
+
 use crate::cli::{
-    AddCommand, AuthOptions, GlobalArgs, PasswordClass, StorageOptions, UpdateCommand,
+    AddCommand, ApiOptions, ApiTemplate, AuthOptions, GlobalArgs, PasswordClass, StorageOptions,
+    UpdateCommand,
 };
 use crate::error::FsError;
 use crate::project::{Framework, ProjectFile};
@@ -55,6 +59,13 @@ pub enum ResourceError {
         help("run `hoist add auth` first: users sign in to reach their files")
     )]
     NeedsAuth,
+
+    #[error("user pool and IAM authorization need the project's auth resource, and there is none")]
+    #[diagnostic(
+        code(hoist::add::needs_auth),
+        help("run `hoist add auth` first, or choose `--auth api-key`")
+    )]
+    ApiNeedsAuth,
 
     #[error("invalid value for `--{flag}`: {message}")]
     #[diagnostic(code(hoist::invalid_value), help("{help}"))]
@@ -253,6 +264,81 @@ pub fn add(
             report_change(printer, global, "Added", Category::Auth, &name);
             snippet(printer, edited.manifest.project.frontend, Category::Auth);
         }
+        AddCommand::Api { name, options } => {
+            let name = resource_name(&mut inputs, name.clone(), "main")?;
+            if file.manifest.api.contains_key(&name) {
+                return Err(ResourceError::Exists {
+                    category: Category::Api,
+                    name: name.clone(),
+                    help: format!(
+                        "choose another name, or change it with `hoist update api {name}`"
+                    ),
+                }
+                .into());
+            }
+            let schema_rel: PathBuf = ["hoist", "api", &name, "schema.graphql"].iter().collect();
+            let schema_path = file.root().join(&schema_rel);
+            let schema = if let Some(path) = &options.schema {
+                Some(std::fs::read_to_string(path).map_err(|e| FsError::new("read", path, e))?)
+            } else if schema_path.exists() {
+                printer.info(format!("Keeping the existing `{}`", schema_rel.display()));
+                None
+            } else {
+                let template = inputs.choice(
+                    Question {
+                        key: "template",
+                        prompt: "Starting schema",
+                        default: None,
+                    },
+                    options.template,
+                    &[ApiTemplate::Todo, ApiTemplate::Blank],
+                    ApiTemplate::Todo,
+                    |t| format!("{t:?}"),
+                )?;
+                Some(
+                    match template {
+                        ApiTemplate::Todo => include_str!("../../blueprints/api/todo.graphql"),
+                        ApiTemplate::Blank => include_str!("../../blueprints/api/blank.graphql"),
+                    }
+                    .to_string(),
+                )
+            };
+            // A schema that does not transform is refused before anything is written.
+            if let Some(text) = &schema {
+                let shown = options
+                    .schema
+                    .as_deref()
+                    .unwrap_or(&schema_rel)
+                    .display()
+                    .to_string();
+                crate::transform::transform(text, &shown)
+                    .map_err(|e| crate::synth::SynthError::Schema(Box::new(e)))?;
+            }
+            let cfg = resolve_api(options, None, &mut inputs)?;
+            if (cfg.uses(AuthMode::UserPools) || cfg.uses(AuthMode::Iam))
+                && file.manifest.auth.is_empty()
+            {
+                return Err(ResourceError::ApiNeedsAuth.into());
+            }
+            let item = to_table(&cfg)?;
+            let edited = file.edit(|doc| set_resource(doc, Category::Api, &name, item))?;
+            // hoist.toml and the schema land together, or neither does.
+            let mut files = crate::project::FileSet::new();
+            files.insert(
+                crate::project::MANIFEST_FILE.to_string(),
+                edited.text.clone().into_bytes(),
+            );
+            if let Some(text) = schema {
+                files.insert(
+                    schema_rel.to_string_lossy().replace('\\', "/"),
+                    text.into_bytes(),
+                );
+            }
+            crate::project::place_files(edited.root(), &files)?;
+            report_change(printer, global, "Added", Category::Api, &name);
+            printer.info(format!("  the schema is `{}`", schema_rel.display()));
+            snippet(printer, edited.manifest.project.frontend, Category::Api);
+        }
         AddCommand::Storage { name, options } => {
             let name = resource_name(&mut inputs, name.clone(), "files")?;
             if file.manifest.storage.contains_key(&name) {
@@ -324,6 +410,27 @@ pub fn update(
             save(&file, |doc| set_resource(doc, Category::Auth, name, item))?;
             report_change(printer, global, "Updated", Category::Auth, name);
         }
+        UpdateCommand::Api { name, options } => {
+            let current = file
+                .manifest
+                .api
+                .get(name)
+                .cloned()
+                .ok_or_else(|| unknown(&file, Category::Api, name))?;
+            let ask = options.auth.is_none()
+                && options.additional_auth.is_empty()
+                && options.api_key_days.is_none();
+            let mut inputs = inputs_for(global, global.yes || !ask, prompter.as_mut())?;
+            let cfg = resolve_api(options, Some(current), &mut inputs)?;
+            if (cfg.uses(AuthMode::UserPools) || cfg.uses(AuthMode::Iam))
+                && file.manifest.auth.is_empty()
+            {
+                return Err(ResourceError::ApiNeedsAuth.into());
+            }
+            let item = to_table(&cfg)?;
+            save(&file, |doc| set_resource(doc, Category::Api, name, item))?;
+            report_change(printer, global, "Updated", Category::Api, name);
+        }
         UpdateCommand::Storage { name, options } => {
             let current = file
                 .manifest
@@ -353,19 +460,27 @@ pub fn remove(
     let file = load_project()?;
     let exists = match category {
         Category::Auth => file.manifest.auth.contains_key(name),
+        Category::Api => file.manifest.api.contains_key(name),
         Category::Storage => file.manifest.storage.contains_key(name),
     };
     if !exists {
         return Err(unknown(&file, category, name).into());
     }
-    if category == Category::Auth && !file.manifest.storage.is_empty() {
-        let dependents = file
-            .manifest
-            .storage
-            .keys()
-            .map(|s| format!("storage `{s}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+    let dependents: Vec<String> = file
+        .manifest
+        .storage
+        .keys()
+        .map(|s| format!("storage `{s}`"))
+        .chain(
+            file.manifest
+                .api
+                .iter()
+                .filter(|(_, a)| a.uses(AuthMode::UserPools) || a.uses(AuthMode::Iam))
+                .map(|(n, _)| format!("api `{n}`")),
+        )
+        .collect();
+    if category == Category::Auth && !dependents.is_empty() {
+        let dependents = dependents.join(", ");
         return Err(ResourceError::InUse {
             category,
             name: name.to_string(),
@@ -424,6 +539,7 @@ fn relative(path: &Path, root: &Path) -> String {
 fn unknown(file: &ProjectFile, category: Category, name: &str) -> ResourceError {
     let names: Vec<String> = match category {
         Category::Auth => file.manifest.auth.keys().cloned().collect(),
+        Category::Api => file.manifest.api.keys().cloned().collect(),
         Category::Storage => file.manifest.storage.keys().cloned().collect(),
     };
     let help = if names.is_empty() {
@@ -474,6 +590,9 @@ fn snippet(printer: &Printer, frontend: Framework, category: Category) {
         }
         (Category::Auth, _) => {
             "npm install @aws-amplify/ui-react\n\n  import { Authenticator } from '@aws-amplify/ui-react';\n  import '@aws-amplify/ui-react/styles.css';\n  <Authenticator>{({ user, signOut }) => <button onClick={signOut}>Sign out {user?.username}</button>}</Authenticator>"
+        }
+        (Category::Api, _) => {
+            "import { generateClient } from 'aws-amplify/api';\n\n  const client = generateClient();\n  const result = await client.graphql({ query: `query { listTodos { items { id name } } }` });"
         }
         (Category::Storage, _) => {
             "import { uploadData, list, getUrl, remove } from 'aws-amplify/storage';\n\n  await uploadData({ path: ({ identityId }) => `private/${identityId}/photo.jpg`, data: file }).result;\n  const { items } = await list({ path: ({ identityId }) => `private/${identityId}/` });"
@@ -1009,6 +1128,74 @@ fn resolve_federation(
         });
     }
     Ok(())
+}
+
+/// The api options: each from its flag, else asked, else the current config's.
+pub fn resolve_api(
+    o: &ApiOptions,
+    current: Option<ApiConfig>,
+    inputs: &mut Inputs,
+) -> Result<ApiConfig, crate::Error> {
+    let q = |key: &'static str, prompt: &'static str| Question {
+        key,
+        prompt,
+        default: None,
+    };
+    let base = current.unwrap_or(ApiConfig {
+        auth: AuthMode::ApiKey,
+        additional_auth: Vec::new(),
+        api_key_days: 7,
+        oidc_issuer: None,
+        oidc_client_id: None,
+        lambda_authorizer_arn: None,
+    });
+    let all = [
+        AuthMode::ApiKey,
+        AuthMode::UserPools,
+        AuthMode::Iam,
+        AuthMode::Oidc,
+        AuthMode::Lambda,
+    ];
+    let auth = inputs.choice(
+        q("auth", "Default authorization mode"),
+        o.auth,
+        &all,
+        base.auth,
+        |m| format!("{m:?}"),
+    )?;
+    let additional_flag = if o.additional_auth.is_empty() {
+        None
+    } else {
+        Some(o.additional_auth.clone())
+    };
+    let mut additional = inputs.list(
+        q(
+            "additional-auth",
+            "Additional authorization modes (comma-separated)",
+        ),
+        additional_flag,
+        base.additional_auth.clone(),
+    )?;
+    additional.retain(|m| *m != auth);
+    additional.sort();
+    additional.dedup();
+    let uses_key = auth == AuthMode::ApiKey || additional.contains(&AuthMode::ApiKey);
+    let days = if uses_key {
+        inputs.number(
+            q("api-key-days", "Days an API key lives"),
+            o.api_key_days.map(u32::from),
+            u32::from(base.api_key_days),
+            1..=365,
+        )? as u16
+    } else {
+        base.api_key_days
+    };
+    Ok(ApiConfig {
+        auth,
+        additional_auth: additional,
+        api_key_days: days,
+        ..base
+    })
 }
 
 fn parse_group_access(text: &str) -> Result<(String, Vec<Access>), crate::Error> {

@@ -9,7 +9,7 @@ use thiserror::Error;
 use crate::cli::GlobalArgs;
 use crate::error::FsError;
 use crate::project::{self, ProjectFile, state};
-use crate::synth::{self, Build, Override};
+use crate::synth::{self, Build, Override, Sources};
 use crate::ui::Printer;
 
 #[derive(Debug, Error, Diagnostic)]
@@ -45,32 +45,62 @@ pub fn resolve_env(file: &ProjectFile, flag: Option<&str>) -> Result<String, cra
     }
 }
 
-/// `hoist/<category>/<name>/override.json` of every resource that has one.
-pub fn read_overrides(
-    file: &ProjectFile,
-) -> Result<BTreeMap<(String, String), Override>, crate::Error> {
+fn read_optional(root: &Path, rel: &Path) -> Result<Option<String>, crate::Error> {
+    let path = root.join(rel);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(FsError::new("read", path, e).into()),
+    }
+}
+
+/// What synthesis reads from `hoist/`: every resource's `override.json`, every
+/// api's `schema.graphql` and the resolvers in its `resolvers/` folder.
+pub fn read_sources(file: &ProjectFile) -> Result<Sources, crate::Error> {
     let m = &file.manifest;
     let resources = m
         .auth
         .keys()
         .map(|n| ("auth", n))
+        .chain(m.api.keys().map(|n| ("api", n)))
         .chain(m.storage.keys().map(|n| ("storage", n)));
-    let mut overrides = BTreeMap::new();
+    let mut sources = Sources::default();
     for (category, name) in resources {
         let rel: PathBuf = ["hoist", category, name, "override.json"].iter().collect();
-        let path = file.root().join(&rel);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                overrides.insert(
-                    (category.to_string(), name.clone()),
-                    Override { path: rel, text },
-                );
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(FsError::new("read", path, e).into()),
+        if let Some(text) = read_optional(file.root(), &rel)? {
+            sources.overrides.insert(
+                (category.to_string(), name.clone()),
+                Override { path: rel, text },
+            );
         }
     }
-    Ok(overrides)
+    for name in m.api.keys() {
+        let rel: PathBuf = ["hoist", "api", name, "schema.graphql"].iter().collect();
+        if let Some(text) = read_optional(file.root(), &rel)? {
+            sources
+                .schemas
+                .insert(name.clone(), Override { path: rel, text });
+        }
+        let dir = file
+            .root()
+            .join("hoist")
+            .join("api")
+            .join(name)
+            .join("resolvers");
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            let mut resolvers = BTreeMap::new();
+            for entry in entries.flatten() {
+                let file_name = entry.file_name().to_string_lossy().into_owned();
+                if file_name.ends_with(".js") {
+                    let text = std::fs::read_to_string(entry.path())
+                        .map_err(|e| FsError::new("read", entry.path(), e))?;
+                    resolvers.insert(file_name, text);
+                }
+            }
+            sources.resolvers.insert(name.clone(), resolvers);
+        }
+    }
+    Ok(sources)
 }
 
 pub fn build_dir(root: &Path, env: &str) -> PathBuf {
@@ -79,8 +109,8 @@ pub fn build_dir(root: &Path, env: &str) -> PathBuf {
 
 /// Synthesize `env` and write its build folder.
 pub fn synth_env(file: &ProjectFile, env: &str) -> Result<Build, crate::Error> {
-    let overrides = read_overrides(file)?;
-    let build = synth::synth(&file.manifest, env, &overrides)?;
+    let sources = read_sources(file)?;
+    let build = synth::synth(&file.manifest, env, &sources)?;
     project::replace_dir(&build_dir(file.root(), env), &build.files)?;
     Ok(build)
 }

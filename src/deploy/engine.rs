@@ -574,6 +574,26 @@ pub async fn resolve_secrets(
     Ok(values)
 }
 
+/// Each API key's expiry for a deploy made now: `days` from now, at midnight UTC
+/// (so that pushes on the same day pass the same value).
+pub fn key_expiry_parameters(build: &Build) -> BTreeMap<String, String> {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let today = now - now % 86_400;
+    build
+        .key_expiries
+        .iter()
+        .map(|(parameter, days)| {
+            (
+                parameter.clone(),
+                (today + u64::from(*days) * 86_400).to_string(),
+            )
+        })
+        .collect()
+}
+
 /// The content-addressed key of the root template.
 pub fn root_key(build: &Build) -> String {
     let sha = super::snapshot::root_sha256(build);

@@ -22,6 +22,9 @@ pub struct Snapshot {
     pub resources: BTreeMap<String, String>,
     /// Root parameters that are secrets, and where each came from (never the values).
     pub secrets: BTreeMap<String, crate::category::SecretRef>,
+    /// Root parameters holding an API key's expiry, with the key's lifetime in days.
+    #[serde(default)]
+    pub key_expiries: BTreeMap<String, u16>,
     pub outputs: DeployedOutputs,
     /// Seconds since the Unix epoch.
     pub deployed_at: u64,
@@ -115,7 +118,11 @@ pub fn compare(build: &Build, last: Option<&Snapshot>) -> (Vec<(String, Change)>
     changes.sort();
     let root_changed = match last {
         None => true,
-        Some(s) => s.root_sha256 != root_sha256(build) || s.secrets != build.secrets,
+        Some(s) => {
+            s.root_sha256 != root_sha256(build)
+                || s.secrets != build.secrets
+                || s.key_expiries != build.key_expiries
+        }
     };
     (changes, root_changed)
 }

@@ -43,7 +43,7 @@ pub fn amplify_outputs(
     env: &str,
     deployed: &DeployedOutputs,
 ) -> Result<Value, MissingOutput> {
-    use crate::category::{auth, storage};
+    use crate::category::{api, auth, storage};
     let region = manifest
         .env
         .get(env)
@@ -62,6 +62,11 @@ pub fn amplify_outputs(
         let section = auth::amplify_outputs(cfg, env, &region, outputs_of("auth", name))
             .map_err(missing(format!("auth `{name}`")))?;
         out.insert("auth".into(), section);
+    }
+    if let Some((name, cfg)) = manifest.api.iter().next() {
+        let section = api::amplify_outputs(cfg, &region, outputs_of("api", name))
+            .map_err(missing(format!("api `{name}`")))?;
+        out.insert("data".into(), section);
     }
     let mut buckets = Vec::new();
     for (name, cfg) in &manifest.storage {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::names;
+use crate::category::api::ApiConfig;
 use crate::category::auth::AuthConfig;
 use crate::category::storage::StorageConfig;
 use crate::category::{self, Problem};
@@ -74,7 +75,7 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub auth: BTreeMap<String, AuthConfig>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub api: BTreeMap<String, toml::Table>,
+    pub api: BTreeMap<String, ApiConfig>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub storage: BTreeMap<String, StorageConfig>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -338,8 +339,9 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
             "keep one `[auth.<name>]` table: one user pool serves the whole app",
         ));
     }
-    let sections: [(&str, Vec<&String>); 2] = [
+    let sections: [(&str, Vec<&String>); 3] = [
         ("auth", manifest.auth.keys().collect()),
+        ("api", manifest.api.keys().collect()),
         ("storage", manifest.storage.keys().collect()),
     ];
     for (section, names) in sections {
@@ -359,6 +361,11 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
         }
     }
     let auth = manifest.auth.values().next();
+    for (name, api) in &manifest.api {
+        if let Some(problem) = api.problems(auth.is_some()).into_iter().next() {
+            return Err(within("api", name, problem));
+        }
+    }
     for (name, storage) in &manifest.storage {
         if let Some(problem) = storage.problems(auth, &envs).into_iter().next() {
             return Err(within("storage", name, problem));

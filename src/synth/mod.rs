@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::category::{SecretRef, auth, storage};
+use crate::category::{SecretRef, api, auth, storage};
 use crate::project::{FileSet, Manifest};
 use cfn::{Template, get_att, r#ref, sub};
 
@@ -60,6 +60,19 @@ pub enum SynthError {
         reason: String,
     },
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Schema(Box<crate::transform::SchemaErrors>),
+
+    #[error("the api `{name}` has no schema: `{}` is missing", path.display())]
+    #[diagnostic(
+        code(hoist::api::no_schema),
+        help(
+            "write the schema there, or add the api again with `hoist add api {name} --template todo`"
+        )
+    )]
+    NoSchema { name: String, path: PathBuf },
+
     #[error("the {stack} stack would exceed CloudFormation's limits: {problems}")]
     #[diagnostic(
         code(hoist::synth::limits),
@@ -73,6 +86,18 @@ pub enum SynthError {
 pub struct Override {
     pub path: PathBuf,
     pub text: String,
+}
+
+/// What synthesis reads besides hoist.toml: each resource's override, each
+/// api's schema and its user-written resolvers.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// `(category, name)` to the resource's JSON Patch.
+    pub overrides: BTreeMap<(String, String), Override>,
+    /// api name to its `schema.graphql`.
+    pub schemas: BTreeMap<String, Override>,
+    /// api name to its resolver files (file name to code) that replace generated ones.
+    pub resolvers: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// One nested stack of the build.
@@ -97,6 +122,8 @@ pub struct Build {
     pub stacks: Vec<NestedStack>,
     /// Root parameters that are secrets, and where each comes from at deploy time.
     pub secrets: BTreeMap<String, SecretRef>,
+    /// Root parameters that hold an API key's expiry, with its lifetime in days.
+    pub key_expiries: BTreeMap<String, u16>,
     /// Relative to `.hoist/build/<env>/`.
     pub files: FileSet,
 }
@@ -175,11 +202,8 @@ pub fn bootstrap_template(project: &str, env: &str) -> Vec<u8> {
 
 /// Synthesize the root and nested templates of `env`. `overrides` maps
 /// `(category, name)` to the resource's override file, if it has one.
-pub fn synth(
-    manifest: &Manifest,
-    env: &str,
-    overrides: &BTreeMap<(String, String), Override>,
-) -> Result<Build, SynthError> {
+pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build, SynthError> {
+    let overrides = &sources.overrides;
     let env_section = manifest
         .env
         .get(env)
@@ -196,6 +220,9 @@ pub fn synth(
     let mut files = FileSet::new();
     let mut stacks = Vec::new();
     let mut secrets = BTreeMap::new();
+    let mut key_expiries = BTreeMap::new();
+    // Files written for people to read (generated schema, resolvers), beside the templates.
+    let mut readable = FileSet::new();
     let mut root = Template::new(format!(
         "hoist root stack of `{project}`, environment `{env}`"
     ));
@@ -340,6 +367,54 @@ pub fn synth(
         );
     }
 
+    for (name, cfg) in &manifest.api {
+        let logical = format!("Api{}", cfn::pascal(name));
+        let schema = sources
+            .schemas
+            .get(name)
+            .ok_or_else(|| SynthError::NoSchema {
+                name: name.clone(),
+                path: ["hoist", "api", name, "schema.graphql"].iter().collect(),
+            })?;
+        let transformed =
+            crate::transform::transform(&schema.text, &schema.path.display().to_string())
+                .map_err(|e| SynthError::Schema(Box::new(e)))?;
+        let empty = BTreeMap::new();
+        let user_resolvers = sources.resolvers.get(name).unwrap_or(&empty);
+        let template = api::synth(name, cfg, &transformed, user_resolvers);
+        // What the API serves, for reading: the client-facing schema and every resolver.
+        readable.insert(
+            format!("api-{name}/schema.graphql"),
+            transformed.sdl.clone().into_bytes(),
+        );
+        for model in &transformed.models {
+            for (_, _, file, code) in api::resolver_functions(model) {
+                let code = user_resolvers.get(&file).cloned().unwrap_or(code);
+                readable.insert(format!("api-{name}/resolvers/{file}"), code.into_bytes());
+            }
+        }
+        let mut parameters = base_parameters();
+        if cfg.uses(api::AuthMode::UserPools)
+            && let Some((auth_name, _)) = auth
+        {
+            let auth_logical = format!("Auth{}", cfn::pascal(auth_name));
+            parameters.insert(
+                "UserPoolId".into(),
+                get_att(
+                    &auth_logical,
+                    &format!("Outputs.{}", auth::outputs::USER_POOL_ID),
+                ),
+            );
+        }
+        if cfg.uses(api::AuthMode::ApiKey) {
+            let root_param = format!("{logical}KeyExpires");
+            root.parameter(&root_param, json!({ "Type": "Number", "Description": format!("When the API key of api `{name}` expires, computed at deploy time") }));
+            parameters.insert(api::KEY_EXPIRY_PARAMETER.into(), r#ref(&root_param));
+            key_expiries.insert(root_param, cfg.api_key_days);
+        }
+        nested(logical, "api", name, template, parameters, &mut root)?;
+    }
+
     for (name, cfg) in &manifest.storage {
         let logical = format!("Storage{}", cfn::pascal(name));
         let template = storage::synth(name, cfg, env);
@@ -376,6 +451,7 @@ pub fn synth(
         });
     }
     files.insert(ROOT_TEMPLATE.to_string(), root_bytes);
+    files.extend(readable);
 
     let stack_name = root_stack_name(project, env);
     let build = json!({
@@ -384,6 +460,7 @@ pub fn synth(
         "stack_name": stack_name,
         "root_template": ROOT_TEMPLATE,
         "root_secrets": secrets,
+        "root_key_expiry_days": key_expiries,
         "stacks": stacks.iter().map(|s| json!({
             "logical_id": s.logical_id,
             "category": s.category,
@@ -402,6 +479,7 @@ pub fn synth(
         stack_name,
         stacks,
         secrets,
+        key_expiries,
         files,
     })
 }

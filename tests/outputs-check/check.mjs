@@ -10,6 +10,7 @@ for (const file of process.argv.slice(2)) {
   const config = Amplify.getConfig();
   const cognito = config.Auth?.Cognito ?? {};
   const s3 = config.Storage?.S3 ?? {};
+  const graphql = config.API?.GraphQL ?? {};
   results[file] = {
     userPoolId: cognito.userPoolId ?? null,
     userPoolClientId: cognito.userPoolClientId ?? null,
@@ -22,6 +23,9 @@ for (const file of process.argv.slice(2)) {
     bucket: s3.bucket ?? null,
     region: s3.region ?? null,
     buckets: s3.buckets ?? null,
+    graphqlEndpoint: graphql.endpoint ?? null,
+    graphqlDefaultAuthMode: graphql.defaultAuthMode ?? null,
+    graphqlApiKey: graphql.apiKey ?? null,
   };
 }
 console.log(JSON.stringify(results, null, 2));

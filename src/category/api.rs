@@ -1,0 +1,396 @@
+//! The api category: an AppSync GraphQL API generated from `schema.graphql`,
+//! with a DynamoDB table, a data source and JavaScript resolvers per model.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::Problem;
+use crate::synth::cfn::{self, Template, get_att, r#ref, sub};
+use crate::transform::{Model, Output};
+
+/// How clients authorize against the API.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMode {
+    /// An API key (public access with a key that expires)
+    ApiKey,
+    /// Signed-in users of the project's Cognito user pool
+    UserPools,
+    /// AWS IAM (the identity pool's roles)
+    Iam,
+    /// An OpenID Connect provider
+    Oidc,
+    /// A Lambda authorizer
+    Lambda,
+}
+
+impl AuthMode {
+    pub fn appsync(self) -> &'static str {
+        match self {
+            AuthMode::ApiKey => "API_KEY",
+            AuthMode::UserPools => "AMAZON_COGNITO_USER_POOLS",
+            AuthMode::Iam => "AWS_IAM",
+            AuthMode::Oidc => "OPENID_CONNECT",
+            AuthMode::Lambda => "AWS_LAMBDA",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// The default authorization mode.
+    pub auth: AuthMode,
+    #[serde(default)]
+    pub additional_auth: Vec<AuthMode>,
+    /// Days an API key lives (1 to 365); a new one is made on the push after it expires.
+    #[serde(default = "default_key_days")]
+    pub api_key_days: u16,
+    /// The OIDC issuer, with `oidc` among the modes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_issuer: Option<String>,
+    /// The OIDC client id, with `oidc` among the modes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_client_id: Option<String>,
+    /// The Lambda authorizer's ARN, with `lambda` among the modes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_authorizer_arn: Option<String>,
+}
+
+fn default_key_days() -> u16 {
+    7
+}
+
+impl ApiConfig {
+    pub fn modes(&self) -> Vec<AuthMode> {
+        let mut modes = vec![self.auth];
+        modes.extend(
+            self.additional_auth
+                .iter()
+                .copied()
+                .filter(|m| *m != self.auth),
+        );
+        modes
+    }
+
+    pub fn uses(&self, mode: AuthMode) -> bool {
+        self.modes().contains(&mode)
+    }
+
+    pub fn problems(&self, has_auth: bool) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if !(1..=365).contains(&self.api_key_days) {
+            problems.push(Problem::new(
+                &["api_key_days"],
+                format!("an API key cannot live {} days", self.api_key_days),
+                "AppSync API keys live 1 to 365 days",
+            ));
+        }
+        let mut seen = Vec::new();
+        for mode in &self.additional_auth {
+            if *mode == self.auth || seen.contains(mode) {
+                problems.push(Problem::new(
+                    &["additional_auth"],
+                    format!(
+                        "`{}` is listed twice among the authorization modes",
+                        mode.appsync()
+                    ),
+                    "list each mode once, and not the default one again",
+                ));
+            }
+            seen.push(*mode);
+        }
+        if (self.uses(AuthMode::UserPools) || self.uses(AuthMode::Iam)) && !has_auth {
+            problems.push(Problem::new(
+                &["auth"],
+                "user pool and IAM authorization need the project's auth resource".into(),
+                "run `hoist add auth` first",
+            ));
+        }
+        if self.uses(AuthMode::Oidc)
+            && (self.oidc_issuer.is_none() || self.oidc_client_id.is_none())
+        {
+            problems.push(Problem::new(
+                &["auth"],
+                "OIDC authorization needs `oidc_issuer` and `oidc_client_id`".into(),
+                "add them to the api's table in hoist.toml",
+            ));
+        }
+        if self.uses(AuthMode::Lambda) && self.lambda_authorizer_arn.is_none() {
+            problems.push(Problem::new(
+                &["auth"],
+                "Lambda authorization needs `lambda_authorizer_arn`".into(),
+                "add the authorizer function's ARN to the api's table in hoist.toml",
+            ));
+        }
+        problems
+    }
+}
+
+/// Names of the outputs of an api stack.
+pub mod outputs {
+    pub const API_ID: &str = "GraphQLApiId";
+    pub const URL: &str = "GraphQLApiUrl";
+    pub const API_KEY: &str = "GraphQLApiKey";
+}
+
+/// The parameter through which the root hands over the API key's expiry (epoch seconds), computed at deploy time.
+pub const KEY_EXPIRY_PARAMETER: &str = "ApiKeyExpires";
+
+fn provider(mode: AuthMode, cfg: &ApiConfig) -> Value {
+    let mut p = json!({ "AuthenticationType": mode.appsync() });
+    match mode {
+        AuthMode::UserPools => {
+            p["UserPoolConfig"] =
+                json!({ "UserPoolId": r#ref("UserPoolId"), "AwsRegion": r#ref("AWS::Region") })
+        }
+        AuthMode::Oidc => {
+            p["OpenIDConnectConfig"] =
+                json!({ "Issuer": cfg.oidc_issuer, "ClientId": cfg.oidc_client_id })
+        }
+        AuthMode::Lambda => {
+            p["LambdaAuthorizerConfig"] = json!({ "AuthorizerUri": cfg.lambda_authorizer_arn, "AuthorizerResultTtlInSeconds": 300 })
+        }
+        AuthMode::ApiKey | AuthMode::Iam => {}
+    }
+    p
+}
+
+const RUNTIME: (&str, &str) = ("APPSYNC_JS", "1.0.0");
+
+fn runtime() -> Value {
+    json!({ "Name": RUNTIME.0, "RuntimeVersion": RUNTIME.1 })
+}
+
+/// The code of the pipeline around each operation: hand the arguments in, the function's result out.
+pub const PIPELINE_CODE: &str = "export function request(ctx) {\n  return {};\n}\n\nexport function response(ctx) {\n  return ctx.prev.result;\n}\n";
+
+/// One resolver function's code: (file name, code).
+pub fn resolver_functions(model: &Model) -> Vec<(String, String, String, String)> {
+    let m = &model.name;
+    let created = model.created_at.clone();
+    let updated = model.updated_at.clone();
+    let timestamps_create = match (&created, &updated) {
+        (Some(c), Some(u)) => format!(
+            "  const now = util.time.nowISO8601();\n  const values = {{ {c}: now, {u}: now, ...ctx.args.input }};\n"
+        ),
+        (Some(c), None) => {
+            format!("  const values = {{ {c}: util.time.nowISO8601(), ...ctx.args.input }};\n")
+        }
+        (None, Some(u)) => {
+            format!("  const values = {{ {u}: util.time.nowISO8601(), ...ctx.args.input }};\n")
+        }
+        (None, None) => "  const values = { ...ctx.args.input };\n".to_string(),
+    };
+    let timestamps_update = match &updated {
+        Some(u) => format!("  const values = {{ ...rest, {u}: util.time.nowISO8601() }};\n"),
+        None => "  const values = { ...rest };\n".to_string(),
+    };
+    let condition = "  const condition = ctx.args.condition\n    ? JSON.parse(util.transform.toDynamoDBConditionExpression(ctx.args.condition))\n    : undefined;\n";
+    let error_out = "export function response(ctx) {\n  if (ctx.error) {\n    util.error(ctx.error.message, ctx.error.type);\n  }\n  return ctx.result;\n}\n";
+    let mut out = Vec::new();
+    if let Some((get, list)) = &model.queries {
+        out.push(("Query".into(), get.clone(), format!("Query.{get}.js"), format!(
+            "import {{ util }} from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n// {get}: read one {m} by its id.\nexport function request(ctx) {{\n  return ddb.get({{ key: {{ id: ctx.args.id }} }});\n}}\n\n{error_out}"
+        )));
+        out.push(("Query".into(), list.clone(), format!("Query.{list}.js"), format!(
+            "import {{ util }} from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n// {list}: a page of {m} items, filtered.\nexport function request(ctx) {{\n  const {{ filter, limit = 100, nextToken }} = ctx.args;\n  const expression = filter ? JSON.parse(util.transform.toDynamoDBFilterExpression(filter)) : undefined;\n  return {{ operation: 'Scan', limit, nextToken, filter: expression }};\n}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n  const {{ items = [], nextToken = null }} = ctx.result;\n  return {{ items, nextToken }};\n}}\n"
+        )));
+    }
+    if let Some((create, update, delete)) = &model.mutations {
+        out.push(("Mutation".into(), create.clone(), format!("Mutation.{create}.js"), format!(
+            "import {{ util }} from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n// {create}: a new {m}; its id is generated unless given.\nexport function request(ctx) {{\n{timestamps_create}  const id = values.id ?? util.autoId();\n{condition}  return {{\n    operation: 'PutItem',\n    key: util.dynamodb.toMapValues({{ id }}),\n    attributeValues: util.dynamodb.toMapValues({{ ...values, id, __typename: '{m}' }}),\n    condition: mergeCondition(condition, {{ expression: 'attribute_not_exists(#id)', expressionNames: {{ '#id': 'id' }} }}),\n  }};\n}}\n\nfunction mergeCondition(user, own) {{\n  if (!user) {{\n    return own;\n  }}\n  return {{\n    expression: `(${{own.expression}}) AND (${{user.expression}})`,\n    expressionNames: {{ ...own.expressionNames, ...user.expressionNames }},\n    expressionValues: user.expressionValues,\n  }};\n}}\n\n{error_out}"
+        )));
+        out.push(("Mutation".into(), update.clone(), format!("Mutation.{update}.js"), format!(
+            "import {{ util }} from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n// {update}: change the given fields of an existing {m}.\nexport function request(ctx) {{\n  const {{ id, ...rest }} = ctx.args.input;\n{timestamps_update}  return ddb.update({{\n    key: {{ id }},\n    update: values,\n    condition: {{ id: {{ attributeExists: true }}, ...(ctx.args.condition ?? {{}}) }},\n  }});\n}}\n\n{error_out}"
+        )));
+        out.push(("Mutation".into(), delete.clone(), format!("Mutation.{delete}.js"), format!(
+            "import {{ util }} from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n// {delete}: remove an existing {m}.\nexport function request(ctx) {{\n  return ddb.remove({{\n    key: {{ id: ctx.args.input.id }},\n    condition: {{ id: {{ attributeExists: true }}, ...(ctx.args.condition ?? {{}}) }},\n  }});\n}}\n\n{error_out}"
+        )));
+    }
+    out
+}
+
+/// The nested stack of one api: the API, its schema and key, and per model a
+/// table, a role, a data source, functions and pipeline resolvers.
+pub fn synth(
+    name: &str,
+    cfg: &ApiConfig,
+    transformed: &Output,
+    overrides: &BTreeMap<String, String>,
+) -> Template {
+    let mut t = Template::new(format!(
+        "hoist api `{name}`: AppSync GraphQL API, DynamoDB tables and resolvers"
+    ));
+    t.string_parameter("Project", "The hoist project's name");
+    t.string_parameter("Env", "The environment's name");
+    if cfg.uses(AuthMode::UserPools) {
+        t.string_parameter(
+            "UserPoolId",
+            "The user pool of the auth resource (from the auth stack)",
+        );
+    }
+    if cfg.uses(AuthMode::ApiKey) {
+        t.parameter(KEY_EXPIRY_PARAMETER, json!({ "Type": "Number", "Description": "When the API key expires (seconds since the epoch), computed at deploy time" }));
+    }
+    let prefix = format!("${{Project}}-${{Env}}-{name}");
+    let mut api = json!({
+        "Name": sub(&prefix),
+        "AuthenticationType": cfg.auth.appsync(),
+        "XrayEnabled": true,
+        "Tags": [{ "Key": "hoist:project", "Value": r#ref("Project") }, { "Key": "hoist:env", "Value": r#ref("Env") }]
+    });
+    if let Some(config) = provider(cfg.auth, cfg).as_object() {
+        for (k, v) in config.iter().filter(|(k, _)| *k != "AuthenticationType") {
+            let mut v = v.clone();
+            if k == "UserPoolConfig" {
+                v["DefaultAction"] = json!("ALLOW");
+            }
+            api[k] = v;
+        }
+    }
+    let additional: Vec<Value> = cfg
+        .modes()
+        .into_iter()
+        .skip(1)
+        .map(|m| provider(m, cfg))
+        .collect();
+    if !additional.is_empty() {
+        api["AdditionalAuthenticationProviders"] = Value::Array(additional);
+    }
+    // Resolver errors go to CloudWatch Logs (/aws/appsync/apis/<api id>), without request content.
+    t.resource("GraphQLApiLogsRole", "AWS::IAM::Role", json!({
+        "Description": "Lets AppSync write the API's error logs to CloudWatch Logs",
+        "AssumeRolePolicyDocument": cfn::policy(vec![json!({ "Effect": "Allow", "Principal": { "Service": "appsync.amazonaws.com" }, "Action": "sts:AssumeRole" })]),
+        "Policies": [{
+            "PolicyName": "logs",
+            "PolicyDocument": cfn::policy(vec![json!({
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/appsync/apis/*")
+            })])
+        }]
+    }));
+    api["LogConfig"] = json!({
+        "CloudWatchLogsRoleArn": get_att("GraphQLApiLogsRole", "Arn"),
+        "FieldLogLevel": "ERROR",
+        "ExcludeVerboseContent": true
+    });
+    t.resource("GraphQLApi", "AWS::AppSync::GraphQLApi", api);
+    t.resource(
+        "GraphQLSchema",
+        "AWS::AppSync::GraphQLSchema",
+        json!({ "ApiId": get_att("GraphQLApi", "ApiId"), "Definition": transformed.sdl }),
+    );
+    if cfg.uses(AuthMode::ApiKey) {
+        t.resource("GraphQLApiKey", "AWS::AppSync::ApiKey", json!({ "ApiId": get_att("GraphQLApi", "ApiId"), "Expires": r#ref(KEY_EXPIRY_PARAMETER), "Description": "hoist: public access to the API" }));
+        t.output(
+            outputs::API_KEY,
+            "The API key",
+            get_att("GraphQLApiKey", "ApiKey"),
+        );
+    }
+
+    for model in &transformed.models {
+        let m = cfn::pascal(&model.name);
+        let table = format!("{m}Table");
+        t.resource(&table, "AWS::DynamoDB::Table", json!({
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{ "AttributeName": "id", "AttributeType": "S" }],
+            "KeySchema": [{ "AttributeName": "id", "KeyType": "HASH" }],
+            "PointInTimeRecoverySpecification": { "PointInTimeRecoveryEnabled": true },
+            "SSESpecification": { "SSEEnabled": true },
+            "StreamSpecification": { "StreamViewType": "NEW_AND_OLD_IMAGES" },
+            "Tags": [{ "Key": "hoist:project", "Value": r#ref("Project") }, { "Key": "hoist:env", "Value": r#ref("Env") }, { "Key": "hoist:model", "Value": model.name }]
+        }));
+        let role = format!("{m}DataSourceRole");
+        t.resource(&role, "AWS::IAM::Role", json!({
+            "Description": format!("Lets AppSync read and write the {} table, and nothing else", model.name),
+            "AssumeRolePolicyDocument": cfn::policy(vec![json!({ "Effect": "Allow", "Principal": { "Service": "appsync.amazonaws.com" }, "Action": "sts:AssumeRole" })]),
+            "Policies": [{
+                "PolicyName": "dynamodb",
+                "PolicyDocument": cfn::policy(vec![json!({
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem"],
+                    "Resource": [get_att(&table, "Arn"), sub(&format!("${{{table}.Arn}}/index/*"))]
+                })])
+            }]
+        }));
+        let source = format!("{m}DataSource");
+        t.resource(
+            &source,
+            "AWS::AppSync::DataSource",
+            json!({
+                "ApiId": get_att("GraphQLApi", "ApiId"),
+                "Name": format!("{m}Table"),
+                "Type": "AMAZON_DYNAMODB",
+                "ServiceRoleArn": get_att(&role, "Arn"),
+                "DynamoDBConfig": { "TableName": r#ref(&table), "AwsRegion": r#ref("AWS::Region") }
+            }),
+        );
+        for (type_name, field, file, code) in resolver_functions(model) {
+            let code = overrides.get(&file).cloned().unwrap_or(code);
+            let logical = format!("{type_name}{}", cfn::pascal(&field));
+            t.resource(
+                &format!("{logical}Function"),
+                "AWS::AppSync::FunctionConfiguration",
+                json!({
+                    "ApiId": get_att("GraphQLApi", "ApiId"),
+                    "Name": format!("{type_name}{}", cfn::pascal(&field)),
+                    "DataSourceName": get_att(&source, "Name"),
+                    "Runtime": runtime(),
+                    "Code": code
+                }),
+            );
+            let resolver = t.resource(&format!("{logical}Resolver"), "AWS::AppSync::Resolver", json!({
+                "ApiId": get_att("GraphQLApi", "ApiId"),
+                "TypeName": type_name,
+                "FieldName": field,
+                "Kind": "PIPELINE",
+                "PipelineConfig": { "Functions": [get_att(&format!("{logical}Function"), "FunctionId")] },
+                "Runtime": runtime(),
+                "Code": PIPELINE_CODE
+            }));
+            resolver["DependsOn"] = json!(["GraphQLSchema"]);
+        }
+        t.output(
+            &format!("{m}TableName"),
+            &format!("The {} table", model.name),
+            r#ref(&table),
+        );
+    }
+    t.output(
+        outputs::API_ID,
+        "The API's id",
+        get_att("GraphQLApi", "ApiId"),
+    );
+    t.output(
+        outputs::URL,
+        "The API's GraphQL endpoint",
+        get_att("GraphQLApi", "GraphQLUrl"),
+    );
+    t
+}
+
+/// The `data` section of `amplify_outputs.json`.
+pub fn amplify_outputs(
+    cfg: &ApiConfig,
+    region: &str,
+    deployed: &BTreeMap<String, String>,
+) -> Result<Value, String> {
+    let get = |key: &str| deployed.get(key).cloned().ok_or_else(|| key.to_string());
+    let mut out = json!({
+        "aws_region": region,
+        "url": get(outputs::URL)?,
+        "default_authorization_type": cfg.auth.appsync(),
+        "authorization_types": cfg.modes().iter().skip(1).map(|m| m.appsync()).collect::<Vec<_>>(),
+    });
+    if cfg.uses(AuthMode::ApiKey) {
+        out["api_key"] = json!(get(outputs::API_KEY)?);
+    }
+    Ok(out)
+}
