@@ -66,6 +66,19 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
             "-q",
         ],
     );
+    p.ok(
+        &moto,
+        &[
+            "add",
+            "api",
+            "--yes",
+            "--auth",
+            "user-pools",
+            "--additional-auth",
+            "api-key",
+            "-q",
+        ],
+    );
     p.ok(&moto, &["add", "storage", "--yes", "-q"]);
 
     // --dry-run on a stack that does not exist changes nothing
@@ -117,6 +130,30 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
         "deployment and storage buckets: {state:#}"
     );
 
+    // the api: AppSync with both modes and a key, a table per model
+    let apis = state["apis"].as_array().unwrap();
+    assert_eq!(apis.len(), 1, "{state:#}");
+    assert_eq!(apis[0]["auth"], "AMAZON_COGNITO_USER_POOLS");
+    assert_eq!(apis[0]["additional_auth"], serde_json::json!(["API_KEY"]));
+    assert_eq!(outputs["data"]["api_key"], apis[0]["keys"][0]);
+    assert_eq!(
+        outputs["data"]["default_authorization_type"],
+        "AMAZON_COGNITO_USER_POOLS"
+    );
+    assert!(
+        outputs["data"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/graphql")
+    );
+    let tables = state["tables"].as_object().unwrap();
+    assert_eq!(tables.len(), 1, "{state:#}");
+    let table = tables.values().next().unwrap();
+    assert_eq!(table["key"], serde_json::json!(["id"]));
+    assert_eq!(table["billing"], "PAY_PER_REQUEST");
+    assert_eq!(table["stream"], "NEW_AND_OLD_IMAGES");
+    assert_eq!(table["tags"]["hoist:model"], "Todo");
+
     // Nothing changed: decided locally, no AWS call at all (the endpoint is unreachable).
     p.sb.hoist_in(&p.root)
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
@@ -157,6 +194,7 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
     assert_eq!(
         changes,
         [
+            ("api/main".into(), "No change".into()),
             ("auth/main".into(), "No change".into()),
             ("storage/files".into(), "Update".into())
         ]
@@ -170,6 +208,35 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
         p.outputs()["auth"]["user_pool_id"],
         pool["id"],
         "auth was not touched"
+    );
+
+    // A schema change updates only the api's stack.
+    let schema = p.root.join("hoist/api/main/schema.graphql");
+    let text = std::fs::read_to_string(&schema).unwrap().replace(
+        "description: String",
+        "description: String\n  done: Boolean",
+    );
+    std::fs::write(&schema, text).unwrap();
+    let output = p.hoist(&moto).args(["status", "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let updated: Vec<&str> = json["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["change"] == "Update")
+        .map(|r| r["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(updated, ["api/main"]);
+    let third = p.ok(&moto, &["push", "--yes"]);
+    assert!(third.contains("ApiMain"), "{third}");
+    assert_eq!(
+        p.outputs()["auth"]["user_pool_id"],
+        pool["id"],
+        "auth was not touched"
+    );
+    assert!(
+        p.sb.read("shop/.hoist/build/dev/api-main/schema.graphql")
+            .contains("done: Boolean")
     );
 
     // outputs are rebuilt from the snapshot

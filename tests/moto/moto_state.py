@@ -16,6 +16,8 @@ def main():
     identity = boto3.client("cognito-identity", **kwargs)
     s3 = boto3.client("s3", **kwargs)
     cfn = boto3.client("cloudformation", **kwargs)
+    appsync = boto3.client("appsync", **kwargs)
+    dynamodb = boto3.client("dynamodb", **kwargs)
 
     pools = []
     for summary in idp.list_user_pools(MaxResults=60)["UserPools"]:
@@ -43,7 +45,28 @@ def main():
         for s in cfn.list_stacks()["StackSummaries"]
         if s["StackStatus"] != "DELETE_COMPLETE"
     }
-    print(json.dumps({"user_pools": pools, "identity_pools": identity_pools, "buckets": buckets, "stacks": stacks}, indent=2))
+    apis = []
+    for api in appsync.list_graphql_apis()["graphqlApis"]:
+        apis.append({
+            "id": api["apiId"],
+            "name": api["name"],
+            "auth": api["authenticationType"],
+            "additional_auth": [p["authenticationType"] for p in api.get("additionalAuthenticationProviders", [])],
+            "keys": [k["id"] for k in appsync.list_api_keys(apiId=api["apiId"])["apiKeys"]],
+        })
+    tables = {}
+    for name in dynamodb.list_tables()["TableNames"]:
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        tables[name] = {
+            "key": [k["AttributeName"] for k in table["KeySchema"]],
+            "billing": table.get("BillingModeSummary", {}).get("BillingMode"),
+            "stream": table.get("StreamSpecification", {}).get("StreamViewType"),
+            "tags": {t["Key"]: t["Value"] for t in dynamodb.list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags", [])},
+        }
+    print(json.dumps({
+        "user_pools": pools, "identity_pools": identity_pools, "buckets": buckets, "stacks": stacks,
+        "apis": apis, "tables": tables,
+    }, indent=2))
 
 
 if __name__ == "__main__":
