@@ -294,6 +294,68 @@ fn push_refuses_without_yes_and_without_a_terminal() {
             .contains("s3cret"),
         "secrets are never stored"
     );
+
+    // a secret from SSM, read with the environment's credentials
+    moto.put_secure_parameter(REGION, "/shop/facebook-secret", "fb-s3cret");
+    p.ok(
+        &moto,
+        &[
+            "update",
+            "auth",
+            "main",
+            "--facebook-client-id",
+            "fb",
+            "--facebook-client-secret",
+            "ssm:/shop/facebook-secret",
+            "-q",
+        ],
+    );
+    let output = p
+        .hoist(&moto)
+        .env("HOIST_TEST_GOOGLE_SECRET", "s3cret")
+        .args(["push", "--yes"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output, &p.sb));
+    let output = p
+        .hoist(&moto)
+        .args([
+            "update",
+            "auth",
+            "main",
+            "--facebook-client-secret",
+            "ssm:/shop/missing",
+            "--facebook-client-id",
+            "fb",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let output = p
+        .hoist(&moto)
+        .env("HOIST_TEST_GOOGLE_SECRET", "s3cret")
+        .args(["push", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output, &p.sb);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("/shop/missing"), "{stderr}");
+
+    // two pushes from one checkout never overlap
+    std::fs::write(p.root.join(".hoist/push.lock"), "12345\n").unwrap();
+    let output = p
+        .hoist(&moto)
+        .env("HOIST_TEST_GOOGLE_SECRET", "s3cret")
+        .args(["push", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output, &p.sb);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("another `hoist push` is running"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -85,6 +85,23 @@ impl Moto {
         self.request("POST", "/moto-api/reset").expect("reset moto");
     }
 
+    /// Store a SecureString SSM parameter, as a team would before deploying.
+    pub fn put_secure_parameter(&self, region: &str, name: &str, value: &str) {
+        let script = format!(
+            "import boto3; boto3.client('ssm', endpoint_url='{}', region_name='{region}', aws_access_key_id='t', aws_secret_access_key='t').put_parameter(Name='{name}', Value='{value}', Type='SecureString', Overwrite=True)",
+            self.endpoint
+        );
+        let output = Command::new(&self.python)
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     /// What the server holds, read through the AWS APIs with boto3.
     pub fn inspect(&self, region: &str) -> serde_json::Value {
         let output = Command::new(&self.python)
