@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine. It installs what the tests need
 # (pinned): cfn-lint, checkov and the AWS emulator moto from PyPI in virtualenvs
-# under .venv/, and the official Amplify packages from npm under
-# tests/outputs-check/. Then it runs the formatter and linter checks, the unit and
+# under .venv/, and from npm the official Amplify packages (tests/outputs-check/)
+# and the AppSync resolver linter (tests/resolver-lint/). Then it runs the formatter and linter checks, the unit and
 # integration tests (including the tiers that build every generated frontend with
 # npm, lint the synthesized templates and deploy to moto), and checkov's report.
 #
@@ -58,11 +58,14 @@ if [ "$fast" = 0 ]; then
   venv .venv/moto "moto[server]==$MOTO_VERSION"
   # checkov pins its own boto3 and friends: it gets a virtualenv of its own.
   venv .venv/checkov "checkov==$CHECKOV_VERSION"
-  if [ "$(cat tests/outputs-check/node_modules/.installed 2>/dev/null)" != "$(cat tests/outputs-check/package.json)" ]; then
-    step "installing the Amplify packages into tests/outputs-check"
-    (cd tests/outputs-check && npm install --no-audit --no-fund --no-package-lock --loglevel=error)
-    cp tests/outputs-check/package.json tests/outputs-check/node_modules/.installed
-  fi
+  # npm packages the tests judge with: the official Amplify packages, the AppSync resolver linter.
+  for dir in tests/outputs-check tests/resolver-lint; do
+    if [ "$(cat "$dir/node_modules/.installed" 2>/dev/null)" != "$(cat "$dir/package.json")" ]; then
+      step "installing the npm packages of $dir"
+      (cd "$dir" && npm install --no-audit --no-fund --no-package-lock --loglevel=error)
+      cp "$dir/package.json" "$dir/node_modules/.installed"
+    fi
+  done
 fi
 
 step "cargo fmt --check"

@@ -533,3 +533,50 @@ fn amplify_outputs_satisfy_the_official_type_and_configure() {
         actual["generated/everything-prod.json"]
     );
 }
+
+#[test]
+#[ignore = "needs npm (@aws-appsync/eslint-plugin); run by scripts/test.sh, which installs it"]
+fn generated_resolvers_pass_the_appsync_linter() {
+    let lint = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/resolver-lint");
+    assert!(
+        lint.join("node_modules/.bin/eslint").exists(),
+        "run `npm install` in {} (scripts/test.sh does)",
+        lint.display()
+    );
+    let generated = lint.join("generated");
+    let _ = std::fs::remove_dir_all(&generated);
+    let mut count = 0;
+    for case in MATRIX
+        .iter()
+        .filter(|c| c.commands.iter().any(|cmd| cmd[..2] == ["add", "api"]))
+    {
+        let sb = Sandbox::new();
+        let root = build(&sb, case);
+        for path in all_files(&root.join(".hoist/build")) {
+            if path.extension().is_some_and(|e| e == "js") {
+                let rel = path.strip_prefix(root.join(".hoist/build")).unwrap();
+                let dest = generated.join(case.name).join(rel);
+                std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+                std::fs::copy(&path, &dest).unwrap();
+                count += 1;
+            }
+        }
+    }
+    std::fs::write(
+        generated.join("pipeline.js"),
+        hoist::category::api::PIPELINE_CODE,
+    )
+    .unwrap();
+    assert!(count >= 10, "{count} resolvers");
+    let output = std::process::Command::new(lint.join("node_modules/.bin/eslint"))
+        .arg("generated")
+        .current_dir(&lint)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the AppSync linter found errors:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
