@@ -12,6 +12,8 @@ use common::{Sandbox, stderr_of};
 pub struct Case {
     pub name: &'static str,
     pub extra_toml: &'static str,
+    /// Files written in the work folder before the commands run.
+    pub files: &'static [(&'static str, &'static str)],
     pub commands: &'static [&'static [&'static str]],
 }
 
@@ -19,11 +21,13 @@ pub const MATRIX: &[Case] = &[
     Case {
         name: "defaults",
         extra_toml: "",
+        files: &[],
         commands: &[&["add", "auth", "--yes"], &["add", "storage", "--yes"]],
     },
     Case {
         name: "everything",
         extra_toml: "\n[env.prod]\nregion = \"eu-west-1\"\nprofile = \"prod\"\n",
+        files: &[],
         commands: &[
             &[
                 "add",
@@ -104,6 +108,7 @@ pub const MATRIX: &[Case] = &[
     Case {
         name: "social-oidc",
         extra_toml: "",
+        files: &[],
         commands: &[&[
             "add",
             "auth",
@@ -131,6 +136,7 @@ pub const MATRIX: &[Case] = &[
     Case {
         name: "groups",
         extra_toml: "",
+        files: &[],
         commands: &[
             &[
                 "add",
@@ -155,6 +161,7 @@ pub const MATRIX: &[Case] = &[
     Case {
         name: "guest-access",
         extra_toml: "",
+        files: &[],
         commands: &[
             &["add", "auth", "--yes", "--guest"],
             &["add", "storage", "--yes", "--guest-access", "read,create"],
@@ -163,6 +170,7 @@ pub const MATRIX: &[Case] = &[
     Case {
         name: "mfa-optional-totp",
         extra_toml: "",
+        files: &[],
         commands: &[&[
             "add",
             "auth",
@@ -176,6 +184,7 @@ pub const MATRIX: &[Case] = &[
     Case {
         name: "mfa-required-sms-phone",
         extra_toml: "",
+        files: &[],
         commands: &[&[
             "add",
             "auth",
@@ -191,6 +200,7 @@ pub const MATRIX: &[Case] = &[
     Case {
         name: "username",
         extra_toml: "",
+        files: &[],
         commands: &[&[
             "add",
             "auth",
@@ -204,6 +214,7 @@ pub const MATRIX: &[Case] = &[
     Case {
         name: "api-user-pools-and-key",
         extra_toml: "",
+        files: &[],
         commands: &[
             &["add", "auth", "--yes"],
             &[
@@ -223,11 +234,22 @@ pub const MATRIX: &[Case] = &[
     Case {
         name: "api-key-blank",
         extra_toml: "",
+        files: &[],
         commands: &[&["add", "api", "notes", "--yes", "--template", "blank"]],
+    },
+    Case {
+        name: "api-keys-and-indexes",
+        extra_toml: "",
+        files: &[(
+            "orders.graphql",
+            "enum Status { OPEN SHIPPED }\ntype Customer @model {\n  email: String! @primaryKey\n  name: String\n}\ntype Order @model {\n  id: ID!\n  customerEmail: String! @index(name: \"byCustomer\", sortKeyFields: [\"placedAt\"], queryField: \"ordersByCustomer\")\n  placedAt: AWSDateTime!\n  status: Status @index(name: \"byStatus\", sortKeyFields: [\"total\"], queryField: \"ordersByStatus\")\n  total: Float\n}\ntype Reading @model {\n  sensor: ID! @primaryKey(sortKeyFields: [\"at\"])\n  at: AWSTimestamp!\n  value: Float\n}\n",
+        )],
+        commands: &[&["add", "api", "--yes", "--schema", "../orders.graphql"]],
     },
     Case {
         name: "no-resources",
         extra_toml: "",
+        files: &[],
         commands: &[],
     },
 ];
@@ -239,6 +261,9 @@ fn build(sb: &Sandbox, case: &Case) -> PathBuf {
         .assert()
         .success();
     let root = sb.join("shop");
+    for (path, contents) in case.files {
+        sb.write(path, contents);
+    }
     if !case.extra_toml.is_empty() {
         let mut text = std::fs::read_to_string(root.join("hoist.toml")).unwrap();
         text.push_str(case.extra_toml);

@@ -124,3 +124,56 @@ fn real_world_schemas_never_panic() {
     }
     assert!(seen >= 10, "{seen} corpus schemas");
 }
+
+#[test]
+fn primary_keys_and_indexes() {
+    let source = r#"
+type Reading @model {
+  sensor: ID! @primaryKey(sortKeyFields: ["at"])
+  at: AWSTimestamp!
+  value: Float
+}
+type Order @model {
+  id: ID!
+  customerEmail: String! @index(name: "byCustomer", sortKeyFields: ["placedAt"], queryField: "ordersByCustomer")
+  placedAt: AWSDateTime!
+}
+"#;
+    let output = transform(source, "schema.graphql").unwrap();
+    let defs = definitions(&output.sdl);
+    let query = &defs["Query"];
+    assert!(
+        query.contains("getReading(sensor: ID!, at: AWSTimestamp!): Reading"),
+        "{query}"
+    );
+    assert!(query.contains("listReadings(sensor: ID, at: ModelIntKeyConditionInput, filter: ModelReadingFilterInput, limit: Int, nextToken: String, sortDirection: ModelSortDirection): ModelReadingConnection"), "{query}");
+    assert!(query.contains("ordersByCustomer(customerEmail: String!, placedAt: ModelStringKeyConditionInput, sortDirection: ModelSortDirection, filter: ModelOrderFilterInput, limit: Int, nextToken: String): ModelOrderConnection"), "{query}");
+    assert!(
+        !defs["Reading"].contains("id:"),
+        "no id with a primary key: {}",
+        defs["Reading"]
+    );
+    assert_eq!(
+        defs["DeleteReadingInput"],
+        "input DeleteReadingInput {\n  sensor: ID!\n  at: AWSTimestamp!\n}\n"
+    );
+    assert!(defs["UpdateReadingInput"].contains("at: AWSTimestamp!"));
+    assert!(
+        defs.contains_key("ModelStringKeyConditionInput")
+            && defs.contains_key("ModelIntKeyConditionInput")
+    );
+    let reading = output.models.iter().find(|m| m.name == "Reading").unwrap();
+    assert_eq!(reading.primary_key.partition, "sensor");
+    let order = output.models.iter().find(|m| m.name == "Order").unwrap();
+    assert_eq!(order.indexes[0].name, "byCustomer");
+}
+
+#[test]
+fn key_errors_are_located() {
+    insta::assert_snapshot!(
+        "keys",
+        errors(
+            "type Post @model {\n  id: ID! @primaryKey(sortKeyFields: [\"createdOn\"])\n  slug: String! @primaryKey @index(sortKeyFields: [\"a\", \"b\"])\n  a: String\n  b: String\n}"
+        )
+    );
+}

@@ -169,9 +169,41 @@ fn runtime() -> Value {
 /// The code of the pipeline around each operation: hand the arguments in, the function's result out.
 pub const PIPELINE_CODE: &str = "export function request(ctx) {\n  return {};\n}\n\nexport function response(ctx) {\n  return ctx.prev.result;\n}\n";
 
-/// One resolver function's code: (file name, code).
+fn key_fields(key: &crate::transform::Key) -> Vec<String> {
+    let mut fields = vec![key.partition.clone()];
+    fields.extend(key.sort.iter().cloned());
+    fields
+}
+
+/// `{ id: source.id, name: source.name }` for a key's fields.
+fn key_object(fields: &[String], source: &str) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|f| format!("{f}: {source}.{f}"))
+        .collect();
+    format!("{{ {} }}", parts.join(", "))
+}
+
+/// The query of a key: partition equal, sort key by its condition, in JavaScript.
+fn key_query(key: &crate::transform::Key) -> String {
+    let mut out = format!(
+        "  const query = {{ {}: {{ eq: ctx.args.{} }} }};\n",
+        key.partition, key.partition
+    );
+    for sk in &key.sort {
+        out.push_str(&format!(
+            "  if (ctx.args.{sk}) {{\n    query.{sk} = ctx.args.{sk};\n  }}\n"
+        ));
+    }
+    out
+}
+
+/// Each resolver function: (type, field, file name, code).
 pub fn resolver_functions(model: &Model) -> Vec<(String, String, String, String)> {
     let m = &model.name;
+    let key = key_fields(&model.primary_key);
+    let partition = &model.primary_key.partition;
+    let custom_key = partition != "id" || !model.primary_key.sort.is_empty();
     let created = model.created_at.clone();
     let updated = model.updated_at.clone();
     let timestamps_create = match (&created, &updated) {
@@ -187,32 +219,122 @@ pub fn resolver_functions(model: &Model) -> Vec<(String, String, String, String)
         (None, None) => "  const values = { ...ctx.args.input };\n".to_string(),
     };
     let timestamps_update = match &updated {
-        Some(u) => format!("  const values = {{ ...rest, {u}: util.time.nowISO8601() }};\n"),
-        None => "  const values = { ...rest };\n".to_string(),
+        Some(u) => {
+            format!("  const values = {{ ...ctx.args.input, {u}: util.time.nowISO8601() }};\n")
+        }
+        None => "  const values = { ...ctx.args.input };\n".to_string(),
     };
-    let condition = "  const condition = ctx.args.condition\n    ? JSON.parse(util.transform.toDynamoDBConditionExpression(ctx.args.condition))\n    : undefined;\n";
+    let key_of_values = key_object(&key, "values");
+    let without_key: Vec<String> = key
+        .iter()
+        .map(|k| format!("  delete changes.{k};\n"))
+        .collect();
     let error_out = "export function response(ctx) {\n  if (ctx.error) {\n    util.error(ctx.error.message, ctx.error.type);\n  }\n  return ctx.result;\n}\n";
+    let page_out = "export function response(ctx) {\n  if (ctx.error) {\n    util.error(ctx.error.message, ctx.error.type);\n  }\n  const { items = [], nextToken = null } = ctx.result;\n  return { items, nextToken };\n}\n";
+    let header = "import { util } from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n";
     let mut out = Vec::new();
     if let Some((get, list)) = &model.queries {
         out.push(("Query".into(), get.clone(), format!("Query.{get}.js"), format!(
-            "import {{ util }} from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n// {get}: read one {m} by its id.\nexport function request(ctx) {{\n  return ddb.get({{ key: {{ id: ctx.args.id }} }});\n}}\n\n{error_out}"
+            "{header}// {get}: read one {m} by its key.\nexport function request(ctx) {{\n  return ddb.get({{ key: {} }});\n}}\n\n{error_out}",
+            key_object(&key, "ctx.args")
         )));
+        let scan = "  const { filter, limit = 100, nextToken } = ctx.args;\n  const expression = filter ? JSON.parse(util.transform.toDynamoDBFilterExpression(filter)) : undefined;\n";
+        let body = if custom_key {
+            format!(
+                "{scan}  if (ctx.args.{partition} === undefined || ctx.args.{partition} === null) {{\n    return {{ operation: 'Scan', limit, nextToken, filter: expression }};\n  }}\n{}  return ddb.query({{ query, limit, nextToken, filter: expression ? filter : undefined, scanIndexForward: ctx.args.sortDirection !== 'DESC' }});\n",
+                key_query(&model.primary_key)
+            )
+        } else {
+            format!(
+                "{scan}  return {{ operation: 'Scan', limit, nextToken, filter: expression }};\n"
+            )
+        };
         out.push(("Query".into(), list.clone(), format!("Query.{list}.js"), format!(
-            "import {{ util }} from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n// {list}: a page of {m} items, filtered.\nexport function request(ctx) {{\n  const {{ filter, limit = 100, nextToken }} = ctx.args;\n  const expression = filter ? JSON.parse(util.transform.toDynamoDBFilterExpression(filter)) : undefined;\n  return {{ operation: 'Scan', limit, nextToken, filter: expression }};\n}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n  const {{ items = [], nextToken = null }} = ctx.result;\n  return {{ items, nextToken }};\n}}\n"
+            "{header}// {list}: a page of {m} items, filtered.\nexport function request(ctx) {{\n{body}}}\n\n{page_out}"
+        )));
+    }
+    for index in &model.indexes {
+        let Some(query) = &index.query_field else {
+            continue;
+        };
+        out.push(("Query".into(), query.clone(), format!("Query.{query}.js"), format!(
+            "{header}// {query}: {m} items by the index {}.\nexport function request(ctx) {{\n  const {{ filter, limit = 100, nextToken }} = ctx.args;\n{}  return ddb.query({{ index: '{}', query, limit, nextToken, filter: filter ?? undefined, scanIndexForward: ctx.args.sortDirection !== 'DESC' }});\n}}\n\n{page_out}",
+            index.name,
+            key_query(&index.key),
+            index.name
         )));
     }
     if let Some((create, update, delete)) = &model.mutations {
+        let id_default = if custom_key {
+            String::new()
+        } else {
+            "  values.id = values.id ?? util.autoId();\n".to_string()
+        };
         out.push(("Mutation".into(), create.clone(), format!("Mutation.{create}.js"), format!(
-            "import {{ util }} from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n// {create}: a new {m}; its id is generated unless given.\nexport function request(ctx) {{\n{timestamps_create}  const id = values.id ?? util.autoId();\n{condition}  return {{\n    operation: 'PutItem',\n    key: util.dynamodb.toMapValues({{ id }}),\n    attributeValues: util.dynamodb.toMapValues({{ ...values, id, __typename: '{m}' }}),\n    condition: mergeCondition(condition, {{ expression: 'attribute_not_exists(#id)', expressionNames: {{ '#id': 'id' }} }}),\n  }};\n}}\n\nfunction mergeCondition(user, own) {{\n  if (!user) {{\n    return own;\n  }}\n  return {{\n    expression: `(${{own.expression}}) AND (${{user.expression}})`,\n    expressionNames: {{ ...own.expressionNames, ...user.expressionNames }},\n    expressionValues: user.expressionValues,\n  }};\n}}\n\n{error_out}"
+            "{header}// {create}: a new {m}; refused if one with the same key exists.\nexport function request(ctx) {{\n{timestamps_create}{id_default}  return ddb.put({{\n    key: {key_of_values},\n    item: {{ ...values, __typename: '{m}' }},\n    condition: {{ {partition}: {{ attributeExists: false }}, ...(ctx.args.condition ?? {{}}) }},\n  }});\n}}\n\n{error_out}"
         )));
         out.push(("Mutation".into(), update.clone(), format!("Mutation.{update}.js"), format!(
-            "import {{ util }} from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n// {update}: change the given fields of an existing {m}.\nexport function request(ctx) {{\n  const {{ id, ...rest }} = ctx.args.input;\n{timestamps_update}  return ddb.update({{\n    key: {{ id }},\n    update: values,\n    condition: {{ id: {{ attributeExists: true }}, ...(ctx.args.condition ?? {{}}) }},\n  }});\n}}\n\n{error_out}"
+            "{header}// {update}: change the given fields of an existing {m}.\nexport function request(ctx) {{\n{timestamps_update}  const changes = {{ ...values }};\n{}  return ddb.update({{\n    key: {key_of_values},\n    update: changes,\n    condition: {{ {partition}: {{ attributeExists: true }}, ...(ctx.args.condition ?? {{}}) }},\n  }});\n}}\n\n{error_out}",
+            without_key.concat()
         )));
         out.push(("Mutation".into(), delete.clone(), format!("Mutation.{delete}.js"), format!(
-            "import {{ util }} from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n// {delete}: remove an existing {m}.\nexport function request(ctx) {{\n  return ddb.remove({{\n    key: {{ id: ctx.args.input.id }},\n    condition: {{ id: {{ attributeExists: true }}, ...(ctx.args.condition ?? {{}}) }},\n  }});\n}}\n\n{error_out}"
+            "{header}// {delete}: remove an existing {m}.\nexport function request(ctx) {{\n  return ddb.remove({{\n    key: {},\n    condition: {{ {partition}: {{ attributeExists: true }}, ...(ctx.args.condition ?? {{}}) }},\n  }});\n}}\n\n{error_out}",
+            key_object(&key, "ctx.args.input")
         )));
     }
     out
+}
+
+/// DynamoDB's attribute type of a field: `N` for numbers, else `S`.
+fn attribute_type(model: &Model, field: &str) -> &'static str {
+    let scalar = model
+        .fields
+        .iter()
+        .find(|f| f.name == field)
+        .map(|f| f.ty.inner_named_type().to_string())
+        .unwrap_or_default();
+    if matches!(scalar.as_str(), "Int" | "Float" | "AWSTimestamp") {
+        "N"
+    } else {
+        "S"
+    }
+}
+
+fn key_schema(key: &crate::transform::Key) -> Value {
+    let mut schema = vec![json!({ "AttributeName": key.partition, "KeyType": "HASH" })];
+    schema.extend(
+        key.sort
+            .iter()
+            .map(|sk| json!({ "AttributeName": sk, "KeyType": "RANGE" })),
+    );
+    Value::Array(schema)
+}
+
+/// The table of a model: its key, its indexes, and the attributes they use.
+fn table_properties(model: &Model) -> Value {
+    let mut attributes: Vec<String> = key_fields(&model.primary_key);
+    for index in &model.indexes {
+        for f in key_fields(&index.key) {
+            if !attributes.contains(&f) {
+                attributes.push(f);
+            }
+        }
+    }
+    let mut table = json!({
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": attributes.iter().map(|a| json!({ "AttributeName": a, "AttributeType": attribute_type(model, a) })).collect::<Vec<_>>(),
+        "KeySchema": key_schema(&model.primary_key),
+    });
+    if !model.indexes.is_empty() {
+        table["GlobalSecondaryIndexes"] = Value::Array(
+            model
+                .indexes
+                .iter()
+                .map(|i| json!({ "IndexName": i.name, "KeySchema": key_schema(&i.key), "Projection": { "ProjectionType": "ALL" } }))
+                .collect(),
+        );
+    }
+    table
 }
 
 /// The nested stack of one api: the API, its schema and key, and per model a
@@ -298,15 +420,13 @@ pub fn synth(
     for model in &transformed.models {
         let m = cfn::pascal(&model.name);
         let table = format!("{m}Table");
-        t.resource(&table, "AWS::DynamoDB::Table", json!({
-            "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": [{ "AttributeName": "id", "AttributeType": "S" }],
-            "KeySchema": [{ "AttributeName": "id", "KeyType": "HASH" }],
-            "PointInTimeRecoverySpecification": { "PointInTimeRecoveryEnabled": true },
-            "SSESpecification": { "SSEEnabled": true },
-            "StreamSpecification": { "StreamViewType": "NEW_AND_OLD_IMAGES" },
-            "Tags": [{ "Key": "hoist:project", "Value": r#ref("Project") }, { "Key": "hoist:env", "Value": r#ref("Env") }, { "Key": "hoist:model", "Value": model.name }]
-        }));
+        let mut properties = table_properties(model);
+        properties["PointInTimeRecoverySpecification"] =
+            json!({ "PointInTimeRecoveryEnabled": true });
+        properties["SSESpecification"] = json!({ "SSEEnabled": true });
+        properties["StreamSpecification"] = json!({ "StreamViewType": "NEW_AND_OLD_IMAGES" });
+        properties["Tags"] = json!([{ "Key": "hoist:project", "Value": r#ref("Project") }, { "Key": "hoist:env", "Value": r#ref("Env") }, { "Key": "hoist:model", "Value": model.name }]);
+        t.resource(&table, "AWS::DynamoDB::Table", properties);
         let role = format!("{m}DataSourceRole");
         t.resource(&role, "AWS::IAM::Role", json!({
             "Description": format!("Lets AppSync read and write the {} table, and nothing else", model.name),

@@ -17,7 +17,7 @@ use apollo_compiler::parser::Parser;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
-pub use model::Model;
+pub use model::{Index, Key, Model};
 
 const DEFINITIONS: &str = include_str!("definitions.graphql");
 const DEFINITIONS_PATH: &str = "<amplify directives>";
@@ -75,14 +75,12 @@ const V1_DIRECTIVES: [(&str, &str); 3] = [
 ];
 
 /// Directives of the transformer that this slice does not transform yet.
-const NOT_YET: [&str; 9] = [
+const NOT_YET: [&str; 7] = [
     "auth",
     "hasOne",
     "hasMany",
     "belongsTo",
     "manyToMany",
-    "primaryKey",
-    "index",
     "function",
     "searchable",
 ];
@@ -159,6 +157,9 @@ pub fn transform(source: &str, path: &str) -> Result<Output, SchemaErrors> {
                 });
             }
         }
+        if let Some(fields) = fields {
+            key_problems(name, fields, &mut problems);
+        }
         if directives.iter().any(|d| d.name == "model") && reserved(name) {
             problems.push(SchemaProblem {
                 message: format!("`{name}` cannot be a model: the name is reserved"),
@@ -197,6 +198,73 @@ pub fn transform(source: &str, path: &str) -> Result<Output, SchemaErrors> {
     let models = model::models(&schema);
     let sdl = model::client_schema(&schema, &models).to_string();
     Ok(Output { sdl, models })
+}
+
+/// `@primaryKey` and `@index`: their sort keys must be fields of the type; one
+/// primary key per type; one sort key per key for now.
+fn key_problems(
+    type_name: &str,
+    fields: &[apollo_compiler::Node<apollo_compiler::ast::FieldDefinition>],
+    problems: &mut Vec<SchemaProblem>,
+) {
+    let mut primary_keys = 0;
+    for field in fields {
+        for directive in field
+            .directives
+            .iter()
+            .filter(|d| d.name == "primaryKey" || d.name == "index")
+        {
+            if directive.name == "primaryKey" {
+                primary_keys += 1;
+                if primary_keys > 1 {
+                    problems.push(SchemaProblem {
+                        message: format!("`{type_name}` has more than one `@primaryKey`"),
+                        span: span(directive.location()),
+                        label: "a second primary key".into(),
+                        help: Some(
+                            "a model has one primary key; use `@index` for other ways to query it"
+                                .into(),
+                        ),
+                    });
+                }
+            }
+            let Some(argument) = directive
+                .arguments
+                .iter()
+                .find(|a| a.name == "sortKeyFields")
+            else {
+                continue;
+            };
+            let names: Vec<(String, Option<SourceSpan>)> = match argument.value.as_ref() {
+                apollo_compiler::ast::Value::List(items) => items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(|s| (s.to_string(), span(v.location()))))
+                    .collect(),
+                apollo_compiler::ast::Value::String(s) => {
+                    vec![(s.to_string(), span(argument.value.location()))]
+                }
+                _ => Vec::new(),
+            };
+            for (sort_key, at) in &names {
+                if !fields.iter().any(|f| f.name == sort_key.as_str()) {
+                    problems.push(SchemaProblem {
+                        message: format!("`@{}` names the sort key `{sort_key}`, which is not a field of `{type_name}`", directive.name),
+                        span: *at,
+                        label: "no such field".into(),
+                        help: Some(format!("name one of the fields of `{type_name}`")),
+                    });
+                }
+            }
+            if names.len() > 1 {
+                problems.push(SchemaProblem {
+                    message: format!("`@{}` with more than one sort key field is not transformed by this version of hoist yet", directive.name),
+                    span: span(argument.location()),
+                    label: "composite sort key".into(),
+                    help: Some("use one sort key field for now".into()),
+                });
+            }
+        }
+    }
 }
 
 /// apollo-compiler's diagnostics about the user's file (`path`), as problems.

@@ -24,11 +24,60 @@ pub struct ModelField {
 pub struct Model {
     pub name: String,
     pub fields: Vec<ModelField>,
+    /// The table's key: partition field and sort key fields (`@primaryKey`, else `id`).
+    pub primary_key: Key,
+    /// Global secondary indexes (`@index`).
+    pub indexes: Vec<Index>,
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
     pub queries: Option<(String, String)>,
     pub mutations: Option<(String, String, String)>,
     pub subscriptions: bool,
+}
+
+/// A key of a table or index: the partition field and the sort key fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub partition: String,
+    pub sort: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    pub key: Key,
+    /// The query field that reads the index, if the schema asks for one.
+    pub query_field: Option<String>,
+}
+
+fn string_list(directive: &Directive, arg: &str) -> Vec<String> {
+    directive
+        .arguments
+        .iter()
+        .find(|a| a.name == arg)
+        .map(|a| match a.value.as_ref() {
+            Value::List(items) => items
+                .iter()
+                .filter_map(|v| match v.as_ref() {
+                    Value::String(s) => Some(s.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            Value::String(s) => vec![s.to_string()],
+            _ => Vec::new(),
+        })
+        .unwrap_or_default()
+}
+
+fn string_value(directive: &Directive, arg: &str) -> Option<String> {
+    directive
+        .arguments
+        .iter()
+        .find(|a| a.name == arg)
+        .and_then(|a| match a.value.as_ref() {
+            Value::String(s) => Some(s.to_string()),
+            _ => None,
+        })
 }
 
 fn name(text: &str) -> Name {
@@ -37,6 +86,40 @@ fn name(text: &str) -> Name {
 
 fn named(text: &str) -> Type {
     Type::Named(name(text))
+}
+
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The key condition input of a scalar, for sort keys.
+fn key_condition(scalar: &str) -> Option<&'static str> {
+    match scalar {
+        "ID" => Some("ModelIDKeyConditionInput"),
+        "Int" | "AWSTimestamp" => Some("ModelIntKeyConditionInput"),
+        "Float" => Some("ModelFloatKeyConditionInput"),
+        "Boolean" => None,
+        _ => Some("ModelStringKeyConditionInput"),
+    }
+}
+
+/// A key condition input's fields: `beginsWith` only for strings and ids.
+fn key_condition_definition(type_name: &str) -> Definition {
+    let scalar = match type_name {
+        "ModelIDKeyConditionInput" => "ID",
+        "ModelIntKeyConditionInput" => "Int",
+        "ModelFloatKeyConditionInput" => "Float",
+        _ => "String",
+    };
+    let mut fields = operator_fields(scalar, &["eq", "le", "lt", "ge", "gt"], &["between"]);
+    if matches!(scalar, "String" | "ID") {
+        fields.push(input("beginsWith", named(scalar)));
+    }
+    input_object(type_name, fields)
 }
 
 /// Amplify pluralizes model names for list fields: `Todo` gives `listTodos`.
@@ -109,7 +192,38 @@ pub fn models(schema: &Schema) -> Vec<Model> {
                 }
             })
             .collect();
-        if !fields.iter().any(|f| f.name == "id") {
+        let mut primary_key = Key {
+            partition: "id".into(),
+            sort: Vec::new(),
+        };
+        let mut indexes = Vec::new();
+        for f in object.fields.values() {
+            if let Some(pk) = f.directives.get("primaryKey") {
+                primary_key = Key {
+                    partition: f.name.to_string(),
+                    sort: string_list(pk, "sortKeyFields"),
+                };
+            }
+            for index in f.directives.get_all("index") {
+                let key = Key {
+                    partition: f.name.to_string(),
+                    sort: string_list(index, "sortKeyFields"),
+                };
+                let index_name = string_value(index, "name").unwrap_or_else(|| {
+                    let mut n = format!("by{}", upper_first(&f.name));
+                    for sk in &key.sort {
+                        n.push_str(&format!("And{}", upper_first(sk)));
+                    }
+                    n
+                });
+                indexes.push(Index {
+                    name: index_name,
+                    key,
+                    query_field: string_value(index, "queryField"),
+                });
+            }
+        }
+        if primary_key.partition == "id" && !fields.iter().any(|f| f.name == "id") {
             fields.insert(
                 0,
                 ModelField {
@@ -159,6 +273,8 @@ pub fn models(schema: &Schema) -> Vec<Model> {
         out.push(Model {
             name: model_name.to_string(),
             fields,
+            primary_key,
+            indexes,
             created_at,
             updated_at,
             queries,
@@ -491,30 +607,101 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
         ]);
         doc.definitions.push(input_object(&filter_name, filter));
 
+        let field_type = |field_name: &str| -> Type {
+            model
+                .fields
+                .iter()
+                .find(|f| f.name == field_name)
+                .map(|f| f.ty.clone())
+                .unwrap_or_else(|| named("String").non_null())
+        };
+        let key_args = |key: &Key| -> Vec<Node<InputValueDefinition>> {
+            let mut args = vec![input(&key.partition, non_null(&field_type(&key.partition)))];
+            args.extend(
+                key.sort
+                    .iter()
+                    .map(|sk| input(sk, non_null(&field_type(sk)))),
+            );
+            args
+        };
+        let mut key_conditions: Vec<&'static str> = Vec::new();
+        let sort_condition =
+            |sk: &str, used: &mut Vec<&'static str>| -> Option<Node<InputValueDefinition>> {
+                let scalar = field_type(sk).inner_named_type().to_string();
+                let condition = key_condition(&scalar)?;
+                used.push(condition);
+                Some(input(sk, named(condition)))
+            };
+        let custom_key = model.primary_key.partition != "id" || !model.primary_key.sort.is_empty();
         if let Some((get, list)) = &model.queries {
             query_fields.push(field(
                 get,
-                vec![input("id", named("ID").non_null())],
+                key_args(&model.primary_key),
                 named(m),
                 Vec::new(),
             ));
+            let mut list_args = Vec::new();
+            if custom_key {
+                list_args.push(input(
+                    &model.primary_key.partition,
+                    nullable(&field_type(&model.primary_key.partition)),
+                ));
+                for sk in &model.primary_key.sort {
+                    list_args.extend(sort_condition(sk, &mut key_conditions));
+                }
+            }
+            list_args.extend([
+                input("filter", named(&filter_name)),
+                input("limit", named("Int")),
+                input("nextToken", named("String")),
+            ]);
+            if custom_key {
+                list_args.push(input("sortDirection", named("ModelSortDirection")));
+            }
             query_fields.push(field(
                 list,
-                vec![
-                    input("filter", named(&filter_name)),
-                    input("limit", named("Int")),
-                    input("nextToken", named("String")),
-                ],
+                list_args,
                 named(&format!("Model{m}Connection")),
                 Vec::new(),
             ));
         }
-
+        for index in &model.indexes {
+            let Some(query) = &index.query_field else {
+                continue;
+            };
+            let mut args = vec![input(
+                &index.key.partition,
+                non_null(&field_type(&index.key.partition)),
+            )];
+            for sk in &index.key.sort {
+                args.extend(sort_condition(sk, &mut key_conditions));
+            }
+            args.extend([
+                input("sortDirection", named("ModelSortDirection")),
+                input("filter", named(&filter_name)),
+                input("limit", named("Int")),
+                input("nextToken", named("String")),
+            ]);
+            query_fields.push(field(
+                query,
+                args,
+                named(&format!("Model{m}Connection")),
+                Vec::new(),
+            ));
+        }
+        for condition in key_conditions {
+            let exists = doc.definitions.iter().any(
+                |d| matches!(d, Definition::InputObjectTypeDefinition(i) if i.name == condition),
+            );
+            if !exists {
+                doc.definitions.push(key_condition_definition(condition));
+            }
+        }
         if let Some((create, update, delete)) = &model.mutations {
             let condition_name = format!("Model{m}ConditionInput");
             let mut condition: Vec<_> = filterable
                 .iter()
-                .filter(|f| f.name != "id")
+                .filter(|f| f.name != "id" && !is_key(model, &f.name))
                 .map(|f| input(&f.name, named(&filter_of(f, false))))
                 .collect();
             condition.extend([
@@ -538,7 +725,7 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
             let create_fields = data_fields
                 .iter()
                 .map(|f| {
-                    let ty = if f.name == "id" {
+                    let ty = if f.name == "id" && !custom_key {
                         named("ID")
                     } else {
                         f.ty.clone()
@@ -551,8 +738,8 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
             let update_fields = data_fields
                 .iter()
                 .map(|f| {
-                    let ty = if f.name == "id" {
-                        named("ID").non_null()
+                    let ty = if is_key(model, &f.name) {
+                        non_null(&f.ty)
                     } else {
                         nullable(&f.ty)
                     };
@@ -563,7 +750,7 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                 .push(input_object(&format!("Update{m}Input"), update_fields));
             doc.definitions.push(input_object(
                 &format!("Delete{m}Input"),
-                vec![input("id", named("ID").non_null())],
+                key_args(&model.primary_key),
             ));
 
             for (mutation, kind) in [(create, "Create"), (update, "Update"), (delete, "Delete")] {
@@ -620,6 +807,19 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
         }
     }
     doc
+}
+
+fn is_key(model: &Model, field_name: &str) -> bool {
+    model.primary_key.partition == field_name
+        || model.primary_key.sort.iter().any(|s| s == field_name)
+}
+
+fn non_null(ty: &Type) -> Type {
+    match ty {
+        Type::Named(n) => Type::NonNullNamed(n.clone()),
+        Type::List(inner) => Type::NonNullList(inner.clone()),
+        other => other.clone(),
+    }
 }
 
 fn nullable(ty: &Type) -> Type {
