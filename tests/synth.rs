@@ -247,6 +247,12 @@ pub const MATRIX: &[Case] = &[
         commands: &[&["add", "api", "--yes", "--schema", "../orders.graphql"]],
     },
     Case {
+        name: "api-blog",
+        extra_toml: "",
+        files: &[],
+        commands: &[&["add", "api", "--yes", "--template", "blog"]],
+    },
+    Case {
         name: "no-resources",
         extra_toml: "",
         files: &[],

@@ -177,3 +177,37 @@ fn key_errors_are_located() {
         )
     );
 }
+
+#[test]
+fn has_many_and_belongs_to_match_amplify() {
+    // Expected: Amplify's transform of the same schema, as published with an app.
+    let output = transform(
+        include_str!("fixtures/transform/relations.graphql"),
+        "schema.graphql",
+    )
+    .unwrap();
+    let expected = definitions(include_str!(
+        "fixtures/transform/relations.expected.graphql"
+    ));
+    let actual = definitions(&output.sdl);
+    for (name, want) in &expected {
+        assert_eq!(actual.get(name), Some(want), "definition `{name}` differs");
+    }
+    let post = output.models.iter().find(|m| m.name == "Post").unwrap();
+    assert_eq!(post.foreign_keys, ["topicPostsId"]);
+    assert!(
+        post.indexes
+            .iter()
+            .any(|i| i.name == "gsi-Topic.posts" && i.key.partition == "topicPostsId")
+    );
+}
+
+#[test]
+fn relation_errors_are_located() {
+    insta::assert_snapshot!(
+        "relations",
+        errors(
+            "type Blog @model {\n  id: ID!\n  posts: [Post] @hasMany(indexName: \"byBlog\")\n  owner: Person @belongsTo\n  tags: Tag @hasMany\n}\ntype Person { id: ID! }\ntype Post @model { id: ID! }\ntype Tag @model { id: ID! blog: Blog @belongsTo }"
+        )
+    );
+}

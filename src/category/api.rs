@@ -285,6 +285,32 @@ pub fn resolver_functions(model: &Model) -> Vec<(String, String, String, String)
     out
 }
 
+/// The resolvers of relation fields: (type, field, file name, code, model whose table it reads).
+pub fn relation_functions(model: &Model) -> Vec<(String, String, String, String, String)> {
+    let header = "import { util, runtime } from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n";
+    let mut out = Vec::new();
+    for relation in &model.relations {
+        let (type_name, field, fk, target) = (
+            &model.name,
+            &relation.field,
+            &relation.foreign_key,
+            &relation.target,
+        );
+        let file = format!("{type_name}.{field}.js");
+        let code = match relation.kind {
+            crate::transform::RelationKind::HasMany => format!(
+                "{header}// {type_name}.{field}: the {target} items whose `{fk}` is this {type_name}'s id.\nexport function request(ctx) {{\n  const {{ filter, limit = 100, nextToken }} = ctx.args;\n  if (!ctx.source.id) {{\n    runtime.earlyReturn({{ items: [], nextToken: null }});\n  }}\n  return ddb.query({{\n    index: '{}',\n    query: {{ {fk}: {{ eq: ctx.source.id }} }},\n    filter: filter ?? undefined,\n    limit,\n    nextToken,\n    scanIndexForward: ctx.args.sortDirection !== 'DESC',\n  }});\n}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n  const {{ items = [], nextToken = null }} = ctx.result;\n  return {{ items, nextToken }};\n}}\n",
+                relation.index
+            ),
+            crate::transform::RelationKind::BelongsTo => format!(
+                "{header}// {type_name}.{field}: the {target} this {type_name} belongs to, by `{fk}`.\nexport function request(ctx) {{\n  if (!ctx.source.{fk}) {{\n    runtime.earlyReturn(null);\n  }}\n  return ddb.get({{ key: {{ id: ctx.source.{fk} }} }});\n}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n  return ctx.result;\n}}\n"
+            ),
+        };
+        out.push((type_name.clone(), field.clone(), file, code, target.clone()));
+    }
+    out
+}
+
 /// DynamoDB's attribute type of a field: `N` for numbers, else `S`.
 fn attribute_type(model: &Model, field: &str) -> &'static str {
     let scalar = model
@@ -482,6 +508,35 @@ pub fn synth(
             &format!("The {} table", model.name),
             r#ref(&table),
         );
+    }
+    // Relation fields read the related model's table through its data source.
+    for model in &transformed.models {
+        for (type_name, field, file, code, target) in relation_functions(model) {
+            let code = overrides.get(&file).cloned().unwrap_or(code);
+            let logical = format!("{}{}", cfn::pascal(&type_name), cfn::pascal(&field));
+            let source = format!("{}DataSource", cfn::pascal(&target));
+            t.resource(
+                &format!("{logical}Function"),
+                "AWS::AppSync::FunctionConfiguration",
+                json!({
+                    "ApiId": get_att("GraphQLApi", "ApiId"),
+                    "Name": logical.clone(),
+                    "DataSourceName": get_att(&source, "Name"),
+                    "Runtime": runtime(),
+                    "Code": code
+                }),
+            );
+            let resolver = t.resource(&format!("{logical}Resolver"), "AWS::AppSync::Resolver", json!({
+                "ApiId": get_att("GraphQLApi", "ApiId"),
+                "TypeName": type_name,
+                "FieldName": field,
+                "Kind": "PIPELINE",
+                "PipelineConfig": { "Functions": [get_att(&format!("{logical}Function"), "FunctionId")] },
+                "Runtime": runtime(),
+                "Code": PIPELINE_CODE
+            }));
+            resolver["DependsOn"] = json!(["GraphQLSchema"]);
+        }
     }
     t.output(
         outputs::API_ID,

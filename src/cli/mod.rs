@@ -498,6 +498,8 @@ pub enum ApiTemplate {
     Blank,
     /// A `Todo` model
     Todo,
+    /// A blog: blogs, posts and comments, one-to-many
+    Blog,
 }
 
 /// The api category's options; each is also a question.

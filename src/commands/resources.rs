@@ -291,7 +291,7 @@ pub fn add(
                         default: None,
                     },
                     options.template,
-                    &[ApiTemplate::Todo, ApiTemplate::Blank],
+                    &[ApiTemplate::Todo, ApiTemplate::Blog, ApiTemplate::Blank],
                     ApiTemplate::Todo,
                     |t| format!("{t:?}"),
                 )?;
@@ -299,6 +299,7 @@ pub fn add(
                     match template {
                         ApiTemplate::Todo => include_str!("../../blueprints/api/todo.graphql"),
                         ApiTemplate::Blank => include_str!("../../blueprints/api/blank.graphql"),
+                        ApiTemplate::Blog => include_str!("../../blueprints/api/blog.graphql"),
                     }
                     .to_string(),
                 )

@@ -392,6 +392,10 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
                 let code = user_resolvers.get(&file).cloned().unwrap_or(code);
                 readable.insert(format!("api-{name}/resolvers/{file}"), code.into_bytes());
             }
+            for (_, _, file, code, _) in api::relation_functions(model) {
+                let code = user_resolvers.get(&file).cloned().unwrap_or(code);
+                readable.insert(format!("api-{name}/resolvers/{file}"), code.into_bytes());
+            }
         }
         let mut parameters = base_parameters();
         if cfg.uses(api::AuthMode::UserPools)

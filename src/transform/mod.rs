@@ -17,7 +17,7 @@ use apollo_compiler::parser::Parser;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
-pub use model::{Index, Key, Model};
+pub use model::{Index, Key, Model, Relation, RelationKind};
 
 const DEFINITIONS: &str = include_str!("definitions.graphql");
 const DEFINITIONS_PATH: &str = "<amplify directives>";
@@ -75,15 +75,7 @@ const V1_DIRECTIVES: [(&str, &str); 3] = [
 ];
 
 /// Directives of the transformer that this slice does not transform yet.
-const NOT_YET: [&str; 7] = [
-    "auth",
-    "hasOne",
-    "hasMany",
-    "belongsTo",
-    "manyToMany",
-    "function",
-    "searchable",
-];
+const NOT_YET: [&str; 5] = ["auth", "hasOne", "manyToMany", "function", "searchable"];
 
 /// Type names a model may not take: AppSync's roots and the types hoist generates.
 fn reserved(name: &str) -> bool {
@@ -159,6 +151,7 @@ pub fn transform(source: &str, path: &str) -> Result<Output, SchemaErrors> {
         }
         if let Some(fields) = fields {
             key_problems(name, fields, &mut problems);
+            relation_problems(name, fields, &document, &mut problems);
         }
         if directives.iter().any(|d| d.name == "model") && reserved(name) {
             problems.push(SchemaProblem {
@@ -264,6 +257,91 @@ fn key_problems(
                 });
             }
         }
+    }
+}
+
+/// `@hasMany` and `@belongsTo`: between models, without arguments for now, and a
+/// `@belongsTo` answers a `@hasMany`.
+fn relation_problems(
+    type_name: &str,
+    fields: &[apollo_compiler::Node<apollo_compiler::ast::FieldDefinition>],
+    document: &Document,
+    problems: &mut Vec<SchemaProblem>,
+) {
+    let object = |name: &str| {
+        document.definitions.iter().find_map(|d| match d {
+            Definition::ObjectTypeDefinition(o) if o.name == name => Some(o.clone()),
+            _ => None,
+        })
+    };
+    for field in fields {
+        for directive in field
+            .directives
+            .iter()
+            .filter(|d| d.name == "hasMany" || d.name == "belongsTo")
+        {
+            let target = field.ty.inner_named_type().to_string();
+            let Some(target_type) = object(&target) else {
+                // unknown types are reported by validation
+                continue;
+            };
+            if !target_type.directives.iter().any(|d| d.name == "model") {
+                problems.push(SchemaProblem {
+                    message: format!(
+                        "`@{}` on `{type_name}.{}` points at `{target}`, which is not a model",
+                        directive.name, field.name
+                    ),
+                    span: span(directive.location()),
+                    label: format!("@{}", directive.name),
+                    help: Some(format!(
+                        "relations join models: add `@model` to `{target}`, or remove the directive"
+                    )),
+                });
+                continue;
+            }
+            if !directive.arguments.is_empty() {
+                problems.push(SchemaProblem {
+                    message: format!("`@{}` with arguments is not transformed by this version of hoist yet", directive.name),
+                    span: span(directive.location()),
+                    label: format!("@{}", directive.name),
+                    help: Some("use it without arguments: the foreign key is generated (`<parent><Field>Id`)".into()),
+                });
+                continue;
+            }
+            if directive.name == "hasMany" && !field.ty.is_list() {
+                problems.push(SchemaProblem {
+                    message: format!(
+                        "`@hasMany` on `{type_name}.{}` needs a list type",
+                        field.name
+                    ),
+                    span: span(field.location()),
+                    label: "not a list".into(),
+                    help: Some(format!("declare it as `{}: [{target}]`", field.name)),
+                });
+            }
+            if directive.name == "belongsTo" {
+                let answered = target_type.fields.iter().any(|f| {
+                    f.directives.iter().any(|d| d.name == "hasMany")
+                        && f.ty.inner_named_type() == type_name
+                });
+                if !answered {
+                    problems.push(SchemaProblem {
+                        message: format!("`@belongsTo` on `{type_name}.{}` has no `@hasMany` on `{target}` to answer", field.name),
+                        span: span(directive.location()),
+                        label: "@belongsTo".into(),
+                        help: Some(format!("add `{}s: [{type_name}] @hasMany` to `{target}` (a `@belongsTo` paired with `@hasOne` is not transformed yet)", lower(type_name))),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn lower(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
     }
 }
 

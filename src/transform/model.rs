@@ -26,13 +26,39 @@ pub struct Model {
     pub fields: Vec<ModelField>,
     /// The table's key: partition field and sort key fields (`@primaryKey`, else `id`).
     pub primary_key: Key,
-    /// Global secondary indexes (`@index`).
+    /// Global secondary indexes (`@index`, and those relations add).
     pub indexes: Vec<Index>,
+    /// Relation fields of this model, resolved through another model's table.
+    pub relations: Vec<Relation>,
+    /// Foreign key fields generated on this model (the "many" side of `@hasMany`).
+    pub foreign_keys: Vec<String>,
+    /// Foreign keys Amplify also lists in this model's subscription filter (as it does
+    /// for the model that declares `@hasMany`).
+    pub subscription_foreign_keys: Vec<String>,
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
     pub queries: Option<(String, String)>,
     pub mutations: Option<(String, String, String)>,
     pub subscriptions: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    HasMany,
+    BelongsTo,
+}
+
+/// A relation field: `Blog.posts @hasMany` or `Post.blog @belongsTo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    pub field: String,
+    pub kind: RelationKind,
+    /// The related model.
+    pub target: String,
+    /// The foreign key field, on the "many" side (`blogPostsId`).
+    pub foreign_key: String,
+    /// The index of the "many" side's table on the foreign key.
+    pub index: String,
 }
 
 /// A key of a table or index: the partition field and the sort key fields.
@@ -275,6 +301,9 @@ pub fn models(schema: &Schema) -> Vec<Model> {
             fields,
             primary_key,
             indexes,
+            relations: Vec::new(),
+            foreign_keys: Vec::new(),
+            subscription_foreign_keys: Vec::new(),
             created_at,
             updated_at,
             queries,
@@ -282,7 +311,95 @@ pub fn models(schema: &Schema) -> Vec<Model> {
             subscriptions,
         });
     }
+    link_relations(schema, &mut out);
     out
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// `@hasMany` (without arguments) and the `@belongsTo` that answers it: the
+/// foreign key `<parent><Field>Id` on the child, an index on it, and both fields'
+/// resolvers, named as Amplify names them.
+fn link_relations(schema: &Schema, models: &mut [Model]) {
+    let mut links: Vec<(String, String, String)> = Vec::new(); // (parent, field, child)
+    for (type_name, ty) in &schema.types {
+        let ExtendedType::Object(object) = ty else {
+            continue;
+        };
+        if !object.directives.has("model") {
+            continue;
+        }
+        for f in object.fields.values() {
+            if f.directives.has("hasMany") {
+                links.push((
+                    type_name.to_string(),
+                    f.name.to_string(),
+                    f.ty.inner_named_type().to_string(),
+                ));
+            }
+        }
+    }
+    for (parent, field, child) in &links {
+        let foreign_key = format!("{}{}Id", lower_first(parent), upper_first(field));
+        let index = format!("gsi-{parent}.{field}");
+        if let Some(c) = models.iter_mut().find(|m| &m.name == child)
+            && !c.foreign_keys.contains(&foreign_key)
+        {
+            c.foreign_keys.push(foreign_key.clone());
+            c.indexes.push(Index {
+                name: index.clone(),
+                key: Key {
+                    partition: foreign_key.clone(),
+                    sort: Vec::new(),
+                },
+                query_field: None,
+            });
+        }
+        if let Some(p) = models.iter_mut().find(|m| &m.name == parent) {
+            p.relations.push(Relation {
+                field: field.clone(),
+                kind: RelationKind::HasMany,
+                target: child.clone(),
+                foreign_key: foreign_key.clone(),
+                index: index.clone(),
+            });
+            p.subscription_foreign_keys.push(foreign_key.clone());
+        }
+    }
+    for (type_name, ty) in &schema.types {
+        let ExtendedType::Object(object) = ty else {
+            continue;
+        };
+        for f in object
+            .fields
+            .values()
+            .filter(|f| f.directives.has("belongsTo"))
+        {
+            let target = f.ty.inner_named_type().to_string();
+            let Some((parent, field, _)) = links
+                .iter()
+                .find(|(p, _, c)| *p == target && c == type_name.as_str())
+            else {
+                continue;
+            };
+            let foreign_key = format!("{}{}Id", lower_first(parent), upper_first(field));
+            if let Some(m) = models.iter_mut().find(|m| m.name == type_name.as_str()) {
+                m.relations.push(Relation {
+                    field: f.name.to_string(),
+                    kind: RelationKind::BelongsTo,
+                    target: target.clone(),
+                    foreign_key,
+                    index: format!("gsi-{parent}.{field}"),
+                });
+            }
+        }
+    }
 }
 
 fn input(field: &str, ty: Type) -> Node<InputValueDefinition> {
@@ -500,7 +617,29 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                 let mut fields: Vec<Node<FieldDefinition>> = Vec::new();
                 if let Some(model) = model {
                     for f in &model.fields {
-                        fields.push(field(&f.name, Vec::new(), f.ty.clone(), Vec::new()));
+                        let relation = model
+                            .relations
+                            .iter()
+                            .find(|r| r.field == f.name && r.kind == RelationKind::HasMany);
+                        match relation {
+                            Some(r) => fields.push(field(
+                                &f.name,
+                                vec![
+                                    input(
+                                        "filter",
+                                        named(&format!("Model{}FilterInput", r.target)),
+                                    ),
+                                    input("sortDirection", named("ModelSortDirection")),
+                                    input("limit", named("Int")),
+                                    input("nextToken", named("String")),
+                                ],
+                                named(&format!("Model{}Connection", r.target)),
+                                Vec::new(),
+                            )),
+                            None => {
+                                fields.push(field(&f.name, Vec::new(), f.ty.clone(), Vec::new()))
+                            }
+                        }
                     }
                     for ts in [&model.created_at, &model.updated_at].into_iter().flatten() {
                         if !model.fields.iter().any(|f| &f.name == ts) {
@@ -511,6 +650,9 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                                 Vec::new(),
                             ));
                         }
+                    }
+                    for fk in &model.foreign_keys {
+                        fields.push(field(fk, Vec::new(), named("ID"), Vec::new()));
                     }
                 } else {
                     for f in object_type.fields.values() {
@@ -605,6 +747,12 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
             input("or", named(&filter_name).list()),
             input("not", named(&filter_name)),
         ]);
+        filter.extend(
+            model
+                .foreign_keys
+                .iter()
+                .map(|fk| input(fk, named("ModelIDInput"))),
+        );
         doc.definitions.push(input_object(&filter_name, filter));
 
         let field_type = |field_name: &str| -> Type {
@@ -714,6 +862,12 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                     .iter()
                     .map(|ts| input(ts, named("ModelStringInput"))),
             );
+            condition.extend(
+                model
+                    .foreign_keys
+                    .iter()
+                    .map(|fk| input(fk, named("ModelIDInput"))),
+            );
             doc.definitions
                 .push(input_object(&condition_name, condition));
 
@@ -722,7 +876,7 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                 .iter()
                 .filter(|f| f.is_scalar || f.is_enum)
                 .collect();
-            let create_fields = data_fields
+            let mut create_fields: Vec<_> = data_fields
                 .iter()
                 .map(|f| {
                     let ty = if f.name == "id" && !custom_key {
@@ -733,9 +887,10 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                     input(&f.name, ty)
                 })
                 .collect();
+            create_fields.extend(model.foreign_keys.iter().map(|fk| input(fk, named("ID"))));
             doc.definitions
                 .push(input_object(&format!("Create{m}Input"), create_fields));
-            let update_fields = data_fields
+            let mut update_fields: Vec<_> = data_fields
                 .iter()
                 .map(|f| {
                     let ty = if is_key(model, &f.name) {
@@ -746,6 +901,7 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                     input(&f.name, ty)
                 })
                 .collect();
+            update_fields.extend(model.foreign_keys.iter().map(|fk| input(fk, named("ID"))));
             doc.definitions
                 .push(input_object(&format!("Update{m}Input"), update_fields));
             doc.definitions.push(input_object(
@@ -780,6 +936,12 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                     input("and", named(&sub_filter_name).list()),
                     input("or", named(&sub_filter_name).list()),
                 ]);
+                sub_filter.extend(
+                    model
+                        .subscription_foreign_keys
+                        .iter()
+                        .map(|fk| input(fk, named("ModelSubscriptionIDInput"))),
+                );
                 doc.definitions
                     .push(input_object(&sub_filter_name, sub_filter));
                 for (on, mutation) in [
