@@ -327,6 +327,12 @@ fn lower_first(text: &str) -> String {
 /// foreign key `<parent><Field>Id` on the child, an index on it, and both fields'
 /// resolvers, named as Amplify names them.
 fn link_relations(schema: &Schema, models: &mut [Model]) {
+    // Look models up by name in constant time: schemas run to thousands of models.
+    let position: std::collections::HashMap<String, usize> = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.clone(), i))
+        .collect();
     let mut links: Vec<(String, String, String)> = Vec::new(); // (parent, field, child)
     for (type_name, ty) in &schema.types {
         let ExtendedType::Object(object) = ty else {
@@ -345,10 +351,14 @@ fn link_relations(schema: &Schema, models: &mut [Model]) {
             }
         }
     }
+    let link_by_pair: std::collections::HashMap<(String, String), String> = links
+        .iter()
+        .map(|(p, f, c)| ((p.clone(), c.clone()), f.clone()))
+        .collect();
     for (parent, field, child) in &links {
         let foreign_key = format!("{}{}Id", lower_first(parent), upper_first(field));
         let index = format!("gsi-{parent}.{field}");
-        if let Some(c) = models.iter_mut().find(|m| &m.name == child)
+        if let Some(c) = position.get(child).map(|&i| &mut models[i])
             && !c.foreign_keys.contains(&foreign_key)
         {
             c.foreign_keys.push(foreign_key.clone());
@@ -361,7 +371,7 @@ fn link_relations(schema: &Schema, models: &mut [Model]) {
                 query_field: None,
             });
         }
-        if let Some(p) = models.iter_mut().find(|m| &m.name == parent) {
+        if let Some(p) = position.get(parent).map(|&i| &mut models[i]) {
             p.relations.push(Relation {
                 field: field.clone(),
                 kind: RelationKind::HasMany,
@@ -382,14 +392,14 @@ fn link_relations(schema: &Schema, models: &mut [Model]) {
             .filter(|f| f.directives.has("belongsTo"))
         {
             let target = f.ty.inner_named_type().to_string();
-            let Some((parent, field, _)) = links
-                .iter()
-                .find(|(p, _, c)| *p == target && c == type_name.as_str())
+            let Some((parent, field)) = link_by_pair
+                .get(&(target.clone(), type_name.to_string()))
+                .map(|field| (&target, field))
             else {
                 continue;
             };
             let foreign_key = format!("{}{}Id", lower_first(parent), upper_first(field));
-            if let Some(m) = models.iter_mut().find(|m| m.name == type_name.as_str()) {
+            if let Some(m) = position.get(type_name.as_str()).map(|&i| &mut models[i]) {
                 m.relations.push(Relation {
                     field: f.name.to_string(),
                     kind: RelationKind::BelongsTo,
@@ -598,6 +608,11 @@ fn subscribe(mutation: &str) -> Node<Directive> {
 /// The whole client-facing schema: the user's types (directives removed, model
 /// fields completed) and everything generated for the models.
 pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
+    let by_name: std::collections::HashMap<&str, usize> = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.as_str(), i))
+        .collect();
     let mut doc = Document::new();
     let user_types = schema.types.iter().filter(|(type_name, ty)| {
         !ty.is_built_in()
@@ -607,13 +622,13 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
     for (type_name, ty) in user_types {
         // Only the user's own types: the directive definitions' inputs are not client-facing.
         if super::DEFINITIONS.contains(&format!(" {type_name} "))
-            && !models.iter().any(|m| m.name == type_name.as_str())
+            && !by_name.contains_key(type_name.as_str())
         {
             continue;
         }
         match ty {
             ExtendedType::Object(object_type) => {
-                let model = models.iter().find(|m| m.name == type_name.as_str());
+                let model = by_name.get(type_name.as_str()).map(|&i| &models[i]);
                 let mut fields: Vec<Node<FieldDefinition>> = Vec::new();
                 if let Some(model) = model {
                     for f in &model.fields {
@@ -678,6 +693,8 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
         return doc;
     }
     doc.definitions.extend(shared_inputs());
+    // Generated input types already emitted (enum filters, key conditions), by name.
+    let mut emitted: std::collections::HashSet<String> = std::collections::HashSet::new();
 
     let mut query_fields = Vec::new();
     let mut mutation_fields = Vec::new();
@@ -715,8 +732,7 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
         for f in filterable.iter().filter(|f| f.is_enum) {
             let inner = f.ty.inner_named_type().as_str();
             let type_name = format!("Model{inner}Input");
-            let exists = doc.definitions.iter().any(|d| matches!(d, Definition::InputObjectTypeDefinition(i) if i.name == type_name.as_str()));
-            if !exists {
+            if emitted.insert(type_name.clone()) {
                 doc.definitions.push(input_object(
                     &type_name,
                     vec![input("eq", named(inner)), input("ne", named(inner))],
@@ -838,10 +854,7 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
             ));
         }
         for condition in key_conditions {
-            let exists = doc.definitions.iter().any(
-                |d| matches!(d, Definition::InputObjectTypeDefinition(i) if i.name == condition),
-            );
-            if !exists {
+            if emitted.insert(condition.to_string()) {
                 doc.definitions.push(key_condition_definition(condition));
             }
         }

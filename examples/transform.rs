@@ -1,0 +1,34 @@
+//! Transform one schema file and print the size of the client-facing SDL: the
+//! process `scripts/bench_transform.py` times (whole process, transform only).
+//!
+//!     cargo run --release --example transform -- schema.graphql
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: transform SCHEMA.graphql");
+        return ExitCode::from(2);
+    };
+    let source = match std::fs::read_to_string(&path) {
+        Ok(source) => source,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match hoist::transform::transform(&source, &path) {
+        Ok(output) => {
+            println!(
+                "{} models, {} bytes of SDL",
+                output.models.len(),
+                output.sdl.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!("{:?}", miette::Report::new(errors));
+            ExitCode::from(1)
+        }
+    }
+}
