@@ -363,6 +363,42 @@ fn table_properties(model: &Model) -> Value {
     table
 }
 
+/// A pipeline resolver on `type_name.field` with one function reading `source`.
+fn add_resolver(
+    t: &mut Template,
+    logical: &str,
+    type_name: &str,
+    field: &str,
+    source: &str,
+    code: String,
+) {
+    t.resource(
+        &format!("{logical}Function"),
+        "AWS::AppSync::FunctionConfiguration",
+        json!({
+            "ApiId": get_att("GraphQLApi", "ApiId"),
+            "Name": logical,
+            "DataSourceName": get_att(source, "Name"),
+            "Runtime": runtime(),
+            "Code": code
+        }),
+    );
+    let resolver = t.resource(
+        &format!("{logical}Resolver"),
+        "AWS::AppSync::Resolver",
+        json!({
+            "ApiId": get_att("GraphQLApi", "ApiId"),
+            "TypeName": type_name,
+            "FieldName": field,
+            "Kind": "PIPELINE",
+            "PipelineConfig": { "Functions": [get_att(&format!("{logical}Function"), "FunctionId")] },
+            "Runtime": runtime(),
+            "Code": PIPELINE_CODE
+        }),
+    );
+    resolver["DependsOn"] = json!(["GraphQLSchema"]);
+}
+
 /// The nested stack of one api: the API, its schema and key, and per model a
 /// table, a role, a data source, functions and pipeline resolvers.
 pub fn synth(
@@ -481,27 +517,7 @@ pub fn synth(
         for (type_name, field, file, code) in resolver_functions(model) {
             let code = overrides.get(&file).cloned().unwrap_or(code);
             let logical = format!("{type_name}{}", cfn::pascal(&field));
-            t.resource(
-                &format!("{logical}Function"),
-                "AWS::AppSync::FunctionConfiguration",
-                json!({
-                    "ApiId": get_att("GraphQLApi", "ApiId"),
-                    "Name": format!("{type_name}{}", cfn::pascal(&field)),
-                    "DataSourceName": get_att(&source, "Name"),
-                    "Runtime": runtime(),
-                    "Code": code
-                }),
-            );
-            let resolver = t.resource(&format!("{logical}Resolver"), "AWS::AppSync::Resolver", json!({
-                "ApiId": get_att("GraphQLApi", "ApiId"),
-                "TypeName": type_name,
-                "FieldName": field,
-                "Kind": "PIPELINE",
-                "PipelineConfig": { "Functions": [get_att(&format!("{logical}Function"), "FunctionId")] },
-                "Runtime": runtime(),
-                "Code": PIPELINE_CODE
-            }));
-            resolver["DependsOn"] = json!(["GraphQLSchema"]);
+            add_resolver(&mut t, &logical, &type_name, &field, &source, code);
         }
         t.output(
             &format!("{m}TableName"),
@@ -515,27 +531,7 @@ pub fn synth(
             let code = overrides.get(&file).cloned().unwrap_or(code);
             let logical = format!("{}{}", cfn::pascal(&type_name), cfn::pascal(&field));
             let source = format!("{}DataSource", cfn::pascal(&target));
-            t.resource(
-                &format!("{logical}Function"),
-                "AWS::AppSync::FunctionConfiguration",
-                json!({
-                    "ApiId": get_att("GraphQLApi", "ApiId"),
-                    "Name": logical.clone(),
-                    "DataSourceName": get_att(&source, "Name"),
-                    "Runtime": runtime(),
-                    "Code": code
-                }),
-            );
-            let resolver = t.resource(&format!("{logical}Resolver"), "AWS::AppSync::Resolver", json!({
-                "ApiId": get_att("GraphQLApi", "ApiId"),
-                "TypeName": type_name,
-                "FieldName": field,
-                "Kind": "PIPELINE",
-                "PipelineConfig": { "Functions": [get_att(&format!("{logical}Function"), "FunctionId")] },
-                "Runtime": runtime(),
-                "Code": PIPELINE_CODE
-            }));
-            resolver["DependsOn"] = json!(["GraphQLSchema"]);
+            add_resolver(&mut t, &logical, &type_name, &field, &source, code);
         }
     }
     t.output(

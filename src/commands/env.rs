@@ -376,13 +376,7 @@ async fn pull(
 ) -> Result<(), crate::Error> {
     let clients = clients(target).await;
     let stack_name = root_stack_name(&file.manifest.project.name, name);
-    let engine = Engine {
-        clients: &clients,
-        stack_name: stack_name.clone(),
-        tags: Vec::new(),
-        seen: Default::default(),
-        poll: crate::deploy::engine::POLL,
-    };
+    let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
     let status = engine.wait_settled(&Quiet(printer)).await?;
     if status.is_none() {
         return Err(EnvCommandError::NotDeployed {
@@ -480,13 +474,7 @@ async fn remove(
 ) -> Result<(), crate::Error> {
     let clients = clients(target).await;
     let stack_name = root_stack_name(&file.manifest.project.name, name);
-    let engine = Engine {
-        clients: &clients,
-        stack_name: stack_name.clone(),
-        tags: Vec::new(),
-        seen: Default::default(),
-        poll: crate::deploy::engine::POLL,
-    };
+    let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
     if engine.wait_settled(&Quiet(printer)).await?.is_some() {
         let outputs = engine.stack_outputs(&stack_name).await?;
         if let Some(bucket) = outputs.get("DeploymentBucketName") {

@@ -288,16 +288,14 @@ async fn apply(
 ) -> Result<(), crate::Error> {
     let clients = clients(target).await;
     let project = &file.manifest.project.name;
-    let engine = Engine {
-        clients: &clients,
-        stack_name: build.stack_name.clone(),
-        tags: vec![
+    let engine = Engine::new(
+        &clients,
+        build.stack_name.clone(),
+        vec![
             ("hoist:project".into(), project.clone()),
             ("hoist:env".into(), env.to_string()),
         ],
-        seen: Default::default(),
-        poll: crate::deploy::engine::POLL,
-    };
+    );
     let live;
     let lines;
     let reporter: &dyn Reporter = if printer.progress() && !global.quiet {

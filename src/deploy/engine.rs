@@ -108,6 +108,19 @@ pub struct Engine<'a> {
     pub poll: Duration,
 }
 
+impl<'a> Engine<'a> {
+    /// An engine for `stack_name`, tagging what it creates with `tags`.
+    pub fn new(clients: &'a Clients, stack_name: String, tags: Vec<(String, String)>) -> Self {
+        Engine {
+            clients,
+            stack_name,
+            tags,
+            seen: Default::default(),
+            poll: POLL,
+        }
+    }
+}
+
 /// The pause between polls against AWS.
 pub const POLL: Duration = Duration::from_secs(1);
 
