@@ -611,3 +611,62 @@ fn generated_resolvers_pass_the_appsync_linter() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Every nested stack is handed exactly the parameters its template declares:
+/// cfn-lint sees one template at a time and cannot check this.
+#[test]
+fn nested_stacks_get_the_parameters_they_declare() {
+    for case in MATRIX {
+        let sb = Sandbox::new();
+        let root = build(&sb, case);
+        for env in envs(&root) {
+            let dir = root.join(".hoist/build").join(&env);
+            let build: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("build.json")).unwrap())
+                    .unwrap();
+            // upload key -> template file
+            let mut by_key = std::collections::BTreeMap::new();
+            for stack in build["stacks"].as_array().unwrap() {
+                by_key.insert(
+                    stack["key"].as_str().unwrap().to_string(),
+                    stack["template"].as_str().unwrap().to_string(),
+                );
+            }
+            for (key, file) in build["assets"].as_object().unwrap() {
+                by_key.insert(key.clone(), file.as_str().unwrap().to_string());
+            }
+            let read = |file: &str| -> serde_json::Value {
+                serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap()
+            };
+            let mut templates = vec!["root.template.json".to_string()];
+            templates.extend(by_key.values().cloned());
+            for file in templates {
+                let template = read(&file);
+                for (logical, resource) in template["Resources"].as_object().unwrap() {
+                    if resource["Type"] != "AWS::CloudFormation::Stack" {
+                        continue;
+                    }
+                    let url = resource["Properties"]["TemplateURL"]["Fn::Sub"]
+                        .as_str()
+                        .unwrap();
+                    let key = url.split(".amazonaws.com/").nth(1).unwrap();
+                    let child = read(&by_key[key]);
+                    let declared: std::collections::BTreeSet<String> = child["Parameters"]
+                        .as_object()
+                        .map(|p| p.keys().cloned().collect())
+                        .unwrap_or_default();
+                    let given: std::collections::BTreeSet<String> =
+                        resource["Properties"]["Parameters"]
+                            .as_object()
+                            .map(|p| p.keys().cloned().collect())
+                            .unwrap_or_default();
+                    assert_eq!(
+                        given, declared,
+                        "{}: {file} passes {logical} other parameters than it declares",
+                        case.name
+                    );
+                }
+            }
+        }
+    }
+}

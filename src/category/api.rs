@@ -376,18 +376,18 @@ fn add_resolver(
         &format!("{logical}Function"),
         "AWS::AppSync::FunctionConfiguration",
         json!({
-            "ApiId": get_att("GraphQLApi", "ApiId"),
+            "ApiId": r#ref("ApiId"),
             "Name": logical,
             "DataSourceName": get_att(source, "Name"),
             "Runtime": runtime(),
             "Code": code
         }),
     );
-    let resolver = t.resource(
+    t.resource(
         &format!("{logical}Resolver"),
         "AWS::AppSync::Resolver",
         json!({
-            "ApiId": get_att("GraphQLApi", "ApiId"),
+            "ApiId": r#ref("ApiId"),
             "TypeName": type_name,
             "FieldName": field,
             "Kind": "PIPELINE",
@@ -396,22 +396,113 @@ fn add_resolver(
             "Code": PIPELINE_CODE
         }),
     );
-    resolver["DependsOn"] = json!(["GraphQLSchema"]);
 }
 
-/// The nested stack of one api: the API, its schema and key, and per model a
-/// table, a role, a data source, functions and pipeline resolvers.
-pub fn synth(
-    name: &str,
-    cfg: &ApiConfig,
-    transformed: &Output,
+/// The nested stack of one model of an api: its table, the role AppSync uses on
+/// it, its data source, and the resolvers that read it (its own queries and
+/// mutations, and the relation fields of other models that point at it).
+pub fn model_stack(
+    api_name: &str,
+    model: &Model,
+    models: &[Model],
     overrides: &BTreeMap<String, String>,
 ) -> Template {
+    let mut t = Template::new(format!(
+        "hoist api `{api_name}`, model `{}`: table, data source and resolvers",
+        model.name
+    ));
+    t.string_parameter("Project", "The hoist project's name");
+    t.string_parameter("Env", "The environment's name");
+    t.string_parameter("ApiId", "The AppSync API (from the api stack)");
+    let m = cfn::pascal(&model.name);
+    let table = format!("{m}Table");
+    let mut properties = table_properties(model);
+    properties["PointInTimeRecoverySpecification"] = json!({ "PointInTimeRecoveryEnabled": true });
+    properties["SSESpecification"] = json!({ "SSEEnabled": true });
+    properties["StreamSpecification"] = json!({ "StreamViewType": "NEW_AND_OLD_IMAGES" });
+    properties["Tags"] = json!([{ "Key": "hoist:project", "Value": r#ref("Project") }, { "Key": "hoist:env", "Value": r#ref("Env") }, { "Key": "hoist:model", "Value": model.name }]);
+    t.resource(&table, "AWS::DynamoDB::Table", properties);
+    let role = format!("{m}DataSourceRole");
+    t.resource(&role, "AWS::IAM::Role", json!({
+        "Description": format!("Lets AppSync read and write the {} table, and nothing else", model.name),
+        "AssumeRolePolicyDocument": cfn::policy(vec![json!({ "Effect": "Allow", "Principal": { "Service": "appsync.amazonaws.com" }, "Action": "sts:AssumeRole" })]),
+        "Policies": [{
+            "PolicyName": "dynamodb",
+            "PolicyDocument": cfn::policy(vec![json!({
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem"],
+                "Resource": [get_att(&table, "Arn"), sub(&format!("${{{table}.Arn}}/index/*"))]
+            })])
+        }]
+    }));
+    let source = format!("{m}DataSource");
+    t.resource(
+        &source,
+        "AWS::AppSync::DataSource",
+        json!({
+            "ApiId": r#ref("ApiId"),
+            "Name": format!("{m}Table"),
+            "Type": "AMAZON_DYNAMODB",
+            "ServiceRoleArn": get_att(&role, "Arn"),
+            "DynamoDBConfig": { "TableName": r#ref(&table), "AwsRegion": r#ref("AWS::Region") }
+        }),
+    );
+    for (type_name, field, file, code) in resolver_functions(model) {
+        let code = overrides.get(&file).cloned().unwrap_or(code);
+        let logical = format!("{type_name}{}", cfn::pascal(&field));
+        add_resolver(&mut t, &logical, &type_name, &field, &source, code);
+    }
+    for other in models {
+        for (type_name, field, file, code, target) in relation_functions(other) {
+            if target != model.name {
+                continue;
+            }
+            let code = overrides.get(&file).cloned().unwrap_or(code);
+            let logical = format!("{}{}", cfn::pascal(&type_name), cfn::pascal(&field));
+            add_resolver(&mut t, &logical, &type_name, &field, &source, code);
+        }
+    }
+    t.output(
+        "TableName",
+        &format!("The {} table", model.name),
+        r#ref(&table),
+    );
+    t
+}
+
+/// Add the nested stack of `model` (its template uploaded at `key`) to the api's template.
+pub fn add_model_stack(t: &mut Template, model: &str, key: &str) {
+    let logical = format!("{}Model", cfn::pascal(model));
+    let stack = t.resource(&logical, "AWS::CloudFormation::Stack", json!({
+        "TemplateURL": sub(&format!("https://${{DeploymentBucket}}.s3.${{AWS::Region}}.amazonaws.com/{key}")),
+        "Parameters": {
+            "Project": r#ref("Project"),
+            "Env": r#ref("Env"),
+            "ApiId": get_att("GraphQLApi", "ApiId")
+        },
+        "Tags": [{ "Key": "hoist:model", "Value": model }]
+    }));
+    // resolvers need the schema's types
+    stack["DependsOn"] = json!(["GraphQLSchema"]);
+    t.output(
+        &format!("{}TableName", cfn::pascal(model)),
+        &format!("The {model} table"),
+        get_att(&logical, "Outputs.TableName"),
+    );
+}
+
+/// The api's own template (the API, its schema and key); each model's nested
+/// stack is added with [`add_model_stack`] once its template has a key.
+pub fn synth(name: &str, cfg: &ApiConfig, transformed: &Output) -> Template {
     let mut t = Template::new(format!(
         "hoist api `{name}`: AppSync GraphQL API, DynamoDB tables and resolvers"
     ));
     t.string_parameter("Project", "The hoist project's name");
     t.string_parameter("Env", "The environment's name");
+    t.string_parameter(
+        "DeploymentBucket",
+        "Where the models' templates are (from the root stack)",
+    );
     if cfg.uses(AuthMode::UserPools) {
         t.string_parameter(
             "UserPoolId",
@@ -479,61 +570,6 @@ pub fn synth(
         );
     }
 
-    for model in &transformed.models {
-        let m = cfn::pascal(&model.name);
-        let table = format!("{m}Table");
-        let mut properties = table_properties(model);
-        properties["PointInTimeRecoverySpecification"] =
-            json!({ "PointInTimeRecoveryEnabled": true });
-        properties["SSESpecification"] = json!({ "SSEEnabled": true });
-        properties["StreamSpecification"] = json!({ "StreamViewType": "NEW_AND_OLD_IMAGES" });
-        properties["Tags"] = json!([{ "Key": "hoist:project", "Value": r#ref("Project") }, { "Key": "hoist:env", "Value": r#ref("Env") }, { "Key": "hoist:model", "Value": model.name }]);
-        t.resource(&table, "AWS::DynamoDB::Table", properties);
-        let role = format!("{m}DataSourceRole");
-        t.resource(&role, "AWS::IAM::Role", json!({
-            "Description": format!("Lets AppSync read and write the {} table, and nothing else", model.name),
-            "AssumeRolePolicyDocument": cfn::policy(vec![json!({ "Effect": "Allow", "Principal": { "Service": "appsync.amazonaws.com" }, "Action": "sts:AssumeRole" })]),
-            "Policies": [{
-                "PolicyName": "dynamodb",
-                "PolicyDocument": cfn::policy(vec![json!({
-                    "Effect": "Allow",
-                    "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem"],
-                    "Resource": [get_att(&table, "Arn"), sub(&format!("${{{table}.Arn}}/index/*"))]
-                })])
-            }]
-        }));
-        let source = format!("{m}DataSource");
-        t.resource(
-            &source,
-            "AWS::AppSync::DataSource",
-            json!({
-                "ApiId": get_att("GraphQLApi", "ApiId"),
-                "Name": format!("{m}Table"),
-                "Type": "AMAZON_DYNAMODB",
-                "ServiceRoleArn": get_att(&role, "Arn"),
-                "DynamoDBConfig": { "TableName": r#ref(&table), "AwsRegion": r#ref("AWS::Region") }
-            }),
-        );
-        for (type_name, field, file, code) in resolver_functions(model) {
-            let code = overrides.get(&file).cloned().unwrap_or(code);
-            let logical = format!("{type_name}{}", cfn::pascal(&field));
-            add_resolver(&mut t, &logical, &type_name, &field, &source, code);
-        }
-        t.output(
-            &format!("{m}TableName"),
-            &format!("The {} table", model.name),
-            r#ref(&table),
-        );
-    }
-    // Relation fields read the related model's table through its data source.
-    for model in &transformed.models {
-        for (type_name, field, file, code, target) in relation_functions(model) {
-            let code = overrides.get(&file).cloned().unwrap_or(code);
-            let logical = format!("{}{}", cfn::pascal(&type_name), cfn::pascal(&field));
-            let source = format!("{}DataSource", cfn::pascal(&target));
-            add_resolver(&mut t, &logical, &type_name, &field, &source, code);
-        }
-    }
     t.output(
         outputs::API_ID,
         "The API's id",

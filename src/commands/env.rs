@@ -439,6 +439,7 @@ async fn pull(
         resources,
         secrets,
         key_expiries,
+        assets: BTreeMap::new(),
         outputs: outputs.clone(),
         deployed_at: 0,
     };

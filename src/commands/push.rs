@@ -397,6 +397,16 @@ async fn apply(
             .await?;
         uploaded += 1;
     }
+    for (key, file) in &build.assets {
+        let known =
+            last.is_some_and(|s| s.assets.contains_key(key) && s.deployment_bucket == bucket);
+        if !known {
+            engine
+                .upload(&bucket, key, build.files[file].clone())
+                .await?;
+            uploaded += 1;
+        }
+    }
     let root_key = engine::root_key(build);
     engine
         .upload(&bucket, &root_key, engine::root_template(build).to_vec())
@@ -476,6 +486,7 @@ async fn finish(
         resources: snapshot::resources_of(build),
         secrets: build.secrets.clone(),
         key_expiries: build.key_expiries.clone(),
+        assets: build.assets.clone(),
         outputs: deployed.clone(),
         deployed_at: now_secs(),
     };

@@ -25,6 +25,9 @@ pub struct Snapshot {
     /// Root parameters holding an API key's expiry, with the key's lifetime in days.
     #[serde(default)]
     pub key_expiries: BTreeMap<String, u16>,
+    /// Upload keys of the nested templates deeper than the root's, as deployed.
+    #[serde(default)]
+    pub assets: BTreeMap<String, String>,
     pub outputs: DeployedOutputs,
     /// Seconds since the Unix epoch.
     pub deployed_at: u64,

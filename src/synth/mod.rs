@@ -124,6 +124,9 @@ pub struct Build {
     pub secrets: BTreeMap<String, SecretRef>,
     /// Root parameters that hold an API key's expiry, with its lifetime in days.
     pub key_expiries: BTreeMap<String, u16>,
+    /// Templates of stacks nested deeper than the root's (each api model's):
+    /// upload key to the file in `files`.
+    pub assets: BTreeMap<String, String>,
     /// Relative to `.hoist/build/<env>/`.
     pub files: FileSet,
 }
@@ -221,8 +224,10 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
     let mut stacks = Vec::new();
     let mut secrets = BTreeMap::new();
     let mut key_expiries = BTreeMap::new();
-    // Files written for people to read (generated schema, resolvers), beside the templates.
+    // Files written beside the templates: the generated schema and resolvers to read, and
+    // the templates of stacks nested below the root's (uploaded as assets).
     let mut readable = FileSet::new();
+    let mut assets = BTreeMap::new();
     let mut root = Template::new(format!(
         "hoist root stack of `{project}`, environment `{env}`"
     ));
@@ -381,7 +386,26 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
                 .map_err(|e| SynthError::Schema(Box::new(e)))?;
         let empty = BTreeMap::new();
         let user_resolvers = sources.resolvers.get(name).unwrap_or(&empty);
-        let template = api::synth(name, cfg, &transformed, user_resolvers);
+        let mut template = api::synth(name, cfg, &transformed);
+        // One nested stack per model, inside the api's stack, uploaded beside it.
+        for model in &transformed.models {
+            let value =
+                api::model_stack(name, model, &transformed.models, user_resolvers).to_json();
+            let bytes = cfn::to_bytes(&value);
+            let problems = cfn::limit_problems(&value, bytes.len());
+            if !problems.is_empty() {
+                return Err(SynthError::Limits {
+                    stack: format!("api `{name}`, model `{}`", model.name),
+                    problems: problems.join(", "),
+                });
+            }
+            let sha256 = sha256_hex(&bytes);
+            let key = format!("templates/api-{name}-{}-{}.json", model.name, &sha256[..16]);
+            let file = format!("api-{name}/model-{}.template.json", model.name);
+            api::add_model_stack(&mut template, &model.name, &key);
+            assets.insert(key, file.clone());
+            readable.insert(file, bytes);
+        }
         // What the API serves, for reading: the client-facing schema and every resolver.
         readable.insert(
             format!("api-{name}/schema.graphql"),
@@ -398,6 +422,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             }
         }
         let mut parameters = base_parameters();
+        parameters.insert("DeploymentBucket".into(), r#ref("DeploymentBucket"));
         if cfg.uses(api::AuthMode::UserPools)
             && let Some((auth_name, _)) = auth
         {
@@ -465,6 +490,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         "root_template": ROOT_TEMPLATE,
         "root_secrets": secrets,
         "root_key_expiry_days": key_expiries,
+        "assets": assets,
         "stacks": stacks.iter().map(|s| json!({
             "logical_id": s.logical_id,
             "category": s.category,
@@ -484,6 +510,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         stacks,
         secrets,
         key_expiries,
+        assets,
         files,
     })
 }
