@@ -639,7 +639,12 @@ fn nested_stacks_get_the_parameters_they_declare() {
                 serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap()
             };
             let mut templates = vec!["root.template.json".to_string()];
-            templates.extend(by_key.values().cloned());
+            templates.extend(
+                by_key
+                    .values()
+                    .filter(|f| f.ends_with(".template.json"))
+                    .cloned(),
+            );
             for file in templates {
                 let template = read(&file);
                 for (logical, resource) in template["Resources"].as_object().unwrap() {
@@ -669,4 +674,63 @@ fn nested_stacks_get_the_parameters_they_declare() {
             }
         }
     }
+}
+
+/// A schema of `n` models, each with 8 scalar fields of mixed types, one
+/// `@index`, and a `@hasMany`/`@belongsTo` pair with the previous model (the
+/// shape scripts/bench_transform.py measures).
+fn big_schema(n: usize) -> String {
+    let mut out = String::new();
+    for i in 0..n {
+        out.push_str(&format!(
+            "type Model{i} @model {{\n  id: ID!\n  title: String!\n  body: String\n"
+        ));
+        out.push_str(&format!(
+            "  rank: Int @index(name: \"byRank{i}\", queryField: \"model{i}ByRank\")\n"
+        ));
+        out.push_str("  score: Float\n  active: Boolean\n  publishedAt: AWSDateTime\n  email: AWSEmail\n  tags: [String]\n");
+        if i > 0 {
+            out.push_str(&format!("  parent: Model{} @belongsTo\n", i - 1));
+        }
+        if i + 1 < n {
+            out.push_str(&format!("  children: [Model{}] @hasMany\n", i + 1));
+        }
+        out.push_str("}\n\n");
+    }
+    out
+}
+
+#[test]
+#[ignore = "needs cfn-lint (PyPI) and takes minutes; run by scripts/test.sh"]
+fn a_1000_model_api_is_deployable_and_lint_clean() {
+    let lint = cfn_lint();
+    assert!(lint.exists(), "cfn-lint not found at {}", lint.display());
+    let sb = Sandbox::new();
+    sb.hoist()
+        .args(["init", "shop", "--frontend", "none", "--yes", "-q"])
+        .assert()
+        .success();
+    sb.write("big.graphql", &big_schema(1000));
+    let root = sb.join("shop");
+    sb.hoist_in(&root)
+        .args(["add", "api", "--yes", "-q", "--schema", "../big.graphql"])
+        .assert()
+        .success();
+    sb.hoist_in(&root).args(["synth", "-q"]).assert().success();
+    let templates: Vec<PathBuf> = all_files(&root.join(".hoist/build"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".template.json"))
+        .collect();
+    assert!(templates.len() > 1000, "{} templates", templates.len());
+    // every template within CloudFormation's limits (synth refuses otherwise), and lint-clean
+    let output = std::process::Command::new(&lint)
+        .args(["--non-zero-exit-code", "error", "--format", "parseable"])
+        .args(&templates)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "cfn-lint found errors:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }

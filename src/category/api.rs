@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Problem;
 use crate::synth::cfn::{self, Template, get_att, r#ref, sub};
-use crate::transform::{Model, Output};
+use crate::transform::Model;
 
 /// How clients authorize against the API.
 #[derive(
@@ -470,30 +470,60 @@ pub fn model_stack(
     t
 }
 
-/// Add the nested stack of `model` (its template uploaded at `key`) to the api's template.
-pub fn add_model_stack(t: &mut Template, model: &str, key: &str) {
+/// How many model stacks one stack holds before they are grouped, well inside
+/// CloudFormation's 500 resources per stack.
+pub const MODELS_PER_STACK: usize = 150;
+
+/// The nested stack of `model` (its template uploaded at `key`), in the api's
+/// template (`in_api`) or in a group's.
+pub fn add_model_stack(t: &mut Template, model: &str, key: &str, in_api: bool) {
     let logical = format!("{}Model", cfn::pascal(model));
+    let api_id = if in_api {
+        get_att("GraphQLApi", "ApiId")
+    } else {
+        r#ref("ApiId")
+    };
     let stack = t.resource(&logical, "AWS::CloudFormation::Stack", json!({
+        "TemplateURL": sub(&format!("https://${{DeploymentBucket}}.s3.${{AWS::Region}}.amazonaws.com/{key}")),
+        "Parameters": { "Project": r#ref("Project"), "Env": r#ref("Env"), "ApiId": api_id },
+        "Tags": [{ "Key": "hoist:model", "Value": model }]
+    }));
+    if in_api {
+        // resolvers need the schema's types
+        stack["DependsOn"] = json!(["GraphQLSchema"]);
+    }
+}
+
+/// A stack that only groups model stacks, for apis with more models than one stack can hold.
+pub fn group_stack(api_name: &str, index: usize, models: &[(String, String)]) -> Template {
+    let mut t = Template::new(format!("hoist api `{api_name}`: models, group {index}"));
+    t.string_parameter("Project", "The hoist project's name");
+    t.string_parameter("Env", "The environment's name");
+    t.string_parameter("ApiId", "The AppSync API (from the api stack)");
+    t.string_parameter("DeploymentBucket", "Where the models' templates are");
+    for (model, key) in models {
+        add_model_stack(&mut t, model, key, false);
+    }
+    t
+}
+
+/// The nested stack of a group of models (its template uploaded at `key`), in the api's template.
+pub fn add_group_stack(t: &mut Template, index: usize, key: &str) {
+    let stack = t.resource(&format!("Models{index}"), "AWS::CloudFormation::Stack", json!({
         "TemplateURL": sub(&format!("https://${{DeploymentBucket}}.s3.${{AWS::Region}}.amazonaws.com/{key}")),
         "Parameters": {
             "Project": r#ref("Project"),
             "Env": r#ref("Env"),
-            "ApiId": get_att("GraphQLApi", "ApiId")
-        },
-        "Tags": [{ "Key": "hoist:model", "Value": model }]
+            "ApiId": get_att("GraphQLApi", "ApiId"),
+            "DeploymentBucket": r#ref("DeploymentBucket")
+        }
     }));
-    // resolvers need the schema's types
     stack["DependsOn"] = json!(["GraphQLSchema"]);
-    t.output(
-        &format!("{}TableName", cfn::pascal(model)),
-        &format!("The {model} table"),
-        get_att(&logical, "Outputs.TableName"),
-    );
 }
 
 /// The api's own template (the API, its schema and key); each model's nested
 /// stack is added with [`add_model_stack`] once its template has a key.
-pub fn synth(name: &str, cfg: &ApiConfig, transformed: &Output) -> Template {
+pub fn synth(name: &str, cfg: &ApiConfig, schema_key: &str) -> Template {
     let mut t = Template::new(format!(
         "hoist api `{name}`: AppSync GraphQL API, DynamoDB tables and resolvers"
     ));
@@ -559,7 +589,8 @@ pub fn synth(name: &str, cfg: &ApiConfig, transformed: &Output) -> Template {
     t.resource(
         "GraphQLSchema",
         "AWS::AppSync::GraphQLSchema",
-        json!({ "ApiId": get_att("GraphQLApi", "ApiId"), "Definition": transformed.sdl }),
+        // From S3: a large schema does not fit in a template (1 MB).
+        json!({ "ApiId": get_att("GraphQLApi", "ApiId"), "DefinitionS3Location": sub(&format!("s3://${{DeploymentBucket}}/{schema_key}")) }),
     );
     if cfg.uses(AuthMode::ApiKey) {
         t.resource("GraphQLApiKey", "AWS::AppSync::ApiKey", json!({ "ApiId": get_att("GraphQLApi", "ApiId"), "Expires": r#ref(KEY_EXPIRY_PARAMETER), "Description": "hoist: public access to the API" }));

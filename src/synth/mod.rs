@@ -386,25 +386,56 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
                 .map_err(|e| SynthError::Schema(Box::new(e)))?;
         let empty = BTreeMap::new();
         let user_resolvers = sources.resolvers.get(name).unwrap_or(&empty);
-        let mut template = api::synth(name, cfg, &transformed);
-        // One nested stack per model, inside the api's stack, uploaded beside it.
+        let sdl = transformed.sdl.clone().into_bytes();
+        let schema_key = format!(
+            "templates/api-{name}-schema-{}.graphql",
+            &sha256_hex(&sdl)[..16]
+        );
+        assets.insert(schema_key.clone(), format!("api-{name}/schema.graphql"));
+        let mut template = api::synth(name, cfg, &schema_key);
+        // One nested stack per model, uploaded beside the api's; grouped in stacks of
+        // their own when there are more than one stack can hold.
+        let mut register =
+            |file: String, value: Value, what: String| -> Result<String, SynthError> {
+                let bytes = cfn::to_bytes(&value);
+                let problems = cfn::limit_problems(&value, bytes.len());
+                if !problems.is_empty() {
+                    return Err(SynthError::Limits {
+                        stack: what,
+                        problems: problems.join(", "),
+                    });
+                }
+                let stem = file.trim_end_matches(".template.json").replace('/', "-");
+                let key = format!("templates/{stem}-{}.json", &sha256_hex(&bytes)[..16]);
+                assets.insert(key.clone(), file.clone());
+                readable.insert(file, bytes);
+                Ok(key)
+            };
+        let mut model_keys = Vec::new();
         for model in &transformed.models {
             let value =
                 api::model_stack(name, model, &transformed.models, user_resolvers).to_json();
-            let bytes = cfn::to_bytes(&value);
-            let problems = cfn::limit_problems(&value, bytes.len());
-            if !problems.is_empty() {
-                return Err(SynthError::Limits {
-                    stack: format!("api `{name}`, model `{}`", model.name),
-                    problems: problems.join(", "),
-                });
+            let key = register(
+                format!("api-{name}/model-{}.template.json", model.name),
+                value,
+                format!("api `{name}`, model `{}`", model.name),
+            )?;
+            model_keys.push((model.name.clone(), key));
+        }
+        if model_keys.len() <= api::MODELS_PER_STACK {
+            for (model, key) in &model_keys {
+                api::add_model_stack(&mut template, model, key, true);
             }
-            let sha256 = sha256_hex(&bytes);
-            let key = format!("templates/api-{name}-{}-{}.json", model.name, &sha256[..16]);
-            let file = format!("api-{name}/model-{}.template.json", model.name);
-            api::add_model_stack(&mut template, &model.name, &key);
-            assets.insert(key, file.clone());
-            readable.insert(file, bytes);
+        } else {
+            for (index, group) in model_keys.chunks(api::MODELS_PER_STACK).enumerate() {
+                let value = api::group_stack(name, index, group).to_json();
+                let key = register(
+                    format!("api-{name}/models-{index}.template.json"),
+                    value,
+                    format!("api `{name}`, models group {index}"),
+                )?;
+                api::add_group_stack(&mut template, index, &key);
+            }
         }
         // What the API serves, for reading: the client-facing schema and every resolver.
         readable.insert(

@@ -296,7 +296,12 @@ class GraphQLSchema(_Handler, CloudFormationModel):
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = dict(cloudformation_json["Properties"])
         api = appsync_backends[account_id][region_name].get_graphql_api(props["ApiId"])
-        api.start_schema_creation(props["Definition"].encode())
+        definition = props.get("Definition")
+        if definition is None:
+            # DefinitionS3Location: s3://bucket/key, read from moto's own S3
+            bucket, key = props["DefinitionS3Location"][len("s3://"):].split("/", 1)
+            definition = s3_backends[account_id][get_partition(region_name)].get_object(bucket, key).value.decode()
+        api.start_schema_creation(definition.encode())
         return cls(f"{props['ApiId']}GraphQLSchema", {}, region_name, account_id, props)
 
 
