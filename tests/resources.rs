@@ -439,7 +439,7 @@ fn api_add_checks_its_schema_and_auth_before_writing() {
             .starts_with("// mine")
     );
     assert!(
-        sb.read("shop/.hoist/build/dev/api-main.template.json")
+        sb.read("shop/.hoist/build/dev/api-main/model-Todo.template.json")
             .contains("// mine")
     );
 }
