@@ -10,6 +10,8 @@
 
 mod model;
 
+use std::collections::HashMap;
+
 use apollo_compiler::Schema;
 use apollo_compiler::ast::{Definition, Document};
 use apollo_compiler::diagnostic::ToCliReport;
@@ -113,6 +115,18 @@ pub fn transform(source: &str, path: &str) -> Result<Output, SchemaErrors> {
 
     let mut problems = Vec::new();
     let mut uses_v1 = Vec::new();
+    // Object types by name: schemas run to thousands of types.
+    let objects: HashMap<
+        String,
+        apollo_compiler::Node<apollo_compiler::ast::ObjectTypeDefinition>,
+    > = document
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            Definition::ObjectTypeDefinition(o) => Some((o.name.to_string(), o.clone())),
+            _ => None,
+        })
+        .collect();
     for definition in &document.definitions {
         let (name, directives, fields) = match definition {
             Definition::ObjectTypeDefinition(object) => {
@@ -151,7 +165,7 @@ pub fn transform(source: &str, path: &str) -> Result<Output, SchemaErrors> {
         }
         if let Some(fields) = fields {
             key_problems(name, fields, &mut problems);
-            relation_problems(name, fields, &document, &mut problems);
+            relation_problems(name, fields, &objects, &mut problems);
         }
         if directives.iter().any(|d| d.name == "model") && reserved(name) {
             problems.push(SchemaProblem {
@@ -265,15 +279,10 @@ fn key_problems(
 fn relation_problems(
     type_name: &str,
     fields: &[apollo_compiler::Node<apollo_compiler::ast::FieldDefinition>],
-    document: &Document,
+    objects: &HashMap<String, apollo_compiler::Node<apollo_compiler::ast::ObjectTypeDefinition>>,
     problems: &mut Vec<SchemaProblem>,
 ) {
-    let object = |name: &str| {
-        document.definitions.iter().find_map(|d| match d {
-            Definition::ObjectTypeDefinition(o) if o.name == name => Some(o.clone()),
-            _ => None,
-        })
-    };
+    let object = |name: &str| objects.get(name).cloned();
     for field in fields {
         for directive in field
             .directives
