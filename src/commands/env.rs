@@ -9,10 +9,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use super::push::write_outputs;
+use super::push::{Lines, write_outputs};
 use crate::cli::{EnvCommand, EnvTargetArgs, GlobalArgs};
 use crate::deploy::aws::{Clients, Target, clients};
-use crate::deploy::engine::{DeployError, Engine, Reporter};
+use crate::deploy::engine::{DeployError, Engine};
 use crate::deploy::snapshot::{self, Snapshot};
 use crate::error::FsError;
 use crate::project::{self, ProjectFile, state};
@@ -88,23 +88,11 @@ fn target_for(file: &ProjectFile, env: &str, args: &EnvTargetArgs) -> Target {
     }
 }
 
-struct Quiet<'a>(&'a Printer);
-
-impl Reporter for Quiet<'_> {
-    fn step(&self, message: &str) {
-        self.0.info(message);
-    }
-    fn event(
-        &self,
-        stack: &str,
-        logical_id: &str,
-        resource_type: &str,
-        status: &str,
-        _: Option<&str>,
-    ) {
-        self.0.detail(format!(
-            "{stack:<16} {status:<28} {logical_id} ({resource_type})"
-        ));
+/// Progress of an env operation: steps shown, resource events only with `-v`.
+fn quiet(printer: &Printer) -> Lines<'_> {
+    Lines {
+        printer,
+        events_verbose: true,
     }
 }
 
@@ -377,7 +365,7 @@ async fn pull(
     let clients = clients(target).await;
     let stack_name = root_stack_name(&file.manifest.project.name, name);
     let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
-    let status = engine.wait_settled(&Quiet(printer)).await?;
+    let status = engine.wait_settled(&quiet(printer)).await?;
     if status.is_none() {
         return Err(EnvCommandError::NotDeployed {
             name: name.to_string(),
@@ -476,7 +464,7 @@ async fn remove(
     let clients = clients(target).await;
     let stack_name = root_stack_name(&file.manifest.project.name, name);
     let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
-    if engine.wait_settled(&Quiet(printer)).await?.is_some() {
+    if engine.wait_settled(&quiet(printer)).await?.is_some() {
         let outputs = engine.stack_outputs(&stack_name).await?;
         if let Some(bucket) = outputs.get("DeploymentBucketName") {
             empty_bucket(&clients, bucket).await?;
@@ -493,7 +481,7 @@ async fn remove(
                 action: "DeleteStack",
                 message: DisplayErrorContext(&e).to_string(),
             })?;
-        engine.wait_settled(&Quiet(printer)).await?;
+        engine.wait_settled(&quiet(printer)).await?;
     } else {
         printer.info(format!(
             "`{stack_name}` is not deployed: only removing it from hoist.toml"

@@ -77,8 +77,12 @@ impl Drop for Lock {
     }
 }
 
-/// Plain lines, for logs and pipes (and `--no-progress`).
-struct Lines<'a>(&'a Printer);
+/// Plain lines, for logs and pipes (and `--no-progress`). With `events_verbose`,
+/// resource events are shown only with `-v` (for commands where they are secondary).
+pub struct Lines<'a> {
+    pub printer: &'a Printer,
+    pub events_verbose: bool,
+}
 
 /// The live per-resource view, on a terminal.
 struct Live(crate::ui::LiveView);
@@ -109,7 +113,7 @@ impl Reporter for Live {
 
 impl Reporter for Lines<'_> {
     fn step(&self, message: &str) {
-        self.0.info(message);
+        self.printer.info(message);
     }
 
     fn event(
@@ -124,9 +128,12 @@ impl Reporter for Lines<'_> {
             .filter(|r| !r.is_empty())
             .map(|r| format!("  {r}"))
             .unwrap_or_default();
-        self.0.info(format!(
-            "  {stack:<16} {status:<28} {logical_id} ({resource_type}){reason}"
-        ));
+        let line = format!("  {stack:<16} {status:<28} {logical_id} ({resource_type}){reason}");
+        if self.events_verbose {
+            self.printer.detail(line);
+        } else {
+            self.printer.info(line);
+        }
     }
 }
 
@@ -302,7 +309,10 @@ async fn apply(
         live = Live(crate::ui::LiveView::new());
         &live
     } else {
-        lines = Lines(printer);
+        lines = Lines {
+            printer,
+            events_verbose: false,
+        };
         &lines
     };
     let names = stack_names(build);
