@@ -443,3 +443,59 @@ fn api_add_checks_its_schema_and_auth_before_writing() {
             .contains("// mine")
     );
 }
+
+#[test]
+fn status_and_outputs_before_any_deploy() {
+    let sb = Sandbox::new();
+    let root = project(&sb);
+    sb.hoist_in(&root)
+        .args(["add", "auth", "--yes", "-q"])
+        .assert()
+        .success();
+    let output = sb
+        .hoist_in(&root)
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["deployed"], false);
+    assert_eq!(json["resources"][0]["change"], "Create");
+    assert!(stderr_of(&output, &sb).contains("never deployed from this checkout"));
+    sb.hoist_in(&root)
+        .args(["outputs"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "has not been deployed from this checkout",
+        ))
+        .stderr(predicate::str::contains("hoist env pull dev"));
+    sb.hoist_in(&root)
+        .args(["env", "checkout", "nope"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("there is no environment `nope`"));
+    sb.hoist_in(&root)
+        .args(["env", "add", "Prod"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("invalid environment name `Prod`"));
+    sb.hoist_in(&root)
+        .args(["env", "add", "prod", "--region", "eu-west-1", "-q"])
+        .assert()
+        .success();
+    sb.hoist_in(&root)
+        .args(["env", "add", "prod"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already exists"));
+    let list = sb
+        .hoist_in(&root)
+        .args(["env", "list", "--offline", "--json"])
+        .output()
+        .unwrap();
+    let envs: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(envs[1]["name"], "prod");
+    assert_eq!(envs[1]["region"], "eu-west-1");
+    assert_eq!(envs[0]["current"], true);
+}
