@@ -411,6 +411,17 @@ fn api_add_checks_its_schema_and_auth_before_writing() {
         .code(1)
         .stderr(predicate::str::contains("api `main` depend on it"));
 
+    // a schema file that is gone is named, with the way back
+    let schema = root.join("hoist/api/main/schema.graphql");
+    let kept = std::fs::read_to_string(&schema).unwrap();
+    std::fs::remove_file(&schema).unwrap();
+    sb.hoist_in(&root)
+        .args(["synth"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("the api `main` has no schema"));
+    std::fs::write(&schema, kept).unwrap();
+
     // a schema edited into an error stops synth with the error at its place
     std::fs::write(
         root.join("hoist/api/main/schema.graphql"),

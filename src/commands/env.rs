@@ -6,19 +6,18 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudformation::error::DisplayErrorContext;
 use miette::Diagnostic;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use super::push::{Lines, write_outputs};
 use crate::cli::{EnvCommand, EnvTargetArgs, GlobalArgs};
 use crate::deploy::aws::{Clients, Target, clients};
-use crate::deploy::engine::{DeployError, Engine};
+use crate::deploy::engine::{DeployError, Engine, aws};
 use crate::deploy::snapshot::{self, Snapshot};
 use crate::error::FsError;
 use crate::project::{self, ProjectFile, state};
 use crate::prompt::{self, Answers, Inputs, Question};
 use crate::settings;
-use crate::synth::root_stack_name;
+use crate::synth::{root_stack_name, sha256_hex};
 use crate::ui::Printer;
 
 #[derive(Debug, Error, Diagnostic)]
@@ -333,13 +332,6 @@ fn list(
     Ok(())
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 async fn template_body(clients: &Clients, stack: &str) -> Result<String, DeployError> {
     let out = clients
         .cloudformation
@@ -347,10 +339,7 @@ async fn template_body(clients: &Clients, stack: &str) -> Result<String, DeployE
         .stack_name(stack)
         .send()
         .await
-        .map_err(|e| DeployError::Aws {
-            action: "GetTemplate",
-            message: DisplayErrorContext(&e).to_string(),
-        })?;
+        .map_err(aws("GetTemplate"))?;
     Ok(out.template_body().unwrap_or_default().to_string())
 }
 
@@ -385,10 +374,7 @@ async fn pull(
             .stack_name(physical)
             .send()
             .await
-            .map_err(|e| DeployError::Aws {
-                action: "DescribeStacks",
-                message: DisplayErrorContext(&e).to_string(),
-            })?;
+            .map_err(aws("DescribeStacks"))?;
         let Some(stack) = described.stacks().first() else {
             continue;
         };
@@ -477,10 +463,7 @@ async fn remove(
             .stack_name(&stack_name)
             .send()
             .await
-            .map_err(|e| DeployError::Aws {
-                action: "DeleteStack",
-                message: DisplayErrorContext(&e).to_string(),
-            })?;
+            .map_err(aws("DeleteStack"))?;
         engine.wait_settled(&quiet(printer)).await?;
     } else {
         printer.info(format!(
@@ -504,7 +487,10 @@ async fn remove(
 
 async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError> {
     use aws_sdk_s3::types::{Delete, ObjectIdentifier};
-    let aws = |action: &'static str| move |e: String| DeployError::Aws { action, message: e };
+    let invalid = |e: aws_sdk_s3::error::BuildError| DeployError::Aws {
+        action: "DeleteObjects",
+        message: e.to_string(),
+    };
     loop {
         let listed = clients
             .s3
@@ -512,30 +498,24 @@ async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError
             .bucket(bucket)
             .send()
             .await
-            .map_err(|e| aws("ListObjectVersions")(DisplayErrorContext(&e).to_string()))?;
-        let mut ids: Vec<ObjectIdentifier> = Vec::new();
-        for v in listed.versions() {
-            if let Some(key) = v.key() {
-                ids.push(
-                    ObjectIdentifier::builder()
-                        .key(key)
-                        .set_version_id(v.version_id().map(str::to_string))
-                        .build()
-                        .map_err(|e| aws("DeleteObjects")(e.to_string()))?,
-                );
-            }
-        }
-        for m in listed.delete_markers() {
-            if let Some(key) = m.key() {
-                ids.push(
-                    ObjectIdentifier::builder()
-                        .key(key)
-                        .set_version_id(m.version_id().map(str::to_string))
-                        .build()
-                        .map_err(|e| aws("DeleteObjects")(e.to_string()))?,
-                );
-            }
-        }
+            .map_err(aws("ListObjectVersions"))?;
+        // every version and every delete marker, or the versioned bucket cannot go
+        let versions = listed.versions().iter().map(|v| (v.key(), v.version_id()));
+        let markers = listed
+            .delete_markers()
+            .iter()
+            .map(|m| (m.key(), m.version_id()));
+        let ids = versions
+            .chain(markers)
+            .filter_map(|(key, version)| Some((key?, version)))
+            .map(|(key, version)| {
+                ObjectIdentifier::builder()
+                    .key(key)
+                    .set_version_id(version.map(str::to_string))
+                    .build()
+                    .map_err(invalid)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         if ids.is_empty() {
             return Ok(());
         }
@@ -544,7 +524,7 @@ async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError
                 .set_objects(Some(chunk.to_vec()))
                 .quiet(true)
                 .build()
-                .map_err(|e| aws("DeleteObjects")(e.to_string()))?;
+                .map_err(invalid)?;
             clients
                 .s3
                 .delete_objects()
@@ -552,7 +532,7 @@ async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError
                 .delete(delete)
                 .send()
                 .await
-                .map_err(|e| aws("DeleteObjects")(DisplayErrorContext(&e).to_string()))?;
+                .map_err(aws("DeleteObjects"))?;
         }
     }
 }

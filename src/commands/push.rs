@@ -346,10 +346,7 @@ async fn apply(
                 .stack_name(&build.stack_name)
                 .send()
                 .await
-                .map_err(|e| DeployError::Aws {
-                    action: "DeleteStack",
-                    message: aws_sdk_cloudformation::error::DisplayErrorContext(&e).to_string(),
-                })?;
+                .map_err(engine::aws("DeleteStack"))?;
             status = engine.wait_settled(reporter).await?;
         }
         _ => {}

@@ -66,7 +66,8 @@ pub enum DeployError {
     },
 }
 
-fn aws<E: std::error::Error>(action: &'static str) -> impl FnOnce(E) -> DeployError {
+/// Map an SDK error of `action` to a [`DeployError`] with the SDK's full context.
+pub(crate) fn aws<E: std::error::Error>(action: &'static str) -> impl FnOnce(E) -> DeployError {
     move |err| DeployError::Aws {
         action,
         message: DisplayErrorContext(&err).to_string(),

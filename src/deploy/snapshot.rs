@@ -56,16 +56,12 @@ pub fn save(root: &Path, env: &str, snapshot: &Snapshot) -> Result<(), FsError> 
 }
 
 pub fn root_sha256(build: &Build) -> String {
-    use sha2::{Digest, Sha256};
     let bytes = build
         .files
         .get(crate::synth::ROOT_TEMPLATE)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::synth::sha256_hex(bytes)
 }
 
 pub fn resources_of(build: &Build) -> BTreeMap<String, String> {

@@ -135,7 +135,8 @@ pub fn root_stack_name(project: &str, env: &str) -> String {
     format!("hoist-{project}-{env}")
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// Lowercase hex SHA-256: content addresses and change detection.
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
