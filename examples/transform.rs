@@ -1,7 +1,7 @@
 //! Transform one schema file and print the size of the client-facing SDL: the
 //! process `scripts/bench_transform.py` times (whole process, transform only).
 //!
-//!     cargo run --release --example transform -- schema.graphql
+//!     cargo run --release --example transform -- schema.graphql [--print]
 
 use std::process::ExitCode;
 
@@ -17,8 +17,14 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match hoist::transform::transform(&source, &path) {
+    // Every authorization mode, so that any `@auth` rule is accepted.
+    let modes = hoist::transform::Modes::all();
+    let print = std::env::args().any(|a| a == "--print");
+    match hoist::transform::transform_with(&source, &path, &modes) {
         Ok(output) => {
+            if print {
+                println!("{}", output.sdl);
+            }
             println!(
                 "{} models, {} bytes of SDL",
                 output.models.len(),

@@ -8,6 +8,7 @@
 //! schema error reported at once at its location. Relations, `@auth`, keys and
 //! indexes come next; until then they are refused with a located error.
 
+pub mod auth;
 mod model;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use apollo_compiler::parser::Parser;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
+pub use auth::{Modes, Provider};
 pub use model::{Index, Key, Model, Relation, RelationKind};
 
 const DEFINITIONS: &str = include_str!("definitions.graphql");
@@ -77,7 +79,7 @@ const V1_DIRECTIVES: [(&str, &str); 3] = [
 ];
 
 /// Directives of the transformer that this slice does not transform yet.
-const NOT_YET: [&str; 5] = ["auth", "hasOne", "manyToMany", "function", "searchable"];
+const NOT_YET: [&str; 4] = ["hasOne", "manyToMany", "function", "searchable"];
 
 /// Type names a model may not take: AppSync's roots and the types hoist generates.
 fn reserved(name: &str) -> bool {
@@ -96,7 +98,14 @@ fn span(location: Option<apollo_compiler::parser::SourceSpan>) -> Option<SourceS
     location.map(|l| SourceSpan::from(l.offset()..l.end_offset()))
 }
 
+/// Transform for an API whose only authorization mode is an API key.
 pub fn transform(source: &str, path: &str) -> Result<Output, SchemaErrors> {
+    transform_with(source, path, &Modes::api_key())
+}
+
+/// Transform for an API with these authorization modes: `@auth` rules may only
+/// use providers the API has.
+pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output, SchemaErrors> {
     let fail = |problems: Vec<SchemaProblem>| SchemaErrors {
         path: path.to_string(),
         src: NamedSource::new(path, source.to_string()),
@@ -166,6 +175,8 @@ pub fn transform(source: &str, path: &str) -> Result<Output, SchemaErrors> {
         if let Some(fields) = fields {
             key_problems(name, fields, &mut problems);
             relation_problems(name, fields, &objects, &mut problems);
+            let is_model = directives.iter().any(|d| d.name == "model");
+            auth_problems(name, is_model, directives, fields, modes, &mut problems);
         }
         if directives.iter().any(|d| d.name == "model") && reserved(name) {
             problems.push(SchemaProblem {
@@ -198,12 +209,24 @@ pub fn transform(source: &str, path: &str) -> Result<Output, SchemaErrors> {
             with_errors.partial
         }
     };
+    let mut global = Vec::new();
+    if let Some((rule, at)) = auth::global_rule(&document) {
+        match auth::grant(&rule, modes, |_| None) {
+            Ok(grants) => global = grants,
+            Err(problem) => problems.push(SchemaProblem {
+                message: format!("the global auth rule: {}", problem.message),
+                span: span(rule.location.or(at)),
+                label: "globalAuthRule".into(),
+                help: Some(problem.help),
+            }),
+        }
+    }
     problems.dedup_by(|a, b| a.message == b.message && a.span == b.span);
     if !problems.is_empty() {
         return Err(fail(problems));
     }
-    let models = model::models(&schema);
-    let sdl = model::client_schema(&schema, &models).to_string();
+    let models = model::models(&schema, modes, &global);
+    let sdl = model::client_schema(&schema, &models, modes).to_string();
     Ok(Output { sdl, models })
 }
 
@@ -344,6 +367,60 @@ fn relation_problems(
             }
         }
     }
+}
+
+/// `@auth` on a type or its fields: on models (or, with static rules, on the
+/// fields of other types), each rule well-formed and using a mode the API has.
+fn auth_problems(
+    type_name: &str,
+    is_model: bool,
+    directives: &apollo_compiler::ast::DirectiveList,
+    fields: &[apollo_compiler::Node<apollo_compiler::ast::FieldDefinition>],
+    modes: &Modes,
+    problems: &mut Vec<SchemaProblem>,
+) {
+    let is_list = |f: &str| fields.iter().find(|d| d.name == f).map(|d| d.ty.is_list());
+    let mut check = |directive: &apollo_compiler::Node<apollo_compiler::ast::Directive>, on_model: bool| {
+        for rule in auth::rules(directive) {
+            match auth::grant(&rule, modes, is_list) {
+                Ok(grants) => {
+                    if !on_model && grants.iter().any(|g| !g.role.is_static()) {
+                        problems.push(SchemaProblem {
+                            message: format!("`allow: {}` rules need a model: `{type_name}` is not one", rule.allow),
+                            span: span(rule.location.or(directive.location())),
+                            label: "rule".into(),
+                            help: Some("owner and `groupsField` rules read the item; on other types use public, private, custom or static `groups` rules".into()),
+                        });
+                    }
+                }
+                Err(problem) => problems.push(SchemaProblem {
+                    message: problem.message,
+                    span: span(rule.location.or(directive.location())),
+                    label: "rule".into(),
+                    help: Some(problem.help),
+                }),
+            }
+        }
+    };
+    let mut not_a_model = Vec::new();
+    for directive in directives.iter().filter(|d| d.name == "auth") {
+        if !is_model {
+            not_a_model.push(SchemaProblem {
+                message: format!("`@auth` on `{type_name}`, which is not a model"),
+                span: span(directive.location()),
+                label: "@auth".into(),
+                help: Some(format!("add `@model` to `{type_name}`, or put the rules on its fields")),
+            });
+            continue;
+        }
+        check(directive, true);
+    }
+    for field in fields {
+        for directive in field.directives.iter().filter(|d| d.name == "auth") {
+            check(directive, is_model);
+        }
+    }
+    problems.extend(not_a_model);
 }
 
 fn lower(text: &str) -> String {

@@ -9,6 +9,8 @@ use apollo_compiler::ast::{
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::{Name, Node, Schema};
 
+use super::auth::{self, Grant, ModelAuth, Modes, Ops, Role};
+
 /// A field of a model, as the transformer sees it.
 #[derive(Debug, Clone)]
 pub struct ModelField {
@@ -40,6 +42,10 @@ pub struct Model {
     pub queries: Option<(String, String)>,
     pub mutations: Option<(String, String, String)>,
     pub subscriptions: bool,
+    /// Who may do what (no grants: nobody).
+    pub auth: ModelAuth,
+    /// The model has `@auth` rules of its own (else the global rule, if any, applies).
+    pub explicit_auth: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,8 +199,27 @@ fn field_string(fields: &ObjectValue, key: &str) -> Option<String> {
         })
 }
 
-/// The models of a validated schema, in the order they are declared.
-pub fn models(schema: &Schema) -> Vec<Model> {
+/// The grants of the `@auth` directive among `directives`, with the fields of `object`.
+fn grants_of(
+    directive: Option<&Directive>,
+    object: &apollo_compiler::schema::ObjectType,
+    modes: &Modes,
+) -> Option<Vec<Grant>> {
+    let directive = directive?;
+    let is_list = |f: &str| object.fields.get(f).map(|d| d.ty.is_list());
+    let mut grants = Vec::new();
+    for rule in auth::rules(directive) {
+        // Bad rules were reported before the models are read.
+        if let Ok(g) = auth::grant(&rule, modes, is_list) {
+            grants.extend(g);
+        }
+    }
+    Some(auth::merge(grants))
+}
+
+/// The models of a validated schema, in the order they are declared, with the
+/// API's authorization modes and the schema's global rule (`input AMPLIFY`).
+pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
     let mut out = Vec::new();
     for (type_name, ty) in &schema.types {
         let ExtendedType::Object(object) = ty else {
@@ -296,6 +321,17 @@ pub fn models(schema: &Schema) -> Vec<Model> {
         };
         let subscriptions =
             !matches!(object_arg(directive, "subscriptions"), Some(None)) && mutations.is_some();
+        let own = grants_of(object.directives.get("auth").map(|d| &***d), object, modes);
+        let explicit_auth = own.is_some();
+        let mut model_auth = ModelAuth {
+            grants: own.unwrap_or_else(|| global.to_vec()),
+            fields: Vec::new(),
+        };
+        for f in object.fields.values() {
+            if let Some(g) = grants_of(f.directives.get("auth").map(|d| &**d), object, modes) {
+                model_auth.fields.push((f.name.to_string(), g));
+            }
+        }
         out.push(Model {
             name: model_name.to_string(),
             fields,
@@ -309,6 +345,8 @@ pub fn models(schema: &Schema) -> Vec<Model> {
             queries,
             mutations,
             subscriptions,
+            explicit_auth: explicit_auth || !model_auth.fields.is_empty(),
+            auth: model_auth,
         });
     }
     link_relations(schema, &mut out);
@@ -447,13 +485,123 @@ fn field(
 }
 
 fn object(type_name: &str, fields: Vec<Node<FieldDefinition>>) -> Definition {
+    object_with(type_name, fields, &[])
+}
+
+fn object_with(
+    type_name: &str,
+    fields: Vec<Node<FieldDefinition>>,
+    directives: &[&str],
+) -> Definition {
     Definition::ObjectTypeDefinition(Node::new(ObjectTypeDefinition {
         description: None,
         name: name(type_name),
         implements_interfaces: Vec::new(),
-        directives: DirectiveList::default(),
+        directives: plain_directives(directives),
         fields,
     }))
+}
+
+/// Directives without arguments (`@aws_api_key`).
+fn plain_directives(names: &[&str]) -> DirectiveList {
+    DirectiveList(
+        names
+            .iter()
+            .map(|n| {
+                Node::new(Directive {
+                    name: name(n),
+                    arguments: Vec::new(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Add names not there yet, keeping the order.
+fn add_all<'a>(to: &mut Vec<&'a str>, names: &[&'a str]) {
+    for n in names {
+        if !to.contains(n) {
+            to.push(n);
+        }
+    }
+}
+
+/// How a model's `@auth` rules show in the client-facing schema: AppSync's auth
+/// directives on the type, its connection type and its root fields, and the
+/// owner arguments of its subscriptions.
+#[derive(Default)]
+struct AuthShape {
+    type_directives: Vec<&'static str>,
+    connection: Vec<&'static str>,
+    get: Vec<&'static str>,
+    list: Vec<&'static str>,
+    create: Vec<&'static str>,
+    update: Vec<&'static str>,
+    delete: Vec<&'static str>,
+    listen: Vec<&'static str>,
+    subscription_args: Vec<String>,
+}
+
+impl AuthShape {
+    fn of(model: &Model, modes: &Modes) -> AuthShape {
+        if !model.explicit_auth {
+            return AuthShape::default();
+        }
+        let op = |ops: Ops| -> Vec<&'static str> {
+            let roles = model.auth.roles_any(ops);
+            let providers = auth::providers(roles.iter().copied());
+            let with_default = providers.contains(&modes.default);
+            auth::service_directives(&providers, modes, with_default)
+        };
+        let mut shape = AuthShape {
+            get: op(Ops::GET),
+            list: op(Ops::LIST),
+            create: op(Ops::CREATE),
+            update: op(Ops::UPDATE),
+            delete: op(Ops::DELETE),
+            listen: op(Ops::LISTEN),
+            ..AuthShape::default()
+        };
+        let all = auth::providers(model.auth.all_roles());
+        shape.type_directives = auth::service_directives(&all, modes, false);
+        let mut on_type = shape.type_directives.clone();
+        if model.queries.is_some() {
+            add_all(&mut on_type, &shape.get);
+        }
+        if model.mutations.is_some() {
+            add_all(&mut on_type, &shape.create);
+            add_all(&mut on_type, &shape.update);
+            add_all(&mut on_type, &shape.delete);
+        }
+        if model.subscriptions {
+            add_all(&mut on_type, &shape.listen);
+        }
+        shape.type_directives = on_type;
+        if model.queries.is_some() {
+            shape.connection = shape.list.clone();
+        }
+        if model.indexes.iter().any(|i| i.query_field.is_some()) {
+            let both = shape.index();
+            add_all(&mut shape.connection, &both);
+        }
+        for role in model.auth.roles_any(Ops::LISTEN) {
+            if let Role::Owner {
+                field, list: false, ..
+            } = role
+                && !shape.subscription_args.contains(field)
+            {
+                shape.subscription_args.push(field.clone());
+            }
+        }
+        shape
+    }
+
+    /// An index query is protected as a list and as a get.
+    fn index(&self) -> Vec<&'static str> {
+        let mut out = self.list.clone();
+        add_all(&mut out, &self.get);
+        out
+    }
 }
 
 fn enumeration(type_name: &str, values: &[&str]) -> Definition {
@@ -607,13 +755,19 @@ fn subscribe(mutation: &str) -> Node<Directive> {
 
 /// The whole client-facing schema: the user's types (directives removed, model
 /// fields completed) and everything generated for the models.
-pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
+pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Document {
     let by_name: std::collections::HashMap<&str, usize> = models
         .iter()
         .enumerate()
         .map(|(i, m)| (m.name.as_str(), i))
         .collect();
+    let shapes: Vec<AuthShape> = models.iter().map(|m| AuthShape::of(m, modes)).collect();
+    let nested = nested_type_directives(schema, models, modes);
     let mut doc = Document::new();
+    // Fields the user declares on the root types come first, then the generated ones.
+    let mut query_fields = Vec::new();
+    let mut mutation_fields = Vec::new();
+    let mut subscription_fields = Vec::new();
     let user_types = schema.types.iter().filter(|(type_name, ty)| {
         !ty.is_built_in()
             && !matches!(type_name.as_str(), "AMPLIFY")
@@ -669,17 +823,51 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                     for fk in &model.foreign_keys {
                         fields.push(field(fk, Vec::new(), named("ID"), Vec::new()));
                     }
-                } else {
-                    for f in object_type.fields.values() {
-                        fields.push(field(
-                            &f.name,
-                            f.arguments.clone(),
-                            f.ty.clone(),
-                            Vec::new(),
-                        ));
+                    for owner in model.auth.owner_fields() {
+                        if !model.fields.iter().any(|f| f.name == owner)
+                            && !model.foreign_keys.iter().any(|f| f == owner)
+                        {
+                            fields.push(field(owner, Vec::new(), named("String"), Vec::new()));
+                        }
+                    }
+                    let shape = &shapes[by_name[type_name.as_str()]];
+                    doc.definitions
+                        .push(object_with(type_name, fields, &shape.type_directives));
+                    continue;
+                }
+                let root = match type_name.as_str() {
+                    "Query" => Some(&mut query_fields),
+                    "Mutation" => Some(&mut mutation_fields),
+                    "Subscription" => Some(&mut subscription_fields),
+                    _ => None,
+                };
+                for f in object_type.fields.values() {
+                    let directives = field_auth_directives(f, object_type, modes);
+                    fields.push(field(
+                        &f.name,
+                        f.arguments.iter().map(strip_input).collect(),
+                        f.ty.clone(),
+                        keep_appsync_directives(&f.directives, directives),
+                    ));
+                }
+                match root {
+                    Some(root) => root.extend(fields),
+                    None => {
+                        let directives = nested.get(type_name.as_str()).cloned().unwrap_or_default();
+                        doc.definitions
+                            .push(object_with(type_name, fields, &directives));
                     }
                 }
-                doc.definitions.push(object(type_name, fields));
+            }
+            ExtendedType::InputObject(input_type) => {
+                doc.definitions.push(input_object(
+                    type_name,
+                    input_type
+                        .fields
+                        .values()
+                        .map(|f| strip_input(&f.node))
+                        .collect(),
+                ));
             }
             ExtendedType::Enum(e) => {
                 let values: Vec<&str> = e.values.keys().map(|v| v.as_str()).collect();
@@ -689,17 +877,13 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
         }
     }
 
-    if models.is_empty() {
-        return doc;
+    if !models.is_empty() {
+        doc.definitions.extend(shared_inputs());
     }
-    doc.definitions.extend(shared_inputs());
     // Generated input types already emitted (enum filters, key conditions), by name.
     let mut emitted: std::collections::HashSet<String> = std::collections::HashSet::new();
 
-    let mut query_fields = Vec::new();
-    let mut mutation_fields = Vec::new();
-    let mut subscription_fields = Vec::new();
-    for model in models {
+    for (model, shape) in models.iter().zip(&shapes) {
         let m = &model.name;
         let filterable: Vec<&ModelField> = model
             .fields
@@ -740,13 +924,24 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
             }
         }
 
-        doc.definitions.push(object(
+        doc.definitions.push(object_with(
             &format!("Model{m}Connection"),
             vec![
                 field("items", Vec::new(), named(m).list().non_null(), Vec::new()),
                 field("nextToken", Vec::new(), named("String"), Vec::new()),
             ],
+            &shape.connection,
         ));
+        // Owner fields the user did not declare are filterable too (Amplify adds them).
+        let declared = |f: &str| {
+            model.fields.iter().any(|x| x.name == f) || model.foreign_keys.iter().any(|x| x == f)
+        };
+        let added_owners: Vec<&str> = model
+            .auth
+            .owner_fields()
+            .into_iter()
+            .filter(|f| !declared(f))
+            .collect();
 
         let mut filter: Vec<_> = filterable
             .iter()
@@ -768,6 +963,11 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                 .foreign_keys
                 .iter()
                 .map(|fk| input(fk, named("ModelIDInput"))),
+        );
+        filter.extend(
+            added_owners
+                .iter()
+                .map(|f| input(f, named("ModelStringInput"))),
         );
         doc.definitions.push(input_object(&filter_name, filter));
 
@@ -802,7 +1002,7 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                 get,
                 key_args(&model.primary_key),
                 named(m),
-                Vec::new(),
+                plain_directives(&shape.get).0,
             ));
             let mut list_args = Vec::new();
             if custom_key {
@@ -826,7 +1026,7 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                 list,
                 list_args,
                 named(&format!("Model{m}Connection")),
-                Vec::new(),
+                plain_directives(&shape.list).0,
             ));
         }
         for index in &model.indexes {
@@ -850,7 +1050,7 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                 query,
                 args,
                 named(&format!("Model{m}Connection")),
-                Vec::new(),
+                plain_directives(&shape.index()).0,
             ));
         }
         for condition in key_conditions {
@@ -880,6 +1080,11 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                     .foreign_keys
                     .iter()
                     .map(|fk| input(fk, named("ModelIDInput"))),
+            );
+            condition.extend(
+                added_owners
+                    .iter()
+                    .map(|f| input(f, named("ModelStringInput"))),
             );
             doc.definitions
                 .push(input_object(&condition_name, condition));
@@ -922,7 +1127,11 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                 key_args(&model.primary_key),
             ));
 
-            for (mutation, kind) in [(create, "Create"), (update, "Update"), (delete, "Delete")] {
+            for (mutation, kind, directives) in [
+                (create, "Create", &shape.create),
+                (update, "Update", &shape.update),
+                (delete, "Delete", &shape.delete),
+            ] {
                 mutation_fields.push(field(
                     mutation,
                     vec![
@@ -930,14 +1139,17 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                         input("condition", named(&condition_name)),
                     ],
                     named(m),
-                    Vec::new(),
+                    plain_directives(directives).0,
                 ));
             }
 
             if model.subscriptions {
                 let sub_filter_name = format!("ModelSubscription{m}FilterInput");
+                // Fields that decide who sees an event are filtered by the resolver, not by clients.
+                let dynamic = model.auth.dynamic_fields();
                 let mut sub_filter: Vec<_> = filterable
                     .iter()
+                    .filter(|f| !dynamic.contains(&f.name.as_str()))
                     .map(|f| input(&f.name, named(&filter_of(f, true))))
                     .collect();
                 sub_filter.extend(
@@ -953,7 +1165,15 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                     model
                         .subscription_foreign_keys
                         .iter()
+                        .filter(|f| !dynamic.contains(&f.as_str()))
                         .map(|fk| input(fk, named("ModelSubscriptionIDInput"))),
+                );
+                sub_filter.extend(
+                    model
+                        .auth
+                        .owner_fields()
+                        .iter()
+                        .map(|f| input(f, named("ModelStringInput"))),
                 );
                 doc.definitions
                     .push(input_object(&sub_filter_name, sub_filter));
@@ -962,11 +1182,20 @@ pub fn client_schema(schema: &Schema, models: &[Model]) -> Document {
                     ("onUpdate", update),
                     ("onDelete", delete),
                 ] {
+                    let mut args = vec![input("filter", named(&sub_filter_name))];
+                    args.extend(
+                        shape
+                            .subscription_args
+                            .iter()
+                            .map(|f| input(f, named("String"))),
+                    );
+                    let mut directives = vec![subscribe(mutation)];
+                    directives.extend(plain_directives(&shape.listen).0);
                     subscription_fields.push(field(
                         &format!("{on}{m}"),
-                        vec![input("filter", named(&sub_filter_name))],
+                        args,
                         named(m),
-                        vec![subscribe(mutation)],
+                        directives,
                     ));
                 }
             }
@@ -1003,4 +1232,88 @@ fn nullable(ty: &Type) -> Type {
         Type::NonNullList(inner) => Type::List(inner.clone()),
         other => other.clone(),
     }
+}
+
+/// An argument or input field as clients see it: without Amplify's directives.
+fn strip_input(value: &Node<InputValueDefinition>) -> Node<InputValueDefinition> {
+    let mut value = value.as_ref().clone();
+    value.directives = DirectiveList::default();
+    Node::new(value)
+}
+
+/// AppSync's own directives the user wrote on a field, followed by those its `@auth` adds.
+fn keep_appsync_directives(
+    directives: &DirectiveList,
+    added: Vec<&'static str>,
+) -> Vec<Node<Directive>> {
+    let mut out: Vec<Node<Directive>> = directives
+        .iter()
+        .filter(|d| d.name.starts_with("aws_"))
+        .cloned()
+        .collect();
+    for n in added {
+        if !out.iter().any(|d| d.name == n) {
+            out.extend(plain_directives(&[n]).0);
+        }
+    }
+    out
+}
+
+/// The auth directives of a field of a type that is not a model (a custom query,
+/// for one): its static rules' providers, never the default alone.
+fn field_auth_directives(
+    f: &apollo_compiler::schema::FieldDefinition,
+    object: &apollo_compiler::schema::ObjectType,
+    modes: &Modes,
+) -> Vec<&'static str> {
+    let Some(grants) = grants_of(f.directives.get("auth").map(|d| &**d), object, modes) else {
+        return Vec::new();
+    };
+    let providers = auth::providers(grants.iter().map(|g| &g.role).filter(|r| r.is_static()));
+    auth::service_directives(&providers, modes, false)
+}
+
+/// Non-model types reached from the fields of models with `@auth` get the
+/// directives of those models' providers (as Amplify propagates them).
+fn nested_type_directives(
+    schema: &Schema,
+    models: &[Model],
+    modes: &Modes,
+) -> std::collections::HashMap<String, Vec<&'static str>> {
+    let mut seen: std::collections::HashMap<String, Vec<&'static str>> =
+        std::collections::HashMap::new();
+    for model in models.iter().filter(|m| m.explicit_auth) {
+        let providers = auth::providers(model.auth.all_roles());
+        let mut stack: Vec<String> = model
+            .fields
+            .iter()
+            .map(|f| f.ty.inner_named_type().to_string())
+            .collect();
+        let mut visited = std::collections::HashSet::new();
+        while let Some(type_name) = stack.pop() {
+            if !visited.insert(type_name.clone()) {
+                continue;
+            }
+            let Some(ExtendedType::Object(object)) = schema.types.get(type_name.as_str()) else {
+                continue;
+            };
+            if object.directives.has("model") {
+                continue;
+            }
+            let first = !seen.contains_key(&type_name);
+            let directives = auth::service_directives(&providers, modes, !first);
+            let entry = seen.entry(type_name.clone()).or_default();
+            let before = entry.len();
+            add_all(entry, &directives);
+            if first || entry.len() > before {
+                stack.extend(
+                    object
+                        .fields
+                        .values()
+                        .map(|f| f.ty.inner_named_type().to_string()),
+                );
+            }
+        }
+    }
+    seen
 }
