@@ -242,9 +242,66 @@ pub const MATRIX: &[Case] = &[
         extra_toml: "",
         files: &[(
             "orders.graphql",
-            "enum Status { OPEN SHIPPED }\ntype Customer @model {\n  email: String! @primaryKey\n  name: String\n}\ntype Order @model {\n  id: ID!\n  customerEmail: String! @index(name: \"byCustomer\", sortKeyFields: [\"placedAt\"], queryField: \"ordersByCustomer\")\n  placedAt: AWSDateTime!\n  status: Status @index(name: \"byStatus\", sortKeyFields: [\"total\"], queryField: \"ordersByStatus\")\n  total: Float\n}\ntype Reading @model {\n  sensor: ID! @primaryKey(sortKeyFields: [\"at\"])\n  at: AWSTimestamp!\n  value: Float\n}\n",
+            "input AMPLIFY { globalAuthRule: AuthRule = { allow: public } }\nenum Status { OPEN SHIPPED }\ntype Customer @model {\n  email: String! @primaryKey\n  name: String\n}\ntype Order @model {\n  id: ID!\n  customerEmail: String! @index(name: \"byCustomer\", sortKeyFields: [\"placedAt\"], queryField: \"ordersByCustomer\")\n  placedAt: AWSDateTime!\n  status: Status @index(name: \"byStatus\", sortKeyFields: [\"total\"], queryField: \"ordersByStatus\")\n  total: Float\n}\ntype Reading @model {\n  sensor: ID! @primaryKey(sortKeyFields: [\"at\"])\n  at: AWSTimestamp!\n  value: Float\n}\n",
         )],
         commands: &[&["add", "api", "--yes", "--schema", "../orders.graphql"]],
+    },
+    Case {
+        name: "api-auth-rules",
+        extra_toml: "",
+        files: &[(
+            "rules.graphql",
+            r#"type Note @model @auth(rules: [{ allow: owner }, { allow: owner, ownerField: "editors", operations: [read, update] }, { allow: groups, groups: ["Admin"] }, { allow: public, operations: [read] }]) {
+  id: ID!
+  title: String!
+  editors: [String]
+  secret: String @auth(rules: [{ allow: owner }])
+  comments: [Comment] @hasMany
+}
+type Comment @model @auth(rules: [{ allow: private, provider: iam }, { allow: groups, groupsField: "team", operations: [read] }, { allow: owner, identityClaim: "sub" }]) {
+  id: ID!
+  text: String!
+  team: [String]
+  note: Note @belongsTo
+}
+type Query {
+  ping: String @auth(rules: [{ allow: private }])
+}
+"#,
+        )],
+        commands: &[
+            &["add", "auth", "--yes"],
+            &[
+                "add",
+                "api",
+                "--yes",
+                "--auth",
+                "user-pools",
+                "--additional-auth",
+                "api-key",
+                "--additional-auth",
+                "iam",
+                "--schema",
+                "../rules.graphql",
+            ],
+        ],
+    },
+    Case {
+        name: "api-owner-template",
+        extra_toml: "",
+        files: &[],
+        commands: &[
+            &["add", "auth", "--yes"],
+            &[
+                "add",
+                "api",
+                "--yes",
+                "--auth",
+                "user-pools",
+                "--template",
+                "owner-auth",
+            ],
+        ],
     },
     Case {
         name: "api-blog",
@@ -607,6 +664,18 @@ fn generated_resolvers_pass_the_appsync_linter() {
     assert!(
         output.status.success(),
         "the AppSync linter found errors:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Then run them: the access rules hold (semantics.test.mjs, with a stand-in runtime).
+    let output = std::process::Command::new("node")
+        .args(["--test", "semantics.test.mjs"])
+        .current_dir(&lint)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the resolvers' access checks failed:\n{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );

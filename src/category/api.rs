@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::Problem;
+use super::access;
+use super::access::Access;
 use crate::synth::cfn::{self, Template, get_att, r#ref, sub};
 use crate::transform::Model;
+use crate::transform::auth::{Ops, Role};
 
 /// How clients authorize against the API.
 #[derive(
@@ -75,6 +78,22 @@ impl ApiConfig {
                 .filter(|m| *m != self.auth),
         );
         modes
+    }
+
+    /// The modes as the transformer sees them (`@auth` rules may use only these).
+    pub fn transform_modes(&self) -> crate::transform::Modes {
+        let provider = |m: AuthMode| match m {
+            AuthMode::ApiKey => crate::transform::Provider::ApiKey,
+            AuthMode::UserPools => crate::transform::Provider::UserPools,
+            AuthMode::Iam => crate::transform::Provider::Iam,
+            AuthMode::Oidc => crate::transform::Provider::Oidc,
+            AuthMode::Lambda => crate::transform::Provider::Function,
+        };
+        let modes = self.modes();
+        crate::transform::Modes {
+            default: provider(modes[0]),
+            additional: modes[1..].iter().map(|m| provider(*m)).collect(),
+        }
     }
 
     pub fn uses(&self, mode: AuthMode) -> bool {
@@ -198,9 +217,83 @@ fn key_query(key: &crate::transform::Key) -> String {
     out
 }
 
-/// Each resolver function: (type, field, file name, code).
-pub fn resolver_functions(model: &Model) -> Vec<(String, String, String, String)> {
+/// One generated resolver: `type_name.field`, kept as `file`.
+pub struct Resolver {
+    pub type_name: String,
+    pub field: String,
+    pub file: String,
+    pub code: String,
+}
+
+impl Resolver {
+    fn new(type_name: &str, field: &str, code: String) -> Resolver {
+        Resolver {
+            type_name: type_name.to_string(),
+            field: field.to_string(),
+            file: format!("{type_name}.{field}.js"),
+            code,
+        }
+    }
+}
+
+const IMPORTS: &str = "import { util } from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n";
+const ERROR_OUT: &str = "export function response(ctx) {\n  if (ctx.error) {\n    util.error(ctx.error.message, ctx.error.type);\n  }\n  return ctx.result;\n}\n";
+const PAGE_OUT: &str = "export function response(ctx) {\n  if (ctx.error) {\n    util.error(ctx.error.message, ctx.error.type);\n  }\n  const { items = [], nextToken = null } = ctx.result;\n  return { items, nextToken };\n}\n";
+
+/// A resolver file: imports, the access functions and their helpers, then the handlers.
+fn file(imports: &str, functions: &str, body: &str) -> String {
+    let helpers = access::helpers(functions);
+    let mut out = String::from(imports);
+    out.push('\n');
+    out.push_str(functions);
+    if !helpers.is_empty() {
+        out.push('\n');
+        out.push_str(&helpers);
+    }
+    out.push('\n');
+    out.push_str(body);
+    out
+}
+
+/// The lines that narrow a read of many items to what the caller may see: all
+/// of them, their own, or none. Leaves `filter` (the caller's filter, narrowed).
+fn narrow_filter(access: &Access) -> String {
+    if access.has_dynamic() {
+        "  let filter = ctx.args.filter ?? undefined;\n  if (!staticAccess(ctx)) {\n    const own = ownFilter(ctx);\n    if (own === null) {\n      util.unauthorized();\n    }\n    filter = filter ? { and: [filter, own] } : own;\n  }\n".into()
+    } else {
+        "  const filter = ctx.args.filter ?? undefined;\n  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n".into()
+    }
+}
+
+/// The checks of a write on fields with rules of their own: each field set by
+/// the input needs its own permission (`source`: the input's values).
+fn field_write_checks(model: &Model, op: Ops, source: &str, conditions: bool) -> (String, String) {
+    let (mut functions, mut checks) = (String::new(), String::new());
+    for (field, grants) in &model.auth.fields {
+        let suffix = cfn::pascal(field);
+        let a = Access::new(grants, op, &suffix);
+        let dynamic = a.has_dynamic();
+        functions.push('\n');
+        functions.push_str(&a.functions(dynamic && !conditions, dynamic && conditions, false));
+        let value = format!(
+            "{source}[{}]",
+            serde_json::to_string(field).unwrap_or_default()
+        );
+        if dynamic && conditions {
+            checks.push_str(&format!("  if ({value} !== undefined && !staticAccess{suffix}(ctx)) {{\n    const own = ownFilter{suffix}(ctx);\n    if (own === null) {{\n      util.unauthorized();\n    }}\n    conditions.push(own);\n  }}\n"));
+        } else if dynamic {
+            checks.push_str(&format!("  if ({value} !== undefined && !staticAccess{suffix}(ctx) && !itemAccess{suffix}(ctx, {source})) {{\n    util.unauthorized();\n  }}\n"));
+        } else {
+            checks.push_str(&format!("  if ({value} !== undefined && !staticAccess{suffix}(ctx)) {{\n    util.unauthorized();\n  }}\n"));
+        }
+    }
+    (functions, checks)
+}
+
+/// The resolvers of a model's queries and mutations, on its table, each with its access checks.
+pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
     let m = &model.name;
+    let grants = &model.auth.grants;
     let key = key_fields(&model.primary_key);
     let partition = &model.primary_key.partition;
     let custom_key = partition != "id" || !model.primary_key.sort.is_empty();
@@ -229,19 +322,37 @@ pub fn resolver_functions(model: &Model) -> Vec<(String, String, String, String)
         .iter()
         .map(|k| format!("  delete changes.{k};\n"))
         .collect();
-    let error_out = "export function response(ctx) {\n  if (ctx.error) {\n    util.error(ctx.error.message, ctx.error.type);\n  }\n  return ctx.result;\n}\n";
-    let page_out = "export function response(ctx) {\n  if (ctx.error) {\n    util.error(ctx.error.message, ctx.error.type);\n  }\n  const { items = [], nextToken = null } = ctx.result;\n  return { items, nextToken };\n}\n";
-    let header = "import { util } from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n";
     let mut out = Vec::new();
     if let Some((get, list)) = &model.queries {
-        out.push(("Query".into(), get.clone(), format!("Query.{get}.js"), format!(
-            "{header}// {get}: read one {m} by its key.\nexport function request(ctx) {{\n  return ddb.get({{ key: {} }});\n}}\n\n{error_out}",
-            key_object(&key, "ctx.args")
+        let a = Access::new(grants, Ops::GET, "");
+        let (guard, check) = if a.has_dynamic() {
+            (
+                "  if (!staticAccess(ctx) && ownFilter(ctx) === null) {\n    util.unauthorized();\n  }\n",
+                "  if (ctx.result && !staticAccess(ctx) && !itemAccess(ctx, ctx.result)) {\n    util.unauthorized();\n  }\n",
+            )
+        } else {
+            (
+                "  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n",
+                "",
+            )
+        };
+        out.push(Resolver::new("Query", get, file(
+            IMPORTS,
+            &a.functions(true, true, false),
+            &format!(
+                "// {get}: read one {m} by its key. Allowed: {}.\nexport function request(ctx) {{\n{guard}  return ddb.get({{ key: {} }});\n}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n{check}  return ctx.result;\n}}\n",
+                a.describe(),
+                key_object(&key, "ctx.args")
+            ),
         )));
-        let scan = "  const { filter, limit = 100, nextToken } = ctx.args;\n  const expression = filter ? JSON.parse(util.transform.toDynamoDBFilterExpression(filter)) : undefined;\n";
+        let a = Access::new(grants, Ops::LIST, "");
+        let scan = format!(
+            "  const {{ limit = 100, nextToken }} = ctx.args;\n{}  const expression = filter ? JSON.parse(util.transform.toDynamoDBFilterExpression(filter)) : undefined;\n",
+            narrow_filter(&a)
+        );
         let body = if custom_key {
             format!(
-                "{scan}  if (ctx.args.{partition} === undefined || ctx.args.{partition} === null) {{\n    return {{ operation: 'Scan', limit, nextToken, filter: expression }};\n  }}\n{}  return ddb.query({{ query, limit, nextToken, filter: expression ? filter : undefined, scanIndexForward: ctx.args.sortDirection !== 'DESC' }});\n",
+                "{scan}  if (ctx.args.{partition} === undefined || ctx.args.{partition} === null) {{\n    return {{ operation: 'Scan', limit, nextToken, filter: expression }};\n  }}\n{}  return ddb.query({{ query, limit, nextToken, filter, scanIndexForward: ctx.args.sortDirection !== 'DESC' }});\n",
                 key_query(&model.primary_key)
             )
         } else {
@@ -249,19 +360,31 @@ pub fn resolver_functions(model: &Model) -> Vec<(String, String, String, String)
                 "{scan}  return {{ operation: 'Scan', limit, nextToken, filter: expression }};\n"
             )
         };
-        out.push(("Query".into(), list.clone(), format!("Query.{list}.js"), format!(
-            "{header}// {list}: a page of {m} items, filtered.\nexport function request(ctx) {{\n{body}}}\n\n{page_out}"
+        out.push(Resolver::new("Query", list, file(
+            IMPORTS,
+            &a.functions(false, true, false),
+            &format!(
+                "// {list}: a page of {m} items, filtered. Allowed: {}.\nexport function request(ctx) {{\n{body}}}\n\n{PAGE_OUT}",
+                a.describe()
+            ),
         )));
     }
     for index in &model.indexes {
         let Some(query) = &index.query_field else {
             continue;
         };
-        out.push(("Query".into(), query.clone(), format!("Query.{query}.js"), format!(
-            "{header}// {query}: {m} items by the index {}.\nexport function request(ctx) {{\n  const {{ filter, limit = 100, nextToken }} = ctx.args;\n{}  return ddb.query({{ index: '{}', query, limit, nextToken, filter: filter ?? undefined, scanIndexForward: ctx.args.sortDirection !== 'DESC' }});\n}}\n\n{page_out}",
-            index.name,
-            key_query(&index.key),
-            index.name
+        let a = Access::new(grants, Ops::LIST, "");
+        out.push(Resolver::new("Query", query, file(
+            IMPORTS,
+            &a.functions(false, true, false),
+            &format!(
+                "// {query}: {m} items by the index {}. Allowed: {}.\nexport function request(ctx) {{\n  const {{ limit = 100, nextToken }} = ctx.args;\n{}{}  return ddb.query({{ index: '{}', query, limit, nextToken, filter, scanIndexForward: ctx.args.sortDirection !== 'DESC' }});\n}}\n\n{PAGE_OUT}",
+                index.name,
+                a.describe(),
+                narrow_filter(&a),
+                key_query(&index.key),
+                index.name
+            ),
         )));
     }
     if let Some((create, update, delete)) = &model.mutations {
@@ -270,24 +393,140 @@ pub fn resolver_functions(model: &Model) -> Vec<(String, String, String, String)
         } else {
             "  values.id = values.id ?? util.autoId();\n".to_string()
         };
-        out.push(("Mutation".into(), create.clone(), format!("Mutation.{create}.js"), format!(
-            "{header}// {create}: a new {m}; refused if one with the same key exists.\nexport function request(ctx) {{\n{timestamps_create}{id_default}  return ddb.put({{\n    key: {key_of_values},\n    item: {{ ...values, __typename: '{m}' }},\n    condition: {{ {partition}: {{ attributeExists: false }}, ...(ctx.args.condition ?? {{}}) }},\n  }});\n}}\n\n{error_out}"
+        let a = Access::new(grants, Ops::CREATE, "");
+        let check = if a.has_dynamic() {
+            "  if (!staticAccess(ctx) && !itemAccess(ctx, values)) {\n    util.unauthorized();\n  }\n"
+        } else {
+            "  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n"
+        };
+        let (field_functions, field_checks) =
+            field_write_checks(model, Ops::CREATE, "values", false);
+        out.push(Resolver::new("Mutation", create, file(
+            IMPORTS,
+            &format!("{}{field_functions}", a.functions(true, false, false)),
+            &format!(
+                "// {create}: a new {m}; refused if one with the same key exists. Allowed: {}.\nexport function request(ctx) {{\n{timestamps_create}{id_default}{}{check}{field_checks}  return ddb.put({{\n    key: {key_of_values},\n    item: {{ ...values, __typename: '{m}' }},\n    condition: {{ and: [{{ {partition}: {{ attributeExists: false }} }}, ctx.args.condition ?? {{}}] }},\n  }});\n}}\n\n{ERROR_OUT}",
+                a.describe(),
+                a.fill_owners("values"),
+            ),
         )));
-        out.push(("Mutation".into(), update.clone(), format!("Mutation.{update}.js"), format!(
-            "{header}// {update}: change the given fields of an existing {m}.\nexport function request(ctx) {{\n{timestamps_update}  const changes = {{ ...values }};\n{}  return ddb.update({{\n    key: {key_of_values},\n    update: changes,\n    condition: {{ {partition}: {{ attributeExists: true }}, ...(ctx.args.condition ?? {{}}) }},\n  }});\n}}\n\n{error_out}",
-            without_key.concat()
+        let conditions = |a: &Access| -> String {
+            let mut out = format!(
+                "  const conditions = [{{ {partition}: {{ attributeExists: true }} }}];\n  if (ctx.args.condition) {{\n    conditions.push(ctx.args.condition);\n  }}\n"
+            );
+            if a.has_dynamic() {
+                out.push_str("  if (!staticAccess(ctx)) {\n    const own = ownFilter(ctx);\n    if (own === null) {\n      util.unauthorized();\n    }\n    conditions.push(own);\n  }\n");
+            } else {
+                out.push_str("  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n");
+            }
+            out
+        };
+        let a = Access::new(grants, Ops::UPDATE, "");
+        let (field_functions, field_checks) =
+            field_write_checks(model, Ops::UPDATE, "changes", true);
+        out.push(Resolver::new("Mutation", update, file(
+            IMPORTS,
+            &format!("{}{field_functions}", a.functions(false, true, false)),
+            &format!(
+                "// {update}: change the given fields of an existing {m}. Allowed: {}.\nexport function request(ctx) {{\n{timestamps_update}  const changes = {{ ...values }};\n{}{}{field_checks}  return ddb.update({{\n    key: {key_of_values},\n    update: changes,\n    condition: {{ and: conditions }},\n  }});\n}}\n\n{ERROR_OUT}",
+                a.describe(),
+                without_key.concat(),
+                conditions(&a),
+            ),
         )));
-        out.push(("Mutation".into(), delete.clone(), format!("Mutation.{delete}.js"), format!(
-            "{header}// {delete}: remove an existing {m}.\nexport function request(ctx) {{\n  return ddb.remove({{\n    key: {},\n    condition: {{ {partition}: {{ attributeExists: true }}, ...(ctx.args.condition ?? {{}}) }},\n  }});\n}}\n\n{error_out}",
-            key_object(&key, "ctx.args.input")
+        let a = Access::new(grants, Ops::DELETE, "");
+        out.push(Resolver::new("Mutation", delete, file(
+            IMPORTS,
+            &a.functions(false, true, false),
+            &format!(
+                "// {delete}: remove an existing {m}. Allowed: {}.\nexport function request(ctx) {{\n{}  return ddb.remove({{\n    key: {},\n    condition: {{ and: conditions }},\n  }});\n}}\n\n{ERROR_OUT}",
+                a.describe(),
+                conditions(&a),
+                key_object(&key, "ctx.args.input")
+            ),
         )));
     }
     out
 }
 
-/// The resolvers of relation fields: (type, field, file name, code, model whose table it reads).
-pub fn relation_functions(model: &Model) -> Vec<(String, String, String, String, String)> {
-    let header = "import { util, runtime } from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n\n";
+/// Resolvers without a table (on the model stack's NONE data source): the
+/// model's subscriptions, which apply the client's filter and who may listen,
+/// and the fields with rules of their own.
+pub fn local_functions(model: &Model) -> Vec<Resolver> {
+    let m = &model.name;
+    let mut out = Vec::new();
+    if model.subscriptions
+        && let Some((create, update, delete)) = &model.mutations
+    {
+        let a = Access::new(&model.auth.grants, Ops::LISTEN, "");
+        let mut owner_args = String::new();
+        for grant in &model.auth.grants {
+            if let Role::Owner {
+                field,
+                claim,
+                list: false,
+                ..
+            } = &grant.role
+                && grant.ops.contains(Ops::LISTEN)
+            {
+                let claim = serde_json::to_string(claim).unwrap_or_default();
+                owner_args.push_str(&format!("    if (ctx.args.{field} !== undefined && ctx.args.{field} !== null && !claimValues(ctx, {claim}).includes(ctx.args.{field})) {{\n      util.unauthorized();\n    }}\n"));
+            }
+        }
+        let narrow = if a.has_dynamic() {
+            format!(
+                "  if (!staticAccess(ctx)) {{\n    const own = ownSubscriptionFilter(ctx);\n    if (own === null) {{\n      util.unauthorized();\n    }}\n{owner_args}    filters.push(own);\n  }}\n"
+            )
+        } else {
+            "  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n".into()
+        };
+        for (on, mutation) in [
+            ("onCreate", create),
+            ("onUpdate", update),
+            ("onDelete", delete),
+        ] {
+            let field = format!("{on}{m}");
+            out.push(Resolver::new("Subscription", &field, file(
+                "import { util, extensions } from '@aws-appsync/utils';\n",
+                &a.functions(false, false, true),
+                &format!(
+                    "// {field}: events of `{mutation}`, filtered by the client's filter and by who may see them. Allowed: {}.\nexport function request() {{\n  return {{ payload: null }};\n}}\n\nexport function response(ctx) {{\n  const filters = [];\n  if (ctx.args.filter) {{\n    filters.push(ctx.args.filter);\n  }}\n{narrow}  if (filters.length > 0) {{\n    extensions.setSubscriptionFilter(util.transform.toSubscriptionFilter(filters.length === 1 ? filters[0] : {{ and: filters }}));\n  }}\n  return null;\n}}\n",
+                    a.describe()
+                ),
+            )));
+        }
+    }
+    for (field, grants) in &model.auth.fields {
+        if model.relations.iter().any(|r| &r.field == field) {
+            // relation fields check their rules in their own resolver
+            continue;
+        }
+        let a = Access::new(grants, Ops::GET, "");
+        let check = if a.has_dynamic() {
+            "  if (!staticAccess(ctx) && !itemAccess(ctx, ctx.source)) {\n    util.unauthorized();\n  }\n"
+        } else {
+            "  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n"
+        };
+        let value = format!(
+            "ctx.source[{}]",
+            serde_json::to_string(field).unwrap_or_default()
+        );
+        out.push(Resolver::new(m, field, file(
+            "import { util } from '@aws-appsync/utils';\n",
+            &a.functions(true, false, false),
+            &format!(
+                "// {m}.{field}: a field with rules of its own. Allowed to read: {}.\nexport function request() {{\n  return {{ payload: null }};\n}}\n\nexport function response(ctx) {{\n{check}  return {value} ?? null;\n}}\n",
+                a.describe()
+            ),
+        )));
+    }
+    out
+}
+
+/// The resolvers of relation fields, with the model whose table each reads.
+/// The related model's read rules apply, and the field's own rules if it has some.
+pub fn relation_functions(model: &Model, models: &[Model]) -> Vec<(Resolver, String)> {
+    let imports = "import { util, runtime } from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n";
     let mut out = Vec::new();
     for relation in &model.relations {
         let (type_name, field, fk, target) = (
@@ -296,18 +535,77 @@ pub fn relation_functions(model: &Model) -> Vec<(String, String, String, String,
             &relation.foreign_key,
             &relation.target,
         );
-        let file = format!("{type_name}.{field}.js");
-        let code = match relation.kind {
-            crate::transform::RelationKind::HasMany => format!(
-                "{header}// {type_name}.{field}: the {target} items whose `{fk}` is this {type_name}'s id.\nexport function request(ctx) {{\n  const {{ filter, limit = 100, nextToken }} = ctx.args;\n  if (!ctx.source.id) {{\n    runtime.earlyReturn({{ items: [], nextToken: null }});\n  }}\n  return ddb.query({{\n    index: '{}',\n    query: {{ {fk}: {{ eq: ctx.source.id }} }},\n    filter: filter ?? undefined,\n    limit,\n    nextToken,\n    scanIndexForward: ctx.args.sortDirection !== 'DESC',\n  }});\n}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n  const {{ items = [], nextToken = null }} = ctx.result;\n  return {{ items, nextToken }};\n}}\n",
-                relation.index
-            ),
-            crate::transform::RelationKind::BelongsTo => format!(
-                "{header}// {type_name}.{field}: the {target} this {type_name} belongs to, by `{fk}`.\nexport function request(ctx) {{\n  if (!ctx.source.{fk}) {{\n    runtime.earlyReturn(null);\n  }}\n  return ddb.get({{ key: {{ id: ctx.source.{fk} }} }});\n}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n  return ctx.result;\n}}\n"
-            ),
+        let target_grants = models
+            .iter()
+            .find(|m| &m.name == target)
+            .map(|m| m.auth.grants.as_slice())
+            .unwrap_or(&[]);
+        let (field_functions, field_check) = match model.auth.field(field) {
+            Some(grants) => {
+                let a = Access::new(grants, Ops::GET, "Field");
+                let check = if a.has_dynamic() {
+                    "  if (!staticAccessField(ctx) && !itemAccessField(ctx, ctx.source)) {\n    util.unauthorized();\n  }\n"
+                } else {
+                    "  if (!staticAccessField(ctx)) {\n    util.unauthorized();\n  }\n"
+                };
+                (
+                    format!("\n{}", a.functions(true, false, false)),
+                    check.to_string(),
+                )
+            }
+            None => (String::new(), String::new()),
         };
-        out.push((type_name.clone(), field.clone(), file, code, target.clone()));
+        let code = match relation.kind {
+            crate::transform::RelationKind::HasMany => {
+                let a = Access::new(target_grants, Ops::LIST, "");
+                file(
+                    imports,
+                    &format!("{}{field_functions}", a.functions(false, true, false)),
+                    &format!(
+                        "// {type_name}.{field}: the {target} items whose `{fk}` is this {type_name}'s id. Allowed: {}.\nexport function request(ctx) {{\n{field_check}  const {{ limit = 100, nextToken }} = ctx.args;\n{}  if (!ctx.source.id) {{\n    runtime.earlyReturn({{ items: [], nextToken: null }});\n  }}\n  return ddb.query({{\n    index: '{}',\n    query: {{ {fk}: {{ eq: ctx.source.id }} }},\n    filter,\n    limit,\n    nextToken,\n    scanIndexForward: ctx.args.sortDirection !== 'DESC',\n  }});\n}}\n\n{PAGE_OUT}",
+                        a.describe(),
+                        narrow_filter(&a),
+                        relation.index
+                    ),
+                )
+            }
+            crate::transform::RelationKind::BelongsTo => {
+                let a = Access::new(target_grants, Ops::GET, "");
+                let (guard, check) = if a.has_dynamic() {
+                    (
+                        "  if (!staticAccess(ctx) && ownFilter(ctx) === null) {\n    util.unauthorized();\n  }\n",
+                        "  if (ctx.result && !staticAccess(ctx) && !itemAccess(ctx, ctx.result)) {\n    util.unauthorized();\n  }\n",
+                    )
+                } else {
+                    (
+                        "  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n",
+                        "",
+                    )
+                };
+                file(
+                    imports,
+                    &format!("{}{field_functions}", a.functions(true, true, false)),
+                    &format!(
+                        "// {type_name}.{field}: the {target} this {type_name} belongs to, by `{fk}`. Allowed: {}.\nexport function request(ctx) {{\n{field_check}{guard}  if (!ctx.source.{fk}) {{\n    runtime.earlyReturn(null);\n  }}\n  return ddb.get({{ key: {{ id: ctx.source.{fk} }} }});\n}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n{check}  return ctx.result;\n}}\n",
+                        a.describe()
+                    ),
+                )
+            }
+        };
+        out.push((Resolver::new(type_name, field, code), target.clone()));
     }
+    out
+}
+
+/// Every resolver of a model's stack and of its relation fields, for reading.
+pub fn all_resolvers(model: &Model, models: &[Model]) -> Vec<Resolver> {
+    let mut out = resolver_functions(model);
+    out.extend(local_functions(model));
+    out.extend(
+        relation_functions(model, models)
+            .into_iter()
+            .map(|(r, _)| r),
+    );
     out
 }
 
@@ -447,19 +745,45 @@ pub fn model_stack(
             "DynamoDBConfig": { "TableName": r#ref(&table), "AwsRegion": r#ref("AWS::Region") }
         }),
     );
-    for (type_name, field, file, code) in resolver_functions(model) {
-        let code = overrides.get(&file).cloned().unwrap_or(code);
-        let logical = format!("{type_name}{}", cfn::pascal(&field));
-        add_resolver(&mut t, &logical, &type_name, &field, &source, code);
+    for r in resolver_functions(model) {
+        let code = overrides.get(&r.file).cloned().unwrap_or(r.code);
+        let logical = format!("{}{}", r.type_name, cfn::pascal(&r.field));
+        add_resolver(&mut t, &logical, &r.type_name, &r.field, &source, code);
     }
     for other in models {
-        for (type_name, field, file, code, target) in relation_functions(other) {
+        for (r, target) in relation_functions(other, models) {
             if target != model.name {
                 continue;
             }
-            let code = overrides.get(&file).cloned().unwrap_or(code);
-            let logical = format!("{}{}", cfn::pascal(&type_name), cfn::pascal(&field));
-            add_resolver(&mut t, &logical, &type_name, &field, &source, code);
+            let code = overrides.get(&r.file).cloned().unwrap_or(r.code);
+            let logical = format!("{}{}", cfn::pascal(&r.type_name), cfn::pascal(&r.field));
+            add_resolver(&mut t, &logical, &r.type_name, &r.field, &source, code);
+        }
+    }
+    let local = local_functions(model);
+    if !local.is_empty() {
+        let none = format!("{m}NoneDataSource");
+        t.resource(
+            &none,
+            "AWS::AppSync::DataSource",
+            json!({ "ApiId": r#ref("ApiId"), "Name": format!("{m}None"), "Type": "NONE" }),
+        );
+        for r in local {
+            let code = overrides.get(&r.file).cloned().unwrap_or(r.code);
+            let logical = format!("{}{}", cfn::pascal(&r.type_name), cfn::pascal(&r.field));
+            t.resource(
+                &format!("{logical}Resolver"),
+                "AWS::AppSync::Resolver",
+                json!({
+                    "ApiId": r#ref("ApiId"),
+                    "TypeName": r.type_name,
+                    "FieldName": r.field,
+                    "Kind": "UNIT",
+                    "DataSourceName": get_att(&none, "Name"),
+                    "Runtime": runtime(),
+                    "Code": code
+                }),
+            );
         }
     }
     t.output(

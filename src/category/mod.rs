@@ -1,6 +1,7 @@
 //! Backend categories: each turns its options from `hoist.toml` into a
 //! CloudFormation fragment (a nested stack) and the frontend's outputs.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod storage;

@@ -500,6 +500,8 @@ pub enum ApiTemplate {
     Todo,
     /// A blog: blogs, posts and comments, one-to-many
     Blog,
+    /// A `Todo` model each signed-in user owns (needs user pool auth)
+    OwnerAuth,
 }
 
 /// The api category's options; each is also a question.

@@ -278,6 +278,12 @@ pub fn add(
             }
             let schema_rel: PathBuf = ["hoist", "api", &name, "schema.graphql"].iter().collect();
             let schema_path = file.root().join(&schema_rel);
+            let cfg = resolve_api(options, None, &mut inputs)?;
+            if (cfg.uses(AuthMode::UserPools) || cfg.uses(AuthMode::Iam))
+                && file.manifest.auth.is_empty()
+            {
+                return Err(ResourceError::ApiNeedsAuth.into());
+            }
             let schema = if let Some(path) = &options.schema {
                 Some(std::fs::read_to_string(path).map_err(|e| FsError::new("read", path, e))?)
             } else if schema_path.exists() {
@@ -291,18 +297,16 @@ pub fn add(
                         default: None,
                     },
                     options.template,
-                    &[ApiTemplate::Todo, ApiTemplate::Blog, ApiTemplate::Blank],
+                    &[
+                        ApiTemplate::Todo,
+                        ApiTemplate::OwnerAuth,
+                        ApiTemplate::Blog,
+                        ApiTemplate::Blank,
+                    ],
                     ApiTemplate::Todo,
                     |t| format!("{t:?}"),
                 )?;
-                Some(
-                    match template {
-                        ApiTemplate::Todo => include_str!("../../blueprints/api/todo.graphql"),
-                        ApiTemplate::Blank => include_str!("../../blueprints/api/blank.graphql"),
-                        ApiTemplate::Blog => include_str!("../../blueprints/api/blog.graphql"),
-                    }
-                    .to_string(),
-                )
+                Some(blueprint(template, &cfg))
             };
             // A schema that does not transform is refused before anything is written.
             if let Some(text) = &schema {
@@ -312,14 +316,8 @@ pub fn add(
                     .unwrap_or(&schema_rel)
                     .display()
                     .to_string();
-                crate::transform::transform(text, &shown)
+                crate::transform::transform_with(text, &shown, &cfg.transform_modes())
                     .map_err(|e| crate::synth::SynthError::Schema(Box::new(e)))?;
-            }
-            let cfg = resolve_api(options, None, &mut inputs)?;
-            if (cfg.uses(AuthMode::UserPools) || cfg.uses(AuthMode::Iam))
-                && file.manifest.auth.is_empty()
-            {
-                return Err(ResourceError::ApiNeedsAuth.into());
             }
             let item = to_table(&cfg)?;
             let edited = file.edit(|doc| set_resource(doc, Category::Api, &name, item))?;
@@ -427,6 +425,16 @@ pub fn update(
                 && file.manifest.auth.is_empty()
             {
                 return Err(ResourceError::ApiNeedsAuth.into());
+            }
+            // The schema's `@auth` rules must still find their modes.
+            let schema_rel: PathBuf = ["hoist", "api", name, "schema.graphql"].iter().collect();
+            if let Ok(text) = std::fs::read_to_string(file.root().join(&schema_rel)) {
+                crate::transform::transform_with(
+                    &text,
+                    &schema_rel.display().to_string(),
+                    &cfg.transform_modes(),
+                )
+                .map_err(|e| crate::synth::SynthError::Schema(Box::new(e)))?;
             }
             let item = to_table(&cfg)?;
             save(&file, |doc| set_resource(doc, Category::Api, name, item))?;
@@ -1266,4 +1274,28 @@ pub fn resolve_storage(
         access.dedup();
     }
     Ok(cfg)
+}
+
+/// A starting schema, with access rules that fit the API's modes: the default
+/// mode's users may do everything (each user only with their own items, for
+/// `owner-auth`), and API key holders may read when the key is an extra mode.
+fn blueprint(template: ApiTemplate, cfg: &crate::category::api::ApiConfig) -> String {
+    let text = match template {
+        ApiTemplate::Todo => include_str!("../../blueprints/api/todo.graphql"),
+        ApiTemplate::Blank => include_str!("../../blueprints/api/blank.graphql"),
+        ApiTemplate::Blog => include_str!("../../blueprints/api/blog.graphql"),
+        ApiTemplate::OwnerAuth => include_str!("../../blueprints/api/owner-auth.graphql"),
+    };
+    let mut rules = vec![match (template, cfg.auth) {
+        (ApiTemplate::OwnerAuth, _) => "{ allow: owner }",
+        (_, AuthMode::ApiKey) => "{ allow: public }",
+        (_, AuthMode::UserPools) => "{ allow: private }",
+        (_, AuthMode::Iam) => "{ allow: private, provider: iam }",
+        (_, AuthMode::Oidc) => "{ allow: private, provider: oidc }",
+        (_, AuthMode::Lambda) => "{ allow: custom }",
+    }];
+    if cfg.auth != AuthMode::ApiKey && cfg.uses(AuthMode::ApiKey) {
+        rules.push("{ allow: public, operations: [read] }");
+    }
+    text.replace("RULES", &format!("[{}]", rules.join(", ")))
 }

@@ -382,9 +382,12 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
                 name: name.clone(),
                 path: ["hoist", "api", name, "schema.graphql"].iter().collect(),
             })?;
-        let transformed =
-            crate::transform::transform(&schema.text, &schema.path.display().to_string())
-                .map_err(|e| SynthError::Schema(Box::new(e)))?;
+        let transformed = crate::transform::transform_with(
+            &schema.text,
+            &schema.path.display().to_string(),
+            &cfg.transform_modes(),
+        )
+        .map_err(|e| SynthError::Schema(Box::new(e)))?;
         let empty = BTreeMap::new();
         let user_resolvers = sources.resolvers.get(name).unwrap_or(&empty);
         let sdl = transformed.sdl.clone().into_bytes();
@@ -444,13 +447,12 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             transformed.sdl.clone().into_bytes(),
         );
         for model in &transformed.models {
-            for (_, _, file, code) in api::resolver_functions(model) {
-                let code = user_resolvers.get(&file).cloned().unwrap_or(code);
-                readable.insert(format!("api-{name}/resolvers/{file}"), code.into_bytes());
-            }
-            for (_, _, file, code, _) in api::relation_functions(model) {
-                let code = user_resolvers.get(&file).cloned().unwrap_or(code);
-                readable.insert(format!("api-{name}/resolvers/{file}"), code.into_bytes());
+            for r in api::all_resolvers(model, &transformed.models) {
+                let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);
+                readable.insert(
+                    format!("api-{name}/resolvers/{}", r.file),
+                    code.into_bytes(),
+                );
             }
         }
         let mut parameters = base_parameters();

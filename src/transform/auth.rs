@@ -557,7 +557,11 @@ pub fn global_rule(
 /// AppSync's auth directives for a set of providers, as Amplify decides them:
 /// every provider that is not the default; the default one too when others are
 /// there (and `with_default`, or when the default is among the providers).
-pub fn service_directives(providers: &[Provider], modes: &Modes, with_default: bool) -> Vec<&'static str> {
+pub fn service_directives(
+    providers: &[Provider],
+    modes: &Modes,
+    with_default: bool,
+) -> Vec<&'static str> {
     if providers.is_empty() {
         return Vec::new();
     }

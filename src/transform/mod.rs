@@ -380,7 +380,8 @@ fn auth_problems(
     problems: &mut Vec<SchemaProblem>,
 ) {
     let is_list = |f: &str| fields.iter().find(|d| d.name == f).map(|d| d.ty.is_list());
-    let mut check = |directive: &apollo_compiler::Node<apollo_compiler::ast::Directive>, on_model: bool| {
+    let mut check = |directive: &apollo_compiler::Node<apollo_compiler::ast::Directive>,
+                     on_model: bool| {
         for rule in auth::rules(directive) {
             match auth::grant(&rule, modes, is_list) {
                 Ok(grants) => {
@@ -409,7 +410,9 @@ fn auth_problems(
                 message: format!("`@auth` on `{type_name}`, which is not a model"),
                 span: span(directive.location()),
                 label: "@auth".into(),
-                help: Some(format!("add `@model` to `{type_name}`, or put the rules on its fields")),
+                help: Some(format!(
+                    "add `@model` to `{type_name}`, or put the rules on its fields"
+                )),
             });
             continue;
         }

@@ -853,7 +853,8 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 match root {
                     Some(root) => root.extend(fields),
                     None => {
-                        let directives = nested.get(type_name.as_str()).cloned().unwrap_or_default();
+                        let directives =
+                            nested.get(type_name.as_str()).cloned().unwrap_or_default();
                         doc.definitions
                             .push(object_with(type_name, fields, &directives));
                     }

@@ -1,0 +1,114 @@
+// Runs hoist's generated resolvers (copied to generated/ by the Rust test
+// `generated_resolvers_pass_the_appsync_linter`) against appsync-runtime.mjs and
+// checks that the `@auth` rules of the api-auth-rules schema are enforced.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { state, Unauthorized } from './appsync-runtime.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const runtimeUrl = pathToFileURL(join(here, 'appsync-runtime.mjs')).href;
+
+async function load(caseName, file) {
+  const source = readFileSync(join(here, 'generated', caseName, 'dev/api-main/resolvers', file), 'utf8')
+    .replaceAll("'@aws-appsync/utils/dynamodb'", `'${runtimeUrl}'`)
+    .replaceAll("'@aws-appsync/utils'", `'${runtimeUrl}'`);
+  const out = join(here, 'generated', '.run', caseName, `${file}.mjs`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, source);
+  return import(pathToFileURL(out).href);
+}
+
+const alice = { authType: 'User Pool Authorization', identity: { sub: 's1', username: 'alice', claims: { sub: 's1', 'cognito:username': 'alice' } } };
+const bob = { authType: 'User Pool Authorization', identity: { sub: 's2', username: 'bob', claims: { sub: 's2', 'cognito:username': 'bob', 'cognito:groups': ['Admin'] } } };
+const carol = { authType: 'User Pool Authorization', identity: { sub: 's3', username: 'carol', claims: { sub: 's3', 'cognito:username': 'carol', 'cognito:groups': ['red'] } } };
+const apiKey = { authType: 'API Key Authorization', identity: null };
+const iamUser = { authType: 'IAM Authorization', identity: { cognitoIdentityAuthType: 'authenticated' } };
+const iamGuest = { authType: 'IAM Authorization', identity: { cognitoIdentityAuthType: 'unauthenticated' } };
+
+function ctx(caller, extra = {}) {
+  state.authType = caller.authType;
+  state.subscriptionFilter = null;
+  return { identity: caller.identity, args: {}, stash: {}, source: {}, ...extra };
+}
+
+const denied = (fn) => assert.throws(fn, Unauthorized);
+
+test('owners read their notes; others do not; the Admin group and API key holders do', async () => {
+  const r = await load('api-auth-rules', 'Query.getNote.js');
+  const note = { id: 'n1', owner: 's1::alice', editors: [] };
+  assert.deepEqual(r.response(ctx(alice, { result: note })), note);
+  denied(() => r.response(ctx(carol, { result: note })));
+  assert.deepEqual(r.response(ctx(bob, { result: note })), note);
+  assert.deepEqual(r.response(ctx(apiKey, { result: note })), note);
+  denied(() => r.request(ctx(iamUser, { args: { id: 'n1' } })));
+  // an editor (a list owner field) reads it too
+  assert.deepEqual(r.response(ctx(carol, { result: { ...note, editors: ['carol'] } })).id, 'n1');
+});
+
+test('a list is narrowed to the caller\'s notes', async () => {
+  const r = await load('api-auth-rules', 'Query.listNotes.js');
+  const request = r.request(ctx(alice));
+  assert.equal(request.operation, 'Scan');
+  const own = JSON.stringify(request.filter);
+  assert.ok(own.includes('s1::alice') && own.includes('editors'), own);
+  const open = r.request(ctx(apiKey));
+  assert.equal(open.filter, undefined);
+  denied(() => r.request(ctx(iamGuest)));
+});
+
+test('a new note gets its owner from the caller, and nobody creates for someone else', async () => {
+  const r = await load('api-auth-rules', 'Mutation.createNote.js');
+  const request = r.request(ctx(alice, { args: { input: { title: 't' } } }));
+  assert.equal(request.item.owner, 's1::alice');
+  denied(() => r.request(ctx(alice, { args: { input: { title: 't', owner: 's2::bob' } } })));
+  denied(() => r.request(ctx(apiKey, { args: { input: { title: 't' } } })));
+  // the Admin group may create on anyone's behalf
+  assert.equal(r.request(ctx(bob, { args: { input: { title: 't', owner: 's1::alice' } } })).item.owner, 's1::alice');
+});
+
+test('updates and deletes are conditional on ownership', async () => {
+  const update = await load('api-auth-rules', 'Mutation.updateNote.js');
+  const request = update.request(ctx(alice, { args: { input: { id: 'n1', title: 'new' } } }));
+  assert.ok(JSON.stringify(request.condition).includes('s1::alice'), JSON.stringify(request.condition));
+  denied(() => update.request(ctx(apiKey, { args: { input: { id: 'n1', title: 'new' } } })));
+  const admin = update.request(ctx(bob, { args: { input: { id: 'n1', title: 'new' } } }));
+  assert.ok(!JSON.stringify(admin.condition).includes('owner'), JSON.stringify(admin.condition));
+  const remove = await load('api-auth-rules', 'Mutation.deleteNote.js');
+  // editors may update but not delete
+  assert.ok(!JSON.stringify(remove.request(ctx(carol, { args: { input: { id: 'n1' } } })).condition).includes('editors'));
+});
+
+test('subscriptions deliver only the caller\'s events', async () => {
+  const r = await load('api-auth-rules', 'Subscription.onCreateNote.js');
+  r.response(ctx(alice, { args: {} }));
+  assert.ok(JSON.stringify(state.subscriptionFilter).includes('s1::alice'), JSON.stringify(state.subscriptionFilter));
+  denied(() => r.response(ctx(alice, { args: { owner: 's2::bob' } })));
+  r.response(ctx(apiKey, { args: {} }));
+  assert.equal(state.subscriptionFilter, null);
+});
+
+test('a field with its own rules is read only by its owner', async () => {
+  const r = await load('api-auth-rules', 'Note.secret.js');
+  const source = { id: 'n1', owner: 's1::alice', secret: 'x' };
+  assert.equal(r.response(ctx(alice, { source })), 'x');
+  denied(() => r.response(ctx(apiKey, { source })));
+});
+
+test('dynamic groups, IAM and the sub claim on comments', async () => {
+  const r = await load('api-auth-rules', 'Query.getComment.js');
+  const comment = { id: 'c1', owner: 's9', team: ['red'] };
+  assert.deepEqual(r.response(ctx(carol, { result: comment })), comment);
+  assert.deepEqual(r.response(ctx(iamUser, { result: comment })), comment);
+  denied(() => r.request(ctx(iamGuest, { args: { id: 'c1' } })));
+  denied(() => r.response(ctx(alice, { result: comment })));
+  assert.deepEqual(r.response(ctx(alice, { result: { ...comment, owner: 's1' } })).id, 'c1');
+});
+
+test('without @auth a model follows the global rule: API key holders only', async () => {
+  const r = await load('api-keys-and-indexes', 'Query.listOrders.js');
+  assert.equal(r.request(ctx(apiKey)).operation, 'Scan');
+  denied(() => r.request(ctx(alice)));
+});
