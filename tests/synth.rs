@@ -249,9 +249,10 @@ pub const MATRIX: &[Case] = &[
     Case {
         name: "api-auth-rules",
         extra_toml: "",
-        files: &[(
-            "rules.graphql",
-            r#"type Note @model @auth(rules: [{ allow: owner }, { allow: owner, ownerField: "editors", operations: [read, update] }, { allow: groups, groups: ["Admin"] }, { allow: public, operations: [read] }]) {
+        files: &[
+            (
+                "rules.graphql",
+                r#"type Note @model @auth(rules: [{ allow: owner }, { allow: owner, ownerField: "editors", operations: [read, update] }, { allow: groups, groups: ["Admin"] }, { allow: public, operations: [read] }]) {
   id: ID!
   title: String!
   editors: [String]
@@ -265,10 +266,15 @@ type Comment @model @auth(rules: [{ allow: private, provider: iam }, { allow: gr
   note: Note @belongsTo
 }
 type Query {
-  ping: String @auth(rules: [{ allow: private }])
+  ping: String @auth(rules: [{ allow: private }, { allow: public, provider: iam }])
 }
 "#,
-        )],
+            ),
+            (
+                "shop/hoist/api/main/resolvers/Query.ping.js",
+                "export function request() {\n  return { payload: 'pong' };\n}\n\nexport function response(ctx) {\n  return ctx.result;\n}\n",
+            ),
+        ],
         commands: &[
             &["add", "auth", "--yes"],
             &[
@@ -401,6 +407,58 @@ fn matrix_snapshots() {
             insta::assert_snapshot!("build", build_dump(&root));
         });
     }
+}
+
+#[test]
+fn custom_fields_need_a_resolver_and_rules_need_their_mode() {
+    let sb = Sandbox::new();
+    sb.hoist()
+        .args(["init", "shop", "--frontend", "none", "--yes", "-q"])
+        .assert()
+        .success();
+    let root = sb.join("shop");
+    sb.write("custom.graphql", "type Query {\n  ping: String\n}\n");
+    sb.hoist_in(&root)
+        .args(["add", "api", "--yes", "-q", "--schema", "../custom.graphql"])
+        .assert()
+        .success();
+    let output = sb.hoist_in(&root).args(["synth"]).output().unwrap();
+    let err = stderr_of(&output, &sb);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("`Query.ping` of the api `main` has no resolver"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hoist/api/main/resolvers/Query.ping.js"),
+        "{err}"
+    );
+
+    // an owner rule on an API without user pools is refused, with the way to turn them on
+    sb.write(
+        "owned.graphql",
+        "type Todo @model @auth(rules: [{ allow: owner }]) {\n  name: String\n}\n",
+    );
+    let output = sb
+        .hoist_in(&root)
+        .args([
+            "add",
+            "api",
+            "todos",
+            "--yes",
+            "--schema",
+            "../owned.graphql",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr_of(&output, &sb);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("owned.graphql:1:"), "{err}");
+    assert!(
+        err.contains("`userPools` authorization, which the API does not have"),
+        "{err}"
+    );
+    assert!(err.contains("--additional-auth user-pools"), "{err}");
 }
 
 #[test]

@@ -845,6 +845,56 @@ pub fn add_group_stack(t: &mut Template, index: usize, key: &str) {
     stack["DependsOn"] = json!(["GraphQLSchema"]);
 }
 
+/// The pipeline code around a user's resolver of a custom field: the field's
+/// `@auth` rules (static ones: API key, IAM, signed-in users, groups) first.
+pub fn custom_pipeline_code(grants: Option<&[crate::transform::auth::Grant]>) -> String {
+    let Some(grants) = grants else {
+        return PIPELINE_CODE.to_string();
+    };
+    let a = Access::new(grants, Ops::GET, "");
+    file(
+        "import { util } from '@aws-appsync/utils';\n",
+        &a.functions(false, false, false),
+        "export function request(ctx) {\n  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n  return {};\n}\n\nexport function response(ctx) {\n  return ctx.prev.result;\n}\n",
+    )
+}
+
+/// The user's resolvers of their own root fields, on a NONE data source of the api.
+pub fn add_custom_resolvers(t: &mut Template, fields: &[(&crate::transform::CustomField, String)]) {
+    if fields.is_empty() {
+        return;
+    }
+    t.resource(
+        "CustomNoneDataSource",
+        "AWS::AppSync::DataSource",
+        json!({ "ApiId": get_att("GraphQLApi", "ApiId"), "Name": "CustomNone", "Type": "NONE" }),
+    );
+    for (f, code) in fields {
+        let logical = format!("{}{}", f.type_name, cfn::pascal(&f.field));
+        t.resource(
+            &format!("{logical}Function"),
+            "AWS::AppSync::FunctionConfiguration",
+            json!({
+                "ApiId": get_att("GraphQLApi", "ApiId"),
+                "Name": logical,
+                "DataSourceName": get_att("CustomNoneDataSource", "Name"),
+                "Runtime": runtime(),
+                "Code": code
+            }),
+        );
+        let resolver = t.resource(&format!("{logical}Resolver"), "AWS::AppSync::Resolver", json!({
+            "ApiId": get_att("GraphQLApi", "ApiId"),
+            "TypeName": f.type_name,
+            "FieldName": f.field,
+            "Kind": "PIPELINE",
+            "PipelineConfig": { "Functions": [get_att(&format!("{logical}Function"), "FunctionId")] },
+            "Runtime": runtime(),
+            "Code": custom_pipeline_code(f.grants.as_deref())
+        }));
+        resolver["DependsOn"] = json!(["GraphQLSchema"]);
+    }
+}
+
 /// The api's own template (the API, its schema and key); each model's nested
 /// stack is added with [`add_model_stack`] once its template has a key.
 pub fn synth(name: &str, cfg: &ApiConfig, schema_key: &str) -> Template {

@@ -79,6 +79,20 @@ pub enum SynthError {
         help("split the resource into smaller ones")
     )]
     Limits { stack: String, problems: String },
+
+    #[error("`{type_name}.{field}` of the api `{name}` has no resolver")]
+    #[diagnostic(
+        code(hoist::synth::no_resolver),
+        help(
+            "write one in `{path}` (AppSync JavaScript, `request` and `response`, run on a NONE data source), or remove the field"
+        )
+    )]
+    NoResolver {
+        name: String,
+        type_name: String,
+        field: String,
+        path: String,
+    },
 }
 
 /// A user's JSON Patch for one resource's template.
@@ -397,6 +411,27 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         );
         assets.insert(schema_key.clone(), format!("api-{name}/schema.graphql"));
         let mut template = api::synth(name, cfg, &schema_key);
+        // The user's own root fields: their resolver runs after the field's access check.
+        let mut custom = Vec::new();
+        for f in &transformed.custom_fields {
+            let file = format!("{}.{}.js", f.type_name, f.field);
+            let Some(code) = user_resolvers.get(&file) else {
+                return Err(SynthError::NoResolver {
+                    name: name.clone(),
+                    type_name: f.type_name.clone(),
+                    field: f.field.clone(),
+                    path: format!("hoist/api/{name}/resolvers/{file}"),
+                });
+            };
+            custom.push((f, code.clone()));
+        }
+        api::add_custom_resolvers(&mut template, &custom);
+        for (f, _) in &custom {
+            readable.insert(
+                format!("api-{name}/resolvers/{}.{}.auth.js", f.type_name, f.field),
+                api::custom_pipeline_code(f.grants.as_deref()).into_bytes(),
+            );
+        }
         // One nested stack per model, uploaded beside the api's; grouped in stacks of
         // their own when there are more than one stack can hold.
         let mut register =

@@ -60,6 +60,17 @@ pub struct Output {
     /// The client-facing schema, as SDL.
     pub sdl: String,
     pub models: Vec<Model>,
+    /// Fields the user declares on `Query`, `Mutation` and `Subscription`.
+    pub custom_fields: Vec<CustomField>,
+}
+
+/// A field of a root type the user declares, resolved by a resolver they write.
+#[derive(Debug, Clone)]
+pub struct CustomField {
+    pub type_name: String,
+    pub field: String,
+    /// The static grants of its `@auth` rules, if it has some.
+    pub grants: Option<Vec<auth::Grant>>,
 }
 
 /// Directives of Amplify's transformer v1, and what replaced them in v2.
@@ -227,7 +238,31 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
     }
     let models = model::models(&schema, modes, &global);
     let sdl = model::client_schema(&schema, &models, modes).to_string();
-    Ok(Output { sdl, models })
+    let mut custom_fields = Vec::new();
+    for root in ["Query", "Mutation", "Subscription"] {
+        if let Some(apollo_compiler::schema::ExtendedType::Object(object)) = schema.types.get(root)
+        {
+            for (field, definition) in &object.fields {
+                let grants = definition.directives.get("auth").map(|d| {
+                    auth::rules(d)
+                        .iter()
+                        .filter_map(|r| auth::grant(r, modes, |_| None).ok())
+                        .flatten()
+                        .collect()
+                });
+                custom_fields.push(CustomField {
+                    type_name: root.to_string(),
+                    field: field.to_string(),
+                    grants,
+                });
+            }
+        }
+    }
+    Ok(Output {
+        sdl,
+        models,
+        custom_fields,
+    })
 }
 
 /// `@primaryKey` and `@index`: their sort keys must be fields of the type; one
