@@ -258,6 +258,11 @@ pub const MATRIX: &[Case] = &[
   editors: [String]
   secret: String @auth(rules: [{ allow: owner }])
   comments: [Comment] @hasMany
+  profile: Profile @hasOne
+}
+type Profile @model @auth(rules: [{ allow: owner }]) {
+  bio: String
+  note: Note @belongsTo
 }
 type Comment @model @auth(rules: [{ allow: private, provider: iam }, { allow: groups, groupsField: "team", operations: [read] }, { allow: owner, identityClaim: "sub" }]) {
   id: ID!

@@ -211,3 +211,33 @@ fn relation_errors_are_located() {
         )
     );
 }
+
+#[test]
+fn has_one_keeps_its_foreign_key_on_both_sides() {
+    let schema = "type Project @model {\n  id: ID!\n  name: String\n  team: Team @hasOne\n}\ntype Team @model {\n  id: ID!\n  name: String!\n  project: Project @belongsTo\n}\n";
+    let output = hoist::transform::transform(schema, "has-one.graphql").unwrap();
+    let defs = definitions(&output.sdl);
+    assert_eq!(
+        defs["Project"],
+        "type Project {\n  id: ID!\n  name: String\n  team: Team\n  createdAt: AWSDateTime!\n  updatedAt: AWSDateTime!\n  projectTeamId: ID\n}\n"
+    );
+    assert!(
+        defs["CreateTeamInput"].contains("teamProjectId: ID"),
+        "{}",
+        defs["CreateTeamInput"]
+    );
+    assert!(defs["ModelProjectFilterInput"].ends_with("projectTeamId: ModelIDInput\n}\n"));
+    let project = output.models.iter().find(|m| m.name == "Project").unwrap();
+    assert_eq!(
+        project.relations[0].kind,
+        hoist::transform::RelationKind::HasOne
+    );
+    assert_eq!(project.relations[0].foreign_key, "projectTeamId");
+
+    let errors =
+        errors("type A @model {\n  id: ID!\n  b: [B] @hasOne\n}\ntype B {\n  id: ID!\n}\n");
+    assert!(
+        errors.contains("points at `B`, which is not a model"),
+        "{errors}"
+    );
+}

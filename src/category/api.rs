@@ -569,7 +569,7 @@ pub fn relation_functions(model: &Model, models: &[Model]) -> Vec<(Resolver, Str
                     ),
                 )
             }
-            crate::transform::RelationKind::BelongsTo => {
+            crate::transform::RelationKind::BelongsTo | crate::transform::RelationKind::HasOne => {
                 let a = Access::new(target_grants, Ops::GET, "");
                 let (guard, check) = if a.has_dynamic() {
                     (

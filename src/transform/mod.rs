@@ -90,7 +90,7 @@ const V1_DIRECTIVES: [(&str, &str); 3] = [
 ];
 
 /// Directives of the transformer that this slice does not transform yet.
-const NOT_YET: [&str; 4] = ["hasOne", "manyToMany", "function", "searchable"];
+const NOT_YET: [&str; 3] = ["manyToMany", "function", "searchable"];
 
 /// Type names a model may not take: AppSync's roots and the types hoist generates.
 fn reserved(name: &str) -> bool {
@@ -345,7 +345,7 @@ fn relation_problems(
         for directive in field
             .directives
             .iter()
-            .filter(|d| d.name == "hasMany" || d.name == "belongsTo")
+            .filter(|d| d.name == "hasMany" || d.name == "hasOne" || d.name == "belongsTo")
         {
             let target = field.ty.inner_named_type().to_string();
             let Some(target_type) = object(&target) else {
@@ -386,17 +386,29 @@ fn relation_problems(
                     help: Some(format!("declare it as `{}: [{target}]`", field.name)),
                 });
             }
+            if directive.name == "hasOne" && field.ty.is_list() {
+                problems.push(SchemaProblem {
+                    message: format!("`@hasOne` on `{type_name}.{}` cannot be a list", field.name),
+                    span: span(field.location()),
+                    label: "a list".into(),
+                    help: Some(format!(
+                        "declare it as `{}: {target}`, or use `@hasMany`",
+                        field.name
+                    )),
+                });
+            }
             if directive.name == "belongsTo" {
                 let answered = target_type.fields.iter().any(|f| {
-                    f.directives.iter().any(|d| d.name == "hasMany")
-                        && f.ty.inner_named_type() == type_name
+                    f.directives.iter().any(|d| {
+                        (d.name == "hasMany" || d.name == "hasOne") && d.arguments.is_empty()
+                    }) && f.ty.inner_named_type() == type_name
                 });
                 if !answered {
                     problems.push(SchemaProblem {
                         message: format!("`@belongsTo` on `{type_name}.{}` has no `@hasMany` on `{target}` to answer", field.name),
                         span: span(directive.location()),
                         label: "@belongsTo".into(),
-                        help: Some(format!("add `{}s: [{type_name}] @hasMany` to `{target}` (a `@belongsTo` paired with `@hasOne` is not transformed yet)", lower(type_name))),
+                        help: Some(format!("add `{}s: [{type_name}] @hasMany` or `{}: {type_name} @hasOne` to `{target}`", lower(type_name), lower(type_name))),
                     });
                 }
             }

@@ -51,6 +51,7 @@ pub struct Model {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelationKind {
     HasMany,
+    HasOne,
     BelongsTo,
 }
 
@@ -420,6 +421,37 @@ fn link_relations(schema: &Schema, models: &mut [Model]) {
             p.subscription_foreign_keys.push(foreign_key.clone());
         }
     }
+    // `@hasOne`: the foreign key `<model><Field>Id` is on the model that declares it.
+    let mut has_one_pairs = std::collections::HashSet::new();
+    for (type_name, ty) in &schema.types {
+        let ExtendedType::Object(object) = ty else {
+            continue;
+        };
+        if !object.directives.has("model") {
+            continue;
+        }
+        for f in object
+            .fields
+            .values()
+            .filter(|f| f.directives.has("hasOne"))
+        {
+            let target = f.ty.inner_named_type().to_string();
+            let foreign_key = format!("{}{}Id", lower_first(type_name), upper_first(&f.name));
+            has_one_pairs.insert((target.clone(), type_name.to_string()));
+            if let Some(m) = position.get(type_name.as_str()).map(|&i| &mut models[i]) {
+                if !m.foreign_keys.contains(&foreign_key) {
+                    m.foreign_keys.push(foreign_key.clone());
+                }
+                m.relations.push(Relation {
+                    field: f.name.to_string(),
+                    kind: RelationKind::HasOne,
+                    target,
+                    foreign_key,
+                    index: String::new(),
+                });
+            }
+        }
+    }
     for (type_name, ty) in &schema.types {
         let ExtendedType::Object(object) = ty else {
             continue;
@@ -430,6 +462,25 @@ fn link_relations(schema: &Schema, models: &mut [Model]) {
             .filter(|f| f.directives.has("belongsTo"))
         {
             let target = f.ty.inner_named_type().to_string();
+            if !link_by_pair.contains_key(&(target.clone(), type_name.to_string()))
+                && has_one_pairs.contains(&(type_name.to_string(), target.clone()))
+            {
+                // answering a `@hasOne`: this side keeps a foreign key of its own
+                let foreign_key = format!("{}{}Id", lower_first(type_name), upper_first(&f.name));
+                if let Some(m) = position.get(type_name.as_str()).map(|&i| &mut models[i]) {
+                    if !m.foreign_keys.contains(&foreign_key) {
+                        m.foreign_keys.push(foreign_key.clone());
+                    }
+                    m.relations.push(Relation {
+                        field: f.name.to_string(),
+                        kind: RelationKind::BelongsTo,
+                        target,
+                        foreign_key,
+                        index: String::new(),
+                    });
+                }
+                continue;
+            }
             let Some((parent, field)) = link_by_pair
                 .get(&(target.clone(), type_name.to_string()))
                 .map(|field| (&target, field))

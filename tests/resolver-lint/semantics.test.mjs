@@ -112,3 +112,11 @@ test('without @auth a model follows the global rule: API key holders only', asyn
   assert.equal(r.request(ctx(apiKey)).operation, 'Scan');
   denied(() => r.request(ctx(alice)));
 });
+
+test('a @hasOne field reads the related item with its rules, by the foreign key', async () => {
+  const r = await load('api-auth-rules', 'Note.profile.js');
+  const request = r.request(ctx(alice, { source: { id: 'n1', noteProfileId: 'p1' } }));
+  assert.deepEqual(request.key, { id: 'p1' });
+  assert.equal(r.response(ctx(alice, { result: { id: 'p1', owner: 's1::alice' } })).id, 'p1');
+  denied(() => r.response(ctx(alice, { result: { id: 'p1', owner: 's2::bob' } })));
+});
