@@ -256,6 +256,7 @@ pub const MATRIX: &[Case] = &[
   id: ID!
   title: String!
   editors: [String]
+  priority: Int! @default(value: "3")
   secret: String @auth(rules: [{ allow: owner }])
   comments: [Comment] @hasMany
   profile: Profile @hasOne

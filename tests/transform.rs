@@ -291,3 +291,30 @@ fn has_one_keeps_its_foreign_key_on_both_sides() {
         "{errors}"
     );
 }
+
+#[test]
+fn defaults_make_create_inputs_optional_and_bad_ones_are_located() {
+    let schema = "enum Status { OPEN DONE }\ntype Todo @model {\n  id: ID!\n  count: Int! @default(value: \"3\")\n  status: Status @default(value: \"OPEN\")\n}\n";
+    let output = hoist::transform::transform(schema, "d.graphql").unwrap();
+    let defs = definitions(&output.sdl);
+    assert!(
+        defs["CreateTodoInput"].contains("  count: Int\n"),
+        "{}",
+        defs["CreateTodoInput"]
+    );
+    assert!(defs["Todo"].contains("  count: Int!\n"));
+    let todo = &output.models[0];
+    assert_eq!(todo.fields[1].default, Some(serde_json::json!(3)));
+    let errors = errors(
+        "enum Status { OPEN DONE }\ntype Todo @model {\n  count: Int @default(value: \"many\")\n  status: Status @default(value: \"LATER\")\n}\n",
+    );
+    assert!(
+        errors.contains("`@default` on `count`: `many` is not an Int"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("`LATER` is not a value of `Status`"),
+        "{errors}"
+    );
+    assert!(errors.contains("schema.graphql:3:"), "{errors}");
+}

@@ -401,11 +401,20 @@ pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
         };
         let (field_functions, field_checks) =
             field_write_checks(model, Ops::CREATE, "values", false);
+        let defaults: String = model
+            .fields
+            .iter()
+            .filter_map(|f| {
+                let value = f.default.as_ref()?;
+                let target = format!("values[{}]", serde_json::to_string(&f.name).unwrap_or_default());
+                Some(format!("  if ({target} === undefined || {target} === null) {{\n    {target} = {value};\n  }}\n"))
+            })
+            .collect();
         out.push(Resolver::new("Mutation", create, file(
             IMPORTS,
             &format!("{}{field_functions}", a.functions(true, false, false)),
             &format!(
-                "// {create}: a new {m}; refused if one with the same key exists. Allowed: {}.\nexport function request(ctx) {{\n{timestamps_create}{id_default}{}{check}{field_checks}  return ddb.put({{\n    key: {key_of_values},\n    item: {{ ...values, __typename: '{m}' }},\n    condition: {{ and: [{{ {partition}: {{ attributeExists: false }} }}, ctx.args.condition ?? {{}}] }},\n  }});\n}}\n\n{ERROR_OUT}",
+                "// {create}: a new {m}; refused if one with the same key exists. Allowed: {}.\nexport function request(ctx) {{\n{timestamps_create}{id_default}{defaults}{}{check}{field_checks}  return ddb.put({{\n    key: {key_of_values},\n    item: {{ ...values, __typename: '{m}' }},\n    condition: {{ and: [{{ {partition}: {{ attributeExists: false }} }}, ctx.args.condition ?? {{}}] }},\n  }});\n}}\n\n{ERROR_OUT}",
                 a.describe(),
                 a.fill_owners("values"),
             ),

@@ -21,7 +21,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
 pub use auth::{Modes, Provider};
-pub use model::{Index, Key, Model, Relation, RelationKind};
+pub use model::{Index, Key, Model, ModelField, Relation, RelationKind};
 
 const DEFINITIONS: &str = include_str!("definitions.graphql");
 const DEFINITIONS_PATH: &str = "<amplify directives>";
@@ -184,6 +184,7 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
             }
         }
         if let Some(fields) = fields {
+            default_problems(fields, &document, &mut problems);
             key_problems(name, fields, &mut problems);
             relation_problems(name, fields, &objects, &mut problems);
             let is_model = directives.iter().any(|d| d.name == "model");
@@ -263,6 +264,62 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
         models,
         custom_fields,
     })
+}
+
+/// `@default(value:)`: on a field of a scalar or enum type, not a list, with a
+/// value of that type.
+fn default_problems(
+    fields: &[apollo_compiler::Node<apollo_compiler::ast::FieldDefinition>],
+    document: &Document,
+    problems: &mut Vec<SchemaProblem>,
+) {
+    for field in fields {
+        for directive in field.directives.iter().filter(|d| d.name == "default") {
+            let Some(value) = directive.arguments.iter().find(|a| a.name == "value") else {
+                continue;
+            };
+            let Some(text) = value.value.as_str() else {
+                continue;
+            };
+            let inner = field.ty.inner_named_type().as_str();
+            let is_enum = document.definitions.iter().find_map(|d| match d {
+                Definition::EnumTypeDefinition(e) if e.name == inner => Some(e),
+                _ => None,
+            });
+            let problem = if field.ty.is_list() {
+                Some((
+                    "a list field cannot have a default".to_string(),
+                    "remove `@default`, or set the list in the create input".to_string(),
+                ))
+            } else if let Some(e) = is_enum {
+                (!e.values.iter().any(|v| v.value == text)).then(|| {
+                    (
+                        format!("`{text}` is not a value of `{inner}`"),
+                        format!(
+                            "use one of {}",
+                            e.values
+                                .iter()
+                                .map(|v| v.value.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })
+            } else {
+                model::default_value(inner, text)
+                    .err()
+                    .map(|e| (e, format!("write a value of type `{inner}`")))
+            };
+            if let Some((message, help)) = problem {
+                problems.push(SchemaProblem {
+                    message: format!("`@default` on `{}`: {message}", field.name),
+                    span: span(value.value.location()),
+                    label: "default".into(),
+                    help: Some(help),
+                });
+            }
+        }
+    }
 }
 
 /// `@primaryKey` and `@index`: their sort keys must be fields of the type; one

@@ -20,6 +20,8 @@ pub struct ModelField {
     pub is_enum: bool,
     /// The named type is a scalar (built-in or AWS).
     pub is_scalar: bool,
+    /// `@default(value:)`, as the JSON value a new item gets when the input leaves it out.
+    pub default: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -241,6 +243,11 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
                     ty: f.ty.clone(),
                     is_enum: matches!(schema.types.get(inner), Some(ExtendedType::Enum(_))),
                     is_scalar: matches!(schema.types.get(inner), Some(ExtendedType::Scalar(_))),
+                    default: f
+                        .directives
+                        .get("default")
+                        .and_then(|d| string_value(d, "value"))
+                        .and_then(|v| default_value(inner.as_str(), &v).ok()),
                 }
             })
             .collect();
@@ -283,6 +290,7 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
                     ty: named("ID").non_null(),
                     is_enum: false,
                     is_scalar: true,
+                    default: None,
                 },
             );
         }
@@ -1149,8 +1157,8 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             let mut create_fields: Vec<_> = data_fields
                 .iter()
                 .map(|f| {
-                    let ty = if f.name == "id" && !custom_key {
-                        named("ID")
+                    let ty = if (f.name == "id" && !custom_key) || f.default.is_some() {
+                        nullable(&f.ty)
                     } else {
                         f.ty.clone()
                     };
@@ -1368,4 +1376,31 @@ fn nested_type_directives(
         }
     }
     seen
+}
+
+/// A `@default` value as JSON for a field of type `scalar`, or what is wrong with it.
+pub fn default_value(scalar: &str, value: &str) -> Result<serde_json::Value, String> {
+    match scalar {
+        "Int" | "AWSTimestamp" => value
+            .trim()
+            .parse::<i64>()
+            .map(serde_json::Value::from)
+            .map_err(|_| format!("`{value}` is not an {scalar}")),
+        "Float" => value
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(serde_json::Value::Number)
+            .ok_or_else(|| format!("`{value}` is not a Float")),
+        "Boolean" => match value.trim() {
+            "true" => Ok(serde_json::Value::Bool(true)),
+            "false" => Ok(serde_json::Value::Bool(false)),
+            _ => Err(format!("`{value}` is not a Boolean (true or false)")),
+        },
+        "AWSJSON" => serde_json::from_str::<serde_json::Value>(value)
+            .map(|_| serde_json::Value::String(value.to_string()))
+            .map_err(|e| format!("`{value}` is not JSON: {e}")),
+        _ => Ok(serde_json::Value::String(value.to_string())),
+    }
 }

@@ -63,6 +63,7 @@ test('a new note gets its owner from the caller, and nobody creates for someone 
   const r = await load('api-auth-rules', 'Mutation.createNote.js');
   const request = r.request(ctx(alice, { args: { input: { title: 't' } } }));
   assert.equal(request.item.owner, 's1::alice');
+  assert.equal(request.item.priority, 3, '@default');
   denied(() => r.request(ctx(alice, { args: { input: { title: 't', owner: 's2::bob' } } })));
   denied(() => r.request(ctx(apiKey, { args: { input: { title: 't' } } })));
   // the Admin group may create on anyone's behalf
