@@ -255,6 +255,22 @@ fn file(imports: &str, functions: &str, body: &str) -> String {
     out
 }
 
+/// The checks of a read of one item: before it (could any rule let the caller
+/// in?) and after it (does one let them see this item?).
+fn read_one_checks(access: &Access) -> (&'static str, &'static str) {
+    if access.has_dynamic() {
+        (
+            "  if (!staticAccess(ctx) && ownFilter(ctx) === null) {\n    util.unauthorized();\n  }\n",
+            "  if (ctx.result && !staticAccess(ctx) && !itemAccess(ctx, ctx.result)) {\n    util.unauthorized();\n  }\n",
+        )
+    } else {
+        (
+            "  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n",
+            "",
+        )
+    }
+}
+
 /// The lines that narrow a read of many items to what the caller may see: all
 /// of them, their own, or none. Leaves `filter` (the caller's filter, narrowed).
 fn narrow_filter(access: &Access) -> String {
@@ -325,17 +341,7 @@ pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
     let mut out = Vec::new();
     if let Some((get, list)) = &model.queries {
         let a = Access::new(grants, Ops::GET, "");
-        let (guard, check) = if a.has_dynamic() {
-            (
-                "  if (!staticAccess(ctx) && ownFilter(ctx) === null) {\n    util.unauthorized();\n  }\n",
-                "  if (ctx.result && !staticAccess(ctx) && !itemAccess(ctx, ctx.result)) {\n    util.unauthorized();\n  }\n",
-            )
-        } else {
-            (
-                "  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n",
-                "",
-            )
-        };
+        let (guard, check) = read_one_checks(&a);
         out.push(Resolver::new("Query", get, file(
             IMPORTS,
             &a.functions(true, true, false),
@@ -580,17 +586,7 @@ pub fn relation_functions(model: &Model, models: &[Model]) -> Vec<(Resolver, Str
             }
             crate::transform::RelationKind::BelongsTo | crate::transform::RelationKind::HasOne => {
                 let a = Access::new(target_grants, Ops::GET, "");
-                let (guard, check) = if a.has_dynamic() {
-                    (
-                        "  if (!staticAccess(ctx) && ownFilter(ctx) === null) {\n    util.unauthorized();\n  }\n",
-                        "  if (ctx.result && !staticAccess(ctx) && !itemAccess(ctx, ctx.result)) {\n    util.unauthorized();\n  }\n",
-                    )
-                } else {
-                    (
-                        "  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n",
-                        "",
-                    )
-                };
+                let (guard, check) = read_one_checks(&a);
                 file(
                     imports,
                     &format!("{}{field_functions}", a.functions(true, true, false)),
