@@ -244,7 +244,8 @@ fn has_many_and_belongs_to_match_amplify() {
         assert_eq!(actual.get(name), Some(want), "definition `{name}` differs");
     }
     let post = output.models.iter().find(|m| m.name == "Post").unwrap();
-    assert_eq!(post.foreign_keys, ["topicPostsId"]);
+    let names: Vec<&str> = post.foreign_keys.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(names, ["topicPostsId"]);
     assert!(
         post.indexes
             .iter()
@@ -282,7 +283,7 @@ fn has_one_keeps_its_foreign_key_on_both_sides() {
         project.relations[0].kind,
         hoist::transform::RelationKind::HasOne
     );
-    assert_eq!(project.relations[0].foreign_key, "projectTeamId");
+    assert_eq!(project.relations[0].source_fields, ["projectTeamId"]);
 
     let errors =
         errors("type A @model {\n  id: ID!\n  b: [B] @hasOne\n}\ntype B {\n  id: ID!\n}\n");

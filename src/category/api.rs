@@ -10,8 +10,8 @@ use super::Problem;
 use super::access;
 use super::access::Access;
 use crate::synth::cfn::{self, Template, get_att, r#ref, sub};
-use crate::transform::Model;
 use crate::transform::auth::{Ops, Role};
+use crate::transform::{Key, Model, RelationKind};
 
 /// How clients authorize against the API.
 #[derive(
@@ -188,33 +188,127 @@ fn runtime() -> Value {
 /// The code of the pipeline around each operation: hand the arguments in, the function's result out.
 pub const PIPELINE_CODE: &str = "export function request(ctx) {\n  return {};\n}\n\nexport function response(ctx) {\n  return ctx.prev.result;\n}\n";
 
-fn key_fields(key: &crate::transform::Key) -> Vec<String> {
-    let mut fields = vec![key.partition.clone()];
-    fields.extend(key.sort.iter().cloned());
-    fields
+/// The attributes of a key: the partition field, then the sort key's attribute.
+fn key_attributes(key: &Key) -> Vec<String> {
+    let mut attributes = vec![key.partition.clone()];
+    attributes.extend(key.sort_attribute());
+    attributes
 }
 
-/// `{ id: source.id, name: source.name }` for a key's fields.
-fn key_object(fields: &[String], source: &str) -> String {
-    let parts: Vec<String> = fields
-        .iter()
-        .map(|f| format!("{f}: {source}.{f}"))
-        .collect();
+/// A JavaScript string literal.
+fn js(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
+}
+
+/// The value of a composite sort key: the fields' values joined by `#`.
+fn joined(fields: &[String], source: &str) -> String {
+    let parts: Vec<String> = fields.iter().map(|f| format!("{source}.{f}")).collect();
+    format!("[{}].join('#')", parts.join(", "))
+}
+
+/// `{ id: source.id, name: source.name }` for a key, from the values in `source`.
+fn key_object(key: &Key, source: &str) -> String {
+    let mut parts = vec![format!("{0}: {source}.{0}", key.partition)];
+    if let Some(attribute) = key.sort_attribute() {
+        if key.is_composite() {
+            parts.push(format!("{}: {}", js(&attribute), joined(&key.sort, source)));
+        } else {
+            parts.push(format!("{attribute}: {source}.{attribute}"));
+        }
+    }
     format!("{{ {} }}", parts.join(", "))
 }
 
-/// The query of a key: partition equal, sort key by its condition, in JavaScript.
-fn key_query(key: &crate::transform::Key) -> String {
-    let mut out = format!(
-        "  const query = {{ {}: {{ eq: ctx.args.{} }} }};\n",
-        key.partition, key.partition
-    );
-    for sk in &key.sort {
-        out.push_str(&format!(
-            "  if (ctx.args.{sk}) {{\n    query.{sk} = ctx.args.{sk};\n  }}\n"
-        ));
+/// Helpers of resolvers that query a composite sort key (an attribute `a#b`):
+/// the key condition is written out, and the client's condition on the sort key
+/// fields becomes one on the joined value.
+const COMPOSITE_HELPERS: &str = "const KEY_OPERATORS = { eq: '=', le: '<=', lt: '<', ge: '>=', gt: '>' };\n\n// The values of `fields` in `value`, joined by '#', up to the first one missing.\nfunction joinKey(value, fields) {\n  const missing = fields.findIndex((f) => value[f] === undefined || value[f] === null);\n  return (missing === -1 ? fields : fields.slice(0, missing)).map((f) => value[f]).join('#');\n}\n\n// A condition on the composite sort key, from one on its fields.\nfunction compositeCondition(condition, fields) {\n  if (!condition) {\n    return undefined;\n  }\n  const op = Object.keys(condition)[0];\n  if (op === 'between') {\n    return { between: condition.between.map((v) => joinKey(v, fields)) };\n  }\n  const value = joinKey(condition[op], fields);\n  if (op === 'eq' && fields.some((f) => condition.eq[f] === undefined || condition.eq[f] === null)) {\n    return { beginsWith: value };\n  }\n  return { [op]: value };\n}\n\n// A key condition: the partition equal to `value`, the sort key by `sort`.\nfunction keyQuery(partition, value, sortName, sort) {\n  const query = {\n    expression: '#pk = :pk',\n    expressionNames: { '#pk': partition },\n    expressionValues: { ':pk': util.dynamodb.toDynamoDB(value) },\n  };\n  if (sort) {\n    query.expressionNames['#sk'] = sortName;\n    if (sort.between) {\n      query.expression = query.expression + ' AND #sk BETWEEN :sk0 AND :sk1';\n      query.expressionValues[':sk0'] = util.dynamodb.toDynamoDB(sort.between[0]);\n      query.expressionValues[':sk1'] = util.dynamodb.toDynamoDB(sort.between[1]);\n    } else if (sort.beginsWith !== undefined) {\n      query.expression = query.expression + ' AND begins_with(#sk, :sk)';\n      query.expressionValues[':sk'] = util.dynamodb.toDynamoDB(sort.beginsWith);\n    } else {\n      const op = Object.keys(sort)[0];\n      query.expression = query.expression + ' AND #sk ' + KEY_OPERATORS[op] + ' :sk';\n      query.expressionValues[':sk'] = util.dynamodb.toDynamoDB(sort[op]);\n    }\n  }\n  return query;\n}\n";
+
+/// Where the sort key of a query comes from.
+enum Sort {
+    /// Values of the source's fields, for the first sort key fields.
+    Values(Vec<String>),
+    /// The client's condition, in this argument.
+    Arg(String),
+    None,
+}
+
+/// The lines that build and return a query of `key` (on `index`, or the table):
+/// the partition equal to `partition` (a JavaScript expression), the sort key by
+/// `sort`. Expects `filter`, `limit` and `nextToken` in scope. The second value
+/// is whether the file needs [`COMPOSITE_HELPERS`].
+fn query_request(index: Option<&str>, key: &Key, partition: &str, sort: &Sort) -> (String, bool) {
+    let index_field = index
+        .map(|i| format!("index: {}, ", js(i)))
+        .unwrap_or_default();
+    if key.is_composite() {
+        let attribute = key.sort_attribute().unwrap_or_default();
+        let condition = match sort {
+            Sort::Values(values) if values.len() == key.sort.len() => {
+                format!("{{ eq: [{}].join('#') }}", values.join(", "))
+            }
+            Sort::Values(values) if !values.is_empty() => {
+                format!("{{ beginsWith: [{}].join('#') + '#' }}", values.join(", "))
+            }
+            Sort::Arg(arg) => {
+                let fields: Vec<String> = key.sort.iter().map(|f| js(f)).collect();
+                format!(
+                    "compositeCondition(ctx.args.{arg}, [{}])",
+                    fields.join(", ")
+                )
+            }
+            _ => "undefined".into(),
+        };
+        return (
+            format!(
+                "  const query = keyQuery({}, {partition}, {}, {condition});\n  return {{ operation: 'Query', {index_field}query, filter: filter ? JSON.parse(util.transform.toDynamoDBFilterExpression(filter)) : undefined, limit, nextToken, scanIndexForward: ctx.args.sortDirection !== 'DESC' }};\n",
+                js(&key.partition),
+                js(&attribute)
+            ),
+            true,
+        );
     }
-    out
+    let mut out = format!(
+        "  const query = {{ {}: {{ eq: {partition} }} }};\n",
+        key.partition
+    );
+    match (sort, key.sort.first()) {
+        (Sort::Values(values), Some(sk)) if !values.is_empty() => {
+            out.push_str(&format!("  query.{sk} = {{ eq: {} }};\n", values[0]));
+        }
+        (Sort::Arg(arg), Some(sk)) => {
+            out.push_str(&format!(
+                "  if (ctx.args.{arg}) {{\n    query.{sk} = ctx.args.{arg};\n  }}\n"
+            ));
+        }
+        _ => {}
+    }
+    out.push_str(&format!("  return ddb.query({{ {index_field}query, filter, limit, nextToken, scanIndexForward: ctx.args.sortDirection !== 'DESC' }});\n"));
+    (out, false)
+}
+
+/// A query of `key` by the client's arguments: the partition field, and the sort key's condition.
+fn sort_arg_of(key: &Key) -> Sort {
+    match key.sort.as_slice() {
+        [] => Sort::None,
+        [single] => Sort::Arg(single.clone()),
+        _ => Sort::Arg(composite_arg(key)),
+    }
+}
+
+/// Access functions, with the composite key helpers when the file needs them.
+fn with_helpers(functions: String, composite: bool) -> String {
+    if composite {
+        format!("{functions}\n{COMPOSITE_HELPERS}")
+    } else {
+        functions
+    }
+}
+
+/// The name of the argument of a composite sort key (`statusCreatedAt`).
+fn composite_arg(key: &Key) -> String {
+    let names: Vec<&str> = key.sort.iter().map(String::as_str).collect();
+    crate::transform::camel(&names)
 }
 
 /// One generated resolver: `type_name.field`, kept as `file`.
@@ -310,7 +404,7 @@ fn field_write_checks(model: &Model, op: Ops, source: &str, conditions: bool) ->
 pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
     let m = &model.name;
     let grants = &model.auth.grants;
-    let key = key_fields(&model.primary_key);
+    let key = &model.primary_key;
     let partition = &model.primary_key.partition;
     let custom_key = partition != "id" || !model.primary_key.sort.is_empty();
     let created = model.created_at.clone();
@@ -333,8 +427,9 @@ pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
         }
         None => "  const values = { ...ctx.args.input };\n".to_string(),
     };
-    let key_of_values = key_object(&key, "values");
+    let key_of_values = key_object(key, "values");
     let without_key: Vec<String> = key
+        .fields()
         .iter()
         .map(|k| format!("  delete changes.{k};\n"))
         .collect();
@@ -348,7 +443,7 @@ pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
             &format!(
                 "// {get}: read one {m} by its key. Allowed: {}.\nexport function request(ctx) {{\n{guard}  return ddb.get({{ key: {} }});\n}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n{check}  return ctx.result;\n}}\n",
                 a.describe(),
-                key_object(&key, "ctx.args")
+                key_object(key, "ctx.args")
             ),
         )));
         let a = Access::new(grants, Ops::LIST, "");
@@ -356,10 +451,17 @@ pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
             "  const {{ limit = 100, nextToken }} = ctx.args;\n{}  const expression = filter ? JSON.parse(util.transform.toDynamoDBFilterExpression(filter)) : undefined;\n",
             narrow_filter(&a)
         );
+        let mut helpers = false;
         let body = if custom_key {
+            let (query, composite) = query_request(
+                None,
+                key,
+                &format!("ctx.args.{partition}"),
+                &sort_arg_of(key),
+            );
+            helpers = composite;
             format!(
-                "{scan}  if (ctx.args.{partition} === undefined || ctx.args.{partition} === null) {{\n    return {{ operation: 'Scan', limit, nextToken, filter: expression }};\n  }}\n{}  return ddb.query({{ query, limit, nextToken, filter, scanIndexForward: ctx.args.sortDirection !== 'DESC' }});\n",
-                key_query(&model.primary_key)
+                "{scan}  if (ctx.args.{partition} === undefined || ctx.args.{partition} === null) {{\n    return {{ operation: 'Scan', limit, nextToken, filter: expression }};\n  }}\n{query}"
             )
         } else {
             format!(
@@ -368,7 +470,7 @@ pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
         };
         out.push(Resolver::new("Query", list, file(
             IMPORTS,
-            &a.functions(false, true, false),
+            &with_helpers(a.functions(false, true, false), helpers),
             &format!(
                 "// {list}: a page of {m} items, filtered. Allowed: {}.\nexport function request(ctx) {{\n{body}}}\n\n{PAGE_OUT}",
                 a.describe()
@@ -380,16 +482,20 @@ pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
             continue;
         };
         let a = Access::new(grants, Ops::LIST, "");
+        let (request, composite) = query_request(
+            Some(&index.name),
+            &index.key,
+            &format!("ctx.args.{}", index.key.partition),
+            &sort_arg_of(&index.key),
+        );
         out.push(Resolver::new("Query", query, file(
             IMPORTS,
-            &a.functions(false, true, false),
+            &with_helpers(a.functions(false, true, false), composite),
             &format!(
-                "// {query}: {m} items by the index {}. Allowed: {}.\nexport function request(ctx) {{\n  const {{ limit = 100, nextToken }} = ctx.args;\n{}{}  return ddb.query({{ index: '{}', query, limit, nextToken, filter, scanIndexForward: ctx.args.sortDirection !== 'DESC' }});\n}}\n\n{PAGE_OUT}",
+                "// {query}: {m} items by the index {}. Allowed: {}.\nexport function request(ctx) {{\n  const {{ limit = 100, nextToken }} = ctx.args;\n{}{request}}}\n\n{PAGE_OUT}",
                 index.name,
                 a.describe(),
                 narrow_filter(&a),
-                key_query(&index.key),
-                index.name
             ),
         )));
     }
@@ -416,11 +522,28 @@ pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
                 Some(format!("  if ({target} === undefined || {target} === null) {{\n    {target} = {value};\n  }}\n"))
             })
             .collect();
+        let composites: String = std::iter::once(key)
+            .chain(model.indexes.iter().map(|i| &i.key))
+            .filter(|k| k.is_composite())
+            .map(|k| {
+                let present: Vec<String> = k
+                    .sort
+                    .iter()
+                    .map(|f| format!("values.{f} !== undefined && values.{f} !== null"))
+                    .collect();
+                format!(
+                    "  if ({}) {{\n    values[{}] = {};\n  }}\n",
+                    present.join(" && "),
+                    js(&k.sort_attribute().unwrap_or_default()),
+                    joined(&k.sort, "values")
+                )
+            })
+            .collect();
         out.push(Resolver::new("Mutation", create, file(
             IMPORTS,
             &format!("{}{field_functions}", a.functions(true, false, false)),
             &format!(
-                "// {create}: a new {m}; refused if one with the same key exists. Allowed: {}.\nexport function request(ctx) {{\n{timestamps_create}{id_default}{defaults}{}{check}{field_checks}  return ddb.put({{\n    key: {key_of_values},\n    item: {{ ...values, __typename: '{m}' }},\n    condition: {{ and: [{{ {partition}: {{ attributeExists: false }} }}, ctx.args.condition ?? {{}}] }},\n  }});\n}}\n\n{ERROR_OUT}",
+                "// {create}: a new {m}; refused if one with the same key exists. Allowed: {}.\nexport function request(ctx) {{\n{timestamps_create}{id_default}{defaults}{composites}{}{check}{field_checks}  return ddb.put({{\n    key: {key_of_values},\n    item: {{ ...values, __typename: '{m}' }},\n    condition: {{ and: [{{ {partition}: {{ attributeExists: false }} }}, ctx.args.condition ?? {{}}] }},\n  }});\n}}\n\n{ERROR_OUT}",
                 a.describe(),
                 a.fill_owners("values"),
             ),
@@ -439,11 +562,29 @@ pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
         let a = Access::new(grants, Ops::UPDATE, "");
         let (field_functions, field_checks) =
             field_write_checks(model, Ops::UPDATE, "changes", true);
+        // An index's composite sort key is rewritten when its fields are, all of them together.
+        let composite_changes: String = model
+            .indexes
+            .iter()
+            .map(|i| &i.key)
+            .filter(|k| k.is_composite())
+            .map(|k| {
+                let given: Vec<String> = k.sort.iter().map(|f| format!("changes.{f} !== undefined")).collect();
+                format!(
+                    "  if ({any}) {{\n    if (!({all})) {{\n      util.error({message}, 'ValidationException');\n    }}\n    changes[{attribute}] = {value};\n  }}\n",
+                    any = given.join(" || "),
+                    all = given.join(" && "),
+                    message = js(&format!("{} make one sort key: give all of them or none", k.sort.join(", "))),
+                    attribute = js(&k.sort_attribute().unwrap_or_default()),
+                    value = joined(&k.sort, "changes"),
+                )
+            })
+            .collect();
         out.push(Resolver::new("Mutation", update, file(
             IMPORTS,
             &format!("{}{field_functions}", a.functions(false, true, false)),
             &format!(
-                "// {update}: change the given fields of an existing {m}. Allowed: {}.\nexport function request(ctx) {{\n{timestamps_update}  const changes = {{ ...values }};\n{}{}{field_checks}  return ddb.update({{\n    key: {key_of_values},\n    update: changes,\n    condition: {{ and: conditions }},\n  }});\n}}\n\n{ERROR_OUT}",
+                "// {update}: change the given fields of an existing {m}. Allowed: {}.\nexport function request(ctx) {{\n{timestamps_update}  const changes = {{ ...values }};\n{}{composite_changes}{}{field_checks}  return ddb.update({{\n    key: {key_of_values},\n    update: changes,\n    condition: {{ and: conditions }},\n  }});\n}}\n\n{ERROR_OUT}",
                 a.describe(),
                 without_key.concat(),
                 conditions(&a),
@@ -457,7 +598,7 @@ pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
                 "// {delete}: remove an existing {m}. Allowed: {}.\nexport function request(ctx) {{\n{}  return ddb.remove({{\n    key: {},\n    condition: {{ and: conditions }},\n  }});\n}}\n\n{ERROR_OUT}",
                 a.describe(),
                 conditions(&a),
-                key_object(&key, "ctx.args.input")
+                key_object(key, "ctx.args.input")
             ),
         )));
     }
@@ -544,12 +685,7 @@ pub fn relation_functions(model: &Model, models: &[Model]) -> Vec<(Resolver, Str
     let imports = "import { util, runtime } from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n";
     let mut out = Vec::new();
     for relation in &model.relations {
-        let (type_name, field, fk, target) = (
-            &model.name,
-            &relation.field,
-            &relation.foreign_key,
-            &relation.target,
-        );
+        let (type_name, field, target) = (&model.name, &relation.field, &relation.target);
         let target_grants = models
             .iter()
             .find(|m| &m.name == target)
@@ -570,28 +706,89 @@ pub fn relation_functions(model: &Model, models: &[Model]) -> Vec<(Resolver, Str
             }
             None => (String::new(), String::new()),
         };
+        let source = |f: &String| format!("ctx.source.{f}");
+        let first = source(&relation.source_fields[0]);
+        let described = format!(
+            "the {target} items whose {} match{} this {type_name}'s {}",
+            relation.target_key.fields()[..relation
+                .source_fields
+                .len()
+                .min(relation.target_key.fields().len())]
+                .join(", "),
+            if relation.source_fields.len() == 1 {
+                "es"
+            } else {
+                ""
+            },
+            relation.source_fields.join(", ")
+        );
+        let index = relation.index.as_deref();
         let code = match relation.kind {
-            crate::transform::RelationKind::HasMany => {
+            RelationKind::HasMany => {
                 let a = Access::new(target_grants, Ops::LIST, "");
+                let sort = match &relation.sort_arg {
+                    Some((arg, _)) => Sort::Arg(arg.clone()),
+                    None => Sort::Values(relation.source_fields[1..].iter().map(source).collect()),
+                };
+                let (request, composite) =
+                    query_request(index, &relation.target_key, &first, &sort);
                 file(
                     imports,
-                    &format!("{}{field_functions}", a.functions(false, true, false)),
+                    &with_helpers(
+                        format!("{}{field_functions}", a.functions(false, true, false)),
+                        composite,
+                    ),
                     &format!(
-                        "// {type_name}.{field}: the {target} items whose `{fk}` is this {type_name}'s id. Allowed: {}.\nexport function request(ctx) {{\n{field_check}  const {{ limit = 100, nextToken }} = ctx.args;\n{}  if (!ctx.source.id) {{\n    runtime.earlyReturn({{ items: [], nextToken: null }});\n  }}\n  return ddb.query({{\n    index: '{}',\n    query: {{ {fk}: {{ eq: ctx.source.id }} }},\n    filter,\n    limit,\n    nextToken,\n    scanIndexForward: ctx.args.sortDirection !== 'DESC',\n  }});\n}}\n\n{PAGE_OUT}",
+                        "// {type_name}.{field}: {described}. Allowed: {}.\nexport function request(ctx) {{\n{field_check}  const {{ limit = 100, nextToken }} = ctx.args;\n{}  if ({first} === undefined || {first} === null) {{\n    runtime.earlyReturn({{ items: [], nextToken: null }});\n  }}\n{request}}}\n\n{PAGE_OUT}",
                         a.describe(),
                         narrow_filter(&a),
-                        relation.index
                     ),
                 )
             }
-            crate::transform::RelationKind::BelongsTo | crate::transform::RelationKind::HasOne => {
+            RelationKind::BelongsTo | RelationKind::HasOne => {
                 let a = Access::new(target_grants, Ops::GET, "");
                 let (guard, check) = read_one_checks(&a);
+                let (request, composite, result) = if relation.is_get() {
+                    let key = &relation.target_key;
+                    let mut parts = vec![format!("{}: {first}", key.partition)];
+                    if let Some(attribute) = key.sort_attribute() {
+                        let values: Vec<String> =
+                            relation.source_fields[1..].iter().map(source).collect();
+                        parts.push(if key.is_composite() {
+                            format!("{}: [{}].join('#')", js(&attribute), values.join(", "))
+                        } else {
+                            format!("{attribute}: {}", values[0])
+                        });
+                    }
+                    (
+                        format!("  return ddb.get({{ key: {{ {} }} }});\n", parts.join(", ")),
+                        false,
+                        "ctx.result",
+                    )
+                } else {
+                    // by an index, or by part of the key: the first match
+                    let sort =
+                        Sort::Values(relation.source_fields[1..].iter().map(source).collect());
+                    let (request, composite) =
+                        query_request(index, &relation.target_key, &first, &sort);
+                    (
+                        format!(
+                            "  const filter = undefined;\n  const limit = 1;\n  const nextToken = undefined;\n{request}"
+                        ),
+                        composite,
+                        "(ctx.result.items ?? [])[0] ?? null",
+                    )
+                };
+                let check = check.replace("ctx.result", "item");
                 file(
                     imports,
-                    &format!("{}{field_functions}", a.functions(true, true, false)),
+                    &with_helpers(
+                        format!("{}{field_functions}", a.functions(true, true, false)),
+                        composite,
+                    ),
                     &format!(
-                        "// {type_name}.{field}: the {target} this {type_name} belongs to, by `{fk}`. Allowed: {}.\nexport function request(ctx) {{\n{field_check}{guard}  if (!ctx.source.{fk}) {{\n    runtime.earlyReturn(null);\n  }}\n  return ddb.get({{ key: {{ id: ctx.source.{fk} }} }});\n}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n{check}  return ctx.result;\n}}\n",
+                        "// {type_name}.{field}: the {target} this {type_name} is related to, by {}. Allowed: {}.\nexport function request(ctx) {{\n{field_check}{guard}  if ({first} === undefined || {first} === null) {{\n    runtime.earlyReturn(null);\n  }}\n{request}}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n  const item = {result};\n{check}  return item;\n}}\n",
+                        relation.source_fields.join(", "),
                         a.describe()
                     ),
                 )
@@ -621,6 +818,13 @@ fn attribute_type(model: &Model, field: &str) -> &'static str {
         .iter()
         .find(|f| f.name == field)
         .map(|f| f.ty.inner_named_type().to_string())
+        .or_else(|| {
+            model
+                .foreign_keys
+                .iter()
+                .find(|k| k.name == field)
+                .map(|k| k.scalar.clone())
+        })
         .unwrap_or_default();
     if matches!(scalar.as_str(), "Int" | "Float" | "AWSTimestamp") {
         "N"
@@ -632,8 +836,7 @@ fn attribute_type(model: &Model, field: &str) -> &'static str {
 fn key_schema(key: &crate::transform::Key) -> Value {
     let mut schema = vec![json!({ "AttributeName": key.partition, "KeyType": "HASH" })];
     schema.extend(
-        key.sort
-            .iter()
+        key.sort_attribute()
             .map(|sk| json!({ "AttributeName": sk, "KeyType": "RANGE" })),
     );
     Value::Array(schema)
@@ -641,9 +844,9 @@ fn key_schema(key: &crate::transform::Key) -> Value {
 
 /// The table of a model: its key, its indexes, and the attributes they use.
 fn table_properties(model: &Model) -> Value {
-    let mut attributes: Vec<String> = key_fields(&model.primary_key);
+    let mut attributes: Vec<String> = key_attributes(&model.primary_key);
     for index in &model.indexes {
-        for f in key_fields(&index.key) {
+        for f in key_attributes(&index.key) {
             if !attributes.contains(&f) {
                 attributes.push(f);
             }

@@ -21,7 +21,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
 pub use auth::{Modes, Provider};
-pub use model::{Index, Key, Model, ModelField, Relation, RelationKind};
+pub use model::{ForeignKey, Index, Key, Model, ModelField, Relation, RelationKind, camel};
 
 const DEFINITIONS: &str = include_str!("definitions.graphql");
 const DEFINITIONS_PATH: &str = "<amplify directives>";
@@ -423,15 +423,7 @@ fn relation_problems(
                 });
                 continue;
             }
-            if !directive.arguments.is_empty() {
-                problems.push(SchemaProblem {
-                    message: format!("`@{}` with arguments is not transformed by this version of hoist yet", directive.name),
-                    span: span(directive.location()),
-                    label: format!("@{}", directive.name),
-                    help: Some("use it without arguments: the foreign key is generated (`<parent><Field>Id`)".into()),
-                });
-                continue;
-            }
+            argument_problems(type_name, fields, field, directive, &target_type, problems);
             if directive.name == "hasMany" && !field.ty.is_list() {
                 problems.push(SchemaProblem {
                     message: format!(
@@ -455,12 +447,29 @@ fn relation_problems(
                 });
             }
             if directive.name == "belongsTo" {
-                let answered = target_type.fields.iter().any(|f| {
+                let answered = target_type.fields.iter().find(|f| {
                     f.directives.iter().any(|d| {
-                        (d.name == "hasMany" || d.name == "hasOne") && d.arguments.is_empty()
+                        d.name == "hasMany" || d.name == "hasOne" || d.name == "manyToMany"
                     }) && f.ty.inner_named_type() == type_name
                 });
-                if !answered {
+                let has_args = directive
+                    .arguments
+                    .iter()
+                    .any(|a| a.name == "fields" || a.name == "references");
+                if let Some(answered) = answered
+                    && !has_args
+                    && answered.directives.iter().any(|d| {
+                        d.name == "hasMany" && d.arguments.iter().any(|a| a.name == "fields")
+                    })
+                {
+                    problems.push(SchemaProblem {
+                        message: format!("`@belongsTo` on `{type_name}.{}` answers `{target}.{}`, which names its key fields, so it must name them too", field.name, answered.name),
+                        span: span(directive.location()),
+                        label: "@belongsTo".into(),
+                        help: Some(format!("give the field of `{type_name}` that holds the `{target}`'s key: `@belongsTo(fields: [\"...\"])`")),
+                    });
+                }
+                if answered.is_none() && !has_args {
                     problems.push(SchemaProblem {
                         message: format!("`@belongsTo` on `{type_name}.{}` has no `@hasMany` on `{target}` to answer", field.name),
                         span: span(directive.location()),
@@ -469,6 +478,174 @@ fn relation_problems(
                     });
                 }
             }
+        }
+    }
+}
+
+fn string_args(
+    directive: &apollo_compiler::ast::Directive,
+    name: &str,
+) -> Vec<(String, Option<SourceSpan>)> {
+    let Some(argument) = directive.arguments.iter().find(|a| a.name == name) else {
+        return Vec::new();
+    };
+    match argument.value.as_ref() {
+        apollo_compiler::ast::Value::List(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(|s| (s.to_string(), span(v.location()))))
+            .collect(),
+        apollo_compiler::ast::Value::String(s) => {
+            vec![(s.to_string(), span(argument.value.location()))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The key fields of a model type, as declared: `@primaryKey`'s field (else `id`), then its sort key fields.
+fn declared_key(
+    object: &apollo_compiler::ast::ObjectTypeDefinition,
+    index: Option<&str>,
+) -> Option<Vec<String>> {
+    for f in &object.fields {
+        for d in f.directives.iter() {
+            let matched = match index {
+                None => d.name == "primaryKey",
+                Some(name) => {
+                    d.name == "index"
+                        && string_args(d, "name").first().map(|(n, _)| n.as_str()) == Some(name)
+                }
+            };
+            if matched {
+                let mut key = vec![f.name.to_string()];
+                key.extend(string_args(d, "sortKeyFields").into_iter().map(|(n, _)| n));
+                return Some(key);
+            }
+        }
+    }
+    index.is_none().then(|| vec!["id".to_string()])
+}
+
+/// The arguments of a relational directive: `fields` and `references` name
+/// scalar fields that exist, `indexName` an index of the related model, and no
+/// more key fields than the key has.
+fn argument_problems(
+    type_name: &str,
+    fields: &[apollo_compiler::Node<apollo_compiler::ast::FieldDefinition>],
+    field: &apollo_compiler::ast::FieldDefinition,
+    directive: &apollo_compiler::Node<apollo_compiler::ast::Directive>,
+    target: &apollo_compiler::ast::ObjectTypeDefinition,
+    problems: &mut Vec<SchemaProblem>,
+) {
+    let d = directive.name.as_str();
+    let names = string_args(directive, "fields");
+    let references = string_args(directive, "references");
+    let index = string_args(directive, "indexName").into_iter().next();
+    if !names.is_empty() && !references.is_empty() {
+        problems.push(SchemaProblem {
+            message: format!("`@{d}` on `{type_name}.{}` has both `fields` and `references`", field.name),
+            span: span(directive.location()),
+            label: format!("@{d}"),
+            help: Some("use `references` (the fields of the related side, as Amplify Gen 2 writes it) or `fields`, not both".into()),
+        });
+        return;
+    }
+    let mut check_fields = |list: &[(String, Option<SourceSpan>)],
+                            on: &str,
+                            on_fields: &[apollo_compiler::Node<
+        apollo_compiler::ast::FieldDefinition,
+    >]| {
+        for (name, at) in list {
+            match on_fields.iter().find(|f| f.name == name.as_str()) {
+                None => problems.push(SchemaProblem {
+                    message: format!("`@{d}` on `{type_name}.{}` names `{name}`, which is not a field of `{on}`", field.name),
+                    span: *at,
+                    label: "no such field".into(),
+                    help: Some(format!("name a scalar field of `{on}`, or declare `{name}` on it")),
+                }),
+                Some(f) if f.ty.is_list() || f.directives.iter().any(|d| matches!(d.name.as_str(), "hasMany" | "hasOne" | "belongsTo" | "manyToMany")) => problems.push(SchemaProblem {
+                    message: format!("`@{d}` on `{type_name}.{}` names `{name}`, which is not a scalar field", field.name),
+                    span: *at,
+                    label: "not a scalar".into(),
+                    help: Some("key fields hold one scalar or enum value".into()),
+                }),
+                Some(_) => {}
+            }
+        }
+    };
+    check_fields(&names, type_name, fields);
+    if d == "belongsTo" {
+        check_fields(&references, type_name, fields);
+    } else {
+        check_fields(&references, &target.name, &target.fields);
+    }
+    if let Some((index_name, at)) = &index {
+        if !references.is_empty() {
+            problems.push(SchemaProblem {
+                message: format!(
+                    "`@{d}` on `{type_name}.{}` has `indexName` with `references`",
+                    field.name
+                ),
+                span: *at,
+                label: "indexName".into(),
+                help: Some("with `references`, the index is generated: remove `indexName`".into()),
+            });
+        } else if declared_key(target, Some(index_name)).is_none() {
+            problems.push(SchemaProblem {
+                message: format!("`@{d}` on `{type_name}.{}` names the index `{index_name}`, which `{}` does not have", field.name, target.name),
+                span: *at,
+                label: "no such index".into(),
+                help: Some(format!("add `@index(name: \"{index_name}\")` to the field of `{}` that holds the `{type_name}`'s key", target.name)),
+            });
+            return;
+        }
+    }
+    // the key the values are matched against
+    let key = match (d, &index) {
+        ("hasMany", Some((name, _))) => declared_key(target, Some(name)),
+        ("belongsTo", _) | ("hasOne", _) if references.is_empty() => declared_key(target, None),
+        ("hasMany", None) if references.is_empty() => declared_key(target, None),
+        _ => None,
+    };
+    if let Some(key) = key
+        && names.len() > key.len()
+    {
+        problems.push(SchemaProblem {
+            message: format!("`@{d}` on `{type_name}.{}` names {} fields, but the key of `{}` it reads has {}: {}", field.name, names.len(), target.name, key.len(), key.join(", ")),
+            span: span(directive.location()),
+            label: format!("@{d}"),
+            help: Some(format!("name at most {} fields, in the key's order", key.len())),
+        });
+    }
+    if !references.is_empty() {
+        let primary = if d == "belongsTo" {
+            declared_key(target, None)
+        } else {
+            let object_key = fields.iter().find_map(|f| {
+                f.directives
+                    .iter()
+                    .find(|x| x.name == "primaryKey")
+                    .map(|pk| {
+                        let mut key = vec![f.name.to_string()];
+                        key.extend(string_args(pk, "sortKeyFields").into_iter().map(|(n, _)| n));
+                        key
+                    })
+            });
+            Some(object_key.unwrap_or_else(|| vec!["id".into()]))
+        };
+        if let Some(primary) = primary
+            && primary.len() != references.len()
+        {
+            let owner = if d == "belongsTo" {
+                target.name.as_str()
+            } else {
+                type_name
+            };
+            problems.push(SchemaProblem {
+                message: format!("`@{d}` on `{type_name}.{}` has {} references, but the primary key of `{owner}` has {} fields: {}", field.name, references.len(), primary.len(), primary.join(", ")),
+                span: span(directive.location()),
+                label: "references".into(),
+                help: Some(format!("name one reference field per key field of `{owner}`, in order")),
+            });
         }
     }
 }

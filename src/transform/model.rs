@@ -34,11 +34,12 @@ pub struct Model {
     pub indexes: Vec<Index>,
     /// Relation fields of this model, resolved through another model's table.
     pub relations: Vec<Relation>,
-    /// Foreign key fields generated on this model (the "many" side of `@hasMany`).
-    pub foreign_keys: Vec<String>,
+    /// Foreign key fields generated on this model (the "many" side of `@hasMany`,
+    /// the model that declares `@hasOne`).
+    pub foreign_keys: Vec<ForeignKey>,
     /// Foreign keys Amplify also lists in this model's subscription filter (as it does
     /// for the model that declares `@hasMany`).
-    pub subscription_foreign_keys: Vec<String>,
+    pub subscription_foreign_keys: Vec<ForeignKey>,
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
     pub queries: Option<(String, String)>,
@@ -57,6 +58,16 @@ pub enum RelationKind {
     BelongsTo,
 }
 
+/// A generated foreign key field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub name: String,
+    /// Its scalar: the type of the key field it holds.
+    pub scalar: String,
+    /// Non-null when the relation field is.
+    pub non_null: bool,
+}
+
 /// A relation field: `Blog.posts @hasMany` or `Post.blog @belongsTo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relation {
@@ -64,10 +75,35 @@ pub struct Relation {
     pub kind: RelationKind,
     /// The related model.
     pub target: String,
-    /// The foreign key field, on the "many" side (`blogPostsId`).
-    pub foreign_key: String,
-    /// The index of the "many" side's table on the foreign key.
-    pub index: String,
+    /// The fields of this model's item whose values select the related items, in
+    /// key order: they match `target_key`'s partition, then its sort key fields.
+    pub source_fields: Vec<String>,
+    /// The key of the related model's table or index that is read.
+    pub target_key: Key,
+    /// The related model's index, or `None` for its table.
+    pub index: Option<String>,
+    /// `@hasMany`: the sort key condition argument (name, input type) when the
+    /// key has sort key fields the source does not give.
+    pub sort_arg: Option<(String, String)>,
+}
+
+impl ForeignKey {
+    pub fn ty(&self) -> Type {
+        if self.non_null {
+            named(&self.scalar).non_null()
+        } else {
+            named(&self.scalar)
+        }
+    }
+}
+
+impl Relation {
+    /// Read with GetItem: the table's full key is known.
+    pub fn is_get(&self) -> bool {
+        self.kind != RelationKind::HasMany
+            && self.index.is_none()
+            && self.source_fields.len() == 1 + self.target_key.sort.len()
+    }
 }
 
 /// A key of a table or index: the partition field and the sort key fields.
@@ -75,6 +111,31 @@ pub struct Relation {
 pub struct Key {
     pub partition: String,
     pub sort: Vec<String>,
+}
+
+impl Key {
+    /// The partition field, then the sort key fields.
+    pub fn fields(&self) -> Vec<String> {
+        let mut fields = vec![self.partition.clone()];
+        fields.extend(self.sort.iter().cloned());
+        fields
+    }
+
+    /// The attribute that holds the sort key: its field, or for several fields
+    /// their values joined by `#` in an attribute named `a#b`, as Amplify stores them.
+    pub fn sort_attribute(&self) -> Option<String> {
+        (!self.sort.is_empty()).then(|| self.sort.join("#"))
+    }
+
+    /// The sort key is made of several fields.
+    pub fn is_composite(&self) -> bool {
+        self.sort.len() > 1
+    }
+}
+
+/// Amplify's `toCamelCase`: the words capitalized and joined, the first letter lowered.
+pub fn camel(words: &[&str]) -> String {
+    lower_first(&words.iter().map(|w| upper_first(w)).collect::<String>())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,9 +431,53 @@ fn lower_first(text: &str) -> String {
     }
 }
 
-/// `@hasMany` (without arguments) and the `@belongsTo` that answers it: the
-/// foreign key `<parent><Field>Id` on the child, an index on it, and both fields'
-/// resolvers, named as Amplify names them.
+/// A relational directive on a model's field, as written.
+struct Declared {
+    model: usize,
+    field: String,
+    non_null: bool,
+    directive: &'static str,
+    target: usize,
+    fields: Vec<String>,
+    index: Option<String>,
+    references: Vec<String>,
+}
+
+fn add_foreign_key(model: &mut Model, key: ForeignKey) {
+    if !model.fields.iter().any(|f| f.name == key.name)
+        && !model.foreign_keys.iter().any(|f| f.name == key.name)
+    {
+        model.foreign_keys.push(key);
+    }
+}
+
+fn add_index(model: &mut Model, index: Index) {
+    if !model.indexes.iter().any(|i| i.name == index.name) {
+        model.indexes.push(index);
+    }
+}
+
+/// The scalar of a model's field (or generated foreign key).
+fn scalar_of(model: &Model, field: &str) -> String {
+    model
+        .fields
+        .iter()
+        .find(|f| f.name == field)
+        .map(|f| f.ty.inner_named_type().to_string())
+        .or_else(|| {
+            model
+                .foreign_keys
+                .iter()
+                .find(|k| k.name == field)
+                .map(|k| k.scalar.clone())
+        })
+        .unwrap_or_else(|| "ID".into())
+}
+
+/// `@hasMany`, `@hasOne` and `@belongsTo`, with or without `fields`,
+/// `indexName` and `references`: which fields of an item select the related
+/// items in which table or index, and the foreign keys and indexes Amplify
+/// generates for them, named as it names them.
 fn link_relations(schema: &Schema, models: &mut [Model]) {
     // Look models up by name in constant time: schemas run to thousands of models.
     let position: std::collections::HashMap<String, usize> = models
@@ -380,132 +485,225 @@ fn link_relations(schema: &Schema, models: &mut [Model]) {
         .enumerate()
         .map(|(i, m)| (m.name.clone(), i))
         .collect();
-    let mut links: Vec<(String, String, String)> = Vec::new(); // (parent, field, child)
+    let mut declared = Vec::new();
     for (type_name, ty) in &schema.types {
         let ExtendedType::Object(object) = ty else {
             continue;
         };
-        if !object.directives.has("model") {
+        let Some(&model) = position.get(type_name.as_str()) else {
             continue;
-        }
+        };
         for f in object.fields.values() {
-            if f.directives.has("hasMany") {
-                links.push((
-                    type_name.to_string(),
-                    f.name.to_string(),
-                    f.ty.inner_named_type().to_string(),
-                ));
-            }
-        }
-    }
-    let link_by_pair: std::collections::HashMap<(String, String), String> = links
-        .iter()
-        .map(|(p, f, c)| ((p.clone(), c.clone()), f.clone()))
-        .collect();
-    for (parent, field, child) in &links {
-        let foreign_key = format!("{}{}Id", lower_first(parent), upper_first(field));
-        let index = format!("gsi-{parent}.{field}");
-        if let Some(c) = position.get(child).map(|&i| &mut models[i])
-            && !c.foreign_keys.contains(&foreign_key)
-        {
-            c.foreign_keys.push(foreign_key.clone());
-            c.indexes.push(Index {
-                name: index.clone(),
-                key: Key {
-                    partition: foreign_key.clone(),
-                    sort: Vec::new(),
-                },
-                query_field: None,
-            });
-        }
-        if let Some(p) = position.get(parent).map(|&i| &mut models[i]) {
-            p.relations.push(Relation {
-                field: field.clone(),
-                kind: RelationKind::HasMany,
-                target: child.clone(),
-                foreign_key: foreign_key.clone(),
-                index: index.clone(),
-            });
-            p.subscription_foreign_keys.push(foreign_key.clone());
-        }
-    }
-    // `@hasOne`: the foreign key `<model><Field>Id` is on the model that declares it.
-    let mut has_one_pairs = std::collections::HashSet::new();
-    for (type_name, ty) in &schema.types {
-        let ExtendedType::Object(object) = ty else {
-            continue;
-        };
-        if !object.directives.has("model") {
-            continue;
-        }
-        for f in object
-            .fields
-            .values()
-            .filter(|f| f.directives.has("hasOne"))
-        {
-            let target = f.ty.inner_named_type().to_string();
-            let foreign_key = format!("{}{}Id", lower_first(type_name), upper_first(&f.name));
-            has_one_pairs.insert((target.clone(), type_name.to_string()));
-            if let Some(m) = position.get(type_name.as_str()).map(|&i| &mut models[i]) {
-                if !m.foreign_keys.contains(&foreign_key) {
-                    m.foreign_keys.push(foreign_key.clone());
-                }
-                m.relations.push(Relation {
+            for directive in ["hasMany", "hasOne", "belongsTo"] {
+                let Some(d) = f.directives.get(directive) else {
+                    continue;
+                };
+                let Some(&target) = position.get(f.ty.inner_named_type().as_str()) else {
+                    continue;
+                };
+                declared.push(Declared {
+                    model,
                     field: f.name.to_string(),
-                    kind: RelationKind::HasOne,
+                    non_null: f.ty.is_non_null(),
+                    directive,
                     target,
-                    foreign_key,
-                    index: String::new(),
+                    fields: string_list(d, "fields"),
+                    index: string_value(d, "indexName"),
+                    references: string_list(d, "references"),
                 });
             }
         }
     }
-    for (type_name, ty) in &schema.types {
-        let ExtendedType::Object(object) = ty else {
-            continue;
-        };
-        for f in object
-            .fields
-            .values()
-            .filter(|f| f.directives.has("belongsTo"))
-        {
-            let target = f.ty.inner_named_type().to_string();
-            if !link_by_pair.contains_key(&(target.clone(), type_name.to_string()))
-                && has_one_pairs.contains(&(type_name.to_string(), target.clone()))
-            {
-                // answering a `@hasOne`: this side keeps a foreign key of its own
-                let foreign_key = format!("{}{}Id", lower_first(type_name), upper_first(&f.name));
-                if let Some(m) = position.get(type_name.as_str()).map(|&i| &mut models[i]) {
-                    if !m.foreign_keys.contains(&foreign_key) {
-                        m.foreign_keys.push(foreign_key.clone());
-                    }
-                    m.relations.push(Relation {
-                        field: f.name.to_string(),
-                        kind: RelationKind::BelongsTo,
-                        target,
-                        foreign_key,
-                        index: String::new(),
-                    });
-                }
-                continue;
-            }
-            let Some((parent, field)) = link_by_pair
-                .get(&(target.clone(), type_name.to_string()))
-                .map(|field| (&target, field))
-            else {
-                continue;
+    let index_key = |models: &[Model], target: usize, index: &str| -> Option<Key> {
+        models[target]
+            .indexes
+            .iter()
+            .find(|i| i.name == index)
+            .map(|i| i.key.clone())
+    };
+    // The declaring sides first: they add the foreign keys `@belongsTo` reads.
+    for d in declared.iter().filter(|d| d.directive != "belongsTo") {
+        let (owner, target) = (models[d.model].name.clone(), models[d.target].name.clone());
+        let owner_key = models[d.model].primary_key.clone();
+        let generated_index = format!("gsi-{owner}.{}", d.field);
+        let (source_fields, target_key, index) = if !d.references.is_empty() {
+            let key = Key {
+                partition: d.references[0].clone(),
+                sort: d.references[1..].to_vec(),
             };
-            let foreign_key = format!("{}{}Id", lower_first(parent), upper_first(field));
-            if let Some(m) = position.get(type_name.as_str()).map(|&i| &mut models[i]) {
-                m.relations.push(Relation {
-                    field: f.name.to_string(),
-                    kind: RelationKind::BelongsTo,
-                    target: target.clone(),
-                    foreign_key,
-                    index: format!("gsi-{parent}.{field}"),
-                });
+            add_index(
+                &mut models[d.target],
+                Index {
+                    name: generated_index.clone(),
+                    key: key.clone(),
+                    query_field: None,
+                },
+            );
+            (owner_key.fields(), key, Some(generated_index))
+        } else if d.directive == "hasOne" {
+            let target_key = models[d.target].primary_key.clone();
+            if d.fields.is_empty() {
+                // the foreign key `<model><Field><Key>` is on the model that declares it
+                let names: Vec<String> = target_key
+                    .fields()
+                    .iter()
+                    .map(|k| camel(&[&owner, &d.field, k]))
+                    .collect();
+                for (name, key_field) in names.iter().zip(target_key.fields()) {
+                    let scalar = scalar_of(&models[d.target], &key_field);
+                    add_foreign_key(
+                        &mut models[d.model],
+                        ForeignKey {
+                            name: name.clone(),
+                            scalar,
+                            non_null: d.non_null,
+                        },
+                    );
+                }
+                (names, target_key, None)
+            } else {
+                (d.fields.clone(), target_key, None)
             }
-        }
+        } else if !d.fields.is_empty() {
+            match &d.index {
+                Some(name) => match index_key(models, d.target, name) {
+                    Some(key) => (d.fields.clone(), key, Some(name.clone())),
+                    None => continue, // reported by validation
+                },
+                None => (d.fields.clone(), models[d.target].primary_key.clone(), None),
+            }
+        } else {
+            // `<parent><Field><Key>` on the related model, filled by its creators
+            let names: Vec<String> = owner_key
+                .fields()
+                .iter()
+                .map(|k| camel(&[&owner, &d.field, k]))
+                .collect();
+            for (name, key_field) in names.iter().zip(owner_key.fields()) {
+                let scalar = scalar_of(&models[d.model], &key_field);
+                add_foreign_key(
+                    &mut models[d.target],
+                    ForeignKey {
+                        name: name.clone(),
+                        scalar,
+                        non_null: d.non_null,
+                    },
+                );
+            }
+            match &d.index {
+                Some(name) => match index_key(models, d.target, name) {
+                    Some(key) => (owner_key.fields(), key, Some(name.clone())),
+                    None => continue,
+                },
+                None => {
+                    let key = Key {
+                        partition: names[0].clone(),
+                        sort: names[1..].to_vec(),
+                    };
+                    add_index(
+                        &mut models[d.target],
+                        Index {
+                            name: generated_index.clone(),
+                            key: key.clone(),
+                            query_field: None,
+                        },
+                    );
+                    let first = models[d.target]
+                        .foreign_keys
+                        .iter()
+                        .find(|k| k.name == names[0])
+                        .cloned();
+                    if let Some(first) = first {
+                        models[d.model].subscription_foreign_keys.push(first);
+                    }
+                    (owner_key.fields(), key, Some(generated_index))
+                }
+            }
+        };
+        let kind = if d.directive == "hasMany" {
+            RelationKind::HasMany
+        } else {
+            RelationKind::HasOne
+        };
+        let sort_arg = (kind == RelationKind::HasMany
+            && source_fields.len() < 2
+            && !target_key.sort.is_empty())
+        .then(|| {
+            if target_key.is_composite() {
+                let names: Vec<&str> = target_key.sort.iter().map(String::as_str).collect();
+                Some((
+                    camel(&names),
+                    format!(
+                        "Model{target}{}CompositeKeyConditionInput",
+                        upper_first(index.as_deref().unwrap_or("Primary"))
+                    ),
+                ))
+            } else {
+                let scalar = scalar_of(&models[d.target], &target_key.sort[0]);
+                key_condition(&scalar).map(|c| (target_key.sort[0].clone(), c.to_string()))
+            }
+        })
+        .flatten();
+        models[d.model].relations.push(Relation {
+            field: d.field.clone(),
+            kind,
+            target,
+            source_fields,
+            target_key,
+            index,
+            sort_arg,
+        });
+    }
+    for d in declared.iter().filter(|d| d.directive == "belongsTo") {
+        let (owner, target) = (models[d.model].name.clone(), models[d.target].name.clone());
+        let target_key = models[d.target].primary_key.clone();
+        let source_fields = if !d.references.is_empty() {
+            d.references.clone()
+        } else if !d.fields.is_empty() {
+            d.fields.clone()
+        } else {
+            // the relation it answers names the foreign key
+            let answered = declared
+                .iter()
+                .find(|o| o.model == d.target && o.target == d.model && o.directive != "belongsTo");
+            match answered {
+                Some(o) if o.directive == "hasMany" => target_key
+                    .fields()
+                    .iter()
+                    .map(|k| camel(&[&target, &o.field, k]))
+                    .collect(),
+                Some(_) => {
+                    // answering a `@hasOne`: this side keeps a foreign key of its own
+                    let names: Vec<String> = target_key
+                        .fields()
+                        .iter()
+                        .map(|k| camel(&[&owner, &d.field, k]))
+                        .collect();
+                    for (name, key_field) in names.iter().zip(target_key.fields()) {
+                        let scalar = scalar_of(&models[d.target], &key_field);
+                        add_foreign_key(
+                            &mut models[d.model],
+                            ForeignKey {
+                                name: name.clone(),
+                                scalar,
+                                non_null: d.non_null,
+                            },
+                        );
+                    }
+                    names
+                }
+                None => continue, // reported by validation
+            }
+        };
+        models[d.model].relations.push(Relation {
+            field: d.field.clone(),
+            kind: RelationKind::BelongsTo,
+            target,
+            source_fields,
+            target_key,
+            index: None,
+            sort_arg: None,
+        });
     }
 }
 
@@ -850,9 +1048,13 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                             .iter()
                             .find(|r| r.field == f.name && r.kind == RelationKind::HasMany);
                         match relation {
-                            Some(r) => fields.push(field(
-                                &f.name,
-                                vec![
+                            Some(r) => {
+                                let mut args: Vec<_> = r
+                                    .sort_arg
+                                    .iter()
+                                    .map(|(arg, ty)| input(arg, named(ty)))
+                                    .collect();
+                                args.extend([
                                     input(
                                         "filter",
                                         named(&format!("Model{}FilterInput", r.target)),
@@ -860,10 +1062,14 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                                     input("sortDirection", named("ModelSortDirection")),
                                     input("limit", named("Int")),
                                     input("nextToken", named("String")),
-                                ],
-                                named(&format!("Model{}Connection", r.target)),
-                                Vec::new(),
-                            )),
+                                ]);
+                                fields.push(field(
+                                    &f.name,
+                                    args,
+                                    named(&format!("Model{}Connection", r.target)),
+                                    Vec::new(),
+                                ))
+                            }
                             None => {
                                 fields.push(field(&f.name, Vec::new(), f.ty.clone(), Vec::new()))
                             }
@@ -880,11 +1086,11 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                         }
                     }
                     for fk in &model.foreign_keys {
-                        fields.push(field(fk, Vec::new(), named("ID"), Vec::new()));
+                        fields.push(field(&fk.name, Vec::new(), fk.ty(), Vec::new()));
                     }
                     for owner in model.auth.owner_fields() {
                         if !model.fields.iter().any(|f| f.name == owner)
-                            && !model.foreign_keys.iter().any(|f| f == owner)
+                            && !model.foreign_keys.iter().any(|f| f.name == owner)
                         {
                             fields.push(field(owner, Vec::new(), named("String"), Vec::new()));
                         }
@@ -994,7 +1200,8 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
         ));
         // Owner fields the user did not declare are filterable too (Amplify adds them).
         let declared = |f: &str| {
-            model.fields.iter().any(|x| x.name == f) || model.foreign_keys.iter().any(|x| x == f)
+            model.fields.iter().any(|x| x.name == f)
+                || model.foreign_keys.iter().any(|x| x.name == f)
         };
         let added_owners: Vec<&str> = model
             .auth
@@ -1022,7 +1229,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             model
                 .foreign_keys
                 .iter()
-                .map(|fk| input(fk, named("ModelIDInput"))),
+                .map(|fk| input(&fk.name, named(filter_types(&fk.scalar).0))),
         );
         filter.extend(
             added_owners
@@ -1139,7 +1346,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 model
                     .foreign_keys
                     .iter()
-                    .map(|fk| input(fk, named("ModelIDInput"))),
+                    .map(|fk| input(&fk.name, named(filter_types(&fk.scalar).0))),
             );
             condition.extend(
                 added_owners
@@ -1165,7 +1372,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                     input(&f.name, ty)
                 })
                 .collect();
-            create_fields.extend(model.foreign_keys.iter().map(|fk| input(fk, named("ID"))));
+            create_fields.extend(model.foreign_keys.iter().map(|fk| input(&fk.name, fk.ty())));
             doc.definitions
                 .push(input_object(&format!("Create{m}Input"), create_fields));
             let mut update_fields: Vec<_> = data_fields
@@ -1179,7 +1386,12 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                     input(&f.name, ty)
                 })
                 .collect();
-            update_fields.extend(model.foreign_keys.iter().map(|fk| input(fk, named("ID"))));
+            update_fields.extend(
+                model
+                    .foreign_keys
+                    .iter()
+                    .map(|fk| input(&fk.name, named(&fk.scalar))),
+            );
             doc.definitions
                 .push(input_object(&format!("Update{m}Input"), update_fields));
             doc.definitions.push(input_object(
@@ -1225,8 +1437,8 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                     model
                         .subscription_foreign_keys
                         .iter()
-                        .filter(|f| !dynamic.contains(&f.as_str()))
-                        .map(|fk| input(fk, named("ModelSubscriptionIDInput"))),
+                        .filter(|f| !dynamic.contains(&f.name.as_str()))
+                        .map(|fk| input(&fk.name, named(filter_types(&fk.scalar).1))),
                 );
                 sub_filter.extend(
                     model
