@@ -247,6 +247,58 @@ pub const MATRIX: &[Case] = &[
         commands: &[&["add", "api", "--yes", "--schema", "../orders.graphql"]],
     },
     Case {
+        name: "api-relations",
+        extra_toml: "",
+        files: &[(
+            "relations.graphql",
+            r#"input AMPLIFY { globalAuthRule: AuthRule = { allow: public } }
+type Course @model {
+  id: ID!
+  title: String!
+  classes: [Class] @hasMany(indexName: "byCourse", fields: ["id"])
+}
+type Class @model {
+  id: ID!
+  courseId: ID! @index(name: "byCourse", sortKeyFields: ["startsOn"])
+  startsOn: AWSDate!
+  course: Course @belongsTo(fields: ["courseId"])
+}
+type Primary @model {
+  id: ID!
+  related: [Related] @hasMany(references: ["primaryId"])
+  single: Single @hasOne(references: ["primaryId"])
+}
+type Related @model {
+  id: ID!
+  primaryId: ID
+  primary: Primary @belongsTo(references: ["primaryId"])
+}
+type Single @model {
+  id: ID!
+  primaryId: ID
+  primary: Primary @belongsTo(references: ["primaryId"])
+}
+type Post @model {
+  id: ID!
+  title: String!
+  tags: [Tag] @manyToMany(relationName: "PostTags")
+}
+type Tag @model {
+  id: ID!
+  label: String!
+  posts: [Post] @manyToMany(relationName: "PostTags")
+}
+type Track @model {
+  classId: String! @primaryKey(sortKeyFields: ["userId", "day"])
+  userId: ID!
+  day: Int!
+  status: String @index(name: "byStatus", sortKeyFields: ["day", "userId"], queryField: "tracksByStatus")
+}
+"#,
+        )],
+        commands: &[&["add", "api", "--yes", "--schema", "../relations.graphql"]],
+    },
+    Case {
         name: "api-auth-rules",
         extra_toml: "",
         files: &[

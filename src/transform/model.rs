@@ -133,6 +133,10 @@ impl Key {
     }
 }
 
+pub(super) fn upper_first_pub(text: &str) -> String {
+    upper_first(text)
+}
+
 /// Amplify's `toCamelCase`: the words capitalized and joined, the first letter lowered.
 pub fn camel(words: &[&str]) -> String {
     lower_first(&words.iter().map(|w| upper_first(w)).collect::<String>())
@@ -218,6 +222,22 @@ fn key_condition_definition(type_name: &str) -> Definition {
     input_object(type_name, fields)
 }
 
+/// `<base>ConditionInput` and `<base>Input`: a condition on a composite sort
+/// key, given as the values of its fields.
+fn composite_inputs(base: &str, fields: Vec<Node<InputValueDefinition>>) -> [Definition; 2] {
+    let key = format!("{base}Input");
+    let mut condition: Vec<_> = ["eq", "le", "lt", "ge", "gt"]
+        .iter()
+        .map(|op| input(op, named(&key)))
+        .collect();
+    condition.push(input("between", named(&key).list()));
+    condition.push(input("beginsWith", named(&key)));
+    [
+        input_object(&format!("{base}ConditionInput"), condition),
+        input_object(&key, fields),
+    ]
+}
+
 /// Amplify pluralizes model names for list fields: `Todo` gives `listTodos`.
 pub fn plural(word: &str) -> String {
     let lower = word.to_ascii_lowercase();
@@ -228,6 +248,13 @@ pub fn plural(word: &str) -> String {
         && !lower.ends_with("uy")
     {
         format!("{}ies", &word[..word.len() - 1])
+    } else if lower.ends_with('s')
+        && !lower.ends_with("ss")
+        && !lower.ends_with("us")
+        && !lower.ends_with("is")
+    {
+        // already plural (`PostTags`), as the pluralize library Amplify uses keeps it
+        word.to_string()
     } else if ["s", "x", "z", "ch", "sh"]
         .iter()
         .any(|end| lower.ends_with(end))
@@ -1263,6 +1290,35 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 used.push(condition);
                 Some(input(sk, named(condition)))
             };
+        // A composite sort key is queried through one argument for all its fields.
+        let mut composites: Vec<Definition> = Vec::new();
+        let mut sort_args = |key: &Key,
+                             label: &str,
+                             used: &mut Vec<&'static str>|
+         -> Vec<Node<InputValueDefinition>> {
+            if key.is_composite() {
+                let names: Vec<&str> = key.sort.iter().map(String::as_str).collect();
+                let base = format!("Model{m}{}CompositeKey", upper_first(label));
+                if emitted.insert(base.clone()) {
+                    composites.extend(composite_inputs(
+                        &base,
+                        key.sort
+                            .iter()
+                            .map(|f| input(f, nullable(&field_type(f))))
+                            .collect(),
+                    ));
+                }
+                vec![input(
+                    &camel(&names),
+                    named(&format!("{base}ConditionInput")),
+                )]
+            } else {
+                key.sort
+                    .iter()
+                    .filter_map(|sk| sort_condition(sk, used))
+                    .collect()
+            }
+        };
         let custom_key = model.primary_key.partition != "id" || !model.primary_key.sort.is_empty();
         if let Some((get, list)) = &model.queries {
             query_fields.push(field(
@@ -1277,9 +1333,11 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                     &model.primary_key.partition,
                     nullable(&field_type(&model.primary_key.partition)),
                 ));
-                for sk in &model.primary_key.sort {
-                    list_args.extend(sort_condition(sk, &mut key_conditions));
-                }
+                list_args.extend(sort_args(
+                    &model.primary_key,
+                    "Primary",
+                    &mut key_conditions,
+                ));
             }
             list_args.extend([
                 input("filter", named(&filter_name)),
@@ -1304,9 +1362,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 &index.key.partition,
                 non_null(&field_type(&index.key.partition)),
             )];
-            for sk in &index.key.sort {
-                args.extend(sort_condition(sk, &mut key_conditions));
-            }
+            args.extend(sort_args(&index.key, &index.name, &mut key_conditions));
             args.extend([
                 input("sortDirection", named("ModelSortDirection")),
                 input("filter", named(&filter_name)),
@@ -1320,6 +1376,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 plain_directives(&shape.index()).0,
             ));
         }
+        doc.definitions.append(&mut composites);
         for condition in key_conditions {
             if emitted.insert(condition.to_string()) {
                 doc.definitions.push(key_condition_definition(condition));
