@@ -1067,38 +1067,134 @@ pub fn custom_pipeline_code(grants: Option<&[crate::transform::auth::Grant]>) ->
     )
 }
 
-/// The user's resolvers of their own root fields, on a NONE data source of the api.
-pub fn add_custom_resolvers(t: &mut Template, fields: &[(&crate::transform::CustomField, String)]) {
-    if fields.is_empty() {
-        return;
-    }
-    t.resource(
-        "CustomNoneDataSource",
-        "AWS::AppSync::DataSource",
-        json!({ "ApiId": get_att("GraphQLApi", "ApiId"), "Name": "CustomNone", "Type": "NONE" }),
-    );
-    for (f, code) in fields {
-        let logical = format!("{}{}", f.type_name, cfn::pascal(&f.field));
+/// The code of a function that calls a Lambda function for `@function`, with
+/// the event Amplify's `@function` sends.
+pub const INVOKE_CODE: &str = "import { util } from '@aws-appsync/utils';\n\n// Calls the Lambda function of `@function` with the field's arguments, the caller's\n// identity, the parent item and the previous step's result.\nexport function request(ctx) {\n  return {\n    operation: 'Invoke',\n    payload: {\n      typeName: ctx.info.parentTypeName,\n      fieldName: ctx.info.fieldName,\n      arguments: ctx.args,\n      identity: ctx.identity,\n      source: ctx.source,\n      request: ctx.request,\n      prev: ctx.prev,\n    },\n  };\n}\n\nexport function response(ctx) {\n  if (ctx.error) {\n    util.error(ctx.error.message, ctx.error.type);\n  }\n  return ctx.result;\n}\n";
+
+/// The ARN of a `@function` Lambda, for `Fn::Sub`: `${env}` is the environment.
+fn lambda_arn(f: &crate::transform::LambdaRef) -> String {
+    format!(
+        "arn:${{AWS::Partition}}:lambda:{}:{}:function:{}",
+        f.region.as_deref().unwrap_or("${AWS::Region}"),
+        f.account_id.as_deref().unwrap_or("${AWS::AccountId}"),
+        f.name.replace("${env}", "${Env}")
+    )
+}
+
+/// The resolvers of fields the user resolves: their own resolver on a NONE data
+/// source, or `@function`'s Lambdas (one data source and role per function),
+/// each after the field's access check.
+pub fn add_custom_resolvers(
+    t: &mut Template,
+    fields: &[(&crate::transform::CustomField, Option<String>)],
+) {
+    if fields.iter().any(|(_, code)| code.is_some()) {
         t.resource(
-            &format!("{logical}Function"),
-            "AWS::AppSync::FunctionConfiguration",
+            "CustomNoneDataSource",
+            "AWS::AppSync::DataSource",
+            json!({ "ApiId": get_att("GraphQLApi", "ApiId"), "Name": "CustomNone", "Type": "NONE" }),
+        );
+    }
+    let mut lambdas: Vec<&crate::transform::LambdaRef> = Vec::new();
+    for (f, _) in fields {
+        for l in &f.functions {
+            if !lambdas.contains(&l) {
+                lambdas.push(l);
+            }
+        }
+    }
+    let lambda_logical = |l: &crate::transform::LambdaRef| {
+        let clean: String = l
+            .name
+            .replace("${env}", "")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let position = lambdas.iter().position(|x| *x == l).unwrap_or(0);
+        format!("Function{}{position}", cfn::pascal(&clean))
+    };
+    for l in &lambdas {
+        let logical = lambda_logical(l);
+        let arn = lambda_arn(l);
+        t.resource(
+            &format!("{logical}Role"),
+            "AWS::IAM::Role",
+            json!({
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{ "Effect": "Allow", "Principal": { "Service": "appsync.amazonaws.com" }, "Action": "sts:AssumeRole" }]
+                },
+                "Policies": [{
+                    "PolicyName": "InvokeLambdaFunction",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Effect": "Allow",
+                            "Action": "lambda:InvokeFunction",
+                            "Resource": [sub(&arn), sub(&format!("{arn}:*"))]
+                        }]
+                    }
+                }]
+            }),
+        );
+        t.resource(
+            &format!("{logical}DataSource"),
+            "AWS::AppSync::DataSource",
             json!({
                 "ApiId": get_att("GraphQLApi", "ApiId"),
                 "Name": logical,
-                "DataSourceName": get_att("CustomNoneDataSource", "Name"),
-                "Runtime": runtime(),
-                "Code": code
+                "Type": "AWS_LAMBDA",
+                "LambdaConfig": { "LambdaFunctionArn": sub(&arn) },
+                "ServiceRoleArn": get_att(&format!("{logical}Role"), "Arn")
             }),
         );
-        let resolver = t.resource(&format!("{logical}Resolver"), "AWS::AppSync::Resolver", json!({
-            "ApiId": get_att("GraphQLApi", "ApiId"),
-            "TypeName": f.type_name,
-            "FieldName": f.field,
-            "Kind": "PIPELINE",
-            "PipelineConfig": { "Functions": [get_att(&format!("{logical}Function"), "FunctionId")] },
-            "Runtime": runtime(),
-            "Code": custom_pipeline_code(f.grants.as_deref())
-        }));
+    }
+    for (f, code) in fields {
+        let logical = format!("{}{}", f.type_name, cfn::pascal(&f.field));
+        let mut steps = Vec::new();
+        for (i, l) in f.functions.iter().enumerate() {
+            let source = lambda_logical(l);
+            let name = format!("{logical}Invoke{i}");
+            t.resource(
+                &format!("{name}Function"),
+                "AWS::AppSync::FunctionConfiguration",
+                json!({
+                    "ApiId": get_att("GraphQLApi", "ApiId"),
+                    "Name": name,
+                    "DataSourceName": get_att(&format!("{source}DataSource"), "Name"),
+                    "Runtime": runtime(),
+                    "Code": INVOKE_CODE
+                }),
+            );
+            steps.push(get_att(&format!("{name}Function"), "FunctionId"));
+        }
+        if let Some(code) = code {
+            t.resource(
+                &format!("{logical}Function"),
+                "AWS::AppSync::FunctionConfiguration",
+                json!({
+                    "ApiId": get_att("GraphQLApi", "ApiId"),
+                    "Name": logical,
+                    "DataSourceName": get_att("CustomNoneDataSource", "Name"),
+                    "Runtime": runtime(),
+                    "Code": code
+                }),
+            );
+            steps.push(get_att(&format!("{logical}Function"), "FunctionId"));
+        }
+        let resolver = t.resource(
+            &format!("{logical}Resolver"),
+            "AWS::AppSync::Resolver",
+            json!({
+                "ApiId": get_att("GraphQLApi", "ApiId"),
+                "TypeName": f.type_name,
+                "FieldName": f.field,
+                "Kind": "PIPELINE",
+                "PipelineConfig": { "Functions": steps },
+                "Runtime": runtime(),
+                "Code": custom_pipeline_code(f.grants.as_deref())
+            }),
+        );
         resolver["DependsOn"] = json!(["GraphQLSchema"]);
     }
 }

@@ -415,6 +415,11 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         let mut custom = Vec::new();
         for f in &transformed.custom_fields {
             let file = format!("{}.{}.js", f.type_name, f.field);
+            if !f.functions.is_empty() {
+                // `@function`: the Lambdas resolve it; a resolver of the user's runs after them
+                custom.push((f, user_resolvers.get(&file).cloned()));
+                continue;
+            }
             let Some(code) = user_resolvers.get(&file) else {
                 return Err(SynthError::NoResolver {
                     name: name.clone(),
@@ -423,7 +428,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
                     path: format!("hoist/api/{name}/resolvers/{file}"),
                 });
             };
-            custom.push((f, code.clone()));
+            custom.push((f, Some(code.clone())));
         }
         api::add_custom_resolvers(&mut template, &custom);
         for (f, _) in &custom {
@@ -431,6 +436,12 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
                 format!("api-{name}/resolvers/{}.{}.auth.js", f.type_name, f.field),
                 api::custom_pipeline_code(f.grants.as_deref()).into_bytes(),
             );
+            if !f.functions.is_empty() {
+                readable.insert(
+                    format!("api-{name}/resolvers/{}.{}.invoke.js", f.type_name, f.field),
+                    api::INVOKE_CODE.as_bytes().to_vec(),
+                );
+            }
         }
         // One nested stack per model, uploaded beside the api's; grouped in stacks of
         // their own when there are more than one stack can hold.

@@ -71,6 +71,32 @@ pub struct CustomField {
     pub field: String,
     /// The static grants of its `@auth` rules, if it has some.
     pub grants: Option<Vec<auth::Grant>>,
+    /// The Lambda functions `@function` calls, in order (none: the user's resolver).
+    pub functions: Vec<LambdaRef>,
+}
+
+/// A Lambda function named by `@function(name:, region:, accountId:)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LambdaRef {
+    /// The function's name; `${env}` stands for the environment's name.
+    pub name: String,
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+}
+
+fn lambda_refs(directives: &apollo_compiler::ast::DirectiveList) -> Vec<LambdaRef> {
+    directives
+        .iter()
+        .filter(|d| d.name == "function")
+        .filter_map(|d| {
+            let arg = |n: &str| string_args(d, n).into_iter().next().map(|(v, _)| v);
+            Some(LambdaRef {
+                name: arg("name")?,
+                region: arg("region"),
+                account_id: arg("accountId"),
+            })
+        })
+        .collect()
 }
 
 /// Directives of Amplify's transformer v1, and what replaced them in v2.
@@ -90,7 +116,7 @@ const V1_DIRECTIVES: [(&str, &str); 3] = [
 ];
 
 /// Directives of the transformer that this slice does not transform yet.
-const NOT_YET: [&str; 2] = ["function", "searchable"];
+const NOT_YET: [&str; 1] = ["searchable"];
 
 /// Type names a model may not take: AppSync's roots and the types hoist generates.
 fn reserved(name: &str) -> bool {
@@ -260,6 +286,27 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
                     type_name: root.to_string(),
                     field: field.to_string(),
                     grants,
+                    functions: lambda_refs(&definition.directives),
+                });
+            }
+        }
+    }
+    // `@function` on the fields of other types: resolved by the Lambda functions alone.
+    for (type_name, ty) in &schema.types {
+        let apollo_compiler::schema::ExtendedType::Object(object) = ty else {
+            continue;
+        };
+        if matches!(type_name.as_str(), "Query" | "Mutation" | "Subscription") {
+            continue;
+        }
+        for (field, definition) in &object.fields {
+            let functions = lambda_refs(&definition.directives);
+            if !functions.is_empty() {
+                custom_fields.push(CustomField {
+                    type_name: type_name.to_string(),
+                    field: field.to_string(),
+                    grants: None,
+                    functions,
                 });
             }
         }
