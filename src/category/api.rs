@@ -878,11 +878,39 @@ fn add_resolver(
     source: &str,
     code: String,
 ) {
+    add_resolver_on(t, r#ref("ApiId"), logical, type_name, field, source, code);
+}
+
+/// A pipeline resolver on `Query.field` in the api's own template.
+fn add_resolver_in_api(t: &mut Template, logical: &str, field: &str, source: &str, code: String) {
+    add_resolver_on(
+        t,
+        get_att("GraphQLApi", "ApiId"),
+        logical,
+        "Query",
+        field,
+        source,
+        code,
+    );
+    if let Some(resolver) = t.resource_mut(&format!("{logical}Resolver")) {
+        resolver["DependsOn"] = json!(["GraphQLSchema"]);
+    }
+}
+
+fn add_resolver_on(
+    t: &mut Template,
+    api_id: Value,
+    logical: &str,
+    type_name: &str,
+    field: &str,
+    source: &str,
+    code: String,
+) {
     t.resource(
         &format!("{logical}Function"),
         "AWS::AppSync::FunctionConfiguration",
         json!({
-            "ApiId": r#ref("ApiId"),
+            "ApiId": api_id.clone(),
             "Name": logical,
             "DataSourceName": get_att(source, "Name"),
             "Runtime": runtime(),
@@ -893,7 +921,7 @@ fn add_resolver(
         &format!("{logical}Resolver"),
         "AWS::AppSync::Resolver",
         json!({
-            "ApiId": r#ref("ApiId"),
+            "ApiId": api_id,
             "TypeName": type_name,
             "FieldName": field,
             "Kind": "PIPELINE",
@@ -999,7 +1027,214 @@ pub fn model_stack(
         &format!("The {} table", model.name),
         r#ref(&table),
     );
+    if model.searchable.is_some() {
+        t.output(
+            "TableStreamArn",
+            &format!("The {} table's stream, indexed for search", model.name),
+            get_att(&table, "StreamArn"),
+        );
+    }
     t
+}
+
+/// The OpenSearch index of a searchable model.
+pub fn search_index(model: &Model) -> String {
+    model.name.to_ascii_lowercase()
+}
+
+/// The Lambda function that copies searchable tables' changes into OpenSearch:
+/// each stream record becomes a bulk index or delete, in the index named after
+/// the item's `__typename`, with the item's key as the document id. Node.js 24,
+/// with only the AWS SDK the runtime ships.
+pub const SEARCH_STREAMING_CODE: &str = r#"const https = require('https');
+const { SignatureV4 } = require('@smithy/signature-v4');
+const { Sha256 } = require('@aws-crypto/sha256-js');
+const { defaultProvider } = require('@aws-sdk/credential-provider-node');
+const { unmarshall } = require('@aws-sdk/util-dynamodb');
+
+const host = process.env.SEARCH_ENDPOINT;
+const signer = new SignatureV4({ service: 'es', region: process.env.AWS_REGION, credentials: defaultProvider(), sha256: Sha256 });
+
+async function bulk(body) {
+  const signed = await signer.sign({ method: 'POST', protocol: 'https:', hostname: host, path: '/_bulk', headers: { host, 'content-type': 'application/x-ndjson' }, body });
+  const text = await new Promise((resolve, reject) => {
+    const req = https.request({ method: 'POST', hostname: host, path: '/_bulk', headers: signed.headers }, (res) => {
+      let data = '';
+      res.on('data', (chunk) => { data += chunk; });
+      res.on('end', () => (res.statusCode < 300 ? resolve(data) : reject(new Error(`OpenSearch answered ${res.statusCode}: ${data}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const result = JSON.parse(text);
+  if (result.errors) {
+    throw new Error(`OpenSearch refused part of the batch: ${text.slice(0, 1000)}`);
+  }
+}
+
+exports.handler = async (event) => {
+  const lines = [];
+  for (const record of event.Records) {
+    const image = record.dynamodb.NewImage || record.dynamodb.OldImage;
+    if (!image) continue;
+    const item = unmarshall(image);
+    const index = String(item.__typename || '').toLowerCase();
+    if (!index) continue;
+    const keys = unmarshall(record.dynamodb.Keys);
+    const id = Object.keys(keys).sort().map((k) => keys[k]).join('#');
+    if (record.eventName === 'REMOVE') {
+      lines.push(JSON.stringify({ delete: { _index: index, _id: id } }));
+    } else {
+      lines.push(JSON.stringify({ index: { _index: index, _id: id } }), JSON.stringify(unmarshall(record.dynamodb.NewImage)));
+    }
+  }
+  if (lines.length > 0) {
+    await bulk(lines.join('
+') + '
+');
+  }
+};
+"#;
+
+/// The resolver of a searchable model's search query: the client's filter (and
+/// who may see what) as an OpenSearch query, its sort, page and aggregations.
+pub fn search_resolver(model: &Model) -> Option<Resolver> {
+    let search = model.searchable.as_ref()?;
+    let m = &model.name;
+    let a = Access::new(&model.auth.grants, Ops::SEARCH, "");
+    // Text fields sort and aggregate by their keyword sub-field.
+    let keyword: Vec<String> = model
+        .fields
+        .iter()
+        .filter(|f| {
+            f.is_enum
+                || matches!(
+                    f.ty.inner_named_type().as_str(),
+                    "String"
+                        | "ID"
+                        | "AWSDate"
+                        | "AWSDateTime"
+                        | "AWSTime"
+                        | "AWSEmail"
+                        | "AWSURL"
+                        | "AWSPhone"
+                        | "AWSIPAddress"
+                )
+        })
+        .map(|f| js(&f.name))
+        .chain(
+            [&model.created_at, &model.updated_at]
+                .into_iter()
+                .flatten()
+                .map(|t| js(t)),
+        )
+        .collect();
+    let default_sort = js(&model.primary_key.partition);
+    Some(Resolver::new(
+        "Query",
+        search,
+        file(
+            "import { util } from '@aws-appsync/utils';\n",
+            &a.functions(false, true, false),
+            &format!(
+                "const KEYWORD_FIELDS = [{}];\n\n// The name to sort or aggregate a field by.\nfunction sortable(field) {{\n  return KEYWORD_FIELDS.includes(field) ? field + '.keyword' : field;\n}}\n\n// {search}: {m} items found in OpenSearch by the filter, sorted and aggregated. Allowed: {}.\nexport function request(ctx) {{\n  const {{ limit = 100, nextToken, from }} = ctx.args;\n{}  const sort = (ctx.args.sort ?? []).filter((s) => s && s.field).map((s) => ({{ [sortable(s.field)]: {{ order: s.direction ?? 'asc' }} }}));\n  if (sort.length === 0) {{\n    sort.push({{ [sortable({default_sort})]: {{ order: 'desc' }} }});\n  }}\n  const body = {{ size: limit, sort, version: false, track_total_hits: true }};\n  body.query = filter ? util.transform.toElasticsearchQueryDSL(filter) : {{ match_all: {{}} }};\n  if (nextToken) {{\n    body.search_after = JSON.parse(util.base64Decode(nextToken));\n  }} else if (from) {{\n    body.from = from;\n  }}\n  const aggs = {{}};\n  (ctx.args.aggregates ?? []).forEach((agg) => {{\n    const field = agg.type === 'terms' ? sortable(agg.field) : agg.field;\n    aggs[agg.name] = {{ [agg.type]: {{ field }} }};\n  }});\n  if (Object.keys(aggs).length > 0) {{\n    body.aggs = aggs;\n  }}\n  return {{ operation: 'GET', path: '/{}/_search', params: {{ body }} }};\n}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n  const hits = ctx.result.hits.hits ?? [];\n  const total = ctx.result.hits.total;\n  const limit = ctx.args.limit ?? 100;\n  const last = hits[hits.length - 1];\n  const aggregations = ctx.result.aggregations ?? {{}};\n  return {{\n    items: hits.map((hit) => hit._source),\n    total: typeof total === 'number' ? total : total.value,\n    nextToken: hits.length === limit && last ? util.base64Encode(JSON.stringify(last.sort)) : null,\n    aggregateItems: Object.keys(aggregations).map((name) => {{\n      const value = aggregations[name];\n      const result = value.buckets\n        ? {{ __typename: 'SearchableAggregateBucketResult', buckets: value.buckets.map((b) => ({{ key: String(b.key), doc_count: b.doc_count }})) }}\n        : {{ __typename: 'SearchableAggregateScalarResult', value: value.value }};\n      return {{ name, result }};\n    }}),\n  }};\n}}\n",
+                keyword.join(", "),
+                a.describe(),
+                narrow_filter(&a),
+                search_index(model),
+            ),
+        ),
+    ))
+}
+
+/// Search for the api's `@searchable` models: one OpenSearch domain, a Lambda
+/// function streaming each model's table into it, and each search query's
+/// resolver on an OpenSearch data source. The models' stacks are children of
+/// the api's template (their table streams are read from their outputs).
+pub fn add_search(t: &mut Template, models: &[&Model], overrides: &BTreeMap<String, String>) {
+    if models.is_empty() {
+        return;
+    }
+    t.resource(
+        "SearchDomain",
+        "AWS::OpenSearchService::Domain",
+        json!({
+            "EngineVersion": "OpenSearch_2.11",
+            "ClusterConfig": { "InstanceType": "t3.small.search", "InstanceCount": 1 },
+            "EBSOptions": { "EBSEnabled": true, "VolumeType": "gp3", "VolumeSize": 10 },
+            "EncryptionAtRestOptions": { "Enabled": true },
+            "NodeToNodeEncryptionOptions": { "Enabled": true },
+            "DomainEndpointOptions": { "EnforceHTTPS": true, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-2019-07" },
+            "Tags": [{ "Key": "hoist:project", "Value": r#ref("Project") }, { "Key": "hoist:env", "Value": r#ref("Env") }]
+        }),
+    );
+    let streams: Vec<Value> = models
+        .iter()
+        .map(|m| {
+            get_att(
+                &format!("{}Model", cfn::pascal(&m.name)),
+                "Outputs.TableStreamArn",
+            )
+        })
+        .collect();
+    t.resource("SearchStreamingRole", "AWS::IAM::Role", json!({
+        "Description": "Lets the search streaming function read the searchable tables' streams and write the search domain",
+        "AssumeRolePolicyDocument": cfn::policy(vec![json!({ "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" }, "Action": "sts:AssumeRole" })]),
+        "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")],
+        "Policies": [{
+            "PolicyName": "search-streaming",
+            "PolicyDocument": cfn::policy(vec![
+                json!({ "Effect": "Allow", "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], "Resource": streams }),
+                json!({ "Effect": "Allow", "Action": ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"], "Resource": sub("${SearchDomain.Arn}/*") }),
+            ])
+        }]
+    }));
+    t.resource("SearchStreamingFunction", "AWS::Lambda::Function", json!({
+        "Description": "Copies the searchable tables' changes into the search domain",
+        "Runtime": "nodejs24.x",
+        "Handler": "index.handler",
+        "Timeout": 60,
+        "MemorySize": 256,
+        "Role": get_att("SearchStreamingRole", "Arn"),
+        "Environment": { "Variables": { "SEARCH_ENDPOINT": get_att("SearchDomain", "DomainEndpoint") } },
+        "Code": { "ZipFile": SEARCH_STREAMING_CODE }
+    }));
+    for m in models {
+        let logical = cfn::pascal(&m.name);
+        t.resource(
+            &format!("{logical}SearchStream"),
+            "AWS::Lambda::EventSourceMapping",
+            json!({
+                "EventSourceArn": get_att(&format!("{logical}Model"), "Outputs.TableStreamArn"),
+                "FunctionName": r#ref("SearchStreamingFunction"),
+                "StartingPosition": "LATEST",
+                "BatchSize": 100,
+                "MaximumRetryAttempts": 10
+            }),
+        );
+    }
+    t.resource("SearchDataSourceRole", "AWS::IAM::Role", json!({
+        "Description": "Lets AppSync query the search domain",
+        "AssumeRolePolicyDocument": cfn::policy(vec![json!({ "Effect": "Allow", "Principal": { "Service": "appsync.amazonaws.com" }, "Action": "sts:AssumeRole" })]),
+        "Policies": [{
+            "PolicyName": "search",
+            "PolicyDocument": cfn::policy(vec![json!({ "Effect": "Allow", "Action": ["es:ESHttpGet", "es:ESHttpPost"], "Resource": sub("${SearchDomain.Arn}/*") })])
+        }]
+    }));
+    t.resource("SearchDataSource", "AWS::AppSync::DataSource", json!({
+        "ApiId": get_att("GraphQLApi", "ApiId"),
+        "Name": "Search",
+        "Type": "AMAZON_OPENSEARCH_SERVICE",
+        "ServiceRoleArn": get_att("SearchDataSourceRole", "Arn"),
+        "OpenSearchServiceConfig": { "Endpoint": sub("https://${SearchDomain.DomainEndpoint}"), "AwsRegion": r#ref("AWS::Region") }
+    }));
+    for m in models {
+        if let Some(r) = search_resolver(m) {
+            let logical = format!("Query{}", cfn::pascal(&r.field));
+            let code = overrides.get(&r.file).cloned().unwrap_or(r.code);
+            add_resolver_in_api(t, &logical, &r.field, "SearchDataSource", code);
+        }
+    }
 }
 
 /// How many model stacks one stack holds before they are grouped, well inside

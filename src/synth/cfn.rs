@@ -45,6 +45,11 @@ impl Template {
         self.resources.get_mut(logical_id).expect("just inserted")
     }
 
+    /// A resource added before, to change it.
+    pub fn resource_mut(&mut self, logical_id: &str) -> Option<&mut Value> {
+        self.resources.get_mut(logical_id)
+    }
+
     pub fn output(&mut self, name: &str, description: &str, value: Value) {
         self.outputs.insert(
             name.to_string(),

@@ -472,12 +472,25 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             )?;
             model_keys.push((model.name.clone(), key));
         }
-        if model_keys.len() <= api::MODELS_PER_STACK {
-            for (model, key) in &model_keys {
+        // Searchable models' stacks stay in the api's template: their streams feed its search domain.
+        let searchable: Vec<&crate::transform::Model> = transformed
+            .models
+            .iter()
+            .filter(|m| m.searchable.is_some())
+            .collect();
+        let (direct, grouped): (Vec<_>, Vec<_>) = model_keys
+            .into_iter()
+            .partition(|(model, _)| searchable.iter().any(|m| &m.name == model));
+        for (model, key) in &direct {
+            api::add_model_stack(&mut template, model, key, true);
+        }
+        api::add_search(&mut template, &searchable, user_resolvers);
+        if direct.len() + grouped.len() <= api::MODELS_PER_STACK {
+            for (model, key) in &grouped {
                 api::add_model_stack(&mut template, model, key, true);
             }
         } else {
-            for (index, group) in model_keys.chunks(api::MODELS_PER_STACK).enumerate() {
+            for (index, group) in grouped.chunks(api::MODELS_PER_STACK).enumerate() {
                 let value = api::group_stack(name, index, group).to_json();
                 let key = register(
                     format!("api-{name}/models-{index}.template.json"),
@@ -492,6 +505,20 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             format!("api-{name}/schema.graphql"),
             transformed.sdl.clone().into_bytes(),
         );
+        readable.extend(searchable.iter().filter_map(|m| {
+            let r = api::search_resolver(m)?;
+            let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);
+            Some((
+                format!("api-{name}/resolvers/{}", r.file),
+                code.into_bytes(),
+            ))
+        }));
+        if !searchable.is_empty() {
+            readable.insert(
+                format!("api-{name}/search-streaming/index.js"),
+                api::SEARCH_STREAMING_CODE.as_bytes().to_vec(),
+            );
+        }
         for model in &transformed.models {
             for r in api::all_resolvers(model, &transformed.models) {
                 let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);

@@ -115,9 +115,6 @@ const V1_DIRECTIVES: [(&str, &str); 3] = [
     ),
 ];
 
-/// Directives of the transformer that this slice does not transform yet.
-const NOT_YET: [&str; 1] = ["searchable"];
-
 /// Type names a model may not take: AppSync's roots and the types hoist generates.
 fn reserved(name: &str) -> bool {
     matches!(
@@ -199,13 +196,6 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
                     span: span(directive.location()),
                     label: format!("@{directive_name}"),
                     help: Some(replacement.to_string()),
-                });
-            } else if NOT_YET.contains(&directive_name) {
-                problems.push(SchemaProblem {
-                    message: format!("`@{directive_name}` is not transformed by this version of hoist yet"),
-                    span: span(directive.location()),
-                    label: format!("@{directive_name}"),
-                    help: Some("this version transforms `@model` types with scalar and enum fields; see docs/api.md for what is supported".into()),
                 });
             }
         }

@@ -4,7 +4,7 @@
 use apollo_compiler::ast::{
     Argument, Definition, Directive, DirectiveList, Document, EnumTypeDefinition,
     EnumValueDefinition, FieldDefinition, InputObjectTypeDefinition, InputValueDefinition,
-    ObjectTypeDefinition, Type, Value,
+    ObjectTypeDefinition, Type, UnionTypeDefinition, Value,
 };
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::{Name, Node, Schema};
@@ -45,6 +45,8 @@ pub struct Model {
     pub queries: Option<(String, String)>,
     pub mutations: Option<(String, String, String)>,
     pub subscriptions: bool,
+    /// `@searchable`: the search query's name (items are indexed in OpenSearch).
+    pub searchable: Option<String>,
     /// Who may do what (no grants: nobody).
     pub auth: ModelAuth,
     /// The model has `@auth` rules of its own (else the global rule, if any, applies).
@@ -220,6 +222,195 @@ fn key_condition_definition(type_name: &str) -> Definition {
         fields.push(input("beginsWith", named(scalar)));
     }
     input_object(type_name, fields)
+}
+
+/// The scalar a searchable field is filtered as: AWS scalars by their JSON type.
+fn search_scalar(scalar: &str) -> &'static str {
+    match scalar {
+        "ID" => "ID",
+        "Int" | "AWSTimestamp" => "Int",
+        "Float" => "Float",
+        "Boolean" => "Boolean",
+        _ => "String",
+    }
+}
+
+/// The types of `@searchable` on model `m`, as Amplify's searchable transformer
+/// makes them; the shared ones once (`emitted`).
+fn searchable_types(
+    m: &str,
+    filterable: &[&ModelField],
+    timestamps: &[&String],
+    sortable: &[String],
+    emitted: &mut std::collections::HashSet<String>,
+    connection_directives: &[&'static str],
+) -> Vec<Definition> {
+    let mut out = Vec::new();
+    if emitted.insert("Searchable".into()) {
+        const ID_OR_STRING: [&str; 14] = [
+            "ne",
+            "gt",
+            "lt",
+            "gte",
+            "lte",
+            "eq",
+            "match",
+            "matchPhrase",
+            "matchPhrasePrefix",
+            "multiMatch",
+            "exists",
+            "wildcard",
+            "regexp",
+            "range",
+        ];
+        for scalar in ["String", "Int", "Float", "Boolean", "ID"] {
+            let conditions: &[&str] = match scalar {
+                "String" | "ID" => &ID_OR_STRING,
+                "Boolean" => &["eq", "ne"],
+                _ => &["ne", "gt", "lt", "gte", "lte", "eq", "range"],
+            };
+            out.push(input_object(
+                &format!("Searchable{scalar}FilterInput"),
+                conditions
+                    .iter()
+                    .map(|c| match *c {
+                        "range" => input(c, named(scalar).list()),
+                        "exists" => input(c, named("Boolean")),
+                        _ => input(c, named(scalar)),
+                    })
+                    .collect(),
+            ));
+        }
+        out.push(enumeration("SearchableSortDirection", &["asc", "desc"]));
+        out.push(enumeration(
+            "SearchableAggregateType",
+            &["terms", "avg", "min", "max", "sum", "cardinality"],
+        ));
+        out.push(object(
+            "SearchableAggregateResult",
+            vec![
+                field("name", Vec::new(), named("String").non_null(), Vec::new()),
+                field(
+                    "result",
+                    Vec::new(),
+                    named("SearchableAggregateGenericResult"),
+                    Vec::new(),
+                ),
+            ],
+        ));
+        out.push(object(
+            "SearchableAggregateScalarResult",
+            vec![field(
+                "value",
+                Vec::new(),
+                named("Float").non_null(),
+                Vec::new(),
+            )],
+        ));
+        out.push(object(
+            "SearchableAggregateBucketResult",
+            vec![field(
+                "buckets",
+                Vec::new(),
+                named("SearchableAggregateBucketResultItem").list(),
+                Vec::new(),
+            )],
+        ));
+        out.push(object(
+            "SearchableAggregateBucketResultItem",
+            vec![
+                field("key", Vec::new(), named("String").non_null(), Vec::new()),
+                field("doc_count", Vec::new(), named("Int").non_null(), Vec::new()),
+            ],
+        ));
+        out.push(Definition::UnionTypeDefinition(Node::new(
+            UnionTypeDefinition {
+                description: None,
+                name: name("SearchableAggregateGenericResult"),
+                directives: DirectiveList::default(),
+                members: vec![
+                    name("SearchableAggregateScalarResult"),
+                    name("SearchableAggregateBucketResult"),
+                ],
+            },
+        )));
+    }
+    let filter_name = format!("Searchable{m}FilterInput");
+    let mut filter: Vec<_> = filterable
+        .iter()
+        .filter(|f| f.is_scalar)
+        .map(|f| {
+            input(
+                &f.name,
+                named(&format!(
+                    "Searchable{}FilterInput",
+                    search_scalar(f.ty.inner_named_type().as_str())
+                )),
+            )
+        })
+        .collect();
+    filter.extend(
+        timestamps
+            .iter()
+            .map(|t| input(t, named("SearchableStringFilterInput"))),
+    );
+    filter.extend(
+        filterable
+            .iter()
+            .filter(|f| f.is_enum)
+            .map(|f| input(&f.name, named("SearchableStringFilterInput"))),
+    );
+    filter.extend([
+        input("and", named(&filter_name).list()),
+        input("or", named(&filter_name).list()),
+        input("not", named(&filter_name)),
+    ]);
+    out.push(input_object(&filter_name, filter));
+    let sortable: Vec<&str> = sortable.iter().map(String::as_str).collect();
+    out.push(enumeration(
+        &format!("Searchable{m}SortableFields"),
+        &sortable,
+    ));
+    out.push(input_object(
+        &format!("Searchable{m}SortInput"),
+        vec![
+            input("field", named(&format!("Searchable{m}SortableFields"))),
+            input("direction", named("SearchableSortDirection")),
+        ],
+    ));
+    let mut aggregate: Vec<&str> = filterable.iter().map(|f| f.name.as_str()).collect();
+    aggregate.extend(timestamps.iter().map(|t| t.as_str()));
+    out.push(enumeration(
+        &format!("Searchable{m}AggregateField"),
+        &aggregate,
+    ));
+    out.push(input_object(
+        &format!("Searchable{m}AggregationInput"),
+        vec![
+            input("name", named("String").non_null()),
+            input("type", named("SearchableAggregateType").non_null()),
+            input(
+                "field",
+                named(&format!("Searchable{m}AggregateField")).non_null(),
+            ),
+        ],
+    ));
+    out.push(object_with(
+        &format!("Searchable{m}Connection"),
+        vec![
+            field("items", Vec::new(), named(m).list().non_null(), Vec::new()),
+            field("nextToken", Vec::new(), named("String"), Vec::new()),
+            field("total", Vec::new(), named("Int"), Vec::new()),
+            field(
+                "aggregateItems",
+                Vec::new(),
+                named("SearchableAggregateResult").list().non_null(),
+                Vec::new(),
+            ),
+        ],
+        connection_directives,
+    ));
+    out
 }
 
 /// `<base>ConditionInput` and `<base>Input`: a condition on a composite sort
@@ -418,6 +609,13 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
         };
         let subscriptions =
             !matches!(object_arg(directive, "subscriptions"), Some(None)) && mutations.is_some();
+        let searchable = object.directives.get("searchable").map(|d| {
+            match object_arg(d, "queries") {
+                Some(Some(map)) => field_string(map, "search"),
+                _ => None,
+            }
+            .unwrap_or_else(|| format!("search{}", plural(model_name)))
+        });
         let own = grants_of(object.directives.get("auth").map(|d| &***d), object, modes);
         let explicit_auth = own.is_some();
         let mut model_auth = ModelAuth {
@@ -442,6 +640,7 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
             queries,
             mutations,
             subscriptions,
+            searchable,
             explicit_auth: explicit_auth || !model_auth.fields.is_empty(),
             auth: model_auth,
         });
@@ -1374,6 +1573,38 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 args,
                 named(&format!("Model{m}Connection")),
                 plain_directives(&shape.index()).0,
+            ));
+        }
+        if let Some(search) = &model.searchable {
+            let sortable: Vec<String> = filterable
+                .iter()
+                .filter(|f| f.is_scalar)
+                .map(|f| f.name.clone())
+                .chain(timestamps.iter().map(|t| t.to_string()))
+                .collect();
+            doc.definitions.extend(searchable_types(
+                m,
+                &filterable,
+                &timestamps,
+                &sortable,
+                &mut emitted,
+                &shape.connection,
+            ));
+            query_fields.push(field(
+                search,
+                vec![
+                    input("filter", named(&format!("Searchable{m}FilterInput"))),
+                    input("sort", named(&format!("Searchable{m}SortInput")).list()),
+                    input("limit", named("Int")),
+                    input("nextToken", named("String")),
+                    input("from", named("Int")),
+                    input(
+                        "aggregates",
+                        named(&format!("Searchable{m}AggregationInput")).list(),
+                    ),
+                ],
+                named(&format!("Searchable{m}Connection")),
+                plain_directives(&shape.list).0,
             ));
         }
         doc.definitions.append(&mut composites);
