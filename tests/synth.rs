@@ -475,8 +475,22 @@ fn matrix_snapshots() {
             );
             insta::assert_snapshot!("build", build_dump(&root));
         });
+        // Every api's client-facing schema is valid GraphQL (with AppSync's scalars and directives).
+        for path in all_files(&root.join(".hoist/build")) {
+            if path.file_name().is_some_and(|n| n == "schema.graphql") {
+                let sdl = std::fs::read_to_string(&path).unwrap();
+                apollo_compiler::Schema::parse_and_validate(
+                    format!("{APPSYNC_DEFINITIONS}\n{sdl}"),
+                    "schema.graphql",
+                )
+                .unwrap_or_else(|e| panic!("{}: {}: {e}", case.name, path.display()));
+            }
+        }
     }
 }
+
+/// AppSync's scalars and directives, which its schemas use without declaring.
+const APPSYNC_DEFINITIONS: &str = "scalar AWSDate\nscalar AWSTime\nscalar AWSDateTime\nscalar AWSTimestamp\nscalar AWSEmail\nscalar AWSJSON\nscalar AWSURL\nscalar AWSPhone\nscalar AWSIPAddress\ndirective @aws_subscribe(mutations: [String]) on FIELD_DEFINITION\ndirective @aws_api_key on OBJECT | FIELD_DEFINITION\ndirective @aws_iam on OBJECT | FIELD_DEFINITION\ndirective @aws_oidc on OBJECT | FIELD_DEFINITION\ndirective @aws_lambda on OBJECT | FIELD_DEFINITION\ndirective @aws_cognito_user_pools(cognito_groups: [String]) on OBJECT | FIELD_DEFINITION\n";
 
 #[test]
 fn custom_fields_need_a_resolver_and_rules_need_their_mode() {

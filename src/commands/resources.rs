@@ -427,11 +427,15 @@ pub fn update(
                 return Err(ResourceError::ApiNeedsAuth.into());
             }
             // The schema's `@auth` rules must still find their modes.
-            let schema_rel: PathBuf = ["hoist", "api", name, "schema.graphql"].iter().collect();
-            if let Ok(text) = std::fs::read_to_string(file.root().join(&schema_rel)) {
-                crate::transform::transform_with(
-                    &text,
-                    &schema_rel.display().to_string(),
+            let files: Vec<(String, String)> = super::synth::read_schema(file.root(), name)?
+                .into_iter()
+                .map(|f| (f.path.display().to_string(), f.text))
+                .collect();
+            if !files.is_empty() {
+                let folder: PathBuf = ["hoist", "api", name, "schema"].iter().collect();
+                crate::transform::transform_files(
+                    &files,
+                    &folder.display().to_string(),
                     &cfg.transform_modes(),
                 )
                 .map_err(|e| crate::synth::SynthError::Schema(Box::new(e)))?;

@@ -75,11 +75,9 @@ pub fn read_sources(file: &ProjectFile) -> Result<Sources, crate::Error> {
         }
     }
     for name in m.api.keys() {
-        let rel: PathBuf = ["hoist", "api", name, "schema.graphql"].iter().collect();
-        if let Some(text) = read_optional(file.root(), &rel)? {
-            sources
-                .schemas
-                .insert(name.clone(), Override { path: rel, text });
+        let schema = read_schema(file.root(), name)?;
+        if !schema.is_empty() {
+            sources.schemas.insert(name.clone(), schema);
         }
         let dir = file
             .root()
@@ -101,6 +99,33 @@ pub fn read_sources(file: &ProjectFile) -> Result<Sources, crate::Error> {
         }
     }
     Ok(sources)
+}
+
+/// An api's schema files: `schema.graphql`, and (Amplify's other layout) the
+/// `.graphql` files of a `schema/` folder, in name order.
+pub fn read_schema(root: &Path, name: &str) -> Result<Vec<Override>, crate::Error> {
+    let rel: PathBuf = ["hoist", "api", name, "schema.graphql"].iter().collect();
+    let mut schema = Vec::new();
+    if let Some(text) = read_optional(root, &rel)? {
+        schema.push(Override { path: rel, text });
+    }
+    // Amplify's other layout: a `schema/` folder of `.graphql` files, read in name order.
+    let folder: PathBuf = ["hoist", "api", name, "schema"].iter().collect();
+    if let Ok(entries) = std::fs::read_dir(root.join(&folder)) {
+        let mut names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".graphql"))
+            .collect();
+        names.sort();
+        for n in names {
+            let rel = folder.join(&n);
+            if let Some(text) = read_optional(root, &rel)? {
+                schema.push(Override { path: rel, text });
+            }
+        }
+    }
+    Ok(schema)
 }
 
 pub fn build_dir(root: &Path, env: &str) -> PathBuf {

@@ -108,8 +108,8 @@ pub struct Override {
 pub struct Sources {
     /// `(category, name)` to the resource's JSON Patch.
     pub overrides: BTreeMap<(String, String), Override>,
-    /// api name to its `schema.graphql`.
-    pub schemas: BTreeMap<String, Override>,
+    /// api name to its schema: `schema.graphql`, or the files of its `schema/` folder.
+    pub schemas: BTreeMap<String, Vec<Override>>,
     /// api name to its resolver files (file name to code) that replace generated ones.
     pub resolvers: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -392,13 +392,19 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         let schema = sources
             .schemas
             .get(name)
+            .filter(|files| !files.is_empty())
             .ok_or_else(|| SynthError::NoSchema {
                 name: name.clone(),
                 path: ["hoist", "api", name, "schema.graphql"].iter().collect(),
             })?;
-        let transformed = crate::transform::transform_with(
-            &schema.text,
-            &schema.path.display().to_string(),
+        let files: Vec<(String, String)> = schema
+            .iter()
+            .map(|f| (f.path.display().to_string(), f.text.clone()))
+            .collect();
+        let folder: PathBuf = ["hoist", "api", name, "schema"].iter().collect();
+        let transformed = crate::transform::transform_files(
+            &files,
+            &folder.display().to_string(),
             &cfg.transform_modes(),
         )
         .map_err(|e| SynthError::Schema(Box::new(e)))?;

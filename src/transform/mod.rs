@@ -32,6 +32,9 @@ const DEFINITIONS_PATH: &str = "<amplify directives>";
 #[diagnostic(code(hoist::schema))]
 pub struct SchemaProblem {
     pub message: String,
+    /// The file it is in, when a schema has several (else its errors' file).
+    #[source_code]
+    pub src: Option<NamedSource<String>>,
     #[label("{label}")]
     pub span: Option<SourceSpan>,
     pub label: String,
@@ -137,6 +140,40 @@ pub fn transform(source: &str, path: &str) -> Result<Output, SchemaErrors> {
     transform_with(source, path, &Modes::api_key())
 }
 
+/// Transform a schema split over several files (Amplify's `schema/` folder):
+/// they are read as one document, and each problem is shown in its own file.
+pub fn transform_files(
+    files: &[(String, String)],
+    label: &str,
+    modes: &Modes,
+) -> Result<Output, SchemaErrors> {
+    if let [(path, source)] = files {
+        return transform_with(source, path, modes);
+    }
+    let mut joined = String::new();
+    let mut starts = Vec::new();
+    for (_, source) in files {
+        starts.push(joined.len());
+        joined.push_str(source);
+        joined.push('\n');
+    }
+    transform_with(&joined, label, modes).map_err(|mut errors| {
+        for problem in &mut errors.problems {
+            let Some(at) = problem.span else { continue };
+            let index = starts
+                .partition_point(|&s| s <= at.offset())
+                .saturating_sub(1);
+            let (path, source) = &files[index];
+            problem.span = Some(SourceSpan::from(
+                (at.offset() - starts[index])
+                    ..(at.offset() - starts[index] + at.len()).min(source.len()),
+            ));
+            problem.src = Some(NamedSource::new(path, source.clone()));
+        }
+        errors
+    })
+}
+
 /// Transform for an API with these authorization modes: `@auth` rules may only
 /// use providers the API has.
 pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output, SchemaErrors> {
@@ -195,7 +232,7 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
                     message: format!("`@{directive_name}` is a directive of Amplify's transformer v1, which hoist does not support"),
                     span: span(directive.location()),
                     label: format!("@{directive_name}"),
-                    help: Some(replacement.to_string()),
+                    help: Some(replacement.to_string()), src: None,
                 });
             }
         }
@@ -211,7 +248,7 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
                 message: format!("`{name}` cannot be a model: the name is reserved"),
                 span: span(name.location()),
                 label: "reserved name".into(),
-                help: Some("`Query`, `Mutation`, `Subscription` and the `Model...Input` and `Model...Connection` types are generated; rename the type".into()),
+                help: Some("`Query`, `Mutation`, `Subscription` and the `Model...Input` and `Model...Connection` types are generated; rename the type".into()), src: None,
             });
         }
     }
@@ -251,6 +288,7 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
                 span: span(rule.location.or(at)),
                 label: "globalAuthRule".into(),
                 help: Some(problem.help),
+                src: None,
             }),
         }
     }
@@ -358,6 +396,7 @@ fn default_problems(
                     span: span(value.value.location()),
                     label: "default".into(),
                     help: Some(help),
+                    src: None,
                 });
             }
         }
@@ -389,6 +428,7 @@ fn key_problems(
                             "a model has one primary key; use `@index` for other ways to query it"
                                 .into(),
                         ),
+                        src: None,
                     });
                 }
             }
@@ -415,7 +455,7 @@ fn key_problems(
                         message: format!("`@{}` names the sort key `{sort_key}`, which is not a field of `{type_name}`", directive.name),
                         span: *at,
                         label: "no such field".into(),
-                        help: Some(format!("name one of the fields of `{type_name}`")),
+                        help: Some(format!("name one of the fields of `{type_name}`")), src: None,
                     });
                 }
             }
@@ -454,6 +494,7 @@ fn relation_problems(
                     help: Some(format!(
                         "relations join models: add `@model` to `{target}`, or remove the directive"
                     )),
+                    src: None,
                 });
                 continue;
             }
@@ -467,6 +508,7 @@ fn relation_problems(
                     span: span(field.location()),
                     label: "not a list".into(),
                     help: Some(format!("declare it as `{}: [{target}]`", field.name)),
+                    src: None,
                 });
             }
             if directive.name == "hasOne" && field.ty.is_list() {
@@ -478,6 +520,7 @@ fn relation_problems(
                         "declare it as `{}: {target}`, or use `@hasMany`",
                         field.name
                     )),
+                    src: None,
                 });
             }
             if directive.name == "belongsTo" {
@@ -500,7 +543,7 @@ fn relation_problems(
                         message: format!("`@belongsTo` on `{type_name}.{}` answers `{target}.{}`, which names its key fields, so it must name them too", field.name, answered.name),
                         span: span(directive.location()),
                         label: "@belongsTo".into(),
-                        help: Some(format!("give the field of `{type_name}` that holds the `{target}`'s key: `@belongsTo(fields: [\"...\"])`")),
+                        help: Some(format!("give the field of `{type_name}` that holds the `{target}`'s key: `@belongsTo(fields: [\"...\"])`")), src: None,
                     });
                 }
                 if answered.is_none() && !has_args {
@@ -508,7 +551,7 @@ fn relation_problems(
                         message: format!("`@belongsTo` on `{type_name}.{}` has no `@hasMany` on `{target}` to answer", field.name),
                         span: span(directive.location()),
                         label: "@belongsTo".into(),
-                        help: Some(format!("add `{}s: [{type_name}] @hasMany` or `{}: {type_name} @hasOne` to `{target}`", lower(type_name), lower(type_name))),
+                        help: Some(format!("add `{}s: [{type_name}] @hasMany` or `{}: {type_name} @hasOne` to `{target}`", lower(type_name), lower(type_name))), src: None,
                     });
                 }
             }
@@ -579,7 +622,7 @@ fn argument_problems(
             message: format!("`@{d}` on `{type_name}.{}` has both `fields` and `references`", field.name),
             span: span(directive.location()),
             label: format!("@{d}"),
-            help: Some("use `references` (the fields of the related side, as Amplify Gen 2 writes it) or `fields`, not both".into()),
+            help: Some("use `references` (the fields of the related side, as Amplify Gen 2 writes it) or `fields`, not both".into()), src: None,
         });
         return;
     }
@@ -594,13 +637,13 @@ fn argument_problems(
                     message: format!("`@{d}` on `{type_name}.{}` names `{name}`, which is not a field of `{on}`", field.name),
                     span: *at,
                     label: "no such field".into(),
-                    help: Some(format!("name a scalar field of `{on}`, or declare `{name}` on it")),
+                    help: Some(format!("name a scalar field of `{on}`, or declare `{name}` on it")), src: None,
                 }),
                 Some(f) if f.ty.is_list() || f.directives.iter().any(|d| matches!(d.name.as_str(), "hasMany" | "hasOne" | "belongsTo" | "manyToMany")) => problems.push(SchemaProblem {
                     message: format!("`@{d}` on `{type_name}.{}` names `{name}`, which is not a scalar field", field.name),
                     span: *at,
                     label: "not a scalar".into(),
-                    help: Some("key fields hold one scalar or enum value".into()),
+                    help: Some("key fields hold one scalar or enum value".into()), src: None,
                 }),
                 Some(_) => {}
             }
@@ -622,13 +665,14 @@ fn argument_problems(
                 span: *at,
                 label: "indexName".into(),
                 help: Some("with `references`, the index is generated: remove `indexName`".into()),
+                src: None,
             });
         } else if declared_key(target, Some(index_name)).is_none() {
             problems.push(SchemaProblem {
                 message: format!("`@{d}` on `{type_name}.{}` names the index `{index_name}`, which `{}` does not have", field.name, target.name),
                 span: *at,
                 label: "no such index".into(),
-                help: Some(format!("add `@index(name: \"{index_name}\")` to the field of `{}` that holds the `{type_name}`'s key", target.name)),
+                help: Some(format!("add `@index(name: \"{index_name}\")` to the field of `{}` that holds the `{type_name}`'s key", target.name)), src: None,
             });
             return;
         }
@@ -647,7 +691,7 @@ fn argument_problems(
             message: format!("`@{d}` on `{type_name}.{}` names {} fields, but the key of `{}` it reads has {}: {}", field.name, names.len(), target.name, key.len(), key.join(", ")),
             span: span(directive.location()),
             label: format!("@{d}"),
-            help: Some(format!("name at most {} fields, in the key's order", key.len())),
+            help: Some(format!("name at most {} fields, in the key's order", key.len())), src: None,
         });
     }
     if !references.is_empty() {
@@ -678,7 +722,7 @@ fn argument_problems(
                 message: format!("`@{d}` on `{type_name}.{}` has {} references, but the primary key of `{owner}` has {} fields: {}", field.name, references.len(), primary.len(), primary.join(", ")),
                 span: span(directive.location()),
                 label: "references".into(),
-                help: Some(format!("name one reference field per key field of `{owner}`, in order")),
+                help: Some(format!("name one reference field per key field of `{owner}`, in order")), src: None,
             });
         }
     }
@@ -733,7 +777,7 @@ fn many_to_many(
                     message: format!("`@manyToMany(relationName: \"{relation}\")` on `{model}.{field}` is used {} time{}; a relation joins two fields", sides.len(), if sides.len() == 1 { "" } else { "s" }),
                     span: *at,
                     label: "@manyToMany".into(),
-                    help: Some("put the same relationName on exactly one field of each of the two models".into()),
+                    help: Some("put the same relationName on exactly one field of each of the two models".into()), src: None,
                 });
             }
             continue;
@@ -743,7 +787,7 @@ fn many_to_many(
                 message: format!("`@manyToMany` names its join model `{relation}`, but a type of that name exists"),
                 span: sides[0].2,
                 label: "@manyToMany".into(),
-                help: Some("choose another relationName: the join model is generated".into()),
+                help: Some("choose another relationName: the join model is generated".into()), src: None,
             });
             continue;
         }
@@ -762,7 +806,7 @@ fn many_to_many(
                     message: format!("`@manyToMany` on `{model}.{field}` joins `{other}`, so the field must be `[{other}]`"),
                     span: *at,
                     label: "@manyToMany".into(),
-                    help: Some(format!("declare it as `{field}: [{other}]`")),
+                    help: Some(format!("declare it as `{field}: [{other}]`")), src: None,
                 });
                 ok = false;
             }
@@ -908,7 +952,7 @@ fn auth_problems(
                             message: format!("`allow: {}` rules need a model: `{type_name}` is not one", rule.allow),
                             span: span(rule.location.or(directive.location())),
                             label: "rule".into(),
-                            help: Some("owner and `groupsField` rules read the item; on other types use public, private, custom or static `groups` rules".into()),
+                            help: Some("owner and `groupsField` rules read the item; on other types use public, private, custom or static `groups` rules".into()), src: None,
                         });
                     }
                 }
@@ -917,6 +961,7 @@ fn auth_problems(
                     span: span(rule.location.or(directive.location())),
                     label: "rule".into(),
                     help: Some(problem.help),
+                    src: None,
                 }),
             }
         }
@@ -931,6 +976,7 @@ fn auth_problems(
                 help: Some(format!(
                     "add `@model` to `{type_name}`, or put the rules on its fields"
                 )),
+                src: None,
             });
             continue;
         }
@@ -977,6 +1023,7 @@ fn collect(
             span: if in_user_file { span(location) } else { None },
             label: "here".into(),
             help: None,
+            src: None,
         });
     }
 }

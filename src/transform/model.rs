@@ -1761,6 +1761,37 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             }
         }
     }
+    // The sort key conditions of `@hasMany` fields, when no query declared them.
+    for model in models {
+        for r in &model.relations {
+            let Some((_, ty)) = &r.sort_arg else { continue };
+            if !emitted.insert(ty.clone()) {
+                continue;
+            }
+            match ty.strip_suffix("ConditionInput") {
+                Some(base) if ty.ends_with("CompositeKeyConditionInput") => {
+                    if !emitted.insert(base.to_string()) {
+                        continue;
+                    }
+                    let target = by_name.get(r.target.as_str()).map(|&i| &models[i]);
+                    let fields = r
+                        .target_key
+                        .sort
+                        .iter()
+                        .map(|f| {
+                            let ty = target
+                                .and_then(|t| t.fields.iter().find(|x| &x.name == f))
+                                .map(|x| nullable(&x.ty))
+                                .unwrap_or_else(|| named("String"));
+                            input(f, ty)
+                        })
+                        .collect();
+                    doc.definitions.extend(composite_inputs(base, fields));
+                }
+                _ => doc.definitions.push(key_condition_definition(ty)),
+            }
+        }
+    }
     for (root, fields) in [
         ("Query", query_fields),
         ("Mutation", mutation_fields),
