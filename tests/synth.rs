@@ -476,8 +476,10 @@ fn matrix_snapshots() {
             insta::assert_snapshot!("build", build_dump(&root));
         });
         // Every api's client-facing schema is valid GraphQL (with AppSync's scalars and directives).
+        let mut schemas = 0;
         for path in all_files(&root.join(".hoist/build")) {
             if path.file_name().is_some_and(|n| n == "schema.graphql") {
+                schemas += 1;
                 let sdl = std::fs::read_to_string(&path).unwrap();
                 apollo_compiler::Schema::parse_and_validate(
                     format!("{APPSYNC_DEFINITIONS}\n{sdl}"),
@@ -486,6 +488,8 @@ fn matrix_snapshots() {
                 .unwrap_or_else(|e| panic!("{}: {}: {e}", case.name, path.display()));
             }
         }
+        let has_api = case.commands.iter().any(|c| c[..2] == ["add", "api"]);
+        assert_eq!(schemas > 0, has_api, "{}: {schemas} api schemas", case.name);
     }
 }
 
