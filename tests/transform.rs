@@ -359,3 +359,25 @@ fn defaults_make_create_inputs_optional_and_bad_ones_are_located() {
     );
     assert!(errors.contains("schema.graphql:3:"), "{errors}");
 }
+
+#[test]
+fn a_global_rule_needs_its_mode_and_relation_arguments_are_checked() {
+    let text = errors(
+        "input AMPLIFY { globalAuthRule: AuthRule = { allow: private } }\ntype Todo @model { id: ID! }\n",
+    );
+    assert!(text.contains("the global auth rule"), "{text}");
+    assert!(text.contains("schema.graphql:1:"), "{text}");
+
+    let text = errors(
+        "input AMPLIFY { globalAuthRule: AuthRule = { allow: public } }\ntype Blog @model {\n  id: ID!\n  posts: [Post] @hasMany(indexName: \"byBlog\", fields: [\"nope\"])\n}\ntype Post @model {\n  id: ID!\n  blogId: ID! @index(name: \"byBlog\")\n  blog: Blog @belongsTo(references: [\"blogId\", \"x\"])\n}\ntype Tag @model {\n  id: ID!\n  posts: [Post] @manyToMany(relationName: \"PostTags\")\n}\n",
+    );
+    assert!(
+        text.contains("names `nope`, which is not a field of `Blog`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("has 2 references, but the primary key of `Blog` has 1 field:"),
+        "{text}"
+    );
+    assert!(text.contains("is used 1 time;"), "{text}");
+}

@@ -183,6 +183,12 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
         problems,
     };
 
+    let t0 = std::time::Instant::now();
+    let tick = |what: &str| {
+        if std::env::var("HOIST_TIMING").is_ok() {
+            eprintln!("{what}: {:?}", t0.elapsed());
+        }
+    };
     // Parse the user's file alone first, to look at its directives.
     let document = match Document::parse(source, path) {
         Ok(document) => document,
@@ -253,6 +259,7 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
         }
     }
 
+    tick("checks");
     // Validate with the directive definitions added: unknown types, unknown
     // directives, duplicates and misused arguments, all at their place.
     let mut builder = Schema::builder();
@@ -279,6 +286,7 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
             with_errors.partial
         }
     };
+    tick("schema");
     let mut global = Vec::new();
     if let Some((rule, at)) = auth::global_rule(&document) {
         match auth::grant(&rule, modes, |_| None) {
@@ -296,8 +304,13 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
     if !problems.is_empty() {
         return Err(fail(problems));
     }
+    tick("pre-models");
     let models = model::models(&schema, modes, &global);
-    let sdl = model::client_schema(&schema, &models, modes).to_string();
+    tick("models");
+    let doc = model::client_schema(&schema, &models, modes);
+    tick("client");
+    let sdl = doc.to_string();
+    tick("sdl");
     let mut custom_fields = Vec::new();
     for root in ["Query", "Mutation", "Subscription"] {
         if let Some(apollo_compiler::schema::ExtendedType::Object(object)) = schema.types.get(root)
@@ -719,7 +732,7 @@ fn argument_problems(
                 type_name
             };
             problems.push(SchemaProblem {
-                message: format!("`@{d}` on `{type_name}.{}` has {} references, but the primary key of `{owner}` has {} fields: {}", field.name, references.len(), primary.len(), primary.join(", ")),
+                message: format!("`@{d}` on `{type_name}.{}` has {} reference{}, but the primary key of `{owner}` has {} field{}: {}", field.name, references.len(), if references.len() == 1 { "" } else { "s" }, primary.len(), if primary.len() == 1 { "" } else { "s" }, primary.join(", ")),
                 span: span(directive.location()),
                 label: "references".into(),
                 help: Some(format!("name one reference field per key field of `{owner}`, in order")), src: None,
