@@ -183,12 +183,6 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
         problems,
     };
 
-    let t0 = std::time::Instant::now();
-    let tick = |what: &str| {
-        if std::env::var("HOIST_TIMING").is_ok() {
-            eprintln!("{what}: {:?}", t0.elapsed());
-        }
-    };
     // Parse the user's file alone first, to look at its directives.
     let document = match Document::parse(source, path) {
         Ok(document) => document,
@@ -259,7 +253,6 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
         }
     }
 
-    tick("checks");
     // Validate with the directive definitions added: unknown types, unknown
     // directives, duplicates and misused arguments, all at their place.
     let mut builder = Schema::builder();
@@ -286,7 +279,6 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
             with_errors.partial
         }
     };
-    tick("schema");
     let mut global = Vec::new();
     if let Some((rule, at)) = auth::global_rule(&document) {
         match auth::grant(&rule, modes, |_| None) {
@@ -304,13 +296,8 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
     if !problems.is_empty() {
         return Err(fail(problems));
     }
-    tick("pre-models");
     let models = model::models(&schema, modes, &global);
-    tick("models");
-    let doc = model::client_schema(&schema, &models, modes);
-    tick("client");
-    let sdl = doc.to_string();
-    tick("sdl");
+    let sdl = model::client_schema(&schema, &models, modes).to_string();
     let mut custom_fields = Vec::new();
     for root in ["Query", "Mutation", "Subscription"] {
         if let Some(apollo_compiler::schema::ExtendedType::Object(object)) = schema.types.get(root)
