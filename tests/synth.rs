@@ -292,7 +292,9 @@ type Track @model {
   classId: String! @primaryKey(sortKeyFields: ["userId", "day"])
   userId: ID!
   day: Int!
-  status: String @index(name: "byStatus", sortKeyFields: ["day", "userId"], queryField: "tracksByStatus")
+  status: String @index(name: "byStatus", sortKeyFields: ["note", "rank"], queryField: "tracksByStatus")
+  note: String
+  rank: Int
   summary: String @function(name: "summarize-${env}")
 }
 type Book @model @searchable {

@@ -569,14 +569,16 @@ pub fn resolver_functions(model: &Model) -> Vec<Resolver> {
             .map(|i| &i.key)
             .filter(|k| k.is_composite())
             .map(|k| {
-                let given: Vec<String> = k.sort.iter().map(|f| format!("changes.{f} !== undefined")).collect();
+                // key fields are in `values` (the input), not in `changes`
+                let changed: Vec<String> = k.sort.iter().map(|f| format!("changes.{f} !== undefined")).collect();
+                let given: Vec<String> = k.sort.iter().map(|f| format!("values.{f} !== undefined && values.{f} !== null")).collect();
                 format!(
                     "  if ({any}) {{\n    if (!({all})) {{\n      util.error({message}, 'ValidationException');\n    }}\n    changes[{attribute}] = {value};\n  }}\n",
-                    any = given.join(" || "),
+                    any = changed.join(" || "),
                     all = given.join(" && "),
                     message = js(&format!("{} make one sort key: give all of them or none", k.sort.join(", "))),
                     attribute = js(&k.sort_attribute().unwrap_or_default()),
-                    value = joined(&k.sort, "changes"),
+                    value = joined(&k.sort, "values"),
                 )
             })
             .collect();

@@ -24,7 +24,13 @@ export const util = {
   transform: {
     toDynamoDBFilterExpression: (filter) => JSON.stringify({ filter }),
     toSubscriptionFilter: (filter) => filter,
+    toElasticsearchQueryDSL: (filter) => ({ dsl: filter }),
   },
+  dynamodb: {
+    toDynamoDB: (value) => (typeof value === 'number' ? { N: String(value) } : { S: String(value) }),
+  },
+  base64Encode: (text) => Buffer.from(text).toString('base64'),
+  base64Decode: (text) => Buffer.from(text, 'base64').toString(),
 };
 
 export const runtime = {

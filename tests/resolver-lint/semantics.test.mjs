@@ -121,3 +121,74 @@ test('a @hasOne field reads the related item with its rules, by the foreign key'
   assert.equal(r.response(ctx(alice, { result: { id: 'p1', owner: 's1::alice' } })).id, 'p1');
   denied(() => r.response(ctx(alice, { result: { id: 'p1', owner: 's2::bob' } })));
 });
+
+// The api-relations schema: relations with arguments, composite keys, search.
+test('a composite sort key is queried by its joined value', async () => {
+  const list = await load('api-relations', 'Query.listTracks.js');
+  const partial = list.request(ctx(apiKey, { args: { classId: 'c1', userIdDay: { eq: { userId: 'u1' } } } }));
+  assert.equal(partial.operation, 'Query');
+  assert.equal(partial.query.expression, '#pk = :pk AND begins_with(#sk, :sk)');
+  assert.deepEqual(partial.query.expressionNames, { '#pk': 'classId', '#sk': 'userId#day' });
+  assert.deepEqual(partial.query.expressionValues[':sk'], { S: 'u1' });
+  const between = list.request(ctx(apiKey, { args: { classId: 'c1', userIdDay: { between: [{ userId: 'u1', day: 1 }, { userId: 'u1', day: 9 }] } } }));
+  assert.equal(between.query.expression, '#pk = :pk AND #sk BETWEEN :sk0 AND :sk1');
+  assert.deepEqual(between.query.expressionValues[':sk1'], { S: 'u1#9' });
+  const everything = list.request(ctx(apiKey, { args: { classId: 'c1' } }));
+  assert.equal(everything.query.expression, '#pk = :pk');
+
+  const create = await load('api-relations', 'Mutation.createTrack.js');
+  const put = create.request(ctx(apiKey, { args: { input: { classId: 'c1', userId: 'u1', day: 3, status: 'open' } } }));
+  assert.deepEqual(put.key, { classId: 'c1', 'userId#day': 'u1#3' });
+  assert.equal(put.item['note#rank'], undefined);
+  const indexed = create.request(ctx(apiKey, { args: { input: { classId: 'c1', userId: 'u1', day: 3, status: 'open', note: 'n', rank: 2 } } }));
+  assert.equal(indexed.item['note#rank'], 'n#2');
+
+  const update = await load('api-relations', 'Mutation.updateTrack.js');
+  assert.throws(() => update.request(ctx(apiKey, { args: { input: { classId: 'c1', userId: 'u1', day: 3, note: 'x' } } })), /give all of them or none/);
+  const both = update.request(ctx(apiKey, { args: { input: { classId: 'c1', userId: 'u1', day: 3, note: 'x', rank: 1 } } }));
+  assert.equal(both.update['note#rank'], 'x#1');
+  assert.deepEqual(both.key, { classId: 'c1', 'userId#day': 'u1#3' });
+});
+
+test('relations with arguments read the related items by the named fields', async () => {
+  const classes = await load('api-relations', 'Course.classes.js');
+  const query = classes.request(ctx(apiKey, { source: { id: 'course-1' }, args: { startsOn: { ge: '2026-01-01' } } }));
+  assert.equal(query.index, 'byCourse');
+  assert.deepEqual(query.query, { courseId: { eq: 'course-1' }, startsOn: { ge: '2026-01-01' } });
+
+  const course = await load('api-relations', 'Class.course.js');
+  assert.deepEqual(course.request(ctx(apiKey, { source: { courseId: 'course-1' } })).key, { id: 'course-1' });
+
+  const single = await load('api-relations', 'Primary.single.js');
+  const first = single.request(ctx(apiKey, { source: { id: 'p1' } }));
+  assert.equal(first.index, 'gsi-Primary.single');
+  assert.equal(first.limit, 1);
+  assert.deepEqual(single.response(ctx(apiKey, { result: { items: [{ id: 's1', primaryId: 'p1' }] } })), { id: 's1', primaryId: 'p1' });
+  assert.equal(single.response(ctx(apiKey, { result: { items: [] } })), null);
+
+  const tags = await load('api-relations', 'Post.tags.js');
+  assert.equal(tags.request(ctx(apiKey, { source: { id: 'post-1' } })).index, 'byPost');
+});
+
+test('search builds an OpenSearch query and reads hits, pages and aggregations back', async () => {
+  const search = await load('api-relations', 'Query.searchBooks.js');
+  const request = search.request(ctx(apiKey, { args: { filter: { title: { match: 'dune' } }, sort: [{ field: 'title', direction: 'asc' }], limit: 2, aggregates: [{ name: 'genres', type: 'terms', field: 'genre' }, { name: 'avgPages', type: 'avg', field: 'pages' }] } }));
+  assert.equal(request.path, '/book/_search');
+  assert.deepEqual(request.params.body.sort, [{ 'title.keyword': { order: 'asc' } }]);
+  assert.deepEqual(request.params.body.query, { dsl: { title: { match: 'dune' } } });
+  assert.deepEqual(request.params.body.aggs, { genres: { terms: { field: 'genre.keyword' } }, avgPages: { avg: { field: 'pages' } } });
+  const result = {
+    hits: { total: { value: 7 }, hits: [{ _source: { id: 'b1' }, sort: ['a'] }, { _source: { id: 'b2' }, sort: ['b'] }] },
+    aggregations: { genres: { buckets: [{ key: 'FICTION', doc_count: 5 }] }, avgPages: { value: 312.5 } },
+  };
+  const page = search.response(ctx(apiKey, { args: { limit: 2 }, result }));
+  assert.deepEqual(page.items, [{ id: 'b1' }, { id: 'b2' }]);
+  assert.equal(page.total, 7);
+  assert.deepEqual(JSON.parse(Buffer.from(page.nextToken, 'base64').toString()), ['b']);
+  assert.deepEqual(page.aggregateItems, [
+    { name: 'genres', result: { __typename: 'SearchableAggregateBucketResult', buckets: [{ key: 'FICTION', doc_count: 5 }] } },
+    { name: 'avgPages', result: { __typename: 'SearchableAggregateScalarResult', value: 312.5 } },
+  ]);
+  const next = search.request(ctx(apiKey, { args: { nextToken: page.nextToken } }));
+  assert.deepEqual(next.params.body.search_after, ['b']);
+});
