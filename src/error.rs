@@ -55,6 +55,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Workflow(#[from] crate::commands::workflow::WorkflowError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Fs(#[from] FsError),
 
     /// A bug in hoist: an embedded template that does not render, and the like.

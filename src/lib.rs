@@ -21,6 +21,7 @@ pub mod settings;
 pub mod synth;
 pub mod transform;
 pub mod ui;
+pub mod workflow;
 
 use std::process::ExitCode;
 

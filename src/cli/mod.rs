@@ -177,6 +177,12 @@ Examples:
         command: EnvCommand,
     },
 
+    /// Step Functions state machines, offline: validate, draw and run them
+    Workflow {
+        #[command(subcommand)]
+        command: WorkflowCommand,
+    },
+
     /// Print a shell completion script to stdout
     #[command(after_help = "\
 Examples:
@@ -428,6 +434,71 @@ pub struct TargetArgs {
     /// Send AWS calls to this endpoint (an emulator such as moto or LocalStack)
     #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCommand {
+    /// Check a definition for everything Step Functions would reject, and likely mistakes
+    #[command(after_help = "\
+Examples:
+  hoist workflow validate statemachine.asl.json
+  hoist workflow validate statemachine.asl.json --json")]
+    Validate {
+        /// The state machine definition (Amazon States Language, JSON)
+        file: PathBuf,
+    },
+    /// Draw a definition: Mermaid or DOT text, or an SVG or PNG image
+    #[command(after_help = "\
+Examples:
+  hoist workflow graph order.asl.json --format mermaid
+  hoist workflow graph order.asl.json --format svg -o order.svg
+  hoist workflow run order.asl.json --input '{}' --mocks mocks.json --history run.json
+  hoist workflow graph order.asl.json --execution run.json --format png -o run.png")]
+    Graph {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        /// Colour the states an execution visited, from its history (`run --history`)
+        #[arg(long, value_name = "HISTORY.json")]
+        execution: Option<PathBuf>,
+        /// Write to this file (needed for png; default: stdout)
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Run a definition locally: Tasks answer from a mock file, time is virtual
+    #[command(after_help = "\
+Examples:
+  hoist workflow run order.asl.json --input '{\"orderId\": \"o-1\"}' --mocks mocks.json
+  hoist workflow run order.asl.json --input @input.json --mocks mocks.json --json --history run.json")]
+    Run {
+        file: PathBuf,
+        /// The execution's input: JSON text, or @FILE to read it from a file
+        #[arg(long, default_value = "{}")]
+        input: String,
+        /// Mocked Task responses (Step Functions Local's mock configuration, or {"State": {"Return": ...}})
+        #[arg(long, value_name = "FILE")]
+        mocks: Option<PathBuf>,
+        /// The test case of a Step Functions Local mock file (default: the first)
+        #[arg(long, value_name = "NAME")]
+        test_case: Option<String>,
+        /// Really wait through Wait states and retry delays (default: a virtual clock)
+        #[arg(long)]
+        real_time: bool,
+        /// Write the execution history (events, as Step Functions reports them) to this file
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+        /// Seed of the retries' jitter
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+    Svg,
+    Png,
 }
 
 #[derive(Debug, Subcommand)]

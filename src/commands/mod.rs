@@ -6,6 +6,7 @@ pub mod init;
 pub mod push;
 pub mod resources;
 pub mod synth;
+pub mod workflow;
 
 use crate::cli::{Cli, Command};
 use crate::ui::Printer;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
         ),
         Command::Outputs { env } => push::outputs_command(env.as_deref(), printer),
         Command::Env { command } => env::run(&command, &cli.global, printer),
+        Command::Workflow { command } => workflow::run(command, &cli.global, printer),
         Command::Completions { shell } => {
             completions::run(shell);
             Ok(())

@@ -1,0 +1,239 @@
+//! `hoist workflow validate | graph | run`: Step Functions definitions, offline.
+
+use std::path::Path;
+
+use miette::Diagnostic;
+use serde_json::{Value, json};
+use thiserror::Error;
+
+use crate::cli::{GlobalArgs, GraphFormat, WorkflowCommand};
+use crate::error::FsError;
+use crate::ui::Printer;
+use crate::workflow::validate::{self, Findings, Severity};
+use crate::workflow::{Definition, JsonError, graph, run};
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum WorkflowError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Json(#[from] Box<JsonError>),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(Box<Findings>),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Run(#[from] run::RunError),
+
+    #[error("{what} is not valid JSON: {message}")]
+    #[diagnostic(
+        code(hoist::workflow::input),
+        help("give JSON text, or @FILE to read it from a file")
+    )]
+    BadJson { what: String, message: String },
+
+    #[error("the diagram could not be drawn: {0}")]
+    #[diagnostic(code(hoist::workflow::graph))]
+    Graph(String),
+
+    #[error("a PNG is binary: give a file to write it to")]
+    #[diagnostic(
+        code(hoist::workflow::png),
+        help("add `-o diagram.png`, or use `--format svg` to print SVG text")
+    )]
+    PngNeedsFile,
+
+    #[error("the execution {status}: {error}")]
+    #[diagnostic(
+        code(hoist::workflow::failed),
+        help(
+            "{cause}\nrun with `--history FILE` and draw it with `hoist workflow graph --execution FILE` to see where"
+        )
+    )]
+    Execution {
+        status: String,
+        error: String,
+        cause: String,
+    },
+}
+
+fn read(path: &Path) -> Result<String, crate::Error> {
+    std::fs::read_to_string(path).map_err(|e| FsError::new("read", path, e).into())
+}
+
+fn load(path: &Path) -> Result<Definition, crate::Error> {
+    let text = read(path)?;
+    Definition::parse(&text, &path.display().to_string()).map_err(|e| WorkflowError::Json(e).into())
+}
+
+fn json_arg(text: &str, what: &str) -> Result<Value, crate::Error> {
+    let (what, text) = match text.strip_prefix('@') {
+        Some(file) => (format!("`{file}`"), read(Path::new(file))?),
+        None => (what.to_string(), text.to_string()),
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        WorkflowError::BadJson {
+            what,
+            message: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// Validate first: a definition with errors is not drawn or run.
+fn checked(definition: &Definition, printer: &Printer) -> Result<(), crate::Error> {
+    let findings = validate::validate(definition);
+    let errors = findings.iter().any(|f| f.severity == Severity::Error);
+    if errors {
+        return Err(WorkflowError::Invalid(Box::new(Findings::new(definition, &findings))).into());
+    }
+    if !findings.is_empty() && !printer.json() {
+        eprintln!(
+            "{:?}",
+            miette::Report::new(Findings::new(definition, &findings))
+        );
+    }
+    Ok(())
+}
+
+pub fn run(
+    command: WorkflowCommand,
+    _global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    match command {
+        WorkflowCommand::Validate { file } => {
+            let definition = load(&file)?;
+            let findings = validate::validate(&definition);
+            let errors = findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
+            if printer.json() {
+                let list: Vec<Value> = findings
+                    .iter()
+                    .map(|f| {
+                        let (line, column) = definition
+                            .span(&f.pointer, f.key)
+                            .map(|s| definition.line_col(s.offset()))
+                            .unwrap_or((1, 1));
+                        json!({ "severity": f.severity, "pointer": f.pointer, "line": line, "column": column, "message": f.message, "help": f.help })
+                    })
+                    .collect();
+                printer.data(&json!({ "file": file.display().to_string(), "valid": errors == 0, "findings": list }));
+            }
+            if errors > 0 {
+                return Err(WorkflowError::Invalid(Box::new(Findings::new(
+                    &definition,
+                    &findings,
+                )))
+                .into());
+            }
+            if !printer.json() {
+                if !findings.is_empty() {
+                    eprintln!(
+                        "{:?}",
+                        miette::Report::new(Findings::new(&definition, &findings))
+                    );
+                }
+                printer.success(format!("`{}` is a valid state machine", file.display()));
+            }
+            Ok(())
+        }
+        WorkflowCommand::Graph {
+            file,
+            format,
+            execution,
+            output,
+        } => {
+            let definition = load(&file)?;
+            checked(&definition, printer)?;
+            let marks = match &execution {
+                Some(path) => {
+                    graph::marks(&json_arg(&format!("@{}", path.display()), "the history")?)
+                }
+                None => Default::default(),
+            };
+            let g = graph::build(&definition.value);
+            let bytes = match format {
+                GraphFormat::Mermaid => graph::mermaid(&g, &marks).into_bytes(),
+                GraphFormat::Dot => graph::dot(&g, &marks, false).into_bytes(),
+                GraphFormat::Svg => graph::svg(&g, &marks)
+                    .map_err(WorkflowError::Graph)?
+                    .into_bytes(),
+                GraphFormat::Png => {
+                    if output.is_none() {
+                        return Err(WorkflowError::PngNeedsFile.into());
+                    }
+                    let svg = graph::svg(&g, &marks).map_err(WorkflowError::Graph)?;
+                    graph::png(&svg).map_err(WorkflowError::Graph)?
+                }
+            };
+            match output {
+                Some(path) => {
+                    crate::project::write_atomic(&path, &bytes)?;
+                    printer.success(format!("Wrote `{}`", path.display()));
+                }
+                None => {
+                    use std::io::Write;
+                    let _ = std::io::stdout().lock().write_all(&bytes);
+                }
+            }
+            Ok(())
+        }
+        WorkflowCommand::Run {
+            file,
+            input,
+            mocks,
+            test_case,
+            real_time,
+            history,
+            seed,
+        } => {
+            let definition = load(&file)?;
+            checked(&definition, printer)?;
+            let input = json_arg(&input, "--input")?;
+            let mocks = match &mocks {
+                Some(path) => run::Mocks::parse(
+                    &json_arg(&format!("@{}", path.display()), "the mock file")?,
+                    test_case.as_deref(),
+                )
+                .map_err(WorkflowError::Run)?,
+                None => run::Mocks::default(),
+            };
+            let options = run::Options {
+                real_time,
+                seed,
+                ..run::Options::default()
+            };
+            let outcome =
+                run::run(&definition.value, input, &mocks, &options).map_err(WorkflowError::Run)?;
+            if let Some(path) = &history {
+                let text = serde_json::to_string_pretty(&json!({ "events": outcome.history }))
+                    .map_err(|e| crate::Error::Internal(e.to_string()))?;
+                crate::project::write_atomic(path, text.as_bytes())?;
+            }
+            if printer.json() {
+                printer.data(
+                    &serde_json::to_value(&outcome)
+                        .map_err(|e| crate::Error::Internal(e.to_string()))?,
+                );
+            } else if let Some(output) = &outcome.output {
+                printer.data(output);
+            }
+            if outcome.status == run::Status::Succeeded {
+                return Ok(());
+            }
+            Err(WorkflowError::Execution {
+                status: match outcome.status {
+                    run::Status::TimedOut => "timed out".into(),
+                    _ => "failed".into(),
+                },
+                error: outcome.error.unwrap_or_default(),
+                cause: outcome.cause.unwrap_or_default(),
+            }
+            .into())
+        }
+    }
+}

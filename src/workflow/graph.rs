@@ -1,0 +1,678 @@
+//! The diagram of a state machine, as the console draws it: states as nodes by
+//! type, transitions, Choice branches labelled with their rule, Catch edges
+//! dashed, Map and Parallel as boxes around their states. Written as Mermaid or
+//! Graphviz DOT text, or drawn in-process to SVG (layout-rs) and PNG (resvg).
+//! With an execution's history, the states it visited are coloured.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeKind {
+    Next,
+    Choice,
+    Default,
+    Catch,
+    /// From a Map or Parallel state to the start of its branch.
+    Branch,
+    Start,
+    End,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    pub label: String,
+    pub kind: EdgeKind,
+}
+
+/// A Map's processor or one branch of a Parallel: a box of states.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub id: String,
+    pub label: String,
+    /// The Map or Parallel node the box belongs to.
+    pub owner: String,
+    pub nodes: Vec<String>,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    /// The top-level states' ids.
+    pub top: Vec<String>,
+    pub groups: Vec<Group>,
+}
+
+/// What an execution did to a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Visited,
+    Succeeded,
+    Failed,
+    Caught,
+}
+
+fn short(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        text
+    } else {
+        format!("{}…", text.chars().take(max - 1).collect::<String>())
+    }
+}
+
+/// A Choice rule as a short label: `$.n > 10`, `and(...)`.
+pub fn rule_label(rule: &Value) -> String {
+    if let Some(c) = rule.get("Condition") {
+        let text = c
+            .as_str()
+            .map(|s| super::jsonata::expression(s).unwrap_or(s).to_string())
+            .unwrap_or_else(|| c.to_string());
+        return short(&text, 40);
+    }
+    let join = |op: &str, items: &Value| -> String {
+        let parts: Vec<String> = items
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(rule_label)
+            .collect();
+        format!("({})", parts.join(&format!(" {op} ")))
+    };
+    if let Some(a) = rule.get("And") {
+        return short(&join("and", a), 40);
+    }
+    if let Some(o) = rule.get("Or") {
+        return short(&join("or", o), 40);
+    }
+    if let Some(n) = rule.get("Not") {
+        return short(&format!("not {}", rule_label(n)), 40);
+    }
+    let variable = rule.get("Variable").and_then(Value::as_str).unwrap_or("$");
+    let Some((op, value)) = rule.as_object().into_iter().flatten().find(|(k, _)| {
+        !matches!(
+            k.as_str(),
+            "Variable" | "Next" | "Comment" | "Assign" | "Output"
+        )
+    }) else {
+        return String::new();
+    };
+    let base = op.trim_end_matches("Path");
+    let symbol = if base.ends_with("GreaterThanEquals") {
+        ">="
+    } else if base.ends_with("LessThanEquals") {
+        "<="
+    } else if base.ends_with("GreaterThan") {
+        ">"
+    } else if base.ends_with("LessThan") {
+        "<"
+    } else if base.ends_with("Equals") {
+        "=="
+    } else if base == "StringMatches" {
+        "matches"
+    } else {
+        return short(&format!("{variable} {op} {value}"), 40);
+    };
+    let value = match value {
+        Value::String(s) => {
+            if op.ends_with("Path") {
+                s.clone()
+            } else {
+                format!("'{s}'")
+            }
+        }
+        other => other.to_string(),
+    };
+    short(&format!("{variable} {symbol} {value}"), 40)
+}
+
+struct Builder {
+    graph: Graph,
+    ids: HashSet<String>,
+}
+
+impl Builder {
+    fn id(&mut self, name: &str) -> String {
+        let base: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let base = format!("s_{base}");
+        let mut id = base.clone();
+        let mut n = 1;
+        while !self.ids.insert(id.clone()) {
+            n += 1;
+            id = format!("{base}_{n}");
+        }
+        id
+    }
+
+    /// Add a machine's states; returns their ids and the id of the start state.
+    fn machine(&mut self, machine: &Value) -> (Vec<String>, Vec<Group>, Option<String>) {
+        let Some(states) = machine.get("States").and_then(Value::as_object) else {
+            return (Vec::new(), Vec::new(), None);
+        };
+        let mut ids: HashMap<&str, String> = HashMap::new();
+        let mut order = Vec::new();
+        for (name, state) in states {
+            let id = self.id(name);
+            ids.insert(name.as_str(), id.clone());
+            order.push(id.clone());
+            self.graph.nodes.push(Node {
+                id,
+                name: name.clone(),
+                kind: state
+                    .get("Type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_string(),
+            });
+        }
+        let mut groups = Vec::new();
+        for (name, state) in states {
+            let from = ids[name.as_str()].clone();
+            let edge = |to: &str, label: String, kind: EdgeKind, graph: &mut Graph| {
+                if let Some(to) = ids.get(to) {
+                    graph.edges.push(Edge {
+                        from: from.clone(),
+                        to: to.clone(),
+                        label,
+                        kind,
+                    });
+                }
+            };
+            if let Some(n) = state.get("Next").and_then(Value::as_str) {
+                edge(n, String::new(), EdgeKind::Next, &mut self.graph);
+            }
+            for rule in state
+                .get("Choices")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(n) = rule.get("Next").and_then(Value::as_str) {
+                    edge(n, rule_label(rule), EdgeKind::Choice, &mut self.graph);
+                }
+            }
+            if let Some(d) = state.get("Default").and_then(Value::as_str) {
+                edge(d, "Default".into(), EdgeKind::Default, &mut self.graph);
+            }
+            for c in state
+                .get("Catch")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(n) = c.get("Next").and_then(Value::as_str) {
+                    let errors: Vec<&str> = c
+                        .get("ErrorEquals")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    edge(
+                        n,
+                        short(&errors.join(", "), 40),
+                        EdgeKind::Catch,
+                        &mut self.graph,
+                    );
+                }
+            }
+            let mut branches: Vec<(&Value, String)> = Vec::new();
+            if let Some(p) = state.get("ItemProcessor").or(state.get("Iterator")) {
+                branches.push((p, format!("{name}: each item")));
+            }
+            for (i, b) in state
+                .get("Branches")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                branches.push((b, format!("{name}: branch {}", i + 1)));
+            }
+            for (branch, label) in branches {
+                let (nodes, inner, start) = self.machine(branch);
+                let gid = self.id(&format!("group {label}"));
+                if let Some(start) = start {
+                    self.graph.edges.push(Edge {
+                        from: from.clone(),
+                        to: start,
+                        label: String::new(),
+                        kind: EdgeKind::Branch,
+                    });
+                }
+                groups.push(Group {
+                    id: gid,
+                    label,
+                    owner: from.clone(),
+                    nodes,
+                    groups: inner,
+                });
+            }
+        }
+        let start = machine
+            .get("StartAt")
+            .and_then(Value::as_str)
+            .and_then(|s| ids.get(s))
+            .cloned();
+        (order, groups, start)
+    }
+}
+
+/// The graph of a definition.
+pub fn build(definition: &Value) -> Graph {
+    let mut b = Builder {
+        graph: Graph::default(),
+        ids: HashSet::new(),
+    };
+    let (top, groups, start) = b.machine(definition);
+    b.graph.top = top;
+    b.graph.groups = groups;
+    if let Some(start) = start {
+        b.graph.edges.insert(
+            0,
+            Edge {
+                from: "start".into(),
+                to: start,
+                label: String::new(),
+                kind: EdgeKind::Start,
+            },
+        );
+    }
+    // the top-level states that end the machine lead to End
+    let states = definition.get("States").and_then(Value::as_object);
+    for node in &b.graph.nodes {
+        let Some(state) = states.and_then(|s| s.get(&node.name)) else {
+            continue;
+        };
+        if !b.graph.top.contains(&node.id) {
+            continue;
+        }
+        if state.get("End") == Some(&Value::Bool(true))
+            || node.kind == "Succeed"
+            || node.kind == "Fail"
+        {
+            b.graph.edges.push(Edge {
+                from: node.id.clone(),
+                to: "end".into(),
+                label: String::new(),
+                kind: EdgeKind::End,
+            });
+        }
+    }
+    b.graph
+}
+
+/// What an execution history (`hoist workflow run --history`, or Step Functions'
+/// `GetExecutionHistory` events) says about each state, by name.
+pub fn marks(history: &Value) -> HashMap<String, Mark> {
+    let events = history
+        .get("events")
+        .or(history.get("Events"))
+        .unwrap_or(history)
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut marks = HashMap::new();
+    // open states, innermost last, with whether they failed
+    let mut open: Vec<(String, bool)> = Vec::new();
+    for e in &events {
+        let kind = e
+            .get("type")
+            .or(e.get("Type"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let detail_name = |key: &str| {
+            e.get(key)
+                .and_then(|d| d.get("name"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        if kind.ends_with("StateEntered") {
+            if let Some(name) = detail_name("stateEnteredEventDetails") {
+                marks.insert(name.clone(), Mark::Visited);
+                open.push((name, false));
+            }
+        } else if kind.ends_with("StateExited") {
+            if let Some(name) = detail_name("stateExitedEventDetails")
+                && let Some(pos) = open.iter().rposition(|(n, _)| *n == name)
+            {
+                let (_, failed) = open.remove(pos);
+                marks.insert(
+                    name,
+                    if failed {
+                        Mark::Caught
+                    } else {
+                        Mark::Succeeded
+                    },
+                );
+            }
+        } else if kind.ends_with("Failed")
+            || kind.ends_with("TimedOut")
+            || kind == "ExecutionAborted"
+        {
+            if kind.starts_with("Execution") {
+                for (name, _) in open.drain(..) {
+                    marks.insert(name, Mark::Failed);
+                }
+            } else if let Some(last) = open.last_mut() {
+                last.1 = true;
+            }
+        }
+    }
+    marks
+}
+
+fn color(mark: Option<Mark>) -> Option<&'static str> {
+    match mark {
+        Some(Mark::Visited) => Some("#bbdefb"),
+        Some(Mark::Succeeded) => Some("#c8e6c9"),
+        Some(Mark::Failed) => Some("#ffcdd2"),
+        Some(Mark::Caught) => Some("#ffe0b2"),
+        None => None,
+    }
+}
+
+fn mermaid_text(text: &str) -> String {
+    text.replace('"', "#quot;")
+}
+
+/// Mermaid flowchart text.
+pub fn mermaid(graph: &Graph, marks: &HashMap<String, Mark>) -> String {
+    let mut out = String::from("flowchart TD\n  start((Start))\n  end_((End))\n");
+    let by_id: HashMap<&str, &Node> = graph.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let node_line = |n: &Node| -> String {
+        let label = mermaid_text(&format!("{}<br/><small>{}</small>", n.name, n.kind));
+        match n.kind.as_str() {
+            "Choice" => format!("{}{{\"{label}\"}}", n.id),
+            "Succeed" => format!("{}([\"{label}\"])", n.id),
+            "Fail" => format!("{}[[\"{label}\"]]", n.id),
+            "Wait" => format!("{}[(\"{label}\")]", n.id),
+            "Pass" => format!("{}[/\"{label}\"/]", n.id),
+            _ => format!("{}[\"{label}\"]", n.id),
+        }
+    };
+    fn group(
+        out: &mut String,
+        g: &Group,
+        by_id: &HashMap<&str, &Node>,
+        node_line: &dyn Fn(&Node) -> String,
+        depth: usize,
+    ) {
+        let pad = "  ".repeat(depth);
+        let _ = writeln!(
+            out,
+            "{pad}subgraph {}[\"{}\"]",
+            g.id,
+            mermaid_text(&g.label)
+        );
+        for id in &g.nodes {
+            if let Some(n) = by_id.get(id.as_str()) {
+                let _ = writeln!(out, "{pad}  {}", node_line(n));
+            }
+        }
+        for inner in &g.groups {
+            group(out, inner, by_id, node_line, depth + 1);
+        }
+        let _ = writeln!(out, "{pad}end");
+    }
+    for id in &graph.top {
+        if let Some(n) = by_id.get(id.as_str()) {
+            let _ = writeln!(out, "  {}", node_line(n));
+        }
+    }
+    for g in &graph.groups {
+        group(&mut out, g, &by_id, &node_line, 1);
+    }
+    for e in &graph.edges {
+        let to = if e.to == "end" { "end_" } else { &e.to };
+        let arrow = match e.kind {
+            EdgeKind::Catch => "-.->",
+            EdgeKind::Branch => "==>",
+            _ => "-->",
+        };
+        if e.label.is_empty() {
+            let _ = writeln!(out, "  {} {arrow} {to}", e.from);
+        } else {
+            let _ = writeln!(
+                out,
+                "  {} {arrow}|\"{}\"| {to}",
+                e.from,
+                mermaid_text(&e.label)
+            );
+        }
+    }
+    let mut classes: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (class, mark) in [
+        ("visited", Mark::Visited),
+        ("succeeded", Mark::Succeeded),
+        ("failed", Mark::Failed),
+        ("caught", Mark::Caught),
+    ] {
+        let ids: Vec<&str> = graph
+            .nodes
+            .iter()
+            .filter(|n| marks.get(&n.name) == Some(&mark))
+            .map(|n| n.id.as_str())
+            .collect();
+        if !ids.is_empty() {
+            classes.push((class, ids));
+        }
+    }
+    for (class, ids) in classes {
+        let mark = match class {
+            "visited" => Mark::Visited,
+            "succeeded" => Mark::Succeeded,
+            "failed" => Mark::Failed,
+            _ => Mark::Caught,
+        };
+        let _ = writeln!(
+            out,
+            "  classDef {class} fill:{}",
+            color(Some(mark)).unwrap_or("#fff")
+        );
+        let _ = writeln!(out, "  class {} {class}", ids.join(","));
+    }
+    out
+}
+
+fn dot_text(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn dot_node(n: &Node, fill: Option<&str>, flat: bool) -> String {
+    let (shape, style) = match (n.kind.as_str(), flat) {
+        ("Choice", false) => ("diamond", "filled"),
+        ("Succeed", _) => ("doublecircle", "filled"),
+        ("Fail", false) => ("doubleoctagon", "filled"),
+        ("Fail", true) => ("doublecircle", "filled"),
+        ("Task", true) => ("Mrecord", "filled"),
+        ("Task", false) => ("box", "rounded,filled"),
+        (_, _) => ("box", "filled"),
+    };
+    let default = match n.kind.as_str() {
+        "Succeed" => "#e8f5e9",
+        "Fail" => "#ffebee",
+        "Choice" => "#fff8e1",
+        "Map" | "Parallel" => "#ede7f6",
+        _ => "#ffffff",
+    };
+    format!(
+        "{} [label=\"{}\\n{}\", shape={shape}, style=\"{style}\", fillcolor=\"{}\"]",
+        n.id,
+        dot_text(&n.name),
+        n.kind,
+        fill.unwrap_or(default)
+    )
+}
+
+/// Graphviz DOT text (Map and Parallel as clusters). `flat`: without clusters
+/// and with the shapes layout-rs draws, for SVG.
+pub fn dot(graph: &Graph, marks: &HashMap<String, Mark>, flat: bool) -> String {
+    let mut out = String::from("digraph workflow {\n  rankdir=TB;\n");
+    if !flat {
+        out.push_str("  compound=true;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n");
+    }
+    out.push_str("  start [label=\"Start\", shape=circle, style=filled, fillcolor=\"#eeeeee\"];\n  end [label=\"End\", shape=doublecircle, style=filled, fillcolor=\"#eeeeee\"];\n");
+    let by_id: HashMap<&str, &Node> = graph.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let fill = |n: &Node| color(marks.get(&n.name).copied());
+    for id in &graph.top {
+        if let Some(n) = by_id.get(id.as_str()) {
+            let _ = writeln!(out, "  {};", dot_node(n, fill(n), flat));
+        }
+    }
+    fn group(
+        out: &mut String,
+        g: &Group,
+        by_id: &HashMap<&str, &Node>,
+        marks: &HashMap<String, Mark>,
+        flat: bool,
+        depth: usize,
+    ) {
+        let pad = "  ".repeat(depth);
+        if !flat {
+            let _ = writeln!(
+                out,
+                "{pad}subgraph cluster_{} {{\n{pad}  label=\"{}\";\n{pad}  style=dashed;",
+                g.id,
+                dot_text(&g.label)
+            );
+        }
+        for id in &g.nodes {
+            if let Some(n) = by_id.get(id.as_str()) {
+                let _ = writeln!(
+                    out,
+                    "{pad}  {};",
+                    dot_node(n, color(marks.get(&n.name).copied()), flat)
+                );
+            }
+        }
+        for inner in &g.groups {
+            group(out, inner, by_id, marks, flat, depth + 1);
+        }
+        if !flat {
+            let _ = writeln!(out, "{pad}}}");
+        }
+    }
+    for g in &graph.groups {
+        group(&mut out, g, &by_id, marks, flat, 1);
+    }
+    for e in &graph.edges {
+        let mut attrs = Vec::new();
+        if !e.label.is_empty() {
+            attrs.push(format!("label=\"{}\"", dot_text(&e.label)));
+        }
+        match e.kind {
+            EdgeKind::Catch => attrs.push("style=dashed".into()),
+            EdgeKind::Branch => attrs.push("style=bold".into()),
+            _ => {}
+        }
+        if attrs.is_empty() {
+            let _ = writeln!(out, "  {} -> {};", e.from, e.to);
+        } else {
+            let _ = writeln!(out, "  {} -> {} [{}];", e.from, e.to, attrs.join(", "));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// An SVG drawing, laid out in-process by layout-rs.
+pub fn svg(graph: &Graph, marks: &HashMap<String, Mark>) -> Result<String, String> {
+    use layout::backends::svg::SVGWriter;
+    use layout::gv::{DotParser, GraphBuilder};
+    let text = dot(graph, marks, true);
+    let mut parser = DotParser::new(&text);
+    let ast = parser
+        .process()
+        .map_err(|e| format!("the diagram could not be laid out: {e}"))?;
+    let mut builder = GraphBuilder::new();
+    builder.visit_graph(&ast);
+    let mut visual = builder.get();
+    let mut writer = SVGWriter::new();
+    visual.do_it(false, false, false, &mut writer);
+    Ok(writer.finalize())
+}
+
+/// A PNG of the SVG drawing (resvg), at twice its size for legibility.
+pub fn png(svg_text: &str) -> Result<Vec<u8>, String> {
+    let mut options = resvg::usvg::Options::default();
+    options.fontdb_mut().load_system_fonts();
+    let tree = resvg::usvg::Tree::from_str(svg_text, &options)
+        .map_err(|e| format!("the SVG could not be read: {e}"))?;
+    let size = tree.size().to_int_size();
+    let scale = 2.0;
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(
+        (size.width() as f32 * scale) as u32,
+        (size.height() as f32 * scale) as u32,
+    )
+    .ok_or("the drawing is empty")?;
+    pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rules_read_as_conditions() {
+        assert_eq!(
+            rule_label(&json!({"Variable": "$.n", "NumericGreaterThan": 10})),
+            "$.n > 10"
+        );
+        assert_eq!(
+            rule_label(&json!({"Variable": "$.s", "StringEqualsPath": "$.t"})),
+            "$.s == $.t"
+        );
+        assert_eq!(
+            rule_label(
+                &json!({"And": [{"Variable": "$.a", "IsPresent": true}, {"Not": {"Variable": "$.b", "BooleanEquals": true}}]})
+            ),
+            "($.a IsPresent true and not $.b == true)"
+        );
+        assert_eq!(
+            rule_label(&json!({"Condition": "{% $states.input.x > 1 %}"})),
+            "$states.input.x > 1"
+        );
+    }
+
+    #[test]
+    fn history_marks_states() {
+        let h = json!([
+            {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "A"}},
+            {"type": "TaskFailed"},
+            {"type": "TaskStateExited", "stateExitedEventDetails": {"name": "A"}},
+            {"type": "PassStateEntered", "stateEnteredEventDetails": {"name": "B"}},
+            {"type": "PassStateExited", "stateExitedEventDetails": {"name": "B"}},
+            {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "C"}},
+            {"type": "TaskFailed"},
+            {"type": "ExecutionFailed"}
+        ]);
+        let m = marks(&h);
+        assert_eq!(m["A"], Mark::Caught);
+        assert_eq!(m["B"], Mark::Succeeded);
+        assert_eq!(m["C"], Mark::Failed);
+    }
+}

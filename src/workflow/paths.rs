@@ -1,0 +1,438 @@
+//! JSONPath in states: paths that select (`InputPath`, `ItemsPath`, `.$` fields,
+//! evaluated with serde_json_path, RFC 9535), the context object (`$$`),
+//! variables (`$name`), reference paths that write (`ResultPath`), and payload
+//! templates (`Parameters`, `ResultSelector`, `ItemSelector`).
+
+use serde_json::{Map, Value};
+use serde_json_path::JsonPath;
+
+use super::intrinsics;
+
+/// Where a path reads from.
+pub struct Scope<'a> {
+    pub input: &'a Value,
+    pub context: &'a Value,
+    pub variables: &'a Map<String, Value>,
+}
+
+/// Step Functions reads paths with Jayway's dialect; serde_json_path reads RFC
+/// 9535. The differences that real definitions use are rewritten: member names
+/// with `-` and other characters (`$.detail-type` as `$['detail-type']`), `$.[0]`
+/// as `$[0]`, unquoted words compared in filters (`==Failure` as `=='Failure'`),
+/// and surrounding spaces.
+pub fn normalize(path: &str) -> String {
+    let path = path.trim();
+    let chars: Vec<char> = path.chars().collect();
+    let mut out = String::with_capacity(path.len() + 8);
+    let mut i = 0;
+    let mut depth = 0; // inside [...]
+    let mut quote: Option<char> = None;
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some(q) = quote {
+            out.push(c);
+            if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            '\'' | '"' if depth > 0 => {
+                quote = Some(c);
+                out.push(c);
+                i += 1;
+            }
+            '[' => {
+                depth += 1;
+                out.push(c);
+                i += 1;
+            }
+            ']' => {
+                depth -= 1;
+                out.push(c);
+                i += 1;
+            }
+            '.' if depth == 0 => {
+                let descendant = chars.get(i + 1) == Some(&'.');
+                let start = if descendant { i + 2 } else { i + 1 };
+                if !descendant && chars.get(start) == Some(&'[') {
+                    // `$.[0]`
+                    i = start;
+                    continue;
+                }
+                let mut end = start;
+                while end < chars.len() && chars[end] != '.' && chars[end] != '[' {
+                    end += 1;
+                }
+                let name: String = chars[start..end].iter().collect();
+                let plain = name == "*" || name.chars().all(|c| c.is_alphanumeric() || c == '_');
+                out.push_str(if descendant { ".." } else { "." });
+                if plain || name.is_empty() {
+                    out.push_str(&name);
+                } else {
+                    out.pop();
+                    if descendant {
+                        out.push('.');
+                    }
+                    out.push_str(&format!("['{}']", name.replace('\'', "\\'")));
+                }
+                i = end;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+                // an unquoted word after a comparison in a filter
+                if depth > 0 && matches!(c, '=' | '<' | '>') && chars.get(i) != Some(&'=') {
+                    let mut j = i;
+                    while j < chars.len() && chars[j] == ' ' {
+                        j += 1;
+                    }
+                    let mut k = j;
+                    while k < chars.len() && (chars[k].is_alphanumeric() || chars[k] == '_') {
+                        k += 1;
+                    }
+                    let word: String = chars[j..k].iter().collect();
+                    let bare = !word.is_empty()
+                        && !matches!(word.as_str(), "true" | "false" | "null")
+                        && !word.starts_with(|c: char| c.is_ascii_digit() || c == '-');
+                    if bare {
+                        out.push_str(&format!("'{word}'"));
+                        i = k;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What a path names: the input, the context object, or a variable; and the
+/// path to query inside it (always starting with `$`).
+fn split(path: &str) -> Result<(Root, String), String> {
+    let path = &normalize(path);
+    if let Some(rest) = path.strip_prefix("$$") {
+        return Ok((Root::Context, format!("${rest}")));
+    }
+    let Some(rest) = path.strip_prefix('$') else {
+        return Err(format!("`{path}` is not a path: paths start with `$`"));
+    };
+    let name_len = rest
+        .char_indices()
+        .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_')
+        .map(|(i, c)| i + c.len_utf8())
+        .last()
+        .unwrap_or(0);
+    if name_len > 0 {
+        return Ok((
+            Root::Variable(rest[..name_len].to_string()),
+            format!("${}", &rest[name_len..]),
+        ));
+    }
+    Ok((Root::Input, path.to_string()))
+}
+
+enum Root {
+    Input,
+    Context,
+    Variable(String),
+}
+
+/// Is `path` a JSONPath a state may use (input, context object or variable)?
+pub fn check(path: &str) -> Result<(), String> {
+    let (_, query) = split(path)?;
+    JsonPath::parse(&query)
+        .map(|_| ())
+        .map_err(|e| format!("`{path}` is not a valid JSONPath: {e}"))
+}
+
+/// Is `path` a reference path (for `ResultPath`): `$`, then `.name`, `['name']`
+/// or `[index]` steps only?
+pub fn check_reference(path: &str) -> Result<(), String> {
+    steps(path).map(|_| ())
+}
+
+/// A path selects one value unless it has wildcards, filters, slices, unions or descent.
+pub fn is_definite(path: &str) -> bool {
+    !(path.contains('*')
+        || path.contains("..")
+        || path.contains("[?")
+        || path.contains(',')
+        || (path.contains('[') && path.contains(':')))
+}
+
+/// The value `path` selects; an error when it selects nothing.
+pub fn select(path: &str, scope: &Scope) -> Result<Value, String> {
+    let (root, query) = split(path)?;
+    let base = match &root {
+        Root::Input => scope.input,
+        Root::Context => scope.context,
+        Root::Variable(name) => scope
+            .variables
+            .get(name)
+            .ok_or_else(|| format!("the variable `${name}` is not assigned"))?,
+    };
+    if query == "$" {
+        return Ok(base.clone());
+    }
+    let compiled =
+        JsonPath::parse(&query).map_err(|e| format!("`{path}` is not a valid JSONPath: {e}"))?;
+    let nodes = compiled.query(base).all();
+    if is_definite(&query) {
+        nodes
+            .first()
+            .map(|v| (*v).clone())
+            .ok_or_else(|| format!("the JSONPath `{path}` could not be found in the input"))
+    } else {
+        Ok(Value::Array(nodes.into_iter().cloned().collect()))
+    }
+}
+
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn steps(path: &str) -> Result<Vec<Step>, String> {
+    let bad = |why: &str| Err(format!("`{path}` is not a reference path: {why}"));
+    let Some(mut rest) = path.strip_prefix('$') else {
+        return bad("it must start with `$`");
+    };
+    if rest.starts_with('$') {
+        return bad("it cannot write to the context object");
+    }
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let len = r
+                .char_indices()
+                .take_while(|(_, c)| !matches!(c, '.' | '['))
+                .map(|(i, c)| i + c.len_utf8())
+                .last()
+                .unwrap_or(0);
+            if len == 0 {
+                return bad("an empty name after `.`");
+            }
+            let name = &r[..len];
+            if name.contains('*') || name.contains('@') {
+                return bad("wildcards and filters are not allowed");
+            }
+            out.push(Step::Key(name.to_string()));
+            rest = &r[len..];
+        } else if let Some(r) = rest.strip_prefix("['") {
+            let Some(end) = r.find("']") else {
+                return bad("an unclosed `['`");
+            };
+            out.push(Step::Key(r[..end].to_string()));
+            rest = &r[end + 2..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let Some(end) = r.find(']') else {
+                return bad("an unclosed `[`");
+            };
+            match r[..end].parse::<usize>() {
+                Ok(i) => out.push(Step::Index(i)),
+                Err(_) => return bad("only names and array indexes are allowed"),
+            }
+            rest = &r[end + 1..];
+        } else {
+            return bad("expected `.name`, `['name']` or `[index]`");
+        }
+    }
+    Ok(out)
+}
+
+/// `target` with `value` put at the reference path (`ResultPath`): missing
+/// objects on the way are made; a step through something that is not an object
+/// (or an index out of range) fails.
+pub fn set(target: &Value, path: &str, value: Value) -> Result<Value, String> {
+    let steps = steps(path)?;
+    if steps.is_empty() {
+        return Ok(value);
+    }
+    let mut root = target.clone();
+    let mut at = &mut root;
+    for (i, step) in steps.iter().enumerate() {
+        let last = i == steps.len() - 1;
+        match step {
+            Step::Key(key) => {
+                if at.is_null() && i == 0 {
+                    *at = Value::Object(Map::new());
+                }
+                let Value::Object(map) = at else {
+                    return Err(format!(
+                        "unable to apply ResultPath `{path}`: `{key}` is set on something that is not an object"
+                    ));
+                };
+                if last {
+                    map.insert(key.clone(), value);
+                    return Ok(root);
+                }
+                at = map
+                    .entry(key.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+            }
+            Step::Index(index) => {
+                let Value::Array(items) = at else {
+                    return Err(format!(
+                        "unable to apply ResultPath `{path}`: `[{index}]` on something that is not an array"
+                    ));
+                };
+                let Some(slot) = items.get_mut(*index) else {
+                    return Err(format!(
+                        "unable to apply ResultPath `{path}`: index {index} is out of range"
+                    ));
+                };
+                if last {
+                    *slot = value;
+                    return Ok(root);
+                }
+                at = slot;
+            }
+        }
+    }
+    Ok(root)
+}
+
+/// A payload template: fields whose name ends in `.$` take the value of a path
+/// or an intrinsic function (and lose the suffix); others are copied, nested
+/// objects and arrays alike.
+pub fn template(template: &Value, scope: &Scope) -> Result<Value, TemplateError> {
+    match template {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, value) in map {
+                if let Some(name) = key.strip_suffix(".$") {
+                    let Some(expression) = value.as_str() else {
+                        return Err(TemplateError::Path(format!(
+                            "the field `{key}` must be a path or an intrinsic function"
+                        )));
+                    };
+                    let v = if expression.starts_with("States.") {
+                        intrinsics::evaluate(expression, scope).map_err(TemplateError::Intrinsic)?
+                    } else {
+                        select(expression, scope).map_err(|e| {
+                            TemplateError::Path(format!(
+                                "the JSONPath `{expression}` of the field `{key}` could not be read: {e}"
+                            ))
+                        })?
+                    };
+                    out.insert(name.to_string(), v);
+                } else {
+                    out.insert(key.clone(), self::template(value, scope)?);
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(|v| self::template(v, scope))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        other => Ok(other.clone()),
+    }
+}
+
+/// Why a template could not be filled: the error names the service uses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateError {
+    /// `States.ParameterPathFailure`
+    Path(String),
+    /// `States.IntrinsicFailure`
+    Intrinsic(String),
+}
+
+impl TemplateError {
+    pub fn error_name(&self) -> &'static str {
+        match self {
+            TemplateError::Path(_) => "States.ParameterPathFailure",
+            TemplateError::Intrinsic(_) => "States.IntrinsicFailure",
+        }
+    }
+
+    pub fn cause(&self) -> &str {
+        match self {
+            TemplateError::Path(c) | TemplateError::Intrinsic(c) => c,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn scope<'a>(input: &'a Value, context: &'a Value, vars: &'a Map<String, Value>) -> Scope<'a> {
+        Scope {
+            input,
+            context,
+            variables: vars,
+        }
+    }
+
+    #[test]
+    fn select_reads_input_context_and_variables() {
+        let input = json!({"a": {"b": [1, 2, 3]}, "items": [{"x": 1}, {"x": 2}]});
+        let context = json!({"Execution": {"Name": "run-1"}});
+        let mut vars = Map::new();
+        vars.insert("total".into(), json!({"n": 7}));
+        let s = scope(&input, &context, &vars);
+        assert_eq!(select("$.a.b[1]", &s).unwrap(), json!(2));
+        assert_eq!(select("$", &s).unwrap(), input);
+        assert_eq!(select("$.items[*].x", &s).unwrap(), json!([1, 2]));
+        assert_eq!(select("$$.Execution.Name", &s).unwrap(), json!("run-1"));
+        assert_eq!(select("$total.n", &s).unwrap(), json!(7));
+        assert!(select("$.missing", &s).is_err());
+        assert!(select("$unknown", &s).is_err());
+        assert!(check("$.a[?@.x > 1]").is_ok());
+        assert!(check("$.a[").is_err());
+        assert!(check("a.b").is_err());
+        // Jayway's dialect, as Step Functions reads it
+        let input = json!({"detail-type": "x", "r": [{"s": "Failure"}, {"s": "ok"}]});
+        let s = scope(&input, &context, &vars);
+        assert_eq!(select("$.detail-type", &s).unwrap(), json!("x"));
+        assert_eq!(select("$.r.[0].s", &s).unwrap(), json!("Failure"));
+        assert_eq!(
+            select("$..r[?(@.s==Failure)]", &s).unwrap(),
+            json!([{"s": "Failure"}])
+        );
+        assert_eq!(select(" $.r[1].s ", &s).unwrap(), json!("ok"));
+    }
+
+    #[test]
+    fn reference_paths_write_and_refuse() {
+        let input = json!({"a": 1, "list": [0, 1]});
+        assert_eq!(set(&input, "$", json!(5)).unwrap(), json!(5));
+        assert_eq!(
+            set(&input, "$.result.value", json!(5)).unwrap(),
+            json!({"a": 1, "list": [0, 1], "result": {"value": 5}})
+        );
+        assert_eq!(
+            set(&input, "$['my key']", json!(true)).unwrap()["my key"],
+            json!(true)
+        );
+        assert_eq!(
+            set(&input, "$.list[1]", json!(9)).unwrap()["list"],
+            json!([0, 9])
+        );
+        assert!(set(&input, "$.a.b", json!(1)).is_err());
+        assert!(set(&input, "$.list[5]", json!(1)).is_err());
+        assert!(check_reference("$.a[*]").is_err());
+        assert!(check_reference("$$.Execution").is_err());
+        assert!(check_reference("$..a").is_err());
+    }
+
+    #[test]
+    fn templates_fill_paths_and_intrinsics() {
+        let input = json!({"name": "Ada", "n": 2});
+        let context = json!({});
+        let vars = Map::new();
+        let s = scope(&input, &context, &vars);
+        let t = json!({"static": {"k": [1, "x"]}, "who.$": "$.name", "msg.$": "States.Format('hi {}', $.name)", "nested": {"n.$": "$.n"}});
+        assert_eq!(
+            template(&t, &s).unwrap(),
+            json!({"static": {"k": [1, "x"]}, "who": "Ada", "msg": "hi Ada", "nested": {"n": 2}})
+        );
+        let err = template(&json!({"x.$": "$.nope"}), &s).unwrap_err();
+        assert_eq!(err.error_name(), "States.ParameterPathFailure");
+    }
+}
