@@ -490,6 +490,12 @@ Examples:
         /// Seed of the retries' jitter
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// The execution's name (in `$$.Execution`)
+        #[arg(long, default_value = "local")]
+        name: String,
+        /// Run as an Express execution (the execution's ARN has the Express form)
+        #[arg(long)]
+        express: bool,
     },
 }
 

@@ -190,6 +190,8 @@ pub fn run(
             real_time,
             history,
             seed,
+            name,
+            express,
         } => {
             let definition = load(&file)?;
             checked(&definition, printer)?;
@@ -205,6 +207,8 @@ pub fn run(
             let options = run::Options {
                 real_time,
                 seed,
+                name,
+                express,
                 ..run::Options::default()
             };
             let outcome =

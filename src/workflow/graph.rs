@@ -498,9 +498,10 @@ fn dot_text(text: &str) -> String {
 fn dot_node(n: &Node, fill: Option<&str>, flat: bool) -> String {
     let (shape, style) = match (n.kind.as_str(), flat) {
         ("Choice", false) => ("diamond", "filled"),
-        ("Succeed", _) => ("doublecircle", "filled"),
+        ("Succeed", false) => ("doublecircle", "filled"),
         ("Fail", false) => ("doubleoctagon", "filled"),
-        ("Fail", true) => ("doublecircle", "filled"),
+        // layout-rs sizes circles to their label: boxes keep wide diagrams compact
+        ("Succeed" | "Fail", true) => ("Mrecord", "filled"),
         ("Task", true) => ("Mrecord", "filled"),
         ("Task", false) => ("box", "rounded,filled"),
         (_, _) => ("box", "filled"),
@@ -606,17 +607,24 @@ pub fn svg(graph: &Graph, marks: &HashMap<String, Mark>) -> Result<String, Strin
     let mut visual = builder.get();
     let mut writer = SVGWriter::new();
     visual.do_it(false, false, false, &mut writer);
-    Ok(writer.finalize())
+    // a sans-serif face that PNG rendering finds too
+    Ok(writer.finalize().replace(
+        "font-family: Times, serif;",
+        "font-family: 'DejaVu Sans', Helvetica, Arial, sans-serif;",
+    ))
 }
 
 /// A PNG of the SVG drawing (resvg), at twice its size for legibility.
 pub fn png(svg_text: &str) -> Result<Vec<u8>, String> {
     let mut options = resvg::usvg::Options::default();
-    options.fontdb_mut().load_system_fonts();
+    let fonts = options.fontdb_mut();
+    fonts.load_system_fonts();
+    fonts.set_sans_serif_family("DejaVu Sans");
     let tree = resvg::usvg::Tree::from_str(svg_text, &options)
         .map_err(|e| format!("the SVG could not be read: {e}"))?;
     let size = tree.size().to_int_size();
-    let scale = 2.0;
+    // twice the size for legibility, unless that makes a huge image
+    let scale = if size.width() > 2500 { 1.0 } else { 2.0 };
     let mut pixmap = resvg::tiny_skia::Pixmap::new(
         (size.width() as f32 * scale) as u32,
         (size.height() as f32 * scale) as u32,

@@ -71,7 +71,9 @@ pub enum Response {
     },
 }
 
-/// Mocked Task answers: for each state, answers by attempt (0 is the first try).
+/// Mocked Task answers: for each state, answers by invocation, as Step Functions
+/// Local counts them: the state's first call in the execution is 0, and every
+/// call after it (a retry, a loop back, a Map's next item) the next number.
 #[derive(Debug, Clone, Default)]
 pub struct Mocks {
     responses: HashMap<String, Vec<(u32, u32, Response)>>,
@@ -103,7 +105,7 @@ fn response(v: &Value) -> Result<Response, String> {
     Err(format!("a response needs `Return` or `Throw`: {v}"))
 }
 
-/// `{"0": ..., "1-2": ...}` (by attempt), or one response for every attempt.
+/// `{"0": ..., "1-2": ...}` (by invocation), or one response for every invocation.
 fn by_attempt(v: &Value) -> Result<Vec<(u32, u32, Response)>, String> {
     if v.get("Return").is_some() || v.get("Throw").is_some() {
         return Ok(vec![(0, u32::MAX, response(v)?)]);
@@ -197,6 +199,8 @@ pub struct Options {
     /// The execution's start, in seconds since the epoch.
     pub start: f64,
     pub name: String,
+    /// Run as an Express execution (its ARN has the form Express executions have).
+    pub express: bool,
 }
 
 impl Default for Options {
@@ -209,6 +213,7 @@ impl Default for Options {
                 .map(|d| d.as_secs_f64().floor())
                 .unwrap_or(0.0),
             name: "local".into(),
+            express: false,
         }
     }
 }
@@ -246,6 +251,8 @@ struct Exec<'a> {
     clock: f64,
     rng: rand::rngs::StdRng,
     transitions: usize,
+    /// Calls of each Task state so far.
+    invocations: HashMap<String, u32>,
     deadline: Option<f64>,
     execution: Value,
     machine_name: String,
@@ -323,7 +330,7 @@ impl Exec<'_> {
             "Execution": self.execution,
             "State": { "EnteredTime": iso(self.clock), "Name": state, "RetryCount": retry },
             "StateMachine": {
-                "Id": format!("arn:aws:states:local:000000000000:stateMachine:{}", self.machine_name),
+                "Id": format!("arn:aws:states:us-east-1:123456789012:stateMachine:{}", self.machine_name),
                 "Name": self.machine_name,
             },
         });
@@ -488,7 +495,13 @@ impl Exec<'_> {
             .get("Next")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let context = self.context(name, 0, None);
+        let mut context = self.context(name, 0, None);
+        if kind == "Task" {
+            // the token a `.waitForTaskToken` task hands out (the mock answers for the callback)
+            let calls = self.invocations.get(name).copied().unwrap_or(0);
+            context["Task"] =
+                json!({ "Token": format!("local-task-token-{}-{calls}", name.replace(' ', "_")) });
+        }
         // JSONPath: the effective input
         let effective = if jsonata {
             raw.clone()
@@ -875,11 +888,9 @@ impl Exec<'_> {
             .cloned()
             .unwrap_or_default();
         let mut counts = vec![0u32; retriers.len()];
-        let mut attempt = 0u32;
-        let mut last_delay: Vec<f64> = vec![0.0; retriers.len()];
         loop {
             let result = match kind {
-                "Task" => self.task(name, state, input, attempt, variables, bindings),
+                "Task" => self.task(name, state, input, variables, bindings),
                 "Map" => self.map(name, state, input, variables, language, bindings),
                 _ => self.parallel(state, input, variables, language),
             };
@@ -913,9 +924,7 @@ impl Exec<'_> {
             if r.get("JitterStrategy").and_then(Value::as_str) == Some("FULL") {
                 delay = self.rng.random_range(0.0..=delay);
             }
-            last_delay[i] = delay;
             counts[i] += 1;
-            attempt += 1;
             self.advance(delay);
         }
     }
@@ -925,10 +934,12 @@ impl Exec<'_> {
         name: &str,
         state: &Value,
         input: &Value,
-        attempt: u32,
         variables: &Map<String, Value>,
         bindings: &Option<Map<String, Value>>,
     ) -> Result<Value, Failure> {
+        let calls = self.invocations.entry(name.to_string()).or_insert(0);
+        let attempt = *calls;
+        *calls += 1;
         let resource = state
             .get("Resource")
             .and_then(Value::as_str)
@@ -1026,13 +1037,14 @@ impl Exec<'_> {
     }
 
     /// Run sub-machines that start together, `concurrency` at a time (0: all),
-    /// on the virtual clock: the state ends when the last one does.
+    /// on the virtual clock: the state ends when the last one does. Each result
+    /// comes with the time it ended.
     fn together<T>(
         &mut self,
         count: usize,
         concurrency: usize,
         mut run: impl FnMut(&mut Self, usize) -> T,
-    ) -> Vec<T> {
+    ) -> Vec<(T, f64)> {
         let start = self.clock;
         let slots = if concurrency == 0 {
             count.max(1)
@@ -1050,7 +1062,8 @@ impl Exec<'_> {
                 .map(|(s, t)| (s, *t))
                 .unwrap_or((0, start));
             self.clock = at;
-            out.push(run(self, i));
+            let result = run(self, i);
+            out.push((result, self.clock));
             free[slot] = self.clock;
             end = end.max(self.clock);
         }
@@ -1075,22 +1088,29 @@ impl Exec<'_> {
             let mut scope = variables.clone();
             exec.machine(&branches[i], input.clone(), &mut scope, language)
         });
-        let mut out = Vec::new();
-        for r in results {
-            match r {
-                Ok(v) => out.push(v),
-                Err(f) => {
-                    self.event(
-                        "ParallelStateFailed",
-                        Some((
-                            "parallelStateFailedEventDetails",
-                            json!({ "error": f.error, "cause": f.cause }),
-                        )),
-                    );
-                    return Err(f);
-                }
-            }
+        // a run error (an unmocked Task) first; else the branch that failed first (on the clock)
+        if let Some(f) = results
+            .iter()
+            .find_map(|(r, _)| r.as_ref().err().filter(|f| f.fatal.is_some()))
+        {
+            return Err(f.clone());
         }
+        let first_failure = results
+            .iter()
+            .filter_map(|(r, at)| r.as_ref().err().map(|f| (f, *at)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(f, _)| f.clone());
+        if let Some(f) = first_failure {
+            self.event(
+                "ParallelStateFailed",
+                Some((
+                    "parallelStateFailedEventDetails",
+                    json!({ "error": f.error, "cause": f.cause }),
+                )),
+            );
+            return Err(f);
+        }
+        let out: Vec<Value> = results.into_iter().filter_map(|(r, _)| r.ok()).collect();
         self.event("ParallelStateSucceeded", None);
         Ok(Value::Array(out))
     }
@@ -1248,9 +1268,9 @@ impl Exec<'_> {
         let tolerated_percentage = state
             .get("ToleratedFailurePercentage")
             .and_then(Value::as_f64);
-        let failed = results.iter().filter(|r| r.is_err()).count();
+        let failed = results.iter().filter(|(r, _)| r.is_err()).count();
         let mut out = Vec::new();
-        for r in results {
+        for (r, _) in results {
             match r {
                 Ok(v) => out.push(v),
                 Err(f) if f.fatal.is_some() => return Err(f),
@@ -1465,11 +1485,19 @@ pub fn run(
 ) -> Result<Outcome, RunError> {
     let name = options.name.clone();
     let machine_name = "local".to_string();
+    // ARNs as the service writes them, for definitions that take them apart
+    let id = if options.express {
+        format!(
+            "arn:aws:states:us-east-1:123456789012:express:{machine_name}:{name}:00000000-0000-4000-8000-000000000000"
+        )
+    } else {
+        format!("arn:aws:states:us-east-1:123456789012:execution:{machine_name}:{name}")
+    };
     let execution = json!({
-        "Id": format!("arn:aws:states:local:000000000000:execution:{machine_name}:{name}"),
+        "Id": id,
         "Input": input,
         "Name": name,
-        "RoleArn": "arn:aws:iam::000000000000:role/local",
+        "RoleArn": "arn:aws:iam::123456789012:role/local",
         "StartTime": iso(options.start),
     });
     let mut exec = Exec {
@@ -1479,6 +1507,7 @@ pub fn run(
         clock: options.start,
         rng: rand::rngs::StdRng::seed_from_u64(options.seed),
         transitions: 0,
+        invocations: HashMap::new(),
         deadline: definition
             .get("TimeoutSeconds")
             .and_then(Value::as_f64)
