@@ -88,13 +88,24 @@ fn checked(definition: &Definition, printer: &Printer) -> Result<(), crate::Erro
     if errors {
         return Err(WorkflowError::Invalid(Box::new(Findings::new(definition, &findings))).into());
     }
-    if !findings.is_empty() && !printer.json() {
-        eprintln!(
-            "{:?}",
-            miette::Report::new(Findings::new(definition, &findings))
-        );
+    if !printer.json() {
+        warn(definition, &findings);
     }
     Ok(())
+}
+
+/// Print warnings, each at its place (no errors among them).
+fn warn(definition: &Definition, findings: &[validate::Finding]) {
+    let report = Findings::new(definition, findings);
+    for finding in report.findings {
+        eprintln!(
+            "{:?}",
+            miette::Report::new(finding).with_source_code(miette::NamedSource::new(
+                &definition.path,
+                definition.text.clone()
+            ))
+        );
+    }
 }
 
 pub fn run(
@@ -131,12 +142,7 @@ pub fn run(
                 .into());
             }
             if !printer.json() {
-                if !findings.is_empty() {
-                    eprintln!(
-                        "{:?}",
-                        miette::Report::new(Findings::new(&definition, &findings))
-                    );
-                }
+                warn(&definition, &findings);
                 printer.success(format!("`{}` is a valid state machine", file.display()));
             }
             Ok(())

@@ -329,8 +329,8 @@ pub fn marks(history: &Value) -> HashMap<String, Mark> {
         .cloned()
         .unwrap_or_default();
     let mut marks = HashMap::new();
-    // open states, innermost last, with whether they failed
-    let mut open: Vec<(String, bool)> = Vec::new();
+    // open states, innermost last: name, state type, whether it failed
+    let mut open: Vec<(String, String, bool)> = Vec::new();
     for e in &events {
         let kind = e
             .get("type")
@@ -343,16 +343,20 @@ pub fn marks(history: &Value) -> HashMap<String, Mark> {
                 .and_then(Value::as_str)
                 .map(str::to_string)
         };
-        if kind.ends_with("StateEntered") {
+        if let Some(state_type) = kind.strip_suffix("StateEntered") {
             if let Some(name) = detail_name("stateEnteredEventDetails") {
                 marks.insert(name.clone(), Mark::Visited);
-                open.push((name, false));
+                open.push((name, state_type.to_string(), false));
             }
         } else if kind.ends_with("StateExited") {
             if let Some(name) = detail_name("stateExitedEventDetails")
-                && let Some(pos) = open.iter().rposition(|(n, _)| *n == name)
+                && let Some(pos) = open.iter().rposition(|(n, _, _)| *n == name)
             {
-                let (_, failed) = open.remove(pos);
+                // states still open inside it (a failed branch's) failed
+                for (inner, _, _) in open.drain(pos + 1..) {
+                    marks.insert(inner, Mark::Failed);
+                }
+                let (_, _, failed) = open.remove(pos);
                 marks.insert(
                     name,
                     if failed {
@@ -367,11 +371,25 @@ pub fn marks(history: &Value) -> HashMap<String, Mark> {
             || kind == "ExecutionAborted"
         {
             if kind.starts_with("Execution") {
-                for (name, _) in open.drain(..) {
+                for (name, _, _) in open.drain(..) {
                     marks.insert(name, Mark::Failed);
                 }
-            } else if let Some(last) = open.last_mut() {
-                last.1 = true;
+                continue;
+            }
+            // the state the failure is about: a Map or Parallel for theirs, else the innermost
+            let owner = ["Map", "Parallel"]
+                .into_iter()
+                .find(|t| kind.starts_with(t));
+            let at = match owner {
+                Some(t) => open.iter().rposition(|(_, ty, _)| ty == t),
+                None if kind.starts_with("MapIteration") => None,
+                None => open.len().checked_sub(1),
+            };
+            if let Some(at) = at {
+                for (inner, _, _) in open.drain(at + 1..) {
+                    marks.insert(inner, Mark::Failed);
+                }
+                open[at].2 = true;
             }
         }
     }

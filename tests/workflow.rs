@@ -1,0 +1,687 @@
+//! `hoist workflow`: the real-world corpus validates, draws and runs; every
+//! rule has a definition that breaks it; nothing panics on any input.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use hoist::workflow::validate::{Severity, validate};
+use hoist::workflow::{Definition, graph, run};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/asl")
+}
+
+fn here(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The corpus definitions, by name (without `.asl.json`).
+fn definitions() -> Vec<(String, Definition)> {
+    let Ok(entries) = std::fs::read_dir(corpus()) else {
+        eprintln!("no corpus at {}", corpus().display());
+        return Vec::new();
+    };
+    let mut out: Vec<(String, Definition)> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".asl.json"))
+        .map(|e| {
+            let name = e
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".asl.json")
+                .to_string();
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            (name.clone(), Definition::parse(&text, &name).unwrap())
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn every_corpus_definition_validates() {
+    let all = definitions();
+    if all.is_empty() {
+        return;
+    }
+    assert_eq!(all.len(), 19);
+    for (name, d) in &all {
+        let errors: Vec<_> = validate(d)
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+}
+
+/// The corpus's known-invalid definition: `QueryLanguage` put inside `States`,
+/// so its states are JSONPath states using JSONata fields. Every defect is found.
+#[test]
+fn the_invalid_corpus_definition_is_refused_for_its_real_defects() {
+    let path = corpus().join("invalid/jsonata-shared-fallback.asl.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let d = Definition::parse(&text, "invalid.asl.json").unwrap();
+    let errors: Vec<String> = validate(&d)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| format!("{} {}", f.pointer, f.message))
+        .collect();
+    assert!(
+        errors.contains(
+            &"/States/QueryLanguage the state `QueryLanguage` must be an object".to_string()
+        ),
+        "{errors:#?}"
+    );
+    assert!(errors.iter().any(|e| e.contains("/States/FirstLambdaState/Arguments `Arguments` is a JSONata field; this state uses JSONPath")));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("/States/FirstLambdaState/Catch/0/Output"))
+    );
+    assert_eq!(errors.len(), 11, "{errors:#?}");
+}
+
+#[test]
+fn every_corpus_definition_draws() {
+    for (name, d) in definitions() {
+        let g = graph::build(&d.value);
+        let none = Default::default();
+        let mermaid = graph::mermaid(&g, &none);
+        assert!(mermaid.starts_with("flowchart TD"), "{name}");
+        let dot = graph::dot(&g, &none, false);
+        // every state is drawn
+        let states = d.value["States"].as_object().unwrap();
+        for state in states.keys() {
+            assert!(g.nodes.iter().any(|n| &n.name == state), "{name}: {state}");
+        }
+        assert!(dot.starts_with("digraph workflow {"), "{name}");
+        let svg = graph::svg(&g, &none).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(svg.contains("<svg") && svg.contains("</svg>"), "{name}");
+        let first = states.keys().next().unwrap();
+        assert!(
+            svg.contains(
+                &first
+                    .replace('&', "&amp;")
+                    .replace('"', "&quot;")
+                    .replace('<', "&lt;")
+            ) || svg.contains(first.split_whitespace().next().unwrap()),
+            "{name}: the SVG names the states"
+        );
+    }
+}
+
+#[test]
+fn diagrams_match_their_snapshots() {
+    for name in [
+        "choice-path-based-on-data",
+        "ship-order",
+        "jsonata-data-stream-aggregator",
+        "quorum-parallel",
+    ] {
+        let Some((_, d)) = definitions().into_iter().find(|(n, _)| n == name) else {
+            return;
+        };
+        let g = graph::build(&d.value);
+        let none = Default::default();
+        insta::assert_snapshot!(format!("{name}.mermaid"), graph::mermaid(&g, &none));
+        insta::assert_snapshot!(format!("{name}.dot"), graph::dot(&g, &none, false));
+    }
+}
+
+#[test]
+fn the_largest_definition_draws_as_a_png() {
+    let Some((_, d)) = definitions()
+        .into_iter()
+        .find(|(n, _)| n == "quorum-parallel")
+    else {
+        return;
+    };
+    let svg = graph::svg(&graph::build(&d.value), &Default::default()).unwrap();
+    let png = graph::png(&svg).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    // kept as a test artifact
+    let out = here("target/tmp/workflow");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("quorum-parallel.png"), &png).unwrap();
+}
+
+fn run_corpus(name: &str, d: &Definition) -> run::Outcome {
+    let input: Value = serde_json::from_str(
+        &std::fs::read_to_string(here(&format!("tests/workflow/inputs/{name}.json"))).unwrap(),
+    )
+    .unwrap();
+    let mocks: Value = serde_json::from_str(
+        &std::fs::read_to_string(here(&format!("tests/workflow/mocks/{name}.json"))).unwrap(),
+    )
+    .unwrap();
+    let options = run::Options {
+        // the definition takes its execution's ARN apart as an Express one
+        express: name == "intrinsics-async-streaming-results",
+        ..run::Options::default()
+    };
+    run::run(
+        &d.value,
+        input,
+        &run::Mocks::parse(&mocks, None).unwrap(),
+        &options,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn every_corpus_definition_runs_with_its_mocks() {
+    for (name, d) in definitions() {
+        let outcome = run_corpus(&name, &d);
+        assert_eq!(
+            outcome.status,
+            run::Status::Succeeded,
+            "{name}: {:?} {:?}",
+            outcome.error,
+            outcome.cause
+        );
+        assert_eq!(outcome.history.first().unwrap()["type"], "ExecutionStarted");
+        assert_eq!(
+            outcome.history.last().unwrap()["type"],
+            "ExecutionSucceeded"
+        );
+    }
+}
+
+#[test]
+fn runs_follow_the_paths_the_mocks_choose() {
+    let all = definitions();
+    let Some((_, ship)) = all.iter().find(|(n, _)| n == "ship-order") else {
+        return;
+    };
+    let o = run_corpus("ship-order", ship);
+    // one product was temporarily unavailable: notified, waited, reserved again
+    let entered: Vec<&str> = o
+        .history
+        .iter()
+        .filter_map(|e| e["stateEnteredEventDetails"]["name"].as_str())
+        .collect();
+    assert_eq!(
+        entered.iter().filter(|n| **n == "Reserve Product").count(),
+        3
+    );
+    assert!(entered.contains(&"Notify Delayed"));
+    assert!(entered.contains(&"Order Shipped Successfully"));
+    // the callback took an hour of virtual time, and nothing slept
+    assert!(o.duration >= 3600.0);
+
+    let (_, quorum) = all.iter().find(|(n, _)| n == "quorum-parallel").unwrap();
+    let o = run_corpus("quorum-parallel", quorum);
+    let entered: Vec<&str> = o
+        .history
+        .iter()
+        .filter_map(|e| e["stateEnteredEventDetails"]["name"].as_str())
+        .collect();
+    // process 2 met the quorum at 3 s, before the 5 s timeout branch failed
+    assert!(
+        entered.contains(&"Quorum Met (DummyFailure) - 2"),
+        "{entered:?}"
+    );
+    assert!(entered.contains(&"Next Step When Quorum is met"));
+    let marks = graph::marks(&json!({ "events": o.history }));
+    assert_eq!(
+        marks["Wait for at least \"quorum\" number processes complete"],
+        graph::Mark::Caught
+    );
+    assert_eq!(
+        marks["Next Step When Quorum is met"],
+        graph::Mark::Succeeded
+    );
+}
+
+/// A broken definition for each rule, and what `validate` says about it.
+#[test]
+fn each_rule_has_a_definition_that_breaks_it() {
+    let ok_task =
+        json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true});
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (
+            json!({"States": {"A": {"Type": "Pass", "End": true}}}),
+            "",
+            "`StartAt` is missing",
+        ),
+        (
+            json!({"StartAt": "B", "States": {"A": {"Type": "Pass", "End": true}}}),
+            "/StartAt",
+            "`StartAt` names `B`",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nope"}}}),
+            "/States/A/Next",
+            "`Nope` is not a state",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "B": {"Type": "Pass", "End": true}}}),
+            "/States/B",
+            "cannot be reached",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B", "End": true}, "B": {"Type": "Succeed"}}}),
+            "/States/A",
+            "both `Next` and `End`",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass"}}}),
+            "/States/A",
+            "neither `Next` nor",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Succeed", "Next": "A"}}}),
+            "/States/A/Next",
+            "a Succeed state has no `Next`",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "A"}}}),
+            "/States",
+            "no state ends the machine",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Sleep", "End": true}}}),
+            "/States/A/Type",
+            "`Sleep` is not a state type",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Resource": "x", "End": true}}}),
+            "/States/A/Resource",
+            "not a field of a Pass state",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Task", "End": true}}}),
+            "/States/A",
+            "needs `Resource`",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "detail", "End": true}}}),
+            "/States/A/InputPath",
+            "not a path",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "ResultPath": "$.a[*]", "End": true}}}),
+            "/States/A/ResultPath",
+            "not a reference path",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"x.$": "States.Format('{} {}', $.a)"}, "End": true}}}),
+            "/States/A/Parameters/x.$",
+            "2 `{}` in its template but 1 value",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"x.$": "States.Nope()"}, "End": true}}}),
+            "/States/A/Parameters/x.$",
+            "is not an intrinsic function",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [{"Variable": "$.a", "StringEquals": 1, "Next": "B"}]}, "B": {"Type": "Succeed"}}}),
+            "/States/A/Choices/0/StringEquals",
+            "compares with a string",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [{"And": [{"Variable": "$.a", "IsPresent": true, "Next": "B"}], "Next": "B"}]}, "B": {"Type": "Succeed"}}}),
+            "/States/A/Choices/0/And/0/Next",
+            "only the top-level rules",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [{"Variable": "$.a", "Next": "B"}]}, "B": {"Type": "Succeed"}}}),
+            "/States/A/Choices/0",
+            "needs a comparison",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [{"Variable": "$.a", "TimestampEquals": "yesterday", "Next": "B"}]}, "B": {"Type": "Succeed"}}}),
+            "/States/A/Choices/0/TimestampEquals",
+            "compares with a timestamp",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 1, "Timestamp": "2026-01-01T00:00:00Z", "End": true}}}),
+            "/States/A",
+            "exactly one of",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:x", "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}], "End": true}}}),
+            "/States/A/Retry/0/ErrorEquals/0",
+            "must be in the last retrier",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:x", "Retry": [{"ErrorEquals": ["States.ALL", "X"]}], "End": true}}}),
+            "/States/A/Retry/0/ErrorEquals/0",
+            "must be alone",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:x", "Retry": [{"ErrorEquals": ["X"], "BackoffRate": 0.5}], "End": true}}}),
+            "/States/A/Retry/0/BackoffRate",
+            "at least 1.0",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:x", "Catch": [{"ErrorEquals": ["X"]}], "End": true}}}),
+            "/States/A/Catch/0",
+            "needs `Next`",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:x", "TimeoutSeconds": 5, "HeartbeatSeconds": 10, "End": true}}}),
+            "/States/A/HeartbeatSeconds",
+            "smaller than `TimeoutSeconds`",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true}}}),
+            "/States/A",
+            "needs `ItemProcessor`",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Map", "Label": "x", "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}, "End": true}}}),
+            "/States/A/Label",
+            "for distributed Maps",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Map", "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Pass", "Next": "A"}}}, "End": true}}}),
+            "/States/A/ItemProcessor/States/B/Next",
+            "`A` is not a state of this machine",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Parallel", "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}], "End": true}}}),
+            "/States/A/Branches/0/States/A",
+            "used twice",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Parallel", "Branches": [], "End": true}}}),
+            "/States/A",
+            "needs `Branches`",
+        ),
+        (
+            json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "OutputPath": "$.x", "End": true}}}),
+            "/States/A/OutputPath",
+            "is a JSONPath field",
+        ),
+        (
+            json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "Output": "{% $states.input. %}", "End": true}}}),
+            "/States/A/Output",
+            "not a valid JSONata expression",
+        ),
+        (
+            json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": true, "Next": "B"}]}, "B": {"Type": "Succeed"}}}),
+            "/States/A/Choices/0",
+            "needs `Condition`",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"1x": 1}, "End": true}}}),
+            "/States/A/Assign/1x",
+            "not a variable name",
+        ),
+        (
+            json!({"StartAt": "A", "TimeoutSeconds": 0, "States": {"A": {"Type": "Pass", "End": true}}}),
+            "/TimeoutSeconds",
+            "positive integer",
+        ),
+    ];
+    for (definition, pointer, message) in cases {
+        let text = serde_json::to_string_pretty(&definition).unwrap();
+        let d = Definition::parse(&text, "case.asl.json").unwrap();
+        let findings = validate(&d);
+        assert!(
+            findings.iter().any(|f| f.severity == Severity::Error
+                && f.pointer == pointer
+                && f.message.contains(message)),
+            "expected `{message}` at `{pointer}` for {definition}, got {findings:#?}"
+        );
+        // each finding has a place in the text
+        for f in &findings {
+            assert!(d.span(&f.pointer, f.key).is_some(), "{f:?}");
+        }
+    }
+    // warnings for likely mistakes
+    let d = Definition::parse(
+        &json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"id": "$.id"}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "B"}], "End": true}, "B": {"Type": "Succeed"}}}).to_string(),
+        "w.asl.json",
+    )
+    .unwrap();
+    let warnings: Vec<String> = validate(&d)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .map(|f| f.message)
+        .collect();
+    assert_eq!(warnings.len(), 3, "{warnings:#?}");
+}
+
+fn hoist() -> Command {
+    Command::cargo_bin("hoist").unwrap()
+}
+
+#[test]
+fn the_cli_reports_findings_at_their_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.asl.json");
+    std::fs::write(&bad, "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": { \"Type\": \"Pass\", \"Next\": \"Nope\" }\n  }\n}\n").unwrap();
+    let out = hoist()
+        .args(["workflow", "validate"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`Nope` is not a state of this machine"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.asl.json:4:36"), "{stderr}");
+    assert!(stderr.contains("/States/A/Next"), "{stderr}");
+
+    let out = hoist()
+        .args(["workflow", "validate", "--json"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    let next = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["pointer"] == "/States/A/Next")
+        .unwrap();
+    assert_eq!(
+        (next["line"].as_u64(), next["column"].as_u64()),
+        (Some(4), Some(36))
+    );
+
+    std::fs::write(&bad, "{ \"StartAt\": \"A\", }").unwrap();
+    let out = hoist()
+        .args(["workflow", "validate"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not valid JSON"));
+}
+
+#[test]
+fn the_cli_runs_and_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = dir.path().join("m.asl.json");
+    std::fs::write(
+        &def,
+        json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Retry": [{"ErrorEquals": ["Lambda.ServiceException"]}],
+                  "Catch": [{"ErrorEquals": ["Boom"], "ResultPath": "$.error", "Next": "F"}], "End": true},
+            "F": {"Type": "Fail", "Error": "Handled", "Cause": "boom was caught"}}})
+        .to_string(),
+    )
+    .unwrap();
+    let mocks = dir.path().join("mocks.json");
+    std::fs::write(&mocks, json!({"T": {"Return": {"ok": 1}}}).to_string()).unwrap();
+    let out = hoist()
+        .args(["workflow", "run"])
+        .arg(&def)
+        .args(["--input", "{\"a\": 1}", "--mocks"])
+        .arg(&mocks)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        result,
+        json!({"status": "SUCCEEDED", "output": {"ok": 1}, "error": null, "cause": null})
+    );
+
+    std::fs::write(
+        &mocks,
+        json!({"T": {"Throw": {"Error": "Boom", "Cause": "bad"}}}).to_string(),
+    )
+    .unwrap();
+    let history = dir.path().join("history.json");
+    let out = hoist()
+        .args(["workflow", "run"])
+        .arg(&def)
+        .args(["--mocks"])
+        .arg(&mocks)
+        .arg("--history")
+        .arg(&history)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (result["status"].as_str(), result["error"].as_str()),
+        (Some("FAILED"), Some("Handled"))
+    );
+    let h: Value = serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    assert_eq!(
+        h["events"].as_array().unwrap().last().unwrap()["type"],
+        "ExecutionFailed"
+    );
+
+    // drawn with the execution: the task's failure was caught, the Fail state failed
+    let out = hoist()
+        .args(["workflow", "graph"])
+        .arg(&def)
+        .args(["--format", "mermaid", "--execution"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    let mermaid = String::from_utf8_lossy(&out.stdout);
+    assert!(mermaid.contains("class s_T caught"), "{mermaid}");
+    assert!(mermaid.contains("class s_F failed"), "{mermaid}");
+    assert!(mermaid.contains("s_T -.->|\"Boom\"| s_F"), "{mermaid}");
+
+    // an unmocked task is named
+    std::fs::write(&mocks, "{}").unwrap();
+    let out = hoist()
+        .args(["workflow", "run"])
+        .arg(&def)
+        .args(["--mocks"])
+        .arg(&mocks)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the Task state `T` has no mocked response")
+    );
+
+    let out = hoist()
+        .args(["workflow", "graph"])
+        .arg(&def)
+        .args(["--format", "png"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let png = dir.path().join("m.png");
+    let out = hoist()
+        .args(["workflow", "graph"])
+        .arg(&def)
+        .args(["--format", "png", "-o"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+}
+
+/// JSON-level mutations of a definition.
+fn mutate(value: &mut Value, path: &[usize], op: u8, seed: &str) {
+    // the JSON pointer the path leads to
+    let mut pointer = String::new();
+    let mut at: &Value = value;
+    for i in path {
+        let (token, next) = match at {
+            Value::Object(m) if !m.is_empty() => {
+                let (k, v) = m.iter().nth(i % m.len()).unwrap();
+                (hoist::workflow::pointer_token(k), v)
+            }
+            Value::Array(a) if !a.is_empty() => ((i % a.len()).to_string(), &a[i % a.len()]),
+            _ => break,
+        };
+        pointer.push('/');
+        pointer.push_str(&token);
+        at = next;
+    }
+    let Some(at) = value.pointer_mut(&pointer) else {
+        return;
+    };
+    match (op % 6, &mut *at) {
+        (0, Value::Object(m)) if !m.is_empty() => {
+            let k = m.keys().next().unwrap().clone();
+            m.remove(&k);
+        }
+        (1, _) => *at = json!(seed),
+        (2, _) => *at = json!(-1),
+        (3, _) => *at = Value::Null,
+        (4, Value::Object(m)) => {
+            m.insert(seed.to_string(), json!({"Type": "Pass", "Next": seed}));
+        }
+        (_, _) => *at = json!([seed, {"Variable": "$.x", "StringEquals": seed}]),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Validate, draw and run never panic, on any mutation of a real definition.
+    #[test]
+    fn nothing_panics_on_mutated_definitions(
+        pick in any::<prop::sample::Index>(),
+        path in prop::collection::vec(0usize..50, 0..6),
+        op in any::<u8>(),
+        seed in prop::sample::select(vec!["$.a", "States.Format('{}')", "{% $x %}", "A", "States.ALL", "$$.Map.Item.Value", "2026-01-01T00:00:00Z"]),
+    ) {
+        let all = definitions();
+        if all.is_empty() {
+            return Ok(());
+        }
+        let (_, d) = &all[pick.index(all.len())];
+        let mut value = d.value.clone();
+        mutate(&mut value, &path, op, seed);
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        if let Ok(d) = Definition::parse(&text, "mutated.asl.json") {
+            let _ = validate(&d);
+            let g = graph::build(&d.value);
+            let _ = graph::mermaid(&g, &Default::default());
+            let _ = graph::dot(&g, &Default::default(), false);
+            let _ = run::run(&d.value, json!({"a": [1, 2]}), &run::Mocks::default(), &run::Options::default());
+        }
+    }
+
+    /// Any text at all: a located error or a definition, never a panic.
+    #[test]
+    fn nothing_panics_on_any_text(text in ".{0,200}") {
+        if let Ok(d) = Definition::parse(&text, "any.asl.json") {
+            let _ = validate(&d);
+        }
+    }
+}
