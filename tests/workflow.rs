@@ -240,8 +240,6 @@ fn runs_follow_the_paths_the_mocks_choose() {
 /// A broken definition for each rule, and what `validate` says about it.
 #[test]
 fn each_rule_has_a_definition_that_breaks_it() {
-    let ok_task =
-        json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true});
     let cases: Vec<(Value, &str, &str)> = vec![
         (
             json!({"States": {"A": {"Type": "Pass", "End": true}}}),
