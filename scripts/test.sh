@@ -59,7 +59,7 @@ if [ "$fast" = 0 ]; then
   # checkov pins its own boto3 and friends: it gets a virtualenv of its own.
   venv .venv/checkov "checkov==$CHECKOV_VERSION"
   # npm packages the tests judge with: the official Amplify packages, the AppSync resolver linter.
-  for dir in tests/outputs-check tests/resolver-lint; do
+  for dir in tests/outputs-check tests/resolver-lint tests/asl-validator; do
     if [ "$(cat "$dir/node_modules/.installed" 2>/dev/null)" != "$(cat "$dir/package.json")" ]; then
       step "installing the npm packages of $dir"
       (cd "$dir" && npm install --no-audit --no-fund --no-package-lock --loglevel=error)

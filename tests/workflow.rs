@@ -237,10 +237,9 @@ fn runs_follow_the_paths_the_mocks_choose() {
     );
 }
 
-/// A broken definition for each rule, and what `validate` says about it.
-#[test]
-fn each_rule_has_a_definition_that_breaks_it() {
-    let cases: Vec<(Value, &str, &str)> = vec![
+/// A broken definition for each rule: the pointer and the message `validate` gives.
+fn broken() -> Vec<(Value, &'static str, &'static str)> {
+    vec![
         (
             json!({"States": {"A": {"Type": "Pass", "End": true}}}),
             "",
@@ -416,8 +415,13 @@ fn each_rule_has_a_definition_that_breaks_it() {
             "/TimeoutSeconds",
             "positive integer",
         ),
-    ];
-    for (definition, pointer, message) in cases {
+    ]
+}
+
+/// Each rule has a definition that breaks it, found at its place.
+#[test]
+fn each_rule_has_a_definition_that_breaks_it() {
+    for (definition, pointer, message) in broken() {
         let text = serde_json::to_string_pretty(&definition).unwrap();
         let d = Definition::parse(&text, "case.asl.json").unwrap();
         let findings = validate(&d);
@@ -682,4 +686,97 @@ proptest! {
             let _ = validate(&d);
         }
     }
+}
+
+/// The npm package asl-validator (4.0.0) judges the corpus and the broken
+/// definitions too; it and `hoist workflow validate` agree but for the cases
+/// listed here, each explained. Needs `npm install` in tests/asl-validator
+/// (scripts/test.sh does it).
+#[test]
+#[ignore = "needs npm packages: run scripts/test.sh"]
+fn asl_validator_agrees_with_validate() {
+    let bin = here("tests/asl-validator/node_modules/.bin/asl-validator");
+    assert!(
+        bin.exists(),
+        "run `npm install` in tests/asl-validator (scripts/test.sh does)"
+    );
+    // case -> why the two disagree
+    let known: &[(&str, &str)] = &[
+        (
+            "idempotent-workflow",
+            "asl-validator reads paths as RFC 9535 and refuses `$.[0]`; Step Functions reads Jayway's dialect, which accepts it, and this definition is deployed as published",
+        ),
+        (
+            "jsonata-data-stream-aggregator",
+            "asl-validator's pattern for `{% %}` wants a space before `%}`; Step Functions accepts `{% $states.input.Items%}`, as deployed",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut cases: Vec<(String, PathBuf)> = Vec::new();
+    for (name, d) in definitions() {
+        let path = dir.path().join(format!("{name}.asl.json"));
+        std::fs::write(&path, &d.text).unwrap();
+        cases.push((name, path));
+    }
+    let invalid = corpus().join("invalid/jsonata-shared-fallback.asl.json");
+    if invalid.exists() {
+        cases.push(("invalid-corpus".into(), invalid));
+    }
+    for (i, (definition, _, message)) in broken().into_iter().enumerate() {
+        let path = dir.path().join(format!("broken-{i}.asl.json"));
+        std::fs::write(&path, serde_json::to_string_pretty(&definition).unwrap()).unwrap();
+        cases.push((format!("broken-{i} ({message})"), path));
+    }
+    let mut report = Vec::new();
+    for (name, path) in &cases {
+        let ours = hoist()
+            .args(["workflow", "validate", "-q"])
+            .arg(path)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        let theirs = std::process::Command::new(&bin)
+            .arg("--json-path")
+            .arg(path)
+            .args(["--no-arn-check", "--silent"])
+            .output()
+            .unwrap()
+            .status
+            .success();
+        report.push((name.clone(), ours, theirs));
+    }
+    let disagreements: Vec<&(String, bool, bool)> = report
+        .iter()
+        .filter(|(_, ours, theirs)| ours != theirs)
+        .collect();
+    eprintln!("{disagreements:#?}");
+    // every disagreement on the corpus is one of the known ones
+    for (name, ours, theirs) in &disagreements {
+        if name.starts_with("broken-") {
+            // asl-validator checks the schema, not every service rule: it may
+            // accept a broken definition, never refuse a valid one hoist accepts
+            assert!(
+                !ours && *theirs,
+                "{name}: hoist {ours}, asl-validator {theirs}"
+            );
+        } else {
+            assert!(
+                known.iter().any(|(k, _)| k == name),
+                "{name}: hoist {ours}, asl-validator {theirs}"
+            );
+        }
+    }
+    for (k, _) in known {
+        assert!(
+            disagreements.iter().any(|(n, _, _)| n == k),
+            "{k} is listed as a disagreement, but both now agree"
+        );
+    }
+    // the rules both check: the structural ones
+    let agreed = report
+        .iter()
+        .filter(|(n, ours, theirs)| n.starts_with("broken-") && ours == theirs)
+        .count();
+    assert!(agreed >= 15, "{agreed} broken definitions refused by both");
 }

@@ -215,6 +215,7 @@ pub fn run(
                 seed,
                 name,
                 express,
+                history: history.is_some(),
                 ..run::Options::default()
             };
             let outcome =

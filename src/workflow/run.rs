@@ -201,6 +201,8 @@ pub struct Options {
     pub name: String,
     /// Run as an Express execution (its ARN has the form Express executions have).
     pub express: bool,
+    /// Record the execution history (events).
+    pub history: bool,
 }
 
 impl Default for Options {
@@ -214,6 +216,7 @@ impl Default for Options {
                 .unwrap_or(0.0),
             name: "local".into(),
             express: false,
+            history: true,
         }
     }
 }
@@ -254,7 +257,11 @@ struct Exec<'a> {
     /// Calls of each Task state so far.
     invocations: HashMap<String, u32>,
     deadline: Option<f64>,
+    /// `$$.Execution` without its input.
     execution: Value,
+    input: Value,
+    /// The definition reads the execution's input from the context object.
+    context_input: bool,
     machine_name: String,
 }
 
@@ -302,6 +309,9 @@ fn is_match(error: &str, names: &Value) -> bool {
 
 impl Exec<'_> {
     fn event(&mut self, kind: &str, details: Option<(&str, Value)>) {
+        if !self.options.history {
+            return;
+        }
         let id = self.history.len() + 1;
         let mut e = json!({
             "id": id,
@@ -326,8 +336,16 @@ impl Exec<'_> {
     }
 
     fn context(&self, state: &str, retry: u32, item: Option<&(usize, Value)>) -> Value {
+        // the execution's input is copied in only for definitions that read it:
+        // copying it into every state's context would make big inputs quadratic
+        let mut execution = self.execution.clone();
+        if self.context_input
+            && let Some(e) = execution.as_object_mut()
+        {
+            e.insert("Input".into(), self.input.clone());
+        }
         let mut c = json!({
-            "Execution": self.execution,
+            "Execution": execution,
             "State": { "EnteredTime": iso(self.clock), "Name": state, "RetryCount": retry },
             "StateMachine": {
                 "Id": format!("arn:aws:states:us-east-1:123456789012:stateMachine:{}", self.machine_name),
@@ -1493,9 +1511,13 @@ pub fn run(
     } else {
         format!("arn:aws:states:us-east-1:123456789012:execution:{machine_name}:{name}")
     };
+    let text = definition.to_string();
+    let context_input = text.contains("Execution.Input")
+        || text.contains("$states.context")
+        || text.contains("\"$$\"")
+        || text.contains("$$.Execution\"");
     let execution = json!({
         "Id": id,
-        "Input": input,
         "Name": name,
         "RoleArn": "arn:aws:iam::123456789012:role/local",
         "StartTime": iso(options.start),
@@ -1513,6 +1535,8 @@ pub fn run(
             .and_then(Value::as_f64)
             .map(|t| options.start + t),
         execution,
+        input: input.clone(),
+        context_input,
         machine_name,
     };
     exec.event(
