@@ -406,6 +406,13 @@ fn color(mark: Option<Mark>) -> Option<&'static str> {
     }
 }
 
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 fn mermaid_text(text: &str) -> String {
     text.replace('"', "#quot;")
 }
@@ -625,11 +632,84 @@ pub fn svg(graph: &Graph, marks: &HashMap<String, Mark>) -> Result<String, Strin
     let mut visual = builder.get();
     let mut writer = SVGWriter::new();
     visual.do_it(false, false, false, &mut writer);
+    // layout-rs has no clusters: draw each Map's and Parallel branch's box around
+    // its laid-out states (nodes keep the handles of their declaration order).
+    let mut order: Vec<&str> = vec!["start", "end"];
+    order.extend(graph.top.iter().map(String::as_str));
+    fn walk<'a>(groups: &'a [Group], order: &mut Vec<&'a str>) {
+        for g in groups {
+            order.extend(g.nodes.iter().map(String::as_str));
+            walk(&g.groups, order);
+        }
+    }
+    walk(&graph.groups, &mut order);
+    let handle: HashMap<&str, usize> = order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut boxes = String::new();
+    draw_groups(&graph.groups, &handle, &visual, 0, &mut boxes);
+    let svg = writer.finalize();
+    // the boxes go under the states: right after the style sheet
+    let svg = match svg.find("</style>") {
+        Some(at) => {
+            let end = at + "</style>".len();
+            format!("{}\n{boxes}{}", &svg[..end], &svg[end..])
+        }
+        None => svg,
+    };
     // a sans-serif face that PNG rendering finds too
-    Ok(writer.finalize().replace(
+    Ok(svg.replace(
         "font-family: Times, serif;",
         "font-family: 'DejaVu Sans', Helvetica, Arial, sans-serif;",
     ))
+}
+
+type Bounds = (f64, f64, f64, f64);
+
+/// The dashed boxes of groups (and of the groups inside them) around their
+/// states' laid-out positions; returns the area they cover.
+fn draw_groups(
+    groups: &[Group],
+    handle: &HashMap<&str, usize>,
+    visual: &layout::topo::layout::VisualGraph,
+    depth: usize,
+    out: &mut String,
+) -> Option<Bounds> {
+    let union = |a: Option<Bounds>, b: Bounds| -> Bounds {
+        match a {
+            None => b,
+            Some(a) => (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)),
+        }
+    };
+    let mut all: Option<Bounds> = None;
+    for g in groups {
+        let mut bounds: Option<Bounds> = None;
+        for id in &g.nodes {
+            if let Some(&h) = handle.get(id.as_str()) {
+                let (tl, br) = visual.pos(layout::adt::dag::NodeHandle::new(h)).bbox(false);
+                bounds = Some(union(bounds, (tl.x, tl.y, br.x, br.y)));
+            }
+        }
+        let mut inner = String::new();
+        if let Some(b) = draw_groups(&g.groups, handle, visual, depth + 1, &mut inner) {
+            bounds = Some(union(bounds, b));
+        }
+        let Some((x0, y0, x1, y1)) = bounds else {
+            continue;
+        };
+        let pad = 14.0;
+        let (x0, y0, x1, y1) = (x0 - pad, y0 - pad - 16.0, x1 + pad, y1 + pad);
+        out.push_str(&format!(
+            "<rect x=\"{x0:.1}\" y=\"{y0:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"8\" fill=\"{}\" stroke=\"#7e57c2\" stroke-dasharray=\"6 4\"/>\n<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#5e35b1\" class=\"a14\">{}</text>\n",
+            x1 - x0,
+            y1 - y0,
+            if depth % 2 == 0 { "#f6f3fb" } else { "#ede7f6" },
+            x0 + 6.0,
+            y0 + 14.0,
+            xml_text(&g.label)
+        ));
+        out.push_str(&inner);
+        all = Some(union(all, (x0, y0, x1, y1)));
+    }
+    all
 }
 
 /// A PNG of the SVG drawing (resvg), at twice its size for legibility.
