@@ -701,7 +701,7 @@ fn draw_groups(
             "<rect x=\"{x0:.1}\" y=\"{y0:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"8\" fill=\"{}\" stroke=\"#7e57c2\" stroke-dasharray=\"6 4\"/>\n<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#5e35b1\" class=\"a14\">{}</text>\n",
             x1 - x0,
             y1 - y0,
-            if depth % 2 == 0 { "#f6f3fb" } else { "#ede7f6" },
+            if depth.is_multiple_of(2) { "#f6f3fb" } else { "#ede7f6" },
             x0 + 6.0,
             y0 + 14.0,
             xml_text(&g.label)
