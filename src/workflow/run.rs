@@ -244,7 +244,9 @@ impl From<TemplateError> for Failure {
     }
 }
 
-/// Most transitions an execution may make (Step Functions stops at 25,000 history events).
+/// Most transitions one machine (the execution, a branch, a Map iteration) may
+/// make before the run is stopped as a loop; Step Functions' own limit is 25,000
+/// history events per execution.
 const MAX_TRANSITIONS: usize = 25_000;
 
 struct Exec<'a> {
@@ -253,7 +255,6 @@ struct Exec<'a> {
     history: Vec<Value>,
     clock: f64,
     rng: rand::rngs::StdRng,
-    transitions: usize,
     /// Calls of each Task state so far.
     invocations: HashMap<String, u32>,
     deadline: Option<f64>,
@@ -376,14 +377,15 @@ impl Exec<'_> {
             .ok_or_else(|| fail("States.Runtime", "the machine has no StartAt"))?
             .to_string();
         let mut input = input;
+        let mut transitions = 0usize;
         loop {
             if let Some(deadline) = self.deadline
                 && self.clock > deadline
             {
                 return Err(fail("States.Timeout", "the execution timed out"));
             }
-            self.transitions += 1;
-            if self.transitions > MAX_TRANSITIONS {
+            transitions += 1;
+            if transitions > MAX_TRANSITIONS {
                 return Err(fail(
                     "States.Runtime",
                     format!(
@@ -1528,7 +1530,6 @@ pub fn run(
         history: Vec::new(),
         clock: options.start,
         rng: rand::rngs::StdRng::seed_from_u64(options.seed),
-        transitions: 0,
         invocations: HashMap::new(),
         deadline: definition
             .get("TimeoutSeconds")
