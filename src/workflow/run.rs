@@ -63,11 +63,13 @@ pub enum Response {
     Return {
         value: Value,
         delay: f64,
+        heartbeats: bool,
     },
     Throw {
         error: String,
         cause: String,
         delay: f64,
+        heartbeats: bool,
     },
 }
 
@@ -81,10 +83,13 @@ pub struct Mocks {
 
 fn response(v: &Value) -> Result<Response, String> {
     let delay = v.get("Delay").and_then(Value::as_f64).unwrap_or(0.0);
+    // `"Heartbeat": false`: the worker sends no heartbeat while it runs
+    let heartbeats = v.get("Heartbeat").and_then(Value::as_bool).unwrap_or(true);
     if let Some(r) = v.get("Return") {
         return Ok(Response::Return {
             value: r.clone(),
             delay,
+            heartbeats,
         });
     }
     if let Some(t) = v.get("Throw") {
@@ -100,6 +105,7 @@ fn response(v: &Value) -> Result<Response, String> {
                 .unwrap_or("")
                 .to_string(),
             delay,
+            heartbeats,
         });
     }
     Err(format!("a response needs `Return` or `Throw`: {v}"))
@@ -980,9 +986,34 @@ impl Exec<'_> {
                 fatal: Some(RunError::Unmocked(name.to_string())),
             });
         };
-        let delay = match &answer {
-            Response::Return { delay, .. } | Response::Throw { delay, .. } => *delay,
+        let (delay, heartbeats) = match &answer {
+            Response::Return {
+                delay, heartbeats, ..
+            }
+            | Response::Throw {
+                delay, heartbeats, ..
+            } => (*delay, *heartbeats),
         };
+        let heartbeat =
+            self.seconds_field(state, "HeartbeatSeconds", input, variables, bindings)?;
+        if let Some(h) = heartbeat
+            && !heartbeats
+            && delay > h
+            && timeout.is_none_or(|t| h < t)
+        {
+            self.advance(h);
+            self.event(
+                "TaskTimedOut",
+                Some((
+                    "taskTimedOutEventDetails",
+                    json!({ "error": "States.HeartbeatTimeout", "resource": resource }),
+                )),
+            );
+            return Err(fail(
+                "States.HeartbeatTimeout",
+                format!("the Task `{name}` sent no heartbeat for {h} s"),
+            ));
+        }
         if let Some(t) = timeout
             && delay > t
         {
@@ -1766,6 +1797,18 @@ mod tests {
         assert_eq!(o.error.as_deref(), Some("States.Timeout"));
         let o = go(d.clone(), json!({}), json!({"T": {"Return": 1}}));
         assert_eq!(o.status, Status::TimedOut);
+        let hb = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:x", "TimeoutSeconds": 100, "HeartbeatSeconds": 10, "End": true}}});
+        let o = go(
+            hb.clone(),
+            json!({}),
+            json!({"T": {"Return": 1, "Delay": 50, "Heartbeat": false}}),
+        );
+        assert_eq!(
+            (o.error.as_deref(), o.duration),
+            (Some("States.HeartbeatTimeout"), 10.0)
+        );
+        let o = go(hb, json!({}), json!({"T": {"Return": 1, "Delay": 50}}));
+        assert_eq!(o.status, Status::Succeeded);
         let e = run(&d, json!({}), &Mocks::default(), &Options::default()).unwrap_err();
         assert_eq!(e, RunError::Unmocked("T".into()));
     }
