@@ -815,19 +815,7 @@ pub fn all_resolvers(model: &Model, models: &[Model]) -> Vec<Resolver> {
 
 /// DynamoDB's attribute type of a field: `N` for numbers, else `S`.
 fn attribute_type(model: &Model, field: &str) -> &'static str {
-    let scalar = model
-        .fields
-        .iter()
-        .find(|f| f.name == field)
-        .map(|f| f.ty.inner_named_type().to_string())
-        .or_else(|| {
-            model
-                .foreign_keys
-                .iter()
-                .find(|k| k.name == field)
-                .map(|k| k.scalar.clone())
-        })
-        .unwrap_or_default();
+    let scalar = model.scalar(field).unwrap_or_default();
     if matches!(scalar.as_str(), "Int" | "Float" | "AWSTimestamp") {
         "N"
     } else {

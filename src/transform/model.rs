@@ -89,6 +89,22 @@ pub struct Relation {
     pub sort_arg: Option<(String, String)>,
 }
 
+impl Model {
+    /// The scalar (or enum) type of one of its fields or generated foreign keys.
+    pub fn scalar(&self, field: &str) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|f| f.name == field)
+            .map(|f| f.ty.inner_named_type().to_string())
+            .or_else(|| {
+                self.foreign_keys
+                    .iter()
+                    .find(|k| k.name == field)
+                    .map(|k| k.scalar.clone())
+            })
+    }
+}
+
 impl ForeignKey {
     pub fn ty(&self) -> Type {
         if self.non_null {
@@ -683,21 +699,9 @@ fn add_index(model: &mut Model, index: Index) {
     }
 }
 
-/// The scalar of a model's field (or generated foreign key).
+/// The scalar of a model's field (or generated foreign key); `ID` if unknown.
 fn scalar_of(model: &Model, field: &str) -> String {
-    model
-        .fields
-        .iter()
-        .find(|f| f.name == field)
-        .map(|f| f.ty.inner_named_type().to_string())
-        .or_else(|| {
-            model
-                .foreign_keys
-                .iter()
-                .find(|k| k.name == field)
-                .map(|k| k.scalar.clone())
-        })
-        .unwrap_or_else(|| "ID".into())
+    model.scalar(field).unwrap_or_else(|| "ID".into())
 }
 
 /// `@hasMany`, `@hasOne` and `@belongsTo`, with or without `fields`,

@@ -672,18 +672,8 @@ impl Exec<'_> {
                     }
                     out
                 } else {
-                    if let Some(a) = chosen.and_then(|r| r.get("Assign")).or(state.get("Assign")) {
-                        let assigned = paths::template(
-                            a,
-                            &Scope {
-                                input: &effective,
-                                context: &context,
-                                variables,
-                            },
-                        )?;
-                        extend(variables, assigned);
-                    }
-                    self.output_path(state, effective, &context, variables)?
+                    let assign = chosen.and_then(|r| r.get("Assign")).or(state.get("Assign"));
+                    self.pass_through(state, assign, effective, &context, variables)?
                 };
                 Ok((output, Some(target)))
             }
@@ -736,18 +726,7 @@ impl Exec<'_> {
                     }
                     out
                 } else {
-                    if let Some(a) = state.get("Assign") {
-                        let assigned = paths::template(
-                            a,
-                            &Scope {
-                                input: &effective,
-                                context: &context,
-                                variables,
-                            },
-                        )?;
-                        extend(variables, assigned);
-                    }
-                    self.output_path(state, effective, &context, variables)?
+                    self.pass_through(state, state.get("Assign"), effective, &context, variables)?
                 };
                 Ok((output, next))
             }
@@ -842,6 +821,30 @@ impl Exec<'_> {
                 format!("`{other}` is not a state type"),
             )),
         }
+    }
+
+    /// JSONPath's end of a state without a result (Choice, Wait): Assign from
+    /// the effective input, then OutputPath.
+    fn pass_through(
+        &mut self,
+        state: &Value,
+        assign: Option<&Value>,
+        effective: Value,
+        context: &Value,
+        variables: &mut Map<String, Value>,
+    ) -> Result<Value, Failure> {
+        if let Some(a) = assign {
+            let assigned = paths::template(
+                a,
+                &Scope {
+                    input: &effective,
+                    context,
+                    variables,
+                },
+            )?;
+            extend(variables, assigned);
+        }
+        self.output_path(state, effective, context, variables)
     }
 
     /// JSONPath's end of a state: Assign (from the result), ResultPath, OutputPath.
