@@ -1817,6 +1817,56 @@ mod tests {
     }
 
     #[test]
+    fn step_functions_local_mock_files() {
+        let config = json!({
+            "StateMachines": {"Order": {"TestCases": {
+                "HappyPath": {"Charge": "Paid"},
+                "Declined": {"Charge": "CardDeclined"}}}},
+            "MockedResponses": {
+                "Paid": {"0": {"Return": {"ok": true}}},
+                "CardDeclined": {"0-1": {"Throw": {"Error": "Card.Declined", "Cause": "no funds"}}}}
+        });
+        let d = json!({"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Resource": "arn:x", "End": true}}});
+        let options = Options::default();
+        let happy = run(
+            &d,
+            json!({}),
+            &Mocks::parse(&config, None).unwrap(),
+            &options,
+        )
+        .unwrap();
+        assert_eq!(happy.output, Some(json!({"ok": true})));
+        let declined = run(
+            &d,
+            json!({}),
+            &Mocks::parse(&config, Some("Declined")).unwrap(),
+            &options,
+        )
+        .unwrap();
+        assert_eq!(declined.error.as_deref(), Some("Card.Declined"));
+        for (bad, why) in [
+            (json!({"MockedResponses": {}}), "`StateMachines` is missing"),
+            (
+                json!({"T": {"0": {"Nope": 1}}}),
+                "needs `Return` or `Throw`",
+            ),
+            (
+                json!({"T": {"first": {"Return": 1}}}),
+                "not an attempt number",
+            ),
+            (json!([1]), "a JSON object"),
+        ] {
+            let RunError::BadMocks(message) = Mocks::parse(&bad, None).unwrap_err() else {
+                panic!("{bad}");
+            };
+            assert!(message.contains(why), "{message}");
+        }
+        assert!(
+            matches!(Mocks::parse(&config, Some("Missing")), Err(RunError::BadMocks(m)) if m.contains("no test case named `Missing`"))
+        );
+    }
+
+    #[test]
     fn wildcards_and_timestamps() {
         assert!(wildcard("log-*.txt", "log-2026.txt"));
         assert!(!wildcard("log-*.txt", "log-2026.csv"));
