@@ -769,9 +769,11 @@ fn asl_validator_agrees_with_validate() {
             );
         }
     }
+    // (the corpus sits beside the repository; without it only the broken definitions run)
     for (k, _) in known {
+        let ran = report.iter().any(|(n, _, _)| n == k);
         assert!(
-            disagreements.iter().any(|(n, _, _)| n == k),
+            !ran || disagreements.iter().any(|(n, _, _)| n == k),
             "{k} is listed as a disagreement, but both now agree"
         );
     }
