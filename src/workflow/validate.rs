@@ -83,11 +83,12 @@ const COMPARISONS: [(&str, &str); 23] = [
 
 /// A comparison operator of a JSONPath Choice rule, and the type of its value.
 pub fn comparison(name: &str) -> Option<&'static str> {
+    // every comparison but `StringMatches` and the `Is...` tests has a `...Path` form
+    let has_path_form = |n: &str| !n.starts_with("Is") && n != "StringMatches";
     if let Some(base) = name.strip_suffix("Path")
-        && base != "String"
-        && let Some((_, _)) = COMPARISONS
+        && COMPARISONS
             .iter()
-            .find(|(n, _)| *n == base && !n.starts_with("Is") && *n != "StringMatches")
+            .any(|(n, _)| *n == base && has_path_form(n))
     {
         return Some("path");
     }
