@@ -432,23 +432,7 @@ fn key_problems(
                     });
                 }
             }
-            let Some(argument) = directive
-                .arguments
-                .iter()
-                .find(|a| a.name == "sortKeyFields")
-            else {
-                continue;
-            };
-            let names: Vec<(String, Option<SourceSpan>)> = match argument.value.as_ref() {
-                apollo_compiler::ast::Value::List(items) => items
-                    .iter()
-                    .filter_map(|v| v.as_str().map(|s| (s.to_string(), span(v.location()))))
-                    .collect(),
-                apollo_compiler::ast::Value::String(s) => {
-                    vec![(s.to_string(), span(argument.value.location()))]
-                }
-                _ => Vec::new(),
-            };
+            let names = string_args(directive, "sortKeyFields");
             for (sort_key, at) in &names {
                 if !fields.iter().any(|f| f.name == sort_key.as_str()) {
                     problems.push(SchemaProblem {

@@ -699,6 +699,34 @@ fn add_index(model: &mut Model, index: Index) {
     }
 }
 
+/// The foreign keys `<owner><Field><KeyField>` that `holder` gets for the key
+/// of model `keyed` (named after the relation `d` of `owner`): added if the
+/// model has no such field yet, typed as the key fields; returns their names.
+fn foreign_keys(
+    models: &mut [Model],
+    holder: usize,
+    keyed: usize,
+    owner: &str,
+    d: &Declared,
+) -> Vec<String> {
+    let key = models[keyed].primary_key.fields();
+    let mut names = Vec::with_capacity(key.len());
+    for key_field in &key {
+        let name = camel(&[owner, &d.field, key_field]);
+        let scalar = scalar_of(&models[keyed], key_field);
+        add_foreign_key(
+            &mut models[holder],
+            ForeignKey {
+                name: name.clone(),
+                scalar,
+                non_null: d.non_null,
+            },
+        );
+        names.push(name);
+    }
+    names
+}
+
 /// The scalar of a model's field (or generated foreign key); `ID` if unknown.
 fn scalar_of(model: &Model, field: &str) -> String {
     model.scalar(field).unwrap_or_else(|| "ID".into())
@@ -774,22 +802,7 @@ fn link_relations(schema: &Schema, models: &mut [Model]) {
             let target_key = models[d.target].primary_key.clone();
             if d.fields.is_empty() {
                 // the foreign key `<model><Field><Key>` is on the model that declares it
-                let names: Vec<String> = target_key
-                    .fields()
-                    .iter()
-                    .map(|k| camel(&[&owner, &d.field, k]))
-                    .collect();
-                for (name, key_field) in names.iter().zip(target_key.fields()) {
-                    let scalar = scalar_of(&models[d.target], &key_field);
-                    add_foreign_key(
-                        &mut models[d.model],
-                        ForeignKey {
-                            name: name.clone(),
-                            scalar,
-                            non_null: d.non_null,
-                        },
-                    );
-                }
+                let names = foreign_keys(models, d.model, d.target, &owner, d);
                 (names, target_key, None)
             } else {
                 (d.fields.clone(), target_key, None)
@@ -804,22 +817,7 @@ fn link_relations(schema: &Schema, models: &mut [Model]) {
             }
         } else {
             // `<parent><Field><Key>` on the related model, filled by its creators
-            let names: Vec<String> = owner_key
-                .fields()
-                .iter()
-                .map(|k| camel(&[&owner, &d.field, k]))
-                .collect();
-            for (name, key_field) in names.iter().zip(owner_key.fields()) {
-                let scalar = scalar_of(&models[d.model], &key_field);
-                add_foreign_key(
-                    &mut models[d.target],
-                    ForeignKey {
-                        name: name.clone(),
-                        scalar,
-                        non_null: d.non_null,
-                    },
-                );
-            }
+            let names = foreign_keys(models, d.target, d.model, &owner, d);
             match &d.index {
                 Some(name) => match index_key(models, d.target, name) {
                     Some(key) => (owner_key.fields(), key, Some(name.clone())),
@@ -904,23 +902,7 @@ fn link_relations(schema: &Schema, models: &mut [Model]) {
                     .collect(),
                 Some(_) => {
                     // answering a `@hasOne`: this side keeps a foreign key of its own
-                    let names: Vec<String> = target_key
-                        .fields()
-                        .iter()
-                        .map(|k| camel(&[&owner, &d.field, k]))
-                        .collect();
-                    for (name, key_field) in names.iter().zip(target_key.fields()) {
-                        let scalar = scalar_of(&models[d.target], &key_field);
-                        add_foreign_key(
-                            &mut models[d.model],
-                            ForeignKey {
-                                name: name.clone(),
-                                scalar,
-                                non_null: d.non_null,
-                            },
-                        );
-                    }
-                    names
+                    foreign_keys(models, d.model, d.target, &owner, d)
                 }
                 None => continue, // reported by validation
             }

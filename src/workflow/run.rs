@@ -1004,15 +1004,9 @@ impl Exec<'_> {
             && delay > h
             && timeout.is_none_or(|t| h < t)
         {
-            self.advance(h);
-            self.event(
-                "TaskTimedOut",
-                Some((
-                    "taskTimedOutEventDetails",
-                    json!({ "error": "States.HeartbeatTimeout", "resource": resource }),
-                )),
-            );
-            return Err(fail(
+            return Err(self.timed_out(
+                h,
+                resource,
                 "States.HeartbeatTimeout",
                 format!("the Task `{name}` sent no heartbeat for {h} s"),
             ));
@@ -1020,15 +1014,9 @@ impl Exec<'_> {
         if let Some(t) = timeout
             && delay > t
         {
-            self.advance(t);
-            self.event(
-                "TaskTimedOut",
-                Some((
-                    "taskTimedOutEventDetails",
-                    json!({ "error": "States.Timeout", "resource": resource }),
-                )),
-            );
-            return Err(fail(
+            return Err(self.timed_out(
+                t,
+                resource,
                 "States.Timeout",
                 format!("the Task `{name}` took longer than its {t} s"),
             ));
@@ -1056,6 +1044,19 @@ impl Exec<'_> {
                 Err(fail(&error, cause))
             }
         }
+    }
+
+    /// A task that ran out of time after `seconds`: the clock, the event, the failure.
+    fn timed_out(&mut self, seconds: f64, resource: &str, error: &str, cause: String) -> Failure {
+        self.advance(seconds);
+        self.event(
+            "TaskTimedOut",
+            Some((
+                "taskTimedOutEventDetails",
+                json!({ "error": error, "resource": resource }),
+            )),
+        );
+        fail(error, cause)
     }
 
     fn seconds_field(
