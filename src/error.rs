@@ -61,6 +61,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Fs(#[from] FsError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Codegen(#[from] crate::commands::codegen::CodegenCommandError),
+
     /// A bug in hoist: an embedded template that does not render, and the like.
     #[error("internal error: {0}")]
     #[diagnostic(

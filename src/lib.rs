@@ -10,6 +10,7 @@
 
 pub mod category;
 pub mod cli;
+pub mod codegen;
 pub mod commands;
 pub mod deploy;
 pub mod error;

@@ -84,6 +84,7 @@ pub enum Command {
     #[command(after_help = "\
 Examples:
   hoist init myapp --frontend vue --yes      New Vue app in ./myapp with the defaults
+  hoist init myapp --starter todo --yes      A React app with sign-in, todos and files
   hoist init . --name shop --env staging     Ask only what the flags leave open
   hoist init --frontend none --yes           Backend only, no frontend
   cd my-existing-vite-app && hoist init      Detect the framework, add only hoist.toml")]
@@ -118,12 +119,30 @@ Examples:
     #[command(after_help = "\
 Examples:
   hoist synth                Synthesize the current environment
-  hoist synth --env prod     Synthesize another environment")]
+  hoist synth --env prod     Synthesize another environment
+  hoist synth --no-codegen   Leave the frontend's generated TypeScript alone")]
     Synth {
         /// The environment (default: the current one)
         #[arg(long = "env", value_name = "NAME")]
         env: Option<String>,
+        /// Do not run codegen (by default the api's TypeScript is written again when the schema changed)
+        #[arg(long)]
+        no_codegen: bool,
     },
+
+    /// Write the api's typed GraphQL documents and TypeScript types into the frontend
+    #[command(after_help = "\
+Examples:
+  hoist codegen              Write src/graphql/{API,queries,mutations,subscriptions}.ts
+  hoist codegen --json       Also print what was written
+
+Configure it in hoist.toml:
+  [codegen]
+  output_dir = \"src/graphql\"   # default: <source_dir>/graphql
+  max_depth = 2                  # levels of related types in selection sets
+  api = \"main\"                 # default: the first api
+  enabled = true                 # false: synth and push leave codegen alone")]
+    Codegen,
 
     /// Each resource's change against the environment's last deploy, decided locally
     #[command(after_help = "\
@@ -156,6 +175,9 @@ Examples:
         /// Apply even if nothing changed locally (for example after rotating a secret)
         #[arg(long)]
         force: bool,
+        /// Do not run codegen (by default the api's TypeScript is written again when the schema changed)
+        #[arg(long)]
+        no_codegen: bool,
     },
 
     /// What a push would change, from a change set (nothing is deployed)
@@ -223,6 +245,19 @@ pub struct InitArgs {
     /// Scaffold into a folder that is not empty, overwriting files of the same name
     #[arg(long)]
     pub force: bool,
+
+    /// What the new app starts with (default: `blank`)
+    #[arg(long, value_enum)]
+    pub starter: Option<Starter>,
+}
+
+/// What a scaffolded app starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Starter {
+    /// A page that says how to add a backend
+    Blank,
+    /// Sign-in, a todo list with live updates and a files page: auth, api and storage added
+    Todo,
 }
 
 // Parsed once per process: the size of a variant does not matter.

@@ -8,7 +8,10 @@ use miette::Diagnostic;
 use serde_json::json;
 use thiserror::Error;
 
-use crate::cli::{GlobalArgs, InitArgs};
+use crate::category::api::{ApiConfig, AuthMode};
+use crate::category::auth::AuthConfig;
+use crate::category::storage::StorageConfig;
+use crate::cli::{ApiTemplate, GlobalArgs, InitArgs, Starter};
 use crate::error::FsError;
 use crate::outputs;
 use crate::project::detect::{self, DetectError, DetectedFrontend, Inspection};
@@ -56,6 +59,25 @@ pub enum InitError {
         tool: &'static str,
     },
 
+    #[error("the `{starter}` starter builds a frontend, and this project has none")]
+    #[diagnostic(
+        code(hoist::init::starter_needs_frontend),
+        help("choose a frontend (`--frontend react`, `vue` or `react-native`), or leave out `--starter`")
+    )]
+    StarterNeedsFrontend { starter: &'static str },
+
+    #[error("the `{starter}` starter scaffolds a new app; this folder already holds a {detected} app")]
+    #[diagnostic(
+        code(hoist::init::starter_on_existing),
+        help(
+            "run `hoist init --starter {starter}` in a new folder, or add the backend to this app with `hoist add auth`, `hoist add api` and `hoist add storage` (they print how to use each; your code is never rewritten)"
+        )
+    )]
+    StarterOnExisting {
+        starter: &'static str,
+        detected: Framework,
+    },
+
     #[error(transparent)]
     #[diagnostic(transparent)]
     Detect(#[from] DetectError),
@@ -75,6 +97,7 @@ pub enum Mode {
 pub struct InitPlan {
     pub root: PathBuf,
     pub mode: Mode,
+    pub starter: Starter,
     pub manifest: Manifest,
     pub env: String,
     pub files: FileSet,
@@ -180,6 +203,42 @@ pub fn plan(
         )?,
     };
 
+    let starter = match (&detected, framework) {
+        (Some(found), _) => match args.starter {
+            Some(Starter::Todo) => {
+                return Err(InitError::StarterOnExisting {
+                    starter: "todo",
+                    detected: found.framework,
+                }
+                .into());
+            }
+            _ => Starter::Blank,
+        },
+        (None, Framework::None) => match args.starter {
+            Some(Starter::Todo) => {
+                return Err(InitError::StarterNeedsFrontend { starter: "todo" }.into());
+            }
+            _ => Starter::Blank,
+        },
+        (None, _) => inputs.choice(
+            Question {
+                key: "starter",
+                prompt: "Starter",
+                default: None,
+            },
+            args.starter,
+            &[Starter::Blank, Starter::Todo],
+            Starter::Blank,
+            |s| match s {
+                Starter::Blank => "blank         a page that says how to add a backend".to_string(),
+                Starter::Todo => {
+                    "todo          sign-in, a live todo list and a files page (adds auth, api and storage)"
+                        .to_string()
+                }
+            },
+        )?,
+    };
+
     let env_name = inputs.text(
         Question {
             key: "env",
@@ -224,7 +283,8 @@ pub fn plan(
                 build_command: template.build_command.clone(),
                 start_command: template.start_command.clone(),
             };
-            let ctx = TemplateContext::new(&name, framework, &template.source_dir);
+            let mut ctx = TemplateContext::new(&name, framework, &template.source_dir);
+            ctx.todo = starter == Starter::Todo;
             (
                 Mode::Scaffold,
                 section,
@@ -233,7 +293,7 @@ pub fn plan(
         }
     };
 
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         format_version: FORMAT_VERSION,
         env: BTreeMap::from([(
             env_name.clone(),
@@ -250,7 +310,11 @@ pub fn plan(
         function: BTreeMap::new(),
         workflow: BTreeMap::new(),
         hosting: BTreeMap::new(),
+        codegen: None,
     };
+    if starter == Starter::Todo {
+        add_todo_backend(&mut manifest, &mut files)?;
+    }
     files.insert(
         MANIFEST_FILE.to_string(),
         project::new_manifest_text(&manifest).into_bytes(),
@@ -287,11 +351,46 @@ pub fn plan(
     Ok(InitPlan {
         root,
         mode,
+        starter,
         manifest,
         env: env_name,
         files,
         replaced,
     })
+}
+
+/// The `todo` starter's backend: email sign-in, an api whose `Todo` items each
+/// user owns (user pools, with an API key to read), private file storage, and
+/// the TypeScript `hoist codegen` writes for the api.
+fn add_todo_backend(manifest: &mut Manifest, files: &mut FileSet) -> Result<(), crate::Error> {
+    let dev_port = render::template_manifest(manifest.project.frontend)?.dev_port;
+    let api = ApiConfig {
+        auth: AuthMode::UserPools,
+        additional_auth: vec![AuthMode::ApiKey],
+        api_key_days: 7,
+        oidc_issuer: None,
+        oidc_client_id: None,
+        lambda_authorizer_arn: None,
+    };
+    let schema = super::resources::blueprint(ApiTemplate::OwnerAuth, &api);
+    let schema_path = "hoist/api/main/schema.graphql";
+    let output = crate::transform::transform_with(&schema, schema_path, &api.transform_modes())
+        .map_err(|e| crate::Error::Internal(format!("the todo starter's schema: {e}")))?;
+    let parsed = crate::codegen::parse_schema("main", &output.sdl)
+        .map_err(super::codegen::CodegenCommandError::from)?;
+    let generated =
+        crate::codegen::generate(&parsed, schema_path, crate::codegen::DEFAULT_MAX_DEPTH);
+    let dir = join_rel(&manifest.project.source_dir, "graphql");
+    for (name, text) in generated {
+        files.insert(format!("{dir}/{name}"), text.into_bytes());
+    }
+    files.insert(schema_path.to_string(), schema.into_bytes());
+    manifest.auth.insert("main".into(), AuthConfig::default());
+    manifest.api.insert("main".into(), api);
+    manifest
+        .storage
+        .insert("files".into(), StorageConfig::with_defaults(dev_port));
+    Ok(())
 }
 
 fn existing_project_section(name: &str, found: &DetectedFrontend) -> ProjectSection {

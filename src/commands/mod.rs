@@ -1,5 +1,6 @@
 //! One module per command: resolve settings, call the core, report.
 
+pub mod codegen;
 pub mod completions;
 pub mod env;
 pub mod init;
@@ -19,19 +20,24 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
         Command::Remove { category, name } => {
             resources::remove(category, &name, &cli.global, printer)
         }
-        Command::Synth { env } => synth::run(env.as_deref(), &cli.global, printer),
+        Command::Synth { env, no_codegen } => {
+            synth::run(env.as_deref(), no_codegen, &cli.global, printer)
+        }
+        Command::Codegen => codegen::run(&cli.global, printer),
         Command::Status { env } => push::status(env.as_deref(), &cli.global, printer),
         Command::Push {
             target,
             dry_run,
             recover,
             force,
+            no_codegen,
         } => push::push(
             &target,
             push::PushOptions {
                 dry_run,
                 recover,
                 force,
+                no_codegen,
             },
             &cli.global,
             printer,
@@ -42,6 +48,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
                 dry_run: true,
                 recover: false,
                 force: true,
+                no_codegen: true,
             },
             &cli.global,
             printer,

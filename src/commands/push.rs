@@ -164,7 +164,12 @@ pub fn write_outputs(
     env: &str,
     deployed: &outputs::DeployedOutputs,
 ) -> Result<PathBuf, crate::Error> {
-    let value = outputs::amplify_outputs(&file.manifest, env, deployed)?;
+    let mut value = outputs::amplify_outputs(&file.manifest, env, deployed)?;
+    if value.get("data").is_some()
+        && let Some(introspection) = super::codegen::introspection(file)?
+    {
+        value["data"]["model_introspection"] = introspection;
+    }
     let dir = match file.manifest.project.source_dir.as_str() {
         "" | "." => file.root().to_path_buf(),
         dir => file.root().join(dir),
@@ -236,6 +241,7 @@ pub struct PushOptions {
     pub dry_run: bool,
     pub recover: bool,
     pub force: bool,
+    pub no_codegen: bool,
 }
 
 pub fn push(
@@ -248,6 +254,10 @@ pub fn push(
     let file = load()?;
     let env = resolve_env(&file, target.env.as_deref())?;
     let build = synth_env(&file, &env)?;
+    if !options.no_codegen && super::codegen::runs_automatically(&file) {
+        let run = super::codegen::run_codegen(&file)?;
+        super::codegen::report_step(&run, printer);
+    }
     let last = snapshot::load(file.root(), &env)?;
     let (changes, root_changed) = snapshot::compare(&build, last.as_ref());
     let unchanged =

@@ -1283,7 +1283,7 @@ pub fn resolve_storage(
 /// A starting schema, with access rules that fit the API's modes: the default
 /// mode's users may do everything (each user only with their own items, for
 /// `owner-auth`), and API key holders may read when the key is an extra mode.
-fn blueprint(template: ApiTemplate, cfg: &crate::category::api::ApiConfig) -> String {
+pub fn blueprint(template: ApiTemplate, cfg: &crate::category::api::ApiConfig) -> String {
     let text = match template {
         ApiTemplate::Todo => include_str!("../../blueprints/api/todo.graphql"),
         ApiTemplate::Blank => include_str!("../../blueprints/api/blank.graphql"),

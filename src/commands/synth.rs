@@ -140,7 +140,12 @@ pub fn synth_env(file: &ProjectFile, env: &str) -> Result<Build, crate::Error> {
     Ok(build)
 }
 
-pub fn run(env: Option<&str>, global: &GlobalArgs, printer: &Printer) -> Result<(), crate::Error> {
+pub fn run(
+    env: Option<&str>,
+    no_codegen: bool,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
     let cwd =
         std::env::current_dir().map_err(|e| FsError::new("read the current folder", ".", e))?;
     let file = ProjectFile::discover(&cwd)?;
@@ -179,6 +184,10 @@ pub fn run(env: Option<&str>, global: &GlobalArgs, printer: &Printer) -> Result<
     }
     for (param, source) in &build.secrets {
         printer.detail(format!("{param} is read at deploy time from {source:?}"));
+    }
+    if !no_codegen && super::codegen::runs_automatically(&file) {
+        let run = super::codegen::run_codegen(&file)?;
+        super::codegen::report_step(&run, printer);
     }
     Ok(())
 }

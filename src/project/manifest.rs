@@ -84,6 +84,67 @@ pub struct Manifest {
     pub workflow: BTreeMap<String, toml::Table>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub hosting: BTreeMap<String, toml::Table>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codegen: Option<CodegenConfig>,
+}
+
+/// `[codegen]`: where `hoist codegen` writes the frontend's TypeScript and how.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodegenConfig {
+    /// The folder, from the project's root (default `<source_dir>/graphql`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_dir: Option<String>,
+    /// How many levels of related types selection sets reach (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_depth: Option<i64>,
+    /// The api to generate for (default: the project's first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    /// `false`: `synth` and `push` do not run codegen (`hoist codegen` still does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+impl CodegenConfig {
+    /// The highest `max_depth` hoist takes: selection sets grow fast with depth.
+    pub const MAX_DEPTH_LIMIT: i64 = 10;
+
+    fn problem(&self, apis: &[&String]) -> Option<Problem> {
+        if let Some(depth) = self.max_depth
+            && !(1..=Self::MAX_DEPTH_LIMIT).contains(&depth)
+        {
+            return Some(Problem::new(
+                &["codegen", "max_depth"],
+                format!("`max_depth` is {depth}; it must be between 1 and {}", Self::MAX_DEPTH_LIMIT),
+                "2 (the default) selects a model's fields and those of the models it relates to",
+            ));
+        }
+        if let Some(api) = &self.api
+            && !apis.iter().any(|a| *a == api)
+        {
+            return Some(Problem::new(
+                &["codegen", "api"],
+                format!("`api = \"{api}\"` names no `[api.{api}]` of this project"),
+                "name one of the project's apis, or remove the line to use the first",
+            ));
+        }
+        if let Some(dir) = &self.output_dir {
+            let path = std::path::Path::new(dir);
+            let escapes = path.is_absolute()
+                || path
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir));
+            if escapes || dir.trim().is_empty() {
+                return Some(Problem::new(
+                    &["codegen", "output_dir"],
+                    format!("`output_dir = \"{dir}\"` is not a folder inside the project"),
+                    "give a relative path without `..`, such as \"src/graphql\"",
+                ));
+            }
+        }
+        None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -370,6 +431,13 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
         if let Some(problem) = storage.problems(auth, &envs).into_iter().next() {
             return Err(within("storage", name, problem));
         }
+    }
+    if let Some(problem) = manifest
+        .codegen
+        .as_ref()
+        .and_then(|c| c.problem(&manifest.api.keys().collect::<Vec<_>>()))
+    {
+        return Err(problem);
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ pub mod state;
 
 pub use fsutil::{FileSet, place_files, replace_dir, write_atomic};
 pub use manifest::{
-    EnvSection, FORMAT_VERSION, Framework, MANIFEST_FILE, Manifest, ManifestError, ProjectFile,
+    CodegenConfig, EnvSection, FORMAT_VERSION, Framework, MANIFEST_FILE, Manifest, ManifestError, ProjectFile,
     ProjectSection, find_root, new_manifest_text, parse,
 };
 pub use names::{

@@ -15,6 +15,8 @@ static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 const MANIFEST: &str = "manifest.toml";
 const BASE_LAYER: &str = "base";
+/// The `todo` starter's files: `shared/`, then the framework's, over the app's.
+const TODO_LAYER: &str = "todo";
 
 #[derive(Debug, Error)]
 pub enum RenderError {
@@ -56,6 +58,8 @@ pub struct TemplateContext {
     pub frontend: String,
     pub source_dir: String,
     pub hoist_version: &'static str,
+    /// The `todo` starter: auth, api and storage pages.
+    pub todo: bool,
 }
 
 impl TemplateContext {
@@ -65,6 +69,7 @@ impl TemplateContext {
             frontend: framework.as_str().to_string(),
             source_dir: source_dir.to_string(),
             hoist_version: env!("CARGO_PKG_VERSION"),
+            todo: false,
         }
     }
 }
@@ -173,7 +178,12 @@ pub fn render_frontend(
     let hb = engine();
     let manifest = template_manifest(framework)?;
     let mut files = FileSet::new();
-    for layer in [BASE_LAYER, framework.as_str()] {
+    let mut layers = vec![BASE_LAYER.to_string(), framework.as_str().to_string()];
+    if ctx.todo {
+        layers.push(format!("{TODO_LAYER}/shared"));
+        layers.push(format!("{TODO_LAYER}/{}", framework.as_str()));
+    }
+    for layer in &layers {
         let dir = TEMPLATES
             .get_dir(layer)
             .ok_or_else(|| RenderError::Missing(layer.to_string()))?;

@@ -1,0 +1,220 @@
+//! `hoist codegen`, and the codegen step of `synth` and `push`: the api's
+//! TypeScript documents and types into the frontend's source folder, and the
+//! model introspection into `amplify_outputs.json`.
+
+use std::path::{Path, PathBuf};
+
+use miette::Diagnostic;
+use serde_json::json;
+use thiserror::Error;
+
+use crate::cli::GlobalArgs;
+use crate::codegen;
+use crate::error::FsError;
+use crate::outputs;
+use crate::project::{self, Framework, ProjectFile};
+use crate::synth::SynthError;
+use crate::ui::Printer;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum CodegenCommandError {
+    #[error("this project has no api to generate code for")]
+    #[diagnostic(
+        code(hoist::codegen::no_api),
+        help("add one with `hoist add api`, then run `hoist codegen`")
+    )]
+    NoApi,
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Codegen(#[from] codegen::CodegenError),
+}
+
+/// What one codegen run did.
+#[derive(Debug)]
+pub struct CodegenRun {
+    pub api: String,
+    /// The output folder, from the project's root.
+    pub dir: String,
+    /// Files written because their content changed, from the project's root.
+    pub written: Vec<String>,
+    /// Files already up to date.
+    pub unchanged: Vec<String>,
+}
+
+/// The api codegen is for: `[codegen] api`, else the project's first.
+fn chosen_api(file: &ProjectFile) -> Option<String> {
+    let m = &file.manifest;
+    m.codegen
+        .as_ref()
+        .and_then(|c| c.api.clone())
+        .or_else(|| m.api.keys().next().cloned())
+}
+
+/// The output folder, from the project's root.
+pub fn output_dir(file: &ProjectFile) -> String {
+    if let Some(dir) = file.manifest.codegen.as_ref().and_then(|c| c.output_dir.clone()) {
+        return dir.trim_end_matches('/').to_string();
+    }
+    match file.manifest.project.source_dir.trim_end_matches('/') {
+        "" | "." => "graphql".to_string(),
+        dir => format!("{dir}/graphql"),
+    }
+}
+
+/// The transformed api, as codegen and the outputs read it.
+pub fn transform_api(
+    file: &ProjectFile,
+    name: &str,
+) -> Result<(crate::transform::Output, Vec<PathBuf>), crate::Error> {
+    let cfg = file
+        .manifest
+        .api
+        .get(name)
+        .ok_or(CodegenCommandError::NoApi)?;
+    let schema = super::synth::read_schema(file.root(), name)?;
+    if schema.is_empty() {
+        return Err(SynthError::NoSchema {
+            name: name.to_string(),
+            path: ["hoist", "api", name, "schema.graphql"].iter().collect(),
+        }
+        .into());
+    }
+    let files: Vec<(String, String)> = schema
+        .iter()
+        .map(|f| (f.path.display().to_string(), f.text.clone()))
+        .collect();
+    let folder: PathBuf = ["hoist", "api", name, "schema"].iter().collect();
+    let output = crate::transform::transform_files(
+        &files,
+        &folder.display().to_string(),
+        &cfg.transform_modes(),
+    )
+    .map_err(|e| SynthError::Schema(Box::new(e)))?;
+    Ok((output, schema.into_iter().map(|f| f.path).collect()))
+}
+
+/// The model introspection of the project's api for `amplify_outputs.json`
+/// (`None` without an api).
+pub fn introspection(file: &ProjectFile) -> Result<Option<serde_json::Value>, crate::Error> {
+    let Some(api) = file.manifest.api.keys().next().cloned() else {
+        return Ok(None);
+    };
+    let (output, _) = transform_api(file, &api)?;
+    let schema = codegen::parse_schema(&api, &output.sdl).map_err(CodegenCommandError::from)?;
+    Ok(Some(codegen::model_introspection(&output, &schema)))
+}
+
+/// Whether `synth` and `push` run codegen for this project by themselves.
+pub fn runs_automatically(file: &ProjectFile) -> bool {
+    let m = &file.manifest;
+    if m.api.is_empty() {
+        return false;
+    }
+    match m.codegen.as_ref().and_then(|c| c.enabled) {
+        Some(enabled) => enabled,
+        // A backend-only project gets code only when it asks for it.
+        None => m.project.frontend != Framework::None || m.codegen.is_some(),
+    }
+}
+
+/// Generate and write what changed.
+pub fn run_codegen(file: &ProjectFile) -> Result<CodegenRun, crate::Error> {
+    let api = chosen_api(file).ok_or(CodegenCommandError::NoApi)?;
+    let (output, sources) = transform_api(file, &api)?;
+    let schema = codegen::parse_schema(&api, &output.sdl).map_err(CodegenCommandError::from)?;
+    let label = match sources.as_slice() {
+        [one] => one.display().to_string().replace('\\', "/"),
+        _ => format!("hoist/api/{api}/schema/"),
+    };
+    let depth = file
+        .manifest
+        .codegen
+        .as_ref()
+        .and_then(|c| c.max_depth)
+        .map(|d| d as usize)
+        .unwrap_or(codegen::DEFAULT_MAX_DEPTH);
+    let files = codegen::generate(&schema, &label, depth);
+    let dir = output_dir(file);
+    let mut run = CodegenRun {
+        api: api.clone(),
+        dir: dir.clone(),
+        written: Vec::new(),
+        unchanged: Vec::new(),
+    };
+    for (name, text) in &files {
+        let rel = format!("{dir}/{name}");
+        if write_if_changed(&file.root().join(&rel), text.as_bytes())? {
+            run.written.push(rel);
+        } else {
+            run.unchanged.push(rel);
+        }
+    }
+
+    // Keep the introspection of a deployed api's outputs in step with the schema.
+    let outputs_rel = match file.manifest.project.source_dir.trim_end_matches('/') {
+        "" | "." => outputs::OUTPUTS_FILE.to_string(),
+        dir => format!("{dir}/{}", outputs::OUTPUTS_FILE),
+    };
+    let outputs_path = file.root().join(&outputs_rel);
+    if let Ok(text) = std::fs::read_to_string(&outputs_path)
+        && let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text)
+        && value.get("data").is_some_and(|d| d.is_object())
+        && api == file.manifest.api.keys().next().cloned().unwrap_or_default()
+    {
+        value["data"]["model_introspection"] = codegen::model_introspection(&output, &schema);
+        if write_if_changed(&outputs_path, &outputs::to_file_contents(&value))? {
+            run.written.push(outputs_rel);
+        }
+    }
+    Ok(run)
+}
+
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, FsError> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(false);
+    }
+    project::write_atomic(path, bytes)?;
+    Ok(true)
+}
+
+/// One line on what codegen did, for `synth` and `push`.
+pub fn report_step(run: &CodegenRun, printer: &Printer) {
+    if run.written.is_empty() {
+        printer.detail(format!("codegen: `{}` is up to date", run.dir));
+    } else {
+        printer.info(format!(
+            "Generated TypeScript for api `{}` in {} ({} file{} changed)",
+            run.api,
+            run.dir,
+            run.written.len(),
+            if run.written.len() == 1 { "" } else { "s" }
+        ));
+    }
+}
+
+pub fn run(global: &GlobalArgs, printer: &Printer) -> Result<(), crate::Error> {
+    let cwd =
+        std::env::current_dir().map_err(|e| FsError::new("read the current folder", ".", e))?;
+    let file = ProjectFile::discover(&cwd)?;
+    let run = run_codegen(&file)?;
+    if global.json {
+        printer.data(&json!({
+            "api": run.api,
+            "dir": run.dir,
+            "written": run.written,
+            "unchanged": run.unchanged,
+        }));
+    }
+    for path in &run.written {
+        printer.detail(format!("wrote {path}"));
+    }
+    printer.success(format!(
+        "Generated TypeScript for api `{}` in {}: {} written, {} unchanged",
+        run.api,
+        run.dir,
+        run.written.len(),
+        run.unchanged.len()
+    ));
+    Ok(())
+}
