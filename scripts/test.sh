@@ -2,9 +2,12 @@
 # The whole test suite, on a fresh machine. It installs what the tests need
 # (pinned): cfn-lint, checkov and the AWS emulator moto from PyPI in virtualenvs
 # under .venv/, and from npm the official Amplify packages (tests/outputs-check/)
-# and the AppSync resolver linter (tests/resolver-lint/). Then it runs the formatter and linter checks, the unit and
-# integration tests (including the tiers that build every generated frontend with
-# npm, lint the synthesized templates and deploy to moto), and checkov's report.
+# and the AppSync resolver linter (tests/resolver-lint/), the ASL validator
+# (tests/asl-validator/) and playwright-core (tests/browser/), and Debian's
+# Chromium when it is missing. Then it runs the formatter and linter checks, the
+# unit and integration tests (including the tiers that build every generated
+# frontend and starter with npm, open the starters in headless Chromium, lint the
+# synthesized templates and deploy to moto), and checkov's report.
 #
 #   scripts/test.sh            everything (what CI runs)
 #   scripts/test.sh --fast     no installs, no npm, cfn-lint, moto or checkov: cargo checks and tests only
@@ -54,12 +57,23 @@ if [ "$fast" = 0 ]; then
   node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
     || { echo "error: Node.js 20.19 or newer is required (found $(node --version)); Vite 8 needs it" >&2; exit 1; }
 
+  # The browser check drives Debian's Chromium with playwright-core (npm's browser downloads fail here).
+  if ! command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      step "installing Debian's chromium package"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "error: Chromium is required for the browser check: install Debian's \`chromium\` package (or set CHROMIUM to its path)" >&2
+      exit 1
+    fi
+  fi
+
   venv .venv/tools "cfn-lint==$CFN_LINT_VERSION"
   venv .venv/moto "moto[server]==$MOTO_VERSION"
   # checkov pins its own boto3 and friends: it gets a virtualenv of its own.
   venv .venv/checkov "checkov==$CHECKOV_VERSION"
   # npm packages the tests judge with: the official Amplify packages, the AppSync resolver linter.
-  for dir in tests/outputs-check tests/resolver-lint tests/asl-validator; do
+  for dir in tests/outputs-check tests/resolver-lint tests/asl-validator tests/browser; do
     if [ "$(cat "$dir/node_modules/.installed" 2>/dev/null)" != "$(cat "$dir/package.json")" ]; then
       step "installing the npm packages of $dir"
       (cd "$dir" && npm install --no-audit --no-fund --no-package-lock --loglevel=error)

@@ -74,6 +74,8 @@ fn every_flag_is_used_and_nothing_is_asked() {
             "shop",
             "--frontend",
             "react",
+            "--starter",
+            "blank",
             "--env",
             "staging",
             "--region",
@@ -174,7 +176,7 @@ fn region_comes_from_the_aws_configuration() {
 #[test]
 fn answers_file_answers_the_questions() {
     let sb = Sandbox::new();
-    sb.write("answers.toml", "name = \"shop\"\nfrontend = \"vue\"\nenv = \"qa\"\nregion = \"us-west-1\"\nprofile = \"\"\n");
+    sb.write("answers.toml", "name = \"shop\"\nfrontend = \"vue\"\nstarter = \"blank\"\nenv = \"qa\"\nregion = \"us-west-1\"\nprofile = \"\"\n");
     sb.hoist()
         .args(["init", "app", "--answers", "answers.toml"])
         .assert()
@@ -561,4 +563,110 @@ fn quiet_prints_nothing_verbose_lists_files() {
         .assert()
         .success()
         .stderr(predicate::str::contains("wrote hoist.toml"));
+}
+
+#[test]
+fn the_todo_starter_adds_auth_api_storage_and_generated_code() {
+    let sb = Sandbox::new();
+    let output = sb
+        .hoist()
+        .args([
+            "init",
+            "app",
+            "--frontend",
+            "vue",
+            "--starter",
+            "todo",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output, &sb));
+    let manifest = sb.read("app/hoist.toml");
+    for table in ["[auth.main]", "[api.main]", "[storage.files]"] {
+        assert!(manifest.contains(table), "{table} missing:\n{manifest}");
+    }
+    assert!(manifest.contains("auth = \"user-pools\"\nadditional_auth = [\"api-key\"]"));
+    let schema = sb.read("app/hoist/api/main/schema.graphql");
+    assert!(
+        schema.contains("@auth(rules: [{ allow: owner }, { allow: public, operations: [read] }])"),
+        "{schema}"
+    );
+    let package = sb.read("app/package.json");
+    assert!(package.contains("\"@aws-amplify/ui-vue\": \"4.4.6\""));
+    serde_json::from_str::<serde_json::Value>(&package).expect("package.json is JSON");
+    for rel in [
+        "src/App.vue",
+        "src/TodoList.vue",
+        "src/FileList.vue",
+        "src/todos.ts",
+        "src/files.ts",
+    ] {
+        assert!(sb.join("app").join(rel).is_file(), "{rel}");
+    }
+    // The generated code is what `hoist codegen` writes: running it changes nothing.
+    let queries = sb.read("app/src/graphql/queries.ts");
+    assert!(queries.contains("export const listTodos = /* GraphQL */ `query ListTodos("));
+    let out = sb
+        .hoist_in(&sb.join("app"))
+        .args(["codegen", "--json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["written"], serde_json::json!([]), "{report}");
+    // And the backend synthesizes.
+    sb.hoist_in(&sb.join("app")).arg("synth").assert().success();
+}
+
+#[test]
+fn the_blank_starter_is_the_default_and_adds_no_backend() {
+    let sb = Sandbox::new();
+    sb.hoist()
+        .args(["init", "app", "--frontend", "react", "--yes"])
+        .assert()
+        .success();
+    let manifest = sb.read("app/hoist.toml");
+    assert!(!manifest.contains("[api."), "{manifest}");
+    assert!(!sb.join("app/src/graphql").exists());
+    assert!(!sb.read("app/package.json").contains("ui-react"));
+}
+
+#[test]
+fn the_todo_starter_needs_a_new_frontend() {
+    let sb = Sandbox::new();
+    let output = sb
+        .hoist()
+        .args([
+            "init",
+            "api-only",
+            "--frontend",
+            "none",
+            "--starter",
+            "todo",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr_of(&output, &sb);
+    assert!(
+        err.contains("the `todo` starter builds a frontend, and this project has none"),
+        "{err}"
+    );
+    assert!(!sb.join("api-only").exists());
+
+    sb.write(
+        "web/package.json",
+        r#"{"name":"web","dependencies":{"react":"19.0.0"},"devDependencies":{"vite":"8.0.0"}}"#,
+    );
+    let output = sb
+        .hoist()
+        .args(["init", "web", "--starter", "todo", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = common::flat(&stderr_of(&output, &sb));
+    assert!(err.contains("already holds a react app"), "{err}");
+    assert!(err.contains("hoist add auth"), "{err}");
+    assert!(!sb.join("web/hoist.toml").exists());
 }

@@ -170,7 +170,10 @@ fn model_entry(model: &Model, schema: &Schema) -> Value {
     let mut fields = Map::new();
     if let Some(ExtendedType::Object(object)) = schema.types.get(model.name.as_str()) {
         for (field_name, f) in &object.fields {
-            let relation = model.relations.iter().find(|r| r.field == field_name.as_str());
+            let relation = model
+                .relations
+                .iter()
+                .find(|r| r.field == field_name.as_str());
             let entry = match relation {
                 Some(r) => {
                     let declared = model
@@ -200,11 +203,8 @@ fn model_entry(model: &Model, schema: &Schema) -> Value {
                     entry
                 }
                 None => {
-                    let mut entry = field_entry(
-                        field_name,
-                        &f.ty,
-                        field_type(schema, &f.ty, &model_names),
-                    );
+                    let mut entry =
+                        field_entry(field_name, &f.ty, field_type(schema, &f.ty, &model_names));
                     let timestamp = [&model.created_at, &model.updated_at]
                         .into_iter()
                         .flatten()
@@ -222,7 +222,8 @@ fn model_entry(model: &Model, schema: &Schema) -> Value {
     let mut attributes = vec![json!({ "type": "model", "properties": {} })];
     let custom_key = model.primary_key.partition != "id" || !model.primary_key.sort.is_empty();
     if custom_key {
-        attributes.push(json!({ "type": "key", "properties": { "fields": model.primary_key.fields() } }));
+        attributes
+            .push(json!({ "type": "key", "properties": { "fields": model.primary_key.fields() } }));
     }
     for index in &model.indexes {
         let mut properties = json!({ "name": index.name, "fields": index.key.fields() });

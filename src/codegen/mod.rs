@@ -133,20 +133,16 @@ impl Kind {
 
 /// One selected field.
 enum Selection {
-    Leaf {
-        name: String,
-        ty: Type,
-    },
-    Object {
-        name: String,
-        ty: Type,
-        body: Body,
-    },
+    Leaf { name: String, ty: Type },
+    Object { name: String, ty: Type, body: Body },
 }
 
 /// What is selected of an object, or of each member of a union or interface.
 enum Body {
-    Fields { typename: String, fields: Vec<Selection> },
+    Fields {
+        typename: String,
+        fields: Vec<Selection>,
+    },
     Members(Vec<(String, Vec<Selection>)>),
 }
 
@@ -185,7 +181,11 @@ impl Generator<'_> {
         }
         // Search aggregations are shown whole: they do not use up depth.
         let aggregate = field.name == "aggregateItems" || inner.starts_with("SearchableAggregate");
-        let child = if aggregate { depth } else { depth.checked_sub(1)? };
+        let child = if aggregate {
+            depth
+        } else {
+            depth.checked_sub(1)?
+        };
         if child < 1 {
             return None;
         }
@@ -299,7 +299,7 @@ impl Generator<'_> {
             let _ = writeln!(
                 api,
                 "  {}{}: {},",
-                property_name(&a.name),
+                &a.name,
                 if a.ty.is_non_null() { "" } else { "?" },
                 self.ts_type(&a.ty, &|n| n.to_string())
             );
@@ -317,7 +317,7 @@ impl Generator<'_> {
                 let _ = write!(
                     out,
                     "{}{}: {}",
-                    property_name(name),
+                    name,
                     optional(ty),
                     self.ts_type(ty, &|n| n.to_string())
                 );
@@ -325,13 +325,7 @@ impl Generator<'_> {
             Selection::Object { name, ty, body } => {
                 let mut shape = String::new();
                 self.body_type(body, indent, &mut shape);
-                let _ = write!(
-                    out,
-                    "{}{}: {}",
-                    property_name(name),
-                    optional(ty),
-                    wrap_ts(ty, &shape)
-                );
+                let _ = write!(out, "{}{}: {}", name, optional(ty), wrap_ts(ty, &shape));
             }
         }
     }
@@ -404,7 +398,7 @@ impl Generator<'_> {
                         let _ = writeln!(
                             out,
                             "  {}{}: {},",
-                            property_name(field_name),
+                            field_name,
                             optional(&f.ty),
                             self.ts_type(&f.ty, &|n| n.to_string())
                         );
@@ -417,7 +411,7 @@ impl Generator<'_> {
                         let _ = writeln!(
                             out,
                             "  {}{}: {},",
-                            property_name(field_name),
+                            field_name,
                             optional(&f.ty),
                             self.ts_type(&f.ty, &|n| n.to_string())
                         );
@@ -430,7 +424,7 @@ impl Generator<'_> {
                         let _ = writeln!(
                             out,
                             "  {}{}: {},",
-                            property_name(field_name),
+                            field_name,
                             optional(&f.ty),
                             self.ts_type(&f.ty, &|n| n.to_string())
                         );
@@ -438,7 +432,8 @@ impl Generator<'_> {
                     out.push_str("};\n\n");
                 }
                 ExtendedType::Union(union) => {
-                    let members: Vec<&str> = union.members.iter().map(|m| m.name.as_str()).collect();
+                    let members: Vec<&str> =
+                        union.members.iter().map(|m| m.name.as_str()).collect();
                     let _ = writeln!(
                         out,
                         "export type {name} = {};\n",
@@ -467,7 +462,7 @@ fn print_body(body: &Body, indent: usize, out: &mut String) {
         }
         Body::Members(members) => {
             for (typename, fields) in members {
-                let _ = write!(out, "{pad}  ... on {typename} {{\n");
+                let _ = writeln!(out, "{pad}  ... on {typename} {{");
                 for f in fields {
                     print_selection(f, indent + 2, out);
                 }
@@ -525,11 +520,53 @@ fn upper_first(text: &str) -> String {
 
 /// Words TypeScript does not take as a `const` name.
 const TS_RESERVED: [&str; 47] = [
-    "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete",
-    "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if",
-    "import", "in", "instanceof", "new", "null", "return", "super", "switch", "this", "throw",
-    "true", "try", "typeof", "var", "void", "while", "with", "as", "implements", "interface",
-    "let", "package", "private", "protected", "public", "static", "yield", "await",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "function",
+    "if",
+    "import",
+    "in",
+    "instanceof",
+    "new",
+    "null",
+    "return",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typeof",
+    "var",
+    "void",
+    "while",
+    "with",
+    "as",
+    "implements",
+    "interface",
+    "let",
+    "package",
+    "private",
+    "protected",
+    "public",
+    "static",
+    "yield",
+    "await",
 ];
 
 /// The exported name of an operation's document: the field's name, with `_`
@@ -540,11 +577,6 @@ pub fn ts_identifier(name: &str) -> String {
     } else {
         name.to_string()
     }
-}
-
-/// A property name as TypeScript reads it (GraphQL names are always valid).
-fn property_name(name: &str) -> &str {
-    name
 }
 
 #[cfg(test)]
@@ -564,9 +596,14 @@ mod tests {
         );
         assert!(queries.contains("    items {\n      id\n      name\n      createdAt\n      __typename\n    }\n    nextToken"), "{queries}");
         let api = &files["API.ts"];
-        assert!(api.contains("export type GetBlogQueryVariables = {\n  id: string,\n};"), "{api}");
+        assert!(
+            api.contains("export type GetBlogQueryVariables = {\n  id: string,\n};"),
+            "{api}"
+        );
         assert!(api.contains("export enum Status {\n  DRAFT = \"DRAFT\",\n  LIVE = \"LIVE\",\n}"));
-        assert!(api.contains("export type CreateBlogInput = {\n  id?: string | null,\n  name: string,\n};"));
+        assert!(api.contains(
+            "export type CreateBlogInput = {\n  id?: string | null,\n  name: string,\n};"
+        ));
         assert!(api.contains("items: Array<{\n"), "{api}");
     }
 

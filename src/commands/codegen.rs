@@ -53,7 +53,12 @@ fn chosen_api(file: &ProjectFile) -> Option<String> {
 
 /// The output folder, from the project's root.
 pub fn output_dir(file: &ProjectFile) -> String {
-    if let Some(dir) = file.manifest.codegen.as_ref().and_then(|c| c.output_dir.clone()) {
+    if let Some(dir) = file
+        .manifest
+        .codegen
+        .as_ref()
+        .and_then(|c| c.output_dir.clone())
+    {
         return dir.trim_end_matches('/').to_string();
     }
     match file.manifest.project.source_dir.trim_end_matches('/') {

@@ -62,11 +62,15 @@ pub enum InitError {
     #[error("the `{starter}` starter builds a frontend, and this project has none")]
     #[diagnostic(
         code(hoist::init::starter_needs_frontend),
-        help("choose a frontend (`--frontend react`, `vue` or `react-native`), or leave out `--starter`")
+        help(
+            "choose a frontend (`--frontend react`, `vue` or `react-native`), or leave out `--starter`"
+        )
     )]
     StarterNeedsFrontend { starter: &'static str },
 
-    #[error("the `{starter}` starter scaffolds a new app; this folder already holds a {detected} app")]
+    #[error(
+        "the `{starter}` starter scaffolds a new app; this folder already holds a {detected} app"
+    )]
     #[diagnostic(
         code(hoist::init::starter_on_existing),
         help(
@@ -460,6 +464,7 @@ fn report(plan: &InitPlan, cwd: &Path, written: &[PathBuf], printer: &Printer) {
             "name": project.name,
             "frontend": project.frontend,
             "mode": match plan.mode { Mode::Scaffold => "scaffold", Mode::Existing { .. } => "existing" },
+            "starter": match plan.starter { Starter::Blank => "blank", Starter::Todo => "todo" },
             "env": plan.env,
             "region": env.region,
             "profile": env.profile,
@@ -501,6 +506,17 @@ fn report(plan: &InitPlan, cwd: &Path, written: &[PathBuf], printer: &Printer) {
             printer.command_hint(start, "run the app locally");
         }
     }
+    if plan.starter == Starter::Todo {
+        printer.command_hint(
+            "hoist push",
+            "deploy auth, the api and storage, then sign up in the app",
+        );
+        printer.command_hint(
+            "hoist codegen",
+            "after a schema change (synth and push run it too)",
+        );
+        return;
+    }
     printer.command_hint("hoist add auth", "add sign-up and sign-in");
     printer.command_hint("hoist add api", "add a GraphQL API and database");
     printer.command_hint("hoist add storage", "add file storage");
@@ -533,6 +549,7 @@ mod tests {
             region: None,
             profile: None,
             force: false,
+            starter: None,
         }
     }
 
@@ -543,7 +560,7 @@ mod tests {
     #[test]
     fn scripted_answers_are_asked_in_order() {
         let cwd = tempfile::tempdir().unwrap();
-        let mut prompter = Scripted::new(["", "vue", "staging", "", "eu-north-1"]);
+        let mut prompter = Scripted::new(["", "vue", "", "staging", "", "eu-north-1"]);
         let mut inputs = Inputs {
             answers: Answers::default(),
             yes: false,
@@ -552,7 +569,7 @@ mod tests {
         let plan = plan(&args(), cwd.path(), &mut inputs, &no_env).unwrap();
         assert_eq!(
             prompter.asked,
-            ["name", "frontend", "env", "profile", "region"]
+            ["name", "frontend", "starter", "env", "profile", "region"]
         );
         assert_eq!(plan.manifest.project.name, "shop");
         assert_eq!(plan.manifest.project.frontend, Framework::Vue);

@@ -605,7 +605,7 @@ fn snippet(printer: &Printer, frontend: Framework, category: Category) {
             "npm install @aws-amplify/ui-react\n\n  import { Authenticator } from '@aws-amplify/ui-react';\n  import '@aws-amplify/ui-react/styles.css';\n  <Authenticator>{({ user, signOut }) => <button onClick={signOut}>Sign out {user?.username}</button>}</Authenticator>"
         }
         (Category::Api, _) => {
-            "import { generateClient } from 'aws-amplify/api';\n\n  const client = generateClient();\n  const result = await client.graphql({ query: `query { listTodos { items { id name } } }` });"
+            "hoist codegen   # typed documents into src/graphql/ (synth and push run it too)\n\n  import { generateClient } from 'aws-amplify/api';\n  import { listTodos } from './graphql/queries';\n\n  const client = generateClient();\n  const { data } = await client.graphql({ query: listTodos });  // data.listTodos is typed"
         }
         (Category::Storage, _) => {
             "import { uploadData, list, getUrl, remove } from 'aws-amplify/storage';\n\n  await uploadData({ path: ({ identityId }) => `private/${identityId}/photo.jpg`, data: file }).result;\n  const { items } = await list({ path: ({ identityId }) => `private/${identityId}/` });"

@@ -116,12 +116,15 @@ impl CodegenConfig {
         {
             return Some(Problem::new(
                 &["codegen", "max_depth"],
-                format!("`max_depth` is {depth}; it must be between 1 and {}", Self::MAX_DEPTH_LIMIT),
+                format!(
+                    "`max_depth` is {depth}; it must be between 1 and {}",
+                    Self::MAX_DEPTH_LIMIT
+                ),
                 "2 (the default) selects a model's fields and those of the models it relates to",
             ));
         }
         if let Some(api) = &self.api
-            && !apis.iter().any(|a| *a == api)
+            && !apis.contains(&api)
         {
             return Some(Problem::new(
                 &["codegen", "api"],

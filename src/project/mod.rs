@@ -9,8 +9,8 @@ pub mod state;
 
 pub use fsutil::{FileSet, place_files, replace_dir, write_atomic};
 pub use manifest::{
-    CodegenConfig, EnvSection, FORMAT_VERSION, Framework, MANIFEST_FILE, Manifest, ManifestError, ProjectFile,
-    ProjectSection, find_root, new_manifest_text, parse,
+    CodegenConfig, EnvSection, FORMAT_VERSION, Framework, MANIFEST_FILE, Manifest, ManifestError,
+    ProjectFile, ProjectSection, find_root, new_manifest_text, parse,
 };
 pub use names::{
     NameError, project_name_from, validate_env_name, validate_profile, validate_project_name,

@@ -21,9 +21,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
 pub use auth::{Modes, Provider};
-pub use model::{
-    ForeignKey, Index, Key, Model, ModelField, Relation, RelationKind, camel, plural,
-};
+pub use model::{ForeignKey, Index, Key, Model, ModelField, Relation, RelationKind, camel, plural};
 
 const DEFINITIONS: &str = include_str!("definitions.graphql");
 const DEFINITIONS_PATH: &str = "<amplify directives>";
