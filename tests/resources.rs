@@ -510,3 +510,58 @@ fn status_and_outputs_before_any_deploy() {
     assert_eq!(envs[1]["region"], "eu-west-1");
     assert_eq!(envs[0]["current"], true);
 }
+
+/// `hoist add` never touches the app's code: it prints how to use the new
+/// category from the project's framework.
+#[test]
+fn add_prints_a_snippet_for_the_framework_and_leaves_code_alone() {
+    for (frontend, auth_package) in [
+        ("react", "@aws-amplify/ui-react"),
+        ("vue", "@aws-amplify/ui-vue"),
+        ("react-native", "@aws-amplify/ui-react-native"),
+    ] {
+        let sb = Sandbox::new();
+        sb.hoist()
+            .args(["init", ".", "--frontend", frontend, "--yes"])
+            .assert()
+            .success();
+        let before: Vec<(String, Vec<u8>)> = sb
+            .files("src")
+            .into_iter()
+            .map(|f| {
+                let bytes = std::fs::read(sb.join("src").join(&f)).unwrap();
+                (f, bytes)
+            })
+            .collect();
+        let package = sb.read("package.json");
+        let mut said = String::new();
+        for args in [
+            &["add", "auth", "--yes"][..],
+            &["add", "storage", "--yes"][..],
+            &["add", "api", "--yes"][..],
+        ] {
+            let out = sb.hoist().args(args).output().unwrap();
+            assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+            said.push_str(&String::from_utf8_lossy(&out.stderr));
+        }
+        assert!(
+            said.contains(&format!("npm install {auth_package}")),
+            "{frontend}: {said}"
+        );
+        assert!(said.contains("Authenticator"), "{said}");
+        assert!(
+            said.contains("import { listTodos } from './graphql/queries';"),
+            "{said}"
+        );
+        assert!(said.contains("hoist codegen"), "{said}");
+        assert!(said.contains("uploadData"), "{said}");
+        for (f, bytes) in &before {
+            assert_eq!(
+                &std::fs::read(sb.join("src").join(f)).unwrap(),
+                bytes,
+                "{frontend}: `hoist add` changed src/{f}"
+            );
+        }
+        assert_eq!(sb.read("package.json"), package);
+    }
+}
