@@ -56,9 +56,13 @@ fn scaffold_install_build_test(frontend: &str, starter: &str, build_output: &str
         sb.join(frontend).join(build_output).is_file(),
         "the build did not write {build_output}"
     );
+    // One app's tests (and browser check) at a time: they wait on timers.
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     npm(&sb, frontend, &["test"]);
     sb
 }
+
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Serve the built app and check in headless Chromium (Debian's package,
 /// driven by playwright-core from `tests/browser/`) that the Authenticator's
@@ -72,6 +76,7 @@ fn sign_in_form_renders(sb: &Sandbox, app: &str) {
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("browser")
         .join(format!("{app}-todo-sign-in.png"));
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let output = Command::new("node")
         .arg(harness.join("check.mjs"))
         .arg(sb.join(app).join("dist"))

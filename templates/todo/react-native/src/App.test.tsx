@@ -1,6 +1,10 @@
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react-native';
+import { act, configure, fireEvent, render, screen, waitFor } from '@testing-library/react-native';
 import { Linking } from 'react-native';
 import type { ReactNode } from 'react';
+
+// Generous waits: a busy machine (CI building several apps at once) is slow, not wrong.
+configure({ asyncUtilTimeout: 10000 });
+jest.setTimeout(60000);
 
 // The Amplify libraries are mocked at the module boundary: these tests cover
 // this app's components and data code, not Amplify or its native modules.

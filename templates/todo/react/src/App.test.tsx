@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, configure, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
+
+// Generous waits: a busy machine (CI building several apps at once) is slow, not wrong.
+configure({ asyncUtilTimeout: 10000 });
+vi.setConfig({ testTimeout: 60000 });
 
 // The Amplify libraries are mocked at the module boundary: these tests cover
 // this app's components and data code, not Amplify.

@@ -2,6 +2,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { flushPromises, mount } from '@vue/test-utils';
 import { defineComponent, h } from 'vue';
 
+// Generous waits: a busy machine (CI building several apps at once) is slow, not wrong.
+vi.setConfig({ testTimeout: 60000 });
+
 // The Amplify libraries are mocked at the module boundary: these tests cover
 // this app's components and data code, not Amplify.
 const graphql = vi.hoisted(() => vi.fn());
