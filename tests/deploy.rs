@@ -146,6 +146,15 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
             .unwrap()
             .ends_with("/graphql")
     );
+    // client.models works at run time: the model introspection is in the outputs,
+    // and push ran codegen for the frontend.
+    let introspection = &outputs["data"]["model_introspection"];
+    assert_eq!(introspection["version"], 1);
+    assert!(
+        introspection["models"].as_object().unwrap().len() == 1,
+        "{introspection:#}"
+    );
+    assert!(p.root.join("src/graphql/queries.ts").is_file());
     let tables = state["tables"].as_object().unwrap();
     assert_eq!(tables.len(), 1, "{state:#}");
     let table = tables.values().next().unwrap();
@@ -238,6 +247,19 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
         p.sb.read("shop/.hoist/build/dev/api-main/schema.graphql")
             .contains("done: Boolean")
     );
+    // The generated types and the introspection follow the schema.
+    assert!(
+        p.sb.read("shop/src/graphql/API.ts")
+            .contains("done?: boolean | null,")
+    );
+    let model = p.outputs()["data"]["model_introspection"]["models"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .clone();
+    assert_eq!(model["fields"]["done"]["type"], "Boolean");
 
     // outputs are rebuilt from the snapshot
     std::fs::remove_file(p.root.join("src/amplify_outputs.json")).unwrap();
