@@ -13,7 +13,6 @@ use crate::codegen;
 use crate::error::FsError;
 use crate::outputs;
 use crate::project::{self, Framework, ProjectFile};
-use crate::synth::SynthError;
 use crate::ui::Printer;
 
 #[derive(Debug, Error, Diagnostic)]
@@ -78,24 +77,7 @@ pub fn transform_api(
         .get(name)
         .ok_or(CodegenCommandError::NoApi)?;
     let schema = super::synth::read_schema(file.root(), name)?;
-    if schema.is_empty() {
-        return Err(SynthError::NoSchema {
-            name: name.to_string(),
-            path: ["hoist", "api", name, "schema.graphql"].iter().collect(),
-        }
-        .into());
-    }
-    let files: Vec<(String, String)> = schema
-        .iter()
-        .map(|f| (f.path.display().to_string(), f.text.clone()))
-        .collect();
-    let folder: PathBuf = ["hoist", "api", name, "schema"].iter().collect();
-    let output = crate::transform::transform_files(
-        &files,
-        &folder.display().to_string(),
-        &cfg.transform_modes(),
-    )
-    .map_err(|e| SynthError::Schema(Box::new(e)))?;
+    let output = crate::synth::transform_api(name, cfg, &schema)?;
     Ok((output, schema.into_iter().map(|f| f.path).collect()))
 }
 

@@ -220,6 +220,32 @@ pub fn bootstrap_template(project: &str, env: &str) -> Vec<u8> {
 
 /// Synthesize the root and nested templates of `env`. `overrides` maps
 /// `(category, name)` to the resource's override file, if it has one.
+/// The transform of an api's schema files (`hoist/api/<name>/schema.graphql`, or
+/// the files of its `schema/` folder), with the api's authorization modes.
+pub fn transform_api(
+    name: &str,
+    cfg: &crate::category::api::ApiConfig,
+    schema: &[Override],
+) -> Result<crate::transform::Output, SynthError> {
+    if schema.is_empty() {
+        return Err(SynthError::NoSchema {
+            name: name.to_string(),
+            path: ["hoist", "api", name, "schema.graphql"].iter().collect(),
+        });
+    }
+    let files: Vec<(String, String)> = schema
+        .iter()
+        .map(|f| (f.path.display().to_string(), f.text.clone()))
+        .collect();
+    let folder: PathBuf = ["hoist", "api", name, "schema"].iter().collect();
+    crate::transform::transform_files(
+        &files,
+        &folder.display().to_string(),
+        &cfg.transform_modes(),
+    )
+    .map_err(|e| SynthError::Schema(Box::new(e)))
+}
+
 pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build, SynthError> {
     let overrides = &sources.overrides;
     let env_section = manifest
@@ -389,25 +415,8 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
 
     for (name, cfg) in &manifest.api {
         let logical = format!("Api{}", cfn::pascal(name));
-        let schema = sources
-            .schemas
-            .get(name)
-            .filter(|files| !files.is_empty())
-            .ok_or_else(|| SynthError::NoSchema {
-                name: name.clone(),
-                path: ["hoist", "api", name, "schema.graphql"].iter().collect(),
-            })?;
-        let files: Vec<(String, String)> = schema
-            .iter()
-            .map(|f| (f.path.display().to_string(), f.text.clone()))
-            .collect();
-        let folder: PathBuf = ["hoist", "api", name, "schema"].iter().collect();
-        let transformed = crate::transform::transform_files(
-            &files,
-            &folder.display().to_string(),
-            &cfg.transform_modes(),
-        )
-        .map_err(|e| SynthError::Schema(Box::new(e)))?;
+        let schema = sources.schemas.get(name).map_or(&[][..], Vec::as_slice);
+        let transformed = transform_api(name, cfg, schema)?;
         let empty = BTreeMap::new();
         let user_resolvers = sources.resolvers.get(name).unwrap_or(&empty);
         let sdl = transformed.sdl.clone().into_bytes();
