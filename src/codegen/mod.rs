@@ -301,7 +301,7 @@ impl Generator<'_> {
                 "  {}{}: {},",
                 &a.name,
                 if a.ty.is_non_null() { "" } else { "?" },
-                self.ts_type(&a.ty, &|n| n.to_string())
+                self.ts_type(&a.ty)
             );
         }
         api.push_str("};\n\n");
@@ -314,13 +314,7 @@ impl Generator<'_> {
     fn selection_type(&self, sel: &Selection, indent: usize, out: &mut String) {
         match sel {
             Selection::Leaf { name, ty } => {
-                let _ = write!(
-                    out,
-                    "{}{}: {}",
-                    name,
-                    optional(ty),
-                    self.ts_type(ty, &|n| n.to_string())
-                );
+                let _ = write!(out, "{}{}: {}", name, optional(ty), self.ts_type(ty));
             }
             Selection::Object { name, ty, body } => {
                 let mut shape = String::new();
@@ -358,15 +352,32 @@ impl Generator<'_> {
         }
     }
 
-    /// The TypeScript of a GraphQL type; `named` names the types that are not leaves.
-    fn ts_type(&self, ty: &Type, named: &dyn Fn(&str) -> String) -> String {
+    /// The TypeScript of a GraphQL type: scalars mapped, other types by name.
+    fn ts_type(&self, ty: &Type) -> String {
         let inner = ty.inner_named_type().as_str();
         let base = match self.schema.types.get(inner) {
-            Some(ExtendedType::Enum(_)) => inner.to_string(),
-            Some(ExtendedType::Scalar(_)) | None => scalar_ts(inner).to_string(),
-            _ => named(inner),
+            Some(ExtendedType::Scalar(_)) | None => scalar_ts(inner),
+            _ => inner,
         };
-        wrap_ts(ty, &base)
+        wrap_ts(ty, base)
+    }
+
+    /// `export type Name = { __typename: ..., field?: Type | null, ... };`
+    fn type_alias<'f>(
+        &self,
+        out: &mut String,
+        name: &str,
+        typename: Option<&str>,
+        fields: impl Iterator<Item = (&'f str, &'f Type)>,
+    ) {
+        let _ = writeln!(out, "export type {name} = {{");
+        if let Some(typename) = typename {
+            let _ = writeln!(out, "  __typename: {typename},");
+        }
+        for (field_name, ty) in fields {
+            let _ = writeln!(out, "  {field_name}{}: {},", optional(ty), self.ts_type(ty));
+        }
+        out.push_str("};\n\n");
     }
 
     /// Enums, inputs, object, union and interface types, in schema order.
@@ -392,45 +403,24 @@ impl Generator<'_> {
                     }
                     out.push_str("}\n\n");
                 }
-                ExtendedType::InputObject(input) => {
-                    let _ = writeln!(out, "export type {name} = {{");
-                    for (field_name, f) in &input.fields {
-                        let _ = writeln!(
-                            out,
-                            "  {}{}: {},",
-                            field_name,
-                            optional(&f.ty),
-                            self.ts_type(&f.ty, &|n| n.to_string())
-                        );
-                    }
-                    out.push_str("};\n\n");
-                }
-                ExtendedType::Object(object) => {
-                    let _ = writeln!(out, "export type {name} = {{\n  __typename: \"{name}\",");
-                    for (field_name, f) in &object.fields {
-                        let _ = writeln!(
-                            out,
-                            "  {}{}: {},",
-                            field_name,
-                            optional(&f.ty),
-                            self.ts_type(&f.ty, &|n| n.to_string())
-                        );
-                    }
-                    out.push_str("};\n\n");
-                }
-                ExtendedType::Interface(interface) => {
-                    let _ = writeln!(out, "export type {name} = {{\n  __typename: string,");
-                    for (field_name, f) in &interface.fields {
-                        let _ = writeln!(
-                            out,
-                            "  {}{}: {},",
-                            field_name,
-                            optional(&f.ty),
-                            self.ts_type(&f.ty, &|n| n.to_string())
-                        );
-                    }
-                    out.push_str("};\n\n");
-                }
+                ExtendedType::InputObject(input) => self.type_alias(
+                    out,
+                    name,
+                    None,
+                    input.fields.iter().map(|(n, f)| (n.as_str(), &*f.ty)),
+                ),
+                ExtendedType::Object(object) => self.type_alias(
+                    out,
+                    name,
+                    Some(&format!("\"{name}\"")),
+                    object.fields.iter().map(|(n, f)| (n.as_str(), &f.ty)),
+                ),
+                ExtendedType::Interface(interface) => self.type_alias(
+                    out,
+                    name,
+                    Some("string"),
+                    interface.fields.iter().map(|(n, f)| (n.as_str(), &f.ty)),
+                ),
                 ExtendedType::Union(union) => {
                     let members: Vec<&str> =
                         union.members.iter().map(|m| m.name.as_str()).collect();

@@ -181,6 +181,10 @@ pub fn render_frontend(
     let mut layers = vec![BASE_LAYER.to_string(), framework.as_str().to_string()];
     if ctx.todo {
         layers.push(format!("{TODO_LAYER}/shared"));
+        if matches!(framework, Framework::React | Framework::ReactNative) {
+            // The pages' state as React hooks, shared by the web and native apps.
+            layers.push(format!("{TODO_LAYER}/react-hooks"));
+        }
         layers.push(format!("{TODO_LAYER}/{}", framework.as_str()));
     }
     for layer in &layers {

@@ -1,7 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { FlatList, Linking, Pressable, Text, TextInput, View } from 'react-native';
-import { downloadUrl, listFiles, removeFile, uploadFile, type FileItem } from './files';
-import { errorMessage } from './todos';
+import { useFiles } from './useFiles';
 import { styles } from './styles';
 
 /**
@@ -9,48 +8,17 @@ import { styles } from './styles';
  * native picker; add `expo-document-picker` to upload files from the device.
  */
 export default function Files() {
-  const [files, setFiles] = useState<FileItem[]>([]);
-  const [loading, setLoading] = useState(true);
-  const [uploading, setUploading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { files, loading, progress, error, upload, download, remove } = useFiles();
   const [name, setName] = useState('');
   const [text, setText] = useState('');
+  const uploading = progress !== null;
 
-  const refresh = useCallback(async () => {
-    try {
-      setFiles(await listFiles());
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setLoading(false);
+  const submit = async () => {
+    if (await upload(name.endsWith('.txt') ? name : `${name}.txt`, text)) {
+      setName('');
+      setText('');
     }
-  }, []);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
-
-  async function run(action: () => Promise<void>) {
-    setError(null);
-    try {
-      await action();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }
-
-  const upload = () =>
-    run(async () => {
-      setUploading(true);
-      try {
-        await uploadFile(name.endsWith('.txt') ? name : `${name}.txt`, text);
-        setName('');
-        setText('');
-      } finally {
-        setUploading(false);
-      }
-      await refresh();
-    });
+  };
 
   return (
     <View style={styles.page}>
@@ -60,7 +28,7 @@ export default function Files() {
       </View>
       <View style={styles.row}>
         <TextInput style={styles.input} accessibilityLabel="Note text" placeholder="Text" value={text} onChangeText={setText} multiline />
-        <Pressable accessibilityRole="button" disabled={uploading || !name.trim()} onPress={upload}>
+        <Pressable accessibilityRole="button" disabled={uploading || !name.trim()} onPress={submit}>
           <Text style={styles.link}>{uploading ? 'Uploading…' : 'Upload'}</Text>
         </Pressable>
       </View>
@@ -83,20 +51,11 @@ export default function Files() {
               <Pressable
                 accessibilityRole="button"
                 accessibilityLabel={`Download ${file.name}`}
-                onPress={() => run(async () => void (await Linking.openURL(await downloadUrl(file.path))))}
+                onPress={() => void download(file, (url) => Linking.openURL(url))}
               >
                 <Text style={styles.link}>Download</Text>
               </Pressable>
-              <Pressable
-                accessibilityRole="button"
-                accessibilityLabel={`Delete ${file.name}`}
-                onPress={() =>
-                  run(async () => {
-                    await removeFile(file.path);
-                    setFiles((list) => list.filter((f) => f.path !== file.path));
-                  })
-                }
-              >
+              <Pressable accessibilityRole="button" accessibilityLabel={`Delete ${file.name}`} onPress={() => void remove(file)}>
                 <Text style={styles.link}>Delete</Text>
               </Pressable>
             </View>

@@ -1,57 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { FlatList, Pressable, Switch, Text, TextInput, View } from 'react-native';
-import {
-  addTodo,
-  applyChange,
-  errorMessage,
-  fetchTodos,
-  removeTodo,
-  setDone,
-  watchTodos,
-  type TodoItem,
-} from './todos';
+import { useTodos } from './useTodos';
 import { styles } from './styles';
 
 export default function Todos() {
-  const [todos, setTodos] = useState<TodoItem[]>([]);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
+  const { todos, loading, error, add, toggle, remove } = useTodos();
   const [name, setName] = useState('');
 
-  useEffect(() => {
-    let active = true;
-    fetchTodos()
-      .then((items) => active && setTodos(items))
-      .catch((e: unknown) => active && setError(errorMessage(e)))
-      .finally(() => active && setLoading(false));
-    const stop = watchTodos({
-      created: (todo) => setTodos((list) => applyChange(list, { kind: 'upsert', todo })),
-      updated: (todo) => setTodos((list) => applyChange(list, { kind: 'upsert', todo })),
-      deleted: (id) => setTodos((list) => applyChange(list, { kind: 'delete', id })),
-      error: (message) => setError(`Live updates stopped: ${message}`),
-    });
-    return () => {
-      active = false;
-      stop();
-    };
-  }, []);
-
-  // Each action updates the list from the server's answer, and reports failures.
-  async function run(action: () => Promise<void>) {
-    setError(null);
-    try {
-      await action();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }
-
-  const add = () =>
-    run(async () => {
-      const todo = await addTodo(name);
-      setTodos((list) => applyChange(list, { kind: 'upsert', todo }));
-      setName('');
-    });
+  const submit = async () => {
+    if (await add(name)) setName('');
+  };
 
   return (
     <View style={styles.page}>
@@ -63,9 +21,9 @@ export default function Todos() {
           placeholder="What needs doing?"
           value={name}
           onChangeText={setName}
-          onSubmitEditing={add}
+          onSubmitEditing={submit}
         />
-        <Pressable accessibilityRole="button" disabled={!name.trim()} onPress={add}>
+        <Pressable accessibilityRole="button" disabled={!name.trim()} onPress={submit}>
           <Text style={styles.link}>Add</Text>
         </Pressable>
       </View>
@@ -84,27 +42,9 @@ export default function Todos() {
           keyExtractor={(todo) => todo.id}
           renderItem={({ item: todo }) => (
             <View style={styles.row}>
-              <Switch
-                accessibilityLabel={`Done: ${todo.name}`}
-                value={!!todo.done}
-                onValueChange={(done) =>
-                  run(async () => {
-                    const updated = await setDone(todo.id, done);
-                    setTodos((list) => applyChange(list, { kind: 'upsert', todo: updated }));
-                  })
-                }
-              />
+              <Switch accessibilityLabel={`Done: ${todo.name}`} value={!!todo.done} onValueChange={() => void toggle(todo)} />
               <Text style={[styles.grow, todo.done ? styles.done : null]}>{todo.name}</Text>
-              <Pressable
-                accessibilityRole="button"
-                accessibilityLabel={`Delete ${todo.name}`}
-                onPress={() =>
-                  run(async () => {
-                    await removeTodo(todo.id);
-                    setTodos((list) => applyChange(list, { kind: 'delete', id: todo.id }));
-                  })
-                }
-              >
+              <Pressable accessibilityRole="button" accessibilityLabel={`Delete ${todo.name}`} onPress={() => void remove(todo)}>
                 <Text style={styles.link}>Delete</Text>
               </Pressable>
             </View>

@@ -1,49 +1,13 @@
-import { useCallback, useEffect, useState, type ChangeEvent } from 'react';
-import { downloadUrl, listFiles, removeFile, uploadFile, type FileItem } from './files';
-import { errorMessage } from './todos';
+import type { ChangeEvent } from 'react';
+import { useFiles } from './useFiles';
 
 export default function Files() {
-  const [files, setFiles] = useState<FileItem[]>([]);
-  const [loading, setLoading] = useState(true);
-  const [progress, setProgress] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const refresh = useCallback(async () => {
-    try {
-      setFiles(await listFiles());
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
-
-  async function run(action: () => Promise<void>) {
-    setError(null);
-    try {
-      await action();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }
+  const { files, loading, progress, error, upload, download, remove } = useFiles();
 
   function onPick(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
     event.target.value = '';
-    if (!file) return;
-    void run(async () => {
-      setProgress(0);
-      try {
-        await uploadFile(file.name, file, setProgress);
-      } finally {
-        setProgress(null);
-      }
-      await refresh();
-    });
+    if (file) void upload(file.name, file);
   }
 
   return (
@@ -63,24 +27,10 @@ export default function Files() {
           {files.map((file) => (
             <li key={file.path}>
               <span>{file.name}</span>
-              <button
-                onClick={() =>
-                  void run(async () => {
-                    window.open(await downloadUrl(file.path), '_blank', 'noopener');
-                  })
-                }
-              >
+              <button onClick={() => void download(file, (url) => window.open(url, '_blank', 'noopener'))}>
                 Download
               </button>
-              <button
-                aria-label={`Delete ${file.name}`}
-                onClick={() =>
-                  void run(async () => {
-                    await removeFile(file.path);
-                    setFiles((list) => list.filter((f) => f.path !== file.path));
-                  })
-                }
-              >
+              <button aria-label={`Delete ${file.name}`} onClick={() => void remove(file)}>
                 Delete
               </button>
             </li>
