@@ -2,7 +2,7 @@
 // files, upload progress, and the actions. Every failure lands in `error`.
 import { useCallback, useEffect, useState } from 'react';
 import { downloadUrl, listFiles, removeFile, uploadFile, type FileItem } from './files';
-import { errorMessage } from './todos';
+import { attempt, errorMessage } from './todos';
 
 export function useFiles() {
   const [files, setFiles] = useState<FileItem[]>([]);
@@ -25,17 +25,7 @@ export function useFiles() {
     void refresh();
   }, [refresh]);
 
-  /** Runs an action; resolves to whether it succeeded. */
-  async function run(action: () => Promise<void>): Promise<boolean> {
-    setError(null);
-    try {
-      await action();
-      return true;
-    } catch (e) {
-      setError(errorMessage(e));
-      return false;
-    }
-  }
+  const run = (action: () => Promise<unknown>) => attempt(action, setError);
 
   return {
     files,

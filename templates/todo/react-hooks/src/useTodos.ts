@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import {
   addTodo,
   applyChange,
+  attempt,
   errorMessage,
   fetchTodos,
   removeTodo,
@@ -39,17 +40,7 @@ export function useTodos() {
     };
   }, []);
 
-  /** Runs an action; resolves to whether it succeeded. */
-  async function run(action: () => Promise<void>): Promise<boolean> {
-    setError(null);
-    try {
-      await action();
-      return true;
-    } catch (e) {
-      setError(errorMessage(e));
-      return false;
-    }
-  }
+  const run = (action: () => Promise<unknown>) => attempt(action, setError);
 
   return {
     todos,

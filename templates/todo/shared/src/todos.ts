@@ -36,6 +36,24 @@ export function errorMessage(error: unknown): string {
   return String(error);
 }
 
+/**
+ * Runs one of the pages' actions: clears the last error, then reports this
+ * one's failure as a message. Resolves to whether the action succeeded.
+ */
+export async function attempt(
+  action: () => Promise<unknown>,
+  report: (message: string | null) => void,
+): Promise<boolean> {
+  report(null);
+  try {
+    await action();
+    return true;
+  } catch (e) {
+    report(errorMessage(e));
+    return false;
+  }
+}
+
 /** Every todo of the signed-in user, oldest first, across all pages. */
 export async function fetchTodos(): Promise<TodoItem[]> {
   const items: TodoItem[] = [];
