@@ -23,11 +23,11 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Init(#[from] crate::commands::init::InitError),
+    Init(#[from] crate::project::InitError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Resource(#[from] crate::commands::resources::ResourceError),
+    Resource(#[from] crate::category::ResourceError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -35,7 +35,7 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Env(#[from] crate::commands::synth::EnvError),
+    Env(#[from] crate::settings::EnvError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -47,15 +47,15 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Push(#[from] crate::commands::push::PushError),
+    Push(#[from] crate::deploy::push::PushError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    EnvCommand(#[from] crate::commands::env::EnvCommandError),
+    Environment(#[from] crate::deploy::env::EnvironmentError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Workflow(#[from] crate::commands::workflow::WorkflowError),
+    Workflow(#[from] crate::workflow::WorkflowError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -63,7 +63,7 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Codegen(#[from] crate::commands::codegen::CodegenCommandError),
+    Codegen(#[from] crate::codegen::CodegenError),
 
     /// A bug in hoist: an embedded template that does not render, and the like.
     #[error("internal error: {0}")]

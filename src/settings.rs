@@ -1,8 +1,49 @@
-//! The one place where flags, `hoist.toml` and environment variables merge.
-//! For now: the AWS defaults `hoist init` offers (profile and region from the
-//! standard AWS configuration chain).
+//! The one place where flags, `hoist.toml` and environment variables merge:
+//! which environment a command works on, and the AWS defaults `hoist init`
+//! offers (profile and region from the standard AWS configuration chain).
 
 use std::path::PathBuf;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::project::{ProjectFile, state};
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum EnvError {
+    #[error("no environment is chosen, and this project has {count}")]
+    #[diagnostic(
+        code(hoist::env::none_chosen),
+        help("pass `--env NAME` (one of {known}), or choose one with `hoist env checkout NAME`")
+    )]
+    NoneChosen { count: usize, known: String },
+}
+
+/// The environment a command works on: `--env`, else `.hoist/current-env`, else the only one.
+///
+/// Errors: [`EnvError::NoneChosen`] when none of these names one; a read error of
+/// `.hoist/current-env`.
+pub fn resolve_env(file: &ProjectFile, flag: Option<&str>) -> Result<String, crate::Error> {
+    if let Some(env) = flag {
+        return Ok(env.to_string());
+    }
+    if let Some(env) = state::read_current_env(file.root())? {
+        return Ok(env);
+    }
+    let envs: Vec<&String> = file.manifest.env.keys().collect();
+    match envs.as_slice() {
+        [only] => Ok((*only).clone()),
+        _ => Err(EnvError::NoneChosen {
+            count: envs.len(),
+            known: envs
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+        .into()),
+    }
+}
 
 /// The region used when nothing else names one.
 pub const FALLBACK_REGION: &str = "us-east-1";

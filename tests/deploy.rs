@@ -364,8 +364,9 @@ fn push_refuses_without_yes_and_without_a_terminal() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("/shop/missing"), "{stderr}");
 
-    // two pushes from one checkout never overlap
-    std::fs::write(p.root.join(".hoist/push.lock"), "12345\n").unwrap();
+    // two pushes from one checkout never overlap: another process holds the OS lock
+    let lock = std::fs::File::create(p.root.join(".hoist/push.lock")).unwrap();
+    lock.lock().unwrap();
     let output = p
         .hoist(&moto)
         .env("HOIST_TEST_GOOGLE_SECRET", "s3cret")
@@ -376,6 +377,19 @@ fn push_refuses_without_yes_and_without_a_terminal() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("another `hoist push` is running"),
+        "{stderr}"
+    );
+    // the lock file left by a push that died (nobody holds it) does not block
+    drop(lock);
+    let output = p
+        .hoist(&moto)
+        .env("HOIST_TEST_GOOGLE_SECRET", "s3cret")
+        .args(["push", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output, &p.sb);
+    assert!(
+        !stderr.contains("another `hoist push` is running"),
         "{stderr}"
     );
 }

@@ -2,6 +2,8 @@
 //! it) panic: property tests over generated schemas that use every directive,
 //! often wrongly, and over real-world schemas mutated at random.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use hoist::transform::{Modes, transform_files};
@@ -219,13 +221,13 @@ fn schema() -> impl Strategy<Value = String> {
 }
 
 fn corpus() -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/graphql");
-    let mut out: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
+    let mut out: Vec<String> = common::corpus("graphql")
+        .map(|dir| {
+            std::fs::read_dir(dir)
+                .unwrap()
                 .flatten()
                 .filter(|e| e.path().extension().is_some_and(|x| x == "graphql"))
-                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .map(|e| std::fs::read_to_string(e.path()).unwrap())
                 .collect()
         })
         .unwrap_or_default();

@@ -1,6 +1,8 @@
 //! The GraphQL transformer: exact client-facing SDL for Amplify-compatible
 //! schemas, located errors, and no panic on real-world or mutated input.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use apollo_compiler::ast::Document;
@@ -100,11 +102,10 @@ fn schema_errors_are_all_reported_with_their_place() {
 
 #[test]
 fn real_world_schemas_never_panic() {
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/graphql");
-    let Ok(entries) = std::fs::read_dir(&corpus) else {
-        eprintln!("no corpus at {}", corpus.display());
+    let Some(corpus) = common::corpus("graphql") else {
         return;
     };
+    let entries = std::fs::read_dir(&corpus).unwrap();
     let mut seen = 0;
     for entry in entries.flatten() {
         let path = entry.path();
@@ -155,11 +156,9 @@ fn schemas_in_several_files_are_one_schema() {
 /// authorization mode on, and the result is valid GraphQL.
 #[test]
 fn real_world_schemas_transform() {
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/graphql");
-    if !corpus.exists() {
-        eprintln!("no corpus at {}", corpus.display());
+    let Some(corpus) = common::corpus("graphql") else {
         return;
-    }
+    };
     let modes = hoist::transform::Modes::all();
     let mut names: Vec<String> = std::fs::read_dir(&corpus)
         .unwrap()

@@ -11,20 +11,16 @@ use hoist::workflow::{Definition, graph, run};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/asl")
-}
-
 fn here(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
 /// The corpus definitions, by name (without `.asl.json`).
 fn definitions() -> Vec<(String, Definition)> {
-    let Ok(entries) = std::fs::read_dir(corpus()) else {
-        eprintln!("no corpus at {}", corpus().display());
+    let Some(dir) = common::corpus("asl") else {
         return Vec::new();
     };
+    let entries = std::fs::read_dir(dir).unwrap();
     let mut out: Vec<(String, Definition)> = entries
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().ends_with(".asl.json"))
@@ -62,10 +58,11 @@ fn every_corpus_definition_validates() {
 /// so its states are JSONPath states using JSONata fields. Every defect is found.
 #[test]
 fn the_invalid_corpus_definition_is_refused_for_its_real_defects() {
-    let path = corpus().join("invalid/jsonata-shared-fallback.asl.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Some(dir) = common::corpus("asl") else {
         return;
     };
+    let text =
+        std::fs::read_to_string(dir.join("invalid/jsonata-shared-fallback.asl.json")).unwrap();
     let d = Definition::parse(&text, "invalid.asl.json").unwrap();
     let errors: Vec<String> = validate(&d)
         .into_iter()
@@ -720,9 +717,11 @@ fn asl_validator_agrees_with_validate() {
         std::fs::write(&path, &d.text).unwrap();
         cases.push((name, path));
     }
-    let invalid = corpus().join("invalid/jsonata-shared-fallback.asl.json");
-    if invalid.exists() {
-        cases.push(("invalid-corpus".into(), invalid));
+    if let Some(dir) = common::corpus("asl") {
+        cases.push((
+            "invalid-corpus".into(),
+            dir.join("invalid/jsonata-shared-fallback.asl.json"),
+        ));
     }
     for (i, (definition, _, message)) in broken().into_iter().enumerate() {
         let path = dir.path().join(format!("broken-{i}.asl.json"));

@@ -1535,3 +1535,29 @@ pub fn amplify_outputs(
     }
     Ok(out)
 }
+
+/// A starting schema, with access rules that fit the API's modes: the default
+/// mode's users may do everything (each user only with their own items, for
+/// `owner-auth`), and API key holders may read when the key is an extra mode.
+pub fn blueprint(template: crate::cli::ApiTemplate, cfg: &ApiConfig) -> String {
+    let text = match template {
+        crate::cli::ApiTemplate::Todo => include_str!("../../blueprints/api/todo.graphql"),
+        crate::cli::ApiTemplate::Blank => include_str!("../../blueprints/api/blank.graphql"),
+        crate::cli::ApiTemplate::Blog => include_str!("../../blueprints/api/blog.graphql"),
+        crate::cli::ApiTemplate::OwnerAuth => {
+            include_str!("../../blueprints/api/owner-auth.graphql")
+        }
+    };
+    let mut rules = vec![match (template, cfg.auth) {
+        (crate::cli::ApiTemplate::OwnerAuth, _) => "{ allow: owner }",
+        (_, AuthMode::ApiKey) => "{ allow: public }",
+        (_, AuthMode::UserPools) => "{ allow: private }",
+        (_, AuthMode::Iam) => "{ allow: private, provider: iam }",
+        (_, AuthMode::Oidc) => "{ allow: private, provider: oidc }",
+        (_, AuthMode::Lambda) => "{ allow: custom }",
+    }];
+    if cfg.auth != AuthMode::ApiKey && cfg.uses(AuthMode::ApiKey) {
+        rules.push("{ allow: public, operations: [read] }");
+    }
+    text.replace("RULES", &format!("[{}]", rules.join(", ")))
+}

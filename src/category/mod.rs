@@ -6,7 +6,9 @@ pub mod api;
 pub mod auth;
 pub mod storage;
 
+use miette::Diagnostic;
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 /// Where a secret comes from at deploy time; the secret itself is never in `hoist.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,4 +127,57 @@ mod tests {
             assert!(validate_resource_name(bad).is_err(), "{bad}");
         }
     }
+}
+
+/// A change to the project's resources that hoist refuses (`add`, `update`, `remove`).
+#[derive(Debug, Error, Diagnostic)]
+pub enum ResourceError {
+    #[error("this project already has {category} `{name}`")]
+    #[diagnostic(code(hoist::add::exists), help("{help}"))]
+    Exists {
+        category: Category,
+        name: String,
+        help: String,
+    },
+
+    #[error("there is no {category} `{name}` in this project")]
+    #[diagnostic(code(hoist::resource::unknown), help("{help}"))]
+    Unknown {
+        category: Category,
+        name: String,
+        help: String,
+    },
+
+    #[error("{category} `{name}` cannot be removed: {dependents} depend on it")]
+    #[diagnostic(
+        code(hoist::remove::in_use),
+        help("remove them first (`hoist remove storage NAME`), then remove {category} `{name}`")
+    )]
+    InUse {
+        category: Category,
+        name: String,
+        dependents: String,
+    },
+
+    #[error("storage needs auth, and this project has none")]
+    #[diagnostic(
+        code(hoist::add::needs_auth),
+        help("run `hoist add auth` first: users sign in to reach their files")
+    )]
+    NeedsAuth,
+
+    #[error("user pool and IAM authorization need the project's auth resource, and there is none")]
+    #[diagnostic(
+        code(hoist::add::needs_auth),
+        help("run `hoist add auth` first, or choose `--auth api-key`")
+    )]
+    ApiNeedsAuth,
+
+    #[error("invalid value for `--{flag}`: {message}")]
+    #[diagnostic(code(hoist::invalid_value), help("{help}"))]
+    BadFlag {
+        flag: &'static str,
+        message: String,
+        help: &'static str,
+    },
 }

@@ -16,6 +16,7 @@
 //! The output is deterministic: schema order, no timestamps.
 
 pub mod introspection;
+mod project;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -25,6 +26,9 @@ use apollo_compiler::ast::Type;
 use apollo_compiler::schema::{ExtendedType, FieldDefinition};
 
 pub use introspection::model_introspection;
+pub use project::{
+    CodegenRun, introspection, output_dir, run_codegen, runs_automatically, transform_api,
+};
 
 /// AppSync's scalars and directives, which its schemas use without declaring.
 pub const APPSYNC_DEFINITIONS: &str = "scalar AWSDate\nscalar AWSTime\nscalar AWSDateTime\nscalar AWSTimestamp\nscalar AWSEmail\nscalar AWSJSON\nscalar AWSURL\nscalar AWSPhone\nscalar AWSIPAddress\ndirective @aws_subscribe(mutations: [String]) on FIELD_DEFINITION\ndirective @aws_api_key on OBJECT | FIELD_DEFINITION\ndirective @aws_iam on OBJECT | FIELD_DEFINITION\ndirective @aws_oidc on OBJECT | FIELD_DEFINITION\ndirective @aws_lambda on OBJECT | FIELD_DEFINITION\ndirective @aws_cognito_user_pools(cognito_groups: [String]) on OBJECT | FIELD_DEFINITION\ndirective @aws_auth(cognito_groups: [String]) on FIELD_DEFINITION\n";
@@ -43,6 +47,13 @@ pub enum CodegenError {
         help("this is a bug in hoist's transform; please report it with the schema")
     )]
     Schema { api: String, message: String },
+
+    #[error("this project has no api to generate code for")]
+    #[diagnostic(
+        code(hoist::codegen::no_api),
+        help("add one with `hoist add api`, then run `hoist codegen`")
+    )]
+    NoApi,
 }
 
 /// Parse a client-facing schema (AppSync's SDL).

@@ -3,50 +3,19 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_cloudformation::error::DisplayErrorContext;
-use miette::Diagnostic;
 use serde_json::json;
-use thiserror::Error;
 
-use super::push::{Lines, write_outputs};
 use crate::cli::{EnvCommand, EnvTargetArgs, GlobalArgs};
-use crate::deploy::aws::{Clients, Target, clients};
-use crate::deploy::engine::{DeployError, Engine, aws};
+use crate::deploy::aws::Target;
+use crate::deploy::env::{self, EnvironmentError};
+use crate::deploy::local::write_outputs;
 use crate::deploy::snapshot::{self, Snapshot};
 use crate::error::FsError;
 use crate::project::{self, ProjectFile, state};
 use crate::prompt::{self, Answers, Inputs, Question};
 use crate::settings;
-use crate::synth::{root_stack_name, sha256_hex};
-use crate::ui::Printer;
-
-#[derive(Debug, Error, Diagnostic)]
-pub enum EnvCommandError {
-    #[error("there is no environment `{name}` in hoist.toml")]
-    #[diagnostic(
-        code(hoist::env::unknown),
-        help("this project's environments: {known}; add one with `hoist env add {name}`")
-    )]
-    Unknown { name: String, known: String },
-
-    #[error("the environment `{name}` already exists")]
-    #[diagnostic(
-        code(hoist::env::exists),
-        help("choose another name, or edit `[env.{name}]` in hoist.toml")
-    )]
-    Exists { name: String },
-
-    #[error("`{stack}` does not exist in {region}: the environment `{name}` has not been deployed")]
-    #[diagnostic(
-        code(hoist::env::not_deployed),
-        help("deploy it with `hoist push --env {name}`")
-    )]
-    NotDeployed {
-        name: String,
-        stack: String,
-        region: String,
-    },
-}
+use crate::synth::root_stack_name;
+use crate::ui::{Lines, Printer};
 
 fn load() -> Result<ProjectFile, crate::Error> {
     let cwd =
@@ -58,7 +27,7 @@ fn known(file: &ProjectFile, name: &str) -> Result<(), crate::Error> {
     if file.manifest.env.contains_key(name) {
         return Ok(());
     }
-    Err(EnvCommandError::Unknown {
+    Err(EnvironmentError::Unknown {
         name: name.to_string(),
         known: file
             .manifest
@@ -123,7 +92,8 @@ pub fn run(
         EnvCommand::Pull { name, target } => {
             known(&file, name)?;
             let target = target_for(&file, name, target);
-            runtime()?.block_on(pull(&file, name, &target, printer))
+            let snapshot = runtime()?.block_on(env::pull(&file, name, &target, &quiet(printer)))?;
+            pulled(&file, name, &snapshot, printer)
         }
         EnvCommand::Remove { name, target } => {
             known(&file, name)?;
@@ -152,7 +122,9 @@ pub fn run(
                 return Ok(());
             }
             let target = target_for(&file, name, target);
-            runtime()?.block_on(remove(&file, name, &target, printer))
+            runtime()?.block_on(env::remove(&file, name, &target, &quiet(printer)))?;
+            printer.success(format!("Removed the environment `{name}`"));
+            Ok(())
         }
     }
 }
@@ -167,7 +139,7 @@ fn add(
 ) -> Result<(), crate::Error> {
     project::validate_env_name(name)?;
     if file.manifest.env.contains_key(name) {
-        return Err(EnvCommandError::Exists {
+        return Err(EnvironmentError::Exists {
             name: name.to_string(),
         }
         .into());
@@ -265,42 +237,7 @@ fn list(
                     profile: section.profile.clone(),
                     endpoint_url: endpoint_url.clone(),
                 };
-                rt.block_on(async {
-                    let clients = clients(&target).await;
-                    match clients
-                        .cloudformation
-                        .describe_stacks()
-                        .stack_name(&stack)
-                        .send()
-                        .await
-                    {
-                        Ok(out) => out.stacks().first().map_or(
-                            (Some("NOT_DEPLOYED".to_string()), None),
-                            |s| {
-                                (
-                                    s.stack_status().map(|x| x.as_str().to_string()),
-                                    s.last_updated_time()
-                                        .or(s.creation_time())
-                                        .map(|t| t.to_string()),
-                                )
-                            },
-                        ),
-                        Err(err) => {
-                            let text = DisplayErrorContext(&err).to_string();
-                            if text.contains("does not exist") {
-                                (Some("NOT_DEPLOYED".to_string()), None)
-                            } else {
-                                (
-                                    Some(format!(
-                                        "unknown ({})",
-                                        text.lines().next().unwrap_or_default()
-                                    )),
-                                    None,
-                                )
-                            }
-                        }
-                    }
-                })
+                rt.block_on(env::stack_summary(&target, &stack))
             }
         };
         rows.push(json!({
@@ -332,95 +269,16 @@ fn list(
     Ok(())
 }
 
-async fn template_body(clients: &Clients, stack: &str) -> Result<String, DeployError> {
-    let out = clients
-        .cloudformation
-        .get_template()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(aws("GetTemplate"))?;
-    Ok(out.template_body().unwrap_or_default().to_string())
-}
-
-/// Rebuild the snapshot and outputs of `name` from CloudFormation: stack tags
-/// name each resource, outputs hold the identifiers, templates give the hashes.
-async fn pull(
+/// Write the outputs of a pulled environment when it is the current one, and say so.
+fn pulled(
     file: &ProjectFile,
     name: &str,
-    target: &Target,
+    snapshot: &Snapshot,
     printer: &Printer,
 ) -> Result<(), crate::Error> {
-    let clients = clients(target).await;
-    let stack_name = root_stack_name(&file.manifest.project.name, name);
-    let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
-    let status = engine.wait_settled(&quiet(printer)).await?;
-    if status.is_none() {
-        return Err(EnvCommandError::NotDeployed {
-            name: name.to_string(),
-            stack: stack_name,
-            region: target.region.clone(),
-        }
-        .into());
-    }
-    let root_outputs = engine.stack_outputs(&stack_name).await?;
-    let root_body = template_body(&clients, &stack_name).await?;
-    let mut resources = BTreeMap::new();
-    let mut outputs = crate::outputs::DeployedOutputs::new();
-    for physical in engine.nested_stacks().await?.values() {
-        let described = clients
-            .cloudformation
-            .describe_stacks()
-            .stack_name(physical)
-            .send()
-            .await
-            .map_err(aws("DescribeStacks"))?;
-        let Some(stack) = described.stacks().first() else {
-            continue;
-        };
-        let Some(resource) = stack
-            .tags()
-            .iter()
-            .find(|t| t.key() == Some("hoist:resource"))
-            .and_then(|t| t.value())
-        else {
-            continue;
-        };
-        let body = template_body(&clients, physical).await?;
-        resources.insert(resource.to_string(), sha256_hex(body.as_bytes()));
-        outputs.insert(
-            resource.to_string(),
-            stack
-                .outputs()
-                .iter()
-                .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
-                .collect(),
-        );
-    }
-    // Secrets' sources and key lifetimes are in hoist.toml, not in AWS: take them from the model.
-    let sources = super::synth::read_sources(file)?;
-    let (secrets, key_expiries) = crate::synth::synth(&file.manifest, name, &sources)
-        .map(|b| (b.secrets, b.key_expiries))
-        .unwrap_or_default();
-    let snapshot = Snapshot {
-        stack_name: stack_name.clone(),
-        region: target.region.clone(),
-        deployment_bucket: root_outputs
-            .get("DeploymentBucketName")
-            .cloned()
-            .unwrap_or_default(),
-        root_sha256: sha256_hex(root_body.as_bytes()),
-        resources,
-        secrets,
-        key_expiries,
-        assets: BTreeMap::new(),
-        outputs: outputs.clone(),
-        deployed_at: 0,
-    };
-    snapshot::save(file.root(), name, &snapshot)?;
     let current = state::read_current_env(file.root())?;
     if current.as_deref() == Some(name) || current.is_none() {
-        let path = write_outputs(file, name, &outputs)?;
+        let path = write_outputs(file, name, &snapshot.outputs)?;
         printer.success(format!(
             "Pulled `{name}` from CloudFormation ({} resources); wrote {}",
             snapshot.resources.len(),
@@ -437,102 +295,4 @@ async fn pull(
         );
     }
     Ok(())
-}
-
-/// Empty the versioned deployment bucket, delete the root stack (and with it the
-/// nested ones), then drop the environment from hoist.toml and local state.
-async fn remove(
-    file: &ProjectFile,
-    name: &str,
-    target: &Target,
-    printer: &Printer,
-) -> Result<(), crate::Error> {
-    let clients = clients(target).await;
-    let stack_name = root_stack_name(&file.manifest.project.name, name);
-    let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
-    if engine.wait_settled(&quiet(printer)).await?.is_some() {
-        let outputs = engine.stack_outputs(&stack_name).await?;
-        if let Some(bucket) = outputs.get("DeploymentBucketName") {
-            empty_bucket(&clients, bucket).await?;
-            printer.detail(format!("emptied {bucket}"));
-        }
-        printer.info(format!("Deleting `{stack_name}` ..."));
-        clients
-            .cloudformation
-            .delete_stack()
-            .stack_name(&stack_name)
-            .send()
-            .await
-            .map_err(aws("DeleteStack"))?;
-        engine.wait_settled(&quiet(printer)).await?;
-    } else {
-        printer.info(format!(
-            "`{stack_name}` is not deployed: only removing it from hoist.toml"
-        ));
-    }
-    let edited = file.edit(|doc| {
-        if let Some(envs) = doc.get_mut("env").and_then(|e| e.as_table_like_mut()) {
-            envs.remove(name);
-        }
-    })?;
-    edited.save()?;
-    let _ = std::fs::remove_file(snapshot::path(file.root(), name));
-    let _ = std::fs::remove_dir_all(file.root().join(state::STATE_DIR).join("build").join(name));
-    if state::read_current_env(file.root())?.as_deref() == Some(name) {
-        let _ = std::fs::remove_file(state::current_env_path(file.root()));
-    }
-    printer.success(format!("Removed the environment `{name}`"));
-    Ok(())
-}
-
-async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError> {
-    use aws_sdk_s3::types::{Delete, ObjectIdentifier};
-    let invalid = |e: aws_sdk_s3::error::BuildError| DeployError::Aws {
-        action: "DeleteObjects",
-        message: e.to_string(),
-    };
-    loop {
-        let listed = clients
-            .s3
-            .list_object_versions()
-            .bucket(bucket)
-            .send()
-            .await
-            .map_err(aws("ListObjectVersions"))?;
-        // every version and every delete marker, or the versioned bucket cannot go
-        let versions = listed.versions().iter().map(|v| (v.key(), v.version_id()));
-        let markers = listed
-            .delete_markers()
-            .iter()
-            .map(|m| (m.key(), m.version_id()));
-        let ids = versions
-            .chain(markers)
-            .filter_map(|(key, version)| Some((key?, version)))
-            .map(|(key, version)| {
-                ObjectIdentifier::builder()
-                    .key(key)
-                    .set_version_id(version.map(str::to_string))
-                    .build()
-                    .map_err(invalid)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if ids.is_empty() {
-            return Ok(());
-        }
-        for chunk in ids.chunks(1000) {
-            let delete = Delete::builder()
-                .set_objects(Some(chunk.to_vec()))
-                .quiet(true)
-                .build()
-                .map_err(invalid)?;
-            clients
-                .s3
-                .delete_objects()
-                .bucket(bucket)
-                .delete(delete)
-                .send()
-                .await
-                .map_err(aws("DeleteObjects"))?;
-        }
-    }
 }

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use miette::Diagnostic;
 use serde_json::json;
-use thiserror::Error;
 
 use crate::category::api::{ApiConfig, AuthMode};
 use crate::category::auth::AuthConfig;
@@ -14,78 +12,15 @@ use crate::category::storage::StorageConfig;
 use crate::cli::{ApiTemplate, GlobalArgs, InitArgs, Starter};
 use crate::error::FsError;
 use crate::outputs;
-use crate::project::detect::{self, DetectError, DetectedFrontend, Inspection};
+use crate::project::detect::{self, DetectedFrontend, Inspection};
 use crate::project::{
-    self, EnvSection, FORMAT_VERSION, FileSet, Framework, MANIFEST_FILE, Manifest, ProjectSection,
-    state,
+    self, EnvSection, FORMAT_VERSION, FileSet, Framework, InitError, MANIFEST_FILE, Manifest,
+    ProjectSection, state,
 };
 use crate::prompt::{self, Answers, Inputs, Question};
 use crate::render::{self, TemplateContext};
 use crate::settings::{self, EnvLookup};
 use crate::ui::Printer;
-
-#[derive(Debug, Error, Diagnostic)]
-pub enum InitError {
-    #[error("`{}` is already inside a hoist project", dir.display())]
-    #[diagnostic(
-        code(hoist::init::already_project),
-        help("its `hoist.toml` is at `{}`; work there with `hoist add`, or choose a folder outside it", root.join(MANIFEST_FILE).display())
-    )]
-    AlreadyProject { dir: PathBuf, root: PathBuf },
-
-    #[error("`{}` is not empty and holds no frontend hoist knows (found {})", dir.display(), found.join(", "))]
-    #[diagnostic(
-        code(hoist::init::not_empty),
-        help(
-            "choose a new or empty folder (`hoist init NEW_DIR`), or pass `--force` to scaffold here anyway; files with the same names are overwritten"
-        )
-    )]
-    NotEmpty { dir: PathBuf, found: Vec<String> },
-
-    #[error("`{}` is a file, not a folder", path.display())]
-    #[diagnostic(code(hoist::init::not_a_folder), help("pass a folder to `hoist init`"))]
-    NotAFolder { path: PathBuf },
-
-    #[error("`--frontend {asked}` was given, but this folder holds a {detected} app ({tool})")]
-    #[diagnostic(
-        code(hoist::init::frontend_mismatch),
-        help(
-            "leave out `--frontend` to use the detected {detected} app, or run `hoist init` in a new folder to scaffold a {asked} app"
-        )
-    )]
-    FrontendMismatch {
-        asked: Framework,
-        detected: Framework,
-        tool: &'static str,
-    },
-
-    #[error("the `{starter}` starter builds a frontend, and this project has none")]
-    #[diagnostic(
-        code(hoist::init::starter_needs_frontend),
-        help(
-            "choose a frontend (`--frontend react`, `vue` or `react-native`), or leave out `--starter`"
-        )
-    )]
-    StarterNeedsFrontend { starter: &'static str },
-
-    #[error(
-        "the `{starter}` starter scaffolds a new app; this folder already holds a {detected} app"
-    )]
-    #[diagnostic(
-        code(hoist::init::starter_on_existing),
-        help(
-            "run `hoist init --starter {starter}` in a new folder, or add the backend to this app with `hoist add auth`, `hoist add api` and `hoist add storage` (they print how to use each; your code is never rewritten)"
-        )
-    )]
-    StarterOnExisting {
-        starter: &'static str,
-        detected: Framework,
-    },
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Detect(#[from] DetectError),
-}
 
 /// How the project comes to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -376,12 +311,11 @@ fn add_todo_backend(manifest: &mut Manifest, files: &mut FileSet) -> Result<(), 
         oidc_client_id: None,
         lambda_authorizer_arn: None,
     };
-    let schema = super::resources::blueprint(ApiTemplate::OwnerAuth, &api);
+    let schema = crate::category::api::blueprint(ApiTemplate::OwnerAuth, &api);
     let schema_path = "hoist/api/main/schema.graphql";
     let output = crate::transform::transform_with(&schema, schema_path, &api.transform_modes())
         .map_err(|e| crate::Error::Internal(format!("the todo starter's schema: {e}")))?;
-    let parsed = crate::codegen::parse_schema("main", &output.sdl)
-        .map_err(super::codegen::CodegenCommandError::from)?;
+    let parsed = crate::codegen::parse_schema("main", &output.sdl)?;
     let generated =
         crate::codegen::generate(&parsed, schema_path, crate::codegen::DEFAULT_MAX_DEPTH);
     let dir = join_rel(&manifest.project.source_dir, "graphql");

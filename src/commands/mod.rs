@@ -33,7 +33,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
             no_codegen,
         } => push::push(
             &target,
-            push::PushOptions {
+            crate::deploy::push::PushOptions {
                 dry_run,
                 recover,
                 force,
@@ -44,7 +44,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
         ),
         Command::Diff { target } => push::push(
             &target,
-            push::PushOptions {
+            crate::deploy::push::PushOptions {
                 dry_run: true,
                 recover: false,
                 force: true,

@@ -2,16 +2,14 @@
 
 use std::path::Path;
 
-use miette::Diagnostic;
 use serde::Serialize;
-use thiserror::Error;
 
 use crate::category::api::{ApiConfig, AuthMode};
 use crate::category::auth::{
     AuthConfig, Group, HostedUi, Mfa, MfaMethod, Oidc, RedirectUrls, Social, SocialProvider,
 };
 use crate::category::storage::{Access, StorageConfig};
-use crate::category::{self, Category, SecretRef};
+use crate::category::{self, Category, ResourceError, SecretRef};
 use std::path::PathBuf;
 
 use crate::cli::{
@@ -23,58 +21,6 @@ use crate::project::{Framework, ProjectFile};
 use crate::prompt::{self, Answers, Inputs, PromptError, Question};
 use crate::render;
 use crate::ui::Printer;
-
-#[derive(Debug, Error, Diagnostic)]
-pub enum ResourceError {
-    #[error("this project already has {category} `{name}`")]
-    #[diagnostic(code(hoist::add::exists), help("{help}"))]
-    Exists {
-        category: Category,
-        name: String,
-        help: String,
-    },
-
-    #[error("there is no {category} `{name}` in this project")]
-    #[diagnostic(code(hoist::resource::unknown), help("{help}"))]
-    Unknown {
-        category: Category,
-        name: String,
-        help: String,
-    },
-
-    #[error("{category} `{name}` cannot be removed: {dependents} depend on it")]
-    #[diagnostic(
-        code(hoist::remove::in_use),
-        help("remove them first (`hoist remove storage NAME`), then remove {category} `{name}`")
-    )]
-    InUse {
-        category: Category,
-        name: String,
-        dependents: String,
-    },
-
-    #[error("storage needs auth, and this project has none")]
-    #[diagnostic(
-        code(hoist::add::needs_auth),
-        help("run `hoist add auth` first: users sign in to reach their files")
-    )]
-    NeedsAuth,
-
-    #[error("user pool and IAM authorization need the project's auth resource, and there is none")]
-    #[diagnostic(
-        code(hoist::add::needs_auth),
-        help("run `hoist add auth` first, or choose `--auth api-key`")
-    )]
-    ApiNeedsAuth,
-
-    #[error("invalid value for `--{flag}`: {message}")]
-    #[diagnostic(code(hoist::invalid_value), help("{help}"))]
-    BadFlag {
-        flag: &'static str,
-        message: String,
-        help: &'static str,
-    },
-}
 
 fn inputs_for<'p>(
     global: &GlobalArgs,
@@ -306,7 +252,7 @@ pub fn add(
                     ApiTemplate::Todo,
                     |t| format!("{t:?}"),
                 )?;
-                Some(blueprint(template, &cfg))
+                Some(crate::category::api::blueprint(template, &cfg))
             };
             // A schema that does not transform is refused before anything is written.
             if let Some(text) = &schema {
@@ -427,7 +373,7 @@ pub fn update(
                 return Err(ResourceError::ApiNeedsAuth.into());
             }
             // The schema's `@auth` rules must still find their modes.
-            let files: Vec<(String, String)> = super::synth::read_schema(file.root(), name)?
+            let files: Vec<(String, String)> = crate::project::read_schema(file.root(), name)?
                 .into_iter()
                 .map(|f| (f.path.display().to_string(), f.text))
                 .collect();
@@ -1278,28 +1224,4 @@ pub fn resolve_storage(
         access.dedup();
     }
     Ok(cfg)
-}
-
-/// A starting schema, with access rules that fit the API's modes: the default
-/// mode's users may do everything (each user only with their own items, for
-/// `owner-auth`), and API key holders may read when the key is an extra mode.
-pub fn blueprint(template: ApiTemplate, cfg: &crate::category::api::ApiConfig) -> String {
-    let text = match template {
-        ApiTemplate::Todo => include_str!("../../blueprints/api/todo.graphql"),
-        ApiTemplate::Blank => include_str!("../../blueprints/api/blank.graphql"),
-        ApiTemplate::Blog => include_str!("../../blueprints/api/blog.graphql"),
-        ApiTemplate::OwnerAuth => include_str!("../../blueprints/api/owner-auth.graphql"),
-    };
-    let mut rules = vec![match (template, cfg.auth) {
-        (ApiTemplate::OwnerAuth, _) => "{ allow: owner }",
-        (_, AuthMode::ApiKey) => "{ allow: public }",
-        (_, AuthMode::UserPools) => "{ allow: private }",
-        (_, AuthMode::Iam) => "{ allow: private, provider: iam }",
-        (_, AuthMode::Oidc) => "{ allow: private, provider: oidc }",
-        (_, AuthMode::Lambda) => "{ allow: custom }",
-    }];
-    if cfg.auth != AuthMode::ApiKey && cfg.uses(AuthMode::ApiKey) {
-        rules.push("{ allow: public, operations: [read] }");
-    }
-    text.replace("RULES", &format!("[{}]", rules.join(", ")))
 }

@@ -2,61 +2,13 @@
 
 use std::path::Path;
 
-use miette::Diagnostic;
 use serde_json::{Value, json};
-use thiserror::Error;
 
 use crate::cli::{GlobalArgs, GraphFormat, WorkflowCommand};
 use crate::error::FsError;
 use crate::ui::Printer;
 use crate::workflow::validate::{self, Findings, Severity};
-use crate::workflow::{Definition, JsonError, graph, run};
-
-#[derive(Debug, Error, Diagnostic)]
-pub enum WorkflowError {
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Json(#[from] Box<JsonError>),
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Invalid(Box<Findings>),
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Run(#[from] run::RunError),
-
-    #[error("{what} is not valid JSON: {message}")]
-    #[diagnostic(
-        code(hoist::workflow::input),
-        help("give JSON text, or @FILE to read it from a file")
-    )]
-    BadJson { what: String, message: String },
-
-    #[error("the diagram could not be drawn: {0}")]
-    #[diagnostic(code(hoist::workflow::graph))]
-    Graph(String),
-
-    #[error("a PNG is binary: give a file to write it to")]
-    #[diagnostic(
-        code(hoist::workflow::png),
-        help("add `-o diagram.png`, or use `--format svg` to print SVG text")
-    )]
-    PngNeedsFile,
-
-    #[error("the execution {status}: {error}")]
-    #[diagnostic(
-        code(hoist::workflow::failed),
-        help(
-            "{cause}\nrun with `--history FILE` and draw it with `hoist workflow graph --execution FILE` to see where"
-        )
-    )]
-    Execution {
-        status: String,
-        error: String,
-        cause: String,
-    },
-}
+use crate::workflow::{Definition, WorkflowError, graph, run};
 
 fn read(path: &Path) -> Result<String, crate::Error> {
     std::fs::read_to_string(path).map_err(|e| FsError::new("read", path, e).into())

@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_cloudformation::error::DisplayErrorContext;
 use aws_sdk_cloudformation::primitives::DateTime;
-use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, Tag};
+use aws_sdk_cloudformation::types::{
+    Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus, Tag,
+};
 use miette::Diagnostic;
 use thiserror::Error;
 
@@ -87,15 +89,17 @@ pub struct PlannedChange {
     pub replacement: Option<String>,
 }
 
-/// Where a stack is now.
-pub fn is_settled(status: &str) -> bool {
-    !status.ends_with("_IN_PROGRESS")
+/// Whether a stack in `status` has stopped moving: every status but the
+/// `*_IN_PROGRESS` ones (CloudFormation's `StackStatus`, DescribeStacks API reference).
+pub fn is_settled(status: &StackStatus) -> bool {
+    !status.as_str().ends_with("_IN_PROGRESS")
 }
 
-pub fn is_success(status: &str) -> bool {
+/// Whether a settled stack got where a deploy was taking it.
+pub fn is_success(status: &StackStatus) -> bool {
     matches!(
         status,
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE"
+        StackStatus::CreateComplete | StackStatus::UpdateComplete | StackStatus::ImportComplete
     )
 }
 
@@ -128,6 +132,8 @@ pub const POLL: Duration = Duration::from_secs(1);
 /// What the deploy reports as it goes; the command turns it into terminal output.
 pub trait Reporter {
     fn step(&self, message: &str);
+    /// A detail of a step (shown with `-v` on a terminal).
+    fn detail(&self, _message: &str) {}
     fn event(
         &self,
         stack: &str,
@@ -138,9 +144,26 @@ pub trait Reporter {
     );
 }
 
+/// Whether DescribeStacks failed because the stack does not exist. CloudFormation
+/// answers it with a `ValidationError` whose message says the stack "does not
+/// exist"; there is no error code of its own, so both are checked.
+pub fn is_missing_stack<R>(
+    err: &aws_sdk_cloudformation::error::SdkError<
+        aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError,
+        R,
+    >,
+) -> bool {
+    err.as_service_error().is_some_and(|e| {
+        e.meta().code() == Some("ValidationError")
+            && e.meta()
+                .message()
+                .is_some_and(|m| m.contains("does not exist"))
+    })
+}
+
 impl Engine<'_> {
-    /// The root stack's status, or None when it does not exist.
-    pub async fn root_status(&self) -> Result<Option<String>, DeployError> {
+    /// The root stack's status, or None when it does not exist (or was deleted).
+    pub async fn root_status(&self) -> Result<Option<StackStatus>, DeployError> {
         match self
             .clients
             .cloudformation
@@ -153,19 +176,13 @@ impl Engine<'_> {
                 .stacks()
                 .first()
                 .and_then(|s| s.stack_status())
-                .map(|s| s.as_str().to_string())
-                .filter(|s| s != "DELETE_COMPLETE")),
-            Err(err) => {
-                let text = DisplayErrorContext(&err).to_string();
-                if text.contains("does not exist") {
-                    Ok(None)
-                } else {
-                    Err(DeployError::Aws {
-                        action: "DescribeStacks",
-                        message: text,
-                    })
-                }
-            }
+                .filter(|s| **s != StackStatus::DeleteComplete)
+                .cloned()),
+            Err(err) if is_missing_stack(&err) => Ok(None),
+            Err(err) => Err(DeployError::Aws {
+                action: "DescribeStacks",
+                message: DisplayErrorContext(&err).to_string(),
+            }),
         }
     }
 
@@ -173,7 +190,7 @@ impl Engine<'_> {
     pub async fn wait_settled(
         &self,
         reporter: &dyn Reporter,
-    ) -> Result<Option<String>, DeployError> {
+    ) -> Result<Option<StackStatus>, DeployError> {
         let mut announced = false;
         loop {
             let status = self.root_status().await?;
@@ -181,8 +198,9 @@ impl Engine<'_> {
                 Some(s) if !is_settled(s) => {
                     if !announced {
                         reporter.step(&format!(
-                            "`{}` is {s}: another deploy is running; waiting for it to finish",
-                            self.stack_name
+                            "`{}` is {}: another deploy is running; waiting for it to finish",
+                            self.stack_name,
+                            s.as_str()
                         ));
                         announced = true;
                     }
@@ -408,7 +426,7 @@ impl Engine<'_> {
         change_set: &str,
         names: &BTreeMap<String, String>,
         reporter: &dyn Reporter,
-    ) -> Result<String, DeployError> {
+    ) -> Result<StackStatus, DeployError> {
         let start = DateTime::from(SystemTime::now() - Duration::from_secs(1));
         self.clients
             .cloudformation
@@ -426,7 +444,7 @@ impl Engine<'_> {
         start: DateTime,
         names: &BTreeMap<String, String>,
         reporter: &dyn Reporter,
-    ) -> Result<String, DeployError> {
+    ) -> Result<StackStatus, DeployError> {
         let mut failures: Vec<String> = Vec::new();
         loop {
             let mut stacks = vec![("root".to_string(), self.stack_name.clone())];
@@ -484,9 +502,9 @@ impl Engine<'_> {
             let status = self
                 .root_status()
                 .await?
-                .unwrap_or_else(|| "DELETE_COMPLETE".into());
+                .unwrap_or(StackStatus::DeleteComplete);
             if is_settled(&status) {
-                if status == "UPDATE_ROLLBACK_FAILED" {
+                if status == StackStatus::UpdateRollbackFailed {
                     return Err(DeployError::RollbackFailed {
                         stack: self.stack_name.clone(),
                     });
@@ -504,7 +522,7 @@ impl Engine<'_> {
                     };
                     return Err(DeployError::Failed {
                         stack: self.stack_name.clone(),
-                        status,
+                        status: status.as_str().to_string(),
                         failures,
                     });
                 }
@@ -515,7 +533,7 @@ impl Engine<'_> {
     }
 
     /// ContinueUpdateRollback for a root stuck in UPDATE_ROLLBACK_FAILED.
-    pub async fn recover(&self, reporter: &dyn Reporter) -> Result<String, DeployError> {
+    pub async fn recover(&self, reporter: &dyn Reporter) -> Result<StackStatus, DeployError> {
         let start = DateTime::from(SystemTime::now() - Duration::from_secs(1));
         self.clients
             .cloudformation
@@ -527,7 +545,7 @@ impl Engine<'_> {
         match self.follow(start, &BTreeMap::new(), reporter).await {
             // a finished rollback is what recovery is for
             Err(DeployError::Failed { status, .. }) if status == "UPDATE_ROLLBACK_COMPLETE" => {
-                Ok(status)
+                Ok(StackStatus::UpdateRollbackComplete)
             }
             other => other,
         }
@@ -843,18 +861,60 @@ mod tests {
             .wait_settled(&recorder)
             .await
             .unwrap();
-        assert_eq!(settled.as_deref(), Some("UPDATE_COMPLETE"));
+        assert_eq!(settled, Some(StackStatus::UpdateComplete));
         let lines = recorder.0.lock().unwrap().clone();
         assert_eq!(lines.len(), 1, "announced once: {lines:?}");
         assert!(lines[0].contains("another deploy is running"), "{lines:?}");
     }
 
+    #[tokio::test]
+    async fn a_missing_stack_is_none_and_other_refusals_are_errors() {
+        use aws_sdk_cloudformation::error::ErrorMetadata;
+        use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
+        let refusal = |code: &'static str, message: &'static str| {
+            move || {
+                DescribeStacksError::generic(
+                    ErrorMetadata::builder().code(code).message(message).build(),
+                )
+            }
+        };
+        let missing = mock!(Client::describe_stacks).then_error(refusal(
+            "ValidationError",
+            "Stack with id hoist-shop-dev does not exist",
+        ));
+        let cfn = mock_client!(aws_sdk_cloudformation, [&missing]);
+        let (clients, name) = engine(cfn);
+        assert_eq!(
+            new_engine(&clients, name).root_status().await.unwrap(),
+            None
+        );
+
+        // an access error that happens to mention "does not exist" is no missing stack
+        let denied = mock!(Client::describe_stacks).then_error(refusal(
+            "AccessDenied",
+            "User is not authorized: the role does not exist",
+        ));
+        let cfn = mock_client!(aws_sdk_cloudformation, [&denied]);
+        let (clients, name) = engine(cfn);
+        let err = new_engine(&clients, name).root_status().await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DeployError::Aws {
+                    action: "DescribeStacks",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn settled_and_success_states() {
-        assert!(!is_settled("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"));
-        assert!(is_settled("UPDATE_ROLLBACK_FAILED"));
-        assert!(is_success("UPDATE_COMPLETE"));
-        assert!(!is_success("UPDATE_ROLLBACK_COMPLETE"));
-        assert!(!is_success("ROLLBACK_COMPLETE"));
+        assert!(!is_settled(&StackStatus::UpdateCompleteCleanupInProgress));
+        assert!(is_settled(&StackStatus::UpdateRollbackFailed));
+        assert!(is_success(&StackStatus::UpdateComplete));
+        assert!(!is_success(&StackStatus::UpdateRollbackComplete));
+        assert!(!is_success(&StackStatus::RollbackComplete));
     }
 }

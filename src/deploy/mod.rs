@@ -3,4 +3,7 @@
 
 pub mod aws;
 pub mod engine;
+pub mod env;
+pub mod local;
+pub mod push;
 pub mod snapshot;

@@ -3,11 +3,14 @@
 
 pub mod detect;
 mod fsutil;
+mod init;
 mod manifest;
 mod names;
+pub mod sources;
 pub mod state;
 
 pub use fsutil::{FileSet, place_files, replace_dir, write_atomic};
+pub use init::InitError;
 pub use manifest::{
     CodegenConfig, EnvSection, FORMAT_VERSION, Framework, MANIFEST_FILE, Manifest, ManifestError,
     ProjectFile, ProjectSection, find_root, new_manifest_text, parse,
@@ -16,3 +19,4 @@ pub use names::{
     NameError, project_name_from, validate_env_name, validate_profile, validate_project_name,
     validate_region,
 };
+pub use sources::{SourceFile, Sources, read_schema, read_sources};

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::category::{SecretRef, api, auth, storage};
-use crate::project::{FileSet, Manifest};
+use crate::project::{FileSet, Manifest, SourceFile, Sources};
 use cfn::{Template, get_att, r#ref, sub};
 
 /// The name of the file that describes a build.
@@ -95,25 +95,6 @@ pub enum SynthError {
     },
 }
 
-/// A user's JSON Patch for one resource's template.
-#[derive(Debug, Clone)]
-pub struct Override {
-    pub path: PathBuf,
-    pub text: String,
-}
-
-/// What synthesis reads besides hoist.toml: each resource's override, each
-/// api's schema and its user-written resolvers.
-#[derive(Debug, Clone, Default)]
-pub struct Sources {
-    /// `(category, name)` to the resource's JSON Patch.
-    pub overrides: BTreeMap<(String, String), Override>,
-    /// api name to its schema: `schema.graphql`, or the files of its `schema/` folder.
-    pub schemas: BTreeMap<String, Vec<Override>>,
-    /// api name to its resolver files (file name to code) that replace generated ones.
-    pub resolvers: BTreeMap<String, BTreeMap<String, String>>,
-}
-
 /// One nested stack of the build.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NestedStack {
@@ -157,7 +138,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn apply_override(template: &mut Value, ovr: &Override) -> Result<(), SynthError> {
+fn apply_override(template: &mut Value, ovr: &SourceFile) -> Result<(), SynthError> {
     let ops: json_patch::Patch = serde_json::from_str(&ovr.text).map_err(|e| {
         let offset = SourceOffset::from_location(&ovr.text, e.line(), e.column().max(1));
         SynthError::OverrideSyntax {
@@ -225,7 +206,7 @@ pub fn bootstrap_template(project: &str, env: &str) -> Vec<u8> {
 pub fn transform_api(
     name: &str,
     cfg: &crate::category::api::ApiConfig,
-    schema: &[Override],
+    schema: &[SourceFile],
 ) -> Result<crate::transform::Output, SynthError> {
     if schema.is_empty() {
         return Err(SynthError::NoSchema {

@@ -8,6 +8,9 @@ use miette::{GraphicalTheme, MietteHandlerOpts};
 
 use crate::cli::{ColorChoice, GlobalArgs};
 
+mod reporters;
+pub use reporters::{Lines, Live, codegen_step};
+
 /// How much to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {

@@ -179,3 +179,51 @@ pub fn query_language(state: &Value, machine: &str) -> String {
         .unwrap_or(machine)
         .to_string()
 }
+
+/// What `hoist workflow` reports as an error: a definition that does not parse
+/// or validate, bad input, an execution that failed, a diagram that cannot be drawn.
+#[derive(Debug, Error, Diagnostic)]
+pub enum WorkflowError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Json(#[from] Box<JsonError>),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(Box<validate::Findings>),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Run(#[from] run::RunError),
+
+    #[error("{what} is not valid JSON: {message}")]
+    #[diagnostic(
+        code(hoist::workflow::input),
+        help("give JSON text, or @FILE to read it from a file")
+    )]
+    BadJson { what: String, message: String },
+
+    #[error("the diagram could not be drawn: {0}")]
+    #[diagnostic(code(hoist::workflow::graph))]
+    Graph(String),
+
+    #[error("a PNG is binary: give a file to write it to")]
+    #[diagnostic(
+        code(hoist::workflow::png),
+        help("add `-o diagram.png`, or use `--format svg` to print SVG text")
+    )]
+    PngNeedsFile,
+
+    #[error("the execution {status}: {error}")]
+    #[diagnostic(
+        code(hoist::workflow::failed),
+        help(
+            "{cause}\nrun with `--history FILE` and draw it with `hoist workflow graph --execution FILE` to see where"
+        )
+    )]
+    Execution {
+        status: String,
+        error: String,
+        cause: String,
+    },
+}

@@ -125,3 +125,28 @@ pub fn flat(text: &str) -> String {
     }
     out
 }
+
+/// A folder of `../shared/corpus` (real-world inputs beside the repository):
+/// `graphql` or `asl`. Missing, it is a failure under `CI=true` (a suite that
+/// silently skips is no suite); elsewhere it is `None`, with a notice written
+/// straight to the terminal (not captured by the test harness, so it is seen).
+pub fn corpus(kind: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(kind);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "CI=true and the corpus is missing: no folder at {}",
+        dir.display()
+    );
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "NOTICE: no corpus at {}: the tests that read it check nothing (CI fails here)",
+        dir.display()
+    );
+    None
+}

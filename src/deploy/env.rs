@@ -1,0 +1,273 @@
+//! Environment operations against AWS: read a deployed environment back from
+//! CloudFormation (`hoist env pull`), delete one (`hoist env remove`), and a
+//! stack's summary for `hoist env list`. Nothing here prints.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_cloudformation::error::DisplayErrorContext;
+use miette::Diagnostic;
+use thiserror::Error;
+
+use super::aws::{Clients, Target, clients};
+use super::engine::{DeployError, Engine, Reporter, aws, is_missing_stack};
+use super::local::build_dir;
+use super::snapshot::{self, Snapshot};
+use crate::project::{self, ProjectFile, state};
+use crate::synth::{root_stack_name, sha256_hex};
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum EnvironmentError {
+    #[error("there is no environment `{name}` in hoist.toml")]
+    #[diagnostic(
+        code(hoist::env::unknown),
+        help("this project's environments: {known}; add one with `hoist env add {name}`")
+    )]
+    Unknown { name: String, known: String },
+
+    #[error("the environment `{name}` already exists")]
+    #[diagnostic(
+        code(hoist::env::exists),
+        help("choose another name, or edit `[env.{name}]` in hoist.toml")
+    )]
+    Exists { name: String },
+
+    #[error("`{stack}` does not exist in {region}: the environment `{name}` has not been deployed")]
+    #[diagnostic(
+        code(hoist::env::not_deployed),
+        help("deploy it with `hoist push --env {name}`")
+    )]
+    NotDeployed {
+        name: String,
+        stack: String,
+        region: String,
+    },
+}
+
+/// A root stack's status (`NOT_DEPLOYED` when it does not exist, `unknown (...)`
+/// when AWS could not be asked) and when it last changed, for `hoist env list`.
+pub async fn stack_summary(target: &Target, stack: &str) -> (Option<String>, Option<String>) {
+    let clients = clients(target).await;
+    match clients
+        .cloudformation
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+    {
+        Ok(out) => out
+            .stacks()
+            .first()
+            .map_or((Some("NOT_DEPLOYED".to_string()), None), |s| {
+                (
+                    s.stack_status().map(|x| x.as_str().to_string()),
+                    s.last_updated_time()
+                        .or(s.creation_time())
+                        .map(|t| t.to_string()),
+                )
+            }),
+        Err(err) if is_missing_stack(&err) => (Some("NOT_DEPLOYED".to_string()), None),
+        Err(err) => {
+            let text = DisplayErrorContext(&err).to_string();
+            (
+                Some(format!(
+                    "unknown ({})",
+                    text.lines().next().unwrap_or_default()
+                )),
+                None,
+            )
+        }
+    }
+}
+
+/// Rebuild the snapshot of `name` from CloudFormation and save it: stack tags
+/// name each resource, outputs hold the identifiers, templates give the hashes.
+/// Secrets' sources and key lifetimes are not in AWS: they come from hoist.toml.
+///
+/// Errors: [`EnvironmentError::NotDeployed`] when the root stack does not
+/// exist; what AWS refuses; the snapshot's write.
+pub async fn pull(
+    file: &ProjectFile,
+    name: &str,
+    target: &Target,
+    reporter: &dyn Reporter,
+) -> Result<Snapshot, crate::Error> {
+    let clients = clients(target).await;
+    let stack_name = root_stack_name(&file.manifest.project.name, name);
+    let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
+    let status = engine.wait_settled(reporter).await?;
+    if status.is_none() {
+        return Err(EnvironmentError::NotDeployed {
+            name: name.to_string(),
+            stack: stack_name,
+            region: target.region.clone(),
+        }
+        .into());
+    }
+    let root_outputs = engine.stack_outputs(&stack_name).await?;
+    let root_body = template_body(&clients, &stack_name).await?;
+    let mut resources = BTreeMap::new();
+    let mut outputs = crate::outputs::DeployedOutputs::new();
+    for physical in engine.nested_stacks().await?.values() {
+        let described = clients
+            .cloudformation
+            .describe_stacks()
+            .stack_name(physical)
+            .send()
+            .await
+            .map_err(aws("DescribeStacks"))?;
+        let Some(stack) = described.stacks().first() else {
+            continue;
+        };
+        let Some(resource) = stack
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some("hoist:resource"))
+            .and_then(|t| t.value())
+        else {
+            continue;
+        };
+        let body = template_body(&clients, physical).await?;
+        resources.insert(resource.to_string(), sha256_hex(body.as_bytes()));
+        outputs.insert(
+            resource.to_string(),
+            stack
+                .outputs()
+                .iter()
+                .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+                .collect(),
+        );
+    }
+    // Secrets' sources and key lifetimes are in hoist.toml, not in AWS: take them from the model.
+    let sources = project::read_sources(file)?;
+    let (secrets, key_expiries) = crate::synth::synth(&file.manifest, name, &sources)
+        .map(|b| (b.secrets, b.key_expiries))
+        .unwrap_or_default();
+    let snapshot = Snapshot {
+        stack_name: stack_name.clone(),
+        region: target.region.clone(),
+        deployment_bucket: root_outputs
+            .get("DeploymentBucketName")
+            .cloned()
+            .unwrap_or_default(),
+        root_sha256: sha256_hex(root_body.as_bytes()),
+        resources,
+        secrets,
+        key_expiries,
+        assets: BTreeMap::new(),
+        outputs,
+        deployed_at: 0,
+    };
+    snapshot::save(file.root(), name, &snapshot)?;
+    Ok(snapshot)
+}
+
+/// Empty the versioned deployment bucket, delete the root stack (and with it the
+/// nested ones), then drop the environment from hoist.toml and local state.
+/// Storage buckets are kept: their data outlives the stack (their `DeletionPolicy`).
+///
+/// Errors: what AWS refuses; the edit of hoist.toml.
+pub async fn remove(
+    file: &ProjectFile,
+    name: &str,
+    target: &Target,
+    reporter: &dyn Reporter,
+) -> Result<(), crate::Error> {
+    let clients = clients(target).await;
+    let stack_name = root_stack_name(&file.manifest.project.name, name);
+    let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
+    if engine.wait_settled(reporter).await?.is_some() {
+        let outputs = engine.stack_outputs(&stack_name).await?;
+        if let Some(bucket) = outputs.get("DeploymentBucketName") {
+            empty_bucket(&clients, bucket).await?;
+            reporter.detail(&format!("emptied {bucket}"));
+        }
+        reporter.step(&format!("Deleting `{stack_name}` ..."));
+        clients
+            .cloudformation
+            .delete_stack()
+            .stack_name(&stack_name)
+            .send()
+            .await
+            .map_err(aws("DeleteStack"))?;
+        engine.wait_settled(reporter).await?;
+    } else {
+        reporter.step(&format!(
+            "`{stack_name}` is not deployed: only removing it from hoist.toml"
+        ));
+    }
+    let edited = file.edit(|doc| {
+        if let Some(envs) = doc.get_mut("env").and_then(|e| e.as_table_like_mut()) {
+            envs.remove(name);
+        }
+    })?;
+    edited.save()?;
+    let _ = std::fs::remove_file(snapshot::path(file.root(), name));
+    let _ = std::fs::remove_dir_all(build_dir(file.root(), name));
+    if state::read_current_env(file.root())?.as_deref() == Some(name) {
+        let _ = std::fs::remove_file(state::current_env_path(file.root()));
+    }
+    Ok(())
+}
+
+async fn template_body(clients: &Clients, stack: &str) -> Result<String, DeployError> {
+    let out = clients
+        .cloudformation
+        .get_template()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(aws("GetTemplate"))?;
+    Ok(out.template_body().unwrap_or_default().to_string())
+}
+
+async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError> {
+    use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+    let invalid = |e: aws_sdk_s3::error::BuildError| DeployError::Aws {
+        action: "DeleteObjects",
+        message: e.to_string(),
+    };
+    loop {
+        let listed = clients
+            .s3
+            .list_object_versions()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(aws("ListObjectVersions"))?;
+        // every version and every delete marker, or the versioned bucket cannot go
+        let versions = listed.versions().iter().map(|v| (v.key(), v.version_id()));
+        let markers = listed
+            .delete_markers()
+            .iter()
+            .map(|m| (m.key(), m.version_id()));
+        let ids = versions
+            .chain(markers)
+            .filter_map(|(key, version)| Some((key?, version)))
+            .map(|(key, version)| {
+                ObjectIdentifier::builder()
+                    .key(key)
+                    .set_version_id(version.map(str::to_string))
+                    .build()
+                    .map_err(invalid)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for chunk in ids.chunks(1000) {
+            let delete = Delete::builder()
+                .set_objects(Some(chunk.to_vec()))
+                .quiet(true)
+                .build()
+                .map_err(invalid)?;
+            clients
+                .s3
+                .delete_objects()
+                .bucket(bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(aws("DeleteObjects"))?;
+        }
+    }
+}

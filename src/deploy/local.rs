@@ -1,0 +1,50 @@
+//! What a deploy writes in the project: the build folder of an environment
+//! (`.hoist/build/<env>/`, what `synth` shows and `push` uploads) and the
+//! frontend's `amplify_outputs.json`.
+
+use std::path::{Path, PathBuf};
+
+use crate::outputs;
+use crate::project::{self, ProjectFile, state};
+use crate::synth::{self, Build};
+
+/// `.hoist/build/<env>/` under the project's root.
+pub fn build_dir(root: &Path, env: &str) -> PathBuf {
+    root.join(state::STATE_DIR).join("build").join(env)
+}
+
+/// Synthesize `env` and replace its build folder with the result, all or nothing.
+///
+/// Errors: unreadable sources, any [`synth::SynthError`], a failed write.
+pub fn synth_env(file: &ProjectFile, env: &str) -> Result<Build, crate::Error> {
+    let sources = project::read_sources(file)?;
+    let build = synth::synth(&file.manifest, env, &sources)?;
+    project::replace_dir(&build_dir(file.root(), env), &build.files)?;
+    Ok(build)
+}
+
+/// Write the frontend's `amplify_outputs.json` for `env` from what was deployed,
+/// with the api's model introspection when the outputs have a `data` section.
+/// Returns the path written.
+///
+/// Errors: a missing output ([`outputs::MissingOutput`]), a schema that does
+/// not transform, a failed write.
+pub fn write_outputs(
+    file: &ProjectFile,
+    env: &str,
+    deployed: &outputs::DeployedOutputs,
+) -> Result<PathBuf, crate::Error> {
+    let mut value = outputs::amplify_outputs(&file.manifest, env, deployed)?;
+    if value.get("data").is_some()
+        && let Some(introspection) = crate::codegen::introspection(file)?
+    {
+        value["data"]["model_introspection"] = introspection;
+    }
+    let dir = match file.manifest.project.source_dir.as_str() {
+        "" | "." => file.root().to_path_buf(),
+        dir => file.root().join(dir),
+    };
+    let path = dir.join(outputs::OUTPUTS_FILE);
+    project::write_atomic(&path, &outputs::to_file_contents(&value))?;
+    Ok(path)
+}

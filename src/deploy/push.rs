@@ -1,0 +1,372 @@
+//! The push operation: bring an environment's root stack to its build. It waits
+//! for a running deploy, recovers or clears a failed one, creates the root stack
+//! with its deployment bucket on the first push, uploads what is new, deploys
+//! through a change set, follows the events and records the outputs.
+//!
+//! It never prints or prompts: what it says and asks goes through
+//! [`Conversation`], and resource events through the engine's [`Reporter`].
+//! The stack states it acts on are CloudFormation's own
+//! ([`StackStatus`], from the DescribeStacks API reference).
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use aws_sdk_cloudformation::types::{ChangeSetType, StackStatus};
+use miette::Diagnostic;
+use thiserror::Error;
+
+use super::aws::{Clients, Target};
+use super::engine::{self, DeployError, Engine, PlannedChange, Reporter};
+use super::local::write_outputs;
+use super::snapshot::{self, Snapshot};
+use crate::error::FsError;
+use crate::outputs::DeployedOutputs;
+use crate::project::{ProjectFile, state};
+use crate::synth::{self, Build};
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum PushError {
+    #[error("another `hoist push` is running in this checkout (it holds the lock on `{}`)", path.display())]
+    #[diagnostic(
+        code(hoist::push::locked),
+        help("wait for it to finish, then run `hoist push` again")
+    )]
+    Locked { path: PathBuf },
+
+    #[error("the environment `{env}` has not been deployed from this checkout")]
+    #[diagnostic(
+        code(hoist::outputs::not_deployed),
+        help(
+            "run `hoist push --env {env}`, or `hoist env pull {env}` to read it from CloudFormation"
+        )
+    )]
+    NotDeployed { env: String },
+
+    #[error("deploy interrupted: it goes on in CloudFormation")]
+    #[diagnostic(
+        code(hoist::push::interrupted),
+        help("run `hoist push` again: it waits for the running deploy, then continues")
+    )]
+    Interrupted,
+}
+
+/// An exclusive OS lock on `.hoist/push.lock` that keeps two pushes from one
+/// checkout apart. The OS releases it when the process ends, however it ends,
+/// so a crashed push never leaves a stale lock behind.
+pub struct PushLock {
+    _file: File,
+}
+
+impl PushLock {
+    /// The lock file's path under the project's root.
+    pub fn path(root: &Path) -> PathBuf {
+        root.join(state::STATE_DIR).join("push.lock")
+    }
+
+    /// Take the lock without waiting. Errors: [`PushError::Locked`] while another
+    /// process holds it; an [`FsError`] when the file cannot be opened.
+    pub fn acquire(root: &Path) -> Result<PushLock, crate::Error> {
+        let path = Self::path(root);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| FsError::new("create folder", dir, e))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| FsError::new("create", &path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(PushLock { _file: file }),
+            Err(TryLockError::WouldBlock) => Err(PushError::Locked { path }.into()),
+            Err(TryLockError::Error(e)) => Err(FsError::new("lock", path, e).into()),
+        }
+    }
+}
+
+/// How a push goes about it.
+#[derive(Debug, Clone, Default)]
+pub struct PushOptions {
+    /// Show the change set, deploy nothing.
+    pub dry_run: bool,
+    /// Continue a failed rollback (`UPDATE_ROLLBACK_FAILED`) first.
+    pub recover: bool,
+    /// Deploy even when the local snapshot says nothing changed.
+    pub force: bool,
+    /// Do not run codegen after synthesizing.
+    pub no_codegen: bool,
+}
+
+/// What the push says and asks as it goes; the command answers on the terminal.
+pub trait Conversation {
+    fn info(&self, message: &str);
+    /// Shown with `-v`.
+    fn detail(&self, message: &str);
+    fn success(&self, message: &str);
+    /// The change set about to be executed.
+    fn show_changes(&self, changes: &[PlannedChange]);
+    /// Whether to execute the change set just shown.
+    fn confirm_deploy(&mut self) -> Result<bool, crate::Error>;
+}
+
+/// How a push ended, when it did not fail.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A dry run of an environment whose root stack does not exist yet.
+    WouldCreate,
+    /// A dry run: the change set was shown and deleted.
+    DryRun,
+    /// The change set was shown and the user declined it.
+    Declined,
+    /// Deployed (or found up to date by CloudFormation): the outputs were
+    /// written to `outputs_file` and the snapshot saved.
+    Deployed {
+        outputs: DeployedOutputs,
+        outputs_file: PathBuf,
+    },
+}
+
+/// One push of `build` to the environment `env`.
+pub struct Push<'a> {
+    pub file: &'a ProjectFile,
+    pub env: &'a str,
+    pub build: &'a Build,
+    /// The snapshot of the last deploy from this checkout.
+    pub last: Option<&'a Snapshot>,
+    pub options: &'a PushOptions,
+}
+
+/// Labels for the nested stacks' logical ids: `auth/main`.
+fn stack_names(build: &Build) -> BTreeMap<String, String> {
+    build
+        .stacks
+        .iter()
+        .map(|s| (s.logical_id.clone(), format!("{}/{}", s.category, s.name)))
+        .collect()
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Push<'_> {
+    /// Run the push against `target` with `clients`.
+    ///
+    /// Errors: [`DeployError`] for what AWS refused or a deploy that failed
+    /// (with CloudFormation's reasons), a failed rollback
+    /// ([`DeployError::RollbackFailed`], recovered with `options.recover`),
+    /// and the local writes of outputs and snapshot.
+    pub async fn run(
+        &self,
+        clients: &Clients,
+        target: &Target,
+        reporter: &dyn Reporter,
+        talk: &mut dyn Conversation,
+    ) -> Result<Outcome, crate::Error> {
+        let build = self.build;
+        let project = &self.file.manifest.project.name;
+        let engine = Engine::new(
+            clients,
+            build.stack_name.clone(),
+            vec![
+                ("hoist:project".into(), project.clone()),
+                ("hoist:env".into(), self.env.to_string()),
+            ],
+        );
+        let names = stack_names(build);
+
+        let mut status = engine.wait_settled(reporter).await?;
+        match status {
+            Some(StackStatus::UpdateRollbackFailed) if self.options.recover => {
+                talk.info(&format!(
+                    "Continuing the failed rollback of `{}` ...",
+                    build.stack_name
+                ));
+                engine.recover(reporter).await?;
+                status = engine.root_status().await?;
+            }
+            Some(StackStatus::UpdateRollbackFailed) => {
+                return Err(DeployError::RollbackFailed {
+                    stack: build.stack_name.clone(),
+                }
+                .into());
+            }
+            _ if self.options.recover => talk.info(&format!(
+                "`{}` has no failed rollback to continue",
+                build.stack_name
+            )),
+            Some(StackStatus::RollbackComplete) => {
+                // A first deploy that failed leaves a stack that can only be deleted.
+                talk.info(&format!("`{}` is ROLLBACK_COMPLETE after a failed first deploy: deleting it before trying again", build.stack_name));
+                clients
+                    .cloudformation
+                    .delete_stack()
+                    .stack_name(&build.stack_name)
+                    .send()
+                    .await
+                    .map_err(engine::aws("DeleteStack"))?;
+                status = engine.wait_settled(reporter).await?;
+            }
+            _ => {}
+        }
+
+        if status.is_none() {
+            if self.options.dry_run {
+                talk.info(&format!(
+                    "`{}` does not exist yet: the first push creates it with these resources:",
+                    build.stack_name
+                ));
+                for stack in &build.stacks {
+                    talk.info(&format!("  Add  {}/{}", stack.category, stack.name));
+                }
+                return Ok(Outcome::WouldCreate);
+            }
+            talk.info(&format!(
+                "Creating `{}` with its deployment bucket ...",
+                build.stack_name
+            ));
+            let bootstrap = synth::bootstrap_template(project, self.env);
+            let body = String::from_utf8_lossy(&bootstrap).into_owned();
+            if let Some(id) = engine
+                .create_change_set(ChangeSetType::Create, None, Some(&body), &BTreeMap::new())
+                .await?
+            {
+                engine.execute_and_follow(&id, &names, reporter).await?;
+            }
+        }
+
+        let root_outputs = engine.stack_outputs(&build.stack_name).await?;
+        let bucket = root_outputs
+            .get("DeploymentBucketName")
+            .cloned()
+            .ok_or_else(|| DeployError::Aws {
+                action: "DescribeStacks",
+                message: format!("`{}` has no DeploymentBucketName output", build.stack_name),
+            })?;
+
+        let uploaded = self.upload(&engine, &bucket).await?;
+        let root_key = engine::root_key(build);
+        engine
+            .upload(&bucket, &root_key, engine::root_template(build).to_vec())
+            .await?;
+        talk.detail(&format!(
+            "uploaded {uploaded} nested template(s) and the root template to {bucket}"
+        ));
+        let url = format!(
+            "https://{bucket}.s3.{}.amazonaws.com/{root_key}",
+            target.region
+        );
+
+        let mut parameters = engine::resolve_secrets(clients, &build.secrets).await?;
+        parameters.extend(engine::key_expiry_parameters(build));
+        let change_set = engine
+            .create_change_set(ChangeSetType::Update, Some(&url), None, &parameters)
+            .await?;
+        let Some(change_set) = change_set else {
+            talk.success(&format!(
+                "No changes: CloudFormation found `{}` up to date",
+                build.stack_name
+            ));
+            return self.finish(&engine, &bucket).await;
+        };
+        let changes = engine.changes(&change_set, &names).await?;
+        talk.show_changes(&changes);
+        if self.options.dry_run {
+            engine.delete_change_set(&change_set).await;
+            talk.info("Dry run: nothing was deployed.");
+            return Ok(Outcome::DryRun);
+        }
+        if !talk.confirm_deploy()? {
+            engine.delete_change_set(&change_set).await;
+            talk.info("Nothing was deployed.");
+            return Ok(Outcome::Declined);
+        }
+        talk.info(&format!("Deploying `{}` ...", build.stack_name));
+        engine
+            .execute_and_follow(&change_set, &names, reporter)
+            .await?;
+        self.finish(&engine, &bucket).await
+    }
+
+    /// Upload the nested templates and assets the last deploy to this bucket did
+    /// not have (keys are content-addressed). Returns how many were uploaded.
+    async fn upload(&self, engine: &Engine<'_>, bucket: &str) -> Result<usize, DeployError> {
+        let (build, last) = (self.build, self.last);
+        let same_bucket = last.is_some_and(|s| s.deployment_bucket == bucket);
+        let known: Vec<&String> = last
+            .map(|s| s.resources.values().collect())
+            .unwrap_or_default();
+        let mut uploaded = 0;
+        for stack in &build.stacks {
+            if known.contains(&&stack.sha256) && same_bucket {
+                continue;
+            }
+            engine
+                .upload(
+                    bucket,
+                    &stack.key,
+                    build.files[&stack.template_file].clone(),
+                )
+                .await?;
+            uploaded += 1;
+        }
+        for (key, file) in &build.assets {
+            if !(same_bucket && last.is_some_and(|s| s.assets.contains_key(key))) {
+                engine
+                    .upload(bucket, key, build.files[file].clone())
+                    .await?;
+                uploaded += 1;
+            }
+        }
+        Ok(uploaded)
+    }
+
+    /// Read the outputs, write the frontend's config and save the snapshot.
+    async fn finish(&self, engine: &Engine<'_>, bucket: &str) -> Result<Outcome, crate::Error> {
+        let build = self.build;
+        let (_, deployed) = engine.read_outputs(build).await?;
+        let snapshot = Snapshot {
+            stack_name: build.stack_name.clone(),
+            region: build.region.clone(),
+            deployment_bucket: bucket.to_string(),
+            root_sha256: snapshot::root_sha256(build),
+            resources: snapshot::resources_of(build),
+            secrets: build.secrets.clone(),
+            key_expiries: build.key_expiries.clone(),
+            assets: build.assets.clone(),
+            outputs: deployed.clone(),
+            deployed_at: now_secs(),
+        };
+        let outputs_file = write_outputs(self.file, self.env, &deployed)?;
+        snapshot::save(self.file.root(), self.env, &snapshot)?;
+        Ok(Outcome::Deployed {
+            outputs: deployed,
+            outputs_file,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_push_lock_is_held_by_one_at_a_time_and_released_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = PushLock::acquire(dir.path()).unwrap();
+        let err = PushLock::acquire(dir.path()).err().unwrap();
+        assert!(
+            err.to_string().contains("another `hoist push` is running"),
+            "{err}"
+        );
+        drop(first);
+        // the file stays; a lock file nobody holds does not block
+        assert!(PushLock::path(dir.path()).exists());
+        PushLock::acquire(dir.path()).unwrap();
+    }
+}
