@@ -4,6 +4,7 @@
 //! client-facing schema gets AppSync's auth directives from them, and the
 //! resolvers enforce them (see `category::api`).
 
+use super::{SchemaProblem, span};
 use apollo_compiler::Node;
 use apollo_compiler::ast::{Directive, Value};
 
@@ -590,6 +591,65 @@ pub fn providers<'a>(roles: impl IntoIterator<Item = &'a Role>) -> Vec<Provider>
         }
     }
     out
+}
+
+/// `@auth` on a type or its fields: on models (or, with static rules, on the
+/// fields of other types), each rule well-formed and using a mode the API has.
+pub(super) fn auth_problems(
+    type_name: &str,
+    is_model: bool,
+    directives: &apollo_compiler::ast::DirectiveList,
+    fields: &[apollo_compiler::Node<apollo_compiler::ast::FieldDefinition>],
+    modes: &Modes,
+    problems: &mut Vec<SchemaProblem>,
+) {
+    let is_list = |f: &str| fields.iter().find(|d| d.name == f).map(|d| d.ty.is_list());
+    let mut check = |directive: &apollo_compiler::Node<apollo_compiler::ast::Directive>,
+                     on_model: bool| {
+        for rule in rules(directive) {
+            match grant(&rule, modes, is_list) {
+                Ok(grants) => {
+                    if !on_model && grants.iter().any(|g| !g.role.is_static()) {
+                        problems.push(SchemaProblem {
+                            message: format!("`allow: {}` rules need a model: `{type_name}` is not one", rule.allow),
+                            span: span(rule.location.or(directive.location())),
+                            label: "rule".into(),
+                            help: Some("owner and `groupsField` rules read the item; on other types use public, private, custom or static `groups` rules".into()), src: None,
+                        });
+                    }
+                }
+                Err(problem) => problems.push(SchemaProblem {
+                    message: problem.message,
+                    span: span(rule.location.or(directive.location())),
+                    label: "rule".into(),
+                    help: Some(problem.help),
+                    src: None,
+                }),
+            }
+        }
+    };
+    let mut not_a_model = Vec::new();
+    for directive in directives.iter().filter(|d| d.name == "auth") {
+        if !is_model {
+            not_a_model.push(SchemaProblem {
+                message: format!("`@auth` on `{type_name}`, which is not a model"),
+                span: span(directive.location()),
+                label: "@auth".into(),
+                help: Some(format!(
+                    "add `@model` to `{type_name}`, or put the rules on its fields"
+                )),
+                src: None,
+            });
+            continue;
+        }
+        check(directive, true);
+    }
+    for field in fields {
+        for directive in field.directives.iter().filter(|d| d.name == "auth") {
+            check(directive, is_model);
+        }
+    }
+    problems.extend(not_a_model);
 }
 
 #[cfg(test)]
