@@ -1,7 +1,6 @@
 //! Backend categories: each turns its options from `hoist.toml` into a
 //! CloudFormation fragment (a nested stack) and the frontend's outputs.
 
-pub mod access;
 pub mod api;
 pub mod auth;
 pub mod storage;
