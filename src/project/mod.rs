@@ -2,6 +2,7 @@
 //! loading, validating and saving atomically.
 
 pub mod detect;
+mod edit;
 mod fsutil;
 mod init;
 mod manifest;
@@ -9,6 +10,7 @@ mod names;
 pub mod sources;
 pub mod state;
 
+pub use edit::{merge_item, next_position, set_resource, to_table};
 pub use fsutil::{FileSet, place_files, replace_dir, write_atomic};
 pub use init::InitError;
 pub use manifest::{

@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Problem;
 
+mod questions;
+
+pub use questions::resolve_api;
+
 pub mod outputs;
 pub mod resolvers;
 mod stack;

@@ -1,0 +1,73 @@
+//! The api options from flags, else asked, else the current or default value.
+
+use crate::category::api::{ApiConfig, AuthMode};
+use crate::cli::ApiOptions;
+use crate::prompt::{Inputs, Question};
+
+/// The api options: each from its flag, else asked, else the current config's.
+pub fn resolve_api(
+    o: &ApiOptions,
+    current: Option<ApiConfig>,
+    inputs: &mut Inputs,
+) -> Result<ApiConfig, crate::Error> {
+    let q = |key: &'static str, prompt: &'static str| Question {
+        key,
+        prompt,
+        default: None,
+    };
+    let base = current.unwrap_or(ApiConfig {
+        auth: AuthMode::ApiKey,
+        additional_auth: Vec::new(),
+        api_key_days: 7,
+        oidc_issuer: None,
+        oidc_client_id: None,
+        lambda_authorizer_arn: None,
+    });
+    let all = [
+        AuthMode::ApiKey,
+        AuthMode::UserPools,
+        AuthMode::Iam,
+        AuthMode::Oidc,
+        AuthMode::Lambda,
+    ];
+    let auth = inputs.choice(
+        q("auth", "Default authorization mode"),
+        o.auth,
+        &all,
+        base.auth,
+        |m| format!("{m:?}"),
+    )?;
+    let additional_flag = if o.additional_auth.is_empty() {
+        None
+    } else {
+        Some(o.additional_auth.clone())
+    };
+    let mut additional = inputs.list(
+        q(
+            "additional-auth",
+            "Additional authorization modes (comma-separated)",
+        ),
+        additional_flag,
+        base.additional_auth.clone(),
+    )?;
+    additional.retain(|m| *m != auth);
+    additional.sort();
+    additional.dedup();
+    let uses_key = auth == AuthMode::ApiKey || additional.contains(&AuthMode::ApiKey);
+    let days = if uses_key {
+        inputs.number(
+            q("api-key-days", "Days an API key lives"),
+            o.api_key_days.map(u32::from),
+            u32::from(base.api_key_days),
+            1..=365,
+        )? as u16
+    } else {
+        base.api_key_days
+    };
+    Ok(ApiConfig {
+        auth,
+        additional_auth: additional,
+        api_key_days: days,
+        ..base
+    })
+}

@@ -1,0 +1,82 @@
+//! The storage options from flags, else asked, else the current or default value.
+
+use crate::category::ResourceError;
+use crate::category::storage::{Access, StorageConfig};
+use crate::cli::StorageOptions;
+use crate::prompt::{Inputs, Question};
+
+pub fn storage_flags_given(o: &StorageOptions) -> bool {
+    o.authenticated_access.is_some()
+        || o.guest_access.is_some()
+        || !o.group_access.is_empty()
+        || !o.cors_origins.is_empty()
+}
+
+fn parse_group_access(text: &str) -> Result<(String, Vec<Access>), crate::Error> {
+    let bad = |message: String| ResourceError::BadFlag {
+        flag: "group-access",
+        message,
+        help: "write `GROUP=ACCESS`, with ACCESS a comma-separated list of create, read, delete (for example `Admins=create,read,delete`)",
+    };
+    let (group, access) = text
+        .split_once('=')
+        .ok_or_else(|| bad(format!("`{text}` has no `=`")))?;
+    let access = access
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| match a {
+            "create" => Ok(Access::Create),
+            "read" => Ok(Access::Read),
+            "delete" => Ok(Access::Delete),
+            other => Err(bad(format!(
+                "`{other}` is not an access (create, read, delete)"
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((group.to_string(), access))
+}
+
+/// The storage options: each from its flag, else asked (when `ask`), else `base`'s.
+pub fn resolve_storage(
+    o: &StorageOptions,
+    base: StorageConfig,
+    inputs: &mut Inputs,
+) -> Result<StorageConfig, crate::Error> {
+    let mut cfg = base;
+    let q = |key: &'static str, prompt: &'static str| Question {
+        key,
+        prompt,
+        default: None,
+    };
+    cfg.authenticated = inputs.list(
+        q(
+            "authenticated-access",
+            "What may signed-in users do with files? (create, read, delete)",
+        ),
+        o.authenticated_access.clone(),
+        cfg.authenticated.clone(),
+    )?;
+    cfg.guest = inputs.list(
+        q(
+            "guest-access",
+            "What may guests do with public files? (create, read, delete; empty for nothing)",
+        ),
+        o.guest_access.clone(),
+        cfg.guest.clone(),
+    )?;
+    for entry in &o.group_access {
+        let (group, access) = parse_group_access(entry)?;
+        cfg.groups.insert(group, access);
+    }
+    for origin in &o.cors_origins {
+        if !cfg.cors_origins.contains(origin) {
+            cfg.cors_origins.push(origin.clone());
+        }
+    }
+    for access in [&mut cfg.authenticated, &mut cfg.guest] {
+        access.sort();
+        access.dedup();
+    }
+    Ok(cfg)
+}

@@ -1,0 +1,274 @@
+//! Parallel and Map: branches and iterations run as nested machines, with Map's
+//! `MaxConcurrency` on the virtual clock and its tolerated failures.
+
+use super::*;
+
+impl Exec<'_> {
+    /// Run sub-machines that start together, `concurrency` at a time (0: all),
+    /// on the virtual clock: the state ends when the last one does. Each result
+    /// comes with the time it ended.
+    pub(super) fn together<T>(
+        &mut self,
+        count: usize,
+        concurrency: usize,
+        mut run: impl FnMut(&mut Self, usize) -> T,
+    ) -> Vec<(T, f64)> {
+        let start = self.clock;
+        let slots = if concurrency == 0 {
+            count.max(1)
+        } else {
+            concurrency
+        };
+        let mut free = vec![start; slots.min(count.max(1))];
+        let mut end = start;
+        let mut out = Vec::with_capacity(count);
+        for i in 0..count {
+            let (slot, at) = free
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(s, t)| (s, *t))
+                .unwrap_or((0, start));
+            self.clock = at;
+            let result = run(self, i);
+            out.push((result, self.clock));
+            free[slot] = self.clock;
+            end = end.max(self.clock);
+        }
+        self.clock = end;
+        out
+    }
+
+    pub(super) fn parallel(
+        &mut self,
+        state: &Value,
+        input: &Value,
+        variables: &Map<String, Value>,
+        language: &str,
+    ) -> Result<Value, Failure> {
+        let branches = state
+            .get("Branches")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        self.event("ParallelStateStarted", None);
+        let results = self.together(branches.len(), 0, |exec, i| {
+            let mut scope = variables.clone();
+            exec.machine(&branches[i], input.clone(), &mut scope, language)
+        });
+        // a run error (an unmocked Task) first; else the branch that failed first (on the clock)
+        if let Some(f) = results
+            .iter()
+            .find_map(|(r, _)| r.as_ref().err().filter(|f| f.fatal.is_some()))
+        {
+            return Err(f.clone());
+        }
+        let first_failure = results
+            .iter()
+            .filter_map(|(r, at)| r.as_ref().err().map(|f| (f, *at)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(f, _)| f.clone());
+        if let Some(f) = first_failure {
+            self.event(
+                "ParallelStateFailed",
+                Some((
+                    "parallelStateFailedEventDetails",
+                    json!({ "error": f.error, "cause": f.cause }),
+                )),
+            );
+            return Err(f);
+        }
+        let out: Vec<Value> = results.into_iter().filter_map(|(r, _)| r.ok()).collect();
+        self.event("ParallelStateSucceeded", None);
+        Ok(Value::Array(out))
+    }
+
+    pub(super) fn map(
+        &mut self,
+        name: &str,
+        state: &Value,
+        input: &Value,
+        variables: &Map<String, Value>,
+        language: &str,
+        bindings: &Option<Map<String, Value>>,
+    ) -> Result<Value, Failure> {
+        let jsonata = bindings.is_some();
+        let context = self.context(name, 0, None);
+        // the items
+        let items = if state.get("ItemReader").is_some() {
+            // a distributed Map reads them from S3: the mock of the Map state gives them
+            match self.mocks.answer(name, 0) {
+                Some(Response::Return { value, .. }) => value.clone(),
+                Some(Response::Throw { error, cause, .. }) => {
+                    return Err(fail(error, cause.clone()));
+                }
+                None => {
+                    return Err(Failure {
+                        error: "States.ItemReaderFailed".into(),
+                        cause: format!(
+                            "the Map `{name}` reads its items with ItemReader: mock them under its name"
+                        ),
+                        fatal: Some(RunError::Unmocked(name.to_string())),
+                    });
+                }
+            }
+        } else if let Some(b) = bindings {
+            match state.get("Items") {
+                Some(i) => {
+                    jsonata::template(i, b).map_err(|e| fail("States.QueryEvaluationError", e))?
+                }
+                None => input.clone(),
+            }
+        } else {
+            match state.get("ItemsPath").and_then(Value::as_str) {
+                Some(p) => paths::select(
+                    p,
+                    &Scope {
+                        input,
+                        context: &context,
+                        variables,
+                    },
+                )
+                .map_err(|e| fail("States.Runtime", format!("ItemsPath: {e}")))?,
+                None => input.clone(),
+            }
+        };
+        let Value::Array(mut items) = items else {
+            return Err(fail(
+                "States.Runtime",
+                format!("the items of the Map `{name}` are not an array: {items}"),
+            ));
+        };
+        if let Some(batcher) = state.get("ItemBatcher") {
+            let size = batcher
+                .get("MaxItemsPerBatch")
+                .and_then(Value::as_u64)
+                .unwrap_or(items.len().max(1) as u64)
+                .max(1) as usize;
+            let batch_input = batcher.get("BatchInput").cloned();
+            items = items
+                .chunks(size)
+                .map(|c| {
+                    let mut b = json!({ "Items": c });
+                    if let Some(extra) = &batch_input {
+                        b["BatchInput"] = extra.clone();
+                    }
+                    b
+                })
+                .collect();
+        }
+        let processor = state
+            .get("ItemProcessor")
+            .or(state.get("Iterator"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let concurrency = state
+            .get("MaxConcurrency")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let selector = state.get("ItemSelector").or(if jsonata {
+            None
+        } else {
+            state.get("Parameters")
+        });
+        self.event(
+            "MapStateStarted",
+            Some((
+                "mapStateStartedEventDetails",
+                json!({ "length": items.len() }),
+            )),
+        );
+        let results = self.together(
+            items.len(),
+            concurrency,
+            |exec, i| -> Result<Value, Failure> {
+                let item = (i, items[i].clone());
+                let context = exec.context(name, 0, Some(&item));
+                let iteration_input = match (selector, bindings) {
+                    (Some(sel), Some(b)) => {
+                        let mut b = b.clone();
+                        b.insert(
+                            "states".into(),
+                            json!({ "input": input, "context": context }),
+                        );
+                        jsonata::template(sel, &b)
+                            .map_err(|e| fail("States.QueryEvaluationError", e))?
+                    }
+                    (Some(sel), None) => paths::template(
+                        sel,
+                        &Scope {
+                            input,
+                            context: &context,
+                            variables,
+                        },
+                    )?,
+                    (None, _) => item.1.clone(),
+                };
+                exec.event(
+                    "MapIterationStarted",
+                    Some((
+                        "mapIterationStartedEventDetails",
+                        json!({ "name": name, "index": i }),
+                    )),
+                );
+                let mut scope = variables.clone();
+                let r = exec.machine(&processor, iteration_input, &mut scope, language);
+                match &r {
+                    Ok(_) => exec.event(
+                        "MapIterationSucceeded",
+                        Some((
+                            "mapIterationSucceededEventDetails",
+                            json!({ "name": name, "index": i }),
+                        )),
+                    ),
+                    Err(f) => exec.event(
+                        "MapIterationFailed",
+                        Some((
+                            "mapIterationFailedEventDetails",
+                            json!({ "name": name, "index": i, "error": f.error, "cause": f.cause }),
+                        )),
+                    ),
+                }
+                r
+            },
+        );
+        let tolerated_count = state.get("ToleratedFailureCount").and_then(Value::as_u64);
+        let tolerated_percentage = state
+            .get("ToleratedFailurePercentage")
+            .and_then(Value::as_f64);
+        let failed = results.iter().filter(|(r, _)| r.is_err()).count();
+        let mut out = Vec::new();
+        for (r, _) in results {
+            match r {
+                Ok(v) => out.push(v),
+                Err(f) if f.fatal.is_some() => return Err(f),
+                Err(f) => {
+                    if tolerated_count.is_none() && tolerated_percentage.is_none() {
+                        self.event("MapStateFailed", None);
+                        return Err(f);
+                    }
+                    out.push(json!({ "Error": f.error, "Cause": f.cause }));
+                }
+            }
+        }
+        if failed > 0 {
+            let over_count = tolerated_count.is_some_and(|c| failed as u64 > c);
+            let over_share = tolerated_percentage
+                .is_some_and(|p| (failed as f64) * 100.0 / (out.len().max(1) as f64) > p);
+            let within = (tolerated_count.is_some() && !over_count)
+                || (tolerated_percentage.is_some() && !over_share);
+            if !within {
+                self.event("MapStateFailed", None);
+                return Err(fail(
+                    "States.ExceedToleratedFailureThreshold",
+                    format!(
+                        "{failed} of {} items failed, more than the Map `{name}` tolerates",
+                        out.len()
+                    ),
+                ));
+            }
+        }
+        self.event("MapStateSucceeded", None);
+        Ok(Value::Array(out))
+    }
+}

@@ -1,0 +1,736 @@
+//! A local executor with Step Functions' semantics: data flow through every
+//! path field (or JSONata's `Arguments`/`Output`/`Assign`), Choice, Wait on a
+//! virtual clock, Map (with its concurrency on the clock), Parallel, Retry with
+//! back-off and jitter, Catch, timeouts, Succeed and Fail. Tasks answer from a
+//! mock file, per state and per attempt.
+
+use std::collections::HashMap;
+
+use rand::{Rng, SeedableRng};
+use serde_json::{Map, Value, json};
+
+use super::jsonata;
+use super::paths::{self, Scope, TemplateError};
+use super::validate::parse_timestamp;
+
+mod body;
+mod branches;
+mod choice;
+mod mocks;
+mod task;
+
+use choice::evaluate_rule;
+pub use mocks::{Mocks, Response};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Succeeded,
+    Failed,
+    TimedOut,
+}
+
+/// The result of a run: what `--json` prints, and the history.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Outcome {
+    pub status: Status,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    #[serde(skip)]
+    pub history: Vec<Value>,
+    /// Virtual seconds the execution took.
+    #[serde(skip)]
+    pub duration: f64,
+}
+
+/// A run that could not happen as asked: a Task without a mock, a bad mock file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+pub enum RunError {
+    #[error("the Task state `{0}` has no mocked response")]
+    #[diagnostic(
+        code(hoist::workflow::unmocked),
+        help(
+            "add `\"{0}\": {{\"Return\": {{ ... }}}}` (or a `Throw`) to the mock file given with --mocks"
+        )
+    )]
+    Unmocked(String),
+    #[error("the mock file is not valid: {0}")]
+    #[diagnostic(
+        code(hoist::workflow::mocks),
+        help(
+            "see docs/workflow.md for the mock file's shape (Step Functions Local's, or a map of state names)"
+        )
+    )]
+    BadMocks(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Sleep through Waits and retry delays instead of advancing a virtual clock.
+    pub real_time: bool,
+    /// Seed of the jitter of retries.
+    pub seed: u64,
+    /// The execution's start, in seconds since the epoch.
+    pub start: f64,
+    pub name: String,
+    /// Run as an Express execution (its ARN has the form Express executions have).
+    pub express: bool,
+    /// Record the execution history (events).
+    pub history: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            real_time: false,
+            seed: 1,
+            start: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64().floor())
+                .unwrap_or(0.0),
+            name: "local".into(),
+            express: false,
+            history: true,
+        }
+    }
+}
+
+/// A failure inside the machine: caught, retried, or the execution's end.
+#[derive(Debug, Clone)]
+struct Failure {
+    error: String,
+    cause: String,
+    /// Not a state failure: the run itself cannot go on (an unmocked Task).
+    fatal: Option<RunError>,
+}
+
+fn fail(error: &str, cause: impl Into<String>) -> Failure {
+    Failure {
+        error: error.to_string(),
+        cause: cause.into(),
+        fatal: None,
+    }
+}
+
+impl From<TemplateError> for Failure {
+    fn from(e: TemplateError) -> Self {
+        fail(e.error_name(), e.cause())
+    }
+}
+
+/// Most transitions one machine (the execution, a branch, a Map iteration) may
+/// make before the run is stopped as a loop; Step Functions' own limit is 25,000
+/// history events per execution.
+const MAX_TRANSITIONS: usize = 25_000;
+
+struct Exec<'a> {
+    mocks: &'a Mocks,
+    options: &'a Options,
+    history: Vec<Value>,
+    clock: f64,
+    rng: rand::rngs::StdRng,
+    /// Calls of each Task state so far.
+    invocations: HashMap<String, u32>,
+    deadline: Option<f64>,
+    /// `$$.Execution` without its input.
+    execution: Value,
+    input: Value,
+    /// The definition reads the execution's input from the context object.
+    context_input: bool,
+    machine_name: String,
+}
+
+fn iso(seconds: f64) -> String {
+    let secs = seconds.floor() as i64;
+    let millis = ((seconds - seconds.floor()) * 1000.0).round() as i64;
+    let days = secs.div_euclid(86400);
+    let rem = secs.rem_euclid(86400);
+    // civil date from days (Howard Hinnant's algorithm)
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+enum Next {
+    State(String, Value),
+    End(Value),
+}
+
+fn is_match(error: &str, names: &Value) -> bool {
+    names
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|n| match n.as_str() {
+            Some("States.ALL") => error != "States.Runtime",
+            Some("States.TaskFailed") => error != "States.Timeout" && error != "States.Runtime",
+            Some(name) => name == error,
+            None => false,
+        })
+}
+
+impl Exec<'_> {
+    fn event(&mut self, kind: &str, details: Option<(&str, Value)>) {
+        if !self.options.history {
+            return;
+        }
+        let id = self.history.len() + 1;
+        let mut e = json!({
+            "id": id,
+            "previousEventId": id - 1,
+            "timestamp": iso(self.clock),
+            "type": kind,
+        });
+        if let Some((key, value)) = details {
+            e[key] = value;
+        }
+        self.history.push(e);
+    }
+
+    fn advance(&mut self, seconds: f64) {
+        if seconds <= 0.0 {
+            return;
+        }
+        if self.options.real_time {
+            std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+        }
+        self.clock += seconds;
+    }
+
+    fn context(&self, state: &str, retry: u32, item: Option<&(usize, Value)>) -> Value {
+        // the execution's input is copied in only for definitions that read it:
+        // copying it into every state's context would make big inputs quadratic
+        let mut execution = self.execution.clone();
+        if self.context_input
+            && let Some(e) = execution.as_object_mut()
+        {
+            e.insert("Input".into(), self.input.clone());
+        }
+        let mut c = json!({
+            "Execution": execution,
+            "State": { "EnteredTime": iso(self.clock), "Name": state, "RetryCount": retry },
+            "StateMachine": {
+                "Id": format!("arn:aws:states:us-east-1:123456789012:stateMachine:{}", self.machine_name),
+                "Name": self.machine_name,
+            },
+        });
+        if let Some((index, value)) = item {
+            c["Map"] = json!({ "Item": { "Index": index, "Value": value } });
+        }
+        c
+    }
+
+    fn machine(
+        &mut self,
+        machine: &Value,
+        input: Value,
+        variables: &mut Map<String, Value>,
+        language: &str,
+    ) -> Result<Value, Failure> {
+        let language = machine
+            .get("QueryLanguage")
+            .and_then(Value::as_str)
+            .unwrap_or(language)
+            .to_string();
+        let mut current = machine
+            .get("StartAt")
+            .and_then(Value::as_str)
+            .ok_or_else(|| fail("States.Runtime", "the machine has no StartAt"))?
+            .to_string();
+        let mut input = input;
+        let mut transitions = 0usize;
+        loop {
+            if let Some(deadline) = self.deadline
+                && self.clock > deadline
+            {
+                return Err(fail("States.Timeout", "the execution timed out"));
+            }
+            transitions += 1;
+            if transitions > MAX_TRANSITIONS {
+                return Err(fail(
+                    "States.Runtime",
+                    format!(
+                        "more than {MAX_TRANSITIONS} state transitions: is there a loop without an exit?"
+                    ),
+                ));
+            }
+            let state = machine
+                .get("States")
+                .and_then(|s| s.get(&current))
+                .ok_or_else(|| fail("States.Runtime", format!("there is no state `{current}`")))?;
+            match self.state(&current, state, input, variables, &language)? {
+                Next::State(next, output) => {
+                    current = next;
+                    input = output;
+                }
+                Next::End(output) => return Ok(output),
+            }
+        }
+    }
+
+    fn state(
+        &mut self,
+        name: &str,
+        state: &Value,
+        raw: Value,
+        variables: &mut Map<String, Value>,
+        language: &str,
+    ) -> Result<Next, Failure> {
+        let kind = state.get("Type").and_then(Value::as_str).unwrap_or("Pass");
+        let jsonata = state
+            .get("QueryLanguage")
+            .and_then(Value::as_str)
+            .unwrap_or(language)
+            == "JSONata";
+        let language = if jsonata { "JSONata" } else { "JSONPath" };
+        self.event(
+            &format!("{kind}StateEntered"),
+            Some((
+                "stateEnteredEventDetails",
+                json!({ "name": name, "input": raw }),
+            )),
+        );
+        let result = self.body(name, kind, state, &raw, variables, language, jsonata);
+        let (output, next) = match result {
+            Ok(done) => done,
+            Err(failure) if failure.fatal.is_none() => {
+                // catchers
+                let catchers = state.get("Catch").and_then(Value::as_array);
+                let Some(catcher) = catchers.into_iter().flatten().find(|c| {
+                    c.get("ErrorEquals")
+                        .is_some_and(|e| is_match(&failure.error, e))
+                }) else {
+                    return Err(failure);
+                };
+                let error_output = json!({ "Error": failure.error, "Cause": failure.cause });
+                let output = if jsonata {
+                    let mut bindings = variables.clone();
+                    bindings.insert(
+                        "states".into(),
+                        json!({ "input": raw, "errorOutput": error_output, "context": self.context(name, 0, None) }),
+                    );
+                    let output = match catcher.get("Output") {
+                        Some(o) => jsonata::template(o, &bindings)
+                            .map_err(|e| fail("States.QueryEvaluationError", e))?,
+                        None => error_output.clone(),
+                    };
+                    if let Some(assign) = catcher.get("Assign") {
+                        let assigned = jsonata::template(assign, &bindings)
+                            .map_err(|e| fail("States.QueryEvaluationError", e))?;
+                        extend(variables, assigned);
+                    }
+                    output
+                } else {
+                    if let Some(assign) = catcher.get("Assign") {
+                        let context = self.context(name, 0, None);
+                        let scope = Scope {
+                            input: &error_output,
+                            context: &context,
+                            variables,
+                        };
+                        let assigned = paths::template(assign, &scope)?;
+                        extend(variables, assigned);
+                    }
+                    match catcher.get("ResultPath") {
+                        Some(Value::Null) => raw.clone(),
+                        Some(Value::String(p)) => paths::set(&raw, p, error_output)
+                            .map_err(|e| fail("States.ResultPathMatchFailure", e))?,
+                        _ => error_output,
+                    }
+                };
+                let next = catcher
+                    .get("Next")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                (output, Some(next))
+            }
+            Err(failure) => return Err(failure),
+        };
+        self.event(
+            &format!("{kind}StateExited"),
+            Some((
+                "stateExitedEventDetails",
+                json!({ "name": name, "output": output }),
+            )),
+        );
+        Ok(match next {
+            Some(n) => Next::State(n, output),
+            None => Next::End(output),
+        })
+    }
+}
+
+fn extend(variables: &mut Map<String, Value>, assigned: Value) {
+    if let Value::Object(map) = assigned {
+        for (k, v) in map {
+            variables.insert(k.trim_end_matches(".$").to_string(), v);
+        }
+    }
+}
+
+/// Run a definition with an input.
+pub fn run(
+    definition: &Value,
+    input: Value,
+    mocks: &Mocks,
+    options: &Options,
+) -> Result<Outcome, RunError> {
+    let name = options.name.clone();
+    let machine_name = "local".to_string();
+    // ARNs as the service writes them, for definitions that take them apart
+    let id = if options.express {
+        format!(
+            "arn:aws:states:us-east-1:123456789012:express:{machine_name}:{name}:00000000-0000-4000-8000-000000000000"
+        )
+    } else {
+        format!("arn:aws:states:us-east-1:123456789012:execution:{machine_name}:{name}")
+    };
+    let text = definition.to_string();
+    let context_input = text.contains("Execution.Input")
+        || text.contains("$states.context")
+        || text.contains("\"$$\"")
+        || text.contains("$$.Execution\"");
+    let execution = json!({
+        "Id": id,
+        "Name": name,
+        "RoleArn": "arn:aws:iam::123456789012:role/local",
+        "StartTime": iso(options.start),
+    });
+    let mut exec = Exec {
+        mocks,
+        options,
+        history: Vec::new(),
+        clock: options.start,
+        rng: rand::rngs::StdRng::seed_from_u64(options.seed),
+        invocations: HashMap::new(),
+        deadline: definition
+            .get("TimeoutSeconds")
+            .and_then(Value::as_f64)
+            .map(|t| options.start + t),
+        execution,
+        input: input.clone(),
+        context_input,
+        machine_name,
+    };
+    exec.event(
+        "ExecutionStarted",
+        Some((
+            "executionStartedEventDetails",
+            json!({ "input": input.to_string() }),
+        )),
+    );
+    let language = definition
+        .get("QueryLanguage")
+        .and_then(Value::as_str)
+        .unwrap_or("JSONPath")
+        .to_string();
+    let mut variables = Map::new();
+    let result = exec.machine(definition, input, &mut variables, &language);
+    let timed_out = exec.deadline.is_some_and(|d| exec.clock > d);
+    let outcome = match result {
+        Ok(output) if !timed_out => {
+            exec.event(
+                "ExecutionSucceeded",
+                Some((
+                    "executionSucceededEventDetails",
+                    json!({ "output": output.to_string() }),
+                )),
+            );
+            Outcome {
+                status: Status::Succeeded,
+                output: Some(output),
+                error: None,
+                cause: None,
+                history: Vec::new(),
+                duration: 0.0,
+            }
+        }
+        Err(Failure { fatal: Some(e), .. }) => return Err(e),
+        _ if timed_out => {
+            exec.event(
+                "ExecutionTimedOut",
+                Some((
+                    "executionTimedOutEventDetails",
+                    json!({ "error": "States.Timeout" }),
+                )),
+            );
+            Outcome {
+                status: Status::TimedOut,
+                output: None,
+                error: Some("States.Timeout".into()),
+                cause: Some("the execution ran longer than its TimeoutSeconds".into()),
+                history: Vec::new(),
+                duration: 0.0,
+            }
+        }
+        Err(f) => {
+            exec.event(
+                "ExecutionFailed",
+                Some((
+                    "executionFailedEventDetails",
+                    json!({ "error": f.error, "cause": f.cause }),
+                )),
+            );
+            Outcome {
+                status: Status::Failed,
+                output: None,
+                error: Some(f.error),
+                cause: Some(f.cause),
+                history: Vec::new(),
+                duration: 0.0,
+            }
+        }
+        Ok(_) => unreachable!("handled above"),
+    };
+    Ok(Outcome {
+        history: exec.history,
+        duration: exec.clock - options.start,
+        ..outcome
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::choice::wildcard;
+    use super::*;
+
+    fn go(definition: Value, input: Value, mocks: Value) -> Outcome {
+        let options = Options {
+            start: 1_767_225_600.0, // 2026-01-01T00:00:00Z
+            ..Options::default()
+        };
+        run(
+            &definition,
+            input,
+            &Mocks::parse(&mocks, None).unwrap(),
+            &options,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn jsonpath_data_flow_through_a_task() {
+        let d = json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "InputPath": "$.order", "Parameters": {"id.$": "$.id", "fixed": 1},
+            "ResultSelector": {"total.$": "$.Payload.total"}, "ResultPath": "$.priced",
+            "OutputPath": "$.priced", "End": true}}});
+        let o = go(
+            d,
+            json!({"order": {"id": "o1"}}),
+            json!({"T": {"Return": {"Payload": {"total": 42}}}}),
+        );
+        assert_eq!(o.status, Status::Succeeded);
+        assert_eq!(o.output, Some(json!({"total": 42})));
+        let types: Vec<&str> = o
+            .history
+            .iter()
+            .map(|e| e["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "ExecutionStarted",
+                "TaskStateEntered",
+                "TaskScheduled",
+                "TaskStarted",
+                "TaskSucceeded",
+                "TaskStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+    }
+
+    #[test]
+    fn retries_back_off_on_the_virtual_clock_then_catch() {
+        let d = json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:x", "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "MaxAttempts": 2, "BackoffRate": 3}],
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Handled"}], "End": true},
+            "Handled": {"Type": "Pass", "End": true}}});
+        let o = go(
+            d.clone(),
+            json!({"a": 1}),
+            json!({"T": {"Throw": {"Error": "Boom", "Cause": "bad"}}}),
+        );
+        assert_eq!(
+            o.output,
+            Some(json!({"a": 1, "error": {"Error": "Boom", "Cause": "bad"}}))
+        );
+        assert_eq!(o.duration, 2.0 + 6.0);
+        // the third attempt succeeds
+        let o = go(
+            d,
+            json!({}),
+            json!({"T": {"0-1": {"Throw": {"Error": "Boom"}}, "2": {"Return": 5}}}),
+        );
+        assert_eq!(o.output, Some(json!(5)));
+    }
+
+    #[test]
+    fn choice_wait_fail_and_no_match() {
+        let d = json!({"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [
+                {"And": [{"Variable": "$.n", "NumericGreaterThan": 10}, {"Variable": "$.s", "StringMatches": "a*z"}], "Next": "Big"},
+                {"Variable": "$.n", "NumericLessThanPath": "$.limit", "Next": "W"}]},
+            "Big": {"Type": "Succeed"},
+            "W": {"Type": "Wait", "Seconds": 30, "Next": "F"},
+            "F": {"Type": "Fail", "Error": "Small", "Cause": "too small"}}});
+        assert_eq!(
+            go(d.clone(), json!({"n": 11, "s": "abcz"}), json!({})).status,
+            Status::Succeeded
+        );
+        let o = go(d.clone(), json!({"n": 1, "s": "x", "limit": 5}), json!({}));
+        assert_eq!(
+            (o.status, o.error.as_deref(), o.duration),
+            (Status::Failed, Some("Small"), 30.0)
+        );
+        let o = go(d, json!({"n": 9, "s": "x", "limit": 5}), json!({}));
+        assert_eq!(o.error.as_deref(), Some("States.NoChoiceMatched"));
+    }
+
+    #[test]
+    fn map_with_concurrency_and_parallel() {
+        let d = json!({"StartAt": "M", "States": {
+            "M": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2,
+                  "ItemSelector": {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index"},
+                  "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "Next": "P"}, "P": {"Type": "Pass", "End": true}}},
+                  "Next": "Par"},
+            "Par": {"Type": "Parallel", "Branches": [
+                {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "a", "End": true}}},
+                {"StartAt": "B", "States": {"B": {"Type": "Wait", "Seconds": 5, "End": true}}}], "End": true}}});
+        let o = go(d, json!({"items": [1, 2, 3]}), json!({}));
+        // 3 items, 2 at a time, 10 s each: 20 s; then the branches: 5 s
+        assert_eq!(o.duration, 25.0);
+        assert_eq!(
+            o.output,
+            Some(json!(["a", [{"v": 1, "i": 0}, {"v": 2, "i": 1}, {"v": 3, "i": 2}]]))
+        );
+    }
+
+    #[test]
+    fn jsonata_states_and_variables() {
+        let d = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+            "P": {"Type": "Pass", "Assign": {"factor": 3}, "Output": "{% $states.input.n %}", "Next": "T"},
+            "T": {"Type": "Task", "Resource": "arn:x", "Arguments": {"x": "{% $states.input * $factor %}"},
+                  "Output": "{% $states.result.y + 1 %}", "End": true}}});
+        let o = go(d, json!({"n": 2}), json!({"T": {"Return": {"y": 10}}}));
+        assert_eq!(o.output, Some(json!(11)));
+        let scheduled = o
+            .history
+            .iter()
+            .find(|e| e["type"] == "TaskScheduled")
+            .unwrap();
+        assert_eq!(
+            scheduled["taskScheduledEventDetails"]["parameters"],
+            json!("{\"x\":6}")
+        );
+    }
+
+    #[test]
+    fn timeouts_and_unmocked_tasks() {
+        let d = json!({"TimeoutSeconds": 60, "StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:x", "TimeoutSeconds": 5, "Next": "W"},
+            "W": {"Type": "Wait", "Seconds": 100, "End": true}}});
+        let o = go(
+            d.clone(),
+            json!({}),
+            json!({"T": {"Return": 1, "Delay": 9}}),
+        );
+        assert_eq!(o.error.as_deref(), Some("States.Timeout"));
+        let o = go(d.clone(), json!({}), json!({"T": {"Return": 1}}));
+        assert_eq!(o.status, Status::TimedOut);
+        let hb = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:x", "TimeoutSeconds": 100, "HeartbeatSeconds": 10, "End": true}}});
+        let o = go(
+            hb.clone(),
+            json!({}),
+            json!({"T": {"Return": 1, "Delay": 50, "Heartbeat": false}}),
+        );
+        assert_eq!(
+            (o.error.as_deref(), o.duration),
+            (Some("States.HeartbeatTimeout"), 10.0)
+        );
+        let o = go(hb, json!({}), json!({"T": {"Return": 1, "Delay": 50}}));
+        assert_eq!(o.status, Status::Succeeded);
+        let e = run(&d, json!({}), &Mocks::default(), &Options::default()).unwrap_err();
+        assert_eq!(e, RunError::Unmocked("T".into()));
+    }
+
+    #[test]
+    fn step_functions_local_mock_files() {
+        let config = json!({
+            "StateMachines": {"Order": {"TestCases": {
+                "HappyPath": {"Charge": "Paid"},
+                "Declined": {"Charge": "CardDeclined"}}}},
+            "MockedResponses": {
+                "Paid": {"0": {"Return": {"ok": true}}},
+                "CardDeclined": {"0-1": {"Throw": {"Error": "Card.Declined", "Cause": "no funds"}}}}
+        });
+        let d = json!({"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Resource": "arn:x", "End": true}}});
+        let options = Options::default();
+        let happy = run(
+            &d,
+            json!({}),
+            &Mocks::parse(&config, None).unwrap(),
+            &options,
+        )
+        .unwrap();
+        assert_eq!(happy.output, Some(json!({"ok": true})));
+        let declined = run(
+            &d,
+            json!({}),
+            &Mocks::parse(&config, Some("Declined")).unwrap(),
+            &options,
+        )
+        .unwrap();
+        assert_eq!(declined.error.as_deref(), Some("Card.Declined"));
+        for (bad, why) in [
+            (json!({"MockedResponses": {}}), "`StateMachines` is missing"),
+            (
+                json!({"T": {"0": {"Nope": 1}}}),
+                "needs `Return` or `Throw`",
+            ),
+            (
+                json!({"T": {"first": {"Return": 1}}}),
+                "not an attempt number",
+            ),
+            (json!([1]), "a JSON object"),
+        ] {
+            let RunError::BadMocks(message) = Mocks::parse(&bad, None).unwrap_err() else {
+                panic!("{bad}");
+            };
+            assert!(message.contains(why), "{message}");
+        }
+        assert!(
+            matches!(Mocks::parse(&config, Some("Missing")), Err(RunError::BadMocks(m)) if m.contains("no test case named `Missing`"))
+        );
+    }
+
+    #[test]
+    fn wildcards_and_timestamps() {
+        assert!(wildcard("log-*.txt", "log-2026.txt"));
+        assert!(!wildcard("log-*.txt", "log-2026.csv"));
+        assert!(wildcard("a\\*b", "a*b"));
+        assert!(!wildcard("a\\*b", "axb"));
+        assert_eq!(iso(1_767_225_600.5), "2026-01-01T00:00:00.500Z");
+        assert_eq!(
+            parse_timestamp("2026-01-01T01:00:00+01:00"),
+            Some(1_767_225_600.0)
+        );
+    }
+}
