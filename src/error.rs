@@ -79,7 +79,9 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Internal(_) => EXIT_INTERNAL_ERROR,
+            Error::Internal(_) | Error::Synth(crate::synth::SynthError::Render(_)) => {
+                EXIT_INTERNAL_ERROR
+            }
             _ => EXIT_USER_ERROR,
         }
     }

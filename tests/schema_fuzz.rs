@@ -15,15 +15,12 @@ fn run(source: &str) {
     for modes in [Modes::all(), Modes::api_key()] {
         if let Ok(output) = transform_files(&files, "schema", &modes) {
             for model in &output.models {
-                let _ = hoist::category::api::all_resolvers(model, &output.models);
-                let _ = hoist::category::api::search_resolver(model);
-                let _ = hoist::category::api::model_stack(
-                    "fuzz",
-                    model,
-                    &output.models,
-                    &BTreeMap::new(),
-                )
-                .to_json();
+                // every schema that transforms gets resolvers: the templates render
+                hoist::category::api::all_resolvers(model, &output.models).unwrap();
+                hoist::category::api::search_resolver(model).unwrap();
+                hoist::category::api::model_stack("fuzz", model, &output.models, &BTreeMap::new())
+                    .unwrap()
+                    .to_json();
             }
         }
     }

@@ -806,6 +806,26 @@ fn generated_resolvers_pass_the_appsync_linter() {
     )
     .unwrap();
     assert!(count >= 10, "{count} resolvers");
+    // The blueprint files themselves, not only what they generate: each code
+    // file as a module (with the runtime's imports when it has none of its own).
+    let blueprints = Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints/api/resolvers");
+    let mut assets = 0;
+    for entry in std::fs::read_dir(&blueprints).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "js") {
+            let code = std::fs::read_to_string(&path).unwrap();
+            let module = if code.starts_with("import ") {
+                code
+            } else {
+                format!("import {{ util, runtime, extensions }} from '@aws-appsync/utils';\n{code}")
+            };
+            let dest = generated.join("blueprints").join(path.file_name().unwrap());
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::write(dest, module).unwrap();
+            assets += 1;
+        }
+    }
+    assert!(assets >= 10, "{assets} blueprint files");
     let output = std::process::Command::new(lint.join("node_modules/.bin/eslint"))
         .arg("generated")
         .current_dir(&lint)

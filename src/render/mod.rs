@@ -11,6 +11,8 @@ use thiserror::Error;
 
 use crate::project::{FileSet, Framework};
 
+pub mod blueprints;
+
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 const MANIFEST: &str = "manifest.toml";

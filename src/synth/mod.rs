@@ -80,6 +80,16 @@ pub enum SynthError {
     )]
     Limits { stack: String, problems: String },
 
+    /// An embedded resolver template that does not render: a bug in hoist.
+    #[error("internal error: {0}")]
+    #[diagnostic(
+        code(hoist::internal),
+        help(
+            "this is a bug in hoist, not in your project; please report it with the command you ran"
+        )
+    )]
+    Render(#[from] crate::render::RenderError),
+
     #[error("`{type_name}.{field}` of the api `{name}` has no resolver")]
     #[diagnostic(
         code(hoist::synth::no_resolver),
@@ -426,11 +436,11 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             };
             custom.push((f, Some(code.clone())));
         }
-        api::add_custom_resolvers(&mut template, &custom);
+        api::add_custom_resolvers(&mut template, &custom)?;
         for (f, _) in &custom {
             readable.insert(
                 format!("api-{name}/resolvers/{}.{}.auth.js", f.type_name, f.field),
-                api::custom_pipeline_code(f.grants.as_deref()).into_bytes(),
+                api::custom_pipeline_code(f.grants.as_deref())?.into_bytes(),
             );
             if !f.functions.is_empty() {
                 readable.insert(
@@ -460,7 +470,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         let mut model_keys = Vec::new();
         for model in &transformed.models {
             let value =
-                api::model_stack(name, model, &transformed.models, user_resolvers).to_json();
+                api::model_stack(name, model, &transformed.models, user_resolvers)?.to_json();
             let key = register(
                 format!("api-{name}/model-{}.template.json", model.name),
                 value,
@@ -480,7 +490,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         for (model, key) in &direct {
             api::add_model_stack(&mut template, model, key, true);
         }
-        api::add_search(&mut template, &searchable, user_resolvers);
+        api::add_search(&mut template, &searchable, user_resolvers)?;
         if direct.len() + grouped.len() <= api::MODELS_PER_STACK {
             for (model, key) in &grouped {
                 api::add_model_stack(&mut template, model, key, true);
@@ -501,14 +511,15 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             format!("api-{name}/schema.graphql"),
             transformed.sdl.clone().into_bytes(),
         );
-        readable.extend(searchable.iter().filter_map(|m| {
-            let r = api::search_resolver(m)?;
-            let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);
-            Some((
-                format!("api-{name}/resolvers/{}", r.file),
-                code.into_bytes(),
-            ))
-        }));
+        for m in &searchable {
+            if let Some(r) = api::search_resolver(m)? {
+                let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);
+                readable.insert(
+                    format!("api-{name}/resolvers/{}", r.file),
+                    code.into_bytes(),
+                );
+            }
+        }
         if !searchable.is_empty() {
             readable.insert(
                 format!("api-{name}/search-streaming/index.js"),
@@ -516,7 +527,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             );
         }
         for model in &transformed.models {
-            for r in api::all_resolvers(model, &transformed.models) {
+            for r in api::all_resolvers(model, &transformed.models)? {
                 let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);
                 readable.insert(
                     format!("api-{name}/resolvers/{}", r.file),

@@ -15,6 +15,7 @@ use super::resolvers::{
     SEARCH_STREAMING_CODE, local_functions, relation_functions, resolver_functions, search_resolver,
 };
 use super::{ApiConfig, AuthMode, KEY_EXPIRY_PARAMETER};
+use crate::render::RenderError;
 
 pub(super) fn provider(mode: AuthMode, cfg: &ApiConfig) -> Value {
     let mut p = json!({ "AuthenticationType": mode.appsync() });
@@ -175,7 +176,7 @@ pub fn model_stack(
     model: &Model,
     models: &[Model],
     overrides: &BTreeMap<String, String>,
-) -> Template {
+) -> Result<Template, RenderError> {
     let mut t = Template::new(format!(
         "hoist api `{api_name}`, model `{}`: table, data source and resolvers",
         model.name
@@ -216,13 +217,13 @@ pub fn model_stack(
             "DynamoDBConfig": { "TableName": r#ref(&table), "AwsRegion": r#ref("AWS::Region") }
         }),
     );
-    for r in resolver_functions(model) {
+    for r in resolver_functions(model)? {
         let code = overrides.get(&r.file).cloned().unwrap_or(r.code);
         let logical = format!("{}{}", r.type_name, cfn::pascal(&r.field));
         add_resolver(&mut t, &logical, &r.type_name, &r.field, &source, code);
     }
     for other in models {
-        for (r, target) in relation_functions(other, models) {
+        for (r, target) in relation_functions(other, models)? {
             if target != model.name {
                 continue;
             }
@@ -231,7 +232,7 @@ pub fn model_stack(
             add_resolver(&mut t, &logical, &r.type_name, &r.field, &source, code);
         }
     }
-    let local = local_functions(model);
+    let local = local_functions(model)?;
     if !local.is_empty() {
         let none = format!("{m}NoneDataSource");
         t.resource(
@@ -269,16 +270,20 @@ pub fn model_stack(
             get_att(&table, "StreamArn"),
         );
     }
-    t
+    Ok(t)
 }
 
 /// Search for the api's `@searchable` models: one OpenSearch domain, a Lambda
 /// function streaming each model's table into it, and each search query's
 /// resolver on an OpenSearch data source. The models' stacks are children of
 /// the api's template (their table streams are read from their outputs).
-pub fn add_search(t: &mut Template, models: &[&Model], overrides: &BTreeMap<String, String>) {
+pub fn add_search(
+    t: &mut Template,
+    models: &[&Model],
+    overrides: &BTreeMap<String, String>,
+) -> Result<(), RenderError> {
     if models.is_empty() {
-        return;
+        return Ok(());
     }
     t.resource(
         "SearchDomain",
@@ -354,12 +359,13 @@ pub fn add_search(t: &mut Template, models: &[&Model], overrides: &BTreeMap<Stri
         "OpenSearchServiceConfig": { "Endpoint": sub("https://${SearchDomain.DomainEndpoint}"), "AwsRegion": r#ref("AWS::Region") }
     }));
     for m in models {
-        if let Some(r) = search_resolver(m) {
+        if let Some(r) = search_resolver(m)? {
             let logical = format!("Query{}", cfn::pascal(&r.field));
             let code = overrides.get(&r.file).cloned().unwrap_or(r.code);
             add_resolver_in_api(t, &logical, &r.field, "SearchDataSource", code);
         }
     }
+    Ok(())
 }
 
 /// How many model stacks one stack holds before they are grouped, well inside
@@ -419,7 +425,7 @@ pub fn add_group_stack(t: &mut Template, index: usize, key: &str) {
 pub fn add_custom_resolvers(
     t: &mut Template,
     fields: &[(&crate::transform::CustomField, Option<String>)],
-) {
+) -> Result<(), RenderError> {
     if fields.iter().any(|(_, code)| code.is_some()) {
         t.resource(
             "CustomNoneDataSource",
@@ -524,11 +530,12 @@ pub fn add_custom_resolvers(
                 "Kind": "PIPELINE",
                 "PipelineConfig": { "Functions": steps },
                 "Runtime": runtime(),
-                "Code": custom_pipeline_code(f.grants.as_deref())
+                "Code": custom_pipeline_code(f.grants.as_deref())?
             }),
         );
         resolver["DependsOn"] = json!(["GraphQLSchema"]);
     }
+    Ok(())
 }
 
 /// The api's own template (the API, its schema and key); each model's nested

@@ -8,6 +8,10 @@
 //! a list, to the condition of an update or delete, and to the filter of a
 //! subscription.
 
+use serde_json::{Value, json};
+
+use crate::render::RenderError;
+use crate::render::blueprints::{resolver, resolver_asset};
 use crate::transform::auth::{Grant, Ops, Role};
 
 /// The access checks of one operation.
@@ -15,25 +19,6 @@ pub struct Access<'a> {
     roles: Vec<&'a Role>,
     /// Appended to the functions' names: `staticAccess`, `staticAccessSsn`.
     suffix: String,
-}
-
-fn js_string(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "''".into())
-}
-
-fn type_is(role: &Role) -> String {
-    format!("type === {}", js_string(role.provider().auth_type()))
-}
-
-/// `item.owner`, or `item['odd-name']` for names JavaScript would not take.
-fn member(object: &str, field: &str) -> String {
-    if field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !field.starts_with(|c: char| c.is_ascii_digit())
-    {
-        format!("{object}.{field}")
-    } else {
-        format!("{object}[{}]", js_string(field))
-    }
 }
 
 impl<'a> Access<'a> {
@@ -77,23 +62,23 @@ impl<'a> Access<'a> {
         parts.join(", ")
     }
 
-    fn static_expr(role: &Role) -> Option<String> {
+    /// A static role as the access template reads it: its auth type, and the
+    /// IAM identity kind or the group it also needs.
+    fn static_role(role: &Role) -> Option<Value> {
+        let auth_type = role.provider().auth_type();
         Some(match role {
-            Role::Public(crate::transform::Provider::Iam) => format!(
-                "({} && ctx.identity.cognitoIdentityAuthType === 'unauthenticated')",
-                type_is(role)
-            ),
-            Role::Private(crate::transform::Provider::Iam) => format!(
-                "({} && ctx.identity.cognitoIdentityAuthType === 'authenticated')",
-                type_is(role)
-            ),
-            Role::Public(_) | Role::Private(_) | Role::Custom => type_is(role),
-            Role::StaticGroup { group, claim, .. } => format!(
-                "({} && claimValues(ctx, {}).includes({}))",
-                type_is(role),
-                js_string(claim),
-                js_string(group)
-            ),
+            Role::Public(crate::transform::Provider::Iam) => {
+                json!({ "auth_type": auth_type, "iam": "unauthenticated", "group": null, "claim": null })
+            }
+            Role::Private(crate::transform::Provider::Iam) => {
+                json!({ "auth_type": auth_type, "iam": "authenticated", "group": null, "claim": null })
+            }
+            Role::Public(_) | Role::Private(_) | Role::Custom => {
+                json!({ "auth_type": auth_type, "iam": null, "group": null, "claim": null })
+            }
+            Role::StaticGroup { group, claim, .. } => {
+                json!({ "auth_type": auth_type, "iam": null, "group": group, "claim": claim })
+            }
             _ => return None,
         })
     }
@@ -112,157 +97,68 @@ impl<'a> Access<'a> {
 
     /// The functions this operation's checks use: `staticAccess<suffix>(ctx)`,
     /// and with dynamic roles `itemAccess<suffix>(ctx, item)`,
-    /// `ownFilter<suffix>(ctx)` and `ownSubscriptionFilter<suffix>(ctx)`.
-    pub fn functions(&self, item: bool, filter: bool, subscription: bool) -> String {
-        let s = &self.suffix;
-        let statics: Vec<String> = self
+    /// `ownFilter<suffix>(ctx)` and `ownSubscriptionFilter<suffix>(ctx)`
+    /// (`blueprints/api/resolvers/access.js.hbs`).
+    pub fn functions(
+        &self,
+        item: bool,
+        filter: bool,
+        subscription: bool,
+    ) -> Result<String, RenderError> {
+        let statics: Vec<Value> = self
             .roles
             .iter()
-            .filter_map(|r| Self::static_expr(r))
+            .filter_map(|r| Self::static_role(r))
             .collect();
-        let mut out = if statics.is_empty() {
-            format!(
-                "// May the caller do this whatever the item? No: {}.\nfunction staticAccess{s}() {{\n  return false;\n}}\n",
-                self.describe()
-            )
-        } else {
-            format!(
-                "// May the caller do this whatever the item? Allowed: {}.\nfunction staticAccess{s}(ctx) {{\n  const type = util.authType();\n  return {};\n}}\n",
-                self.describe(),
-                statics.join(" || ")
-            )
-        };
-        if !self.has_dynamic() {
-            return out;
-        }
-        let (want_item, want_filter, want_subscription) = (item, filter, subscription);
-        let item_checks: Vec<String> = self
+        let dynamic: Vec<Value> = self
             .dynamic()
             .map(|r| {
-                let (field, claim, _) = Self::claim_of(r);
-                format!(
-                    "({} && matches({}, claimValues(ctx, {})))",
-                    type_is(r),
-                    member("item", field),
-                    js_string(claim)
-                )
+                let (field, claim, list) = Self::claim_of(r);
+                json!({ "auth_type": r.provider().auth_type(), "field": field, "claim": claim, "list": list })
             })
             .collect();
-        if want_item {
-            out.push_str(&format!(
-                "\n// Is the caller one of the item's owners or groups?\nfunction itemAccess{s}(ctx, item) {{\n  const type = util.authType();\n  return {};\n}}\n",
-                item_checks.join(" || ")
-            ));
-        }
-        let mut filter = format!(
-            "\n// The caller's items, as a filter; null when no owner or group rule applies.\nfunction ownFilter{s}(ctx) {{\n  const type = util.authType();\n  let any = [];\n"
-        );
-        let mut subscription = format!(
-            "\n// The caller's items, as a subscription filter; null when no owner or group rule applies.\nfunction ownSubscriptionFilter{s}(ctx) {{\n  const type = util.authType();\n  const any = [];\n"
-        );
-        for r in self.dynamic() {
-            let (field, claim, list) = Self::claim_of(r);
-            let op = if list { "contains" } else { "eq" };
-            filter.push_str(&format!(
-                "  if ({}) {{\n    any = any.concat(claimValues(ctx, {}).map((value) => ({{ {}: {{ {op}: value }} }})));\n  }}\n",
-                type_is(r),
-                js_string(claim),
-                js_string(field)
-            ));
-            let sub_op = if list { "containsAny" } else { "in" };
-            subscription.push_str(&format!(
-                "  if ({}) {{\n    const values = claimValues(ctx, {});\n    if (values.length > 0) {{\n      any.push({{ {}: {{ {sub_op}: values }} }});\n    }}\n  }}\n",
-                type_is(r),
-                js_string(claim),
-                js_string(field)
-            ));
-        }
-        filter.push_str("  if (any.length === 0) {\n    return null;\n  }\n  return any.length === 1 ? any[0] : { or: any };\n}\n");
-        subscription.push_str("  if (any.length === 0) {\n    return null;\n  }\n  return any.length === 1 ? any[0] : { or: any };\n}\n");
-        if want_filter {
-            out.push_str(&filter);
-        }
-        if want_subscription {
-            out.push_str(&subscription);
-        }
-        out
+        resolver(
+            "access",
+            &json!({
+                "suffix": self.suffix,
+                "describe": self.describe(),
+                "statics": statics,
+                "dynamic": dynamic,
+                "item": item,
+                "filter": filter,
+                "subscription": subscription,
+            }),
+        )
     }
 
-    /// Owner fields a new item gets from the caller when it does not set them.
-    pub fn fill_owners(&self, values: &str) -> String {
-        let mut out = String::new();
-        for r in self.dynamic() {
-            if let Role::Owner {
-                field, claim, list, ..
-            } = r
-            {
-                let target = member(values, field);
-                let value = if *list {
-                    format!("[claimValues(ctx, {})[0]]", js_string(claim))
-                } else {
-                    format!("claimValues(ctx, {})[0]", js_string(claim))
-                };
-                out.push_str(&format!(
-                    "  if (util.authType() === {} && ({target} === undefined || {target} === null) && claimValues(ctx, {}).length > 0) {{\n    {target} = {value};\n  }}\n",
-                    js_string(r.provider().auth_type()),
-                    js_string(claim)
-                ));
-            }
-        }
-        out
+    /// The owner fields a new item gets from the caller when it does not set
+    /// them, as the `fill-owners` partial reads them (`values`: where the item is).
+    pub fn owners(&self) -> Vec<Value> {
+        self.dynamic()
+            .filter_map(|r| match r {
+                Role::Owner {
+                    field, claim, list, ..
+                } => Some(json!({
+                    "auth_type": r.provider().auth_type(),
+                    "field": field,
+                    "claim": claim,
+                    "list": list,
+                })),
+                _ => None,
+            })
+            .collect()
     }
 }
 
-/// The helpers the checks call, each added to a file that calls it.
-pub fn helpers(code: &str) -> String {
+/// The helpers the checks call, each added to a file that calls it
+/// (`claim-values.js`, `matches.js`).
+pub fn helpers(code: &str) -> Result<String, RenderError> {
     let mut out = String::new();
     if code.contains("claimValues(") {
-        out.push_str(CLAIM_VALUES);
+        out.push_str(resolver_asset("claim-values")?);
     }
     if code.contains("matches(") {
-        out.push_str(MATCHES);
+        out.push_str(resolver_asset("matches")?);
     }
-    out
+    Ok(out)
 }
-
-const CLAIM_VALUES: &str =
-    "// The caller's values of a claim. Owners are stored as `<sub>::<username>` by
-// default (as Amplify stores them); the sub or the username alone match too.
-function claimValues(ctx, claim) {
-  const identity = ctx.identity ?? {};
-  const claims = identity.claims ?? {};
-  if (claim === 'sub::username') {
-    const username = claims['cognito:username'] ?? claims.username ?? identity.username;
-    const sub = claims.sub ?? identity.sub;
-    const values = [];
-    if (sub && username) {
-      values.push(`${sub}::${username}`);
-    }
-    if (sub) {
-      values.push(sub);
-    }
-    if (username) {
-      values.push(username);
-    }
-    return values;
-  }
-  const value = claims[claim] ?? (claim === 'username' ? identity.username : undefined);
-  if (value === undefined || value === null) {
-    return [];
-  }
-  return Array.isArray(value) ? value : [value];
-}
-";
-
-const MATCHES: &str = "
-// Whether a field's value (one name or a list) is among the candidates.
-function matches(value, candidates) {
-  if (value === undefined || value === null) {
-    return false;
-  }
-  if (Array.isArray(value)) {
-    return value.some((v) => candidates.includes(v));
-  }
-  return candidates.includes(value);
-}
-";

@@ -11,6 +11,8 @@ mod searchable;
 
 use serde_json::{Value, json};
 
+use crate::render::RenderError;
+use crate::render::blueprints::{resolver, resolver_asset};
 use crate::synth::cfn::{self};
 use crate::transform::auth::Ops;
 use crate::transform::{Key, Model};
@@ -27,39 +29,33 @@ pub(super) fn runtime() -> Value {
     json!({ "Name": RUNTIME.0, "RuntimeVersion": RUNTIME.1 })
 }
 
-/// A JavaScript string literal.
-pub(super) fn js(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_default()
-}
-
-/// The value of a composite sort key: the fields' values joined by `#`.
-pub(super) fn joined(fields: &[String], source: &str) -> String {
-    let parts: Vec<String> = fields.iter().map(|f| format!("{source}.{f}")).collect();
-    format!("[{}].join('#')", parts.join(", "))
+/// The value of a composite sort key: the fields' values (in `source`) joined by `#`.
+pub(super) fn joined(fields: &[String], source: &str) -> Result<String, RenderError> {
+    resolver("joined", &json!({ "fields": fields, "source": source }))
 }
 
 /// `{ id: source.id, name: source.name }` for a key, from the values in `source`.
-pub(super) fn key_object(key: &Key, source: &str) -> String {
-    let mut parts = vec![format!("{0}: {source}.{0}", key.partition)];
-    if let Some(attribute) = key.sort_attribute() {
-        if key.is_composite() {
-            parts.push(format!("{}: {}", js(&attribute), joined(&key.sort, source)));
-        } else {
-            parts.push(format!("{attribute}: {source}.{attribute}"));
-        }
-    }
-    format!("{{ {} }}", parts.join(", "))
+pub(super) fn key_object(key: &Key, source: &str) -> Result<String, RenderError> {
+    let sort_value = if key.is_composite() {
+        joined(&key.sort, source)?
+    } else {
+        String::new()
+    };
+    resolver(
+        "key-object",
+        &json!({
+            "partition": key.partition,
+            "source": source,
+            "sort_attribute": key.sort_attribute(),
+            "composite": key.is_composite(),
+            "sort_value": sort_value,
+        }),
+    )
 }
 
-pub(super) const IMPORTS: &str = "import { util } from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n";
-
-pub(super) const ERROR_OUT: &str = "export function response(ctx) {\n  if (ctx.error) {\n    util.error(ctx.error.message, ctx.error.type);\n  }\n  return ctx.result;\n}\n";
-
-pub(super) const PAGE_OUT: &str = "export function response(ctx) {\n  if (ctx.error) {\n    util.error(ctx.error.message, ctx.error.type);\n  }\n  const { items = [], nextToken = null } = ctx.result;\n  return { items, nextToken };\n}\n";
-
 /// A resolver file: imports, the access functions and their helpers, then the handlers.
-pub(super) fn file(imports: &str, functions: &str, body: &str) -> String {
-    let helpers = access::helpers(functions);
+pub(super) fn file(imports: &str, functions: &str, body: &str) -> Result<String, RenderError> {
+    let helpers = access::helpers(functions)?;
     let mut out = String::from(imports);
     out.push('\n');
     out.push_str(functions);
@@ -69,33 +65,38 @@ pub(super) fn file(imports: &str, functions: &str, body: &str) -> String {
     }
     out.push('\n');
     out.push_str(body);
-    out
+    Ok(out)
 }
 
 /// The checks of a read of one item: before it (could any rule let the caller
-/// in?) and after it (does one let them see this item?).
-pub(super) fn read_one_checks(access: &Access) -> (&'static str, &'static str) {
-    if access.has_dynamic() {
-        (
-            "  if (!staticAccess(ctx) && ownFilter(ctx) === null) {\n    util.unauthorized();\n  }\n",
-            "  if (ctx.result && !staticAccess(ctx) && !itemAccess(ctx, ctx.result)) {\n    util.unauthorized();\n  }\n",
-        )
-    } else {
-        (
-            "  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n",
-            "",
-        )
-    }
+/// in?) and after it (does one let them see `item`, the item read?).
+pub(super) fn read_one_checks(
+    access: &Access,
+    item: &str,
+) -> Result<(String, String), RenderError> {
+    let data = json!({ "dynamic": access.has_dynamic(), "item": item });
+    Ok((
+        resolver("read-one-guard", &data)?,
+        resolver("read-one-check", &data)?,
+    ))
 }
 
 /// The lines that narrow a read of many items to what the caller may see: all
 /// of them, their own, or none. Leaves `filter` (the caller's filter, narrowed).
-pub(super) fn narrow_filter(access: &Access) -> String {
-    if access.has_dynamic() {
-        "  let filter = ctx.args.filter ?? undefined;\n  if (!staticAccess(ctx)) {\n    const own = ownFilter(ctx);\n    if (own === null) {\n      util.unauthorized();\n    }\n    filter = filter ? { and: [filter, own] } : own;\n  }\n".into()
-    } else {
-        "  const filter = ctx.args.filter ?? undefined;\n  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n".into()
-    }
+pub(super) fn narrow_filter(access: &Access) -> Result<String, RenderError> {
+    resolver("narrow-filter", &json!({ "dynamic": access.has_dynamic() }))
+}
+
+/// The check of a write (or of a field's read): static access, or access to `item`.
+pub(super) fn write_check(
+    access: &Access,
+    suffix: &str,
+    item: &str,
+) -> Result<String, RenderError> {
+    resolver(
+        "write-check",
+        &json!({ "dynamic": access.has_dynamic(), "suffix": suffix, "item": item }),
+    )
 }
 
 /// The checks of a write on fields with rules of their own: each field set by
@@ -105,31 +106,35 @@ pub(super) fn field_write_checks(
     op: Ops,
     source: &str,
     conditions: bool,
-) -> (String, String) {
+) -> Result<(String, String), RenderError> {
     let (mut functions, mut checks) = (String::new(), String::new());
     for (field, grants) in &model.auth.fields {
         let suffix = cfn::pascal(field);
         let a = Access::new(grants, op, &suffix);
         let dynamic = a.has_dynamic();
         functions.push('\n');
-        functions.push_str(&a.functions(dynamic && !conditions, dynamic && conditions, false));
-        let value = format!(
-            "{source}[{}]",
-            serde_json::to_string(field).unwrap_or_default()
-        );
-        if dynamic && conditions {
-            checks.push_str(&format!("  if ({value} !== undefined && !staticAccess{suffix}(ctx)) {{\n    const own = ownFilter{suffix}(ctx);\n    if (own === null) {{\n      util.unauthorized();\n    }}\n    conditions.push(own);\n  }}\n"));
-        } else if dynamic {
-            checks.push_str(&format!("  if ({value} !== undefined && !staticAccess{suffix}(ctx) && !itemAccess{suffix}(ctx, {source})) {{\n    util.unauthorized();\n  }}\n"));
-        } else {
-            checks.push_str(&format!("  if ({value} !== undefined && !staticAccess{suffix}(ctx)) {{\n    util.unauthorized();\n  }}\n"));
-        }
+        functions.push_str(&a.functions(dynamic && !conditions, dynamic && conditions, false)?);
+        checks.push_str(&resolver(
+            "field-write-check",
+            &json!({
+                "dynamic": dynamic,
+                "conditions": conditions,
+                "source": source,
+                "field": field,
+                "suffix": suffix,
+            }),
+        )?);
     }
-    (functions, checks)
+    Ok((functions, checks))
 }
 
-/// The code of the pipeline around each operation: hand the arguments in, the function's result out.
-pub const PIPELINE_CODE: &str = "export function request(ctx) {\n  return {};\n}\n\nexport function response(ctx) {\n  return ctx.prev.result;\n}\n";
+/// The code of the pipeline around each operation: hand the arguments in, the
+/// function's result out.
+pub const PIPELINE_CODE: &str = include_str!("../../../../blueprints/api/resolvers/pipeline.js");
+
+/// The code of a function that calls a Lambda function for `@function`, with
+/// the event Amplify's `@function` sends.
+pub const INVOKE_CODE: &str = include_str!("../../../../blueprints/api/resolvers/invoke.js");
 
 /// One generated resolver: `type_name.field`, kept as `file`.
 pub struct Resolver {
@@ -151,31 +156,29 @@ impl Resolver {
 }
 
 /// Every resolver of a model's stack and of its relation fields, for reading.
-pub fn all_resolvers(model: &Model, models: &[Model]) -> Vec<Resolver> {
-    let mut out = resolver_functions(model);
-    out.extend(local_functions(model));
+pub fn all_resolvers(model: &Model, models: &[Model]) -> Result<Vec<Resolver>, RenderError> {
+    let mut out = resolver_functions(model)?;
+    out.extend(local_functions(model)?);
     out.extend(
-        relation_functions(model, models)
+        relation_functions(model, models)?
             .into_iter()
             .map(|(r, _)| r),
     );
-    out
+    Ok(out)
 }
 
 /// The pipeline code around a user's resolver of a custom field: the field's
 /// `@auth` rules (static ones: API key, IAM, signed-in users, groups) first.
-pub fn custom_pipeline_code(grants: Option<&[crate::transform::auth::Grant]>) -> String {
+pub fn custom_pipeline_code(
+    grants: Option<&[crate::transform::auth::Grant]>,
+) -> Result<String, RenderError> {
     let Some(grants) = grants else {
-        return PIPELINE_CODE.to_string();
+        return Ok(PIPELINE_CODE.to_string());
     };
     let a = Access::new(grants, Ops::GET, "");
     file(
-        "import { util } from '@aws-appsync/utils';\n",
-        &a.functions(false, false, false),
-        "export function request(ctx) {\n  if (!staticAccess(ctx)) {\n    util.unauthorized();\n  }\n  return {};\n}\n\nexport function response(ctx) {\n  return ctx.prev.result;\n}\n",
+        resolver_asset("imports-util")?,
+        &a.functions(false, false, false)?,
+        resolver_asset("custom-pipeline")?,
     )
 }
-
-/// The code of a function that calls a Lambda function for `@function`, with
-/// the event Amplify's `@function` sends.
-pub const INVOKE_CODE: &str = "import { util } from '@aws-appsync/utils';\n\n// Calls the Lambda function of `@function` with the field's arguments, the caller's\n// identity, the parent item and the previous step's result.\nexport function request(ctx) {\n  return {\n    operation: 'Invoke',\n    payload: {\n      typeName: ctx.info.parentTypeName,\n      fieldName: ctx.info.fieldName,\n      arguments: ctx.args,\n      identity: ctx.identity,\n      source: ctx.source,\n      request: ctx.request,\n      prev: ctx.prev,\n    },\n  };\n}\n\nexport function response(ctx) {\n  if (ctx.error) {\n    util.error(ctx.error.message, ctx.error.type);\n  }\n  return ctx.result;\n}\n";

@@ -1,16 +1,21 @@
 //! `@hasOne`, `@hasMany`, `@belongsTo`: the resolvers of relation fields.
 
-use crate::transform::auth::Ops;
-use crate::transform::{Model, RelationKind};
+use serde_json::json;
 
 use super::access::Access;
 use super::keys::{Sort, query_request, with_helpers};
-use super::{PAGE_OUT, Resolver, file, js, narrow_filter, read_one_checks};
+use super::{Resolver, file, narrow_filter, read_one_checks, write_check};
+use crate::render::RenderError;
+use crate::render::blueprints::{resolver, resolver_asset};
+use crate::transform::auth::Ops;
+use crate::transform::{Model, RelationKind};
 
-/// The resolvers of relation fields, with the model whose table each reads.
-/// The related model's read rules apply, and the field's own rules if it has some.
-pub fn relation_functions(model: &Model, models: &[Model]) -> Vec<(Resolver, String)> {
-    let imports = "import { util, runtime } from '@aws-appsync/utils';\nimport * as ddb from '@aws-appsync/utils/dynamodb';\n";
+/// The resolvers of a model's relation fields, each with the model it reads.
+pub fn relation_functions(
+    model: &Model,
+    models: &[Model],
+) -> Result<Vec<(Resolver, String)>, RenderError> {
+    let imports = resolver_asset("imports-relation")?;
     let mut out = Vec::new();
     for relation in &model.relations {
         let (type_name, field, target) = (&model.name, &relation.field, &relation.target);
@@ -22,14 +27,9 @@ pub fn relation_functions(model: &Model, models: &[Model]) -> Vec<(Resolver, Str
         let (field_functions, field_check) = match model.auth.field(field) {
             Some(grants) => {
                 let a = Access::new(grants, Ops::GET, "Field");
-                let check = if a.has_dynamic() {
-                    "  if (!staticAccessField(ctx) && !itemAccessField(ctx, ctx.source)) {\n    util.unauthorized();\n  }\n"
-                } else {
-                    "  if (!staticAccessField(ctx)) {\n    util.unauthorized();\n  }\n"
-                };
                 (
-                    format!("\n{}", a.functions(true, false, false)),
-                    check.to_string(),
+                    format!("\n{}", a.functions(true, false, false)?),
+                    write_check(&a, "Field", "ctx.source")?,
                 )
             }
             None => (String::new(), String::new()),
@@ -59,70 +59,73 @@ pub fn relation_functions(model: &Model, models: &[Model]) -> Vec<(Resolver, Str
                     None => Sort::Values(relation.source_fields[1..].iter().map(source).collect()),
                 };
                 let (request, composite) =
-                    query_request(index, &relation.target_key, &first, &sort);
+                    query_request(index, &relation.target_key, &first, &sort)?;
+                let code = resolver(
+                    "has-many",
+                    &json!({
+                        "type_name": type_name,
+                        "field": field,
+                        "described": described,
+                        "describe": a.describe(),
+                        "field_check": field_check,
+                        "narrow": narrow_filter(&a)?,
+                        "first": first,
+                        "request": request,
+                        "page_out": resolver_asset("page-out")?,
+                    }),
+                )?;
                 file(
                     imports,
                     &with_helpers(
-                        format!("{}{field_functions}", a.functions(false, true, false)),
+                        format!("{}{field_functions}", a.functions(false, true, false)?),
                         composite,
-                    ),
-                    &format!(
-                        "// {type_name}.{field}: {described}. Allowed: {}.\nexport function request(ctx) {{\n{field_check}  const {{ limit = 100, nextToken }} = ctx.args;\n{}  if ({first} === undefined || {first} === null) {{\n    runtime.earlyReturn({{ items: [], nextToken: null }});\n  }}\n{request}}}\n\n{PAGE_OUT}",
-                        a.describe(),
-                        narrow_filter(&a),
-                    ),
-                )
+                    )?,
+                    &code,
+                )?
             }
             RelationKind::BelongsTo | RelationKind::HasOne => {
                 let a = Access::new(target_grants, Ops::GET, "");
-                let (guard, check) = read_one_checks(&a);
-                let (request, composite, result) = if relation.is_get() {
-                    let key = &relation.target_key;
-                    let mut parts = vec![format!("{}: {first}", key.partition)];
-                    if let Some(attribute) = key.sort_attribute() {
-                        let values: Vec<String> =
-                            relation.source_fields[1..].iter().map(source).collect();
-                        parts.push(if key.is_composite() {
-                            format!("{}: [{}].join('#')", js(&attribute), values.join(", "))
-                        } else {
-                            format!("{attribute}: {}", values[0])
-                        });
-                    }
-                    (
-                        format!("  return ddb.get({{ key: {{ {} }} }});\n", parts.join(", ")),
-                        false,
-                        "ctx.result",
-                    )
+                let (guard, check) = read_one_checks(&a, "item")?;
+                let key = &relation.target_key;
+                let values: Vec<String> = relation.source_fields[1..].iter().map(source).collect();
+                let (request, composite) = if relation.is_get() {
+                    (String::new(), false)
                 } else {
                     // by an index, or by part of the key: the first match
-                    let sort =
-                        Sort::Values(relation.source_fields[1..].iter().map(source).collect());
-                    let (request, composite) =
-                        query_request(index, &relation.target_key, &first, &sort);
-                    (
-                        format!(
-                            "  const filter = undefined;\n  const limit = 1;\n  const nextToken = undefined;\n{request}"
-                        ),
-                        composite,
-                        "(ctx.result.items ?? [])[0] ?? null",
-                    )
+                    query_request(index, key, &first, &Sort::Values(values.clone()))?
                 };
-                let check = check.replace("ctx.result", "item");
+                let code = resolver(
+                    "belongs-to",
+                    &json!({
+                        "type_name": type_name,
+                        "field": field,
+                        "target": target,
+                        "source_fields": relation.source_fields.join(", "),
+                        "describe": a.describe(),
+                        "field_check": field_check,
+                        "guard": guard,
+                        "first": first,
+                        "get": relation.is_get(),
+                        "partition": key.partition,
+                        "sort_attribute": key.sort_attribute(),
+                        "composite": key.is_composite(),
+                        "values": values,
+                        "sort_value": values.first(),
+                        "request": request,
+                        "check": check,
+                    }),
+                )?;
                 file(
                     imports,
                     &with_helpers(
-                        format!("{}{field_functions}", a.functions(true, true, false)),
+                        format!("{}{field_functions}", a.functions(true, true, false)?),
                         composite,
-                    ),
-                    &format!(
-                        "// {type_name}.{field}: the {target} this {type_name} is related to, by {}. Allowed: {}.\nexport function request(ctx) {{\n{field_check}{guard}  if ({first} === undefined || {first} === null) {{\n    runtime.earlyReturn(null);\n  }}\n{request}}}\n\nexport function response(ctx) {{\n  if (ctx.error) {{\n    util.error(ctx.error.message, ctx.error.type);\n  }}\n  const item = {result};\n{check}  return item;\n}}\n",
-                        relation.source_fields.join(", "),
-                        a.describe()
-                    ),
-                )
+                    )?,
+                    &code,
+                )?
             }
         };
         out.push((Resolver::new(type_name, field, code), target.clone()));
     }
-    out
+    Ok(out)
 }

@@ -1,0 +1,2 @@
+import { util, runtime } from '@aws-appsync/utils';
+import * as ddb from '@aws-appsync/utils/dynamodb';

@@ -1,0 +1,1 @@
+import { util, extensions } from '@aws-appsync/utils';
