@@ -973,3 +973,26 @@ fn a_1000_model_api_is_deployable_and_lint_clean() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+/// The Lambda function `@searchable` deploys parses as Node.js code (a bug
+/// once put a line break inside one of its string literals).
+#[test]
+#[ignore = "needs Node.js; run by scripts/test.sh"]
+fn the_search_streaming_function_is_valid_javascript() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints/api/functions/search-streaming.js");
+    let output = std::process::Command::new("node")
+        .arg("--check")
+        .arg(&path)
+        .output()
+        .expect("could not run node");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        hoist::category::api::SEARCH_STREAMING_CODE,
+        std::fs::read_to_string(&path).unwrap()
+    );
+}

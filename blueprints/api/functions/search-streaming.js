@@ -41,8 +41,6 @@ exports.handler = async (event) => {
     }
   }
   if (lines.length > 0) {
-    await bulk(lines.join('
-') + '
-');
+    await bulk(lines.join('\n') + '\n');
   }
 };
