@@ -14,6 +14,7 @@ pub mod codegen;
 pub mod commands;
 pub mod deploy;
 pub mod error;
+pub mod naming;
 pub mod outputs;
 pub mod project;
 pub mod prompt;

@@ -63,6 +63,9 @@ pub fn env_profile(env: EnvLookup) -> Option<String> {
 /// The region as the AWS SDKs and CLI find it: `AWS_REGION`, `AWS_DEFAULT_REGION`,
 /// then the `region` of the profile in the shared config file
 /// (`AWS_CONFIG_FILE`, else `~/.aws/config`), else [`FALLBACK_REGION`].
+/// The config file is read by aws-config's own profile provider, which follows
+/// `source_profile` chains as the SDKs do; the instance metadata service is
+/// never asked (no network call to pick a default).
 pub fn default_region(env: EnvLookup, profile: Option<&str>) -> String {
     env("AWS_REGION")
         .or_else(|| env("AWS_DEFAULT_REGION"))
@@ -77,16 +80,25 @@ fn config_file_path(env: EnvLookup) -> Option<PathBuf> {
 }
 
 fn config_file_region(env: EnvLookup, profile: Option<&str>) -> Option<String> {
-    let text = std::fs::read_to_string(config_file_path(env)?).ok()?;
-    let ini = ini::Ini::load_from_str(&text).ok()?;
-    // The shared config file names sections `[default]` and `[profile NAME]`.
-    let section = match profile.or(env_profile(env).as_deref()) {
-        None | Some("default") => "default".to_string(),
-        Some(name) => format!("profile {name}"),
-    };
-    ini.section(Some(section))?
-        .get("region")
-        .map(|r| r.trim().to_string())
+    use aws_config::meta::region::ProvideRegion;
+    use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+    let path = config_file_path(env).filter(|p| p.is_file())?;
+    let files = EnvConfigFiles::builder()
+        .with_file(EnvConfigFileKind::Config, path)
+        .build();
+    let profile = profile
+        .map(str::to_string)
+        .or_else(|| env_profile(env))
+        .unwrap_or_else(|| "default".to_string());
+    let provider = aws_config::profile::ProfileFileRegionProvider::builder()
+        .configure(&aws_config::provider_config::ProviderConfig::empty())
+        .profile_files(files)
+        .profile_name(profile)
+        .build();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().ok()?;
+    runtime
+        .block_on(provider.region())
+        .map(|region| region.to_string())
         .filter(|r| !r.is_empty())
 }
 

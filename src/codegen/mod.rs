@@ -19,6 +19,8 @@ pub mod introspection;
 mod project;
 
 use std::collections::BTreeMap;
+
+use crate::naming::upper_first;
 use std::fmt::Write as _;
 
 use apollo_compiler::Schema;
@@ -508,14 +510,6 @@ pub fn scalar_ts(name: &str) -> &'static str {
         "Int" | "Float" | "AWSTimestamp" => "number",
         "Boolean" => "boolean",
         _ => "string",
-    }
-}
-
-fn upper_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

@@ -191,30 +191,9 @@ pub fn private_bucket_properties() -> Map<String, Value> {
     }
 }
 
-/// `main` as a CloudFormation logical id part: `Main`.
-pub fn pascal(name: &str) -> String {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut chars = p.chars();
-            match chars.next() {
-                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pascal_case() {
-        assert_eq!(pascal("main"), "Main");
-        assert_eq!(pascal("user-files"), "UserFiles");
-        assert_eq!(pascal("Admins"), "Admins");
-    }
 
     #[test]
     fn limits() {

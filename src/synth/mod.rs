@@ -324,7 +324,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
     // trust policies name the identity pool), then the pool's role attachment.
     let auth = manifest.auth.iter().next();
     if let Some((name, cfg)) = auth {
-        let logical = format!("Auth{}", cfn::pascal(name));
+        let logical = format!("Auth{}", crate::naming::pascal(name));
         let (template, auth_secrets) = auth::synth(name, cfg, env);
         let mut parameters = base_parameters();
         for secret in auth_secrets {
@@ -405,7 +405,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
     }
 
     for (name, cfg) in &manifest.api {
-        let logical = format!("Api{}", cfn::pascal(name));
+        let logical = format!("Api{}", crate::naming::pascal(name));
         let schema = sources.schemas.get(name).map_or(&[][..], Vec::as_slice);
         let transformed = transform_api(name, cfg, schema)?;
         let empty = BTreeMap::new();
@@ -540,7 +540,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         if cfg.uses(api::AuthMode::UserPools)
             && let Some((auth_name, _)) = auth
         {
-            let auth_logical = format!("Auth{}", cfn::pascal(auth_name));
+            let auth_logical = format!("Auth{}", crate::naming::pascal(auth_name));
             parameters.insert(
                 "UserPoolId".into(),
                 get_att(
@@ -559,7 +559,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
     }
 
     for (name, cfg) in &manifest.storage {
-        let logical = format!("Storage{}", cfn::pascal(name));
+        let logical = format!("Storage{}", crate::naming::pascal(name));
         let template = storage::synth(name, cfg, env);
         let mut parameters = base_parameters();
         parameters.insert("AuthRoleName".into(), r#ref("AuthRole"));
@@ -567,7 +567,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             parameters.insert("UnauthRoleName".into(), r#ref("UnauthRole"));
         }
         if let Some((auth_name, _)) = auth {
-            let auth_logical = format!("Auth{}", cfn::pascal(auth_name));
+            let auth_logical = format!("Auth{}", crate::naming::pascal(auth_name));
             for group in cfg.groups.keys() {
                 parameters.insert(
                     storage::group_role_parameter(group),
@@ -575,7 +575,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
                         &auth_logical,
                         &format!(
                             "Outputs.{}",
-                            auth::outputs::group_role_name(&cfn::pascal(group))
+                            auth::outputs::group_role_name(&crate::naming::pascal(group))
                         ),
                     ),
                 );

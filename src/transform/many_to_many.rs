@@ -4,9 +4,9 @@ use apollo_compiler::ast::{Definition, Document};
 use miette::SourceSpan;
 
 use super::keys::declared_key;
-use super::naming::lower;
 use super::sdl::string_args;
 use super::{SchemaProblem, span};
+use crate::naming::lower_first;
 use std::collections::HashMap;
 
 /// `@manyToMany(relationName:)` on two models' fields: the join model Amplify
@@ -32,7 +32,7 @@ pub(super) fn many_to_many(
                 let Some((relation, _)) = string_args(d, "relationName").into_iter().next() else {
                     continue;
                 };
-                let name = super::naming::upper_first(&relation);
+                let name = crate::naming::upper_first(&relation);
                 let side = (
                     object.name.to_string(),
                     field.name.to_string(),
@@ -115,8 +115,8 @@ pub(super) fn many_to_many(
                     .map(|f| f.ty.inner_named_type().to_string())
                     .unwrap_or_else(|| "ID".into())
             };
-            let lower = lower(model);
-            let id_field = format!("{lower}{}", super::naming::upper_first(&key[0]));
+            let lower = lower_first(model);
+            let id_field = format!("{lower}{}", crate::naming::upper_first(&key[0]));
             let sort_fields: Vec<String> = key[1..].iter().map(|k| format!("{lower}{k}")).collect();
             let quoted = |names: &[String]| {
                 names

@@ -20,7 +20,6 @@ mod ir;
 mod keys;
 mod many_to_many;
 mod model;
-mod naming;
 mod relations;
 mod sdl;
 mod searchable;
@@ -40,11 +39,11 @@ use function::lambda_refs;
 use keys::key_problems;
 use relations::relation_problems;
 
+pub use crate::naming::{camel, plural};
 pub use auth::{Modes, Provider};
 pub use default::default_value;
 pub use function::LambdaRef;
 pub use ir::{ForeignKey, Index, Key, Model, ModelField, Relation, RelationKind};
-pub use naming::{camel, plural};
 
 const DEFINITIONS: &str = include_str!("definitions.graphql");
 const DEFINITIONS_PATH: &str = "<amplify directives>";

@@ -14,13 +14,13 @@ use super::inputs::{
     composite_inputs, filter_types, key_condition, key_condition_definition, shared_inputs,
 };
 use super::ir::{Index, Key, Model, ModelField, RelationKind};
-use super::naming::{camel, plural, upper_first};
 use super::relations::link_relations;
 use super::sdl::{
     enumeration, field, field_string, input, input_object, name, named, non_null, nullable, object,
     object_arg, object_with, plain_directives, string_list, string_value, strip_input,
 };
 use super::searchable::searchable_types;
+use crate::naming::{camel, plural, upper_first};
 
 /// The grants of the `@auth` directive among `directives`, with the fields of `object`.
 fn grants_of(

@@ -8,9 +8,9 @@ use miette::SourceSpan;
 use super::inputs::key_condition;
 use super::ir::{ForeignKey, Index, Key, Model, Relation, RelationKind};
 use super::keys::declared_key;
-use super::naming::{camel, lower, upper_first};
 use super::sdl::{string_args, string_list, string_value};
 use super::{SchemaProblem, span};
+use crate::naming::{camel, lower_first, upper_first};
 use std::collections::HashMap;
 
 /// `@hasMany` and `@belongsTo`: between models, without arguments for now, and a
@@ -101,7 +101,7 @@ pub(super) fn relation_problems(
                         message: format!("`@belongsTo` on `{type_name}.{}` has no `@hasMany` on `{target}` to answer", field.name),
                         span: span(directive.location()),
                         label: "@belongsTo".into(),
-                        help: Some(format!("add `{}s: [{type_name}] @hasMany` or `{}: {type_name} @hasOne` to `{target}`", lower(type_name), lower(type_name))), src: None,
+                        help: Some(format!("add `{}s: [{type_name}] @hasMany` or `{}: {type_name} @hasOne` to `{target}`", lower_first(type_name), lower_first(type_name))), src: None,
                     });
                 }
             }

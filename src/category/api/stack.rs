@@ -184,7 +184,7 @@ pub fn model_stack(
     t.string_parameter("Project", "The hoist project's name");
     t.string_parameter("Env", "The environment's name");
     t.string_parameter("ApiId", "The AppSync API (from the api stack)");
-    let m = cfn::pascal(&model.name);
+    let m = crate::naming::pascal(&model.name);
     let table = format!("{m}Table");
     let mut properties = table_properties(model);
     properties["PointInTimeRecoverySpecification"] = json!({ "PointInTimeRecoveryEnabled": true });
@@ -219,7 +219,7 @@ pub fn model_stack(
     );
     for r in resolver_functions(model)? {
         let code = overrides.get(&r.file).cloned().unwrap_or(r.code);
-        let logical = format!("{}{}", r.type_name, cfn::pascal(&r.field));
+        let logical = format!("{}{}", r.type_name, crate::naming::pascal(&r.field));
         add_resolver(&mut t, &logical, &r.type_name, &r.field, &source, code);
     }
     for other in models {
@@ -228,7 +228,11 @@ pub fn model_stack(
                 continue;
             }
             let code = overrides.get(&r.file).cloned().unwrap_or(r.code);
-            let logical = format!("{}{}", cfn::pascal(&r.type_name), cfn::pascal(&r.field));
+            let logical = format!(
+                "{}{}",
+                crate::naming::pascal(&r.type_name),
+                crate::naming::pascal(&r.field)
+            );
             add_resolver(&mut t, &logical, &r.type_name, &r.field, &source, code);
         }
     }
@@ -242,7 +246,11 @@ pub fn model_stack(
         );
         for r in local {
             let code = overrides.get(&r.file).cloned().unwrap_or(r.code);
-            let logical = format!("{}{}", cfn::pascal(&r.type_name), cfn::pascal(&r.field));
+            let logical = format!(
+                "{}{}",
+                crate::naming::pascal(&r.type_name),
+                crate::naming::pascal(&r.field)
+            );
             t.resource(
                 &format!("{logical}Resolver"),
                 "AWS::AppSync::Resolver",
@@ -302,7 +310,7 @@ pub fn add_search(
         .iter()
         .map(|m| {
             get_att(
-                &format!("{}Model", cfn::pascal(&m.name)),
+                &format!("{}Model", crate::naming::pascal(&m.name)),
                 "Outputs.TableStreamArn",
             )
         })
@@ -330,7 +338,7 @@ pub fn add_search(
         "Code": { "ZipFile": SEARCH_STREAMING_CODE }
     }));
     for m in models {
-        let logical = cfn::pascal(&m.name);
+        let logical = crate::naming::pascal(&m.name);
         t.resource(
             &format!("{logical}SearchStream"),
             "AWS::Lambda::EventSourceMapping",
@@ -360,7 +368,7 @@ pub fn add_search(
     }));
     for m in models {
         if let Some(r) = search_resolver(m)? {
-            let logical = format!("Query{}", cfn::pascal(&r.field));
+            let logical = format!("Query{}", crate::naming::pascal(&r.field));
             let code = overrides.get(&r.file).cloned().unwrap_or(r.code);
             add_resolver_in_api(t, &logical, &r.field, "SearchDataSource", code);
         }
@@ -375,7 +383,7 @@ pub const MODELS_PER_STACK: usize = 150;
 /// The nested stack of `model` (its template uploaded at `key`), in the api's
 /// template (`in_api`) or in a group's.
 pub fn add_model_stack(t: &mut Template, model: &str, key: &str, in_api: bool) {
-    let logical = format!("{}Model", cfn::pascal(model));
+    let logical = format!("{}Model", crate::naming::pascal(model));
     let api_id = if in_api {
         get_att("GraphQLApi", "ApiId")
     } else {
@@ -449,7 +457,7 @@ pub fn add_custom_resolvers(
             .filter(|c| c.is_ascii_alphanumeric())
             .collect();
         let position = lambdas.iter().position(|x| *x == l).unwrap_or(0);
-        format!("Function{}{position}", cfn::pascal(&clean))
+        format!("Function{}{position}", crate::naming::pascal(&clean))
     };
     for l in &lambdas {
         let logical = lambda_logical(l);
@@ -488,7 +496,7 @@ pub fn add_custom_resolvers(
         );
     }
     for (f, code) in fields {
-        let logical = format!("{}{}", f.type_name, cfn::pascal(&f.field));
+        let logical = format!("{}{}", f.type_name, crate::naming::pascal(&f.field));
         let mut steps = Vec::new();
         for (i, l) in f.functions.iter().enumerate() {
             let source = lambda_logical(l);

@@ -108,7 +108,7 @@ pub fn synth(name: &str, cfg: &AuthConfig, env: &str) -> (Template, Vec<SecretPa
     let mut providers: Vec<Value> = vec![json!("COGNITO")];
     let mut provider_ids: Vec<String> = Vec::new();
     for (provider, social) in &cfg.social {
-        let logical = format!("{}Provider", cfn::pascal(provider.cognito_name()));
+        let logical = format!("{}Provider", crate::naming::pascal(provider.cognito_name()));
         let scopes = if social.scopes.is_empty() {
             provider.default_scopes()
         } else {
@@ -129,7 +129,10 @@ pub fn synth(name: &str, cfg: &AuthConfig, env: &str) -> (Template, Vec<SecretPa
             details["key_id"] = json!(social.key_id);
             details["private_key"] = r#ref(&key_param);
         } else {
-            let secret_param = format!("{}ClientSecret", cfn::pascal(provider.cognito_name()));
+            let secret_param = format!(
+                "{}ClientSecret",
+                crate::naming::pascal(provider.cognito_name())
+            );
             t.parameter(&secret_param, json!({ "Type": "String", "NoEcho": true, "Description": format!("{} client secret, resolved at deploy time", provider.cognito_name()) }));
             if let Some(source) = &social.client_secret {
                 secrets.push(SecretParameter {
@@ -169,8 +172,8 @@ pub fn synth(name: &str, cfg: &AuthConfig, env: &str) -> (Template, Vec<SecretPa
         provider_ids.push(logical);
     }
     for (name, oidc) in &cfg.oidc {
-        let logical = format!("Oidc{}Provider", cfn::pascal(name));
-        let secret_param = format!("Oidc{}ClientSecret", cfn::pascal(name));
+        let logical = format!("Oidc{}Provider", crate::naming::pascal(name));
+        let secret_param = format!("Oidc{}ClientSecret", crate::naming::pascal(name));
         t.parameter(&secret_param, json!({ "Type": "String", "NoEcho": true, "Description": format!("OIDC provider {name} client secret, resolved at deploy time") }));
         secrets.push(SecretParameter {
             name: secret_param.clone(),
@@ -256,7 +259,7 @@ pub fn synth(name: &str, cfg: &AuthConfig, env: &str) -> (Template, Vec<SecretPa
     );
 
     for group in &cfg.groups {
-        let logical = cfn::pascal(&group.name);
+        let logical = crate::naming::pascal(&group.name);
         let role = format!("{logical}GroupRole");
         t.resource(
             &role,

@@ -5,7 +5,7 @@ use super::*;
 
 /// The stack parameters that carry a group's role name.
 pub fn group_role_parameter(group: &str) -> String {
-    format!("{}GroupRoleName", cfn::pascal(group))
+    format!("{}GroupRoleName", crate::naming::pascal(group))
 }
 
 fn actions(access: &[Access]) -> Vec<&'static str> {
@@ -170,7 +170,7 @@ pub fn synth(name: &str, cfg: &StorageConfig, env: &str) -> Template {
             ]));
         }
         t.resource(
-            &format!("{}GroupPolicy", cfn::pascal(group)),
+            &format!("{}GroupPolicy", crate::naming::pascal(group)),
             "AWS::IAM::Policy",
             json!({
                 "PolicyName": sub(&format!("${{Project}}-${{Env}}-storage-{name}-group-{group}")),

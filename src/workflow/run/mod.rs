@@ -142,28 +142,13 @@ struct Exec<'a> {
     machine_name: String,
 }
 
+/// `seconds` since the epoch as Step Functions prints times: RFC 3339 in UTC
+/// with milliseconds (`2026-01-01T00:00:00.000Z`).
 fn iso(seconds: f64) -> String {
-    let secs = seconds.floor() as i64;
-    let millis = ((seconds - seconds.floor()) * 1000.0).round() as i64;
-    let days = secs.div_euclid(86400);
-    let rem = secs.rem_euclid(86400);
-    // civil date from days (Howard Hinnant's algorithm)
-    let z = days + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let millis = (seconds * 1000.0).round() as i64;
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|at| at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
 }
 
 enum Next {
@@ -732,5 +717,22 @@ mod tests {
             parse_timestamp("2026-01-01T01:00:00+01:00"),
             Some(1_767_225_600.0)
         );
+        // a fraction that rounds up carries into the next second
+        assert_eq!(iso(1_767_225_600.999_6), "2026-01-01T00:00:01.000Z");
+        assert_eq!(iso(-0.5), "1969-12-31T23:59:59.500Z");
+        assert_eq!(
+            parse_timestamp("2026-01-01T00:00:00.25Z"),
+            Some(1_767_225_600.25)
+        );
+        // `T` between date and time, a real date, an offset or `Z`
+        for bad in [
+            "2026-01-01 00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-1-01T00:00:00Z",
+            "",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
     }
 }

@@ -421,63 +421,15 @@ pub fn is_timestamp(t: &str) -> bool {
     parse_timestamp(t).is_some()
 }
 
-/// Seconds since the epoch of an RFC 3339 timestamp.
+/// Seconds since the epoch of an RFC 3339 timestamp, read by chrono. The date
+/// and time are separated by `T` (the ASL specification's profile of RFC 3339;
+/// chrono alone would also take a space), as hoist has always read them.
 pub fn parse_timestamp(t: &str) -> Option<f64> {
-    let b = t.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !(b[10] == b'T' || b[10] == b't')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if !matches!(t.as_bytes().get(10), Some(b'T' | b't')) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| t.get(r)?.parse::<i64>().ok();
-    let (y, mo, d, h, mi, s) = (
-        num(0..4)?,
-        num(5..7)?,
-        num(8..10)?,
-        num(11..13)?,
-        num(14..16)?,
-        num(17..19)?,
-    );
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    let mut rest = &t[19..];
-    let mut fraction = 0.0;
-    if let Some(r) = rest.strip_prefix('.') {
-        let digits = r.chars().take_while(char::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        fraction = format!("0.{}", &r[..digits]).parse().ok()?;
-        rest = &r[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ if rest.len() == 6
-            && (rest.starts_with('+') || rest.starts_with('-'))
-            && &rest[3..4] == ":" =>
-        {
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            sign * (rest[1..3].parse::<i64>().ok()? * 3600 + rest[4..6].parse::<i64>().ok()? * 60)
-        }
-        _ => return None,
-    };
-    // days from the civil date (Howard Hinnant's algorithm)
-    let (y2, m2) = if mo <= 2 {
-        (y - 1, mo + 9)
-    } else {
-        (y, mo - 3)
-    };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * m2 + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    Some((days * 86400 + h * 3600 + mi * 60 + s - offset) as f64 + fraction)
+    let at = chrono::DateTime::parse_from_rfc3339(t).ok()?;
+    Some(at.timestamp() as f64 + f64::from(at.timestamp_subsec_nanos()) / 1e9)
 }
 
 /// Check a definition: every finding, errors and warnings, in document order.

@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 
 use crate::render::RenderError;
 use crate::render::blueprints::{resolver, resolver_asset};
-use crate::synth::cfn::{self};
 use crate::transform::auth::Ops;
 use crate::transform::{Key, Model};
 
@@ -109,7 +108,7 @@ pub(super) fn field_write_checks(
 ) -> Result<(String, String), RenderError> {
     let (mut functions, mut checks) = (String::new(), String::new());
     for (field, grants) in &model.auth.fields {
-        let suffix = cfn::pascal(field);
+        let suffix = crate::naming::pascal(field);
         let a = Access::new(grants, op, &suffix);
         let dynamic = a.has_dynamic();
         functions.push('\n');

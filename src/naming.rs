@@ -1,0 +1,85 @@
+//! Casing and plurals, in one place: how Amplify names generated GraphQL types
+//! and fields (its `graphql-transformer-common` helpers), and how hoist names
+//! CloudFormation logical ids. Names here are ASCII (GraphQL names and hoist's
+//! resource names are), so casing is ASCII casing.
+
+/// `todo` to `Todo`: the first letter upper-cased, the rest kept.
+pub fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// `Todo` to `todo`: the first letter lower-cased, the rest kept.
+pub fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Amplify's `toCamelCase`: the words capitalized and joined, the first letter
+/// lowered (`["status", "createdAt"]` gives `statusCreatedAt`).
+pub fn camel(words: &[&str]) -> String {
+    lower_first(&words.iter().map(|w| upper_first(w)).collect::<String>())
+}
+
+/// A name as a CloudFormation logical id part: the runs of letters and digits,
+/// each capitalized, joined (`user-files` gives `UserFiles`).
+pub fn pascal(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(upper_first)
+        .collect()
+}
+
+/// Amplify pluralizes model names for list fields: `Todo` gives `listTodos`.
+pub fn plural(word: &str) -> String {
+    let lower = word.to_ascii_lowercase();
+    if lower.ends_with('y')
+        && !lower.ends_with("ay")
+        && !lower.ends_with("ey")
+        && !lower.ends_with("oy")
+        && !lower.ends_with("uy")
+    {
+        format!("{}ies", &word[..word.len() - 1])
+    } else if lower.ends_with('s')
+        && !lower.ends_with("ss")
+        && !lower.ends_with("us")
+        && !lower.ends_with("is")
+    {
+        // already plural (`PostTags`), as the pluralize library Amplify uses keeps it
+        word.to_string()
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| lower.ends_with(end))
+    {
+        format!("{word}es")
+    } else {
+        format!("{word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn casing_and_plurals() {
+        assert_eq!(pascal("main"), "Main");
+        assert_eq!(pascal("user-files"), "UserFiles");
+        assert_eq!(pascal("Admins"), "Admins");
+        assert_eq!(camel(&["status", "createdAt"]), "statusCreatedAt");
+        assert_eq!(upper_first("todo"), "Todo");
+        assert_eq!(lower_first("Todo"), "todo");
+        assert_eq!(plural("Todo"), "Todos");
+        assert_eq!(plural("Category"), "Categories");
+        assert_eq!(plural("Day"), "Days");
+        assert_eq!(plural("PostTags"), "PostTags");
+        assert_eq!(plural("Box"), "Boxes");
+        assert_eq!(plural("Status"), "Statuses");
+    }
+}
