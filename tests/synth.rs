@@ -826,6 +826,30 @@ fn generated_resolvers_pass_the_appsync_linter() {
         }
     }
     assert!(assets >= 10, "{assets} blueprint files");
+    // And what each directive's fixture gets (tests/transform/<directive>/).
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transform");
+    for entry in std::fs::read_dir(&fixtures).unwrap().flatten() {
+        let schema = entry.path().join("schema.graphql");
+        let Ok(source) = std::fs::read_to_string(&schema) else {
+            continue;
+        };
+        let output = hoist::transform::transform_with(
+            &source,
+            "schema.graphql",
+            &hoist::transform::Modes::all(),
+        )
+        .unwrap();
+        let dest = generated.join(format!("directive-{}", entry.file_name().to_string_lossy()));
+        std::fs::create_dir_all(&dest).unwrap();
+        for model in &output.models {
+            let mut resolvers = hoist::category::api::all_resolvers(model, &output.models).unwrap();
+            resolvers.extend(hoist::category::api::search_resolver(model).unwrap());
+            for r in resolvers {
+                std::fs::write(dest.join(&r.file), r.code).unwrap();
+                count += 1;
+            }
+        }
+    }
     let output = std::process::Command::new(lint.join("node_modules/.bin/eslint"))
         .arg("generated")
         .current_dir(&lint)

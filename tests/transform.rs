@@ -380,3 +380,44 @@ fn a_global_rule_needs_its_mode_and_relation_arguments_are_checked() {
     );
     assert!(text.contains("is used 1 time;"), "{text}");
 }
+
+/// One fixture per directive family (`tests/transform/<directive>/schema.graphql`),
+/// as Amplify's transformer packages test each directive: the client schema and
+/// every resolver the schema gets, snapshotted. None of it needs the corpus.
+#[test]
+fn each_directive_fixture_is_snapshotted() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transform");
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().join("schema.graphql").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 11, "{names:?}");
+    for name in names {
+        let path = format!("tests/transform/{name}/schema.graphql");
+        let source = std::fs::read_to_string(root.join(&name).join("schema.graphql")).unwrap();
+        let output =
+            hoist::transform::transform_with(&source, &path, &hoist::transform::Modes::all())
+                .unwrap_or_else(|e| panic!("{path}: {:?}", miette::Report::new(e)));
+        let mut text = output.sdl.clone();
+        for model in &output.models {
+            let mut resolvers = hoist::category::api::all_resolvers(model, &output.models).unwrap();
+            resolvers.extend(hoist::category::api::search_resolver(model).unwrap());
+            for r in resolvers {
+                text.push_str(&format!("\n# ---- resolvers/{}\n{}", r.file, r.code));
+            }
+        }
+        for field in &output.custom_fields {
+            let code = hoist::category::api::custom_pipeline_code(field.grants.as_deref()).unwrap();
+            text.push_str(&format!(
+                "\n# ---- resolvers/{}.{}.auth.js\n{code}",
+                field.type_name, field.field
+            ));
+        }
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_suffix(&name);
+        settings.bind(|| insta::assert_snapshot!("directive", text));
+    }
+}

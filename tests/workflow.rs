@@ -934,3 +934,47 @@ fn runs_match_motos_step_functions() {
     }
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
+
+/// The repository's own definition with every state type (no corpus needed):
+/// it validates clean, draws every state, and runs to success through a retry,
+/// a Choice, a Wait on the virtual clock, a Parallel and a Map with JSONata.
+#[test]
+fn every_state_type_validates_draws_and_runs() {
+    let path = here("tests/workflow/fixtures/every-state.asl.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let d = Definition::parse(&text, "every-state.asl.json").unwrap();
+    let findings = validate(&d);
+    assert!(findings.is_empty(), "{findings:?}");
+    let types: std::collections::BTreeSet<&str> = d.value["States"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|s| s["Type"].as_str())
+        .collect();
+    assert_eq!(types.len(), 8, "{types:?}");
+    let mermaid = graph::mermaid(&graph::build(&d.value), &Default::default());
+    for state in [
+        "Prepare", "Charge", "Paid?", "Settle", "Ship", "Pack", "Done", "Refused",
+    ] {
+        assert!(mermaid.contains(state), "{state} is not drawn:\n{mermaid}");
+    }
+    let mocks: Value = serde_json::from_str(
+        &std::fs::read_to_string(here("tests/workflow/fixtures/every-state.mocks.json")).unwrap(),
+    )
+    .unwrap();
+    let outcome = run::run(
+        &d.value,
+        json!({ "items": ["a", "b", "c"] }),
+        &run::Mocks::parse(&mocks, None).unwrap(),
+        &run::Options::default(),
+    )
+    .unwrap();
+    assert_eq!(outcome.status, run::Status::Succeeded, "{outcome:?}");
+    let output = outcome.output.unwrap();
+    assert_eq!(output["order"]["total"], 3);
+    assert_eq!(output["payment"], json!({ "paid": true }));
+    assert_eq!(output["shipping"], json!([{ "label": "L-1" }, "notified"]));
+    assert_eq!(output["boxes"], json!(["A", "B", "C"]));
+    // the retry waited 2 s and the Wait 60 s, on the virtual clock
+    assert!(outcome.duration >= 62.0, "{}", outcome.duration);
+}
