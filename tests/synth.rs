@@ -827,6 +827,7 @@ fn generated_resolvers_pass_the_appsync_linter() {
     }
     assert!(assets >= 10, "{assets} blueprint files");
     // And what each directive's fixture gets (tests/transform/<directive>/).
+    let mut directive_resolvers = 0;
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transform");
     for entry in std::fs::read_dir(&fixtures).unwrap().flatten() {
         let schema = entry.path().join("schema.graphql");
@@ -846,10 +847,14 @@ fn generated_resolvers_pass_the_appsync_linter() {
             resolvers.extend(hoist::category::api::search_resolver(model).unwrap());
             for r in resolvers {
                 std::fs::write(dest.join(&r.file), r.code).unwrap();
-                count += 1;
+                directive_resolvers += 1;
             }
         }
     }
+    assert!(
+        directive_resolvers >= 40,
+        "{directive_resolvers} resolvers of the fixtures"
+    );
     let output = std::process::Command::new(lint.join("node_modules/.bin/eslint"))
         .arg("generated")
         .current_dir(&lint)
