@@ -1,8 +1,10 @@
 //! hoist: scaffold full-stack apps and deploy their AWS backends.
 //!
 //! The binary is a thin shell around [`main`]; everything that generates
-//! (templates, project files) is pure and returns values, and only
-//! `commands` touch the filesystem and only `ui` writes to the terminal.
+//! (templates, project files, CloudFormation, resolvers, TypeScript) is pure and
+//! returns values. The effects are at the edge: `commands` and the operations
+//! they call (`deploy`, `codegen::run_codegen`, `project` writes) touch the
+//! filesystem and AWS, and only `ui` writes to the terminal.
 
 // Errors carry their source text and spans for miette; they are built once, on
 // the way out of a failing command, so their size costs nothing that matters.

@@ -121,7 +121,7 @@ mod tests {
         let config = dir.path().join("config");
         std::fs::write(
             &config,
-            "[default]\nregion = eu-west-1\n\n[profile work]\nregion = ap-south-1\n",
+            "[default]\nregion = eu-west-1\n\n[profile work]\nregion = ap-south-1\n\n[profile child]\nsource_profile = work\n",
         )
         .unwrap();
         let config = config.to_str().unwrap();
@@ -139,6 +139,8 @@ mod tests {
         assert_eq!(default_region(&env, None), "eu-west-1");
         assert_eq!(default_region(&env, Some("work")), "ap-south-1");
         assert_eq!(default_region(&env, Some("missing")), FALLBACK_REGION);
+        // a profile without a region takes its source profile's, as the SDKs do
+        assert_eq!(default_region(&env, Some("child")), "ap-south-1");
 
         let env = lookup(&[("AWS_CONFIG_FILE", config), ("AWS_PROFILE", "work")]);
         assert_eq!(default_region(&env, None), "ap-south-1");

@@ -5,23 +5,19 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::validation::Valid;
 use common::{Sandbox, stderr_of};
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/graphql")
-}
-
 /// The corpus schemas (parts of one schema joined), by name; empty without the corpus.
 fn corpus_schemas() -> Vec<(String, Vec<(String, String)>)> {
     let Some(dir) = common::corpus("graphql") else {
         return Vec::new();
     };
-    let entries = std::fs::read_dir(dir).unwrap();
+    let entries = std::fs::read_dir(&dir).unwrap();
     let mut names: Vec<String> = entries
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -36,7 +32,7 @@ fn corpus_schemas() -> Vec<(String, Vec<(String, String)>)> {
             .next()
             .unwrap()
             .to_string();
-        let text = std::fs::read_to_string(corpus_dir().join(&name)).unwrap();
+        let text = std::fs::read_to_string(dir.join(&name)).unwrap();
         match schemas.iter_mut().find(|(w, _)| *w == whole) {
             Some((_, parts)) => parts.push((name.clone(), text)),
             None => schemas.push((whole, vec![(name.clone(), text)])),

@@ -19,13 +19,13 @@ pub mod introspection;
 mod project;
 
 use std::collections::BTreeMap;
-
-use crate::naming::upper_first;
 use std::fmt::Write as _;
 
 use apollo_compiler::Schema;
 use apollo_compiler::ast::Type;
 use apollo_compiler::schema::{ExtendedType, FieldDefinition};
+
+use crate::naming::upper_first;
 
 pub use introspection::model_introspection;
 pub use project::{

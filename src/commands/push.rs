@@ -128,7 +128,6 @@ pub fn push(
         options: &options,
     };
     let outcome = runtime.block_on(async {
-        let clients = clients(&aws_target).await;
         let live;
         let lines;
         let reporter: &dyn Reporter = if printer.progress() && !global.quiet {
@@ -142,8 +141,14 @@ pub fn push(
             &lines
         };
         let mut talk = Terminal { global, printer };
+        let run = async {
+            let clients = clients(&aws_target).await;
+            operation
+                .run(&clients, &aws_target, reporter, &mut talk)
+                .await
+        };
         tokio::select! {
-            result = operation.run(&clients, &aws_target, reporter, &mut talk) => result,
+            result = run => result,
             _ = tokio::signal::ctrl_c() => Err(PushError::Interrupted.into()),
         }
     })?;

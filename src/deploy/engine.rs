@@ -1,6 +1,8 @@
-//! The deploy engine: one "apply" of an environment's build. Upload what is new,
-//! create a change set, show it, execute it, follow the events of the root and
-//! nested stacks, then read the outputs.
+//! The CloudFormation engine the deploy operations are built from: the root
+//! stack's status (CloudFormation's `StackStatus`), waiting for a running deploy,
+//! uploads, change sets and their changes, executing one while following the
+//! events of the root and nested stacks, recovery of a failed rollback, and
+//! reading the outputs. `push::Push` puts them together.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, SystemTime};

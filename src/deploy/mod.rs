@@ -1,5 +1,8 @@
-//! Deploying an environment: AWS configuration, the apply engine, and the
-//! local snapshot of what was last deployed.
+//! Deploying an environment: AWS configuration (`aws`), the CloudFormation
+//! engine (`engine`), the push operation (`push`), environment operations
+//! (`env`: pull, remove, a stack's summary), what a deploy writes in the project
+//! (`local`: the build folder, amplify_outputs.json) and the local snapshot of
+//! what was last deployed (`snapshot`).
 
 pub mod aws;
 pub mod engine;

@@ -101,9 +101,11 @@ pub struct PushOptions {
 
 /// What the push says and asks as it goes; the command answers on the terminal.
 pub trait Conversation {
+    /// A step or a notice (`Creating ...`, `Deploying ...`).
     fn info(&self, message: &str);
     /// Shown with `-v`.
     fn detail(&self, message: &str);
+    /// An end that is not an error (`No changes: ...`).
     fn success(&self, message: &str);
     /// The change set about to be executed.
     fn show_changes(&self, changes: &[PlannedChange]);

@@ -61,7 +61,7 @@ pub fn set_resource(
     }
 }
 
-pub fn next_position(item: &toml_edit::Item) -> usize {
+fn next_position(item: &toml_edit::Item) -> usize {
     match item {
         toml_edit::Item::Table(table) => table
             .iter()
@@ -103,7 +103,7 @@ fn assign_positions(item: &mut toml_edit::Item, next: &mut usize) {
     }
 }
 
-pub fn merge_item(existing: &mut toml_edit::Item, new: toml_edit::Item, next: &mut usize) {
+fn merge_item(existing: &mut toml_edit::Item, new: toml_edit::Item, next: &mut usize) {
     match (existing, new) {
         (toml_edit::Item::Table(old), toml_edit::Item::Table(new)) => {
             let gone: Vec<String> = old

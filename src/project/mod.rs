@@ -10,7 +10,7 @@ mod names;
 pub mod sources;
 pub mod state;
 
-pub use edit::{merge_item, next_position, set_resource, to_table};
+pub use edit::{set_resource, to_table};
 pub use fsutil::{FileSet, place_files, replace_dir, write_atomic};
 pub use init::InitError;
 pub use manifest::{

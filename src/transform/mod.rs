@@ -10,7 +10,7 @@
 //! (every problem reported at once, at its place) and adds what it generates.
 //! They share the typed IR (`ir`: models, keys, indexes, relations), which the
 //! resolvers, codegen and the model introspection read; Amplify's naming
-//! (`naming`); the SDL builders (`sdl`); and the shared inputs (`inputs`).
+//! (`crate::naming`); the SDL builders (`sdl`); and the shared inputs (`inputs`).
 
 pub mod auth;
 mod default;

@@ -70,6 +70,10 @@ impl Reporter for Live {
         self.0.message(message);
     }
 
+    /// Details are not drawn in the live view: it shows each resource's latest
+    /// status, and `-v` output goes with plain lines (`--no-progress`).
+    fn detail(&self, _message: &str) {}
+
     fn event(
         &self,
         stack: &str,

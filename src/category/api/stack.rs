@@ -12,7 +12,7 @@ use crate::transform::{Key, Model};
 use super::outputs;
 use super::resolvers::{INVOKE_CODE, PIPELINE_CODE, custom_pipeline_code, runtime};
 use super::resolvers::{
-    SEARCH_STREAMING_CODE, local_functions, relation_functions, resolver_functions, search_resolver,
+    SEARCH_STREAMING_CODE, local_functions, relations_reading, resolver_functions, search_resolver,
 };
 use super::{ApiConfig, AuthMode, KEY_EXPIRY_PARAMETER};
 use crate::render::RenderError;
@@ -223,10 +223,7 @@ pub fn model_stack(
         add_resolver(&mut t, &logical, &r.type_name, &r.field, &source, code);
     }
     for other in models {
-        for (r, target) in relation_functions(other, models)? {
-            if target != model.name {
-                continue;
-            }
+        for (r, _) in relations_reading(other, models, Some(&model.name))? {
             let code = overrides.get(&r.file).cloned().unwrap_or(r.code);
             let logical = format!(
                 "{}{}",

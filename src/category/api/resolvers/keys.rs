@@ -9,7 +9,8 @@ use crate::transform::Key;
 
 /// Where the sort key of a query comes from.
 pub(super) enum Sort {
-    /// Values of the source's fields, for the first sort key fields.
+    /// The values of these fields of the source item (`ctx.source`), for the
+    /// first sort key fields.
     Values(Vec<String>),
     /// The client's condition, in this argument.
     Arg(String),
@@ -17,13 +18,14 @@ pub(super) enum Sort {
 }
 
 /// The lines that build and return a query of `key` (on `index`, or the table):
-/// the partition equal to `partition` (a JavaScript expression), the sort key by
+/// the partition equal to `partition` (the field of an object: `("ctx.args",
+/// "id")` is `ctx.args.id`), the sort key by
 /// `sort`. Expects `filter`, `limit` and `nextToken` in scope. The second value
 /// is whether the file needs the composite key helpers (`composite-helpers.js`).
 pub(super) fn query_request(
     index: Option<&str>,
     key: &Key,
-    partition: &str,
+    partition: (&str, &str),
     sort: &Sort,
 ) -> Result<(String, bool), RenderError> {
     let composite = key.is_composite();
@@ -52,7 +54,8 @@ pub(super) fn query_request(
             "composite": composite,
             "index": index,
             "partition": key.partition,
-            "value": partition,
+            "object": partition.0,
+            "field": partition.1,
             "sort_attribute": key.sort_attribute().unwrap_or_default(),
             "condition": condition,
             "sort_key": key.sort.first(),

@@ -19,7 +19,7 @@ use crate::transform::{Key, Model};
 use access::Access;
 
 pub use model::{local_functions, resolver_functions};
-pub use relations::relation_functions;
+pub use relations::{relation_functions, relations_reading};
 pub use searchable::{SEARCH_STREAMING_CODE, search_index, search_resolver};
 
 pub(super) const RUNTIME: (&str, &str) = ("APPSYNC_JS", "1.0.0");

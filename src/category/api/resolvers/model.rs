@@ -45,12 +45,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
         ));
         let a = Access::new(grants, Ops::LIST, "");
         let (query, composite) = if custom_key {
-            query_request(
-                None,
-                key,
-                &format!("ctx.args.{partition}"),
-                &sort_arg_of(key),
-            )?
+            query_request(None, key, ("ctx.args", partition), &sort_arg_of(key))?
         } else {
             (String::new(), false)
         };
@@ -84,7 +79,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
         let (request, composite) = query_request(
             Some(&index.name),
             &index.key,
-            &format!("ctx.args.{}", index.key.partition),
+            ("ctx.args", &index.key.partition),
             &sort_arg_of(&index.key),
         )?;
         let code = resolver(

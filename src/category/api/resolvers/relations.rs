@@ -15,10 +15,25 @@ pub fn relation_functions(
     model: &Model,
     models: &[Model],
 ) -> Result<Vec<(Resolver, String)>, RenderError> {
+    relations_reading(model, models, None)
+}
+
+/// The resolvers of a model's relation fields that read `target` (every one
+/// with `None`), each with the model it reads. A model's stack holds the
+/// relation fields of other models that read its table: asking for those alone
+/// keeps synth linear in the number of relations.
+pub fn relations_reading(
+    model: &Model,
+    models: &[Model],
+    only: Option<&str>,
+) -> Result<Vec<(Resolver, String)>, RenderError> {
     let imports = resolver_asset("imports-relation")?;
     let mut out = Vec::new();
     for relation in &model.relations {
         let (type_name, field, target) = (&model.name, &relation.field, &relation.target);
+        if only.is_some_and(|only| only != target) {
+            continue;
+        }
         let target_grants = models
             .iter()
             .find(|m| &m.name == target)
@@ -34,8 +49,8 @@ pub fn relation_functions(
             }
             None => (String::new(), String::new()),
         };
-        let source = |f: &String| format!("ctx.source.{f}");
-        let first = source(&relation.source_fields[0]);
+        let first = &relation.source_fields[0];
+        let rest = relation.source_fields[1..].to_vec();
         let described = format!(
             "the {target} items whose {} match{} this {type_name}'s {}",
             relation.target_key.fields()[..relation
@@ -56,10 +71,10 @@ pub fn relation_functions(
                 let a = Access::new(target_grants, Ops::LIST, "");
                 let sort = match &relation.sort_arg {
                     Some((arg, _)) => Sort::Arg(arg.clone()),
-                    None => Sort::Values(relation.source_fields[1..].iter().map(source).collect()),
+                    None => Sort::Values(rest.clone()),
                 };
                 let (request, composite) =
-                    query_request(index, &relation.target_key, &first, &sort)?;
+                    query_request(index, &relation.target_key, ("ctx.source", first), &sort)?;
                 let code = resolver(
                     "has-many",
                     &json!({
@@ -87,12 +102,17 @@ pub fn relation_functions(
                 let a = Access::new(target_grants, Ops::GET, "");
                 let (guard, check) = read_one_checks(&a, "item")?;
                 let key = &relation.target_key;
-                let values: Vec<String> = relation.source_fields[1..].iter().map(source).collect();
+                let values = rest;
                 let (request, composite) = if relation.is_get() {
                     (String::new(), false)
                 } else {
                     // by an index, or by part of the key: the first match
-                    query_request(index, key, &first, &Sort::Values(values.clone()))?
+                    query_request(
+                        index,
+                        key,
+                        ("ctx.source", first),
+                        &Sort::Values(values.clone()),
+                    )?
                 };
                 let code = resolver(
                     "belongs-to",
