@@ -4,7 +4,7 @@
 //! the JavaScript can be read, linted and reviewed as JavaScript.
 //!
 //! File kinds (see `blueprints/README.md`):
-//! - `NAME.js`: code used as it is ([`resolver_asset`]);
+//! - `NAME.js`: code used as it is ([`assets`]);
 //! - `NAME.js.hbs`: whole lines of code, rendered ([`resolver`]);
 //! - `NAME.expr.hbs`: an expression, rendered, without the file's final newline.
 
@@ -76,10 +76,28 @@ pub fn resolver(name: &str, data: &Value) -> Result<String, RenderError> {
         })
 }
 
-/// The code of `blueprints/api/resolvers/<name>.js`, used as it is.
-pub fn resolver_asset(name: &str) -> Result<&'static str, RenderError> {
-    RESOLVERS
-        .get_file(format!("{name}.js"))
-        .and_then(|f| f.contents_utf8())
-        .ok_or_else(|| RenderError::Missing(format!("blueprints/api/resolvers/{name}.js")))
+/// The code files of `blueprints/api/resolvers/` used as they are, embedded at
+/// compile time (a missing file is a build error, not a run-time one).
+pub mod assets {
+    macro_rules! asset {
+        ($file:literal) => {
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/blueprints/api/resolvers/",
+                $file
+            ))
+        };
+    }
+    pub const IMPORTS_DDB: &str = asset!("imports-ddb.js");
+    pub const IMPORTS_UTIL: &str = asset!("imports-util.js");
+    pub const IMPORTS_RELATION: &str = asset!("imports-relation.js");
+    pub const IMPORTS_SUBSCRIPTION: &str = asset!("imports-subscription.js");
+    pub const ERROR_OUT: &str = asset!("error-out.js");
+    pub const PAGE_OUT: &str = asset!("page-out.js");
+    pub const PIPELINE: &str = asset!("pipeline.js");
+    pub const INVOKE: &str = asset!("invoke.js");
+    pub const CUSTOM_PIPELINE: &str = asset!("custom-pipeline.js");
+    pub const CLAIM_VALUES: &str = asset!("claim-values.js");
+    pub const MATCHES: &str = asset!("matches.js");
+    pub const COMPOSITE_HELPERS: &str = asset!("composite-helpers.js");
 }

@@ -11,7 +11,7 @@
 use serde_json::{Value, json};
 
 use crate::render::RenderError;
-use crate::render::blueprints::{resolver, resolver_asset};
+use crate::render::blueprints::{assets, resolver};
 use crate::transform::auth::{Grant, Ops, Role};
 
 /// The access checks of one operation.
@@ -152,13 +152,13 @@ impl<'a> Access<'a> {
 
 /// The helpers the checks call, each added to a file that calls it
 /// (`claim-values.js`, `matches.js`).
-pub fn helpers(code: &str) -> Result<String, RenderError> {
+pub fn helpers(code: &str) -> String {
     let mut out = String::new();
     if code.contains("claimValues(") {
-        out.push_str(resolver_asset("claim-values")?);
+        out.push_str(assets::CLAIM_VALUES);
     }
     if code.contains("matches(") {
-        out.push_str(resolver_asset("matches")?);
+        out.push_str(assets::MATCHES);
     }
-    Ok(out)
+    out
 }

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::render::RenderError;
-use crate::render::blueprints::{resolver, resolver_asset};
+use crate::render::blueprints::{assets, resolver};
 use crate::transform::Key;
 
 /// Where the sort key of a query comes from.
@@ -76,12 +76,12 @@ pub(super) fn sort_arg_of(key: &Key) -> Sort {
 }
 
 /// Access functions, with the composite key helpers when the file needs them.
-pub(super) fn with_helpers(functions: String, composite: bool) -> Result<String, RenderError> {
-    Ok(if composite {
-        format!("{functions}\n{}", resolver_asset("composite-helpers")?)
+pub(super) fn with_helpers(functions: String, composite: bool) -> String {
+    if composite {
+        format!("{functions}\n{}", assets::COMPOSITE_HELPERS)
     } else {
         functions
-    })
+    }
 }
 
 /// The name of the argument of a composite sort key (`statusCreatedAt`).

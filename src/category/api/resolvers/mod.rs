@@ -12,7 +12,7 @@ mod searchable;
 use serde_json::{Value, json};
 
 use crate::render::RenderError;
-use crate::render::blueprints::{resolver, resolver_asset};
+use crate::render::blueprints::{assets, resolver};
 use crate::transform::auth::Ops;
 use crate::transform::{Key, Model};
 
@@ -53,8 +53,8 @@ pub(super) fn key_object(key: &Key, source: &str) -> Result<String, RenderError>
 }
 
 /// A resolver file: imports, the access functions and their helpers, then the handlers.
-pub(super) fn file(imports: &str, functions: &str, body: &str) -> Result<String, RenderError> {
-    let helpers = access::helpers(functions)?;
+pub(super) fn file(imports: &str, functions: &str, body: &str) -> String {
+    let helpers = access::helpers(functions);
     let mut out = String::from(imports);
     out.push('\n');
     out.push_str(functions);
@@ -64,7 +64,7 @@ pub(super) fn file(imports: &str, functions: &str, body: &str) -> Result<String,
     }
     out.push('\n');
     out.push_str(body);
-    Ok(out)
+    out
 }
 
 /// The checks of a read of one item: before it (could any rule let the caller
@@ -129,11 +129,11 @@ pub(super) fn field_write_checks(
 
 /// The code of the pipeline around each operation: hand the arguments in, the
 /// function's result out.
-pub const PIPELINE_CODE: &str = include_str!("../../../../blueprints/api/resolvers/pipeline.js");
+pub const PIPELINE_CODE: &str = assets::PIPELINE;
 
 /// The code of a function that calls a Lambda function for `@function`, with
 /// the event Amplify's `@function` sends.
-pub const INVOKE_CODE: &str = include_str!("../../../../blueprints/api/resolvers/invoke.js");
+pub const INVOKE_CODE: &str = assets::INVOKE;
 
 /// One generated resolver: `type_name.field`, kept as `file`.
 pub struct Resolver {
@@ -175,9 +175,9 @@ pub fn custom_pipeline_code(
         return Ok(PIPELINE_CODE.to_string());
     };
     let a = Access::new(grants, Ops::GET, "");
-    file(
-        resolver_asset("imports-util")?,
+    Ok(file(
+        assets::IMPORTS_UTIL,
         &a.functions(false, false, false)?,
-        resolver_asset("custom-pipeline")?,
-    )
+        assets::CUSTOM_PIPELINE,
+    ))
 }

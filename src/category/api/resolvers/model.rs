@@ -9,7 +9,7 @@ use super::{
     write_check,
 };
 use crate::render::RenderError;
-use crate::render::blueprints::{resolver, resolver_asset};
+use crate::render::blueprints::{assets, resolver};
 use crate::transform::Model;
 use crate::transform::auth::{Ops, Role};
 
@@ -20,9 +20,9 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
     let key = &model.primary_key;
     let partition = &model.primary_key.partition;
     let custom_key = partition != "id" || !model.primary_key.sort.is_empty();
-    let imports = resolver_asset("imports-ddb")?;
-    let error_out = resolver_asset("error-out")?;
-    let page_out = resolver_asset("page-out")?;
+    let imports = assets::IMPORTS_DDB;
+    let error_out = assets::ERROR_OUT;
+    let page_out = assets::PAGE_OUT;
     let mut out = Vec::new();
     if let Some((get, list)) = &model.queries {
         let a = Access::new(grants, Ops::GET, "");
@@ -41,7 +41,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
         out.push(Resolver::new(
             "Query",
             get,
-            file(imports, &a.functions(true, true, false)?, &code)?,
+            file(imports, &a.functions(true, true, false)?, &code),
         ));
         let a = Access::new(grants, Ops::LIST, "");
         let (query, composite) = if custom_key {
@@ -66,9 +66,9 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             list,
             file(
                 imports,
-                &with_helpers(a.functions(false, true, false)?, composite)?,
+                &with_helpers(a.functions(false, true, false)?, composite),
                 &code,
-            )?,
+            ),
         ));
     }
     for index in &model.indexes {
@@ -99,9 +99,9 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             query,
             file(
                 imports,
-                &with_helpers(a.functions(false, true, false)?, composite)?,
+                &with_helpers(a.functions(false, true, false)?, composite),
                 &code,
-            )?,
+            ),
         ));
     }
     if let Some((create, update, delete)) = &model.mutations {
@@ -155,7 +155,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 imports,
                 &format!("{}{field_functions}", a.functions(true, false, false)?),
                 &code,
-            )?,
+            ),
         ));
         let conditions = |a: &Access| {
             resolver(
@@ -203,7 +203,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 imports,
                 &format!("{}{field_functions}", a.functions(false, true, false)?),
                 &code,
-            )?,
+            ),
         ));
         let a = Access::new(grants, Ops::DELETE, "");
         let code = resolver(
@@ -220,7 +220,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
         out.push(Resolver::new(
             "Mutation",
             delete,
-            file(imports, &a.functions(false, true, false)?, &code)?,
+            file(imports, &a.functions(false, true, false)?, &code),
         ));
     }
     Ok(out)
@@ -271,7 +271,7 @@ pub fn local_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             out.push(Resolver::new(
                 "Subscription",
                 &field,
-                file(resolver_asset("imports-subscription")?, &functions, &code)?,
+                file(assets::IMPORTS_SUBSCRIPTION, &functions, &code),
             ));
         }
     }
@@ -294,10 +294,10 @@ pub fn local_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             m,
             field,
             file(
-                resolver_asset("imports-util")?,
+                assets::IMPORTS_UTIL,
                 &a.functions(true, false, false)?,
                 &code,
-            )?,
+            ),
         ));
     }
     Ok(out)

@@ -6,7 +6,7 @@ use super::access::Access;
 use super::keys::{Sort, query_request, with_helpers};
 use super::{Resolver, file, narrow_filter, read_one_checks, write_check};
 use crate::render::RenderError;
-use crate::render::blueprints::{resolver, resolver_asset};
+use crate::render::blueprints::{assets, resolver};
 use crate::transform::auth::Ops;
 use crate::transform::{Model, RelationKind};
 
@@ -27,7 +27,7 @@ pub fn relations_reading(
     models: &[Model],
     only: Option<&str>,
 ) -> Result<Vec<(Resolver, String)>, RenderError> {
-    let imports = resolver_asset("imports-relation")?;
+    let imports = assets::IMPORTS_RELATION;
     let mut out = Vec::new();
     for relation in &model.relations {
         let (type_name, field, target) = (&model.name, &relation.field, &relation.target);
@@ -86,7 +86,7 @@ pub fn relations_reading(
                         "narrow": narrow_filter(&a)?,
                         "first": first,
                         "request": request,
-                        "page_out": resolver_asset("page-out")?,
+                        "page_out": assets::PAGE_OUT,
                     }),
                 )?;
                 file(
@@ -94,9 +94,9 @@ pub fn relations_reading(
                     &with_helpers(
                         format!("{}{field_functions}", a.functions(false, true, false)?),
                         composite,
-                    )?,
+                    ),
                     &code,
-                )?
+                )
             }
             RelationKind::BelongsTo | RelationKind::HasOne => {
                 let a = Access::new(target_grants, Ops::GET, "");
@@ -140,9 +140,9 @@ pub fn relations_reading(
                     &with_helpers(
                         format!("{}{field_functions}", a.functions(true, true, false)?),
                         composite,
-                    )?,
+                    ),
                     &code,
-                )?
+                )
             }
         };
         out.push((Resolver::new(type_name, field, code), target.clone()));

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::access::Access;
 use super::{Resolver, file, narrow_filter};
 use crate::render::RenderError;
-use crate::render::blueprints::{resolver, resolver_asset};
+use crate::render::blueprints::{assets, resolver};
 use crate::transform::Model;
 use crate::transform::auth::Ops;
 
@@ -67,9 +67,9 @@ pub fn search_resolver(model: &Model) -> Result<Option<Resolver>, RenderError> {
         "Query",
         search,
         file(
-            resolver_asset("imports-util")?,
+            assets::IMPORTS_UTIL,
             &a.functions(false, true, false)?,
             &code,
-        )?,
+        ),
     )))
 }
