@@ -79,9 +79,10 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Internal(_) | Error::Synth(crate::synth::SynthError::Render(_)) => {
-                EXIT_INTERNAL_ERROR
-            }
+            Error::Internal(_)
+            | Error::Synth(crate::synth::SynthError::Stack(crate::category::StackError::Render(
+                _,
+            ))) => EXIT_INTERNAL_ERROR,
             _ => EXIT_USER_ERROR,
         }
     }
@@ -114,5 +115,11 @@ impl FsError {
             path: path.into(),
             source,
         }
+    }
+}
+
+impl From<crate::category::StackError> for Error {
+    fn from(e: crate::category::StackError) -> Self {
+        Error::Synth(crate::synth::SynthError::Stack(e))
     }
 }

@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod category;
+pub mod cfn;
 pub mod cli;
 pub mod codegen;
 pub mod commands;

@@ -5,9 +5,16 @@ pub mod api;
 pub mod auth;
 pub mod storage;
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
 use miette::Diagnostic;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use thiserror::Error;
+
+use crate::cfn::{self, Template};
+use crate::project::{FileSet, Manifest, Sources};
 
 /// Where a secret comes from at deploy time; the secret itself is never in `hoist.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +36,165 @@ impl SecretRef {
                 "`{text}` is not a secret source: write `env:VARIABLE` or `ssm:/parameter/name`"
             )),
         }
+    }
+}
+
+/// What one resource adds to an environment's build: its nested stack and what
+/// the root stack holds for it. Each category turns a resource of `hoist.toml`
+/// into one `Part` ([`auth::part`], [`api::part`], [`storage::part`]); synthesis
+/// loops over them ([`crate::synth::synth`]) and knows no category.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// `auth`, `api`, `storage`: the prefix of its files and upload keys.
+    pub category: &'static str,
+    /// The resource's name in `hoist.toml`.
+    pub name: String,
+    /// The nested stack's logical id in the root stack (`AuthMain`, `ApiShop`).
+    pub logical_id: String,
+    /// The nested stack's template, before the user's override is applied.
+    pub template: Template,
+    /// What the root passes to the nested stack beyond `Project` and `Env`
+    /// (values or intrinsic functions evaluated in the root).
+    pub parameters: Map<String, Value>,
+    /// Secrets of the nested stack: each becomes a `NoEcho` root parameter
+    /// named `<logical id><name>`, passed on as `<name>`, filled in at deploy time.
+    pub secrets: Vec<SecretParameter>,
+    /// A nested parameter that holds an API key's expiry (seconds since the
+    /// epoch), and the key's lifetime in days: a root parameter
+    /// `<logical id>KeyExpires` computed at deploy time.
+    pub key_expiry: Option<(String, u16)>,
+    /// Resources and outputs of the root stack that belong to this resource
+    /// (the identity pool's roles for auth), placed after its nested stack.
+    pub root: Template,
+    /// Templates nested below this one (an api's models): upload key to file.
+    pub assets: BTreeMap<String, String>,
+    /// Files written beside the templates (an api's schema and resolvers),
+    /// relative to `.hoist/build/<env>/`; the assets' files among them.
+    pub files: FileSet,
+}
+
+/// A secret a nested stack takes as a parameter, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretParameter {
+    pub name: String,
+    pub source: SecretRef,
+}
+
+impl Part {
+    /// A part with only a nested stack: what `storage` makes.
+    pub fn new(category: &'static str, name: &str, logical_id: String, template: Template) -> Part {
+        Part {
+            category,
+            name: name.to_string(),
+            logical_id,
+            template,
+            parameters: Map::new(),
+            secrets: Vec::new(),
+            key_expiry: None,
+            root: Template::default(),
+            assets: BTreeMap::new(),
+            files: FileSet::new(),
+        }
+    }
+}
+
+/// The logical id of a resource's nested stack: `Auth`, `Api` or `Storage`,
+/// then the name in PascalCase.
+pub fn logical_id(category: Category, name: &str) -> String {
+    let prefix = match category {
+        Category::Auth => "Auth",
+        Category::Api => "Api",
+        Category::Storage => "Storage",
+    };
+    format!("{prefix}{}", crate::naming::pascal(name))
+}
+
+/// Every resource of the project as parts, in the order the root stack holds
+/// them: auth, then each api, then each storage.
+pub fn parts(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Vec<Part>, StackError> {
+    let auth = manifest.auth.iter().next();
+    let mut parts = Vec::new();
+    if let Some((name, cfg)) = auth {
+        parts.push(auth::part(name, cfg, env));
+    }
+    for (name, cfg) in &manifest.api {
+        parts.push(api::part(
+            name,
+            cfg,
+            auth.map(|(n, _)| n.as_str()),
+            sources,
+        )?);
+    }
+    for (name, cfg) in &manifest.storage {
+        parts.push(storage::part(name, cfg, env, auth.map(|(n, _)| n.as_str())));
+    }
+    Ok(parts)
+}
+
+/// A resource whose stack cannot be made.
+#[derive(Debug, Error, Diagnostic)]
+pub enum StackError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Schema(Box<crate::transform::SchemaErrors>),
+
+    #[error("the api `{name}` has no schema: `{}` is missing", path.display())]
+    #[diagnostic(
+        code(hoist::api::no_schema),
+        help(
+            "write the schema there, or add the api again with `hoist add api {name} --template todo`"
+        )
+    )]
+    NoSchema { name: String, path: PathBuf },
+
+    #[error("the {stack} stack would exceed CloudFormation's limits: {problems}")]
+    #[diagnostic(
+        code(hoist::synth::limits),
+        help("split the resource into smaller ones")
+    )]
+    Limits { stack: String, problems: String },
+
+    /// An embedded resolver template that does not render: a bug in hoist.
+    #[error("internal error: {0}")]
+    #[diagnostic(
+        code(hoist::internal),
+        help(
+            "this is a bug in hoist, not in your project; please report it with the command you ran"
+        )
+    )]
+    Render(#[from] crate::render::RenderError),
+
+    #[error("`{type_name}.{field}` of the api `{name}` has no resolver")]
+    #[diagnostic(
+        code(hoist::synth::no_resolver),
+        help(
+            "write one in `{path}` (AppSync JavaScript, `request` and `response`, run on a NONE data source), or remove the field"
+        )
+    )]
+    NoResolver {
+        name: String,
+        type_name: String,
+        field: String,
+        path: String,
+    },
+}
+
+impl StackError {
+    /// A template past CloudFormation's limits (its size, resources, outputs,
+    /// parameters: [`cfn::limit_problems`]), or `Ok`.
+    pub fn check_limits(
+        value: &Value,
+        bytes: usize,
+        stack: impl FnOnce() -> String,
+    ) -> Result<(), StackError> {
+        let problems = cfn::limit_problems(value, bytes);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(StackError::Limits {
+            stack: stack(),
+            problems: problems.join(", "),
+        })
     }
 }
 

@@ -127,7 +127,7 @@ pub fn add(
                     .display()
                     .to_string();
                 crate::transform::transform_with(text, &shown, &cfg.transform_modes())
-                    .map_err(|e| crate::synth::SynthError::Schema(Box::new(e)))?;
+                    .map_err(|e| crate::category::StackError::Schema(Box::new(e)))?;
             }
             let item = to_table(&cfg)?;
             let edited = file.edit(|doc| set_resource(doc, Category::Api, &name, item))?;
@@ -248,7 +248,7 @@ pub fn update(
                     &folder.display().to_string(),
                     &cfg.transform_modes(),
                 )
-                .map_err(|e| crate::synth::SynthError::Schema(Box::new(e)))?;
+                .map_err(|e| crate::category::StackError::Schema(Box::new(e)))?;
             }
             let item = to_table(&cfg)?;
             save(&file, |doc| set_resource(doc, Category::Api, name, item))?;

@@ -2,8 +2,6 @@
 //! environment owning the deployment bucket, the identity pool roles and one
 //! nested stack per resource. Pure: returns files, writes nothing.
 
-pub mod cfn;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -12,9 +10,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::category::{SecretRef, api, auth, storage};
+use crate::category::{Part, SecretRef, StackError};
+use crate::cfn::{self, Template, r#ref, sub};
 use crate::project::{FileSet, Manifest, SourceFile, Sources};
-use cfn::{Template, get_att, r#ref, sub};
 
 /// The name of the file that describes a build.
 pub const BUILD_FILE: &str = "build.json";
@@ -60,49 +58,10 @@ pub enum SynthError {
         reason: String,
     },
 
+    /// A resource whose stack cannot be made (a schema, a resolver, a limit).
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Schema(Box<crate::transform::SchemaErrors>),
-
-    #[error("the api `{name}` has no schema: `{}` is missing", path.display())]
-    #[diagnostic(
-        code(hoist::api::no_schema),
-        help(
-            "write the schema there, or add the api again with `hoist add api {name} --template todo`"
-        )
-    )]
-    NoSchema { name: String, path: PathBuf },
-
-    #[error("the {stack} stack would exceed CloudFormation's limits: {problems}")]
-    #[diagnostic(
-        code(hoist::synth::limits),
-        help("split the resource into smaller ones")
-    )]
-    Limits { stack: String, problems: String },
-
-    /// An embedded resolver template that does not render: a bug in hoist.
-    #[error("internal error: {0}")]
-    #[diagnostic(
-        code(hoist::internal),
-        help(
-            "this is a bug in hoist, not in your project; please report it with the command you ran"
-        )
-    )]
-    Render(#[from] crate::render::RenderError),
-
-    #[error("`{type_name}.{field}` of the api `{name}` has no resolver")]
-    #[diagnostic(
-        code(hoist::synth::no_resolver),
-        help(
-            "write one in `{path}` (AppSync JavaScript, `request` and `response`, run on a NONE data source), or remove the field"
-        )
-    )]
-    NoResolver {
-        name: String,
-        type_name: String,
-        field: String,
-        path: String,
-    },
+    Stack(#[from] StackError),
 }
 
 /// One nested stack of the build.
@@ -209,36 +168,16 @@ pub fn bootstrap_template(project: &str, env: &str) -> Vec<u8> {
     cfn::to_bytes(&root.to_json())
 }
 
-/// Synthesize the root and nested templates of `env`. `overrides` maps
+/// Synthesize the root and nested templates of `env`: the deployment bucket,
+/// then each resource's [`Part`] (from [`crate::category::parts`]) as a nested
+/// stack with its override applied, its secrets and key expiries as root
+/// parameters, and what the root holds for it. `sources.overrides` maps
 /// `(category, name)` to the resource's override file, if it has one.
-/// The transform of an api's schema files (`hoist/api/<name>/schema.graphql`, or
-/// the files of its `schema/` folder), with the api's authorization modes.
-pub fn transform_api(
-    name: &str,
-    cfg: &crate::category::api::ApiConfig,
-    schema: &[SourceFile],
-) -> Result<crate::transform::Output, SynthError> {
-    if schema.is_empty() {
-        return Err(SynthError::NoSchema {
-            name: name.to_string(),
-            path: ["hoist", "api", name, "schema.graphql"].iter().collect(),
-        });
-    }
-    let files: Vec<(String, String)> = schema
-        .iter()
-        .map(|f| (f.path.display().to_string(), f.text.clone()))
-        .collect();
-    let folder: PathBuf = ["hoist", "api", name, "schema"].iter().collect();
-    crate::transform::transform_files(
-        &files,
-        &folder.display().to_string(),
-        &cfg.transform_modes(),
-    )
-    .map_err(|e| SynthError::Schema(Box::new(e)))
-}
-
+///
+/// Errors: an unknown environment, an override that is not a JSON Patch or does
+/// not apply, a stack past CloudFormation's limits, and a resource whose stack
+/// cannot be made ([`StackError`]).
 pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build, SynthError> {
-    let overrides = &sources.overrides;
     let env_section = manifest
         .env
         .get(env)
@@ -263,28 +202,43 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
     let mut root = Template::new(format!(
         "hoist root stack of `{project}`, environment `{env}`"
     ));
-
     add_deployment_bucket(&mut root, project, env);
 
-    let mut nested = |logical_id: String,
-                      category: &'static str,
-                      name: &str,
-                      template: Template,
-                      parameters: serde_json::Map<String, Value>,
-                      root: &mut Template|
-     -> Result<(), SynthError> {
+    for part in crate::category::parts(manifest, env, sources)? {
+        let Part {
+            category,
+            name,
+            logical_id,
+            template,
+            parameters: extra,
+            secrets: part_secrets,
+            key_expiry,
+            root: part_root,
+            assets: part_assets,
+            files: part_files,
+        } = part;
+        let mut parameters = serde_json::Map::new();
+        parameters.insert("Project".into(), json!(project));
+        parameters.insert("Env".into(), json!(env));
+        parameters.extend(extra);
+        for secret in part_secrets {
+            let root_param = format!("{logical_id}{}", secret.name);
+            root.parameter(&root_param, json!({ "Type": "String", "NoEcho": true, "Description": format!("{} of {category} `{name}`, resolved at deploy time", secret.name) }));
+            parameters.insert(secret.name.clone(), r#ref(&root_param));
+            secrets.insert(root_param, secret.source);
+        }
+        if let Some((parameter, days)) = key_expiry {
+            let root_param = format!("{logical_id}KeyExpires");
+            root.parameter(&root_param, json!({ "Type": "Number", "Description": format!("When the API key of {category} `{name}` expires, computed at deploy time") }));
+            parameters.insert(parameter, r#ref(&root_param));
+            key_expiries.insert(root_param, days);
+        }
         let mut value = template.to_json();
-        if let Some(ovr) = overrides.get(&(category.to_string(), name.to_string())) {
+        if let Some(ovr) = sources.overrides.get(&(category.to_string(), name.clone())) {
             apply_override(&mut value, ovr)?;
         }
         let bytes = cfn::to_bytes(&value);
-        let problems = cfn::limit_problems(&value, bytes.len());
-        if !problems.is_empty() {
-            return Err(SynthError::Limits {
-                stack: format!("{category} `{name}`"),
-                problems: problems.join(", "),
-            });
-        }
+        StackError::check_limits(&value, bytes.len(), || format!("{category} `{name}`"))?;
         let sha256 = sha256_hex(&bytes);
         let template_file = format!("{category}-{name}.template.json");
         let key = format!("templates/{category}-{name}-{}.json", &sha256[..16]);
@@ -301,298 +255,27 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
                 ]
             }),
         );
+        root.parameters.extend(part_root.parameters);
+        root.conditions.extend(part_root.conditions);
+        root.resources.extend(part_root.resources);
+        root.outputs.extend(part_root.outputs);
         files.insert(template_file.clone(), bytes);
+        assets.extend(part_assets);
+        readable.extend(part_files);
         stacks.push(NestedStack {
             logical_id,
             category,
-            name: name.to_string(),
+            name,
             template_file,
             key,
             sha256,
             parameters,
         });
-        Ok(())
-    };
-    let base_parameters = || {
-        let mut p = serde_json::Map::new();
-        p.insert("Project".into(), json!(project));
-        p.insert("Env".into(), json!(env));
-        p
-    };
-
-    // auth: the nested stack, then the identity pool roles in the root (their
-    // trust policies name the identity pool), then the pool's role attachment.
-    let auth = manifest.auth.iter().next();
-    if let Some((name, cfg)) = auth {
-        let logical = format!("Auth{}", crate::naming::pascal(name));
-        let (template, auth_secrets) = auth::synth(name, cfg, env);
-        let mut parameters = base_parameters();
-        for secret in auth_secrets {
-            let root_param = format!("{logical}{}", secret.name);
-            root.parameter(&root_param, json!({ "Type": "String", "NoEcho": true, "Description": format!("{} of auth `{name}`, resolved at deploy time", secret.name) }));
-            parameters.insert(secret.name.clone(), r#ref(&root_param));
-            secrets.insert(root_param, secret.source);
-        }
-        nested(
-            logical.clone(),
-            "auth",
-            name,
-            template,
-            parameters,
-            &mut root,
-        )?;
-
-        let identity_pool = get_att(
-            &logical,
-            &format!("Outputs.{}", auth::outputs::IDENTITY_POOL_ID),
-        );
-        root.resource(
-            "AuthRole",
-            "AWS::IAM::Role",
-            json!({
-                "Description": "Assumed by signed-in users through the identity pool",
-                "AssumeRolePolicyDocument": cfn::identity_pool_trust(identity_pool.clone(), "authenticated")
-            }),
-        );
-        root.output(
-            "AuthRoleName",
-            "The role of signed-in users",
-            r#ref("AuthRole"),
-        );
-        root.output(
-            "AuthRoleArn",
-            "The role ARN of signed-in users",
-            get_att("AuthRole", "Arn"),
-        );
-        let mut roles = json!({ "authenticated": get_att("AuthRole", "Arn") });
-        if cfg.guest_access {
-            root.resource(
-                "UnauthRole",
-                "AWS::IAM::Role",
-                json!({
-                    "Description": "Assumed by guests through the identity pool",
-                    "AssumeRolePolicyDocument": cfn::identity_pool_trust(identity_pool.clone(), "unauthenticated")
-                }),
-            );
-            root.output("UnauthRoleName", "The role of guests", r#ref("UnauthRole"));
-            root.output(
-                "UnauthRoleArn",
-                "The role ARN of guests",
-                get_att("UnauthRole", "Arn"),
-            );
-            roles["unauthenticated"] = get_att("UnauthRole", "Arn");
-        }
-        let mut attachment = json!({ "IdentityPoolId": identity_pool, "Roles": roles });
-        if !cfg.groups.is_empty() {
-            // Members of a group get the group's role, from the `cognito:preferred_role` claim.
-            attachment["RoleMappings"] = json!({
-                "UserPool": {
-                    "Type": "Token",
-                    "AmbiguousRoleResolution": "AuthenticatedRole",
-                    "IdentityProvider": cfn::join(vec![
-                        get_att(&logical, &format!("Outputs.{}", auth::outputs::USER_POOL_PROVIDER_NAME)),
-                        json!(":"),
-                        get_att(&logical, &format!("Outputs.{}", auth::outputs::USER_POOL_CLIENT_ID)),
-                    ])
-                }
-            });
-        }
-        root.resource(
-            "IdentityPoolRoleAttachment",
-            "AWS::Cognito::IdentityPoolRoleAttachment",
-            attachment,
-        );
-    }
-
-    for (name, cfg) in &manifest.api {
-        let logical = format!("Api{}", crate::naming::pascal(name));
-        let schema = sources.schemas.get(name).map_or(&[][..], Vec::as_slice);
-        let transformed = transform_api(name, cfg, schema)?;
-        let empty = BTreeMap::new();
-        let user_resolvers = sources.resolvers.get(name).unwrap_or(&empty);
-        let sdl = transformed.sdl.clone().into_bytes();
-        let schema_key = format!(
-            "templates/api-{name}-schema-{}.graphql",
-            &sha256_hex(&sdl)[..16]
-        );
-        assets.insert(schema_key.clone(), format!("api-{name}/schema.graphql"));
-        let mut template = api::synth(name, cfg, &schema_key);
-        // The user's own root fields: their resolver runs after the field's access check.
-        let mut custom = Vec::new();
-        for f in &transformed.custom_fields {
-            let file = format!("{}.{}.js", f.type_name, f.field);
-            if !f.functions.is_empty() {
-                // `@function`: the Lambdas resolve it; a resolver of the user's runs after them
-                custom.push((f, user_resolvers.get(&file).cloned()));
-                continue;
-            }
-            let Some(code) = user_resolvers.get(&file) else {
-                return Err(SynthError::NoResolver {
-                    name: name.clone(),
-                    type_name: f.type_name.clone(),
-                    field: f.field.clone(),
-                    path: format!("hoist/api/{name}/resolvers/{file}"),
-                });
-            };
-            custom.push((f, Some(code.clone())));
-        }
-        api::add_custom_resolvers(&mut template, &custom)?;
-        for (f, _) in &custom {
-            readable.insert(
-                format!("api-{name}/resolvers/{}.{}.auth.js", f.type_name, f.field),
-                api::custom_pipeline_code(f.grants.as_deref())?.into_bytes(),
-            );
-            if !f.functions.is_empty() {
-                readable.insert(
-                    format!("api-{name}/resolvers/{}.{}.invoke.js", f.type_name, f.field),
-                    api::INVOKE_CODE.as_bytes().to_vec(),
-                );
-            }
-        }
-        // One nested stack per model, uploaded beside the api's; grouped in stacks of
-        // their own when there are more than one stack can hold.
-        let mut register =
-            |file: String, value: Value, what: String| -> Result<String, SynthError> {
-                let bytes = cfn::to_bytes(&value);
-                let problems = cfn::limit_problems(&value, bytes.len());
-                if !problems.is_empty() {
-                    return Err(SynthError::Limits {
-                        stack: what,
-                        problems: problems.join(", "),
-                    });
-                }
-                let stem = file.trim_end_matches(".template.json").replace('/', "-");
-                let key = format!("templates/{stem}-{}.json", &sha256_hex(&bytes)[..16]);
-                assets.insert(key.clone(), file.clone());
-                readable.insert(file, bytes);
-                Ok(key)
-            };
-        let mut model_keys = Vec::new();
-        for model in &transformed.models {
-            let value =
-                api::model_stack(name, model, &transformed.models, user_resolvers)?.to_json();
-            let key = register(
-                format!("api-{name}/model-{}.template.json", model.name),
-                value,
-                format!("api `{name}`, model `{}`", model.name),
-            )?;
-            model_keys.push((model.name.clone(), key));
-        }
-        // Searchable models' stacks stay in the api's template: their streams feed its search domain.
-        let searchable: Vec<&crate::transform::Model> = transformed
-            .models
-            .iter()
-            .filter(|m| m.searchable.is_some())
-            .collect();
-        let (direct, grouped): (Vec<_>, Vec<_>) = model_keys
-            .into_iter()
-            .partition(|(model, _)| searchable.iter().any(|m| &m.name == model));
-        for (model, key) in &direct {
-            api::add_model_stack(&mut template, model, key, true);
-        }
-        api::add_search(&mut template, &searchable, user_resolvers)?;
-        if direct.len() + grouped.len() <= api::MODELS_PER_STACK {
-            for (model, key) in &grouped {
-                api::add_model_stack(&mut template, model, key, true);
-            }
-        } else {
-            for (index, group) in grouped.chunks(api::MODELS_PER_STACK).enumerate() {
-                let value = api::group_stack(name, index, group).to_json();
-                let key = register(
-                    format!("api-{name}/models-{index}.template.json"),
-                    value,
-                    format!("api `{name}`, models group {index}"),
-                )?;
-                api::add_group_stack(&mut template, index, &key);
-            }
-        }
-        // What the API serves, for reading: the client-facing schema and every resolver.
-        readable.insert(
-            format!("api-{name}/schema.graphql"),
-            transformed.sdl.clone().into_bytes(),
-        );
-        for m in &searchable {
-            if let Some(r) = api::search_resolver(m)? {
-                let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);
-                readable.insert(
-                    format!("api-{name}/resolvers/{}", r.file),
-                    code.into_bytes(),
-                );
-            }
-        }
-        if !searchable.is_empty() {
-            readable.insert(
-                format!("api-{name}/search-streaming/index.js"),
-                api::SEARCH_STREAMING_CODE.as_bytes().to_vec(),
-            );
-        }
-        for model in &transformed.models {
-            for r in api::all_resolvers(model, &transformed.models)? {
-                let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);
-                readable.insert(
-                    format!("api-{name}/resolvers/{}", r.file),
-                    code.into_bytes(),
-                );
-            }
-        }
-        let mut parameters = base_parameters();
-        parameters.insert("DeploymentBucket".into(), r#ref("DeploymentBucket"));
-        if cfg.uses(api::AuthMode::UserPools)
-            && let Some((auth_name, _)) = auth
-        {
-            let auth_logical = format!("Auth{}", crate::naming::pascal(auth_name));
-            parameters.insert(
-                "UserPoolId".into(),
-                get_att(
-                    &auth_logical,
-                    &format!("Outputs.{}", auth::outputs::USER_POOL_ID),
-                ),
-            );
-        }
-        if cfg.uses(api::AuthMode::ApiKey) {
-            let root_param = format!("{logical}KeyExpires");
-            root.parameter(&root_param, json!({ "Type": "Number", "Description": format!("When the API key of api `{name}` expires, computed at deploy time") }));
-            parameters.insert(api::KEY_EXPIRY_PARAMETER.into(), r#ref(&root_param));
-            key_expiries.insert(root_param, cfg.api_key_days);
-        }
-        nested(logical, "api", name, template, parameters, &mut root)?;
-    }
-
-    for (name, cfg) in &manifest.storage {
-        let logical = format!("Storage{}", crate::naming::pascal(name));
-        let template = storage::synth(name, cfg, env);
-        let mut parameters = base_parameters();
-        parameters.insert("AuthRoleName".into(), r#ref("AuthRole"));
-        if !cfg.guest.is_empty() {
-            parameters.insert("UnauthRoleName".into(), r#ref("UnauthRole"));
-        }
-        if let Some((auth_name, _)) = auth {
-            let auth_logical = format!("Auth{}", crate::naming::pascal(auth_name));
-            for group in cfg.groups.keys() {
-                parameters.insert(
-                    storage::group_role_parameter(group),
-                    get_att(
-                        &auth_logical,
-                        &format!(
-                            "Outputs.{}",
-                            auth::outputs::group_role_name(&crate::naming::pascal(group))
-                        ),
-                    ),
-                );
-            }
-        }
-        nested(logical, "storage", name, template, parameters, &mut root)?;
     }
 
     let root_json = root.to_json();
     let root_bytes = cfn::to_bytes(&root_json);
-    let problems = cfn::limit_problems(&root_json, root_bytes.len());
-    if !problems.is_empty() {
-        return Err(SynthError::Limits {
-            stack: "root".into(),
-            problems: problems.join(", "),
-        });
-    }
+    StackError::check_limits(&root_json, root_bytes.len(), || "root".into())?;
     files.insert(ROOT_TEMPLATE.to_string(), root_bytes);
     files.extend(readable);
 

@@ -10,8 +10,11 @@ mod questions;
 pub use questions::resolve_api;
 
 pub mod outputs;
+mod part;
 pub mod resolvers;
 mod stack;
+
+pub use part::{part, transform};
 
 pub use outputs::amplify_outputs;
 pub use resolvers::{

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::synth::cfn::{self, Template, get_att, r#ref, sub};
+use crate::cfn::{self, Template, get_att, r#ref, sub};
 use crate::transform::{Key, Model};
 
 use super::outputs;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Problem, SecretRef};
-use crate::synth::cfn::{self, Template, get_att, r#ref, sub};
+use crate::cfn::{self, Template, get_att, r#ref, sub};
 
 pub mod outputs;
 mod questions;
@@ -16,7 +16,7 @@ mod stack;
 pub use outputs::amplify_outputs;
 pub use questions::{Context, auth_flags_given, resolve_auth};
 use stack::oauth_scopes;
-pub use stack::{SecretParameter, synth};
+pub use stack::{part, synth};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]

@@ -3,11 +3,78 @@
 
 use super::*;
 
-/// A stack parameter whose value is a secret resolved at deploy time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretParameter {
-    pub name: String,
-    pub source: SecretRef,
+use crate::category::{Category, Part, SecretParameter, logical_id};
+
+/// The auth resource as synthesis takes it: its nested stack and secrets, and
+/// in the root stack the identity pool's roles (their trust policies name the
+/// identity pool) and the pool's role attachment, with a token role mapping
+/// when there are groups (members get their group's role from the
+/// `cognito:preferred_role` claim, as Cognito identity pools do).
+pub fn part(name: &str, cfg: &AuthConfig, env: &str) -> Part {
+    let logical = logical_id(Category::Auth, name);
+    let (template, secrets) = synth(name, cfg, env);
+    let mut root = Template::default();
+    let identity_pool = get_att(&logical, &format!("Outputs.{}", outputs::IDENTITY_POOL_ID));
+    root.resource(
+        "AuthRole",
+        "AWS::IAM::Role",
+        json!({
+            "Description": "Assumed by signed-in users through the identity pool",
+            "AssumeRolePolicyDocument": cfn::identity_pool_trust(identity_pool.clone(), "authenticated")
+        }),
+    );
+    root.output(
+        "AuthRoleName",
+        "The role of signed-in users",
+        r#ref("AuthRole"),
+    );
+    root.output(
+        "AuthRoleArn",
+        "The role ARN of signed-in users",
+        get_att("AuthRole", "Arn"),
+    );
+    let mut roles = json!({ "authenticated": get_att("AuthRole", "Arn") });
+    if cfg.guest_access {
+        root.resource(
+            "UnauthRole",
+            "AWS::IAM::Role",
+            json!({
+                "Description": "Assumed by guests through the identity pool",
+                "AssumeRolePolicyDocument": cfn::identity_pool_trust(identity_pool.clone(), "unauthenticated")
+            }),
+        );
+        root.output("UnauthRoleName", "The role of guests", r#ref("UnauthRole"));
+        root.output(
+            "UnauthRoleArn",
+            "The role ARN of guests",
+            get_att("UnauthRole", "Arn"),
+        );
+        roles["unauthenticated"] = get_att("UnauthRole", "Arn");
+    }
+    let mut attachment = json!({ "IdentityPoolId": identity_pool, "Roles": roles });
+    if !cfg.groups.is_empty() {
+        attachment["RoleMappings"] = json!({
+            "UserPool": {
+                "Type": "Token",
+                "AmbiguousRoleResolution": "AuthenticatedRole",
+                "IdentityProvider": cfn::join(vec![
+                    get_att(&logical, &format!("Outputs.{}", outputs::USER_POOL_PROVIDER_NAME)),
+                    json!(":"),
+                    get_att(&logical, &format!("Outputs.{}", outputs::USER_POOL_CLIENT_ID)),
+                ])
+            }
+        });
+    }
+    root.resource(
+        "IdentityPoolRoleAttachment",
+        "AWS::Cognito::IdentityPoolRoleAttachment",
+        attachment,
+    );
+    Part {
+        secrets,
+        root,
+        ..Part::new("auth", name, logical, template)
+    }
 }
 
 /// The nested stack of one auth resource, and the secrets it needs at deploy time.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Problem;
 use super::auth::AuthConfig;
-use crate::synth::cfn::{self, Template, r#ref, sub};
+use crate::cfn::{self, Template, r#ref, sub};
 
 pub mod outputs;
 mod questions;
@@ -16,7 +16,7 @@ mod stack;
 
 pub use outputs::amplify_outputs_bucket;
 pub use questions::{resolve_storage, storage_flags_given};
-pub use stack::{group_role_parameter, synth};
+pub use stack::{group_role_parameter, part, synth};
 
 /// What a principal may do with files.
 #[derive(

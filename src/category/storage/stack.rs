@@ -2,6 +2,44 @@
 //! access tiers' IAM policies on the auth roles.
 
 use super::*;
+use crate::category::{Category, Part, logical_id};
+use crate::cfn::get_att;
+
+/// The storage resource as synthesis takes it: its nested stack, given the
+/// roles its access tiers are granted to (the root's `AuthRole` and
+/// `UnauthRole`, and each group's role from the auth stack `auth` names).
+pub fn part(name: &str, cfg: &StorageConfig, env: &str, auth: Option<&str>) -> Part {
+    let template = synth(name, cfg, env);
+    let mut part = Part::new(
+        "storage",
+        name,
+        logical_id(Category::Storage, name),
+        template,
+    );
+    let parameters = &mut part.parameters;
+    parameters.insert("AuthRoleName".into(), r#ref("AuthRole"));
+    if !cfg.guest.is_empty() {
+        parameters.insert("UnauthRoleName".into(), r#ref("UnauthRole"));
+    }
+    if let Some(auth_name) = auth {
+        let auth_logical = logical_id(Category::Auth, auth_name);
+        for group in cfg.groups.keys() {
+            parameters.insert(
+                group_role_parameter(group),
+                get_att(
+                    &auth_logical,
+                    &format!(
+                        "Outputs.{}",
+                        crate::category::auth::outputs::group_role_name(&crate::naming::pascal(
+                            group
+                        ))
+                    ),
+                ),
+            );
+        }
+    }
+    part
+}
 
 /// The stack parameters that carry a group's role name.
 pub fn group_role_parameter(group: &str) -> String {

@@ -1,0 +1,202 @@
+//! The api as synthesis takes it: the transform of its schema, the api's
+//! template with the user's custom resolvers, a nested stack per model (grouped
+//! past CloudFormation's limits), the search domain, and every resolver and the
+//! client schema written out for reading.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::category::{Category, Part, StackError, logical_id};
+use crate::cfn::{self, Template, get_att, r#ref};
+use crate::project::{SourceFile, Sources};
+use crate::synth::sha256_hex;
+
+use super::resolvers::{
+    INVOKE_CODE, SEARCH_STREAMING_CODE, all_resolvers, custom_pipeline_code, search_resolver,
+};
+use super::stack::{
+    MODELS_PER_STACK, add_custom_resolvers, add_group_stack, add_model_stack, add_search,
+    group_stack, model_stack, synth,
+};
+use super::{ApiConfig, AuthMode, KEY_EXPIRY_PARAMETER};
+
+/// The transform of an api's schema files (`hoist/api/<name>/schema.graphql`, or
+/// the files of its `schema/` folder), with the api's authorization modes.
+///
+/// Errors: [`StackError::NoSchema`] when there is no schema file,
+/// [`StackError::Schema`] with every problem of the schema at its place.
+pub fn transform(
+    name: &str,
+    cfg: &ApiConfig,
+    schema: &[SourceFile],
+) -> Result<crate::transform::Output, StackError> {
+    if schema.is_empty() {
+        return Err(StackError::NoSchema {
+            name: name.to_string(),
+            path: ["hoist", "api", name, "schema.graphql"].iter().collect(),
+        });
+    }
+    let files: Vec<(String, String)> = schema
+        .iter()
+        .map(|f| (f.path.display().to_string(), f.text.clone()))
+        .collect();
+    let folder: PathBuf = ["hoist", "api", name, "schema"].iter().collect();
+    crate::transform::transform_files(
+        &files,
+        &folder.display().to_string(),
+        &cfg.transform_modes(),
+    )
+    .map_err(|e| StackError::Schema(Box::new(e)))
+}
+
+/// The api `name` as one part of the build. `auth` names the project's auth
+/// resource (its user pool authorizes user-pool callers); `sources` holds the
+/// schema files and the user's own resolvers.
+pub fn part(
+    name: &str,
+    cfg: &ApiConfig,
+    auth: Option<&str>,
+    sources: &Sources,
+) -> Result<Part, StackError> {
+    let logical = logical_id(Category::Api, name);
+    let schema = sources.schemas.get(name).map_or(&[][..], Vec::as_slice);
+    let transformed = transform(name, cfg, schema)?;
+    let empty = BTreeMap::new();
+    let user_resolvers = sources.resolvers.get(name).unwrap_or(&empty);
+    let sdl = transformed.sdl.clone().into_bytes();
+    let schema_key = format!(
+        "templates/api-{name}-schema-{}.graphql",
+        &sha256_hex(&sdl)[..16]
+    );
+    let mut template = synth(name, cfg, &schema_key);
+    let mut part = Part::new("api", name, logical.clone(), Template::default());
+    part.assets
+        .insert(schema_key.clone(), format!("api-{name}/schema.graphql"));
+    // The user's own root fields: their resolver runs after the field's access check.
+    let mut custom = Vec::new();
+    for f in &transformed.custom_fields {
+        let file = format!("{}.{}.js", f.type_name, f.field);
+        if !f.functions.is_empty() {
+            // `@function`: the Lambdas resolve it; a resolver of the user's runs after them
+            custom.push((f, user_resolvers.get(&file).cloned()));
+            continue;
+        }
+        let Some(code) = user_resolvers.get(&file) else {
+            return Err(StackError::NoResolver {
+                name: name.to_string(),
+                type_name: f.type_name.clone(),
+                field: f.field.clone(),
+                path: format!("hoist/api/{name}/resolvers/{file}"),
+            });
+        };
+        custom.push((f, Some(code.clone())));
+    }
+    add_custom_resolvers(&mut template, &custom)?;
+    for (f, _) in &custom {
+        part.files.insert(
+            format!("api-{name}/resolvers/{}.{}.auth.js", f.type_name, f.field),
+            custom_pipeline_code(f.grants.as_deref())?.into_bytes(),
+        );
+        if !f.functions.is_empty() {
+            part.files.insert(
+                format!("api-{name}/resolvers/{}.{}.invoke.js", f.type_name, f.field),
+                INVOKE_CODE.as_bytes().to_vec(),
+            );
+        }
+    }
+    // One nested stack per model, uploaded beside the api's; grouped in stacks of
+    // their own when there are more than one stack can hold.
+    let mut register = |file: String, value: Value, what: String| -> Result<String, StackError> {
+        let bytes = cfn::to_bytes(&value);
+        StackError::check_limits(&value, bytes.len(), || what)?;
+        let stem = file.trim_end_matches(".template.json").replace('/', "-");
+        let key = format!("templates/{stem}-{}.json", &sha256_hex(&bytes)[..16]);
+        part.assets.insert(key.clone(), file.clone());
+        part.files.insert(file, bytes);
+        Ok(key)
+    };
+    let mut model_keys = Vec::new();
+    for model in &transformed.models {
+        let value = model_stack(name, model, &transformed.models, user_resolvers)?.to_json();
+        let key = register(
+            format!("api-{name}/model-{}.template.json", model.name),
+            value,
+            format!("api `{name}`, model `{}`", model.name),
+        )?;
+        model_keys.push((model.name.clone(), key));
+    }
+    // Searchable models' stacks stay in the api's template: their streams feed its search domain.
+    let searchable: Vec<&crate::transform::Model> = transformed
+        .models
+        .iter()
+        .filter(|m| m.searchable.is_some())
+        .collect();
+    let (direct, grouped): (Vec<_>, Vec<_>) = model_keys
+        .into_iter()
+        .partition(|(model, _)| searchable.iter().any(|m| &m.name == model));
+    for (model, key) in &direct {
+        add_model_stack(&mut template, model, key, true);
+    }
+    add_search(&mut template, &searchable, user_resolvers)?;
+    if direct.len() + grouped.len() <= MODELS_PER_STACK {
+        for (model, key) in &grouped {
+            add_model_stack(&mut template, model, key, true);
+        }
+    } else {
+        for (index, group) in grouped.chunks(MODELS_PER_STACK).enumerate() {
+            let value = group_stack(name, index, group).to_json();
+            let key = register(
+                format!("api-{name}/models-{index}.template.json"),
+                value,
+                format!("api `{name}`, models group {index}"),
+            )?;
+            add_group_stack(&mut template, index, &key);
+        }
+    }
+    // What the API serves, for reading: the client-facing schema and every resolver.
+    part.files.insert(format!("api-{name}/schema.graphql"), sdl);
+    for m in &searchable {
+        if let Some(r) = search_resolver(m)? {
+            let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);
+            part.files.insert(
+                format!("api-{name}/resolvers/{}", r.file),
+                code.into_bytes(),
+            );
+        }
+    }
+    if !searchable.is_empty() {
+        part.files.insert(
+            format!("api-{name}/search-streaming/index.js"),
+            SEARCH_STREAMING_CODE.as_bytes().to_vec(),
+        );
+    }
+    for model in &transformed.models {
+        for r in all_resolvers(model, &transformed.models)? {
+            let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);
+            part.files.insert(
+                format!("api-{name}/resolvers/{}", r.file),
+                code.into_bytes(),
+            );
+        }
+    }
+    part.parameters
+        .insert("DeploymentBucket".into(), r#ref("DeploymentBucket"));
+    if cfg.uses(AuthMode::UserPools)
+        && let Some(auth_name) = auth
+    {
+        part.parameters.insert(
+            "UserPoolId".into(),
+            get_att(
+                &logical_id(Category::Auth, auth_name),
+                &format!("Outputs.{}", crate::category::auth::outputs::USER_POOL_ID),
+            ),
+        );
+    }
+    if cfg.uses(AuthMode::ApiKey) {
+        part.key_expiry = Some((KEY_EXPIRY_PARAMETER.to_string(), cfg.api_key_days));
+    }
+    part.template = template;
+    Ok(part)
+}
