@@ -62,103 +62,120 @@ pub(super) fn operator_fields(
     fields
 }
 
-/// The scalar filter inputs every API has.
-pub(super) fn shared_inputs() -> Vec<Definition> {
-    let attribute = |fields: &mut Vec<Node<InputValueDefinition>>| {
-        fields.push(input("attributeExists", named("Boolean")));
-        fields.push(input("attributeType", named("ModelAttributeTypes")));
-    };
-    let ordered = ["ne", "eq", "le", "lt", "ge", "gt"];
-    let mut out = Vec::new();
+/// A group of operators a shared input has, in the order Amplify writes them.
+#[derive(Clone, Copy)]
+enum Ops {
+    /// `ne`, `eq`, `le`, `lt`, `ge`, `gt` of the input's scalar.
+    Ordered,
+    /// `ne`, `eq` (booleans have no order).
+    Equality,
+    /// `contains`, `notContains`, `between` (a list), `beginsWith`.
+    Text,
+    /// `between`, a list of two.
+    Between,
+    /// `in`, `notIn`: lists (subscription filters only).
+    Membership,
+    /// `attributeExists: Boolean`, `attributeType: ModelAttributeTypes`.
+    Attribute,
+    /// `size: ModelSizeInput`.
+    Size,
+}
 
-    let mut string = operator_fields("String", &ordered, &[]);
-    string.extend([
-        input("contains", named("String")),
-        input("notContains", named("String")),
-        input("between", named("String").list()),
-        input("beginsWith", named("String")),
-    ]);
-    attribute(&mut string);
-    string.push(input("size", named("ModelSizeInput")));
-    out.push(input_object("ModelStringInput", string));
+/// One shared definition: an input object of a scalar's operators, or an enum.
+enum Shared {
+    Input(&'static str, &'static str, &'static [Ops]),
+    Enum(&'static str, &'static [&'static str]),
+}
 
-    let mut int = operator_fields("Int", &ordered, &["between"]);
-    attribute(&mut int);
-    out.push(input_object("ModelIntInput", int));
+/// The shared definitions every schema with models gets, in Amplify's order
+/// (as `@aws-amplify/graphql-model-transformer` 2.x writes them).
+const SHARED: [Shared; 13] = {
+    use Ops::*;
+    use Shared::*;
+    [
+        Input(
+            "ModelStringInput",
+            "String",
+            &[Ordered, Text, Attribute, Size],
+        ),
+        Input("ModelIntInput", "Int", &[Ordered, Between, Attribute]),
+        Input("ModelFloatInput", "Float", &[Ordered, Between, Attribute]),
+        Input("ModelBooleanInput", "Boolean", &[Equality, Attribute]),
+        Input("ModelIDInput", "ID", &[Ordered, Text, Attribute, Size]),
+        Input(
+            "ModelSubscriptionStringInput",
+            "String",
+            &[Ordered, Text, Membership],
+        ),
+        Input(
+            "ModelSubscriptionIntInput",
+            "Int",
+            &[Ordered, Between, Membership],
+        ),
+        Input(
+            "ModelSubscriptionFloatInput",
+            "Float",
+            &[Ordered, Between, Membership],
+        ),
+        Input("ModelSubscriptionBooleanInput", "Boolean", &[Equality]),
+        Input(
+            "ModelSubscriptionIDInput",
+            "ID",
+            &[Ordered, Text, Membership],
+        ),
+        Enum(
+            "ModelAttributeTypes",
+            &[
+                "binary",
+                "binarySet",
+                "bool",
+                "list",
+                "map",
+                "number",
+                "numberSet",
+                "string",
+                "stringSet",
+                "_null",
+            ],
+        ),
+        Input("ModelSizeInput", "Int", &[Ordered, Between]),
+        Enum("ModelSortDirection", &["ASC", "DESC"]),
+    ]
+};
 
-    let mut float = operator_fields("Float", &ordered, &["between"]);
-    attribute(&mut float);
-    out.push(input_object("ModelFloatInput", float));
-
-    let mut boolean = operator_fields("Boolean", &["ne", "eq"], &[]);
-    attribute(&mut boolean);
-    out.push(input_object("ModelBooleanInput", boolean));
-
-    let mut id = operator_fields("ID", &ordered, &[]);
-    id.extend([
-        input("contains", named("ID")),
-        input("notContains", named("ID")),
-        input("between", named("ID").list()),
-        input("beginsWith", named("ID")),
-    ]);
-    attribute(&mut id);
-    id.push(input("size", named("ModelSizeInput")));
-    out.push(input_object("ModelIDInput", id));
-
-    let mut sub_string = operator_fields("String", &ordered, &[]);
-    sub_string.extend([
-        input("contains", named("String")),
-        input("notContains", named("String")),
-        input("between", named("String").list()),
-        input("beginsWith", named("String")),
-        input("in", named("String").list()),
-        input("notIn", named("String").list()),
-    ]);
-    out.push(input_object("ModelSubscriptionStringInput", sub_string));
-    out.push(input_object(
-        "ModelSubscriptionIntInput",
-        operator_fields("Int", &ordered, &["between", "in", "notIn"]),
-    ));
-    out.push(input_object(
-        "ModelSubscriptionFloatInput",
-        operator_fields("Float", &ordered, &["between", "in", "notIn"]),
-    ));
-    out.push(input_object(
-        "ModelSubscriptionBooleanInput",
-        operator_fields("Boolean", &["ne", "eq"], &[]),
-    ));
-    let mut sub_id = operator_fields("ID", &ordered, &[]);
-    sub_id.extend([
-        input("contains", named("ID")),
-        input("notContains", named("ID")),
-        input("between", named("ID").list()),
-        input("beginsWith", named("ID")),
-        input("in", named("ID").list()),
-        input("notIn", named("ID").list()),
-    ]);
-    out.push(input_object("ModelSubscriptionIDInput", sub_id));
-
-    out.push(enumeration(
-        "ModelAttributeTypes",
-        &[
-            "binary",
-            "binarySet",
-            "bool",
-            "list",
-            "map",
-            "number",
-            "numberSet",
-            "string",
-            "stringSet",
-            "_null",
+/// The fields a group of operators gives an input of `scalar`.
+fn op_fields(ops: Ops, scalar: &str) -> Vec<Node<InputValueDefinition>> {
+    match ops {
+        Ops::Ordered => operator_fields(scalar, &["ne", "eq", "le", "lt", "ge", "gt"], &[]),
+        Ops::Equality => operator_fields(scalar, &["ne", "eq"], &[]),
+        Ops::Text => vec![
+            input("contains", named(scalar)),
+            input("notContains", named(scalar)),
+            input("between", named(scalar).list()),
+            input("beginsWith", named(scalar)),
         ],
-    ));
-    out.push(input_object(
-        "ModelSizeInput",
-        operator_fields("Int", &ordered, &["between"]),
-    ));
-    out.push(enumeration("ModelSortDirection", &["ASC", "DESC"]));
-    out
+        Ops::Between => operator_fields(scalar, &[], &["between"]),
+        Ops::Membership => operator_fields(scalar, &[], &["in", "notIn"]),
+        Ops::Attribute => vec![
+            input("attributeExists", named("Boolean")),
+            input("attributeType", named("ModelAttributeTypes")),
+        ],
+        Ops::Size => vec![input("size", named("ModelSizeInput"))],
+    }
+}
+
+/// The scalar filter inputs every API has, generated from [`SHARED`].
+pub(super) fn shared_inputs() -> Vec<Definition> {
+    SHARED
+        .iter()
+        .map(|shared| match shared {
+            Shared::Input(name, scalar, groups) => input_object(
+                name,
+                groups.iter().flat_map(|g| op_fields(*g, scalar)).collect(),
+            ),
+            Shared::Enum(name, values) => enumeration(name, values),
+        })
+        .collect()
 }
 
 /// The filter input of a scalar type, and its subscription counterpart.
