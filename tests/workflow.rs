@@ -6,6 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use hoist::workflow::tree::Machine;
 use hoist::workflow::validate::{Severity, validate};
 use hoist::workflow::{Definition, graph, run};
 use proptest::prelude::*;
@@ -87,7 +88,7 @@ fn the_invalid_corpus_definition_is_refused_for_its_real_defects() {
 #[test]
 fn every_corpus_definition_draws() {
     for (name, d) in definitions() {
-        let g = graph::build(&d.value);
+        let g = graph::build(&tree(&d));
         let none = Default::default();
         let mermaid = graph::mermaid(&g, &none);
         assert!(mermaid.starts_with("flowchart TD"), "{name}");
@@ -124,7 +125,7 @@ fn diagrams_match_their_snapshots() {
         let Some((_, d)) = definitions().into_iter().find(|(n, _)| n == name) else {
             return;
         };
-        let g = graph::build(&d.value);
+        let g = graph::build(&tree(&d));
         let none = Default::default();
         insta::assert_snapshot!(format!("{name}.mermaid"), graph::mermaid(&g, &none));
         insta::assert_snapshot!(format!("{name}.dot"), graph::dot(&g, &none, false));
@@ -139,13 +140,20 @@ fn the_largest_definition_draws_as_a_png() {
     else {
         return;
     };
-    let svg = graph::svg(&graph::build(&d.value), &Default::default()).unwrap();
+    let svg = graph::svg(&graph::build(&tree(&d)), &Default::default()).unwrap();
     let png = graph::png(&svg).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     // kept as a test artifact
     let out = here("target/tmp/workflow");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("quorum-parallel.png"), &png).unwrap();
+}
+
+/// The tree of a definition that validates.
+fn tree(d: &Definition) -> Machine {
+    hoist::workflow::compile(d)
+        .unwrap_or_else(|e| panic!("{}: {e:?}", d.path))
+        .0
 }
 
 fn run_corpus(name: &str, d: &Definition) -> run::Outcome {
@@ -163,7 +171,7 @@ fn run_corpus(name: &str, d: &Definition) -> run::Outcome {
         ..run::Options::default()
     };
     run::run(
-        &d.value,
+        &tree(d),
         input,
         &run::Mocks::parse(&mocks, None).unwrap(),
         &options,
@@ -670,11 +678,17 @@ proptest! {
         mutate(&mut value, &path, op, seed);
         let text = serde_json::to_string_pretty(&value).unwrap();
         if let Ok(d) = Definition::parse(&text, "mutated.asl.json") {
-            let _ = validate(&d);
-            let g = graph::build(&d.value);
-            let _ = graph::mermaid(&g, &Default::default());
-            let _ = graph::dot(&g, &Default::default(), false);
-            let _ = run::run(&d.value, json!({"a": [1, 2]}), &run::Mocks::default(), &run::Options::default());
+            let valid = !validate(&d).iter().any(|f| f.severity == Severity::Error);
+            // the tree of anything validate accepts can be built; of the rest, maybe not
+            match Machine::from_definition(&d) {
+                Ok(machine) => {
+                    let g = graph::build(&machine);
+                    let _ = graph::mermaid(&g, &Default::default());
+                    let _ = graph::dot(&g, &Default::default(), false);
+                    let _ = run::run(&machine, json!({"a": [1, 2]}), &run::Mocks::default(), &run::Options::default());
+                }
+                Err(e) => prop_assert!(!valid, "validate accepted what the tree refuses: {e}"),
+            }
         }
     }
 
@@ -952,7 +966,7 @@ fn every_state_type_validates_draws_and_runs() {
         .filter_map(|s| s["Type"].as_str())
         .collect();
     assert_eq!(types.len(), 8, "{types:?}");
-    let mermaid = graph::mermaid(&graph::build(&d.value), &Default::default());
+    let mermaid = graph::mermaid(&graph::build(&tree(&d)), &Default::default());
     for state in [
         "Prepare", "Charge", "Paid?", "Settle", "Ship", "Pack", "Done", "Refused",
     ] {
@@ -963,7 +977,7 @@ fn every_state_type_validates_draws_and_runs() {
     )
     .unwrap();
     let outcome = run::run(
-        &d.value,
+        &tree(&d),
         json!({ "items": ["a", "b", "c"] }),
         &run::Mocks::parse(&mocks, None).unwrap(),
         &run::Options::default(),

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::cli::{GlobalArgs, GraphFormat, WorkflowCommand};
 use crate::error::FsError;
 use crate::ui::Printer;
+use crate::workflow::tree::Machine;
 use crate::workflow::validate::{self, Findings, Severity};
 use crate::workflow::{Definition, WorkflowError, graph, run};
 
@@ -33,17 +34,14 @@ fn json_arg(text: &str, what: &str) -> Result<Value, crate::Error> {
     })
 }
 
-/// Validate first: a definition with errors is not drawn or run.
-fn checked(definition: &Definition, printer: &Printer) -> Result<(), crate::Error> {
-    let findings = validate::validate(definition);
-    let errors = findings.iter().any(|f| f.severity == Severity::Error);
-    if errors {
-        return Err(WorkflowError::Invalid(Box::new(Findings::new(definition, &findings))).into());
-    }
+/// Validate first: a definition with errors is not drawn or run. The tree of
+/// the definition, once its warnings are printed.
+fn checked(definition: &Definition, printer: &Printer) -> Result<Machine, crate::Error> {
+    let (machine, findings) = crate::workflow::compile(definition)?;
     if !printer.json() {
         warn(definition, &findings);
     }
-    Ok(())
+    Ok(machine)
 }
 
 /// Print warnings, each at its place (no errors among them).
@@ -106,14 +104,14 @@ pub fn run(
             output,
         } => {
             let definition = load(&file)?;
-            checked(&definition, printer)?;
+            let machine = checked(&definition, printer)?;
             let marks = match &execution {
                 Some(path) => {
                     graph::marks(&json_arg(&format!("@{}", path.display()), "the history")?)
                 }
                 None => Default::default(),
             };
-            let g = graph::build(&definition.value);
+            let g = graph::build(&machine);
             let bytes = match format {
                 GraphFormat::Mermaid => graph::mermaid(&g, &marks).into_bytes(),
                 GraphFormat::Dot => graph::dot(&g, &marks, false).into_bytes(),
@@ -152,7 +150,7 @@ pub fn run(
             express,
         } => {
             let definition = load(&file)?;
-            checked(&definition, printer)?;
+            let machine = checked(&definition, printer)?;
             let input = json_arg(&input, "--input")?;
             let mocks = match &mocks {
                 Some(path) => run::Mocks::parse(
@@ -171,7 +169,7 @@ pub fn run(
                 ..run::Options::default()
             };
             let outcome =
-                run::run(&definition.value, input, &mocks, &options).map_err(WorkflowError::Run)?;
+                run::run(&machine, input, &mocks, &options).map_err(WorkflowError::Run)?;
             if let Some(path) = &history {
                 let text = serde_json::to_string_pretty(&json!({ "events": outcome.history }))
                     .map_err(|e| crate::Error::Internal(e.to_string()))?;

@@ -9,6 +9,9 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use super::StatesError;
+use super::tree::{Condition, Expected, Jsonata, Kind, Machine, Order, Test};
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub id: String,
@@ -74,69 +77,49 @@ fn short(text: &str, max: usize) -> String {
     }
 }
 
-/// A Choice rule as a short label: `$.n > 10`, `and(...)`.
-pub fn rule_label(rule: &Value) -> String {
-    if let Some(c) = rule.get("Condition") {
-        let text = c
-            .as_str()
-            .map(|s| super::jsonata::expression(s).unwrap_or(s).to_string())
-            .unwrap_or_else(|| c.to_string());
-        return short(&text, 40);
-    }
-    let join = |op: &str, items: &Value| -> String {
-        let parts: Vec<String> = items
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(rule_label)
-            .collect();
+/// A Choice rule as a short label: `$.n > 10`, `($.a == 'x' and $.b < 3)`, or
+/// a JSONata rule's expression.
+pub fn rule_label(rule: &Condition) -> String {
+    let join = |op: &str, items: &[Condition]| -> String {
+        let parts: Vec<String> = items.iter().map(rule_label).collect();
         format!("({})", parts.join(&format!(" {op} ")))
     };
-    if let Some(a) = rule.get("And") {
-        return short(&join("and", a), 40);
-    }
-    if let Some(o) = rule.get("Or") {
-        return short(&join("or", o), 40);
-    }
-    if let Some(n) = rule.get("Not") {
-        return short(&format!("not {}", rule_label(n)), 40);
-    }
-    let variable = rule.get("Variable").and_then(Value::as_str).unwrap_or("$");
-    let Some((op, value)) = rule.as_object().into_iter().flatten().find(|(k, _)| {
-        !matches!(
-            k.as_str(),
-            "Variable" | "Next" | "Comment" | "Assign" | "Output"
-        )
-    }) else {
-        return String::new();
-    };
-    let base = op.trim_end_matches("Path");
-    let symbol = if base.ends_with("GreaterThanEquals") {
-        ">="
-    } else if base.ends_with("LessThanEquals") {
-        "<="
-    } else if base.ends_with("GreaterThan") {
-        ">"
-    } else if base.ends_with("LessThan") {
-        "<"
-    } else if base.ends_with("Equals") {
-        "=="
-    } else if base == "StringMatches" {
-        "matches"
-    } else {
-        return short(&format!("{variable} {op} {value}"), 40);
-    };
-    let value = match value {
-        Value::String(s) => {
-            if op.ends_with("Path") {
-                s.clone()
-            } else {
-                format!("'{s}'")
+    let text = match rule {
+        Condition::Jsonata(Jsonata::Expression(e)) => e.clone(),
+        Condition::Jsonata(Jsonata::Literal(Value::String(s))) => s.clone(),
+        Condition::Jsonata(Jsonata::Literal(v)) => v.to_string(),
+        Condition::Jsonata(other) => format!("{other:?}"),
+        Condition::And(all) => join("and", all),
+        Condition::Or(any) => join("or", any),
+        Condition::Not(n) => format!("not {}", rule_label(n)),
+        Condition::Compare { test: None, .. } => String::new(),
+        Condition::Compare {
+            variable,
+            test: Some(test),
+        } => {
+            let variable = variable.text();
+            let shown = |e: &Expected| match e {
+                Expected::Path(p) => p.text().to_string(),
+                Expected::Value(Value::String(s)) => format!("'{s}'"),
+                Expected::Value(v) => v.to_string(),
+            };
+            match test {
+                Test::Compare { order, operand, .. } => {
+                    let symbol = match order {
+                        Order::Equals => "==",
+                        Order::LessThan => "<",
+                        Order::GreaterThan => ">",
+                        Order::LessThanEquals => "<=",
+                        Order::GreaterThanEquals => ">=",
+                    };
+                    format!("{variable} {symbol} {}", shown(operand))
+                }
+                Test::Matches(pattern) => format!("{variable} matches {}", shown(pattern)),
+                Test::Is(kind, truth) => format!("{variable} Is{kind:?} {truth}"),
             }
         }
-        other => other.to_string(),
     };
-    short(&format!("{variable} {symbol} {value}"), 40)
+    short(&text, 40)
 }
 
 struct Builder {
@@ -161,28 +144,22 @@ impl Builder {
     }
 
     /// Add a machine's states; returns their ids and the id of the start state.
-    fn machine(&mut self, machine: &Value) -> (Vec<String>, Vec<Group>, Option<String>) {
-        let Some(states) = machine.get("States").and_then(Value::as_object) else {
-            return (Vec::new(), Vec::new(), None);
-        };
+    fn machine(&mut self, machine: &Machine) -> (Vec<String>, Vec<Group>, Option<String>) {
         let mut ids: HashMap<&str, String> = HashMap::new();
         let mut order = Vec::new();
-        for (name, state) in states {
-            let id = self.id(name);
-            ids.insert(name.as_str(), id.clone());
+        for state in &machine.states {
+            let id = self.id(&state.name);
+            ids.insert(state.name.as_str(), id.clone());
             order.push(id.clone());
             self.graph.nodes.push(Node {
                 id,
-                name: name.clone(),
-                kind: state
-                    .get("Type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?")
-                    .to_string(),
+                name: state.name.clone(),
+                kind: state.type_name().to_string(),
             });
         }
         let mut groups = Vec::new();
-        for (name, state) in states {
+        for state in &machine.states {
+            let name = &state.name;
             let from = ids[name.as_str()].clone();
             let edge = |to: &str, label: String, kind: EdgeKind, graph: &mut Graph| {
                 if let Some(to) = ids.get(to) {
@@ -194,56 +171,40 @@ impl Builder {
                     });
                 }
             };
-            if let Some(n) = state.get("Next").and_then(Value::as_str) {
+            if let Some(n) = state.next() {
                 edge(n, String::new(), EdgeKind::Next, &mut self.graph);
             }
-            for rule in state
-                .get("Choices")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(n) = rule.get("Next").and_then(Value::as_str) {
-                    edge(n, rule_label(rule), EdgeKind::Choice, &mut self.graph);
+            let mut branches: Vec<(&Machine, String)> = Vec::new();
+            match &state.kind {
+                Kind::Choice(choice) => {
+                    for rule in &choice.rules {
+                        edge(
+                            &rule.next,
+                            rule_label(&rule.condition),
+                            EdgeKind::Choice,
+                            &mut self.graph,
+                        );
+                    }
+                    if let Some(d) = &choice.default {
+                        edge(d, "Default".into(), EdgeKind::Default, &mut self.graph);
+                    }
                 }
-            }
-            if let Some(d) = state.get("Default").and_then(Value::as_str) {
-                edge(d, "Default".into(), EdgeKind::Default, &mut self.graph);
-            }
-            for c in state
-                .get("Catch")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(n) = c.get("Next").and_then(Value::as_str) {
-                    let errors: Vec<&str> = c
-                        .get("ErrorEquals")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .collect();
-                    edge(
-                        n,
-                        short(&errors.join(", "), 40),
-                        EdgeKind::Catch,
-                        &mut self.graph,
-                    );
+                Kind::Map(map) => branches.push((&map.processor, format!("{name}: each item"))),
+                Kind::Parallel(parallel) => {
+                    for (i, b) in parallel.branches.iter().enumerate() {
+                        branches.push((b, format!("{name}: branch {}", i + 1)));
+                    }
                 }
+                _ => {}
             }
-            let mut branches: Vec<(&Value, String)> = Vec::new();
-            if let Some(p) = state.get("ItemProcessor").or(state.get("Iterator")) {
-                branches.push((p, format!("{name}: each item")));
-            }
-            for (i, b) in state
-                .get("Branches")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                branches.push((b, format!("{name}: branch {}", i + 1)));
+            for c in state.errors().map(|e| e.catch.as_slice()).unwrap_or(&[]) {
+                let errors: Vec<&str> = c.error_equals.iter().map(StatesError::name).collect();
+                edge(
+                    &c.next,
+                    short(&errors.join(", "), 40),
+                    EdgeKind::Catch,
+                    &mut self.graph,
+                );
             }
             for (branch, label) in branches {
                 let (nodes, inner, start) = self.machine(branch);
@@ -265,22 +226,18 @@ impl Builder {
                 });
             }
         }
-        let start = machine
-            .get("StartAt")
-            .and_then(Value::as_str)
-            .and_then(|s| ids.get(s))
-            .cloned();
+        let start = ids.get(machine.start_at.as_str()).cloned();
         (order, groups, start)
     }
 }
 
-/// The graph of a definition.
-pub fn build(definition: &Value) -> Graph {
+/// The graph of a machine.
+pub fn build(machine: &Machine) -> Graph {
     let mut b = Builder {
         graph: Graph::default(),
         ids: HashSet::new(),
     };
-    let (top, groups, start) = b.machine(definition);
+    let (top, groups, start) = b.machine(machine);
     b.graph.top = top;
     b.graph.groups = groups;
     if let Some(start) = start {
@@ -295,20 +252,10 @@ pub fn build(definition: &Value) -> Graph {
         );
     }
     // the top-level states that end the machine lead to End
-    let states = definition.get("States").and_then(Value::as_object);
-    for node in &b.graph.nodes {
-        let Some(state) = states.and_then(|s| s.get(&node.name)) else {
-            continue;
-        };
-        if !b.graph.top.contains(&node.id) {
-            continue;
-        }
-        if state.get("End") == Some(&Value::Bool(true))
-            || node.kind == "Succeed"
-            || node.kind == "Fail"
-        {
+    for (state, id) in machine.states.iter().zip(b.graph.top.clone()) {
+        if state.ends() {
             b.graph.edges.push(Edge {
-                from: node.id.clone(),
+                from: id,
                 to: "end".into(),
                 label: String::new(),
                 kind: EdgeKind::End,
@@ -742,24 +689,45 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The label of a Choice state's one rule.
+    fn label(mut rule: Value) -> String {
+        rule["Next"] = json!("E");
+        let language = if rule.get("Condition").is_some() {
+            "JSONata"
+        } else {
+            "JSONPath"
+        };
+        let d = json!({"QueryLanguage": language, "StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [rule]}, "E": {"Type": "Succeed"}}});
+        let machine = Machine::from_value(&d).unwrap();
+        let Kind::Choice(choice) = &machine.states[0].kind else {
+            panic!("not a Choice");
+        };
+        rule_label(&choice.rules[0].condition)
+    }
+
     #[test]
     fn rules_read_as_conditions() {
         assert_eq!(
-            rule_label(&json!({"Variable": "$.n", "NumericGreaterThan": 10})),
+            label(json!({"Variable": "$.n", "NumericGreaterThan": 10})),
             "$.n > 10"
         );
         assert_eq!(
-            rule_label(&json!({"Variable": "$.s", "StringEqualsPath": "$.t"})),
+            label(json!({"Variable": "$.s", "StringEqualsPath": "$.t"})),
             "$.s == $.t"
         );
         assert_eq!(
-            rule_label(
-                &json!({"And": [{"Variable": "$.a", "IsPresent": true}, {"Not": {"Variable": "$.b", "BooleanEquals": true}}]})
+            label(json!({"Variable": "$.s", "StringMatches": "a*"})),
+            "$.s matches 'a*'"
+        );
+        assert_eq!(
+            label(
+                json!({"And": [{"Variable": "$.a", "IsPresent": true}, {"Not": {"Variable": "$.b", "BooleanEquals": true}}]})
             ),
             "($.a IsPresent true and not $.b == true)"
         );
         assert_eq!(
-            rule_label(&json!({"Condition": "{% $states.input.x > 1 %}"})),
+            label(json!({"Condition": "{% $states.input.x > 1 %}"})),
             "$states.input.x > 1"
         );
     }

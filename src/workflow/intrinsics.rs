@@ -10,7 +10,8 @@ use super::paths::{self, Scope};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
     Literal(Value),
-    Path(String),
+    /// A path, parsed once.
+    Path(paths::Path),
     Call(Call),
 }
 
@@ -166,8 +167,7 @@ impl Parser<'_> {
                     _ => {}
                 }
             }
-            let path = rest[..end].trim().to_string();
-            paths::check(&path)?;
+            let path = paths::Path::parse(rest[..end].trim())?;
             self.at += end;
             return Ok(Arg::Path(path));
         }
@@ -252,10 +252,11 @@ fn check_arity(call: &Call) -> Result<(), String> {
     Ok(())
 }
 
-/// Evaluate an intrinsic function; the error is the cause of `States.IntrinsicFailure`.
-pub fn evaluate(text: &str, scope: &Scope) -> Result<Value, String> {
-    let call = parse(text)?;
-    eval(&call, scope)
+impl Call {
+    /// Evaluate a parsed call; the error is the cause of `States.IntrinsicFailure`.
+    pub fn evaluate(&self, scope: &Scope) -> Result<Value, String> {
+        eval(self, scope)
+    }
 }
 
 fn text_of(value: &Value) -> String {
@@ -284,7 +285,7 @@ fn eval(call: &Call, scope: &Scope) -> Result<Value, String> {
             // the template of States.Format keeps its escapes until it is filled
             Arg::Literal(v) if i == 0 && call.name == "States.Format" => v.clone(),
             Arg::Literal(v) => literal(v),
-            Arg::Path(p) => paths::select(p, scope)?,
+            Arg::Path(p) => p.select(scope)?,
             Arg::Call(c) => eval(c, scope)?,
         });
     }
@@ -457,14 +458,11 @@ mod tests {
     fn run(text: &str, input: Value) -> Result<Value, String> {
         let context = json!({"Execution": {"Id": "e1"}});
         let vars = Map::new();
-        evaluate(
-            text,
-            &Scope {
-                input: &input,
-                context: &context,
-                variables: &vars,
-            },
-        )
+        parse(text)?.evaluate(&Scope {
+            input: &input,
+            context: &context,
+            variables: &vars,
+        })
     }
 
     #[test]

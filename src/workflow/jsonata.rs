@@ -52,30 +52,6 @@ pub fn evaluate(expr: &str, variables: &Map<String, Value>) -> Result<Value, Str
         .map_err(|e| format!("`{expr}` gave a value that is not JSON: {e}"))
 }
 
-/// A value whose strings may be `{% %}` expressions: each is evaluated, the
-/// rest is copied (`Arguments`, `Output`, `Assign`, `ItemSelector`).
-pub fn template(value: &Value, variables: &Map<String, Value>) -> Result<Value, String> {
-    match value {
-        Value::String(s) => match expression(s) {
-            Some(expr) => evaluate(expr, variables),
-            None => Ok(value.clone()),
-        },
-        Value::Object(map) => {
-            let mut out = Map::new();
-            for (k, v) in map {
-                out.insert(k.clone(), template(v, variables)?);
-            }
-            Ok(Value::Object(out))
-        }
-        Value::Array(items) => items
-            .iter()
-            .map(|v| template(v, variables))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
-        other => Ok(other.clone()),
-    }
-}
-
 /// Every `{% %}` expression in a value, with its JSON pointer below `pointer`.
 pub fn expressions(value: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
     match value {
@@ -118,11 +94,6 @@ mod tests {
         assert_eq!(
             evaluate("$sum($states.input.items)", &vars).unwrap(),
             json!(6)
-        );
-        let t = json!({"x": "{% $states.input.a + 1 %}", "fixed": [1, "two"], "s": "plain"});
-        assert_eq!(
-            template(&t, &vars).unwrap(),
-            json!({"x": 3, "fixed": [1, "two"], "s": "plain"})
         );
         assert!(check("$states.input.").is_err());
         assert!(check("$partition([1,2], 1)").is_err());

@@ -1,18 +1,26 @@
 //! Amazon States Language: validate, draw and run Step Functions state machines
 //! offline, with the service's semantics (`hoist workflow validate | graph | run`).
 //!
-//! A definition is read twice: as a `serde_json::Value` for its meaning, and as
-//! an AST with byte ranges (jsonc-parser, in strict JSON mode) so that every
-//! finding points at its JSON pointer *and* its line and column.
+//! A definition is read as a `serde_json::Value` and as an AST with byte ranges
+//! (jsonc-parser, in strict JSON mode) so that every finding points at its JSON
+//! pointer *and* its line and column. [`validate`] checks the JSON; [`compile`]
+//! then parses an accepted definition once into a typed [`tree`] (states as an
+//! enum, data-flow fields per query language, retriers, catchers, Choice rules,
+//! every path and template compiled), which [`run`] and [`graph`] read. Errors
+//! of an execution are [`StatesError`]s, the service's `States.*` names.
 
+pub mod error;
 pub mod graph;
 pub mod intrinsics;
 pub mod jsonata;
 pub mod paths;
 pub mod run;
+pub mod tree;
 pub mod validate;
 
 use std::collections::HashMap;
+
+pub use error::{Fault, StatesError};
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde_json::Value;
@@ -171,13 +179,33 @@ fn collect(
     }
 }
 
-/// The query language of a state: its own, else the machine's (JSONPath by default).
-pub fn query_language(state: &Value, machine: &str) -> String {
-    state
-        .get("QueryLanguage")
-        .and_then(Value::as_str)
-        .unwrap_or(machine)
-        .to_string()
+/// Validate a definition and build its tree: the tree and the warnings, or
+/// [`WorkflowError::Invalid`] with every error `validate` found. A definition
+/// `validate` accepts always has a tree; if it had not, that is reported as an
+/// error at the value the tree could not read (a bug in hoist).
+pub fn compile(
+    definition: &Definition,
+) -> Result<(tree::Machine, Vec<validate::Finding>), WorkflowError> {
+    let findings = validate::validate(definition);
+    let invalid = |findings: &[validate::Finding]| {
+        WorkflowError::Invalid(Box::new(validate::Findings::new(definition, findings)))
+    };
+    if findings
+        .iter()
+        .any(|f| f.severity == validate::Severity::Error)
+    {
+        return Err(invalid(&findings));
+    }
+    let machine = tree::Machine::from_definition(definition).map_err(|e| {
+        invalid(&[validate::Finding {
+            severity: validate::Severity::Error,
+            pointer: e.pointer,
+            message: e.message,
+            help: "`validate` accepted this but hoist could not read it: this is a bug in hoist, please report it".into(),
+            key: false,
+        }])
+    })?;
+    Ok((machine, findings))
 }
 
 /// What `hoist workflow` reports as an error: a definition that does not parse

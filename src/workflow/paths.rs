@@ -6,8 +6,6 @@
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 
-use super::intrinsics;
-
 /// Where a path reads from.
 pub struct Scope<'a> {
     pub input: &'a Value,
@@ -132,6 +130,7 @@ fn split(path: &str) -> Result<(Root, String), String> {
     Ok((Root::Input, path.to_string()))
 }
 
+#[derive(Debug, Clone, PartialEq)]
 enum Root {
     Input,
     Context,
@@ -161,33 +160,97 @@ pub fn is_definite(path: &str) -> bool {
         || (path.contains('[') && path.contains(':')))
 }
 
-/// The value `path` selects; an error when it selects nothing.
-pub fn select(path: &str, scope: &Scope) -> Result<Value, String> {
-    let (root, query) = split(path)?;
-    let base = match &root {
-        Root::Input => scope.input,
-        Root::Context => scope.context,
-        Root::Variable(name) => scope
-            .variables
-            .get(name)
-            .ok_or_else(|| format!("the variable `${name}` is not assigned"))?,
-    };
-    if query == "$" {
-        return Ok(base.clone());
+/// A JSONPath of a state, parsed once: what it reads (the input, the context
+/// object `$$` or a variable `$name`) and the RFC 9535 query inside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    text: String,
+    root: Root,
+    /// `None` for the whole value (`$`, `$$`, `$name`).
+    query: Option<JsonPath>,
+    /// Selects one value (else a list of every match).
+    definite: bool,
+}
+
+impl Path {
+    /// Errors: the text is not a path, or not a JSONPath serde_json_path reads
+    /// (after Jayway's dialect is rewritten, see [`normalize`]).
+    pub fn parse(path: &str) -> Result<Path, String> {
+        let (root, query) = split(path)?;
+        let compiled = if query == "$" {
+            None
+        } else {
+            Some(
+                JsonPath::parse(&query)
+                    .map_err(|e| format!("`{path}` is not a valid JSONPath: {e}"))?,
+            )
+        };
+        Ok(Path {
+            text: path.to_string(),
+            root,
+            definite: is_definite(&query),
+            query: compiled,
+        })
     }
-    let compiled =
-        JsonPath::parse(&query).map_err(|e| format!("`{path}` is not a valid JSONPath: {e}"))?;
-    let nodes = compiled.query(base).all();
-    if is_definite(&query) {
-        nodes
-            .first()
-            .map(|v| (*v).clone())
-            .ok_or_else(|| format!("the JSONPath `{path}` could not be found in the input"))
-    } else {
-        Ok(Value::Array(nodes.into_iter().cloned().collect()))
+
+    /// The path as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The value the path selects; an error when it selects nothing (a definite
+    /// path) or names a variable that is not assigned.
+    pub fn select(&self, scope: &Scope) -> Result<Value, String> {
+        let base = match &self.root {
+            Root::Input => scope.input,
+            Root::Context => scope.context,
+            Root::Variable(name) => scope
+                .variables
+                .get(name)
+                .ok_or_else(|| format!("the variable `${name}` is not assigned"))?,
+        };
+        let Some(query) = &self.query else {
+            return Ok(base.clone());
+        };
+        let nodes = query.query(base).all();
+        if self.definite {
+            nodes.first().map(|v| (*v).clone()).ok_or_else(|| {
+                format!(
+                    "the JSONPath `{}` could not be found in the input",
+                    self.text
+                )
+            })
+        } else {
+            Ok(Value::Array(nodes.into_iter().cloned().collect()))
+        }
     }
 }
 
+/// A reference path (`ResultPath`), parsed once into its steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferencePath {
+    text: String,
+    steps: Vec<Step>,
+}
+
+impl ReferencePath {
+    /// Errors: anything but `$` then `.name`, `['name']` or `[index]` steps.
+    pub fn parse(path: &str) -> Result<ReferencePath, String> {
+        Ok(ReferencePath {
+            text: path.to_string(),
+            steps: steps(path)?,
+        })
+    }
+
+    /// `target` with `value` put at this path: missing objects on the way are
+    /// made; a step through something that is not an object (or an index out
+    /// of range) fails.
+    pub fn set(&self, target: &Value, value: Value) -> Result<Value, String> {
+        set_steps(target, &self.text, &self.steps, value)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 enum Step {
     Key(String),
     Index(usize),
@@ -241,11 +304,8 @@ fn steps(path: &str) -> Result<Vec<Step>, String> {
     Ok(out)
 }
 
-/// `target` with `value` put at the reference path (`ResultPath`): missing
-/// objects on the way are made; a step through something that is not an object
-/// (or an index out of range) fails.
-pub fn set(target: &Value, path: &str, value: Value) -> Result<Value, String> {
-    let steps = steps(path)?;
+/// `target` with `value` put at `path`'s steps: see [`ReferencePath::set`].
+fn set_steps(target: &Value, path: &str, steps: &[Step], value: Value) -> Result<Value, String> {
     if steps.is_empty() {
         return Ok(value);
     }
@@ -293,73 +353,18 @@ pub fn set(target: &Value, path: &str, value: Value) -> Result<Value, String> {
     Ok(root)
 }
 
-/// A payload template: fields whose name ends in `.$` take the value of a path
-/// or an intrinsic function (and lose the suffix); others are copied, nested
-/// objects and arrays alike.
-pub fn template(template: &Value, scope: &Scope) -> Result<Value, TemplateError> {
-    match template {
-        Value::Object(map) => {
-            let mut out = Map::new();
-            for (key, value) in map {
-                if let Some(name) = key.strip_suffix(".$") {
-                    let Some(expression) = value.as_str() else {
-                        return Err(TemplateError::Path(format!(
-                            "the field `{key}` must be a path or an intrinsic function"
-                        )));
-                    };
-                    let v = if expression.starts_with("States.") {
-                        intrinsics::evaluate(expression, scope).map_err(TemplateError::Intrinsic)?
-                    } else {
-                        select(expression, scope).map_err(|e| {
-                            TemplateError::Path(format!(
-                                "the JSONPath `{expression}` of the field `{key}` could not be read: {e}"
-                            ))
-                        })?
-                    };
-                    out.insert(name.to_string(), v);
-                } else {
-                    out.insert(key.clone(), self::template(value, scope)?);
-                }
-            }
-            Ok(Value::Object(out))
-        }
-        Value::Array(items) => items
-            .iter()
-            .map(|v| self::template(v, scope))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
-        other => Ok(other.clone()),
-    }
-}
-
-/// Why a template could not be filled: the error names the service uses.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TemplateError {
-    /// `States.ParameterPathFailure`
-    Path(String),
-    /// `States.IntrinsicFailure`
-    Intrinsic(String),
-}
-
-impl TemplateError {
-    pub fn error_name(&self) -> &'static str {
-        match self {
-            TemplateError::Path(_) => "States.ParameterPathFailure",
-            TemplateError::Intrinsic(_) => "States.IntrinsicFailure",
-        }
-    }
-
-    pub fn cause(&self) -> &str {
-        match self {
-            TemplateError::Path(c) | TemplateError::Intrinsic(c) => c,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn select(path: &str, scope: &Scope) -> Result<Value, String> {
+        Path::parse(path)?.select(scope)
+    }
+
+    fn set(target: &Value, path: &str, value: Value) -> Result<Value, String> {
+        ReferencePath::parse(path)?.set(target, value)
+    }
 
     fn scope<'a>(input: &'a Value, context: &'a Value, vars: &'a Map<String, Value>) -> Scope<'a> {
         Scope {
@@ -419,20 +424,5 @@ mod tests {
         assert!(check_reference("$.a[*]").is_err());
         assert!(check_reference("$$.Execution").is_err());
         assert!(check_reference("$..a").is_err());
-    }
-
-    #[test]
-    fn templates_fill_paths_and_intrinsics() {
-        let input = json!({"name": "Ada", "n": 2});
-        let context = json!({});
-        let vars = Map::new();
-        let s = scope(&input, &context, &vars);
-        let t = json!({"static": {"k": [1, "x"]}, "who.$": "$.name", "msg.$": "States.Format('hi {}', $.name)", "nested": {"n.$": "$.n"}});
-        assert_eq!(
-            template(&t, &s).unwrap(),
-            json!({"static": {"k": [1, "x"]}, "who": "Ada", "msg": "hi Ada", "nested": {"n": 2}})
-        );
-        let err = template(&json!({"x.$": "$.nope"}), &s).unwrap_err();
-        assert_eq!(err.error_name(), "States.ParameterPathFailure");
     }
 }

@@ -3,48 +3,58 @@
 //! JSONata (`Arguments`, `Output`, `Assign`), per state type.
 
 use super::*;
+use crate::workflow::tree::{
+    Condition, Flow, JsonPathFlow, JsonataFlow, Kind, Operand, PathField, Template, Wait,
+};
+
+/// An operand's value: given, at a path (`States.Runtime` when it selects
+/// nothing), from an intrinsic function, or a JSONata template.
+pub(super) fn operand(
+    operand: &Operand,
+    scope: &Scope,
+    bindings: &Map<String, Value>,
+) -> Result<Value, Failure> {
+    Ok(match operand {
+        Operand::Literal(v) => v.clone(),
+        Operand::Path(p) => p.select(scope).map_err(|e| fail(StatesError::Runtime, e))?,
+        Operand::Intrinsic(call) => call
+            .evaluate(scope)
+            .map_err(|e| fail(StatesError::IntrinsicFailure, e))?,
+        Operand::Jsonata(j) => j.evaluate(bindings)?,
+    })
+}
 
 impl Exec<'_> {
     /// A state's work: its output and where it goes (None: the end).
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn body(
         &mut self,
-        name: &str,
-        kind: &str,
-        state: &Value,
+        state: &State,
         raw: &Value,
         variables: &mut Map<String, Value>,
-        language: &str,
-        jsonata: bool,
     ) -> Result<(Value, Option<String>), Failure> {
-        let next = state
-            .get("Next")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let name = state.name.as_str();
+        let next = state.next().map(str::to_string);
         let mut context = self.context(name, 0, None);
-        if kind == "Task" {
+        if let Kind::Task(_) = state.kind {
             // the token a `.waitForTaskToken` task hands out (the mock answers for the callback)
             let calls = self.invocations.get(name).copied().unwrap_or(0);
             context["Task"] =
                 json!({ "Token": format!("local-task-token-{}-{calls}", name.replace(' ', "_")) });
         }
         // JSONPath: the effective input
-        let effective = if jsonata {
-            raw.clone()
-        } else {
-            match state.get("InputPath") {
-                Some(Value::Null) => json!({}),
-                Some(Value::String(p)) => paths::select(
-                    p,
-                    &Scope {
+        let effective = match &state.flow {
+            Flow::Jsonata(_) => raw.clone(),
+            Flow::JsonPath(flow) => match &flow.input_path {
+                PathField::Path(p) => p
+                    .select(&Scope {
                         input: raw,
                         context: &context,
                         variables,
-                    },
-                )
-                .map_err(|e| fail("States.Runtime", format!("InputPath: {e}")))?,
-                _ => raw.clone(),
-            }
+                    })
+                    .map_err(|e| fail(StatesError::Runtime, format!("InputPath: {e}")))?,
+                PathField::Null => json!({}),
+                PathField::Whole => raw.clone(),
+            },
         };
         let states_of = |extra: Value, variables: &Map<String, Value>| -> Map<String, Value> {
             let mut b = variables.clone();
@@ -57,90 +67,60 @@ impl Exec<'_> {
             b.insert("states".into(), states);
             b
         };
-        let expr = |v: &Value, bindings: &Map<String, Value>| -> Result<Value, Failure> {
-            jsonata::template(v, bindings).map_err(|e| fail("States.QueryEvaluationError", e))
-        };
-        match kind {
-            "Succeed" => {
-                let out = if jsonata {
-                    match state.get("Output") {
-                        Some(o) => expr(o, &states_of(json!({}), variables))?,
-                        None => raw.clone(),
-                    }
-                } else {
-                    self.output_path(state, effective, &context, variables)?
+        match (&state.kind, &state.flow) {
+            (Kind::Succeed, Flow::Jsonata(flow)) => {
+                let out = match &flow.output {
+                    Some(o) => o.evaluate(&states_of(json!({}), variables))?,
+                    None => raw.clone(),
                 };
                 Ok((out, None))
             }
-            "Fail" => {
-                let (mut error, mut cause) = (
-                    state.get("Error").cloned().unwrap_or(Value::Null),
-                    state.get("Cause").cloned().unwrap_or(Value::Null),
-                );
-                if jsonata {
-                    let b = states_of(json!({}), variables);
-                    error = expr(&error, &b)?;
-                    cause = expr(&cause, &b)?;
-                } else {
-                    let scope = Scope {
-                        input: &effective,
-                        context: &context,
-                        variables,
-                    };
-                    for (field, target) in [("ErrorPath", &mut error), ("CausePath", &mut cause)] {
-                        if let Some(p) = state.get(field).and_then(Value::as_str) {
-                            *target = if p.starts_with("States.") {
-                                crate::workflow::intrinsics::evaluate(p, &scope)
-                                    .map_err(|e| fail("States.IntrinsicFailure", e))?
-                            } else {
-                                paths::select(p, &scope).map_err(|e| fail("States.Runtime", e))?
-                            };
-                        }
-                    }
-                }
+            (Kind::Succeed, Flow::JsonPath(flow)) => Ok((
+                self.output_path(flow, effective, &context, variables)?,
+                None,
+            )),
+            (Kind::Fail { error, cause }, _) => {
+                let bindings = match state.flow {
+                    Flow::Jsonata(_) => states_of(json!({}), variables),
+                    Flow::JsonPath(_) => Map::new(),
+                };
+                let scope = Scope {
+                    input: &effective,
+                    context: &context,
+                    variables,
+                };
                 let text = |v: Value| match v {
                     Value::String(s) => s,
                     Value::Null => String::new(),
                     other => other.to_string(),
                 };
-                Err(fail(&text(error), text(cause)))
+                let error = text(operand(error, &scope, &bindings)?);
+                let cause = text(operand(cause, &scope, &bindings)?);
+                Err(fail(StatesError::from_name(&error), cause))
             }
-            "Choice" => {
-                let rules = state
-                    .get("Choices")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
+            (Kind::Choice(choice), _) => {
                 let mut chosen = None;
-                for rule in &rules {
-                    let matched = if jsonata {
-                        match rule.get("Condition") {
-                            Some(Value::Bool(b)) => *b,
-                            Some(c) => {
-                                let v = expr(c, &states_of(json!({}), variables))?;
-                                match v {
-                                    Value::Bool(b) => b,
-                                    other => {
-                                        return Err(fail(
-                                            "States.QueryEvaluationError",
-                                            format!(
-                                                "a Condition must give true or false, not {other}"
-                                            ),
-                                        ));
-                                    }
+                for rule in &choice.rules {
+                    let matched = match &rule.condition {
+                        Condition::Jsonata(c) => {
+                            match c.evaluate(&states_of(json!({}), variables))? {
+                                Value::Bool(b) => b,
+                                other => {
+                                    return Err(fail(
+                                        StatesError::QueryEvaluationError,
+                                        format!("a Condition must give true or false, not {other}"),
+                                    ));
                                 }
                             }
-                            None => false,
                         }
-                    } else {
-                        evaluate_rule(
-                            rule,
+                        condition => evaluate_rule(
+                            condition,
                             &Scope {
                                 input: &effective,
                                 context: &context,
                                 variables,
                             },
-                        )?
+                        )?,
                     };
                     if matched {
                         chosen = Some(rule);
@@ -148,254 +128,238 @@ impl Exec<'_> {
                     }
                 }
                 let target = match chosen {
-                    Some(rule) => rule.get("Next").and_then(Value::as_str).map(str::to_string),
-                    None => state
-                        .get("Default")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
+                    Some(rule) => Some(rule.next.clone()),
+                    None => choice.default.clone(),
                 };
                 let Some(target) = target else {
                     return Err(fail(
-                        "States.NoChoiceMatched",
+                        StatesError::NoChoiceMatched,
                         format!("no Choice rule of `{name}` matched, and it has no Default"),
                     ));
                 };
-                let output = if jsonata {
-                    let b = states_of(json!({}), variables);
-                    let out = match chosen.and_then(|r| r.get("Output")).or(state.get("Output")) {
-                        Some(o) => expr(o, &b)?,
-                        None => raw.clone(),
-                    };
-                    if let Some(a) = chosen.and_then(|r| r.get("Assign")).or(state.get("Assign")) {
-                        let assigned = expr(a, &b)?;
-                        extend(variables, assigned);
+                let output = match &state.flow {
+                    Flow::Jsonata(flow) => {
+                        let b = states_of(json!({}), variables);
+                        let out = match chosen
+                            .and_then(|r| r.output.as_ref())
+                            .or(flow.output.as_ref())
+                        {
+                            Some(o) => o.evaluate(&b)?,
+                            None => raw.clone(),
+                        };
+                        let assign = match chosen.and_then(|r| r.assign.as_ref()) {
+                            Some(Assign::Jsonata(a)) => Some(a),
+                            _ => flow.assign.as_ref(),
+                        };
+                        if let Some(a) = assign {
+                            extend(variables, a.evaluate(&b)?);
+                        }
+                        out
                     }
-                    out
-                } else {
-                    let assign = chosen.and_then(|r| r.get("Assign")).or(state.get("Assign"));
-                    self.pass_through(state, assign, effective, &context, variables)?
+                    Flow::JsonPath(flow) => {
+                        let assign = match chosen.and_then(|r| r.assign.as_ref()) {
+                            Some(Assign::JsonPath(a)) => Some(a),
+                            _ => flow.assign.as_ref(),
+                        };
+                        self.pass_through(flow, assign, effective, &context, variables)?
+                    }
                 };
                 Ok((output, Some(target)))
             }
-            "Wait" => {
-                let b = states_of(json!({}), variables);
+            (Kind::Wait(wait), _) => {
+                let b = match state.flow {
+                    Flow::Jsonata(_) => states_of(json!({}), variables),
+                    Flow::JsonPath(_) => Map::new(),
+                };
                 let scope = Scope {
                     input: &effective,
                     context: &context,
                     variables,
                 };
-                let value_of = |field: &str| -> Result<Option<Value>, Failure> {
-                    Ok(match state.get(field) {
-                        None => None,
-                        Some(v) if field.ends_with("Path") => Some(
-                            paths::select(v.as_str().unwrap_or("$"), &scope)
-                                .map_err(|e| fail("States.Runtime", e))?,
-                        ),
-                        Some(v) if jsonata => Some(expr(v, &b)?),
-                        Some(v) => Some(v.clone()),
-                    })
-                };
-                let seconds = value_of("Seconds")?.or(value_of("SecondsPath")?);
-                let timestamp = value_of("Timestamp")?.or(value_of("TimestampPath")?);
-                let wait = match (seconds, timestamp) {
-                    (Some(s), _) => s.as_f64().filter(|s| *s >= 0.0).ok_or_else(|| {
-                        fail(
-                            "States.Runtime",
-                            format!("the wait of `{name}` is not a number of seconds: {s}"),
-                        )
-                    })?,
-                    (None, Some(t)) => {
+                let seconds = match wait {
+                    Wait::Seconds(s) => {
+                        let s = operand(s, &scope, &b)?;
+                        s.as_f64().filter(|s| *s >= 0.0).ok_or_else(|| {
+                            fail(
+                                StatesError::Runtime,
+                                format!("the wait of `{name}` is not a number of seconds: {s}"),
+                            )
+                        })?
+                    }
+                    Wait::Timestamp(t) => {
+                        let t = operand(t, &scope, &b)?;
                         let at = t.as_str().and_then(parse_timestamp).ok_or_else(|| {
                             fail(
-                                "States.Runtime",
+                                StatesError::Runtime,
                                 format!("the wait of `{name}` is not a timestamp: {t}"),
                             )
                         })?;
                         (at - self.clock).max(0.0)
                     }
-                    (None, None) => 0.0,
                 };
-                self.advance(wait);
-                let output = if jsonata {
-                    let out = match state.get("Output") {
-                        Some(o) => expr(o, &b)?,
-                        None => raw.clone(),
-                    };
-                    if let Some(a) = state.get("Assign") {
-                        extend(variables, expr(a, &b)?);
-                    }
-                    out
-                } else {
-                    self.pass_through(state, state.get("Assign"), effective, &context, variables)?
+                self.advance(seconds);
+                let output = match &state.flow {
+                    Flow::Jsonata(flow) => self.jsonata_end(flow, raw.clone(), &b, variables)?,
+                    Flow::JsonPath(flow) => self.pass_through(
+                        flow,
+                        flow.assign.as_ref(),
+                        effective,
+                        &context,
+                        variables,
+                    )?,
                 };
                 Ok((output, next))
             }
-            "Pass" => {
-                if jsonata {
+            (Kind::Pass { result }, flow) => match flow {
+                Flow::Jsonata(flow) => {
                     let b = states_of(json!({}), variables);
-                    let out = match state.get("Output") {
-                        Some(o) => expr(o, &b)?,
-                        None => raw.clone(),
-                    };
-                    if let Some(a) = state.get("Assign") {
-                        extend(variables, expr(a, &b)?);
-                    }
-                    return Ok((out, next));
+                    let out = self.jsonata_end(flow, raw.clone(), &b, variables)?;
+                    Ok((out, next))
                 }
-                let result = match (state.get("Result"), state.get("Parameters")) {
-                    (Some(r), _) => r.clone(),
-                    (None, Some(p)) => paths::template(
-                        p,
-                        &Scope {
+                Flow::JsonPath(flow) => {
+                    let result = match (result, &flow.parameters) {
+                        (Some(r), _) => r.clone(),
+                        (None, Some(p)) => p.fill(&Scope {
                             input: &effective,
                             context: &context,
                             variables,
-                        },
-                    )?,
-                    (None, None) => effective.clone(),
-                };
-                self.finish_jsonpath(state, raw, result, &context, variables)
-                    .map(|o| (o, next))
-            }
-            "Task" | "Map" | "Parallel" => {
-                // the input the work gets
-                let (work_input, bindings) = if jsonata {
-                    let b = states_of(json!({}), variables);
-                    let input = match state.get("Arguments") {
-                        Some(a) => expr(a, &b)?,
-                        None => raw.clone(),
+                        })?,
+                        (None, None) => effective.clone(),
                     };
-                    (input, Some(b))
-                } else if kind != "Map" {
-                    let input = match state.get("Parameters") {
-                        Some(p) => paths::template(
-                            p,
-                            &Scope {
+                    self.finish_jsonpath(flow, raw, result, &context, variables)
+                        .map(|o| (o, next))
+                }
+            },
+            (Kind::Task(_) | Kind::Map(_) | Kind::Parallel(_), flow) => {
+                // the input the work gets
+                let (work_input, bindings) = match flow {
+                    Flow::Jsonata(flow) => {
+                        let b = states_of(json!({}), variables);
+                        let input = match &flow.arguments {
+                            Some(a) => a.evaluate(&b)?,
+                            None => raw.clone(),
+                        };
+                        (input, Some(b))
+                    }
+                    Flow::JsonPath(flow) => {
+                        let input = match &flow.parameters {
+                            Some(p) => p.fill(&Scope {
                                 input: &effective,
                                 context: &context,
                                 variables,
-                            },
-                        )?,
-                        None => effective.clone(),
-                    };
-                    (input, None)
-                } else {
-                    (effective.clone(), None)
-                };
-                let result = self.with_retries(
-                    name,
-                    kind,
-                    state,
-                    &work_input,
-                    variables,
-                    language,
-                    &bindings,
-                )?;
-                if jsonata {
-                    let b = states_of(json!({ "result": result }), variables);
-                    let out = match state.get("Output") {
-                        Some(o) => expr(o, &b)?,
-                        None => result,
-                    };
-                    if let Some(a) = state.get("Assign") {
-                        extend(variables, expr(a, &b)?);
+                            })?,
+                            None => effective.clone(),
+                        };
+                        (input, None)
                     }
-                    return Ok((out, next));
-                }
-                let result = match state.get("ResultSelector") {
-                    Some(s) => paths::template(
-                        s,
-                        &Scope {
-                            input: &result,
-                            context: &context,
-                            variables,
-                        },
-                    )?,
-                    None => result,
                 };
-                self.finish_jsonpath(state, raw, result, &context, variables)
-                    .map(|o| (o, next))
+                let result = self.with_retries(state, &work_input, variables, &bindings)?;
+                match flow {
+                    Flow::Jsonata(flow) => {
+                        let b = states_of(json!({ "result": result }), variables);
+                        let out = self.jsonata_end(flow, result, &b, variables)?;
+                        Ok((out, next))
+                    }
+                    Flow::JsonPath(flow) => {
+                        let result = match &flow.result_selector {
+                            Some(s) => s.fill(&Scope {
+                                input: &result,
+                                context: &context,
+                                variables,
+                            })?,
+                            None => result,
+                        };
+                        self.finish_jsonpath(flow, raw, result, &context, variables)
+                            .map(|o| (o, next))
+                    }
+                }
             }
-            other => Err(fail(
-                "States.Runtime",
-                format!("`{other}` is not a state type"),
-            )),
         }
+    }
+
+    /// JSONata's end of a state: `Output` (else `default`), then `Assign`.
+    fn jsonata_end(
+        &self,
+        flow: &JsonataFlow,
+        default: Value,
+        bindings: &Map<String, Value>,
+        variables: &mut Map<String, Value>,
+    ) -> Result<Value, Failure> {
+        let out = match &flow.output {
+            Some(o) => o.evaluate(bindings)?,
+            None => default,
+        };
+        if let Some(a) = &flow.assign {
+            extend(variables, a.evaluate(bindings)?);
+        }
+        Ok(out)
     }
 
     /// JSONPath's end of a state without a result (Choice, Wait): Assign from
     /// the effective input, then OutputPath.
     pub(super) fn pass_through(
         &mut self,
-        state: &Value,
-        assign: Option<&Value>,
+        flow: &JsonPathFlow,
+        assign: Option<&Template>,
         effective: Value,
         context: &Value,
         variables: &mut Map<String, Value>,
     ) -> Result<Value, Failure> {
         if let Some(a) = assign {
-            let assigned = paths::template(
-                a,
-                &Scope {
-                    input: &effective,
-                    context,
-                    variables,
-                },
-            )?;
+            let assigned = a.fill(&Scope {
+                input: &effective,
+                context,
+                variables,
+            })?;
             extend(variables, assigned);
         }
-        self.output_path(state, effective, context, variables)
+        self.output_path(flow, effective, context, variables)
     }
 
     /// JSONPath's end of a state: Assign (from the result), ResultPath, OutputPath.
     pub(super) fn finish_jsonpath(
         &mut self,
-        state: &Value,
+        flow: &JsonPathFlow,
         raw: &Value,
         result: Value,
         context: &Value,
         variables: &mut Map<String, Value>,
     ) -> Result<Value, Failure> {
-        if let Some(a) = state.get("Assign") {
-            let assigned = paths::template(
-                a,
-                &Scope {
-                    input: &result,
-                    context,
-                    variables,
-                },
-            )?;
+        if let Some(a) = &flow.assign {
+            let assigned = a.fill(&Scope {
+                input: &result,
+                context,
+                variables,
+            })?;
             extend(variables, assigned);
         }
-        let merged = match state.get("ResultPath") {
-            Some(Value::Null) => raw.clone(),
-            Some(Value::String(p)) => {
-                paths::set(raw, p, result).map_err(|e| fail("States.ResultPathMatchFailure", e))?
-            }
-            _ => result,
+        let merged = match &flow.result_path {
+            ResultPath::Discard => raw.clone(),
+            ResultPath::Path(p) => p
+                .set(raw, result)
+                .map_err(|e| fail(StatesError::ResultPathMatchFailure, e))?,
+            ResultPath::Replace => result,
         };
-        self.output_path(state, merged, context, variables)
+        self.output_path(flow, merged, context, variables)
     }
 
     pub(super) fn output_path(
         &self,
-        state: &Value,
+        flow: &JsonPathFlow,
         value: Value,
         context: &Value,
         variables: &Map<String, Value>,
     ) -> Result<Value, Failure> {
-        match state.get("OutputPath") {
-            Some(Value::Null) => Ok(json!({})),
-            Some(Value::String(p)) => paths::select(
-                p,
-                &Scope {
+        match &flow.output_path {
+            PathField::Whole => Ok(value),
+            PathField::Null => Ok(json!({})),
+            PathField::Path(p) => p
+                .select(&Scope {
                     input: &value,
                     context,
                     variables,
-                },
-            )
-            .map_err(|e| fail("States.Runtime", format!("OutputPath: {e}"))),
-            _ => Ok(value),
+                })
+                .map_err(|e| fail(StatesError::Runtime, format!("OutputPath: {e}"))),
         }
     }
 }

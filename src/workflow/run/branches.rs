@@ -2,6 +2,7 @@
 //! `MaxConcurrency` on the virtual clock and its tolerated failures.
 
 use super::*;
+use crate::workflow::tree::{MapState, Operand, ParallelState, Selector};
 
 impl Exec<'_> {
     /// Run sub-machines that start together, `concurrency` at a time (0: all),
@@ -41,20 +42,15 @@ impl Exec<'_> {
 
     pub(super) fn parallel(
         &mut self,
-        state: &Value,
+        parallel: &ParallelState,
         input: &Value,
         variables: &Map<String, Value>,
-        language: &str,
     ) -> Result<Value, Failure> {
-        let branches = state
-            .get("Branches")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let branches = &parallel.branches;
         self.event("ParallelStateStarted", None);
         let results = self.together(branches.len(), 0, |exec, i| {
             let mut scope = variables.clone();
-            exec.machine(&branches[i], input.clone(), &mut scope, language)
+            exec.machine(&branches[i], input.clone(), &mut scope)
         });
         // a run error (an unmocked Task) first; else the branch that failed first (on the clock)
         if let Some(f) = results
@@ -73,7 +69,7 @@ impl Exec<'_> {
                 "ParallelStateFailed",
                 Some((
                     "parallelStateFailedEventDetails",
-                    json!({ "error": f.error, "cause": f.cause }),
+                    json!({ "error": f.fault.error.name(), "cause": f.fault.cause }),
                 )),
             );
             return Err(f);
@@ -86,91 +82,67 @@ impl Exec<'_> {
     pub(super) fn map(
         &mut self,
         name: &str,
-        state: &Value,
+        map: &MapState,
         input: &Value,
         variables: &Map<String, Value>,
-        language: &str,
         bindings: &Option<Map<String, Value>>,
     ) -> Result<Value, Failure> {
-        let jsonata = bindings.is_some();
         let context = self.context(name, 0, None);
         // the items
-        let items = if state.get("ItemReader").is_some() {
+        let items = if map.item_reader {
             // a distributed Map reads them from S3: the mock of the Map state gives them
             match self.mocks.answer(name, 0) {
                 Some(Response::Return { value, .. }) => value.clone(),
                 Some(Response::Throw { error, cause, .. }) => {
-                    return Err(fail(error, cause.clone()));
+                    return Err(fail(StatesError::from_name(error), cause.clone()));
                 }
                 None => {
                     return Err(Failure {
-                        error: "States.ItemReaderFailed".into(),
-                        cause: format!(
-                            "the Map `{name}` reads its items with ItemReader: mock them under its name"
+                        fault: Fault::new(
+                            StatesError::ItemReaderFailed,
+                            format!(
+                                "the Map `{name}` reads its items with ItemReader: mock them under its name"
+                            ),
                         ),
                         fatal: Some(RunError::Unmocked(name.to_string())),
                     });
                 }
             }
-        } else if let Some(b) = bindings {
-            match state.get("Items") {
-                Some(i) => {
-                    jsonata::template(i, b).map_err(|e| fail("States.QueryEvaluationError", e))?
-                }
-                None => input.clone(),
-            }
         } else {
-            match state.get("ItemsPath").and_then(Value::as_str) {
-                Some(p) => paths::select(
-                    p,
-                    &Scope {
+            match (&map.items, bindings) {
+                (Some(Operand::Jsonata(items)), Some(b)) => items.evaluate(b)?,
+                (Some(Operand::Path(p)), _) => p
+                    .select(&Scope {
                         input,
                         context: &context,
                         variables,
-                    },
-                )
-                .map_err(|e| fail("States.Runtime", format!("ItemsPath: {e}")))?,
-                None => input.clone(),
+                    })
+                    .map_err(|e| fail(StatesError::Runtime, format!("ItemsPath: {e}")))?,
+                _ => input.clone(),
             }
         };
         let Value::Array(mut items) = items else {
             return Err(fail(
-                "States.Runtime",
+                StatesError::Runtime,
                 format!("the items of the Map `{name}` are not an array: {items}"),
             ));
         };
-        if let Some(batcher) = state.get("ItemBatcher") {
+        if let Some(batcher) = &map.item_batcher {
             let size = batcher
-                .get("MaxItemsPerBatch")
-                .and_then(Value::as_u64)
+                .max_items
                 .unwrap_or(items.len().max(1) as u64)
                 .max(1) as usize;
-            let batch_input = batcher.get("BatchInput").cloned();
             items = items
                 .chunks(size)
                 .map(|c| {
                     let mut b = json!({ "Items": c });
-                    if let Some(extra) = &batch_input {
+                    if let Some(extra) = &batcher.batch_input {
                         b["BatchInput"] = extra.clone();
                     }
                     b
                 })
                 .collect();
         }
-        let processor = state
-            .get("ItemProcessor")
-            .or(state.get("Iterator"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        let concurrency = state
-            .get("MaxConcurrency")
-            .and_then(Value::as_u64)
-            .unwrap_or(0) as usize;
-        let selector = state.get("ItemSelector").or(if jsonata {
-            None
-        } else {
-            state.get("Parameters")
-        });
         self.event(
             "MapStateStarted",
             Some((
@@ -180,29 +152,25 @@ impl Exec<'_> {
         );
         let results = self.together(
             items.len(),
-            concurrency,
+            map.max_concurrency,
             |exec, i| -> Result<Value, Failure> {
                 let item = (i, items[i].clone());
                 let context = exec.context(name, 0, Some(&item));
-                let iteration_input = match (selector, bindings) {
-                    (Some(sel), Some(b)) => {
+                let iteration_input = match (&map.item_selector, bindings) {
+                    (Some(Selector::Jsonata(sel)), Some(b)) => {
                         let mut b = b.clone();
                         b.insert(
                             "states".into(),
                             json!({ "input": input, "context": context }),
                         );
-                        jsonata::template(sel, &b)
-                            .map_err(|e| fail("States.QueryEvaluationError", e))?
+                        sel.evaluate(&b)?
                     }
-                    (Some(sel), None) => paths::template(
-                        sel,
-                        &Scope {
-                            input,
-                            context: &context,
-                            variables,
-                        },
-                    )?,
-                    (None, _) => item.1.clone(),
+                    (Some(Selector::JsonPath(sel)), _) => sel.fill(&Scope {
+                        input,
+                        context: &context,
+                        variables,
+                    })?,
+                    _ => item.1.clone(),
                 };
                 exec.event(
                     "MapIterationStarted",
@@ -212,7 +180,7 @@ impl Exec<'_> {
                     )),
                 );
                 let mut scope = variables.clone();
-                let r = exec.machine(&processor, iteration_input, &mut scope, language);
+                let r = exec.machine(&map.processor, iteration_input, &mut scope);
                 match &r {
                     Ok(_) => exec.event(
                         "MapIterationSucceeded",
@@ -225,17 +193,15 @@ impl Exec<'_> {
                         "MapIterationFailed",
                         Some((
                             "mapIterationFailedEventDetails",
-                            json!({ "name": name, "index": i, "error": f.error, "cause": f.cause }),
+                            json!({ "name": name, "index": i, "error": f.fault.error.name(), "cause": f.fault.cause }),
                         )),
                     ),
                 }
                 r
             },
         );
-        let tolerated_count = state.get("ToleratedFailureCount").and_then(Value::as_u64);
-        let tolerated_percentage = state
-            .get("ToleratedFailurePercentage")
-            .and_then(Value::as_f64);
+        let tolerated_count = map.tolerated_failure_count;
+        let tolerated_percentage = map.tolerated_failure_percentage;
         let failed = results.iter().filter(|(r, _)| r.is_err()).count();
         let mut out = Vec::new();
         for (r, _) in results {
@@ -247,7 +213,7 @@ impl Exec<'_> {
                         self.event("MapStateFailed", None);
                         return Err(f);
                     }
-                    out.push(json!({ "Error": f.error, "Cause": f.cause }));
+                    out.push(error_output(&f.fault));
                 }
             }
         }
@@ -260,7 +226,7 @@ impl Exec<'_> {
             if !within {
                 self.event("MapStateFailed", None);
                 return Err(fail(
-                    "States.ExceedToleratedFailureThreshold",
+                    StatesError::ExceedToleratedFailureThreshold,
                     format!(
                         "{failed} of {} items failed, more than the Map `{name}` tolerates",
                         out.len()

@@ -1,126 +1,111 @@
 //! Choice rules: the comparison operators, `And`/`Or`/`Not`, and the `*` wildcard of `StringMatches`.
 
 use super::*;
+use crate::workflow::tree::{CompareKind, Condition, Expected, IsKind, Order, Test};
 
 /// A JSONPath Choice rule against the state's effective input.
-pub(super) fn evaluate_rule(rule: &Value, scope: &Scope) -> Result<bool, Failure> {
-    if let Some(all) = rule.get("And").and_then(Value::as_array) {
-        for r in all {
-            if !evaluate_rule(r, scope)? {
-                return Ok(false);
+pub(super) fn evaluate_rule(rule: &Condition, scope: &Scope) -> Result<bool, Failure> {
+    let (variable, test) = match rule {
+        Condition::And(all) => {
+            for r in all {
+                if !evaluate_rule(r, scope)? {
+                    return Ok(false);
+                }
             }
+            return Ok(true);
         }
-        return Ok(true);
-    }
-    if let Some(any) = rule.get("Or").and_then(Value::as_array) {
-        for r in any {
-            if evaluate_rule(r, scope)? {
-                return Ok(true);
+        Condition::Or(any) => {
+            for r in any {
+                if evaluate_rule(r, scope)? {
+                    return Ok(true);
+                }
             }
+            return Ok(false);
         }
-        return Ok(false);
-    }
-    if let Some(not) = rule.get("Not") {
-        return Ok(!evaluate_rule(not, scope)?);
-    }
-    let variable = rule.get("Variable").and_then(Value::as_str).unwrap_or("$");
-    let value = paths::select(variable, scope).ok();
-    let Some((op, expected)) = rule
-        .as_object()
-        .into_iter()
-        .flatten()
-        .find(|(k, _)| !matches!(k.as_str(), "Variable" | "Next" | "Comment" | "Assign"))
-    else {
+        Condition::Not(not) => return Ok(!evaluate_rule(not, scope)?),
+        // a JSONata rule is evaluated by its state
+        Condition::Jsonata(_) => return Ok(false),
+        Condition::Compare { variable, test } => (variable, test),
+    };
+    let value = variable.select(scope).ok();
+    let Some(test) = test else {
         return Ok(false);
     };
-    let mut op = op.as_str();
-    let expected = if let Some(base) = op.strip_suffix("Path").filter(|b| !b.starts_with("Is")) {
-        op = base;
-        match paths::select(expected.as_str().unwrap_or("$"), scope) {
-            Ok(v) => v,
-            Err(e) => return Err(fail("States.Runtime", format!("{op}Path: {e}"))),
-        }
-    } else {
-        expected.clone()
-    };
-    let truth = expected.as_bool().unwrap_or(false);
-    Ok(match op {
-        "IsPresent" => value.is_some() == truth,
-        "IsNull" => value.as_ref().is_some_and(Value::is_null) == truth,
-        "IsNumeric" => value.as_ref().is_some_and(Value::is_number) == truth,
-        "IsString" => value.as_ref().is_some_and(Value::is_string) == truth,
-        "IsBoolean" => value.as_ref().is_some_and(Value::is_boolean) == truth,
-        "IsTimestamp" => {
-            value
-                .as_ref()
-                .and_then(Value::as_str)
-                .is_some_and(crate::workflow::validate::is_timestamp)
-                == truth
-        }
-        _ => {
-            let Some(value) = value else {
-                return Err(fail(
-                    "States.Runtime",
-                    format!(
-                        "Invalid path '{variable}': the choice state's condition path references an invalid value"
-                    ),
-                ));
+    let (expected, operator) = match test {
+        Test::Is(kind, truth) => {
+            let is = match kind {
+                IsKind::Present => value.is_some(),
+                IsKind::Null => value.as_ref().is_some_and(Value::is_null),
+                IsKind::Numeric => value.as_ref().is_some_and(Value::is_number),
+                IsKind::String => value.as_ref().is_some_and(Value::is_string),
+                IsKind::Boolean => value.as_ref().is_some_and(Value::is_boolean),
+                IsKind::Timestamp => value
+                    .as_ref()
+                    .and_then(Value::as_str)
+                    .is_some_and(crate::workflow::validate::is_timestamp),
             };
-            compare(op, &value, &expected)
+            return Ok(is == *truth);
         }
+        Test::Matches(expected) => (expected, "StringMatches"),
+        Test::Compare {
+            operand, operator, ..
+        } => (operand, operator.as_str()),
+    };
+    let expected = match expected {
+        Expected::Value(v) => v.clone(),
+        Expected::Path(p) => p
+            .select(scope)
+            .map_err(|e| fail(StatesError::Runtime, format!("{operator}Path: {e}")))?,
+    };
+    let Some(value) = value else {
+        return Err(fail(
+            StatesError::Runtime,
+            format!(
+                "Invalid path '{}': the choice state's condition path references an invalid value",
+                variable.text()
+            ),
+        ));
+    };
+    Ok(match test {
+        Test::Compare { kind, order, .. } => compare(*kind, *order, &value, &expected),
+        _ => match (value.as_str(), expected.as_str()) {
+            (Some(v), Some(p)) => wildcard(p, v),
+            _ => false,
+        },
     })
 }
 
-pub(super) fn compare(op: &str, value: &Value, expected: &Value) -> bool {
+/// An ordered comparison of `value` with `expected`, as its kind reads them
+/// (strings, numbers, RFC 3339 timestamps; `BooleanEquals` on booleans only).
+/// Values of another type never match.
+pub(super) fn compare(kind: CompareKind, order: Order, value: &Value, expected: &Value) -> bool {
     use std::cmp::Ordering::*;
-    let order = |a: Option<std::cmp::Ordering>| -> bool {
-        let Some(o) = a else { return false };
-        match op
-            .trim_start_matches("String")
-            .trim_start_matches("Numeric")
-            .trim_start_matches("Timestamp")
-        {
-            "Equals" => o == Equal,
-            "LessThan" => o == Less,
-            "GreaterThan" => o == Greater,
-            "LessThanEquals" => o != Greater,
-            "GreaterThanEquals" => o != Less,
-            _ => false,
-        }
-    };
-    if op == "StringMatches" {
-        return match (value.as_str(), expected.as_str()) {
-            (Some(v), Some(p)) => wildcard(p, v),
-            _ => false,
-        };
-    }
-    if op == "BooleanEquals" {
-        return value.as_bool().is_some() && value == expected;
-    }
-    if op.starts_with("String") {
-        return order(match (value.as_str(), expected.as_str()) {
+    let ordering = match kind {
+        CompareKind::Boolean => return value.as_bool().is_some() && value == expected,
+        CompareKind::String => match (value.as_str(), expected.as_str()) {
             (Some(a), Some(b)) => Some(a.cmp(b)),
             _ => None,
-        });
-    }
-    if op.starts_with("Numeric") {
-        return order(match (value.as_f64(), expected.as_f64()) {
+        },
+        CompareKind::Numeric => match (value.as_f64(), expected.as_f64()) {
             (Some(a), Some(b)) => a.partial_cmp(&b),
             _ => None,
-        });
+        },
+        CompareKind::Timestamp => match (
+            value.as_str().and_then(parse_timestamp),
+            expected.as_str().and_then(parse_timestamp),
+        ) {
+            (Some(a), Some(b)) => a.partial_cmp(&b),
+            _ => None,
+        },
+    };
+    let Some(o) = ordering else { return false };
+    match order {
+        Order::Equals => o == Equal,
+        Order::LessThan => o == Less,
+        Order::GreaterThan => o == Greater,
+        Order::LessThanEquals => o != Greater,
+        Order::GreaterThanEquals => o != Less,
     }
-    if op.starts_with("Timestamp") {
-        return order(
-            match (
-                value.as_str().and_then(parse_timestamp),
-                expected.as_str().and_then(parse_timestamp),
-            ) {
-                (Some(a), Some(b)) => a.partial_cmp(&b),
-                _ => None,
-            },
-        );
-    }
-    false
 }
 
 /// `StringMatches`: `*` matches any run of characters; `\*` and `\\` are literal.

@@ -9,9 +9,10 @@ use std::collections::HashMap;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
 
-use super::jsonata;
-use super::paths::{self, Scope, TemplateError};
+use super::paths::Scope;
+use super::tree::{Assign, Machine, QueryLanguage, ResultPath, State, error_matches};
 use super::validate::parse_timestamp;
+use super::{Fault, StatesError};
 
 mod body;
 mod branches;
@@ -100,23 +101,18 @@ impl Default for Options {
 /// A failure inside the machine: caught, retried, or the execution's end.
 #[derive(Debug, Clone)]
 struct Failure {
-    error: String,
-    cause: String,
+    fault: Fault,
     /// Not a state failure: the run itself cannot go on (an unmocked Task).
     fatal: Option<RunError>,
 }
 
-fn fail(error: &str, cause: impl Into<String>) -> Failure {
-    Failure {
-        error: error.to_string(),
-        cause: cause.into(),
-        fatal: None,
-    }
+fn fail(error: StatesError, cause: impl Into<String>) -> Failure {
+    Failure::from(Fault::new(error, cause))
 }
 
-impl From<TemplateError> for Failure {
-    fn from(e: TemplateError) -> Self {
-        fail(e.error_name(), e.cause())
+impl From<Fault> for Failure {
+    fn from(fault: Fault) -> Self {
+        Failure { fault, fatal: None }
     }
 }
 
@@ -156,17 +152,9 @@ enum Next {
     End(Value),
 }
 
-fn is_match(error: &str, names: &Value) -> bool {
-    names
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|n| match n.as_str() {
-            Some("States.ALL") => error != "States.Runtime",
-            Some("States.TaskFailed") => error != "States.Timeout" && error != "States.Runtime",
-            Some(name) => name == error,
-            None => false,
-        })
+/// `{"Error": ..., "Cause": ...}`: what a catcher passes on.
+fn error_output(fault: &Fault) -> Value {
+    json!({ "Error": fault.error.name(), "Cause": fault.cause })
 }
 
 impl Exec<'_> {
@@ -222,43 +210,35 @@ impl Exec<'_> {
 
     fn machine(
         &mut self,
-        machine: &Value,
+        machine: &Machine,
         input: Value,
         variables: &mut Map<String, Value>,
-        language: &str,
     ) -> Result<Value, Failure> {
-        let language = machine
-            .get("QueryLanguage")
-            .and_then(Value::as_str)
-            .unwrap_or(language)
-            .to_string();
-        let mut current = machine
-            .get("StartAt")
-            .and_then(Value::as_str)
-            .ok_or_else(|| fail("States.Runtime", "the machine has no StartAt"))?
-            .to_string();
+        let mut current = machine.start_at.clone();
         let mut input = input;
         let mut transitions = 0usize;
         loop {
             if let Some(deadline) = self.deadline
                 && self.clock > deadline
             {
-                return Err(fail("States.Timeout", "the execution timed out"));
+                return Err(fail(StatesError::Timeout, "the execution timed out"));
             }
             transitions += 1;
             if transitions > MAX_TRANSITIONS {
                 return Err(fail(
-                    "States.Runtime",
+                    StatesError::Runtime,
                     format!(
                         "more than {MAX_TRANSITIONS} state transitions: is there a loop without an exit?"
                     ),
                 ));
             }
-            let state = machine
-                .get("States")
-                .and_then(|s| s.get(&current))
-                .ok_or_else(|| fail("States.Runtime", format!("there is no state `{current}`")))?;
-            match self.state(&current, state, input, variables, &language)? {
+            let state = machine.state(&current).ok_or_else(|| {
+                fail(
+                    StatesError::Runtime,
+                    format!("there is no state `{current}`"),
+                )
+            })?;
+            match self.state(state, input, variables)? {
                 Next::State(next, output) => {
                     current = next;
                     input = output;
@@ -270,19 +250,12 @@ impl Exec<'_> {
 
     fn state(
         &mut self,
-        name: &str,
-        state: &Value,
+        state: &State,
         raw: Value,
         variables: &mut Map<String, Value>,
-        language: &str,
     ) -> Result<Next, Failure> {
-        let kind = state.get("Type").and_then(Value::as_str).unwrap_or("Pass");
-        let jsonata = state
-            .get("QueryLanguage")
-            .and_then(Value::as_str)
-            .unwrap_or(language)
-            == "JSONata";
-        let language = if jsonata { "JSONata" } else { "JSONPath" };
+        let name = state.name.as_str();
+        let kind = state.type_name();
         self.event(
             &format!("{kind}StateEntered"),
             Some((
@@ -290,60 +263,50 @@ impl Exec<'_> {
                 json!({ "name": name, "input": raw }),
             )),
         );
-        let result = self.body(name, kind, state, &raw, variables, language, jsonata);
-        let (output, next) = match result {
+        let (output, next) = match self.body(state, &raw, variables) {
             Ok(done) => done,
             Err(failure) if failure.fatal.is_none() => {
-                // catchers
-                let catchers = state.get("Catch").and_then(Value::as_array);
-                let Some(catcher) = catchers.into_iter().flatten().find(|c| {
-                    c.get("ErrorEquals")
-                        .is_some_and(|e| is_match(&failure.error, e))
-                }) else {
+                let catchers = state.errors().map(|e| e.catch.as_slice()).unwrap_or(&[]);
+                let Some(catcher) = catchers
+                    .iter()
+                    .find(|c| error_matches(&c.error_equals, &failure.fault.error))
+                else {
                     return Err(failure);
                 };
-                let error_output = json!({ "Error": failure.error, "Cause": failure.cause });
-                let output = if jsonata {
-                    let mut bindings = variables.clone();
-                    bindings.insert(
-                        "states".into(),
-                        json!({ "input": raw, "errorOutput": error_output, "context": self.context(name, 0, None) }),
-                    );
-                    let output = match catcher.get("Output") {
-                        Some(o) => jsonata::template(o, &bindings)
-                            .map_err(|e| fail("States.QueryEvaluationError", e))?,
-                        None => error_output.clone(),
-                    };
-                    if let Some(assign) = catcher.get("Assign") {
-                        let assigned = jsonata::template(assign, &bindings)
-                            .map_err(|e| fail("States.QueryEvaluationError", e))?;
-                        extend(variables, assigned);
-                    }
-                    output
-                } else {
-                    if let Some(assign) = catcher.get("Assign") {
-                        let context = self.context(name, 0, None);
-                        let scope = Scope {
-                            input: &error_output,
-                            context: &context,
-                            variables,
+                let error_output = error_output(&failure.fault);
+                let output = match state.query_language {
+                    QueryLanguage::Jsonata => {
+                        let bindings = self.caught_bindings(name, &raw, &error_output, variables);
+                        let output = match &catcher.output {
+                            Some(o) => o.evaluate(&bindings)?,
+                            None => error_output.clone(),
                         };
-                        let assigned = paths::template(assign, &scope)?;
-                        extend(variables, assigned);
+                        if let Some(Assign::Jsonata(a)) = &catcher.assign {
+                            extend(variables, a.evaluate(&bindings)?);
+                        }
+                        output
                     }
-                    match catcher.get("ResultPath") {
-                        Some(Value::Null) => raw.clone(),
-                        Some(Value::String(p)) => paths::set(&raw, p, error_output)
-                            .map_err(|e| fail("States.ResultPathMatchFailure", e))?,
-                        _ => error_output,
+                    QueryLanguage::JsonPath => {
+                        if let Some(Assign::JsonPath(a)) = &catcher.assign {
+                            let context = self.context(name, 0, None);
+                            let scope = Scope {
+                                input: &error_output,
+                                context: &context,
+                                variables,
+                            };
+                            let assigned = a.fill(&scope)?;
+                            extend(variables, assigned);
+                        }
+                        match &catcher.result_path {
+                            ResultPath::Discard => raw.clone(),
+                            ResultPath::Path(p) => p
+                                .set(&raw, error_output)
+                                .map_err(|e| fail(StatesError::ResultPathMatchFailure, e))?,
+                            ResultPath::Replace => error_output,
+                        }
                     }
                 };
-                let next = catcher
-                    .get("Next")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                (output, Some(next))
+                (output, Some(catcher.next.clone()))
             }
             Err(failure) => return Err(failure),
         };
@@ -359,6 +322,22 @@ impl Exec<'_> {
             None => Next::End(output),
         })
     }
+
+    /// JSONata's bindings in a catcher: the variables and `$states` with the error output.
+    fn caught_bindings(
+        &self,
+        name: &str,
+        raw: &Value,
+        error_output: &Value,
+        variables: &Map<String, Value>,
+    ) -> Map<String, Value> {
+        let mut bindings = variables.clone();
+        bindings.insert(
+            "states".into(),
+            json!({ "input": raw, "errorOutput": error_output, "context": self.context(name, 0, None) }),
+        );
+        bindings
+    }
 }
 
 fn extend(variables: &mut Map<String, Value>, assigned: Value) {
@@ -369,9 +348,9 @@ fn extend(variables: &mut Map<String, Value>, assigned: Value) {
     }
 }
 
-/// Run a definition with an input.
+/// Run a machine (the tree of a definition `validate` accepted) with an input.
 pub fn run(
-    definition: &Value,
+    machine: &Machine,
     input: Value,
     mocks: &Mocks,
     options: &Options,
@@ -386,11 +365,6 @@ pub fn run(
     } else {
         format!("arn:aws:states:us-east-1:123456789012:execution:{machine_name}:{name}")
     };
-    let text = definition.to_string();
-    let context_input = text.contains("Execution.Input")
-        || text.contains("$states.context")
-        || text.contains("\"$$\"")
-        || text.contains("$$.Execution\"");
     let execution = json!({
         "Id": id,
         "Name": name,
@@ -404,13 +378,10 @@ pub fn run(
         clock: options.start,
         rng: rand::rngs::StdRng::seed_from_u64(options.seed),
         invocations: HashMap::new(),
-        deadline: definition
-            .get("TimeoutSeconds")
-            .and_then(Value::as_f64)
-            .map(|t| options.start + t),
+        deadline: machine.timeout_seconds.map(|t| options.start + t),
         execution,
         input: input.clone(),
-        context_input,
+        context_input: machine.reads_execution_input,
         machine_name,
     };
     exec.event(
@@ -420,13 +391,8 @@ pub fn run(
             json!({ "input": input.to_string() }),
         )),
     );
-    let language = definition
-        .get("QueryLanguage")
-        .and_then(Value::as_str)
-        .unwrap_or("JSONPath")
-        .to_string();
     let mut variables = Map::new();
-    let result = exec.machine(definition, input, &mut variables, &language);
+    let result = exec.machine(machine, input, &mut variables);
     let timed_out = exec.deadline.is_some_and(|d| exec.clock > d);
     let outcome = match result {
         Ok(output) if !timed_out => {
@@ -464,19 +430,19 @@ pub fn run(
                 duration: 0.0,
             }
         }
-        Err(f) => {
+        Err(Failure { fault, .. }) => {
             exec.event(
                 "ExecutionFailed",
                 Some((
                     "executionFailedEventDetails",
-                    json!({ "error": f.error, "cause": f.cause }),
+                    json!({ "error": fault.error.name(), "cause": fault.cause }),
                 )),
             );
             Outcome {
                 status: Status::Failed,
                 output: None,
-                error: Some(f.error),
-                cause: Some(f.cause),
+                error: Some(fault.error.name().to_string()),
+                cause: Some(fault.cause),
                 history: Vec::new(),
                 duration: 0.0,
             }
@@ -495,13 +461,17 @@ mod tests {
     use super::choice::wildcard;
     use super::*;
 
+    fn tree(definition: &Value) -> Machine {
+        Machine::from_value(definition).unwrap()
+    }
+
     fn go(definition: Value, input: Value, mocks: Value) -> Outcome {
         let options = Options {
             start: 1_767_225_600.0, // 2026-01-01T00:00:00Z
             ..Options::default()
         };
         run(
-            &definition,
+            &tree(&definition),
             input,
             &Mocks::parse(&mocks, None).unwrap(),
             &options,
@@ -652,7 +622,7 @@ mod tests {
         );
         let o = go(hb, json!({}), json!({"T": {"Return": 1, "Delay": 50}}));
         assert_eq!(o.status, Status::Succeeded);
-        let e = run(&d, json!({}), &Mocks::default(), &Options::default()).unwrap_err();
+        let e = run(&tree(&d), json!({}), &Mocks::default(), &Options::default()).unwrap_err();
         assert_eq!(e, RunError::Unmocked("T".into()));
     }
 
@@ -669,7 +639,7 @@ mod tests {
         let d = json!({"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Resource": "arn:x", "End": true}}});
         let options = Options::default();
         let happy = run(
-            &d,
+            &tree(&d),
             json!({}),
             &Mocks::parse(&config, None).unwrap(),
             &options,
@@ -677,7 +647,7 @@ mod tests {
         .unwrap();
         assert_eq!(happy.output, Some(json!({"ok": true})));
         let declined = run(
-            &d,
+            &tree(&d),
             json!({}),
             &Mocks::parse(&config, Some("Declined")).unwrap(),
             &options,

@@ -1,61 +1,50 @@
 //! Task states: the mock's answer, `TimeoutSeconds` and `HeartbeatSeconds` on
 //! the virtual clock, and `Retry` with back-off, max delay and jitter.
 
+use super::body::operand;
 use super::*;
+use crate::workflow::tree::{Kind, Operand, TaskState};
 
 impl Exec<'_> {
     /// The work of a Task, Map or Parallel state, retried as its `Retry` says.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn with_retries(
         &mut self,
-        name: &str,
-        kind: &str,
-        state: &Value,
+        state: &State,
         input: &Value,
         variables: &Map<String, Value>,
-        language: &str,
         bindings: &Option<Map<String, Value>>,
     ) -> Result<Value, Failure> {
-        let retriers = state
-            .get("Retry")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let retriers = state.errors().map(|e| e.retry.as_slice()).unwrap_or(&[]);
         let mut counts = vec![0u32; retriers.len()];
         loop {
-            let result = match kind {
-                "Task" => self.task(name, state, input, variables, bindings),
-                "Map" => self.map(name, state, input, variables, language, bindings),
-                _ => self.parallel(state, input, variables, language),
+            let result = match &state.kind {
+                Kind::Task(task) => self.task(&state.name, task, input, variables, bindings),
+                Kind::Map(map) => self.map(&state.name, map, input, variables, bindings),
+                Kind::Parallel(parallel) => self.parallel(parallel, input, variables),
+                _ => return Ok(input.clone()),
             };
             let failure = match result {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
             };
-            if failure.fatal.is_some() || failure.error == "States.Runtime" {
+            if failure.fatal.is_some() || failure.fault.error == StatesError::Runtime {
                 return Err(failure);
             }
-            let Some(i) = retriers.iter().position(|r| {
-                r.get("ErrorEquals")
-                    .is_some_and(|e| is_match(&failure.error, e))
-            }) else {
+            let Some(i) = retriers
+                .iter()
+                .position(|r| error_matches(&r.error_equals, &failure.fault.error))
+            else {
                 return Err(failure);
             };
             let r = &retriers[i];
-            let max = r.get("MaxAttempts").and_then(Value::as_u64).unwrap_or(3) as u32;
-            if counts[i] >= max {
+            if counts[i] >= r.max_attempts {
                 return Err(failure);
             }
-            let interval = r
-                .get("IntervalSeconds")
-                .and_then(Value::as_f64)
-                .unwrap_or(1.0);
-            let backoff = r.get("BackoffRate").and_then(Value::as_f64).unwrap_or(2.0);
-            let mut delay = interval * backoff.powi(counts[i] as i32);
-            if let Some(cap) = r.get("MaxDelaySeconds").and_then(Value::as_f64) {
+            let mut delay = r.interval_seconds * r.backoff_rate.powi(counts[i] as i32);
+            if let Some(cap) = r.max_delay_seconds {
                 delay = delay.min(cap);
             }
-            if r.get("JitterStrategy").and_then(Value::as_str) == Some("FULL") {
+            if r.full_jitter {
                 delay = self.rng.random_range(0.0..=delay);
             }
             counts[i] += 1;
@@ -66,7 +55,7 @@ impl Exec<'_> {
     pub(super) fn task(
         &mut self,
         name: &str,
-        state: &Value,
+        task: &TaskState,
         input: &Value,
         variables: &Map<String, Value>,
         bindings: &Option<Map<String, Value>>,
@@ -74,11 +63,8 @@ impl Exec<'_> {
         let calls = self.invocations.entry(name.to_string()).or_insert(0);
         let attempt = *calls;
         *calls += 1;
-        let resource = state
-            .get("Resource")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let timeout = self.seconds_field(state, "TimeoutSeconds", input, variables, bindings)?;
+        let resource = task.resource.as_str();
+        let timeout = self.seconds(task.timeout.as_ref(), input, variables, bindings)?;
         self.event(
             "TaskScheduled",
             Some(("taskScheduledEventDetails", json!({ "resource": resource, "parameters": input.to_string(), "timeoutInSeconds": timeout }))),
@@ -89,8 +75,10 @@ impl Exec<'_> {
         );
         let Some(answer) = self.mocks.answer(name, attempt).cloned() else {
             return Err(Failure {
-                error: "States.Runtime".into(),
-                cause: format!("the Task `{name}` has no mocked response"),
+                fault: Fault::new(
+                    StatesError::Runtime,
+                    format!("the Task `{name}` has no mocked response"),
+                ),
                 fatal: Some(RunError::Unmocked(name.to_string())),
             });
         };
@@ -102,8 +90,7 @@ impl Exec<'_> {
                 delay, heartbeats, ..
             } => (*delay, *heartbeats),
         };
-        let heartbeat =
-            self.seconds_field(state, "HeartbeatSeconds", input, variables, bindings)?;
+        let heartbeat = self.seconds(task.heartbeat.as_ref(), input, variables, bindings)?;
         if let Some(h) = heartbeat
             && !heartbeats
             && delay > h
@@ -112,7 +99,7 @@ impl Exec<'_> {
             return Err(self.timed_out(
                 h,
                 resource,
-                "States.HeartbeatTimeout",
+                StatesError::HeartbeatTimeout,
                 format!("the Task `{name}` sent no heartbeat for {h} s"),
             ));
         }
@@ -122,7 +109,7 @@ impl Exec<'_> {
             return Err(self.timed_out(
                 t,
                 resource,
-                "States.Timeout",
+                StatesError::Timeout,
                 format!("the Task `{name}` took longer than its {t} s"),
             ));
         }
@@ -146,7 +133,7 @@ impl Exec<'_> {
                         json!({ "resource": resource, "error": error, "cause": cause }),
                     )),
                 );
-                Err(fail(&error, cause))
+                Err(fail(StatesError::from_name(&error), cause))
             }
         }
     }
@@ -156,7 +143,7 @@ impl Exec<'_> {
         &mut self,
         seconds: f64,
         resource: &str,
-        error: &str,
+        error: StatesError,
         cause: String,
     ) -> Failure {
         self.advance(seconds);
@@ -164,41 +151,31 @@ impl Exec<'_> {
             "TaskTimedOut",
             Some((
                 "taskTimedOutEventDetails",
-                json!({ "error": error, "resource": resource }),
+                json!({ "error": error.name(), "resource": resource }),
             )),
         );
         fail(error, cause)
     }
 
-    pub(super) fn seconds_field(
+    /// `TimeoutSeconds` or `HeartbeatSeconds` (a number, a JSONata expression)
+    /// or its `…Path` (read from the task's input); not a number: none.
+    pub(super) fn seconds(
         &self,
-        state: &Value,
-        field: &str,
+        field: Option<&Operand>,
         input: &Value,
         variables: &Map<String, Value>,
         bindings: &Option<Map<String, Value>>,
     ) -> Result<Option<f64>, Failure> {
-        if let Some(v) = state.get(field) {
-            return match (v, bindings) {
-                (Value::String(_), Some(b)) => jsonata::template(v, b)
-                    .map_err(|e| fail("States.QueryEvaluationError", e))
-                    .map(|v| v.as_f64()),
-                _ => Ok(v.as_f64()),
-            };
-        }
-        if let Some(p) = state.get(format!("{field}Path")).and_then(Value::as_str) {
-            let context = json!({});
-            return paths::select(
-                p,
-                &Scope {
-                    input,
-                    context: &context,
-                    variables,
-                },
-            )
-            .map(|v| v.as_f64())
-            .map_err(|e| fail("States.Runtime", e));
-        }
-        Ok(None)
+        let Some(field) = field else {
+            return Ok(None);
+        };
+        let context = json!({});
+        let scope = Scope {
+            input,
+            context: &context,
+            variables,
+        };
+        let value = operand(field, &scope, bindings.as_ref().unwrap_or(variables))?;
+        Ok(value.as_f64())
     }
 }

@@ -1,6 +1,7 @@
 //! Error names, `Retry` and `Catch`.
 
 use super::*;
+use crate::workflow::StatesError;
 
 impl Checker {
     pub(super) fn error_names(&mut self, pointer: &str, v: Option<&Value>, last: bool) {
@@ -32,8 +33,11 @@ impl Checker {
                         );
                     }
                 }
-                Some(name) if name.starts_with("States.") && !STATES_ERRORS.contains(&name) => {
-                    self.warn(&p, format!("`{name}` is not an error Step Functions defines: only a Fail state that names it raises it"), format!("`States.` names are the service's: {}; give your own errors another prefix", STATES_ERRORS.join(", ")));
+                Some(name)
+                    if name.starts_with("States.")
+                        && !StatesError::service_names().any(|n| n == name) =>
+                {
+                    self.warn(&p, format!("`{name}` is not an error Step Functions defines: only a Fail state that names it raises it"), format!("`States.` names are the service's: {}; give your own errors another prefix", StatesError::service_names().collect::<Vec<_>>().join(", ")));
                 }
                 Some(_) => {}
                 None => self.error(

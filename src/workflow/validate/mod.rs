@@ -40,27 +40,6 @@ const TYPES: [&str; 8] = [
     "Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Map", "Parallel",
 ];
 
-/// The error names the service defines.
-pub const STATES_ERRORS: [&str; 17] = [
-    "States.ALL",
-    "States.BranchFailed",
-    "States.DataLimitExceeded",
-    "States.ExceedToleratedFailureThreshold",
-    "States.HeartbeatTimeout",
-    "States.Http.Socket",
-    "States.IntrinsicFailure",
-    "States.ItemReaderFailed",
-    "States.NoChoiceMatched",
-    "States.ParameterPathFailure",
-    "States.Permissions",
-    "States.QueryEvaluationError",
-    "States.ResultPathMatchFailure",
-    "States.ResultWriterFailed",
-    "States.Runtime",
-    "States.TaskFailed",
-    "States.Timeout",
-];
-
 const COMPARISONS: [(&str, &str); 23] = [
     ("StringEquals", "string"),
     ("StringLessThan", "string"),

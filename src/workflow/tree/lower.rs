@@ -1,0 +1,582 @@
+//! From a definition's JSON to the tree: every field read once, by name, with
+//! the service's defaults, every path and template compiled.
+
+use serde_json::{Map, Value, json};
+
+use super::*;
+use crate::workflow::{Definition, intrinsics, pointer_token};
+
+/// A definition the tree cannot hold: something `validate` refuses. Building the
+/// tree of a definition `validate` accepted never fails (a property test holds
+/// hoist to it).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message} (at {pointer})")]
+pub struct LowerError {
+    /// The JSON pointer of the value (`""` for the top level).
+    pub pointer: String,
+    pub message: String,
+}
+
+fn wrong(pointer: &str, message: impl Into<String>) -> LowerError {
+    LowerError {
+        pointer: pointer.to_string(),
+        message: message.into(),
+    }
+}
+
+type Fields = Map<String, Value>;
+
+/// `field` of an object and its pointer.
+fn at(object: &Fields, pointer: &str, field: &str) -> (Option<Value>, String) {
+    (
+        object.get(field).cloned(),
+        format!("{pointer}/{}", pointer_token(field)),
+    )
+}
+
+impl Machine {
+    /// The tree of a definition `validate` accepted.
+    pub fn from_definition(definition: &Definition) -> Result<Machine, LowerError> {
+        Machine::from_value(&definition.value)
+    }
+
+    /// The tree of a definition's JSON. Errors: what `validate` refuses (a
+    /// missing `StartAt`, an unknown state type, a path that does not parse, ...),
+    /// at its JSON pointer.
+    pub fn from_value(value: &Value) -> Result<Machine, LowerError> {
+        let mut top = machine(value, "", QueryLanguage::JsonPath)?;
+        let text = value.to_string();
+        top.reads_execution_input = text.contains("Execution.Input")
+            || text.contains("$states.context")
+            || text.contains("\"$$\"")
+            || text.contains("$$.Execution\"");
+        Ok(top)
+    }
+}
+
+fn language(object: &Fields, inherited: QueryLanguage) -> QueryLanguage {
+    match object.get("QueryLanguage").and_then(Value::as_str) {
+        Some("JSONata") => QueryLanguage::Jsonata,
+        Some(_) => QueryLanguage::JsonPath,
+        None => inherited,
+    }
+}
+
+fn machine(value: &Value, pointer: &str, inherited: QueryLanguage) -> Result<Machine, LowerError> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| wrong(pointer, "a state machine must be an object"))?;
+    let query_language = language(object, inherited);
+    let start_at = object
+        .get("StartAt")
+        .and_then(Value::as_str)
+        .ok_or_else(|| wrong(pointer, "`StartAt` is missing"))?
+        .to_string();
+    let states = object
+        .get("States")
+        .and_then(Value::as_object)
+        .ok_or_else(|| wrong(pointer, "`States` is missing"))?;
+    let states = states
+        .iter()
+        .map(|(name, s)| {
+            state(
+                name,
+                s,
+                &format!("{pointer}/States/{}", pointer_token(name)),
+                query_language,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !states.iter().any(|s| s.name == start_at) {
+        return Err(wrong(
+            &format!("{pointer}/StartAt"),
+            format!("`StartAt` names `{start_at}`, which is not a state here"),
+        ));
+    }
+    let index = states
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.clone(), i))
+        .collect();
+    Ok(Machine {
+        pointer: pointer.to_string(),
+        start_at,
+        states,
+        query_language,
+        timeout_seconds: object.get("TimeoutSeconds").and_then(Value::as_f64),
+        reads_execution_input: false,
+        index,
+    })
+}
+
+fn path(value: &Value, pointer: &str) -> Result<Path, LowerError> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| wrong(pointer, "a path must be a string"))?;
+    Path::parse(text).map_err(|e| wrong(pointer, e))
+}
+
+fn path_field(object: &Fields, pointer: &str, field: &str) -> Result<PathField, LowerError> {
+    Ok(match at(object, pointer, field) {
+        (None, _) => PathField::Whole,
+        (Some(Value::Null), _) => PathField::Null,
+        (Some(v), p) => PathField::Path(path(&v, &p)?),
+    })
+}
+
+fn result_path(object: &Fields, pointer: &str) -> Result<ResultPath, LowerError> {
+    Ok(match at(object, pointer, "ResultPath") {
+        (None, _) => ResultPath::Replace,
+        (Some(Value::Null), _) => ResultPath::Discard,
+        (Some(Value::String(p)), at) => {
+            ResultPath::Path(ReferencePath::parse(&p).map_err(|e| wrong(&at, e))?)
+        }
+        (Some(_), at) => return Err(wrong(&at, "`ResultPath` must be a reference path or null")),
+    })
+}
+
+fn template(object: &Fields, pointer: &str, field: &str) -> Result<Option<Template>, LowerError> {
+    match at(object, pointer, field) {
+        (None, _) => Ok(None),
+        (Some(v), p) => Template::compile(&v).map(Some).map_err(|e| wrong(&p, e)),
+    }
+}
+
+fn jsonata(object: &Fields, pointer: &str, field: &str) -> Result<Option<Jsonata>, LowerError> {
+    match at(object, pointer, field) {
+        (None, _) => Ok(None),
+        (Some(v), p) => Jsonata::compile(&v).map(Some).map_err(|e| wrong(&p, e)),
+    }
+}
+
+fn assign(
+    object: &Fields,
+    pointer: &str,
+    lang: QueryLanguage,
+) -> Result<Option<Assign>, LowerError> {
+    Ok(match lang {
+        QueryLanguage::JsonPath => template(object, pointer, "Assign")?.map(Assign::JsonPath),
+        QueryLanguage::Jsonata => jsonata(object, pointer, "Assign")?.map(Assign::Jsonata),
+    })
+}
+
+/// A path or an intrinsic function (`ErrorPath`, `CausePath`).
+fn path_or_intrinsic(value: &Value, pointer: &str) -> Result<Operand, LowerError> {
+    match value.as_str() {
+        Some(text) if text.starts_with("States.") => intrinsics::parse(text)
+            .map(Operand::Intrinsic)
+            .map_err(|e| wrong(pointer, e)),
+        _ => path(value, pointer).map(Operand::Path),
+    }
+}
+
+/// A value given as is, or in a JSONata state as a template of expressions.
+fn given(value: &Value, pointer: &str, lang: QueryLanguage) -> Result<Operand, LowerError> {
+    Ok(match lang {
+        QueryLanguage::Jsonata => {
+            Operand::Jsonata(Jsonata::compile(value).map_err(|e| wrong(pointer, e))?)
+        }
+        QueryLanguage::JsonPath => Operand::Literal(value.clone()),
+    })
+}
+
+/// `field` (a number, or a JSONata string) or `<field>Path`.
+fn seconds(
+    object: &Fields,
+    pointer: &str,
+    field: &str,
+    lang: QueryLanguage,
+) -> Result<Option<Operand>, LowerError> {
+    if let (Some(v), p) = at(object, pointer, field) {
+        return Ok(Some(match (&v, lang) {
+            (Value::String(_), QueryLanguage::Jsonata) => given(&v, &p, lang)?,
+            _ => Operand::Literal(v),
+        }));
+    }
+    match at(object, pointer, &format!("{field}Path")) {
+        (Some(v), p) => Ok(Some(Operand::Path(path(&v, &p)?))),
+        (None, _) => Ok(None),
+    }
+}
+
+fn state(
+    name: &str,
+    value: &Value,
+    pointer: &str,
+    inherited: QueryLanguage,
+) -> Result<State, LowerError> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| wrong(pointer, format!("the state `{name}` must be an object")))?;
+    let lang = language(object, inherited);
+    let type_name = object
+        .get("Type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| wrong(pointer, format!("the state `{name}` has no `Type`")))?;
+    let transition = match object.get("Next").and_then(Value::as_str) {
+        Some(next) => Transition::Next(next.to_string()),
+        None => Transition::End,
+    };
+    let flow = match lang {
+        QueryLanguage::JsonPath => Flow::JsonPath(Box::new(JsonPathFlow {
+            input_path: path_field(object, pointer, "InputPath")?,
+            parameters: if type_name == "Map" {
+                None
+            } else {
+                template(object, pointer, "Parameters")?
+            },
+            result_selector: template(object, pointer, "ResultSelector")?,
+            result_path: result_path(object, pointer)?,
+            output_path: path_field(object, pointer, "OutputPath")?,
+            assign: template(object, pointer, "Assign")?,
+        })),
+        QueryLanguage::Jsonata => Flow::Jsonata(Box::new(JsonataFlow {
+            arguments: jsonata(object, pointer, "Arguments")?,
+            output: jsonata(object, pointer, "Output")?,
+            assign: jsonata(object, pointer, "Assign")?,
+        })),
+    };
+    let kind = match type_name {
+        "Pass" => Kind::Pass {
+            result: object.get("Result").cloned(),
+        },
+        "Task" => Kind::Task(Box::new(TaskState {
+            resource: object
+                .get("Resource")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            timeout: seconds(object, pointer, "TimeoutSeconds", lang)?,
+            heartbeat: seconds(object, pointer, "HeartbeatSeconds", lang)?,
+            errors: errors(object, pointer, lang)?,
+        })),
+        "Choice" => Kind::Choice(choice(object, pointer, lang)?),
+        "Wait" => Kind::Wait(wait(object, pointer, lang)?),
+        "Succeed" => Kind::Succeed,
+        "Fail" => {
+            let operand = |plain: &str, by_path: &str| -> Result<Operand, LowerError> {
+                if lang == QueryLanguage::JsonPath
+                    && let (Some(v), p) = at(object, pointer, by_path)
+                {
+                    return path_or_intrinsic(&v, &p);
+                }
+                let (v, p) = at(object, pointer, plain);
+                given(&v.unwrap_or(Value::Null), &p, lang)
+            };
+            Kind::Fail {
+                error: operand("Error", "ErrorPath")?,
+                cause: operand("Cause", "CausePath")?,
+            }
+        }
+        "Parallel" => {
+            let (branches, p) = at(object, pointer, "Branches");
+            let branches = branches
+                .as_ref()
+                .and_then(Value::as_array)
+                .ok_or_else(|| wrong(&p, "a Parallel state needs `Branches`"))?
+                .iter()
+                .enumerate()
+                .map(|(i, b)| machine(b, &format!("{p}/{i}"), lang))
+                .collect::<Result<_, _>>()?;
+            Kind::Parallel(ParallelState {
+                branches,
+                errors: errors(object, pointer, lang)?,
+            })
+        }
+        "Map" => Kind::Map(Box::new(map(object, pointer, lang)?)),
+        other => {
+            return Err(wrong(
+                &format!("{pointer}/Type"),
+                format!("`{other}` is not a state type"),
+            ));
+        }
+    };
+    Ok(State {
+        name: name.to_string(),
+        pointer: pointer.to_string(),
+        query_language: lang,
+        transition,
+        flow,
+        kind,
+    })
+}
+
+fn wait(object: &Fields, pointer: &str, lang: QueryLanguage) -> Result<Wait, LowerError> {
+    let operand = |field: &str| -> Result<Option<Operand>, LowerError> {
+        let (v, p) = at(object, pointer, field);
+        let Some(v) = v else { return Ok(None) };
+        Ok(Some(if field.ends_with("Path") {
+            Operand::Path(path(&v, &p)?)
+        } else {
+            given(&v, &p, lang)?
+        }))
+    };
+    if let Some(s) = operand("Seconds")?.or(operand("SecondsPath")?) {
+        return Ok(Wait::Seconds(s));
+    }
+    if let Some(t) = operand("Timestamp")?.or(operand("TimestampPath")?) {
+        return Ok(Wait::Timestamp(t));
+    }
+    Ok(Wait::Seconds(Operand::Literal(json!(0))))
+}
+
+fn map(object: &Fields, pointer: &str, lang: QueryLanguage) -> Result<MapState, LowerError> {
+    let (processor, p) = match at(object, pointer, "ItemProcessor") {
+        (Some(v), p) => (v, p),
+        (None, _) => match at(object, pointer, "Iterator") {
+            (Some(v), p) => (v, p),
+            (None, _) => return Err(wrong(pointer, "a Map state needs `ItemProcessor`")),
+        },
+    };
+    let jsonata_state = lang == QueryLanguage::Jsonata;
+    let items = if jsonata_state {
+        jsonata(object, pointer, "Items")?.map(Operand::Jsonata)
+    } else {
+        match at(object, pointer, "ItemsPath") {
+            (Some(v), p) => Some(Operand::Path(path(&v, &p)?)),
+            (None, _) => None,
+        }
+    };
+    let selector_field = if object.contains_key("ItemSelector") || jsonata_state {
+        "ItemSelector"
+    } else {
+        "Parameters"
+    };
+    let item_selector = if jsonata_state {
+        jsonata(object, pointer, selector_field)?.map(Selector::Jsonata)
+    } else {
+        template(object, pointer, selector_field)?.map(Selector::JsonPath)
+    };
+    let item_batcher = object.get("ItemBatcher").map(|b| ItemBatcher {
+        max_items: b.get("MaxItemsPerBatch").and_then(Value::as_u64),
+        batch_input: b.get("BatchInput").cloned(),
+    });
+    Ok(MapState {
+        processor: machine(&processor, &p, lang)?,
+        items,
+        item_reader: object.contains_key("ItemReader"),
+        item_selector,
+        item_batcher,
+        max_concurrency: object
+            .get("MaxConcurrency")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize,
+        tolerated_failure_count: object.get("ToleratedFailureCount").and_then(Value::as_u64),
+        tolerated_failure_percentage: object
+            .get("ToleratedFailurePercentage")
+            .and_then(Value::as_f64),
+        errors: errors(object, pointer, lang)?,
+    })
+}
+
+fn error_equals(object: &Fields, pointer: &str) -> Result<Vec<StatesError>, LowerError> {
+    let (names, p) = at(object, pointer, "ErrorEquals");
+    names
+        .as_ref()
+        .and_then(Value::as_array)
+        .ok_or_else(|| wrong(&p, "`ErrorEquals` must be an array of error names"))?
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            n.as_str()
+                .map(StatesError::from_name)
+                .ok_or_else(|| wrong(&format!("{p}/{i}"), "error names are strings"))
+        })
+        .collect()
+}
+
+fn errors(
+    object: &Fields,
+    pointer: &str,
+    lang: QueryLanguage,
+) -> Result<ErrorHandling, LowerError> {
+    let list = |field: &str| -> Vec<(Fields, String)> {
+        object
+            .get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                v.as_object()
+                    .map(|o| (o.clone(), format!("{pointer}/{field}/{i}")))
+            })
+            .collect()
+    };
+    let retry = list("Retry")
+        .iter()
+        .map(|(r, p)| {
+            Ok(Retrier {
+                error_equals: error_equals(r, p)?,
+                interval_seconds: r
+                    .get("IntervalSeconds")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(1.0),
+                max_attempts: r.get("MaxAttempts").and_then(Value::as_u64).unwrap_or(3) as u32,
+                backoff_rate: r.get("BackoffRate").and_then(Value::as_f64).unwrap_or(2.0),
+                max_delay_seconds: r.get("MaxDelaySeconds").and_then(Value::as_f64),
+                full_jitter: r.get("JitterStrategy").and_then(Value::as_str) == Some("FULL"),
+            })
+        })
+        .collect::<Result<_, LowerError>>()?;
+    let catch = list("Catch")
+        .iter()
+        .map(|(c, p)| {
+            Ok(Catcher {
+                error_equals: error_equals(c, p)?,
+                next: c
+                    .get("Next")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                result_path: result_path(c, p)?,
+                assign: assign(c, p, lang)?,
+                output: match lang {
+                    QueryLanguage::Jsonata => jsonata(c, p, "Output")?,
+                    QueryLanguage::JsonPath => None,
+                },
+            })
+        })
+        .collect::<Result<_, LowerError>>()?;
+    Ok(ErrorHandling { retry, catch })
+}
+
+fn choice(object: &Fields, pointer: &str, lang: QueryLanguage) -> Result<ChoiceState, LowerError> {
+    let (rules, p) = at(object, pointer, "Choices");
+    let rules = rules
+        .as_ref()
+        .and_then(Value::as_array)
+        .ok_or_else(|| wrong(&p, "a Choice state needs `Choices`"))?
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            let at_rule = format!("{p}/{i}");
+            let fields = rule
+                .as_object()
+                .ok_or_else(|| wrong(&at_rule, "a Choice rule must be an object"))?;
+            let next = fields
+                .get("Next")
+                .and_then(Value::as_str)
+                .ok_or_else(|| wrong(&at_rule, "a Choice rule needs `Next`"))?
+                .to_string();
+            Ok(match lang {
+                QueryLanguage::Jsonata => ChoiceRule {
+                    condition: Condition::Jsonata(
+                        jsonata(fields, &at_rule, "Condition")?
+                            .unwrap_or(Jsonata::Literal(Value::Bool(false))),
+                    ),
+                    next,
+                    assign: assign(fields, &at_rule, lang)?,
+                    output: jsonata(fields, &at_rule, "Output")?,
+                    pointer: at_rule,
+                },
+                QueryLanguage::JsonPath => ChoiceRule {
+                    condition: condition(rule, &at_rule)?,
+                    next,
+                    assign: assign(fields, &at_rule, lang)?,
+                    output: None,
+                    pointer: at_rule,
+                },
+            })
+        })
+        .collect::<Result<_, LowerError>>()?;
+    Ok(ChoiceState {
+        rules,
+        default: object
+            .get("Default")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
+}
+
+/// A JSONPath Choice rule's test: `And`, `Or`, `Not`, or one comparison.
+fn condition(rule: &Value, pointer: &str) -> Result<Condition, LowerError> {
+    let nested = |field: &str| -> Result<Option<Vec<Condition>>, LowerError> {
+        let Some(items) = rule.get(field).and_then(Value::as_array) else {
+            return Ok(None);
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, r)| condition(r, &format!("{pointer}/{field}/{i}")))
+            .collect::<Result<_, _>>()
+            .map(Some)
+    };
+    if let Some(all) = nested("And")? {
+        return Ok(Condition::And(all));
+    }
+    if let Some(any) = nested("Or")? {
+        return Ok(Condition::Or(any));
+    }
+    if let Some(not) = rule.get("Not") {
+        return Ok(Condition::Not(Box::new(condition(
+            not,
+            &format!("{pointer}/Not"),
+        )?)));
+    }
+    let variable = match rule.get("Variable") {
+        Some(v) => path(v, &format!("{pointer}/Variable"))?,
+        None => Path::parse("$").map_err(|e| wrong(pointer, e))?,
+    };
+    let operator = rule
+        .as_object()
+        .into_iter()
+        .flatten()
+        .find(|(k, _)| !matches!(k.as_str(), "Variable" | "Next" | "Comment" | "Assign"));
+    let Some((op, expected)) = operator else {
+        return Ok(Condition::Compare {
+            variable,
+            test: None,
+        });
+    };
+    let at_op = format!("{pointer}/{}", pointer_token(op));
+    let (base, operand) = match op.strip_suffix("Path").filter(|b| !b.starts_with("Is")) {
+        Some(base) => (base, Expected::Path(path(expected, &at_op)?)),
+        None => (op.as_str(), Expected::Value(expected.clone())),
+    };
+    let is = |kind: IsKind| Test::Is(kind, expected.as_bool().unwrap_or(false));
+    let test = match base {
+        "IsNull" => is(IsKind::Null),
+        "IsPresent" => is(IsKind::Present),
+        "IsNumeric" => is(IsKind::Numeric),
+        "IsString" => is(IsKind::String),
+        "IsBoolean" => is(IsKind::Boolean),
+        "IsTimestamp" => is(IsKind::Timestamp),
+        "StringMatches" => Test::Matches(operand),
+        "BooleanEquals" => Test::Compare {
+            kind: CompareKind::Boolean,
+            order: Order::Equals,
+            operand,
+            operator: base.to_string(),
+        },
+        _ => {
+            let (kind, rest) = if let Some(r) = base.strip_prefix("String") {
+                (CompareKind::String, r)
+            } else if let Some(r) = base.strip_prefix("Numeric") {
+                (CompareKind::Numeric, r)
+            } else if let Some(r) = base.strip_prefix("Timestamp") {
+                (CompareKind::Timestamp, r)
+            } else {
+                return Err(wrong(&at_op, format!("`{op}` is not a comparison")));
+            };
+            let order = match rest {
+                "Equals" => Order::Equals,
+                "LessThan" => Order::LessThan,
+                "GreaterThan" => Order::GreaterThan,
+                "LessThanEquals" => Order::LessThanEquals,
+                "GreaterThanEquals" => Order::GreaterThanEquals,
+                _ => return Err(wrong(&at_op, format!("`{op}` is not a comparison"))),
+            };
+            Test::Compare {
+                kind,
+                order,
+                operand,
+                operator: base.to_string(),
+            }
+        }
+    };
+    Ok(Condition::Compare {
+        variable,
+        test: Some(test),
+    })
+}
