@@ -2,6 +2,16 @@
 //! output order, so synthesis is deterministic) and the intrinsic functions.
 
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+/// Lowercase hex SHA-256: the content addresses of uploaded templates and
+/// assets, and change detection.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 /// CloudFormation's limits on one stack's template.
 pub const MAX_RESOURCES: usize = 500;

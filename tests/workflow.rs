@@ -667,7 +667,7 @@ proptest! {
         pick in any::<prop::sample::Index>(),
         path in prop::collection::vec(0usize..50, 0..6),
         op in any::<u8>(),
-        seed in prop::sample::select(vec!["$.a", "States.Format('{}')", "{% $x %}", "A", "States.ALL", "$$.Map.Item.Value", "2026-01-01T00:00:00Z"]),
+        seed in prop::sample::select(vec!["$.a", "States.Format('{}')", "{% $x %}", "{% $x. %}", "$.a[", "A", "States.ALL", "$$.Map.Item.Value", "2026-01-01T00:00:00Z"]),
     ) {
         let all = definitions();
         if all.is_empty() {
@@ -947,6 +947,52 @@ fn runs_match_motos_step_functions() {
         }
     }
     assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// What `validate` does not check (JSONata in Choice rules and catchers, a path
+/// nested in an `Assign`, a catcher's `ResultPath` that is not a string) still
+/// has a tree, and fails when it runs as the service's error, as it always has.
+#[test]
+fn what_validate_lets_through_fails_when_it_runs() {
+    let jsonata = |state: Value| json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": state, "Done": {"Type": "Succeed"}}});
+    let cases = [
+        (
+            jsonata(
+                json!({"Type": "Choice", "Choices": [{"Condition": "{% $states.input.x > %}", "Next": "Done"}], "Default": "Done"}),
+            ),
+            Some("States.QueryEvaluationError"),
+        ),
+        (
+            jsonata(
+                json!({"Type": "Task", "Resource": "arn:x", "Catch": [{"ErrorEquals": ["States.ALL"], "Output": "{% $states.errorOutput. %}", "Next": "Done"}], "Next": "Done"}),
+            ),
+            Some("States.QueryEvaluationError"),
+        ),
+        (
+            json!({"StartAt": "S", "States": {"S": {"Type": "Pass", "Assign": {"x": {"y.$": "$.a["}}, "End": true}}}),
+            Some("States.ParameterPathFailure"),
+        ),
+        (
+            json!({"StartAt": "S", "States": {"S": {"Type": "Task", "Resource": "arn:x", "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": 5, "Next": "Done"}], "Next": "Done"}, "Done": {"Type": "Succeed"}}}),
+            None,
+        ),
+    ];
+    for (definition, error) in cases {
+        let d = Definition::parse(&definition.to_string(), "case.asl.json").unwrap();
+        let findings = validate(&d);
+        assert!(
+            !findings.iter().any(|f| f.severity == Severity::Error),
+            "{definition}: {findings:?}"
+        );
+        let mocks = run::Mocks::parse(&json!({"S": {"Throw": {"Error": "Boom"}}}), None).unwrap();
+        let outcome =
+            run::run(&tree(&d), json!({"x": 1}), &mocks, &run::Options::default()).unwrap();
+        assert_eq!(outcome.error.as_deref(), error, "{definition}: {outcome:?}");
+        if error.is_none() {
+            // the error output replaces the input, as when `ResultPath` is absent
+            assert_eq!(outcome.output, Some(json!({"Error": "Boom", "Cause": ""})));
+        }
+    }
 }
 
 /// The repository's own definition with every state type (no corpus needed):

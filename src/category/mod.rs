@@ -110,25 +110,27 @@ pub fn logical_id(category: Category, name: &str) -> String {
 }
 
 /// Every resource of the project as parts, in the order the root stack holds
-/// them: auth, then each api, then each storage.
-pub fn parts(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Vec<Part>, StackError> {
+/// them: auth, then each api, then each storage. Each part is made when it is
+/// taken, so that synthesis reports the first resource that fails, in that order.
+pub fn parts<'a>(
+    manifest: &'a Manifest,
+    env: &'a str,
+    sources: &'a Sources,
+) -> impl Iterator<Item = Result<Part, StackError>> + 'a {
     let auth = manifest.auth.iter().next();
-    let mut parts = Vec::new();
-    if let Some((name, cfg)) = auth {
-        parts.push(auth::part(name, cfg, env));
-    }
-    for (name, cfg) in &manifest.api {
-        parts.push(api::part(
-            name,
-            cfg,
-            auth.map(|(n, _)| n.as_str()),
-            sources,
-        )?);
-    }
-    for (name, cfg) in &manifest.storage {
-        parts.push(storage::part(name, cfg, env, auth.map(|(n, _)| n.as_str())));
-    }
-    Ok(parts)
+    let auth_name = auth.map(|(name, _)| name.as_str());
+    let auths = auth
+        .into_iter()
+        .map(move |(name, cfg)| Ok(auth::part(name, cfg, env)));
+    let apis = manifest
+        .api
+        .iter()
+        .map(move |(name, cfg)| api::part(name, cfg, auth_name, sources));
+    let storages = manifest
+        .storage
+        .iter()
+        .map(move |(name, cfg)| Ok(storage::part(name, cfg, env, auth_name)));
+    auths.chain(apis).chain(storages)
 }
 
 /// A resource whose stack cannot be made.

@@ -12,8 +12,9 @@ use super::aws::{Clients, Target, clients};
 use super::engine::{DeployError, Engine, Reporter, aws, is_missing_stack};
 use super::local::build_dir;
 use super::snapshot::{self, Snapshot};
+use crate::cfn::sha256_hex;
 use crate::project::{self, ProjectFile, state};
-use crate::synth::{root_stack_name, sha256_hex};
+use crate::synth::root_stack_name;
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum EnvironmentError {

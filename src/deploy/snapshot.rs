@@ -61,7 +61,7 @@ pub fn root_sha256(build: &Build) -> String {
         .get(crate::synth::ROOT_TEMPLATE)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    crate::synth::sha256_hex(bytes)
+    crate::cfn::sha256_hex(bytes)
 }
 
 pub fn resources_of(build: &Build) -> BTreeMap<String, String> {

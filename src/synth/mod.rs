@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use miette::{Diagnostic, NamedSource, SourceOffset, SourceSpan};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::category::{Part, SecretRef, StackError};
-use crate::cfn::{self, Template, r#ref, sub};
+
+use crate::cfn::{self, Template, r#ref, sha256_hex, sub};
 use crate::project::{FileSet, Manifest, SourceFile, Sources};
 
 /// The name of the file that describes a build.
@@ -97,14 +97,6 @@ pub struct Build {
 
 pub fn root_stack_name(project: &str, env: &str) -> String {
     format!("hoist-{project}-{env}")
-}
-
-/// Lowercase hex SHA-256: content addresses and change detection.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn apply_override(template: &mut Value, ovr: &SourceFile) -> Result<(), SynthError> {
@@ -204,7 +196,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
     ));
     add_deployment_bucket(&mut root, project, env);
 
-    for part in crate::category::parts(manifest, env, sources)? {
+    for part in crate::category::parts(manifest, env, sources) {
         let Part {
             category,
             name,
@@ -216,7 +208,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             root: part_root,
             assets: part_assets,
             files: part_files,
-        } = part;
+        } = part?;
         let mut parameters = serde_json::Map::new();
         parameters.insert("Project".into(), json!(project));
         parameters.insert("Env".into(), json!(env));

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::StatesError;
-use super::tree::{Condition, Expected, Jsonata, Kind, Machine, Order, Test};
+use super::tree::{Comparison, Condition, Expected, Jsonata, Kind, Machine, Order, Rule};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -79,23 +79,32 @@ fn short(text: &str, max: usize) -> String {
 
 /// A Choice rule as a short label: `$.n > 10`, `($.a == 'x' and $.b < 3)`, or
 /// a JSONata rule's expression.
-pub fn rule_label(rule: &Condition) -> String {
-    let join = |op: &str, items: &[Condition]| -> String {
-        let parts: Vec<String> = items.iter().map(rule_label).collect();
+pub fn rule_label(condition: &Condition) -> String {
+    let text = match condition {
+        Condition::Jsonata(Jsonata::Expression(e)) => e.clone(),
+        Condition::Jsonata(Jsonata::Literal(Value::String(s))) => s.clone(),
+        Condition::Jsonata(other) => other.to_value().to_string(),
+        Condition::JsonPath(rule) => return rule_text(rule),
+    };
+    short(&text, 40)
+}
+
+/// A JSONPath rule as a short label, each nested rule shortened too.
+fn rule_text(rule: &Rule) -> String {
+    let join = |op: &str, items: &[Rule]| -> String {
+        let parts: Vec<String> = items.iter().map(rule_text).collect();
         format!("({})", parts.join(&format!(" {op} ")))
     };
     let text = match rule {
-        Condition::Jsonata(Jsonata::Expression(e)) => e.clone(),
-        Condition::Jsonata(Jsonata::Literal(Value::String(s))) => s.clone(),
-        Condition::Jsonata(Jsonata::Literal(v)) => v.to_string(),
-        Condition::Jsonata(other) => format!("{other:?}"),
-        Condition::And(all) => join("and", all),
-        Condition::Or(any) => join("or", any),
-        Condition::Not(n) => format!("not {}", rule_label(n)),
-        Condition::Compare { test: None, .. } => String::new(),
-        Condition::Compare {
+        Rule::And(all) => join("and", all),
+        Rule::Or(any) => join("or", any),
+        Rule::Not(n) => format!("not {}", rule_text(n)),
+        Rule::Test {
+            comparison: None, ..
+        } => String::new(),
+        Rule::Test {
             variable,
-            test: Some(test),
+            comparison: Some(comparison),
         } => {
             let variable = variable.text();
             let shown = |e: &Expected| match e {
@@ -103,8 +112,8 @@ pub fn rule_label(rule: &Condition) -> String {
                 Expected::Value(Value::String(s)) => format!("'{s}'"),
                 Expected::Value(v) => v.to_string(),
             };
-            match test {
-                Test::Compare { order, operand, .. } => {
+            match comparison {
+                Comparison::Compare { order, operand, .. } => {
                     let symbol = match order {
                         Order::Equals => "==",
                         Order::LessThan => "<",
@@ -114,8 +123,8 @@ pub fn rule_label(rule: &Condition) -> String {
                     };
                     format!("{variable} {symbol} {}", shown(operand))
                 }
-                Test::Matches(pattern) => format!("{variable} matches {}", shown(pattern)),
-                Test::Is(kind, truth) => format!("{variable} Is{kind:?} {truth}"),
+                Comparison::Matches(pattern) => format!("{variable} matches {}", shown(pattern)),
+                Comparison::Is(kind, truth) => format!("{variable} Is{kind:?} {truth}"),
             }
         }
     };

@@ -1,7 +1,8 @@
-//! JSONPath in states: paths that select (`InputPath`, `ItemsPath`, `.$` fields,
-//! evaluated with serde_json_path, RFC 9535), the context object (`$$`),
-//! variables (`$name`), reference paths that write (`ResultPath`), and payload
-//! templates (`Parameters`, `ResultSelector`, `ItemSelector`).
+//! JSONPath in states, each parsed once: paths that select ([`Path`]:
+//! `InputPath`, `ItemsPath`, `.$` fields, evaluated with serde_json_path, RFC
+//! 9535) from the input, the context object (`$$`) or a variable (`$name`), and
+//! reference paths that write ([`ReferencePath`]: `ResultPath`). Payload
+//! templates built from them are in [`super::tree::Template`].
 
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;

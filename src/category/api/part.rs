@@ -9,9 +9,8 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::category::{Category, Part, StackError, logical_id};
-use crate::cfn::{self, Template, get_att, r#ref};
+use crate::cfn::{self, Template, get_att, r#ref, sha256_hex};
 use crate::project::{SourceFile, Sources};
-use crate::synth::sha256_hex;
 
 use super::resolvers::{
     INVOKE_CODE, SEARCH_STREAMING_CODE, all_resolvers, custom_pipeline_code, search_resolver,

@@ -4,8 +4,28 @@
 
 use super::*;
 use crate::workflow::tree::{
-    Condition, Flow, JsonPathFlow, JsonataFlow, Kind, Operand, PathField, Template, Wait,
+    Condition, Flow, JsonPathFlow, JsonataFlow, Kind, MapState, Operand, ParallelState, PathField,
+    TaskState, Template, Wait,
 };
+
+/// What a state's work starts from: its input as it came, its effective
+/// input (JSONPath's `InputPath` applied), its context object, JSONata's
+/// bindings, and the state it goes to next.
+pub(super) struct Start<'a> {
+    raw: &'a Value,
+    effective: Value,
+    context: Value,
+    bindings: Map<String, Value>,
+    next: Option<String>,
+}
+
+/// The work of a Task, Map or Parallel state: what its `Retry` retries.
+#[derive(Clone, Copy)]
+pub(super) enum Work<'a> {
+    Task(&'a TaskState),
+    Map(&'a MapState),
+    Parallel(&'a ParallelState),
+}
 
 /// An operand's value: given, at a path (`States.Runtime` when it selects
 /// nothing), from an intrinsic function, or a JSONata template.
@@ -56,21 +76,20 @@ impl Exec<'_> {
                 PathField::Whole => raw.clone(),
             },
         };
-        let states_of = |extra: Value, variables: &Map<String, Value>| -> Map<String, Value> {
-            let mut b = variables.clone();
-            let mut states = json!({ "input": raw, "context": context });
-            if let Value::Object(e) = extra {
-                for (k, v) in e {
-                    states[k] = v;
-                }
+        // JSONata: the variables and `$states` (input and context) the expressions
+        // read, the same until the state's `Assign`
+        let bindings = match state.flow {
+            Flow::Jsonata(_) => {
+                let mut b = variables.clone();
+                b.insert("states".into(), json!({ "input": raw, "context": context }));
+                b
             }
-            b.insert("states".into(), states);
-            b
+            Flow::JsonPath(_) => Map::new(),
         };
         match (&state.kind, &state.flow) {
             (Kind::Succeed, Flow::Jsonata(flow)) => {
                 let out = match &flow.output {
-                    Some(o) => o.evaluate(&states_of(json!({}), variables))?,
+                    Some(o) => o.evaluate(&bindings)?,
                     None => raw.clone(),
                 };
                 Ok((out, None))
@@ -80,10 +99,6 @@ impl Exec<'_> {
                 None,
             )),
             (Kind::Fail { error, cause }, _) => {
-                let bindings = match state.flow {
-                    Flow::Jsonata(_) => states_of(json!({}), variables),
-                    Flow::JsonPath(_) => Map::new(),
-                };
                 let scope = Scope {
                     input: &effective,
                     context: &context,
@@ -102,19 +117,17 @@ impl Exec<'_> {
                 let mut chosen = None;
                 for rule in &choice.rules {
                     let matched = match &rule.condition {
-                        Condition::Jsonata(c) => {
-                            match c.evaluate(&states_of(json!({}), variables))? {
-                                Value::Bool(b) => b,
-                                other => {
-                                    return Err(fail(
-                                        StatesError::QueryEvaluationError,
-                                        format!("a Condition must give true or false, not {other}"),
-                                    ));
-                                }
+                        Condition::Jsonata(c) => match c.evaluate(&bindings)? {
+                            Value::Bool(b) => b,
+                            other => {
+                                return Err(fail(
+                                    StatesError::QueryEvaluationError,
+                                    format!("a Condition must give true or false, not {other}"),
+                                ));
                             }
-                        }
-                        condition => evaluate_rule(
-                            condition,
+                        },
+                        Condition::JsonPath(rule) => evaluate_rule(
+                            rule,
                             &Scope {
                                 input: &effective,
                                 context: &context,
@@ -139,12 +152,11 @@ impl Exec<'_> {
                 };
                 let output = match &state.flow {
                     Flow::Jsonata(flow) => {
-                        let b = states_of(json!({}), variables);
                         let out = match chosen
                             .and_then(|r| r.output.as_ref())
                             .or(flow.output.as_ref())
                         {
-                            Some(o) => o.evaluate(&b)?,
+                            Some(o) => o.evaluate(&bindings)?,
                             None => raw.clone(),
                         };
                         let assign = match chosen.and_then(|r| r.assign.as_ref()) {
@@ -152,7 +164,7 @@ impl Exec<'_> {
                             _ => flow.assign.as_ref(),
                         };
                         if let Some(a) = assign {
-                            extend(variables, a.evaluate(&b)?);
+                            extend(variables, a.evaluate(&bindings)?);
                         }
                         out
                     }
@@ -167,10 +179,6 @@ impl Exec<'_> {
                 Ok((output, Some(target)))
             }
             (Kind::Wait(wait), _) => {
-                let b = match state.flow {
-                    Flow::Jsonata(_) => states_of(json!({}), variables),
-                    Flow::JsonPath(_) => Map::new(),
-                };
                 let scope = Scope {
                     input: &effective,
                     context: &context,
@@ -178,7 +186,7 @@ impl Exec<'_> {
                 };
                 let seconds = match wait {
                     Wait::Seconds(s) => {
-                        let s = operand(s, &scope, &b)?;
+                        let s = operand(s, &scope, &bindings)?;
                         s.as_f64().filter(|s| *s >= 0.0).ok_or_else(|| {
                             fail(
                                 StatesError::Runtime,
@@ -187,7 +195,7 @@ impl Exec<'_> {
                         })?
                     }
                     Wait::Timestamp(t) => {
-                        let t = operand(t, &scope, &b)?;
+                        let t = operand(t, &scope, &bindings)?;
                         let at = t.as_str().and_then(parse_timestamp).ok_or_else(|| {
                             fail(
                                 StatesError::Runtime,
@@ -199,7 +207,9 @@ impl Exec<'_> {
                 };
                 self.advance(seconds);
                 let output = match &state.flow {
-                    Flow::Jsonata(flow) => self.jsonata_end(flow, raw.clone(), &b, variables)?,
+                    Flow::Jsonata(flow) => {
+                        self.jsonata_end(flow, raw.clone(), &bindings, variables)?
+                    }
                     Flow::JsonPath(flow) => self.pass_through(
                         flow,
                         flow.assign.as_ref(),
@@ -212,8 +222,7 @@ impl Exec<'_> {
             }
             (Kind::Pass { result }, flow) => match flow {
                 Flow::Jsonata(flow) => {
-                    let b = states_of(json!({}), variables);
-                    let out = self.jsonata_end(flow, raw.clone(), &b, variables)?;
+                    let out = self.jsonata_end(flow, raw.clone(), &bindings, variables)?;
                     Ok((out, next))
                 }
                 Flow::JsonPath(flow) => {
@@ -230,49 +239,93 @@ impl Exec<'_> {
                         .map(|o| (o, next))
                 }
             },
-            (Kind::Task(_) | Kind::Map(_) | Kind::Parallel(_), flow) => {
-                // the input the work gets
-                let (work_input, bindings) = match flow {
-                    Flow::Jsonata(flow) => {
-                        let b = states_of(json!({}), variables);
-                        let input = match &flow.arguments {
-                            Some(a) => a.evaluate(&b)?,
-                            None => raw.clone(),
-                        };
-                        (input, Some(b))
-                    }
-                    Flow::JsonPath(flow) => {
-                        let input = match &flow.parameters {
-                            Some(p) => p.fill(&Scope {
-                                input: &effective,
-                                context: &context,
-                                variables,
-                            })?,
-                            None => effective.clone(),
-                        };
-                        (input, None)
-                    }
+            (Kind::Task(task), flow) => {
+                let start = Start {
+                    raw,
+                    effective,
+                    context,
+                    bindings,
+                    next,
                 };
-                let result = self.with_retries(state, &work_input, variables, &bindings)?;
-                match flow {
-                    Flow::Jsonata(flow) => {
-                        let b = states_of(json!({ "result": result }), variables);
-                        let out = self.jsonata_end(flow, result, &b, variables)?;
-                        Ok((out, next))
-                    }
-                    Flow::JsonPath(flow) => {
-                        let result = match &flow.result_selector {
-                            Some(s) => s.fill(&Scope {
-                                input: &result,
-                                context: &context,
-                                variables,
-                            })?,
-                            None => result,
-                        };
-                        self.finish_jsonpath(flow, raw, result, &context, variables)
-                            .map(|o| (o, next))
-                    }
+                self.work(state, Work::Task(task), flow, start, variables)
+            }
+            (Kind::Map(map), flow) => {
+                let start = Start {
+                    raw,
+                    effective,
+                    context,
+                    bindings,
+                    next,
+                };
+                self.work(state, Work::Map(map), flow, start, variables)
+            }
+            (Kind::Parallel(parallel), flow) => {
+                let start = Start {
+                    raw,
+                    effective,
+                    context,
+                    bindings,
+                    next,
+                };
+                self.work(state, Work::Parallel(parallel), flow, start, variables)
+            }
+        }
+    }
+
+    /// A Task, Map or Parallel state: its work's input, the work (retried),
+    /// then the state's output.
+    fn work(
+        &mut self,
+        state: &State,
+        work: Work,
+        flow: &Flow,
+        start: Start,
+        variables: &mut Map<String, Value>,
+    ) -> Result<(Value, Option<String>), Failure> {
+        let Start {
+            raw,
+            effective,
+            context,
+            bindings,
+            next,
+        } = start;
+        let work_input = match flow {
+            Flow::Jsonata(flow) => match &flow.arguments {
+                Some(a) => a.evaluate(&bindings)?,
+                None => raw.clone(),
+            },
+            Flow::JsonPath(flow) => match &flow.parameters {
+                Some(p) => p.fill(&Scope {
+                    input: &effective,
+                    context: &context,
+                    variables,
+                })?,
+                None => effective,
+            },
+        };
+        let jsonata = matches!(flow, Flow::Jsonata(_)).then_some(&bindings);
+        let result = self.with_retries(state, work, &work_input, variables, jsonata)?;
+        match flow {
+            Flow::Jsonata(flow) => {
+                // `$states.result` beside the input and context
+                let mut b = bindings;
+                if let Some(states) = b.get_mut("states") {
+                    states["result"] = result.clone();
                 }
+                let out = self.jsonata_end(flow, result, &b, variables)?;
+                Ok((out, next))
+            }
+            Flow::JsonPath(flow) => {
+                let result = match &flow.result_selector {
+                    Some(s) => s.fill(&Scope {
+                        input: &result,
+                        context: &context,
+                        variables,
+                    })?,
+                    None => result,
+                };
+                self.finish_jsonpath(flow, raw, result, &context, variables)
+                    .map(|o| (o, next))
             }
         }
     }

@@ -85,7 +85,7 @@ impl Exec<'_> {
         map: &MapState,
         input: &Value,
         variables: &Map<String, Value>,
-        bindings: &Option<Map<String, Value>>,
+        bindings: Option<&Map<String, Value>>,
     ) -> Result<Value, Failure> {
         let context = self.context(name, 0, None);
         // the items

@@ -1,12 +1,12 @@
 //! Choice rules: the comparison operators, `And`/`Or`/`Not`, and the `*` wildcard of `StringMatches`.
 
 use super::*;
-use crate::workflow::tree::{CompareKind, Condition, Expected, IsKind, Order, Test};
+use crate::workflow::tree::{CompareKind, Comparison, Expected, IsKind, Order, Rule};
 
 /// A JSONPath Choice rule against the state's effective input.
-pub(super) fn evaluate_rule(rule: &Condition, scope: &Scope) -> Result<bool, Failure> {
+pub(super) fn evaluate_rule(rule: &Rule, scope: &Scope) -> Result<bool, Failure> {
     let (variable, test) = match rule {
-        Condition::And(all) => {
+        Rule::And(all) => {
             for r in all {
                 if !evaluate_rule(r, scope)? {
                     return Ok(false);
@@ -14,7 +14,7 @@ pub(super) fn evaluate_rule(rule: &Condition, scope: &Scope) -> Result<bool, Fai
             }
             return Ok(true);
         }
-        Condition::Or(any) => {
+        Rule::Or(any) => {
             for r in any {
                 if evaluate_rule(r, scope)? {
                     return Ok(true);
@@ -22,17 +22,18 @@ pub(super) fn evaluate_rule(rule: &Condition, scope: &Scope) -> Result<bool, Fai
             }
             return Ok(false);
         }
-        Condition::Not(not) => return Ok(!evaluate_rule(not, scope)?),
-        // a JSONata rule is evaluated by its state
-        Condition::Jsonata(_) => return Ok(false),
-        Condition::Compare { variable, test } => (variable, test),
+        Rule::Not(not) => return Ok(!evaluate_rule(not, scope)?),
+        Rule::Test {
+            variable,
+            comparison,
+        } => (variable, comparison),
     };
     let value = variable.select(scope).ok();
     let Some(test) = test else {
         return Ok(false);
     };
     let (expected, operator) = match test {
-        Test::Is(kind, truth) => {
+        Comparison::Is(kind, truth) => {
             let is = match kind {
                 IsKind::Present => value.is_some(),
                 IsKind::Null => value.as_ref().is_some_and(Value::is_null),
@@ -46,8 +47,8 @@ pub(super) fn evaluate_rule(rule: &Condition, scope: &Scope) -> Result<bool, Fai
             };
             return Ok(is == *truth);
         }
-        Test::Matches(expected) => (expected, "StringMatches"),
-        Test::Compare {
+        Comparison::Matches(expected) => (expected, "StringMatches"),
+        Comparison::Compare {
             operand, operator, ..
         } => (operand, operator.as_str()),
     };
@@ -67,7 +68,7 @@ pub(super) fn evaluate_rule(rule: &Condition, scope: &Scope) -> Result<bool, Fai
         ));
     };
     Ok(match test {
-        Test::Compare { kind, order, .. } => compare(*kind, *order, &value, &expected),
+        Comparison::Compare { kind, order, .. } => compare(*kind, *order, &value, &expected),
         _ => match (value.as_str(), expected.as_str()) {
             (Some(v), Some(p)) => wildcard(p, v),
             _ => false,

@@ -1,27 +1,27 @@
 //! Task states: the mock's answer, `TimeoutSeconds` and `HeartbeatSeconds` on
 //! the virtual clock, and `Retry` with back-off, max delay and jitter.
 
-use super::body::operand;
+use super::body::{Work, operand};
 use super::*;
-use crate::workflow::tree::{Kind, Operand, TaskState};
+use crate::workflow::tree::{Operand, TaskState};
 
 impl Exec<'_> {
     /// The work of a Task, Map or Parallel state, retried as its `Retry` says.
     pub(super) fn with_retries(
         &mut self,
         state: &State,
+        work: Work,
         input: &Value,
         variables: &Map<String, Value>,
-        bindings: &Option<Map<String, Value>>,
+        bindings: Option<&Map<String, Value>>,
     ) -> Result<Value, Failure> {
         let retriers = state.errors().map(|e| e.retry.as_slice()).unwrap_or(&[]);
         let mut counts = vec![0u32; retriers.len()];
         loop {
-            let result = match &state.kind {
-                Kind::Task(task) => self.task(&state.name, task, input, variables, bindings),
-                Kind::Map(map) => self.map(&state.name, map, input, variables, bindings),
-                Kind::Parallel(parallel) => self.parallel(parallel, input, variables),
-                _ => return Ok(input.clone()),
+            let result = match work {
+                Work::Task(task) => self.task(&state.name, task, input, variables, bindings),
+                Work::Map(map) => self.map(&state.name, map, input, variables, bindings),
+                Work::Parallel(parallel) => self.parallel(parallel, input, variables),
             };
             let failure = match result {
                 Ok(v) => return Ok(v),
@@ -58,7 +58,7 @@ impl Exec<'_> {
         task: &TaskState,
         input: &Value,
         variables: &Map<String, Value>,
-        bindings: &Option<Map<String, Value>>,
+        bindings: Option<&Map<String, Value>>,
     ) -> Result<Value, Failure> {
         let calls = self.invocations.entry(name.to_string()).or_insert(0);
         let attempt = *calls;
@@ -164,7 +164,7 @@ impl Exec<'_> {
         field: Option<&Operand>,
         input: &Value,
         variables: &Map<String, Value>,
-        bindings: &Option<Map<String, Value>>,
+        bindings: Option<&Map<String, Value>>,
     ) -> Result<Option<f64>, Failure> {
         let Some(field) = field else {
             return Ok(None);
@@ -175,7 +175,7 @@ impl Exec<'_> {
             context: &context,
             variables,
         };
-        let value = operand(field, &scope, bindings.as_ref().unwrap_or(variables))?;
+        let value = operand(field, &scope, bindings.unwrap_or(variables))?;
         Ok(value.as_f64())
     }
 }

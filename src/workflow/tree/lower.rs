@@ -6,9 +6,11 @@ use serde_json::{Map, Value, json};
 use super::*;
 use crate::workflow::{Definition, intrinsics, pointer_token};
 
-/// A definition the tree cannot hold: something `validate` refuses. Building the
-/// tree of a definition `validate` accepted never fails (a property test holds
-/// hoist to it).
+/// A definition the tree cannot hold: something `validate` refuses (the tree
+/// accepts every definition `validate` accepts; a property test on mutated
+/// real definitions holds hoist to it). What `validate` does not check but the
+/// tree cannot compile (a JSONata expression in a catcher, a path nested in an
+/// `Assign`) is kept, to fail when it runs as the service would.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message} (at {pointer})")]
 pub struct LowerError {
@@ -124,40 +126,31 @@ fn path_field(object: &Fields, pointer: &str, field: &str) -> Result<PathField, 
     })
 }
 
+/// `ResultPath`: absent (or, in a catcher, anything but a string or null, as
+/// hoist has always read it) the result replaces the input.
 fn result_path(object: &Fields, pointer: &str) -> Result<ResultPath, LowerError> {
     Ok(match at(object, pointer, "ResultPath") {
-        (None, _) => ResultPath::Replace,
         (Some(Value::Null), _) => ResultPath::Discard,
         (Some(Value::String(p)), at) => {
             ResultPath::Path(ReferencePath::parse(&p).map_err(|e| wrong(&at, e))?)
         }
-        (Some(_), at) => return Err(wrong(&at, "`ResultPath` must be a reference path or null")),
+        _ => ResultPath::Replace,
     })
 }
 
-fn template(object: &Fields, pointer: &str, field: &str) -> Result<Option<Template>, LowerError> {
-    match at(object, pointer, field) {
-        (None, _) => Ok(None),
-        (Some(v), p) => Template::compile(&v).map(Some).map_err(|e| wrong(&p, e)),
-    }
+fn template(object: &Fields, field: &str) -> Option<Template> {
+    object.get(field).map(Template::compile)
 }
 
-fn jsonata(object: &Fields, pointer: &str, field: &str) -> Result<Option<Jsonata>, LowerError> {
-    match at(object, pointer, field) {
-        (None, _) => Ok(None),
-        (Some(v), p) => Jsonata::compile(&v).map(Some).map_err(|e| wrong(&p, e)),
-    }
+fn jsonata(object: &Fields, field: &str) -> Option<Jsonata> {
+    object.get(field).map(Jsonata::compile)
 }
 
-fn assign(
-    object: &Fields,
-    pointer: &str,
-    lang: QueryLanguage,
-) -> Result<Option<Assign>, LowerError> {
-    Ok(match lang {
-        QueryLanguage::JsonPath => template(object, pointer, "Assign")?.map(Assign::JsonPath),
-        QueryLanguage::Jsonata => jsonata(object, pointer, "Assign")?.map(Assign::Jsonata),
-    })
+fn assign(object: &Fields, lang: QueryLanguage) -> Option<Assign> {
+    match lang {
+        QueryLanguage::JsonPath => template(object, "Assign").map(Assign::JsonPath),
+        QueryLanguage::Jsonata => jsonata(object, "Assign").map(Assign::Jsonata),
+    }
 }
 
 /// A path or an intrinsic function (`ErrorPath`, `CausePath`).
@@ -171,13 +164,11 @@ fn path_or_intrinsic(value: &Value, pointer: &str) -> Result<Operand, LowerError
 }
 
 /// A value given as is, or in a JSONata state as a template of expressions.
-fn given(value: &Value, pointer: &str, lang: QueryLanguage) -> Result<Operand, LowerError> {
-    Ok(match lang {
-        QueryLanguage::Jsonata => {
-            Operand::Jsonata(Jsonata::compile(value).map_err(|e| wrong(pointer, e))?)
-        }
+fn given(value: &Value, lang: QueryLanguage) -> Operand {
+    match lang {
+        QueryLanguage::Jsonata => Operand::Jsonata(Jsonata::compile(value)),
         QueryLanguage::JsonPath => Operand::Literal(value.clone()),
-    })
+    }
 }
 
 /// `field` (a number, or a JSONata string) or `<field>Path`.
@@ -187,10 +178,10 @@ fn seconds(
     field: &str,
     lang: QueryLanguage,
 ) -> Result<Option<Operand>, LowerError> {
-    if let (Some(v), p) = at(object, pointer, field) {
-        return Ok(Some(match (&v, lang) {
-            (Value::String(_), QueryLanguage::Jsonata) => given(&v, &p, lang)?,
-            _ => Operand::Literal(v),
+    if let Some(v) = object.get(field) {
+        return Ok(Some(match (v, lang) {
+            (Value::String(_), QueryLanguage::Jsonata) => given(v, lang),
+            _ => Operand::Literal(v.clone()),
         }));
     }
     match at(object, pointer, &format!("{field}Path")) {
@@ -223,17 +214,17 @@ fn state(
             parameters: if type_name == "Map" {
                 None
             } else {
-                template(object, pointer, "Parameters")?
+                template(object, "Parameters")
             },
-            result_selector: template(object, pointer, "ResultSelector")?,
+            result_selector: template(object, "ResultSelector"),
             result_path: result_path(object, pointer)?,
             output_path: path_field(object, pointer, "OutputPath")?,
-            assign: template(object, pointer, "Assign")?,
+            assign: template(object, "Assign"),
         })),
         QueryLanguage::Jsonata => Flow::Jsonata(Box::new(JsonataFlow {
-            arguments: jsonata(object, pointer, "Arguments")?,
-            output: jsonata(object, pointer, "Output")?,
-            assign: jsonata(object, pointer, "Assign")?,
+            arguments: jsonata(object, "Arguments"),
+            output: jsonata(object, "Output"),
+            assign: jsonata(object, "Assign"),
         })),
     };
     let kind = match type_name {
@@ -260,8 +251,7 @@ fn state(
                 {
                     return path_or_intrinsic(&v, &p);
                 }
-                let (v, p) = at(object, pointer, plain);
-                given(&v.unwrap_or(Value::Null), &p, lang)
+                Ok(given(object.get(plain).unwrap_or(&Value::Null), lang))
             };
             Kind::Fail {
                 error: operand("Error", "ErrorPath")?,
@@ -308,7 +298,7 @@ fn wait(object: &Fields, pointer: &str, lang: QueryLanguage) -> Result<Wait, Low
         Ok(Some(if field.ends_with("Path") {
             Operand::Path(path(&v, &p)?)
         } else {
-            given(&v, &p, lang)?
+            given(&v, lang)
         }))
     };
     if let Some(s) = operand("Seconds")?.or(operand("SecondsPath")?) {
@@ -330,7 +320,7 @@ fn map(object: &Fields, pointer: &str, lang: QueryLanguage) -> Result<MapState, 
     };
     let jsonata_state = lang == QueryLanguage::Jsonata;
     let items = if jsonata_state {
-        jsonata(object, pointer, "Items")?.map(Operand::Jsonata)
+        jsonata(object, "Items").map(Operand::Jsonata)
     } else {
         match at(object, pointer, "ItemsPath") {
             (Some(v), p) => Some(Operand::Path(path(&v, &p)?)),
@@ -343,9 +333,9 @@ fn map(object: &Fields, pointer: &str, lang: QueryLanguage) -> Result<MapState, 
         "Parameters"
     };
     let item_selector = if jsonata_state {
-        jsonata(object, pointer, selector_field)?.map(Selector::Jsonata)
+        jsonata(object, selector_field).map(Selector::Jsonata)
     } else {
-        template(object, pointer, selector_field)?.map(Selector::JsonPath)
+        template(object, selector_field).map(Selector::JsonPath)
     };
     let item_batcher = object.get("ItemBatcher").map(|b| ItemBatcher {
         max_items: b.get("MaxItemsPerBatch").and_then(Value::as_u64),
@@ -430,9 +420,9 @@ fn errors(
                     .unwrap_or_default()
                     .to_string(),
                 result_path: result_path(c, p)?,
-                assign: assign(c, p, lang)?,
+                assign: assign(c, lang),
                 output: match lang {
-                    QueryLanguage::Jsonata => jsonata(c, p, "Output")?,
+                    QueryLanguage::Jsonata => jsonata(c, "Output"),
                     QueryLanguage::JsonPath => None,
                 },
             })
@@ -462,18 +452,18 @@ fn choice(object: &Fields, pointer: &str, lang: QueryLanguage) -> Result<ChoiceS
             Ok(match lang {
                 QueryLanguage::Jsonata => ChoiceRule {
                     condition: Condition::Jsonata(
-                        jsonata(fields, &at_rule, "Condition")?
+                        jsonata(fields, "Condition")
                             .unwrap_or(Jsonata::Literal(Value::Bool(false))),
                     ),
                     next,
-                    assign: assign(fields, &at_rule, lang)?,
-                    output: jsonata(fields, &at_rule, "Output")?,
+                    assign: assign(fields, lang),
+                    output: jsonata(fields, "Output"),
                     pointer: at_rule,
                 },
                 QueryLanguage::JsonPath => ChoiceRule {
-                    condition: condition(rule, &at_rule)?,
+                    condition: Condition::JsonPath(rule_of(rule, &at_rule)?),
                     next,
-                    assign: assign(fields, &at_rule, lang)?,
+                    assign: assign(fields, lang),
                     output: None,
                     pointer: at_rule,
                 },
@@ -490,26 +480,26 @@ fn choice(object: &Fields, pointer: &str, lang: QueryLanguage) -> Result<ChoiceS
 }
 
 /// A JSONPath Choice rule's test: `And`, `Or`, `Not`, or one comparison.
-fn condition(rule: &Value, pointer: &str) -> Result<Condition, LowerError> {
-    let nested = |field: &str| -> Result<Option<Vec<Condition>>, LowerError> {
+fn rule_of(rule: &Value, pointer: &str) -> Result<Rule, LowerError> {
+    let nested = |field: &str| -> Result<Option<Vec<Rule>>, LowerError> {
         let Some(items) = rule.get(field).and_then(Value::as_array) else {
             return Ok(None);
         };
         items
             .iter()
             .enumerate()
-            .map(|(i, r)| condition(r, &format!("{pointer}/{field}/{i}")))
+            .map(|(i, r)| rule_of(r, &format!("{pointer}/{field}/{i}")))
             .collect::<Result<_, _>>()
             .map(Some)
     };
     if let Some(all) = nested("And")? {
-        return Ok(Condition::And(all));
+        return Ok(Rule::And(all));
     }
     if let Some(any) = nested("Or")? {
-        return Ok(Condition::Or(any));
+        return Ok(Rule::Or(any));
     }
     if let Some(not) = rule.get("Not") {
-        return Ok(Condition::Not(Box::new(condition(
+        return Ok(Rule::Not(Box::new(rule_of(
             not,
             &format!("{pointer}/Not"),
         )?)));
@@ -524,9 +514,9 @@ fn condition(rule: &Value, pointer: &str) -> Result<Condition, LowerError> {
         .flatten()
         .find(|(k, _)| !matches!(k.as_str(), "Variable" | "Next" | "Comment" | "Assign"));
     let Some((op, expected)) = operator else {
-        return Ok(Condition::Compare {
+        return Ok(Rule::Test {
             variable,
-            test: None,
+            comparison: None,
         });
     };
     let at_op = format!("{pointer}/{}", pointer_token(op));
@@ -534,7 +524,7 @@ fn condition(rule: &Value, pointer: &str) -> Result<Condition, LowerError> {
         Some(base) => (base, Expected::Path(path(expected, &at_op)?)),
         None => (op.as_str(), Expected::Value(expected.clone())),
     };
-    let is = |kind: IsKind| Test::Is(kind, expected.as_bool().unwrap_or(false));
+    let is = |kind: IsKind| Comparison::Is(kind, expected.as_bool().unwrap_or(false));
     let test = match base {
         "IsNull" => is(IsKind::Null),
         "IsPresent" => is(IsKind::Present),
@@ -542,8 +532,8 @@ fn condition(rule: &Value, pointer: &str) -> Result<Condition, LowerError> {
         "IsString" => is(IsKind::String),
         "IsBoolean" => is(IsKind::Boolean),
         "IsTimestamp" => is(IsKind::Timestamp),
-        "StringMatches" => Test::Matches(operand),
-        "BooleanEquals" => Test::Compare {
+        "StringMatches" => Comparison::Matches(operand),
+        "BooleanEquals" => Comparison::Compare {
             kind: CompareKind::Boolean,
             order: Order::Equals,
             operand,
@@ -567,7 +557,7 @@ fn condition(rule: &Value, pointer: &str) -> Result<Condition, LowerError> {
                 "GreaterThanEquals" => Order::GreaterThanEquals,
                 _ => return Err(wrong(&at_op, format!("`{op}` is not a comparison"))),
             };
-            Test::Compare {
+            Comparison::Compare {
                 kind,
                 order,
                 operand,
@@ -575,8 +565,8 @@ fn condition(rule: &Value, pointer: &str) -> Result<Condition, LowerError> {
             }
         }
     };
-    Ok(Condition::Compare {
+    Ok(Rule::Test {
         variable,
-        test: Some(test),
+        comparison: Some(test),
     })
 }

@@ -1,8 +1,9 @@
 //! A state machine parsed once into a typed tree: the machine, its states as an
 //! enum of the eight types, the data-flow fields of each query language,
 //! retriers, catchers and Choice rules, with every path, reference path,
-//! payload template and intrinsic function compiled, and each node keeping the
-//! JSON pointer it was read from.
+//! payload template and intrinsic function compiled ([`super::paths`],
+//! [`super::intrinsics`], [`payload`]). Machines, states and Choice rules keep
+//! the JSON pointer they were read from, for what reports on them.
 //!
 //! The tree is made from a definition that [`super::validate`] accepted
 //! ([`Machine::from_definition`]): `validate` reads the JSON itself because it
@@ -29,16 +30,6 @@ pub use payload::{Jsonata, Template};
 pub enum QueryLanguage {
     JsonPath,
     Jsonata,
-}
-
-impl QueryLanguage {
-    /// The name as definitions write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            QueryLanguage::JsonPath => "JSONPath",
-            QueryLanguage::Jsonata => "JSONata",
-        }
-    }
 }
 
 /// A state machine: the whole definition, a Parallel branch or a Map's
@@ -166,8 +157,8 @@ pub enum ResultPath {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonPathFlow {
     pub input_path: PathField,
-    /// A Task's or Parallel's input (a Map's `Parameters` is its item selector:
-    /// [`MapState::item_selector`]).
+    /// A Task's or Parallel's input, a Pass state's result (a Map's
+    /// `Parameters` is its item selector: [`MapState::item_selector`]).
     pub parameters: Option<Template>,
     pub result_selector: Option<Template>,
     pub result_path: ResultPath,
@@ -248,24 +239,32 @@ pub enum Assign {
     Jsonata(Jsonata),
 }
 
-/// A Choice rule's test.
+/// A Choice rule's test, in its state's query language.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
-    And(Vec<Condition>),
-    Or(Vec<Condition>),
-    Not(Box<Condition>),
-    /// `Variable` (else `$`) compared by an operator; a rule without one never matches.
-    Compare {
-        variable: Path,
-        test: Option<Test>,
-    },
-    /// A JSONata rule's `Condition`: `true`/`false`, or an expression that must give a boolean.
+    JsonPath(Rule),
+    /// A JSONata rule's `Condition`: `true`/`false`, or an expression that must
+    /// give a boolean (absent: never matches).
     Jsonata(Jsonata),
+}
+
+/// A JSONPath Choice rule: a boolean expression (`And`, `Or`, `Not`) or a
+/// data-test expression (`Variable` and one comparison operator).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    And(Vec<Rule>),
+    Or(Vec<Rule>),
+    Not(Box<Rule>),
+    /// `Variable` (else `$`) and its comparison; a rule without one never matches.
+    Test {
+        variable: Path,
+        comparison: Option<Comparison>,
+    },
 }
 
 /// A comparison operator of a JSONPath Choice rule and its operand.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Test {
+pub enum Comparison {
     /// `String…`, `Numeric…`, `Timestamp…`: ordered comparisons, and `BooleanEquals`.
     Compare {
         kind: CompareKind,

@@ -31,45 +31,56 @@ pub enum Field {
         path: Path,
     },
     Intrinsic(Call),
+    /// A `.$` field that cannot be read (not a string, or a path or function
+    /// that does not parse): filling the template raises this. `validate`
+    /// refuses these in payloads; one nested in an `Assign` fails at run time,
+    /// as the service's `States.ParameterPathFailure` (or `IntrinsicFailure`).
+    Invalid(Fault),
+}
+
+impl Field {
+    /// The field of `key.$: value`.
+    fn read(key: &str, value: &Value) -> Field {
+        let Some(expression) = value.as_str() else {
+            return Field::Invalid(Fault::new(
+                StatesError::ParameterPathFailure,
+                format!("the field `{key}` must be a path or an intrinsic function"),
+            ));
+        };
+        if expression.starts_with("States.") {
+            return match intrinsics::parse(expression) {
+                Ok(call) => Field::Intrinsic(call),
+                Err(e) => Field::Invalid(Fault::new(StatesError::IntrinsicFailure, e)),
+            };
+        }
+        match Path::parse(expression) {
+            Ok(path) => Field::Path {
+                key: key.to_string(),
+                path,
+            },
+            Err(e) => Field::Invalid(Fault::new(
+                StatesError::ParameterPathFailure,
+                format!("the JSONPath `{expression}` of the field `{key}` could not be read: {e}"),
+            )),
+        }
+    }
 }
 
 impl Template {
-    /// Compile a template. Errors: a `.$` field that is not a string, a path
-    /// or an intrinsic function that does not parse (with the message `validate` gives).
-    pub fn compile(value: &Value) -> Result<Template, String> {
-        Ok(match value {
-            Value::Object(map) => {
-                let mut fields = Vec::with_capacity(map.len());
-                for (key, v) in map {
-                    let Some(name) = key.strip_suffix(".$") else {
-                        fields.push((key.clone(), Field::Value(Template::compile(v)?)));
-                        continue;
-                    };
-                    let Some(expression) = v.as_str() else {
-                        return Err(format!(
-                            "the field `{key}` must be a path or an intrinsic function"
-                        ));
-                    };
-                    let field = if expression.starts_with("States.") {
-                        Field::Intrinsic(intrinsics::parse(expression)?)
-                    } else {
-                        Field::Path {
-                            key: key.clone(),
-                            path: Path::parse(expression)?,
-                        }
-                    };
-                    fields.push((name.to_string(), field));
-                }
-                Template::Object(fields)
-            }
-            Value::Array(items) => Template::Array(
-                items
-                    .iter()
-                    .map(Template::compile)
-                    .collect::<Result<_, _>>()?,
+    /// Compile a template: every path and intrinsic function parsed once.
+    pub fn compile(value: &Value) -> Template {
+        match value {
+            Value::Object(map) => Template::Object(
+                map.iter()
+                    .map(|(key, v)| match key.strip_suffix(".$") {
+                        Some(name) => (name.to_string(), Field::read(key, v)),
+                        None => (key.clone(), Field::Value(Template::compile(v))),
+                    })
+                    .collect(),
             ),
+            Value::Array(items) => Template::Array(items.iter().map(Template::compile).collect()),
             other => Template::Literal(other.clone()),
-        })
+        }
     }
 
     /// The payload for this scope. A path that selects nothing is
@@ -84,6 +95,7 @@ impl Template {
                         Field::Intrinsic(call) => call
                             .evaluate(scope)
                             .map_err(|e| Fault::new(StatesError::IntrinsicFailure, e))?,
+                        Field::Invalid(fault) => return Err(fault.clone()),
                         Field::Path { key, path } => path.select(scope).map_err(|e| {
                             Fault::new(
                                 StatesError::ParameterPathFailure,
@@ -109,11 +121,13 @@ impl Template {
 }
 
 /// A value whose strings may be `{% %}` expressions (`Arguments`, `Output`,
-/// `Assign`, `Items`, `ItemSelector`, a Choice rule's `Condition`).
+/// `Assign`, `Items`, `ItemSelector`, a Choice rule's `Condition`), split once
+/// into expressions and literals.
 ///
 /// jsonata-rs ties a parsed expression to an arena, so the tree keeps each
-/// expression's text, checked once when it is compiled, and jsonata-rs parses
-/// it again when it is evaluated.
+/// expression's text and jsonata-rs parses it when it is evaluated: an
+/// expression that does not parse is `States.QueryEvaluationError` then
+/// (`validate` reports most of them before: see [`crate::workflow::validate`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Jsonata {
     /// The text inside `{% %}`.
@@ -124,30 +138,36 @@ pub enum Jsonata {
 }
 
 impl Jsonata {
-    /// Compile a value. Errors: an expression that does not parse, or uses a
-    /// function the engine does not have ([`jsonata::check`]).
-    pub fn compile(value: &Value) -> Result<Jsonata, String> {
-        Ok(match value {
+    /// Split a value into its expressions and literals.
+    pub fn compile(value: &Value) -> Jsonata {
+        match value {
             Value::String(s) => match jsonata::expression(s) {
-                Some(expr) => {
-                    jsonata::check(expr)?;
-                    Jsonata::Expression(expr.to_string())
-                }
+                Some(expr) => Jsonata::Expression(expr.to_string()),
                 None => Jsonata::Literal(value.clone()),
             },
             Value::Object(map) => Jsonata::Object(
                 map.iter()
-                    .map(|(k, v)| Ok((k.clone(), Jsonata::compile(v)?)))
-                    .collect::<Result<_, String>>()?,
+                    .map(|(k, v)| (k.clone(), Jsonata::compile(v)))
+                    .collect(),
             ),
-            Value::Array(items) => Jsonata::Array(
-                items
-                    .iter()
-                    .map(Jsonata::compile)
-                    .collect::<Result<_, _>>()?,
-            ),
+            Value::Array(items) => Jsonata::Array(items.iter().map(Jsonata::compile).collect()),
             other => Jsonata::Literal(other.clone()),
-        })
+        }
+    }
+
+    /// The value as written (expressions in `{% %}`).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Jsonata::Expression(e) => Value::String(format!("{{% {e} %}}")),
+            Jsonata::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_value()))
+                    .collect(),
+            ),
+            Jsonata::Array(items) => Value::Array(items.iter().map(Jsonata::to_value).collect()),
+            Jsonata::Literal(v) => v.clone(),
+        }
     }
 
     /// The value with every expression evaluated against `bindings` (the
@@ -171,14 +191,6 @@ impl Jsonata {
             Jsonata::Literal(v) => Ok(v.clone()),
         }
     }
-
-    /// The expression's text, if this is one expression (for labels).
-    pub fn expression(&self) -> Option<&str> {
-        match self {
-            Jsonata::Expression(e) => Some(e),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -196,41 +208,59 @@ mod tests {
             context: &context,
             variables: &vars,
         };
-        let t = Template::compile(&json!({"static": {"k": [1, "x"]}, "who.$": "$.name", "msg.$": "States.Format('hi {}', $.name)", "nested": {"n.$": "$.n"}})).unwrap();
+        let t = Template::compile(
+            &json!({"static": {"k": [1, "x"]}, "who.$": "$.name", "msg.$": "States.Format('hi {}', $.name)", "nested": {"n.$": "$.n"}}),
+        );
         assert_eq!(
             t.fill(&scope).unwrap(),
             json!({"static": {"k": [1, "x"]}, "who": "Ada", "msg": "hi Ada", "nested": {"n": 2}})
         );
-        let missing = Template::compile(&json!({"x.$": "$.nope"})).unwrap();
+        let missing = Template::compile(&json!({"x.$": "$.nope"}));
         assert_eq!(
             missing.fill(&scope).unwrap_err().error,
             StatesError::ParameterPathFailure
         );
-        let bad = Template::compile(&json!({"x.$": "States.ArrayGetItem($.name, 0)"})).unwrap();
+        let bad = Template::compile(&json!({"x.$": "States.ArrayGetItem($.name, 0)"}));
         assert_eq!(
             bad.fill(&scope).unwrap_err().error,
             StatesError::IntrinsicFailure
         );
-        assert!(Template::compile(&json!({"x.$": 1})).is_err());
-        assert!(Template::compile(&json!({"x.$": "$.a["})).is_err());
+        // what cannot be read fails when it is filled, as the service's errors
+        for (bad, error) in [
+            (json!({"x.$": 1}), StatesError::ParameterPathFailure),
+            (
+                json!({"n": {"x.$": "$.a["}}),
+                StatesError::ParameterPathFailure,
+            ),
+            (
+                json!({"x.$": "States.Nope()"}),
+                StatesError::IntrinsicFailure,
+            ),
+        ] {
+            let t = Template::compile(&bad);
+            assert_eq!(t.fill(&scope).unwrap_err().error, error, "{bad}");
+        }
     }
 
     #[test]
-    fn jsonata_values_compile_once() {
+    fn jsonata_values_split_once_and_fail_as_query_errors() {
         let mut vars = Map::new();
         vars.insert("states".into(), json!({"input": {"a": 2}}));
-        let j =
-            Jsonata::compile(&json!({"x": "{% $states.input.a + 1 %}", "s": "plain", "l": [1]}))
-                .unwrap();
+        let written = json!({"x": "{% $states.input.a + 1 %}", "s": "plain", "l": [1]});
+        let j = Jsonata::compile(&written);
+        assert_eq!(j.to_value(), written);
         assert_eq!(
             j.evaluate(&vars).unwrap(),
             json!({"x": 3, "s": "plain", "l": [1]})
         );
-        assert!(Jsonata::compile(&json!("{% $states.input. %}")).is_err());
-        let failing = Jsonata::compile(&json!("{% $error('no') %}")).unwrap();
-        assert_eq!(
-            failing.evaluate(&vars).unwrap_err().error,
-            StatesError::QueryEvaluationError
-        );
+        for failing in ["{% $error('no') %}", "{% $states.input. %}"] {
+            assert_eq!(
+                Jsonata::compile(&json!(failing))
+                    .evaluate(&vars)
+                    .unwrap_err()
+                    .error,
+                StatesError::QueryEvaluationError
+            );
+        }
     }
 }
