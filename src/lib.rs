@@ -22,6 +22,7 @@ pub mod outputs;
 pub mod project;
 pub mod prompt;
 pub mod render;
+pub mod sandbox;
 pub mod settings;
 pub mod synth;
 pub mod transform;

@@ -80,6 +80,36 @@ impl Moto {
         response.lines().next().map(str::to_string)
     }
 
+    /// One DynamoDB API call (`DynamoDB_20120810.<operation>`, JSON 1.0): the
+    /// HTTP status and the JSON body. moto does not check the signature; the
+    /// credential scope names the region.
+    pub fn dynamodb(&self, operation: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).expect("connect to moto");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let body = body.to_string();
+        write!(
+            stream,
+            "POST / HTTP/1.0\r\nHost: {address}\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.{operation}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, payload) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (
+            status,
+            serde_json::from_str(payload).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// Forget everything (moto's state is global).
     pub fn reset(&self) {
         self.request("POST", "/moto-api/reset").expect("reset moto");

@@ -1,0 +1,5 @@
+//! `hoist sandbox`: the backend, locally. This first part is its DynamoDB
+//! ([`dynamodb`]): the tables the api's resolvers read and write, with the
+//! service's semantics, persisted under `.hoist/sandbox/<env>/`.
+
+pub mod dynamodb;
