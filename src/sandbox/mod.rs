@@ -3,3 +3,4 @@
 //! service's semantics, persisted under `.hoist/sandbox/<env>/`.
 
 pub mod dynamodb;
+pub mod runtime;
