@@ -428,3 +428,161 @@ fn the_data_survives_a_restart_and_one_sandbox_holds_it() {
         .unwrap();
     assert_eq!(gone, json!({}));
 }
+
+/// The todo starter's api, synthesized by hoist: its build folder.
+fn todo_build(sb: &common::Sandbox) -> std::path::PathBuf {
+    sb.hoist()
+        .args(["init", "app", "--frontend", "none", "--yes", "-q"])
+        .assert()
+        .success();
+    let app = sb.join("app");
+    sb.hoist_in(&app)
+        .args(["add", "api", "--template", "todo", "--yes", "-q"])
+        .assert()
+        .success();
+    sb.hoist_in(&app)
+        .args(["synth", "--yes", "-q"])
+        .assert()
+        .success();
+    let build = app.join(".hoist/build");
+    std::fs::read_dir(&build)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+}
+
+/// The generated resolvers, as `push` deploys them, run: create, get, list
+/// with a filter and pages, update with a condition, delete; the api key may
+/// and a signed-in user (whom the todo schema's rules leave out) may not.
+#[test]
+fn the_generated_todo_resolvers_run_on_the_sandbox() {
+    use hoist::sandbox::api::{Api, Caller, FieldCall};
+    use hoist::sandbox::runtime::JsRuntime;
+
+    let sb = common::Sandbox::new();
+    let build = todo_build(&sb);
+    let mut db = Database::in_memory();
+    let api = Api::load(&build, "main", &mut db).unwrap();
+    let js = JsRuntime::new(std::time::Duration::from_secs(10)).unwrap();
+    let key = Caller::api_key();
+    let mut call = |type_name: &str, field: &str, args: Value, caller: &Caller| {
+        let call = FieldCall {
+            type_name,
+            field,
+            args: &args,
+            source: &Value::Null,
+        };
+        api.resolve(&js, &mut db, &call, caller)
+    };
+    let mut ids = Vec::new();
+    for name in ["milk", "bread", "eggs"] {
+        let created = call(
+            "Mutation",
+            "createTodo",
+            json!({"input": {"name": name, "description": "to buy"}}),
+            &key,
+        );
+        assert!(created.errors.is_empty(), "{created:?}");
+        assert_eq!(created.data["name"], name);
+        assert_eq!(created.data["__typename"], "Todo");
+        assert!(
+            created.data["createdAt"]
+                .as_str()
+                .is_some_and(|t| t.ends_with('Z'))
+        );
+        ids.push(created.data["id"].as_str().unwrap().to_string());
+    }
+    // the same id twice: the condition refuses it, as DynamoDB's error
+    let again = call(
+        "Mutation",
+        "createTodo",
+        json!({"input": {"id": ids[0], "name": "again"}}),
+        &key,
+    );
+    assert_eq!(again.data, Value::Null);
+    assert_eq!(
+        again.errors[0].error_type.as_deref(),
+        Some("DynamoDB:ConditionalCheckFailedException")
+    );
+    let got = call("Query", "getTodo", json!({"id": ids[1]}), &key);
+    assert_eq!(got.data["name"], "bread", "{got:?}");
+    let missing = call("Query", "getTodo", json!({"id": "nope"}), &key);
+    assert_eq!(
+        (missing.data.clone(), missing.errors.len()),
+        (Value::Null, 0)
+    );
+    // a filter, then pages of one
+    let filtered = call(
+        "Query",
+        "listTodos",
+        json!({"filter": {"name": {"beginsWith": "e"}}}),
+        &key,
+    );
+    assert_eq!(
+        filtered.data["items"].as_array().unwrap().len(),
+        1,
+        "{filtered:?}"
+    );
+    let mut seen = Vec::new();
+    let mut token = Value::Null;
+    for _ in 0..10 {
+        let page = call(
+            "Query",
+            "listTodos",
+            json!({"limit": 1, "nextToken": token}),
+            &key,
+        );
+        assert!(page.errors.is_empty(), "{page:?}");
+        for item in page.data["items"].as_array().unwrap() {
+            seen.push(item["name"].as_str().unwrap().to_string());
+        }
+        token = page.data["nextToken"].clone();
+        if token.is_null() {
+            break;
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["bread", "eggs", "milk"]);
+    // update with a condition that holds, then one that does not
+    let updated = call(
+        "Mutation",
+        "updateTodo",
+        json!({"input": {"id": ids[0], "description": "oat"}, "condition": {"name": {"eq": "milk"}}}),
+        &key,
+    );
+    assert_eq!(updated.data["description"], "oat", "{updated:?}");
+    assert_eq!(updated.data["name"], "milk");
+    let refused = call(
+        "Mutation",
+        "updateTodo",
+        json!({"input": {"id": ids[0], "description": "x"}, "condition": {"name": {"eq": "bread"}}}),
+        &key,
+    );
+    assert_eq!(
+        refused.errors[0].error_type.as_deref(),
+        Some("DynamoDB:ConditionalCheckFailedException")
+    );
+    // someone the rules leave out
+    let user = Caller {
+        auth_type: "User Pool Authorization".into(),
+        identity: json!({"sub": "u1", "username": "ada", "claims": {}}),
+    };
+    let denied = call("Query", "getTodo", json!({"id": ids[1]}), &user);
+    assert_eq!(denied.data, Value::Null);
+    assert_eq!(denied.errors[0].error_type.as_deref(), Some("Unauthorized"));
+    assert_eq!(
+        denied.errors[0].message,
+        "Not Authorized to access getTodo on type Query"
+    );
+    let deleted = call(
+        "Mutation",
+        "deleteTodo",
+        json!({"input": {"id": ids[2]}}),
+        &key,
+    );
+    assert_eq!(deleted.data["name"], "eggs", "{deleted:?}");
+    let gone = call("Query", "getTodo", json!({"id": ids[2]}), &key);
+    assert_eq!(gone.data, Value::Null);
+}

@@ -1,0 +1,434 @@
+//! An api as the sandbox runs it, read from what `hoist synth` wrote for
+//! deploying (each model's nested template under `.hoist/build/<env>/api-<name>/`):
+//! its tables, data sources, functions and resolvers, with their code inline.
+//! A field is resolved the way AppSync resolves it: a pipeline's request
+//! handler, each function (request, data source, response), then the
+//! pipeline's response handler, or a unit resolver's request, data source and
+//! response (AWS AppSync Developer Guide, "Resolvers: pipeline and unit",
+//! "runtime.earlyReturn", "util.error", "util.unauthorized").
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::datasource::{self, Answer};
+use super::dynamodb::Database;
+use super::runtime::{CodeError, JsRuntime, Outcome};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Source {
+    /// A table of the sandbox's DynamoDB, by name.
+    DynamoDb(String),
+    None,
+    /// A data source the sandbox does not run yet (Lambda, OpenSearch).
+    Unsupported(String),
+}
+
+#[derive(Debug, Clone)]
+struct Function {
+    name: String,
+    source: String,
+    code: String,
+}
+
+#[derive(Debug, Clone)]
+enum Resolver {
+    Pipeline {
+        code: String,
+        functions: Vec<String>,
+    },
+    Unit {
+        code: String,
+        source: String,
+    },
+}
+
+/// A GraphQL error as AppSync reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    pub message: String,
+    pub error_type: Option<String>,
+    pub data: Value,
+    pub info: Value,
+}
+
+impl FieldError {
+    pub fn to_json(&self, path: &[Value]) -> Value {
+        json!({
+            "path": path,
+            "data": self.data,
+            "errorType": self.error_type,
+            "errorInfo": self.info,
+            "locations": [],
+            "message": self.message,
+        })
+    }
+}
+
+/// A field's value and its errors (AppSync returns both: partial data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub data: Value,
+    pub errors: Vec<FieldError>,
+}
+
+/// A field to resolve: `type_name.field(args)` on the parent value `source`.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldCall<'a> {
+    pub type_name: &'a str,
+    pub field: &'a str,
+    pub args: &'a Value,
+    pub source: &'a Value,
+}
+
+/// Who is calling: what `util.authType()` says and `ctx.identity` holds.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub auth_type: String,
+    pub identity: Value,
+}
+
+impl Caller {
+    /// A caller with the api key (AppSync gives no identity then).
+    pub fn api_key() -> Caller {
+        Caller {
+            auth_type: "API Key Authorization".into(),
+            identity: Value::Null,
+        }
+    }
+}
+
+/// Something wrong with the synthesized api.
+#[derive(Debug, thiserror::Error)]
+#[error("the synthesized api in `{path}` could not be read: {message}")]
+pub struct LoadError {
+    pub path: String,
+    pub message: String,
+}
+
+pub struct Api {
+    name: String,
+    sources: BTreeMap<String, Source>,
+    functions: BTreeMap<String, Function>,
+    resolvers: BTreeMap<(String, String), Resolver>,
+}
+
+/// The logical id a `Ref` or `Fn::GetAtt` names.
+fn target(v: &Value) -> Option<String> {
+    v.get("Ref")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            v.get("Fn::GetAtt")
+                .and_then(|a| a.get(0))
+                .and_then(Value::as_str)
+        })
+        .map(str::to_string)
+}
+
+impl Api {
+    /// Read api `name` from a build folder (`.hoist/build/<env>/`), creating its
+    /// tables in `db` (named `<api>.<table logical id>`).
+    pub fn load(build: &Path, name: &str, db: &mut Database) -> Result<Api, LoadError> {
+        let dir = build.join(format!("api-{name}"));
+        let fail = |message: String| LoadError {
+            path: dir.display().to_string(),
+            message,
+        };
+        let mut api = Api {
+            name: name.to_string(),
+            sources: BTreeMap::new(),
+            functions: BTreeMap::new(),
+            resolvers: BTreeMap::new(),
+        };
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| fail(e.to_string()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("model-") && n.ends_with(".template.json"))
+            })
+            .collect();
+        entries.sort();
+        for path in entries {
+            let text = std::fs::read_to_string(&path).map_err(|e| fail(e.to_string()))?;
+            let template: Value = serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?;
+            api.add_template(&template, db).map_err(fail)?;
+        }
+        Ok(api)
+    }
+
+    fn table_name(&self, logical_id: &str) -> String {
+        format!("{}.{logical_id}", self.name)
+    }
+
+    fn add_template(&mut self, template: &Value, db: &mut Database) -> Result<(), String> {
+        let Some(resources) = template["Resources"].as_object() else {
+            return Ok(());
+        };
+        for (id, r) in resources {
+            let p = &r["Properties"];
+            match r["Type"].as_str() {
+                Some("AWS::DynamoDB::Table") => {
+                    let mut request = p.clone();
+                    request["TableName"] = json!(self.table_name(id));
+                    if let Err(e) = db.call("CreateTable", &request)
+                        && e.kind != "ResourceInUseException"
+                    {
+                        return Err(format!("table {id}: {e}"));
+                    }
+                }
+                Some("AWS::AppSync::DataSource") => {
+                    let source = match p["Type"].as_str() {
+                        Some("AMAZON_DYNAMODB") => Source::DynamoDb(self.table_name(
+                            &target(&p["DynamoDBConfig"]["TableName"]).unwrap_or_default(),
+                        )),
+                        Some("NONE") => Source::None,
+                        other => Source::Unsupported(other.unwrap_or("?").to_string()),
+                    };
+                    self.sources.insert(id.clone(), source);
+                }
+                Some("AWS::AppSync::FunctionConfiguration") => {
+                    self.functions.insert(
+                        id.clone(),
+                        Function {
+                            name: p["Name"].as_str().unwrap_or(id).to_string(),
+                            source: target(&p["DataSourceName"]).unwrap_or_default(),
+                            code: p["Code"].as_str().unwrap_or_default().to_string(),
+                        },
+                    );
+                }
+                Some("AWS::AppSync::Resolver") => {
+                    let key = (
+                        p["TypeName"].as_str().unwrap_or_default().to_string(),
+                        p["FieldName"].as_str().unwrap_or_default().to_string(),
+                    );
+                    let code = p["Code"].as_str().unwrap_or_default().to_string();
+                    let resolver = if p["Kind"] == "PIPELINE" {
+                        Resolver::Pipeline {
+                            code,
+                            functions: p["PipelineConfig"]["Functions"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(target)
+                                .collect(),
+                        }
+                    } else {
+                        Resolver::Unit {
+                            code,
+                            source: target(&p["DataSourceName"]).unwrap_or_default(),
+                        }
+                    };
+                    self.resolvers.insert(key, resolver);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The fields that have resolvers, as (type, field).
+    pub fn fields(&self) -> Vec<(String, String)> {
+        self.resolvers.keys().cloned().collect()
+    }
+
+    /// Resolve a field with its arguments and parent value.
+    pub fn resolve(
+        &self,
+        js: &JsRuntime,
+        db: &mut Database,
+        call: &FieldCall,
+        caller: &Caller,
+    ) -> Resolved {
+        let FieldCall {
+            type_name,
+            field,
+            args,
+            source,
+        } = *call;
+        let Some(resolver) = self
+            .resolvers
+            .get(&(type_name.to_string(), field.to_string()))
+        else {
+            return Resolved {
+                data: Value::Null,
+                errors: vec![FieldError {
+                    message: format!("No resolver for {type_name}.{field}"),
+                    error_type: Some("MappingTemplate".into()),
+                    data: Value::Null,
+                    info: Value::Null,
+                }],
+            };
+        };
+        let mut run = Run {
+            js,
+            db,
+            caller,
+            ctx: json!({
+                "arguments": args, "args": args, "identity": caller.identity, "source": source,
+                "stash": {}, "prev": {"result": null}, "result": null, "error": null,
+                "info": {"fieldName": field, "parentTypeName": type_name, "variables": {}},
+                "request": {"headers": {}},
+            }),
+            errors: Vec::new(),
+            unauthorized: format!("Not Authorized to access {field} on type {type_name}"),
+            api: self,
+        };
+        let data = match run.resolver(resolver) {
+            Ok(v) => v,
+            Err(e) => {
+                run.errors.push(e);
+                Value::Null
+            }
+        };
+        Resolved {
+            data,
+            errors: run.errors,
+        }
+    }
+}
+
+/// One field's resolution: the context as it changes, and the errors so far.
+struct Run<'a> {
+    js: &'a JsRuntime,
+    db: &'a mut Database,
+    caller: &'a Caller,
+    ctx: Value,
+    errors: Vec<FieldError>,
+    unauthorized: String,
+    api: &'a Api,
+}
+
+/// How a handler ended, for the resolver that called it.
+enum Step {
+    Value(Value),
+    Early(Value),
+}
+
+impl Run<'_> {
+    fn code_error(e: CodeError) -> FieldError {
+        FieldError {
+            message: e.to_string(),
+            error_type: Some("Code".into()),
+            data: Value::Null,
+            info: Value::Null,
+        }
+    }
+
+    /// Call a handler; its errors end the field.
+    fn handler(&mut self, file: &str, code: &str, function: &str) -> Result<Step, FieldError> {
+        let (outcome, effects) = self
+            .js
+            .call(file, code, function, &self.ctx, &self.caller.auth_type)
+            .map_err(Self::code_error)?;
+        self.ctx["stash"] = effects.stash;
+        for e in effects.errors {
+            self.errors.push(FieldError {
+                message: e["message"].as_str().unwrap_or_default().to_string(),
+                error_type: e["errorType"].as_str().map(str::to_string),
+                data: e["data"].clone(),
+                info: e["errorInfo"].clone(),
+            });
+        }
+        match outcome {
+            Outcome::Returned(v) => Ok(Step::Value(v)),
+            Outcome::EarlyReturn(v) => Ok(Step::Early(v)),
+            Outcome::Unauthorized => Err(FieldError {
+                message: self.unauthorized.clone(),
+                error_type: Some("Unauthorized".into()),
+                data: Value::Null,
+                info: Value::Null,
+            }),
+            Outcome::Error {
+                message,
+                error_type,
+                data,
+                info,
+            } => Err(FieldError {
+                message,
+                error_type,
+                data,
+                info,
+            }),
+        }
+    }
+
+    fn data_source(&mut self, source: &str, request: &Value) -> Result<Answer, FieldError> {
+        match self.api.sources.get(source) {
+            Some(Source::DynamoDb(table)) => Ok(datasource::dynamodb(self.db, table, request)),
+            Some(Source::None) => Ok(Answer::Result(
+                request
+                    .get("payload")
+                    .cloned()
+                    .unwrap_or_else(|| request.clone()),
+            )),
+            Some(Source::Unsupported(kind)) => Err(FieldError {
+                message: format!("the sandbox does not run {kind} data sources yet (`{source}`)"),
+                error_type: Some("Unsupported".into()),
+                data: Value::Null,
+                info: Value::Null,
+            }),
+            None => Err(FieldError {
+                message: format!("there is no data source `{source}`"),
+                error_type: Some("MappingTemplate".into()),
+                data: Value::Null,
+                info: Value::Null,
+            }),
+        }
+    }
+
+    /// A function or unit resolver's request, data source and response.
+    fn unit(&mut self, file: &str, code: &str, source: &str) -> Result<Step, FieldError> {
+        let request = match self.handler(file, code, "request")? {
+            Step::Early(v) => return Ok(Step::Early(v)),
+            Step::Value(v) => v,
+        };
+        match self.data_source(source, &request)? {
+            Answer::Result(r) => {
+                self.ctx["result"] = r;
+                self.ctx["error"] = Value::Null;
+            }
+            Answer::Error {
+                message,
+                error_type,
+            } => {
+                self.ctx["result"] = Value::Null;
+                self.ctx["error"] = json!({ "message": message, "type": error_type });
+            }
+        }
+        self.handler(file, code, "response")
+    }
+
+    fn resolver(&mut self, resolver: &Resolver) -> Result<Value, FieldError> {
+        match resolver {
+            Resolver::Unit { code, source } => match self.unit("resolver.js", code, source)? {
+                Step::Value(v) | Step::Early(v) => Ok(v),
+            },
+            Resolver::Pipeline { code, functions } => {
+                if let Step::Early(v) = self.handler("pipeline.js", code, "request")? {
+                    return Ok(v);
+                }
+                for id in functions {
+                    let Some(f) = self.api.functions.get(id).cloned() else {
+                        return Err(FieldError {
+                            message: format!("there is no function `{id}`"),
+                            error_type: Some("MappingTemplate".into()),
+                            data: Value::Null,
+                            info: Value::Null,
+                        });
+                    };
+                    let v = match self.unit(&format!("{}.js", f.name), &f.code, &f.source)? {
+                        Step::Value(v) | Step::Early(v) => v,
+                    };
+                    self.ctx["prev"] = json!({ "result": v });
+                }
+                match self.handler("pipeline.js", code, "response")? {
+                    Step::Value(v) | Step::Early(v) => Ok(v),
+                }
+            }
+        }
+    }
+}
