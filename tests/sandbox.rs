@@ -586,3 +586,57 @@ fn the_generated_todo_resolvers_run_on_the_sandbox() {
     let gone = call("Query", "getTodo", json!({"id": ids[2]}), &key);
     assert_eq!(gone.data, Value::Null);
 }
+
+/// Pipelines as AppSync runs them (AppSync developer guide, "Runtime
+/// utilities"): the request handler's result is the first function's
+/// `ctx.prev.result`; `earlyReturn` there skips the functions but not the
+/// response handler; in a function it skips its data source and response, and
+/// with `skipTo: 'END'` the functions after it.
+#[test]
+fn pipelines_pass_results_and_return_early_as_appsync_does() {
+    use hoist::sandbox::api::{Api, Caller, FieldCall};
+    use hoist::sandbox::runtime::JsRuntime;
+
+    let function = |name: &str, code: &str| {
+        json!({"Type": "AWS::AppSync::FunctionConfiguration", "Properties": {
+            "Name": name, "DataSourceName": {"Fn::GetAtt": ["None", "Name"]}, "Code": code}})
+    };
+    let step = "export function request(ctx) { return { payload: [...(ctx.prev.result ?? []), ctx.stash.name] }; }\nexport function response(ctx) { return ctx.result; }";
+    let template = json!({"Resources": {
+        "None": {"Type": "AWS::AppSync::DataSource", "Properties": {"Name": "None", "Type": "NONE"}},
+        "A": function("A", &step.replace("ctx.stash.name", "'a'")),
+        "B": function("B", "import { runtime } from '@aws-appsync/utils';\nexport function request(ctx) { if (ctx.args.end) runtime.earlyReturn([...ctx.prev.result, 'b-end'], { skipTo: 'END' }); runtime.earlyReturn([...ctx.prev.result, 'b']); }\nexport function response(ctx) { return ['never']; }"),
+        "C": function("C", &step.replace("ctx.stash.name", "'c'")),
+        "R": {"Type": "AWS::AppSync::Resolver", "Properties": {
+            "TypeName": "Query", "FieldName": "steps", "Kind": "PIPELINE",
+            "PipelineConfig": {"Functions": [{"Fn::GetAtt": ["A", "FunctionId"]}, {"Fn::GetAtt": ["B", "FunctionId"]}, {"Fn::GetAtt": ["C", "FunctionId"]}]},
+            "Code": "import { runtime } from '@aws-appsync/utils';\nexport function request(ctx) { if (ctx.args.skip) runtime.earlyReturn(['early']); return ['start']; }\nexport function response(ctx) { return [...ctx.prev.result, 'done']; }"}}
+    }});
+    let build = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(build.path().join("api-x")).unwrap();
+    std::fs::write(
+        build.path().join("api-x/model-T.template.json"),
+        template.to_string(),
+    )
+    .unwrap();
+    let mut db = Database::in_memory();
+    let api = Api::load(build.path(), "x", &mut db).unwrap();
+    let js = JsRuntime::new(std::time::Duration::from_secs(10)).unwrap();
+    let mut steps = |args: Value| {
+        let call = FieldCall {
+            type_name: "Query",
+            field: "steps",
+            args: &args,
+            source: &Value::Null,
+        };
+        let r = api.resolve(&js, &mut db, &call, &Caller::api_key());
+        assert!(r.errors.is_empty(), "{r:?}");
+        r.data
+    };
+    assert_eq!(steps(json!({})), json!(["start", "a", "b", "c", "done"]));
+    assert_eq!(
+        steps(json!({"end": true})),
+        json!(["start", "a", "b-end", "done"])
+    );
+    assert_eq!(steps(json!({"skip": true})), json!(["early", "done"]));
+}

@@ -305,7 +305,8 @@ struct Run<'a> {
 /// How a handler ended, for the resolver that called it.
 enum Step {
     Value(Value),
-    Early(Value),
+    /// `runtime.earlyReturn`: the value, and whether to skip to the pipeline's end.
+    Early(Value, bool),
 }
 
 impl Run<'_> {
@@ -335,7 +336,7 @@ impl Run<'_> {
         }
         match outcome {
             Outcome::Returned(v) => Ok(Step::Value(v)),
-            Outcome::EarlyReturn(v) => Ok(Step::Early(v)),
+            Outcome::EarlyReturn { value, to_end } => Ok(Step::Early(value, to_end)),
             Outcome::Unauthorized => Err(FieldError {
                 message: self.unauthorized.clone(),
                 error_type: Some("Unauthorized".into()),
@@ -383,7 +384,7 @@ impl Run<'_> {
     /// A function or unit resolver's request, data source and response.
     fn unit(&mut self, file: &str, code: &str, source: &str) -> Result<Step, FieldError> {
         let request = match self.handler(file, code, "request")? {
-            Step::Early(v) => return Ok(Step::Early(v)),
+            early @ Step::Early(..) => return Ok(early),
             Step::Value(v) => v,
         };
         match self.data_source(source, &request)? {
@@ -402,31 +403,45 @@ impl Run<'_> {
         self.handler(file, code, "response")
     }
 
+    /// A unit resolver's request, data source and response; or a pipeline:
+    /// its request handler (whose result is the first function's
+    /// `ctx.prev.result`; an early return skips to the response handler), each
+    /// function (an early return skips its data source and response, and with
+    /// `skipTo: 'END'` the functions after it), then its response handler.
     fn resolver(&mut self, resolver: &Resolver) -> Result<Value, FieldError> {
         match resolver {
             Resolver::Unit { code, source } => match self.unit("resolver.js", code, source)? {
-                Step::Value(v) | Step::Early(v) => Ok(v),
+                Step::Value(v) | Step::Early(v, _) => Ok(v),
             },
             Resolver::Pipeline { code, functions } => {
-                if let Step::Early(v) = self.handler("pipeline.js", code, "request")? {
-                    return Ok(v);
-                }
-                for id in functions {
-                    let Some(f) = self.api.functions.get(id).cloned() else {
-                        return Err(FieldError {
-                            message: format!("there is no function `{id}`"),
-                            error_type: Some("MappingTemplate".into()),
-                            data: Value::Null,
-                            info: Value::Null,
-                        });
-                    };
-                    let v = match self.unit(&format!("{}.js", f.name), &f.code, &f.source)? {
-                        Step::Value(v) | Step::Early(v) => v,
-                    };
-                    self.ctx["prev"] = json!({ "result": v });
+                let (first, skip) = match self.handler("pipeline.js", code, "request")? {
+                    Step::Value(v) => (v, false),
+                    Step::Early(v, _) => (v, true),
+                };
+                self.ctx["prev"] = json!({ "result": first });
+                if !skip {
+                    for id in functions {
+                        let Some(f) = self.api.functions.get(id).cloned() else {
+                            return Err(FieldError {
+                                message: format!("there is no function `{id}`"),
+                                error_type: Some("MappingTemplate".into()),
+                                data: Value::Null,
+                                info: Value::Null,
+                            });
+                        };
+                        let (v, to_end) =
+                            match self.unit(&format!("{}.js", f.name), &f.code, &f.source)? {
+                                Step::Value(v) => (v, false),
+                                Step::Early(v, to_end) => (v, to_end),
+                            };
+                        self.ctx["prev"] = json!({ "result": v });
+                        if to_end {
+                            break;
+                        }
+                    }
                 }
                 match self.handler("pipeline.js", code, "response")? {
-                    Step::Value(v) | Step::Early(v) => Ok(v),
+                    Step::Value(v) | Step::Early(v, _) => Ok(v),
                 }
             }
         }

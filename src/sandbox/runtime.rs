@@ -31,8 +31,9 @@ const STACK_LIMIT: usize = 1 << 20;
 pub enum Outcome {
     /// It returned this (JSON; `undefined` is null).
     Returned(Value),
-    /// `runtime.earlyReturn(value)`: skip to the resolver's response.
-    EarlyReturn(Value),
+    /// `runtime.earlyReturn(value, { skipTo })`: the handler's result is
+    /// `value`; `to_end` (`skipTo: 'END'`) skips the rest of the pipeline.
+    EarlyReturn { value: Value, to_end: bool },
     /// `util.error(message, type, data, info)`.
     Error {
         message: String,
@@ -178,7 +179,10 @@ impl JsRuntime {
                 Err(CaughtError::Value(v)) => {
                     let thrown = to_json(v.clone());
                     match thrown["__hoist"].as_str() {
-                        Some("earlyReturn") => Outcome::EarlyReturn(thrown["value"].clone()),
+                        Some("earlyReturn") => Outcome::EarlyReturn {
+                            value: thrown["value"].clone(),
+                            to_end: thrown["skipTo"] == "END",
+                        },
                         Some("unauthorized") => Outcome::Unauthorized,
                         Some("error") => Outcome::Error {
                             message: thrown["message"].as_str().unwrap_or_default().to_string(),
@@ -193,6 +197,12 @@ impl JsRuntime {
             };
             Ok((outcome, effects))
         });
+        // promise jobs the code left run now, within its time, not in the next call
+        while self.runtime.is_job_pending() {
+            if self.runtime.execute_pending_job().is_err() {
+                break;
+            }
+        }
         self.deadline.store(u64::MAX, Ordering::Relaxed);
         result
     }
@@ -305,7 +315,10 @@ export function response(ctx) { return util.authType(); }
         let call = |args: Value| rt.call("f.js", code, "request", &ctx(args), "x").unwrap().0;
         assert_eq!(
             call(json!({"stop": true})),
-            Outcome::EarlyReturn(json!({"early": 1}))
+            Outcome::EarlyReturn {
+                value: json!({"early": 1}),
+                to_end: false
+            }
         );
         assert_eq!(call(json!({"deny": true})), Outcome::Unauthorized);
         assert!(

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 
 use super::DynamoError;
 use super::expr::{Comparator, Condition, Operand, Path, Step, Update};
-use super::value::{AttributeValue, Item};
+use super::value::{AttributeValue, Item, checked};
 
 /// The value at a path of an item, if there is one.
 pub fn resolve<'a>(item: &'a Item, path: &Path) -> Option<&'a AttributeValue> {
@@ -161,13 +161,13 @@ fn set_value(item: &Item, operand: &Operand) -> Result<AttributeValue, DynamoErr
         },
         Operand::Plus(a, b) | Operand::Minus(a, b) => {
             match (set_value(item, a)?, set_value(item, b)?) {
-                (AttributeValue::N(a), AttributeValue::N(b)) => {
-                    Ok(AttributeValue::N(if matches!(operand, Operand::Plus(..)) {
+                (AttributeValue::N(a), AttributeValue::N(b)) => Ok(AttributeValue::N(checked(
+                    if matches!(operand, Operand::Plus(..)) {
                         a + b
                     } else {
                         a - b
-                    }))
-                }
+                    },
+                )?)),
                 _ => Err(wrong_type(if matches!(operand, Operand::Plus(..)) {
                     "+"
                 } else {
@@ -292,7 +292,21 @@ pub fn apply(item: &Item, update: &Update, keys: &[&str]) -> Result<Item, Dynamo
     for (path, v) in values {
         put(&mut after, path, v)?;
     }
-    for path in &update.remove {
+    // list elements from the highest index down, so that removing one does
+    // not shift the others (`REMOVE l[1], l[2]` removes both as written)
+    let mut removes: Vec<&Path> = update.remove.iter().collect();
+    removes.sort_by(|a, b| {
+        let key = |p: &Path| -> Vec<(u8, usize, String)> {
+            p.0.iter()
+                .map(|s| match s {
+                    Step::Name(n) => (0, 0, n.clone()),
+                    Step::Index(i) => (1, *i, String::new()),
+                })
+                .collect()
+        };
+        key(b).cmp(&key(a))
+    });
+    for path in removes {
         remove(&mut after, path)?;
     }
     for (path, operand) in &update.add {
@@ -307,7 +321,9 @@ pub fn apply(item: &Item, update: &Update, keys: &[&str]) -> Result<Item, Dynamo
                 | AttributeValue::Ns(_)
                 | AttributeValue::Bs(_),
             ) => add.clone(),
-            (Some(AttributeValue::N(a)), AttributeValue::N(b)) => AttributeValue::N(a + b),
+            (Some(AttributeValue::N(a)), AttributeValue::N(b)) => {
+                AttributeValue::N(checked(a + b)?)
+            }
             (Some(AttributeValue::Ss(a)), AttributeValue::Ss(b)) => AttributeValue::Ss(union(a, b)),
             (Some(AttributeValue::Ns(a)), AttributeValue::Ns(b)) => AttributeValue::Ns(union(a, b)),
             (Some(AttributeValue::Bs(a)), AttributeValue::Bs(b)) => AttributeValue::Bs(union(a, b)),
@@ -390,5 +406,54 @@ fn merge(into: &mut Item, from: Item) {
                 into.insert(k, v);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::sandbox::dynamodb::expr::{Placeholders, update};
+
+    fn run(
+        item: Item,
+        expression: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<Item, DynamoError> {
+        let names = BTreeMap::new();
+        let values: BTreeMap<String, AttributeValue> = values
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let mut p = Placeholders::new(&names, &values);
+        let u = update(expression, &mut p)?;
+        apply(&item, &u, &["id"])
+    }
+
+    #[test]
+    fn list_elements_are_removed_as_written_and_numbers_stay_in_range() {
+        let tools = ["Chisel", "Hammer", "Nails", "Screwdriver", "Hacksaw"]
+            .map(|t| AttributeValue::S(t.into()))
+            .to_vec();
+        let item: Item = [("l".to_string(), AttributeValue::L(tools))].into();
+        // the developer guide's example: REMOVE RelatedItems[1], RelatedItems[2]
+        let after = run(item, "REMOVE l[1], l[2]", &[]).unwrap();
+        let AttributeValue::L(left) = &after["l"] else {
+            panic!("{after:?}")
+        };
+        let names: Vec<&AttributeValue> = left.iter().collect();
+        assert_eq!(
+            names,
+            [
+                &AttributeValue::S("Chisel".into()),
+                &AttributeValue::S("Screwdriver".into()),
+                &AttributeValue::S("Hacksaw".into())
+            ]
+        );
+        let big = crate::sandbox::dynamodb::value::number("9e125").unwrap();
+        let item: Item = [("n".to_string(), AttributeValue::N(big.clone()))].into();
+        let e = run(item, "SET n = n + :b", &[(":b", AttributeValue::N(big))]).unwrap_err();
+        assert!(e.message.contains("overflow"), "{e:?}");
     }
 }

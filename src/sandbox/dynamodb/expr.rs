@@ -147,6 +147,11 @@ enum Token {
 /// Deepest nesting of parentheses and `NOT` an expression may have.
 const MAX_DEPTH: usize = 64;
 
+/// DynamoDB's limits on an expression (developer guide, "Quotas in Amazon
+/// DynamoDB", "Expression parameters"): 4 KB of text, 300 operators or functions.
+const MAX_EXPRESSION_BYTES: usize = 4096;
+const MAX_OPERATORS: usize = 300;
+
 fn tokens(text: &str, what: &str) -> Result<Vec<Token>, DynamoError> {
     let bad = |message: String| DynamoError::validation(format!("Invalid {what}: {message}"));
     let chars: Vec<char> = text.chars().collect();
@@ -230,6 +235,7 @@ struct Parser<'p, 'a> {
     placeholders: &'p mut Placeholders<'a>,
     what: &'static str,
     depth: usize,
+    operators: usize,
 }
 
 impl Parser<'_, '_> {
@@ -270,6 +276,17 @@ impl Parser<'_, '_> {
             Some(Token::Number(n)) => n.to_string(),
             Some(Token::Symbol(s)) => s.to_string(),
         }
+    }
+
+    /// Count an operator or function against DynamoDB's 300.
+    fn operator(&mut self) -> Result<(), DynamoError> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return self.fail(format!(
+                "The expression contains too many operators; the limit is {MAX_OPERATORS}"
+            ));
+        }
+        Ok(())
     }
 
     fn deeper(&mut self) -> Result<(), DynamoError> {
@@ -362,6 +379,7 @@ impl Parser<'_, '_> {
         }
         if let Some(f) = self.function_name() {
             self.at += 2;
+            self.operator()?;
             self.deeper()?;
             let operand = match (f.as_str(), update) {
                 ("size", false) => Operand::Size(self.path()?),
@@ -392,6 +410,7 @@ impl Parser<'_, '_> {
         let mut left = self.and()?;
         while self.keyword("OR") {
             self.at += 1;
+            self.operator()?;
             left = Condition::Or(Box::new(left), Box::new(self.and()?));
         }
         Ok(left)
@@ -401,6 +420,7 @@ impl Parser<'_, '_> {
         let mut left = self.not()?;
         while self.keyword("AND") {
             self.at += 1;
+            self.operator()?;
             left = Condition::And(Box::new(left), Box::new(self.not()?));
         }
         Ok(left)
@@ -409,6 +429,7 @@ impl Parser<'_, '_> {
     fn not(&mut self) -> Result<Condition, DynamoError> {
         if self.keyword("NOT") {
             self.at += 1;
+            self.operator()?;
             self.deeper()?;
             let inner = self.not()?;
             self.depth -= 1;
@@ -430,6 +451,7 @@ impl Parser<'_, '_> {
             && f != "size"
         {
             self.at += 2;
+            self.operator()?;
             let condition = match f.as_str() {
                 "attribute_exists" => Condition::AttributeExists(self.path()?),
                 "attribute_not_exists" => Condition::AttributeNotExists(self.path()?),
@@ -494,6 +516,7 @@ impl Parser<'_, '_> {
             }
         };
         self.at += 1;
+        self.operator()?;
         Ok(Condition::Compare(left, comparator, self.operand(false)?))
     }
 
@@ -516,12 +539,19 @@ fn parser<'p, 'a>(
             "Invalid {what}: The expression can not be empty;"
         )));
     }
+    if text.len() > MAX_EXPRESSION_BYTES {
+        return Err(DynamoError::validation(format!(
+            "Invalid {what}: Expression size has exceeded the maximum allowed size; expression size: {}",
+            text.len()
+        )));
+    }
     Ok(Parser {
         tokens: tokens(text, what)?,
         at: 0,
         placeholders,
         what,
         depth: 0,
+        operators: 0,
     })
 }
 
@@ -645,6 +675,15 @@ mod tests {
         let deep = format!("{}a = :a{}", "(".repeat(100), ")".repeat(100));
         let mut p = Placeholders::new(&n, &v);
         assert!(condition(&deep, "ConditionExpression", &mut p).is_err());
+        // DynamoDB's limits: 300 operators, 4 KB (a long flat chain would
+        // otherwise nest the tree deeper than the stack)
+        let many = vec!["a = :a"; 151].join(" OR ");
+        let mut p = Placeholders::new(&n, &v);
+        let e = condition(&many, "ConditionExpression", &mut p).unwrap_err();
+        assert!(e.message.contains("too many operators"), "{e:?}");
+        let long = format!("a = :a OR {}", "b".repeat(5000));
+        let mut p = Placeholders::new(&n, &v);
+        assert!(condition(&long, "ConditionExpression", &mut p).is_err());
     }
 
     #[test]

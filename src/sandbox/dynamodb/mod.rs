@@ -212,6 +212,12 @@ impl Table {
                 }
             }
         }
+        if item.values().map(value::depth).max().unwrap_or(0) > value::MAX_DEPTH {
+            return Err(DynamoError::validation(format!(
+                "Nesting Levels have exceeded supported limits: Maximum nesting level is {}",
+                value::MAX_DEPTH
+            )));
+        }
         if item_size(item) > MAX_ITEM_BYTES {
             return Err(DynamoError::validation(
                 "Item size has exceeded the maximum allowed size",

@@ -41,17 +41,35 @@ fn invalid(message: impl Into<String>) -> DynamoError {
 /// A number as DynamoDB takes it: a decimal of at most 38 significant digits,
 /// its magnitude between 1E-130 and 9.99E+125 (or zero).
 pub fn number(text: &str) -> Result<BigDecimal, DynamoError> {
+    // longer than any number DynamoDB takes: refused before the arithmetic
+    if text.len() > 400 {
+        return Err(invalid(format!(
+            "Attempting to store more than 38 significant digits in a Number: {}...",
+            &text[..text.char_indices().nth(40).map_or(text.len(), |(i, _)| i)]
+        )));
+    }
     let n = BigDecimal::from_str(text.trim()).map_err(|_| {
         invalid(format!(
             "The parameter cannot be converted to a numeric value: {text}"
         ))
     })?;
+    in_range(n, text)
+}
+
+/// The result of arithmetic (`+`, `-`, `ADD`), held to the same limits.
+pub fn checked(n: BigDecimal) -> Result<BigDecimal, DynamoError> {
+    let shown = n.to_string();
+    in_range(n, &shown)
+}
+
+fn in_range(n: BigDecimal, text: &str) -> Result<BigDecimal, DynamoError> {
     let n = n.normalized();
     if bigdecimal::Zero::is_zero(&n) {
         return Ok(BigDecimal::from(0));
     }
     let (digits, scale) = n.as_bigint_and_exponent();
-    let precision = digits.magnitude().to_string().len() as i64;
+    let precision = digits.magnitude().to_string().len() as i128;
+    let scale = scale as i128;
     if precision > 38 {
         return Err(invalid(format!(
             "Attempting to store more than 38 significant digits in a Number: {text}"
@@ -298,6 +316,19 @@ pub fn item_to_wire(item: &Item) -> Value {
     )
 }
 
+/// How deeply a value nests maps and lists (a scalar is 0).
+pub fn depth(v: &AttributeValue) -> usize {
+    match v {
+        AttributeValue::M(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+        AttributeValue::L(l) => 1 + l.iter().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// The deepest nesting DynamoDB stores (developer guide, "Quotas": nested
+/// attribute depth, 32 levels).
+pub const MAX_DEPTH: usize = 32;
+
 /// An item's size in bytes: its names and values.
 pub fn item_size(item: &Item) -> usize {
     item.iter().map(|(k, v)| k.len() + v.size()).sum()
@@ -320,6 +351,8 @@ mod tests {
         assert!(number("1e126").is_err());
         assert!(number("1e-131").is_err());
         assert!(number("abc").is_err());
+        assert!(number("1e9223372036854775808").is_err());
+        assert!(number(&"9".repeat(5000)).is_err());
         assert_eq!(
             number("10").unwrap().cmp(&number("9").unwrap()),
             Ordering::Greater

@@ -218,8 +218,8 @@ export const util = {
 };
 
 export const runtime = {
-  earlyReturn: (value) => {
-    throw signal('earlyReturn', { value: value === undefined ? null : value });
+  earlyReturn: (value, options) => {
+    throw signal('earlyReturn', { value: value === undefined ? null : value, skipTo: options?.skipTo ?? null });
   },
 };
 
