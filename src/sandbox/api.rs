@@ -53,19 +53,6 @@ pub struct FieldError {
     pub info: Value,
 }
 
-impl FieldError {
-    pub fn to_json(&self, path: &[Value]) -> Value {
-        json!({
-            "path": path,
-            "data": self.data,
-            "errorType": self.error_type,
-            "errorInfo": self.info,
-            "locations": [],
-            "message": self.message,
-        })
-    }
-}
-
 /// A field's value and its errors (AppSync returns both: partial data).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
@@ -228,11 +215,6 @@ impl Api {
             }
         }
         Ok(())
-    }
-
-    /// The fields that have resolvers, as (type, field).
-    pub fn fields(&self) -> Vec<(String, String)> {
-        self.resolvers.keys().cloned().collect()
     }
 
     /// Resolve a field with its arguments and parent value.
