@@ -65,6 +65,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Codegen(#[from] crate::codegen::CodegenError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Sandbox(#[from] crate::sandbox::SandboxError),
+
     /// A bug in hoist: an embedded template that does not render, and the like.
     #[error("internal error: {0}")]
     #[diagnostic(

@@ -199,6 +199,24 @@ Examples:
         command: EnvCommand,
     },
 
+    /// Run the backend locally, offline: the api's GraphQL endpoint with the
+    /// resolvers `push` deploys, on a local DynamoDB kept under .hoist/sandbox/<env>/
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "\
+Examples:
+  hoist sandbox                         Serve http://127.0.0.1:20002/graphql, reload on save
+  hoist sandbox --port 4000 --reset     Another port, and start from empty tables
+  hoist sandbox token --user ada --group Admin
+                                        A user-pool token for the Authorization header"
+    )]
+    Sandbox {
+        #[command(subcommand)]
+        command: Option<SandboxCommand>,
+        #[command(flatten)]
+        args: SandboxArgs,
+    },
+
     /// Step Functions state machines, offline: validate, draw and run them
     Workflow {
         #[command(subcommand)]
@@ -469,6 +487,50 @@ pub struct TargetArgs {
     /// Send AWS calls to this endpoint (an emulator such as moto or LocalStack)
     #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    /// The port of the GraphQL endpoint
+    #[arg(long, default_value_t = 20002)]
+    pub port: u16,
+    /// The address to listen on (the default is reachable from this machine only)
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// The environment whose project model is served (default: the current one)
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Clear the sandbox's data (its tables) before starting
+    #[arg(long)]
+    pub reset: bool,
+    /// Do not reload when hoist.toml or hoist/ change
+    #[arg(long)]
+    pub no_watch: bool,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SandboxCommand {
+    /// Print a token the sandbox accepts in the Authorization header
+    Token {
+        /// The user's name (its `sub` is derived from it, the same each time)
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        /// A Cognito group the user is in (repeat for more)
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+        /// An extra claim, as name=value (repeat for more)
+        #[arg(long = "claim", value_name = "NAME=VALUE")]
+        claims: Vec<String>,
+        /// An OpenID Connect token instead of a user-pool one
+        #[arg(long)]
+        oidc: bool,
+        /// Hours the token is valid
+        #[arg(long, default_value_t = 12)]
+        hours: u64,
+        /// The environment (default: the current one)
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ pub mod env;
 pub mod init;
 pub mod push;
 pub mod resources;
+pub mod sandbox;
 pub mod synth;
 pub mod workflow;
 
@@ -55,6 +56,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
         ),
         Command::Outputs { env } => push::outputs_command(env.as_deref(), printer),
         Command::Env { command } => env::run(&command, &cli.global, printer),
+        Command::Sandbox { command, args } => sandbox::run(command, &args, &cli.global, printer),
         Command::Workflow { command } => workflow::run(command, &cli.global, printer),
         Command::Completions { shell } => {
             completions::run(shell);

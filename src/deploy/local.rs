@@ -34,11 +34,25 @@ pub fn write_outputs(
     env: &str,
     deployed: &outputs::DeployedOutputs,
 ) -> Result<PathBuf, crate::Error> {
+    write_outputs_with(file, env, deployed, None)
+}
+
+/// [`write_outputs`], with a `custom` section (the sandbox's endpoints, under
+/// `custom.hoist_sandbox`).
+pub fn write_outputs_with(
+    file: &ProjectFile,
+    env: &str,
+    deployed: &outputs::DeployedOutputs,
+    custom: Option<serde_json::Value>,
+) -> Result<PathBuf, crate::Error> {
     let mut value = outputs::amplify_outputs(&file.manifest, env, deployed)?;
     if value.get("data").is_some()
         && let Some(introspection) = crate::codegen::introspection(file)?
     {
         value["data"]["model_introspection"] = introspection;
+    }
+    if let Some(custom) = custom {
+        value["custom"] = custom;
     }
     let dir = match file.manifest.project.source_dir.as_str() {
         "" | "." => file.root().to_path_buf(),

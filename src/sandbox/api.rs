@@ -58,6 +58,8 @@ pub struct FieldError {
 pub struct Resolved {
     pub data: Value,
     pub errors: Vec<FieldError>,
+    /// What a subscription's resolver set with `extensions.setSubscriptionFilter`.
+    pub subscription_filter: Option<Value>,
 }
 
 /// A field to resolve: `type_name.field(args)` on the parent value `source`.
@@ -114,6 +116,11 @@ fn target(v: &Value) -> Option<String> {
 }
 
 impl Api {
+    /// The fields that have a resolver, as `(type, field)`.
+    pub fn resolver_fields(&self) -> std::collections::BTreeSet<(String, String)> {
+        self.resolvers.keys().cloned().collect()
+    }
+
     /// Read api `name` from a build folder (`.hoist/build/<env>/`), creating its
     /// tables in `db` (named `<api>.<table logical id>`).
     pub fn load(build: &Path, name: &str, db: &mut Database) -> Result<Api, LoadError> {
@@ -243,6 +250,7 @@ impl Api {
                     data: Value::Null,
                     info: Value::Null,
                 }],
+                subscription_filter: None,
             };
         };
         let mut run = Run {
@@ -256,6 +264,7 @@ impl Api {
                 "request": {"headers": {}},
             }),
             errors: Vec::new(),
+            subscription_filter: None,
             unauthorized: format!("Not Authorized to access {field} on type {type_name}"),
             api: self,
         };
@@ -269,6 +278,7 @@ impl Api {
         Resolved {
             data,
             errors: run.errors,
+            subscription_filter: run.subscription_filter,
         }
     }
 }
@@ -280,6 +290,7 @@ struct Run<'a> {
     caller: &'a Caller,
     ctx: Value,
     errors: Vec<FieldError>,
+    subscription_filter: Option<Value>,
     unauthorized: String,
     api: &'a Api,
 }
@@ -308,6 +319,9 @@ impl Run<'_> {
             .call(file, code, function, &self.ctx, &self.caller.auth_type)
             .map_err(Self::code_error)?;
         self.ctx["stash"] = effects.stash;
+        if effects.subscription_filter.is_some() {
+            self.subscription_filter = effects.subscription_filter;
+        }
         for e in effects.errors {
             self.errors.push(FieldError {
                 message: e["message"].as_str().unwrap_or_default().to_string(),

@@ -1,8 +1,58 @@
-//! `hoist sandbox`: the backend, locally. This first part is its DynamoDB
-//! ([`dynamodb`]): the tables the api's resolvers read and write, with the
-//! service's semantics, persisted under `.hoist/sandbox/<env>/`.
+//! `hoist sandbox`: the backend, locally. The api's GraphQL endpoint
+//! ([`server`], [`graphql`]) runs the resolvers `push` deploys ([`api`], in
+//! the QuickJS [`runtime`], on the [`engine`]'s thread) against a local
+//! DynamoDB ([`dynamodb`]) persisted under `.hoist/sandbox/<env>/`, with the
+//! sandbox's api key and tokens ([`auth`]).
 
 pub mod api;
+pub mod auth;
 pub mod datasource;
 pub mod dynamodb;
+pub mod engine;
+pub mod graphql;
 pub mod runtime;
+pub mod server;
+
+/// Why the sandbox did not start.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum SandboxError {
+    #[error("port {port} on {host} is in use")]
+    #[diagnostic(
+        code(hoist::sandbox::port_in_use),
+        help(
+            "stop what listens there (another `hoist sandbox`?), or pick another port with --port"
+        )
+    )]
+    PortInUse { host: String, port: u16 },
+
+    #[error("could not listen on {host}:{port}: {message}")]
+    #[diagnostic(
+        code(hoist::sandbox::listen),
+        help("check --host: it must be an address of this machine, such as 127.0.0.1")
+    )]
+    Listen {
+        host: String,
+        port: u16,
+        message: String,
+    },
+
+    #[error("the project has no api for the sandbox to serve")]
+    #[diagnostic(
+        code(hoist::sandbox::no_api),
+        help("add one with `hoist add api --template todo`, then run `hoist sandbox` again")
+    )]
+    NoApi,
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Store(#[from] dynamodb::store::StoreError),
+
+    #[error("the sandbox could not start: {0}")]
+    #[diagnostic(
+        code(hoist::sandbox::start),
+        help(
+            "this is a bug in hoist, not in your project; please report it with the command you ran"
+        )
+    )]
+    Start(String),
+}

@@ -19,6 +19,7 @@ pub enum Verbosity {
     Verbose,
 }
 
+#[derive(Clone)]
 pub struct Printer {
     verbosity: Verbosity,
     json: bool,

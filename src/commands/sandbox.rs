@@ -1,0 +1,334 @@
+//! `hoist sandbox`: serve the project's api locally, offline, and reload it
+//! when its sources change; `hoist sandbox token`: a token it accepts.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::json;
+use tokio::sync::broadcast;
+
+use crate::category::api::outputs as api_outputs;
+use crate::cli::{GlobalArgs, SandboxArgs, SandboxCommand};
+use crate::error::FsError;
+use crate::project::{self, ProjectFile, state};
+use crate::sandbox::SandboxError;
+use crate::sandbox::auth::{Authority, Secrets, TokenRequest};
+use crate::sandbox::dynamodb::{Database, store};
+use crate::sandbox::engine::Engine;
+use crate::sandbox::graphql::{self, Published};
+use crate::sandbox::server::{Endpoint, LogFormat, router};
+use crate::settings::resolve_env;
+use crate::ui::Printer;
+
+/// How long one resolver handler may run (AppSync stops a request after 30 s).
+const HANDLER_TIME_LIMIT: Duration = Duration::from_secs(30);
+/// How often the sources are looked at for changes.
+const WATCH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// `.hoist/sandbox/<env>/`: the sandbox's data, secrets and build.
+pub fn data_dir(root: &Path, env: &str) -> PathBuf {
+    root.join(state::STATE_DIR).join("sandbox").join(env)
+}
+
+pub fn run(
+    command: Option<SandboxCommand>,
+    args: &SandboxArgs,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    let cwd =
+        std::env::current_dir().map_err(|e| FsError::new("read the current folder", ".", e))?;
+    let file = ProjectFile::discover(&cwd)?;
+    match command {
+        Some(SandboxCommand::Token {
+            user,
+            groups,
+            claims,
+            oidc,
+            hours,
+            env,
+        }) => {
+            let env = resolve_env(&file, env.as_deref())?;
+            let secrets = Secrets::load_or_create(&data_dir(file.root(), &env))?;
+            let mut extra = serde_json::Map::new();
+            for claim in &claims {
+                let (k, v) = claim.split_once('=').ok_or_else(|| {
+                    crate::Error::Internal(format!(
+                        "--claim `{claim}` is not NAME=VALUE (e.g. --claim email=ada@example.com)"
+                    ))
+                })?;
+                extra.insert(k.to_string(), json!(v));
+            }
+            let authority = Authority::new(Vec::new(), secrets, &env);
+            let token = authority.mint(&TokenRequest {
+                username: user,
+                groups,
+                claims: extra,
+                oidc,
+                lifetime: hours.clamp(1, 24 * 30) * 3600,
+            });
+            if global.json {
+                printer.data(&json!({ "token": token }));
+            } else {
+                println!("{token}");
+            }
+            Ok(())
+        }
+        None => serve(file, args, global, printer),
+    }
+}
+
+/// Synthesize `env` into the sandbox's build folder (not the deploy one).
+fn synth_into(file: &ProjectFile, env: &str, dir: &Path) -> Result<PathBuf, crate::Error> {
+    let sources = project::read_sources(file)?;
+    let build = crate::synth::synth(&file.manifest, env, &sources)?;
+    let out = dir.join("build");
+    project::replace_dir(&out, &build.files)?;
+    Ok(out)
+}
+
+/// Load what `build` holds into the engine and make its schema.
+async fn load_schema(
+    file: &ProjectFile,
+    build: PathBuf,
+    engine: &Engine,
+    events: &broadcast::Sender<Published>,
+) -> Result<async_graphql::dynamic::Schema, crate::Error> {
+    let (name, cfg) = file.manifest.api.iter().next().ok_or(SandboxError::NoApi)?;
+    let sdl_path = build.join(format!("api-{name}")).join("schema.graphql");
+    let sdl = std::fs::read_to_string(&sdl_path).map_err(|e| FsError::new("read", &sdl_path, e))?;
+    let resolvers = engine
+        .load(build, name.clone())
+        .await
+        .map_err(|e| SandboxError::Start(e.to_string()))?;
+    graphql::build(&sdl, resolvers, cfg.auth, engine.clone(), events.clone())
+        .map_err(|e| SandboxError::Start(e.to_string()).into())
+}
+
+fn serve(
+    file: ProjectFile,
+    args: &SandboxArgs,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    let started = Instant::now();
+    let env = resolve_env(&file, args.env.as_deref())?;
+    let Some(api_cfg) = file.manifest.api.values().next().cloned() else {
+        return Err(SandboxError::NoApi.into());
+    };
+    let dir = data_dir(file.root(), &env);
+    if args.reset {
+        for path in [dir.join(store::FILE), dir.join("build")] {
+            let gone = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            if let Err(e) = gone
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                return Err(FsError::new("remove", &path, e).into());
+            }
+        }
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| FsError::new("create", &dir, e))?;
+    let db = Database::open(&dir).map_err(SandboxError::from)?;
+    let secrets = Secrets::load_or_create(&dir)?;
+    let authority = Authority::new(api_cfg.modes(), secrets.clone(), &env);
+    let build = synth_into(&file, &env, &dir)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| SandboxError::Start(e.to_string()))?;
+    runtime.block_on(async move {
+        let engine = Engine::start(db, HANDLER_TIME_LIMIT)
+            .map_err(|e| SandboxError::Start(e.to_string()))?;
+        let (events, _) = broadcast::channel(1024);
+        let schema = load_schema(&file, build, &engine, &events).await?;
+        let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+            .await
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AddrInUse => SandboxError::PortInUse {
+                    host: args.host.clone(),
+                    port: args.port,
+                },
+                _ => SandboxError::Listen {
+                    host: args.host.clone(),
+                    port: args.port,
+                    message: e.to_string(),
+                },
+            })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(args.port);
+        let host = if args.host.contains(':') {
+            format!("[{}]", args.host)
+        } else {
+            args.host.clone()
+        };
+        let url = format!("http://{host}:{port}/graphql");
+        let realtime = format!("ws://{host}:{port}/graphql/realtime");
+        let deployed = [(
+            format!(
+                "api/{}",
+                file.manifest.api.keys().next().cloned().unwrap_or_default()
+            ),
+            [
+                (api_outputs::URL.to_string(), url.clone()),
+                (api_outputs::API_KEY.to_string(), secrets.api_key.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        )]
+        .into_iter()
+        .collect();
+        let custom = json!({ "hoist_sandbox": {
+            "env": env,
+            "graphql_endpoint": url,
+            "realtime_endpoint": realtime,
+        }});
+        let outputs =
+            crate::deploy::local::write_outputs_with(&file, &env, &deployed, Some(custom))?;
+        let endpoint = Arc::new(Endpoint {
+            schema: RwLock::new(Arc::new(schema)),
+            authority,
+            log: if global.quiet {
+                LogFormat::Off
+            } else if global.json {
+                LogFormat::Json
+            } else {
+                LogFormat::Text
+            },
+        });
+        let shown = outputs
+            .strip_prefix(file.root())
+            .unwrap_or(&outputs)
+            .display()
+            .to_string();
+        if global.json {
+            println!(
+                "{}",
+                json!({"kind": "ready", "graphql_endpoint": url, "realtime_endpoint": realtime,
+                    "env": env, "outputs": shown, "ms": started.elapsed().as_millis() as u64})
+            );
+        } else {
+            println!("GraphQL endpoint: {url}");
+            printer.info(format!("  realtime: {realtime}"));
+            printer.info(format!(
+                "  api key: {} (x-api-key); a user-pool token: `hoist sandbox token --user NAME`",
+                secrets.api_key
+            ));
+            printer.info(format!(
+                "  data: {}; {shown} points the frontend here",
+                dir.strip_prefix(file.root()).unwrap_or(&dir).display()
+            ));
+            printer.detail(format!("ready in {} ms", started.elapsed().as_millis()));
+        }
+        if !args.no_watch {
+            watch(
+                file,
+                env.clone(),
+                dir.clone(),
+                engine,
+                events,
+                endpoint.clone(),
+                printer.clone(),
+            );
+        }
+        axum::serve(listener, router(endpoint))
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(|e| SandboxError::Start(e.to_string()))?;
+        if !global.quiet && !global.json {
+            println!("Sandbox stopped; its data is kept in {}", dir.display());
+        }
+        Ok(())
+    })
+}
+
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// What the watched sources look like: each file's path, size and mtime.
+fn fingerprint(root: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.join(project::MANIFEST_FILE), root.join("hoist")];
+    while let Some(path) = stack.pop() {
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&path) {
+                stack.extend(entries.flatten().map(|e| e.path()));
+            }
+        } else {
+            out.push((path, meta.len(), meta.modified().ok()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Reload on change: re-synthesize, load into the engine (data kept), swap the
+/// schema; a source that does not synthesize keeps the last good api.
+fn watch(
+    file: ProjectFile,
+    env: String,
+    dir: PathBuf,
+    engine: Engine,
+    events: broadcast::Sender<Published>,
+    endpoint: Arc<Endpoint>,
+    printer: Printer,
+) {
+    let root = file.root().to_path_buf();
+    tokio::spawn(async move {
+        let mut last = fingerprint(&root);
+        let mut ticker = tokio::time::interval(WATCH_INTERVAL);
+        loop {
+            ticker.tick().await;
+            let now = fingerprint(&root);
+            if now == last {
+                continue;
+            }
+            last = now;
+            let began = Instant::now();
+            let reloaded = async {
+                let file = ProjectFile::discover(&root)?;
+                let build = synth_into(&file, &env, &dir)?;
+                load_schema(&file, build, &engine, &events).await
+            }
+            .await;
+            match reloaded {
+                Ok(schema) => {
+                    endpoint.swap(schema);
+                    println!("Reloaded the api in {} ms", began.elapsed().as_millis());
+                }
+                Err(e) => {
+                    printer.warn("The change does not build; the last good api keeps running:");
+                    printer.error(e);
+                }
+            }
+        }
+    });
+    let _ = file;
+}
