@@ -81,8 +81,16 @@ pub fn run(
 
 /// Synthesize `env` into the sandbox's build folder (not the deploy one).
 fn synth_into(file: &ProjectFile, env: &str, dir: &Path) -> Result<PathBuf, crate::Error> {
+    let build = synth(file, env)?;
+    write_build(dir, &build)
+}
+
+fn synth(file: &ProjectFile, env: &str) -> Result<crate::synth::Build, crate::Error> {
     let sources = project::read_sources(file)?;
-    let build = crate::synth::synth(&file.manifest, env, &sources)?;
+    Ok(crate::synth::synth(&file.manifest, env, &sources)?)
+}
+
+fn write_build(dir: &Path, build: &crate::synth::Build) -> Result<PathBuf, crate::Error> {
     let out = dir.join("build");
     project::replace_dir(&out, &build.files)?;
     Ok(out)
@@ -117,6 +125,8 @@ fn serve(
     let Some(api_cfg) = file.manifest.api.values().next().cloned() else {
         return Err(SandboxError::NoApi.into());
     };
+    // the sources are checked before anything is written
+    let synthesized = synth(&file, &env)?;
     let dir = data_dir(file.root(), &env);
     if args.reset {
         for path in [dir.join(store::FILE), dir.join("build")] {
@@ -136,7 +146,7 @@ fn serve(
     let db = Database::open(&dir).map_err(SandboxError::from)?;
     let secrets = Secrets::load_or_create(&dir)?;
     let authority = Authority::new(api_cfg.modes(), secrets.clone(), &env);
-    let build = synth_into(&file, &env, &dir)?;
+    let build = write_build(&dir, &synthesized)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -188,8 +198,12 @@ fn serve(
             "graphql_endpoint": url,
             "realtime_endpoint": realtime,
         }});
-        let outputs =
-            crate::deploy::local::write_outputs_with(&file, &env, &deployed, Some(custom))?;
+        let written = SandboxOutputs {
+            env: env.clone(),
+            deployed,
+            custom,
+        };
+        let outputs = written.write(&file)?;
         let endpoint = Arc::new(Endpoint {
             schema: RwLock::new(Arc::new(schema)),
             authority,
@@ -228,7 +242,7 @@ fn serve(
         if !args.no_watch {
             watch(
                 file,
-                env.clone(),
+                written,
                 dir.clone(),
                 engine,
                 events,
@@ -269,6 +283,25 @@ async fn shutdown() {
     }
 }
 
+/// `amplify_outputs.json` pointing at the sandbox; written again on reload
+/// (the model introspection follows the schema).
+struct SandboxOutputs {
+    env: String,
+    deployed: crate::outputs::DeployedOutputs,
+    custom: serde_json::Value,
+}
+
+impl SandboxOutputs {
+    fn write(&self, file: &ProjectFile) -> Result<PathBuf, crate::Error> {
+        crate::deploy::local::write_outputs_with(
+            file,
+            &self.env,
+            &self.deployed,
+            Some(self.custom.clone()),
+        )
+    }
+}
+
 /// What the watched sources look like: each file's path, size and mtime.
 fn fingerprint(root: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     let mut out = Vec::new();
@@ -293,7 +326,7 @@ fn fingerprint(root: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
 /// schema; a source that does not synthesize keeps the last good api.
 fn watch(
     file: ProjectFile,
-    env: String,
+    outputs: SandboxOutputs,
     dir: PathBuf,
     engine: Engine,
     events: broadcast::Sender<Published>,
@@ -314,8 +347,10 @@ fn watch(
             let began = Instant::now();
             let reloaded = async {
                 let file = ProjectFile::discover(&root)?;
-                let build = synth_into(&file, &env, &dir)?;
-                load_schema(&file, build, &engine, &events).await
+                let build = synth_into(&file, &outputs.env, &dir)?;
+                let schema = load_schema(&file, build, &engine, &events).await?;
+                outputs.write(&file)?;
+                Ok::<_, crate::Error>(schema)
             }
             .await;
             match reloaded {

@@ -285,6 +285,15 @@ pub fn field_error(e: &FieldError) -> async_graphql::Error {
     })
 }
 
+/// The field's path, kept in extensions: errors of dynamic resolvers carry none.
+fn with_path(e: async_graphql::Error, path: Value) -> async_graphql::Error {
+    e.extend_with(move |_, x| {
+        if let Ok(p) = async_graphql::Value::from_json(path.clone()) {
+            x.set("path", p);
+        }
+    })
+}
+
 fn unauthorized(type_name: &str, field: &str) -> async_graphql::Error {
     field_error(&FieldError {
         message: format!("Not Authorized to access {field} on type {type_name}"),
@@ -306,9 +315,13 @@ pub fn appsync_body(response: async_graphql::Response, extra: Vec<Value>) -> Val
                 .as_ref()
                 .and_then(|x| serde_json::to_value(x).ok())
                 .unwrap_or(Value::Null);
-            let path = serde_json::to_value(&e.path).unwrap_or(Value::Null);
+            let path = match ext.get("path") {
+                Some(p @ Value::Array(_)) if e.path.is_empty() => p.clone(),
+                _ => serde_json::to_value(&e.path).unwrap_or(Value::Null),
+            };
+            let has_path = path.as_array().is_some_and(|p| !p.is_empty());
             let error_type = ext.get("errorType").cloned().unwrap_or_else(|| {
-                if e.path.is_empty() {
+                if !has_path {
                     json!("ValidationError")
                 } else {
                     Value::Null
@@ -320,7 +333,7 @@ pub fn appsync_body(response: async_graphql::Response, extra: Vec<Value>) -> Val
                 .map(|l| json!({"line": l.line, "column": l.column, "sourceName": null}))
                 .collect();
             let mut obj = serde_json::Map::new();
-            if !e.path.is_empty() {
+            if has_path {
                 obj.insert("path".into(), path);
                 obj.insert(
                     "data".into(),
@@ -447,7 +460,7 @@ fn resolve_field<'a>(
             }
         }
         if let Some(e) = first {
-            return Err(field_error(e));
+            return Err(with_path(field_error(e), path_of(&ctx)));
         }
         if type_name == "Mutation" && !resolved.data.is_null() {
             let _ = shared.events.send(Published {
