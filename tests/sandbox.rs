@@ -759,6 +759,7 @@ impl Running {
             }
         }
         let _ = child.kill();
+        let _ = child.wait();
         Err((seen.join("\n"), "timed out".into()))
     }
 
