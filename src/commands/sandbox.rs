@@ -292,9 +292,14 @@ struct SandboxOutputs {
 }
 
 impl SandboxOutputs {
+    /// Only the api is served locally so far: the outputs carry its `data`
+    /// section (auth and storage sections would point at the cloud).
     fn write(&self, file: &ProjectFile) -> Result<PathBuf, crate::Error> {
+        let mut local = file.clone();
+        local.manifest.auth.clear();
+        local.manifest.storage.clear();
         crate::deploy::local::write_outputs_with(
-            file,
+            &local,
             &self.env,
             &self.deployed,
             Some(self.custom.clone()),

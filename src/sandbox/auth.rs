@@ -168,15 +168,15 @@ impl Authority {
             "auth_time": iat,
             "exp": iat + request.lifetime.max(1),
         });
-        if request.oidc {
-            claims["username"] = json!(request.username);
-        } else {
+        claims["username"] = json!(request.username);
+        if !request.oidc {
             claims["token_use"] = json!("id");
             claims["cognito:username"] = json!(request.username);
-            claims["username"] = json!(request.username);
-            if !request.groups.is_empty() {
-                claims["cognito:groups"] = json!(request.groups);
-            }
+        }
+        // Amplify's group rules read `cognito:groups` unless told another
+        // claim, for OIDC too (`groupClaim`'s default)
+        if !request.groups.is_empty() {
+            claims["cognito:groups"] = json!(request.groups);
         }
         if let Value::Object(map) = &mut claims {
             for (k, v) in &request.claims {
