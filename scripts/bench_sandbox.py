@@ -1,22 +1,39 @@
 #!/usr/bin/env python3
-"""The sandbox's field resolution, in process (issue 14's round-trip targets).
+"""The sandbox against issue 14's targets, in process and over HTTP.
 
-    python3 scripts/bench_sandbox.py [--rounds N]
+    python3 scripts/bench_sandbox.py [--rounds N] [--http-rounds M]
 
-Scaffolds the todo starter's api with the release binary, then runs
+In process: scaffolds the todo starter's api with the release binary, then runs
 examples/sandbox.rs over its build: N creates and N gets through the generated
 resolvers (QuickJS) and the in-memory DynamoDB, then the first page of a list
-over the N items. Prints p50/p95 per operation against the targets (get and
-create p50 <= 5 ms; first page of a 10,000-item list <= 20 ms) and exits 1 if
-a p50 misses. The HTTP endpoint is not measured here: it does not exist yet.
+over the N items.
+
+Over HTTP, against `hoist sandbox` (release) on 127.0.0.1 with its store on disk:
+- ready: from starting the process to its `ready` line (the endpoint accepts
+  requests then), for the todo schema and for the 200-model bench schema of
+  scripts/bench_transform.py (targets 300 ms and 1 s);
+- create and get round trips on one keep-alive connection (target p50 <= 5 ms);
+- mutations per second with 16 concurrent clients (target >= 1,000);
+- a schema change served: from saving the schema to the first answer that uses
+  the new field (target <= 300 ms).
+
+Prints each figure against its target and exits 1 if one misses.
 """
 
 import argparse
+import http.client
 import json
 import os
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_transform import schema as bench_schema  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOIST = os.path.join(ROOT, "target", "release", "hoist")
@@ -26,6 +43,7 @@ EXAMPLE = os.path.join(ROOT, "target", "release", "examples", "sandbox")
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10000)
+    parser.add_argument("--http-rounds", type=int, default=2000)
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--example", "sandbox"], cwd=ROOT, check=True)
     subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
@@ -49,7 +67,148 @@ def main():
     first = figures["list_first_100_of_n_ms"]
     ok &= first <= 20
     print(f"first page (100) of a {figures['rounds']}-item list: {first:.2f} ms (target <= 20 ms) {'ok' if first <= 20 else 'MISSED'}")
+    ok &= http_figures(args.http_rounds)
     sys.exit(0 if ok else 1)
+
+
+def verdict(good):
+    return "ok" if good else "MISSED"
+
+
+class Sandbox:
+    """`hoist sandbox --port 0 --json` in `app`; its port once ready."""
+
+    def __init__(self, app, env, watch=False):
+        self.started = time.perf_counter()
+        args = [HOIST, "sandbox", "--port", "0", "--json"] + ([] if watch else ["--no-watch"])
+        self.proc = subprocess.Popen(args, cwd=app, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.lines = []
+        for line in self.proc.stdout:
+            if '"kind":"ready"' in line:
+                self.ready_ms = (time.perf_counter() - self.started) * 1000
+                self.port = int(json.loads(line)["graphql_endpoint"].rsplit(":", 1)[1].split("/")[0])
+                break
+        else:
+            raise SystemExit("the sandbox did not start")
+        threading.Thread(target=self._drain, daemon=True).start()
+        outputs = json.load(open(os.path.join(app, "amplify_outputs.json")))
+        self.key = outputs["data"]["api_key"]
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def client(self):
+        return Client(self.port, self.key)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+class Client:
+    def __init__(self, port, key):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port)
+        self.key = key
+
+    def post(self, query, variables=None):
+        body = json.dumps({"query": query, "variables": variables or {}})
+        self.conn.request("POST", "/graphql", body, {"content-type": "application/json", "x-api-key": self.key})
+        return json.loads(self.conn.getresponse().read())
+
+
+CREATE = "mutation C($input: CreateTodoInput!) { createTodo(input: $input) { id name } }"
+GET = "query G($id: ID!) { getTodo(id: $id) { id name } }"
+
+
+def http_figures(rounds):
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": tmp, "NO_COLOR": "1"}
+        run = lambda *a, cwd=tmp: subprocess.run([HOIST, *a], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+        run("init", "app", "--frontend", "none", "--yes", "-q")
+        app = os.path.join(tmp, "app")
+        run("add", "api", "--template", "todo", "--yes", "-q", cwd=app)
+        readies = []
+        for _ in range(5):
+            sb = Sandbox(app, env)
+            readies.append(sb.ready_ms)
+            sb.stop()
+        ready = statistics.median(readies)
+        ok &= ready <= 300
+        print(f"ready, todo schema: {ready:.0f} ms median of 5 (target <= 300 ms) {verdict(ready <= 300)}")
+
+        sb = Sandbox(app, env, watch=True)
+        c = sb.client()
+        creates, gets, ids = [], [], []
+        for i in range(rounds):
+            t = time.perf_counter()
+            r = c.post(CREATE, {"input": {"name": f"todo {i}"}})
+            creates.append((time.perf_counter() - t) * 1000)
+            ids.append(r["data"]["createTodo"]["id"])
+        for i in ids:
+            t = time.perf_counter()
+            r = c.post(GET, {"id": i})
+            gets.append((time.perf_counter() - t) * 1000)
+            assert r["data"]["getTodo"]["id"] == i
+        for name, samples in [("create", creates), ("get", gets)]:
+            p50 = statistics.median(samples)
+            p95 = sorted(samples)[int(len(samples) * 0.95)]
+            ok &= p50 <= 5
+            print(f"HTTP {name}: p50 {p50:.2f} ms, p95 {p95:.2f} ms over {rounds} (target p50 <= 5 ms) {verdict(p50 <= 5)}")
+
+        per_client = max(rounds // 16, 50)
+        failures = []
+
+        def worker(n):
+            client = sb.client()
+            for i in range(per_client):
+                r = client.post(CREATE, {"input": {"name": f"c{n} {i}"}})
+                if r.get("errors"):
+                    failures.append(r["errors"])
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(16)]
+        t = time.perf_counter()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        rate = 16 * per_client / (time.perf_counter() - t)
+        assert not failures, failures[:3]
+        ok &= rate >= 1000
+        print(f"16 concurrent clients: {rate:.0f} mutations/s over {16 * per_client} (target >= 1,000) {verdict(rate >= 1000)}")
+
+        schema_path = os.path.join(app, "hoist", "api", "main", "schema.graphql")
+        text = open(schema_path).read()
+        t = time.perf_counter()
+        with open(schema_path, "w") as f:
+            f.write(text.replace("description: String", "description: String\n  done: Boolean"))
+        while True:
+            r = c.post("{ listTodos(limit: 1) { items { done } } }")
+            if "errors" not in r:
+                break
+            if time.perf_counter() - t > 10:
+                raise SystemExit(f"the change was not served: {r}")
+            time.sleep(0.005)
+        reload_ms = (time.perf_counter() - t) * 1000
+        ok &= reload_ms <= 300
+        print(f"schema change served: {reload_ms:.0f} ms after the save (target <= 300 ms) {verdict(reload_ms <= 300)}")
+        sb.stop()
+
+        with open(os.path.join(tmp, "bench.graphql"), "w") as f:
+            f.write(bench_schema(200))
+        run("init", "big", "--frontend", "none", "--yes", "-q")
+        big = os.path.join(tmp, "big")
+        run("add", "api", "--schema", os.path.join(tmp, "bench.graphql"), "--yes", "-q", cwd=big)
+        readies = []
+        for _ in range(3):
+            sb = Sandbox(big, env)
+            readies.append(sb.ready_ms)
+            sb.stop()
+        ready = statistics.median(readies)
+        ok &= ready <= 1000
+        print(f"ready, 200-model schema: {ready:.0f} ms median of 3 (target <= 1,000 ms) {verdict(ready <= 1000)}")
+    return ok
 
 
 if __name__ == "__main__":

@@ -35,8 +35,10 @@ pub fn status(
     let build = synth::synth(&file.manifest, &env, &sources)?;
     let last = snapshot::load(file.root(), &env)?;
     let (changes, root_changed) = snapshot::compare(&build, last.as_ref());
+    let sandbox = crate::deploy::local::sandbox_outputs(&file);
     if global.json {
         printer.data(&json!({
+            "outputs": if sandbox.is_some() { "sandbox" } else { "cloud" },
             "env": env,
             "stack_name": build.stack_name,
             "deployed": last.is_some(),
@@ -59,6 +61,11 @@ pub fn status(
     }
     if changes.is_empty() {
         printer.info("  (no resources)");
+    }
+    if let Some(url) = &sandbox {
+        printer.info(format!(
+            "\namplify_outputs.json points at the local sandbox ({url}); `hoist outputs` writes the cloud's back."
+        ));
     }
     let pending = root_changed || changes.iter().any(|(_, c)| *c != Change::NoChange);
     printer.info(if pending {

@@ -239,6 +239,7 @@ fn serve(
             ));
             printer.detail(format!("ready in {} ms", started.elapsed().as_millis()));
         }
+        let flusher = engine.clone();
         if !args.no_watch {
             watch(
                 file,
@@ -254,6 +255,7 @@ fn serve(
             .with_graceful_shutdown(shutdown())
             .await
             .map_err(|e| SandboxError::Start(e.to_string()))?;
+        flusher.flush().await;
         if !global.quiet && !global.json {
             println!("Sandbox stopped; its data is kept in {}", dir.display());
         }

@@ -23,6 +23,26 @@ pub fn synth_env(file: &ProjectFile, env: &str) -> Result<Build, crate::Error> {
     Ok(build)
 }
 
+/// Where the frontend's `amplify_outputs.json` is: in the project's source folder.
+pub fn outputs_path(file: &ProjectFile) -> PathBuf {
+    let dir = match file.manifest.project.source_dir.as_str() {
+        "" | "." => file.root().to_path_buf(),
+        dir => file.root().join(dir),
+    };
+    dir.join(outputs::OUTPUTS_FILE)
+}
+
+/// The local endpoint `amplify_outputs.json` points at when `hoist sandbox`
+/// wrote it (its `custom.hoist_sandbox.graphql_endpoint`); `None` for the
+/// cloud's outputs or none at all.
+pub fn sandbox_outputs(file: &ProjectFile) -> Option<String> {
+    let text = std::fs::read_to_string(outputs_path(file)).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value["custom"]["hoist_sandbox"]["graphql_endpoint"]
+        .as_str()
+        .map(str::to_string)
+}
+
 /// Write the frontend's `amplify_outputs.json` for `env` from what was deployed,
 /// with the api's model introspection when the outputs have a `data` section.
 /// Returns the path written.
@@ -54,11 +74,7 @@ pub fn write_outputs_with(
     if let Some(custom) = custom {
         value["custom"] = custom;
     }
-    let dir = match file.manifest.project.source_dir.as_str() {
-        "" | "." => file.root().to_path_buf(),
-        dir => file.root().join(dir),
-    };
-    let path = dir.join(outputs::OUTPUTS_FILE);
+    let path = outputs_path(file);
     project::write_atomic(&path, &outputs::to_file_contents(&value))?;
     Ok(path)
 }

@@ -26,6 +26,7 @@ pub struct Resolve {
 }
 
 enum Job {
+    Flush(oneshot::Sender<()>),
     Resolve(Box<Resolve>, oneshot::Sender<Resolved>),
     Load {
         build: PathBuf,
@@ -87,6 +88,14 @@ impl Engine {
         rx.await.unwrap_or_else(|_| stopped())
     }
 
+    /// Wait until every write so far is on disk (before the process exits).
+    pub async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.jobs.send(Job::Flush(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
     /// Load api `api` from the build folder `build` (creating its tables),
     /// replacing the api loaded before; the data is kept. Returns the fields
     /// that have resolvers.
@@ -122,8 +131,28 @@ fn stopped() -> Resolved {
 
 fn run(js: JsRuntime, mut db: Database, rx: mpsc::Receiver<Job>) {
     let mut api: Option<Api> = None;
-    for job in rx {
+    loop {
+        // group commit: one fsync once the queue is empty, whatever came before
+        let job = match rx.try_recv() {
+            Ok(job) => job,
+            Err(mpsc::TryRecvError::Empty) => {
+                if let Err(e) = db.flush() {
+                    eprintln!("error: {e}");
+                }
+                match rx.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                }
+            }
+            Err(mpsc::TryRecvError::Disconnected) => break,
+        };
         match job {
+            Job::Flush(reply) => {
+                if let Err(e) = db.flush() {
+                    eprintln!("error: {e}");
+                }
+                let _ = reply.send(());
+            }
             Job::Resolve(call, reply) => {
                 let resolved = match &api {
                     Some(api) => api.resolve(
@@ -154,5 +183,8 @@ fn run(js: JsRuntime, mut db: Database, rx: mpsc::Receiver<Job>) {
                 let _ = reply.send(loaded);
             }
         }
+    }
+    if let Err(e) = db.flush() {
+        eprintln!("error: {e}");
     }
 }

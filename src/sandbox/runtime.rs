@@ -9,12 +9,15 @@
 //! refused the caller (`util.unauthorized`), or failed (an exception, with the
 //! file and line).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rquickjs::loader::{BuiltinResolver, ImportAttributes, Loader};
-use rquickjs::module::Declared;
+use rquickjs::module::{Declared, WriteOptions};
 use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Module, Runtime};
 use serde_json::{Value, json};
 
@@ -68,6 +71,11 @@ pub struct CodeError {
 /// A QuickJS runtime for resolver code; one per thread (it is not `Send`).
 pub struct JsRuntime {
     runtime: Runtime,
+    /// Compiled modules by file and code: a call compiles its code once
+    /// and later calls load the bytecode.
+    bytecode: Bytecode,
+    pooled: RefCell<Option<(Context, usize)>>,
+    uses: std::cell::Cell<usize>,
     deadline: Arc<AtomicU64>,
     started: Instant,
     time_limit: Duration,
@@ -91,14 +99,20 @@ impl JsRuntime {
         runtime.set_interrupt_handler(Some(Box::new(move || {
             started.elapsed().as_millis() as u64 > check.load(Ordering::Relaxed)
         })));
+        let bytecode = Bytecode::default();
         runtime.set_loader(
             BuiltinResolver::default()
                 .with_module("@aws-appsync/utils")
                 .with_module("@aws-appsync/utils/dynamodb"),
-            Utilities,
+            Utilities {
+                bytecode: bytecode.clone(),
+            },
         );
         Ok(JsRuntime {
             runtime,
+            bytecode,
+            pooled: RefCell::new(None),
+            uses: std::cell::Cell::new(0),
             deadline,
             started,
             time_limit,
@@ -117,7 +131,7 @@ impl JsRuntime {
         ctx: &Value,
         auth_type: &str,
     ) -> Result<(Outcome, Effects), CodeError> {
-        let context = Context::full(&self.runtime).map_err(|e| CodeError {
+        let context = self.context().map_err(|e| CodeError {
             file: file.to_string(),
             line: None,
             message: e.to_string(),
@@ -141,7 +155,9 @@ impl JsRuntime {
                 .set("__hoist", host_js)
                 .catch(&qjs)
                 .map_err(caught)?;
-            let (module, promise) = Module::declare(qjs.clone(), file, code)
+            let (module, promise) = self
+                .bytecode
+                .module(&qjs, file, code)
                 .catch(&qjs)
                 .map_err(caught)?
                 .eval()
@@ -204,13 +220,74 @@ impl JsRuntime {
             }
         }
         self.deadline.store(u64::MAX, Ordering::Relaxed);
+        // a context that saw a failure (an interruption, a thrown exception) is not reused
+        if result.is_ok() {
+            *self.pooled.borrow_mut() = Some((context, self.uses.get()));
+        }
         result
+    }
+
+    /// The context for a call: the pooled one for up to [`CONTEXT_USES`]
+    /// calls, then a new one. Each call evaluates its code afresh as a new
+    /// module (module-level state starts over, as in AppSync); what a
+    /// context keeps between calls is the standard built-ins and the
+    /// `@aws-appsync/utils` modules, made once instead of per call (and a
+    /// global a call assigns, which AppSync code cannot rely on either way).
+    fn context(&self) -> rquickjs::Result<Context> {
+        let mut pooled = self.pooled.borrow_mut();
+        if let Some((context, uses)) = pooled.take()
+            && uses < CONTEXT_USES
+        {
+            self.uses.set(uses + 1);
+            return Ok(context);
+        }
+        self.uses.set(1);
+        Context::full(&self.runtime)
+    }
+}
+
+/// Calls one context serves before it is dropped (each call leaves its
+/// module behind until then).
+const CONTEXT_USES: usize = 256;
+
+/// Modules compiled to QuickJS bytecode, by name and source. Entries are never
+/// removed: a loaded module refers to its bytes (QuickJS reads them as ROM
+/// data), and the runtime's contexts may still hold one.
+#[derive(Clone, Default)]
+struct Bytecode(Rc<RefCell<HashMap<ModuleKey, Rc<Vec<u8>>>>>);
+
+/// A module's name and source.
+type ModuleKey = (String, String);
+
+impl Bytecode {
+    /// `source` as a module named `name`, declared in `ctx`: compiled the
+    /// first time, read from its bytecode afterwards.
+    fn module<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        source: &str,
+    ) -> rquickjs::Result<Module<'js, Declared>> {
+        let key = (name.to_string(), source.to_string());
+        let cached = self.0.borrow().get(&key).cloned();
+        if let Some(bytes) = cached {
+            // Safety: the bytes were written by this runtime's own QuickJS
+            // (`Module::write` below) and live as long as the runtime.
+            return unsafe { Module::load(ctx.clone(), &bytes) };
+        }
+        let module = Module::declare(ctx.clone(), name, source)?;
+        if let Ok(bytes) = module.write(WriteOptions::default()) {
+            self.0.borrow_mut().insert(key, Rc::new(bytes));
+        }
+        Ok(module)
     }
 }
 
 /// Loads hoist's `@aws-appsync/utils` modules into every context that
 /// imports them (rquickjs' `BuiltinLoader` hands each source out once).
-struct Utilities;
+struct Utilities {
+    bytecode: Bytecode,
+}
 
 impl Loader for Utilities {
     fn load<'js>(
@@ -224,7 +301,7 @@ impl Loader for Utilities {
             "@aws-appsync/utils/dynamodb" => DYNAMODB,
             other => return Err(rquickjs::Error::new_loading(other)),
         };
-        Module::declare(ctx.clone(), name, source)
+        self.bytecode.module(ctx, name, source)
     }
 }
 
@@ -276,6 +353,29 @@ mod tests {
 
     fn js() -> JsRuntime {
         JsRuntime::new(Duration::from_millis(500)).unwrap()
+    }
+
+    /// Contexts are reused between calls, modules are not: a resolver's
+    /// module-level state starts over on every call, as each request
+    /// evaluates its code in AppSync; a call that throws leaves nothing behind.
+    #[test]
+    fn each_call_evaluates_its_code_afresh() {
+        let code = "let calls = 0;\nexport function request(ctx) { calls += 1; if (ctx.args.boom) { globalThis.left = 1; throw new Error('boom'); } return { calls, left: globalThis.left ?? null }; }\n";
+        let rt = js();
+        let call = |args: Value| rt.call("f.js", code, "request", &json!({"args": args}), "x");
+        for _ in 0..(CONTEXT_USES + 3) {
+            assert_eq!(
+                call(json!({})).unwrap().0,
+                Outcome::Returned(json!({"calls": 1, "left": null}))
+            );
+        }
+        let err = call(json!({"boom": true})).unwrap_err();
+        assert_eq!((err.message.as_str(), err.line), ("boom", Some(2)));
+        assert_eq!(
+            call(json!({})).unwrap().0,
+            Outcome::Returned(json!({"calls": 1, "left": null})),
+            "the context of a failed call is not reused"
+        );
     }
 
     #[test]

@@ -406,6 +406,14 @@ impl Database {
     }
 
     /// The names of the tables.
+    /// Make the writes so far durable (see [`store::Store::flush`]); a no-op in memory.
+    pub fn flush(&self) -> Result<(), store::StoreError> {
+        match &self.store {
+            Some(store) => store.flush(),
+            None => Ok(()),
+        }
+    }
+
     pub fn table_names(&self) -> Vec<String> {
         self.tables.keys().cloned().collect()
     }

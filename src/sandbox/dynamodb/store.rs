@@ -36,9 +36,15 @@ pub enum StoreError {
     Broken { path: PathBuf, message: String },
 }
 
+/// Items are written through on every change, without waiting for the disk
+/// (redb's `Durability::None`); [`Store::flush`] makes what was written
+/// durable with one fsync. The engine flushes whenever it has no more work
+/// queued, so a burst of writes shares one fsync (group commit) and an idle
+/// sandbox has everything on disk.
 pub struct Store {
     db: Database,
     path: PathBuf,
+    dirty: std::cell::Cell<bool>,
 }
 
 type Loaded = (Store, Vec<TableSchema>, Vec<(String, Item)>);
@@ -57,6 +63,7 @@ impl Store {
             other => broken(other.to_string()),
         })?;
         let store = Store {
+            dirty: std::cell::Cell::new(false),
             db,
             path: path.clone(),
         };
@@ -113,10 +120,25 @@ impl Store {
         tx.commit().map_err(|e| self.broken(e))
     }
 
-    /// Write an item (or, `None`, delete it) under its key attributes.
+    /// Make every write so far durable (one fsync), if there was one since the last flush.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        if !self.dirty.get() {
+            return Ok(());
+        }
+        let tx = self.db.begin_write().map_err(|e| self.broken(e))?;
+        tx.commit().map_err(|e| self.broken(e))?;
+        self.dirty.set(false);
+        Ok(())
+    }
+
+    /// Write an item (or, `None`, delete it) under its key attributes; durable
+    /// at the next [`Store::flush`].
     pub fn write(&self, table: &str, key: &Item, item: Option<&Item>) -> Result<(), StoreError> {
         let id = format!("{table}\0{}", item_to_wire(key));
-        let tx = self.db.begin_write().map_err(|e| self.broken(e))?;
+        let mut tx = self.db.begin_write().map_err(|e| self.broken(e))?;
+        tx.set_durability(redb::Durability::None)
+            .map_err(|e| self.broken(e))?;
+        self.dirty.set(true);
         {
             let mut items = tx.open_table(ITEMS).map_err(|e| self.broken(e))?;
             match item {
