@@ -938,6 +938,31 @@ fn the_sandbox_serves_the_api_as_appsync_does() {
         .expect("refused");
     assert!(second.0.contains("another sandbox is using"), "{second:?}");
     assert!(second.0.contains("--env"), "{second:?}");
+    // --reset does not clear a folder another sandbox holds
+    let reset = Running::try_start(&sb, &app, &["--port", "0", "--reset"])
+        .err()
+        .expect("refused");
+    assert!(reset.0.contains("another sandbox is using"), "{reset:?}");
+    let (_, body) = running.post(&with_key, r#"{"query":"{ listTodos { items { name } } }"}"#);
+    assert_eq!(
+        body["data"]["listTodos"]["items"][0]["name"], "milk",
+        "{body}"
+    );
+    // a token's validity is not the caller's to set
+    let claim = sb
+        .hoist_in(&app)
+        .args([
+            "sandbox",
+            "token",
+            "--user",
+            "ada",
+            "--claim",
+            "exp=99999999999",
+        ])
+        .output()
+        .unwrap();
+    assert!(!claim.status.success());
+    assert!(String::from_utf8_lossy(&claim.stderr).contains("--claim cannot set `exp`"));
     let unknown = Running::try_start(&sb, &app, &["--port", "0", "--env", "nope"])
         .err()
         .expect("refused");

@@ -14,15 +14,13 @@ use crate::error::FsError;
 use crate::project::{self, ProjectFile, state};
 use crate::sandbox::SandboxError;
 use crate::sandbox::auth::{Authority, Secrets, TokenRequest};
-use crate::sandbox::dynamodb::{Database, store};
+use crate::sandbox::dynamodb::Database;
 use crate::sandbox::engine::Engine;
 use crate::sandbox::graphql::{self, Published};
 use crate::sandbox::server::{Endpoint, LogFormat, router};
 use crate::settings::resolve_env;
 use crate::ui::Printer;
 
-/// How long one resolver handler may run (AppSync stops a request after 30 s).
-const HANDLER_TIME_LIMIT: Duration = Duration::from_secs(30);
 /// How often the sources are looked at for changes.
 const WATCH_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -58,6 +56,11 @@ pub fn run(
                         "--claim `{claim}` is not NAME=VALUE (e.g. --claim email=ada@example.com)"
                     ))
                 })?;
+                if crate::sandbox::auth::RESERVED_CLAIMS.contains(&k) {
+                    return Err(crate::Error::Internal(format!(
+                        "--claim cannot set `{k}`: use --user, --group and --hours"
+                    )));
+                }
                 extra.insert(k.to_string(), json!(v));
             }
             let authority = Authority::new(Vec::new(), secrets, &env);
@@ -106,12 +109,18 @@ async fn load_schema(
     let (name, cfg) = file.manifest.api.iter().next().ok_or(SandboxError::NoApi)?;
     let sdl_path = build.join(format!("api-{name}")).join("schema.graphql");
     let sdl = std::fs::read_to_string(&sdl_path).map_err(|e| FsError::new("read", &sdl_path, e))?;
-    let resolvers = engine
+    let api = engine
         .load(build, name.clone())
         .await
         .map_err(|e| SandboxError::Start(e.to_string()))?;
-    graphql::build(&sdl, resolvers, cfg.auth, engine.clone(), events.clone())
-        .map_err(|e| SandboxError::Start(e.to_string()).into())
+    graphql::build(
+        &sdl,
+        Arc::new(api),
+        cfg.auth,
+        engine.clone(),
+        events.clone(),
+    )
+    .map_err(|e| SandboxError::Start(e.to_string()).into())
 }
 
 fn serve(
@@ -128,22 +137,14 @@ fn serve(
     // the sources are checked before anything is written
     let synthesized = synth(&file, &env)?;
     let dir = data_dir(file.root(), &env);
-    if args.reset {
-        for path in [dir.join(store::FILE), dir.join("build")] {
-            let gone = if path.is_dir() {
-                std::fs::remove_dir_all(&path)
-            } else {
-                std::fs::remove_file(&path)
-            };
-            if let Err(e) = gone
-                && e.kind() != std::io::ErrorKind::NotFound
-            {
-                return Err(FsError::new("remove", &path, e).into());
-            }
-        }
-    }
     std::fs::create_dir_all(&dir).map_err(|e| FsError::new("create", &dir, e))?;
-    let db = Database::open(&dir).map_err(SandboxError::from)?;
+    // the store is opened (and so locked) before --reset clears anything
+    let db = if args.reset {
+        Database::open_cleared(&dir)
+    } else {
+        Database::open(&dir)
+    }
+    .map_err(SandboxError::from)?;
     let secrets = Secrets::load_or_create(&dir)?;
     let authority = Authority::new(api_cfg.modes(), secrets.clone(), &env);
     let build = write_build(&dir, &synthesized)?;
@@ -154,8 +155,7 @@ fn serve(
         .build()
         .map_err(|e| SandboxError::Start(e.to_string()))?;
     runtime.block_on(async move {
-        let engine = Engine::start(db, HANDLER_TIME_LIMIT)
-            .map_err(|e| SandboxError::Start(e.to_string()))?;
+        let engine = Engine::start(db).map_err(|e| SandboxError::Start(e.to_string()))?;
         let (events, _) = broadcast::channel(1024);
         let schema = load_schema(&file, build, &engine, &events).await?;
         let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
@@ -251,11 +251,11 @@ fn serve(
                 printer.clone(),
             );
         }
-        axum::serve(listener, router(endpoint))
+        let served = axum::serve(listener, router(endpoint))
             .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(|e| SandboxError::Start(e.to_string()))?;
+            .await;
         flusher.flush().await;
+        served.map_err(|e| SandboxError::Start(e.to_string()))?;
         if !global.quiet && !global.json {
             println!("Sandbox stopped; its data is kept in {}", dir.display());
         }

@@ -57,6 +57,12 @@ impl Secrets {
         {
             return Ok(secrets);
         }
+        // a file that does not parse is replaced; one we cannot read is an error
+        if let Err(e) = std::fs::read(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(FsError::new("read", &path, e));
+        }
         let secrets = Secrets {
             api_key: format!(
                 "da2-{}",
@@ -71,19 +77,38 @@ impl Secrets {
     }
 }
 
+/// Write a new file readable by its owner only, whole or not at all: a
+/// temporary file (created 0600) renamed over `path`.
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
-    let mut file = options.open(path)?;
     file.write_all(bytes)?;
-    file.sync_all()
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
+
+/// Claims `--claim` may not set: the ones that make a token valid.
+pub const RESERVED_CLAIMS: &[&str] = &[
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "sub",
+    "token_use",
+    "auth_time",
+    "cognito:username",
+    "cognito:groups",
+    "username",
+];
 
 /// Why a request was refused before any field ran (AppSync answers 401 with
 /// `UnauthorizedException`).

@@ -1,12 +1,13 @@
 //! The thread that runs resolvers. QuickJS runtimes are tied to the thread
 //! that made them, and the store is written by one writer, so one thread owns
-//! the JavaScript runtime, the sandbox's DynamoDB and the loaded api; the
-//! endpoint's tasks send it fields to resolve and await the answers.
+//! the JavaScript runtime and the sandbox's DynamoDB; the endpoint's tasks
+//! send it fields to resolve, each with the api of the schema that asked (so
+//! a reload never mixes one schema with another's resolvers), and await the
+//! answers.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -16,13 +17,17 @@ use super::dynamodb::Database;
 use super::runtime::{CodeError, JsRuntime};
 
 /// A field for the engine to resolve.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Resolve {
+    pub api: Arc<Api>,
     pub type_name: String,
     pub field: String,
     pub args: Value,
     pub source: Value,
     pub caller: Caller,
+    /// When the request's time is up (AppSync: 30 s per request, whatever
+    /// its resolvers do).
+    pub deadline: Instant,
 }
 
 enum Job {
@@ -31,7 +36,7 @@ enum Job {
     Load {
         build: PathBuf,
         api: String,
-        reply: oneshot::Sender<Result<BTreeSet<(String, String)>, LoadError>>,
+        reply: oneshot::Sender<Result<Api, LoadError>>,
     },
 }
 
@@ -41,18 +46,38 @@ pub struct Engine {
     jobs: mpsc::Sender<Job>,
 }
 
+/// The longest writes wait for their fsync under a load that never lets the
+/// queue empty.
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+fn failure(message: &str, error_type: &str) -> Resolved {
+    Resolved {
+        data: Value::Null,
+        errors: vec![FieldError {
+            message: message.into(),
+            error_type: Some(error_type.into()),
+            data: Value::Null,
+            info: Value::Null,
+        }],
+        subscription_filter: None,
+    }
+}
+
+fn stopped() -> Resolved {
+    failure("the sandbox's engine stopped", "InternalFailure")
+}
+
 impl Engine {
-    /// Start the engine's thread with `db`; each handler call may run for
-    /// `time_limit` (AppSync stops a resolver after its time limit).
+    /// Start the engine's thread with `db`.
     ///
     /// Errors: the JavaScript runtime could not be made.
-    pub fn start(db: Database, time_limit: Duration) -> Result<Engine, CodeError> {
+    pub fn start(db: Database) -> Result<Engine, CodeError> {
         let (jobs, rx) = mpsc::channel::<Job>();
         let (ready_tx, ready_rx) = mpsc::channel();
-        std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .name("hoist-sandbox-engine".into())
             .spawn(move || {
-                let js = match JsRuntime::new(time_limit) {
+                let js = match JsRuntime::new(Duration::from_secs(30)) {
                     Ok(js) => {
                         let _ = ready_tx.send(Ok(()));
                         js
@@ -63,23 +88,20 @@ impl Engine {
                     }
                 };
                 run(js, db, rx);
-            })
-            .map_err(|e| CodeError {
-                file: "engine".into(),
-                line: None,
-                message: e.to_string(),
-            })?;
-        ready_rx.recv().unwrap_or_else(|_| {
-            Err(CodeError {
-                file: "engine".into(),
-                line: None,
-                message: "the engine thread ended".into(),
-            })
-        })?;
+            });
+        let engine_error = |message: String| CodeError {
+            file: "engine".into(),
+            line: None,
+            message,
+        };
+        spawned.map_err(|e| engine_error(e.to_string()))?;
+        ready_rx
+            .recv()
+            .unwrap_or_else(|_| Err(engine_error("the engine thread ended".into())))?;
         Ok(Engine { jobs })
     }
 
-    /// Resolve a field with the api loaded last.
+    /// Resolve a field.
     pub async fn resolve(&self, call: Resolve) -> Resolved {
         let (tx, rx) = oneshot::channel();
         if self.jobs.send(Job::Resolve(Box::new(call), tx)).is_err() {
@@ -96,14 +118,9 @@ impl Engine {
         }
     }
 
-    /// Load api `api` from the build folder `build` (creating its tables),
-    /// replacing the api loaded before; the data is kept. Returns the fields
-    /// that have resolvers.
-    pub async fn load(
-        &self,
-        build: PathBuf,
-        api: String,
-    ) -> Result<BTreeSet<(String, String)>, LoadError> {
+    /// Load api `api` from the build folder `build`, creating its tables
+    /// (the data of tables it had before is kept).
+    pub async fn load(&self, build: PathBuf, api: String) -> Result<Api, LoadError> {
         let (reply, rx) = oneshot::channel();
         let gone = || LoadError {
             path: String::new(),
@@ -116,31 +133,32 @@ impl Engine {
     }
 }
 
-fn stopped() -> Resolved {
-    Resolved {
-        data: Value::Null,
-        errors: vec![FieldError {
-            message: "the sandbox's engine stopped".into(),
-            error_type: Some("InternalFailure".into()),
-            data: Value::Null,
-            info: Value::Null,
-        }],
-        subscription_filter: None,
+fn flush(db: &Database) {
+    if let Err(e) = db.flush() {
+        eprintln!("error: {e}");
     }
 }
 
 fn run(js: JsRuntime, mut db: Database, rx: mpsc::Receiver<Job>) {
-    let mut api: Option<Api> = None;
+    let mut flushed = Instant::now();
     loop {
-        // group commit: one fsync once the queue is empty, whatever came before
+        // group commit: one fsync once the queue is empty, and at least every
+        // FLUSH_EVERY under a load that keeps it full
         let job = match rx.try_recv() {
-            Ok(job) => job,
-            Err(mpsc::TryRecvError::Empty) => {
-                if let Err(e) = db.flush() {
-                    eprintln!("error: {e}");
+            Ok(job) => {
+                if flushed.elapsed() >= FLUSH_EVERY {
+                    flush(&db);
+                    flushed = Instant::now();
                 }
+                job
+            }
+            Err(mpsc::TryRecvError::Empty) => {
+                flush(&db);
                 match rx.recv() {
-                    Ok(job) => job,
+                    Ok(job) => {
+                        flushed = Instant::now();
+                        job
+                    }
                     Err(_) => break,
                 }
             }
@@ -148,14 +166,22 @@ fn run(js: JsRuntime, mut db: Database, rx: mpsc::Receiver<Job>) {
         };
         match job {
             Job::Flush(reply) => {
-                if let Err(e) = db.flush() {
-                    eprintln!("error: {e}");
-                }
+                flush(&db);
                 let _ = reply.send(());
             }
             Job::Resolve(call, reply) => {
-                let resolved = match &api {
-                    Some(api) => api.resolve(
+                // the client is gone: nothing to answer
+                if reply.is_closed() {
+                    continue;
+                }
+                let left = call.deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    let _ = reply.send(failure("Execution timed out.", "ExecutionTimeout"));
+                    continue;
+                }
+                js.set_time_limit(left);
+                let resolved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    call.api.resolve(
                         &js,
                         &mut db,
                         &FieldCall {
@@ -165,9 +191,14 @@ fn run(js: JsRuntime, mut db: Database, rx: mpsc::Receiver<Job>) {
                             source: &call.source,
                         },
                         &call.caller,
-                    ),
-                    None => stopped(),
-                };
+                    )
+                }))
+                .unwrap_or_else(|_| {
+                    failure(
+                        "the sandbox failed on this field (a bug in hoist; please report it)",
+                        "InternalFailure",
+                    )
+                });
                 let _ = reply.send(resolved);
             }
             Job::Load {
@@ -175,16 +206,9 @@ fn run(js: JsRuntime, mut db: Database, rx: mpsc::Receiver<Job>) {
                 api: name,
                 reply,
             } => {
-                let loaded = Api::load(&build, &name, &mut db).map(|a| {
-                    let fields = a.resolver_fields();
-                    api = Some(a);
-                    fields
-                });
-                let _ = reply.send(loaded);
+                let _ = reply.send(Api::load(&build, &name, &mut db));
             }
         }
     }
-    if let Err(e) = db.flush() {
-        eprintln!("error: {e}");
-    }
+    flush(&db);
 }

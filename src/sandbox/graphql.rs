@@ -33,7 +33,7 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
-use super::api::{Caller, FieldError, Resolved};
+use super::api::{Api, Caller, FieldError, Resolved};
 use super::engine::{Engine, Resolve};
 use crate::category::api::AuthMode;
 
@@ -48,6 +48,8 @@ pub struct Published {
 pub struct RequestAuth {
     pub mode: AuthMode,
     pub caller: Caller,
+    /// When the request's time is up: AppSync gives a request 30 s.
+    pub deadline: std::time::Instant,
     /// Errors beside a field's value (`util.appendError`), as AppSync error objects.
     pub extra_errors: Mutex<Vec<Value>>,
     /// Told when a subscription is registered (its events are from then on kept).
@@ -59,11 +61,15 @@ impl RequestAuth {
         RequestAuth {
             mode,
             caller,
+            deadline: std::time::Instant::now() + REQUEST_TIME_LIMIT,
             extra_errors: Mutex::new(Vec::new()),
             registered: Mutex::new(None),
         }
     }
 }
+
+/// How long a request may run, all its resolvers together (AppSync's limit).
+pub const REQUEST_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The modes a type or field allows, from its `@aws_*` directives.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -103,8 +109,11 @@ fn allowed_by(directives: &ast::DirectiveList) -> Option<Allowed> {
 pub struct Shared {
     pub engine: Engine,
     pub events: broadcast::Sender<Published>,
+    api: Arc<Api>,
     default_mode: AuthMode,
     resolvers: BTreeSet<(String, String)>,
+    mutation_root: Option<String>,
+    subscription_root: Option<String>,
     /// Per `(type, field)`, and per type under `(type, "")`.
     access: BTreeMap<(String, String), Allowed>,
     sdl: Sdl,
@@ -351,7 +360,13 @@ pub fn appsync_body(response: async_graphql::Response, extra: Vec<Value>) -> Val
         })
         .collect();
     errors.extend(extra);
-    let data = response.data.into_json().unwrap_or(Value::Null);
+    let mut data = response.data.into_json().unwrap_or(Value::Null);
+    // a field that failed is null in `data`, where AppSync puts it
+    for e in &errors {
+        if let Some(path) = e.get("path").and_then(Value::as_array) {
+            null_at(&mut data, path);
+        }
+    }
     let mut body = serde_json::Map::new();
     let validation_failed = !errors.is_empty() && errors.iter().all(|e| e.get("path").is_none());
     if !validation_failed {
@@ -361,6 +376,32 @@ pub fn appsync_body(response: async_graphql::Response, extra: Vec<Value>) -> Val
         body.insert("errors".into(), Value::Array(errors));
     }
     Value::Object(body)
+}
+
+/// Set `data` at `path` to null if its parent is there and the field is missing.
+fn null_at(data: &mut Value, path: &[Value]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut at = data;
+    for step in parents {
+        at = match (step, at) {
+            (Value::String(k), Value::Object(m)) => match m.get_mut(k) {
+                Some(v) => v,
+                None => return,
+            },
+            (Value::Number(i), Value::Array(items)) => {
+                match i.as_u64().and_then(|i| items.get_mut(i as usize)) {
+                    Some(v) => v,
+                    None => return,
+                }
+            }
+            _ => return,
+        };
+    }
+    if let (Value::String(k), Value::Object(m)) = (last, at) {
+        m.entry(k.clone()).or_insert(Value::Null);
+    }
 }
 
 fn parent_json<'a>(ctx: &'a ResolverContext<'a>) -> &'a Value {
@@ -435,11 +476,13 @@ fn resolve_field<'a>(
         let resolved: Resolved = shared
             .engine
             .resolve(Resolve {
+                api: shared.api.clone(),
                 type_name: type_name.clone(),
                 field: field.clone(),
                 args,
                 source: parent_json(&ctx).clone(),
                 caller: auth.caller.clone(),
+                deadline: auth.deadline,
             })
             .await;
         let mut errors = resolved.errors.iter();
@@ -462,7 +505,7 @@ fn resolve_field<'a>(
         if let Some(e) = first {
             return Err(with_path(field_error(e), path_of(&ctx)));
         }
-        if type_name == "Mutation" && !resolved.data.is_null() {
+        if shared.mutation_root.as_deref() == Some(type_name.as_str()) && !resolved.data.is_null() {
             let _ = shared.events.send(Published {
                 mutation: field.clone(),
                 data: resolved.data.clone(),
@@ -579,27 +622,27 @@ fn subscription_field(
         let returned = returned.clone();
         SubscriptionFieldFuture::new(async move {
             let auth = ctx.data::<Arc<RequestAuth>>()?.clone();
-            if !shared.allows("Subscription", &field, &auth) {
-                return Err(unauthorized("Subscription", &field));
+            let root = shared.subscription_root.clone().unwrap_or_default();
+            if !shared.allows(&root, &field, &auth) {
+                return Err(with_path(unauthorized(&root, &field), json!([field])));
             }
             let args = args_json(&ctx);
             let mut filter = None;
-            if shared
-                .resolvers
-                .contains(&("Subscription".to_string(), field.clone()))
-            {
+            if shared.resolvers.contains(&(root.clone(), field.clone())) {
                 let resolved = shared
                     .engine
                     .resolve(Resolve {
-                        type_name: "Subscription".into(),
+                        api: shared.api.clone(),
+                        type_name: root.clone(),
                         field: field.clone(),
                         args: args.clone(),
                         source: Value::Null,
                         caller: auth.caller.clone(),
+                        deadline: auth.deadline,
                     })
                     .await;
                 if let Some(e) = resolved.errors.first() {
-                    return Err(field_error(e));
+                    return Err(with_path(field_error(e), json!([field])));
                 }
                 filter = resolved.subscription_filter;
             }
@@ -722,8 +765,10 @@ fn str_of(v: &async_graphql::Value) -> Option<&str> {
 fn aws_date(s: &str) -> bool {
     let date = s.trim_end_matches('Z');
     let date = date.split(['+']).next().unwrap_or(date);
-    chrono::NaiveDate::parse_from_str(&date[..date.len().min(10)], "%Y-%m-%d").is_ok()
-        && date.len() == 10
+    date.len() == 10
+        && date
+            .get(..10)
+            .is_some_and(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
 }
 
 fn aws_time(s: &str) -> bool {
@@ -740,7 +785,7 @@ fn aws_time(s: &str) -> bool {
 /// Errors: an SDL that does not parse (it came from `hoist synth`, so this is a bug).
 pub fn build(
     sdl_text: &str,
-    resolvers: BTreeSet<(String, String)>,
+    api: Arc<Api>,
     default_mode: AuthMode,
     engine: Engine,
     events: broadcast::Sender<Published>,
@@ -772,19 +817,22 @@ pub fn build(
             }
         }
     }
-    let shared = Arc::new(Shared {
-        engine,
-        events,
-        default_mode,
-        resolvers,
-        access,
-        sdl,
-    });
-    let sdl = &shared.sdl;
     let root = |op| sdl.root_operation(op).map(|n| n.to_string());
     let query = root(ast::OperationType::Query).unwrap_or_else(|| "Query".into());
     let mutation = root(ast::OperationType::Mutation);
     let subscription = root(ast::OperationType::Subscription);
+    let shared = Arc::new(Shared {
+        engine,
+        events,
+        resolvers: api.resolver_fields(),
+        api,
+        default_mode,
+        mutation_root: mutation.clone(),
+        subscription_root: subscription.clone(),
+        access,
+        sdl,
+    });
+    let sdl = &shared.sdl;
     let mut builder = dynamic::Schema::build(&query, mutation.as_deref(), subscription.as_deref())
         .limit_depth(64)
         .limit_recursive_depth(64);
@@ -910,5 +958,23 @@ mod tests {
         assert!(ok("AWSIPAddress", V::String("10.0.0.0/8".into())));
         assert!(!ok("AWSURL", V::String("example.com".into())));
         assert!(ok("AWSTimestamp", V::Number(1_700_000_000.into())));
+        // a multi-byte character where the date's digits end: refused, no panic
+        assert!(!ok("AWSDate", V::String("2026-11-0é".into())));
+        assert!(!ok("AWSDate", V::String("é".into())));
+    }
+
+    #[test]
+    fn a_failed_field_is_null_in_data_at_its_path() {
+        let mut data = json!({"a": {"items": [{"x": 1}, {"x": 2}]}});
+        null_at(
+            &mut data,
+            &[json!("a"), json!("items"), json!(1), json!("secret")],
+        );
+        null_at(&mut data, &[json!("top")]);
+        null_at(&mut data, &[json!("missing"), json!("deeper")]);
+        assert_eq!(
+            data,
+            json!({"a": {"items": [{"x": 1}, {"x": 2, "secret": null}]}, "top": null})
+        );
     }
 }

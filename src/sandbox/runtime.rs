@@ -78,7 +78,7 @@ pub struct JsRuntime {
     uses: std::cell::Cell<usize>,
     deadline: Arc<AtomicU64>,
     started: Instant,
-    time_limit: Duration,
+    time_limit: std::cell::Cell<Duration>,
 }
 
 impl JsRuntime {
@@ -115,7 +115,7 @@ impl JsRuntime {
             uses: std::cell::Cell::new(0),
             deadline,
             started,
-            time_limit,
+            time_limit: std::cell::Cell::new(time_limit),
         })
     }
 
@@ -136,7 +136,7 @@ impl JsRuntime {
             line: None,
             message: e.to_string(),
         })?;
-        let limit = self.started.elapsed() + self.time_limit;
+        let limit = self.started.elapsed() + self.time_limit.get();
         self.deadline
             .store(limit.as_millis() as u64, Ordering::Relaxed);
         let result = context.with(|qjs| -> Result<(Outcome, Effects), CodeError> {
@@ -227,6 +227,12 @@ impl JsRuntime {
         result
     }
 
+    /// The time each later call may run (the engine gives a call what is left
+    /// of its request's time).
+    pub fn set_time_limit(&self, limit: Duration) {
+        self.time_limit.set(limit);
+    }
+
     /// The context for a call: the pooled one for up to [`CONTEXT_USES`]
     /// calls, then a new one. Each call evaluates its code afresh as a new
     /// module (module-level state starts over, as in AppSync); what a
@@ -250,9 +256,7 @@ impl JsRuntime {
 /// module behind until then).
 const CONTEXT_USES: usize = 256;
 
-/// Modules compiled to QuickJS bytecode, by name and source. Entries are never
-/// removed: a loaded module refers to its bytes (QuickJS reads them as ROM
-/// data), and the runtime's contexts may still hold one.
+/// Modules compiled to QuickJS bytecode, by name and source.
 #[derive(Clone, Default)]
 struct Bytecode(Rc<RefCell<HashMap<ModuleKey, Rc<Vec<u8>>>>>);
 
@@ -271,8 +275,9 @@ impl Bytecode {
         let key = (name.to_string(), source.to_string());
         let cached = self.0.borrow().get(&key).cloned();
         if let Some(bytes) = cached {
-            // Safety: the bytes were written by this runtime's own QuickJS
-            // (`Module::write` below) and live as long as the runtime.
+            // Safety: the bytes were written by this same QuickJS build
+            // (`Module::write` below), in memory, never from outside; QuickJS
+            // copies them while reading (its ROM-data flag is a no-op).
             return unsafe { Module::load(ctx.clone(), &bytes) };
         }
         let module = Module::declare(ctx.clone(), name, source)?;

@@ -35,6 +35,11 @@ const MAX_MESSAGE_BYTES: usize = 240 * 1024;
 const KEEP_ALIVE: Duration = Duration::from_secs(60);
 /// The `connectionTimeoutMs` sent in `connection_ack` (AppSync sends 300000).
 const CONNECTION_TIMEOUT_MS: u64 = 300_000;
+/// Subscriptions one connection may hold (AppSync's quota: 100).
+const MAX_SUBSCRIPTIONS: usize = 100;
+/// Messages waiting for a client that does not read; past this the
+/// connection is closed rather than kept growing.
+const MAX_QUEUED_MESSAGES: usize = 1000;
 
 /// How request lines are printed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -297,10 +302,44 @@ async fn realtime(
         .on_upgrade(move |socket| connection(socket, endpoint, auth_headers))
 }
 
+/// The messages for one connection's writer; a client that stops reading
+/// until [`MAX_QUEUED_MESSAGES`] wait gets its connection closed.
+#[derive(Clone)]
+struct Outbox(mpsc::Sender<Value>);
+
+impl Outbox {
+    fn send(&self, message: Value) -> Result<(), ()> {
+        self.0.try_send(message).map_err(|_| ())
+    }
+}
+
+/// Whether `query` (with `operation_name`) runs a subscription: the only
+/// operations AppSync takes on the real-time endpoint.
+fn is_subscription(query: &str, operation_name: Option<&str>) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        // a document that does not parse: the execution reports it
+        return true;
+    };
+    match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => op.node.ty == OperationType::Subscription,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .get(name)
+            .is_some_and(|op| op.node.ty == OperationType::Subscription),
+        (DocumentOperations::Multiple(ops), None) => {
+            ops.len() == 1
+                && ops
+                    .values()
+                    .all(|op| op.node.ty == OperationType::Subscription)
+        }
+    }
+}
+
 /// One real-time connection: a writer task, and a task per subscription.
 async fn connection(socket: WebSocket, endpoint: Arc<Endpoint>, auth_headers: Value) {
     let (mut sink, mut stream) = socket.split();
-    let (out, mut outbox) = mpsc::unbounded_channel::<Value>();
+    let (out, mut outbox) = mpsc::channel::<Value>(MAX_QUEUED_MESSAGES);
+    let out = Outbox(out);
     let writer = tokio::spawn(async move {
         let mut ka = tokio::time::interval(KEEP_ALIVE);
         ka.tick().await;
@@ -350,6 +389,15 @@ async fn connection(socket: WebSocket, endpoint: Arc<Endpoint>, auth_headers: Va
                     "payload": {"connectionTimeoutMs": CONNECTION_TIMEOUT_MS}}));
             }
             "start" => {
+                let full = subscriptions
+                    .lock()
+                    .map(|subs| subs.len() >= MAX_SUBSCRIPTIONS && !subs.contains_key(&id))
+                    .unwrap_or(true);
+                if full {
+                    let _ = out.send(error_message(&id, json!([{"errorType": "LimitExceededError",
+                        "message": format!("a connection may hold {MAX_SUBSCRIPTIONS} subscriptions")}])));
+                    continue;
+                }
                 let task = start(
                     endpoint.clone(),
                     id.clone(),
@@ -393,7 +441,7 @@ fn start(
     id: String,
     payload: &Value,
     connection_auth: &Value,
-    out: mpsc::UnboundedSender<Value>,
+    out: Outbox,
 ) -> tokio::task::JoinHandle<()> {
     let started = Instant::now();
     let data: Option<Value> = payload["data"]
@@ -408,11 +456,19 @@ fn start(
         .as_ref()
         .ok_or_else(|| "`payload.data` is not a JSON request".to_string())
         .and_then(parse_request);
+    let subscription = data.as_ref().is_some_and(|d| {
+        is_subscription(
+            d["query"].as_str().unwrap_or_default(),
+            d["operationName"].as_str(),
+        )
+    });
     let early: Result<_, Value> = match (caller, request) {
         (Err(denied), _) => {
             Err(json!([{"errorType": "UnauthorizedException", "message": denied.message}]))
         }
         (_, Err(message)) => Err(json!([{"errorType": "MalformedMessage", "message": message}])),
+        (Ok(_), Ok(_)) if !subscription => Err(json!([{"errorType": "UnsupportedOperation",
+            "message": "only subscriptions are taken on the real-time endpoint; send queries and mutations to POST /graphql"}])),
         (Ok(c), Ok(r)) => Ok((c, r)),
     };
     let operation = operation_name(
@@ -456,7 +512,10 @@ fn start(
                             if let Some(e) = errors {
                                 payload["errors"] = e.clone();
                             }
-                            let _ = out.send(json!({"id": id, "type": "data", "payload": payload}));
+                            // a client that does not read loses the subscription
+                            if out.send(json!({"id": id, "type": "data", "payload": payload})).is_err() {
+                                break;
+                            }
                         }
                         (_, errors) => {
                             let errors = errors.cloned().unwrap_or(json!([]));
@@ -471,4 +530,43 @@ fn start(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_subscriptions_are_taken_on_the_realtime_endpoint() {
+        assert!(is_subscription(
+            "subscription { onCreateTodo { id } }",
+            None
+        ));
+        assert!(!is_subscription(
+            "mutation { createTodo(input: {name: \"x\"}) { id } }",
+            None
+        ));
+        assert!(!is_subscription("{ listTodos { items { id } } }", None));
+        let two = "subscription S { onCreateTodo { id } } mutation M { deleteTodo(input: {id: \"1\"}) { id } }";
+        assert!(is_subscription(two, Some("S")));
+        assert!(!is_subscription(two, Some("M")));
+        assert!(!is_subscription(two, None));
+    }
+
+    #[test]
+    fn realtime_auth_comes_from_the_header_parameter_or_subprotocol() {
+        use base64::Engine as _;
+        let header = json!({"host": "127.0.0.1", "x-api-key": "da2-k"});
+        let b64 = base64::engine::general_purpose::STANDARD.encode(header.to_string());
+        let query: HashMap<String, String> = [("header".to_string(), b64)].into_iter().collect();
+        assert_eq!(connection_headers(&query, &HeaderMap::new()), header);
+        let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(header.to_string());
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            format!("graphql-ws, header-{url}").parse().unwrap(),
+        );
+        assert_eq!(connection_headers(&HashMap::new(), &headers), header);
+        assert_eq!(header_in(&header, "X-API-KEY"), Some("da2-k"));
+    }
 }

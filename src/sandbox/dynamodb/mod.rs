@@ -381,7 +381,17 @@ impl Database {
     /// The database persisted in `dir` (created if missing): its tables and
     /// items are read back. Errors: another process holds it, or it cannot be read.
     pub fn open(dir: &std::path::Path) -> Result<Database, store::StoreError> {
-        let (store, schemas, items) = store::Store::open(dir)?;
+        Self::loaded(store::Store::open(dir)?)
+    }
+
+    /// [`Database::open`], with the store emptied first (see [`store::Store::open_cleared`]).
+    pub fn open_cleared(dir: &std::path::Path) -> Result<Database, store::StoreError> {
+        Self::loaded(store::Store::open_cleared(dir)?)
+    }
+
+    fn loaded(
+        (store, schemas, items): (store::Store, Vec<TableSchema>, Vec<(String, Item)>),
+    ) -> Result<Database, store::StoreError> {
         let mut db = Database {
             tables: BTreeMap::new(),
             store: Some(store),
@@ -405,7 +415,6 @@ impl Database {
         Ok(db)
     }
 
-    /// The names of the tables.
     /// Make the writes so far durable (see [`store::Store::flush`]); a no-op in memory.
     pub fn flush(&self) -> Result<(), store::StoreError> {
         match &self.store {
@@ -414,6 +423,7 @@ impl Database {
         }
     }
 
+    /// The names of the tables.
     pub fn table_names(&self) -> Vec<String> {
         self.tables.keys().cloned().collect()
     }

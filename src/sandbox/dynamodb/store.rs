@@ -52,16 +52,38 @@ type Loaded = (Store, Vec<TableSchema>, Vec<(String, Item)>);
 impl Store {
     /// Open (or create) the store in `dir`, with everything it holds.
     pub fn open(dir: &Path) -> Result<Loaded, StoreError> {
+        Self::open_with(dir, false)
+    }
+
+    /// Open the store in `dir` emptied (`--reset`): it is locked first, so a
+    /// store another sandbox holds is refused, not cleared; a file that is
+    /// not a store (damaged) is replaced.
+    pub fn open_cleared(dir: &Path) -> Result<Loaded, StoreError> {
+        Self::open_with(dir, true)
+    }
+
+    fn open_with(dir: &Path, clear: bool) -> Result<Loaded, StoreError> {
         let path = dir.join(FILE);
         let broken = |message: String| StoreError::Broken {
             path: path.clone(),
             message,
         };
         std::fs::create_dir_all(dir).map_err(|e| broken(e.to_string()))?;
-        let db = Database::create(&path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse { path: path.clone() },
-            other => broken(other.to_string()),
-        })?;
+        let create = || {
+            Database::create(&path).map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => {
+                    StoreError::InUse { path: path.clone() }
+                }
+                other => broken(other.to_string()),
+            })
+        };
+        let db = match create() {
+            Err(StoreError::Broken { .. }) if clear => {
+                std::fs::remove_file(&path).map_err(|e| broken(e.to_string()))?;
+                create()?
+            }
+            other => other?,
+        };
         let store = Store {
             dirty: std::cell::Cell::new(false),
             db,
@@ -69,6 +91,10 @@ impl Store {
         };
         {
             let tx = store.db.begin_write().map_err(|e| broken(e.to_string()))?;
+            if clear {
+                tx.delete_table(TABLES).map_err(|e| broken(e.to_string()))?;
+                tx.delete_table(ITEMS).map_err(|e| broken(e.to_string()))?;
+            }
             tx.open_table(TABLES).map_err(|e| broken(e.to_string()))?;
             tx.open_table(ITEMS).map_err(|e| broken(e.to_string()))?;
             tx.commit().map_err(|e| broken(e.to_string()))?;
