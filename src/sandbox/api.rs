@@ -391,8 +391,9 @@ impl Run<'_> {
             Answer::Error {
                 message,
                 error_type,
+                result,
             } => {
-                self.ctx["result"] = Value::Null;
+                self.ctx["result"] = result;
                 self.ctx["error"] = json!({ "message": message, "type": error_type });
             }
         }

@@ -20,14 +20,37 @@ use super::dynamodb::{Database, DynamoError};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     Result(Value),
-    Error { message: String, error_type: String },
+    /// `ctx.error`, and what `ctx.result` holds beside it (a cancelled
+    /// transaction's `cancellationReasons`; otherwise null).
+    Error {
+        message: String,
+        error_type: String,
+        result: Value,
+    },
 }
 
 fn error(e: DynamoError) -> Answer {
+    let result = match cancellation_reasons(&e) {
+        Some(reasons) => json!({ "keys": null, "cancellationReasons": reasons }),
+        None => Value::Null,
+    };
     Answer::Error {
         message: e.message,
         error_type: format!("DynamoDB:{}", e.kind),
+        result,
     }
+}
+
+/// AppSync's `cancellationReasons` of a cancelled transaction: `{type, message}` per action.
+pub fn cancellation_reasons(e: &DynamoError) -> Option<Value> {
+    e.reasons.as_ref().and_then(Value::as_array).map(|reasons| {
+        Value::Array(
+            reasons
+                .iter()
+                .map(|r| json!({ "type": r["Code"], "message": r.get("Message").cloned().unwrap_or(Value::Null) }))
+                .collect(),
+        )
+    })
 }
 
 /// A DynamoDB value as AppSync hands it to resolvers: plain JSON.
@@ -194,8 +217,289 @@ fn run(db: &mut Database, table: &str, request: &Value) -> Result<Value, DynamoE
                 "scannedCount": r["ScannedCount"],
             }))
         }
+        "BatchGetItem" => {
+            let mut items = Map::new();
+            let mut names = Vec::new();
+            for (given, spec) in request["tables"].as_object().into_iter().flatten() {
+                let name = table_named(db, table, given)?;
+                let mut one = Map::new();
+                one.insert("Keys".into(), spec["keys"].clone());
+                if let Some(text) = merge(&mut one, &spec["projection"])? {
+                    one.insert("ProjectionExpression".into(), Value::String(text));
+                }
+                items.insert(name.clone(), Value::Object(one));
+                names.push((given.clone(), name));
+            }
+            let r = db.call("BatchGetItem", &json!({ "RequestItems": items }))?;
+            // each table's items in the order of its keys, null where there is none
+            let mut data = Map::new();
+            let mut unprocessed = Map::new();
+            for (given, name) in names {
+                let found: Vec<Value> = r["Responses"][&name]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(plain_item)
+                    .collect();
+                let keys = request["tables"][&given]["keys"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let ordered: Vec<Value> = keys
+                    .iter()
+                    .map(|k| {
+                        let key = plain_item(k);
+                        found
+                            .iter()
+                            .find(|item| {
+                                key.as_object().is_some_and(|kv| {
+                                    kv.iter().all(|(a, v)| item.get(a) == Some(v))
+                                })
+                            })
+                            .cloned()
+                            .unwrap_or(Value::Null)
+                    })
+                    .collect();
+                data.insert(given.clone(), Value::Array(ordered));
+                unprocessed.insert(given, json!([]));
+            }
+            Ok(json!({ "data": data, "unprocessedKeys": unprocessed }))
+        }
+        "BatchPutItem" | "BatchDeleteItem" => {
+            let put = operation == "BatchPutItem";
+            let mut items = Map::new();
+            let mut data = Map::new();
+            let mut unprocessed = Map::new();
+            for (given, list) in request["tables"].as_object().into_iter().flatten() {
+                let name = table_named(db, table, given)?;
+                let list = list.as_array().cloned().unwrap_or_default();
+                let writes: Vec<Value> = list
+                    .iter()
+                    .map(|i| {
+                        if put {
+                            json!({ "PutRequest": { "Item": i } })
+                        } else {
+                            json!({ "DeleteRequest": { "Key": i } })
+                        }
+                    })
+                    .collect();
+                items.insert(name, Value::Array(writes));
+                data.insert(
+                    given.clone(),
+                    Value::Array(list.iter().map(plain_item).collect()),
+                );
+                unprocessed.insert(given.clone(), json!([]));
+            }
+            db.call("BatchWriteItem", &json!({ "RequestItems": items }))?;
+            let left = if put {
+                "unprocessedItems"
+            } else {
+                "unprocessedKeys"
+            };
+            Ok(json!({ "data": data, left: unprocessed }))
+        }
+        "TransactGetItems" => {
+            let mut gets = Vec::new();
+            for item in request["transactItems"].as_array().into_iter().flatten() {
+                let name = table_named(db, table, item["table"].as_str().unwrap_or(table))?;
+                let mut one = Map::new();
+                one.insert("TableName".into(), json!(name));
+                one.insert("Key".into(), item["key"].clone());
+                if let Some(text) = merge(&mut one, &item["projection"])? {
+                    one.insert("ProjectionExpression".into(), Value::String(text));
+                }
+                gets.push(json!({ "Get": one }));
+            }
+            let r = db.call("TransactGetItems", &json!({ "TransactItems": gets }))?;
+            let items: Vec<Value> = r["Responses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|g| g.get("Item").map(plain_item).unwrap_or(Value::Null))
+                .collect();
+            Ok(json!({ "items": items, "cancellationReasons": null }))
+        }
+        "TransactWriteItems" => {
+            let mut actions = Vec::new();
+            let mut keys = Vec::new();
+            for item in request["transactItems"].as_array().into_iter().flatten() {
+                let name = table_named(db, table, item["table"].as_str().unwrap_or(table))?;
+                let mut one = Map::new();
+                one.insert("TableName".into(), json!(name));
+                if let Some(text) = merge(&mut one, &item["condition"])? {
+                    one.insert("ConditionExpression".into(), Value::String(text));
+                }
+                let action = match item["operation"].as_str().unwrap_or_default() {
+                    "PutItem" => {
+                        let mut full = item["attributeValues"]
+                            .as_object()
+                            .cloned()
+                            .unwrap_or_default();
+                        for (k, v) in item["key"].as_object().into_iter().flatten() {
+                            full.insert(k.clone(), v.clone());
+                        }
+                        one.insert("Item".into(), Value::Object(full));
+                        "Put"
+                    }
+                    "UpdateItem" => {
+                        one.insert("Key".into(), item["key"].clone());
+                        if let Some(text) = merge(&mut one, &item["update"])? {
+                            one.insert("UpdateExpression".into(), Value::String(text));
+                        }
+                        "Update"
+                    }
+                    "DeleteItem" => {
+                        one.insert("Key".into(), item["key"].clone());
+                        "Delete"
+                    }
+                    "ConditionCheck" => {
+                        one.insert("Key".into(), item["key"].clone());
+                        "ConditionCheck"
+                    }
+                    other => {
+                        return Err(DynamoError::validation(format!(
+                            "a transactItems entry cannot be `{other}`: PutItem, UpdateItem, DeleteItem or ConditionCheck"
+                        )));
+                    }
+                };
+                keys.push(plain_item(&item["key"]));
+                actions.push(json!({ action: one }));
+            }
+            db.call("TransactWriteItems", &json!({ "TransactItems": actions }))?;
+            Ok(json!({ "keys": keys, "cancellationReasons": null }))
+        }
         other => Err(DynamoError::validation(format!(
             "the sandbox's DynamoDB data source does not do `{other}` yet"
         ))),
+    }
+}
+
+/// The sandbox's table a batch or transaction names: the name itself, else
+/// the table of the same api for the model the name starts with (a deployed
+/// Amplify table is `<Model>-<api id>-<env>`; the sandbox's is
+/// `<api>.<Model>Table`).
+fn table_named(db: &Database, source_table: &str, given: &str) -> Result<String, DynamoError> {
+    let names = db.table_names();
+    if names.iter().any(|n| n == given) {
+        return Ok(given.to_string());
+    }
+    let api = source_table.split('.').next().unwrap_or_default();
+    let model = given.split('-').next().unwrap_or(given);
+    let candidate = format!("{api}.{model}Table");
+    if names.contains(&candidate) {
+        return Ok(candidate);
+    }
+    Err(DynamoError {
+        kind: "ResourceNotFoundException",
+        message: format!(
+            "the sandbox has no table `{given}` (its tables: {})",
+            names.join(", ")
+        ),
+        item: None,
+        reasons: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Database {
+        let mut db = Database::in_memory();
+        db.call(
+            "CreateTable",
+            &json!({"TableName": "main.TodoTable", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]}),
+        )
+        .unwrap();
+        db
+    }
+
+    fn ok(answer: Answer) -> Value {
+        match answer {
+            Answer::Result(v) => v,
+            Answer::Error { message, .. } => panic!("{message}"),
+        }
+    }
+
+    /// AppSync's batch and transaction request objects ("AWS AppSync
+    /// JavaScript resolver function reference for DynamoDB"), with tables
+    /// named as deployed (`Todo-<api id>-<env>`) or as the sandbox names them.
+    #[test]
+    fn batches_and_transactions_run_as_appsync_sends_them() {
+        let mut db = db();
+        let t = "main.TodoTable";
+        let put = ok(dynamodb(
+            &mut db,
+            t,
+            &json!({"operation": "BatchPutItem", "tables": {"Todo-abc123-dev": [
+                {"id": {"S": "a"}, "n": {"N": "1"}}, {"id": {"S": "b"}, "n": {"N": "2"}}]}}),
+        ));
+        assert_eq!(
+            put["data"]["Todo-abc123-dev"][1],
+            json!({"id": "b", "n": 2})
+        );
+        assert_eq!(put["unprocessedItems"]["Todo-abc123-dev"], json!([]));
+        let got = ok(dynamodb(
+            &mut db,
+            t,
+            &json!({"operation": "BatchGetItem", "tables": {t: {"keys": [
+                {"id": {"S": "b"}}, {"id": {"S": "zz"}}, {"id": {"S": "a"}}]}}}),
+        ));
+        assert_eq!(
+            got["data"][t],
+            json!([{"id": "b", "n": 2}, null, {"id": "a", "n": 1}]),
+            "in the order of the keys, null where there is none"
+        );
+        let written = ok(dynamodb(
+            &mut db,
+            t,
+            &json!({"operation": "TransactWriteItems", "transactItems": [
+                {"table": t, "operation": "UpdateItem", "key": {"id": {"S": "a"}},
+                 "update": {"expression": "SET n = n + :one", "expressionValues": {":one": {"N": "1"}}},
+                 "condition": {"expression": "n = :n", "expressionValues": {":n": {"N": "1"}}}},
+                {"table": t, "operation": "DeleteItem", "key": {"id": {"S": "b"}}}]}),
+        ));
+        assert_eq!(written["keys"], json!([{"id": "a"}, {"id": "b"}]));
+        // a failed condition cancels all, with AppSync's reasons beside the error
+        let cancelled = dynamodb(
+            &mut db,
+            t,
+            &json!({"operation": "TransactWriteItems", "transactItems": [
+                {"table": t, "operation": "PutItem", "key": {"id": {"S": "c"}}, "attributeValues": {}},
+                {"table": t, "operation": "ConditionCheck", "key": {"id": {"S": "a"}},
+                 "condition": {"expression": "n = :n", "expressionValues": {":n": {"N": "1"}}}}]}),
+        );
+        let Answer::Error {
+            error_type, result, ..
+        } = cancelled
+        else {
+            panic!("not cancelled: {cancelled:?}");
+        };
+        assert_eq!(error_type, "DynamoDB:TransactionCanceledException");
+        assert_eq!(
+            result["cancellationReasons"],
+            json!([{"type": "None", "message": null}, {"type": "ConditionalCheckFailed", "message": "The conditional request failed"}])
+        );
+        let read = ok(dynamodb(
+            &mut db,
+            t,
+            &json!({"operation": "TransactGetItems", "transactItems": [
+                {"table": t, "key": {"id": {"S": "a"}}}, {"table": t, "key": {"id": {"S": "c"}}}]}),
+        ));
+        assert_eq!(
+            read["items"],
+            json!([{"id": "a", "n": 2}, null]),
+            "nothing of the cancelled one"
+        );
+        let unknown = dynamodb(
+            &mut db,
+            t,
+            &json!({"operation": "BatchGetItem", "tables": {"Nope-x-dev": {"keys": [{"id": {"S": "a"}}]}}}),
+        );
+        assert!(
+            matches!(unknown, Answer::Error { ref message, .. } if message.contains("no table `Nope-x-dev`")),
+            "{unknown:?}"
+        );
     }
 }
