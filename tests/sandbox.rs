@@ -1069,8 +1069,10 @@ fn the_sandbox_serves_the_api_as_appsync_does() {
         ])
         .output()
         .unwrap();
-    assert!(!claim.status.success());
-    assert!(String::from_utf8_lossy(&claim.stderr).contains("--claim cannot set `exp`"));
+    assert_eq!(claim.status.code(), Some(1), "a user error, not hoist's");
+    let stderr = String::from_utf8_lossy(&claim.stderr);
+    assert!(stderr.contains("`exp` is set by the sandbox"), "{stderr}");
+    assert!(!stderr.contains("bug in hoist"), "{stderr}");
     let unknown = Running::try_start(&sb, &app, &["--port", "0", "--env", "nope"])
         .err()
         .expect("refused");
@@ -1131,6 +1133,17 @@ fn the_sandbox_serves_the_api_as_appsync_does() {
 
     let status = running.stop();
     assert!(status.success(), "SIGTERM ends it cleanly: {status:?}");
+    // status tells whose outputs the frontend has, and that it is not running
+    let said = sb.hoist_in(&app).arg("status").output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&said.stdout),
+        String::from_utf8_lossy(&said.stderr)
+    );
+    assert!(
+        said.contains("points at the local sandbox of `dev`") && said.contains("not running now"),
+        "{said}"
+    );
     let again = Running::start(&sb, &app, &["--port", "0", "--no-watch"]);
     let (_, body) = again.post(
         &with_key,

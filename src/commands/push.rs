@@ -62,9 +62,14 @@ pub fn status(
     if changes.is_empty() {
         printer.info("  (no resources)");
     }
-    if let Some(url) = &sandbox {
+    if let Some((url, of)) = &sandbox {
+        let running = if crate::deploy::local::endpoint_answers(url) {
+            "running"
+        } else {
+            "not running now"
+        };
         printer.info(format!(
-            "\namplify_outputs.json points at the local sandbox ({url}); `hoist outputs` writes the cloud's back."
+            "\namplify_outputs.json points at the local sandbox of `{of}` ({url}, {running}); once `{env}` is deployed, `hoist outputs` writes the cloud's back."
         ));
     }
     let pending = root_changed || changes.iter().any(|(_, c)| *c != Change::NoChange);

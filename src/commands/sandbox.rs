@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::json;
 use tokio::sync::broadcast;
 
+use crate::category::api::AuthMode;
 use crate::category::api::outputs as api_outputs;
 use crate::cli::{GlobalArgs, SandboxArgs, SandboxCommand};
 use crate::error::FsError;
@@ -51,15 +52,21 @@ pub fn run(
             let secrets = Secrets::load_or_create(&data_dir(file.root(), &env))?;
             let mut extra = serde_json::Map::new();
             for claim in &claims {
-                let (k, v) = claim.split_once('=').ok_or_else(|| {
-                    crate::Error::Internal(format!(
-                        "--claim `{claim}` is not NAME=VALUE (e.g. --claim email=ada@example.com)"
-                    ))
-                })?;
+                let (k, v) = claim
+                    .split_once('=')
+                    .filter(|(k, _)| !k.is_empty())
+                    .ok_or_else(|| SandboxError::BadClaim {
+                        claim: claim.clone(),
+                        why: "it is not NAME=VALUE".into(),
+                    })?;
                 if crate::sandbox::auth::RESERVED_CLAIMS.contains(&k) {
-                    return Err(crate::Error::Internal(format!(
-                        "--claim cannot set `{k}`: use --user, --group and --hours"
-                    )));
+                    return Err(SandboxError::BadClaim {
+                        claim: claim.clone(),
+                        why: format!(
+                            "`{k}` is set by the sandbox (use --user, --group and --hours)"
+                        ),
+                    }
+                    .into());
                 }
                 extra.insert(k.to_string(), json!(v));
             }
@@ -229,10 +236,17 @@ fn serve(
         } else {
             println!("GraphQL endpoint: {url}");
             printer.info(format!("  realtime: {realtime}"));
-            printer.info(format!(
-                "  api key: {} (x-api-key); a user-pool token: `hoist sandbox token --user NAME`",
-                secrets.api_key
-            ));
+            if api_cfg.uses(AuthMode::ApiKey) {
+                printer.info(format!("  api key: {} (x-api-key)", secrets.api_key));
+            }
+            if api_cfg.uses(AuthMode::UserPools) || api_cfg.uses(AuthMode::Oidc) {
+                printer.info(
+                    "  tokens for the Authorization header: `hoist sandbox token --user NAME [--group G]`",
+                );
+            }
+            if args.reset {
+                printer.info("  --reset: the tables were cleared");
+            }
             printer.info(format!(
                 "  data: {}; {shown} points the frontend here",
                 dir.strip_prefix(file.root()).unwrap_or(&dir).display()
@@ -366,7 +380,9 @@ fn watch(
                     println!("Reloaded the api in {} ms", began.elapsed().as_millis());
                 }
                 Err(e) => {
-                    printer.warn("The change does not build; the last good api keeps running:");
+                    printer.warn(
+                        "this change does not build, so the last good api keeps running; fix it and save again:",
+                    );
                     printer.error(e);
                 }
             }

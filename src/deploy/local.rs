@@ -32,15 +32,34 @@ pub fn outputs_path(file: &ProjectFile) -> PathBuf {
     dir.join(outputs::OUTPUTS_FILE)
 }
 
-/// The local endpoint `amplify_outputs.json` points at when `hoist sandbox`
-/// wrote it (its `custom.hoist_sandbox.graphql_endpoint`); `None` for the
-/// cloud's outputs or none at all.
-pub fn sandbox_outputs(file: &ProjectFile) -> Option<String> {
+/// The local endpoint `amplify_outputs.json` points at, and the environment
+/// it serves, when `hoist sandbox` wrote it (`custom.hoist_sandbox`); `None`
+/// for the cloud's outputs or none at all.
+pub fn sandbox_outputs(file: &ProjectFile) -> Option<(String, String)> {
     let text = std::fs::read_to_string(outputs_path(file)).ok()?;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    value["custom"]["hoist_sandbox"]["graphql_endpoint"]
-        .as_str()
-        .map(str::to_string)
+    let sandbox = &value["custom"]["hoist_sandbox"];
+    let url = sandbox["graphql_endpoint"].as_str()?.to_string();
+    let env = sandbox["env"].as_str().unwrap_or_default().to_string();
+    Some((url, env))
+}
+
+/// Whether something accepts connections at a local endpoint's host and port
+/// (`http://host:port/...`), within 200 ms.
+pub fn endpoint_answers(url: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    let Some(authority) = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split('/').next())
+    else {
+        return false;
+    };
+    let Ok(mut addrs) = authority.to_socket_addrs() else {
+        return false;
+    };
+    addrs.next().is_some_and(|addr| {
+        std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200)).is_ok()
+    })
 }
 
 /// Write the frontend's `amplify_outputs.json` for `env` from what was deployed,

@@ -173,6 +173,14 @@ impl Authority {
         &self.modes
     }
 
+    fn mode_names(&self) -> String {
+        self.modes
+            .iter()
+            .map(|m| m.appsync())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn api_key(&self) -> &str {
         &self.secrets.api_key
     }
@@ -272,11 +280,26 @@ impl Authority {
                     },
                 ));
             }
-            return Err(Denied::new("You are not authorized to make this call."));
+            let kind = if issuer == self.oidc_issuer {
+                "OIDC"
+            } else {
+                "user-pool"
+            };
+            return Err(Denied {
+                message: format!(
+                    "You are not authorized to make this call. (This api takes no {kind} tokens; its modes: {}.)",
+                    self.mode_names()
+                ),
+            });
         }
         if let Some(key) = header("x-api-key") {
             if !self.modes.contains(&AuthMode::ApiKey) {
-                return Err(Denied::new("You are not authorized to make this call."));
+                return Err(Denied {
+                    message: format!(
+                        "You are not authorized to make this call. (This api takes no api key; its modes: {}.)",
+                        self.mode_names()
+                    ),
+                });
             }
             if !constant_time_eq(key.as_bytes(), self.secrets.api_key.as_bytes()) {
                 return Err(Denied::new("You are not authorized to make this call."));

@@ -47,6 +47,13 @@ pub enum SandboxError {
     #[diagnostic(transparent)]
     Store(#[from] dynamodb::store::StoreError),
 
+    #[error("--claim `{claim}` cannot be used: {why}")]
+    #[diagnostic(
+        code(hoist::sandbox::claim),
+        help("give extra claims as NAME=VALUE, e.g. --claim email=ada@example.com")
+    )]
+    BadClaim { claim: String, why: String },
+
     #[error("the sandbox could not start: {0}")]
     #[diagnostic(
         code(hoist::sandbox::start),

@@ -94,7 +94,13 @@ impl Endpoint {
                             format!(
                                 "{}: {}",
                                 e["errorType"].as_str().unwrap_or("Error"),
-                                e["message"].as_str().unwrap_or_default()
+                                // one line per request, whatever the message's layout
+                                e["message"]
+                                    .as_str()
+                                    .unwrap_or_default()
+                                    .split_whitespace()
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
                             )
                         })
                         .collect::<Vec<_>>()
@@ -206,25 +212,27 @@ async fn graphql(
             );
         }
     };
+    let malformed = |message: String| {
+        endpoint.log(&LogLine {
+            kind: "malformed",
+            operation: "-",
+            auth: mode_name(mode),
+            elapsed: started.elapsed(),
+            errors: vec![json!({"errorType": "MalformedHttpRequestException", "message": message})],
+        });
+        appsync_error(
+            StatusCode::BAD_REQUEST,
+            "MalformedHttpRequestException",
+            &message,
+        )
+    };
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return appsync_error(
-                StatusCode::BAD_REQUEST,
-                "MalformedHttpRequestException",
-                &format!("the request body is not JSON: {e}"),
-            );
-        }
+        Err(e) => return malformed(format!("the request body is not JSON: {e}")),
     };
     let request = match parse_request(&parsed) {
         Ok(r) => r,
-        Err(message) => {
-            return appsync_error(
-                StatusCode::BAD_REQUEST,
-                "MalformedHttpRequestException",
-                &message,
-            );
-        }
+        Err(message) => return malformed(message),
     };
     let operation = operation_name(
         parsed["query"].as_str().unwrap_or_default(),
@@ -381,6 +389,13 @@ async fn connection(socket: WebSocket, endpoint: Arc<Endpoint>, auth_headers: Va
         match message["type"].as_str().unwrap_or_default() {
             "connection_init" => {
                 if let Err(denied) = endpoint.authority.caller(|n| header_in(&auth_headers, n)) {
+                    endpoint.log(&LogLine {
+                        kind: "refused",
+                        operation: "realtime",
+                        auth: "-",
+                        elapsed: Duration::ZERO,
+                        errors: vec![json!({"errorType": "UnauthorizedException", "message": denied.message})],
+                    });
                     let _ = out.send(json!({"type": "connection_error", "payload": {"errors": [
                         {"errorType": "UnauthorizedException", "message": denied.message}]}}));
                     break;
