@@ -141,8 +141,21 @@ fn serve(
     let Some(api_cfg) = file.manifest.api.values().next().cloned() else {
         return Err(SandboxError::NoApi.into());
     };
-    // the sources are checked before anything is written
+    // the sources and the port are checked before anything is written
     let synthesized = synth(&file, &env)?;
+    let listener = std::net::TcpListener::bind((args.host.as_str(), args.port))
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => SandboxError::PortInUse {
+                host: args.host.clone(),
+                port: args.port,
+            },
+            _ => SandboxError::Listen {
+                host: args.host.clone(),
+                port: args.port,
+                message: e.to_string(),
+            },
+        })?;
     let dir = data_dir(file.root(), &env);
     std::fs::create_dir_all(&dir).map_err(|e| FsError::new("create", &dir, e))?;
     // the store is opened (and so locked) before --reset clears anything
@@ -165,19 +178,8 @@ fn serve(
         let engine = Engine::start(db).map_err(|e| SandboxError::Start(e.to_string()))?;
         let (events, _) = broadcast::channel(1024);
         let schema = load_schema(&file, build, &engine, &events).await?;
-        let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
-            .await
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AddrInUse => SandboxError::PortInUse {
-                    host: args.host.clone(),
-                    port: args.port,
-                },
-                _ => SandboxError::Listen {
-                    host: args.host.clone(),
-                    port: args.port,
-                    message: e.to_string(),
-                },
-            })?;
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| SandboxError::Start(e.to_string()))?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(args.port);
         let host = if args.host.contains(':') {
             format!("[{}]", args.host)
