@@ -14,31 +14,7 @@ use common::{Sandbox, stderr_of};
 
 /// The corpus schemas (parts of one schema joined), by name; empty without the corpus.
 fn corpus_schemas() -> Vec<(String, Vec<(String, String)>)> {
-    let Some(dir) = common::corpus("graphql") else {
-        return Vec::new();
-    };
-    let entries = std::fs::read_dir(&dir).unwrap();
-    let mut names: Vec<String> = entries
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".graphql"))
-        .collect();
-    names.sort();
-    let mut schemas: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    for name in names {
-        let whole = name
-            .trim_end_matches(".graphql")
-            .split("-part")
-            .next()
-            .unwrap()
-            .to_string();
-        let text = std::fs::read_to_string(dir.join(&name)).unwrap();
-        match schemas.iter_mut().find(|(w, _)| *w == whole) {
-            Some((_, parts)) => parts.push((name.clone(), text)),
-            None => schemas.push((whole, vec![(name.clone(), text)])),
-        }
-    }
-    schemas
+    common::corpus_apis()
 }
 
 struct Generated {

@@ -539,15 +539,7 @@ fn the_data_survives_a_restart_and_one_sandbox_holds_it() {
 
 /// The todo starter's api, synthesized by hoist: its build folder.
 fn todo_build(sb: &common::Sandbox) -> std::path::PathBuf {
-    sb.hoist()
-        .args(["init", "app", "--frontend", "none", "--yes", "-q"])
-        .assert()
-        .success();
-    let app = sb.join("app");
-    sb.hoist_in(&app)
-        .args(["add", "api", "--template", "todo", "--yes", "-q"])
-        .assert()
-        .success();
+    let app = api_project(sb, None);
     sb.hoist_in(&app)
         .args(["synth", "--yes", "-q"])
         .assert()
@@ -1190,35 +1182,6 @@ fn the_aws_amplify_client_drives_the_sandbox() {
     assert!(running.stop().success());
 }
 
-/// The corpus schemas, parts of one schema together: (name, [(file, text)]).
-fn corpus_apis() -> Vec<(String, Vec<(String, String)>)> {
-    let Some(dir) = common::corpus("graphql") else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".graphql"))
-        .collect();
-    names.sort();
-    let mut apis: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    for name in names {
-        let whole = name
-            .trim_end_matches(".graphql")
-            .split("-part")
-            .next()
-            .unwrap()
-            .to_string();
-        let text = std::fs::read_to_string(dir.join(&name)).unwrap();
-        match apis.iter_mut().find(|(w, _)| *w == whole) {
-            Some((_, parts)) => parts.push((name, text)),
-            None => apis.push((whole, vec![(name, text)])),
-        }
-    }
-    apis
-}
-
 /// A value AppSync accepts for an input of type `ty` (required fields only).
 fn sample(schema: &apollo_compiler::Schema, ty: &apollo_compiler::ast::Type, n: usize) -> Value {
     use apollo_compiler::schema::ExtendedType;
@@ -1342,7 +1305,7 @@ fn uuid_like(n: usize) -> String {
 #[test]
 fn every_corpus_model_answers_crud_on_the_sandbox() {
     use apollo_compiler::schema::ExtendedType;
-    let apis = corpus_apis();
+    let apis = common::corpus_apis();
     if apis.is_empty() {
         return;
     }

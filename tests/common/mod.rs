@@ -150,3 +150,34 @@ pub fn corpus(kind: &str) -> Option<PathBuf> {
     );
     None
 }
+
+/// The GraphQL corpus, parts of one schema together (`x-part1-...`,
+/// `x-part2-...` are api `x`): (name, [(file, text)]), by name; empty without
+/// the corpus (and a failure under CI, as [`corpus`] says).
+pub fn corpus_apis() -> Vec<(String, Vec<(String, String)>)> {
+    let Some(dir) = corpus("graphql") else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".graphql"))
+        .collect();
+    names.sort();
+    let mut apis: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for name in names {
+        let whole = name
+            .trim_end_matches(".graphql")
+            .split("-part")
+            .next()
+            .unwrap()
+            .to_string();
+        let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+        match apis.iter_mut().find(|(w, _)| *w == whole) {
+            Some((_, parts)) => parts.push((name, text)),
+            None => apis.push((whole, vec![(name, text)])),
+        }
+    }
+    apis
+}
