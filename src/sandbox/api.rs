@@ -21,8 +21,28 @@ enum Source {
     /// A table of the sandbox's DynamoDB, by name.
     DynamoDb(String),
     None,
-    /// A data source the sandbox does not run yet (Lambda, OpenSearch).
+    /// OpenSearch, answered from the api's tables (see [`super::search`]).
+    Search,
+    /// A Lambda function, by name: the sandbox does not run functions yet.
+    Lambda(String),
+    /// Another kind of data source, which the sandbox does not run.
     Unsupported(String),
+}
+
+/// The function a Lambda data source invokes, from its ARN (a string or an
+/// `Fn::Sub` template: the part after `:function:`).
+fn lambda_function(config: &Value) -> String {
+    let arn = &config["LambdaFunctionArn"];
+    let text = arn
+        .as_str()
+        .or_else(|| arn["Fn::Sub"].as_str())
+        .or_else(|| arn["Fn::Sub"][0].as_str())
+        .unwrap_or_default();
+    match text.split_once(":function:") {
+        Some((_, name)) => name.split(':').next().unwrap_or(name).to_string(),
+        None if !text.is_empty() => text.to_string(),
+        None => target(arn).unwrap_or_else(|| "?".into()),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -146,6 +166,12 @@ impl Api {
             })
             .collect();
         entries.sort();
+        // the api's own template holds what is not a model's: search, and
+        // resolvers on Lambda functions
+        let root = build.join(format!("api-{name}.template.json"));
+        if root.is_file() {
+            entries.push(root);
+        }
         for path in entries {
             let text = std::fs::read_to_string(&path).map_err(|e| fail(e.to_string()))?;
             let template: Value = serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?;
@@ -180,6 +206,10 @@ impl Api {
                             &target(&p["DynamoDBConfig"]["TableName"]).unwrap_or_default(),
                         )),
                         Some("NONE") => Source::None,
+                        Some("AMAZON_OPENSEARCH_SERVICE" | "AMAZON_ELASTICSEARCH") => {
+                            Source::Search
+                        }
+                        Some("AWS_LAMBDA") => Source::Lambda(lambda_function(&p["LambdaConfig"])),
                         other => Source::Unsupported(other.unwrap_or("?").to_string()),
                     };
                     self.sources.insert(id.clone(), source);
@@ -362,6 +392,15 @@ impl Run<'_> {
                     .cloned()
                     .unwrap_or_else(|| request.clone()),
             )),
+            Some(Source::Search) => Ok(super::search::search(self.db, &self.api.name, request)),
+            Some(Source::Lambda(function)) => Err(FieldError {
+                message: format!(
+                    "the sandbox does not run Lambda functions yet: data source `{source}` invokes `{function}`"
+                ),
+                error_type: Some("Unsupported".into()),
+                data: Value::Null,
+                info: Value::Null,
+            }),
             Some(Source::Unsupported(kind)) => Err(FieldError {
                 message: format!("the sandbox does not run {kind} data sources yet (`{source}`)"),
                 error_type: Some("Unsupported".into()),
@@ -442,5 +481,20 @@ impl Run<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lambda_data_source_names_its_function() {
+        let sub = json!({ "LambdaFunctionArn": { "Fn::Sub": "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:echo-${env}" } });
+        assert_eq!(lambda_function(&sub), "echo-${env}");
+        let plain = json!({ "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:resize:live" });
+        assert_eq!(lambda_function(&plain), "resize");
+        let att = json!({ "LambdaFunctionArn": { "Fn::GetAtt": ["ResizeFunction", "Arn"] } });
+        assert_eq!(lambda_function(&att), "ResizeFunction");
     }
 }

@@ -75,7 +75,8 @@ pub fn plain(v: &AttributeValue) -> Value {
     }
 }
 
-fn plain_item(wire: &Value) -> Value {
+/// An item in DynamoDB's JSON as plain JSON (null when it is not an item).
+pub fn plain_item(wire: &Value) -> Value {
     match item_from_wire(wire) {
         Ok(item) => Value::Object(item.iter().map(|(k, v)| (k.clone(), plain(v))).collect()),
         Err(_) => Value::Null,

@@ -11,6 +11,7 @@ pub mod dynamodb;
 pub mod engine;
 pub mod graphql;
 pub mod runtime;
+pub mod search;
 pub mod server;
 
 /// Why the sandbox did not start.

@@ -19,7 +19,7 @@ use super::sdl::{
     enumeration, field, field_string, input, input_object, name, named, non_null, nullable, object,
     object_arg, object_with, plain_directives, string_list, string_value, strip_input,
 };
-use super::searchable::searchable_types;
+use super::searchable::{add_aggregate_directives, searchable_types};
 use crate::naming::{camel, plural, upper_first};
 
 /// The grants of the `@auth` directive among `directives`, with the fields of `object`.
@@ -425,7 +425,9 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
     }
     // Generated input types already emitted (enum filters, key conditions), by name.
     let mut emitted: std::collections::HashSet<String> = std::collections::HashSet::new();
-
+    // The searchable models' auth directives, which Amplify's auth transformer
+    // also puts on the shared aggregate types.
+    let mut aggregate_directives: Vec<&'static str> = Vec::new();
     for (model, shape) in models.iter().zip(&shapes) {
         let m = &model.name;
         let filterable: Vec<&ModelField> = model
@@ -633,6 +635,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 .map(|f| f.name.clone())
                 .chain(timestamps.iter().map(|t| t.to_string()))
                 .collect();
+            add_all(&mut aggregate_directives, &shape.connection);
             doc.definitions.extend(searchable_types(
                 m,
                 &filterable,
@@ -811,6 +814,9 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 }
             }
         }
+    }
+    if !aggregate_directives.is_empty() {
+        add_aggregate_directives(&mut doc.definitions, &aggregate_directives);
     }
     // The sort key conditions of `@hasMany` fields, when no query declared them.
     for model in models {

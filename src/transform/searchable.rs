@@ -194,3 +194,24 @@ pub(super) fn searchable_types(
     ));
     out
 }
+
+/// The types every searchable model's aggregations share.
+const AGGREGATE_TYPES: [&str; 4] = [
+    "SearchableAggregateResult",
+    "SearchableAggregateScalarResult",
+    "SearchableAggregateBucketResult",
+    "SearchableAggregateBucketResultItem",
+];
+
+/// Put `directives` (the auth directives of all searchable models) on the
+/// shared aggregate types, as Amplify's auth transformer does: without them
+/// AppSync answers only the default mode's callers on these types' fields.
+pub(super) fn add_aggregate_directives(definitions: &mut [Definition], directives: &[&str]) {
+    for d in definitions {
+        if let Definition::ObjectTypeDefinition(object) = d
+            && AGGREGATE_TYPES.contains(&object.name.as_str())
+        {
+            object.make_mut().directives = super::sdl::plain_directives(directives);
+        }
+    }
+}

@@ -24,7 +24,8 @@ export const util = {
   transform: {
     toDynamoDBFilterExpression: (filter) => JSON.stringify({ filter }),
     toSubscriptionFilter: (filter) => filter,
-    toElasticsearchQueryDSL: (filter) => ({ dsl: filter }),
+    // a JSON string, as AppSync documents it
+    toElasticsearchQueryDSL: (filter) => JSON.stringify({ dsl: filter }),
   },
   dynamodb: {
     toDynamoDB: (value) => (typeof value === 'number' ? { N: String(value) } : { S: String(value) }),

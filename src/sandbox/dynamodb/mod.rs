@@ -432,6 +432,15 @@ impl Database {
         }
     }
 
+    /// The key schema and items of table `name`, in key order; `None` when
+    /// there is no such table. (The sandbox's search reads tables this way, as
+    /// the streaming function copies them into OpenSearch.)
+    pub fn items(&self, name: &str) -> Option<(&KeySchema, impl Iterator<Item = &Item>)> {
+        self.tables
+            .get(name)
+            .map(|t| (&t.schema.key, t.items.values()))
+    }
+
     /// The names of the tables.
     pub fn table_names(&self) -> Vec<String> {
         self.tables.keys().cloned().collect()

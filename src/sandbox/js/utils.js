@@ -164,6 +164,53 @@ function expressionOf(input, kind) {
   return out;
 }
 
+// A filter object as OpenSearch's Query DSL (AWS AppSync Developer Guide,
+// "Transformation helpers in util.transform": `eq` is a `term`, `ne` a
+// `must_not` term, `range` is `gte`/`lte`, `and`/`or`/`not` are `bool`
+// clauses, several conditions are ANDed). A string's `eq` compares the whole
+// value, on the field's `keyword` sub-field, as Amplify's own mock of this
+// function does (the guide's example, a one-word lowercase string, gives the
+// same hits either way).
+function queryDslOf(input, depth) {
+  if (depth > 20) {
+    throw signal('error', { message: 'the filter nests too deeply', type: 'ValidationError' });
+  }
+  const exact = (key, v) => ({ term: { [typeof v === 'string' ? `${key}.keyword` : key]: v } });
+  const all = (clauses) => (clauses.length === 1 ? clauses[0] : { bool: { must: clauses } });
+  const clauses = [];
+  for (const [key, value] of Object.entries(input ?? {})) {
+    if (value === undefined || value === null) continue;
+    if (key === 'and' || key === 'or') {
+      const parts = value.map((v) => queryDslOf(v, depth + 1)).filter((v) => v !== null);
+      clauses.push(key === 'and' ? { bool: { must: parts } } : { bool: { should: parts, minimum_should_match: 1 } });
+    } else if (key === 'not') {
+      const inner = queryDslOf(value, depth + 1);
+      if (inner !== null) clauses.push({ bool: { must_not: inner } });
+    } else {
+      const field = [];
+      for (const [op, v] of Object.entries(value)) {
+        switch (op) {
+          case 'eq': field.push(exact(key, v)); break;
+          case 'ne': field.push({ bool: { must_not: exact(key, v) } }); break;
+          case 'match': field.push({ match: { [key]: v } }); break;
+          case 'matchPhrase': field.push({ match_phrase: { [key]: v } }); break;
+          case 'matchPhrasePrefix': field.push({ match_phrase_prefix: { [key]: v } }); break;
+          case 'multiMatch': field.push({ multi_match: { query: v, fields: [key] } }); break;
+          case 'exists': field.push(v ? { exists: { field: key } } : { bool: { must_not: { exists: { field: key } } } }); break;
+          case 'wildcard': field.push({ wildcard: { [key]: v } }); break;
+          case 'regexp': field.push({ regexp: { [key]: v } }); break;
+          case 'gt': case 'gte': case 'lt': case 'lte': field.push({ range: { [key]: { [op]: v } } }); break;
+          case 'range': field.push({ range: { [key]: { gte: v[0], lte: v[1] } } }); break;
+          default:
+            throw signal('error', { message: `Could not construct an OpenSearch query from \`${op}\` on \`${key}\``, type: 'ValidationError' });
+        }
+      }
+      if (field.length > 0) clauses.push(all(field));
+    }
+  }
+  return clauses.length === 0 ? null : all(clauses);
+}
+
 export const util = {
   authType: () => host().authType,
   autoId: () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(Math.random() * 4)]}${hex(3)}-${hex(12)}`,
@@ -211,9 +258,8 @@ export const util = {
     toDynamoDBFilterExpression: (filter) => JSON.stringify(expressionOf(filter, 'filter')),
     toDynamoDBConditionExpression: (condition) => JSON.stringify(expressionOf(condition, 'condition')),
     toSubscriptionFilter: (filter) => filter,
-    toElasticsearchQueryDSL: () => {
-      throw signal('error', { message: 'the sandbox has no search yet', type: 'Unsupported' });
-    },
+    // a JSON string, as AppSync returns it
+    toElasticsearchQueryDSL: (filter) => JSON.stringify(queryDslOf(filter, 0)),
   },
 };
 

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::access::Access;
-use super::{Resolver, file, narrow_filter};
+use super::{Resolver, file};
 use crate::render::RenderError;
 use crate::render::blueprints::{assets, resolver};
 use crate::transform::Model;
@@ -58,7 +58,7 @@ pub fn search_resolver(model: &Model) -> Result<Option<Resolver>, RenderError> {
             "search": search,
             "model": model.name,
             "describe": a.describe(),
-            "narrow": narrow_filter(&a)?,
+            "dynamic": a.has_dynamic(),
             "default_sort": model.primary_key.partition,
             "index": search_index(model),
         }),
