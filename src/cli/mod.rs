@@ -531,6 +531,30 @@ pub enum SandboxCommand {
         #[arg(long = "env", value_name = "NAME")]
         env: Option<String>,
     },
+    /// Print temporary AWS credentials the sandbox accepts for AWS_IAM (SigV4) requests
+    #[command(after_help = "\
+Examples:
+  eval \"$(hoist sandbox credentials --user ada)\"   a signed-in user's identity, as shell exports
+  hoist sandbox credentials --guest --json        a guest's, as an identity pool returns them")]
+    Credentials {
+        /// The signed-in user whose identity they are (its id is derived from it)
+        #[arg(
+            long,
+            value_name = "NAME",
+            required_unless_present = "guest",
+            conflicts_with = "guest"
+        )]
+        user: Option<String>,
+        /// A guest's (unauthenticated) identity instead
+        #[arg(long)]
+        guest: bool,
+        /// Hours the credentials are valid (1 to 12)
+        #[arg(long, default_value_t = 1)]
+        hours: u64,
+        /// The environment (default: the current one)
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

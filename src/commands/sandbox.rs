@@ -14,7 +14,7 @@ use crate::cli::{GlobalArgs, SandboxArgs, SandboxCommand};
 use crate::error::FsError;
 use crate::project::{self, ProjectFile, state};
 use crate::sandbox::SandboxError;
-use crate::sandbox::auth::{Authority, Secrets, TokenRequest};
+use crate::sandbox::auth::{Authority, CredentialsRequest, Secrets, TokenRequest};
 use crate::sandbox::dynamodb::Database;
 use crate::sandbox::engine::Engine;
 use crate::sandbox::graphql::{self, Published};
@@ -85,8 +85,45 @@ pub fn run(
             }
             Ok(())
         }
+        Some(SandboxCommand::Credentials {
+            user,
+            guest,
+            hours,
+            env,
+        }) => {
+            let env = resolve_env(&file, env.as_deref())?;
+            let secrets = Secrets::load_or_create(&data_dir(file.root(), &env))?;
+            let authority =
+                Authority::new(Vec::new(), secrets, &env).with_region(&env_region(&file, &env));
+            let credentials = authority.credentials(&CredentialsRequest {
+                guest,
+                username: user.unwrap_or_default(),
+                lifetime: hours.clamp(1, 12) * 3600,
+            });
+            if global.json {
+                printer.data(&json!({
+                    "IdentityId": credentials.identity_id,
+                    "Credentials": credentials,
+                }));
+            } else {
+                println!("export AWS_ACCESS_KEY_ID={}", credentials.access_key_id);
+                println!("export AWS_SECRET_ACCESS_KEY={}", credentials.secret_key);
+                println!("export AWS_SESSION_TOKEN={}", credentials.session_token);
+                println!("export AWS_REGION={}", authority.region());
+            }
+            Ok(())
+        }
         None => serve(file, args, global, printer),
     }
+}
+
+/// The region of environment `env` (SigV4 signatures are scoped to it).
+fn env_region(file: &ProjectFile, env: &str) -> String {
+    file.manifest
+        .env
+        .get(env)
+        .map(|e| e.region.clone())
+        .unwrap_or_else(|| "us-east-1".into())
 }
 
 /// Synthesize `env` into the sandbox's build folder (not the deploy one).
@@ -166,7 +203,11 @@ fn serve(
     }
     .map_err(SandboxError::from)?;
     let secrets = Secrets::load_or_create(&dir)?;
-    let authority = Authority::new(api_cfg.modes(), secrets.clone(), &env);
+    let mut authority = Authority::new(api_cfg.modes(), secrets.clone(), &env)
+        .with_region(&env_region(&file, &env));
+    if let Some(arn) = &api_cfg.lambda_authorizer_arn {
+        authority = authority.with_lambda_authorizer(arn);
+    }
     let build = write_build(&dir, &synthesized)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -244,6 +285,11 @@ fn serve(
             if api_cfg.uses(AuthMode::UserPools) || api_cfg.uses(AuthMode::Oidc) {
                 printer.info(
                     "  tokens for the Authorization header: `hoist sandbox token --user NAME [--group G]`",
+                );
+            }
+            if api_cfg.uses(AuthMode::Iam) {
+                printer.info(
+                    "  AWS credentials for AWS_IAM (SigV4) requests: `hoist sandbox credentials --user NAME` or `--guest`",
                 );
             }
             if args.reset {

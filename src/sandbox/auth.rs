@@ -10,6 +10,13 @@
 //! puts in an ID token (`sub`, `cognito:username`, `cognito:groups`,
 //! `token_use`, `iss`, `aud`, `exp`, `iat`); the sandbox's OIDC issuer signs
 //! the same way with its own `iss`.
+//!
+//! `AWS_IAM` requests are signed (SigV4, see [`super::sigv4`]) with temporary
+//! credentials the sandbox issued, as a Cognito identity pool issues them to
+//! guests and signed-in users: an access key id (`ASIA...`), a secret derived
+//! from it with the sandbox's key (so nothing is stored), and a session token
+//! (a JWT of the sandbox's, naming the key id, the identity and its kind) sent
+//! in `X-Amz-Security-Token`.
 
 use std::path::Path;
 
@@ -125,6 +132,31 @@ impl Denied {
     }
 }
 
+/// The temporary credentials a caller asks `hoist sandbox credentials` for.
+#[derive(Debug, Clone, Default)]
+pub struct CredentialsRequest {
+    /// A guest (unauthenticated identity) rather than a signed-in user.
+    pub guest: bool,
+    /// The signed-in user (the identity is derived from it, the same each time).
+    pub username: String,
+    /// Seconds the credentials live.
+    pub lifetime: u64,
+}
+
+/// AWS credentials, as an identity pool's `GetCredentialsForIdentity` returns them.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_key: String,
+    pub session_token: String,
+    /// Seconds since the epoch.
+    pub expiration: u64,
+    /// The identity's id, `<region>:<uuid>`.
+    #[serde(skip)]
+    pub identity_id: String,
+}
+
 /// The token a caller asks `hoist sandbox token` for.
 #[derive(Debug, Clone, Default)]
 pub struct TokenRequest {
@@ -144,6 +176,22 @@ pub struct Authority {
     secrets: Secrets,
     user_pool_issuer: String,
     oidc_issuer: String,
+    identity_issuer: String,
+    region: String,
+    /// The Lambda authorizer's function, which the sandbox does not run yet.
+    lambda_authorizer: Option<String>,
+}
+
+/// The account the sandbox's roles and identities are in.
+pub const ACCOUNT_ID: &str = "000000000000";
+
+/// A request's parts a SigV4 signature covers (the headers come separately).
+#[derive(Clone, Copy)]
+pub struct Signed<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub body: &'a [u8],
 }
 
 /// The user pool's client id in tokens the sandbox issues (`aud`).
@@ -166,7 +214,176 @@ impl Authority {
             secrets,
             user_pool_issuer: format!("https://hoist-sandbox.invalid/{env}/user-pool"),
             oidc_issuer: format!("https://hoist-sandbox.invalid/{env}/oidc"),
+            identity_issuer: format!("https://hoist-sandbox.invalid/{env}/identity-pool"),
+            region: "us-east-1".into(),
+            lambda_authorizer: None,
         }
+    }
+
+    /// The Lambda authorizer the api names (its ARN or function name).
+    pub fn with_lambda_authorizer(mut self, arn: &str) -> Authority {
+        let name = arn.rsplit_once(":function:").map_or(arn, |(_, n)| n);
+        self.lambda_authorizer = Some(name.split(':').next().unwrap_or(name).to_string());
+        self
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The region SigV4 signatures must be scoped to (the environment's).
+    pub fn with_region(mut self, region: &str) -> Authority {
+        self.region = region.to_string();
+        self
+    }
+
+    /// The sandbox's identity pool id, `<region>:<uuid>` (the same each start).
+    pub fn identity_pool_id(&self) -> String {
+        let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, self.identity_issuer.as_bytes());
+        format!("{}:{id}", self.region)
+    }
+
+    /// The secret of an access key id the sandbox issued: derived, not stored.
+    fn secret_of(&self, access_key_id: &str) -> String {
+        let mac = super::sigv4::hmac_hex(
+            self.key(),
+            format!("credentials:{access_key_id}").as_bytes(),
+        );
+        mac[..40].to_string()
+    }
+
+    /// Temporary credentials for a guest or a signed-in user's identity.
+    pub fn credentials(&self, request: &CredentialsRequest) -> Credentials {
+        let iat = now();
+        let exp = iat + request.lifetime.max(1);
+        let access_key_id = format!(
+            "ASIA{}",
+            random_chars(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        );
+        let who = if request.guest {
+            format!("guest:{access_key_id}")
+        } else {
+            format!("user:{}", request.username)
+        };
+        let identity_id = format!(
+            "{}:{}",
+            self.region,
+            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, who.as_bytes())
+        );
+        let mut claims = json!({
+            "iss": self.identity_issuer,
+            "aud": CLIENT_ID,
+            "akid": access_key_id,
+            "kind": if request.guest { "unauthenticated" } else { "authenticated" },
+            "identity_id": identity_id,
+            "iat": iat,
+            "exp": exp,
+        });
+        if !request.guest {
+            let sub = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, request.username.as_bytes());
+            claims["sub"] = json!(sub.to_string());
+            claims["username"] = json!(request.username);
+        }
+        let session_token = EncodingKey::from_secret(self.key())
+            .and_then(|key| jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key))
+            .unwrap_or_default();
+        Credentials {
+            secret_key: self.secret_of(&access_key_id),
+            access_key_id,
+            session_token,
+            expiration: exp,
+            identity_id,
+        }
+    }
+
+    /// The caller of a SigV4-signed request: its signature checked with the
+    /// secret of the key it names, its session token with the sandbox's key.
+    fn iam_caller<'h>(
+        &self,
+        authorization: &str,
+        header: &dyn Fn(&str) -> Option<&'h str>,
+        signed: Option<Signed>,
+    ) -> Result<(AuthMode, Caller), Denied> {
+        use super::sigv4::{Authorization, Request, verify};
+        if !self.modes.contains(&AuthMode::Iam) {
+            return Err(Denied {
+                message: format!(
+                    "You are not authorized to make this call. (This api takes no AWS_IAM requests; its modes: {}.)",
+                    self.mode_names()
+                ),
+            });
+        }
+        let parsed = Authorization::parse(authorization).map_err(|e| Denied { message: e.0 })?;
+        if parsed.service != "appsync" || parsed.region != self.region {
+            return Err(Denied {
+                message: format!(
+                    "Credential should be scoped to correct service and region: 'appsync' in '{}', not '{}' in '{}'.",
+                    self.region, parsed.service, parsed.region
+                ),
+            });
+        }
+        let invalid = || Denied::new("The security token included in the request is invalid.");
+        let session = header("x-amz-security-token").ok_or_else(invalid)?;
+        let claims = self.verify(session).ok_or_else(invalid)?;
+        if claims["iss"] != json!(self.identity_issuer)
+            || claims["akid"] != json!(parsed.access_key_id)
+        {
+            return Err(invalid());
+        }
+        let signed =
+            signed.ok_or_else(|| Denied::new("the request's signature cannot be checked here"))?;
+        let all = |name: &str| {
+            header(name)
+                .map(|v| vec![v.to_string()])
+                .unwrap_or_default()
+        };
+        let request = Request {
+            method: signed.method,
+            path: signed.path,
+            query: signed.query,
+            header: &all,
+            body: signed.body,
+        };
+        verify(
+            &request,
+            &parsed,
+            &self.secret_of(&parsed.access_key_id),
+            now() as i64,
+        )
+        .map_err(|e| Denied { message: e.0 })?;
+        let kind = claims["kind"].as_str().unwrap_or("unauthenticated");
+        let role = if kind == "authenticated" {
+            "hoist-sandbox-authRole"
+        } else {
+            "hoist-sandbox-unauthRole"
+        };
+        let provider = match claims["sub"].as_str() {
+            Some(sub) if kind == "authenticated" => {
+                let pool = format!(
+                    "cognito-idp.{}.amazonaws.com/{}_hoistsandbox",
+                    self.region, self.region
+                );
+                json!(format!("\"{pool}\",\"{pool}:CognitoSignIn:{sub}\""))
+            }
+            _ => Value::Null,
+        };
+        let identity = json!({
+            "accountId": ACCOUNT_ID,
+            "cognitoIdentityPoolId": self.identity_pool_id(),
+            "cognitoIdentityId": claims["identity_id"],
+            "sourceIp": ["127.0.0.1"],
+            "username": format!("{}:CognitoIdentityCredentials", parsed.access_key_id),
+            "userArn": format!("arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role}/CognitoIdentityCredentials"),
+            "cognitoIdentityAuthType": kind,
+            "cognitoIdentityAuthProvider": provider,
+        });
+        Ok((
+            AuthMode::Iam,
+            Caller {
+                auth_type: "IAM Authorization".into(),
+                identity,
+            },
+        ))
     }
 
     pub fn modes(&self) -> &[AuthMode] {
@@ -236,19 +453,34 @@ impl Authority {
     /// up, case-insensitively), chosen as AppSync chooses: `x-api-key` for the
     /// API_KEY mode, `Authorization` for a user pool or OIDC token; a mode the
     /// api does not use, a wrong key or a bad token is refused.
+    ///
+    /// A SigV4 `Authorization` (the AWS_IAM mode) is checked against `signed`,
+    /// the parts of the request it signs; without them it is refused.
     pub fn caller<'h>(
         &self,
         header: impl Fn(&str) -> Option<&'h str>,
+        signed: Option<Signed>,
     ) -> Result<(AuthMode, Caller), Denied> {
         if let Some(token) = header("authorization").filter(|t| !t.is_empty()) {
             if token.starts_with("AWS4-HMAC-SHA256") {
-                return Err(Denied::new(
-                    "the sandbox does not check SigV4 (AWS_IAM) requests yet; use the api key or a `hoist sandbox token`",
-                ));
+                return self.iam_caller(token, &header, signed);
             }
-            let claims = self
-                .verify(token)
-                .ok_or_else(|| Denied::new("Valid authorization header not provided."))?;
+            let Some(claims) = self.verify(token) else {
+                // not a token of the sandbox's: a Lambda authorizer's, if the api has one
+                if let Some(function) = self
+                    .lambda_authorizer
+                    .as_ref()
+                    .filter(|_| self.modes.contains(&AuthMode::Lambda))
+                {
+                    return Err(Denied {
+                        message: format!(
+                            "the sandbox does not run Lambda authorizers yet, so it cannot ask `{function}` about this token; use the api's other modes ({})",
+                            self.mode_names()
+                        ),
+                    });
+                }
+                return Err(Denied::new("Valid authorization header not provided."));
+            };
             let issuer = claims["iss"].as_str().unwrap_or_default().to_string();
             let sub = claims["sub"].clone();
             if issuer == self.user_pool_issuer && self.modes.contains(&AuthMode::UserPools) {
@@ -348,15 +580,15 @@ mod tests {
         let auth = authority(vec![AuthMode::ApiKey, AuthMode::UserPools]);
         let key = auth.api_key().to_string();
         let (mode, caller) = auth
-            .caller(|h| (h == "x-api-key").then_some(key.as_str()))
+            .caller(|h| (h == "x-api-key").then_some(key.as_str()), None)
             .unwrap();
         assert_eq!(mode, AuthMode::ApiKey);
         assert_eq!(caller.identity, Value::Null);
         assert!(
-            auth.caller(|h| (h == "x-api-key").then_some("da2-wrong"))
+            auth.caller(|h| (h == "x-api-key").then_some("da2-wrong"), None)
                 .is_err()
         );
-        assert!(auth.caller(|_| None).is_err());
+        assert!(auth.caller(|_| None, None).is_err());
 
         let token = auth.mint(&TokenRequest {
             username: "ada".into(),
@@ -365,7 +597,7 @@ mod tests {
             ..TokenRequest::default()
         });
         let (mode, caller) = auth
-            .caller(|h| (h == "authorization").then_some(token.as_str()))
+            .caller(|h| (h == "authorization").then_some(token.as_str()), None)
             .unwrap();
         assert_eq!(mode, AuthMode::UserPools);
         assert_eq!(caller.auth_type, "User Pool Authorization");
@@ -375,15 +607,18 @@ mod tests {
         let other = authority(vec![AuthMode::UserPools]);
         assert!(
             other
-                .caller(|h| (h == "authorization").then_some(token.as_str()))
+                .caller(|h| (h == "authorization").then_some(token.as_str()), None)
                 .is_err()
         );
         let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
         parts[1] = parts[1].chars().rev().collect();
         let tampered = parts.join(".");
         assert!(
-            auth.caller(|h| (h == "authorization").then_some(tampered.as_str()))
-                .is_err()
+            auth.caller(
+                |h| (h == "authorization").then_some(tampered.as_str()),
+                None
+            )
+            .is_err()
         );
         // an expired token
         let old = auth.mint(&TokenRequest {
@@ -393,7 +628,7 @@ mod tests {
         });
         std::thread::sleep(std::time::Duration::from_millis(2100));
         assert!(
-            auth.caller(|h| (h == "authorization").then_some(old.as_str()))
+            auth.caller(|h| (h == "authorization").then_some(old.as_str()), None)
                 .is_err()
         );
         // a mode the api does not use
@@ -405,8 +640,30 @@ mod tests {
         });
         assert!(
             key_only
-                .caller(|h| (h == "authorization").then_some(token.as_str()))
+                .caller(|h| (h == "authorization").then_some(token.as_str()), None)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_lambda_authorizers_token_names_the_function_the_sandbox_cannot_run() {
+        let auth = authority(vec![AuthMode::ApiKey, AuthMode::Lambda])
+            .with_lambda_authorizer("arn:aws:lambda:us-east-1:123456789012:function:checkToken");
+        let denied = auth
+            .caller(|h| (h == "authorization").then_some("custom-token"), None)
+            .unwrap_err();
+        assert!(
+            denied.message.contains("`checkToken`"),
+            "{}",
+            denied.message
+        );
+        // a SigV4 request where the api takes no AWS_IAM
+        let denied = auth
+            .caller(
+                |h| (h == "authorization").then_some("AWS4-HMAC-SHA256 Credential=x"),
+                None,
+            )
+            .unwrap_err();
+        assert!(denied.message.contains("no AWS_IAM"), "{}", denied.message);
     }
 }

@@ -13,6 +13,7 @@ pub mod graphql;
 pub mod runtime;
 pub mod search;
 pub mod server;
+pub mod sigv4;
 
 /// Why the sandbox did not start.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

@@ -23,7 +23,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
-use super::auth::Authority;
+use super::auth::{Authority, Signed};
 use super::graphql::{RequestAuth, appsync_body};
 use crate::category::api::AuthMode;
 
@@ -188,12 +188,19 @@ fn mode_name(mode: AuthMode) -> &'static str {
 
 async fn graphql(
     State(endpoint): State<Arc<Endpoint>>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
     let lookup = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let (mode, caller) = match endpoint.authority.caller(lookup) {
+    let signed = Signed {
+        method: "POST",
+        path: uri.path(),
+        query: uri.query().unwrap_or_default(),
+        body: &body,
+    };
+    let (mode, caller) = match endpoint.authority.caller(lookup, Some(signed)) {
         Ok(c) => c,
         Err(denied) => {
             endpoint.log(&LogLine {
@@ -388,7 +395,18 @@ async fn connection(socket: WebSocket, endpoint: Arc<Endpoint>, auth_headers: Va
         let id = message["id"].as_str().unwrap_or_default().to_string();
         match message["type"].as_str().unwrap_or_default() {
             "connection_init" => {
-                if let Err(denied) = endpoint.authority.caller(|n| header_in(&auth_headers, n)) {
+                // AppSync's real-time clients sign the connection as a POST of
+                // `{}` to `/graphql/connect`
+                let connect = Signed {
+                    method: "POST",
+                    path: "/graphql/connect",
+                    query: "",
+                    body: b"{}",
+                };
+                if let Err(denied) = endpoint
+                    .authority
+                    .caller(|n| header_in(&auth_headers, n), Some(connect))
+                {
                     endpoint.log(&LogLine {
                         kind: "refused",
                         operation: "realtime",
@@ -466,7 +484,17 @@ fn start(
         Value::Object(_) => payload["extensions"]["authorization"].clone(),
         _ => connection_auth.clone(),
     };
-    let caller = endpoint.authority.caller(|n| header_in(&auth_headers, n));
+    // a subscription is signed as a POST of its `data` to `/graphql`
+    let signed_data = payload["data"].as_str().unwrap_or_default();
+    let start = Signed {
+        method: "POST",
+        path: "/graphql",
+        query: "",
+        body: signed_data.as_bytes(),
+    };
+    let caller = endpoint
+        .authority
+        .caller(|n| header_in(&auth_headers, n), Some(start));
     let request = data
         .as_ref()
         .ok_or_else(|| "`payload.data` is not a JSON request".to_string())
