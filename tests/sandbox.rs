@@ -1980,3 +1980,43 @@ fn the_aws_amplify_client_signs_iam_requests_the_sandbox_checks() {
     assert_eq!(report["checks"].as_array().unwrap().len(), 3, "{report}");
     assert!(running.stop().success());
 }
+
+/// A resolver that never returns is stopped after AppSync's 30 s per request:
+/// the field answers `ExecutionTimeout` with null data, and the sandbox goes on
+/// serving. (30 s of waiting, beside the other tests.)
+#[test]
+fn a_runaway_resolver_is_stopped_after_appsyncs_time_limit() {
+    let sb = common::Sandbox::new();
+    let schema = "type Todo @model @auth(rules: [{allow: public}]) {\n  id: ID!\n  name: String!\n}\n\ntype Query {\n  spin: String @aws_api_key\n}\n";
+    let app = api_project(&sb, Some(schema));
+    let resolvers = app.join("hoist/api/main/resolvers");
+    std::fs::create_dir_all(&resolvers).unwrap();
+    std::fs::write(
+        resolvers.join("Query.spin.js"),
+        "export function request(ctx) {\n  for (;;) {}\n}\n\nexport function response(ctx) {\n  return ctx.result;\n}\n",
+    )
+    .unwrap();
+    let running = Running::start(&sb, &app, &["--port", "0", "--no-watch"]);
+    let key = api_key(&app);
+    let with_key = [("x-api-key", key.as_str())];
+    let started = std::time::Instant::now();
+    let (status, body) = running.post(&with_key, r#"{"query":"{ spin }"}"#);
+    let waited = started.elapsed();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["spin"], Value::Null, "{body}");
+    assert_eq!(body["errors"][0]["errorType"], "ExecutionTimeout", "{body}");
+    assert!(
+        waited >= std::time::Duration::from_secs(29) && waited < std::time::Duration::from_secs(60),
+        "stopped after {waited:?}"
+    );
+    let (status, body) = running.post(
+        &with_key,
+        r#"{"query":"mutation { createTodo(input: {name: \"after\"}) { name } }"}"#,
+    );
+    assert_eq!(
+        (status, &body["data"]["createTodo"]["name"]),
+        (200, &json!("after")),
+        "{body}"
+    );
+    assert!(running.stop().success());
+}

@@ -334,6 +334,15 @@ enum Step {
 
 impl Run<'_> {
     fn code_error(e: CodeError) -> FieldError {
+        if e.timed_out {
+            // AppSync's answer when a request's resolvers take over 30 s
+            return FieldError {
+                message: "Execution timed out.".into(),
+                error_type: Some("ExecutionTimeout".into()),
+                data: Value::Null,
+                info: Value::Null,
+            };
+        }
         FieldError {
             message: e.to_string(),
             error_type: Some("Code".into()),

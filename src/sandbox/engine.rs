@@ -93,6 +93,7 @@ impl Engine {
             file: "engine".into(),
             line: None,
             message,
+            timed_out: false,
         };
         spawned.map_err(|e| engine_error(e.to_string()))?;
         ready_rx

@@ -66,6 +66,8 @@ pub struct CodeError {
     pub file: String,
     pub line: Option<u32>,
     pub message: String,
+    /// It was stopped because its time (what was left of its request's) ran out.
+    pub timed_out: bool,
 }
 
 /// A QuickJS runtime for resolver code; one per thread (it is not `Send`).
@@ -89,6 +91,7 @@ impl JsRuntime {
             file: "<runtime>".into(),
             line: None,
             message: e.to_string(),
+            timed_out: false,
         };
         let runtime = Runtime::new().map_err(fail)?;
         runtime.set_memory_limit(MEMORY_LIMIT);
@@ -135,6 +138,7 @@ impl JsRuntime {
             file: file.to_string(),
             line: None,
             message: e.to_string(),
+            timed_out: false,
         })?;
         let limit = self.started.elapsed() + self.time_limit.get();
         self.deadline
@@ -144,6 +148,7 @@ impl JsRuntime {
                 file: file.to_string(),
                 line,
                 message,
+                timed_out: false,
             };
             let caught = |e| caught_error(&qjs, file, e);
             let host = json!({ "authType": auth_type, "errors": [], "subscriptionFilter": null });
@@ -219,7 +224,12 @@ impl JsRuntime {
                 break;
             }
         }
+        let out_of_time = self.started.elapsed() > limit;
         self.deadline.store(u64::MAX, Ordering::Relaxed);
+        let result = result.map_err(|e| CodeError {
+            timed_out: out_of_time,
+            ..e
+        });
         // a context that saw a failure (an interruption, a thrown exception) is not reused
         if result.is_ok() {
             *self.pooled.borrow_mut() = Some((context, self.uses.get()));
@@ -326,6 +336,7 @@ fn caught_error<'js>(qjs: &Ctx<'js>, file: &str, e: CaughtError<'js>) -> CodeErr
         file: file.to_string(),
         line,
         message,
+        timed_out: false,
     };
     match e {
         CaughtError::Exception(ex) => {
@@ -491,6 +502,7 @@ export function response(ctx) { return util.authType(); }
             )
             .unwrap_err();
         assert!(runaway.message.contains("interrupted"), "{runaway}");
+        assert!(runaway.timed_out, "a loop is stopped for its time");
         assert!(started.elapsed() < Duration::from_secs(5));
         // the runtime still works after an interrupted call
         let (out, _) = rt
@@ -513,5 +525,6 @@ export function response(ctx) { return util.authType(); }
             )
             .unwrap_err();
         assert!(!hog.message.is_empty());
+        assert!(!syntax.timed_out);
     }
 }
