@@ -865,13 +865,24 @@ impl Running {
 
     /// POST /graphql with these headers; the status and the JSON body.
     fn post(&self, headers: &[(&str, &str)], body: &str) -> (u16, Value) {
+        self.request("POST", "/graphql", headers, body)
+    }
+
+    /// A request to `path`; the status and the JSON body (null when it is not JSON).
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, Value) {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         stream
             .set_read_timeout(Some(std::time::Duration::from_secs(60)))
             .unwrap();
         let mut request = format!(
-            "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
             self.port,
             body.len()
         );
@@ -1328,7 +1339,6 @@ fn every_corpus_model_answers_crud_on_the_sandbox() {
     )
     .unwrap();
     let mut created_models = 0;
-    let mut searched = 0;
     let mut unreachable = Vec::new();
     let mut failures = Vec::new();
     for (name, parts) in &apis {
@@ -1556,33 +1566,6 @@ fn every_corpus_model_answers_crud_on_the_sandbox() {
                     json!({}),
                 ));
             }
-            // @searchable: the item is found by its key (the search reads
-            // the tables as the streaming function indexes them)
-            let search = query_type
-                .fields
-                .iter()
-                .find(|(_, f)| {
-                    f.ty.inner_named_type().as_str() == format!("Searchable{model}Connection")
-                })
-                .map(|(n, _)| n.to_string());
-            if let Some(search) = &search
-                && let Some((k, t)) = key_args.first()
-            {
-                let t = t.trim_end_matches('!');
-                let t = if ["ID", "String", "Int", "Float", "Boolean"].contains(&t) {
-                    t
-                } else {
-                    "String"
-                };
-                steps.push((
-                    "search",
-                    format!(
-                        "query S($v: {t}) {{ {search}(filter: {{{k}: {{eq: $v}}}}, limit: 5) {{ items {{ {selection} }} total }} }}"
-                    ),
-                    json!({"v": item[k.as_str()]}),
-                ));
-                searched += 1;
-            }
             for op in ["update", "delete"] {
                 let mutation = format!("{op}{model}");
                 if let Some(d) = mutation_type.fields.get(mutation.as_str())
@@ -1610,15 +1593,6 @@ fn every_corpus_model_answers_crud_on_the_sandbox() {
                         "{name}: {op} {model} as {mode}: {status} {}",
                         json!(bad)
                     ));
-                } else if op == "search"
-                    && answer["data"]
-                        .as_object()
-                        .and_then(|d| d.values().next())
-                        .is_none_or(|c| c["total"] != json!(1))
-                {
-                    failures.push(format!(
-                        "{name}: search {model} as {mode} did not find the item: {answer}"
-                    ));
                 }
             }
         }
@@ -1635,8 +1609,6 @@ fn every_corpus_model_answers_crud_on_the_sandbox() {
         unreachable.join("\n")
     );
     assert!(created_models >= 150, "{created_models} models created");
-    // (the corpus's one searchable model has no @auth, so it is closed to all)
-    eprintln!("{searched} searchable models found by their key");
     assert!(
         unreachable.len() <= 45,
         "{} models not reachable",
@@ -1744,15 +1716,43 @@ fn searchable_models_are_searched_as_opensearch_would() {
             break;
         }
     }
-    assert_eq!(
-        seen,
-        [
-            "Brown Bears",
-            "Quick Recipes",
-            "Slow Food",
-            "The Quick Brown Fox"
-        ]
+    let all = [
+        "Brown Bears",
+        "Quick Recipes",
+        "Slow Food",
+        "The Quick Brown Fox",
+    ];
+    assert_eq!(seen, all);
+    // pages of one over a sort with ties (two cooking books): none is skipped
+    let mut seen = Vec::new();
+    let mut token = Value::Null;
+    for _ in 0..10 {
+        let body = gql(
+            &with_key,
+            search,
+            json!({"s": [{"field": "genre", "direction": "asc"}], "l": 1, "t": token}),
+        );
+        seen.extend(titles(&body));
+        token = body["data"]["searchBooks"]["nextToken"].clone();
+        if token.is_null() {
+            break;
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, all);
+    // dates are OpenSearch dates: sorted as dates, matched whole
+    let body = gql(
+        &with_key,
+        search,
+        json!({"s": [{"field": "published", "direction": "desc"}], "l": 1}),
     );
+    assert_eq!(titles(&body), ["Brown Bears"]);
+    let body = gql(
+        &with_key,
+        search,
+        json!({"f": {"published": {"eq": "2019-03-10"}}}),
+    );
+    assert_eq!(titles(&body), ["Slow Food"]);
     let body = gql(
         &with_key,
         "{ searchBooks(aggregates: [{name: \"g\", type: terms, field: genre}, {name: \"p\", type: max, field: pages}]) { aggregateItems { name result { ... on SearchableAggregateScalarResult { value } ... on SearchableAggregateBucketResult { buckets { key doc_count } } } } } }",
@@ -2018,5 +2018,157 @@ fn a_runaway_resolver_is_stopped_after_appsyncs_time_limit() {
         (200, &json!("after")),
         "{body}"
     );
+    assert!(running.stop().success());
+}
+
+/// A project whose api takes user-pool tokens (and the API key), with an
+/// owner's todos, and a Cognito user pool signed into with an email.
+fn user_pool_project(sb: &common::Sandbox) -> std::path::PathBuf {
+    let app = api_project(
+        sb,
+        Some("type Todo @model @auth(rules: [{allow: owner}]) {\n  id: ID!\n  name: String!\n}\n"),
+    );
+    sb.hoist_in(&app)
+        .args(["add", "auth", "--yes", "-q"])
+        .assert()
+        .success();
+    let manifest = std::fs::read_to_string(app.join("hoist.toml")).unwrap();
+    std::fs::write(
+        app.join("hoist.toml"),
+        manifest
+            .replace("auth = \"api-key\"", "auth = \"user-pools\"")
+            .replace("additional_auth = []", "additional_auth = [\"api-key\"]"),
+    )
+    .unwrap();
+    app
+}
+
+/// The user pool speaks Cognito's JSON protocol at `POST /` (errors with
+/// `__type`, status 400), prints confirmation codes, publishes its keys at
+/// `/<pool id>/.well-known/jwks.json`, and the outputs point `aws-amplify` at it.
+#[test]
+fn the_sandbox_serves_a_cognito_user_pool() {
+    let sb = common::Sandbox::new();
+    let app = user_pool_project(&sb);
+    let running = Running::start(&sb, &app, &["--port", "0", "--no-watch"]);
+    let outputs: Value =
+        serde_json::from_str(&std::fs::read_to_string(app.join("amplify_outputs.json")).unwrap())
+            .unwrap();
+    let pool_id = outputs["auth"]["user_pool_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let client_id = outputs["auth"]["user_pool_client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(pool_id.starts_with("us-east-1_"), "{outputs}");
+    assert_eq!(
+        outputs["custom"]["hoist_sandbox"]["user_pool_endpoint"],
+        format!("http://127.0.0.1:{}/", running.port)
+    );
+    let cognito = |operation: &str, body: Value| {
+        running.request(
+            "POST",
+            "/",
+            &[(
+                "x-amz-target",
+                &format!("AWSCognitoIdentityProviderService.{operation}"),
+            )],
+            &body.to_string(),
+        )
+    };
+    let up = json!({"ClientId": client_id, "Username": "ada@example.com", "Password": "Secret-123!",
+        "UserAttributes": [{"Name": "email", "Value": "ada@example.com"}]});
+    let (status, body) = cognito("SignUp", up.clone());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["UserConfirmed"], false);
+    let line = running.wait_for("confirmation code for ada@example.com: ");
+    let code = line.rsplit(' ').next().unwrap().to_string();
+    assert_eq!(code.len(), 6, "{line}");
+    let (status, body) = cognito("SignUp", up);
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("UsernameExistsException")),
+        "{body}"
+    );
+    let (status, _) = cognito(
+        "ConfirmSignUp",
+        json!({"ClientId": client_id, "Username": "ada@example.com", "ConfirmationCode": code}),
+    );
+    assert_eq!(status, 200);
+    let (status, body) = cognito(
+        "InitiateAuth",
+        json!({"ClientId": client_id, "AuthFlow": "USER_SRP_AUTH",
+            "AuthParameters": {"USERNAME": "ada@example.com", "SRP_A": "0"}}),
+    );
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("InvalidParameterException")),
+        "{body}"
+    );
+    let (status, body) = cognito(
+        "InitiateAuth",
+        json!({"ClientId": client_id, "AuthFlow": "USER_SRP_AUTH",
+            "AuthParameters": {"USERNAME": "ada@example.com", "SRP_A": "abcdef0123"}}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ChallengeName"], "PASSWORD_VERIFIER");
+    for p in ["SALT", "SECRET_BLOCK", "SRP_B", "USER_ID_FOR_SRP"] {
+        assert!(body["ChallengeParameters"][p].is_string(), "{body}");
+    }
+    let (status, jwks) =
+        running.request("GET", &format!("/{pool_id}/.well-known/jwks.json"), &[], "");
+    assert_eq!(status, 200);
+    assert_eq!(jwks["keys"][0]["alg"], "RS256");
+    assert_eq!(jwks["keys"][0]["e"], "AQAB");
+    // users are kept with the sandbox's data, passwords only as SRP verifiers
+    let users = std::fs::read_to_string(app.join(".hoist/sandbox/dev/users.json")).unwrap();
+    assert!(!users.contains("Secret-123!"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(app.join(".hoist/sandbox/dev/users.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0);
+    }
+    assert!(running.stop().success());
+}
+
+/// The real aws-amplify v6 client signs up, confirms with the code the
+/// sandbox printed, signs in with SRP (its default), reads its session and
+/// attributes, calls the api with the pool's tokens, refreshes and signs out.
+#[test]
+#[ignore = "needs the npm packages of tests/outputs-check; run by scripts/test.sh"]
+fn the_aws_amplify_client_signs_up_and_in_on_the_sandbox() {
+    let sb = common::Sandbox::new();
+    let app = user_pool_project(&sb);
+    let running = Running::start(&sb, &app, &["--port", "0", "--no-watch"]);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/outputs-check/sandbox-auth.mjs");
+    let outputs = app.join("amplify_outputs.json");
+    let node = |args: &[&str]| {
+        let out = std::process::Command::new("node")
+            .arg(&script)
+            .arg(&outputs)
+            .args(args)
+            .output()
+            .expect("could not run node");
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let report = node(&["signup", "ada@example.com", "Secret-123!"]);
+    assert_eq!(report["checks"].as_array().unwrap().len(), 2, "{report}");
+    let line = running.wait_for("confirmation code for ada@example.com: ");
+    let code = line.rsplit(' ').next().unwrap().to_string();
+    let report = node(&["signin", "ada@example.com", "Secret-123!", &code]);
+    assert_eq!(report["checks"].as_array().unwrap().len(), 6, "{report}");
     assert!(running.stop().success());
 }

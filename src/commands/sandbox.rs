@@ -117,6 +117,13 @@ pub fn run(
     }
 }
 
+/// The sandbox's identity pool id (`<region>:<uuid>`, the same each start).
+fn endpoint_identity_pool(secrets: &Secrets, env: &str, region: &str) -> String {
+    Authority::new(Vec::new(), secrets.clone(), env)
+        .with_region(region)
+        .identity_pool_id()
+}
+
 /// The region of environment `env` (SigV4 signatures are scoped to it).
 fn env_region(file: &ProjectFile, env: &str) -> String {
     file.manifest
@@ -202,9 +209,23 @@ fn serve(
         Database::open(&dir)
     }
     .map_err(SandboxError::from)?;
-    let secrets = Secrets::load_or_create(&dir)?;
-    let mut authority = Authority::new(api_cfg.modes(), secrets.clone(), &env)
-        .with_region(&env_region(&file, &env));
+    let mut secrets = Secrets::load_or_create(&dir)?;
+    let region = env_region(&file, &env);
+    let auth_name = file.manifest.auth.keys().next().cloned();
+    // the user pool's key is made before anything is served (once per data folder)
+    let pool_key = match &auth_name {
+        Some(_) => Some(secrets.pool_key(&dir)?),
+        None => None,
+    };
+    if args.reset {
+        let users = dir.join("users.json");
+        if let Err(e) = std::fs::remove_file(&users)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(FsError::new("remove", &users, e).into());
+        }
+    }
+    let mut authority = Authority::new(api_cfg.modes(), secrets.clone(), &env).with_region(&region);
     if let Some(arn) = &api_cfg.lambda_authorizer_arn {
         authority = authority.with_lambda_authorizer(arn);
     }
@@ -229,7 +250,44 @@ fn serve(
         };
         let url = format!("http://{host}:{port}/graphql");
         let realtime = format!("ws://{host}:{port}/graphql/realtime");
-        let deployed = [(
+        let user_pool_endpoint = format!("http://{host}:{port}/");
+        let pool_id = format!("{region}_{}", crate::sandbox::cognito::POOL_NAME);
+        let user_pool = match (&auth_name, pool_key) {
+            (Some(name), Some(key)) => {
+                let template_path = dir.join("build").join(format!("auth-{name}.template.json"));
+                let template: serde_json::Value = std::fs::read(&template_path)
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+                    .unwrap_or_default();
+                let settings = crate::sandbox::cognito::PoolSettings::from_template(&template, &region)
+                    .unwrap_or_default();
+                let json_log = global.json;
+                let notify: Arc<dyn Fn(&str) + Send + Sync> = Arc::new(move |message: &str| {
+                    if json_log {
+                        println!("{}", json!({"kind": "code", "message": message}));
+                    } else {
+                        println!("{message}");
+                    }
+                });
+                let pool = crate::sandbox::cognito::UserPool::open(
+                    &pool_id,
+                    crate::sandbox::auth::CLIENT_ID,
+                    &format!("http://{host}:{port}/{pool_id}"),
+                    settings,
+                    key,
+                    Some(&dir),
+                    notify,
+                )
+                .map_err(SandboxError::Start)?;
+                Some(Arc::new(pool))
+            }
+            _ => None,
+        };
+        let authority = match &user_pool {
+            Some(pool) => authority.with_user_pool(pool.clone()),
+            None => authority,
+        };
+        let mut deployed: crate::outputs::DeployedOutputs = [(
             format!(
                 "api/{}",
                 file.manifest.api.keys().next().cloned().unwrap_or_default()
@@ -243,20 +301,37 @@ fn serve(
         )]
         .into_iter()
         .collect();
-        let custom = json!({ "hoist_sandbox": {
+        let mut custom = json!({ "hoist_sandbox": {
             "env": env,
             "graphql_endpoint": url,
             "realtime_endpoint": realtime,
         }});
+        if let (Some(name), Some(pool)) = (&auth_name, &user_pool) {
+            use crate::category::auth::outputs as auth_outputs;
+            deployed.insert(
+                format!("auth/{name}"),
+                [
+                    (auth_outputs::USER_POOL_ID.to_string(), pool.pool_id.clone()),
+                    (auth_outputs::USER_POOL_CLIENT_ID.to_string(), pool.client_id.clone()),
+                    (auth_outputs::IDENTITY_POOL_ID.to_string(), endpoint_identity_pool(&secrets, &env, &region)),
+                    (auth_outputs::HOSTED_UI_DOMAIN.to_string(), format!("{host}:{port}")),
+                ]
+                .into_iter()
+                .collect(),
+            );
+            custom["hoist_sandbox"]["user_pool_endpoint"] = json!(user_pool_endpoint);
+        }
         let written = SandboxOutputs {
             env: env.clone(),
             deployed,
             custom,
+            keep_auth: user_pool.is_some(),
         };
         let outputs = written.write(&file)?;
         let endpoint = Arc::new(Endpoint {
             schema: RwLock::new(Arc::new(schema)),
             authority,
+            user_pool: user_pool.clone(),
             log: if global.quiet {
                 LogFormat::Off
             } else if global.json {
@@ -286,6 +361,11 @@ fn serve(
                 printer.info(
                     "  tokens for the Authorization header: `hoist sandbox token --user NAME [--group G]`",
                 );
+            }
+            if user_pool.is_some() {
+                printer.info(format!(
+                    "  user pool: {user_pool_endpoint} (sign-up codes are printed here)"
+                ));
             }
             if api_cfg.uses(AuthMode::Iam) {
                 printer.info(
@@ -353,14 +433,19 @@ struct SandboxOutputs {
     env: String,
     deployed: crate::outputs::DeployedOutputs,
     custom: serde_json::Value,
+    /// The sandbox runs the user pool: the `auth` section points at it.
+    keep_auth: bool,
 }
 
 impl SandboxOutputs {
-    /// Only the api is served locally so far: the outputs carry its `data`
-    /// section (auth and storage sections would point at the cloud).
+    /// The outputs carry what the sandbox serves: the api's `data` section,
+    /// and the `auth` section of its user pool (a storage section would
+    /// point at the cloud).
     fn write(&self, file: &ProjectFile) -> Result<PathBuf, crate::Error> {
         let mut local = file.clone();
-        local.manifest.auth.clear();
+        if !self.keep_auth {
+            local.manifest.auth.clear();
+        }
         local.manifest.storage.clear();
         crate::deploy::local::write_outputs_with(
             &local,

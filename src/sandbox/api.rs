@@ -38,10 +38,18 @@ fn lambda_function(config: &Value) -> String {
         .or_else(|| arn["Fn::Sub"].as_str())
         .or_else(|| arn["Fn::Sub"][0].as_str())
         .unwrap_or_default();
-    match text.split_once(":function:") {
+    if text.is_empty() {
+        return target(arn).unwrap_or_else(|| "?".into());
+    }
+    function_name(text)
+}
+
+/// A Lambda function's name from its ARN (`...:function:NAME[:qualifier]`), or
+/// the text itself when it is no ARN.
+pub fn function_name(arn: &str) -> String {
+    match arn.split_once(":function:") {
         Some((_, name)) => name.split(':').next().unwrap_or(name).to_string(),
-        None if !text.is_empty() => text.to_string(),
-        None => target(arn).unwrap_or_else(|| "?".into()),
+        None => arn.to_string(),
     }
 }
 

@@ -36,6 +36,9 @@ pub struct Secrets {
     pub api_key: String,
     /// 32 random bytes, hex.
     signing_key: String,
+    /// The user pool's RS256 key, PKCS#1 DER in base64 (made when first needed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pool_key: Option<String>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -76,6 +79,7 @@ impl Secrets {
                 random_chars(26, b"abcdefghijklmnopqrstuvwxyz0123456789")
             ),
             signing_key: random_chars(64, b"0123456789abcdef"),
+            pool_key: None,
         };
         std::fs::create_dir_all(dir).map_err(|e| FsError::new("create", dir, e))?;
         let bytes = serde_json::to_vec_pretty(&secrets).unwrap_or_default();
@@ -84,9 +88,35 @@ impl Secrets {
     }
 }
 
+impl Secrets {
+    /// The user pool's signing key: the kept one, or a new one kept in
+    /// `dir`'s `secrets.json` (made once; 2048-bit RSA).
+    ///
+    /// Errors: the secrets cannot be written, or the key cannot be made.
+    pub fn pool_key(&mut self, dir: &Path) -> Result<super::cognito::PoolKey, FsError> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let kept = self.pool_key.as_deref().and_then(|k| b64.decode(k).ok());
+        let path = dir.join(SECRETS_FILE);
+        let (key, der) = super::cognito::PoolKey::load_or_make(kept.as_deref()).map_err(|e| {
+            FsError::new(
+                "make the user pool's key for",
+                &path,
+                std::io::Error::other(e),
+            )
+        })?;
+        if kept.as_deref() != Some(der.as_slice()) {
+            self.pool_key = Some(b64.encode(&der));
+            let bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+            write_private(&path, &bytes).map_err(|e| FsError::new("write", &path, e))?;
+        }
+        Ok(key)
+    }
+}
+
 /// Write a new file readable by its owner only, whole or not at all: a
 /// temporary file (created 0600) renamed over `path`.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
@@ -180,6 +210,8 @@ pub struct Authority {
     region: String,
     /// The Lambda authorizer's function, which the sandbox does not run yet.
     lambda_authorizer: Option<String>,
+    /// The sandbox's Cognito user pool, whose ID and access tokens the api takes.
+    user_pool: Option<std::sync::Arc<super::cognito::UserPool>>,
 }
 
 /// The account the sandbox's roles and identities are in.
@@ -217,13 +249,20 @@ impl Authority {
             identity_issuer: format!("https://hoist-sandbox.invalid/{env}/identity-pool"),
             region: "us-east-1".into(),
             lambda_authorizer: None,
+            user_pool: None,
         }
+    }
+
+    /// Take the tokens of the sandbox's user pool (RS256, its issuer) as
+    /// user-pool tokens, besides those `hoist sandbox token` mints.
+    pub fn with_user_pool(mut self, pool: std::sync::Arc<super::cognito::UserPool>) -> Authority {
+        self.user_pool = Some(pool);
+        self
     }
 
     /// The Lambda authorizer the api names (its ARN or function name).
     pub fn with_lambda_authorizer(mut self, arn: &str) -> Authority {
-        let name = arn.rsplit_once(":function:").map_or(arn, |(_, n)| n);
-        self.lambda_authorizer = Some(name.split(':').next().unwrap_or(name).to_string());
+        self.lambda_authorizer = Some(super::api::function_name(arn));
         self
     }
 
@@ -465,7 +504,12 @@ impl Authority {
             if token.starts_with("AWS4-HMAC-SHA256") {
                 return self.iam_caller(token, &header, signed);
             }
-            let Some(claims) = self.verify(token) else {
+            let pool_claims = || {
+                let pool = self.user_pool.as_ref()?;
+                let bare = token.strip_prefix("Bearer ").unwrap_or(token).trim();
+                pool.verify(bare, None).map(Value::Object)
+            };
+            let Some(claims) = self.verify(token).or_else(pool_claims) else {
                 // not a token of the sandbox's: a Lambda authorizer's, if the api has one
                 if let Some(function) = self
                     .lambda_authorizer
@@ -483,7 +527,13 @@ impl Authority {
             };
             let issuer = claims["iss"].as_str().unwrap_or_default().to_string();
             let sub = claims["sub"].clone();
-            if issuer == self.user_pool_issuer && self.modes.contains(&AuthMode::UserPools) {
+            let pool_issuer = self
+                .user_pool
+                .as_ref()
+                .is_some_and(|p| p.issuer() == issuer);
+            if (issuer == self.user_pool_issuer || pool_issuer)
+                && self.modes.contains(&AuthMode::UserPools)
+            {
                 let username = claims
                     .get("cognito:username")
                     .or_else(|| claims.get("username"))
@@ -510,6 +560,11 @@ impl Authority {
                         auth_type: "Open ID Connect Authorization".into(),
                         identity,
                     },
+                ));
+            }
+            if issuer == self.identity_issuer {
+                return Err(Denied::new(
+                    "This is a session token of `hoist sandbox credentials`: send it in X-Amz-Security-Token with a SigV4 signature, not in Authorization.",
                 ));
             }
             let kind = if issuer == self.oidc_issuer {
@@ -542,9 +597,7 @@ impl Authority {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+use super::sigv4::constant_time_eq;
 
 #[cfg(test)]
 mod tests {
@@ -665,5 +718,55 @@ mod tests {
             )
             .unwrap_err();
         assert!(denied.message.contains("no AWS_IAM"), "{}", denied.message);
+    }
+
+    /// Credentials are the sandbox's own: another sandbox's session token, or
+    /// an expired one, is refused before the signature is even looked at.
+    #[test]
+    fn another_sandboxs_or_expired_credentials_are_refused() {
+        let ours = authority(vec![AuthMode::Iam]);
+        let theirs = authority(vec![AuthMode::Iam]);
+        let call = |auth: &Authority, c: &Credentials| {
+            let header = format!(
+                "AWS4-HMAC-SHA256 Credential={}/20260101/us-east-1/appsync/aws4_request, SignedHeaders=host;x-amz-date, Signature={}",
+                c.access_key_id,
+                "0".repeat(64)
+            );
+            let token = c.session_token.clone();
+            auth.caller(
+                |h| match h {
+                    "authorization" => Some(header.as_str()),
+                    "x-amz-security-token" => Some(token.as_str()),
+                    _ => None,
+                },
+                Some(Signed {
+                    method: "POST",
+                    path: "/graphql",
+                    query: "",
+                    body: b"{}",
+                }),
+            )
+            .unwrap_err()
+            .message
+        };
+        let request = CredentialsRequest {
+            username: "ada".into(),
+            lifetime: 60,
+            ..CredentialsRequest::default()
+        };
+        let mine = ours.credentials(&request);
+        // ours: past the token, refused for its (bogus) signature or date
+        assert!(
+            !call(&ours, &mine).contains("security token"),
+            "{}",
+            call(&ours, &mine)
+        );
+        assert!(call(&theirs, &mine).contains("security token"));
+        let short = ours.credentials(&CredentialsRequest {
+            lifetime: 1,
+            ..request
+        });
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        assert!(call(&ours, &short).contains("security token"));
     }
 }

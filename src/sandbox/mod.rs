@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cognito;
 pub mod datasource;
 pub mod dynamodb;
 pub mod engine;
@@ -14,6 +15,7 @@ pub mod runtime;
 pub mod search;
 pub mod server;
 pub mod sigv4;
+pub mod srp;
 
 /// Why the sandbox did not start.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

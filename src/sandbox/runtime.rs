@@ -226,8 +226,9 @@ impl JsRuntime {
         }
         let out_of_time = self.started.elapsed() > limit;
         self.deadline.store(u64::MAX, Ordering::Relaxed);
+        // an interruption past the deadline, not any error that came late
         let result = result.map_err(|e| CodeError {
-            timed_out: out_of_time,
+            timed_out: out_of_time && e.message.starts_with("interrupted"),
             ..e
         });
         // a context that saw a failure (an interruption, a thrown exception) is not reused

@@ -45,6 +45,10 @@ const MAX_CLAUSES: usize = 1024;
 const MAX_DEPTH: usize = 20;
 /// `keyword` sub-fields ignore longer strings (dynamic mapping's `ignore_above`).
 const IGNORE_ABOVE: usize = 256;
+/// OpenSearch's `index.max_regex_length`.
+const MAX_REGEX_LENGTH: usize = 1000;
+/// OpenSearch's `index.max_terms_count`.
+const MAX_TERMS: usize = 65_536;
 
 /// An OpenSearch error: its `type` and `reason`.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,15 +126,16 @@ fn run(db: &Database, api: &str, request: &Value) -> Result<Value, SearchError> 
 
     let size = count(&body, "size", 10)?;
     let from = count(&body, "from", 0)?;
-    if from + size > MAX_RESULT_WINDOW {
+    let window = from.saturating_add(size);
+    if window > MAX_RESULT_WINDOW {
         return Err(illegal(format!(
-            "Result window is too large, from + size must be less than or equal to: [{MAX_RESULT_WINDOW}] but was [{}].",
-            from + size
+            "Result window is too large, from + size must be less than or equal to: [{MAX_RESULT_WINDOW}] but was [{window}]."
         )));
     }
     let sort = parse_sort(body.get("sort"))?;
+    let all: Vec<&Doc> = docs.iter().collect();
     for key in &sort {
-        check_doc_values(&matched, &key.field)?;
+        check_doc_values(&all, &key.field)?;
     }
     let mut ordered: Vec<(&Doc, Vec<Value>)> = matched
         .iter()
@@ -201,7 +206,7 @@ fn run(db: &Database, api: &str, request: &Value) -> Result<Value, SearchError> 
     }
     let aggs = body.get("aggs").or_else(|| body.get("aggregations"));
     if let Some(aggs) = aggs.filter(|a| !a.is_null()) {
-        out["aggregations"] = aggregations(aggs, &matched)?;
+        out["aggregations"] = aggregations(aggs, &matched, &all)?;
     }
     Ok(out)
 }
@@ -282,7 +287,13 @@ fn field_values<'a>(doc: &'a Value, field: &str) -> (Vec<&'a Value>, bool) {
     let values = current
         .into_iter()
         .filter(|v| !v.is_null())
-        .filter(|v| !keyword || v.as_str().is_none_or(|s| s.chars().count() <= IGNORE_ABOVE))
+        .filter(|v| {
+            // dynamic mapping gives strings a keyword sub-field, but not the
+            // strings it took for dates (those fields are `date`)
+            !keyword
+                || v.as_str()
+                    .is_some_and(|s| s.chars().count() <= IGNORE_ABOVE && date_millis(s).is_none())
+        })
         .collect();
     (values, keyword)
 }
@@ -407,7 +418,7 @@ enum Query {
         query: String,
         prefix: bool,
     },
-    MultiMatch(Vec<String>, Value),
+    MultiMatch(Vec<String>, Value, bool),
     Pattern(String, regex::Regex),
     Range(String, Vec<(Ordering, bool, Value)>),
     Exists(String),
@@ -507,9 +518,15 @@ fn parse(q: &Value, depth: usize, count: &mut usize) -> Result<Query, SearchErro
             let must_not = clauses(b.get("must_not"), depth, count)?;
             let minimum_should_match = match b.get("minimum_should_match") {
                 None | Some(Value::Null) => usize::from(must.is_empty() && !should.is_empty()),
-                Some(Value::Number(n)) => n.as_u64().unwrap_or(0) as usize,
+                Some(Value::Number(n)) => n.as_u64().ok_or_else(|| {
+                    parsing(format!(
+                        "the sandbox takes minimum_should_match as a count of clauses, not [{n}]"
+                    ))
+                })? as usize,
                 Some(Value::String(s)) => s.trim().parse().map_err(|_| {
-                    parsing(format!("[bool] minimum_should_match [{s}] is not a count"))
+                    parsing(format!(
+                        "the sandbox takes minimum_should_match as a count of clauses, not [{s}]"
+                    ))
                 })?,
                 Some(v) => return Err(parsing(format!("[bool] minimum_should_match [{v}]"))),
             };
@@ -535,6 +552,12 @@ fn parse(q: &Value, depth: usize, count: &mut usize) -> Result<Query, SearchErro
             let values = values
                 .as_array()
                 .ok_or_else(|| parsing(format!("[terms] query for [{field}] needs an array")))?;
+            if values.len() > MAX_TERMS {
+                return Err(illegal(format!(
+                    "The number of terms [{}] used in the Terms Query request has exceeded the allowed maximum of [{MAX_TERMS}].",
+                    values.len()
+                )));
+            }
             Query::Term(field.clone(), values.clone())
         }
         "match" => {
@@ -582,17 +605,38 @@ fn parse(q: &Value, depth: usize, count: &mut usize) -> Result<Query, SearchErro
                         .collect()
                 })
                 .unwrap_or_default();
-            Query::MultiMatch(fields, query.clone())
+            if let Some(t) = body["type"]
+                .as_str()
+                .filter(|t| *t != "best_fields" && *t != "most_fields")
+            {
+                return Err(parsing(format!(
+                    "the sandbox's multi_match runs best_fields and most_fields, not [{t}]"
+                )));
+            }
+            let all = body["operator"]
+                .as_str()
+                .is_some_and(|o| o.eq_ignore_ascii_case("and"));
+            Query::MultiMatch(fields, query.clone(), all)
         }
         "prefix" | "wildcard" | "regexp" => {
             let (field, value) = single_field(kind, body, "value")?;
             let value = value
                 .as_str()
                 .ok_or_else(|| parsing(format!("[{kind}] value must be a string")))?;
+            let length = value.chars().count();
+            if length > MAX_REGEX_LENGTH {
+                return Err(illegal(format!(
+                    "The length of regex [{length}] used in the [{kind}] query request exceeds the allowed maximum of [{MAX_REGEX_LENGTH}]."
+                )));
+            }
             let pattern = match kind.as_str() {
                 "prefix" => format!("^(?s:{}).*$", regex::escape(value)),
                 "wildcard" => wildcard_regex(value),
-                _ => format!("^(?:{value})$"),
+                _ => {
+                    // the expression alone must parse: it cannot close the anchoring group
+                    compile(kind, value)?;
+                    format!("^(?:{value})$")
+                }
             };
             Query::Pattern(field, compile(kind, &pattern)?)
         }
@@ -617,9 +661,32 @@ fn parse(q: &Value, depth: usize, count: &mut usize) -> Result<Query, SearchErro
                         return Err(parsing(format!("[range] query does not support [{other}]")));
                     }
                 };
-                if !v.is_null() {
-                    out.push((ord, equal, v.clone()));
+                if v.is_null() {
+                    continue;
                 }
+                if let Some(text) = v.as_str() {
+                    if text.trim_start().starts_with("now") || text.contains("||") {
+                        return Err(parsing(format!(
+                            "the sandbox's search does not evaluate date math ([{text}]): give a date"
+                        )));
+                    }
+                    // a day without a time is rounded as OpenSearch rounds it:
+                    // `gt` and `lte` to its last millisecond, `gte` and `lt` to its first
+                    if text.len() == 10
+                        && let Some(start) = date_millis(text)
+                    {
+                        let rounded = if ord == Ordering::Greater && !equal
+                            || ord == Ordering::Less && equal
+                        {
+                            start + 86_399_999
+                        } else {
+                            start
+                        };
+                        out.push((ord, equal, json!(rounded)));
+                        continue;
+                    }
+                }
+                out.push((ord, equal, v.clone()));
             }
             Query::Range(field.clone(), out)
         }
@@ -670,8 +737,9 @@ impl Query {
                 })
             }
             Query::Match { field, query, all } => match_field(doc, field, query, *all),
-            Query::MultiMatch(fields, query) => {
-                fields.iter().any(|f| match_field(doc, f, query, false))
+            // best_fields: the whole query in one field
+            Query::MultiMatch(fields, query, all) => {
+                fields.iter().any(|f| match_field(doc, f, query, *all))
             }
             Query::Phrase {
                 field,
@@ -896,7 +964,22 @@ fn compare_keys(sort: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
 
 // ----- aggregations -----
 
-fn aggregations(aggs: &Value, docs: &[&Doc]) -> Result<Value, SearchError> {
+/// A value as an aggregation keys it: numbers as numbers, booleans as 1 and
+/// 0 and dates as epoch milliseconds (each with its `key_as_string`), strings
+/// as themselves.
+fn bucket_key(v: &Value, keyword: bool) -> (Value, Option<String>) {
+    match v {
+        Value::Bool(b) => (json!(*b as u8), Some(b.to_string())),
+        Value::String(s) if !keyword => match date_millis(s) {
+            Some(d) => (json!(d), Some(s.clone())),
+            None => (v.clone(), None),
+        },
+        other => (other.clone(), None),
+    }
+}
+
+fn aggregations(aggs: &Value, docs: &[&Doc], all: &[&Doc]) -> Result<Value, SearchError> {
+    use std::collections::HashMap;
     let aggs = aggs
         .as_object()
         .ok_or_else(|| parsing("[aggs] takes an object"))?;
@@ -910,49 +993,54 @@ fn aggregations(aggs: &Value, docs: &[&Doc]) -> Result<Value, SearchError> {
         let field = body["field"]
             .as_str()
             .ok_or_else(|| parsing(format!("aggregation [{name}] needs a [field]")))?;
-        check_doc_values(docs, field)?;
-        let values: Vec<Value> = docs
+        check_doc_values(all, field)?;
+        // each document's distinct keys
+        let per_doc: Vec<Vec<(Value, Option<String>)>> = docs
             .iter()
-            .flat_map(|d| {
+            .map(|d| {
                 let (values, keyword) = field_values(&d.source, field);
-                values
-                    .into_iter()
-                    .map(|v| match v {
-                        Value::String(s) if !keyword => {
-                            date_millis(s).map_or_else(|| v.clone(), |d| json!(d))
-                        }
-                        other => other.clone(),
-                    })
-                    .collect::<Vec<_>>()
+                let mut keys: Vec<(Value, Option<String>)> = Vec::new();
+                for v in values {
+                    let key = bucket_key(v, keyword);
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+                keys
             })
             .collect();
-        let numbers: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
+        let numbers: Vec<f64> = per_doc
+            .iter()
+            .flatten()
+            .filter_map(|(k, _)| k.as_f64())
+            .collect();
         let result = match kind.as_str() {
             "terms" => {
                 let size = body["size"].as_u64().unwrap_or(10) as usize;
-                let mut buckets: Vec<(Value, u64)> = Vec::new();
-                for d in docs {
-                    let (values, _) = field_values(&d.source, field);
-                    let mut seen: Vec<&Value> = Vec::new();
-                    for v in values {
-                        if seen.contains(&v) {
-                            continue;
-                        }
-                        seen.push(v);
-                        match buckets.iter_mut().find(|(k, _)| k == v) {
-                            Some((_, n)) => *n += 1,
-                            None => buckets.push((v.clone(), 1)),
-                        }
-                    }
+                let mut counts: HashMap<String, (Value, Option<String>, u64)> = HashMap::new();
+                for (key, text) in per_doc.into_iter().flatten() {
+                    counts
+                        .entry(key.to_string())
+                        .or_insert_with(|| (key, text, 0))
+                        .2 += 1;
                 }
-                buckets
-                    .sort_by(|(ka, na), (kb, nb)| nb.cmp(na).then_with(|| compare_values(ka, kb)));
-                let other: u64 = buckets.iter().skip(size).map(|(_, n)| n).sum();
-                json!({
-                    "doc_count_error_upper_bound": 0,
-                    "sum_other_doc_count": other,
-                    "buckets": buckets.into_iter().take(size).map(|(key, n)| json!({ "key": key, "doc_count": n })).collect::<Vec<_>>(),
-                })
+                let mut buckets: Vec<(Value, Option<String>, u64)> = counts.into_values().collect();
+                buckets.sort_by(|(ka, _, na), (kb, _, nb)| {
+                    nb.cmp(na).then_with(|| compare_values(ka, kb))
+                });
+                let other: u64 = buckets.iter().skip(size).map(|(_, _, n)| n).sum();
+                let shown: Vec<Value> = buckets
+                    .into_iter()
+                    .take(size)
+                    .map(|(key, text, n)| {
+                        let mut b = json!({ "key": key, "doc_count": n });
+                        if let Some(text) = text {
+                            b["key_as_string"] = json!(text);
+                        }
+                        b
+                    })
+                    .collect();
+                json!({ "doc_count_error_upper_bound": 0, "sum_other_doc_count": other, "buckets": shown })
             }
             "sum" => json!({ "value": numbers.iter().sum::<f64>() }),
             "avg" => {
@@ -960,14 +1048,13 @@ fn aggregations(aggs: &Value, docs: &[&Doc]) -> Result<Value, SearchError> {
             }
             "min" => json!({ "value": numbers.iter().copied().reduce(f64::min) }),
             "max" => json!({ "value": numbers.iter().copied().reduce(f64::max) }),
-            "value_count" => json!({ "value": values.len() }),
+            "value_count" => json!({ "value": per_doc.iter().map(Vec::len).sum::<usize>() }),
             "cardinality" => {
-                let mut distinct: Vec<&Value> = Vec::new();
-                for v in &values {
-                    if !distinct.contains(&v) {
-                        distinct.push(v);
-                    }
-                }
+                let distinct: std::collections::HashSet<String> = per_doc
+                    .iter()
+                    .flatten()
+                    .map(|(k, _)| k.to_string())
+                    .collect();
                 json!({ "value": distinct.len() })
             }
             other => {
@@ -1178,6 +1265,36 @@ mod tests {
             ),
             ["1", "2", "4"]
         );
+        // a day without a time: `lte` takes the whole day, `lt` none of it
+        assert_eq!(
+            ids(
+                &db,
+                json!({ "query": { "range": { "published": { "lte": "2020-01-05" } } } })
+            ),
+            ["1", "3"]
+        );
+        assert_eq!(
+            ids(
+                &db,
+                json!({ "query": { "range": { "published": { "lt": "2020-01-05" } } } })
+            ),
+            ["3"]
+        );
+        assert_eq!(
+            error(
+                &db,
+                json!({ "query": { "range": { "published": { "gt": "now-1d" } } } })
+            ),
+            "parsing_exception"
+        );
+        // dates have no keyword sub-field
+        assert!(
+            ids(
+                &db,
+                json!({ "query": { "term": { "published.keyword": "2020-01-05" } } })
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -1287,5 +1404,19 @@ mod tests {
             panic!()
         };
         assert_eq!(error_type, "index_not_found_exception");
+        assert_eq!(
+            error(&db, json!({ "from": u64::MAX, "size": 1 })),
+            "illegal_argument_exception"
+        );
+        // a regular expression cannot escape its anchors
+        assert_eq!(
+            error(&db, json!({ "query": { "regexp": { "genre": "x)|(.*" } } })),
+            "illegal_argument_exception"
+        );
+        let long = "a".repeat(1001);
+        assert_eq!(
+            error(&db, json!({ "query": { "regexp": { "genre": long } } })),
+            "illegal_argument_exception"
+        );
     }
 }

@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use super::auth::{Authority, Signed};
+use super::cognito::UserPool;
 use super::graphql::{RequestAuth, appsync_body};
 use crate::category::api::AuthMode;
 
@@ -54,6 +55,8 @@ pub struct Endpoint {
     pub schema: RwLock<Arc<async_graphql::dynamic::Schema>>,
     pub authority: Authority,
     pub log: LogFormat,
+    /// The local Cognito user pool, when the project has auth.
+    pub user_pool: Option<Arc<UserPool>>,
 }
 
 impl Endpoint {
@@ -134,11 +137,111 @@ pub fn router(endpoint: Arc<Endpoint>) -> Router {
         .allow_headers(tower_http::cors::Any)
         .expose_headers(tower_http::cors::Any);
     Router::new()
+        .route("/", post(aws_json))
+        .route("/{pool}/.well-known/jwks.json", get(jwks))
         .route("/graphql", post(graphql))
         .route("/graphql/realtime", get(realtime))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(cors)
         .with_state(endpoint)
+}
+
+/// An error of the AWS JSON protocol: status 400, `__type` and `message`,
+/// and the type in `x-amzn-errortype` (AWS JSON 1.1, as Cognito answers).
+fn aws_json_error(kind: &str, message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [
+            (header::CONTENT_TYPE, "application/x-amz-json-1.1"),
+            (header::HeaderName::from_static("x-amzn-errortype"), kind),
+        ],
+        json!({"__type": kind, "message": message}).to_string(),
+    )
+        .into_response()
+}
+
+/// `POST /` with `X-Amz-Target`: the AWS services the sandbox runs, by target
+/// (`AWSCognitoIdentityProviderService.*`: the user pool).
+async fn aws_json(
+    State(endpoint): State<Arc<Endpoint>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let Some(operation) = target.strip_prefix("AWSCognitoIdentityProviderService.") else {
+        return aws_json_error(
+            "UnknownOperationException",
+            &format!("the sandbox runs no service for X-Amz-Target `{target}`"),
+        );
+    };
+    let Some(pool) = endpoint.user_pool.clone() else {
+        return aws_json_error(
+            "ResourceNotFoundException",
+            "this project has no user pool (hoist add auth)",
+        );
+    };
+    let parsed: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return aws_json_error(
+                "SerializationException",
+                &format!("the body is not JSON: {e}"),
+            );
+        }
+    };
+    let operation = operation.to_string();
+    let op = operation.clone();
+    // SRP's arithmetic takes milliseconds: off the async workers
+    let result = tokio::task::spawn_blocking(move || pool.call(&op, &parsed))
+        .await
+        .unwrap_or_else(|_| {
+            Err(super::cognito::CognitoError {
+                kind: "InternalErrorException",
+                message: "the sandbox failed on this request (a bug in hoist; please report it)"
+                    .into(),
+            })
+        });
+    let errors = match &result {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![json!({"errorType": e.kind, "message": e.message})],
+    };
+    endpoint.log(&LogLine {
+        kind: "cognito",
+        operation: &operation,
+        auth: "-",
+        elapsed: started.elapsed(),
+        errors,
+    });
+    match result {
+        Ok(v) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/x-amz-json-1.1")],
+            v.to_string(),
+        )
+            .into_response(),
+        Err(e) => aws_json_error(e.kind, &e.message),
+    }
+}
+
+/// The user pool's signing keys, where Cognito publishes them.
+async fn jwks(
+    State(endpoint): State<Arc<Endpoint>>,
+    axum::extract::Path(pool): axum::extract::Path<String>,
+) -> Response {
+    match &endpoint.user_pool {
+        Some(p) if p.pool_id == pool => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            p.jwks().to_string(),
+        )
+            .into_response(),
+        _ => (StatusCode::NOT_FOUND, "no such user pool").into_response(),
+    }
 }
 
 fn appsync_error(status: StatusCode, error_type: &str, message: &str) -> Response {

@@ -13,7 +13,7 @@
 //! signed.
 
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// How far a request's `X-Amz-Date` may be from now.
@@ -180,6 +180,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether two byte strings are equal, in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// `HMAC-SHA256(key, data)`, hex: for deriving the sandbox's credential secrets.
 pub fn hmac_hex(key: &[u8], data: &[u8]) -> String {
     hex(&hmac(key, data))
@@ -238,10 +243,16 @@ pub fn verify(
             .join(",");
         canonical_headers.push_str(&format!("{name}:{value}\n"));
     }
-    let payload_hash = (request.header)("x-amz-content-sha256")
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| hex(&Sha256::digest(request.body)));
+    // the body's own hash, always: a client's `x-amz-content-sha256` must say
+    // the same (it is not trusted, signed or not)
+    let payload_hash = crate::cfn::sha256_hex(request.body);
+    if let Some(claimed) = (request.header)("x-amz-content-sha256").into_iter().next()
+        && !claimed.trim().eq_ignore_ascii_case(&payload_hash)
+    {
+        return Err(refuse(
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        ));
+    }
     let canonical = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         request.method,
@@ -257,7 +268,7 @@ pub fn verify(
     );
     let string_to_sign = format!(
         "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex(&Sha256::digest(canonical.as_bytes()))
+        crate::cfn::sha256_hex(canonical.as_bytes())
     );
     let mut key = hmac(
         format!("AWS4{secret}").as_bytes(),
@@ -271,13 +282,7 @@ pub fn verify(
         key = hmac(&key, part.as_bytes());
     }
     let expected = hex(&hmac(&key, string_to_sign.as_bytes()));
-    let matches = expected.len() == authorization.signature.len()
-        && expected
-            .bytes()
-            .zip(authorization.signature.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if !matches {
+    if !constant_time_eq(expected.as_bytes(), authorization.signature.as_bytes()) {
         return Err(refuse(
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
         ));
@@ -322,6 +327,19 @@ mod tests {
             ..request
         };
         assert!(verify(&tampered, &auth, secret, now).is_err());
+        // a body hash header that is not the body's is refused, whatever was signed
+        let claims_other_body = |name: &str| -> Vec<String> {
+            if name == "x-amz-content-sha256" {
+                vec![crate::cfn::sha256_hex(b"another body")]
+            } else {
+                headers(name)
+            }
+        };
+        let lying = Request {
+            header: &claims_other_body,
+            ..request
+        };
+        assert!(verify(&lying, &auth, secret, now).is_err());
     }
 
     #[test]

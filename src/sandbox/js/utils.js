@@ -175,7 +175,10 @@ function queryDslOf(input, depth) {
   if (depth > 20) {
     throw signal('error', { message: 'the filter nests too deeply', type: 'ValidationError' });
   }
-  const exact = (key, v) => ({ term: { [typeof v === 'string' ? `${key}.keyword` : key]: v } });
+  // strings on the keyword sub-field, except dates: OpenSearch maps those as
+  // `date` fields, which have none
+  const isDate = (v) => /^\d{4}-\d{2}-\d{2}([T ]|$)/.test(v);
+  const exact = (key, v) => ({ term: { [typeof v === 'string' && !isDate(v) ? `${key}.keyword` : key]: v } });
   const all = (clauses) => (clauses.length === 1 ? clauses[0] : { bool: { must: clauses } });
   const clauses = [];
   for (const [key, value] of Object.entries(input ?? {})) {

@@ -29,7 +29,9 @@ pub fn search_resolver(model: &Model) -> Result<Option<Resolver>, RenderError> {
         return Ok(None);
     };
     let a = Access::new(&model.auth.grants, Ops::SEARCH, "");
-    // Text fields sort and aggregate by their keyword sub-field.
+    // Text fields sort and aggregate by their keyword sub-field. Dates and
+    // times (`AWSDate`, `AWSDateTime`, the timestamps) are mapped as OpenSearch
+    // `date` fields, which have none and sort as they are.
     let keyword: Vec<&String> = model
         .fields
         .iter()
@@ -39,8 +41,6 @@ pub fn search_resolver(model: &Model) -> Result<Option<Resolver>, RenderError> {
                     f.ty.inner_named_type().as_str(),
                     "String"
                         | "ID"
-                        | "AWSDate"
-                        | "AWSDateTime"
                         | "AWSTime"
                         | "AWSEmail"
                         | "AWSURL"
@@ -49,7 +49,6 @@ pub fn search_resolver(model: &Model) -> Result<Option<Resolver>, RenderError> {
                 )
         })
         .map(|f| &f.name)
-        .chain([&model.created_at, &model.updated_at].into_iter().flatten())
         .collect();
     let code = resolver(
         "search",

@@ -1,0 +1,98 @@
+// Drives the sandbox's Cognito user pool with the real aws-amplify v6 client,
+// configured from the amplify_outputs.json the sandbox wrote (argv[2]) with the
+// documented `Auth.Cognito.userPoolEndpoint` pointing at the sandbox, as the
+// generated frontends do when the outputs carry `custom.hoist_sandbox`.
+//
+//   node sandbox-auth.mjs OUTPUTS signup EMAIL PASSWORD
+//     signUp; a second signUp of the same email is refused
+//   node sandbox-auth.mjs OUTPUTS signin EMAIL PASSWORD CODE
+//     a wrong code, then confirmSignUp; a wrong password is refused; signIn
+//     (SRP, aws-amplify's default); fetchAuthSession; getCurrentUser;
+//     fetchUserAttributes; the api with the user-pool token (an owner's todo);
+//     a forced token refresh; signOut
+//
+// The confirmation code is printed by the sandbox; the test reads it there.
+// Prints a JSON report; exits non-zero on a failed check.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+const { Amplify } = await import('aws-amplify');
+const { parseAmplifyConfig } = await import('aws-amplify/utils');
+const auth = await import('aws-amplify/auth');
+const { generateClient } = await import('aws-amplify/data');
+
+const [outputsPath, step, email, password, code] = process.argv.slice(2);
+const outputs = JSON.parse(readFileSync(outputsPath, 'utf8'));
+const config = parseAmplifyConfig(outputs);
+config.Auth.Cognito.userPoolEndpoint = outputs.custom.hoist_sandbox.user_pool_endpoint;
+// the identity pool is not served yet: no AWS credentials are asked for
+delete config.Auth.Cognito.identityPoolId;
+Amplify.configure(config);
+
+const report = { checks: [] };
+const check = (name) => report.checks.push(name);
+const refusedWith = async (promise, name) => {
+  await assert.rejects(promise, (e) => {
+    assert.equal(e.name, name, `${e.name}: ${e.message}`);
+    return true;
+  });
+};
+
+if (step === 'signup') {
+  const out = await auth.signUp({ username: email, password, options: { userAttributes: { email } } });
+  assert.equal(out.isSignUpComplete, false);
+  assert.equal(out.nextStep.signUpStep, 'CONFIRM_SIGN_UP');
+  assert.equal(out.nextStep.codeDeliveryDetails.deliveryMedium, 'EMAIL');
+  report.userId = out.userId;
+  check('sign up');
+  await refusedWith(auth.signUp({ username: email, password, options: { userAttributes: { email } } }), 'UsernameExistsException');
+  await refusedWith(auth.signUp({ username: 'x@example.com', password: 'short', options: { userAttributes: { email: 'x@example.com' } } }), 'InvalidPasswordException');
+  check('duplicates and weak passwords refused');
+} else {
+  // Cognito refuses an unconfirmed user (UserNotConfirmedException); Amplify turns that into a step
+  const early = await auth.signIn({ username: email, password });
+  assert.equal(early.isSignedIn, false);
+  assert.equal(early.nextStep.signInStep, 'CONFIRM_SIGN_UP');
+  await refusedWith(auth.confirmSignUp({ username: email, confirmationCode: code === '000000' ? '111111' : '000000' }), 'CodeMismatchException');
+  const confirmed = await auth.confirmSignUp({ username: email, confirmationCode: code });
+  assert.equal(confirmed.isSignUpComplete, true);
+  check('confirm sign up');
+
+  await refusedWith(auth.signIn({ username: email, password: `${password}x` }), 'NotAuthorizedException');
+  const signedIn = await auth.signIn({ username: email, password });
+  assert.equal(signedIn.isSignedIn, true, JSON.stringify(signedIn));
+  check('sign in (SRP)');
+
+  const session = await auth.fetchAuthSession();
+  const id = session.tokens.idToken.payload;
+  assert.equal(id.email, email);
+  assert.equal(id.token_use, 'id');
+  assert.equal(id.email_verified, true);
+  assert.equal(session.tokens.accessToken.payload.token_use, 'access');
+  const user = await auth.getCurrentUser();
+  assert.equal(user.signInDetails.loginId, email);
+  assert.equal(user.userId, id.sub);
+  const attributes = await auth.fetchUserAttributes();
+  assert.equal(attributes.email, email);
+  check('session, user and attributes');
+
+  const client = generateClient({ authMode: 'userPool' });
+  const created = await client.models.Todo.create({ name: 'signed in' });
+  assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+  assert.ok(created.data.owner.endsWith(`::${id['cognito:username']}`) || created.data.owner.includes(id.sub), created.data.owner);
+  const listed = await client.models.Todo.list();
+  assert.deepEqual(listed.data.map((t) => t.name), ['signed in']);
+  check('the api takes the pool tokens');
+
+  const refreshed = await auth.fetchAuthSession({ forceRefresh: true });
+  assert.notEqual(refreshed.tokens.accessToken.toString(), session.tokens.accessToken.toString());
+  check('refresh');
+
+  await auth.signOut({ global: true });
+  await assert.rejects(auth.getCurrentUser());
+  check('sign out');
+  report.idToken = session.tokens.idToken.toString();
+}
+
+console.log(JSON.stringify(report));
+process.exit(0);
