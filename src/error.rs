@@ -69,6 +69,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Sandbox(#[from] crate::sandbox::SandboxError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Dev(#[from] crate::commands::dev::DevError),
+
     /// A bug in hoist: an embedded template that does not render, and the like.
     #[error("internal error: {0}")]
     #[diagnostic(

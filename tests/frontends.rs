@@ -132,6 +132,136 @@ fn react_todo_starter_builds_tests_and_renders() {
     let sb = scaffold_install_build_test("react", "todo", "dist/index.html");
     assert_todo_files(&sb, "react");
     sign_in_form_renders(&sb, "react");
+    runs_offline_under_hoist_dev(&sb, "react");
+}
+
+/// `hoist dev` in the app: the sandbox and Vite together, and headless
+/// Chromium drives the starter against them (`tests/browser/todo-dev.mjs`):
+/// sign up with the code the sandbox prints, todos, a second window's
+/// subscription, a second user. The sandbox's output is where the codes are.
+fn runs_offline_under_hoist_dev(sb: &Sandbox, app: &str) {
+    use std::io::{BufRead, Write};
+    let dir = sb.join(app);
+    let web_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let manifest = std::fs::read_to_string(dir.join("hoist.toml")).unwrap();
+    std::fs::write(
+        dir.join("hoist.toml"),
+        manifest.replace(
+            "start_command = \"npm run dev\"",
+            &format!(
+                "start_command = \"npm run dev -- --host 127.0.0.1 --port {web_port} --strictPort\""
+            ),
+        ),
+    )
+    .unwrap();
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let mut dev = Command::new(assert_cmd::cargo::cargo_bin("hoist"))
+        .current_dir(&dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sb.home.path())
+        .env("NO_COLOR", "1")
+        .args(["dev", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    for stream in [
+        Box::new(dev.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(dev.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stream)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    let mut seen = Vec::new();
+    let mut wait_for = |text: &str, seen: &mut Vec<String>| -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while std::time::Instant::now() < deadline {
+            if let Ok(line) = lines.recv_timeout(std::time::Duration::from_millis(200)) {
+                seen.push(line.clone());
+                if line.contains(text) {
+                    return line;
+                }
+            }
+        }
+        panic!("hoist dev never printed `{text}`:\n{}", seen.join("\n"));
+    };
+    wait_for("ready in", &mut seen);
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("browser")
+        .join(format!("{app}-todo-dev.png"));
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/todo-dev.mjs");
+    let mut node = Command::new("node")
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{web_port}/"))
+        .arg(&shot)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("could not run node");
+    let mut stdin = node.stdin.take().unwrap();
+    let mut report = String::new();
+    for line in std::io::BufReader::new(node.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+    {
+        if let Some(email) = line.strip_prefix("CODE? ") {
+            let printed = wait_for(&format!("confirmation code for {email}: "), &mut seen);
+            let code = printed.rsplit(' ').next().unwrap().to_string();
+            writeln!(stdin, "{code}").unwrap();
+        } else {
+            report = line;
+        }
+    }
+    let out = node.wait_with_output().unwrap();
+    // stop hoist dev as Ctrl-C would: both processes end, it exits 0
+    unsafe_sigint(dev.id());
+    let status = dev.wait().unwrap();
+    while let Ok(line) = lines.recv_timeout(std::time::Duration::from_millis(200)) {
+        seen.push(line);
+    }
+    assert!(
+        out.status.success(),
+        "the {app} starter did not run under hoist dev\n--- report\n{report}\n--- stderr\n{}\n--- hoist dev\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        seen.join("\n")
+    );
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["checks"].as_array().unwrap().len(), 5, "{report}");
+    assert!(
+        status.success(),
+        "hoist dev exited with {status}:\n{}",
+        seen.join("\n")
+    );
+    assert!(
+        seen.iter()
+            .any(|l| l.starts_with("sandbox | Sandbox stopped")),
+        "the sandbox did not stop cleanly:\n{}",
+        seen.join("\n")
+    );
+}
+
+/// Send SIGINT (Ctrl-C) to a process.
+fn unsafe_sigint(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
 
 #[test]
@@ -140,6 +270,7 @@ fn vue_todo_starter_builds_tests_and_renders() {
     let sb = scaffold_install_build_test("vue", "todo", "dist/index.html");
     assert_todo_files(&sb, "vue");
     sign_in_form_renders(&sb, "vue");
+    runs_offline_under_hoist_dev(&sb, "vue");
 }
 
 #[test]

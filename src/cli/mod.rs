@@ -217,6 +217,14 @@ Examples:
         args: SandboxArgs,
     },
 
+    /// Run the whole app locally, offline: the sandbox and the frontend's dev server together
+    #[command(after_help = "\
+Examples:
+  hoist dev                 The sandbox on :20002 and `start_command` (npm run dev); Ctrl-C stops both
+  hoist dev --reset         Start from empty tables and no users
+  hoist dev --no-frontend   The sandbox alone, with the same output")]
+    Dev(DevArgs),
+
     /// Step Functions state machines, offline: validate, draw and run them
     Workflow {
         #[command(subcommand)]
@@ -487,6 +495,22 @@ pub struct TargetArgs {
     /// Send AWS calls to this endpoint (an emulator such as moto or LocalStack)
     #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DevArgs {
+    /// The sandbox's port
+    #[arg(long, default_value_t = 20002)]
+    pub port: u16,
+    /// The environment whose project model is served (default: the current one)
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Clear the sandbox's data (tables and users) before starting
+    #[arg(long)]
+    pub reset: bool,
+    /// Run the sandbox only, not the frontend's `start_command`
+    #[arg(long)]
+    pub no_frontend: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]

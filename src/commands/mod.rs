@@ -2,6 +2,7 @@
 
 pub mod codegen;
 pub mod completions;
+pub mod dev;
 pub mod env;
 pub mod init;
 pub mod push;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
         Command::Outputs { env } => push::outputs_command(env.as_deref(), printer),
         Command::Env { command } => env::run(&command, &cli.global, printer),
         Command::Sandbox { command, args } => sandbox::run(command, &args, &cli.global, printer),
+        Command::Dev(args) => dev::run(&args, &cli.global, printer),
         Command::Workflow { command } => workflow::run(command, &cli.global, printer),
         Command::Completions { shell } => {
             completions::run(shell);

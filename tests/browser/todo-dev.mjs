@@ -1,0 +1,106 @@
+// Drives the todo starter in headless Chromium (Debian's package, through
+// playwright-core) against the local backend of `hoist dev`: sign up in the
+// Amplify Authenticator, confirm with the code the sandbox printed, add,
+// complete and delete todos; a second window signed in as the same user sees
+// a new todo through its subscription within 2 s; a second user sees none of
+// the first user's todos.
+//
+//   node todo-dev.mjs URL SCREENSHOT.png
+//
+// The confirmation code comes from the sandbox's output: the script prints
+// `CODE? <email>` and reads the code from stdin. Prints a JSON report.
+import assert from 'node:assert/strict';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const [url, shot] = process.argv.slice(2);
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const askCode = async (email) => {
+  console.log(`CODE? ${email}`);
+  const { value } = await lines.next();
+  return String(value).trim();
+};
+const report = { checks: [] };
+const check = (name) => report.checks.push(name);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+});
+const errors = [];
+const watch = (page) => page.on('pageerror', (e) => errors.push(e.message));
+
+async function signUp(page, email, password) {
+  await page.goto(url, { waitUntil: 'load', timeout: 60000 });
+  await page.getByRole('tab', { name: /create account/i }).click({ timeout: 60000 });
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('input[name="confirm_password"]').fill(password);
+  await page.getByRole('button', { name: /create account/i }).click();
+  const codeField = page.locator('input[name="confirmation_code"]');
+  await codeField.waitFor({ state: 'visible', timeout: 20000 });
+  await codeField.fill(await askCode(email));
+  await page.getByRole('button', { name: /^confirm$/i }).click();
+  // signed in automatically after confirming
+  await page.getByRole('heading', { name: /my todos/i }).waitFor({ timeout: 30000 });
+}
+
+const todoNames = async (page) =>
+  (await page.locator('section[aria-label="todos"] li').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+
+let failed = false;
+try {
+  const ada = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const page = await ada.newPage();
+  watch(page);
+  await signUp(page, 'ada@example.com', 'Secret-123!');
+  check('sign up, confirm with the printed code, signed in');
+
+  const input = page.getByLabel('New todo');
+  await input.fill('Buy milk');
+  await input.press('Enter');
+  await page.getByText('Buy milk').waitFor({ timeout: 10000 });
+  check('add a todo');
+
+  // a second window of the same user: the new todo arrives by subscription
+  const other = await ada.newPage();
+  watch(other);
+  await other.goto(url, { waitUntil: 'load', timeout: 60000 });
+  await other.getByText('Buy milk').waitFor({ timeout: 20000 });
+  await other.waitForTimeout(1500); // let its subscriptions open
+  await input.fill('Walk the dog');
+  const sent = Date.now();
+  await input.press('Enter');
+  await other.getByText('Walk the dog').waitFor({ timeout: 2000 });
+  report.subscriptionMs = Date.now() - sent;
+  check('a second window sees the new todo within 2 s');
+
+  // the box is checked once the update comes back (a controlled input)
+  await page.locator('li', { hasText: 'Buy milk' }).locator('input[type="checkbox"]').click();
+  await page.locator('li', { hasText: 'Buy milk' }).locator('input[type="checkbox"]:checked').waitFor({ timeout: 10000 });
+  await page.reload({ waitUntil: 'load' });
+  await page.getByText('Walk the dog').waitFor({ timeout: 20000 });
+  assert.equal(await page.locator('li', { hasText: 'Buy milk' }).locator('input[type="checkbox"]').isChecked(), true);
+  await page.getByRole('button', { name: 'Delete Walk the dog' }).click();
+  await page.getByText('Walk the dog').waitFor({ state: 'detached', timeout: 10000 });
+  check('complete and delete, kept across a reload');
+
+  const bob = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const bobPage = await bob.newPage();
+  watch(bobPage);
+  await signUp(bobPage, 'bob@example.com', 'Secret-456!');
+  await bobPage.waitForTimeout(1500);
+  assert.deepEqual(await todoNames(bobPage), []);
+  check("another user sees none of ada's todos");
+  await page.screenshot({ path: shot, fullPage: true });
+} catch (e) {
+  failed = true;
+  console.error(`failed: ${e.stack ?? e.message}`);
+  if (errors.length) console.error(`page errors:\n  ${errors.join('\n  ')}`);
+} finally {
+  await browser.close();
+}
+report.pageErrors = errors;
+console.log(JSON.stringify(report));
+process.exit(failed ? 1 : 0);
