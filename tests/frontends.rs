@@ -186,7 +186,7 @@ fn runs_offline_under_hoist_dev(sb: &Sandbox, app: &str) {
         });
     }
     let mut seen = Vec::new();
-    let mut wait_for = |text: &str, seen: &mut Vec<String>| -> String {
+    let wait_for = |text: &str, seen: &mut Vec<String>| -> String {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
         while std::time::Instant::now() < deadline {
             if let Ok(line) = lines.recv_timeout(std::time::Duration::from_millis(200)) {
@@ -229,7 +229,7 @@ fn runs_offline_under_hoist_dev(sb: &Sandbox, app: &str) {
     }
     let out = node.wait_with_output().unwrap();
     // stop hoist dev as Ctrl-C would: both processes end, it exits 0
-    unsafe_sigint(dev.id());
+    sigint(dev.id());
     let status = dev.wait().unwrap();
     while let Ok(line) = lines.recv_timeout(std::time::Duration::from_millis(200)) {
         seen.push(line);
@@ -256,7 +256,7 @@ fn runs_offline_under_hoist_dev(sb: &Sandbox, app: &str) {
 }
 
 /// Send SIGINT (Ctrl-C) to a process.
-fn unsafe_sigint(pid: u32) {
+fn sigint(pid: u32) {
     let status = Command::new("kill")
         .args(["-INT", &pid.to_string()])
         .status()
