@@ -1801,6 +1801,19 @@ fn sigv4_headers(
     secret: &str,
     body: &str,
 ) -> Vec<(String, String)> {
+    sigv4_headers_for(port, "appsync", "/graphql", &[], credentials, secret, body)
+}
+
+/// [`sigv4_headers`] for another service and path, with extra headers signed too.
+fn sigv4_headers_for(
+    port: u16,
+    service: &str,
+    path: &str,
+    extra: &[(&str, &str)],
+    credentials: &Value,
+    secret: &str,
+    body: &str,
+) -> Vec<(String, String)> {
     use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
     let identity: aws_smithy_runtime_api::client::identity::Identity =
         aws_credential_types::Credentials::new(
@@ -1814,18 +1827,19 @@ fn sigv4_headers(
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
         .region("us-east-1")
-        .name("appsync")
+        .name(service)
         .time(std::time::SystemTime::now())
         .settings(SigningSettings::default())
         .build()
         .unwrap()
         .into();
-    let url = format!("http://127.0.0.1:{port}/graphql");
+    let url = format!("http://127.0.0.1:{port}{path}");
     let host = format!("127.0.0.1:{port}");
-    let base = [
+    let mut base = vec![
         ("content-type", "application/json"),
         ("host", host.as_str()),
     ];
+    base.extend_from_slice(extra);
     let signable = SignableRequest::new(
         "POST",
         &url,
@@ -2116,6 +2130,50 @@ fn the_sandbox_serves_a_cognito_user_pool() {
     assert_eq!(body["ChallengeName"], "PASSWORD_VERIFIER");
     for p in ["SALT", "SECRET_BLOCK", "SRP_B", "USER_ID_FOR_SRP"] {
         assert!(body["ChallengeParameters"][p].is_string(), "{body}");
+    }
+    // admin operations: only signed with the sandbox administrator's credentials
+    let list = json!({"UserPoolId": pool_id}).to_string();
+    let target = [(
+        "x-amz-target",
+        "AWSCognitoIdentityProviderService.ListUsers",
+    )];
+    let (status, body) = running.request("POST", "/", &target, &list);
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("NotAuthorizedException")),
+        "{body}"
+    );
+    for (who, allowed) in [(&["--admin"][..], true), (&["--user", "ada"][..], false)] {
+        let creds = sandbox_credentials(&sb, &app, who);
+        let secret = creds["Credentials"]["SecretKey"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let signed = sigv4_headers_for(
+            running.port,
+            "cognito-idp",
+            "/",
+            &target,
+            &creds["Credentials"],
+            &secret,
+            &list,
+        );
+        let mut headers: Vec<(&str, &str)> = signed
+            .iter()
+            .filter(|(k, _)| k != "x-amz-target")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        headers.extend_from_slice(&target);
+        let (status, body) = running.request("POST", "/", &headers, &list);
+        if allowed {
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(
+                body["Users"][0]["Attributes"][1]["Value"], "ada@example.com",
+                "{body}"
+            );
+        } else {
+            assert_eq!(body["__type"], "NotAuthorizedException", "{body}");
+        }
     }
     let (status, jwks) =
         running.request("GET", &format!("/{pool_id}/.well-known/jwks.json"), &[], "");

@@ -565,13 +565,16 @@ Examples:
         #[arg(
             long,
             value_name = "NAME",
-            required_unless_present = "guest",
-            conflicts_with = "guest"
+            required_unless_present_any = ["guest", "admin"],
+            conflicts_with_all = ["guest", "admin"]
         )]
         user: Option<String>,
         /// A guest's (unauthenticated) identity instead
-        #[arg(long)]
+        #[arg(long, conflicts_with = "admin")]
         guest: bool,
+        /// The sandbox administrator's, for the user pool's admin operations (AdminCreateUser, ListUsers, ...)
+        #[arg(long)]
+        admin: bool,
         /// Hours the credentials are valid (1 to 12)
         #[arg(long, default_value_t = 1)]
         hours: u64,

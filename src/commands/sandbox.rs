@@ -88,6 +88,7 @@ pub fn run(
         Some(SandboxCommand::Credentials {
             user,
             guest,
+            admin,
             hours,
             env,
         }) => {
@@ -97,6 +98,7 @@ pub fn run(
                 Authority::new(Vec::new(), secrets, &env).with_region(&env_region(&file, &env));
             let credentials = authority.credentials(&CredentialsRequest {
                 guest,
+                admin,
                 username: user.unwrap_or_default(),
                 lifetime: hours.clamp(1, 12) * 3600,
             });
@@ -371,6 +373,17 @@ fn serve(
                 printer.info(
                     "  AWS credentials for AWS_IAM (SigV4) requests: `hoist sandbox credentials --user NAME` or `--guest`",
                 );
+            }
+            let loopback = args
+                .host
+                .parse::<std::net::IpAddr>()
+                .map(|ip| ip.is_loopback())
+                .unwrap_or(args.host == "localhost");
+            if !loopback {
+                printer.warn(format!(
+                    "the sandbox listens on {}: anyone who can reach this machine there can use its api and sign up; keep the default 127.0.0.1 unless you mean it",
+                    args.host
+                ));
             }
             if args.reset {
                 printer.info("  --reset: the tables were cleared");

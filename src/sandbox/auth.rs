@@ -167,6 +167,9 @@ impl Denied {
 pub struct CredentialsRequest {
     /// A guest (unauthenticated identity) rather than a signed-in user.
     pub guest: bool,
+    /// The sandbox's administrator: for the user pool's admin operations
+    /// (`AdminCreateUser`, `ListUsers`, ...), which Cognito takes only signed.
+    pub admin: bool,
     /// The signed-in user (the identity is derived from it, the same each time).
     pub username: String,
     /// Seconds the credentials live.
@@ -299,10 +302,19 @@ impl Authority {
             "ASIA{}",
             random_chars(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         );
-        let who = if request.guest {
+        let who = if request.admin {
+            "admin".to_string()
+        } else if request.guest {
             format!("guest:{access_key_id}")
         } else {
             format!("user:{}", request.username)
+        };
+        let kind = if request.admin {
+            "admin"
+        } else if request.guest {
+            "unauthenticated"
+        } else {
+            "authenticated"
         };
         let identity_id = format!(
             "{}:{}",
@@ -313,12 +325,12 @@ impl Authority {
             "iss": self.identity_issuer,
             "aud": CLIENT_ID,
             "akid": access_key_id,
-            "kind": if request.guest { "unauthenticated" } else { "authenticated" },
+            "kind": kind,
             "identity_id": identity_id,
             "iat": iat,
             "exp": exp,
         });
-        if !request.guest {
+        if !request.guest && !request.admin {
             let sub = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, request.username.as_bytes());
             claims["sub"] = json!(sub.to_string());
             claims["username"] = json!(request.username);
@@ -335,28 +347,21 @@ impl Authority {
         }
     }
 
-    /// The caller of a SigV4-signed request: its signature checked with the
-    /// secret of the key it names, its session token with the sandbox's key.
-    fn iam_caller<'h>(
+    /// A SigV4 signature for `service` checked with the secret of the key it
+    /// names, and the claims of its session token (the sandbox's, for that key).
+    fn signed_by<'h>(
         &self,
         authorization: &str,
+        service: &str,
         header: &dyn Fn(&str) -> Option<&'h str>,
         signed: Option<Signed>,
-    ) -> Result<(AuthMode, Caller), Denied> {
+    ) -> Result<(super::sigv4::Authorization, Value), Denied> {
         use super::sigv4::{Authorization, Request, verify};
-        if !self.modes.contains(&AuthMode::Iam) {
-            return Err(Denied {
-                message: format!(
-                    "You are not authorized to make this call. (This api takes no AWS_IAM requests; its modes: {}.)",
-                    self.mode_names()
-                ),
-            });
-        }
         let parsed = Authorization::parse(authorization).map_err(|e| Denied { message: e.0 })?;
-        if parsed.service != "appsync" || parsed.region != self.region {
+        if parsed.service != service || parsed.region != self.region {
             return Err(Denied {
                 message: format!(
-                    "Credential should be scoped to correct service and region: 'appsync' in '{}', not '{}' in '{}'.",
+                    "Credential should be scoped to correct service and region: '{service}' in '{}', not '{}' in '{}'.",
                     self.region, parsed.service, parsed.region
                 ),
             });
@@ -390,7 +395,54 @@ impl Authority {
             now() as i64,
         )
         .map_err(|e| Denied { message: e.0 })?;
-        let kind = claims["kind"].as_str().unwrap_or("unauthenticated");
+        Ok((parsed, claims))
+    }
+
+    /// Whether a request to the user pool is the sandbox administrator's:
+    /// signed (SigV4, service `cognito-idp`) with `hoist sandbox credentials
+    /// --admin`. Cognito takes its admin operations only signed by IAM.
+    pub fn admin<'h>(
+        &self,
+        header: impl Fn(&str) -> Option<&'h str>,
+        signed: Signed,
+    ) -> Result<(), Denied> {
+        let authorization = header("authorization")
+            .filter(|a| a.starts_with("AWS4-HMAC-SHA256"))
+            .ok_or_else(|| {
+                Denied::new("Admin operations must be signed (SigV4) with `hoist sandbox credentials --admin`.")
+            })?;
+        let (_, claims) = self.signed_by(authorization, "cognito-idp", &header, Some(signed))?;
+        if claims["kind"] != "admin" {
+            return Err(Denied::new(
+                "Only the sandbox administrator's credentials (`hoist sandbox credentials --admin`) may call admin operations.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The caller of a SigV4-signed request: its signature checked with the
+    /// secret of the key it names, its session token with the sandbox's key.
+    fn iam_caller<'h>(
+        &self,
+        authorization: &str,
+        header: &dyn Fn(&str) -> Option<&'h str>,
+        signed: Option<Signed>,
+    ) -> Result<(AuthMode, Caller), Denied> {
+        if !self.modes.contains(&AuthMode::Iam) {
+            return Err(Denied {
+                message: format!(
+                    "You are not authorized to make this call. (This api takes no AWS_IAM requests; its modes: {}.)",
+                    self.mode_names()
+                ),
+            });
+        }
+        let (parsed, claims) = self.signed_by(authorization, "appsync", header, signed)?;
+        let kind = claims["kind"].as_str().unwrap_or_default();
+        if kind != "authenticated" && kind != "unauthenticated" {
+            return Err(Denied::new(
+                "These credentials are the sandbox administrator's, for the user pool; use `hoist sandbox credentials --user NAME` or `--guest` for the api.",
+            ));
+        }
         let role = if kind == "authenticated" {
             "hoist-sandbox-authRole"
         } else {

@@ -17,9 +17,11 @@
 //!   `VerifyUserAttribute`, `GetUserAttributeVerificationCode`,
 //!   `ChangePassword`, `GlobalSignOut`, `RevokeToken`, `DeleteUser`;
 //!   `ForgotPassword` and `ConfirmForgotPassword`.
-//! - For `hoist sandbox users`: `ListUsers`, `AdminCreateUser`,
+//! - The admin operations `ListUsers`, `AdminCreateUser`,
 //!   `AdminSetUserPassword`, `AdminAddUserToGroup`, `AdminDeleteUser`,
-//!   `AdminConfirmSignUp` (the sandbox trusts its own host for these).
+//!   `AdminConfirmSignUp`: the endpoint takes them only signed (SigV4) with
+//!   the sandbox administrator's credentials, as Cognito takes them only with
+//!   IAM credentials ([`is_admin_operation`]).
 //!
 //! Tokens are RS256 JWTs with Cognito's claims, signed with the pool's key
 //! (kept in the sandbox's secrets) and published at
@@ -359,6 +361,12 @@ pub struct UserPool {
     path: Option<PathBuf>,
     /// Where codes go: the sandbox's output.
     notify: Arc<dyn Fn(&str) + Send + Sync>,
+}
+
+/// The operations only the sandbox's administrator may call (signed, as
+/// Cognito takes its admin operations only with IAM credentials).
+pub fn is_admin_operation(operation: &str) -> bool {
+    operation.starts_with("Admin") || operation == "ListUsers"
 }
 
 /// What a token the pool issued says, once checked.

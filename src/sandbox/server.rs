@@ -164,6 +164,7 @@ fn aws_json_error(kind: &str, message: &str) -> Response {
 /// (`AWSCognitoIdentityProviderService.*`: the user pool).
 async fn aws_json(
     State(endpoint): State<Arc<Endpoint>>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -185,6 +186,27 @@ async fn aws_json(
             "this project has no user pool (hoist add auth)",
         );
     };
+    if super::cognito::is_admin_operation(operation) {
+        let lookup = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let signed = Signed {
+            method: "POST",
+            path: uri.path(),
+            query: uri.query().unwrap_or_default(),
+            body: &body,
+        };
+        if let Err(denied) = endpoint.authority.admin(lookup, signed) {
+            endpoint.log(&LogLine {
+                kind: "cognito",
+                operation,
+                auth: "-",
+                elapsed: started.elapsed(),
+                errors: vec![
+                    json!({"errorType": "NotAuthorizedException", "message": denied.message}),
+                ],
+            });
+            return aws_json_error("NotAuthorizedException", &denied.message);
+        }
+    }
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
