@@ -3,7 +3,7 @@
 //! hoist.toml) run together, each line of their output prefixed with its
 //! name; the frontend starts once the sandbox has written the outputs that
 //! point it at the local endpoints, after `npm install` when `node_modules` is
-//! missing. One Ctrl-C (or SIGTERM) stops both and exits 0, as `hoist
+//! missing. One Ctrl-C (or SIGTERM, or SIGHUP) stops both and exits 0, as `hoist
 //! sandbox` does; when either stops, the other is stopped too, and a failure
 //! is the command's.
 
@@ -55,7 +55,9 @@ pub enum DevError {
     #[error("could not start `{command}`: {message}")]
     #[diagnostic(
         code(hoist::dev::spawn),
-        help("check `start_command` in hoist.toml and that its program is installed")
+        help(
+            "check `start_command` in hoist.toml, and that its program (npm, for the starters) is installed and on PATH"
+        )
     )]
     Spawn { command: String, message: String },
 
@@ -107,6 +109,15 @@ fn spawn(
     {
         use std::os::unix::process::CommandExt;
         command.process_group(0);
+        // if hoist dev dies without stopping it (SIGKILL, a crash), it is told to stop
+        #[cfg(target_os = "linux")]
+        // SAFETY: prctl(PR_SET_PDEATHSIG) is async-signal-safe and touches no memory of ours.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
     }
     let mut child = command.spawn().map_err(|e| DevError::Spawn {
         command: shown.to_string(),
@@ -121,34 +132,40 @@ fn spawn(
     Ok(child)
 }
 
-/// Ask a process (and its group) to stop, then make sure it has.
+/// Whether anything of a process group is left.
+#[cfg(unix)]
+fn group_alive(pgid: i32) -> bool {
+    // SAFETY: kill(2) with signal 0 only checks; no memory is touched.
+    unsafe { libc::kill(-pgid, 0) == 0 }
+}
+
+/// Ask a process and its whole group (a shell's, npm's children) to stop,
+/// then make sure they have: the group is signalled even when its leader has
+/// already gone, since what it started may still run.
 fn stop(child: &mut Child) {
-    if let Ok(Some(_)) = child.try_wait() {
-        return;
-    }
     #[cfg(unix)]
     {
-        // the whole group: a shell's and npm's children too
-        let pid = child.id() as i32;
+        let pgid = child.id() as i32;
         // SAFETY: kill(2) with a negative pid signals that process group; no memory is touched.
         unsafe {
-            libc::kill(-pid, libc::SIGTERM);
+            libc::kill(-pgid, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + STOP_GRACE;
+        while Instant::now() < deadline {
+            let _ = child.try_wait();
+            if !group_alive(pgid) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if group_alive(pgid) {
+            // SAFETY: as above.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
         }
     }
     #[cfg(not(unix))]
-    let _ = child.kill();
-    let deadline = Instant::now() + STOP_GRACE;
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    #[cfg(unix)]
-    unsafe {
-        // SAFETY: as above.
-        libc::kill(-(child.id() as i32), libc::SIGKILL);
-    }
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -212,14 +229,19 @@ fn on_signal(tx: mpsc::Sender<bool>) {
             #[cfg(unix)]
             {
                 use tokio::signal::unix::{SignalKind, signal};
-                match signal(SignalKind::terminate()) {
-                    Ok(mut term) => {
+                // Ctrl-C, SIGTERM, and SIGHUP (the terminal closed)
+                match (
+                    signal(SignalKind::terminate()),
+                    signal(SignalKind::hangup()),
+                ) {
+                    (Ok(mut term), Ok(mut hup)) => {
                         tokio::select! {
                             _ = tokio::signal::ctrl_c() => {}
                             _ = term.recv() => {}
+                            _ = hup.recv() => {}
                         }
                     }
-                    Err(_) => {
+                    _ => {
                         let _ = tokio::signal::ctrl_c().await;
                     }
                 }

@@ -316,7 +316,6 @@ fn serve(
                     (auth_outputs::USER_POOL_ID.to_string(), pool.pool_id.clone()),
                     (auth_outputs::USER_POOL_CLIENT_ID.to_string(), pool.client_id.clone()),
                     (auth_outputs::IDENTITY_POOL_ID.to_string(), endpoint_identity_pool(&secrets, &env, &region)),
-                    (auth_outputs::HOSTED_UI_DOMAIN.to_string(), format!("{host}:{port}")),
                 ]
                 .into_iter()
                 .collect(),
@@ -458,6 +457,10 @@ impl SandboxOutputs {
         let mut local = file.clone();
         if !self.keep_auth {
             local.manifest.auth.clear();
+        }
+        // the sandbox serves no hosted UI: its outputs do not name one
+        for auth in local.manifest.auth.values_mut() {
+            auth.hosted_ui = None;
         }
         local.manifest.storage.clear();
         crate::deploy::local::write_outputs_with(

@@ -46,8 +46,14 @@ const USERS_FILE: &str = "users.json";
 pub const POOL_NAME: &str = "hoistsbx";
 /// How long an SRP challenge or a sign-in session lasts (Cognito: 3 minutes).
 const SESSION_SECONDS: u64 = 180;
-/// How long a confirmation or reset code lasts (Cognito: 24 hours; reset codes 1 hour).
+/// How long a confirmation or verification code lasts (Cognito: 24 hours).
 const CODE_SECONDS: u64 = 24 * 3600;
+/// How long a password reset code lasts (Cognito: 1 hour).
+const RESET_CODE_SECONDS: u64 = 3600;
+/// Wrong guesses a code takes before it is spent (Cognito limits attempts too).
+const CODE_ATTEMPTS: u32 = 5;
+/// Sign-in sessions (refresh tokens) a user keeps at once; older ones end.
+const MAX_SESSIONS: usize = 100;
 /// At most this many sign-ins may be half done at once; older ones are dropped.
 const MAX_PENDING: usize = 10_000;
 /// At most this many users (a sandbox is for development).
@@ -94,6 +100,8 @@ pub struct PoolSettings {
     /// `UsernameAttributes`: `email`, `phone_number` (empty: a user name).
     pub username_attributes: Vec<String>,
     pub required_attributes: Vec<String>,
+    /// The schema's own attributes (`custom:<name>` to users).
+    pub custom_attributes: Vec<String>,
     pub auto_verified: Vec<String>,
     pub self_sign_up: bool,
     /// The app client's `ExplicitAuthFlows`.
@@ -117,6 +125,7 @@ impl Default for PoolSettings {
             require_symbols: true,
             username_attributes: vec!["email".into()],
             required_attributes: vec!["email".into()],
+            custom_attributes: Vec::new(),
             auto_verified: vec!["email".into()],
             self_sign_up: true,
             flows: vec![
@@ -194,6 +203,14 @@ impl PoolSettings {
                 .filter(|a| a["Required"] == true)
                 .filter_map(|a| a["Name"].as_str().map(str::to_string))
                 .collect(),
+            custom_attributes: pool["Schema"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a["Name"].as_str())
+                .filter(|n| !STANDARD_ATTRIBUTES.contains(n))
+                .map(|n| n.trim_start_matches("custom:").to_string())
+                .collect(),
             auto_verified: strings(&pool["AutoVerifiedAttributes"]),
             self_sign_up: pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] != true,
             flows: if client["ExplicitAuthFlows"].is_array() {
@@ -260,16 +277,53 @@ struct User {
     #[serde(default)]
     groups: Vec<String>,
     created: u64,
-    /// Tokens issued before this are refused (`GlobalSignOut`).
+    /// Live sign-in sessions: tokens of another session are refused by the
+    /// pool's own operations (`GlobalSignOut` ends them all, `RevokeToken` one).
     #[serde(default)]
-    signed_out_at: u64,
-    /// SHA-256 of live refresh tokens, with their expiry.
+    sessions: Vec<Session>,
+    /// Pending codes by purpose (`signup`, `reset`, `verify:<attribute>`).
     #[serde(default)]
-    refresh_tokens: Vec<(String, u64)>,
-    /// A pending code: its purpose (`signup`, `reset`, `verify:<attribute>`), value and expiry.
-    #[serde(default)]
-    code: Option<(String, String, u64)>,
+    codes: BTreeMap<String, Code>,
 }
+
+/// One sign-in: its tokens share its `origin_jti` and `auth_time`, across refreshes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Session {
+    origin_jti: String,
+    /// SHA-256 of its refresh token.
+    refresh: String,
+    auth_time: u64,
+    expires: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Code {
+    value: String,
+    expires: u64,
+    failures: u32,
+}
+
+/// The attributes a user pool knows without a schema entry (Cognito's
+/// standard attributes); others must be `custom:` ones the template declares.
+const STANDARD_ATTRIBUTES: &[&str] = &[
+    "address",
+    "birthdate",
+    "email",
+    "family_name",
+    "gender",
+    "given_name",
+    "locale",
+    "middle_name",
+    "name",
+    "nickname",
+    "phone_number",
+    "picture",
+    "preferred_username",
+    "profile",
+    "updated_at",
+    "website",
+    "zoneinfo",
+];
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Users {
@@ -440,8 +494,10 @@ impl UserPool {
         self.users.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Check a token this pool issued: signature, issuer, expiry, client,
-    /// `token_use` (`id` or `access`; None: either) and sign-outs.
+    /// Check a token this pool issued: signature, issuer, expiry, client and
+    /// `token_use` (`id` or `access`; None: either), as any service that takes
+    /// Cognito tokens checks them (AppSync does not ask Cognito about
+    /// sign-outs). [`UserPool::verify_live`] also wants its sign-in session live.
     pub fn verify(&self, token: &str, token_use: Option<&str>) -> Option<Claims> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         if header.alg != Algorithm::RS256 || header.kid.as_deref() != Some(&self.key.kid) {
@@ -466,11 +522,23 @@ impl UserPool {
         if client.and_then(Value::as_str) != Some(self.client_id.as_str()) {
             return None;
         }
+        Some(claims)
+    }
+
+    /// [`UserPool::verify`], and the token's sign-in session has not ended
+    /// (`GlobalSignOut`, `RevokeToken`, a password reset): as the pool's own
+    /// operations check access tokens.
+    pub fn verify_live(&self, token: &str, token_use: Option<&str>) -> Option<Claims> {
+        let claims = self.verify(token, token_use)?;
         let sub = claims.get("sub")?.as_str()?;
-        let iat = claims.get("iat")?.as_u64()?;
+        let origin = claims.get("origin_jti")?.as_str()?;
+        let t = now();
         let users = self.lock_users();
         let user = users.users.iter().find(|u| u.sub == sub)?;
-        (iat >= user.signed_out_at).then_some(claims)
+        user.sessions
+            .iter()
+            .any(|s| s.origin_jti == origin && s.expires > t)
+            .then_some(claims)
     }
 
     /// Run one operation of the JSON protocol (`target` without its
@@ -553,8 +621,7 @@ impl UserPool {
                 Ok(json!({}))
             }),
             "GlobalSignOut" => self.with_access_token(body, |user, _| {
-                user.signed_out_at = now() + 1;
-                user.refresh_tokens.clear();
+                user.sessions.clear();
                 Ok(json!({}))
             }),
             "RevokeToken" => {
@@ -563,7 +630,8 @@ impl UserPool {
                 let hash = hex_digest(token);
                 let mut users = self.lock_users();
                 for user in users.users.iter_mut() {
-                    user.refresh_tokens.retain(|(h, _)| *h != hash);
+                    // the session ends: its access and ID tokens too
+                    user.sessions.retain(|s| s.refresh != hash);
                 }
                 self.save(&users)?;
                 Ok(json!({}))
@@ -642,14 +710,33 @@ impl UserPool {
         }
     }
 
-    fn attributes_of(body: &Value, key: &str) -> Result<BTreeMap<String, String>, CognitoError> {
+    /// The attributes of a request, refusing those the pool's schema does not
+    /// have (Cognito's standard ones, and the template's `custom:` ones): an
+    /// attribute named like a claim (`cognito:groups`) never reaches a token.
+    fn attributes_of(
+        &self,
+        body: &Value,
+        key: &str,
+    ) -> Result<BTreeMap<String, String>, CognitoError> {
         let mut out = BTreeMap::new();
         for a in body[key].as_array().into_iter().flatten() {
             let (Some(name), Some(value)) = (a["Name"].as_str(), a["Value"].as_str()) else {
                 return Err(invalid(format!("{key} entries need Name and Value")));
             };
-            if name.len() > 32 + 7 || value.len() > 2048 {
-                return Err(invalid(format!("the attribute {name} is too long")));
+            let known = STANDARD_ATTRIBUTES.contains(&name)
+                || matches!(name, "email_verified" | "phone_number_verified")
+                || name
+                    .strip_prefix("custom:")
+                    .is_some_and(|c| self.settings.custom_attributes.iter().any(|a| a == c));
+            if !known {
+                return Err(invalid(format!(
+                    "Attributes did not conform to the schema: Type for attribute {{{name}}} could not be determined"
+                )));
+            }
+            if value.len() > 2048 {
+                return Err(invalid(format!(
+                    "the attribute {name} is longer than 2048 characters"
+                )));
             }
             out.insert(name.to_string(), value.to_string());
         }
@@ -687,7 +774,19 @@ impl UserPool {
     fn send_code(&self, user: &mut User, purpose: &str, attribute: &str) -> Value {
         use rand::Rng;
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
-        user.code = Some((purpose.to_string(), code.clone(), now() + CODE_SECONDS));
+        let lifetime = if purpose == "reset" {
+            RESET_CODE_SECONDS
+        } else {
+            CODE_SECONDS
+        };
+        user.codes.insert(
+            purpose.to_string(),
+            Code {
+                value: code.clone(),
+                expires: now() + lifetime,
+                failures: 0,
+            },
+        );
         let to = user
             .attributes
             .get(attribute)
@@ -723,34 +822,44 @@ impl UserPool {
         })
     }
 
+    /// Use up the code for `purpose`: a wrong guess counts, and after
+    /// [`CODE_ATTEMPTS`] of them the code is spent (a new one must be asked for).
     fn take_code(
         &self,
         user: &mut User,
         purpose: &str,
         given: Option<&str>,
     ) -> Result<(), CognitoError> {
-        match &user.code {
-            Some((p, code, expires)) if p == purpose => {
-                if now() > *expires {
-                    return Err(err(
-                        "ExpiredCodeException",
-                        "Invalid code provided, please request a code again.",
-                    ));
-                }
-                if given != Some(code.as_str()) {
-                    return Err(err(
-                        "CodeMismatchException",
-                        "Invalid verification code provided, please try again.",
-                    ));
-                }
-                user.code = None;
-                Ok(())
-            }
-            _ => Err(err(
+        let expired = || {
+            err(
                 "ExpiredCodeException",
                 "Invalid code provided, please request a code again.",
-            )),
+            )
+        };
+        let code = user.codes.get_mut(purpose).ok_or_else(expired)?;
+        if now() > code.expires {
+            user.codes.remove(purpose);
+            return Err(expired());
         }
+        let right = given.is_some_and(|g| {
+            super::sigv4::constant_time_eq(g.trim().as_bytes(), code.value.as_bytes())
+        });
+        if !right {
+            code.failures += 1;
+            if code.failures >= CODE_ATTEMPTS {
+                user.codes.remove(purpose);
+                return Err(err(
+                    "LimitExceededException",
+                    "Attempt limit exceeded, please try after some time.",
+                ));
+            }
+            return Err(err(
+                "CodeMismatchException",
+                "Invalid verification code provided, please try again.",
+            ));
+        }
+        user.codes.remove(purpose);
+        Ok(())
     }
 
     fn delivery_attribute(&self, user: &User) -> String {
@@ -782,7 +891,7 @@ impl UserPool {
                 "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must have length between 1 and 128",
             ));
         }
-        let mut attributes = Self::attributes_of(body, "UserAttributes")?;
+        let mut attributes = self.attributes_of(body, "UserAttributes")?;
         let by_email = self
             .settings
             .username_attributes
@@ -842,9 +951,8 @@ impl UserPool {
             status: "UNCONFIRMED".into(),
             groups: Vec::new(),
             created: now(),
-            signed_out_at: 0,
-            refresh_tokens: Vec::new(),
-            code: None,
+            sessions: Vec::new(),
+            codes: BTreeMap::new(),
         };
         self.set_password(&mut user, password)?;
         let mut users = self.lock_users();
@@ -884,12 +992,20 @@ impl UserPool {
     fn confirm_sign_up(&self, body: &Value) -> Result<Value, CognitoError> {
         let name = body["Username"].as_str().unwrap_or_default();
         let mut users = self.lock_users();
-        let i = self.find(&users, name).ok_or_else(|| {
-            err(
-                "UserNotFoundException",
-                "Username/client id combination not found.",
-            )
-        })?;
+        let Some(i) = self.find(&users, name) else {
+            // with user existence errors prevented, an unknown user is a wrong code
+            return Err(if self.settings.prevent_user_existence_errors {
+                err(
+                    "CodeMismatchException",
+                    "Invalid verification code provided, please try again.",
+                )
+            } else {
+                err(
+                    "UserNotFoundException",
+                    "Username/client id combination not found.",
+                )
+            });
+        };
         let user = &mut users.users[i];
         if user.status != "UNCONFIRMED" {
             return Err(not_authorized(&format!(
@@ -909,12 +1025,17 @@ impl UserPool {
     fn resend_code(&self, body: &Value) -> Result<Value, CognitoError> {
         let name = body["Username"].as_str().unwrap_or_default();
         let mut users = self.lock_users();
-        let i = self.find(&users, name).ok_or_else(|| {
-            err(
+        let Some(i) = self.find(&users, name) else {
+            if self.settings.prevent_user_existence_errors {
+                // answered as if a code went out
+                return Ok(json!({ "CodeDeliveryDetails": {
+                    "Destination": "***", "DeliveryMedium": "EMAIL", "AttributeName": "email" } }));
+            }
+            return Err(err(
                 "UserNotFoundException",
                 "Username/client id combination not found.",
-            )
-        })?;
+            ));
+        };
         let user = &mut users.users[i];
         if user.status != "UNCONFIRMED" {
             return Err(invalid("User is already confirmed."));
@@ -961,20 +1082,32 @@ impl UserPool {
                     .and_then(srp::from_hex)
                     .filter(|a| self.group.valid_client_public(a))
                     .ok_or_else(|| invalid("SRP_A is not a valid SRP value"))?;
-                let users = self.lock_users();
-                let user = self
-                    .find(&users, name)
-                    .map(|i| &users.users[i])
-                    .ok_or_else(|| self.unknown_user())?;
-                let verifier = srp::from_hex(&user.verifier).ok_or_else(|| self.unknown_user())?;
+                // read what is needed, then compute without holding the users
+                let known = {
+                    let users = self.lock_users();
+                    self.find(&users, name).map(|i| {
+                        let u = &users.users[i];
+                        (u.username.clone(), u.salt.clone(), u.verifier.clone())
+                    })
+                };
+                let (username, salt, verifier) = match known {
+                    Some((u, s, v)) => {
+                        (u, s, srp::from_hex(&v).ok_or_else(|| self.unknown_user())?)
+                    }
+                    // Cognito does not say a user is unknown here: a challenge
+                    // no password answers (the answer is refused as a wrong one)
+                    None if self.settings.prevent_user_existence_errors => (
+                        name.to_string(),
+                        srp::to_hex(&srp::random(16)),
+                        srp::random(384),
+                    ),
+                    None => return Err(self.unknown_user()),
+                };
                 let b = srp::random(32);
                 let big_b = self.group.server_public(&verifier, &b);
                 let mut block = [0u8; 48];
                 rand::RngCore::fill_bytes(&mut rand::rng(), &mut block);
                 let secret_block = base64::engine::general_purpose::STANDARD.encode(block);
-                let username = user.username.clone();
-                let salt = user.salt.clone();
-                drop(users);
                 self.remember(
                     secret_block.clone(),
                     Pending {
@@ -1014,16 +1147,19 @@ impl UserPool {
         let hash = hex_digest(token);
         let users = self.lock_users();
         let t = now();
-        let user = users
+        let (user, session) = users
             .users
             .iter()
-            .find(|u| {
-                u.refresh_tokens
+            .find_map(|u| {
+                u.sessions
                     .iter()
-                    .any(|(h, exp)| *h == hash && *exp > t)
+                    .find(|s| s.refresh == hash && s.expires > t)
+                    .map(|s| (u, s))
             })
             .ok_or_else(|| not_authorized("Invalid Refresh Token"))?;
-        Ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": self.tokens(user, None) }))
+        Ok(
+            json!({ "ChallengeParameters": {}, "AuthenticationResult": self.tokens(user, session, None) }),
+        )
     }
 
     fn remember(&self, key: String, pending: Pending) {
@@ -1082,8 +1218,8 @@ impl UserPool {
                 }))
             }
             _ => {
-                let refresh = self.new_refresh_token(user);
-                let result = self.tokens(user, Some(refresh));
+                let (session, refresh) = self.new_session(user);
+                let result = self.tokens(user, &session, Some(refresh));
                 self.save(users)?;
                 Ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": result }))
             }
@@ -1111,27 +1247,25 @@ impl UserPool {
                 let block = base64::engine::general_purpose::STANDARD
                     .decode(block_text)
                     .unwrap_or_default();
-                let mut users = self.lock_users();
-                let i = self
-                    .find(&users, &pending.username)
-                    .ok_or_else(|| self.unknown_user())?;
-                let verifier =
-                    srp::from_hex(&users.users[i].verifier).ok_or_else(|| self.unknown_user())?;
+                let wrong = || not_authorized("Incorrect username or password.");
+                // the arithmetic without holding the users
+                let verifier = {
+                    let users = self.lock_users();
+                    let i = self.find(&users, &pending.username).ok_or_else(wrong)?;
+                    users.users[i].verifier.clone()
+                };
+                let verifier = srp::from_hex(&verifier).ok_or_else(wrong)?;
                 let key = self
                     .group
                     .session_key(&a, &big_b, &verifier, &b)
-                    .ok_or_else(|| not_authorized("Incorrect username or password."))?;
+                    .ok_or_else(wrong)?;
                 let expected =
                     srp::Group::claim(&key, self.pool_name(), &pending.username, &block, timestamp);
-                let same = expected.len() == signature.len()
-                    && expected
-                        .iter()
-                        .zip(&signature)
-                        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-                        == 0;
-                if !same || timestamp.is_empty() {
-                    return Err(not_authorized("Incorrect username or password."));
+                if !super::sigv4::constant_time_eq(&expected, &signature) || timestamp.is_empty() {
+                    return Err(wrong());
                 }
+                let mut users = self.lock_users();
+                let i = self.find(&users, &pending.username).ok_or_else(wrong)?;
                 self.signed_in(&mut users, i)
             }
             "NEW_PASSWORD_REQUIRED" => {
@@ -1191,8 +1325,7 @@ impl UserPool {
         let user = &mut users.users[i];
         self.take_code(user, "reset", body["ConfirmationCode"].as_str())?;
         self.set_password(user, body["Password"].as_str().unwrap_or_default())?;
-        user.signed_out_at = now() + 1;
-        user.refresh_tokens.clear();
+        user.sessions.clear();
         self.save(&users)?;
         Ok(json!({}))
     }
@@ -1201,8 +1334,8 @@ impl UserPool {
     fn access_subject(&self, body: &Value) -> Result<String, CognitoError> {
         let token = body["AccessToken"].as_str().unwrap_or_default();
         let claims = self
-            .verify(token, Some("access"))
-            .ok_or_else(|| not_authorized("Invalid Access Token"))?;
+            .verify_live(token, Some("access"))
+            .ok_or_else(|| not_authorized("Access Token has been revoked"))?;
         Ok(claims
             .get("sub")
             .and_then(Value::as_str)
@@ -1228,28 +1361,50 @@ impl UserPool {
     }
 
     fn update_attributes(&self, body: &Value) -> Result<Value, CognitoError> {
-        let given = Self::attributes_of(body, "UserAttributes")?;
-        self.with_access_token(body, |user, pool| {
-            let mut deliveries = Vec::new();
-            for (name, value) in given {
-                if matches!(
-                    name.as_str(),
-                    "sub" | "email_verified" | "phone_number_verified"
-                ) {
-                    return Err(invalid(format!(
-                        "Cannot modify the non-mutable attribute {name}"
-                    )));
-                }
-                let changed = user.attributes.get(&name) != Some(&value);
-                user.attributes.insert(name.clone(), value);
-                if changed && pool.settings.auto_verified.contains(&name) {
-                    user.attributes
-                        .insert(format!("{name}_verified"), "false".into());
-                    deliveries.push(pool.send_code(user, &format!("verify:{name}"), &name));
-                }
+        let given = self.attributes_of(body, "UserAttributes")?;
+        let sub = self.access_subject(body)?;
+        let mut users = self.lock_users();
+        // a sign-in attribute belongs to one user (Cognito: AliasExistsException)
+        for (name, value) in &given {
+            if self.settings.username_attributes.contains(name)
+                && users.users.iter().any(|u| {
+                    u.sub != sub
+                        && u.attributes
+                            .get(name)
+                            .is_some_and(|v| v.eq_ignore_ascii_case(value))
+                })
+            {
+                return Err(err(
+                    "AliasExistsException",
+                    "An account with the given email already exists.",
+                ));
             }
-            Ok(json!({ "CodeDeliveryDetailsList": deliveries }))
-        })
+        }
+        let user = users
+            .users
+            .iter_mut()
+            .find(|u| u.sub == sub)
+            .ok_or_else(|| not_authorized("Access Token has been revoked"))?;
+        let mut deliveries = Vec::new();
+        for (name, value) in given {
+            if matches!(
+                name.as_str(),
+                "sub" | "email_verified" | "phone_number_verified"
+            ) {
+                return Err(invalid(format!(
+                    "Cannot modify the non-mutable attribute {name}"
+                )));
+            }
+            let changed = user.attributes.get(&name) != Some(&value);
+            user.attributes.insert(name.clone(), value);
+            if changed && self.settings.auto_verified.contains(&name) {
+                user.attributes
+                    .insert(format!("{name}_verified"), "false".into());
+                deliveries.push(self.send_code(user, &format!("verify:{name}"), &name));
+            }
+        }
+        self.save(&users)?;
+        Ok(json!({ "CodeDeliveryDetailsList": deliveries }))
     }
 
     fn admin_user(
@@ -1269,7 +1424,7 @@ impl UserPool {
 
     fn admin_create_user(&self, body: &Value) -> Result<Value, CognitoError> {
         let given = body["Username"].as_str().unwrap_or_default();
-        let mut attributes = Self::attributes_of(body, "UserAttributes")?;
+        let mut attributes = self.attributes_of(body, "UserAttributes")?;
         let by_email = self
             .settings
             .username_attributes
@@ -1308,9 +1463,8 @@ impl UserPool {
             status: "FORCE_CHANGE_PASSWORD".into(),
             groups: Vec::new(),
             created: now(),
-            signed_out_at: 0,
-            refresh_tokens: Vec::new(),
-            code: None,
+            sessions: Vec::new(),
+            codes: BTreeMap::new(),
         };
         let temporary = body["TemporaryPassword"].as_str().unwrap_or_default();
         self.set_password(&mut user, temporary)?;
@@ -1327,7 +1481,6 @@ impl UserPool {
             "UserStatus": user.status,
             "Enabled": true,
             "UserCreateDate": user.created,
-            "Groups": user.groups,
         })
     }
 
@@ -1345,27 +1498,34 @@ impl UserPool {
         json!({ "Username": user.username, "UserAttributes": self.attribute_list(user) })
     }
 
-    fn new_refresh_token(&self, user: &mut User) -> String {
+    /// A new sign-in session for `user`, and its refresh token.
+    fn new_session(&self, user: &mut User) -> (Session, String) {
         let mut bytes = [0u8; 64];
         rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let t = now();
-        user.refresh_tokens.retain(|(_, exp)| *exp > t);
-        if user.refresh_tokens.len() >= 100 {
-            user.refresh_tokens.remove(0);
+        user.sessions.retain(|s| s.expires > t);
+        if user.sessions.len() >= MAX_SESSIONS {
+            user.sessions.remove(0);
         }
-        user.refresh_tokens
-            .push((hex_digest(&token), t + self.settings.refresh_token_seconds));
-        token
+        let session = Session {
+            origin_jti: uuid::Uuid::new_v4().to_string(),
+            refresh: hex_digest(&token),
+            auth_time: t,
+            expires: t + self.settings.refresh_token_seconds,
+        };
+        user.sessions.push(session.clone());
+        (session, token)
     }
 
     /// ID and access tokens for `user` (and the refresh token, when one was made).
-    fn tokens(&self, user: &User, refresh: Option<String>) -> Value {
+    fn tokens(&self, user: &User, session: &Session, refresh: Option<String>) -> Value {
         let t = now();
         let jti = || uuid::Uuid::new_v4().to_string();
-        let origin = jti();
+        let origin = &session.origin_jti;
         let mut id = Map::new();
-        id.insert("sub".into(), json!(user.sub));
+        // the user's attributes first; the claims that say who it is and what
+        // it may do are the pool's, written over them
         for (k, v) in &user.attributes {
             let value = match v.as_str() {
                 "true" if k.ends_with("_verified") => json!(true),
@@ -1374,17 +1534,19 @@ impl UserPool {
             };
             id.insert(k.clone(), value);
         }
+        id.remove("cognito:groups");
         if !user.groups.is_empty() {
             id.insert("cognito:groups".into(), json!(user.groups));
         }
         for (k, v) in [
+            ("sub", json!(user.sub)),
             ("iss", json!(self.issuer)),
             ("cognito:username", json!(user.username)),
             ("origin_jti", json!(origin)),
             ("aud", json!(self.client_id)),
             ("event_id", json!(jti())),
             ("token_use", json!("id")),
-            ("auth_time", json!(t)),
+            ("auth_time", json!(session.auth_time)),
             ("exp", json!(t + self.settings.id_token_seconds)),
             ("iat", json!(t)),
             ("jti", json!(jti())),
@@ -1399,7 +1561,7 @@ impl UserPool {
             "event_id": jti(),
             "token_use": "access",
             "scope": "aws.cognito.signin.user.admin",
-            "auth_time": t,
+            "auth_time": session.auth_time,
             "exp": t + self.settings.access_token_seconds,
             "iat": t,
             "jti": jti(),
@@ -1565,11 +1727,83 @@ mod tests {
         assert!(pool.verify(&parts.join("."), None).is_none());
         pool.call("GlobalSignOut", &json!({ "AccessToken": access }))
             .unwrap();
-        assert!(pool.verify(access, None).is_none());
+        assert!(pool.verify_live(access, None).is_none());
+        assert_eq!(
+            pool.call("GetUser", &json!({ "AccessToken": access }))
+                .unwrap_err()
+                .kind,
+            "NotAuthorizedException"
+        );
         assert_eq!(
             pool.call("InitiateAuth", &refresh).unwrap_err().kind,
             "NotAuthorizedException"
         );
+        // signing in again at once gives live tokens (sessions, not timestamps)
+        let again = srp_sign_in(&pool, "ada@example.com", "Secret-123").unwrap();
+        let fresh = again["AuthenticationResult"]["AccessToken"]
+            .as_str()
+            .unwrap();
+        assert!(
+            pool.call("GetUser", &json!({ "AccessToken": fresh }))
+                .is_ok()
+        );
+        // RevokeToken ends that session's access token too
+        pool.call(
+            "RevokeToken",
+            &json!({ "ClientId": "client", "Token": again["AuthenticationResult"]["RefreshToken"] }),
+        )
+        .unwrap();
+        assert!(
+            pool.call("GetUser", &json!({ "AccessToken": fresh }))
+                .is_err()
+        );
+    }
+
+    /// A user cannot put claims in their tokens through attributes, and codes
+    /// cannot be guessed: five wrong ones spend the code.
+    #[test]
+    fn attributes_cannot_forge_claims_and_codes_cannot_be_guessed() {
+        let codes = Arc::new(Mutex::new(Vec::new()));
+        let pool = pool(codes.clone());
+        for name in ["cognito:groups", "username", "sub", "custom:role"] {
+            let up = json!({ "ClientId": "client", "Username": "eve@example.com", "Password": "Secret-123",
+                "UserAttributes": [{ "Name": name, "Value": "Admin" }] });
+            assert_eq!(
+                pool.call("SignUp", &up).unwrap_err().kind,
+                "InvalidParameterException",
+                "{name}"
+            );
+        }
+        let up = json!({ "ClientId": "client", "Username": "eve@example.com", "Password": "Secret-123" });
+        pool.call("SignUp", &up).unwrap();
+        let code = codes
+            .lock()
+            .unwrap()
+            .last()
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_string();
+        let confirm = |c: &str| {
+            pool.call(
+                "ConfirmSignUp",
+                &json!({ "ClientId": "client", "Username": "eve@example.com", "ConfirmationCode": c }),
+            )
+        };
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for _ in 0..4 {
+            assert_eq!(confirm(wrong).unwrap_err().kind, "CodeMismatchException");
+        }
+        assert_eq!(confirm(wrong).unwrap_err().kind, "LimitExceededException");
+        // the right code is spent with the fifth wrong guess
+        assert_eq!(confirm(&code).unwrap_err().kind, "ExpiredCodeException");
+        // an unknown user is a wrong code, not a revealed absence
+        let unknown = pool.call(
+            "ConfirmSignUp",
+            &json!({ "ClientId": "client", "Username": "x@example.com", "ConfirmationCode": "123456" }),
+        );
+        assert_eq!(unknown.unwrap_err().kind, "CodeMismatchException");
     }
 
     #[test]

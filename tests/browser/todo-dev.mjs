@@ -90,8 +90,15 @@ try {
   const bobPage = await bob.newPage();
   watch(bobPage);
   await signUp(bobPage, 'bob@example.com', 'Secret-456!');
-  await bobPage.waitForTimeout(1500);
-  assert.deepEqual(await todoNames(bobPage), []);
+  // his own todo shows, so the list has loaded; ada's never do
+  const bobInput = bobPage.getByLabel('New todo');
+  await bobInput.fill("Bob's errand");
+  await bobInput.press('Enter');
+  await bobPage.getByText("Bob's errand").waitFor({ timeout: 10000 });
+  await bobPage.reload({ waitUntil: 'load' });
+  await bobPage.getByText("Bob's errand").waitFor({ timeout: 20000 });
+  const names = await todoNames(bobPage);
+  assert.ok(names.every((n) => n.includes("Bob's errand")), JSON.stringify(names));
   check("another user sees none of ada's todos");
   await page.screenshot({ path: shot, fullPage: true });
 } catch (e) {

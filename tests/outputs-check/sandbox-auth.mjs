@@ -88,10 +88,18 @@ if (step === 'signup') {
   assert.notEqual(refreshed.tokens.accessToken.toString(), session.tokens.accessToken.toString());
   check('refresh');
 
+  const access = refreshed.tokens.accessToken.toString();
   await auth.signOut({ global: true });
   await assert.rejects(auth.getCurrentUser());
+  // the server ended the session: the old access token is refused by the pool
+  const replay = await fetch(outputs.custom.hoist_sandbox.user_pool_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.GetUser' },
+    body: JSON.stringify({ AccessToken: access }),
+  });
+  assert.equal(replay.status, 400);
+  assert.equal((await replay.json()).__type, 'NotAuthorizedException');
   check('sign out');
-  report.idToken = session.tokens.idToken.toString();
 }
 
 console.log(JSON.stringify(report));
