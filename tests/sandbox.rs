@@ -2227,6 +2227,6 @@ fn the_aws_amplify_client_signs_up_and_in_on_the_sandbox() {
     let line = running.wait_for("confirmation code for ada@example.com: ");
     let code = line.rsplit(' ').next().unwrap().to_string();
     let report = node(&["signin", "ada@example.com", "Secret-123!", &code]);
-    assert_eq!(report["checks"].as_array().unwrap().len(), 6, "{report}");
+    assert_eq!(report["checks"].as_array().unwrap().len(), 7, "{report}");
     assert!(running.stop().success());
 }

@@ -101,6 +101,7 @@ pub fn run(
                 admin,
                 username: user.unwrap_or_default(),
                 lifetime: hours.clamp(1, 12) * 3600,
+                identity_id: None,
             });
             if global.json {
                 printer.data(&json!({
@@ -289,6 +290,21 @@ fn serve(
             Some(pool) => authority.with_user_pool(pool.clone()),
             None => authority,
         };
+        // the identity pool: guests and signed-in users get the sandbox's credentials
+        let identity_pool = auth_name.as_ref().map(|name| {
+            let template: serde_json::Value = std::fs::read(
+                dir.join("build").join(format!("auth-{name}.template.json")),
+            )
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+            Arc::new(crate::sandbox::identity::IdentityPool::new(
+                &authority.identity_pool_id(),
+                crate::sandbox::identity::IdentitySettings::from_template(&template)
+                    .unwrap_or_default(),
+                user_pool.clone(),
+            ))
+        });
         let mut deployed: crate::outputs::DeployedOutputs = [(
             format!(
                 "api/{}",
@@ -321,6 +337,7 @@ fn serve(
                 .collect(),
             );
             custom["hoist_sandbox"]["user_pool_endpoint"] = json!(user_pool_endpoint);
+            custom["hoist_sandbox"]["identity_pool_endpoint"] = json!(user_pool_endpoint);
         }
         let written = SandboxOutputs {
             env: env.clone(),
@@ -333,6 +350,7 @@ fn serve(
             schema: RwLock::new(Arc::new(schema)),
             authority,
             user_pool: user_pool.clone(),
+            identity_pool,
             log: if global.quiet {
                 LogFormat::Off
             } else if global.json {

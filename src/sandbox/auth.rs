@@ -174,6 +174,8 @@ pub struct CredentialsRequest {
     pub username: String,
     /// Seconds the credentials live.
     pub lifetime: u64,
+    /// A guest's identity id, from the identity pool's `GetId` (None: a new one).
+    pub identity_id: Option<String>,
 }
 
 /// AWS credentials, as an identity pool's `GetCredentialsForIdentity` returns them.
@@ -285,6 +287,19 @@ impl Authority {
         format!("{}:{id}", self.region)
     }
 
+    /// A signed-in user's identity id (`<region>:<uuid>`): the same for the
+    /// same user each time, as an identity pool keeps it.
+    pub fn user_identity_id(&self, username: &str) -> String {
+        format!(
+            "{}:{}",
+            self.region,
+            uuid::Uuid::new_v5(
+                &uuid::Uuid::NAMESPACE_OID,
+                format!("user:{username}").as_bytes()
+            )
+        )
+    }
+
     /// The secret of an access key id the sandbox issued: derived, not stored.
     fn secret_of(&self, access_key_id: &str) -> String {
         let mac = super::sigv4::hmac_hex(
@@ -316,11 +331,14 @@ impl Authority {
         } else {
             "authenticated"
         };
-        let identity_id = format!(
-            "{}:{}",
-            self.region,
-            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, who.as_bytes())
-        );
+        let identity_id = match (&request.identity_id, request.guest || request.admin) {
+            (Some(id), true) => id.clone(),
+            _ => format!(
+                "{}:{}",
+                self.region,
+                uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, who.as_bytes())
+            ),
+        };
         let mut claims = json!({
             "iss": self.identity_issuer,
             "aud": CLIENT_ID,

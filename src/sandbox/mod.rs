@@ -11,6 +11,7 @@ pub mod datasource;
 pub mod dynamodb;
 pub mod engine;
 pub mod graphql;
+pub mod identity;
 pub mod runtime;
 pub mod search;
 pub mod server;

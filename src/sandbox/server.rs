@@ -57,6 +57,8 @@ pub struct Endpoint {
     pub log: LogFormat,
     /// The local Cognito user pool, when the project has auth.
     pub user_pool: Option<Arc<UserPool>>,
+    /// The local Cognito identity pool, when the project has auth.
+    pub identity_pool: Option<Arc<super::identity::IdentityPool>>,
 }
 
 impl Endpoint {
@@ -174,6 +176,43 @@ async fn aws_json(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    if let Some(operation) = target.strip_prefix("AWSCognitoIdentityService.") {
+        let Some(identities) = endpoint.identity_pool.clone() else {
+            return aws_json_error(
+                "ResourceNotFoundException",
+                "this project has no identity pool (hoist add auth)",
+            );
+        };
+        let parsed: Value = match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => {
+                return aws_json_error(
+                    "SerializationException",
+                    &format!("the body is not JSON: {e}"),
+                );
+            }
+        };
+        let result = identities.call(&endpoint.authority, operation, &parsed);
+        endpoint.log(&LogLine {
+            kind: "identity",
+            operation,
+            auth: "-",
+            elapsed: started.elapsed(),
+            errors: match &result {
+                Ok(_) => Vec::new(),
+                Err(e) => vec![json!({"errorType": e.kind, "message": e.message})],
+            },
+        });
+        return match result {
+            Ok(v) => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/x-amz-json-1.1")],
+                v.to_string(),
+            )
+                .into_response(),
+            Err(e) => aws_json_error(e.kind, &e.message),
+        };
+    }
     let Some(operation) = target.strip_prefix("AWSCognitoIdentityProviderService.") else {
         return aws_json_error(
             "UnknownOperationException",

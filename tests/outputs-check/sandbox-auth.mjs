@@ -8,7 +8,8 @@
 //   node sandbox-auth.mjs OUTPUTS signin EMAIL PASSWORD CODE
 //     a wrong code, then confirmSignUp; a wrong password is refused; signIn
 //     (SRP, aws-amplify's default); fetchAuthSession; getCurrentUser;
-//     fetchUserAttributes; the api with the user-pool token (an owner's todo);
+//     fetchUserAttributes; the identity pool's credentials through Amplify's
+//     custom credentials provider; the api with the user-pool token (an owner's todo);
 //     a forced token refresh; signOut
 //
 // The confirmation code is printed by the sandbox; the test reads it there.
@@ -75,6 +76,43 @@ if (step === 'signup') {
   const attributes = await auth.fetchUserAttributes();
   assert.equal(attributes.email, email);
   check('session, user and attributes');
+
+  // the identity pool, through Amplify's documented custom credentials provider
+  // (as the generated backend.ts configures it): a signed-in user's AWS credentials
+  const { cognitoUserPoolsTokenProvider } = await import('aws-amplify/auth/cognito');
+  const identityCall = async (target, body) => {
+    const response = await fetch(outputs.custom.hoist_sandbox.identity_pool_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityService.${target}` },
+      body: JSON.stringify(body),
+    });
+    const data = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(data));
+    return data;
+  };
+  const poolId = outputs.auth.identity_pool_id;
+  Amplify.configure({ ...config, Auth: { Cognito: { ...config.Auth.Cognito, identityPoolId: poolId } } }, {
+    Auth: {
+      tokenProvider: cognitoUserPoolsTokenProvider,
+      credentialsProvider: {
+        async getCredentialsAndIdentityId({ tokens }) {
+          const Logins = { [`cognito-idp.us-east-1.amazonaws.com/${outputs.auth.user_pool_id}`]: tokens.idToken.toString() };
+          const { IdentityId } = await identityCall('GetId', { IdentityPoolId: poolId, Logins });
+          const { Credentials: c } = await identityCall('GetCredentialsForIdentity', { IdentityId, Logins });
+          return {
+            identityId: IdentityId,
+            credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretKey, sessionToken: c.SessionToken, expiration: new Date(c.Expiration * 1000) },
+          };
+        },
+        clearCredentialsAndIdentityId() {},
+      },
+    },
+  });
+  const withCredentials = await auth.fetchAuthSession();
+  assert.match(withCredentials.identityId, /^us-east-1:[0-9a-f-]{36}$/);
+  assert.match(withCredentials.credentials.accessKeyId, /^ASIA/);
+  assert.equal(withCredentials.tokens.idToken.payload.sub, id.sub);
+  check('identity pool credentials');
 
   const client = generateClient({ authMode: 'userPool' });
   const created = await client.models.Todo.create({ name: 'signed in' });

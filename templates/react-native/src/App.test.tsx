@@ -8,6 +8,7 @@ import outputs from './amplify_outputs.json';
 // not the library's native modules.
 jest.mock('aws-amplify', () => ({ Amplify: { configure: jest.fn() } }));
 jest.mock('aws-amplify/utils', () => ({ parseAmplifyConfig: jest.fn((o: unknown) => o) }));
+jest.mock('aws-amplify/auth/cognito', () => ({ cognitoUserPoolsTokenProvider: { setAuthConfig: jest.fn() } }));
 
 describe('App', () => {
   it('explains how to add a backend when there is none', () => {

@@ -1,0 +1,327 @@
+//! The sandbox's Cognito identity pool: `GetId` and
+//! `GetCredentialsForIdentity` of the JSON protocol the AWS SDKs speak
+//! (`X-Amz-Target: AWSCognitoIdentityService.<Operation>`), with the
+//! `AllowUnauthenticatedIdentities` of the synthesized auth template.
+//!
+//! A signed-in user's identity comes from the user pool's ID token in
+//! `Logins` (keyed by the pool's provider name, `cognito-idp.<region>.amazonaws.com/<pool id>`):
+//! the same user always gets the same identity id. A guest gets a new id from
+//! `GetId` and keeps it. Credentials are the sandbox's temporary credentials
+//! (see [`super::auth::Authority::credentials`]): their kind (authenticated or
+//! unauthenticated) is what the api's IAM checks and, later, storage see.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::auth::{Authority, CredentialsRequest};
+use super::cognito::{CognitoError, UserPool};
+
+/// How long issued credentials live (Cognito: one hour).
+const CREDENTIALS_SECONDS: u64 = 3600;
+
+fn err(kind: &'static str, message: impl Into<String>) -> CognitoError {
+    CognitoError {
+        kind,
+        message: message.into(),
+    }
+}
+
+/// The identity pool's settings, from the auth template's `AWS::Cognito::IdentityPool`.
+#[derive(Debug, Clone, Default)]
+pub struct IdentitySettings {
+    pub allow_guests: bool,
+}
+
+impl IdentitySettings {
+    pub fn from_template(template: &Value) -> Option<IdentitySettings> {
+        let pool = template["Resources"]
+            .as_object()?
+            .values()
+            .find(|r| r["Type"] == "AWS::Cognito::IdentityPool")?;
+        Some(IdentitySettings {
+            allow_guests: pool["Properties"]["AllowUnauthenticatedIdentities"] == true,
+        })
+    }
+}
+
+/// The sandbox's identity pool.
+pub struct IdentityPool {
+    pub pool_id: String,
+    settings: IdentitySettings,
+    user_pool: Option<Arc<UserPool>>,
+}
+
+impl IdentityPool {
+    pub fn new(
+        pool_id: &str,
+        settings: IdentitySettings,
+        user_pool: Option<Arc<UserPool>>,
+    ) -> IdentityPool {
+        IdentityPool {
+            pool_id: pool_id.to_string(),
+            settings,
+            user_pool,
+        }
+    }
+
+    fn region(&self) -> &str {
+        self.pool_id.split_once(':').map_or("us-east-1", |(r, _)| r)
+    }
+
+    /// The signed-in user named by `Logins`, if any: its `cognito:username`.
+    /// Errors: a login for another provider, or a token the pool did not issue.
+    fn login(&self, body: &Value) -> Result<Option<String>, CognitoError> {
+        let Some(logins) = body["Logins"].as_object().filter(|l| !l.is_empty()) else {
+            return Ok(None);
+        };
+        let pool = self.user_pool.as_ref().ok_or_else(|| {
+            err(
+                "NotAuthorizedException",
+                "This identity pool has no user pool to sign in with.",
+            )
+        })?;
+        // one sign-in provider: the sandbox's user pool
+        let Some((provider, token)) = logins.iter().next() else {
+            return Ok(None);
+        };
+        if logins.len() > 1 || !provider.ends_with(&format!("/{}", pool.pool_id)) {
+            return Err(err(
+                "NotAuthorizedException",
+                format!(
+                    "Invalid login token. Not a valid OpenId Connect identity token for {provider}."
+                ),
+            ));
+        }
+        let claims = token
+            .as_str()
+            .and_then(|t| pool.verify(t, Some("id")))
+            .ok_or_else(|| {
+                err(
+                    "NotAuthorizedException",
+                    "Invalid login token. Token expired or not valid.",
+                )
+            })?;
+        Ok(Some(
+            claims
+                .get("cognito:username")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        ))
+    }
+
+    fn check_pool(&self, body: &Value) -> Result<(), CognitoError> {
+        match body["IdentityPoolId"].as_str() {
+            Some(id) if id != self.pool_id => Err(err(
+                "ResourceNotFoundException",
+                format!("IdentityPool '{id}' not found."),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Run one operation (`target` without `AWSCognitoIdentityService.`).
+    pub fn call(
+        &self,
+        authority: &Authority,
+        target: &str,
+        body: &Value,
+    ) -> Result<Value, CognitoError> {
+        match target {
+            "GetId" => {
+                self.check_pool(body)?;
+                match self.login(body)? {
+                    Some(user) => Ok(json!({ "IdentityId": authority.user_identity_id(&user) })),
+                    None if self.settings.allow_guests => Ok(json!({
+                        "IdentityId": format!("{}:{}", self.region(), uuid::Uuid::new_v4())
+                    })),
+                    None => Err(err(
+                        "NotAuthorizedException",
+                        "Unauthenticated access is not supported for this identity pool.",
+                    )),
+                }
+            }
+            "GetCredentialsForIdentity" => {
+                let identity = body["IdentityId"].as_str().unwrap_or_default().to_string();
+                let well_formed = identity
+                    .split_once(':')
+                    .is_some_and(|(r, id)| r == self.region() && uuid::Uuid::parse_str(id).is_ok());
+                if !well_formed {
+                    return Err(err("ResourceNotFoundException", "Identity not found."));
+                }
+                let request = match self.login(body)? {
+                    Some(user) => {
+                        if authority.user_identity_id(&user) != identity {
+                            return Err(err(
+                                "NotAuthorizedException",
+                                "Logins don't match. Please include at least one valid login for this identity or identity pool.",
+                            ));
+                        }
+                        CredentialsRequest {
+                            username: user,
+                            lifetime: CREDENTIALS_SECONDS,
+                            ..CredentialsRequest::default()
+                        }
+                    }
+                    None if self.settings.allow_guests => CredentialsRequest {
+                        guest: true,
+                        identity_id: Some(identity.clone()),
+                        lifetime: CREDENTIALS_SECONDS,
+                        ..CredentialsRequest::default()
+                    },
+                    None => {
+                        return Err(err(
+                            "NotAuthorizedException",
+                            "Unauthenticated access is not supported for this identity pool.",
+                        ));
+                    }
+                };
+                let credentials = authority.credentials(&request);
+                Ok(json!({ "IdentityId": credentials.identity_id, "Credentials": credentials }))
+            }
+            other => Err(err(
+                "UnknownOperationException",
+                format!("the sandbox's identity pool does not run `{other}`"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::category::api::AuthMode;
+    use crate::sandbox::auth::Secrets;
+    use crate::sandbox::cognito::{PoolKey, PoolSettings};
+    use std::sync::Mutex;
+
+    fn setup(allow_guests: bool) -> (IdentityPool, Authority, String) {
+        let codes = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (key, _) = PoolKey::load_or_make(None).unwrap();
+        let settings = PoolSettings {
+            flows: vec!["ALLOW_USER_PASSWORD_AUTH".into()],
+            ..PoolSettings::default()
+        };
+        let sink = codes.clone();
+        let pool = Arc::new(
+            UserPool::open(
+                "us-east-1_hoistsbx",
+                "client",
+                "http://127.0.0.1:1/us-east-1_hoistsbx",
+                settings,
+                key,
+                None,
+                Arc::new(move |m: &str| sink.lock().unwrap().push(m.to_string())),
+            )
+            .unwrap(),
+        );
+        pool.call("SignUp", &json!({ "ClientId": "client", "Username": "ada@example.com", "Password": "Secret-123!" }))
+            .unwrap();
+        let code = codes.lock().unwrap()[0]
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_string();
+        pool.call("ConfirmSignUp", &json!({ "ClientId": "client", "Username": "ada@example.com", "ConfirmationCode": code }))
+            .unwrap();
+        let signed = pool
+            .call(
+                "InitiateAuth",
+                &json!({ "ClientId": "client", "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": { "USERNAME": "ada@example.com", "PASSWORD": "Secret-123!" } }),
+            )
+            .unwrap();
+        let id_token = signed["AuthenticationResult"]["IdToken"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let authority = Authority::new(
+            vec![AuthMode::Iam],
+            Secrets::load_or_create(dir.path()).unwrap(),
+            "dev",
+        );
+        let identities = IdentityPool::new(
+            &authority.identity_pool_id(),
+            IdentitySettings { allow_guests },
+            Some(pool),
+        );
+        (identities, authority, id_token)
+    }
+
+    #[test]
+    fn a_signed_in_user_gets_the_same_identity_and_its_credentials() {
+        let (identities, authority, id_token) = setup(false);
+        let logins = json!({ "cognito-idp.us-east-1.amazonaws.com/us-east-1_hoistsbx": id_token });
+        let body = json!({ "IdentityPoolId": identities.pool_id, "Logins": logins });
+        let id = identities.call(&authority, "GetId", &body).unwrap()["IdentityId"].clone();
+        assert_eq!(
+            id,
+            identities.call(&authority, "GetId", &body).unwrap()["IdentityId"]
+        );
+        let out = identities
+            .call(
+                &authority,
+                "GetCredentialsForIdentity",
+                &json!({ "IdentityId": id, "Logins": logins }),
+            )
+            .unwrap();
+        assert_eq!(out["IdentityId"], id);
+        assert!(
+            out["Credentials"]["AccessKeyId"]
+                .as_str()
+                .unwrap()
+                .starts_with("ASIA")
+        );
+        // no guests here; a token not the pool's; an identity the login is not
+        let refused =
+            |body: Value, op: &str| identities.call(&authority, op, &body).unwrap_err().kind;
+        assert_eq!(
+            refused(json!({ "IdentityPoolId": identities.pool_id }), "GetId"),
+            "NotAuthorizedException"
+        );
+        let forged = json!({ "cognito-idp.us-east-1.amazonaws.com/us-east-1_hoistsbx": format!("{id_token}x") });
+        assert_eq!(
+            refused(
+                json!({ "IdentityPoolId": identities.pool_id, "Logins": forged }),
+                "GetId"
+            ),
+            "NotAuthorizedException"
+        );
+        let other = format!("us-east-1:{}", uuid::Uuid::new_v4());
+        assert_eq!(
+            refused(
+                json!({ "IdentityId": other, "Logins": logins }),
+                "GetCredentialsForIdentity"
+            ),
+            "NotAuthorizedException"
+        );
+        assert_eq!(
+            refused(json!({ "IdentityPoolId": "us-east-1:nope" }), "GetId"),
+            "ResourceNotFoundException"
+        );
+    }
+
+    #[test]
+    fn guests_get_an_identity_when_the_pool_allows_them() {
+        let (identities, authority, _) = setup(true);
+        let id = identities
+            .call(
+                &authority,
+                "GetId",
+                &json!({ "IdentityPoolId": identities.pool_id }),
+            )
+            .unwrap()["IdentityId"]
+            .clone();
+        let out = identities
+            .call(
+                &authority,
+                "GetCredentialsForIdentity",
+                &json!({ "IdentityId": id }),
+            )
+            .unwrap();
+        assert_eq!(out["IdentityId"], id);
+        assert!(out["Credentials"]["SessionToken"].is_string());
+    }
+}
