@@ -102,6 +102,7 @@ pub fn run(
                 username: user.unwrap_or_default(),
                 lifetime: hours.clamp(1, 12) * 3600,
                 identity_id: None,
+                sub: None,
             });
             if global.json {
                 printer.data(&json!({

@@ -176,6 +176,9 @@ pub struct CredentialsRequest {
     pub lifetime: u64,
     /// A guest's identity id, from the identity pool's `GetId` (None: a new one).
     pub identity_id: Option<String>,
+    /// A signed-in user's `sub` (None: derived from the user name, as
+    /// `hoist sandbox token` derives it).
+    pub sub: Option<String>,
 }
 
 /// AWS credentials, as an identity pool's `GetCredentialsForIdentity` returns them.
@@ -287,17 +290,50 @@ impl Authority {
         format!("{}:{id}", self.region)
     }
 
-    /// A signed-in user's identity id (`<region>:<uuid>`): the same for the
-    /// same user each time, as an identity pool keeps it.
-    pub fn user_identity_id(&self, username: &str) -> String {
-        format!(
-            "{}:{}",
-            self.region,
-            uuid::Uuid::new_v5(
-                &uuid::Uuid::NAMESPACE_OID,
-                format!("user:{username}").as_bytes()
-            )
-        )
+    /// `<region>:<uuid>` whose 16 bytes are 8 given ones and 8 of an HMAC of
+    /// them under the sandbox's key: only the sandbox can make one that checks.
+    fn keyed_id(&self, kind: &str, seed: &[u8; 8]) -> String {
+        let mac = super::sigv4::hmac_hex(self.key(), &[kind.as_bytes(), b":", seed].concat());
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(seed);
+        for (i, b) in bytes[8..].iter_mut().enumerate() {
+            *b = u8::from_str_radix(&mac[i * 2..i * 2 + 2], 16).unwrap_or_default();
+        }
+        format!("{}:{}", self.region, uuid::Uuid::from_bytes(bytes))
+    }
+
+    /// A signed-in user's identity id: the same for the same `sub` each
+    /// time, as an identity pool keeps it, and not computable without the
+    /// sandbox's key.
+    pub fn user_identity_id(&self, sub: &str) -> String {
+        let digest = super::sigv4::hmac_hex(self.key(), format!("user-seed:{sub}").as_bytes());
+        let mut seed = [0u8; 8];
+        for (i, b) in seed.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&digest[i * 2..i * 2 + 2], 16).unwrap_or_default();
+        }
+        self.keyed_id("user", &seed)
+    }
+
+    /// A new guest identity id (`GetId` without logins).
+    pub fn new_guest_identity(&self) -> String {
+        use rand::RngCore;
+        let mut seed = [0u8; 8];
+        rand::rng().fill_bytes(&mut seed);
+        self.keyed_id("guest", &seed)
+    }
+
+    /// Whether `id` is a guest identity this sandbox issued (not a user's,
+    /// not made up).
+    pub fn is_guest_identity(&self, id: &str) -> bool {
+        let Some(uuid) = id
+            .strip_prefix(&format!("{}:", self.region))
+            .and_then(|u| uuid::Uuid::parse_str(u).ok())
+        else {
+            return false;
+        };
+        let mut seed = [0u8; 8];
+        seed.copy_from_slice(&uuid.as_bytes()[..8]);
+        constant_time_eq(self.keyed_id("guest", &seed).as_bytes(), id.as_bytes())
     }
 
     /// The secret of an access key id the sandbox issued: derived, not stored.
@@ -317,13 +353,9 @@ impl Authority {
             "ASIA{}",
             random_chars(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         );
-        let who = if request.admin {
-            "admin".to_string()
-        } else if request.guest {
-            format!("guest:{access_key_id}")
-        } else {
-            format!("user:{}", request.username)
-        };
+        let sub = request.sub.clone().unwrap_or_else(|| {
+            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, request.username.as_bytes()).to_string()
+        });
         let kind = if request.admin {
             "admin"
         } else if request.guest {
@@ -331,13 +363,16 @@ impl Authority {
         } else {
             "authenticated"
         };
-        let identity_id = match (&request.identity_id, request.guest || request.admin) {
-            (Some(id), true) => id.clone(),
-            _ => format!(
-                "{}:{}",
-                self.region,
-                uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, who.as_bytes())
-            ),
+        let identity_id = if request.admin {
+            self.keyed_id("admin", &[0; 8])
+        } else if request.guest {
+            request
+                .identity_id
+                .clone()
+                .filter(|id| self.is_guest_identity(id))
+                .unwrap_or_else(|| self.new_guest_identity())
+        } else {
+            self.user_identity_id(&sub)
         };
         let mut claims = json!({
             "iss": self.identity_issuer,
@@ -349,8 +384,7 @@ impl Authority {
             "exp": exp,
         });
         if !request.guest && !request.admin {
-            let sub = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, request.username.as_bytes());
-            claims["sub"] = json!(sub.to_string());
+            claims["sub"] = json!(sub);
             claims["username"] = json!(request.username);
         }
         let session_token = EncodingKey::from_secret(self.key())
@@ -469,8 +503,10 @@ impl Authority {
         let provider = match claims["sub"].as_str() {
             Some(sub) if kind == "authenticated" => {
                 let pool = format!(
-                    "cognito-idp.{}.amazonaws.com/{}_hoistsandbox",
-                    self.region, self.region
+                    "cognito-idp.{}.amazonaws.com/{}_{}",
+                    self.region,
+                    self.region,
+                    super::cognito::POOL_NAME
                 );
                 json!(format!("\"{pool}\",\"{pool}:CognitoSignIn:{sub}\""))
             }

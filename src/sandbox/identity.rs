@@ -69,9 +69,11 @@ impl IdentityPool {
         self.pool_id.split_once(':').map_or("us-east-1", |(r, _)| r)
     }
 
-    /// The signed-in user named by `Logins`, if any: its `cognito:username`.
-    /// Errors: a login for another provider, or a token the pool did not issue.
-    fn login(&self, body: &Value) -> Result<Option<String>, CognitoError> {
+    /// The signed-in user named by `Logins`, if any: its `sub` and user name.
+    /// Errors: a login for another provider, or a token the pool did not
+    /// issue, has expired or whose sign-in has ended (the template's
+    /// `ServerSideTokenCheck`).
+    fn login(&self, body: &Value) -> Result<Option<(String, String)>, CognitoError> {
         let Some(logins) = body["Logins"].as_object().filter(|l| !l.is_empty()) else {
             return Ok(None);
         };
@@ -85,7 +87,12 @@ impl IdentityPool {
         let Some((provider, token)) = logins.iter().next() else {
             return Ok(None);
         };
-        if logins.len() > 1 || !provider.ends_with(&format!("/{}", pool.pool_id)) {
+        let expected = format!(
+            "cognito-idp.{}.amazonaws.com/{}",
+            self.region(),
+            pool.pool_id
+        );
+        if logins.len() > 1 || *provider != expected {
             return Err(err(
                 "NotAuthorizedException",
                 format!(
@@ -95,24 +102,29 @@ impl IdentityPool {
         }
         let claims = token
             .as_str()
-            .and_then(|t| pool.verify(t, Some("id")))
+            .and_then(|t| pool.verify_live(t, Some("id")))
             .ok_or_else(|| {
                 err(
                     "NotAuthorizedException",
                     "Invalid login token. Token expired or not valid.",
                 )
             })?;
-        Ok(Some(
+        let text = |k: &str| {
             claims
-                .get("cognito:username")
+                .get(k)
                 .and_then(Value::as_str)
                 .unwrap_or_default()
-                .to_string(),
-        ))
+                .to_string()
+        };
+        Ok(Some((text("sub"), text("cognito:username"))))
     }
 
     fn check_pool(&self, body: &Value) -> Result<(), CognitoError> {
         match body["IdentityPoolId"].as_str() {
+            None => Err(err(
+                "InvalidParameterException",
+                "1 validation error detected: Value null at 'identityPoolId' failed to satisfy constraint: Member must not be null",
+            )),
             Some(id) if id != self.pool_id => Err(err(
                 "ResourceNotFoundException",
                 format!("IdentityPool '{id}' not found."),
@@ -132,10 +144,10 @@ impl IdentityPool {
             "GetId" => {
                 self.check_pool(body)?;
                 match self.login(body)? {
-                    Some(user) => Ok(json!({ "IdentityId": authority.user_identity_id(&user) })),
-                    None if self.settings.allow_guests => Ok(json!({
-                        "IdentityId": format!("{}:{}", self.region(), uuid::Uuid::new_v4())
-                    })),
+                    Some((sub, _)) => Ok(json!({ "IdentityId": authority.user_identity_id(&sub) })),
+                    None if self.settings.allow_guests => {
+                        Ok(json!({ "IdentityId": authority.new_guest_identity() }))
+                    }
                     None => Err(err(
                         "NotAuthorizedException",
                         "Unauthenticated access is not supported for this identity pool.",
@@ -151,8 +163,8 @@ impl IdentityPool {
                     return Err(err("ResourceNotFoundException", "Identity not found."));
                 }
                 let request = match self.login(body)? {
-                    Some(user) => {
-                        if authority.user_identity_id(&user) != identity {
+                    Some((sub, user)) => {
+                        if authority.user_identity_id(&sub) != identity {
                             return Err(err(
                                 "NotAuthorizedException",
                                 "Logins don't match. Please include at least one valid login for this identity or identity pool.",
@@ -160,9 +172,19 @@ impl IdentityPool {
                         }
                         CredentialsRequest {
                             username: user,
+                            sub: Some(sub),
                             lifetime: CREDENTIALS_SECONDS,
                             ..CredentialsRequest::default()
                         }
+                    }
+                    // a guest identity this sandbox issued, never a user's
+                    None if self.settings.allow_guests
+                        && !authority.is_guest_identity(&identity) =>
+                    {
+                        return Err(err(
+                            "NotAuthorizedException",
+                            "Logins don't match. Please include at least one valid login for this identity or identity pool.",
+                        ));
                     }
                     None if self.settings.allow_guests => CredentialsRequest {
                         guest: true,
@@ -323,5 +345,40 @@ mod tests {
             .unwrap();
         assert_eq!(out["IdentityId"], id);
         assert!(out["Credentials"]["SessionToken"].is_string());
+        // a guest may not take a user's identity, nor one the sandbox never issued
+        let (identities, authority, id_token) = setup(true);
+        let logins = json!({ "cognito-idp.us-east-1.amazonaws.com/us-east-1_hoistsbx": id_token });
+        let user_id = identities
+            .call(
+                &authority,
+                "GetId",
+                &json!({ "IdentityPoolId": identities.pool_id, "Logins": logins }),
+            )
+            .unwrap()["IdentityId"]
+            .clone();
+        for taken in [
+            user_id,
+            json!(format!("us-east-1:{}", uuid::Uuid::new_v4())),
+        ] {
+            let refused = identities
+                .call(
+                    &authority,
+                    "GetCredentialsForIdentity",
+                    &json!({ "IdentityId": taken }),
+                )
+                .unwrap_err();
+            assert_eq!(refused.kind, "NotAuthorizedException");
+        }
+        // a login from another region's provider name is not this pool's
+        let elsewhere = json!({ "cognito-idp.eu-west-1.amazonaws.com/us-east-1_hoistsbx": "x" });
+        assert!(
+            identities
+                .call(
+                    &authority,
+                    "GetId",
+                    &json!({ "IdentityPoolId": identities.pool_id, "Logins": elsewhere })
+                )
+                .is_err()
+        );
     }
 }

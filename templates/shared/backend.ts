@@ -44,8 +44,13 @@ function reachSandboxRealtime(realtime: string | undefined) {
 }
 
 /** AWS credentials from the sandbox's identity pool (GetId, GetCredentialsForIdentity). */
-export function sandboxCredentials(endpoint: string, identityPoolId: string, userPoolId: string): CredentialsAndIdentityIdProvider {
-  type Cached = Awaited<ReturnType<CredentialsAndIdentityIdProvider['getCredentialsAndIdentityId']>> & { authenticated: boolean };
+export function sandboxCredentials(
+  endpoint: string,
+  identityPoolId: string,
+  userPoolId: string,
+  allowGuests: boolean,
+): CredentialsAndIdentityIdProvider {
+  type Cached = Awaited<ReturnType<CredentialsAndIdentityIdProvider['getCredentialsAndIdentityId']>> & { who: string };
   let cached: Cached | undefined;
   let guestId: string | undefined;
   const call = async (target: string, body: Record<string, unknown>) => {
@@ -54,46 +59,44 @@ export function sandboxCredentials(endpoint: string, identityPoolId: string, use
       headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityService.${target}` },
       body: JSON.stringify(body),
     });
-    const data = await response.json();
+    const data = await response.json().catch(() => ({ message: `the sandbox answered ${response.status}` }));
     if (!response.ok) {
-      throw Object.assign(new Error(data.message), { name: data.__type });
+      throw Object.assign(new Error(data.message), { name: data.__type ?? 'SandboxError' });
     }
     return data;
   };
   return {
     async getCredentialsAndIdentityId({ authenticated, tokens, forceRefresh }) {
+      const signedIn = authenticated && !!tokens?.idToken;
+      if (!signedIn && !allowGuests) {
+        // no guest access: a guest has no credentials, as with Cognito's provider
+        return undefined;
+      }
+      // whose credentials: a user's (by their sub) or a guest's
+      const who = signedIn ? `user:${String(tokens?.idToken?.payload.sub)}` : 'guest';
       const fresh = cached?.credentials.expiration && cached.credentials.expiration.getTime() > Date.now() + 60_000;
-      if (cached && fresh && !forceRefresh && cached.authenticated === authenticated) {
+      if (cached && fresh && !forceRefresh && cached.who === who) {
         return cached;
       }
       const region = identityPoolId.split(':')[0];
-      const logins =
-        authenticated && tokens?.idToken
-          ? { [`cognito-idp.${region}.amazonaws.com/${userPoolId}`]: tokens.idToken.toString() }
-          : undefined;
-      try {
-        const identityId: string = logins
-          ? (await call('GetId', { IdentityPoolId: identityPoolId, Logins: logins })).IdentityId
-          : (guestId ??= (await call('GetId', { IdentityPoolId: identityPoolId })).IdentityId);
-        const { Credentials: c } = await call('GetCredentialsForIdentity', { IdentityId: identityId, Logins: logins });
-        cached = {
-          authenticated,
-          identityId,
-          credentials: {
-            accessKeyId: c.AccessKeyId,
-            secretAccessKey: c.SecretKey,
-            sessionToken: c.SessionToken,
-            expiration: new Date(c.Expiration * 1000),
-          },
-        };
-        return cached;
-      } catch (e) {
-        // no guest access: a guest has no credentials, as with Cognito's provider
-        if (!authenticated) {
-          return undefined;
-        }
-        throw e;
-      }
+      const logins = signedIn
+        ? { [`cognito-idp.${region}.amazonaws.com/${userPoolId}`]: String(tokens?.idToken) }
+        : undefined;
+      const identityId: string = logins
+        ? (await call('GetId', { IdentityPoolId: identityPoolId, Logins: logins })).IdentityId
+        : (guestId ??= (await call('GetId', { IdentityPoolId: identityPoolId })).IdentityId);
+      const { Credentials: c } = await call('GetCredentialsForIdentity', { IdentityId: identityId, Logins: logins });
+      cached = {
+        who,
+        identityId,
+        credentials: {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretKey,
+          sessionToken: c.SessionToken,
+          expiration: new Date(c.Expiration * 1000),
+        },
+      };
+      return cached;
     },
     clearCredentialsAndIdentityId() {
       cached = undefined;
@@ -114,17 +117,28 @@ export function sandboxConfig(document: Record<string, unknown>) {
   if (!cognito || !sandbox.user_pool_endpoint) {
     return { config, options: undefined };
   }
-  const local = { ...cognito, userPoolEndpoint: sandbox.user_pool_endpoint };
+  const local: Record<string, unknown> = { ...cognito, userPoolEndpoint: sandbox.user_pool_endpoint };
   const options =
     sandbox.identity_pool_endpoint && cognito.identityPoolId && cognito.userPoolId
       ? {
           Auth: {
             tokenProvider: cognitoUserPoolsTokenProvider,
-            credentialsProvider: sandboxCredentials(sandbox.identity_pool_endpoint, cognito.identityPoolId, cognito.userPoolId),
+            credentialsProvider: sandboxCredentials(
+              sandbox.identity_pool_endpoint,
+              cognito.identityPoolId,
+              cognito.userPoolId,
+              !!cognito.allowGuestAccess,
+            ),
           },
         }
       : undefined;
-  return { config: { ...config, Auth: { ...config.Auth, Cognito: local } } as typeof config, options };
+  if (!options) {
+    // no sandbox identity pool: Amplify's own provider must not send the
+    // sandbox's tokens to the real Cognito identity service
+    delete local.identityPoolId;
+    delete local.allowGuestAccess;
+  }
+  return { config: { ...config, Auth: { ...config.Auth, Cognito: local } } as unknown as typeof config, options };
 }
 
 export function configureBackend(): Category[] {
