@@ -1,0 +1,254 @@
+use base64::Engine;
+
+use super::*;
+
+fn pool(codes: Arc<Mutex<Vec<String>>>) -> UserPool {
+    let (key, _) = PoolKey::load_or_make(None).unwrap();
+    UserPool::open(
+        "us-east-1_hoistsbx",
+        "client",
+        "http://127.0.0.1:1/us-east-1_hoistsbx",
+        PoolSettings::default(),
+        key,
+        None,
+        Arc::new(move |m: &str| codes.lock().unwrap().push(m.to_string())),
+    )
+    .unwrap()
+}
+
+fn srp_sign_in(pool: &UserPool, name: &str, password: &str) -> Result<Value, CognitoError> {
+    let a = srp::random(128);
+    let group = srp::Group::new();
+    let start = pool.call(
+        "InitiateAuth",
+        &json!({
+            "ClientId": "client", "AuthFlow": "USER_SRP_AUTH",
+            "AuthParameters": { "USERNAME": name, "SRP_A": srp::to_hex(&group.client_public(&a)) },
+        }),
+    )?;
+    let p = &start["ChallengeParameters"];
+    let salt = srp::from_hex(p["SALT"].as_str().unwrap()).unwrap();
+    let big_b = srp::from_hex(p["SRP_B"].as_str().unwrap()).unwrap();
+    let user_id = p["USER_ID_FOR_SRP"].as_str().unwrap();
+    let (_, key) = group.client_key(&a, &big_b, "hoistsbx", user_id, password, &salt);
+    let block_text = p["SECRET_BLOCK"].as_str().unwrap();
+    let block = base64::engine::general_purpose::STANDARD
+        .decode(block_text)
+        .unwrap();
+    let timestamp = "Mon Nov 30 16:00:00 UTC 2026";
+    let claim = srp::Group::claim(&key, "hoistsbx", user_id, &block, timestamp);
+    pool.call("RespondToAuthChallenge", &json!({
+        "ClientId": "client", "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeResponses": {
+            "USERNAME": user_id, "PASSWORD_CLAIM_SECRET_BLOCK": block_text, "TIMESTAMP": timestamp,
+            "PASSWORD_CLAIM_SIGNATURE": base64::engine::general_purpose::STANDARD.encode(claim),
+        },
+    }))
+}
+
+/// Sign up, confirm with the printed code, sign in with SRP, read the
+/// user, refresh, sign out everywhere: each step as Cognito answers it.
+#[test]
+fn a_user_signs_up_and_in_as_with_cognito() {
+    let codes = Arc::new(Mutex::new(Vec::new()));
+    let pool = pool(codes.clone());
+    let up = json!({ "ClientId": "client", "Username": "ada@example.com", "Password": "Secret-123",
+        "UserAttributes": [{ "Name": "email", "Value": "ada@example.com" }] });
+    let out = pool.call("SignUp", &up).unwrap();
+    assert_eq!(out["UserConfirmed"], false);
+    assert_eq!(out["CodeDeliveryDetails"]["Destination"], "a***@e***");
+    assert_eq!(
+        pool.call("SignUp", &up).unwrap_err().kind,
+        "UsernameExistsException"
+    );
+    let weak = json!({ "ClientId": "client", "Username": "bob@example.com", "Password": "secret" });
+    assert_eq!(
+        pool.call("SignUp", &weak).unwrap_err().kind,
+        "InvalidPasswordException"
+    );
+    assert_eq!(
+        pool.call(
+            "SignUp",
+            &json!({ "ClientId": "other", "Username": "c@example.com", "Password": "Secret-123" })
+        )
+        .unwrap_err()
+        .kind,
+        "ResourceNotFoundException"
+    );
+    // not confirmed yet: the password is right, the user may not sign in
+    assert_eq!(
+        srp_sign_in(&pool, "ada@example.com", "Secret-123")
+            .unwrap_err()
+            .kind,
+        "UserNotConfirmedException"
+    );
+    let printed = codes.lock().unwrap().last().cloned().unwrap();
+    let code = printed.rsplit(' ').next().unwrap().to_string();
+    assert!(
+        printed.starts_with("confirmation code for ada@example.com: "),
+        "{printed}"
+    );
+    let confirm = |c: &str| {
+        pool.call(
+            "ConfirmSignUp",
+            &json!({ "ClientId": "client", "Username": "ada@example.com", "ConfirmationCode": c }),
+        )
+    };
+    assert_eq!(
+        confirm("000000x").unwrap_err().kind,
+        "CodeMismatchException"
+    );
+    confirm(&code).unwrap();
+
+    assert_eq!(
+        srp_sign_in(&pool, "ada@example.com", "Secret-124")
+            .unwrap_err()
+            .kind,
+        "NotAuthorizedException"
+    );
+    assert_eq!(
+        srp_sign_in(&pool, "nobody@example.com", "Secret-123")
+            .unwrap_err()
+            .kind,
+        "NotAuthorizedException"
+    );
+    let result = srp_sign_in(&pool, "ADA@example.com", "Secret-123").unwrap();
+    let tokens = &result["AuthenticationResult"];
+    let id = pool
+        .verify(tokens["IdToken"].as_str().unwrap(), Some("id"))
+        .unwrap();
+    assert_eq!(id["email"], "ada@example.com");
+    assert_eq!(id["email_verified"], true);
+    assert_eq!(id["cognito:username"], id["sub"]);
+    assert!(
+        pool.verify(tokens["IdToken"].as_str().unwrap(), Some("access"))
+            .is_none()
+    );
+    let access = tokens["AccessToken"].as_str().unwrap();
+    let me = pool
+        .call("GetUser", &json!({ "AccessToken": access }))
+        .unwrap();
+    assert_eq!(me["Username"], id["sub"]);
+    // USER_PASSWORD_AUTH is not among the client's flows, as deployed
+    let plain = json!({ "ClientId": "client", "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": { "USERNAME": "ada@example.com", "PASSWORD": "Secret-123" } });
+    assert_eq!(
+        pool.call("InitiateAuth", &plain).unwrap_err().kind,
+        "InvalidParameterException"
+    );
+    let refresh = json!({ "ClientId": "client", "AuthFlow": "REFRESH_TOKEN_AUTH",
+        "AuthParameters": { "REFRESH_TOKEN": tokens["RefreshToken"] } });
+    let again = pool.call("InitiateAuth", &refresh).unwrap();
+    assert!(again["AuthenticationResult"]["IdToken"].is_string());
+    assert!(again["AuthenticationResult"]["RefreshToken"].is_null());
+    // a tampered token is refused
+    let mut parts: Vec<String> = access.split('.').map(str::to_string).collect();
+    parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b"{\"sub\":\"x\"}");
+    assert!(pool.verify(&parts.join("."), None).is_none());
+    pool.call("GlobalSignOut", &json!({ "AccessToken": access }))
+        .unwrap();
+    assert!(pool.verify_live(access, None).is_none());
+    assert_eq!(
+        pool.call("GetUser", &json!({ "AccessToken": access }))
+            .unwrap_err()
+            .kind,
+        "NotAuthorizedException"
+    );
+    assert_eq!(
+        pool.call("InitiateAuth", &refresh).unwrap_err().kind,
+        "NotAuthorizedException"
+    );
+    // signing in again at once gives live tokens (sessions, not timestamps)
+    let again = srp_sign_in(&pool, "ada@example.com", "Secret-123").unwrap();
+    let fresh = again["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap();
+    assert!(
+        pool.call("GetUser", &json!({ "AccessToken": fresh }))
+            .is_ok()
+    );
+    // RevokeToken ends that session's access token too
+    pool.call(
+        "RevokeToken",
+        &json!({ "ClientId": "client", "Token": again["AuthenticationResult"]["RefreshToken"] }),
+    )
+    .unwrap();
+    assert!(
+        pool.call("GetUser", &json!({ "AccessToken": fresh }))
+            .is_err()
+    );
+}
+
+/// A user cannot put claims in their tokens through attributes, and codes
+/// cannot be guessed: five wrong ones spend the code.
+#[test]
+fn attributes_cannot_forge_claims_and_codes_cannot_be_guessed() {
+    let codes = Arc::new(Mutex::new(Vec::new()));
+    let pool = pool(codes.clone());
+    for name in ["cognito:groups", "username", "sub", "custom:role"] {
+        let up = json!({ "ClientId": "client", "Username": "eve@example.com", "Password": "Secret-123",
+            "UserAttributes": [{ "Name": name, "Value": "Admin" }] });
+        assert_eq!(
+            pool.call("SignUp", &up).unwrap_err().kind,
+            "InvalidParameterException",
+            "{name}"
+        );
+    }
+    let up =
+        json!({ "ClientId": "client", "Username": "eve@example.com", "Password": "Secret-123" });
+    pool.call("SignUp", &up).unwrap();
+    let code = codes
+        .lock()
+        .unwrap()
+        .last()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let confirm = |c: &str| {
+        pool.call(
+            "ConfirmSignUp",
+            &json!({ "ClientId": "client", "Username": "eve@example.com", "ConfirmationCode": c }),
+        )
+    };
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..4 {
+        assert_eq!(confirm(wrong).unwrap_err().kind, "CodeMismatchException");
+    }
+    assert_eq!(confirm(wrong).unwrap_err().kind, "LimitExceededException");
+    // the right code is spent with the fifth wrong guess
+    assert_eq!(confirm(&code).unwrap_err().kind, "ExpiredCodeException");
+    // an unknown user is a wrong code, not a revealed absence
+    let unknown = pool.call(
+        "ConfirmSignUp",
+        &json!({ "ClientId": "client", "Username": "x@example.com", "ConfirmationCode": "123456" }),
+    );
+    assert_eq!(unknown.unwrap_err().kind, "CodeMismatchException");
+}
+
+#[test]
+fn the_template_sets_the_pool() {
+    let template = json!({ "Resources": {
+        "UserPool": { "Type": "AWS::Cognito::UserPool", "Properties": {
+            "Policies": { "PasswordPolicy": { "MinimumLength": 12, "RequireSymbols": false } },
+            "Schema": [{ "Name": "email", "Required": true }, { "Name": "name", "Required": true }],
+            "AdminCreateUserConfig": { "AllowAdminCreateUserOnly": true } } },
+        "Client": { "Type": "AWS::Cognito::UserPoolClient", "Properties": {
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"], "AccessTokenValidity": 5,
+            "TokenValidityUnits": { "AccessToken": "minutes" } } },
+        "Admins": { "Type": "AWS::Cognito::UserPoolGroup", "Properties": { "GroupName": "Admin", "Precedence": 1 } },
+    }});
+    let s = PoolSettings::from_template(&template, "eu-west-1").unwrap();
+    assert_eq!(
+        (s.min_length, s.require_symbols, s.self_sign_up),
+        (12, false, false)
+    );
+    assert_eq!(s.required_attributes, ["email", "name"]);
+    assert_eq!(s.access_token_seconds, 300);
+    assert_eq!(s.groups, [("Admin".to_string(), 1)]);
+    assert_eq!(
+        s.password_problem("short"),
+        Some("Password not long enough")
+    );
+}
