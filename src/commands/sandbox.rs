@@ -1,6 +1,7 @@
 //! `hoist sandbox`: serve the project's api locally, offline, and reload it
 //! when its sources change; `hoist sandbox token`: a token it accepts.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -103,6 +104,7 @@ pub fn run(
                 lifetime: hours.clamp(1, 12) * 3600,
                 identity_id: None,
                 sub: None,
+                role: None,
             });
             if global.json {
                 printer.data(&json!({
@@ -204,6 +206,27 @@ fn serve(
                 message: e.to_string(),
             },
         })?;
+    // storage is served when the project has it (it needs auth: its policies are on the auth roles)
+    let serves_storage = !file.manifest.storage.is_empty() && !file.manifest.auth.is_empty();
+    let storage_listener = if serves_storage {
+        Some(
+            std::net::TcpListener::bind((args.host.as_str(), args.storage_port))
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::AddrInUse => SandboxError::StoragePortInUse {
+                        host: args.host.clone(),
+                        port: args.storage_port,
+                    },
+                    _ => SandboxError::Listen {
+                        host: args.host.clone(),
+                        port: args.storage_port,
+                        message: e.to_string(),
+                    },
+                })?,
+        )
+    } else {
+        None
+    };
     let dir = data_dir(file.root(), &env);
     std::fs::create_dir_all(&dir).map_err(|e| FsError::new("create", &dir, e))?;
     // the store is opened (and so locked) before --reset clears anything
@@ -306,6 +329,11 @@ fn serve(
                 user_pool.clone(),
             ))
         });
+        // the storage buckets, with the rules of their synthesized stacks
+        let buckets = match &storage_listener {
+            Some(_) => open_buckets(&file, &env, &dir)?,
+            None => BTreeMap::new(),
+        };
         let mut deployed: crate::outputs::DeployedOutputs = [(
             format!(
                 "api/{}",
@@ -340,11 +368,40 @@ fn serve(
             custom["hoist_sandbox"]["user_pool_endpoint"] = json!(user_pool_endpoint);
             custom["hoist_sandbox"]["identity_pool_endpoint"] = json!(user_pool_endpoint);
         }
+        let storage_listener = match storage_listener {
+            Some(l) => Some(
+                tokio::net::TcpListener::from_std(l)
+                    .map_err(|e| SandboxError::Start(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let storage_endpoint = storage_listener.as_ref().map(|l| {
+            let port = l.local_addr().map(|a| a.port()).unwrap_or(args.storage_port);
+            // aws-amplify's local-testing switch names `localhost`: so do the outputs
+            let loopback = args.host == "127.0.0.1" || args.host == "localhost";
+            format!("http://{}:{port}", if loopback { "localhost" } else { &host })
+        });
+        for (resource, bucket) in &buckets {
+            use crate::category::storage::outputs as storage_outputs;
+            deployed.insert(
+                format!("storage/{resource}"),
+                [
+                    (storage_outputs::BUCKET_NAME.to_string(), bucket.name.clone()),
+                    (storage_outputs::BUCKET_ARN.to_string(), format!("arn:aws:s3:::{}", bucket.name)),
+                ]
+                .into_iter()
+                .collect(),
+            );
+        }
+        if let Some(endpoint) = &storage_endpoint {
+            custom["hoist_sandbox"]["storage_endpoint"] = json!(endpoint);
+        }
         let written = SandboxOutputs {
             env: env.clone(),
             deployed,
             custom,
             keep_auth: user_pool.is_some(),
+            keep_storage: storage_endpoint.is_some(),
         };
         let outputs = written.write(&file)?;
         let endpoint = Arc::new(Endpoint {
@@ -369,6 +426,7 @@ fn serve(
             println!(
                 "{}",
                 json!({"kind": "ready", "graphql_endpoint": url, "realtime_endpoint": realtime,
+                    "storage_endpoint": storage_endpoint,
                     "env": env, "outputs": shown, "ms": started.elapsed().as_millis() as u64})
             );
         } else {
@@ -386,6 +444,19 @@ fn serve(
                 printer.info(format!(
                     "  user pool: {user_pool_endpoint} (sign-up codes are printed here)"
                 ));
+            }
+            if let Some(endpoint) = &storage_endpoint {
+                println!("Storage endpoint: {endpoint}/");
+                printer.info(format!(
+                    "  storage (S3, path-style): files in {}",
+                    dir.join("storage")
+                        .strip_prefix(file.root())
+                        .unwrap_or(&dir)
+                        .display()
+                ));
+                if args.storage_port != 20005 {
+                    printer.warn("aws-amplify's storage reaches a local S3 only at localhost:20005; with another --storage-port the frontend cannot upload or download (the AWS SDKs can, with a custom endpoint)");
+                }
             }
             if api_cfg.uses(AuthMode::Iam) {
                 printer.info(
@@ -412,6 +483,10 @@ fn serve(
             ));
             printer.detail(format!("ready in {} ms", started.elapsed().as_millis()));
         }
+        let storage = Arc::new(crate::sandbox::s3::Storage {
+            buckets: buckets.into_values().map(|b| (b.name.clone(), b)).collect(),
+            endpoint: endpoint.clone(),
+        });
         let flusher = engine.clone();
         if !args.no_watch {
             watch(
@@ -420,9 +495,20 @@ fn serve(
                 dir.clone(),
                 engine,
                 events,
-                endpoint.clone(),
+                Served {
+                    endpoint: endpoint.clone(),
+                    storage: storage.clone(),
+                },
                 printer.clone(),
             );
+        }
+        if let Some(listener) = storage_listener {
+            let app = crate::sandbox::s3::router(storage);
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown())
+                    .await;
+            });
         }
         let served = axum::serve(listener, router(endpoint))
             .with_graceful_shutdown(shutdown())
@@ -458,6 +544,72 @@ async fn shutdown() {
     }
 }
 
+/// The rules of the bucket `bucket` for the storage resource `resource`,
+/// from the synthesized stacks in `dir/build`.
+fn bucket_rules(
+    file: &ProjectFile,
+    resource: &str,
+    bucket: &str,
+    dir: &Path,
+) -> Result<crate::sandbox::s3::policy::BucketRules, crate::Error> {
+    use crate::category::{Category, logical_id};
+    let build = dir.join("build");
+    let read = |name: &str| -> Option<serde_json::Value> {
+        std::fs::read(build.join(name))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+    };
+    let problem = |why: String| SandboxError::Storage {
+        resource: resource.to_string(),
+        why,
+    };
+    let template = read(&format!("storage-{resource}.template.json"))
+        .ok_or_else(|| problem("its synthesized stack is missing".into()))?;
+    let root = read("root.template.json")
+        .ok_or_else(|| problem("the synthesized root stack is missing".into()))?;
+    let stacks = |logical: &str| {
+        file.manifest
+            .auth
+            .keys()
+            .find(|name| logical_id(Category::Auth, name) == logical)
+            .and_then(|name| read(&format!("auth-{name}.template.json")))
+    };
+    Ok(crate::sandbox::s3::policy::BucketRules::from_templates(
+        bucket,
+        &template,
+        &root,
+        &logical_id(Category::Storage, resource),
+        &stacks,
+    )
+    .map_err(problem)?)
+}
+
+/// The project's storage buckets (by resource name), their objects under
+/// `dir/storage/<bucket>/`.
+fn open_buckets(
+    file: &ProjectFile,
+    env: &str,
+    dir: &Path,
+) -> Result<BTreeMap<String, crate::sandbox::s3::Bucket>, crate::Error> {
+    let mut buckets = BTreeMap::new();
+    for resource in file.manifest.storage.keys() {
+        let name = crate::sandbox::s3::bucket_name(resource, env);
+        let rules = bucket_rules(file, resource, &name, dir)?;
+        let folder = dir.join("storage").join(&name);
+        let objects = crate::sandbox::s3::objects::Objects::open(&folder)
+            .map_err(|e| FsError::new("open the storage folder", &folder, e))?;
+        buckets.insert(
+            resource.clone(),
+            crate::sandbox::s3::Bucket {
+                name,
+                rules: std::sync::RwLock::new(rules),
+                objects,
+            },
+        );
+    }
+    Ok(buckets)
+}
+
 /// `amplify_outputs.json` pointing at the sandbox; written again on reload
 /// (the model introspection follows the schema).
 struct SandboxOutputs {
@@ -466,12 +618,14 @@ struct SandboxOutputs {
     custom: serde_json::Value,
     /// The sandbox runs the user pool: the `auth` section points at it.
     keep_auth: bool,
+    /// The sandbox serves the storage buckets: the `storage` section names them.
+    keep_storage: bool,
 }
 
 impl SandboxOutputs {
     /// The outputs carry what the sandbox serves: the api's `data` section,
-    /// and the `auth` section of its user pool (a storage section would
-    /// point at the cloud).
+    /// the `auth` section of its user pool, and the `storage` section of its
+    /// buckets.
     fn write(&self, file: &ProjectFile) -> Result<PathBuf, crate::Error> {
         let mut local = file.clone();
         if !self.keep_auth {
@@ -481,7 +635,9 @@ impl SandboxOutputs {
         for auth in local.manifest.auth.values_mut() {
             auth.hosted_ui = None;
         }
-        local.manifest.storage.clear();
+        if !self.keep_storage {
+            local.manifest.storage.clear();
+        }
         crate::deploy::local::write_outputs_with(
             &local,
             &self.env,
@@ -511,6 +667,12 @@ fn fingerprint(root: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     out
 }
 
+/// What the sandbox serves, as a reload updates it.
+struct Served {
+    endpoint: Arc<Endpoint>,
+    storage: Arc<crate::sandbox::s3::Storage>,
+}
+
 /// Reload on change: re-synthesize, load into the engine (data kept), swap the
 /// schema; a source that does not synthesize keeps the last good api.
 fn watch(
@@ -519,9 +681,10 @@ fn watch(
     dir: PathBuf,
     engine: Engine,
     events: broadcast::Sender<Published>,
-    endpoint: Arc<Endpoint>,
+    served: Served,
     printer: Printer,
 ) {
+    let Served { endpoint, storage } = served;
     let root = file.root().to_path_buf();
     tokio::spawn(async move {
         let mut last = fingerprint(&root);
@@ -538,6 +701,13 @@ fn watch(
                 let file = ProjectFile::discover(&root)?;
                 let build = synth_into(&file, &outputs.env, &dir)?;
                 let schema = load_schema(&file, build, &engine, &events).await?;
+                // the buckets served keep their objects and take their stacks' new rules
+                for resource in file.manifest.storage.keys() {
+                    let name = crate::sandbox::s3::bucket_name(resource, &outputs.env);
+                    if let Some(bucket) = storage.buckets.get(&name) {
+                        bucket.set_rules(bucket_rules(&file, resource, &name, &dir)?);
+                    }
+                }
                 outputs.write(&file)?;
                 Ok::<_, crate::Error>(schema)
             }

@@ -179,6 +179,9 @@ pub struct CredentialsRequest {
     /// A signed-in user's `sub` (None: derived from the user name, as
     /// `hoist sandbox token` derives it).
     pub sub: Option<String>,
+    /// The role the identity pool chose, by its logical id (None: the
+    /// pool's authenticated or unauthenticated role).
+    pub role: Option<String>,
 }
 
 /// AWS credentials, as an identity pool's `GetCredentialsForIdentity` returns them.
@@ -232,6 +235,32 @@ pub struct Signed<'a> {
     pub path: &'a str,
     pub query: &'a str,
     pub body: &'a [u8],
+}
+
+/// Where a SigV4 signature is: the `Authorization` header, or a presigned URL's query.
+#[derive(Clone, Copy)]
+enum Signature<'a> {
+    Header(&'a str),
+    Presigned(&'a super::sigv4::Presigned),
+}
+
+/// The role of signed-in users and of guests: the root stack's logical ids
+/// of the identity pool's roles, as the synthesized policies name them.
+pub const AUTH_ROLE: &str = "AuthRole";
+pub const UNAUTH_ROLE: &str = "UnauthRole";
+
+/// Who signed a request to the sandbox's S3.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageCaller {
+    pub access_key_id: String,
+    /// The identity pool identity (`<region>:<uuid>`): the policies'
+    /// `${cognito-identity.amazonaws.com:sub}`.
+    pub identity_id: String,
+    /// `authenticated` or `unauthenticated`.
+    pub kind: String,
+    /// The logical id of the role the credentials are of ([`AUTH_ROLE`],
+    /// [`UNAUTH_ROLE`], or a group's role such as `AdminGroupRole`).
+    pub role: String,
 }
 
 /// The user pool's client id in tokens the sandbox issues (`aud`).
@@ -386,6 +415,9 @@ impl Authority {
         if !request.guest && !request.admin {
             claims["sub"] = json!(sub);
             claims["username"] = json!(request.username);
+            if let Some(role) = &request.role {
+                claims["role"] = json!(role);
+            }
         }
         let session_token = EncodingKey::from_secret(self.key())
             .and_then(|key| jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key))
@@ -400,16 +432,22 @@ impl Authority {
     }
 
     /// A SigV4 signature for `service` checked with the secret of the key it
-    /// names, and the claims of its session token (the sandbox's, for that key).
+    /// names, and the claims of its session token (the sandbox's, for that
+    /// key); also how the body was covered.
     fn signed_by<'h>(
         &self,
-        authorization: &str,
+        signature: Signature,
         service: &str,
         header: &dyn Fn(&str) -> Option<&'h str>,
         signed: Option<Signed>,
-    ) -> Result<(super::sigv4::Authorization, Value), Denied> {
-        use super::sigv4::{Authorization, Request, verify};
-        let parsed = Authorization::parse(authorization).map_err(|e| Denied { message: e.0 })?;
+    ) -> Result<(super::sigv4::Authorization, Value, super::sigv4::Payload), Denied> {
+        use super::sigv4::{Authorization, Request, verify, verify_presigned};
+        let parsed = match signature {
+            Signature::Header(text) => {
+                Authorization::parse(text).map_err(|e| Denied { message: e.0 })?
+            }
+            Signature::Presigned(p) => p.authorization.clone(),
+        };
         if parsed.service != service || parsed.region != self.region {
             return Err(Denied {
                 message: format!(
@@ -419,7 +457,11 @@ impl Authority {
             });
         }
         let invalid = || Denied::new("The security token included in the request is invalid.");
-        let session = header("x-amz-security-token").ok_or_else(invalid)?;
+        let session = match signature {
+            Signature::Header(_) => header("x-amz-security-token"),
+            Signature::Presigned(p) => p.security_token.as_deref(),
+        }
+        .ok_or_else(invalid)?;
         let claims = self.verify(session).ok_or_else(invalid)?;
         if claims["iss"] != json!(self.identity_issuer)
             || claims["akid"] != json!(parsed.access_key_id)
@@ -440,14 +482,64 @@ impl Authority {
             header: &all,
             body: signed.body,
         };
-        verify(
-            &request,
-            &parsed,
-            &self.secret_of(&parsed.access_key_id),
-            now() as i64,
-        )
+        let secret = self.secret_of(&parsed.access_key_id);
+        let payload = match signature {
+            Signature::Header(_) => verify(&request, &parsed, &secret, now() as i64),
+            Signature::Presigned(p) => verify_presigned(&request, p, &secret, now() as i64)
+                .map(|()| super::sigv4::Payload::Unsigned),
+        }
         .map_err(|e| Denied { message: e.0 })?;
-        Ok((parsed, claims))
+        Ok((parsed, claims, payload))
+    }
+
+    /// The caller of a request to the sandbox's S3 (`service` `s3`), signed
+    /// in its `Authorization` header or presigned in its query: who they are
+    /// and the role their credentials are of, and how the body was covered.
+    /// Errors: no signature (the bucket takes no anonymous requests), a
+    /// signature or session token that does not verify, the administrator's
+    /// credentials (they are for the user pool).
+    pub fn storage_caller<'h>(
+        &self,
+        header: impl Fn(&str) -> Option<&'h str>,
+        signed: Signed,
+    ) -> Result<(StorageCaller, super::sigv4::Payload), Denied> {
+        let presigned = match super::sigv4::Presigned::parse(signed.query) {
+            Some(p) => Some(p.map_err(|e| Denied { message: e.0 })?),
+            None => None,
+        };
+        let signature = match (&presigned, header("authorization")) {
+            (Some(p), _) => Signature::Presigned(p),
+            (None, Some(a)) => Signature::Header(a),
+            (None, None) => {
+                return Err(Denied::new(
+                    "Anonymous access is not allowed: sign the request with credentials from the identity pool (`hoist sandbox credentials --user NAME`)",
+                ));
+            }
+        };
+        let (parsed, claims, payload) = self.signed_by(signature, "s3", &header, Some(signed))?;
+        let kind = claims["kind"].as_str().unwrap_or_default().to_string();
+        let role = match claims["role"].as_str() {
+            Some(role) => role.to_string(),
+            None if kind == "authenticated" => AUTH_ROLE.to_string(),
+            None if kind == "unauthenticated" => UNAUTH_ROLE.to_string(),
+            None => {
+                return Err(Denied::new(
+                    "These credentials are the sandbox administrator's, for the user pool; use `hoist sandbox credentials --user NAME` or `--guest` for storage.",
+                ));
+            }
+        };
+        Ok((
+            StorageCaller {
+                access_key_id: parsed.access_key_id,
+                identity_id: claims["identity_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                kind,
+                role,
+            },
+            payload,
+        ))
     }
 
     /// Whether a request to the user pool is the sandbox administrator's:
@@ -463,7 +555,12 @@ impl Authority {
             .ok_or_else(|| {
                 Denied::new("Admin operations must be signed (SigV4) with `hoist sandbox credentials --admin`.")
             })?;
-        let (_, claims) = self.signed_by(authorization, "cognito-idp", &header, Some(signed))?;
+        let (_, claims, _) = self.signed_by(
+            Signature::Header(authorization),
+            "cognito-idp",
+            &header,
+            Some(signed),
+        )?;
         if claims["kind"] != "admin" {
             return Err(Denied::new(
                 "Only the sandbox administrator's credentials (`hoist sandbox credentials --admin`) may call admin operations.",
@@ -488,7 +585,8 @@ impl Authority {
                 ),
             });
         }
-        let (parsed, claims) = self.signed_by(authorization, "appsync", header, signed)?;
+        let (parsed, claims, _) =
+            self.signed_by(Signature::Header(authorization), "appsync", header, signed)?;
         let kind = claims["kind"].as_str().unwrap_or_default();
         if kind != "authenticated" && kind != "unauthenticated" {
             return Err(Denied::new(

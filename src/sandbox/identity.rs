@@ -31,6 +31,12 @@ fn err(kind: &'static str, message: impl Into<String>) -> CognitoError {
 #[derive(Debug, Clone, Default)]
 pub struct IdentitySettings {
     pub allow_guests: bool,
+    /// The user pool groups that have a role: (group, precedence, the role's
+    /// logical id). The role attachment maps roles from the token, so a
+    /// member gets the role of their group of lowest precedence (Amazon
+    /// Cognito Developer Guide, "Adding groups to a user pool": the
+    /// `cognito:preferred_role` claim), others the authenticated role.
+    pub group_roles: Vec<(String, i64, String)>,
 }
 
 impl IdentitySettings {
@@ -39,10 +45,42 @@ impl IdentitySettings {
             .as_object()?
             .values()
             .find(|r| r["Type"] == "AWS::Cognito::IdentityPool")?;
+        let group_roles = template["Resources"]
+            .as_object()?
+            .values()
+            .filter(|r| r["Type"] == "AWS::Cognito::UserPoolGroup")
+            .filter_map(|g| {
+                let p = &g["Properties"];
+                let role = p["RoleArn"]["Fn::GetAtt"][0].as_str()?;
+                Some((
+                    p["GroupName"].as_str()?.to_string(),
+                    p["Precedence"].as_i64().unwrap_or(i64::MAX),
+                    role.to_string(),
+                ))
+            })
+            .collect();
         Some(IdentitySettings {
             allow_guests: pool["Properties"]["AllowUnauthenticatedIdentities"] == true,
+            group_roles,
         })
     }
+
+    /// The role of a member of `groups`: their group of lowest precedence
+    /// that has one (None: the authenticated role).
+    pub fn preferred_role(&self, groups: &[String]) -> Option<String> {
+        self.group_roles
+            .iter()
+            .filter(|(g, _, _)| groups.contains(g))
+            .min_by_key(|(_, precedence, _)| *precedence)
+            .map(|(_, _, role)| role.clone())
+    }
+}
+
+/// A signed-in user named by `Logins`.
+struct Login {
+    sub: String,
+    username: String,
+    groups: Vec<String>,
 }
 
 /// The sandbox's identity pool.
@@ -69,11 +107,11 @@ impl IdentityPool {
         self.pool_id.split_once(':').map_or("us-east-1", |(r, _)| r)
     }
 
-    /// The signed-in user named by `Logins`, if any: its `sub` and user name.
+    /// The signed-in user named by `Logins`, if any: its `sub`, user name and groups.
     /// Errors: a login for another provider, or a token the pool did not
     /// issue, has expired or whose sign-in has ended (the template's
     /// `ServerSideTokenCheck`).
-    fn login(&self, body: &Value) -> Result<Option<(String, String)>, CognitoError> {
+    fn login(&self, body: &Value) -> Result<Option<Login>, CognitoError> {
         let Some(logins) = body["Logins"].as_object().filter(|l| !l.is_empty()) else {
             return Ok(None);
         };
@@ -116,7 +154,20 @@ impl IdentityPool {
                 .unwrap_or_default()
                 .to_string()
         };
-        Ok(Some((text("sub"), text("cognito:username"))))
+        let groups = claims
+            .get("cognito:groups")
+            .and_then(Value::as_array)
+            .map(|g| {
+                g.iter()
+                    .filter_map(|g| g.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Some(Login {
+            sub: text("sub"),
+            username: text("cognito:username"),
+            groups,
+        }))
     }
 
     fn check_pool(&self, body: &Value) -> Result<(), CognitoError> {
@@ -144,7 +195,9 @@ impl IdentityPool {
             "GetId" => {
                 self.check_pool(body)?;
                 match self.login(body)? {
-                    Some((sub, _)) => Ok(json!({ "IdentityId": authority.user_identity_id(&sub) })),
+                    Some(login) => {
+                        Ok(json!({ "IdentityId": authority.user_identity_id(&login.sub) }))
+                    }
                     None if self.settings.allow_guests => {
                         Ok(json!({ "IdentityId": authority.new_guest_identity() }))
                     }
@@ -163,16 +216,17 @@ impl IdentityPool {
                     return Err(err("ResourceNotFoundException", "Identity not found."));
                 }
                 let request = match self.login(body)? {
-                    Some((sub, user)) => {
-                        if authority.user_identity_id(&sub) != identity {
+                    Some(login) => {
+                        if authority.user_identity_id(&login.sub) != identity {
                             return Err(err(
                                 "NotAuthorizedException",
                                 "Logins don't match. Please include at least one valid login for this identity or identity pool.",
                             ));
                         }
                         CredentialsRequest {
-                            username: user,
-                            sub: Some(sub),
+                            role: self.settings.preferred_role(&login.groups),
+                            username: login.username,
+                            sub: Some(login.sub),
                             lifetime: CREDENTIALS_SECONDS,
                             ..CredentialsRequest::default()
                         }
@@ -266,7 +320,10 @@ mod tests {
         );
         let identities = IdentityPool::new(
             &authority.identity_pool_id(),
-            IdentitySettings { allow_guests },
+            IdentitySettings {
+                allow_guests,
+                ..IdentitySettings::default()
+            },
             Some(pool),
         );
         (identities, authority, id_token)

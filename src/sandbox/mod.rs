@@ -13,6 +13,7 @@ pub mod engine;
 pub mod graphql;
 pub mod identity;
 pub mod runtime;
+pub mod s3;
 pub mod search;
 pub mod server;
 pub mod sigv4;
@@ -29,6 +30,24 @@ pub enum SandboxError {
         )
     )]
     PortInUse { host: String, port: u16 },
+
+    #[error("the storage port {port} on {host} is in use")]
+    #[diagnostic(
+        code(hoist::sandbox::storage_port_in_use),
+        help(
+            "stop what listens there (another `hoist sandbox`?); aws-amplify's storage reaches a local S3 only at localhost:20005, so another --storage-port serves SDK clients but not the frontend"
+        )
+    )]
+    StoragePortInUse { host: String, port: u16 },
+
+    #[error("storage `{resource}` cannot be served: {why}")]
+    #[diagnostic(
+        code(hoist::sandbox::storage),
+        help(
+            "this is a bug in hoist's synthesis or the sandbox, not in your project; please report it with your hoist.toml"
+        )
+    )]
+    Storage { resource: String, why: String },
 
     #[error("could not listen on {host}:{port}: {message}")]
     #[diagnostic(

@@ -78,7 +78,7 @@ impl Endpoint {
         *guard = Arc::new(schema);
     }
 
-    fn log(&self, line: &LogLine<'_>) {
+    pub(crate) fn log(&self, line: &LogLine<'_>) {
         match self.log {
             LogFormat::Off => {}
             LogFormat::Json => println!(
@@ -123,12 +123,14 @@ impl Endpoint {
     }
 }
 
-struct LogLine<'a> {
-    kind: &'a str,
-    operation: &'a str,
-    auth: &'a str,
-    elapsed: Duration,
-    errors: Vec<Value>,
+/// One request's line in the sandbox's output.
+pub(crate) struct LogLine<'a> {
+    pub kind: &'a str,
+    pub operation: &'a str,
+    pub auth: &'a str,
+    pub elapsed: Duration,
+    /// `{"errorType", "message"}` of each error.
+    pub errors: Vec<Value>,
 }
 
 /// The app: routes, a body limit, and CORS open to any origin as AppSync's is.

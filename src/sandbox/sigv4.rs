@@ -5,12 +5,14 @@
 //! secret through the date, region and service, and the signature compared
 //! in constant time.
 //!
-//! Only the `Authorization` header form is read (`AWS4-HMAC-SHA256
+//! Two forms are read: the `Authorization` header (`AWS4-HMAC-SHA256
 //! Credential=AKID/20250101/us-east-1/appsync/aws4_request,
-//! SignedHeaders=host;x-amz-date, Signature=<hex>`). The time in
-//! `X-Amz-Date` must be within 5 minutes of the sandbox's clock, the
-//! credential scope's date must be that time's date, and `host` must be
-//! signed.
+//! SignedHeaders=host;x-amz-date, Signature=<hex>`), whose `X-Amz-Date`
+//! must be within 5 minutes of the sandbox's clock, and S3's presigned URLs
+//! (the same elements in the query string, good for `X-Amz-Expires`
+//! seconds). The credential scope's date must be the request's date, and
+//! `host` must be signed. S3 requests name their payload's hash in
+//! `x-amz-content-sha256` ([`Payload`]).
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -119,6 +121,16 @@ fn uri_encode(text: &str, keep_slash: bool) -> String {
 }
 
 fn percent_decode(text: &str) -> String {
+    decode(text, false)
+}
+
+/// A query string's part decoded: `+` is a space there, as browsers'
+/// `URLSearchParams` (and so `aws-amplify`) send it, and S3 reads it.
+fn query_decode(text: &str) -> String {
+    decode(text, true)
+}
+
+fn decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -133,7 +145,11 @@ fn percent_decode(text: &str) -> String {
             i += 3;
             continue;
         }
-        out.push(bytes[i]);
+        out.push(if plus_is_space && bytes[i] == b'+' {
+            b' '
+        } else {
+            bytes[i]
+        });
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -157,8 +173,8 @@ fn canonical_query(query: &str) -> String {
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
             (
-                uri_encode(&percent_decode(k), false),
-                uri_encode(&percent_decode(v), false),
+                uri_encode(&query_decode(k), false),
+                uri_encode(&query_decode(v), false),
             )
         })
         .collect();
@@ -197,71 +213,64 @@ fn amz_time(text: &str) -> Option<i64> {
         .map(|t| t.and_utc().timestamp())
 }
 
-/// Check `request`'s signature with `secret` (the secret access key of the
-/// access key id its `Authorization` names), at time `now` (seconds since
-/// the epoch). Returns the parsed header. Errors: an unsigned `host`, a
-/// missing or skewed `X-Amz-Date`, a scope date that is not the request's, a
-/// signature that does not match.
-pub fn verify(
-    request: &Request,
+/// What `x-amz-content-sha256` says of an S3 request's body (Amazon S3 API
+/// Reference, "Signature Calculations for the Authorization Header":
+/// the header is required, and is either the body's SHA-256 or one of the
+/// literal values for an unsigned or chunked payload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    /// The body's hash was given (and checked): the body is covered.
+    Signed,
+    /// `UNSIGNED-PAYLOAD`: the body is not covered by the signature.
+    Unsigned,
+    /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`: an `aws-chunked` body with a
+    /// trailing checksum, not covered by the signature.
+    UnsignedChunked,
+}
+
+/// The payload hash that goes into the canonical request. For services but
+/// S3 it is the body's own hash (a claimed `x-amz-content-sha256` must say
+/// the same); for S3 it is the header's value, which must be the body's hash
+/// or `UNSIGNED-PAYLOAD` / `STREAMING-UNSIGNED-PAYLOAD-TRAILER`.
+fn payload_hash(request: &Request, service: &str) -> Result<(String, Payload), SigError> {
+    let actual = crate::cfn::sha256_hex(request.body);
+    let claimed = (request.header)("x-amz-content-sha256").into_iter().next();
+    let claimed = claimed.as_deref().map(str::trim);
+    if service != "s3" {
+        if claimed.is_some_and(|c| !c.eq_ignore_ascii_case(&actual)) {
+            return Err(refuse(
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            ));
+        }
+        return Ok((actual, Payload::Signed));
+    }
+    match claimed {
+        None => Err(refuse(
+            "Missing required header for this request: x-amz-content-sha256",
+        )),
+        Some("UNSIGNED-PAYLOAD") => Ok(("UNSIGNED-PAYLOAD".into(), Payload::Unsigned)),
+        Some("STREAMING-UNSIGNED-PAYLOAD-TRAILER") => Ok((
+            "STREAMING-UNSIGNED-PAYLOAD-TRAILER".into(),
+            Payload::UnsignedChunked,
+        )),
+        Some(c) if c.starts_with("STREAMING-") => Err(refuse(format!(
+            "x-amz-content-sha256 `{c}` (signed chunks) is not taken by the sandbox; sign the whole body, or send it unsigned (UNSIGNED-PAYLOAD)"
+        ))),
+        Some(c) if c.eq_ignore_ascii_case(&actual) => Ok((actual, Payload::Signed)),
+        Some(_) => Err(refuse(
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        )),
+    }
+}
+
+/// The signature of `canonical` (the canonical request) under `secret`,
+/// for the scope of `authorization` at `amz_date`, compared with the one given.
+fn signature_matches(
     authorization: &Authorization,
     secret: &str,
-    now: i64,
+    amz_date: &str,
+    canonical: &str,
 ) -> Result<(), SigError> {
-    let signed = &authorization.signed_headers;
-    if !signed.iter().any(|h| h == "host") {
-        return Err(refuse("'Host' must be a signed header"));
-    }
-    let amz_date = (request.header)("x-amz-date")
-        .into_iter()
-        .next()
-        .ok_or_else(|| refuse("the request has no X-Amz-Date header"))?;
-    let time = amz_time(amz_date.trim())
-        .ok_or_else(|| refuse(format!("X-Amz-Date `{amz_date}` is not YYYYMMDDTHHMMSSZ")))?;
-    if (now - time).abs() > MAX_SKEW_SECONDS {
-        return Err(refuse(format!(
-            "Signature expired: {amz_date} is not within 5 minutes of the sandbox's time"
-        )));
-    }
-    if !amz_date.starts_with(&authorization.date) {
-        return Err(refuse(
-            "the credential scope's date is not the date of X-Amz-Date",
-        ));
-    }
-    let mut canonical_headers = String::new();
-    for name in signed {
-        let values = (request.header)(name);
-        if values.is_empty() {
-            return Err(refuse(format!(
-                "the signed header `{name}` is not in the request"
-            )));
-        }
-        let value = values
-            .iter()
-            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect::<Vec<_>>()
-            .join(",");
-        canonical_headers.push_str(&format!("{name}:{value}\n"));
-    }
-    // the body's own hash, always: a client's `x-amz-content-sha256` must say
-    // the same (it is not trusted, signed or not)
-    let payload_hash = crate::cfn::sha256_hex(request.body);
-    if let Some(claimed) = (request.header)("x-amz-content-sha256").into_iter().next()
-        && !claimed.trim().eq_ignore_ascii_case(&payload_hash)
-    {
-        return Err(refuse(
-            "The provided 'x-amz-content-sha256' header does not match what was computed.",
-        ));
-    }
-    let canonical = format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        request.method,
-        canonical_uri(request.path, &authorization.service),
-        canonical_query(request.query),
-        canonical_headers,
-        signed.join(";"),
-        payload_hash
-    );
     let scope = format!(
         "{}/{}/{}/aws4_request",
         authorization.date, authorization.region, authorization.service
@@ -288,6 +297,190 @@ pub fn verify(
         ));
     }
     Ok(())
+}
+
+/// The canonical headers block: each signed header, its values trimmed and
+/// joined. Errors: a signed header the request does not carry.
+fn canonical_headers(request: &Request, signed: &[String]) -> Result<String, SigError> {
+    if !signed.iter().any(|h| h == "host") {
+        return Err(refuse("'Host' must be a signed header"));
+    }
+    let mut out = String::new();
+    for name in signed {
+        let values = (request.header)(name);
+        if values.is_empty() {
+            return Err(refuse(format!(
+                "the signed header `{name}` is not in the request"
+            )));
+        }
+        let value = values
+            .iter()
+            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join(",");
+        out.push_str(&format!("{name}:{value}\n"));
+    }
+    Ok(out)
+}
+
+/// Check `request`'s signature with `secret` (the secret access key of the
+/// access key id its `Authorization` names), at time `now` (seconds since
+/// the epoch). Returns how the body was covered. Errors: an unsigned
+/// `host`, a missing or skewed `X-Amz-Date`, a scope date that is not the
+/// request's, a body that is not the one hashed, a signature that does not
+/// match.
+pub fn verify(
+    request: &Request,
+    authorization: &Authorization,
+    secret: &str,
+    now: i64,
+) -> Result<Payload, SigError> {
+    let signed = &authorization.signed_headers;
+    let headers = canonical_headers(request, signed)?;
+    let amz_date = (request.header)("x-amz-date")
+        .into_iter()
+        .next()
+        .ok_or_else(|| refuse("the request has no X-Amz-Date header"))?;
+    let time = amz_time(amz_date.trim())
+        .ok_or_else(|| refuse(format!("X-Amz-Date `{amz_date}` is not YYYYMMDDTHHMMSSZ")))?;
+    if (now - time).abs() > MAX_SKEW_SECONDS {
+        return Err(refuse(format!(
+            "Signature expired: {amz_date} is not within 5 minutes of the sandbox's time"
+        )));
+    }
+    if !amz_date.starts_with(&authorization.date) {
+        return Err(refuse(
+            "the credential scope's date is not the date of X-Amz-Date",
+        ));
+    }
+    let (payload_hash, payload) = payload_hash(request, &authorization.service)?;
+    let canonical = format!(
+        "{}\n{}\n{}\n{}\n{}\n{}",
+        request.method,
+        canonical_uri(request.path, &authorization.service),
+        canonical_query(request.query),
+        headers,
+        signed.join(";"),
+        payload_hash
+    );
+    signature_matches(authorization, secret, amz_date.trim(), &canonical)?;
+    Ok(payload)
+}
+
+/// The longest a presigned URL may live (Amazon S3 User Guide, "Sharing
+/// objects with presigned URLs": 7 days with SigV4).
+const MAX_PRESIGNED_SECONDS: i64 = 7 * 24 * 3600;
+
+/// A presigned URL's signature, from its query string (`X-Amz-Algorithm`,
+/// `X-Amz-Credential`, `X-Amz-Date`, `X-Amz-Expires`, `X-Amz-SignedHeaders`,
+/// `X-Amz-Signature`, and `X-Amz-Security-Token` for temporary credentials).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Presigned {
+    pub authorization: Authorization,
+    /// `YYYYMMDD'T'HHMMSS'Z'`
+    pub amz_date: String,
+    /// Seconds the URL lives from `amz_date`.
+    pub expires: i64,
+    pub security_token: Option<String>,
+}
+
+impl Presigned {
+    /// The presigned signature in `query`; None when the query carries none
+    /// (no `X-Amz-Signature`). Errors: a missing or malformed element.
+    pub fn parse(query: &str) -> Option<Result<Presigned, SigError>> {
+        let params: Vec<(String, String)> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (query_decode(k), query_decode(v))
+            })
+            .collect();
+        let get = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let signature = get("X-Amz-Signature")?;
+        Some((|| {
+            let missing = |what: &str| {
+                refuse(format!(
+                    "Query-string authentication requires the {what} parameter"
+                ))
+            };
+            let algorithm = get("X-Amz-Algorithm").ok_or_else(|| missing("X-Amz-Algorithm"))?;
+            let credential = get("X-Amz-Credential").ok_or_else(|| missing("X-Amz-Credential"))?;
+            let signed =
+                get("X-Amz-SignedHeaders").ok_or_else(|| missing("X-Amz-SignedHeaders"))?;
+            let amz_date = get("X-Amz-Date").ok_or_else(|| missing("X-Amz-Date"))?;
+            let expires = get("X-Amz-Expires").ok_or_else(|| missing("X-Amz-Expires"))?;
+            let expires: i64 = expires
+                .parse()
+                .ok()
+                .filter(|e| (1..=MAX_PRESIGNED_SECONDS).contains(e))
+                .ok_or_else(|| {
+                    refuse("X-Amz-Expires must be a number of seconds from 1 to 604800")
+                })?;
+            let authorization = Authorization::parse(&format!(
+                "{algorithm} Credential={credential}, SignedHeaders={signed}, Signature={signature}"
+            ))?;
+            Ok(Presigned {
+                authorization,
+                amz_date: amz_date.to_string(),
+                expires,
+                security_token: get("X-Amz-Security-Token").map(str::to_string),
+            })
+        })())
+    }
+}
+
+/// Check a presigned URL's signature (Amazon S3 API Reference,
+/// "Authenticating Requests: Using Query Parameters"): the canonical query is
+/// every parameter but `X-Amz-Signature`, the payload is `UNSIGNED-PAYLOAD`,
+/// and the URL is good from `X-Amz-Date` for `X-Amz-Expires` seconds.
+pub fn verify_presigned(
+    request: &Request,
+    presigned: &Presigned,
+    secret: &str,
+    now: i64,
+) -> Result<(), SigError> {
+    let authorization = &presigned.authorization;
+    let headers = canonical_headers(request, &authorization.signed_headers)?;
+    let time = amz_time(&presigned.amz_date).ok_or_else(|| {
+        refuse(format!(
+            "X-Amz-Date `{}` is not YYYYMMDDTHHMMSSZ",
+            presigned.amz_date
+        ))
+    })?;
+    if now + MAX_SKEW_SECONDS < time {
+        return Err(refuse("Request is not valid yet"));
+    }
+    if now > time + presigned.expires {
+        return Err(refuse("Request has expired"));
+    }
+    if !presigned.amz_date.starts_with(&authorization.date) {
+        return Err(refuse(
+            "the credential scope's date is not the date of X-Amz-Date",
+        ));
+    }
+    let query: Vec<&str> = request
+        .query
+        .split('&')
+        .filter(|p| {
+            let name = p.split_once('=').map_or(*p, |(k, _)| k);
+            query_decode(name) != "X-Amz-Signature"
+        })
+        .collect();
+    let canonical = format!(
+        "{}\n{}\n{}\n{}\n{}\nUNSIGNED-PAYLOAD",
+        request.method,
+        canonical_uri(request.path, &authorization.service),
+        canonical_query(&query.join("&")),
+        headers,
+        authorization.signed_headers.join(";"),
+    );
+    signature_matches(authorization, secret, &presigned.amz_date, &canonical)
 }
 
 #[cfg(test)]
@@ -319,7 +512,7 @@ mod tests {
         .unwrap();
         let now = amz_time("20150830T123600Z").unwrap();
         let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-        assert_eq!(verify(&request, &auth, secret, now), Ok(()));
+        assert_eq!(verify(&request, &auth, secret, now), Ok(Payload::Signed));
         assert!(verify(&request, &auth, "wrong", now).is_err());
         assert!(verify(&request, &auth, secret, now + 301).is_err());
         let tampered = Request {

@@ -1,0 +1,1306 @@
+//! The sandbox's S3: the REST API `aws-amplify` storage and the AWS SDKs
+//! use, path-style (`http://host:port/<bucket>/<key>`), for the project's
+//! storage buckets. Operations: PutObject, GetObject (ranges, conditional),
+//! HeadObject, DeleteObject, DeleteObjects, ListObjectsV2 (prefix,
+//! delimiter, continuation), CopyObject, the multipart upload
+//! (CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
+//! AbortMultipartUpload, ListParts), presigned URLs, and CORS preflight by
+//! the bucket's CORS rules (Amazon S3 API Reference; Amazon S3 User Guide,
+//! "Using cross-origin resource sharing").
+//!
+//! Every request but a preflight is SigV4-signed (header or presigned URL)
+//! with credentials from the sandbox's identity pool, and allowed only when
+//! the synthesized IAM policies of the credentials' role allow it
+//! ([`policy`]). Objects live on disk ([`objects`]).
+
+pub mod objects;
+pub mod policy;
+pub mod xml;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde_json::json;
+
+use self::objects::{Headers, ObjectMeta, Objects, StoreError};
+use self::policy::{Ask, BucketRules, CorsRule, wildcard};
+use super::auth::{Signed, StorageCaller};
+use super::server::{Endpoint, LogLine};
+
+/// The largest body one request may carry. S3 takes up to 5 GiB in one
+/// PutObject; the sandbox holds a body in memory, so larger files go up in
+/// parts (as `aws-amplify` does above 5 MiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// The longest key (Amazon S3 User Guide, "Naming Amazon S3 objects": 1,024 bytes of UTF-8).
+const MAX_KEY_BYTES: usize = 1024;
+/// ListObjectsV2 returns at most 1,000 keys a page.
+const MAX_KEYS: usize = 1000;
+
+/// One sandbox bucket: its rules (from the synthesized storage stack,
+/// replaced on reload) and its objects.
+pub struct Bucket {
+    pub name: String,
+    pub rules: RwLock<BucketRules>,
+    pub objects: Objects,
+}
+
+impl Bucket {
+    fn rules(&self) -> BucketRules {
+        match self.rules.read() {
+            Ok(r) => r.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replace the rules (the storage stack changed).
+    pub fn set_rules(&self, rules: BucketRules) {
+        let mut guard = match self.rules.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = rules;
+    }
+}
+
+/// The sandbox's S3: its buckets by name, and the api endpoint whose
+/// authority checks signatures and whose log it writes to.
+pub struct Storage {
+    pub buckets: BTreeMap<String, Bucket>,
+    pub endpoint: Arc<Endpoint>,
+}
+
+/// The local name of a storage resource's bucket (a valid bucket name:
+/// lowercase letters, digits and hyphens, at most 63 characters).
+pub fn bucket_name(resource: &str, env: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    let mut name = format!("hoist-sandbox-{}-{}", clean(resource), clean(env));
+    name.truncate(63);
+    name.trim_end_matches('-').to_string()
+}
+
+/// An S3 error: its status, code and message (Amazon S3 API Reference, "Error responses").
+#[derive(Debug)]
+struct S3Error {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+fn s3_error(status: StatusCode, code: &'static str, message: impl Into<String>) -> S3Error {
+    S3Error {
+        status,
+        code,
+        message: message.into(),
+    }
+}
+
+fn access_denied() -> S3Error {
+    s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied")
+}
+
+fn no_such_key() -> S3Error {
+    s3_error(
+        StatusCode::NOT_FOUND,
+        "NoSuchKey",
+        "The specified key does not exist.",
+    )
+}
+
+fn invalid(message: impl Into<String>) -> S3Error {
+    s3_error(StatusCode::BAD_REQUEST, "InvalidArgument", message)
+}
+
+fn internal(e: impl std::fmt::Display) -> S3Error {
+    s3_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "InternalError",
+        format!("the sandbox could not read or write its storage folder: {e}"),
+    )
+}
+
+impl From<StoreError> for S3Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NoSuchKey => no_such_key(),
+            StoreError::NoSuchUpload => s3_error(
+                StatusCode::NOT_FOUND,
+                "NoSuchUpload",
+                "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+            ),
+            StoreError::Invalid(code, message) => s3_error(StatusCode::BAD_REQUEST, code, message),
+            StoreError::Io(e) => internal(e),
+        }
+    }
+}
+
+/// The S3 error code for a refused signature, as S3 names them.
+fn signature_error(message: String) -> S3Error {
+    let code = if message.starts_with("The request signature we calculated") {
+        "SignatureDoesNotMatch"
+    } else if message.contains("security token") {
+        "InvalidToken"
+    } else if message.contains("x-amz-content-sha256") && message.contains("does not match") {
+        return s3_error(
+            StatusCode::BAD_REQUEST,
+            "XAmzContentSHA256Mismatch",
+            message,
+        );
+    } else if message.starts_with("Missing required header") || message.contains("signed chunks") {
+        return s3_error(StatusCode::BAD_REQUEST, "InvalidRequest", message);
+    } else if message.starts_with("Query-string authentication") || message.contains("malformed") {
+        return s3_error(
+            StatusCode::BAD_REQUEST,
+            "AuthorizationQueryParametersError",
+            message,
+        );
+    } else {
+        "AccessDenied"
+    };
+    s3_error(StatusCode::FORBIDDEN, code, message)
+}
+
+fn request_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..16].to_ascii_uppercase()
+}
+
+fn percent_decode(text: &str, plus_is_space: bool) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b'+' if plus_is_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encode for `encoding-type=url` and `Location`: everything but unreserved characters and `/`.
+fn url_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn query_params(query: &str) -> BTreeMap<String, String> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k, true), percent_decode(v, true))
+        })
+        .collect()
+}
+
+fn http_date(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+fn iso_date(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+fn xml_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/xml")], body).into_response()
+}
+
+fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The object headers a request stores: content type, cache control,
+/// disposition, encoding (without `aws-chunked`) and `x-amz-meta-*`.
+fn stored_headers(headers: &HeaderMap) -> Headers {
+    let text = |name: &str| header_text(headers, name).map(str::to_string);
+    let encoding = text("content-encoding").and_then(|e| {
+        let kept: Vec<&str> = e
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && !p.eq_ignore_ascii_case("aws-chunked"))
+            .collect();
+        (!kept.is_empty()).then(|| kept.join(","))
+    });
+    Headers {
+        content_type: text("content-type"),
+        cache_control: text("cache-control"),
+        content_disposition: text("content-disposition"),
+        content_encoding: encoding,
+        metadata: headers
+            .iter()
+            .filter_map(|(k, v)| {
+                let name = k.as_str().strip_prefix("x-amz-meta-")?;
+                Some((name.to_string(), v.to_str().ok()?.to_string()))
+            })
+            .collect(),
+    }
+}
+
+/// An `aws-chunked` body (Amazon S3 API Reference, "Signature
+/// Calculations for the Authorization Header: Transferring Payload in
+/// Multiple Chunks"): `<hex size>[;chunk-signature=...]\r\n<bytes>\r\n`
+/// until a zero-size chunk, then trailing headers. The bytes, and the
+/// trailers by lowercase name.
+fn decode_aws_chunked(body: &[u8]) -> Result<(Vec<u8>, BTreeMap<String, String>), S3Error> {
+    let bad = || invalid("the aws-chunked body is malformed");
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n").ok_or_else(bad)?;
+        let line = std::str::from_utf8(&rest[..line_end]).map_err(|_| bad())?;
+        let size_text = line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| bad())?;
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            break;
+        }
+        if rest.len() < size + 2 || &rest[size..size + 2] != b"\r\n" {
+            return Err(bad());
+        }
+        out.extend_from_slice(&rest[..size]);
+        rest = &rest[size + 2..];
+    }
+    let mut trailers = BTreeMap::new();
+    for line in String::from_utf8_lossy(rest).split("\r\n") {
+        if let Some((k, v)) = line.split_once(':') {
+            trailers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    Ok((out, trailers))
+}
+
+/// Base64 of the big-endian CRC32 of `bytes`, as `x-amz-checksum-crc32` carries it.
+fn crc32_base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(crc32fast::hash(bytes).to_be_bytes())
+}
+
+/// The CORS rule that lets `origin` use `method` (with `request_headers`),
+/// the first that matches, as S3 picks it.
+fn cors_rule<'r>(
+    rules: &'r [CorsRule],
+    origin: &str,
+    method: &str,
+    request_headers: &[String],
+) -> Option<&'r CorsRule> {
+    rules.iter().find(|rule| {
+        rule.allowed_origins.iter().any(|o| wildcard(o, origin))
+            && rule.allowed_methods.iter().any(|m| m == method)
+            && request_headers.iter().all(|h| {
+                rule.allowed_headers
+                    .iter()
+                    .any(|a| wildcard(&a.to_ascii_lowercase(), &h.to_ascii_lowercase()))
+            })
+    })
+}
+
+fn cors_headers(response: &mut Response, rule: &CorsRule, origin: &str, method: &str) {
+    let h = response.headers_mut();
+    let value = |s: &str| HeaderValue::from_str(s).ok();
+    let any = rule.allowed_origins.iter().any(|o| o == "*");
+    if let Some(v) = value(if any { "*" } else { origin }) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+    }
+    if !any {
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
+    if let Some(v) = value(method) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, v);
+    }
+    if !rule.exposed_headers.is_empty()
+        && let Some(v) = value(&rule.exposed_headers.join(", "))
+    {
+        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, v);
+    }
+    if let Some(age) = rule.max_age {
+        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(age));
+    }
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static(
+            "Origin, Access-Control-Request-Headers, Access-Control-Request-Method",
+        ),
+    );
+}
+
+/// The app on the storage port: every path is `/<bucket>[/<key>]`.
+pub fn router(storage: Arc<Storage>) -> Router {
+    Router::new().fallback(handle).with_state(storage)
+}
+
+async fn handle(
+    State(storage): State<Arc<Storage>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let id = request_id();
+    let raw_path = uri.path().to_string();
+    let raw_query = uri.query().unwrap_or_default().to_string();
+    let (bucket_part, key_part) = raw_path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or((raw_path.trim_start_matches('/'), ""));
+    let bucket_name = percent_decode(bucket_part, false);
+    let key = percent_decode(key_part, false);
+    let origin = header_text(&headers, "origin").map(str::to_string);
+    let bucket = storage.buckets.get(&bucket_name);
+    let rules = bucket.map(Bucket::rules).unwrap_or_default();
+
+    let (operation, auth, result) = if method == Method::OPTIONS {
+        (
+            "Preflight".to_string(),
+            "-".to_string(),
+            preflight(bucket, &rules, &headers),
+        )
+    } else {
+        match bucket {
+            None => (
+                "-".to_string(),
+                "-".to_string(),
+                Err(s3_error(
+                    StatusCode::NOT_FOUND,
+                    "NoSuchBucket",
+                    format!(
+                        "The specified bucket does not exist: the sandbox serves {} (path-style, http://host:port/<bucket>/<key>)",
+                        storage
+                            .buckets
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )),
+            ),
+            Some(bucket) => {
+                let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+                    Ok(b) => Ok(b),
+                    Err(_) => Err(s3_error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "EntityTooLarge",
+                        format!(
+                            "Your proposed upload exceeds the maximum allowed size: the sandbox takes at most {} MiB in one request; send larger files in parts (multipart upload)",
+                            MAX_BODY_BYTES / 1024 / 1024
+                        ),
+                    )),
+                };
+                let request = S3Request {
+                    method: &method,
+                    path: &raw_path,
+                    query: &raw_query,
+                    key: &key,
+                    headers: &headers,
+                };
+                match body {
+                    Ok(body) => run(&storage, bucket, &rules, &request, &body),
+                    Err(e) => ("-".to_string(), "-".to_string(), Err(e)),
+                }
+            }
+        }
+    };
+    let head = method == Method::HEAD;
+    let errors = match &result {
+        Err(e) => vec![json!({"errorType": e.code, "message": e.message})],
+        Ok(_) => Vec::new(),
+    };
+    let mut response = match result {
+        Ok(response) => response,
+        Err(e) => {
+            let body = xml::document(
+                "Error",
+                &xml::Error {
+                    code: e.code,
+                    message: &e.message,
+                    key: (!key.is_empty() && e.code == "NoSuchKey").then_some(key.as_str()),
+                    bucket_name: (e.code == "NoSuchBucket").then_some(bucket_name.as_str()),
+                    request_id: &id,
+                },
+            );
+            if head {
+                e.status.into_response()
+            } else {
+                xml_response(e.status, body)
+            }
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-amz-request-id", v);
+    }
+    if method != Method::OPTIONS
+        && let Some(origin) = &origin
+        && let Some(rule) = cors_rule(&rules.cors, origin, method.as_str(), &[])
+    {
+        cors_headers(&mut response, rule, origin, method.as_str());
+    }
+    storage.endpoint.log(&LogLine {
+        kind: "s3",
+        operation: &format!(
+            "{operation} {}",
+            if key.is_empty() { &bucket_name } else { &key }
+        ),
+        auth: &auth,
+        elapsed: started.elapsed(),
+        errors,
+    });
+    response
+}
+
+/// A CORS preflight (`OPTIONS`), answered by the bucket's CORS rules.
+fn preflight(
+    bucket: Option<&Bucket>,
+    rules: &BucketRules,
+    headers: &HeaderMap,
+) -> Result<Response, S3Error> {
+    let refused = || {
+        s3_error(
+            StatusCode::FORBIDDEN,
+            "AccessForbidden",
+            "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+        )
+    };
+    let (Some(_), Some(origin), Some(method)) = (
+        bucket,
+        header_text(headers, "origin"),
+        header_text(headers, "access-control-request-method"),
+    ) else {
+        return Err(s3_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Insufficient information. Origin request header needed.",
+        ));
+    };
+    let requested: Vec<String> = header_text(headers, "access-control-request-headers")
+        .unwrap_or_default()
+        .split(',')
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .collect();
+    let rule = cors_rule(&rules.cors, origin, method, &requested).ok_or_else(refused)?;
+    let mut response = StatusCode::OK.into_response();
+    cors_headers(&mut response, rule, origin, method);
+    if !requested.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&requested.join(", "))
+    {
+        response
+            .headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_HEADERS, v);
+    }
+    Ok(response)
+}
+
+struct S3Request<'a> {
+    method: &'a Method,
+    /// As sent (percent-encoded).
+    path: &'a str,
+    /// As sent, without `?`.
+    query: &'a str,
+    /// Decoded.
+    key: &'a str,
+    headers: &'a HeaderMap,
+}
+
+/// Authenticate, name the operation, authorize it by the policies, run it.
+/// Returns the operation's name and the caller's kind for the log line.
+fn run(
+    storage: &Storage,
+    bucket: &Bucket,
+    rules: &BucketRules,
+    request: &S3Request,
+    body: &[u8],
+) -> (String, String, Result<Response, S3Error>) {
+    let params = query_params(request.query);
+    let operation = operation(request.method, request.key, &params, request.headers);
+    let signed = Signed {
+        method: request.method.as_str(),
+        path: request.path,
+        query: request.query,
+        body,
+    };
+    let authority = &storage.endpoint.authority;
+    let header = |name: &str| header_text(request.headers, name);
+    let (caller, payload) = match authority.storage_caller(header, signed) {
+        Ok(c) => c,
+        Err(denied) => {
+            return (
+                operation.to_string(),
+                "-".into(),
+                Err(signature_error(denied.message)),
+            );
+        }
+    };
+    let who = caller.kind.clone();
+    let identity_pool = authority.identity_pool_id();
+    let allows = |asks: &[Ask]| -> Result<(), S3Error> {
+        if asks
+            .iter()
+            .all(|ask| rules.allows(&caller, &identity_pool, ask))
+        {
+            Ok(())
+        } else {
+            Err(access_denied())
+        }
+    };
+    let ctx = Ctx {
+        bucket,
+        rules,
+        request,
+        params: &params,
+        caller: &caller,
+    };
+    let result = (|| {
+        let body = if payload == super::sigv4::Payload::UnsignedChunked {
+            let (bytes, trailers) = decode_aws_chunked(body)?;
+            Content::Chunked(bytes, trailers)
+        } else {
+            Content::Plain(body.to_vec())
+        };
+        ctx.dispatch(operation, body, &allows)
+    })();
+    (operation.to_string(), who, result)
+}
+
+/// A request body, as sent or decoded from `aws-chunked` with its trailers.
+enum Content {
+    Plain(Vec<u8>),
+    Chunked(Vec<u8>, BTreeMap<String, String>),
+}
+
+impl Content {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Content::Plain(b) | Content::Chunked(b, _) => b,
+        }
+    }
+
+    fn trailer(&self, name: &str) -> Option<&str> {
+        match self {
+            Content::Chunked(_, t) => t.get(name).map(String::as_str),
+            Content::Plain(_) => None,
+        }
+    }
+}
+
+/// The S3 operation a request is, by method, key and query (Amazon S3 API Reference).
+fn operation(
+    method: &Method,
+    key: &str,
+    params: &BTreeMap<String, String>,
+    headers: &HeaderMap,
+) -> &'static str {
+    let has = |p: &str| params.contains_key(p);
+    match (method.as_str(), key.is_empty()) {
+        ("GET", true) if params.get("list-type").is_some_and(|v| v == "2") => "ListObjectsV2",
+        ("GET", true) => "ListObjects",
+        ("HEAD", true) => "HeadBucket",
+        ("POST", true) if has("delete") => "DeleteObjects",
+        ("GET", false) if has("uploadId") => "ListParts",
+        ("GET", false) => "GetObject",
+        ("HEAD", false) => "HeadObject",
+        ("PUT", false) if has("partNumber") && has("uploadId") => {
+            if headers.contains_key("x-amz-copy-source") {
+                "UploadPartCopy"
+            } else {
+                "UploadPart"
+            }
+        }
+        ("PUT", false) if headers.contains_key("x-amz-copy-source") => "CopyObject",
+        ("PUT", false) => "PutObject",
+        ("POST", false) if has("uploads") => "CreateMultipartUpload",
+        ("POST", false) if has("uploadId") => "CompleteMultipartUpload",
+        ("DELETE", false) if has("uploadId") => "AbortMultipartUpload",
+        ("DELETE", false) => "DeleteObject",
+        _ => "Unsupported",
+    }
+}
+
+struct Ctx<'a> {
+    bucket: &'a Bucket,
+    rules: &'a BucketRules,
+    request: &'a S3Request<'a>,
+    params: &'a BTreeMap<String, String>,
+    #[allow(dead_code)]
+    caller: &'a StorageCaller,
+}
+
+impl Ctx<'_> {
+    fn object_ask(&self, action: &'static str, key: &str) -> Ask<'static> {
+        Ask {
+            action,
+            resource: format!("{}/{key}", self.rules.arn),
+            keys: Vec::new(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        header_text(self.request.headers, name)
+    }
+
+    fn dispatch(
+        &self,
+        operation: &str,
+        body: Content,
+        allows: &dyn Fn(&[Ask]) -> Result<(), S3Error>,
+    ) -> Result<Response, S3Error> {
+        let key = self.request.key;
+        if !key.is_empty() && key.len() > MAX_KEY_BYTES {
+            return Err(s3_error(
+                StatusCode::BAD_REQUEST,
+                "KeyTooLongError",
+                "Your key is too long",
+            ));
+        }
+        match operation {
+            "ListObjectsV2" => {
+                let prefix = self.params.get("prefix").cloned().unwrap_or_default();
+                let mut keys = vec![("s3:prefix", prefix.clone())];
+                if let Some(d) = self.params.get("delimiter") {
+                    keys.push(("s3:delimiter", d.clone()));
+                }
+                if let Some(m) = self.params.get("max-keys") {
+                    keys.push(("s3:max-keys", m.clone()));
+                }
+                allows(&[Ask {
+                    action: "s3:ListBucket",
+                    resource: self.rules.arn.clone(),
+                    keys,
+                }])?;
+                self.list(&prefix)
+            }
+            "GetObject" | "HeadObject" => {
+                allows(&[self.object_ask("s3:GetObject", key)])?;
+                self.get(operation == "HeadObject")
+            }
+            "PutObject" => {
+                allows(&[self.object_ask("s3:PutObject", key)])?;
+                self.put(body)
+            }
+            "CopyObject" => self.copy(allows),
+            "DeleteObject" => {
+                allows(&[self.object_ask("s3:DeleteObject", key)])?;
+                self.bucket.objects.delete(key).map_err(internal)?;
+                Ok(StatusCode::NO_CONTENT.into_response())
+            }
+            "DeleteObjects" => self.delete_objects(body.bytes(), allows),
+            "CreateMultipartUpload" => {
+                allows(&[self.object_ask("s3:PutObject", key)])?;
+                let id = self
+                    .bucket
+                    .objects
+                    .create_upload(key, stored_headers(self.request.headers))
+                    .map_err(internal)?;
+                Ok(xml_response(
+                    StatusCode::OK,
+                    xml::document(
+                        "InitiateMultipartUploadResult",
+                        &xml::InitiateMultipartUploadResult {
+                            xmlns: xml::NAMESPACE,
+                            bucket: self.bucket.name.clone(),
+                            key: key.to_string(),
+                            upload_id: id,
+                        },
+                    ),
+                ))
+            }
+            "UploadPart" => {
+                allows(&[self.object_ask("s3:PutObject", key)])?;
+                let number: u32 = self.params["partNumber"].parse().map_err(|_| {
+                    invalid("Part number must be an integer between 1 and 10000, inclusive")
+                })?;
+                self.check_digests(&body)?;
+                let etag = self.bucket.objects.upload_part(
+                    &self.params["uploadId"],
+                    key,
+                    number,
+                    body.bytes(),
+                )?;
+                Ok((StatusCode::OK, [(header::ETAG, etag)]).into_response())
+            }
+            "CompleteMultipartUpload" => {
+                allows(&[self.object_ask("s3:PutObject", key)])?;
+                let text = std::str::from_utf8(body.bytes()).map_err(|_| malformed_xml())?;
+                let parsed: xml::CompleteMultipartUpload =
+                    quick_xml::de::from_str(text).map_err(|_| malformed_xml())?;
+                let listed: Vec<(u32, String)> = parsed
+                    .part
+                    .into_iter()
+                    .map(|p| (p.part_number, p.etag))
+                    .collect();
+                let meta = self
+                    .bucket
+                    .objects
+                    .complete(&self.params["uploadId"], key, &listed)?;
+                let host = self.header("host").unwrap_or("localhost");
+                Ok(xml_response(
+                    StatusCode::OK,
+                    xml::document(
+                        "CompleteMultipartUploadResult",
+                        &xml::CompleteMultipartUploadResult {
+                            xmlns: xml::NAMESPACE,
+                            location: format!(
+                                "http://{host}/{}/{}",
+                                self.bucket.name,
+                                url_encode(key)
+                            ),
+                            bucket: self.bucket.name.clone(),
+                            key: key.to_string(),
+                            etag: meta.etag,
+                        },
+                    ),
+                ))
+            }
+            "AbortMultipartUpload" => {
+                allows(&[self.object_ask("s3:AbortMultipartUpload", key)])?;
+                self.bucket.objects.abort(&self.params["uploadId"], key)?;
+                Ok(StatusCode::NO_CONTENT.into_response())
+            }
+            "ListParts" => {
+                allows(&[self.object_ask("s3:ListMultipartUploadParts", key)])?;
+                let id = &self.params["uploadId"];
+                let upload = self.bucket.objects.parts(id, key)?;
+                Ok(xml_response(
+                    StatusCode::OK,
+                    xml::document(
+                        "ListPartsResult",
+                        &xml::ListPartsResult {
+                            xmlns: xml::NAMESPACE,
+                            bucket: self.bucket.name.clone(),
+                            key: key.to_string(),
+                            upload_id: id.clone(),
+                            max_parts: 1000,
+                            is_truncated: false,
+                            part: upload
+                                .parts
+                                .iter()
+                                .map(|(n, (etag, size, at))| xml::Part {
+                                    part_number: *n,
+                                    last_modified: iso_date(*at),
+                                    etag: etag.clone(),
+                                    size: *size,
+                                })
+                                .collect(),
+                        },
+                    ),
+                ))
+            }
+            other => Err(s3_error(
+                StatusCode::NOT_IMPLEMENTED,
+                "NotImplemented",
+                format!(
+                    "the sandbox's S3 does not run {} ({} {}); it runs what aws-amplify storage and the SDKs use for objects: Put/Get/Head/Delete/CopyObject, DeleteObjects, ListObjectsV2 and multipart uploads",
+                    if other == "Unsupported" {
+                        "this request"
+                    } else {
+                        other
+                    },
+                    self.request.method,
+                    self.request.path
+                ),
+            )),
+        }
+    }
+
+    /// `Content-MD5` and `x-amz-checksum-crc32` (header or trailer), checked
+    /// against the bytes as S3 checks them. The CRC32 given, if any.
+    fn check_digests(&self, body: &Content) -> Result<Option<String>, S3Error> {
+        let bytes = body.bytes();
+        if let Some(md5) = self.header("content-md5") {
+            let given = base64::engine::general_purpose::STANDARD
+                .decode(md5.trim())
+                .map_err(|_| {
+                    s3_error(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidDigest",
+                        "The Content-MD5 you specified was invalid.",
+                    )
+                })?;
+            use md5::Digest as _;
+            if given != md5::Md5::digest(bytes).to_vec() {
+                return Err(s3_error(
+                    StatusCode::BAD_REQUEST,
+                    "BadDigest",
+                    "The Content-MD5 you specified did not match what we received.",
+                ));
+            }
+        }
+        let crc = self
+            .header("x-amz-checksum-crc32")
+            .or_else(|| body.trailer("x-amz-checksum-crc32"));
+        if let Some(crc) = crc {
+            if crc.trim() != crc32_base64(bytes) {
+                return Err(s3_error(
+                    StatusCode::BAD_REQUEST,
+                    "BadDigest",
+                    "The CRC32 you specified did not match the calculated checksum.",
+                ));
+            }
+            return Ok(Some(crc.trim().to_string()));
+        }
+        Ok(None)
+    }
+
+    fn put(&self, body: Content) -> Result<Response, S3Error> {
+        let key = self.request.key;
+        let crc = self.check_digests(&body)?;
+        if self.header("if-none-match").map(str::trim) == Some("*")
+            && self.bucket.objects.head(key).is_some()
+        {
+            return Err(precondition_failed());
+        }
+        let meta = self
+            .bucket
+            .objects
+            .put(
+                key,
+                body.bytes(),
+                &stored_headers(self.request.headers),
+                crc.clone(),
+            )
+            .map_err(internal)?;
+        let mut response = (
+            StatusCode::OK,
+            [
+                (header::ETAG, meta.etag),
+                (
+                    header::HeaderName::from_static("x-amz-server-side-encryption"),
+                    "AES256".to_string(),
+                ),
+            ],
+        )
+            .into_response();
+        if let Some(crc) = crc
+            && let Ok(v) = HeaderValue::from_str(&crc)
+        {
+            response.headers_mut().insert("x-amz-checksum-crc32", v);
+        }
+        Ok(response)
+    }
+
+    fn get(&self, head: bool) -> Result<Response, S3Error> {
+        let key = self.request.key;
+        let meta = self.bucket.objects.head(key).ok_or_else(no_such_key)?;
+        if let Some(tags) = self.header("if-match")
+            && !etag_listed(tags, &meta.etag)
+        {
+            return Err(precondition_failed());
+        }
+        if let Some(tags) = self.header("if-none-match")
+            && etag_listed(tags, &meta.etag)
+        {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            if let Ok(v) = HeaderValue::from_str(&meta.etag) {
+                response.headers_mut().insert(header::ETAG, v);
+            }
+            return Ok(response);
+        }
+        let range = match self.header("range") {
+            Some(r) => Some(parse_range(r, meta.size).ok_or_else(|| {
+                s3_error(
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    "InvalidRange",
+                    "The requested range is not satisfiable",
+                )
+            })?),
+            None => None,
+        };
+        let bytes = if head {
+            Vec::new()
+        } else {
+            let (_, bytes) = self.bucket.objects.get(key)?;
+            bytes
+        };
+        let (status, body, length) = match range {
+            Some((start, end)) if !head => (
+                StatusCode::PARTIAL_CONTENT,
+                bytes[start as usize..=end as usize].to_vec(),
+                end - start + 1,
+            ),
+            Some((start, end)) => (StatusCode::PARTIAL_CONTENT, Vec::new(), end - start + 1),
+            None => (StatusCode::OK, bytes, meta.size),
+        };
+        let mut response = Response::new(axum::body::Body::from(body));
+        *response.status_mut() = status;
+        let h = response.headers_mut();
+        let mut set = |name: &str, value: &str| {
+            if let (Ok(n), Ok(v)) = (
+                header::HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                h.insert(n, v);
+            }
+        };
+        let override_or = |param: &str, stored: Option<&str>| -> Option<String> {
+            self.params
+                .get(param)
+                .cloned()
+                .or_else(|| stored.map(str::to_string))
+        };
+        set("content-length", &length.to_string());
+        set("etag", &meta.etag);
+        set("last-modified", &http_date(meta.last_modified));
+        set("accept-ranges", "bytes");
+        set("x-amz-server-side-encryption", "AES256");
+        if let Some(t) = override_or("response-content-type", Some(&meta.content_type)) {
+            set("content-type", &t);
+        }
+        for (param, name, stored) in [
+            (
+                "response-cache-control",
+                "cache-control",
+                meta.cache_control.as_deref(),
+            ),
+            (
+                "response-content-disposition",
+                "content-disposition",
+                meta.content_disposition.as_deref(),
+            ),
+            (
+                "response-content-encoding",
+                "content-encoding",
+                meta.content_encoding.as_deref(),
+            ),
+        ] {
+            if let Some(v) = override_or(param, stored) {
+                set(name, &v);
+            }
+        }
+        for (name, value) in &meta.metadata {
+            set(&format!("x-amz-meta-{name}"), value);
+        }
+        if let Some((start, end)) = range {
+            set(
+                "content-range",
+                &format!("bytes {start}-{end}/{}", meta.size),
+            );
+        }
+        if self
+            .header("x-amz-checksum-mode")
+            .is_some_and(|m| m.eq_ignore_ascii_case("enabled"))
+            && range.is_none()
+            && let Some(crc) = &meta.checksum_crc32
+        {
+            set("x-amz-checksum-crc32", crc);
+        }
+        Ok(response)
+    }
+
+    fn copy(&self, allows: &dyn Fn(&[Ask]) -> Result<(), S3Error>) -> Result<Response, S3Error> {
+        let key = self.request.key;
+        let source = self.header("x-amz-copy-source").unwrap_or_default();
+        let source = source.split('?').next().unwrap_or_default();
+        let source = percent_decode(source.trim_start_matches('/'), false);
+        let (source_bucket, source_key) = source.split_once('/').ok_or_else(|| {
+            invalid("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+        })?;
+        if source_bucket != self.bucket.name {
+            return Err(s3_error(
+                StatusCode::NOT_IMPLEMENTED,
+                "NotImplemented",
+                "the sandbox copies objects within a bucket only",
+            ));
+        }
+        allows(&[
+            self.object_ask("s3:GetObject", source_key),
+            self.object_ask("s3:PutObject", key),
+        ])?;
+        let (meta, bytes) = self.bucket.objects.get(source_key)?;
+        let replace = self
+            .header("x-amz-metadata-directive")
+            .is_some_and(|d| d.eq_ignore_ascii_case("REPLACE"));
+        let headers = if replace {
+            stored_headers(self.request.headers)
+        } else {
+            Headers {
+                content_type: Some(meta.content_type.clone()),
+                cache_control: meta.cache_control.clone(),
+                content_disposition: meta.content_disposition.clone(),
+                content_encoding: meta.content_encoding.clone(),
+                metadata: meta.metadata.clone(),
+            }
+        };
+        let copied = self
+            .bucket
+            .objects
+            .put(key, &bytes, &headers, meta.checksum_crc32.clone())
+            .map_err(internal)?;
+        Ok(xml_response(
+            StatusCode::OK,
+            xml::document(
+                "CopyObjectResult",
+                &xml::CopyObjectResult {
+                    etag: copied.etag,
+                    last_modified: iso_date(copied.last_modified),
+                },
+            ),
+        ))
+    }
+
+    fn delete_objects(
+        &self,
+        body: &[u8],
+        allows: &dyn Fn(&[Ask]) -> Result<(), S3Error>,
+    ) -> Result<Response, S3Error> {
+        let text = std::str::from_utf8(body).map_err(|_| malformed_xml())?;
+        let parsed: xml::Delete = quick_xml::de::from_str(text).map_err(|_| malformed_xml())?;
+        if parsed.object.len() > 1000 {
+            return Err(malformed_xml());
+        }
+        let mut result = xml::DeleteResult {
+            xmlns: xml::NAMESPACE,
+            deleted: Vec::new(),
+            error: Vec::new(),
+        };
+        for object in parsed.object {
+            match allows(&[self.object_ask("s3:DeleteObject", &object.key)]) {
+                Ok(()) => {
+                    self.bucket.objects.delete(&object.key).map_err(internal)?;
+                    if !parsed.quiet {
+                        result.deleted.push(xml::Deleted { key: object.key });
+                    }
+                }
+                Err(_) => result.error.push(xml::DeleteError {
+                    key: object.key,
+                    code: "AccessDenied",
+                    message: "Access Denied",
+                }),
+            }
+        }
+        Ok(xml_response(
+            StatusCode::OK,
+            xml::document("DeleteResult", &result),
+        ))
+    }
+
+    fn list(&self, prefix: &str) -> Result<Response, S3Error> {
+        let max_keys = match self.params.get("max-keys") {
+            Some(m) => m
+                .parse::<usize>()
+                .map_err(|_| invalid("Provided max-keys not an integer or within integer range"))?
+                .min(MAX_KEYS),
+            None => MAX_KEYS,
+        };
+        let delimiter = self
+            .params
+            .get("delimiter")
+            .filter(|d| !d.is_empty())
+            .cloned();
+        let token = match self.params.get("continuation-token") {
+            Some(t) => Some(
+                Continuation::decode(t)
+                    .ok_or_else(|| invalid("The continuation token provided is incorrect"))?,
+            ),
+            None => None,
+        };
+        let start_after = self.params.get("start-after").cloned();
+        let after = match &token {
+            Some(Continuation::After(k)) | Some(Continuation::Skip(k)) => Some(k.clone()),
+            None => start_after.clone(),
+        };
+        let mut skip = match &token {
+            Some(Continuation::Skip(p)) => Some(p.clone()),
+            _ => None,
+        };
+        let mut contents = Vec::new();
+        let mut prefixes: Vec<String> = Vec::new();
+        let mut last: Option<Continuation> = None;
+        let mut truncated = false;
+        for meta in self.bucket.objects.keys_after(prefix, after.as_deref()) {
+            if skip
+                .as_ref()
+                .is_some_and(|p| meta.key.starts_with(p.as_str()))
+            {
+                continue;
+            }
+            let rest = &meta.key[prefix.len()..];
+            let rolled = delimiter.as_ref().and_then(|d| {
+                rest.find(d.as_str())
+                    .map(|i| format!("{prefix}{}", &rest[..i + d.len()]))
+            });
+            if contents.len() + prefixes.len() == max_keys {
+                truncated = true;
+                break;
+            }
+            match rolled {
+                Some(common) => {
+                    skip = Some(common.clone());
+                    last = Some(Continuation::Skip(common.clone()));
+                    prefixes.push(common);
+                }
+                None => {
+                    last = Some(Continuation::After(meta.key.clone()));
+                    contents.push(meta);
+                }
+            }
+        }
+        let url = self.params.get("encoding-type").is_some_and(|e| e == "url");
+        let encode = |s: &str| if url { url_encode(s) } else { s.to_string() };
+        let result = xml::ListBucketResult {
+            xmlns: xml::NAMESPACE,
+            name: self.bucket.name.clone(),
+            prefix: encode(prefix),
+            delimiter: delimiter.as_deref().map(encode),
+            max_keys,
+            key_count: contents.len() + prefixes.len(),
+            is_truncated: truncated,
+            continuation_token: self.params.get("continuation-token").cloned(),
+            next_continuation_token: if truncated {
+                last.map(|l| l.encode())
+            } else {
+                None
+            },
+            start_after: start_after.as_deref().map(encode),
+            encoding_type: url.then(|| "url".to_string()),
+            contents: contents
+                .into_iter()
+                .map(|m: ObjectMeta| xml::Contents {
+                    key: encode(&m.key),
+                    last_modified: iso_date(m.last_modified),
+                    etag: m.etag,
+                    size: m.size,
+                    storage_class: "STANDARD",
+                })
+                .collect(),
+            common_prefixes: prefixes
+                .into_iter()
+                .map(|p| xml::CommonPrefix { prefix: encode(&p) })
+                .collect(),
+        };
+        Ok(xml_response(
+            StatusCode::OK,
+            xml::document("ListBucketResult", &result),
+        ))
+    }
+}
+
+fn malformed_xml() -> S3Error {
+    s3_error(
+        StatusCode::BAD_REQUEST,
+        "MalformedXML",
+        "The XML you provided was not well-formed or did not validate against our published schema",
+    )
+}
+
+fn precondition_failed() -> S3Error {
+    s3_error(
+        StatusCode::PRECONDITION_FAILED,
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+    )
+}
+
+/// Whether an `If-Match` / `If-None-Match` list names `etag` (or is `*`).
+fn etag_listed(list: &str, etag: &str) -> bool {
+    list.split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/").trim_matches('"') == etag.trim_matches('"'))
+}
+
+/// A `Range: bytes=...` header for an object of `size` bytes: the first
+/// and last byte (inclusive). None when it cannot be satisfied. One range
+/// only, as S3 serves.
+fn parse_range(range: &str, size: u64) -> Option<(u64, u64)> {
+    let spec = range.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') || size == 0 {
+        return None;
+    }
+    let (first, last) = spec.split_once('-')?;
+    let (first, last) = (first.trim(), last.trim());
+    if first.is_empty() {
+        let n: u64 = last.parse().ok()?;
+        if n == 0 {
+            return None;
+        }
+        return Some((size.saturating_sub(n), size - 1));
+    }
+    let start: u64 = first.parse().ok()?;
+    if start >= size {
+        return None;
+    }
+    let end = if last.is_empty() {
+        size - 1
+    } else {
+        last.parse::<u64>().ok()?.min(size - 1)
+    };
+    (end >= start).then_some((start, end))
+}
+
+/// Where the next page of a listing starts: after a key, or after every key
+/// under a common prefix. Opaque to clients (base64url).
+#[derive(Debug, Clone, PartialEq)]
+enum Continuation {
+    After(String),
+    Skip(String),
+}
+
+impl Continuation {
+    fn encode(&self) -> String {
+        let text = match self {
+            Continuation::After(k) => format!("k{k}"),
+            Continuation::Skip(p) => format!("p{p}"),
+        };
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+    }
+
+    fn decode(token: &str) -> Option<Continuation> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        match text.split_at_checked(1)? {
+            ("k", k) => Some(Continuation::After(k.to_string())),
+            ("p", p) => Some(Continuation::Skip(p.to_string())),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
