@@ -155,6 +155,11 @@ fn runs_offline_under_hoist_dev(sb: &Sandbox, app: &str) {
             &format!(
                 "start_command = \"npm run dev -- --host 127.0.0.1 --port {web_port} --strictPort\""
             ),
+        )
+        // the page's origin may use the sandbox's S3, as the bucket's CORS rules say
+        .replace(
+            "cors_origins = [",
+            &format!("cors_origins = [\"http://127.0.0.1:{web_port}\", "),
         ),
     )
     .unwrap();
@@ -241,7 +246,7 @@ fn runs_offline_under_hoist_dev(sb: &Sandbox, app: &str) {
         seen.join("\n")
     );
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
-    assert_eq!(report["checks"].as_array().unwrap().len(), 5, "{report}");
+    assert_eq!(report["checks"].as_array().unwrap().len(), 9, "{report}");
     assert!(
         status.success(),
         "hoist dev exited with {status}:\n{}",

@@ -548,3 +548,58 @@ fn urlencode(key: &str) -> String {
         })
         .collect()
 }
+
+/// The real aws-amplify v6 storage library in Node, configured by the
+/// generated app's own `backend.ts` (its identity-pool credentials provider
+/// and its redirect of S3 requests to the sandbox): a multipart upload, list,
+/// download, a presigned link, properties, copy and remove, and a second
+/// user refused each of the first user's files (`sandbox-storage.mjs`).
+#[test]
+#[ignore = "needs the npm packages of tests/outputs-check; run by scripts/test.sh"]
+fn the_aws_amplify_storage_library_works_against_the_sandbox_through_backend_ts() {
+    use std::io::{BufRead, Write};
+    let sb = common::Sandbox::new();
+    let app = storage_project(&sb);
+    let running = Running::start(
+        &sb,
+        &app,
+        &["--port", "0", "--storage-port", "0", "--no-watch"],
+    );
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/outputs-check/sandbox-storage.mjs");
+    let work = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/outputs-check/generated")
+        .join(format!("storage-{}", std::process::id()));
+    let mut node = std::process::Command::new("node")
+        .arg(script)
+        .arg(app.join("src/backend.ts"))
+        .arg(app.join("src/amplify_outputs.json"))
+        .arg(&work)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("could not run node");
+    let mut stdin = node.stdin.take().unwrap();
+    let mut report = String::new();
+    for line in std::io::BufReader::new(node.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+    {
+        if let Some(email) = line.strip_prefix("CODE? ") {
+            let printed = running.wait_for(&format!("confirmation code for {email}: "));
+            writeln!(stdin, "{}", printed.rsplit(' ').next().unwrap()).unwrap();
+        } else {
+            report = line;
+        }
+    }
+    let out = node.wait_with_output().unwrap();
+    let _ = std::fs::remove_dir_all(&work);
+    assert!(
+        out.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["checks"].as_array().unwrap().len(), 5, "{report}");
+}

@@ -521,8 +521,7 @@ pub struct SandboxArgs {
     /// The address to listen on (the default is reachable from this machine only)
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
-    /// The port of the storage (S3) endpoint, when the project has storage.
-    /// aws-amplify's storage reaches a local S3 only at localhost:20005
+    /// The port of the storage (S3) endpoint, when the project has storage
     #[arg(long, default_value_t = 20005)]
     pub storage_port: u16,
     /// The environment whose project model is served (default: the current one)

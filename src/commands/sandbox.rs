@@ -377,7 +377,7 @@ fn serve(
         };
         let storage_endpoint = storage_listener.as_ref().map(|l| {
             let port = l.local_addr().map(|a| a.port()).unwrap_or(args.storage_port);
-            // aws-amplify's local-testing switch names `localhost`: so do the outputs
+            // the address the frontend and SDKs use (`localhost` for this machine)
             let loopback = args.host == "127.0.0.1" || args.host == "localhost";
             format!("http://{}:{port}", if loopback { "localhost" } else { &host })
         });
@@ -454,9 +454,6 @@ fn serve(
                         .unwrap_or(&dir)
                         .display()
                 ));
-                if args.storage_port != 20005 {
-                    printer.warn("aws-amplify's storage reaches a local S3 only at localhost:20005; with another --storage-port the frontend cannot upload or download (the AWS SDKs can, with a custom endpoint)");
-                }
             }
             if api_cfg.uses(AuthMode::Iam) {
                 printer.info(

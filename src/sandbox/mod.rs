@@ -35,7 +35,7 @@ pub enum SandboxError {
     #[diagnostic(
         code(hoist::sandbox::storage_port_in_use),
         help(
-            "stop what listens there (another `hoist sandbox`?); aws-amplify's storage reaches a local S3 only at localhost:20005, so another --storage-port serves SDK clients but not the frontend"
+            "stop what listens there (another `hoist sandbox`?), or pick another port with --storage-port"
         )
     )]
     StoragePortInUse { host: String, port: u16 },

@@ -4,8 +4,12 @@
 // backend is the sandbox on this machine, and Amplify is pointed at it with its
 // documented options: the user pool's endpoint (`Auth.Cognito.userPoolEndpoint`),
 // a credentials provider that asks the sandbox's identity pool (the identity
-// pool's endpoint cannot be set), and the real-time connection, which
-// aws-amplify always opens with `wss://`, made to the sandbox's plain `ws://`.
+// pool's endpoint cannot be set), requests to the buckets' S3 endpoints sent
+// to the sandbox's S3 instead (the storage library's own local-testing switch,
+// `dangerouslyConnectToHttpEndpointForTesting`, throws "Invalid S3 custom
+// endpoint" in @aws-amplify/storage 6.17: its endpoint resolver refuses the
+// very URL it sets), and the real-time connection, which aws-amplify always
+// opens with `wss://`, made to the sandbox's plain `ws://`.
 import { Amplify } from 'aws-amplify';
 import type { CredentialsAndIdentityIdProvider } from 'aws-amplify/auth';
 import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
@@ -23,7 +27,16 @@ export function configuredCategories(config: Record<string, unknown>): Category[
 
 type SandboxMarker = {
   custom?: {
-    hoist_sandbox?: { user_pool_endpoint?: string; identity_pool_endpoint?: string; realtime_endpoint?: string };
+    hoist_sandbox?: {
+      user_pool_endpoint?: string;
+      identity_pool_endpoint?: string;
+      realtime_endpoint?: string;
+      storage_endpoint?: string;
+    };
+  };
+  storage?: {
+    bucket_name?: string;
+    buckets?: { bucket_name?: string }[];
   };
 };
 
@@ -105,6 +118,62 @@ export function sandboxCredentials(
   };
 }
 
+/**
+ * The sandbox's address for a URL of one of `buckets` at AWS (virtual-hosted
+ * `https://<bucket>.s3.<region>.amazonaws.com/<key>` or path-style
+ * `https://s3.<region>.amazonaws.com/<bucket>/<key>`), path-style under
+ * `endpoint`; null for any other URL. The sandbox checks a signature as the
+ * request was addressed, so signed requests and presigned links keep working.
+ */
+export function sandboxStorageUrl(url: string, endpoint: string, buckets: string[]): string | null {
+  const match = /^https:\/\/(?:([a-z0-9.-]+)\.)?s3\.[a-z0-9-]+\.amazonaws\.com(\/[^?#]*)?([?#].*)?$/.exec(url);
+  if (!match) {
+    return null;
+  }
+  const [, host, path = '/', rest = ''] = match;
+  const bucket = host ?? path.split('/')[1];
+  if (!bucket || !buckets.includes(bucket)) {
+    return null;
+  }
+  const local = endpoint.replace(/\/$/, '');
+  return host ? `${local}/${bucket}${path}${rest}` : `${local}${path}${rest}`;
+}
+
+let storageTarget: { endpoint: string; buckets: string[] } | undefined;
+
+/** A link to a file as the browser can open it: the sandbox's, when it serves the bucket. */
+export function reachableUrl(url: URL | string): string {
+  const text = String(url);
+  return (storageTarget && sandboxStorageUrl(text, storageTarget.endpoint, storageTarget.buckets)) ?? text;
+}
+
+/** Send aws-amplify's S3 requests (fetch, and XMLHttpRequest for uploads) to the sandbox's S3. */
+function reachSandboxStorage(endpoint: string | undefined, buckets: string[]) {
+  if (!endpoint || buckets.length === 0) {
+    return;
+  }
+  storageTarget = { endpoint, buckets };
+  const nativeFetch = globalThis.fetch?.bind(globalThis);
+  if (nativeFetch) {
+    globalThis.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = typeof Request !== 'undefined' && input instanceof Request ? input : undefined;
+      const local = sandboxStorageUrl(request ? request.url : String(input), endpoint, buckets);
+      if (!local) {
+        return nativeFetch(input, init);
+      }
+      return nativeFetch(request ? new Request(local, request) : local, init);
+    };
+  }
+  const Xhr = globalThis.XMLHttpRequest;
+  if (Xhr) {
+    const open = Xhr.prototype.open;
+    Xhr.prototype.open = function (this: XMLHttpRequest, method: string, url: string | URL, ...rest: unknown[]) {
+      const local = sandboxStorageUrl(String(url), endpoint, buckets);
+      return (open as (...args: unknown[]) => void).call(this, method, local ?? url, ...rest);
+    } as typeof open;
+  }
+}
+
 /** The Amplify configuration for outputs the sandbox wrote; null for a cloud environment's. */
 export function sandboxConfig(document: Record<string, unknown>) {
   const sandbox = (document as SandboxMarker).custom?.hoist_sandbox;
@@ -112,6 +181,12 @@ export function sandboxConfig(document: Record<string, unknown>) {
     return null;
   }
   reachSandboxRealtime(sandbox.realtime_endpoint);
+  const storage = (document as SandboxMarker).storage;
+  const buckets = [storage?.bucket_name, ...(storage?.buckets ?? []).map((b) => b.bucket_name)];
+  reachSandboxStorage(
+    sandbox.storage_endpoint,
+    buckets.filter((b): b is string => !!b),
+  );
   const config = parseAmplifyConfig(document as Parameters<typeof parseAmplifyConfig>[0]);
   const cognito = config.Auth?.Cognito;
   if (!cognito || !sandbox.user_pool_endpoint) {

@@ -2,14 +2,17 @@
 // playwright-core) against the local backend of `hoist dev`: sign up in the
 // Amplify Authenticator, confirm with the code the sandbox printed, add,
 // complete and delete todos; a second window signed in as the same user sees
-// a new todo through its subscription within 2 s; a second user sees none of
-// the first user's todos.
+// a new todo through its subscription within 2 s; a file uploaded (1 MB) is
+// listed and downloads byte-identical through its presigned link; a second
+// user sees none of the first user's todos or files; deleting the file
+// empties the list.
 //
 //   node todo-dev.mjs URL SCREENSHOT.png
 //
 // The confirmation code comes from the sandbox's output: the script prints
 // `CODE? <email>` and reads the code from stdin. Prints a JSON report.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
@@ -29,7 +32,11 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
 });
 const errors = [];
-const watch = (page) => page.on('pageerror', (e) => errors.push(e.message));
+const consoleErrors = [];
+const watch = (page) => {
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+};
 
 async function signUp(page, email, password) {
   await page.goto(url, { waitUntil: 'load', timeout: 60000 });
@@ -86,6 +93,28 @@ try {
   await page.getByText('Walk the dog').waitFor({ state: 'detached', timeout: 10000 });
   check('complete and delete, kept across a reload');
 
+  // files: the sandbox's S3, through aws-amplify's storage as the page uses it
+  await page.getByRole('button', { name: 'Files', exact: true }).click();
+  await page.getByText('No files yet.').waitFor({ timeout: 20000 });
+  const bytes = randomBytes(1024 * 1024);
+  const uploadStarted = Date.now();
+  await page.getByLabel('Upload a file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: bytes });
+  const row = page.locator('section[aria-label="files"] li', { hasText: 'notes.txt' });
+  await row.waitFor({ timeout: 20000 });
+  report.uploadAndListMs = Date.now() - uploadStarted;
+  check('upload a 1 MB file; it is listed');
+  // the link opens in a new tab (which may turn into a download): its request is the link
+  const [opened] = await Promise.all([
+    ada.waitForEvent('request', { predicate: (r) => r.url().includes('X-Amz-Signature='), timeout: 20000 }),
+    row.getByRole('button', { name: 'Download' }).click(),
+  ]);
+  const link = opened.url();
+  const downloaded = await (await ada.request.get(link)).body();
+  assert.ok(downloaded.equals(bytes), `downloaded ${downloaded.length} bytes, not the ${bytes.length} uploaded`);
+  const forged = await ada.request.get(link.replace(/X-Amz-Signature=[0-9a-f]+/, `X-Amz-Signature=${'0'.repeat(64)}`));
+  assert.equal(forged.status(), 403);
+  check('download it byte-identical through its presigned link; a forged link is refused');
+
   const bob = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   const bobPage = await bob.newPage();
   watch(bobPage);
@@ -100,11 +129,30 @@ try {
   const names = await todoNames(bobPage);
   assert.ok(names.every((n) => n.includes("Bob's errand")), JSON.stringify(names));
   check("another user sees none of ada's todos");
+  await bobPage.getByRole('button', { name: 'Files', exact: true }).click();
+  await bobPage.getByText('No files yet.').waitFor({ timeout: 20000 });
+  await bobPage.getByLabel('Upload a file').setInputFiles({ name: 'bob.txt', mimeType: 'text/plain', buffer: Buffer.from('mine') });
+  await bobPage.locator('section[aria-label="files"] li', { hasText: 'bob.txt' }).waitFor({ timeout: 20000 });
+  const bobFiles = await bobPage.locator('section[aria-label="files"] li').allInnerTexts();
+  assert.ok(bobFiles.every((f) => !f.includes('notes.txt')), JSON.stringify(bobFiles));
+  check("another user's files page lists only his own files");
+
+  await row.getByRole('button', { name: 'Delete notes.txt' }).click();
+  await page.getByText('No files yet.').waitFor({ timeout: 20000 });
+  assert.equal((await ada.request.get(link)).status(), 404);
+  check('delete the file');
   await page.screenshot({ path: shot, fullPage: true });
 } catch (e) {
   failed = true;
   console.error(`failed: ${e.stack ?? e.message}`);
   if (errors.length) console.error(`page errors:\n  ${errors.join('\n  ')}`);
+  if (consoleErrors.length) console.error(`console errors:\n  ${consoleErrors.join('\n  ')}`);
+  for (const context of browser.contexts()) {
+    for (const p of context.pages()) {
+      const alerts = await p.locator('[role="alert"]').allInnerTexts().catch(() => []);
+      if (alerts.length) console.error(`alerts on ${p.url()}:\n  ${alerts.join('\n  ')}`);
+    }
+  }
 } finally {
   await browser.close();
 }

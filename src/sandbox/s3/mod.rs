@@ -504,7 +504,7 @@ fn preflight(
         s3_error(
             StatusCode::FORBIDDEN,
             "AccessForbidden",
-            "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+            "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec. (The bucket's rules are the storage resource's `cors_origins` in hoist.toml: add the page's origin there.)",
         )
     };
     let (Some(_), Some(origin), Some(method)) = (
@@ -559,15 +559,8 @@ fn run(
 ) -> (String, String, Result<Response, S3Error>) {
     let params = query_params(request.query);
     let operation = operation(request.method, request.key, &params, request.headers);
-    let signed = Signed {
-        method: request.method.as_str(),
-        path: request.path,
-        query: request.query,
-        body,
-    };
     let authority = &storage.endpoint.authority;
-    let header = |name: &str| header_text(request.headers, name);
-    let (caller, payload) = match authority.storage_caller(header, signed) {
+    let (caller, payload) = match signed_caller(authority, &bucket.name, request, body) {
         Ok(c) => c,
         Err(denied) => {
             return (
@@ -606,6 +599,57 @@ fn run(
         ctx.dispatch(operation, body, &allows)
     })();
     (operation.to_string(), who, result)
+}
+
+/// The caller of a signed request, its signature checked as the request was
+/// addressed: to this endpoint (path-style), or, when that does not verify,
+/// to the bucket's AWS endpoint the client signed for before the generated
+/// frontend's shim sent it here (`<bucket>.s3.<region>.amazonaws.com` with
+/// the key as path, or path-style `s3.<region>.amazonaws.com`). Either way
+/// the signature must verify under the credentials' secret.
+fn signed_caller(
+    authority: &crate::sandbox::auth::Authority,
+    bucket: &str,
+    request: &S3Request,
+    body: &[u8],
+) -> Result<(StorageCaller, super::sigv4::Payload), crate::sandbox::auth::Denied> {
+    let check = |host: Option<&str>, path: &str| {
+        let header = |name: &str| match (name, host) {
+            ("host", Some(h)) => Some(h),
+            _ => header_text(request.headers, name),
+        };
+        authority.storage_caller(
+            header,
+            Signed {
+                method: request.method.as_str(),
+                path,
+                query: request.query,
+                body,
+            },
+        )
+    };
+    let direct = check(None, request.path);
+    let Err(first) = &direct else {
+        return direct;
+    };
+    if !first
+        .message
+        .starts_with("The request signature we calculated")
+    {
+        return direct;
+    }
+    let region = authority.region();
+    let under_bucket = request
+        .path
+        .strip_prefix('/')
+        .and_then(|p| p.split_once('/'))
+        .map(|(_, rest)| format!("/{rest}"))
+        .unwrap_or_else(|| "/".to_string());
+    let virtual_host = format!("{bucket}.s3.{region}.amazonaws.com");
+    let path_style = format!("s3.{region}.amazonaws.com");
+    check(Some(&virtual_host), &under_bucket)
+        .or_else(|_| check(Some(&path_style), request.path))
+        .or(direct)
 }
 
 /// A request body, as sent or decoded from `aws-chunked` with its trailers.

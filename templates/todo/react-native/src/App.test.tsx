@@ -19,6 +19,8 @@ jest.mock('aws-amplify/storage', () => ({
   getUrl: (...args: unknown[]) => mockStorage.getUrl(...args),
   remove: (...args: unknown[]) => mockStorage.remove(...args),
 }));
+// The backend setup (Amplify.configure, the sandbox's redirects) is not under test here.
+jest.mock('./backend', () => ({ reachableUrl: (url: URL | string) => String(url) }));
 // Safe areas come from native code: the library's own mock gives fixed insets.
 jest.mock('react-native-safe-area-context', () => require('react-native-safe-area-context/jest/mock').default);
 jest.mock('@aws-amplify/ui-react-native', () => {

@@ -1,6 +1,7 @@
 // The signed-in user's files, in their private folder of the storage bucket
 // (`private/<identity id>/`): only they can read, list or delete them.
 import { getUrl, list, remove, uploadData } from 'aws-amplify/storage';
+import { reachableUrl } from './backend';
 
 export type FileItem = {
   /** The object's path in the bucket. */
@@ -43,6 +44,8 @@ export async function uploadFile(
     path: ({ identityId }) => `${folder({ identityId })}${fileName}`,
     data,
     options: {
+      // the file's own type, so that a download link shows it as it is
+      contentType: typeof Blob !== 'undefined' && data instanceof Blob && data.type ? data.type : undefined,
       onProgress: ({ transferredBytes, totalBytes }) => {
         if (onProgress && totalBytes) onProgress(transferredBytes / totalBytes);
       },
@@ -54,7 +57,8 @@ export async function uploadFile(
 /** A link that downloads the file, valid for 15 minutes. */
 export async function downloadUrl(path: string): Promise<string> {
   const { url } = await getUrl({ path, options: { expiresIn: 900, validateObjectExistence: true } });
-  return url.toString();
+  // the browser opens the link itself: under `hoist dev`, the sandbox's address
+  return reachableUrl(url);
 }
 
 export async function removeFile(path: string): Promise<void> {
