@@ -99,24 +99,33 @@ where
     }
 }
 
-/// A plain GET of `url` (for presigned URLs); the status and body.
-fn http_get(url: &str) -> (u16, Vec<u8>) {
+/// A plain request to `url` (for presigned URLs); the status and body.
+fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Vec<u8>) {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").unwrap();
     let (authority, path) = rest.split_at(rest.find('/').unwrap());
     let port: u16 = authority.rsplit(':').next().unwrap().parse().unwrap();
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
     let mut response = Vec::new();
     stream.read_to_end(&mut response).unwrap();
     let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let head = String::from_utf8_lossy(&response[..split]).to_string();
     let status = head[9..12].parse().unwrap();
     (status, response[split + 4..].to_vec())
+}
+
+fn http_get(url: &str) -> (u16, Vec<u8>) {
+    http("GET", url, &[], b"")
 }
 
 #[test]
@@ -479,6 +488,65 @@ fn the_aws_sdk_for_rust_uses_the_sandboxs_s3_as_the_policies_allow() {
         assert_ne!(tampered, url);
         assert_eq!(http_get(&tampered).0, 403);
 
+        // a presigned upload takes its body, but no header it was not signed with:
+        // here one that would turn it into a copy of another file
+        let upload = a
+            .put_object()
+            .bucket(&bucket)
+            .key(format!("{mine}presigned.txt"))
+            .presigned(
+                aws_sdk_s3::presigning::PresigningConfig::expires_in(
+                    std::time::Duration::from_secs(300),
+                )
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let source = format!("{bucket}/{}", urlencode(&hers));
+        let (status, body) = http(
+            "PUT",
+            upload.uri(),
+            &[("x-amz-copy-source", source.as_str())],
+            b"",
+        );
+        assert_eq!(status, 403, "{}", String::from_utf8_lossy(&body));
+        assert!(String::from_utf8_lossy(&body).contains("not signed"));
+        let (status, _) = http("PUT", upload.uri(), &[], b"uploaded by link");
+        assert_eq!(status, 200);
+        // other subresources are not run as the object operation they resemble
+        let tagging = aws_sdk_s3::types::Tagging::builder()
+            .tag_set(
+                aws_sdk_s3::types::Tag::builder()
+                    .key("k")
+                    .value("v")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        assert_eq!(
+            code(
+                a.put_object_tagging()
+                    .bucket(&bucket)
+                    .key(&hers)
+                    .tagging(tagging)
+                    .send()
+                    .await
+            ),
+            "NotImplemented"
+        );
+        let still = a
+            .get_object()
+            .bucket(&bucket)
+            .key(&hers)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            still.body.collect().await.unwrap().into_bytes().as_ref(),
+            b"hello, sandbox"
+        );
+
         // delete
         a.delete_object()
             .bucket(&bucket)
@@ -492,7 +560,7 @@ fn the_aws_sdk_for_rust_uses_the_sandboxs_s3_as_the_policies_allow() {
         );
     });
 
-    // objects are files named by their key's hash, never by the key
+    // objects are files named by their key's hash (and a version), never by the key
     let storage = app.join(format!(".hoist/sandbox/dev/storage/{bucket}/objects"));
     let names: Vec<String> = std::fs::read_dir(&storage)
         .unwrap()
@@ -501,9 +569,10 @@ fn the_aws_sdk_for_rust_uses_the_sandboxs_s3_as_the_policies_allow() {
         .collect();
     assert!(!names.is_empty());
     assert!(
-        names
-            .iter()
-            .all(|n| n.trim_end_matches(".json").len() == 64),
+        names.iter().all(|n| {
+            let (hash, rest) = n.split_once('.').unwrap();
+            hash.len() == 64 && (rest == "json" || rest.len() == 32)
+        }),
         "{names:?}"
     );
     // and they outlive the sandbox

@@ -585,6 +585,39 @@ Examples:
         #[arg(long = "env", value_name = "NAME")]
         env: Option<String>,
     },
+    /// List, add and remove the users of the sandbox's user pool, through the
+    /// running sandbox (as any AWS SDK user would) or in its data folder
+    #[command(after_help = "Examples:
+  hoist sandbox users list
+  hoist sandbox users add ada@example.com --password 'Secret-123!' --group Admin
+  hoist sandbox users add bob@example.com        a temporary password, changed at first sign-in
+  hoist sandbox users remove ada@example.com")]
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
+        /// The environment (default: the current one)
+        #[arg(long = "env", value_name = "NAME", global = true)]
+        env: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UsersAction {
+    /// The pool's users: email, status, groups
+    List,
+    /// Add a confirmed user who signs in with EMAIL
+    Add {
+        email: String,
+        /// Their password (permanent); without it, a temporary one is printed,
+        /// to be changed at first sign-in
+        #[arg(long)]
+        password: Option<String>,
+        /// A user pool group to put them in (repeat for more)
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+    },
+    /// Remove the user who signs in with EMAIL
+    Remove { email: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ pub mod init;
 pub mod push;
 pub mod resources;
 pub mod sandbox;
+pub mod sandbox_users;
 pub mod synth;
 pub mod workflow;
 

@@ -119,6 +119,12 @@ pub fn run(
             }
             Ok(())
         }
+        Some(SandboxCommand::Users { action, env }) => {
+            let env = resolve_env(&file, env.as_deref())?;
+            let region = env_region(&file, &env);
+            let dir = data_dir(file.root(), &env);
+            super::sandbox_users::run(&file, &env, &region, &dir, action, global, printer)
+        }
         None => serve(file, args, global, printer),
     }
 }
@@ -140,7 +146,11 @@ fn env_region(file: &ProjectFile, env: &str) -> String {
 }
 
 /// Synthesize `env` into the sandbox's build folder (not the deploy one).
-fn synth_into(file: &ProjectFile, env: &str, dir: &Path) -> Result<PathBuf, crate::Error> {
+pub(crate) fn synth_into(
+    file: &ProjectFile,
+    env: &str,
+    dir: &Path,
+) -> Result<PathBuf, crate::Error> {
     let build = synth(file, env)?;
     write_build(dir, &build)
 }

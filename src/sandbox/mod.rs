@@ -49,6 +49,14 @@ pub enum SandboxError {
     )]
     Storage { resource: String, why: String },
 
+    #[error("{message}")]
+    #[diagnostic(code(hoist::sandbox::users))]
+    Users {
+        message: String,
+        #[help]
+        help: String,
+    },
+
     #[error("could not listen on {host}:{port}: {message}")]
     #[diagnostic(
         code(hoist::sandbox::listen),

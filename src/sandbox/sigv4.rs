@@ -233,10 +233,12 @@ pub enum Payload {
 /// the same); for S3 it is the header's value, which must be the body's hash
 /// or `UNSIGNED-PAYLOAD` / `STREAMING-UNSIGNED-PAYLOAD-TRAILER`.
 fn payload_hash(request: &Request, service: &str) -> Result<(String, Payload), SigError> {
-    let actual = crate::cfn::sha256_hex(request.body);
+    // hashed only when the hash is used: an unsigned upload is not read twice
+    let actual = || crate::cfn::sha256_hex(request.body);
     let claimed = (request.header)("x-amz-content-sha256").into_iter().next();
     let claimed = claimed.as_deref().map(str::trim);
     if service != "s3" {
+        let actual = actual();
         if claimed.is_some_and(|c| !c.eq_ignore_ascii_case(&actual)) {
             return Err(refuse(
                 "The provided 'x-amz-content-sha256' header does not match what was computed.",
@@ -256,7 +258,9 @@ fn payload_hash(request: &Request, service: &str) -> Result<(String, Payload), S
         Some(c) if c.starts_with("STREAMING-") => Err(refuse(format!(
             "x-amz-content-sha256 `{c}` (signed chunks) is not taken by the sandbox; sign the whole body, or send it unsigned (UNSIGNED-PAYLOAD)"
         ))),
-        Some(c) if c.eq_ignore_ascii_case(&actual) => Ok((actual, Payload::Signed)),
+        Some(c) if c.len() == 64 && c.eq_ignore_ascii_case(&actual()) => {
+            Ok((c.to_ascii_lowercase(), Payload::Signed))
+        }
         Some(_) => Err(refuse(
             "The provided 'x-amz-content-sha256' header does not match what was computed.",
         )),

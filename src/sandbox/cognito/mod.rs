@@ -452,6 +452,28 @@ impl UserPool {
                 }
                 Ok(json!({}))
             }),
+            "AdminListGroupsForUser" => {
+                let name = body["Username"].as_str().unwrap_or_default();
+                let users = self.lock_users();
+                let user = self
+                    .find(&users, name)
+                    .map(|i| &users.users[i])
+                    .ok_or_else(|| err("UserNotFoundException", "User does not exist."))?;
+                let groups: Vec<Value> = user
+                    .groups
+                    .iter()
+                    .map(|g| {
+                        let precedence = self
+                            .settings
+                            .groups
+                            .iter()
+                            .find(|(name, _)| name == g)
+                            .map(|(_, p)| *p);
+                        json!({ "GroupName": g, "UserPoolId": self.pool_id, "Precedence": precedence })
+                    })
+                    .collect();
+                Ok(json!({ "Groups": groups }))
+            }
             "AdminDeleteUser" => {
                 let name = body["Username"].as_str().unwrap_or_default();
                 let mut users = self.lock_users();

@@ -90,9 +90,13 @@ pub fn bucket_name(resource: &str, env: &str) -> String {
             })
             .collect()
     };
-    let mut name = format!("hoist-sandbox-{}-{}", clean(resource), clean(env));
-    name.truncate(63);
-    name.trim_end_matches('-').to_string()
+    let name = format!("hoist-sandbox-{}-{}", clean(resource), clean(env));
+    if name.len() <= 63 {
+        return name;
+    }
+    // too long: shortened, with a digest of the whole so no two names meet
+    let digest = crate::cfn::sha256_hex(name.as_bytes());
+    format!("{}-{}", name[..54].trim_end_matches('-'), &digest[..8])
 }
 
 /// An S3 error: its status, code and message (Amazon S3 API Reference, "Error responses").
@@ -144,6 +148,11 @@ impl From<StoreError> for S3Error {
                 "NoSuchUpload",
                 "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
             ),
+            StoreError::Invalid("PreconditionFailed", message) => s3_error(
+                StatusCode::PRECONDITION_FAILED,
+                "PreconditionFailed",
+                message,
+            ),
             StoreError::Invalid(code, message) => s3_error(StatusCode::BAD_REQUEST, code, message),
             StoreError::Io(e) => internal(e),
         }
@@ -154,6 +163,8 @@ impl From<StoreError> for S3Error {
 fn signature_error(message: String) -> S3Error {
     let code = if message.starts_with("The request signature we calculated") {
         "SignatureDoesNotMatch"
+    } else if message.starts_with("Signature expired") {
+        "RequestTimeTooSkewed"
     } else if message.contains("security token") {
         "InvalidToken"
     } else if message.contains("x-amz-content-sha256") && message.contains("does not match") {
@@ -299,7 +310,12 @@ fn decode_aws_chunked(body: &[u8]) -> Result<(Vec<u8>, BTreeMap<String, String>)
         if size == 0 {
             break;
         }
-        if rest.len() < size + 2 || &rest[size..size + 2] != b"\r\n" {
+        // a chunk is never longer than what arrived (and no size overflows)
+        let end = size
+            .checked_add(2)
+            .filter(|e| *e <= rest.len())
+            .ok_or_else(bad)?;
+        if &rest[size..end] != b"\r\n" {
             return Err(bad());
         }
         out.extend_from_slice(&rest[..size]);
@@ -594,7 +610,7 @@ fn run(
             let (bytes, trailers) = decode_aws_chunked(body)?;
             Content::Chunked(bytes, trailers)
         } else {
-            Content::Plain(body.to_vec())
+            Content::Plain(body)
         };
         ctx.dispatch(operation, body, &allows)
     })();
@@ -628,7 +644,48 @@ fn signed_caller(
             },
         )
     };
-    let direct = check(None, request.path);
+    // every x-amz-* header must be signed, as S3 requires: else one could
+    // add, say, x-amz-copy-source to a presigned upload
+    let signed_names: Vec<String> = match super::sigv4::Presigned::parse(request.query) {
+        Some(Ok(p)) => p.authorization.signed_headers,
+        Some(Err(_)) => Vec::new(),
+        None => header_text(request.headers, "authorization")
+            .and_then(|a| super::sigv4::Authorization::parse(a).ok())
+            .map(|a| a.signed_headers)
+            .unwrap_or_default(),
+    };
+    let presigned = request.query.contains("X-Amz-Signature=");
+    let unsigned: Vec<&str> = request
+        .headers
+        .keys()
+        .map(|k| k.as_str())
+        .filter(|k| k.starts_with("x-amz-") && !signed_names.iter().any(|s| s == k))
+        .filter(|k| !(*k == "x-amz-content-sha256" || (*k == "x-amz-security-token" && !presigned)))
+        .collect();
+    if !unsigned.is_empty() {
+        return Err(crate::sandbox::auth::Denied {
+            message: format!(
+                "There were headers present in the request which were not signed: {}",
+                unsigned.join(", ")
+            ),
+        });
+    }
+    // a request addressed to AWS is checked only as addressed there (below)
+    let host = header_text(request.headers, "host").unwrap_or_default();
+    let direct = if host
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .ends_with(".amazonaws.com")
+    {
+        Err(crate::sandbox::auth::Denied {
+            message:
+                "The request signature we calculated does not match the signature you provided."
+                    .into(),
+        })
+    } else {
+        check(None, request.path)
+    };
     let Err(first) = &direct else {
         return direct;
     };
@@ -653,15 +710,16 @@ fn signed_caller(
 }
 
 /// A request body, as sent or decoded from `aws-chunked` with its trailers.
-enum Content {
-    Plain(Vec<u8>),
+enum Content<'a> {
+    Plain(&'a [u8]),
     Chunked(Vec<u8>, BTreeMap<String, String>),
 }
 
-impl Content {
+impl Content<'_> {
     fn bytes(&self) -> &[u8] {
         match self {
-            Content::Plain(b) | Content::Chunked(b, _) => b,
+            Content::Plain(b) => b,
+            Content::Chunked(b, _) => b,
         }
     }
 
@@ -673,6 +731,31 @@ impl Content {
     }
 }
 
+/// The query parameters of the operations the sandbox runs (and the SDKs'
+/// `x-id`, and a presigned URL's `X-Amz-*`). A request with any other
+/// (`?tagging`, `?acl`, `?versionId`, ...) is another operation, which the
+/// sandbox refuses rather than run as the object operation it resembles.
+fn known_parameter(name: &str) -> bool {
+    const KNOWN: &[&str] = &[
+        "list-type",
+        "prefix",
+        "delimiter",
+        "max-keys",
+        "continuation-token",
+        "start-after",
+        "encoding-type",
+        "fetch-owner",
+        "x-id",
+        "uploads",
+        "uploadId",
+        "partNumber",
+        "max-parts",
+        "part-number-marker",
+        "delete",
+    ];
+    KNOWN.contains(&name) || name.starts_with("X-Amz-") || name.starts_with("response-")
+}
+
 /// The S3 operation a request is, by method, key and query (Amazon S3 API Reference).
 fn operation(
     method: &Method,
@@ -680,6 +763,9 @@ fn operation(
     params: &BTreeMap<String, String>,
     headers: &HeaderMap,
 ) -> &'static str {
+    if params.keys().any(|k| !known_parameter(k)) {
+        return "Unsupported";
+    }
     let has = |p: &str| params.contains_key(p);
     match (method.as_str(), key.is_empty()) {
         ("GET", true) if params.get("list-type").is_some_and(|v| v == "2") => "ListObjectsV2",
@@ -731,7 +817,7 @@ impl Ctx<'_> {
     fn dispatch(
         &self,
         operation: &str,
-        body: Content,
+        body: Content<'_>,
         allows: &dyn Fn(&[Ask]) -> Result<(), S3Error>,
     ) -> Result<Response, S3Error> {
         let key = self.request.key;
@@ -894,7 +980,7 @@ impl Ctx<'_> {
 
     /// `Content-MD5` and `x-amz-checksum-crc32` (header or trailer), checked
     /// against the bytes as S3 checks them. The CRC32 given, if any.
-    fn check_digests(&self, body: &Content) -> Result<Option<String>, S3Error> {
+    fn check_digests(&self, body: &Content<'_>) -> Result<Option<String>, S3Error> {
         let bytes = body.bytes();
         if let Some(md5) = self.header("content-md5") {
             let given = base64::engine::general_purpose::STANDARD
@@ -931,24 +1017,17 @@ impl Ctx<'_> {
         Ok(None)
     }
 
-    fn put(&self, body: Content) -> Result<Response, S3Error> {
+    fn put(&self, body: Content<'_>) -> Result<Response, S3Error> {
         let key = self.request.key;
         let crc = self.check_digests(&body)?;
-        if self.header("if-none-match").map(str::trim) == Some("*")
-            && self.bucket.objects.head(key).is_some()
-        {
-            return Err(precondition_failed());
-        }
-        let meta = self
-            .bucket
-            .objects
-            .put(
-                key,
-                body.bytes(),
-                &stored_headers(self.request.headers),
-                crc.clone(),
-            )
-            .map_err(internal)?;
+        let if_absent = self.header("if-none-match").map(str::trim) == Some("*");
+        let meta = self.bucket.objects.put(
+            key,
+            body.bytes(),
+            &stored_headers(self.request.headers),
+            crc.clone(),
+            if_absent,
+        )?;
         let mut response = (
             StatusCode::OK,
             [
@@ -985,28 +1064,35 @@ impl Ctx<'_> {
             }
             return Ok(response);
         }
-        let range = match self.header("range") {
-            Some(r) => Some(parse_range(r, meta.size).ok_or_else(|| {
-                s3_error(
+        // the metadata served is the one read with the bytes
+        let (meta, bytes) = if head {
+            (meta, Vec::new())
+        } else {
+            self.bucket.objects.get(key)?
+        };
+        let range = match self.header("range").and_then(|r| parse_range(r, meta.size)) {
+            Some(Ok(r)) => Some(r),
+            Some(Err(())) => {
+                return Err(s3_error(
                     StatusCode::RANGE_NOT_SATISFIABLE,
                     "InvalidRange",
                     "The requested range is not satisfiable",
-                )
-            })?),
+                ));
+            }
             None => None,
         };
-        let bytes = if head {
-            Vec::new()
-        } else {
-            let (_, bytes) = self.bucket.objects.get(key)?;
-            bytes
-        };
         let (status, body, length) = match range {
-            Some((start, end)) if !head => (
-                StatusCode::PARTIAL_CONTENT,
-                bytes[start as usize..=end as usize].to_vec(),
-                end - start + 1,
-            ),
+            Some((start, end)) if !head => {
+                let end = end.min(bytes.len().saturating_sub(1) as u64);
+                (
+                    StatusCode::PARTIAL_CONTENT,
+                    bytes
+                        .get(start as usize..=end as usize)
+                        .unwrap_or_default()
+                        .to_vec(),
+                    end.saturating_sub(start) + 1,
+                )
+            }
             Some((start, end)) => (StatusCode::PARTIAL_CONTENT, Vec::new(), end - start + 1),
             None => (StatusCode::OK, bytes, meta.size),
         };
@@ -1110,11 +1196,10 @@ impl Ctx<'_> {
                 metadata: meta.metadata.clone(),
             }
         };
-        let copied = self
-            .bucket
-            .objects
-            .put(key, &bytes, &headers, meta.checksum_crc32.clone())
-            .map_err(internal)?;
+        let copied =
+            self.bucket
+                .objects
+                .put(key, &bytes, &headers, meta.checksum_crc32.clone(), false)?;
         Ok(xml_response(
             StatusCode::OK,
             xml::document(
@@ -1287,33 +1372,37 @@ fn etag_listed(list: &str, etag: &str) -> bool {
         .any(|t| t == "*" || t.trim_start_matches("W/").trim_matches('"') == etag.trim_matches('"'))
 }
 
-/// A `Range: bytes=...` header for an object of `size` bytes: the first
-/// and last byte (inclusive). None when it cannot be satisfied. One range
-/// only, as S3 serves.
-fn parse_range(range: &str, size: u64) -> Option<(u64, u64)> {
+/// A `Range: bytes=...` header for an object of `size` bytes, as S3 reads
+/// it (RFC 9110, "Range"): None when S3 ignores it (not one byte range: it
+/// serves the whole object), `Err` when it cannot be satisfied, else the
+/// first and last byte (inclusive).
+fn parse_range(range: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
     let spec = range.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') || size == 0 {
+    if spec.contains(',') {
         return None;
     }
     let (first, last) = spec.split_once('-')?;
     let (first, last) = (first.trim(), last.trim());
     if first.is_empty() {
         let n: u64 = last.parse().ok()?;
-        if n == 0 {
-            return None;
+        if n == 0 || size == 0 {
+            return Some(Err(()));
         }
-        return Some((size.saturating_sub(n), size - 1));
+        return Some(Ok((size.saturating_sub(n), size - 1)));
     }
     let start: u64 = first.parse().ok()?;
-    if start >= size {
+    let end = if last.is_empty() {
+        None
+    } else {
+        Some(last.parse::<u64>().ok()?)
+    };
+    if end.is_some_and(|e| e < start) {
         return None;
     }
-    let end = if last.is_empty() {
-        size - 1
-    } else {
-        last.parse::<u64>().ok()?.min(size - 1)
-    };
-    (end >= start).then_some((start, end))
+    if start >= size {
+        return Some(Err(()));
+    }
+    Some(Ok((start, end.unwrap_or(size - 1).min(size - 1))))
 }
 
 /// Where the next page of a listing starts: after a key, or after every key

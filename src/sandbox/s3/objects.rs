@@ -1,11 +1,16 @@
 //! A sandbox bucket's objects on disk, under
-//! `.hoist/sandbox/<env>/storage/<bucket>/`: each object's bytes in
-//! `objects/<sha256 of its key>` and what S3 keeps about it (key, size,
-//! ETag, content type, user metadata, checksum) beside them in `.json`.
+//! `.hoist/sandbox/<env>/storage/<bucket>/`: what S3 keeps about an object
+//! (key, size, ETag, content type, user metadata, checksum, and the file of
+//! its bytes) in `objects/<sha256 of its key>.json`, its bytes in
+//! `objects/<sha256 of its key>.<version>`, a new file for each write.
 //! Keys are never used as paths, so no key (`../x`, `a` and `a/b`, `dir/`)
 //! can reach outside the folder or clash with another. Files are written
-//! whole (a temporary file renamed into place). Multipart uploads keep
-//! their parts in `uploads/<upload id>/` until completed or aborted.
+//! whole (a temporary file renamed into place); a write's bytes are on disk
+//! before its metadata names them, and the metadata and the index change
+//! together under one lock, so a reader never gets one object's metadata
+//! with another's bytes, and a replaced version's file is removed only once
+//! no reader can be reading it. Multipart uploads keep their parts in
+//! `uploads/<upload id>/` until completed or aborted.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -39,6 +44,9 @@ pub struct ObjectMeta {
     /// Base64 of the big-endian CRC32, when the uploader sent one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_crc32: Option<String>,
+    /// The file of this version's bytes, in `objects/`.
+    #[serde(default)]
+    pub file: String,
 }
 
 /// The headers an object is stored with (from PutObject, CreateMultipartUpload or CopyObject).
@@ -81,6 +89,11 @@ impl From<std::io::Error> for StoreError {
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 /// Part numbers run from 1 to 10,000.
 pub const MAX_PART_NUMBER: u32 = 10_000;
+/// The largest object the sandbox keeps (S3 keeps up to 5 TiB; the sandbox
+/// reads an object whole to serve it).
+pub const MAX_OBJECT_BYTES: u64 = 1024 * 1024 * 1024;
+/// Multipart uploads in progress at once, per bucket.
+pub const MAX_UPLOADS: usize = 1000;
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -109,16 +122,34 @@ impl Objects {
     pub fn open(dir: &Path) -> std::io::Result<Objects> {
         let objects = dir.join("objects");
         std::fs::create_dir_all(&objects)?;
+        // what a write left half-done when the sandbox stopped is dropped
+        let _ = std::fs::remove_dir_all(dir.join("tmp"));
         std::fs::create_dir_all(dir.join("tmp"))?;
         let mut index = BTreeMap::new();
-        for entry in std::fs::read_dir(&objects)?.flatten() {
-            let path = entry.path();
+        let mut named = std::collections::HashSet::new();
+        let entries: Vec<PathBuf> = std::fs::read_dir(&objects)?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        for path in &entries {
             if path.extension().is_some_and(|e| e == "json")
-                && path.with_extension("").exists()
-                && let Ok(bytes) = std::fs::read(&path)
+                && let Ok(bytes) = std::fs::read(path)
                 && let Ok(meta) = serde_json::from_slice::<ObjectMeta>(&bytes)
+                && !meta.file.is_empty()
+                && objects.join(&meta.file).is_file()
             {
+                named.insert(meta.file.clone());
                 index.insert(meta.key.clone(), meta);
+            }
+        }
+        // versions no metadata names (replaced while a write was under way) are dropped
+        for path in &entries {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if !name.ends_with(".json") && !named.contains(name) {
+                let _ = std::fs::remove_file(path);
             }
         }
         // uploads do not outlive the sandbox: their parts are cleared
@@ -138,10 +169,19 @@ impl Objects {
         self.uploads.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn data_path(&self, key: &str) -> PathBuf {
+    fn meta_path(&self, key: &str) -> PathBuf {
         self.dir
             .join("objects")
-            .join(crate::cfn::sha256_hex(key.as_bytes()))
+            .join(format!("{}.json", crate::cfn::sha256_hex(key.as_bytes())))
+    }
+
+    /// A new file name for a version of `key`'s bytes.
+    fn version_file(key: &str) -> String {
+        format!(
+            "{}.{}",
+            crate::cfn::sha256_hex(key.as_bytes()),
+            uuid::Uuid::new_v4().simple()
+        )
     }
 
     /// Write `bytes` to `path` whole: a temporary file, then a rename.
@@ -156,25 +196,48 @@ impl Objects {
         self.lock().get(key).cloned()
     }
 
-    /// The object's bytes and what is kept about it.
+    /// The object's bytes and what is kept about it, read together (a
+    /// write waits until the read is done).
     pub fn get(&self, key: &str) -> Result<(ObjectMeta, Vec<u8>), StoreError> {
-        let meta = self.head(key).ok_or(StoreError::NoSuchKey)?;
-        let bytes = std::fs::read(self.data_path(key)).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => StoreError::NoSuchKey,
-            _ => StoreError::Io(e),
-        })?;
+        let index = self.lock();
+        let meta = index.get(key).cloned().ok_or(StoreError::NoSuchKey)?;
+        let bytes = std::fs::read(self.dir.join("objects").join(&meta.file))?;
+        drop(index);
         Ok((meta, bytes))
     }
 
-    fn commit(&self, meta: ObjectMeta) -> std::io::Result<ObjectMeta> {
-        let path = self.data_path(&meta.key);
+    /// Make `meta` (whose bytes are already in `meta.file`) the object's
+    /// current version; `if_absent`: only when there is none (else
+    /// `PreconditionFailed`, checked under the same lock as the swap). The
+    /// replaced version's file is removed afterwards.
+    fn commit(&self, meta: ObjectMeta, if_absent: bool) -> Result<ObjectMeta, StoreError> {
+        let objects = self.dir.join("objects");
+        let mut index = self.lock();
+        if if_absent && index.contains_key(&meta.key) {
+            drop(index);
+            let _ = std::fs::remove_file(objects.join(&meta.file));
+            return Err(StoreError::Invalid(
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold".into(),
+            ));
+        }
         let json = serde_json::to_vec_pretty(&meta).map_err(std::io::Error::other)?;
-        self.write_whole(&path.with_extension("json"), &json)?;
-        self.lock().insert(meta.key.clone(), meta.clone());
+        if let Err(e) = self.write_whole(&self.meta_path(&meta.key), &json) {
+            drop(index);
+            let _ = std::fs::remove_file(objects.join(&meta.file));
+            return Err(e.into());
+        }
+        let old = index.insert(meta.key.clone(), meta.clone());
+        drop(index);
+        if let Some(old) = old
+            && old.file != meta.file
+        {
+            let _ = std::fs::remove_file(objects.join(old.file));
+        }
         Ok(meta)
     }
 
-    fn meta(key: &str, size: u64, etag: String, headers: &Headers) -> ObjectMeta {
+    fn meta(key: &str, size: u64, etag: String, headers: &Headers, file: String) -> ObjectMeta {
         ObjectMeta {
             key: key.to_string(),
             size,
@@ -189,38 +252,45 @@ impl Objects {
             content_encoding: headers.content_encoding.clone(),
             metadata: headers.metadata.clone(),
             checksum_crc32: None,
+            file,
         }
     }
 
-    /// Store `bytes` under `key`, replacing what was there.
+    /// Store `bytes` under `key`, replacing what was there (`if_absent`:
+    /// only if nothing is, as `If-None-Match: *` asks).
     pub fn put(
         &self,
         key: &str,
         bytes: &[u8],
         headers: &Headers,
         checksum_crc32: Option<String>,
-    ) -> std::io::Result<ObjectMeta> {
-        self.write_whole(&self.data_path(key), bytes)?;
+        if_absent: bool,
+    ) -> Result<ObjectMeta, StoreError> {
+        let file = Self::version_file(key);
+        self.write_whole(&self.dir.join("objects").join(&file), bytes)?;
         let mut meta = Self::meta(
             key,
             bytes.len() as u64,
             format!("\"{}\"", md5_hex(bytes)),
             headers,
+            file,
         );
         meta.checksum_crc32 = checksum_crc32;
-        self.commit(meta)
+        self.commit(meta, if_absent)
     }
 
     /// Remove `key` (S3 answers the same whether it was there or not).
     pub fn delete(&self, key: &str) -> std::io::Result<()> {
-        let path = self.data_path(key);
-        self.lock().remove(key);
-        for p in [path.with_extension("json"), path] {
-            if let Err(e) = std::fs::remove_file(&p)
-                && e.kind() != std::io::ErrorKind::NotFound
-            {
-                return Err(e);
-            }
+        let mut index = self.lock();
+        if let Err(e) = std::fs::remove_file(self.meta_path(key))
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(e);
+        }
+        let old = index.remove(key);
+        drop(index);
+        if let Some(old) = old {
+            let _ = std::fs::remove_file(self.dir.join("objects").join(old.file));
         }
         Ok(())
     }
@@ -241,6 +311,11 @@ impl Objects {
 
     /// Start a multipart upload; its id.
     pub fn create_upload(&self, key: &str, headers: Headers) -> std::io::Result<String> {
+        if self.lock_uploads().len() >= MAX_UPLOADS {
+            return Err(std::io::Error::other(format!(
+                "the sandbox keeps at most {MAX_UPLOADS} multipart uploads in progress per bucket; complete or abort some"
+            )));
+        }
         let id = uuid::Uuid::new_v4().simple().to_string();
         std::fs::create_dir_all(self.dir.join("uploads").join(&id))?;
         self.lock_uploads().insert(
@@ -342,6 +417,15 @@ impl Objects {
                 ));
             }
             total += size;
+            if total > MAX_OBJECT_BYTES {
+                return Err(StoreError::Invalid(
+                    "EntityTooLarge",
+                    format!(
+                        "Your proposed upload exceeds the maximum allowed size: the sandbox keeps objects of at most {} GiB",
+                        MAX_OBJECT_BYTES >> 30
+                    ),
+                ));
+            }
             let hex = stored.trim_matches('"');
             digests.extend(
                 (0..hex.len() / 2)
@@ -354,12 +438,18 @@ impl Objects {
             let mut part = std::fs::File::open(self.part_path(id, *number))?;
             std::io::copy(&mut part, &mut tmp)?;
         }
-        tmp.persist(self.data_path(key)).map_err(|e| e.error)?;
+        let file = Self::version_file(key);
+        tmp.persist(self.dir.join("objects").join(&file))
+            .map_err(|e| e.error)?;
         let etag = format!("\"{}-{}\"", md5_hex(&digests), listed.len());
-        let meta = Self::meta(key, total, etag, &upload.headers);
-        let meta = self.commit(meta)?;
-        self.abort(id, key)?;
-        Ok(meta)
+        let meta = Self::meta(key, total, etag, &upload.headers, file);
+        // the upload ends here: a second completion finds no upload
+        if self.lock_uploads().remove(id).is_none() {
+            let _ = std::fs::remove_file(self.dir.join("objects").join(&meta.file));
+            return Err(StoreError::NoSuchUpload);
+        }
+        let _ = std::fs::remove_dir_all(self.dir.join("uploads").join(id));
+        self.commit(meta, false)
     }
 
     pub fn abort(&self, id: &str, key: &str) -> Result<(), StoreError> {

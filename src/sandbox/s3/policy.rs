@@ -235,10 +235,24 @@ impl BucketRules {
                     }
                 }
                 Some("AWS::S3::BucketPolicy") => {
-                    rules.bucket_policy = Some(
+                    let document =
                         resolve(&properties["PolicyDocument"], &params, &arn, bucket_name)
-                            .map_err(|e| format!("{logical}: {e}"))?,
-                    );
+                            .map_err(|e| format!("{logical}: {e}"))?;
+                    // the sandbox's callers are its roles' sessions, which only `*` names
+                    // for certain: another principal could not be matched faithfully
+                    let statements = match &document["Statement"] {
+                        Value::Array(items) => items.clone(),
+                        other => vec![other.clone()],
+                    };
+                    if let Some(s) = statements.iter().find(|s| s["Principal"] != "*") {
+                        return Err(format!(
+                            "{logical}: a bucket policy statement for {} (the sandbox evaluates statements for the principal \"*\" only)",
+                            s.get("Principal")
+                                .or_else(|| s.get("NotPrincipal"))
+                                .unwrap_or(&Value::Null)
+                        ));
+                    }
+                    rules.bucket_policy = Some(document);
                 }
                 Some("AWS::S3::Bucket") => {
                     for rule in properties["CorsConfiguration"]["CorsRules"]
@@ -332,9 +346,9 @@ impl BucketRules {
 /// The policy with the variables in its condition values replaced, as IAM
 /// replaces them (IAM User Guide, "IAM policy elements: Variables and tags":
 /// variables work in `Resource` and in condition values). iam-rs replaces
-/// them in `Resource` itself; None when a value names a variable the request
-/// does not have (IAM then treats the condition as not met, and so does
-/// failing to build the policy here: a deny).
+/// them in `Resource` itself; None when a resource or condition value names
+/// a variable the request does not have (IAM then does not match it; a
+/// policy that is not built here denies).
 fn with_condition_variables(document: &Value, context: &Context) -> Option<Value> {
     let mut document = document.clone();
     let statements = match &mut document["Statement"] {
@@ -343,6 +357,21 @@ fn with_condition_variables(document: &Value, context: &Context) -> Option<Value
         _ => Vec::new(),
     };
     for statement in statements {
+        // iam-rs puts "" for a variable the request does not have: a resource
+        // such as `private/${aws:username}/*` would then match `private//*`
+        for field in ["Resource", "NotResource"] {
+            let texts = match &statement[field] {
+                Value::String(t) => vec![t.clone()],
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if texts.iter().any(|t| !variables_known(t, context)) {
+                return None;
+            }
+        }
         let Some(operators) = statement
             .get_mut("Condition")
             .and_then(Value::as_object_mut)

@@ -168,6 +168,46 @@ fn the_bucket_policys_deny_is_evaluated_too() {
 }
 
 #[test]
+fn a_variable_the_request_does_not_have_matches_nothing() {
+    let mut rules = rules(&StorageConfig::with_defaults(None));
+    rules.role_policies.insert(
+        "AuthRole".into(),
+        vec![json!({
+            "Version": "2012-10-17",
+            "Statement": [{ "Effect": "Allow", "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::hoist-sandbox-files-dev/home/${aws:username}/*" }]
+        })],
+    );
+    let ada = caller("AuthRole", ADA);
+    assert!(!rules.allows(&ada, "pool", &object("s3:GetObject", "home//secret")));
+    assert!(!rules.allows(&ada, "pool", &object("s3:GetObject", "home/x/secret")));
+}
+
+#[test]
+fn a_bucket_policy_for_another_principal_is_refused_at_start() {
+    let part = part(
+        "files",
+        &StorageConfig::with_defaults(None),
+        "dev",
+        Some("main"),
+    );
+    let mut template = part.template.to_json();
+    template["Resources"]["BucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Principal"] =
+        json!({ "AWS": "arn:aws:iam::000000000000:root" });
+    let mut parameters = part.parameters.clone();
+    parameters.insert("Project".into(), json!("app"));
+    parameters.insert("Env".into(), json!("dev"));
+    let root = json!({ "Resources": {
+        "AuthRole": {},
+        "StorageFiles": { "Properties": { "Parameters": parameters } },
+    }});
+    let none = |_: &str| -> Option<Value> { None };
+    let err =
+        BucketRules::from_templates("b", &template, &root, "StorageFiles", &none).unwrap_err();
+    assert!(err.contains("principal"), "{err}");
+}
+
+#[test]
 fn the_cors_rules_are_the_templates() {
     let rules = rules(&StorageConfig::with_defaults(Some(5173)));
     assert_eq!(rules.arn, "arn:aws:s3:::hoist-sandbox-files-dev");
@@ -204,21 +244,20 @@ fn an_unresolvable_policy_stops_the_sandbox_rather_than_guess() {
 
 #[test]
 fn ranges_are_read_as_s3_reads_them() {
-    assert_eq!(parse_range("bytes=0-4", 10), Some((0, 4)));
-    assert_eq!(parse_range("bytes=5-", 10), Some((5, 9)));
-    assert_eq!(parse_range("bytes=-3", 10), Some((7, 9)));
-    assert_eq!(parse_range("bytes=8-100", 10), Some((8, 9)));
-    assert_eq!(parse_range("bytes=-30", 10), Some((0, 9)));
-    for bad in [
-        "bytes=10-",
-        "bytes=5-2",
-        "bytes=0-1,3-4",
-        "items=0-1",
-        "bytes=-0",
-    ] {
-        assert_eq!(parse_range(bad, 10), None, "{bad}");
+    assert_eq!(parse_range("bytes=0-4", 10), Some(Ok((0, 4))));
+    assert_eq!(parse_range("bytes=5-", 10), Some(Ok((5, 9))));
+    assert_eq!(parse_range("bytes=-3", 10), Some(Ok((7, 9))));
+    assert_eq!(parse_range("bytes=8-100", 10), Some(Ok((8, 9))));
+    assert_eq!(parse_range("bytes=-30", 10), Some(Ok((0, 9))));
+    // unsatisfiable: 416
+    for bad in ["bytes=10-", "bytes=-0", "bytes=10-12"] {
+        assert_eq!(parse_range(bad, 10), Some(Err(())), "{bad}");
     }
-    assert_eq!(parse_range("bytes=0-0", 0), None);
+    assert_eq!(parse_range("bytes=0-0", 0), Some(Err(())));
+    // not one byte range: ignored, the whole object is served
+    for ignored in ["bytes=5-2", "bytes=0-1,3-4", "items=0-1", "bytes=x-"] {
+        assert_eq!(parse_range(ignored, 10), None, "{ignored}");
+    }
 }
 
 #[test]
@@ -228,7 +267,12 @@ fn aws_chunked_bodies_are_decoded_with_their_trailers() {
     assert_eq!(bytes, b"hello world");
     assert_eq!(trailers["x-amz-checksum-crc32"], "DUoRhQ==");
     assert_eq!(crc32_base64(b"hello world"), "DUoRhQ==");
-    for bad in [&b"5\r\nhel"[..], b"zz\r\n", b"5\r\nhelloXX0\r\n\r\n"] {
+    for bad in [
+        &b"5\r\nhel"[..],
+        b"zz\r\n",
+        b"5\r\nhelloXX0\r\n\r\n",
+        b"ffffffffffffffff\r\nx\r\n",
+    ] {
         assert!(decode_aws_chunked(bad).is_err());
     }
 }
@@ -254,7 +298,7 @@ fn objects_are_stored_by_their_keys_hash_and_listed_in_order() {
     let objects = Objects::open(dir.path()).unwrap();
     for key in ["b", "a/../../escape", "a", "a/b", "dir/"] {
         objects
-            .put(key, key.as_bytes(), &Headers::default(), None)
+            .put(key, key.as_bytes(), &Headers::default(), None, false)
             .unwrap();
     }
     let keys: Vec<String> = objects
@@ -273,6 +317,25 @@ fn objects_are_stored_by_their_keys_hash_and_listed_in_order() {
     assert!(!dir.path().parent().unwrap().join("escape").exists());
     let reopened = Objects::open(dir.path()).unwrap();
     assert_eq!(reopened.get("a/../../escape").unwrap().1, b"a/../../escape");
+    // a conditional put does not replace, and its bytes are not left behind
+    assert!(matches!(
+        reopened.put("a", b"new", &Headers::default(), None, true),
+        Err(StoreError::Invalid("PreconditionFailed", _))
+    ));
+    assert_eq!(reopened.get("a").unwrap().1, b"a");
+    let files = std::fs::read_dir(dir.path().join("objects"))
+        .unwrap()
+        .count();
+    assert_eq!(files, 2 * 5, "each object: its metadata and one version");
+    reopened
+        .put("a", b"replaced", &Headers::default(), None, false)
+        .unwrap();
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("objects"))
+            .unwrap()
+            .count(),
+        files
+    );
     reopened.delete("b").unwrap();
     assert!(reopened.head("b").is_none());
     assert!(matches!(reopened.get("b"), Err(StoreError::NoSuchKey)));
@@ -326,7 +389,9 @@ fn bucket_names_are_valid_s3_names() {
         bucket_name("My_Files", "Prod"),
         "hoist-sandbox-my-files-prod"
     );
-    assert!(bucket_name(&"x".repeat(80), "dev").len() <= 63);
+    let long = bucket_name(&"x".repeat(80), "dev");
+    assert!(long.len() <= 63, "{long}");
+    assert_ne!(long, bucket_name(&"x".repeat(81), "dev"));
 }
 
 #[test]
@@ -353,6 +418,27 @@ fn the_operation_follows_method_key_and_query() {
     copy.insert("x-amz-copy-source", HeaderValue::from_static("b/k"));
     assert_eq!(operation(&Method::PUT, "k", &p(""), &copy), "CopyObject");
     assert_eq!(operation(&Method::PATCH, "k", &p(""), &none), "Unsupported");
+    // other subresources are other operations: never run as the object's
+    for sub in [
+        "tagging",
+        "acl",
+        "retention",
+        "legal-hold",
+        "versionId=1",
+        "attributes",
+    ] {
+        for method in [Method::GET, Method::PUT, Method::DELETE] {
+            assert_eq!(
+                operation(&method, "k", &p(sub), &none),
+                "Unsupported",
+                "{method} ?{sub}"
+            );
+        }
+    }
+    assert_eq!(
+        operation(&Method::GET, "k", &p("x-id=GetObject"), &none),
+        "GetObject"
+    );
     // a query's `+` is a space, as browsers send it
     assert_eq!(p("prefix=my+folder%2F")["prefix"], "my folder/");
 }
