@@ -193,3 +193,55 @@ fn users_are_managed_in_the_data_folder_and_through_the_running_sandbox() {
     // and after it stops, the data folder has them
     assert_eq!(listed(&sb, &app).len(), 2);
 }
+
+/// TOTP MFA with the real aws-amplify v6 client (`sandbox-mfa.mjs`): a user
+/// made by `hoist sandbox users add` on the running sandbox sets up TOTP and
+/// turns it on; the next sign-in asks for a code.
+#[test]
+#[ignore = "needs the npm packages of tests/outputs-check; run by scripts/test.sh"]
+fn the_aws_amplify_client_sets_up_and_signs_in_with_totp() {
+    let sb = common::Sandbox::new();
+    sb.hoist()
+        .args(["init", "app", "--frontend", "none", "--yes", "-q"])
+        .assert()
+        .success();
+    let app = sb.join("app");
+    for args in [
+        &["add", "api", "--template", "todo", "--yes", "-q"][..],
+        &[
+            "add",
+            "auth",
+            "--mfa",
+            "optional",
+            "--mfa-methods",
+            "totp",
+            "--yes",
+            "-q",
+        ][..],
+    ] {
+        sb.hoist_in(&app).args(args).assert().success();
+    }
+    let _running = Running::start(&sb, &app, &["--port", "0", "--no-watch"]);
+    let (ok, _, err) = users(
+        &sb,
+        &app,
+        &["add", "ada@example.com", "--password", "Secret-123!"],
+    );
+    assert!(ok, "{err}");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/outputs-check/sandbox-mfa.mjs");
+    let out = std::process::Command::new("node")
+        .arg(script)
+        .arg(app.join("amplify_outputs.json"))
+        .args(["ada@example.com", "Secret-123!"])
+        .output()
+        .expect("could not run node");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["checks"].as_array().unwrap().len(), 2, "{report}");
+}

@@ -41,6 +41,7 @@ use serde_json::{Map, Value, json};
 use super::srp;
 
 mod keys;
+mod mfa;
 mod settings;
 mod sign_in;
 mod sign_up;
@@ -120,6 +121,9 @@ struct User {
     /// Pending codes by purpose (`signup`, `reset`, `verify:<attribute>`).
     #[serde(default)]
     codes: BTreeMap<String, Code>,
+    /// TOTP MFA.
+    #[serde(default)]
+    mfa: mfa::Totp,
 }
 
 /// One sign-in: its tokens share its `origin_jti` and `auth_time`, across refreshes.
@@ -171,6 +175,11 @@ struct Pending {
     username: String,
     /// SRP: `A`, `B`, `b`.
     srp: Option<(BigUint, BigUint, BigUint)>,
+    /// The challenge it waits on (`PASSWORD_VERIFIER`, `NEW_PASSWORD_REQUIRED`,
+    /// `SOFTWARE_TOKEN_MFA`, `MFA_SETUP`, or `MFA_SETUP_DONE` once verified).
+    challenge: &'static str,
+    /// Wrong answers so far.
+    attempts: u32,
     expires: u64,
 }
 
@@ -380,7 +389,18 @@ impl UserPool {
                 client_checked(body)?;
                 self.confirm_forgot_password(body)
             }
-            "GetUser" => self.with_access_token(body, |user, _| Ok(self.describe(user))),
+            "GetUser" => self.with_access_token(body, |user, _| {
+                let mut out = self.describe(user);
+                if let (Some(out), Some(mfa)) =
+                    (out.as_object_mut(), self.mfa_settings(user).as_object())
+                {
+                    out.extend(mfa.clone());
+                }
+                Ok(out)
+            }),
+            "AssociateSoftwareToken" => self.associate_software_token(body),
+            "VerifySoftwareToken" => self.verify_software_token(body),
+            "SetUserMFAPreference" => self.set_mfa_preference(body),
             "UpdateUserAttributes" => self.update_attributes(body),
             "GetUserAttributeVerificationCode" => self.with_access_token(body, |user, pool| {
                 let attribute = body["AttributeName"].as_str().unwrap_or_default().to_string();
@@ -817,6 +837,7 @@ impl UserPool {
             created: now(),
             sessions: Vec::new(),
             codes: BTreeMap::new(),
+            mfa: Default::default(),
         };
         let temporary = body["TemporaryPassword"].as_str().unwrap_or_default();
         self.set_password(&mut user, temporary)?;

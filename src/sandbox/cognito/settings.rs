@@ -28,6 +28,10 @@ pub struct PoolSettings {
     pub refresh_token_seconds: u64,
     /// Group names and precedences.
     pub groups: Vec<(String, i64)>,
+    /// `MfaConfiguration`: `OFF`, `OPTIONAL` or `ON`.
+    pub mfa: String,
+    /// `EnabledMfas` has `SOFTWARE_TOKEN_MFA` (TOTP).
+    pub totp: bool,
 }
 
 impl Default for PoolSettings {
@@ -53,6 +57,8 @@ impl Default for PoolSettings {
             access_token_seconds: 3600,
             refresh_token_seconds: 30 * 86400,
             groups: Vec::new(),
+            mfa: "OFF".into(),
+            totp: false,
         }
     }
 }
@@ -151,6 +157,13 @@ impl PoolSettings {
                     ))
                 })
                 .collect(),
+            mfa: pool["MfaConfiguration"]
+                .as_str()
+                .unwrap_or("OFF")
+                .to_string(),
+            totp: strings(&pool["EnabledMfas"])
+                .iter()
+                .any(|m| m == "SOFTWARE_TOKEN_MFA"),
         })
     }
 

@@ -75,6 +75,8 @@ impl UserPool {
                     Pending {
                         username: username.clone(),
                         srp: Some((a, big_b.clone(), b)),
+                        challenge: "PASSWORD_VERIFIER",
+                        attempts: 0,
                         expires: now() + SESSION_SECONDS,
                     },
                 );
@@ -166,6 +168,8 @@ impl UserPool {
                     Pending {
                         username: username.clone(),
                         srp: None,
+                        challenge: "NEW_PASSWORD_REQUIRED",
+                        attempts: 0,
                         expires: now() + SESSION_SECONDS,
                     },
                 );
@@ -179,13 +183,20 @@ impl UserPool {
                     },
                 }))
             }
-            _ => {
-                let (session, refresh) = self.new_session(user);
-                let result = self.tokens(user, &session, Some(refresh));
-                self.save(users)?;
-                Ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": result }))
-            }
+            _ => match self.mfa_challenge(user) {
+                Some(challenge) => Ok(self.issue_mfa_challenge(user, challenge)),
+                None => self.issue_tokens(users, i),
+            },
         }
+    }
+
+    /// A new sign-in session for the user, and its tokens.
+    pub(super) fn issue_tokens(&self, users: &mut Users, i: usize) -> Result<Value, CognitoError> {
+        let user = &mut users.users[i];
+        let (session, refresh) = self.new_session(user);
+        let result = self.tokens(user, &session, Some(refresh));
+        self.save(users)?;
+        Ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": result }))
     }
 
     pub(super) fn respond_to_challenge(&self, body: &Value) -> Result<Value, CognitoError> {
@@ -200,6 +211,7 @@ impl UserPool {
                     .ok_or_else(|| not_authorized("Incorrect username or password."))?;
                 let (a, big_b, b) = pending
                     .srp
+                    .filter(|_| pending.challenge == "PASSWORD_VERIFIER")
                     .ok_or_else(|| not_authorized("Incorrect username or password."))?;
                 let timestamp = responses["TIMESTAMP"].as_str().unwrap_or_default();
                 let signature = responses["PASSWORD_CLAIM_SIGNATURE"]
@@ -236,7 +248,7 @@ impl UserPool {
                 let session = body["Session"].as_str().unwrap_or_default();
                 let pending = self
                     .take_pending(session)
-                    .filter(|p| p.srp.is_none())
+                    .filter(|p| p.challenge == "NEW_PASSWORD_REQUIRED")
                     .ok_or_else(|| {
                         not_authorized("Invalid session for the user, session is expired.")
                     })?;
@@ -249,6 +261,8 @@ impl UserPool {
                 users.users[i].status = "CONFIRMED".into();
                 self.signed_in(&mut users, i)
             }
+            "SOFTWARE_TOKEN_MFA" => self.answer_totp(body),
+            "MFA_SETUP" => self.answer_mfa_setup(body),
             other => Err(invalid(format!(
                 "the sandbox's user pool does not answer the {other} challenge"
             ))),

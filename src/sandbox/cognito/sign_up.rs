@@ -85,6 +85,7 @@ impl UserPool {
             created: now(),
             sessions: Vec::new(),
             codes: BTreeMap::new(),
+            mfa: Default::default(),
         };
         self.set_password(&mut user, password)?;
         let mut users = self.lock_users();

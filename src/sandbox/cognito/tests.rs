@@ -3,12 +3,16 @@ use base64::Engine;
 use super::*;
 
 fn pool(codes: Arc<Mutex<Vec<String>>>) -> UserPool {
+    pool_with(PoolSettings::default(), codes)
+}
+
+fn pool_with(settings: PoolSettings, codes: Arc<Mutex<Vec<String>>>) -> UserPool {
     let (key, _) = PoolKey::load_or_make(None).unwrap();
     UserPool::open(
         "us-east-1_hoistsbx",
         "client",
         "http://127.0.0.1:1/us-east-1_hoistsbx",
-        PoolSettings::default(),
+        settings,
         key,
         None,
         Arc::new(move |m: &str| codes.lock().unwrap().push(m.to_string())),
@@ -250,5 +254,146 @@ fn the_template_sets_the_pool() {
     assert_eq!(
         s.password_problem("short"),
         Some("Password not long enough")
+    );
+}
+
+/// A confirmed user, made as an administrator would.
+fn confirmed_user(pool: &UserPool, email: &str, password: &str) {
+    pool.call(
+        "AdminCreateUser",
+        &json!({ "Username": email, "TemporaryPassword": "Temp-123!x", "MessageAction": "SUPPRESS",
+            "UserAttributes": [{ "Name": "email", "Value": email }] }),
+    )
+    .unwrap();
+    pool.call(
+        "AdminSetUserPassword",
+        &json!({ "Username": email, "Password": password, "Permanent": true }),
+    )
+    .unwrap();
+}
+
+fn kind(r: Result<Value, CognitoError>) -> &'static str {
+    r.map(|v| panic!("expected an error, got {v}"))
+        .unwrap_err()
+        .kind
+}
+
+/// TOTP MFA: associate, verify, turn on; a sign-in then answers
+/// `SOFTWARE_TOKEN_MFA` (a wrong code is refused and may be retried, a code
+/// already used is refused); in an `ON` pool a user without it sets it up
+/// while signing in (`MFA_SETUP`).
+#[test]
+fn totp_mfa_is_set_up_and_asked_for_as_cognito_does() {
+    let codes = Arc::new(Mutex::new(Vec::new()));
+    let settings = PoolSettings {
+        mfa: "OPTIONAL".into(),
+        totp: true,
+        ..PoolSettings::default()
+    };
+    let pool = pool_with(settings.clone(), codes.clone());
+    confirmed_user(&pool, "ada@example.com", "Secret-123");
+    let signed = srp_sign_in(&pool, "ada@example.com", "Secret-123").unwrap();
+    let access = signed["AuthenticationResult"]["AccessToken"].clone();
+    assert!(access.is_string(), "no MFA yet: {signed}");
+    assert_eq!(
+        kind(pool.call(
+            "SetUserMFAPreference",
+            &json!({ "AccessToken": access, "SoftwareTokenMfaSettings": { "Enabled": true } })
+        )),
+        "SoftwareTokenMFANotFoundException"
+    );
+    let secret = pool
+        .call("AssociateSoftwareToken", &json!({ "AccessToken": access }))
+        .unwrap()["SecretCode"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let t = now();
+    let right = mfa::code_at(&secret, t);
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    assert_eq!(
+        kind(pool.call(
+            "VerifySoftwareToken",
+            &json!({ "AccessToken": access, "UserCode": wrong })
+        )),
+        "EnableSoftwareTokenMFAException"
+    );
+    let verified = pool
+        .call(
+            "VerifySoftwareToken",
+            &json!({ "AccessToken": access, "UserCode": right }),
+        )
+        .unwrap();
+    assert_eq!(verified["Status"], "SUCCESS");
+    pool.call(
+        "SetUserMFAPreference",
+        &json!({ "AccessToken": access, "SoftwareTokenMfaSettings": { "Enabled": true, "PreferredMfa": true } }),
+    )
+    .unwrap();
+    let me = pool
+        .call("GetUser", &json!({ "AccessToken": access }))
+        .unwrap();
+    assert_eq!(me["UserMFASettingList"], json!(["SOFTWARE_TOKEN_MFA"]));
+
+    // the password alone is not enough now
+    let challenge = srp_sign_in(&pool, "ada@example.com", "Secret-123").unwrap();
+    assert_eq!(challenge["ChallengeName"], "SOFTWARE_TOKEN_MFA");
+    let session = challenge["Session"].as_str().unwrap();
+    let answer = |code: &str, session: &str| {
+        pool.call(
+            "RespondToAuthChallenge",
+            &json!({ "ClientId": "client", "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": session,
+                "ChallengeResponses": { "USERNAME": "ada@example.com", "SOFTWARE_TOKEN_MFA_CODE": code } }),
+        )
+    };
+    assert_eq!(kind(answer(&wrong, session)), "CodeMismatchException");
+    // the code used to verify is spent; the next step's is good
+    assert_eq!(kind(answer(&right, session)), "CodeMismatchException");
+    let next = mfa::code_at(&secret, t + 30);
+    let tokens = answer(&next, session).unwrap();
+    assert!(tokens["AuthenticationResult"]["IdToken"].is_string());
+    // a session answered is spent
+    assert_eq!(kind(answer(&next, session)), "NotAuthorizedException");
+
+    // an `ON` pool: a user without TOTP sets it up while signing in
+    let required = pool_with(
+        PoolSettings {
+            mfa: "ON".into(),
+            ..settings
+        },
+        codes,
+    );
+    confirmed_user(&required, "bob@example.com", "Secret-456");
+    let setup = srp_sign_in(&required, "bob@example.com", "Secret-456").unwrap();
+    assert_eq!(setup["ChallengeName"], "MFA_SETUP");
+    let associated = required
+        .call(
+            "AssociateSoftwareToken",
+            &json!({ "Session": setup["Session"] }),
+        )
+        .unwrap();
+    let secret = associated["SecretCode"].as_str().unwrap();
+    let verified = required
+        .call(
+            "VerifySoftwareToken",
+            &json!({ "Session": associated["Session"], "UserCode": mfa::code_at(secret, now()) }),
+        )
+        .unwrap();
+    let done = required
+        .call(
+            "RespondToAuthChallenge",
+            &json!({ "ClientId": "client", "ChallengeName": "MFA_SETUP", "Session": verified["Session"],
+                "ChallengeResponses": { "USERNAME": "bob@example.com" } }),
+        )
+        .unwrap();
+    assert!(done["AuthenticationResult"]["AccessToken"].is_string());
+    // and MFA cannot be turned off where it is required
+    assert_eq!(
+        kind(required.call(
+            "SetUserMFAPreference",
+            &json!({ "AccessToken": done["AuthenticationResult"]["AccessToken"],
+                "SoftwareTokenMfaSettings": { "Enabled": false } })
+        )),
+        "InvalidParameterException"
     );
 }
