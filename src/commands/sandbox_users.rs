@@ -62,7 +62,10 @@ where
         Some("ResourceNotFoundException") => "ResourceNotFoundException",
         Some("InvalidParameterException") => "InvalidParameterException",
         Some("NotAuthorizedException") => "NotAuthorizedException",
-        _ => "SandboxUnreachable",
+        // the sandbox answered with another error: said as it is
+        Some(_) => "ServiceError",
+        // no answer at all
+        None => "SandboxUnreachable",
     };
     let message = e
         .message()
@@ -238,7 +241,6 @@ pub fn run(
         }
         .into());
     };
-    let mut secrets = Secrets::load_or_create(dir)?;
     let min_length = file.manifest.auth[&auth_name].password.min_length as usize;
     // the running sandbox of this environment, if the outputs name it and it answers
     let outputs: Option<Value> = std::fs::read(crate::deploy::local::outputs_path(file))
@@ -257,8 +259,11 @@ pub fn run(
             )
         })
     });
+    // held to the end: no sandbox starts on the data folder while it is changed here
+    let mut store = None;
     let (admin, pool_id, place): (Box<dyn Admin>, String, String) = match running {
         Some((endpoint, pool_id)) => {
+            let secrets = Secrets::load_or_create(dir)?;
             let authority = Authority::new(Vec::new(), secrets, env).with_region(region);
             let c = authority.credentials(&CredentialsRequest {
                 admin: true,
@@ -280,6 +285,10 @@ pub fn run(
                     "hoist-sandbox-admin",
                 ))
                 .endpoint_url(&endpoint)
+                // a retried AdminCreateUser would report the user it made as existing
+                .retry_config(
+                    aws_sdk_cognitoidentityprovider::config::retry::RetryConfig::disabled(),
+                )
                 .build();
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -297,8 +306,9 @@ pub fn run(
         None => {
             // no sandbox answers: its data folder, locked as a sandbox would lock it
             std::fs::create_dir_all(dir).map_err(|e| FsError::new("create", dir, e))?;
-            let _store =
-                crate::sandbox::dynamodb::Database::open(dir).map_err(SandboxError::from)?;
+            store =
+                Some(crate::sandbox::dynamodb::Database::open(dir).map_err(SandboxError::from)?);
+            let mut secrets = Secrets::load_or_create(dir)?;
             let build = super::sandbox::synth_into(file, env, dir)?;
             let template = std::fs::read(build.join(format!("auth-{auth_name}.template.json")))
                 .ok()
@@ -412,10 +422,15 @@ pub fn run(
             };
             // all or nothing: a refused password or group removes the user just made
             if let Err(e) = rest() {
-                let _ = admin.call(
+                if let Err(undo) = admin.call(
                     "AdminDeleteUser",
                     json!({ "UserPoolId": pool_id, "Username": username }),
-                );
+                ) {
+                    printer.warn(format!(
+                        "{email} was made but could not be removed again ({}): remove it with `hoist sandbox users remove {email}`",
+                        undo.message
+                    ));
+                }
                 return Err(failed(e));
             }
             if global.json {
@@ -449,5 +464,6 @@ pub fn run(
             }
         }
     }
+    drop(store);
     Ok(())
 }

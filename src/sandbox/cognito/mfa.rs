@@ -30,6 +30,9 @@ pub(super) struct Totp {
     /// The user has TOTP MFA on (`SetUserMFAPreference`, or set up at sign-in).
     #[serde(default)]
     enabled: bool,
+    /// TOTP is the user's preferred MFA.
+    #[serde(default)]
+    preferred: bool,
     /// The last time step a code was taken for: a code is good once.
     #[serde(default)]
     last_step: u64,
@@ -78,9 +81,11 @@ impl UserPool {
         if !self.totp_on() {
             return None;
         }
-        if user.mfa.enabled && user.mfa.secret.is_some() {
+        let required = self.settings.mfa == "ON";
+        if user.mfa.secret.is_some() && (user.mfa.enabled || required) {
+            // a verified secret is asked for, never replaced by a new setup
             Some("SOFTWARE_TOKEN_MFA")
-        } else if self.settings.mfa == "ON" {
+        } else if required {
             Some("MFA_SETUP")
         } else {
             None
@@ -185,7 +190,7 @@ impl UserPool {
 
     /// `AssociateSoftwareToken`: a new secret for the user's authenticator.
     pub(super) fn associate_software_token(&self, body: &Value) -> Result<Value, CognitoError> {
-        if !self.settings.totp {
+        if !self.totp_on() {
             return Err(invalid(
                 "Software token MFA is not enabled for this user pool (hoist.toml: mfa_methods = [\"totp\"]).",
             ));
@@ -223,6 +228,12 @@ impl UserPool {
             .find(&users, &username)
             .ok_or_else(|| self.unknown_user())?;
         let user = &mut users.users[i];
+        if pending.is_some() && user.mfa.secret.is_some() {
+            // a sign-in's setup session never replaces a verified secret
+            return Err(not_authorized(
+                "Invalid session for the user, session is expired.",
+            ));
+        }
         let secret = user.mfa.pending.clone().ok_or_else(|| {
             err(
                 "InvalidParameterException",
@@ -231,11 +242,14 @@ impl UserPool {
         })?;
         let Some(step) = code_step(&secret, code, now(), 0) else {
             drop(users);
-            if let Some(pending) = pending {
-                // the setup may be tried again with the same session
+            if let Some(pending) = pending.filter(|p| p.attempts + 1 < MAX_ATTEMPTS) {
+                // the setup may be tried again with the same session, five times in all
                 self.remember(
                     body["Session"].as_str().unwrap_or_default().to_string(),
-                    pending,
+                    Pending {
+                        attempts: pending.attempts + 1,
+                        ..pending
+                    },
                 );
             }
             return Err(err("EnableSoftwareTokenMFAException", "Code mismatch"));
@@ -247,6 +261,7 @@ impl UserPool {
         if let Some(pending) = pending {
             // set up while signing in: MFA is on from now, and the sign-in goes on
             user.mfa.enabled = true;
+            user.mfa.preferred = true;
             let session = session_id();
             self.remember(
                 session.clone(),
@@ -268,7 +283,16 @@ impl UserPool {
         if settings.is_null() {
             return Ok(json!({}));
         }
-        let enabled = settings["Enabled"] == true || settings["PreferredMfa"] == true;
+        let enabled = settings["Enabled"] == true;
+        let preferred = settings["PreferredMfa"] == true;
+        if preferred && !enabled {
+            return Err(invalid(
+                "Invalid SoftwareTokenMfaSettings: MFA cannot be preferred while it is disabled.",
+            ));
+        }
+        if self.settings.mfa == "OFF" && enabled {
+            return Err(invalid("MFA is not enabled for this user pool."));
+        }
         self.with_access_token(body, |user, pool| {
             if enabled && user.mfa.secret.is_none() {
                 return Err(err(
@@ -280,16 +304,23 @@ impl UserPool {
                 return Err(invalid("MFA is required in this user pool."));
             }
             user.mfa.enabled = enabled;
+            user.mfa.preferred = preferred;
             Ok(json!({}))
         })
     }
 
     /// What `GetUser` says of the user's MFA.
     pub(super) fn mfa_settings(&self, user: &User) -> Value {
-        if user.mfa.enabled && user.mfa.secret.is_some() {
-            json!({ "PreferredMfaSetting": "SOFTWARE_TOKEN_MFA", "UserMFASettingList": ["SOFTWARE_TOKEN_MFA"] })
-        } else {
-            json!({})
+        match (
+            user.mfa.enabled && user.mfa.secret.is_some(),
+            user.mfa.preferred,
+        ) {
+            (true, true) => json!({
+                "PreferredMfaSetting": "SOFTWARE_TOKEN_MFA",
+                "UserMFASettingList": ["SOFTWARE_TOKEN_MFA"],
+            }),
+            (true, false) => json!({ "UserMFASettingList": ["SOFTWARE_TOKEN_MFA"] }),
+            _ => json!({}),
         }
     }
 }

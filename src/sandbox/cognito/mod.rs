@@ -12,14 +12,17 @@
 //!   [`super::srp`]), `USER_PASSWORD_AUTH` (when the client allows it, as in
 //!   Cognito) and `REFRESH_TOKEN_AUTH`, and `GetTokensFromRefreshToken`
 //!   (how `aws-amplify` refreshes); `RespondToAuthChallenge` with
-//!   `PASSWORD_VERIFIER` and `NEW_PASSWORD_REQUIRED`.
+//!   `PASSWORD_VERIFIER`, `NEW_PASSWORD_REQUIRED`, `SOFTWARE_TOKEN_MFA` and
+//!   `MFA_SETUP`.
+//! - TOTP MFA: `AssociateSoftwareToken`, `VerifySoftwareToken`,
+//!   `SetUserMFAPreference` (see [`mfa`]).
 //! - The signed-in user: `GetUser`, `UpdateUserAttributes`,
 //!   `VerifyUserAttribute`, `GetUserAttributeVerificationCode`,
 //!   `ChangePassword`, `GlobalSignOut`, `RevokeToken`, `DeleteUser`;
 //!   `ForgotPassword` and `ConfirmForgotPassword`.
 //! - The admin operations `ListUsers`, `AdminCreateUser`,
-//!   `AdminSetUserPassword`, `AdminAddUserToGroup`, `AdminDeleteUser`,
-//!   `AdminConfirmSignUp`: the endpoint takes them only signed (SigV4) with
+//!   `AdminSetUserPassword`, `AdminAddUserToGroup`, `AdminListGroupsForUser`,
+//!   `AdminDeleteUser`, `AdminConfirmSignUp`: the endpoint takes them only signed (SigV4) with
 //!   the sandbox administrator's credentials, as Cognito takes them only with
 //!   IAM credentials ([`is_admin_operation`]).
 //!
