@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::objects::StoreError;
 use super::policy::{Ask, BucketRules};
 use super::*;
 use crate::category::storage::{Access, StorageConfig, part};
