@@ -135,10 +135,12 @@ fn react_todo_starter_builds_tests_and_renders() {
     runs_offline_under_hoist_dev(&sb, "react");
 }
 
-/// `hoist dev` in the app: the sandbox and Vite together, and headless
-/// Chromium drives the starter against them (`tests/browser/todo-dev.mjs`):
-/// sign up with the code the sandbox prints, todos, a second window's
-/// subscription, a second user. The sandbox's output is where the codes are.
+/// `hoist dev` in the app: the sandbox and the frontend's dev server (Vite;
+/// Expo's Metro for React Native, whose page is the app's web build) together,
+/// and headless Chromium drives the starter against them
+/// (`tests/browser/todo-dev.mjs`): sign up with the code the sandbox prints,
+/// todos, a second window's subscription, files, a second user. The
+/// sandbox's output is where the codes are.
 fn runs_offline_under_hoist_dev(sb: &Sandbox, app: &str) {
     use std::io::{BufRead, Write};
     let dir = sb.join(app);
@@ -147,20 +149,37 @@ fn runs_offline_under_hoist_dev(sb: &Sandbox, app: &str) {
         .local_addr()
         .unwrap()
         .port();
+    // how the dev server is put on a free port, the line it prints when it
+    // serves, and the page's kind
+    let (start, ready, flavor) = if app == "react-native" {
+        (
+            ("npm start", format!("npm start -- --port {web_port}")),
+            "Waiting on http://localhost:",
+            "native",
+        )
+    } else {
+        (
+            (
+                "npm run dev",
+                format!("npm run dev -- --host 127.0.0.1 --port {web_port} --strictPort"),
+            ),
+            "ready in",
+            "web",
+        )
+    };
     let manifest = std::fs::read_to_string(dir.join("hoist.toml")).unwrap();
     std::fs::write(
         dir.join("hoist.toml"),
-        manifest.replace(
-            "start_command = \"npm run dev\"",
-            &format!(
-                "start_command = \"npm run dev -- --host 127.0.0.1 --port {web_port} --strictPort\""
+        manifest
+            .replace(
+                &format!("start_command = \"{}\"", start.0),
+                &format!("start_command = \"{}\"", start.1),
+            )
+            // the page's origin may use the sandbox's S3, as the bucket's CORS rules say
+            .replace(
+                "cors_origins = [",
+                &format!("cors_origins = [\"http://127.0.0.1:{web_port}\", "),
             ),
-        )
-        // the page's origin may use the sandbox's S3, as the bucket's CORS rules say
-        .replace(
-            "cors_origins = [",
-            &format!("cors_origins = [\"http://127.0.0.1:{web_port}\", "),
-        ),
     )
     .unwrap();
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
@@ -170,6 +189,8 @@ fn runs_offline_under_hoist_dev(sb: &Sandbox, app: &str) {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", sb.home.path())
         .env("NO_COLOR", "1")
+        // Expo's dev server asks no questions and watches no files under CI
+        .env("CI", "1")
         .args(["dev", "--port", "0"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -203,7 +224,7 @@ fn runs_offline_under_hoist_dev(sb: &Sandbox, app: &str) {
         }
         panic!("hoist dev never printed `{text}`:\n{}", seen.join("\n"));
     };
-    wait_for("ready in", &mut seen);
+    wait_for(ready, &mut seen);
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("browser")
         .join(format!("{app}-todo-dev.png"));
@@ -213,6 +234,7 @@ fn runs_offline_under_hoist_dev(sb: &Sandbox, app: &str) {
         .arg(script)
         .arg(format!("http://127.0.0.1:{web_port}/"))
         .arg(&shot)
+        .arg(flavor)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -279,8 +301,9 @@ fn vue_todo_starter_builds_tests_and_renders() {
 }
 
 #[test]
-#[ignore = "needs npm and the npm registry; run by scripts/test.sh"]
-fn react_native_todo_starter_builds_and_tests() {
+#[ignore = "needs npm, the npm registry and Chromium; run by scripts/test.sh"]
+fn react_native_todo_starter_builds_tests_and_runs_on_the_web() {
     let sb = scaffold_install_build_test("react-native", "todo", "dist/index.html");
     assert_todo_files(&sb, "react-native");
+    runs_offline_under_hoist_dev(&sb, "react-native");
 }

@@ -431,6 +431,35 @@ impl Authority {
         }
     }
 
+    /// An identity's OpenID Connect token, as the identity pool's
+    /// `GetOpenIdToken` returns it: a JWT whose `sub` is the identity id,
+    /// `aud` the identity pool id and `amr` how the identity signed in
+    /// (`["unauthenticated"]`, or `"authenticated"` and the login's
+    /// provider), living `lifetime` seconds (Cognito: 600). Signed HS256
+    /// with the sandbox's key (Cognito signs RS512 with its own keys), so
+    /// only the sandbox can check it; its audience keeps it from passing
+    /// as a session token or an api token, which take [`CLIENT_ID`].
+    pub fn open_id_token(
+        &self,
+        identity_id: &str,
+        identity_pool_id: &str,
+        amr: &[String],
+        lifetime: u64,
+    ) -> String {
+        let iat = now();
+        let claims = json!({
+            "iss": self.identity_issuer,
+            "sub": identity_id,
+            "aud": identity_pool_id,
+            "amr": amr,
+            "iat": iat,
+            "exp": iat + lifetime.max(1),
+        });
+        EncodingKey::from_secret(self.key())
+            .and_then(|key| jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key))
+            .unwrap_or_default()
+    }
+
     /// A SigV4 signature for `service` checked with the secret of the key it
     /// names, and the claims of its session token (the sandbox's, for that
     /// key); also how the body was covered.
@@ -972,5 +1001,19 @@ mod tests {
         });
         std::thread::sleep(std::time::Duration::from_millis(2100));
         assert!(call(&ours, &short).contains("security token"));
+        // an identity's OpenID token, signed by the same key, is no session
+        // token: its audience is the identity pool
+        let open_id = ours.open_id_token(
+            &mine.identity_id,
+            &ours.identity_pool_id(),
+            &["authenticated".to_string()],
+            600,
+        );
+        assert!(ours.verify(&open_id).is_none());
+        let posing = Credentials {
+            session_token: open_id,
+            ..mine
+        };
+        assert!(call(&ours, &posing).contains("security token"));
     }
 }

@@ -1,5 +1,5 @@
-//! The sandbox's Cognito identity pool: `GetId` and
-//! `GetCredentialsForIdentity` of the JSON protocol the AWS SDKs speak
+//! The sandbox's Cognito identity pool: `GetId`,
+//! `GetCredentialsForIdentity` and `GetOpenIdToken` of the JSON protocol the AWS SDKs speak
 //! (`X-Amz-Target: AWSCognitoIdentityService.<Operation>`), with the
 //! `AllowUnauthenticatedIdentities` of the synthesized auth template.
 //!
@@ -19,6 +19,10 @@ use super::cognito::{CognitoError, UserPool};
 
 /// How long issued credentials live (Cognito: one hour).
 const CREDENTIALS_SECONDS: u64 = 3600;
+
+/// How long an OpenID token from `GetOpenIdToken` lives (Amazon Cognito
+/// Identity API Reference, GetOpenIdToken: "valid for 10 minutes").
+const OPEN_ID_TOKEN_SECONDS: u64 = 600;
 
 fn err(kind: &'static str, message: impl Into<String>) -> CognitoError {
     CognitoError {
@@ -125,12 +129,7 @@ impl IdentityPool {
         let Some((provider, token)) = logins.iter().next() else {
             return Ok(None);
         };
-        let expected = format!(
-            "cognito-idp.{}.amazonaws.com/{}",
-            self.region(),
-            pool.pool_id
-        );
-        if logins.len() > 1 || *provider != expected {
+        if logins.len() > 1 || Some(provider) != self.provider_name().as_ref() {
             return Err(err(
                 "NotAuthorizedException",
                 format!(
@@ -168,6 +167,55 @@ impl IdentityPool {
             username: text("cognito:username"),
             groups,
         }))
+    }
+
+    /// The provider name a user pool login is keyed by in `Logins`
+    /// (`cognito-idp.<region>.amazonaws.com/<user pool id>`).
+    fn provider_name(&self) -> Option<String> {
+        let pool = self.user_pool.as_ref()?;
+        Some(format!(
+            "cognito-idp.{}.amazonaws.com/{}",
+            self.region(),
+            pool.pool_id
+        ))
+    }
+
+    /// The identity `IdentityId` names, and its signed-in user from
+    /// `Logins`, for the operations that act for an existing identity
+    /// (`GetCredentialsForIdentity`, `GetOpenIdToken`). Errors, as Cognito
+    /// answers them: an id of the wrong shape or region
+    /// (`ResourceNotFoundException`); a login that is not this identity's, or
+    /// no login for an identity this sandbox did not issue to a guest, or
+    /// guests when the pool takes none (`NotAuthorizedException`).
+    fn caller(
+        &self,
+        authority: &Authority,
+        body: &Value,
+    ) -> Result<(String, Option<Login>), CognitoError> {
+        let identity = body["IdentityId"].as_str().unwrap_or_default().to_string();
+        let well_formed = identity
+            .split_once(':')
+            .is_some_and(|(r, id)| r == self.region() && uuid::Uuid::parse_str(id).is_ok());
+        if !well_formed {
+            return Err(err("ResourceNotFoundException", "Identity not found."));
+        }
+        let mismatch = || {
+            err(
+                "NotAuthorizedException",
+                "Logins don't match. Please include at least one valid login for this identity or identity pool.",
+            )
+        };
+        match self.login(body)? {
+            Some(login) if authority.user_identity_id(&login.sub) != identity => Err(mismatch()),
+            Some(login) => Ok((identity, Some(login))),
+            None if !self.settings.allow_guests => Err(err(
+                "NotAuthorizedException",
+                "Unauthenticated access is not supported for this identity pool.",
+            )),
+            // a guest identity this sandbox issued, never a user's
+            None if !authority.is_guest_identity(&identity) => Err(mismatch()),
+            None => Ok((identity, None)),
+        }
     }
 
     fn check_pool(&self, body: &Value) -> Result<(), CognitoError> {
@@ -208,53 +256,41 @@ impl IdentityPool {
                 }
             }
             "GetCredentialsForIdentity" => {
-                let identity = body["IdentityId"].as_str().unwrap_or_default().to_string();
-                let well_formed = identity
-                    .split_once(':')
-                    .is_some_and(|(r, id)| r == self.region() && uuid::Uuid::parse_str(id).is_ok());
-                if !well_formed {
-                    return Err(err("ResourceNotFoundException", "Identity not found."));
-                }
-                let request = match self.login(body)? {
-                    Some(login) => {
-                        if authority.user_identity_id(&login.sub) != identity {
-                            return Err(err(
-                                "NotAuthorizedException",
-                                "Logins don't match. Please include at least one valid login for this identity or identity pool.",
-                            ));
-                        }
-                        CredentialsRequest {
-                            role: self.settings.preferred_role(&login.groups),
-                            username: login.username,
-                            sub: Some(login.sub),
-                            lifetime: CREDENTIALS_SECONDS,
-                            ..CredentialsRequest::default()
-                        }
-                    }
-                    // a guest identity this sandbox issued, never a user's
-                    None if self.settings.allow_guests
-                        && !authority.is_guest_identity(&identity) =>
-                    {
-                        return Err(err(
-                            "NotAuthorizedException",
-                            "Logins don't match. Please include at least one valid login for this identity or identity pool.",
-                        ));
-                    }
-                    None if self.settings.allow_guests => CredentialsRequest {
-                        guest: true,
-                        identity_id: Some(identity.clone()),
+                let (identity, login) = self.caller(authority, body)?;
+                let request = match login {
+                    Some(login) => CredentialsRequest {
+                        role: self.settings.preferred_role(&login.groups),
+                        username: login.username,
+                        sub: Some(login.sub),
                         lifetime: CREDENTIALS_SECONDS,
                         ..CredentialsRequest::default()
                     },
-                    None => {
-                        return Err(err(
-                            "NotAuthorizedException",
-                            "Unauthenticated access is not supported for this identity pool.",
-                        ));
-                    }
+                    None => CredentialsRequest {
+                        guest: true,
+                        identity_id: Some(identity),
+                        lifetime: CREDENTIALS_SECONDS,
+                        ..CredentialsRequest::default()
+                    },
                 };
                 let credentials = authority.credentials(&request);
                 Ok(json!({ "IdentityId": credentials.identity_id, "Credentials": credentials }))
+            }
+            "GetOpenIdToken" => {
+                let (identity, login) = self.caller(authority, body)?;
+                let amr = match login {
+                    Some(login) => {
+                        let provider = self.provider_name().unwrap_or_default();
+                        vec![
+                            "authenticated".to_string(),
+                            provider.clone(),
+                            format!("{provider}:CognitoSignIn:{}", login.sub),
+                        ]
+                    }
+                    None => vec!["unauthenticated".to_string()],
+                };
+                let token =
+                    authority.open_id_token(&identity, &self.pool_id, &amr, OPEN_ID_TOKEN_SECONDS);
+                Ok(json!({ "IdentityId": identity, "Token": token }))
             }
             other => Err(err(
                 "UnknownOperationException",
@@ -380,6 +416,88 @@ mod tests {
             refused(json!({ "IdentityPoolId": "us-east-1:nope" }), "GetId"),
             "ResourceNotFoundException"
         );
+    }
+
+    /// The payload of a JWT, unchecked.
+    fn claims(token: &str) -> Value {
+        use base64::Engine;
+        let payload = token.split('.').nth(1).unwrap();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn open_id_tokens_name_the_identity_and_how_it_signed_in() {
+        let (identities, authority, id_token) = setup(true);
+        let provider = "cognito-idp.us-east-1.amazonaws.com/us-east-1_hoistsbx";
+        let logins = json!({ provider: id_token });
+        let user = identities
+            .call(
+                &authority,
+                "GetId",
+                &json!({ "IdentityPoolId": identities.pool_id, "Logins": logins }),
+            )
+            .unwrap()["IdentityId"]
+            .clone();
+        let out = identities
+            .call(
+                &authority,
+                "GetOpenIdToken",
+                &json!({ "IdentityId": user, "Logins": logins }),
+            )
+            .unwrap();
+        assert_eq!(out["IdentityId"], user);
+        let token = claims(out["Token"].as_str().unwrap());
+        assert_eq!(token["sub"], user);
+        assert_eq!(token["aud"], json!(identities.pool_id));
+        assert_eq!(token["amr"][0], "authenticated");
+        assert_eq!(token["amr"][1], provider);
+        assert_eq!(
+            token["exp"].as_u64().unwrap() - token["iat"].as_u64().unwrap(),
+            600
+        );
+        // a user's identity without its login, or with another's, is refused
+        let refused = identities
+            .call(&authority, "GetOpenIdToken", &json!({ "IdentityId": user }))
+            .unwrap_err();
+        assert_eq!(refused.kind, "NotAuthorizedException");
+        // a guest's
+        let guest = identities
+            .call(
+                &authority,
+                "GetId",
+                &json!({ "IdentityPoolId": identities.pool_id }),
+            )
+            .unwrap()["IdentityId"]
+            .clone();
+        let out = identities
+            .call(
+                &authority,
+                "GetOpenIdToken",
+                &json!({ "IdentityId": guest }),
+            )
+            .unwrap();
+        let token = claims(out["Token"].as_str().unwrap());
+        assert_eq!(token["sub"], guest);
+        assert_eq!(token["amr"], json!(["unauthenticated"]));
+        let refused = identities
+            .call(
+                &authority,
+                "GetOpenIdToken",
+                &json!({ "IdentityId": guest, "Logins": logins }),
+            )
+            .unwrap_err();
+        assert_eq!(refused.kind, "NotAuthorizedException");
+        let refused = identities
+            .call(
+                &authority,
+                "GetOpenIdToken",
+                &json!({ "IdentityId": "nope" }),
+            )
+            .unwrap_err();
+        assert_eq!(refused.kind, "ResourceNotFoundException");
     }
 
     #[test]

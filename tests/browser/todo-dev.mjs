@@ -7,7 +7,14 @@
 // user sees none of the first user's todos or files; deleting the file
 // empties the list.
 //
-//   node todo-dev.mjs URL SCREENSHOT.png
+//   node todo-dev.mjs URL SCREENSHOT.png [web|native]
+//
+// `web` (the default) is the React and Vue starters with Amplify's web
+// Authenticator; `native` is the React Native starter's web export (Expo,
+// react-native-web) with Amplify's React Native Authenticator, whose page is
+// made of react-native-web's elements (switches for checkboxes, tabs, labelled
+// text inputs), and whose files page uploads text notes rather than picked
+// files. The checks are the same.
 //
 // The confirmation code comes from the sandbox's output: the script prints
 // `CODE? <email>` and reads the code from stdin. Prints a JSON report.
@@ -16,7 +23,8 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
-const [url, shot] = process.argv.slice(2);
+const [url, shot, flavor = 'web'] = process.argv.slice(2);
+assert.ok(['web', 'native'].includes(flavor), `unknown flavor ${flavor}`);
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const askCode = async (email) => {
   console.log(`CODE? ${email}`);
@@ -38,23 +46,73 @@ const watch = (page) => {
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
 };
 
+// Where the two kinds of page differ: how a thing is found and done.
+const ui = {
+  web: {
+    async signUp(page, email, password) {
+      await page.getByRole('tab', { name: /create account/i }).click({ timeout: 60000 });
+      await page.locator('input[name="email"]').fill(email);
+      await page.locator('input[name="password"]').fill(password);
+      await page.locator('input[name="confirm_password"]').fill(password);
+      await page.getByRole('button', { name: /create account/i }).click();
+      return page.locator('input[name="confirmation_code"]');
+    },
+    done: (page, name) => page.locator('li', { hasText: name }).locator('input[type="checkbox"]'),
+    todoNames: async (page) =>
+      (await page.locator('section[aria-label="todos"] li').allInnerTexts()).map((t) => t.trim()).filter(Boolean),
+    openFiles: (page) => page.getByRole('button', { name: 'Files', exact: true }).click(),
+    // resolves with the time the upload was sent
+    async upload(page, name, bytes) {
+      const sent = Date.now();
+      await page.getByLabel('Upload a file').setInputFiles({ name, mimeType: 'text/plain', buffer: bytes });
+      return sent;
+    },
+    file: (page, name) => page.locator('section[aria-label="files"] li', { hasText: name }),
+    download: (page, name) => ui.web.file(page, name).getByRole('button', { name: 'Download' }),
+    fileNames: (page) => page.locator('section[aria-label="files"] li').allInnerTexts(),
+  },
+  native: {
+    async signUp(page, email, password) {
+      // the sign-in screen links to sign-up with a button, not a tab
+      await page.getByRole('button', { name: 'Create Account', exact: true }).click({ timeout: 60000 });
+      await page.getByPlaceholder('Enter your Email').fill(email);
+      await page.getByPlaceholder('Enter your Password').fill(password);
+      await page.getByPlaceholder('Please confirm your Password').fill(password);
+      await page.getByRole('button', { name: 'Create Account', exact: true }).click();
+      return page.getByPlaceholder('Enter your code');
+    },
+    done: (page, name) => page.getByRole('switch', { name: `Done: ${name}` }),
+    todoNames: (page) =>
+      page.getByRole('switch').evaluateAll((boxes) => boxes.map((b) => b.getAttribute('aria-label').replace(/^Done: /, ''))),
+    openFiles: (page) => page.getByRole('tab', { name: 'Files', exact: true }).click(),
+    async upload(page, name, bytes) {
+      // a text note: its name (the page adds .txt) and its text
+      await page.getByLabel('Note name').fill(name.replace(/\.txt$/, ''));
+      await page.getByLabel('Note text').fill(bytes.toString('utf8'));
+      const sent = Date.now();
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      return sent;
+    },
+    file: (page, name) => page.getByRole('button', { name: `Download ${name}` }),
+    download: (page, name) => page.getByRole('button', { name: `Download ${name}` }),
+    fileNames: (page) =>
+      page.getByRole('button', { name: /^Download / }).evaluateAll((links) => links.map((l) => l.getAttribute('aria-label'))),
+  },
+}[flavor];
+
 async function signUp(page, email, password) {
-  await page.goto(url, { waitUntil: 'load', timeout: 60000 });
-  await page.getByRole('tab', { name: /create account/i }).click({ timeout: 60000 });
-  await page.locator('input[name="email"]').fill(email);
-  await page.locator('input[name="password"]').fill(password);
-  await page.locator('input[name="confirm_password"]').fill(password);
-  await page.getByRole('button', { name: /create account/i }).click();
-  const codeField = page.locator('input[name="confirmation_code"]');
+  // a React Native dev server bundles the app at its first request: minutes on a slow machine
+  await page.goto(url, { waitUntil: 'load', timeout: 240000 });
+  const codeField = await ui.signUp(page, email, password);
   await codeField.waitFor({ state: 'visible', timeout: 20000 });
   await codeField.fill(await askCode(email));
   await page.getByRole('button', { name: /^confirm$/i }).click();
   // signed in automatically after confirming
-  await page.getByRole('heading', { name: /my todos/i }).waitFor({ timeout: 30000 });
+  await page.getByLabel('New todo').waitFor({ timeout: 30000 });
 }
 
-const todoNames = async (page) =>
-  (await page.locator('section[aria-label="todos"] li').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+// A file's bytes: random, and text the native page's note can hold.
+const fileBytes = (size) => Buffer.from(randomBytes((size * 3) / 4).toString('base64'));
 
 let failed = false;
 try {
@@ -84,29 +142,30 @@ try {
   check('a second window sees the new todo within 2 s');
 
   // the box is checked once the update comes back (a controlled input)
-  await page.locator('li', { hasText: 'Buy milk' }).locator('input[type="checkbox"]').click();
-  await page.locator('li', { hasText: 'Buy milk' }).locator('input[type="checkbox"]:checked').waitFor({ timeout: 10000 });
+  await ui.done(page, 'Buy milk').click();
+  for (const end = Date.now() + 10000; !(await ui.done(page, 'Buy milk').isChecked()); ) {
+    assert.ok(Date.now() < end, 'the todo was not shown done within 10 s');
+    await page.waitForTimeout(100);
+  }
   await page.reload({ waitUntil: 'load' });
   await page.getByText('Walk the dog').waitFor({ timeout: 20000 });
-  assert.equal(await page.locator('li', { hasText: 'Buy milk' }).locator('input[type="checkbox"]').isChecked(), true);
+  assert.equal(await ui.done(page, 'Buy milk').isChecked(), true);
   await page.getByRole('button', { name: 'Delete Walk the dog' }).click();
   await page.getByText('Walk the dog').waitFor({ state: 'detached', timeout: 10000 });
   check('complete and delete, kept across a reload');
 
   // files: the sandbox's S3, through aws-amplify's storage as the page uses it
-  await page.getByRole('button', { name: 'Files', exact: true }).click();
+  await ui.openFiles(page);
   await page.getByText('No files yet.').waitFor({ timeout: 20000 });
-  const bytes = randomBytes(1024 * 1024);
-  const uploadStarted = Date.now();
-  await page.getByLabel('Upload a file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: bytes });
-  const row = page.locator('section[aria-label="files"] li', { hasText: 'notes.txt' });
-  await row.waitFor({ timeout: 20000 });
+  const bytes = fileBytes(1024 * 1024);
+  const uploadStarted = await ui.upload(page, 'notes.txt', bytes);
+  await ui.file(page, 'notes.txt').waitFor({ timeout: 20000 });
   report.uploadAndListMs = Date.now() - uploadStarted;
   check('upload a 1 MB file; it is listed');
   // the link opens in a new tab (which may turn into a download): its request is the link
   const [opened] = await Promise.all([
     ada.waitForEvent('request', { predicate: (r) => r.url().includes('X-Amz-Signature='), timeout: 20000 }),
-    row.getByRole('button', { name: 'Download' }).click(),
+    ui.download(page, 'notes.txt').click(),
   ]);
   const link = opened.url();
   const downloaded = await (await ada.request.get(link)).body();
@@ -126,18 +185,18 @@ try {
   await bobPage.getByText("Bob's errand").waitFor({ timeout: 10000 });
   await bobPage.reload({ waitUntil: 'load' });
   await bobPage.getByText("Bob's errand").waitFor({ timeout: 20000 });
-  const names = await todoNames(bobPage);
+  const names = await ui.todoNames(bobPage);
   assert.ok(names.every((n) => n.includes("Bob's errand")), JSON.stringify(names));
   check("another user sees none of ada's todos");
-  await bobPage.getByRole('button', { name: 'Files', exact: true }).click();
+  await ui.openFiles(bobPage);
   await bobPage.getByText('No files yet.').waitFor({ timeout: 20000 });
-  await bobPage.getByLabel('Upload a file').setInputFiles({ name: 'bob.txt', mimeType: 'text/plain', buffer: Buffer.from('mine') });
-  await bobPage.locator('section[aria-label="files"] li', { hasText: 'bob.txt' }).waitFor({ timeout: 20000 });
-  const bobFiles = await bobPage.locator('section[aria-label="files"] li').allInnerTexts();
+  await ui.upload(bobPage, 'bob.txt', Buffer.from('mine'));
+  await ui.file(bobPage, 'bob.txt').waitFor({ timeout: 20000 });
+  const bobFiles = await ui.fileNames(bobPage);
   assert.ok(bobFiles.every((f) => !f.includes('notes.txt')), JSON.stringify(bobFiles));
   check("another user's files page lists only his own files");
 
-  await row.getByRole('button', { name: 'Delete notes.txt' }).click();
+  await page.getByRole('button', { name: 'Delete notes.txt' }).click();
   await page.getByText('No files yet.').waitFor({ timeout: 20000 });
   assert.equal((await ada.request.get(link)).status(), 404);
   check('delete the file');

@@ -112,7 +112,14 @@ if (step === 'signup') {
   assert.match(withCredentials.identityId, /^us-east-1:[0-9a-f-]{36}$/);
   assert.match(withCredentials.credentials.accessKeyId, /^ASIA/);
   assert.equal(withCredentials.tokens.idToken.payload.sub, id.sub);
-  check('identity pool credentials');
+  // the same identity's OpenID token, which names it and how it signed in
+  const Logins = { [`cognito-idp.us-east-1.amazonaws.com/${outputs.auth.user_pool_id}`]: withCredentials.tokens.idToken.toString() };
+  const openId = await identityCall('GetOpenIdToken', { IdentityId: withCredentials.identityId, Logins });
+  const openIdClaims = JSON.parse(Buffer.from(openId.Token.split('.')[1], 'base64url'));
+  assert.equal(openIdClaims.sub, withCredentials.identityId);
+  assert.equal(openIdClaims.aud, poolId);
+  assert.deepEqual(openIdClaims.amr.slice(0, 2), ['authenticated', `cognito-idp.us-east-1.amazonaws.com/${outputs.auth.user_pool_id}`]);
+  check('identity pool credentials and OpenID token');
 
   const client = generateClient({ authMode: 'userPool' });
   const created = await client.models.Todo.create({ name: 'signed in' });
