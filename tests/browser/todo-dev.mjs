@@ -47,7 +47,7 @@ const watch = (page) => {
 };
 
 // Where the two kinds of page differ: how a thing is found and done.
-const ui = {
+const flavors = {
   web: {
     async signUp(page, email, password) {
       await page.getByRole('tab', { name: /create account/i }).click({ timeout: 60000 });
@@ -68,7 +68,7 @@ const ui = {
       return sent;
     },
     file: (page, name) => page.locator('section[aria-label="files"] li', { hasText: name }),
-    download: (page, name) => ui.web.file(page, name).getByRole('button', { name: 'Download' }),
+    download: (page, name) => flavors.web.file(page, name).getByRole('button', { name: 'Download' }),
     fileNames: (page) => page.locator('section[aria-label="files"] li').allInnerTexts(),
   },
   native: {
@@ -98,7 +98,8 @@ const ui = {
     fileNames: (page) =>
       page.getByRole('button', { name: /^Download / }).evaluateAll((links) => links.map((l) => l.getAttribute('aria-label'))),
   },
-}[flavor];
+};
+const ui = flavors[flavor];
 
 async function signUp(page, email, password) {
   // a React Native dev server bundles the app at its first request: minutes on a slow machine
