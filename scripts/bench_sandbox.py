@@ -115,7 +115,7 @@ class Sandbox:
             raise SystemExit("the sandbox did not start")
         threading.Thread(target=self._drain, daemon=True).start()
         self.outputs = json.load(open(os.path.join(app, outputs)))
-        self.key = self.outputs["data"]["api_key"]
+        self.key = self.outputs["data"].get("api_key")
 
     def _drain(self):
         for line in self.proc.stdout:

@@ -586,10 +586,14 @@ fn the_todo_starter_adds_auth_api_storage_and_generated_code() {
     for table in ["[auth.main]", "[api.main]", "[storage.files]"] {
         assert!(manifest.contains(table), "{table} missing:\n{manifest}");
     }
-    assert!(manifest.contains("auth = \"user-pools\"\nadditional_auth = [\"api-key\"]"));
+    // no API key: it would ship in the frontend and read everyone's todos (issue 16)
+    assert!(
+        manifest.contains("auth = \"user-pools\"") && !manifest.contains("api-key"),
+        "{manifest}"
+    );
     let schema = sb.read("app/hoist/api/main/schema.graphql");
     assert!(
-        schema.contains("@auth(rules: [{ allow: owner }, { allow: public, operations: [read] }])"),
+        schema.contains("@auth(rules: [{ allow: owner }])"),
         "{schema}"
     );
     let package = sb.read("app/package.json");

@@ -354,6 +354,50 @@ fn synth_picks_the_environment() {
         .stderr(predicate::str::contains("run `hoist init`"));
 }
 
+/// Issue 16: with auth in the project, a new api is closed to strangers by
+/// default (the user pool, each user's own items), and says so; the
+/// owner-auth template without the user pool is refused with the flag to add.
+#[test]
+fn api_add_defaults_to_each_users_own_items_where_users_sign_in() {
+    let sb = Sandbox::new();
+    let root = project(&sb);
+    let before = sb.read("shop/hoist.toml");
+    let output = sb
+        .hoist_in(&root)
+        .args(["add", "api", "--yes", "--template", "owner-auth"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let said = stderr_of(&output, &sb);
+    assert!(said.contains("needs user pool authorization"), "{said}");
+    assert!(said.contains("--auth user-pools"), "{said}");
+    assert_eq!(sb.read("shop/hoist.toml"), before, "nothing written");
+
+    sb.hoist_in(&root)
+        .args(["add", "auth", "--yes", "-q"])
+        .assert()
+        .success();
+    let output = sb
+        .hoist_in(&root)
+        .args(["add", "api", "--yes"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output, &sb));
+    let said = stderr_of(&output, &sb);
+    assert!(said.contains("`--auth user-pools`"), "{said}");
+    assert!(said.contains("owner-auth"), "{said}");
+    let manifest = sb.read("shop/hoist.toml");
+    assert!(
+        manifest.contains("[api.main]\nauth = \"user-pools\"") && !manifest.contains("api-key"),
+        "{manifest}"
+    );
+    let schema = sb.read("shop/hoist/api/main/schema.graphql");
+    assert!(
+        schema.contains("@auth(rules: [{ allow: owner }])"),
+        "{schema}"
+    );
+}
+
 #[test]
 fn api_add_checks_its_schema_and_auth_before_writing() {
     let sb = Sandbox::new();

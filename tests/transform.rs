@@ -257,6 +257,47 @@ type Order @model {
     assert_eq!(order.indexes[0].name, "byCustomer");
 }
 
+/// Issue 16: holder fields of the wrong type, and required fields a reader
+/// of the model may not read, are refused at the field.
+#[test]
+fn authorization_field_errors_are_located() {
+    let render = |schema: &str| {
+        let err = hoist::transform::transform_with(
+            schema,
+            "schema.graphql",
+            &hoist::transform::Modes::all(),
+        )
+        .unwrap_err();
+        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::none())
+            .with_width(100);
+        let mut out = String::new();
+        handler.render_report(&mut out, &err).unwrap();
+        out
+    };
+    insta::assert_snapshot!(
+        "auth_holder_types",
+        render(
+            "type Item @model @auth(rules: [{ allow: owner, ownerField: \"n\" }, { allow: groups, groupsField: \"g\" }]) {\n  id: ID!\n  n: Int\n  g: [Int]\n}"
+        )
+    );
+    insta::assert_snapshot!(
+        "auth_required_fields",
+        render(
+            "type Buyer @model @auth(rules: [{ allow: owner, ownerField: \"buyer\" }, { allow: private, operations: [read] }]) {\n  id: ID! @auth(rules: [{ allow: owner, operations: [read, update, delete] }])\n  buyer: String\n  note: String! @auth(rules: [{ allow: private, operations: [read] }, { allow: owner, ownerField: \"buyer\" }])\n}"
+        )
+    );
+    // the same field made optional, or readable by every reader, is accepted;
+    // so are owners of `ID` and `[String]` and groups of `String`
+    for fine in [
+        "type Buyer @model @auth(rules: [{ allow: owner, ownerField: \"buyer\" }]) {\n  id: ID!\n  buyer: ID\n  note: String! @auth(rules: [{ allow: owner, ownerField: \"buyer\" }])\n  ssn: String @auth(rules: [{ allow: owner, operations: [read] }])\n}",
+        "type Doc @model @auth(rules: [{ allow: owner, ownerField: \"editors\" }, { allow: groups, groupsField: \"team\" }]) {\n  id: ID!\n  editors: [String]\n  team: String\n}",
+        "type Quiet @model(subscriptions: null) @auth(rules: [{ allow: owner }, { allow: private, operations: [read] }]) {\n  id: ID!\n  secret: String! @auth(rules: [{ allow: owner }])\n}",
+    ] {
+        hoist::transform::transform_with(fine, "schema.graphql", &hoist::transform::Modes::all())
+            .unwrap_or_else(|e| panic!("{fine}: {e:?}"));
+    }
+}
+
 #[test]
 fn key_errors_are_located() {
     insta::assert_snapshot!(

@@ -340,6 +340,15 @@ pub enum ResourceError {
     )]
     ApiNeedsAuth,
 
+    #[error("the owner-auth template needs user pool authorization, and this api has none")]
+    #[diagnostic(
+        code(hoist::add::owner_needs_user_pools),
+        help(
+            "add `--auth user-pools` (with `hoist add auth` first if the project has no auth), or choose another `--template`"
+        )
+    )]
+    OwnerAuthNeedsUserPools,
+
     #[error("invalid value for `--{flag}`: {message}")]
     #[diagnostic(code(hoist::invalid_value), help("{help}"))]
     BadFlag {

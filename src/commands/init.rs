@@ -299,13 +299,14 @@ pub fn plan(
 }
 
 /// The `todo` starter's backend: email sign-in, an api whose `Todo` items each
-/// user owns (user pools, with an API key to read), private file storage, and
+/// user owns (user pools only: no API key, which would ship in the frontend),
+/// private file storage, and
 /// the TypeScript `hoist codegen` writes for the api.
 fn add_todo_backend(manifest: &mut Manifest, files: &mut FileSet) -> Result<(), crate::Error> {
     let dev_port = render::template_manifest(manifest.project.frontend)?.dev_port;
     let api = ApiConfig {
         auth: AuthMode::UserPools,
-        additional_auth: vec![AuthMode::ApiKey],
+        additional_auth: Vec::new(),
         api_key_days: 7,
         oidc_issuer: None,
         oidc_client_id: None,

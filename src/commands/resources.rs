@@ -88,7 +88,13 @@ pub fn add(
             }
             let schema_rel: PathBuf = ["hoist", "api", &name, "schema.graphql"].iter().collect();
             let schema_path = file.root().join(&schema_rel);
-            let cfg = resolve_api(options, None, &mut inputs)?;
+            let has_auth = !file.manifest.auth.is_empty();
+            let cfg = resolve_api(options, None, has_auth, &mut inputs)?;
+            if has_auth && options.auth.is_none() && cfg.auth == AuthMode::UserPools {
+                printer.info(
+                    "The project has auth, so the api's default authorization is its user pool (`--auth user-pools`): only signed-in users reach it",
+                );
+            }
             if (cfg.uses(AuthMode::UserPools) || cfg.uses(AuthMode::Iam))
                 && file.manifest.auth.is_empty()
             {
@@ -113,9 +119,22 @@ pub fn add(
                         ApiTemplate::Blog,
                         ApiTemplate::Blank,
                     ],
-                    ApiTemplate::Todo,
+                    // each user's own items where users sign in; shared ones otherwise
+                    if cfg.auth == AuthMode::UserPools {
+                        ApiTemplate::OwnerAuth
+                    } else {
+                        ApiTemplate::Todo
+                    },
                     |t| format!("{t:?}"),
                 )?;
+                if template == ApiTemplate::OwnerAuth && !cfg.uses(AuthMode::UserPools) {
+                    return Err(ResourceError::OwnerAuthNeedsUserPools.into());
+                }
+                if options.template.is_none() && template == ApiTemplate::OwnerAuth {
+                    printer.info(
+                        "Starting schema: owner-auth, a `Todo` each signed-in user owns: others cannot read or change it (`--template todo` shares items between all signed-in users)",
+                    );
+                }
                 Some(crate::category::api::blueprint(template, &cfg))
             };
             // A schema that does not transform is refused before anything is written.
@@ -230,7 +249,8 @@ pub fn update(
                 && options.additional_auth.is_empty()
                 && options.api_key_days.is_none();
             let mut inputs = inputs_for(global, global.yes || !ask, prompter.as_mut())?;
-            let cfg = resolve_api(options, Some(current), &mut inputs)?;
+            let has_auth = !file.manifest.auth.is_empty();
+            let cfg = resolve_api(options, Some(current), has_auth, &mut inputs)?;
             if (cfg.uses(AuthMode::UserPools) || cfg.uses(AuthMode::Iam))
                 && file.manifest.auth.is_empty()
             {

@@ -93,6 +93,7 @@ pub mod assets {
     pub const IMPORTS_RELATION: &str = asset!("imports-relation.js");
     pub const IMPORTS_SUBSCRIPTION: &str = asset!("imports-subscription.js");
     pub const ERROR_OUT: &str = asset!("error-out.js");
+    pub const MUTATION_OUT: &str = asset!("mutation-out.js");
     pub const PAGE_OUT: &str = asset!("page-out.js");
     pub const PIPELINE: &str = asset!("pipeline.js");
     pub const INVOKE: &str = asset!("invoke.js");

@@ -11,11 +11,15 @@
 //!   the parent value's member of its name;
 //! - `AWSJSON` arguments reach resolvers parsed and `AWSJSON` results leave as
 //!   JSON text; AppSync's scalars are checked on input ("AppSync scalar types");
-//! - a mutation's result is published to the subscriptions whose
-//!   `@aws_subscribe(mutations:)` names it; each subscriber gets it if its
-//!   arguments equal the result's fields of the same name and its resolver's
-//!   `extensions.setSubscriptionFilter` filter matches ("Enhanced
-//!   subscription filtering").
+//! - a mutation's result, as its caller received it (its selection set, its
+//!   nested resolvers run for that caller), is published to the subscriptions
+//!   whose `@aws_subscribe(mutations:)` names it; each subscriber gets it if
+//!   its arguments equal the result's fields of the same name and its
+//!   resolver's `extensions.setSubscriptionFilter` filter matches ("Enhanced
+//!   subscription filtering"), and gets the fields it selects that the
+//!   mutation selected: no resolver runs again for the subscriber (AWS AppSync
+//!   Developer Guide, "Real-time data": a subscription's fields come from the
+//!   mutation's response).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -54,6 +58,13 @@ pub struct RequestAuth {
     pub extra_errors: Mutex<Vec<Value>>,
     /// Told when a subscription is registered (its events are from then on kept).
     pub registered: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    /// The mutations of this request that returned an item: (the response
+    /// key, the mutation, where to publish), published by [`publish`] once
+    /// the response is complete.
+    pending: Mutex<Vec<(String, String, broadcast::Sender<Published>)>>,
+    /// A subscription's: its events carry the mutation's response, so no
+    /// field resolver runs for it past the subscription field.
+    subscription: bool,
 }
 
 impl RequestAuth {
@@ -64,6 +75,41 @@ impl RequestAuth {
             deadline: std::time::Instant::now() + REQUEST_TIME_LIMIT,
             extra_errors: Mutex::new(Vec::new()),
             registered: Mutex::new(None),
+            pending: Mutex::new(Vec::new()),
+            subscription: false,
+        }
+    }
+
+    /// A subscription's caller: events are the mutations' responses.
+    pub fn subscriber(mode: AuthMode, caller: Caller) -> RequestAuth {
+        RequestAuth {
+            subscription: true,
+            ..RequestAuth::new(mode, caller)
+        }
+    }
+}
+
+/// Publish the mutations of a finished request, each as its caller received
+/// it in `response` (a mutation whose result is null publishes nothing).
+pub fn publish(auth: &RequestAuth, response: &async_graphql::Response) {
+    let pending = auth
+        .pending
+        .lock()
+        .map(|mut p| std::mem::take(&mut *p))
+        .unwrap_or_default();
+    if pending.is_empty() {
+        return;
+    }
+    let data = response.data.clone().into_json().unwrap_or(Value::Null);
+    for (key, mutation, events) in pending {
+        match data.get(&key) {
+            Some(item) if !item.is_null() => {
+                let _ = events.send(Published {
+                    mutation,
+                    data: item.clone(),
+                });
+            }
+            _ => {}
         }
     }
 }
@@ -447,9 +493,13 @@ fn resolve_field<'a>(
         if !shared.allows(&type_name, &field, &auth) {
             return Err(unauthorized(&type_name, &field));
         }
-        if !shared
-            .resolvers
-            .contains(&(type_name.clone(), field.clone()))
+        // a subscription's event is the mutation's response: read it as it is
+        let delivered =
+            auth.subscription && shared.subscription_root.as_deref() != Some(type_name.as_str());
+        if delivered
+            || !shared
+                .resolvers
+                .contains(&(type_name.clone(), field.clone()))
         {
             let v = parent_json(&ctx)
                 .get(&field)
@@ -505,11 +555,15 @@ fn resolve_field<'a>(
         if let Some(e) = first {
             return Err(with_path(field_error(e), path_of(&ctx)));
         }
-        if shared.mutation_root.as_deref() == Some(type_name.as_str()) && !resolved.data.is_null() {
-            let _ = shared.events.send(Published {
-                mutation: field.clone(),
-                data: resolved.data.clone(),
-            });
+        if shared.mutation_root.as_deref() == Some(type_name.as_str())
+            && !resolved.data.is_null()
+            && let Ok(mut pending) = auth.pending.lock()
+        {
+            pending.push((
+                ctx.item.node.response_key().node.to_string(),
+                field.clone(),
+                shared.events.clone(),
+            ));
         }
         Ok(shared.field_value(resolved.data, &ty))
     })

@@ -413,6 +413,7 @@ async fn graphql(
     );
     let auth = Arc::new(RequestAuth::new(mode, caller));
     let response = endpoint.schema().execute(request.data(auth.clone())).await;
+    super::graphql::publish(&auth, &response);
     let extra = auth
         .extra_errors
         .lock()
@@ -695,7 +696,7 @@ fn start(
             }
         };
         let (registered_tx, mut registered) = oneshot::channel();
-        let auth = Arc::new(RequestAuth::new(mode, caller));
+        let auth = Arc::new(RequestAuth::subscriber(mode, caller));
         if let Ok(mut slot) = auth.registered.lock() {
             *slot = Some(registered_tx);
         }

@@ -226,6 +226,15 @@ impl ModelAuth {
             .collect()
     }
 
+    /// The roles allowed any operation of `op` on the model (its own rules).
+    pub fn roles_of_any(&self, op: Ops) -> Vec<&Role> {
+        self.grants
+            .iter()
+            .filter(|g| g.ops.intersects(op))
+            .map(|g| &g.role)
+            .collect()
+    }
+
     /// The roles allowed `op` on the model or on any of its fields.
     pub fn roles_any(&self, op: Ops) -> Vec<&Role> {
         let mut out: Vec<&Role> = Vec::new();
@@ -607,6 +616,10 @@ pub(super) fn auth_problems(
     let mut check = |directive: &apollo_compiler::Node<apollo_compiler::ast::Directive>,
                      on_model: bool| {
         for rule in rules(directive) {
+            if let Some(problem) = holder_type_problem(&rule, fields) {
+                problems.push(problem);
+                continue;
+            }
             match grant(&rule, modes, is_list) {
                 Ok(grants) => {
                     if !on_model && grants.iter().any(|g| !g.role.is_static()) {
@@ -650,6 +663,170 @@ pub(super) fn auth_problems(
         }
     }
     problems.extend(not_a_model);
+}
+
+/// An owner or groups field that cannot hold what the rule compares with
+/// it: a user's identity or a group's name is text, so the field must be
+/// `String` (an owner field may also be `ID`), or a list of it. Amplify's
+/// transformer takes any type and the rule then never matches (an `Int`
+/// owner field) or matches by accident; hoist refuses it at the field.
+fn holder_type_problem(
+    rule: &Rule,
+    fields: &[apollo_compiler::Node<apollo_compiler::ast::FieldDefinition>],
+) -> Option<SchemaProblem> {
+    let (name, argument, allowed): (&str, &str, &[&str]) = match rule.allow.as_str() {
+        "owner" => (
+            rule.owner_field.as_deref().unwrap_or("owner"),
+            "ownerField",
+            &["String", "ID"],
+        ),
+        "groups" => (rule.groups_field.as_deref()?, "groupsField", &["String"]),
+        _ => return None,
+    };
+    let field = fields.iter().find(|f| f.name == name)?;
+    let named = field.ty.inner_named_type().as_str();
+    if allowed.contains(&named) {
+        return None;
+    }
+    let what = if argument == "ownerField" {
+        "the users who own the item"
+    } else {
+        "the groups that may reach the item"
+    };
+    Some(SchemaProblem {
+        message: format!(
+            "`{argument}: \"{name}\"` names `{name}: {}`, which cannot hold {what}",
+            field.ty
+        ),
+        span: span(field.location()),
+        label: format!("{argument} of a rule"),
+        help: Some(format!(
+            "make `{name}` a `{0}` (one value) or `[{0}]` (several), or name another field in `{argument}`",
+            allowed[0]
+        )),
+        src: None,
+    })
+}
+
+/// Required fields that some reader of their model may not read, in models
+/// with subscriptions. Such a field is left out (null) of every mutation's
+/// result, which is what subscribers receive, so each of those events would
+/// fail on it; and a reader the field refuses fails every read of the item.
+/// Amplify's transformer refuses the same schemas ("you need to add rules to
+/// all of the model's required fields with at least read permissions").
+/// A model role is covered by the field's roles when the field has it, or
+/// has `private` for the same user pool or OIDC provider (as Amplify counts
+/// them). `located(model, field)` finds a field's place.
+pub(super) fn required_field_problems(
+    models: &[super::Model],
+    located: impl Fn(&str, &str) -> Option<apollo_compiler::parser::SourceSpan>,
+) -> Vec<SchemaProblem> {
+    let mut out = Vec::new();
+    for model in models.iter().filter(|m| m.subscriptions) {
+        let readers = model.auth.roles_of_any(Ops::READ);
+        for (name, grants) in &model.auth.fields {
+            let Some(field) = model.fields.iter().find(|f| &f.name == name) else {
+                continue;
+            };
+            if !field.ty.is_non_null() {
+                continue;
+            }
+            let missing: Vec<String> = uncovered(&readers, grants, Ops::READ)
+                .iter()
+                .map(|r| describe_role(r))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            out.push(SchemaProblem {
+                message: format!(
+                    "`{}.{name}` is required, but its own rules do not let {} read it",
+                    model.name,
+                    missing.join(" and ")
+                ),
+                span: span(located(&model.name, name)),
+                label: "required, with field rules".into(),
+                help: Some(format!(
+                    "a field with its own rules is left out of mutation results (what subscribers get) and refused to readers its rules leave out: add `read` for them to the field's rules, make it optional (`{}`), or turn off the model's subscriptions (`@model(subscriptions: null)`)",
+                    field.ty.clone().nullable()
+                )),
+                src: None,
+            });
+        }
+    }
+    out
+}
+
+/// The roles of `readers` that `grants` do not let do `op` (any of its
+/// operations): a role is let in when a grant names it, or names `private`
+/// for the same user pool or OIDC provider, which takes in every user of it
+/// (as Amplify's transformer counts roles).
+pub fn uncovered<'a>(readers: &[&'a Role], grants: &[Grant], op: Ops) -> Vec<&'a Role> {
+    let allowed: Vec<&Role> = grants
+        .iter()
+        .filter(|g| g.ops.intersects(op))
+        .map(|g| &g.role)
+        .collect();
+    readers
+        .iter()
+        .filter(|role| {
+            !(allowed.contains(role)
+                || (matches!(role.provider(), Provider::UserPools | Provider::Oidc)
+                    && allowed.contains(&&Role::Private(role.provider()))))
+        })
+        .copied()
+        .collect()
+}
+
+/// Whether a field with rules of its own is left out (null) of its model's
+/// mutation results, which are what subscribers receive: when the model has
+/// subscriptions and some role that may read the model may not read the
+/// field (Amplify's field resolver does the same: `__operation` is
+/// `Mutation`).
+pub fn redacted_in_mutations(model: &super::Model, field: &str) -> bool {
+    let Some(grants) = model.auth.field(field) else {
+        return false;
+    };
+    model.subscriptions
+        && !uncovered(&model.auth.roles_of_any(Ops::READ), grants, Ops::READ).is_empty()
+}
+
+/// Whether a relation field's related items are left out of its model's
+/// mutation results (null, or no items), as Amplify redacts them: when the
+/// model has subscriptions and a role that may listen to it could not read
+/// every related item itself (the related model has owner, groups-field or
+/// custom rules, or no rule for that role). A related model without rules is
+/// readable by the api's default mode and is not redacted.
+pub fn relation_redacted(model: &super::Model, target: &super::Model) -> bool {
+    if !model.subscriptions || target.auth.grants.is_empty() {
+        return false;
+    }
+    if target
+        .auth
+        .roles_of_any(Ops::READ)
+        .iter()
+        .any(|r| !r.is_static() || matches!(r, Role::Custom))
+    {
+        return true;
+    }
+    !uncovered(
+        &model.auth.roles(Ops::LISTEN),
+        &target.auth.grants,
+        Ops::READ,
+    )
+    .is_empty()
+}
+
+/// A role in words, for errors.
+fn describe_role(role: &Role) -> String {
+    match role {
+        Role::Public(p) => format!("`public` ({})", p.rule_name()),
+        Role::Private(p) => format!("`private` ({})", p.rule_name()),
+        Role::Custom => "`custom`".into(),
+        Role::StaticGroup { group, .. } => format!("the group `{group}`"),
+        Role::DynamicGroup { field, .. } => format!("the groups in `{field}`"),
+        Role::Owner { field, .. } => format!("the owners in `{field}`"),
+    }
 }
 
 #[cfg(test)]

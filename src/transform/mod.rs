@@ -295,6 +295,15 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
         return Err(fail(problems));
     }
     let models = model::models(&schema, modes, &global);
+    let problems = auth::required_field_problems(&models, |model, field| {
+        schema
+            .get_object(model)
+            .and_then(|o| o.fields.get(field))
+            .and_then(|f| f.location())
+    });
+    if !problems.is_empty() {
+        return Err(fail(problems));
+    }
     let sdl = model::client_schema(&schema, &models, modes).to_string();
     let mut custom_fields = Vec::new();
     for root in ["Query", "Mutation", "Subscription"] {

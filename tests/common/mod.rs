@@ -182,3 +182,24 @@ pub fn corpus_apis() -> Vec<(String, Vec<(String, String)>)> {
     }
     apis
 }
+
+/// Run a Node judge of `tests/` (`rel`, e.g. `outputs-check/sandbox-mfa.mjs`)
+/// with `args`; it must exit 0 and print its JSON report last. The report.
+pub fn node_report(rel: &str, args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(rel);
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .args(args)
+        .output()
+        .expect("could not run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{rel} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{rel}: no report ({e}):\n{stdout}"))
+}

@@ -169,7 +169,10 @@ pub const KEY_EXPIRY_PARAMETER: &str = "ApiKeyExpires";
 
 /// A starting schema, with access rules that fit the API's modes: the default
 /// mode's users may do everything (each user only with their own items, for
-/// `owner-auth`), and API key holders may read when the key is an extra mode.
+/// `owner-auth`), and API key holders may read shared items when the key is an
+/// extra mode. An owner's items are never readable with the API key: the key
+/// ships in every copy of the frontend, so such a rule would show every
+/// user's items to anyone.
 pub fn blueprint(template: crate::cli::ApiTemplate, cfg: &ApiConfig) -> String {
     let text = match template {
         crate::cli::ApiTemplate::Todo => include_str!("../../../blueprints/api/todo.graphql"),
@@ -187,7 +190,10 @@ pub fn blueprint(template: crate::cli::ApiTemplate, cfg: &ApiConfig) -> String {
         (_, AuthMode::Oidc) => "{ allow: private, provider: oidc }",
         (_, AuthMode::Lambda) => "{ allow: custom }",
     }];
-    if cfg.auth != AuthMode::ApiKey && cfg.uses(AuthMode::ApiKey) {
+    if cfg.auth != AuthMode::ApiKey
+        && cfg.uses(AuthMode::ApiKey)
+        && template != crate::cli::ApiTemplate::OwnerAuth
+    {
         rules.push("{ allow: public, operations: [read] }");
     }
     text.replace("RULES", &format!("[{}]", rules.join(", ")))

@@ -5,9 +5,13 @@ use crate::cli::ApiOptions;
 use crate::prompt::{Inputs, Question};
 
 /// The api options: each from its flag, else asked, else the current config's.
+/// A new api in a project with auth (`has_auth`) defaults to user pool
+/// authorization, so that nothing is open to whoever holds the API key the
+/// frontend ships; without auth, to an API key (the only mode that needs none).
 pub fn resolve_api(
     o: &ApiOptions,
     current: Option<ApiConfig>,
+    has_auth: bool,
     inputs: &mut Inputs,
 ) -> Result<ApiConfig, crate::Error> {
     let q = |key: &'static str, prompt: &'static str| Question {
@@ -16,7 +20,11 @@ pub fn resolve_api(
         default: None,
     };
     let base = current.unwrap_or(ApiConfig {
-        auth: AuthMode::ApiKey,
+        auth: if has_auth {
+            AuthMode::UserPools
+        } else {
+            AuthMode::ApiKey
+        },
         additional_auth: Vec::new(),
         api_key_days: 7,
         oidc_issuer: None,

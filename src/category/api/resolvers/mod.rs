@@ -82,8 +82,71 @@ pub(super) fn read_one_checks(
 
 /// The lines that narrow a read of many items to what the caller may see: all
 /// of them, their own, or none. Leaves `filter` (the caller's filter, narrowed).
-pub(super) fn narrow_filter(access: &Access) -> Result<String, RenderError> {
-    resolver("narrow-filter", &json!({ "dynamic": access.has_dynamic() }))
+pub(super) fn narrow_filter(access: &Access, guard: &FilterGuard) -> Result<String, RenderError> {
+    resolver(
+        "narrow-filter",
+        &json!({
+            "dynamic": access.has_dynamic(),
+            "guard": guard.functions.is_some(),
+            "keys": guard.keys,
+        }),
+    )
+}
+
+/// How a read's filter and key arguments are kept to the fields the caller
+/// may read (issue 16: a test on a field the caller may not read would tell
+/// its value): `guardFilter(ctx, filter)` and a `fieldFilter<Suffix>(ctx)`
+/// per field with rules of its own, when the model has such fields.
+#[derive(Default)]
+pub(super) struct FilterGuard {
+    /// The functions, or None when the model has no field with rules of its own.
+    pub functions: Option<String>,
+    /// The key arguments on such fields: `{ name, arg, suffix }`.
+    pub keys: Vec<Value>,
+}
+
+/// The filter guard of a read `op` (`Ops::LIST` for lists, index queries and
+/// relations) of `model`, whose key arguments (`key_args`: field, argument)
+/// are guarded too.
+pub(super) fn filter_guard(
+    model: &Model,
+    op: Ops,
+    key_args: &[(&str, &str)],
+) -> Result<FilterGuard, RenderError> {
+    let fields: Vec<(&String, &Vec<crate::transform::auth::Grant>)> = model
+        .auth
+        .fields
+        .iter()
+        .filter(|(f, _)| !model.relations.iter().any(|r| &r.field == f))
+        .map(|(f, g)| (f, g))
+        .collect();
+    if fields.is_empty() {
+        return Ok(FilterGuard::default());
+    }
+    let mut functions = String::new();
+    let mut described = Vec::new();
+    for (field, grants) in &fields {
+        let suffix = format!("Of{}", crate::naming::pascal(field));
+        let a = Access::new(grants, op, &suffix);
+        functions.push('\n');
+        functions.push_str(&a.functions(false, a.has_dynamic(), false)?);
+        described.push(json!({ "name": field, "suffix": suffix, "dynamic": a.has_dynamic() }));
+    }
+    functions.push_str(&resolver(
+        "filter-guard",
+        &json!({ "model": model.name, "fields": described }),
+    )?);
+    let keys = key_args
+        .iter()
+        .filter(|(field, _)| fields.iter().any(|(f, _)| f == field))
+        .map(|(field, arg)| {
+            json!({ "name": field, "arg": arg, "suffix": format!("Of{}", crate::naming::pascal(field)) })
+        })
+        .collect();
+    Ok(FilterGuard {
+        functions: Some(functions),
+        keys,
+    })
 }
 
 /// The check of a write (or of a field's read): static access, or access to `item`.
@@ -96,6 +159,57 @@ pub(super) fn write_check(
         "write-check",
         &json!({ "dynamic": access.has_dynamic(), "suffix": suffix, "item": item }),
     )
+}
+
+/// The checks of an update on the fields that say who holds an item (owner
+/// and groups fields without rules of their own): the function
+/// `holdersKept` and the conditions it adds (`source`: the update's
+/// values); empty when the model has none.
+pub(super) fn holder_checks(model: &Model, source: &str) -> Result<(String, String), RenderError> {
+    let key_fields = model.primary_key.fields();
+    let holders: Vec<serde_json::Value> = model
+        .auth
+        .dynamic_fields()
+        .into_iter()
+        .filter(|f| model.auth.field(f).is_none() && !key_fields.iter().any(|k| k.as_str() == *f))
+        .map(|f| {
+            let list = model
+                .fields
+                .iter()
+                .find(|m| m.name == f)
+                .is_some_and(|m| m.ty.is_list());
+            json!({ "field": f, "list": list })
+        })
+        .collect();
+    if holders.is_empty() {
+        return Ok((String::new(), String::new()));
+    }
+    let control = Access::new(
+        &model.auth.grants,
+        Ops::UPDATE.union(Ops::DELETE),
+        "Holders",
+    );
+    let names: Vec<String> = holders
+        .iter()
+        .filter_map(|h| h["field"].as_str().map(|f| format!("`{f}`")))
+        .collect();
+    let functions = format!(
+        "\n{}{}",
+        control.functions(false, control.has_dynamic(), false)?,
+        resolver(
+            "holders-kept",
+            &json!({
+                "fields": names.join(", "),
+                "describe": control.describe(),
+                "dynamic": control.has_dynamic(),
+            }),
+        )?
+    );
+    let checks = resolver(
+        "holders-check",
+        &json!({ "holders": holders, "source": source }),
+    )?;
+    Ok((functions, checks))
 }
 
 /// The checks of a write on fields with rules of their own: each field set by

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 use super::access::Access;
 use super::keys::{query_request, sort_arg_of, with_helpers};
 use super::{
-    Resolver, field_write_checks, file, joined, key_object, narrow_filter, read_one_checks,
-    write_check,
+    FilterGuard, Resolver, field_write_checks, file, filter_guard, holder_checks, joined,
+    key_object, narrow_filter, read_one_checks, write_check,
 };
 use crate::render::RenderError;
 use crate::render::blueprints::{assets, resolver};
@@ -21,8 +21,14 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
     let partition = &model.primary_key.partition;
     let custom_key = partition != "id" || !model.primary_key.sort.is_empty();
     let imports = assets::IMPORTS_DDB;
-    let error_out = assets::ERROR_OUT;
     let page_out = assets::PAGE_OUT;
+    // a mutation's result marked as one, where something is left out of it
+    // for subscribers (`field.js.hbs`, the relation resolvers)
+    let error_out = if marks_mutations(model) {
+        assets::MUTATION_OUT
+    } else {
+        assets::ERROR_OUT
+    };
     let mut out = Vec::new();
     if let Some((get, list)) = &model.queries {
         let a = Access::new(grants, Ops::GET, "");
@@ -44,6 +50,8 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             file(imports, &a.functions(true, true, false)?, &code),
         ));
         let a = Access::new(grants, Ops::LIST, "");
+        let key_args = key_arguments(key, custom_key);
+        let guard = filter_guard(model, Ops::LIST, &key_args)?;
         let (query, composite) = if custom_key {
             query_request(None, key, ("ctx.args", partition), &sort_arg_of(key))?
         } else {
@@ -55,7 +63,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 "list": list,
                 "model": m,
                 "describe": a.describe(),
-                "narrow": narrow_filter(&a)?,
+                "narrow": narrow_filter(&a, &guard)?,
                 "partition": partition,
                 "query": query,
                 "page_out": page_out,
@@ -64,11 +72,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
         out.push(Resolver::new(
             "Query",
             list,
-            file(
-                imports,
-                &with_helpers(a.functions(false, true, false)?, composite),
-                &code,
-            ),
+            file(imports, &read_functions(&a, guard, composite)?, &code),
         ));
     }
     for index in &model.indexes {
@@ -76,6 +80,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             continue;
         };
         let a = Access::new(grants, Ops::LIST, "");
+        let guard = filter_guard(model, Ops::LIST, &key_arguments(&index.key, true))?;
         let (request, composite) = query_request(
             Some(&index.name),
             &index.key,
@@ -89,7 +94,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 "model": m,
                 "index": index.name,
                 "describe": a.describe(),
-                "narrow": narrow_filter(&a)?,
+                "narrow": narrow_filter(&a, &guard)?,
                 "request": request,
                 "page_out": page_out,
             }),
@@ -97,11 +102,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
         out.push(Resolver::new(
             "Query",
             query,
-            file(
-                imports,
-                &with_helpers(a.functions(false, true, false)?, composite),
-                &code,
-            ),
+            file(imports, &read_functions(&a, guard, composite)?, &code),
         ));
     }
     if let Some((create, update, delete)) = &model.mutations {
@@ -166,6 +167,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
         let a = Access::new(grants, Ops::UPDATE, "");
         let (field_functions, field_checks) =
             field_write_checks(model, Ops::UPDATE, "changes", true)?;
+        let (holder_functions, holder_checks) = holder_checks(model, "changes")?;
         // An index's composite sort key is rewritten when its fields are, all of them together.
         let composite_changes = model
             .indexes
@@ -191,7 +193,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 "key_fields": key.fields(),
                 "composites": composite_changes,
                 "conditions": conditions(&a)?,
-                "field_checks": field_checks,
+                "field_checks": format!("{field_checks}{holder_checks}"),
                 "key": key_of_values,
                 "error_out": error_out,
             }),
@@ -201,7 +203,10 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             update,
             file(
                 imports,
-                &format!("{}{field_functions}", a.functions(false, true, false)?),
+                &format!(
+                    "{}{field_functions}{holder_functions}",
+                    a.functions(false, true, false)?
+                ),
                 &code,
             ),
         ));
@@ -224,6 +229,41 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
         ));
     }
     Ok(out)
+}
+
+/// The functions of a list or index query file: its access checks, its
+/// filter guard, and the composite key helpers when it needs them.
+fn read_functions(a: &Access, guard: FilterGuard, composite: bool) -> Result<String, RenderError> {
+    Ok(with_helpers(
+        format!(
+            "{}{}",
+            a.functions(false, true, false)?,
+            guard.functions.unwrap_or_default()
+        ),
+        composite,
+    ))
+}
+
+/// A read's key arguments, each with the field it tests: the partition
+/// field, and a single sort key field (a composite one's argument tests
+/// several fields and is left to the filter guard's refusal of none). None
+/// for a model keyed on `id` alone (`queried`: false), whose list takes no key.
+fn key_arguments(key: &crate::transform::Key, queried: bool) -> Vec<(&str, &str)> {
+    if !queried {
+        return Vec::new();
+    }
+    let mut out = vec![(key.partition.as_str(), key.partition.as_str())];
+    if let [single] = key.sort.as_slice() {
+        out.push((single.as_str(), single.as_str()));
+    }
+    out
+}
+
+/// Whether the model's mutations mark their results (`__operation`), for the
+/// fields with rules of their own and the relation fields that leave
+/// something out of them.
+fn marks_mutations(model: &Model) -> bool {
+    model.subscriptions && (!model.auth.fields.is_empty() || !model.relations.is_empty())
 }
 
 /// Resolvers without a table (on the model stack's NONE data source): the
@@ -252,6 +292,13 @@ pub fn local_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             })
             .collect();
         let functions = a.functions(false, false, true)?;
+        let redacted: Vec<&String> = model
+            .auth
+            .fields
+            .iter()
+            .map(|(f, _)| f)
+            .filter(|f| crate::transform::auth::redacted_in_mutations(model, f))
+            .collect();
         for (on, mutation) in [
             ("onCreate", create),
             ("onUpdate", update),
@@ -266,6 +313,8 @@ pub fn local_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                     "describe": a.describe(),
                     "dynamic": a.has_dynamic(),
                     "owner_args": owner_args,
+                    "model": m,
+                    "redacted": redacted,
                 }),
             )?;
             out.push(Resolver::new(
@@ -288,6 +337,7 @@ pub fn local_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 "field": field,
                 "describe": a.describe(),
                 "check": write_check(&a, "", "ctx.source")?,
+                "redacted": crate::transform::auth::redacted_in_mutations(model, field),
             }),
         )?;
         out.push(Resolver::new(

@@ -4,7 +4,9 @@ use serde_json::json;
 
 use super::access::Access;
 use super::keys::{Sort, query_request, with_helpers};
-use super::{Resolver, file, narrow_filter, read_one_checks, write_check};
+use super::{
+    FilterGuard, Resolver, file, filter_guard, narrow_filter, read_one_checks, write_check,
+};
 use crate::render::RenderError;
 use crate::render::blueprints::{assets, resolver};
 use crate::transform::auth::Ops;
@@ -34,11 +36,24 @@ pub fn relations_reading(
         if only.is_some_and(|only| only != target) {
             continue;
         }
-        let target_grants = models
-            .iter()
-            .find(|m| &m.name == target)
+        let target_model = models.iter().find(|m| &m.name == target);
+        let target_grants = target_model
             .map(|m| m.auth.grants.as_slice())
             .unwrap_or(&[]);
+        // in a mutation's result (what subscribers receive): left out when
+        // not every listener may read the related items (only where the field
+        // may be null, as Amplify does; see docs/security.md for required
+        // ones), else marked as part of it for their own fields' rules
+        let nullable = model
+            .fields
+            .iter()
+            .find(|f| &f.name == field)
+            .is_none_or(|f| !f.ty.is_non_null());
+        let redacted = nullable
+            && target_model.is_some_and(|t| crate::transform::auth::relation_redacted(model, t));
+        let marked = !redacted
+            && model.subscriptions
+            && target_model.is_some_and(|t| !t.auth.fields.is_empty() || !t.relations.is_empty());
         let (field_functions, field_check) = match model.auth.field(field) {
             Some(grants) => {
                 let a = Access::new(grants, Ops::GET, "Field");
@@ -69,6 +84,10 @@ pub fn relations_reading(
         let code = match relation.kind {
             RelationKind::HasMany => {
                 let a = Access::new(target_grants, Ops::LIST, "");
+                let guard = match target_model {
+                    Some(t) => filter_guard(t, Ops::LIST, &[])?,
+                    None => FilterGuard::default(),
+                };
                 let sort = match &relation.sort_arg {
                     Some((arg, _)) => Sort::Arg(arg.clone()),
                     None => Sort::Values(rest.clone()),
@@ -83,7 +102,10 @@ pub fn relations_reading(
                         "described": described,
                         "describe": a.describe(),
                         "field_check": field_check,
-                        "narrow": narrow_filter(&a)?,
+                        "target": target,
+                        "redacted": redacted,
+                        "marked": marked,
+                        "narrow": narrow_filter(&a, &guard)?,
                         "first": first,
                         "request": request,
                         "page_out": assets::PAGE_OUT,
@@ -92,7 +114,11 @@ pub fn relations_reading(
                 file(
                     imports,
                     &with_helpers(
-                        format!("{}{field_functions}", a.functions(false, true, false)?),
+                        format!(
+                            "{}{field_functions}{}",
+                            a.functions(false, true, false)?,
+                            guard.functions.unwrap_or_default()
+                        ),
                         composite,
                     ),
                     &code,
@@ -133,6 +159,8 @@ pub fn relations_reading(
                         "sort_value": values.first(),
                         "request": request,
                         "check": check,
+                        "redacted": redacted,
+                        "marked": marked,
                     }),
                 )?;
                 file(
