@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::callers::{sandbox_credentials, sigv4_headers, sigv4_headers_for};
 use common::running::Running;
 
 use hoist::sandbox::dynamodb::Database;
@@ -1165,17 +1166,7 @@ fn every_corpus_model_answers_crud_on_the_sandbox() {
         .args(["add", "auth", "--yes", "-q"])
         .assert()
         .success();
-    let manifest = std::fs::read_to_string(app.join("hoist.toml")).unwrap();
-    let (before, _) = manifest.split_once("[api.main]").unwrap();
-    let rest = manifest.split_once("[api.main]").unwrap().1;
-    let after = rest.find("\n[").map(|i| &rest[i..]).unwrap_or("");
-    std::fs::write(
-        app.join("hoist.toml"),
-        format!(
-            "{before}[api.main]\nauth = \"api-key\"\nadditional_auth = [\"user-pools\", \"iam\", \"oidc\", \"lambda\"]\napi_key_days = 7\noidc_issuer = \"https://hoist-sandbox.invalid/dev/oidc\"\noidc_client_id = \"hoistsandboxclient\"\nlambda_authorizer_arn = \"arn:aws:lambda:us-east-1:123456789012:function:authorizer\"\n{after}"
-        ),
-    )
-    .unwrap();
+    common::with_every_auth_mode(&app);
     let mut created_models = 0;
     let mut unreachable = Vec::new();
     let mut failures = Vec::new();
@@ -1630,68 +1621,6 @@ fn searchable_models_are_searched_as_opensearch_would() {
     );
 }
 
-/// SigV4-signed headers for a POST of `body` to the sandbox, made by the AWS
-/// SDK's own signer (`aws-sigv4`) with `credentials` as `hoist sandbox
-/// credentials --json` prints them.
-fn sigv4_headers(
-    port: u16,
-    credentials: &Value,
-    secret: &str,
-    body: &str,
-) -> Vec<(String, String)> {
-    sigv4_headers_for(port, "appsync", "/graphql", &[], credentials, secret, body)
-}
-
-/// [`sigv4_headers`] for another service and path, with extra headers signed too.
-fn sigv4_headers_for(
-    port: u16,
-    service: &str,
-    path: &str,
-    extra: &[(&str, &str)],
-    credentials: &Value,
-    secret: &str,
-    body: &str,
-) -> Vec<(String, String)> {
-    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-    let identity: aws_smithy_runtime_api::client::identity::Identity =
-        aws_credential_types::Credentials::new(
-            credentials["AccessKeyId"].as_str().unwrap(),
-            secret,
-            credentials["SessionToken"].as_str().map(str::to_string),
-            None,
-            "hoist sandbox credentials",
-        )
-        .into();
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name(service)
-        .time(std::time::SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .unwrap()
-        .into();
-    let url = format!("http://127.0.0.1:{port}{path}");
-    let host = format!("127.0.0.1:{port}");
-    let mut base = vec![
-        ("content-type", "application/json"),
-        ("host", host.as_str()),
-    ];
-    base.extend_from_slice(extra);
-    let signable = SignableRequest::new(
-        "POST",
-        &url,
-        base.iter().copied(),
-        SignableBody::Bytes(body.as_bytes()),
-    )
-    .unwrap();
-    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-    instructions
-        .headers()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 /// AWS_IAM on the sandbox: requests signed by the AWS SDK's signer with the
 /// credentials `hoist sandbox credentials` issues get AppSync's IAM identity,
 /// and the generated resolvers tell signed-in identities from guests. A wrong
@@ -1785,22 +1714,6 @@ fn iam_project(sb: &common::Sandbox) -> std::path::PathBuf {
     )
     .unwrap();
     app
-}
-
-/// What `hoist sandbox credentials --json <who>` prints.
-fn sandbox_credentials(sb: &common::Sandbox, app: &std::path::Path, who: &[&str]) -> Value {
-    let out = sb
-        .hoist_in(app)
-        .args(["sandbox", "credentials", "--json"])
-        .args(who)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// The real aws-amplify v6 client in the AWS_IAM mode, with the sandbox's

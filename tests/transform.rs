@@ -281,6 +281,12 @@ fn authorization_field_errors_are_located() {
         )
     );
     insta::assert_snapshot!(
+        "auth_required_relation",
+        render(
+            "type Post @model @auth(rules: [{ allow: private, operations: [read] }, { allow: owner }]) {\n  id: ID!\n  note: Note! @hasOne\n}\ntype Note @model @auth(rules: [{ allow: owner }]) {\n  id: ID!\n  body: String\n}"
+        )
+    );
+    insta::assert_snapshot!(
         "auth_required_fields",
         render(
             "type Buyer @model @auth(rules: [{ allow: owner, ownerField: \"buyer\" }, { allow: private, operations: [read] }]) {\n  id: ID! @auth(rules: [{ allow: owner, operations: [read, update, delete] }])\n  buyer: String\n  note: String! @auth(rules: [{ allow: private, operations: [read] }, { allow: owner, ownerField: \"buyer\" }])\n}"
@@ -291,6 +297,7 @@ fn authorization_field_errors_are_located() {
     for fine in [
         "type Buyer @model @auth(rules: [{ allow: owner, ownerField: \"buyer\" }]) {\n  id: ID!\n  buyer: ID\n  note: String! @auth(rules: [{ allow: owner, ownerField: \"buyer\" }])\n  ssn: String @auth(rules: [{ allow: owner, operations: [read] }])\n}",
         "type Doc @model @auth(rules: [{ allow: owner, ownerField: \"editors\" }, { allow: groups, groupsField: \"team\" }]) {\n  id: ID!\n  editors: [String]\n  team: String\n}",
+        "type Post @model @auth(rules: [{ allow: private, operations: [read] }, { allow: owner }]) {\n  id: ID!\n  note: Note! @hasOne\n  maybe: Note @hasOne\n}\ntype Note @model @auth(rules: [{ allow: owner }, { allow: private, operations: [read] }]) {\n  id: ID!\n  body: String\n}",
         "type Quiet @model(subscriptions: null) @auth(rules: [{ allow: owner }, { allow: private, operations: [read] }]) {\n  id: ID!\n  secret: String! @auth(rules: [{ allow: owner }])\n}",
     ] {
         hoist::transform::transform_with(fine, "schema.graphql", &hoist::transform::Modes::all())

@@ -100,5 +100,6 @@ pub mod assets {
     pub const CUSTOM_PIPELINE: &str = asset!("custom-pipeline.js");
     pub const CLAIM_VALUES: &str = asset!("claim-values.js");
     pub const MATCHES: &str = asset!("matches.js");
+    pub const FILTER_TESTS: &str = asset!("filter-tests.js");
     pub const COMPOSITE_HELPERS: &str = asset!("composite-helpers.js");
 }

@@ -61,7 +61,7 @@ pub struct RequestAuth {
     /// The mutations of this request that returned an item: (the response
     /// key, the mutation, where to publish), published by [`publish`] once
     /// the response is complete.
-    pending: Mutex<Vec<(String, String, broadcast::Sender<Published>)>>,
+    pending: Mutex<Vec<Pending>>,
     /// A subscription's: its events carry the mutation's response, so no
     /// field resolver runs for it past the subscription field.
     subscription: bool,
@@ -89,6 +89,51 @@ impl RequestAuth {
     }
 }
 
+/// A mutation of a request, to publish once the response is complete.
+struct Pending {
+    /// Its key in the response (its alias, or its name).
+    key: String,
+    mutation: String,
+    /// The response keys of its selection and the fields they name.
+    names: Value,
+    events: broadcast::Sender<Published>,
+}
+
+/// The fields a selection names, by response key: `{key: [name, nested]}`.
+fn selection_names(field: async_graphql::SelectionField<'_>) -> Value {
+    let mut out = serde_json::Map::new();
+    for f in field.selection_set() {
+        let key = f.alias().unwrap_or(f.name()).to_string();
+        out.insert(key, json!([f.name(), selection_names(f)]));
+    }
+    Value::Object(out)
+}
+
+/// A response value with its aliases undone: each member under the name of
+/// the field it is, as AppSync publishes a mutation's result (its fields by
+/// name, so an alias can neither hide a field from a subscriber's filter nor
+/// pose as another field).
+fn by_field_name(value: &Value, names: &Value) -> Value {
+    match value {
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| by_field_name(v, names)).collect())
+        }
+        Value::Object(members) => {
+            let mut out = serde_json::Map::new();
+            for (key, v) in members {
+                let (name, nested) = match names.get(key).and_then(Value::as_array) {
+                    Some(pair) => (pair[0].as_str().unwrap_or(key).to_string(), &pair[1]),
+                    None => (key.clone(), &Value::Null),
+                };
+                // the first of several selections of one field is kept
+                out.entry(name).or_insert_with(|| by_field_name(v, nested));
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
 /// Publish the mutations of a finished request, each as its caller received
 /// it in `response` (a mutation whose result is null publishes nothing).
 pub fn publish(auth: &RequestAuth, response: &async_graphql::Response) {
@@ -101,12 +146,12 @@ pub fn publish(auth: &RequestAuth, response: &async_graphql::Response) {
         return;
     }
     let data = response.data.clone().into_json().unwrap_or(Value::Null);
-    for (key, mutation, events) in pending {
-        match data.get(&key) {
+    for p in pending {
+        match data.get(&p.key) {
             Some(item) if !item.is_null() => {
-                let _ = events.send(Published {
-                    mutation,
-                    data: item.clone(),
+                let _ = p.events.send(Published {
+                    mutation: p.mutation,
+                    data: by_field_name(item, &p.names),
                 });
             }
             _ => {}
@@ -559,11 +604,12 @@ fn resolve_field<'a>(
             && !resolved.data.is_null()
             && let Ok(mut pending) = auth.pending.lock()
         {
-            pending.push((
-                ctx.item.node.response_key().node.to_string(),
-                field.clone(),
-                shared.events.clone(),
-            ));
+            pending.push(Pending {
+                key: ctx.item.node.response_key().node.to_string(),
+                mutation: field.clone(),
+                names: selection_names(ctx.field()),
+                events: shared.events.clone(),
+            });
         }
         Ok(shared.field_value(resolved.data, &ty))
     })

@@ -708,7 +708,8 @@ fn holder_type_problem(
     })
 }
 
-/// Required fields that some reader of their model may not read, in models
+/// Required fields that some reader of their model may not read, and
+/// required relation fields to items some listener may not read, in models
 /// with subscriptions. Such a field is left out (null) of every mutation's
 /// result, which is what subscribers receive, so each of those events would
 /// fail on it; and a reader the field refuses fails every read of the item.
@@ -719,6 +720,7 @@ fn holder_type_problem(
 /// them). `located(model, field)` finds a field's place.
 pub(super) fn required_field_problems(
     models: &[super::Model],
+    join_models: &[String],
     located: impl Fn(&str, &str) -> Option<apollo_compiler::parser::SourceSpan>,
 ) -> Vec<SchemaProblem> {
     let mut out = Vec::new();
@@ -749,6 +751,57 @@ pub(super) fn required_field_problems(
                 help: Some(format!(
                     "a field with its own rules is left out of mutation results (what subscribers get) and refused to readers its rules leave out: add `read` for them to the field's rules, make it optional (`{}`), or turn off the model's subscriptions (`@model(subscriptions: null)`)",
                     field.ty.clone().nullable()
+                )),
+                src: None,
+            });
+        }
+        // a required relation field cannot be left out of mutation results:
+        // refused where a listener could receive a related item it may not
+        // read (not in the join models of `@manyToMany`, written by hoist:
+        // docs/security.md)
+        if join_models.contains(&model.name) {
+            continue;
+        }
+        for relation in &model.relations {
+            let required = model
+                .fields
+                .iter()
+                .any(|f| f.name == relation.field && f.ty.is_non_null());
+            let Some(target) = models.iter().find(|m| m.name == relation.target) else {
+                continue;
+            };
+            if !required || target.auth.grants.is_empty() {
+                continue;
+            }
+            let everywhere: Vec<Grant> = target
+                .auth
+                .grants
+                .iter()
+                .filter(|g| g.role.is_static())
+                .cloned()
+                .collect();
+            let listeners = model.auth.roles(Ops::LISTEN);
+            let missing: Vec<String> = uncovered(&listeners, &everywhere, Ops::READ)
+                .iter()
+                .map(|r| describe_role(r))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            out.push(SchemaProblem {
+                message: format!(
+                    "`{}.{}` is a required `{}`, which {} may listen to `{}` for but not read every one of",
+                    model.name,
+                    relation.field,
+                    relation.target,
+                    missing.join(" and "),
+                    model.name
+                ),
+                span: span(located(&model.name, &relation.field)),
+                label: "required relation".into(),
+                help: Some(format!(
+                    "a mutation's result is what every subscriber receives, and a required field cannot be left out of it: make it optional (an optional one is left out for them), let them read every `{}` (a `private` or static rule with `read`), or turn off `{}`'s subscriptions (`@model(subscriptions: null)`)",
+                    relation.target, model.name
                 )),
                 src: None,
             });

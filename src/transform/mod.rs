@@ -295,7 +295,13 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
         return Err(fail(problems));
     }
     let models = model::models(&schema, modes, &global);
-    let problems = auth::required_field_problems(&models, |model, field| {
+    // the join models `@manyToMany` writes are not the user's to change
+    let join_models: Vec<String> = joins
+        .iter()
+        .flat_map(|d| d.definitions.iter())
+        .filter_map(|d| d.name().map(|n| n.to_string()))
+        .collect();
+    let problems = auth::required_field_problems(&models, &join_models, |model, field| {
         schema
             .get_object(model)
             .and_then(|o| o.fields.get(field))

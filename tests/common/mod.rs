@@ -1,6 +1,7 @@
 //! Drive the real binary in a clean temporary HOME with a cleared environment.
 #![allow(dead_code)]
 
+pub mod callers;
 pub mod moto;
 pub mod running;
 
@@ -150,6 +151,30 @@ pub fn corpus(kind: &str) -> Option<PathBuf> {
         dir.display()
     );
     None
+}
+
+/// One file of the corpus (`graphql/x.graphql`): its text; None without the
+/// corpus (a failure under CI, as [`corpus`] says).
+pub fn corpus_file(rel: &str) -> Option<String> {
+    let (kind, name) = rel.split_once('/').unwrap();
+    let dir = corpus(kind)?;
+    Some(std::fs::read_to_string(dir.join(name)).unwrap())
+}
+
+/// Give the project's api `main` every authorization mode (an API key by
+/// default; user pools, IAM, the sandbox's OIDC issuer and a Lambda
+/// authorizer besides), as schemas that use them all need.
+pub fn with_every_auth_mode(app: &Path) {
+    let manifest = std::fs::read_to_string(app.join("hoist.toml")).unwrap();
+    let (before, rest) = manifest.split_once("[api.main]").unwrap();
+    let after = rest.find("\n[").map(|i| &rest[i..]).unwrap_or("");
+    std::fs::write(
+        app.join("hoist.toml"),
+        format!(
+            "{before}[api.main]\nauth = \"api-key\"\nadditional_auth = [\"user-pools\", \"iam\", \"oidc\", \"lambda\"]\napi_key_days = 7\noidc_issuer = \"https://hoist-sandbox.invalid/dev/oidc\"\noidc_client_id = \"hoistsandboxclient\"\nlambda_authorizer_arn = \"arn:aws:lambda:us-east-1:123456789012:function:authorizer\"\n{after}"
+        ),
+    )
+    .unwrap();
 }
 
 /// The GraphQL corpus, parts of one schema together (`x-part1-...`,

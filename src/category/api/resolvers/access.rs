@@ -151,7 +151,7 @@ impl<'a> Access<'a> {
 }
 
 /// The helpers the checks call, each added to a file that calls it
-/// (`claim-values.js`, `matches.js`).
+/// (`claim-values.js`, `matches.js`, `filter-tests.js`).
 pub fn helpers(code: &str) -> String {
     let mut out = String::new();
     if code.contains("claimValues(") {
@@ -159,6 +159,9 @@ pub fn helpers(code: &str) -> String {
     }
     if code.contains("matches(") {
         out.push_str(assets::MATCHES);
+    }
+    if code.contains("filterTests(") {
+        out.push_str(assets::FILTER_TESTS);
     }
     out
 }

@@ -54,7 +54,7 @@ pub(super) fn key_object(key: &Key, source: &str) -> Result<String, RenderError>
 
 /// A resolver file: imports, the access functions and their helpers, then the handlers.
 pub(super) fn file(imports: &str, functions: &str, body: &str) -> String {
-    let helpers = access::helpers(functions);
+    let helpers = access::helpers(&format!("{functions}{body}"));
     let mut out = String::from(imports);
     out.push('\n');
     out.push_str(functions);
@@ -89,6 +89,8 @@ pub(super) fn narrow_filter(access: &Access, guard: &FilterGuard) -> Result<Stri
             "dynamic": access.has_dynamic(),
             "guard": guard.functions.is_some(),
             "keys": guard.keys,
+            "when": guard.when,
+            "model": guard.model,
         }),
     )
 }
@@ -101,17 +103,24 @@ pub(super) fn narrow_filter(access: &Access, guard: &FilterGuard) -> Result<Stri
 pub(super) struct FilterGuard {
     /// The functions, or None when the model has no field with rules of its own.
     pub functions: Option<String>,
-    /// The key arguments on such fields: `{ name, arg, suffix }`.
+    /// The key fields that are such fields: `{ name, suffix }`; a query by
+    /// them is refused to callers who may not read them on every item.
     pub keys: Vec<Value>,
+    /// The argument whose presence makes the read a query by the key (a
+    /// list of a model with a custom key), or None: always one.
+    pub when: Option<String>,
+    pub model: String,
 }
 
 /// The filter guard of a read `op` (`Ops::LIST` for lists, index queries and
-/// relations) of `model`, whose key arguments (`key_args`: field, argument)
-/// are guarded too.
+/// relations; `Ops::GET` for a write's condition) of `model`, whose key
+/// fields (`key_fields`, queried when the argument `when` is given, or
+/// always) are guarded too.
 pub(super) fn filter_guard(
     model: &Model,
     op: Ops,
-    key_args: &[(&str, &str)],
+    key_fields: &[String],
+    when: Option<&str>,
 ) -> Result<FilterGuard, RenderError> {
     let fields: Vec<(&String, &Vec<crate::transform::auth::Grant>)> = model
         .auth
@@ -136,16 +145,16 @@ pub(super) fn filter_guard(
         "filter-guard",
         &json!({ "model": model.name, "fields": described }),
     )?);
-    let keys = key_args
+    let keys = key_fields
         .iter()
-        .filter(|(field, _)| fields.iter().any(|(f, _)| f == field))
-        .map(|(field, arg)| {
-            json!({ "name": field, "arg": arg, "suffix": format!("Of{}", crate::naming::pascal(field)) })
-        })
+        .filter(|field| fields.iter().any(|(f, _)| f == field))
+        .map(|field| json!({ "name": field, "suffix": format!("Of{}", crate::naming::pascal(field)) }))
         .collect();
     Ok(FilterGuard {
         functions: Some(functions),
         keys,
+        when: when.map(str::to_string),
+        model: model.name.clone(),
     })
 }
 

@@ -50,8 +50,11 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             file(imports, &a.functions(true, true, false)?, &code),
         ));
         let a = Access::new(grants, Ops::LIST, "");
-        let key_args = key_arguments(key, custom_key);
-        let guard = filter_guard(model, Ops::LIST, &key_args)?;
+        let guard = if custom_key {
+            filter_guard(model, Ops::LIST, &key.fields(), Some(partition))?
+        } else {
+            filter_guard(model, Ops::LIST, &[], None)?
+        };
         let (query, composite) = if custom_key {
             query_request(None, key, ("ctx.args", partition), &sort_arg_of(key))?
         } else {
@@ -80,7 +83,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             continue;
         };
         let a = Access::new(grants, Ops::LIST, "");
-        let guard = filter_guard(model, Ops::LIST, &key_arguments(&index.key, true))?;
+        let guard = filter_guard(model, Ops::LIST, &index.key.fields(), None)?;
         let (request, composite) = query_request(
             Some(&index.name),
             &index.key,
@@ -158,10 +161,17 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 &code,
             ),
         ));
+        // a write's `condition` tests the stored item: guarded as a read's filter
+        let condition_guard = filter_guard(model, Ops::GET, &[], None)?;
+        let guard_functions = condition_guard.functions.clone().unwrap_or_default();
         let conditions = |a: &Access| {
             resolver(
                 "conditions",
-                &json!({ "partition": partition, "dynamic": a.has_dynamic() }),
+                &json!({
+                    "partition": partition,
+                    "dynamic": a.has_dynamic(),
+                    "guard": condition_guard.functions.is_some(),
+                }),
             )
         };
         let a = Access::new(grants, Ops::UPDATE, "");
@@ -204,7 +214,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             file(
                 imports,
                 &format!(
-                    "{}{field_functions}{holder_functions}",
+                    "{}{field_functions}{holder_functions}{guard_functions}",
                     a.functions(false, true, false)?
                 ),
                 &code,
@@ -225,7 +235,11 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
         out.push(Resolver::new(
             "Mutation",
             delete,
-            file(imports, &a.functions(false, true, false)?, &code),
+            file(
+                imports,
+                &format!("{}{guard_functions}", a.functions(false, true, false)?),
+                &code,
+            ),
         ));
     }
     Ok(out)
@@ -242,21 +256,6 @@ fn read_functions(a: &Access, guard: FilterGuard, composite: bool) -> Result<Str
         ),
         composite,
     ))
-}
-
-/// A read's key arguments, each with the field it tests: the partition
-/// field, and a single sort key field (a composite one's argument tests
-/// several fields and is left to the filter guard's refusal of none). None
-/// for a model keyed on `id` alone (`queried`: false), whose list takes no key.
-fn key_arguments(key: &crate::transform::Key, queried: bool) -> Vec<(&str, &str)> {
-    if !queried {
-        return Vec::new();
-    }
-    let mut out = vec![(key.partition.as_str(), key.partition.as_str())];
-    if let [single] = key.sort.as_slice() {
-        out.push((single.as_str(), single.as_str()));
-    }
-    out
 }
 
 /// Whether the model's mutations mark their results (`__operation`), for the

@@ -85,7 +85,8 @@ pub fn relations_reading(
             RelationKind::HasMany => {
                 let a = Access::new(target_grants, Ops::LIST, "");
                 let guard = match target_model {
-                    Some(t) => filter_guard(t, Ops::LIST, &[])?,
+                    // its sort key orders the items before `limit`
+                    Some(t) => filter_guard(t, Ops::LIST, &relation.target_key.sort, None)?,
                     None => FilterGuard::default(),
                 };
                 let sort = match &relation.sort_arg {
