@@ -193,3 +193,62 @@ test('search builds an OpenSearch query and reads hits, pages and aggregations b
   const next = search.request(ctx(apiKey, { args: { nextToken: page.nextToken } }));
   assert.deepEqual(next.params.body.search_after, ['b']);
 });
+
+// Issue 16's scenarios, on the generated resolvers alone (tests/authorization.rs
+// runs them in the sandbox with real users).
+test('a field only its owner may read is left out of mutation results, which subscribers receive', async () => {
+  const field = await load('api-auth-rules', 'Note.secret.js');
+  const source = { id: 'n1', owner: 's1::alice', secret: 'x' };
+  assert.equal(field.response(ctx(alice, { source })), 'x');
+  assert.equal(field.response(ctx(alice, { source: { ...source, __operation: 'Mutation' } })), null);
+  const create = await load('api-auth-rules', 'Mutation.createNote.js');
+  const marked = create.response(ctx(alice, { result: { id: 'n1', owner: 's1::alice', secret: 'x' } }));
+  assert.equal(marked.__operation, 'Mutation');
+  // a related item readers of a Note may not all read is left out too
+  const profile = await load('api-auth-rules', 'Note.profile.js');
+  try {
+    profile.request(ctx(alice, { source: { id: 'n1', noteProfileId: 'p1', __operation: 'Mutation' } }));
+    assert.fail('the profile was read for a mutation result');
+  } catch (e) {
+    assert.equal(e.constructor.name, 'EarlyReturn');
+    assert.equal(e.value, null);
+  }
+});
+
+test('a filter on a field the caller may not read tests only the items where they may', async () => {
+  const list = await load('api-auth-rules', 'Query.listNotes.js');
+  const probe = { or: [{ secret: { beginsWith: '07' } }, { not: { secret: { eq: 'x' } } }] };
+  const narrowed = JSON.stringify(list.request(ctx(carol, { args: { filter: probe } })).filter);
+  // each test of `secret` is joined with "carol owns it", the field's own rule
+  assert.equal(narrowed.split('s3::carol').length - 1 >= 2, true, narrowed);
+  // API key holders read Notes but never a secret: refused, naming the field
+  assert.throws(() => list.request(ctx(apiKey, { args: { filter: probe } })), /Unauthorized: Not Authorized to filter on Note.secret/);
+  // the Admin group's rule does not reach the field either: narrowed to its own
+  assert.ok(JSON.stringify(list.request(ctx(bob, { args: { filter: probe } })).filter).includes('s2::bob'));
+  // the same in a write's condition
+  const update = await load('api-auth-rules', 'Mutation.updateNote.js');
+  const condition = JSON.stringify(update.request(ctx(carol, { args: { input: { id: 'n1', title: 't' }, condition: { secret: { gt: 'a' } } } })).condition);
+  assert.ok(condition.split('s3::carol').length - 1 >= 2, condition);
+  // and a subscription may not filter on it at all
+  const subscription = await load('api-auth-rules', 'Subscription.onCreateNote.js');
+  assert.throws(() => subscription.response(ctx(bob, { args: { filter: { and: [{ secret: { eq: 'x' } }] } } })), /Not Authorized to filter on Note.secret/);
+  // nesting is bounded
+  let deep = { title: { eq: 't' } };
+  for (let i = 0; i < 20; i += 1) deep = { and: [deep] };
+  assert.throws(() => list.request(ctx(bob, { args: { filter: deep } })), /nested more than 16 levels/);
+});
+
+test('who holds a note changes only under a rule that may delete it, and only to fewer holders', async () => {
+  const update = await load('api-auth-rules', 'Mutation.updateNote.js');
+  const condition = (caller, input) => JSON.stringify(update.request(ctx(caller, { args: { input: { id: 'n1', ...input } } })).condition);
+  // an editor (update, read) may send the holders only as they are stored
+  const takeover = JSON.parse(condition(carol, { owner: 's3::carol' })).and;
+  assert.ok(takeover.some((c) => JSON.stringify(c) === JSON.stringify({ owner: { eq: 's3::carol' } })), JSON.stringify(takeover));
+  const share = condition(carol, { editors: ['carol', 'eve'] });
+  assert.ok(share.includes('"editors":{"eq":["carol","eve"]}'), share);
+  // the owner may remove editors (the stored ones must hold every new one), not add a new owner
+  const narrowed = condition(alice, { editors: [] });
+  assert.ok(narrowed.includes('s1::alice'), narrowed);
+  const planted = condition(alice, { owner: 's2::bob' });
+  assert.ok(planted.includes('{"owner":{"eq":"s2::bob"}}'), planted);
+});
