@@ -223,7 +223,7 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
     let schema = p.root.join("hoist/api/main/schema.graphql");
     let text = std::fs::read_to_string(&schema).unwrap().replace(
         "description: String",
-        "description: String\n  done: Boolean",
+        "description: String\n  priority: Int",
     );
     std::fs::write(&schema, text).unwrap();
     let output = p.hoist(&moto).args(["status", "--json"]).output().unwrap();
@@ -245,12 +245,12 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
     );
     assert!(
         p.sb.read("shop/.hoist/build/dev/api-main/schema.graphql")
-            .contains("done: Boolean")
+            .contains("priority: Int")
     );
     // The generated types and the introspection follow the schema.
     assert!(
         p.sb.read("shop/src/graphql/API.ts")
-            .contains("done?: boolean | null,")
+            .contains("priority?: number | null,")
     );
     let model = p.outputs()["data"]["model_introspection"]["models"]
         .as_object()
@@ -259,7 +259,7 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
         .next()
         .unwrap()
         .clone();
-    assert_eq!(model["fields"]["done"]["type"], "Boolean");
+    assert_eq!(model["fields"]["priority"]["type"], "Int");
 
     // outputs are rebuilt from the snapshot
     std::fs::remove_file(p.root.join("src/amplify_outputs.json")).unwrap();

@@ -613,11 +613,36 @@ pub(super) fn auth_problems(
     problems: &mut Vec<SchemaProblem>,
 ) {
     let is_list = |f: &str| fields.iter().find(|d| d.name == f).map(|d| d.ty.is_list());
+    let root = matches!(type_name, "Query" | "Mutation" | "Subscription");
     let mut check = |directive: &apollo_compiler::Node<apollo_compiler::ast::Directive>,
-                     on_model: bool| {
-        for rule in rules(directive) {
+                     on_model: bool,
+                     on_field: bool| {
+        let rules = rules(directive);
+        if rules.is_empty() {
+            problems.push(SchemaProblem {
+                message: "`@auth` has no rules".into(),
+                span: span(directive.location()),
+                label: "@auth".into(),
+                help: Some(
+                    "list the rules (`@auth(rules: [{ allow: owner }])`), or remove the directive"
+                        .into(),
+                ),
+                src: None,
+            });
+        }
+        for rule in rules {
             if let Some(problem) = holder_type_problem(&rule, fields) {
                 problems.push(problem);
+                continue;
+            }
+            if let Some((message, help)) = rule_shape_problem(&rule, on_model, on_field, root) {
+                problems.push(SchemaProblem {
+                    message,
+                    span: span(rule.location.or(directive.location())),
+                    label: "rule".into(),
+                    help: Some(help),
+                    src: None,
+                });
                 continue;
             }
             match grant(&rule, modes, is_list) {
@@ -655,14 +680,81 @@ pub(super) fn auth_problems(
             });
             continue;
         }
-        check(directive, true);
+        check(directive, true, false);
     }
     for field in fields {
         for directive in field.directives.iter().filter(|d| d.name == "auth") {
-            check(directive, is_model);
+            check(directive, is_model, true);
         }
     }
     problems.extend(not_a_model);
+}
+
+/// A rule whose arguments do not go together, as Amplify's auth transformer
+/// refuses them (its `validations.ts` and `getAuthDirectiveRules`): a claim
+/// argument of another strategy, `groups` beside `groupsField`, per-operation
+/// reads on a field, `read` beside its parts, and `operations` where there
+/// are none to choose (root fields, fields of types that are not models).
+/// The message and the fix.
+fn rule_shape_problem(
+    rule: &Rule,
+    on_model: bool,
+    on_field: bool,
+    root: bool,
+) -> Option<(String, String)> {
+    if rule.identity_claim.is_some() && rule.allow != "owner" {
+        return Some((
+            format!(
+                "`identityClaim` is for `allow: owner` rules, not `allow: {}`",
+                rule.allow
+            ),
+            "remove it, or use `groupClaim` to name the claim a groups rule reads".into(),
+        ));
+    }
+    if rule.group_claim.is_some() && rule.allow != "groups" {
+        return Some((
+            format!(
+                "`groupClaim` is for `allow: groups` rules, not `allow: {}`",
+                rule.allow
+            ),
+            "remove it, or use `identityClaim` to name the claim an owner rule reads".into(),
+        ));
+    }
+    if !rule.groups.is_empty() && rule.groups_field.is_some() {
+        return Some((
+            "a rule names both `groups` and `groupsField`".into(),
+            "use one: `groups` for groups named in the schema, `groupsField` for groups named in each item (two rules for both)".into(),
+        ));
+    }
+    let ops = rule.operations.as_deref().unwrap_or_default();
+    if on_field && (root || !on_model) && rule.operations.is_some() {
+        return Some((
+            "`operations` on a rule of this field: there is only reading it".into(),
+            "remove `operations`; it applies to fields of models".into(),
+        ));
+    }
+    let parts: Vec<&String> = ops
+        .iter()
+        .filter(|o| matches!(o.as_str(), "get" | "list" | "sync" | "listen" | "search"))
+        .collect();
+    if on_field && !parts.is_empty() {
+        let names: Vec<&str> = parts.iter().map(|o| o.as_str()).collect();
+        return Some((
+            format!(
+                "`{}` cannot be chosen for a field: a field is read or not",
+                names.join("`, `")
+            ),
+            "use `read` in the field's rule".into(),
+        ));
+    }
+    if !parts.is_empty() && ops.iter().any(|o| o == "read") {
+        let names: Vec<&str> = parts.iter().map(|o| o.as_str()).collect();
+        return Some((
+            format!("`read` already includes `{}`", names.join("`, `")),
+            "keep `read`, or list only the read operations you mean".into(),
+        ));
+    }
+    None
 }
 
 /// An owner or groups field that cannot hold what the rule compares with

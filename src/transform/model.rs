@@ -148,8 +148,15 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
                 format!("delete{model_name}"),
             )),
         };
-        let subscriptions =
-            !matches!(object_arg(directive, "subscriptions"), Some(None)) && mutations.is_some();
+        // `subscriptions: null` and `subscriptions: { level: off }` turn them
+        // off; `level: public` keeps them, with their rules (docs/security.md)
+        let level_off = matches!(
+            object_arg(directive, "subscriptions"),
+            Some(Some(map)) if map.iter().any(|(k, v)| k == "level" && matches!(v.as_ref(), apollo_compiler::ast::Value::Enum(e) if e == "off"))
+        );
+        let subscriptions = !matches!(object_arg(directive, "subscriptions"), Some(None))
+            && !level_off
+            && mutations.is_some();
         let searchable = object.directives.get("searchable").map(|d| {
             match object_arg(d, "queries") {
                 Some(Some(map)) => field_string(map, "search"),

@@ -252,3 +252,12 @@ test('who holds a note changes only under a rule that may delete it, and only to
   const planted = condition(alice, { owner: 's2::bob' });
   assert.ok(planted.includes('{"owner":{"eq":"s2::bob"}}'), planted);
 });
+
+test("a user name written as another user's owner value is not that owner", async () => {
+  const r = await load('api-auth-rules', 'Query.getNote.js');
+  const note = { id: 'n1', owner: 's1::alice', editors: [] };
+  const mallory = { authType: 'User Pool Authorization', identity: { sub: 's9', username: 's1::alice', claims: { sub: 's9', 'cognito:username': 's1::alice' } } };
+  denied(() => r.response(ctx(mallory, { result: note })));
+  // a plain user name still matches an owner stored by name
+  assert.equal(r.response(ctx(alice, { result: { ...note, owner: 'alice' } })).id, 'n1');
+});

@@ -1,5 +1,7 @@
 // The caller's values of a claim. Owners are stored as `<sub>::<username>` by
-// default (as Amplify stores them); the sub or the username alone match too.
+// default (as Amplify stores them); the sub or the username alone match too,
+// but not a username that itself holds `::`: where users choose their names
+// (Cognito allows `:`), one could otherwise pick another's `<sub>::<name>`.
 function claimValues(ctx, claim) {
   const identity = ctx.identity ?? {};
   const claims = identity.claims ?? {};
@@ -13,7 +15,7 @@ function claimValues(ctx, claim) {
     if (sub) {
       values.push(sub);
     }
-    if (username) {
+    if (username && !String(username).includes('::')) {
       values.push(username);
     }
     return values;

@@ -50,9 +50,23 @@ pub fn search_resolver(model: &Model) -> Result<Option<Resolver>, RenderError> {
         })
         .map(|f| &f.name)
         .collect();
+    // fields with rules of their own: searched by only where read everywhere
+    let mut functions = a.functions(false, true, false)?;
+    let mut guarded = Vec::new();
+    for (field, grants) in &model.auth.fields {
+        if model.relations.iter().any(|r| &r.field == field) {
+            continue;
+        }
+        let suffix = format!("Of{}", crate::naming::pascal(field));
+        functions.push('\n');
+        functions
+            .push_str(&Access::new(grants, Ops::SEARCH, &suffix).functions(false, false, false)?);
+        guarded.push(json!({ "name": field, "suffix": suffix }));
+    }
     let code = resolver(
         "search",
         &json!({
+            "guarded": guarded,
             "keyword": keyword,
             "search": search,
             "model": model.name,
@@ -65,10 +79,6 @@ pub fn search_resolver(model: &Model) -> Result<Option<Resolver>, RenderError> {
     Ok(Some(Resolver::new(
         "Query",
         search,
-        file(
-            assets::IMPORTS_UTIL,
-            &a.functions(false, true, false)?,
-            &code,
-        ),
+        file(assets::IMPORTS_UTIL, &functions, &code),
     )))
 }
