@@ -283,7 +283,7 @@ fn authorization_field_errors_are_located() {
     insta::assert_snapshot!(
         "auth_rule_shapes",
         render(
-            "type Note @model @auth(rules: [{ allow: private, identityClaim: \"sub\" }, { allow: owner, groupClaim: \"g\" }, { allow: groups, groups: [\"A\"], groupsField: \"teams\" }, { allow: owner, operations: [read, list] }]) {\n  id: ID!\n  teams: [String]\n  body: String @auth(rules: [{ allow: owner, operations: [get] }])\n  other: String @auth(rules: [])\n}\ntype Query {\n  ping: String @auth(rules: [{ allow: private, operations: [read] }])\n}"
+            "type Note @model @auth(rules: [{ allow: groups, groups: [\"A\"], identityClaim: \"sub\" }, { allow: owner, groupClaim: \"g\" }, { allow: groups, groups: [\"A\"], groupsField: \"teams\" }, { allow: owner, operations: [read, list] }]) {\n  id: ID!\n  teams: [String]\n  body: String @auth(rules: [{ allow: owner, operations: [get] }])\n  other: String @auth(rules: [])\n}\ntype Query {\n  ping: String @auth(rules: [{ allow: private, operations: [read] }])\n}"
         )
     );
     insta::assert_snapshot!(
@@ -304,6 +304,8 @@ fn authorization_field_errors_are_located() {
         "type Buyer @model @auth(rules: [{ allow: owner, ownerField: \"buyer\" }]) {\n  id: ID!\n  buyer: ID\n  note: String! @auth(rules: [{ allow: owner, ownerField: \"buyer\" }])\n  ssn: String @auth(rules: [{ allow: owner, operations: [read] }])\n}",
         "type Doc @model @auth(rules: [{ allow: owner, ownerField: \"editors\" }, { allow: groups, groupsField: \"team\" }]) {\n  id: ID!\n  editors: [String]\n  team: String\n}",
         "type Post @model @auth(rules: [{ allow: private, operations: [read] }, { allow: owner }]) {\n  id: ID!\n  note: Note! @hasOne\n  maybe: Note @hasOne\n}\ntype Note @model @auth(rules: [{ allow: owner }, { allow: private, operations: [read] }]) {\n  id: ID!\n  body: String\n}",
+        "type Board @model @auth(rules: [{ allow: owner }]) {\n  id: ID!\n  cards: [Card] @hasMany\n}\ntype Card @model @auth(rules: [{ allow: owner }]) {\n  id: ID!\n  board: Board! @belongsTo\n}",
+        "type Oidc @model @auth(rules: [{ allow: private, provider: oidc, identityClaim: \"sub\" }]) {\n  id: ID!\n}",
         "type Off @model(subscriptions: { level: off }) @auth(rules: [{ allow: owner }, { allow: private, operations: [read] }]) {\n  id: ID!\n  secret: String! @auth(rules: [{ allow: owner }])\n}",
         "type Quiet @model(subscriptions: null) @auth(rules: [{ allow: owner }, { allow: private, operations: [read] }]) {\n  id: ID!\n  secret: String! @auth(rules: [{ allow: owner }])\n}",
     ] {

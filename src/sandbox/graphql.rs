@@ -104,7 +104,20 @@ fn selection_names(field: async_graphql::SelectionField<'_>) -> Value {
     let mut out = serde_json::Map::new();
     for f in field.selection_set() {
         let key = f.alias().unwrap_or(f.name()).to_string();
-        out.insert(key, json!([f.name(), selection_names(f)]));
+        let nested = selection_names(f);
+        // one response key selected twice: one field, its selections merged
+        match out.get_mut(&key).and_then(|pair| pair.get_mut(1)) {
+            Some(Value::Object(have)) => {
+                if let Value::Object(more) = nested {
+                    for (k, v) in more {
+                        have.entry(k).or_insert(v);
+                    }
+                }
+            }
+            _ => {
+                out.insert(key, json!([f.name(), nested]));
+            }
+        }
     }
     Value::Object(out)
 }
@@ -125,8 +138,19 @@ fn by_field_name(value: &Value, names: &Value) -> Value {
                     Some(pair) => (pair[0].as_str().unwrap_or(key).to_string(), &pair[1]),
                     None => (key.clone(), &Value::Null),
                 };
-                // the first of several selections of one field is kept
-                out.entry(name).or_insert_with(|| by_field_name(v, nested));
+                // several selections of one field (with aliases) are merged
+                let value = by_field_name(v, nested);
+                match (out.get_mut(&name), value) {
+                    (Some(Value::Object(have)), Value::Object(more)) => {
+                        for (k, v) in more {
+                            have.entry(k).or_insert(v);
+                        }
+                    }
+                    (Some(_), _) => {}
+                    (None, value) => {
+                        out.insert(name, value);
+                    }
+                }
             }
             Value::Object(out)
         }

@@ -691,8 +691,8 @@ pub(super) fn auth_problems(
 }
 
 /// A rule whose arguments do not go together, as Amplify's auth transformer
-/// refuses them (its `validations.ts` and `getAuthDirectiveRules`): a claim
-/// argument of another strategy, `groups` beside `groupsField`, per-operation
+/// refuses them (its `validations.ts` and `getAuthDirectiveRules`): an
+/// identity claim on a groups rule or a group claim on an owner rule, `groups` beside `groupsField`, per-operation
 /// reads on a field, `read` beside its parts, and `operations` where there
 /// are none to choose (root fields, fields of types that are not models).
 /// The message and the fix.
@@ -702,22 +702,16 @@ fn rule_shape_problem(
     on_field: bool,
     root: bool,
 ) -> Option<(String, String)> {
-    if rule.identity_claim.is_some() && rule.allow != "owner" {
+    if rule.identity_claim.is_some() && rule.allow == "groups" {
         return Some((
-            format!(
-                "`identityClaim` is for `allow: owner` rules, not `allow: {}`",
-                rule.allow
-            ),
-            "remove it, or use `groupClaim` to name the claim a groups rule reads".into(),
+            "`identityClaim` is for owner rules, not `allow: groups`".into(),
+            "use `groupClaim` to name the claim a groups rule reads".into(),
         ));
     }
-    if rule.group_claim.is_some() && rule.allow != "groups" {
+    if rule.group_claim.is_some() && rule.allow == "owner" {
         return Some((
-            format!(
-                "`groupClaim` is for `allow: groups` rules, not `allow: {}`",
-                rule.allow
-            ),
-            "remove it, or use `identityClaim` to name the claim an owner rule reads".into(),
+            "`groupClaim` is for groups rules, not `allow: owner`".into(),
+            "use `identityClaim` to name the claim an owner rule reads".into(),
         ));
     }
     if !rule.groups.is_empty() && rule.groups_field.is_some() {
@@ -873,6 +867,16 @@ pub(super) fn required_field_problems(
                 .cloned()
                 .collect();
             let listeners = model.auth.roles(Ops::LISTEN);
+            // one owner rule alone listens and writes: the event's only
+            // receiver wrote it, and read the related item then
+            let writers = model
+                .auth
+                .roles_of_any(Ops::CREATE.union(Ops::UPDATE).union(Ops::DELETE));
+            let sole_owner = matches!(listeners.as_slice(), [Role::Owner { list: false, .. }])
+                && writers.iter().all(|w| *w == listeners[0]);
+            if sole_owner {
+                continue;
+            }
             let missing: Vec<String> = uncovered(&listeners, &everywhere, Ops::READ)
                 .iter()
                 .map(|r| describe_role(r))
@@ -923,27 +927,26 @@ pub fn uncovered<'a>(readers: &[&'a Role], grants: &[Grant], op: Ops) -> Vec<&'a
         .collect()
 }
 
-/// Whether a field with rules of its own is left out (null) of its model's
-/// mutation results, which are what subscribers receive: when the model has
-/// subscriptions and some role that may read the model may not read the
-/// field (Amplify's field resolver does the same: `__operation` is
-/// `Mutation`).
+/// Whether a field with rules of its own is left out (null) of mutation
+/// results, which are what subscribers receive: when some role that may read
+/// the model may not read the field (Amplify's field resolver does the same:
+/// `__operation` is `Mutation`). The model's own subscriptions do not matter:
+/// its items reach other models' events through their relations.
 pub fn redacted_in_mutations(model: &super::Model, field: &str) -> bool {
     let Some(grants) = model.auth.field(field) else {
         return false;
     };
-    model.subscriptions
-        && !uncovered(&model.auth.roles_of_any(Ops::READ), grants, Ops::READ).is_empty()
+    !uncovered(&model.auth.roles_of_any(Ops::READ), grants, Ops::READ).is_empty()
 }
 
-/// Whether a relation field's related items are left out of its model's
-/// mutation results (null, or no items), as Amplify redacts them: when the
-/// model has subscriptions and a role that may listen to it could not read
-/// every related item itself (the related model has owner, groups-field or
+/// Whether a relation field's related items are left out of mutation results
+/// (null, or no items), as Amplify redacts them: when a role that may read the
+/// model (a listener, or a reader of another model's event it is part of)
+/// could not read every related item itself (the related model has owner, groups-field or
 /// custom rules, or no rule for that role). A related model without rules is
 /// readable by the api's default mode and is not redacted.
 pub fn relation_redacted(model: &super::Model, target: &super::Model) -> bool {
-    if !model.subscriptions || target.auth.grants.is_empty() {
+    if target.auth.grants.is_empty() {
         return false;
     }
     if target
@@ -954,8 +957,10 @@ pub fn relation_redacted(model: &super::Model, target: &super::Model) -> bool {
     {
         return true;
     }
+    // the model's readers: its listeners, and who reads it through another
+    // model's event (a model without subscriptions of its own)
     !uncovered(
-        &model.auth.roles(Ops::LISTEN),
+        &model.auth.roles_of_any(Ops::READ),
         &target.auth.grants,
         Ops::READ,
     )

@@ -83,14 +83,23 @@ pub(super) fn read_one_checks(
 /// The lines that narrow a read of many items to what the caller may see: all
 /// of them, their own, or none. Leaves `filter` (the caller's filter, narrowed).
 pub(super) fn narrow_filter(access: &Access, guard: &FilterGuard) -> Result<String, RenderError> {
-    resolver(
+    let narrow = resolver(
         "narrow-filter",
+        &json!({ "dynamic": access.has_dynamic(), "guard": guard.functions.is_some() }),
+    )?;
+    Ok(format!("{narrow}{}", key_guard(guard)?))
+}
+
+/// The refusal of a read by a key that includes a field with rules of its
+/// own, to callers who may not read it on every item (`key-guard.js.hbs`).
+pub(super) fn key_guard(guard: &FilterGuard) -> Result<String, RenderError> {
+    resolver(
+        "key-guard",
         &json!({
-            "dynamic": access.has_dynamic(),
-            "guard": guard.functions.is_some(),
             "keys": guard.keys,
             "when": guard.when,
             "model": guard.model,
+            "self_claim": guard.self_claim,
         }),
     )
 }
@@ -110,6 +119,9 @@ pub(super) struct FilterGuard {
     /// list of a model with a custom key), or None: always one.
     pub when: Option<String>,
     pub model: String,
+    /// The partition key's owner claim, where the partition key is its own
+    /// owner field: `{ field, claim }`.
+    pub self_claim: Option<Value>,
 }
 
 /// The filter guard of a read `op` (`Ops::LIST` for lists, index queries and
@@ -135,7 +147,8 @@ pub(super) fn filter_guard(
     let mut functions = String::new();
     let mut described = Vec::new();
     for (field, grants) in &fields {
-        let suffix = format!("Of{}", crate::naming::pascal(field));
+        // `$` cannot be in a GraphQL name: no clash with other functions' suffixes
+        let suffix = format!("${field}");
         let a = Access::new(grants, op, &suffix);
         functions.push('\n');
         functions.push_str(&a.functions(false, a.has_dynamic(), false)?);
@@ -148,13 +161,34 @@ pub(super) fn filter_guard(
     let keys = key_fields
         .iter()
         .filter(|field| fields.iter().any(|(f, _)| f == field))
-        .map(|field| json!({ "name": field, "suffix": format!("Of{}", crate::naming::pascal(field)) }))
+        .map(|field| json!({ "name": field, "suffix": format!("${field}") }))
         .collect();
+    // a partition key that is its own owner field (`owner: String @auth(rules:
+    // [{ allow: owner, ... }])`): queried by the caller's own value, every
+    // item is the caller's
+    let self_claim = key_fields.first().and_then(|partition| {
+        fields
+            .iter()
+            .find(|(f, _)| *f == partition)
+            .and_then(|(_, grants)| {
+                grants.iter().find_map(|g| match &g.role {
+                    crate::transform::auth::Role::Owner {
+                        field,
+                        claim,
+                        list: false,
+                        ..
+                    } if field == partition && g.ops.intersects(op) => Some(claim.clone()),
+                    _ => None,
+                })
+            })
+            .map(|claim| json!({ "field": partition, "claim": claim }))
+    });
     Ok(FilterGuard {
         functions: Some(functions),
         keys,
         when: when.map(str::to_string),
         model: model.name.clone(),
+        self_claim,
     })
 }
 
@@ -196,7 +230,7 @@ pub(super) fn holder_checks(model: &Model, source: &str) -> Result<(String, Stri
     let control = Access::new(
         &model.auth.grants,
         Ops::UPDATE.union(Ops::DELETE),
-        "Holders",
+        "$holders",
     );
     let names: Vec<String> = holders
         .iter()

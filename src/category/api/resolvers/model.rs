@@ -6,7 +6,7 @@ use super::access::Access;
 use super::keys::{query_request, sort_arg_of, with_helpers};
 use super::{
     FilterGuard, Resolver, field_write_checks, file, filter_guard, holder_checks, joined,
-    key_object, narrow_filter, read_one_checks, write_check,
+    key_guard, key_object, narrow_filter, read_one_checks, write_check,
 };
 use crate::render::RenderError;
 use crate::render::blueprints::{assets, resolver};
@@ -33,6 +33,8 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
     if let Some((get, list)) = &model.queries {
         let a = Access::new(grants, Ops::GET, "");
         let (guard, check) = read_one_checks(&a, "ctx.result")?;
+        // a get by a key with a protected field answers whether a guess exists
+        let keys = filter_guard(model, Ops::GET, &key.fields(), None)?;
         let code = resolver(
             "get",
             &json!({
@@ -40,14 +42,24 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 "model": m,
                 "describe": a.describe(),
                 "guard": guard,
+                "key_guard": if keys.keys.is_empty() { String::new() } else { key_guard(&keys)? },
                 "check": check,
                 "key": key_object(key, "ctx.args")?,
             }),
         )?;
+        let key_functions = if keys.keys.is_empty() {
+            String::new()
+        } else {
+            keys.functions.unwrap_or_default()
+        };
         out.push(Resolver::new(
             "Query",
             get,
-            file(imports, &a.functions(true, true, false)?, &code),
+            file(
+                imports,
+                &format!("{}{key_functions}", a.functions(true, true, false)?),
+                &code,
+            ),
         ));
         let a = Access::new(grants, Ops::LIST, "");
         let guard = if custom_key {

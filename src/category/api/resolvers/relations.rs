@@ -50,9 +50,11 @@ pub fn relations_reading(
             .find(|f| &f.name == field)
             .is_none_or(|f| !f.ty.is_non_null());
         let redacted = nullable
-            && target_model.is_some_and(|t| crate::transform::auth::relation_redacted(model, t));
+            && (target_model.is_some_and(|t| crate::transform::auth::relation_redacted(model, t))
+                || crate::transform::auth::redacted_in_mutations(model, field));
+        // marked at any depth: the source may be a related item of another
+        // model's event
         let marked = !redacted
-            && model.subscriptions
             && target_model.is_some_and(|t| !t.auth.fields.is_empty() || !t.relations.is_empty());
         let (field_functions, field_check) = match model.auth.field(field) {
             Some(grants) => {

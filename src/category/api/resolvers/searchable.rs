@@ -57,7 +57,7 @@ pub fn search_resolver(model: &Model) -> Result<Option<Resolver>, RenderError> {
         if model.relations.iter().any(|r| &r.field == field) {
             continue;
         }
-        let suffix = format!("Of{}", crate::naming::pascal(field));
+        let suffix = format!("${field}");
         functions.push('\n');
         functions
             .push_str(&Access::new(grants, Ops::SEARCH, &suffix).functions(false, false, false)?);
