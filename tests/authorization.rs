@@ -312,8 +312,8 @@ fn next_event(
 /// The corpus's multi-auth schema (26 models, each a combination of owner,
 /// group, private and public rules over user pools, OIDC, IAM and an API
 /// key): for each model and each kind of caller, create, get, list, update,
-/// delete and the create subscription are allowed exactly when the rules
-/// allow them (an oracle reading the rules, not hoist's transform), owners
+/// delete and the create, update and delete subscriptions (with a matching
+/// and a non-matching filter) are allowed exactly when the rules allow them (an oracle reading the rules, not hoist's transform), owners
 /// reach only their own items, and a subscriber gets only the events of
 /// items it may read.
 #[test]
@@ -422,21 +422,32 @@ fn the_multi_auth_rule_matrix_holds_for_every_caller() {
             continue;
         };
         let id = id.to_string();
-        // subscribers, before the event
+        // subscribers, before the events: each mutation's subscription, and
+        // one filtered on the event's name (it matches) and one filtered on
+        // another (it never does)
+        let subscriptions = [
+            ("onCreate", "(filter: { name: { eq: \"event\" } })", true),
+            ("onCreate", "(filter: { name: { eq: \"nothing\" } })", false),
+            ("onUpdate", "", true),
+            ("onDelete", "", true),
+        ];
         let mut sockets = Vec::new();
         for who in &callers {
             let allowed = reach(rules, who.kind) != Reach::None;
-            match subscribe(
-                running.port,
-                who,
-                &format!("subscription {{ onCreate{model} {{ id name }} }}"),
-            ) {
-                Ok(socket) if allowed => sockets.push((who, socket)),
-                Ok(_) => wrong.push(format!("{model}: {:?} subscribed", who.kind)),
-                Err(e) if allowed => {
-                    wrong.push(format!("{model}: {:?} could not subscribe: {e}", who.kind))
+            for (on, filter, matching) in subscriptions {
+                match subscribe(
+                    running.port,
+                    who,
+                    &format!("subscription {{ {on}{model}{filter} {{ id name }} }}"),
+                ) {
+                    Ok(socket) if allowed => sockets.push((who, on, matching, socket)),
+                    Ok(_) => wrong.push(format!("{model}: {:?} subscribed to {on}", who.kind)),
+                    Err(e) if allowed => wrong.push(format!(
+                        "{model}: {:?} could not subscribe to {on}: {e}",
+                        who.kind
+                    )),
+                    Err(_) => {}
                 }
-                Err(_) => {}
             }
         }
         for who in &callers {
@@ -482,27 +493,44 @@ fn the_multi_auth_rule_matrix_holds_for_every_caller() {
                 wrong.push(format!("{model}: update by {name}: {updated}"));
             }
         }
-        // the event of a new item reaches those who may read it (the
-        // mutation selects the owner, which owners' subscriptions filter on,
-        // as Amplify's generated mutations do)
-        let owned = rules.iter().any(|r| r.allow == "owner");
+        // the events of a new item, its update and its delete reach those who
+        // may read it (the mutations select the owner, which owners'
+        // subscriptions filter on, as Amplify's generated mutations do)
+        let owned = if rules.iter().any(|r| r.allow == "owner") {
+            " owner"
+        } else {
+            ""
+        };
         let event = creator.post(
             &running,
             &format!(
-                "mutation {{ create{model}(input: {{ name: \"event\" }}) {{ id name{} }} }}",
-                if owned { " owner" } else { "" }
+                "mutation {{ create{model}(input: {{ name: \"event\" }}) {{ id name{owned} }} }}"
             ),
         );
-        assert!(event["errors"].is_null(), "{event}");
-        // events are sent as the mutation answers: give them time to arrive
+        let event_id = event["data"][format!("create{model}")]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{event}"))
+            .to_string();
+        for mutation in [
+            format!(
+                "mutation {{ update{model}(input: {{ id: \"{event_id}\", name: \"event\" }}) {{ id name{owned} }} }}"
+            ),
+            format!(
+                "mutation {{ delete{model}(input: {{ id: \"{event_id}\" }}) {{ id name{owned} }} }}"
+            ),
+        ] {
+            let done = creator.post(&running, &mutation);
+            assert!(done["errors"].is_null(), "{done}");
+        }
+        // events are sent as the mutations answer: give them time to arrive
         std::thread::sleep(std::time::Duration::from_millis(300));
-        for (who, mut socket) in sockets {
+        for (who, on, matching, mut socket) in sockets {
             let r = reach(rules, who.kind);
-            let sees = r == Reach::All || std::ptr::eq(who, creator);
+            let sees = matching && (r == Reach::All || std::ptr::eq(who, creator));
             let got = next_event(&mut socket);
             if got.is_some() != sees {
                 wrong.push(format!(
-                    "{model}: the event reached {:?}: {got:?}",
+                    "{model}: {on}'s event reached {:?} ({got:?}), expected {sees}",
                     who.kind
                 ));
             }
