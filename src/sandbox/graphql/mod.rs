@@ -29,17 +29,22 @@ use apollo_compiler::ast;
 use apollo_compiler::schema::ExtendedType;
 use async_graphql::dynamic::{
     self, Enum, Field, FieldFuture, FieldValue, InputObject, InputValue, Interface, InterfaceField,
-    Object, ResolverContext, Scalar, Subscription, SubscriptionField, SubscriptionFieldFuture,
-    TypeRef, Union,
+    Object, ResolverContext, Subscription, SubscriptionField, SubscriptionFieldFuture, TypeRef,
+    Union,
 };
 use async_graphql::{ErrorExtensions, Name};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
+mod scalars;
+
 use super::api::{Api, Caller, FieldError, Resolved};
 use super::engine::{Engine, Resolve};
 use crate::category::api::AuthMode;
+use scalars::appsync_scalar;
+#[cfg(test)]
+use scalars::scalar_check;
 
 /// A mutation's result, as published to subscriptions.
 #[derive(Debug, Clone)]
@@ -832,77 +837,6 @@ fn tokio_stream_of(
 #[error("the api's schema could not be served: {0}")]
 pub struct SchemaError(pub String);
 
-/// AppSync's scalars, checked on input as AppSync checks them.
-fn appsync_scalar(name: &str) -> Scalar {
-    Scalar::new(name).validator(scalar_check(name))
-}
-
-fn scalar_check(name: &str) -> fn(&async_graphql::Value) -> bool {
-    match name {
-        "AWSDate" => |v| str_of(v).is_some_and(aws_date),
-        "AWSTime" => |v| str_of(v).is_some_and(aws_time),
-        "AWSDateTime" => {
-            |v| str_of(v).is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok())
-        }
-        "AWSTimestamp" => |v| matches!(v, async_graphql::Value::Number(n) if n.is_i64()),
-        "AWSEmail" => |v| {
-            str_of(v).is_some_and(|s| {
-                let mut parts = s.splitn(2, '@');
-                let (user, domain) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-                !user.is_empty() && domain.contains('.') && !s.contains(char::is_whitespace)
-            })
-        },
-        "AWSJSON" => |v| match v {
-            async_graphql::Value::String(s) => serde_json::from_str::<Value>(s).is_ok(),
-            _ => true,
-        },
-        "AWSURL" => |v| {
-            str_of(v).is_some_and(|s| {
-                s.split_once("://")
-                    .is_some_and(|(scheme, rest)| !scheme.is_empty() && !rest.is_empty())
-            })
-        },
-        "AWSPhone" => |v| {
-            str_of(v).is_some_and(|s| {
-                s.chars().any(|c| c.is_ascii_digit())
-                    && s.chars()
-                        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
-            })
-        },
-        "AWSIPAddress" => |v| {
-            str_of(v).is_some_and(|s| {
-                let ip = s.split('/').next().unwrap_or("");
-                ip.parse::<std::net::IpAddr>().is_ok()
-            })
-        },
-        _ => |_| true,
-    }
-}
-
-fn str_of(v: &async_graphql::Value) -> Option<&str> {
-    match v {
-        async_graphql::Value::String(s) => Some(s),
-        _ => None,
-    }
-}
-
-fn aws_date(s: &str) -> bool {
-    let date = s.trim_end_matches('Z');
-    let date = date.split(['+']).next().unwrap_or(date);
-    date.len() == 10
-        && date
-            .get(..10)
-            .is_some_and(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
-}
-
-fn aws_time(s: &str) -> bool {
-    let t = s.trim_end_matches('Z');
-    let t = t.split(['+', '-']).next().unwrap_or(t);
-    ["%H:%M", "%H:%M:%S", "%H:%M:%S%.f"]
-        .iter()
-        .any(|f| chrono::NaiveTime::parse_from_str(t, f).is_ok())
-}
-
 /// Build the executable schema from the SDL AppSync is given (`schema.graphql`
 /// of the build), with `resolvers` the fields that have one.
 ///
@@ -1035,70 +969,4 @@ pub fn build(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn subscription_filters_match_as_the_model_filter_and_filter_groups_say() {
-        let item = json!({"id": "1", "name": "milk", "owner": "ada", "n": 3, "tags": ["a"]});
-        assert!(filter_matches(&json!({"name": {"eq": "milk"}}), &item));
-        assert!(!filter_matches(&json!({"name": {"eq": "bread"}}), &item));
-        assert!(filter_matches(
-            &json!({"and": [{"n": {"between": [1, 5]}}, {"name": {"beginsWith": "mi"}}]}),
-            &item
-        ));
-        assert!(filter_matches(
-            &json!({"or": [{"owner": {"eq": "bob"}}, {"tags": {"contains": "a"}}]}),
-            &item
-        ));
-        assert!(!filter_matches(
-            &json!({"not": {"owner": {"eq": "ada"}}}),
-            &item
-        ));
-        let groups = json!({"filterGroup": [
-            {"filters": [{"fieldName": "owner", "operator": "eq", "value": "bob"}]},
-            {"filters": [{"fieldName": "n", "operator": "gt", "value": 2}, {"fieldName": "name", "operator": "in", "value": ["milk", "tea"]}]}
-        ]});
-        assert!(filter_matches(&groups, &item));
-        assert!(!filter_matches(&groups, &json!({"owner": "eve", "n": 1})));
-    }
-
-    #[test]
-    fn appsync_scalars_are_checked_on_input() {
-        use async_graphql::Value as V;
-        let ok = |scalar: &str, v: V| scalar_check(scalar)(&v);
-        assert!(ok(
-            "AWSDateTime",
-            V::String("2026-11-30T12:00:00.000Z".into())
-        ));
-        assert!(!ok("AWSDateTime", V::String("yesterday".into())));
-        assert!(ok("AWSDate", V::String("2026-11-30".into())));
-        assert!(!ok("AWSDate", V::String("2026-13-30".into())));
-        assert!(ok("AWSTime", V::String("12:30:00.250Z".into())));
-        assert!(ok("AWSEmail", V::String("ada@example.com".into())));
-        assert!(!ok("AWSEmail", V::String("ada".into())));
-        assert!(ok("AWSJSON", V::String("{\"a\":1}".into())));
-        assert!(!ok("AWSJSON", V::String("{a".into())));
-        assert!(ok("AWSIPAddress", V::String("10.0.0.0/8".into())));
-        assert!(!ok("AWSURL", V::String("example.com".into())));
-        assert!(ok("AWSTimestamp", V::Number(1_700_000_000.into())));
-        // a multi-byte character where the date's digits end: refused, no panic
-        assert!(!ok("AWSDate", V::String("2026-11-0é".into())));
-        assert!(!ok("AWSDate", V::String("é".into())));
-    }
-
-    #[test]
-    fn a_failed_field_is_null_in_data_at_its_path() {
-        let mut data = json!({"a": {"items": [{"x": 1}, {"x": 2}]}});
-        null_at(
-            &mut data,
-            &[json!("a"), json!("items"), json!(1), json!("secret")],
-        );
-        null_at(&mut data, &[json!("top")]);
-        null_at(&mut data, &[json!("missing"), json!("deeper")]);
-        assert_eq!(
-            data,
-            json!({"a": {"items": [{"x": 1}, {"x": 2, "secret": null}]}, "top": null})
-        );
-    }
-}
+mod tests;
