@@ -5,6 +5,11 @@
 
 use std::fmt;
 
+/// The payload limit of Step Functions, in bytes: inputs, outputs and results
+/// of at most 256 KiB ("Step Functions service quotas", the developer guide);
+/// over it, a state fails with `States.DataLimitExceeded`.
+pub const MAX_PAYLOAD: usize = 256 * 1024;
+
 /// One error name. `All` only appears in `ErrorEquals`; the others are raised.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StatesError {

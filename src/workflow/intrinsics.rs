@@ -5,6 +5,7 @@ use base64::Engine;
 use serde_json::{Map, Value, json};
 
 use super::paths::{self, Scope};
+use super::{Fault, MAX_PAYLOAD, StatesError};
 
 /// An argument of an intrinsic function, as written.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +43,9 @@ pub const FUNCTIONS: [(&str, usize, usize); 18] = [
     ("States.StringSplit", 2, 2),
     ("States.UUID", 0, 0),
 ];
+
+/// Intrinsic functions one field may nest.
+pub const MAX_NESTED_CALLS: usize = 10;
 
 /// Stand-ins for `\{` and `\}` in string literals until they are used.
 const OPEN: char = '\u{E000}';
@@ -202,6 +206,28 @@ pub fn parse(text: &str) -> Result<Call, String> {
             "`{text}` is not an intrinsic function (they start with `States.`)"
         ));
     }
+    // the service allows 10 nested calls in a field ("Intrinsic functions",
+    // the developer guide); counted before the recursive parser runs
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '\'' => quoted = !quoted,
+            '(' if !quoted => {
+                depth += 1;
+                if depth > MAX_NESTED_CALLS {
+                    return Err(format!(
+                        "intrinsic functions nest at most {MAX_NESTED_CALLS} deep in a field"
+                    ));
+                }
+            }
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
     let call = parser.call()?;
     parser.skip_spaces();
     if !parser.rest().is_empty() {
@@ -253,17 +279,96 @@ fn check_arity(call: &Call) -> Result<(), String> {
 }
 
 impl Call {
-    /// Evaluate a parsed call; the error is the cause of `States.IntrinsicFailure`.
-    pub fn evaluate(&self, scope: &Scope) -> Result<Value, String> {
-        eval(self, scope)
+    /// Evaluate a parsed call. Errors: `States.IntrinsicFailure` (a call that
+    /// fails), `States.Runtime` (a path argument that selects nothing),
+    /// `States.DataLimitExceeded` (a value over the service's 256 KiB
+    /// payload limit, checked after each nested call so that nesting cannot
+    /// build a huge string first).
+    pub fn evaluate(&self, scope: &Scope) -> Result<Value, Fault> {
+        let mut args = Vec::with_capacity(self.args.len());
+        for (i, arg) in self.args.iter().enumerate() {
+            args.push(match arg {
+                // the template of States.Format keeps its escapes until it is filled
+                Arg::Literal(v) if i == 0 && self.name == "States.Format" => v.clone(),
+                Arg::Literal(v) => literal(v),
+                Arg::Path(p) => p
+                    .select(scope)
+                    .map_err(|e| Fault::new(StatesError::Runtime, e.to_string()))?,
+                Arg::Call(c) => c.evaluate(scope)?,
+            });
+        }
+        let value =
+            apply(&self.name, args).map_err(|e| Fault::new(StatesError::IntrinsicFailure, e))?;
+        let too_big = match &value {
+            Value::String(s) => s.len() > MAX_PAYLOAD,
+            Value::Array(items) => items.len() > MAX_PAYLOAD / 2,
+            _ => false,
+        };
+        if too_big {
+            return Err(Fault::new(
+                StatesError::DataLimitExceeded,
+                format!(
+                    "{} made a value larger than the service's payload limit of {MAX_PAYLOAD} bytes",
+                    self.name
+                ),
+            ));
+        }
+        Ok(value)
     }
 }
 
+/// A value as `States.Format` prints it: strings bare, objects and arrays in
+/// the service's notation, which is Java's `Map`/`List` `toString`
+/// (`{a=1, b=[x, 2]}`: keys and strings unquoted, `, ` between entries).
 fn text_of(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(text_of).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(map) => {
+            let entries: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k}={}", text_of(v)))
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
         other => other.to_string(),
     }
+}
+
+/// The hex digest of `data` with one of the algorithms `States.Hash` and
+/// JSONata's `$hash` take (MD5, SHA-1, SHA-256, SHA-384, SHA-512).
+pub fn hash(data: &str, algorithm: &str) -> Result<String, String> {
+    use sha2::Digest;
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    Ok(match algorithm {
+        "MD5" => hex(&md5::Md5::digest(data.as_bytes())),
+        "SHA-1" => hex(&sha1::Sha1::digest(data.as_bytes())),
+        "SHA-256" => hex(&sha2::Sha256::digest(data.as_bytes())),
+        "SHA-384" => hex(&sha2::Sha384::digest(data.as_bytes())),
+        "SHA-512" => hex(&sha2::Sha512::digest(data.as_bytes())),
+        other => {
+            return Err(format!(
+                "`{other}` is not a hash algorithm: use MD5, SHA-1, SHA-256, SHA-384 or SHA-512"
+            ));
+        }
+    })
+}
+
+/// A number as `States.MathAdd` takes it: rounded as Java's `Math.round`
+/// does (half up, toward positive infinity: 1.5 is 2, -2.5 is -2), as the
+/// service does with non-integer arguments.
+fn java_round(value: &Value, what: &str) -> Result<i64, String> {
+    if let Some(i) = value.as_i64() {
+        return Ok(i);
+    }
+    value
+        .as_f64()
+        .filter(|f| f.is_finite() && f.abs() < 9.0e15)
+        .map(|f| (f + 0.5).floor() as i64)
+        .ok_or_else(|| format!("{what} must be a number, not {value}"))
 }
 
 fn int(value: &Value, what: &str) -> Result<i64, String> {
@@ -278,17 +383,9 @@ fn int(value: &Value, what: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("{what} must be an integer, not {value}"))
 }
 
-fn eval(call: &Call, scope: &Scope) -> Result<Value, String> {
-    let mut args = Vec::new();
-    for (i, arg) in call.args.iter().enumerate() {
-        args.push(match arg {
-            // the template of States.Format keeps its escapes until it is filled
-            Arg::Literal(v) if i == 0 && call.name == "States.Format" => v.clone(),
-            Arg::Literal(v) => literal(v),
-            Arg::Path(p) => p.select(scope)?,
-            Arg::Call(c) => eval(c, scope)?,
-        });
-    }
+/// One call on its evaluated arguments; the error is the cause of
+/// `States.IntrinsicFailure`.
+fn apply(name: &str, args: Vec<Value>) -> Result<Value, String> {
     let array = |v: &Value, what: &str| -> Result<Vec<Value>, String> {
         v.as_array()
             .cloned()
@@ -299,7 +396,6 @@ fn eval(call: &Call, scope: &Scope) -> Result<Value, String> {
             .map(str::to_string)
             .ok_or_else(|| format!("{what} must be a string"))
     };
-    let name = call.name.as_str();
     Ok(match name {
         "States.Format" => {
             let template = string(&args[0], "the template")?;
@@ -312,16 +408,30 @@ fn eval(call: &Call, scope: &Scope) -> Result<Value, String> {
                     let v = values
                         .next()
                         .ok_or("the template has more `{}` than values")?;
-                    if v.is_object() || v.is_array() {
-                        return Err("States.Format takes strings, numbers, booleans and null, not objects or arrays".into());
-                    }
                     out.push_str(&text_of(v));
                 }
             }
             Value::String(out)
         }
-        "States.StringToJson" => serde_json::from_str(&string(&args[0], "the argument")?)
-            .map_err(|e| format!("the string is not JSON: {e}"))?,
+        "States.StringToJson" => {
+            let text = string(&args[0], "the argument")?;
+            // the service gives null for an empty or blank string
+            if text.trim().is_empty() {
+                Value::Null
+            } else {
+                match serde_json::from_str(&text)
+                    .map_err(|e| format!("the string is not JSON: {e}"))?
+                {
+                    // `-0` parses as the integer 0, not the float -0.0
+                    Value::Number(n)
+                        if n.as_f64() == Some(0.0) && !text.contains(['.', 'e', 'E']) =>
+                    {
+                        json!(0)
+                    }
+                    v => v,
+                }
+            }
+        }
         "States.JsonToString" => Value::String(args[0].to_string()),
         "States.Array" => Value::Array(args),
         "States.ArrayPartition" => {
@@ -385,24 +495,10 @@ fn eval(call: &Call, scope: &Scope) -> Result<Value, String> {
                 .map_err(|e| format!("not base64: {e}"))?;
             Value::String(String::from_utf8(bytes).map_err(|_| "the decoded bytes are not UTF-8")?)
         }
-        "States.Hash" => {
-            use sha2::Digest;
-            let data = text_of(&args[0]);
-            let algorithm = string(&args[1], "the algorithm")?;
-            let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-            Value::String(match algorithm.as_str() {
-                "MD5" => hex(&md5::Md5::digest(data.as_bytes())),
-                "SHA-1" => hex(&sha1::Sha1::digest(data.as_bytes())),
-                "SHA-256" => hex(&sha2::Sha256::digest(data.as_bytes())),
-                "SHA-384" => hex(&sha2::Sha384::digest(data.as_bytes())),
-                "SHA-512" => hex(&sha2::Sha512::digest(data.as_bytes())),
-                other => {
-                    return Err(format!(
-                        "`{other}` is not a hash algorithm: use MD5, SHA-1, SHA-256, SHA-384 or SHA-512"
-                    ));
-                }
-            })
-        }
+        "States.Hash" => Value::String(hash(
+            &text_of(&args[0]),
+            &string(&args[1], "the algorithm")?,
+        )?),
         "States.JsonMerge" => {
             if args[2] != json!(false) {
                 return Err(
@@ -432,8 +528,8 @@ fn eval(call: &Call, scope: &Scope) -> Result<Value, String> {
             json!(rng.random_range(start..end))
         }
         "States.MathAdd" => json!(
-            int(&args[0], "the first number")?
-                .checked_add(int(&args[1], "the second number")?)
+            java_round(&args[0], "the first number")?
+                .checked_add(java_round(&args[1], "the second number")?)
                 .ok_or("the sum overflows")?
         ),
         "States.StringSplit" => {
@@ -458,11 +554,13 @@ mod tests {
     fn run(text: &str, input: Value) -> Result<Value, String> {
         let context = json!({"Execution": {"Id": "e1"}});
         let vars = Map::new();
-        parse(text)?.evaluate(&Scope {
-            input: &input,
-            context: &context,
-            variables: &vars,
-        })
+        parse(text)?
+            .evaluate(&Scope {
+                input: &input,
+                context: &context,
+                variables: &vars,
+            })
+            .map_err(|f| f.cause)
     }
 
     #[test]
@@ -533,6 +631,34 @@ mod tests {
                 .len(),
             36
         );
+    }
+
+    /// The service's values for the cases issue 19 lists (Java's rounding in
+    /// MathAdd, Java's notation in Format, StringToJson of blank and `-0`).
+    #[test]
+    fn the_services_values_at_the_edges() {
+        let input = json!({"obj": {"a": 1, "b": [], "c": {"d": "x y"}, "e": null}, "arr": [1, "two", 2.5, true]});
+        for (text, want) in [
+            ("States.MathAdd(1.5, 1.49)", json!(3)),
+            ("States.MathAdd(-2.5, 0)", json!(-2)),
+            ("States.MathAdd(-2.51, 0)", json!(-3)),
+            ("States.MathAdd(2.5, 0.5)", json!(4)),
+            (
+                "States.Format('x={}', $.obj)",
+                json!("x={a=1, b=[], c={d=x y}, e=null}"),
+            ),
+            ("States.Format('{}', $.arr)", json!("[1, two, 2.5, true]")),
+            ("States.StringToJson('')", Value::Null),
+            ("States.StringToJson('  ')", Value::Null),
+            ("States.StringToJson('-0')", json!(0)),
+        ] {
+            let got = run(text, input.clone()).unwrap();
+            assert_eq!(got, want, "{text}");
+            if text.contains("'-0'") {
+                assert!(got.is_i64(), "{got:?}");
+            }
+        }
+        assert!(run("States.MathAdd('1', 1)", json!({})).is_err());
     }
 
     #[test]

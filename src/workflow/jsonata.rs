@@ -2,16 +2,34 @@
 //! evaluated by jsonata-rs with `$states` and the machine's variables bound.
 //!
 //! jsonata-rs implements most of JSONata 1.x; an expression it cannot parse is
-//! reported by `validate` at its place. Step Functions' own additions that it
-//! lacks (`$partition`, `$range`, `$hash`, `$random` with a seed, `$parse`) are
-//! refused with a clear error.
+//! reported by `validate` at its place. Step Functions adds six functions
+//! ("Transforming data with JSONata in Step Functions", the developer guide):
+//! `$partition(array, size)`, `$range(start, end, step)` (both ends included),
+//! `$hash(data, algorithm)`, `$random([seed])`, `$uuid()` and `$parse(json)`;
+//! all six run here.
+//!
+//! Bounds, so that a hostile definition ends in bounded time with an error
+//! rather than aborting the process: an expression nests at most
+//! [`MAX_NESTING`] brackets (checked before jsonata-rs's recursive parser sees
+//! it), evaluation recurses at most [`MAX_DEPTH`] calls deep and runs at most
+//! [`TIME_LIMIT_MS`] milliseconds (jsonata-rs's `U1001`).
 
-use std::collections::HashMap;
-
+use jsonata_rs::{ArrayFlags, FunctionContext, Value as Jv};
+use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 
-/// Step Functions' functions jsonata-rs does not have.
-const MISSING: [&str; 5] = ["$partition(", "$range(", "$hash(", "$parse(", "$random("];
+/// Brackets (`(`, `[`, `{`) an expression may nest.
+pub const MAX_NESTING: usize = 64;
+/// Nested evaluations (function calls included) an expression may make.
+pub const MAX_DEPTH: usize = 300;
+/// Milliseconds one expression may run.
+pub const TIME_LIMIT_MS: usize = 2_000;
+/// Items `$range` may make, as `States.ArrayRange`.
+const MAX_RANGE: usize = 1000;
+
+/// The name `$random` is evaluated under: jsonata-rs binds its own `$random`
+/// (no seed) over any function registered with that name.
+const RANDOM: &str = "__stepFunctionsRandom";
 
 /// The expression inside `{% ... %}`, if `text` is one.
 pub fn expression(text: &str) -> Option<&str> {
@@ -21,35 +39,240 @@ pub fn expression(text: &str) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Does the expression parse (and use only functions this engine has)?
-pub fn check(expr: &str) -> Result<(), String> {
-    if let Some(f) = MISSING.iter().find(|f| expr.contains(**f)) {
-        return Err(format!(
-            "`{}` is a Step Functions JSONata function hoist's engine does not run yet",
-            f.trim_end_matches('(')
-        ));
+/// The expression with `$random(` calls (outside string literals) renamed to
+/// the seeded version, after checking its bracket nesting.
+fn prepare(expr: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(expr.len());
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut chars = expr.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == '\\' {
+                    if let Some((_, escaped)) = chars.next() {
+                        out.push(escaped);
+                    }
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' | '`' => {
+                    quote = Some(c);
+                    out.push(c);
+                }
+                '(' | '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Err(format!(
+                            "the expression nests brackets more than {MAX_NESTING} deep"
+                        ));
+                    }
+                    out.push(c);
+                }
+                ')' | ']' | '}' => {
+                    depth = depth.saturating_sub(1);
+                    out.push(c);
+                }
+                '$' if expr[i..].starts_with("$random(")
+                    && !expr[..i].ends_with(|p: char| p.is_alphanumeric() || p == '_') =>
+                {
+                    out.push('$');
+                    out.push_str(RANDOM);
+                    for _ in 0.."random".len() {
+                        chars.next();
+                    }
+                }
+                _ => out.push(c),
+            },
+        }
     }
+    Ok(out)
+}
+
+/// Does the expression parse (within the nesting bound)?
+pub fn check(expr: &str) -> Result<(), String> {
+    let prepared = prepare(expr).map_err(|e| format!("`{expr}`: {e}"))?;
     let arena = bumpalo::Bump::new();
-    jsonata_rs::JsonAta::new(expr, &arena)
+    jsonata_rs::JsonAta::new(&prepared, &arena)
         .map(|_| ())
         .map_err(|e| format!("`{expr}` is not a valid JSONata expression: {e}"))
 }
 
-/// Evaluate an expression with these variables (`states` for `$states`).
-pub fn evaluate(expr: &str, variables: &Map<String, Value>) -> Result<Value, String> {
-    check(expr)?;
-    let arena = bumpalo::Bump::new();
-    let compiled = jsonata_rs::JsonAta::new(expr, &arena)
-        .map_err(|e| format!("`{expr}` is not a valid JSONata expression: {e}"))?;
-    let bindings: HashMap<&str, &Value> = variables.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    let result = compiled
-        .evaluate(None, Some(&bindings))
-        .map_err(|e| format!("`{expr}` failed: {e}"))?;
-    if result.is_undefined() {
-        return Ok(Value::Null);
+/// A JSON value in jsonata-rs's arena.
+fn to_jsonata<'a>(arena: &'a bumpalo::Bump, value: &Value) -> &'a Jv<'a> {
+    match value {
+        Value::Null => Jv::null(arena),
+        Value::Bool(b) => Jv::bool(*b),
+        Value::Number(n) => Jv::number(arena, n.as_f64().unwrap_or(0.0)),
+        Value::String(s) => Jv::string(arena, s),
+        Value::Array(items) => {
+            let array = Jv::array_with_capacity(arena, items.len(), ArrayFlags::empty());
+            for item in items {
+                array.push(to_jsonata(arena, item));
+            }
+            array
+        }
+        Value::Object(map) => {
+            let object = Jv::object_with_capacity(arena, map.len());
+            for (k, v) in map {
+                object.insert(k, to_jsonata(arena, v));
+            }
+            object
+        }
     }
-    serde_json::from_str(&result.serialize(false))
-        .map_err(|e| format!("`{expr}` gave a value that is not JSON: {e}"))
+}
+
+/// A jsonata-rs value as JSON (None: undefined).
+fn from_jsonata<'a>(value: &'a Jv<'a>) -> Result<Option<Value>, String> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    serde_json::from_str(&value.serialize(false))
+        .map(Some)
+        .map_err(|e| format!("gave a value that is not JSON: {e}"))
+}
+
+type Native =
+    for<'a, 'e> fn(FunctionContext<'a, 'e>, &[&'a Jv<'a>]) -> jsonata_rs::Result<&'a Jv<'a>>;
+
+fn error(function: &str, message: impl std::fmt::Display) -> jsonata_rs::Error {
+    jsonata_rs::Error::D3137Error(format!("${function}: {message}"))
+}
+
+/// The argument at `i`, or undefined.
+fn arg<'a>(args: &[&'a Jv<'a>], i: usize) -> Option<&'a Jv<'a>> {
+    args.get(i).copied().filter(|v| !v.is_undefined())
+}
+
+fn integer(function: &str, what: &str, value: Option<&Jv>) -> jsonata_rs::Result<i64> {
+    match value {
+        Some(v) if v.is_number() && v.as_f64().fract() == 0.0 && v.as_f64().is_finite() => {
+            Ok(v.as_f64() as i64)
+        }
+        _ => Err(error(function, format!("{what} must be an integer"))),
+    }
+}
+
+/// `$partition(array, size)`: the array in chunks of `size` (the last may be shorter).
+fn partition<'a>(
+    ctx: FunctionContext<'a, '_>,
+    args: &[&'a Jv<'a>],
+) -> jsonata_rs::Result<&'a Jv<'a>> {
+    let Some(array) = arg(args, 0).filter(|a| a.is_array()) else {
+        return Err(error("partition", "the first argument must be an array"));
+    };
+    let size = integer("partition", "the chunk size", arg(args, 1))?;
+    if size <= 0 {
+        return Err(error("partition", "the chunk size must be greater than 0"));
+    }
+    let items: Vec<&Jv> = array.members().collect();
+    let out = Jv::array_with_capacity(
+        ctx.arena,
+        items.len().div_ceil(size as usize),
+        ArrayFlags::empty(),
+    );
+    for chunk in items.chunks(size as usize) {
+        let part = Jv::array_with_capacity(ctx.arena, chunk.len(), ArrayFlags::empty());
+        for item in chunk {
+            part.push(item);
+        }
+        out.push(part);
+    }
+    Ok(out)
+}
+
+/// `$range(start, end, step)`: integers from `start` to `end`, both included.
+fn range<'a>(ctx: FunctionContext<'a, '_>, args: &[&'a Jv<'a>]) -> jsonata_rs::Result<&'a Jv<'a>> {
+    let start = integer("range", "the start", arg(args, 0))?;
+    let end = integer("range", "the end", arg(args, 1))?;
+    let step = integer("range", "the step", arg(args, 2))?;
+    if step == 0 {
+        return Err(error("range", "the step must not be 0"));
+    }
+    let count = if (end - start).signum() * step.signum() < 0 {
+        0
+    } else {
+        ((end - start) / step + 1) as usize
+    };
+    if count > MAX_RANGE {
+        return Err(error(
+            "range",
+            format!("it makes at most {MAX_RANGE} items"),
+        ));
+    }
+    let out = Jv::array_with_capacity(ctx.arena, count, ArrayFlags::empty());
+    for i in 0..count as i64 {
+        out.push(Jv::number(ctx.arena, (start + i * step) as f64));
+    }
+    Ok(out)
+}
+
+/// `$hash(data, algorithm)`: the hex digest, as `States.Hash`.
+fn hash<'a>(ctx: FunctionContext<'a, '_>, args: &[&'a Jv<'a>]) -> jsonata_rs::Result<&'a Jv<'a>> {
+    let (Some(data), Some(algorithm)) = (arg(args, 0), arg(args, 1)) else {
+        return Err(error("hash", "it takes the data and an algorithm"));
+    };
+    let data = if data.is_string() {
+        data.as_str().to_string()
+    } else {
+        data.serialize(false)
+    };
+    let digest =
+        super::intrinsics::hash(&data, &algorithm.as_str()).map_err(|e| error("hash", e))?;
+    Ok(Jv::string(ctx.arena, &digest))
+}
+
+/// `$random([seed])`: a number in [0, 1); the same seed gives the same number.
+fn random<'a>(ctx: FunctionContext<'a, '_>, args: &[&'a Jv<'a>]) -> jsonata_rs::Result<&'a Jv<'a>> {
+    let value: f64 = match arg(args, 0) {
+        Some(seed) => {
+            let seed = integer("random", "the seed", Some(seed))?;
+            rand::rngs::StdRng::seed_from_u64(seed as u64).random()
+        }
+        None => rand::rng().random(),
+    };
+    Ok(Jv::number(ctx.arena, value))
+}
+
+/// `$parse(json)`: the value a JSON string holds.
+fn parse<'a>(ctx: FunctionContext<'a, '_>, args: &[&'a Jv<'a>]) -> jsonata_rs::Result<&'a Jv<'a>> {
+    let Some(text) = arg(args, 0).filter(|t| t.is_string()) else {
+        return Err(error("parse", "the argument must be a string"));
+    };
+    let value: Value = serde_json::from_str(&text.as_str())
+        .map_err(|e| error("parse", format!("the string is not JSON: {e}")))?;
+    Ok(to_jsonata(ctx.arena, &value))
+}
+
+const FUNCTIONS: [(&str, usize, Native); 5] = [
+    ("partition", 2, partition),
+    ("range", 3, range),
+    ("hash", 2, hash),
+    (RANDOM, 1, random),
+    ("parse", 1, parse),
+];
+
+/// Evaluate an expression with these variables (`states` for `$states`):
+/// its value, or None when it is undefined (the caller decides whether that
+/// is an error: in Step Functions it is, wherever the value is used).
+pub fn evaluate(expr: &str, variables: &Map<String, Value>) -> Result<Option<Value>, String> {
+    let prepared = prepare(expr).map_err(|e| format!("`{expr}`: {e}"))?;
+    let arena = bumpalo::Bump::new();
+    let compiled = jsonata_rs::JsonAta::new(&prepared, &arena)
+        .map_err(|e| format!("`{expr}` is not a valid JSONata expression: {e}"))?;
+    for (name, arity, f) in FUNCTIONS {
+        compiled.register_function(name, arity, f);
+    }
+    for (k, v) in variables {
+        compiled.assign_var(k, to_jsonata(&arena, v));
+    }
+    let result = compiled
+        .evaluate_timeboxed(None, Some(MAX_DEPTH), Some(TIME_LIMIT_MS))
+        .map_err(|e| format!("`{expr}` failed: {e}"))?;
+    from_jsonata(result).map_err(|e| format!("`{expr}` {e}"))
 }
 
 /// Every `{% %}` expression in a value, with its JSON pointer below `pointer`.
@@ -79,25 +302,76 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn expressions_see_states_and_variables() {
+    fn eval(expr: &str) -> Result<Option<Value>, String> {
         let mut vars = Map::new();
         vars.insert(
             "states".into(),
             json!({"input": {"a": 2, "items": [1, 2, 3]}}),
         );
         vars.insert("factor".into(), json!(10));
-        assert_eq!(
-            evaluate("$states.input.a * $factor", &vars).unwrap(),
-            json!(20)
-        );
-        assert_eq!(
-            evaluate("$sum($states.input.items)", &vars).unwrap(),
-            json!(6)
-        );
+        evaluate(expr, &vars)
+    }
+
+    #[test]
+    fn expressions_see_states_and_variables() {
+        assert_eq!(eval("$states.input.a * $factor").unwrap(), Some(json!(20)));
+        assert_eq!(eval("$sum($states.input.items)").unwrap(), Some(json!(6)));
+        assert_eq!(eval("$states.input.nothing").unwrap(), None);
         assert!(check("$states.input.").is_err());
-        assert!(check("$partition([1,2], 1)").is_err());
         assert_eq!(expression("{% 1 + 1 %}"), Some("1 + 1"));
         assert_eq!(expression("1 + 1"), None);
+    }
+
+    /// The values the developer guide gives for Step Functions' own functions.
+    #[test]
+    fn step_functions_own_functions() {
+        for (expr, want) in [
+            ("$partition([1,2,3], 2)", json!([[1, 2], [3]])),
+            (
+                "$partition([1,2,3,4,5,6,7,8,9], 3)",
+                json!([[1, 2, 3], [4, 5, 6], [7, 8, 9]]),
+            ),
+            ("$range(0, 9, 3)", json!([0, 3, 6, 9])),
+            ("$range(0, 10, 2)", json!([0, 2, 4, 6, 8, 10])),
+            ("$range(5, 1, -2)", json!([5, 3, 1])),
+            ("$parse(\"1\")", json!(1)),
+            ("$parse('{\"a\":[true]}')", json!({"a": [true]})),
+            (
+                "$hash('input data', 'MD5')",
+                json!("812f45842bc6d66ee14572ce20db8e86"),
+            ),
+            ("$length($uuid())", json!(36)),
+            ("$random(7) = $random(7)", json!(true)),
+            ("$random() < 1", json!(true)),
+            ("'$random(' & 'x'", json!("$random(x")),
+        ] {
+            assert_eq!(eval(expr).unwrap(), Some(want), "{expr}");
+        }
+        for bad in [
+            "$partition([1], 0)",
+            "$range(0, 5000, 1)",
+            "$range(0, 1, 0)",
+            "$hash('x', 'SHA-3')",
+            "$parse('{x')",
+        ] {
+            assert!(eval(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Hostile expressions end with an error, in bounded time and stack.
+    #[test]
+    fn hostile_expressions_are_bounded() {
+        let deep = format!("{}1{}", "(".repeat(4000), ")".repeat(4000));
+        assert!(check(&deep).unwrap_err().contains("nests brackets"));
+        assert!(eval(&deep).is_err());
+        let started = std::time::Instant::now();
+        let e = eval("($f := function($n) { $f($n + 1) }; $f(0))").unwrap_err();
+        assert!(
+            e.contains("U1001") || e.to_lowercase().contains("stack"),
+            "{e}"
+        );
+        let e = eval("($f := function($n) { $n > 0 ? $f($n - 1) : 0 }; [1..100000].($f(3)))");
+        assert!(e.is_ok() || e.unwrap_err().contains("U1001"));
+        assert!(started.elapsed().as_secs() < 10);
     }
 }

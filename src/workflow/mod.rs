@@ -20,7 +20,7 @@ pub mod validate;
 
 use std::collections::HashMap;
 
-pub use error::{Fault, StatesError};
+pub use error::{Fault, MAX_PAYLOAD, StatesError};
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde_json::Value;

@@ -29,6 +29,19 @@ pub fn normalize(path: &str) -> String {
     while i < chars.len() {
         let c = chars[i];
         if let Some(q) = quote {
+            if c == '\\' && i + 1 < chars.len() {
+                // Jayway lets either quote be escaped in either string; RFC
+                // 9535 only the string's own: `\"` in '...' is a plain `"`
+                let next = chars[i + 1];
+                if (q == '\'' && next == '"') || (q == '"' && next == '\'') {
+                    out.push(next);
+                } else {
+                    out.push(c);
+                    out.push(next);
+                }
+                i += 2;
+                continue;
+            }
             out.push(c);
             if c == q {
                 quote = None;
@@ -106,9 +119,28 @@ pub fn normalize(path: &str) -> String {
     out
 }
 
+/// Brackets a path may nest (filters in filters): serde_json_path's parser
+/// recurses, and a path nested thousands deep would overflow the stack.
+pub const MAX_NESTING: usize = 32;
+
 /// What a path names: the input, the context object, or a variable; and the
 /// path to query inside it (always starting with `$`).
 fn split(path: &str) -> Result<(Root, String), String> {
+    let mut depth = 0usize;
+    for c in path.chars() {
+        match c {
+            '[' | '(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(format!(
+                        "the path nests brackets more than {MAX_NESTING} deep"
+                    ));
+                }
+            }
+            ']' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
     let path = &normalize(path);
     if let Some(rest) = path.strip_prefix("$$") {
         return Ok((Root::Context, format!("${rest}")));
@@ -169,6 +201,8 @@ pub struct Path {
     root: Root,
     /// `None` for the whole value (`$`, `$$`, `$name`).
     query: Option<JsonPath>,
+    /// The query as RFC 9535 text (Jayway's dialect rewritten).
+    query_text: String,
     /// Selects one value (else a list of every match).
     definite: bool,
 }
@@ -191,6 +225,7 @@ impl Path {
             root,
             definite: is_definite(&query),
             query: compiled,
+            query_text: query,
         })
     }
 
@@ -201,29 +236,77 @@ impl Path {
 
     /// The value the path selects; an error when it selects nothing (a definite
     /// path) or names a variable that is not assigned.
-    pub fn select(&self, scope: &Scope) -> Result<Value, String> {
+    pub fn select(&self, scope: &Scope) -> Result<Value, SelectError> {
         let base = match &self.root {
             Root::Input => scope.input,
             Root::Context => scope.context,
             Root::Variable(name) => scope
                 .variables
                 .get(name)
-                .ok_or_else(|| format!("the variable `${name}` is not assigned"))?,
+                .ok_or_else(|| SelectError::Unassigned(name.clone()))?,
         };
         let Some(query) = &self.query else {
             return Ok(base.clone());
         };
         let nodes = query.query(base).all();
         if self.definite {
-            nodes.first().map(|v| (*v).clone()).ok_or_else(|| {
-                format!(
-                    "the JSONPath `{}` could not be found in the input",
-                    self.text
-                )
-            })
+            nodes
+                .first()
+                .map(|v| (*v).clone())
+                .ok_or_else(|| SelectError::NoResults {
+                    path: self.text.clone(),
+                    normalized: jayway_normalized(&self.query_text),
+                })
         } else {
             Ok(Value::Array(nodes.into_iter().cloned().collect()))
         }
+    }
+}
+
+/// Why a path selected nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SelectError {
+    /// A definite path matched nothing: the path as written, and as Jayway
+    /// (the library Step Functions reads paths with) prints it (`$['a'][0]`).
+    NoResults { path: String, normalized: String },
+    /// `$name` names a variable no state has assigned.
+    Unassigned(String),
+}
+
+impl std::fmt::Display for SelectError {
+    /// The service's words for a path that selects nothing (`InputPath`,
+    /// `OutputPath`, `ItemsPath`, ...): "Invalid path '$.x' : No results for
+    /// path: $['x']".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SelectError::NoResults { path, normalized } => {
+                write!(
+                    f,
+                    "Invalid path '{path}' : No results for path: {normalized}"
+                )
+            }
+            SelectError::Unassigned(name) => {
+                write!(f, "The variable '${name}' is not assigned")
+            }
+        }
+    }
+}
+
+/// `$['a']['b'][0]` for `$.a.b[0]`, as Jayway writes a path in its errors;
+/// a path with more than names and indexes is left as it is.
+fn jayway_normalized(query: &str) -> String {
+    match steps(query) {
+        Ok(steps) => {
+            let mut out = String::from("$");
+            for step in steps {
+                match step {
+                    Step::Key(k) => out.push_str(&format!("['{k}']")),
+                    Step::Index(i) => out.push_str(&format!("[{i}]")),
+                }
+            }
+            out
+        }
+        Err(_) => query.to_string(),
     }
 }
 
@@ -360,7 +443,7 @@ mod tests {
     use serde_json::json;
 
     fn select(path: &str, scope: &Scope) -> Result<Value, String> {
-        Path::parse(path)?.select(scope)
+        Path::parse(path)?.select(scope).map_err(|e| e.to_string())
     }
 
     fn set(target: &Value, path: &str, value: Value) -> Result<Value, String> {

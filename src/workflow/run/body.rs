@@ -28,20 +28,73 @@ pub(super) enum Work<'a> {
 }
 
 /// An operand's value: given, at a path (`States.Runtime` when it selects
-/// nothing), from an intrinsic function, or a JSONata template.
+/// nothing), from an intrinsic function, or a JSONata template (`field`
+/// names it in undefined-value errors).
 pub(super) fn operand(
     operand: &Operand,
+    field: &str,
     scope: &Scope,
     bindings: &Map<String, Value>,
 ) -> Result<Value, Failure> {
     Ok(match operand {
         Operand::Literal(v) => v.clone(),
-        Operand::Path(p) => p.select(scope).map_err(|e| fail(StatesError::Runtime, e))?,
-        Operand::Intrinsic(call) => call
-            .evaluate(scope)
-            .map_err(|e| fail(StatesError::IntrinsicFailure, e))?,
-        Operand::Jsonata(j) => j.evaluate(bindings)?,
+        Operand::Path(p) => p
+            .select(scope)
+            .map_err(|e| fail(StatesError::Runtime, e.to_string()))?,
+        Operand::Intrinsic(call) => call.evaluate(scope)?,
+        Operand::Jsonata(j) => j.evaluate(field, bindings)?,
     })
+}
+
+/// What a number field must hold when the state runs.
+#[derive(Clone, Copy)]
+pub(super) enum Count {
+    /// An integer ≥ 0 (`MaxConcurrency`, `ToleratedFailureCount`, a Wait's seconds).
+    NonNegative,
+    /// An integer ≥ 1 (`TimeoutSeconds`, `HeartbeatSeconds`).
+    Positive,
+    /// A number from 0 to 100 (`ToleratedFailurePercentage`).
+    Percentage,
+}
+
+/// A number field's value (`MaxConcurrencyPath`, `Wait.SecondsPath`, ...),
+/// checked as the service checks it when the state runs: a value of the
+/// wrong kind fails the state with `States.Runtime` (a JSONata field with
+/// `States.QueryEvaluationError`).
+pub(super) fn number(
+    op: &Operand,
+    field: &str,
+    scope: &Scope,
+    bindings: &Map<String, Value>,
+    count: Count,
+) -> Result<f64, Failure> {
+    let value = operand(op, field, scope, bindings)?;
+    let n = value.as_f64();
+    let ok = match count {
+        Count::NonNegative => n.is_some_and(|n| n >= 0.0 && n.fract() == 0.0),
+        Count::Positive => n.is_some_and(|n| n >= 1.0 && n.fract() == 0.0),
+        Count::Percentage => n.is_some_and(|n| (0.0..=100.0).contains(&n)),
+    };
+    if ok {
+        return Ok(n.unwrap_or_default());
+    }
+    let want = match count {
+        Count::NonNegative => "a non-negative integer",
+        Count::Positive => "a positive integer",
+        Count::Percentage => "a number from 0 to 100",
+    };
+    let error = match op {
+        Operand::Jsonata(_) => StatesError::QueryEvaluationError,
+        _ => StatesError::Runtime,
+    };
+    let written = match op {
+        Operand::Path(p) => format!("{field}Path '{}'", p.text()),
+        _ => format!("{field}"),
+    };
+    Err(fail(
+        error,
+        format!("The value of {written} must be {want}, but it is {value}."),
+    ))
 }
 
 impl Exec<'_> {
@@ -71,7 +124,7 @@ impl Exec<'_> {
                         context: &context,
                         variables,
                     })
-                    .map_err(|e| fail(StatesError::Runtime, format!("InputPath: {e}")))?,
+                    .map_err(|e| fail(StatesError::Runtime, e.to_string()))?,
                 PathField::Null => json!({}),
                 PathField::Whole => raw.clone(),
             },
@@ -89,7 +142,7 @@ impl Exec<'_> {
         match (&state.kind, &state.flow) {
             (Kind::Succeed, Flow::Jsonata(flow)) => {
                 let out = match &flow.output {
-                    Some(o) => o.evaluate(&bindings)?,
+                    Some(o) => o.evaluate("Output", &bindings)?,
                     None => raw.clone(),
                 };
                 Ok((out, None))
@@ -109,23 +162,37 @@ impl Exec<'_> {
                     Value::Null => String::new(),
                     other => other.to_string(),
                 };
-                let error = text(operand(error, &scope, &bindings)?);
-                let cause = text(operand(cause, &scope, &bindings)?);
-                Err(fail(StatesError::from_name(&error), cause))
+                let error = match error {
+                    Some(e) => Some(text(operand(e, "Error", &scope, &bindings)?)),
+                    None => None,
+                };
+                let cause = match cause {
+                    Some(c) => Some(text(operand(c, "Cause", &scope, &bindings)?)),
+                    None => None,
+                };
+                let mut failure = raised(
+                    StatesError::from_name(error.as_deref().unwrap_or_default()),
+                    cause.clone().unwrap_or_default(),
+                );
+                failure.no_error = error.is_none();
+                failure.no_cause = cause.is_none();
+                Err(failure)
             }
             (Kind::Choice(choice), _) => {
                 let mut chosen = None;
-                for rule in &choice.rules {
+                for (i, rule) in choice.rules.iter().enumerate() {
                     let matched = match &rule.condition {
-                        Condition::Jsonata(c) => match c.evaluate(&bindings)? {
-                            Value::Bool(b) => b,
-                            other => {
-                                return Err(fail(
-                                    StatesError::QueryEvaluationError,
-                                    format!("a Condition must give true or false, not {other}"),
-                                ));
+                        Condition::Jsonata(c) => {
+                            match c.evaluate(&format!("Choices[{i}]/Condition"), &bindings)? {
+                                Value::Bool(b) => b,
+                                other => {
+                                    return Err(fail(
+                                        StatesError::QueryEvaluationError,
+                                        format!("a Condition must give true or false, not {other}"),
+                                    ));
+                                }
                             }
-                        },
+                        }
                         Condition::JsonPath(rule) => evaluate_rule(
                             rule,
                             &Scope {
@@ -152,19 +219,28 @@ impl Exec<'_> {
                 };
                 let output = match &state.flow {
                     Flow::Jsonata(flow) => {
-                        let out = match chosen
-                            .and_then(|r| r.output.as_ref())
-                            .or(flow.output.as_ref())
-                        {
-                            Some(o) => o.evaluate(&bindings)?,
-                            None => raw.clone(),
+                        let index = chosen
+                            .and_then(|c| choice.rules.iter().position(|r| std::ptr::eq(r, c)));
+                        let rule_field = |f: &str| match index {
+                            Some(i) => format!("Choices[{i}]/{f}"),
+                            None => f.to_string(),
                         };
-                        let assign = match chosen.and_then(|r| r.assign.as_ref()) {
-                            Some(Assign::Jsonata(a)) => Some(a),
-                            _ => flow.assign.as_ref(),
+                        let out = match chosen.and_then(|r| r.output.as_ref()) {
+                            Some(o) => o.evaluate(&rule_field("Output"), &bindings)?,
+                            None => match flow.output.as_ref() {
+                                Some(o) => o.evaluate("Output", &bindings)?,
+                                None => raw.clone(),
+                            },
                         };
-                        if let Some(a) = assign {
-                            extend(variables, a.evaluate(&bindings)?);
+                        match chosen.and_then(|r| r.assign.as_ref()) {
+                            Some(Assign::Jsonata(a)) => {
+                                extend(variables, a.evaluate(&rule_field("Assign"), &bindings)?)
+                            }
+                            _ => {
+                                if let Some(a) = flow.assign.as_ref() {
+                                    extend(variables, a.evaluate("Assign", &bindings)?);
+                                }
+                            }
                         }
                         out
                     }
@@ -186,16 +262,10 @@ impl Exec<'_> {
                 };
                 let seconds = match wait {
                     Wait::Seconds(s) => {
-                        let s = operand(s, &scope, &bindings)?;
-                        s.as_f64().filter(|s| *s >= 0.0).ok_or_else(|| {
-                            fail(
-                                StatesError::Runtime,
-                                format!("the wait of `{name}` is not a number of seconds: {s}"),
-                            )
-                        })?
+                        number(s, "Seconds", &scope, &bindings, Count::NonNegative)?
                     }
                     Wait::Timestamp(t) => {
-                        let t = operand(t, &scope, &bindings)?;
+                        let t = operand(t, "Timestamp", &scope, &bindings)?;
                         let at = t.as_str().and_then(parse_timestamp).ok_or_else(|| {
                             fail(
                                 StatesError::Runtime,
@@ -291,7 +361,7 @@ impl Exec<'_> {
         } = start;
         let work_input = match flow {
             Flow::Jsonata(flow) => match &flow.arguments {
-                Some(a) => a.evaluate(&bindings)?,
+                Some(a) => a.evaluate("Arguments", &bindings)?,
                 None => raw.clone(),
             },
             Flow::JsonPath(flow) => match &flow.parameters {
@@ -339,17 +409,20 @@ impl Exec<'_> {
         variables: &mut Map<String, Value>,
     ) -> Result<Value, Failure> {
         let out = match &flow.output {
-            Some(o) => o.evaluate(bindings)?,
+            Some(o) => o.evaluate("Output", bindings)?,
             None => default,
         };
         if let Some(a) = &flow.assign {
-            extend(variables, a.evaluate(bindings)?);
+            extend(variables, a.evaluate("Assign", bindings)?);
         }
         Ok(out)
     }
 
     /// JSONPath's end of a state without a result (Choice, Wait): Assign from
-    /// the effective input, then OutputPath.
+    /// the effective input, then OutputPath. Every field of a state reads the
+    /// variables as they were when it was entered: the state's own `Assign`
+    /// takes effect after its `OutputPath` ("Passing data between states
+    /// with variables", the developer guide).
     pub(super) fn pass_through(
         &mut self,
         flow: &JsonPathFlow,
@@ -358,15 +431,19 @@ impl Exec<'_> {
         context: &Value,
         variables: &mut Map<String, Value>,
     ) -> Result<Value, Failure> {
-        if let Some(a) = assign {
-            let assigned = a.fill(&Scope {
+        let assigned = match assign {
+            Some(a) => Some(a.fill(&Scope {
                 input: &effective,
                 context,
                 variables,
-            })?;
+            })?),
+            None => None,
+        };
+        let output = self.output_path(flow, effective, context, variables)?;
+        if let Some(assigned) = assigned {
             extend(variables, assigned);
         }
-        self.output_path(flow, effective, context, variables)
+        Ok(output)
     }
 
     /// JSONPath's end of a state: Assign (from the result), ResultPath, OutputPath.
@@ -378,14 +455,14 @@ impl Exec<'_> {
         context: &Value,
         variables: &mut Map<String, Value>,
     ) -> Result<Value, Failure> {
-        if let Some(a) = &flow.assign {
-            let assigned = a.fill(&Scope {
+        let assigned = match &flow.assign {
+            Some(a) => Some(a.fill(&Scope {
                 input: &result,
                 context,
                 variables,
-            })?;
-            extend(variables, assigned);
-        }
+            })?),
+            None => None,
+        };
         let merged = match &flow.result_path {
             ResultPath::Discard => raw.clone(),
             ResultPath::Path(p) => p
@@ -393,7 +470,11 @@ impl Exec<'_> {
                 .map_err(|e| fail(StatesError::ResultPathMatchFailure, e))?,
             ResultPath::Replace => result,
         };
-        self.output_path(flow, merged, context, variables)
+        let output = self.output_path(flow, merged, context, variables)?;
+        if let Some(assigned) = assigned {
+            extend(variables, assigned);
+        }
+        Ok(output)
     }
 
     pub(super) fn output_path(
@@ -412,7 +493,7 @@ impl Exec<'_> {
                     context,
                     variables,
                 })
-                .map_err(|e| fail(StatesError::Runtime, format!("OutputPath: {e}"))),
+                .map_err(|e| fail(StatesError::Runtime, e.to_string())),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Parallel and Map: branches and iterations run as nested machines, with Map's
 //! `MaxConcurrency` on the virtual clock and its tolerated failures.
 
+use super::body::{Count, number};
 use super::*;
 use crate::workflow::tree::{MapState, Operand, ParallelState, Selector};
 
@@ -94,10 +95,13 @@ impl Exec<'_> {
             match self.mocks.answer(name, 0) {
                 Some(Response::Return { value, .. }) => value.clone(),
                 Some(Response::Throw { error, cause, .. }) => {
-                    return Err(fail(StatesError::from_name(error), cause.clone()));
+                    return Err(raised(StatesError::from_name(error), cause.clone()));
                 }
                 None => {
                     return Err(Failure {
+                        located: true,
+                        no_error: false,
+                        no_cause: false,
                         fault: Fault::new(
                             StatesError::ItemReaderFailed,
                             format!(
@@ -110,22 +114,58 @@ impl Exec<'_> {
             }
         } else {
             match (&map.items, bindings) {
-                (Some(Operand::Jsonata(items)), Some(b)) => items.evaluate(b)?,
+                (Some(Operand::Jsonata(items)), Some(b)) => items.evaluate("Items", b)?,
                 (Some(Operand::Path(p)), _) => p
                     .select(&Scope {
                         input,
                         context: &context,
                         variables,
                     })
-                    .map_err(|e| fail(StatesError::Runtime, format!("ItemsPath: {e}")))?,
+                    .map_err(|e| fail(StatesError::Runtime, e.to_string()))?,
                 _ => input.clone(),
             }
         };
         let Value::Array(mut items) = items else {
+            // JSONata's `Items` is a query: the wrong type is its error
+            let error = match (&map.items, bindings) {
+                (Some(Operand::Jsonata(_)), Some(_)) => StatesError::QueryEvaluationError,
+                _ => StatesError::Runtime,
+            };
             return Err(fail(
-                StatesError::Runtime,
-                format!("the items of the Map `{name}` are not an array: {items}"),
+                error,
+                format!("The items of the Map must be a JSON array, but they are: {items}"),
             ));
+        };
+        // MaxConcurrency and the tolerated failures, checked as the state starts
+        let scope = Scope {
+            input,
+            context: &context,
+            variables,
+        };
+        let jsonata = bindings.unwrap_or(variables);
+        let max_concurrency = match &map.max_concurrency {
+            Some(op) => number(op, "MaxConcurrency", &scope, jsonata, Count::NonNegative)? as usize,
+            None => 0,
+        };
+        let tolerated_count = match &map.tolerated_failure_count {
+            Some(op) => Some(number(
+                op,
+                "ToleratedFailureCount",
+                &scope,
+                jsonata,
+                Count::NonNegative,
+            )? as u64),
+            None => None,
+        };
+        let tolerated_percentage = match &map.tolerated_failure_percentage {
+            Some(op) => Some(number(
+                op,
+                "ToleratedFailurePercentage",
+                &scope,
+                jsonata,
+                Count::Percentage,
+            )?),
+            None => None,
         };
         if let Some(batcher) = &map.item_batcher {
             let size = batcher
@@ -152,7 +192,7 @@ impl Exec<'_> {
         );
         let results = self.together(
             items.len(),
-            map.max_concurrency,
+            max_concurrency,
             |exec, i| -> Result<Value, Failure> {
                 let item = (i, items[i].clone());
                 let context = exec.context(name, 0, Some(&item));
@@ -163,7 +203,7 @@ impl Exec<'_> {
                             "states".into(),
                             json!({ "input": input, "context": context }),
                         );
-                        sel.evaluate(&b)?
+                        sel.evaluate("ItemSelector", &b)?
                     }
                     (Some(Selector::JsonPath(sel)), _) => sel.fill(&Scope {
                         input,
@@ -200,8 +240,6 @@ impl Exec<'_> {
                 r
             },
         );
-        let tolerated_count = map.tolerated_failure_count;
-        let tolerated_percentage = map.tolerated_failure_percentage;
         let failed = results.iter().filter(|(r, _)| r.is_err()).count();
         let mut out = Vec::new();
         for (r, _) in results {

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::paths::Scope;
 use super::tree::{Assign, Machine, QueryLanguage, ResultPath, State, error_matches};
 use super::validate::parse_timestamp;
-use super::{Fault, StatesError};
+use super::{Fault, MAX_PAYLOAD, StatesError};
 
 mod body;
 mod branches;
@@ -104,15 +104,39 @@ struct Failure {
     fault: Fault,
     /// Not a state failure: the run itself cannot go on (an unmocked Task).
     fatal: Option<RunError>,
+    /// The cause needs no more words: it came from a Task or a Fail state, or
+    /// already names the state the engine raised it in. An error the engine
+    /// raises gets the service's opening, "An error occurred while executing
+    /// the state 'NAME' (entered at the event id #N).", in the state it
+    /// happened in (see `Exec::state`).
+    located: bool,
+    /// A Fail state without `Error` (`Cause`): the execution ends with none.
+    no_error: bool,
+    no_cause: bool,
 }
 
+/// A failure the engine raises (its cause gets the state's name and event id).
 fn fail(error: StatesError, cause: impl Into<String>) -> Failure {
     Failure::from(Fault::new(error, cause))
 }
 
+/// A failure a Task or a Fail state raises: its error and cause as given.
+fn raised(error: StatesError, cause: impl Into<String>) -> Failure {
+    Failure {
+        located: true,
+        ..fail(error, cause)
+    }
+}
+
 impl From<Fault> for Failure {
     fn from(fault: Fault) -> Self {
-        Failure { fault, fatal: None }
+        Failure {
+            fault,
+            fatal: None,
+            located: false,
+            no_error: false,
+            no_cause: false,
+        }
     }
 }
 
@@ -125,6 +149,8 @@ struct Exec<'a> {
     mocks: &'a Mocks,
     options: &'a Options,
     history: Vec<Value>,
+    /// Events so far (counted when the history is not kept, for causes' ids).
+    events: usize,
     clock: f64,
     rng: rand::rngs::StdRng,
     /// Calls of each Task state so far.
@@ -157,12 +183,41 @@ fn error_output(fault: &Fault) -> Value {
     json!({ "Error": fault.error.name(), "Cause": fault.cause })
 }
 
+/// `States.DataLimitExceeded` when a value is over the payload limit.
+fn within_limit(value: &Value, what: &str) -> Result<(), Failure> {
+    // serde_json's writer counts without building the text
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            if self.0 > MAX_PAYLOAD {
+                return Err(std::io::Error::other("over"));
+            }
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    if serde_json::to_writer(&mut count, value).is_err() {
+        return Err(fail(
+            StatesError::DataLimitExceeded,
+            format!(
+                "The state/task '{what}' returned a result with a size exceeding the maximum number of bytes service limit."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Exec<'_> {
     fn event(&mut self, kind: &str, details: Option<(&str, Value)>) {
+        self.events += 1;
         if !self.options.history {
             return;
         }
-        let id = self.history.len() + 1;
+        let id = self.events;
         let mut e = json!({
             "id": id,
             "previousEventId": id - 1,
@@ -263,9 +318,20 @@ impl Exec<'_> {
                 json!({ "name": name, "input": raw }),
             )),
         );
-        let (output, next) = match self.body(state, &raw, variables) {
+        let entered = self.events;
+        let body = self
+            .body(state, &raw, variables)
+            .and_then(|(output, next)| within_limit(&output, name).map(|()| (output, next)));
+        let (output, next) = match body {
             Ok(done) => done,
-            Err(failure) if failure.fatal.is_none() => {
+            Err(mut failure) if failure.fatal.is_none() => {
+                if !failure.located {
+                    failure.fault.cause = format!(
+                        "An error occurred while executing the state '{name}' (entered at the event id #{entered}). {}",
+                        failure.fault.cause
+                    );
+                    failure.located = true;
+                }
                 let catchers = state.errors().map(|e| e.catch.as_slice()).unwrap_or(&[]);
                 let Some(catcher) = catchers
                     .iter()
@@ -278,11 +344,11 @@ impl Exec<'_> {
                     QueryLanguage::Jsonata => {
                         let bindings = self.caught_bindings(name, &raw, &error_output, variables);
                         let output = match &catcher.output {
-                            Some(o) => o.evaluate(&bindings)?,
+                            Some(o) => o.evaluate("Catch/Output", &bindings)?,
                             None => error_output.clone(),
                         };
                         if let Some(Assign::Jsonata(a)) = &catcher.assign {
-                            extend(variables, a.evaluate(&bindings)?);
+                            extend(variables, a.evaluate("Catch/Assign", &bindings)?);
                         }
                         output
                     }
@@ -375,6 +441,7 @@ pub fn run(
         mocks,
         options,
         history: Vec::new(),
+        events: 0,
         clock: options.start,
         rng: rand::rngs::StdRng::seed_from_u64(options.seed),
         invocations: HashMap::new(),
@@ -430,19 +497,30 @@ pub fn run(
                 duration: 0.0,
             }
         }
-        Err(Failure { fault, .. }) => {
+        Err(Failure {
+            fault,
+            no_error,
+            no_cause,
+            ..
+        }) => {
+            let error = (!no_error).then(|| fault.error.name().to_string());
+            let cause = (!no_cause).then_some(fault.cause);
+            let mut details = Map::new();
+            if let Some(e) = &error {
+                details.insert("error".into(), json!(e));
+            }
+            if let Some(c) = &cause {
+                details.insert("cause".into(), json!(c));
+            }
             exec.event(
                 "ExecutionFailed",
-                Some((
-                    "executionFailedEventDetails",
-                    json!({ "error": fault.error.name(), "cause": fault.cause }),
-                )),
+                Some(("executionFailedEventDetails", Value::Object(details))),
             );
             Outcome {
                 status: Status::Failed,
                 output: None,
-                error: Some(fault.error.name().to_string()),
-                cause: Some(fault.cause),
+                error,
+                cause,
                 history: Vec::new(),
                 duration: 0.0,
             }

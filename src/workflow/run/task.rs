@@ -1,7 +1,7 @@
 //! Task states: the mock's answer, `TimeoutSeconds` and `HeartbeatSeconds` on
 //! the virtual clock, and `Retry` with back-off, max delay and jitter.
 
-use super::body::{Work, operand};
+use super::body::{Count, Work, number};
 use super::*;
 use crate::workflow::tree::{Operand, TaskState};
 
@@ -64,7 +64,13 @@ impl Exec<'_> {
         let attempt = *calls;
         *calls += 1;
         let resource = task.resource.as_str();
-        let timeout = self.seconds(task.timeout.as_ref(), input, variables, bindings)?;
+        let timeout = self.seconds(
+            task.timeout.as_ref(),
+            "TimeoutSeconds",
+            input,
+            variables,
+            bindings,
+        )?;
         self.event(
             "TaskScheduled",
             Some(("taskScheduledEventDetails", json!({ "resource": resource, "parameters": input.to_string(), "timeoutInSeconds": timeout }))),
@@ -75,6 +81,9 @@ impl Exec<'_> {
         );
         let Some(answer) = self.mocks.answer(name, attempt).cloned() else {
             return Err(Failure {
+                located: true,
+                no_error: false,
+                no_cause: false,
                 fault: Fault::new(
                     StatesError::Runtime,
                     format!("the Task `{name}` has no mocked response"),
@@ -90,7 +99,13 @@ impl Exec<'_> {
                 delay, heartbeats, ..
             } => (*delay, *heartbeats),
         };
-        let heartbeat = self.seconds(task.heartbeat.as_ref(), input, variables, bindings)?;
+        let heartbeat = self.seconds(
+            task.heartbeat.as_ref(),
+            "HeartbeatSeconds",
+            input,
+            variables,
+            bindings,
+        )?;
         if let Some(h) = heartbeat
             && !heartbeats
             && delay > h
@@ -133,7 +148,7 @@ impl Exec<'_> {
                         json!({ "resource": resource, "error": error, "cause": cause }),
                     )),
                 );
-                Err(fail(StatesError::from_name(&error), cause))
+                Err(raised(StatesError::from_name(&error), cause))
             }
         }
     }
@@ -154,14 +169,16 @@ impl Exec<'_> {
                 json!({ "error": error.name(), "resource": resource }),
             )),
         );
-        fail(error, cause)
+        raised(error, cause)
     }
 
     /// `TimeoutSeconds` or `HeartbeatSeconds` (a number, a JSONata expression)
-    /// or its `…Path` (read from the task's input); not a number: none.
+    /// or its `…Path` (read from the task's input): a positive integer, else
+    /// the state fails (`States.Runtime`, or `States.QueryEvaluationError`).
     pub(super) fn seconds(
         &self,
         field: Option<&Operand>,
+        name: &str,
         input: &Value,
         variables: &Map<String, Value>,
         bindings: Option<&Map<String, Value>>,
@@ -175,7 +192,13 @@ impl Exec<'_> {
             context: &context,
             variables,
         };
-        let value = operand(field, &scope, bindings.unwrap_or(variables))?;
-        Ok(value.as_f64())
+        number(
+            field,
+            name,
+            &scope,
+            bindings.unwrap_or(variables),
+            Count::Positive,
+        )
+        .map(Some)
     }
 }

@@ -172,7 +172,7 @@ fn given(value: &Value, lang: QueryLanguage) -> Operand {
 }
 
 /// `field` (a number, or a JSONata string) or `<field>Path`.
-fn seconds(
+fn number(
     object: &Fields,
     pointer: &str,
     field: &str,
@@ -237,21 +237,22 @@ fn state(
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string(),
-            timeout: seconds(object, pointer, "TimeoutSeconds", lang)?,
-            heartbeat: seconds(object, pointer, "HeartbeatSeconds", lang)?,
+            timeout: number(object, pointer, "TimeoutSeconds", lang)?,
+            heartbeat: number(object, pointer, "HeartbeatSeconds", lang)?,
             errors: errors(object, pointer, lang)?,
         })),
         "Choice" => Kind::Choice(choice(object, pointer, lang)?),
         "Wait" => Kind::Wait(wait(object, pointer, lang)?),
         "Succeed" => Kind::Succeed,
         "Fail" => {
-            let operand = |plain: &str, by_path: &str| -> Result<Operand, LowerError> {
+            // absent: the execution fails with no error and no cause
+            let operand = |plain: &str, by_path: &str| -> Result<Option<Operand>, LowerError> {
                 if lang == QueryLanguage::JsonPath
                     && let (Some(v), p) = at(object, pointer, by_path)
                 {
-                    return path_or_intrinsic(&v, &p);
+                    return path_or_intrinsic(&v, &p).map(Some);
                 }
-                Ok(given(object.get(plain).unwrap_or(&Value::Null), lang))
+                Ok(object.get(plain).map(|v| given(v, lang)))
             };
             Kind::Fail {
                 error: operand("Error", "ErrorPath")?,
@@ -347,14 +348,9 @@ fn map(object: &Fields, pointer: &str, lang: QueryLanguage) -> Result<MapState, 
         item_reader: object.contains_key("ItemReader"),
         item_selector,
         item_batcher,
-        max_concurrency: object
-            .get("MaxConcurrency")
-            .and_then(Value::as_u64)
-            .unwrap_or(0) as usize,
-        tolerated_failure_count: object.get("ToleratedFailureCount").and_then(Value::as_u64),
-        tolerated_failure_percentage: object
-            .get("ToleratedFailurePercentage")
-            .and_then(Value::as_f64),
+        max_concurrency: number(object, pointer, "MaxConcurrency", lang)?,
+        tolerated_failure_count: number(object, pointer, "ToleratedFailureCount", lang)?,
+        tolerated_failure_percentage: number(object, pointer, "ToleratedFailurePercentage", lang)?,
         errors: errors(object, pointer, lang)?,
     })
 }

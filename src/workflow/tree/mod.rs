@@ -186,9 +186,11 @@ pub enum Kind {
     Wait(Wait),
     Succeed,
     /// `Error` and `Cause`, or their paths (null when absent).
+    /// `Error`/`Cause` (or their `Path`s); absent, the execution fails with
+    /// no error and no cause, as the service's does.
     Fail {
-        error: Operand,
-        cause: Operand,
+        error: Option<Operand>,
+        cause: Option<Operand>,
     },
     Parallel(ParallelState),
     Map(Box<MapState>),
@@ -341,9 +343,13 @@ pub struct MapState {
     pub item_selector: Option<Selector>,
     pub item_batcher: Option<ItemBatcher>,
     /// `MaxConcurrency`: 0 is no limit.
-    pub max_concurrency: usize,
-    pub tolerated_failure_count: Option<u64>,
-    pub tolerated_failure_percentage: Option<f64>,
+    /// `MaxConcurrency` (or its `Path`, or a JSONata expression): an integer
+    /// ≥ 0, 0 or absent for no limit; checked when the state runs.
+    pub max_concurrency: Option<Operand>,
+    /// `ToleratedFailureCount` (or its `Path`): an integer ≥ 0.
+    pub tolerated_failure_count: Option<Operand>,
+    /// `ToleratedFailurePercentage` (or its `Path`): a number from 0 to 100.
+    pub tolerated_failure_percentage: Option<Operand>,
     pub errors: ErrorHandling,
 }
 

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::workflow::intrinsics::{self, Call};
 use crate::workflow::jsonata;
-use crate::workflow::paths::{Path, Scope};
+use crate::workflow::paths::{Path, Scope, SelectError};
 use crate::workflow::{Fault, StatesError};
 
 /// A JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector`,
@@ -84,7 +84,10 @@ impl Template {
     }
 
     /// The payload for this scope. A path that selects nothing is
-    /// `States.ParameterPathFailure`; a failing intrinsic `States.IntrinsicFailure`.
+    /// `States.Runtime`, in the service's words ("The JSONPath '$.a' specified
+    /// for the field 'a.$' could not be found in the input '{...}'", as
+    /// executions on the service report it); a failing intrinsic
+    /// `States.IntrinsicFailure`.
     pub fn fill(&self, scope: &Scope) -> Result<Value, Fault> {
         match self {
             Template::Object(fields) => {
@@ -92,18 +95,18 @@ impl Template {
                 for (name, field) in fields {
                     let v = match field {
                         Field::Value(t) => t.fill(scope)?,
-                        Field::Intrinsic(call) => call
-                            .evaluate(scope)
-                            .map_err(|e| Fault::new(StatesError::IntrinsicFailure, e))?,
+                        Field::Intrinsic(call) => call.evaluate(scope)?,
                         Field::Invalid(fault) => return Err(fault.clone()),
                         Field::Path { key, path } => path.select(scope).map_err(|e| {
-                            Fault::new(
-                                StatesError::ParameterPathFailure,
-                                format!(
-                                    "the JSONPath `{}` of the field `{key}` could not be read: {e}",
-                                    path.text()
+                            let cause = match e {
+                                SelectError::NoResults { .. } => format!(
+                                    "The JSONPath '{}' specified for the field '{key}' could not be found in the input '{}'",
+                                    path.text(),
+                                    scope.input
                                 ),
-                            )
+                                unassigned => unassigned.to_string(),
+                            };
+                            Fault::new(StatesError::Runtime, cause)
                         })?,
                     };
                     out.insert(name.clone(), v);
@@ -171,21 +174,37 @@ impl Jsonata {
     }
 
     /// The value with every expression evaluated against `bindings` (the
-    /// machine's variables and `states`). A failing expression is `States.QueryEvaluationError`.
-    pub fn evaluate(&self, bindings: &Map<String, Value>) -> Result<Value, Fault> {
+    /// machine's variables and `states`). `field` names the value in its state
+    /// (`Output`, `Assign`, `Choices[1]/Condition`); below it, the service
+    /// writes `/key` for each object key and `[i]` for each array index.
+    ///
+    /// Errors, `States.QueryEvaluationError`: a failing expression, or one
+    /// whose value is undefined (the service's cause: "The JSONata expression
+    /// '<expr>' specified for the field '<field>' returned nothing
+    /// (undefined).").
+    pub fn evaluate(&self, field: &str, bindings: &Map<String, Value>) -> Result<Value, Fault> {
         match self {
-            Jsonata::Expression(expr) => jsonata::evaluate(expr, bindings)
-                .map_err(|e| Fault::new(StatesError::QueryEvaluationError, e)),
+            Jsonata::Expression(expr) => match jsonata::evaluate(expr, bindings) {
+                Ok(Some(v)) => Ok(v),
+                Ok(None) => Err(Fault::new(
+                    StatesError::QueryEvaluationError,
+                    format!(
+                        "The JSONata expression '{expr}' specified for the field '{field}' returned nothing (undefined)."
+                    ),
+                )),
+                Err(e) => Err(Fault::new(StatesError::QueryEvaluationError, e)),
+            },
             Jsonata::Object(fields) => {
                 let mut out = Map::new();
                 for (k, v) in fields {
-                    out.insert(k.clone(), v.evaluate(bindings)?);
+                    out.insert(k.clone(), v.evaluate(&format!("{field}/{k}"), bindings)?);
                 }
                 Ok(Value::Object(out))
             }
             Jsonata::Array(items) => items
                 .iter()
-                .map(|v| v.evaluate(bindings))
+                .enumerate()
+                .map(|(i, v)| v.evaluate(&format!("{field}[{i}]"), bindings))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
             Jsonata::Literal(v) => Ok(v.clone()),
@@ -215,10 +234,13 @@ mod tests {
             t.fill(&scope).unwrap(),
             json!({"static": {"k": [1, "x"]}, "who": "Ada", "msg": "hi Ada", "nested": {"n": 2}})
         );
-        let missing = Template::compile(&json!({"x.$": "$.nope"}));
+        let missing = Template::compile(&json!({"x.$": "$.nope"}))
+            .fill(&scope)
+            .unwrap_err();
+        assert_eq!(missing.error, StatesError::Runtime);
         assert_eq!(
-            missing.fill(&scope).unwrap_err().error,
-            StatesError::ParameterPathFailure
+            missing.cause,
+            "The JSONPath '$.nope' specified for the field 'x.$' could not be found in the input '{\"name\":\"Ada\",\"n\":2}'"
         );
         let bad = Template::compile(&json!({"x.$": "States.ArrayGetItem($.name, 0)"}));
         assert_eq!(
@@ -250,13 +272,21 @@ mod tests {
         let j = Jsonata::compile(&written);
         assert_eq!(j.to_value(), written);
         assert_eq!(
-            j.evaluate(&vars).unwrap(),
+            j.evaluate("Output", &vars).unwrap(),
             json!({"x": 3, "s": "plain", "l": [1]})
+        );
+        let undefined = Jsonata::compile(&json!({"a": [1, {"b": "{% $nope %}"}]}))
+            .evaluate("Output", &vars)
+            .unwrap_err();
+        assert_eq!(undefined.error, StatesError::QueryEvaluationError);
+        assert_eq!(
+            undefined.cause,
+            "The JSONata expression '$nope' specified for the field 'Output/a[1]/b' returned nothing (undefined)."
         );
         for failing in ["{% $error('no') %}", "{% $states.input. %}"] {
             assert_eq!(
                 Jsonata::compile(&json!(failing))
-                    .evaluate(&vars)
+                    .evaluate("Output", &vars)
                     .unwrap_err()
                     .error,
                 StatesError::QueryEvaluationError
