@@ -38,14 +38,16 @@ fn json_arg(text: &str, what: &str) -> Result<Value, crate::Error> {
 /// the definition, once its warnings are printed.
 fn checked(definition: &Definition, printer: &Printer) -> Result<Machine, crate::Error> {
     let (machine, findings) = crate::workflow::compile(definition)?;
-    if !printer.json() {
-        warn(definition, &findings);
-    }
+    warn(definition, &findings, printer);
     Ok(machine)
 }
 
-/// Print warnings, each at its place (no errors among them).
-fn warn(definition: &Definition, findings: &[validate::Finding]) {
+/// Print warnings, each at its place (no errors among them); none with `-q`
+/// or `--json`.
+fn warn(definition: &Definition, findings: &[validate::Finding], printer: &Printer) {
+    if printer.json() || printer.quiet() {
+        return;
+    }
     let report = Findings::new(definition, findings);
     for finding in report.findings {
         eprintln!(
@@ -92,7 +94,7 @@ pub fn run(
                 .into());
             }
             if !printer.json() {
-                warn(&definition, &findings);
+                warn(&definition, &findings, printer);
                 printer.success(format!("`{}` is a valid state machine", file.display()));
             }
             Ok(())
@@ -186,13 +188,28 @@ pub fn run(
             if outcome.status == run::Status::Succeeded {
                 return Ok(());
             }
+            // where it failed: the state, at its line and column in the file
+            let at = match &outcome.failed_state {
+                Some((state, pointer)) => {
+                    let (line, column) = definition
+                        .span(pointer, true)
+                        .map(|s| definition.line_col(s.offset()))
+                        .unwrap_or((1, 1));
+                    format!(
+                        " in the state `{state}` ({}:{line}:{column})",
+                        file.display()
+                    )
+                }
+                None => String::new(),
+            };
             Err(WorkflowError::Execution {
                 status: match outcome.status {
                     run::Status::TimedOut => "timed out".into(),
                     _ => "failed".into(),
                 },
-                error: outcome.error.unwrap_or_default(),
-                cause: outcome.cause.unwrap_or_default(),
+                at,
+                error: outcome.error.unwrap_or_else(|| "no error name".into()),
+                cause: outcome.cause.unwrap_or_else(|| "(no cause)".into()),
             }
             .into())
         }

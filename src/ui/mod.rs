@@ -63,6 +63,11 @@ impl Printer {
         self.json
     }
 
+    /// Whether only errors are printed (`-q`).
+    pub fn quiet(&self) -> bool {
+        self.verbosity == Verbosity::Quiet
+    }
+
     /// Whether live progress may be drawn (a TTY, and not `--no-progress`).
     pub fn progress(&self) -> bool {
         self.progress

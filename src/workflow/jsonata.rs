@@ -31,6 +31,15 @@ const MAX_RANGE: usize = 1000;
 /// (no seed) over any function registered with that name.
 const RANDOM: &str = "__stepFunctionsRandom";
 
+/// The expression as a message quotes it: at most 80 characters.
+fn short(expr: &str) -> String {
+    if expr.chars().count() <= 80 {
+        return expr.to_string();
+    }
+    let head: String = expr.chars().take(77).collect();
+    format!("{head}...")
+}
+
 /// The expression inside `{% ... %}`, if `text` is one.
 pub fn expression(text: &str) -> Option<&str> {
     let t = text.trim();
@@ -94,11 +103,11 @@ fn prepare(expr: &str) -> Result<String, String> {
 
 /// Does the expression parse (within the nesting bound)?
 pub fn check(expr: &str) -> Result<(), String> {
-    let prepared = prepare(expr).map_err(|e| format!("`{expr}`: {e}"))?;
+    let prepared = prepare(expr).map_err(|e| format!("`{}`: {e}", short(expr)))?;
     let arena = bumpalo::Bump::new();
     jsonata_rs::JsonAta::new(&prepared, &arena)
         .map(|_| ())
-        .map_err(|e| format!("`{expr}` is not a valid JSONata expression: {e}"))
+        .map_err(|e| format!("`{}` is not a valid JSONata expression: {e}", short(expr)))
 }
 
 /// A JSON value in jsonata-rs's arena.
@@ -259,10 +268,10 @@ const FUNCTIONS: [(&str, usize, Native); 5] = [
 /// its value, or None when it is undefined (the caller decides whether that
 /// is an error: in Step Functions it is, wherever the value is used).
 pub fn evaluate(expr: &str, variables: &Map<String, Value>) -> Result<Option<Value>, String> {
-    let prepared = prepare(expr).map_err(|e| format!("`{expr}`: {e}"))?;
+    let prepared = prepare(expr).map_err(|e| format!("`{}`: {e}", short(expr)))?;
     let arena = bumpalo::Bump::new();
     let compiled = jsonata_rs::JsonAta::new(&prepared, &arena)
-        .map_err(|e| format!("`{expr}` is not a valid JSONata expression: {e}"))?;
+        .map_err(|e| format!("`{}` is not a valid JSONata expression: {e}", short(expr)))?;
     for (name, arity, f) in FUNCTIONS {
         compiled.register_function(name, arity, f);
     }
@@ -271,8 +280,8 @@ pub fn evaluate(expr: &str, variables: &Map<String, Value>) -> Result<Option<Val
     }
     let result = compiled
         .evaluate_timeboxed(None, Some(MAX_DEPTH), Some(TIME_LIMIT_MS))
-        .map_err(|e| format!("`{expr}` failed: {e}"))?;
-    from_jsonata(result).map_err(|e| format!("`{expr}` {e}"))
+        .map_err(|e| format!("`{}` failed: {e}", short(expr)))?;
+    from_jsonata(result).map_err(|e| format!("`{}` {e}", short(expr)))
 }
 
 /// Every `{% %}` expression in a value, with its JSON pointer below `pointer`.

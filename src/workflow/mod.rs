@@ -242,7 +242,7 @@ pub enum WorkflowError {
     )]
     PngNeedsFile,
 
-    #[error("the execution {status}: {error}")]
+    #[error("the execution {status}{at}: {error}")]
     #[diagnostic(
         code(hoist::workflow::failed),
         help(
@@ -251,6 +251,8 @@ pub enum WorkflowError {
     )]
     Execution {
         status: String,
+        /// ` in the state `NAME` (FILE:LINE:COLUMN)`, or empty.
+        at: String,
         error: String,
         cause: String,
     },

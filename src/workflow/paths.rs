@@ -201,8 +201,6 @@ pub struct Path {
     root: Root,
     /// `None` for the whole value (`$`, `$$`, `$name`).
     query: Option<JsonPath>,
-    /// The query as RFC 9535 text (Jayway's dialect rewritten).
-    query_text: String,
     /// Selects one value (else a list of every match).
     definite: bool,
 }
@@ -225,7 +223,6 @@ impl Path {
             root,
             definite: is_definite(&query),
             query: compiled,
-            query_text: query,
         })
     }
 
@@ -255,7 +252,9 @@ impl Path {
                 .map(|v| (*v).clone())
                 .ok_or_else(|| SelectError::NoResults {
                     path: self.text.clone(),
-                    normalized: jayway_normalized(&self.query_text),
+                    normalized: split(&self.text)
+                        .map(|(_, q)| jayway_normalized(&q))
+                        .unwrap_or_default(),
                 })
         } else {
             Ok(Value::Array(nodes.into_iter().cloned().collect()))

@@ -49,8 +49,10 @@ pub(super) fn operand(
 /// What a number field must hold when the state runs.
 #[derive(Clone, Copy)]
 pub(super) enum Count {
-    /// An integer ≥ 0 (`MaxConcurrency`, `ToleratedFailureCount`, a Wait's seconds).
+    /// An integer ≥ 0 (`MaxConcurrency`, `ToleratedFailureCount`).
     NonNegative,
+    /// A Wait's seconds: an integer from 0 to 99999999.
+    WaitSeconds,
     /// An integer ≥ 1 (`TimeoutSeconds`, `HeartbeatSeconds`).
     Positive,
     /// A number from 0 to 100 (`ToleratedFailurePercentage`).
@@ -72,6 +74,9 @@ pub(super) fn number(
     let n = value.as_f64();
     let ok = match count {
         Count::NonNegative => n.is_some_and(|n| n >= 0.0 && n.fract() == 0.0),
+        Count::WaitSeconds => {
+            n.is_some_and(|n| (0.0..=99_999_999.0).contains(&n) && n.fract() == 0.0)
+        }
         Count::Positive => n.is_some_and(|n| n >= 1.0 && n.fract() == 0.0),
         Count::Percentage => n.is_some_and(|n| (0.0..=100.0).contains(&n)),
     };
@@ -80,6 +85,7 @@ pub(super) fn number(
     }
     let want = match count {
         Count::NonNegative => "a non-negative integer",
+        Count::WaitSeconds => "an integer from 0 to 99999999",
         Count::Positive => "a positive integer",
         Count::Percentage => "a number from 0 to 100",
     };
@@ -89,7 +95,7 @@ pub(super) fn number(
     };
     let written = match op {
         Operand::Path(p) => format!("{field}Path '{}'", p.text()),
-        _ => format!("{field}"),
+        _ => field.to_string(),
     };
     Err(fail(
         error,
@@ -262,7 +268,7 @@ impl Exec<'_> {
                 };
                 let seconds = match wait {
                     Wait::Seconds(s) => {
-                        number(s, "Seconds", &scope, &bindings, Count::NonNegative)?
+                        number(s, "Seconds", &scope, &bindings, Count::WaitSeconds)?
                     }
                     Wait::Timestamp(t) => {
                         let t = operand(t, "Timestamp", &scope, &bindings)?;

@@ -102,6 +102,7 @@ impl Exec<'_> {
                         located: true,
                         no_error: false,
                         no_cause: false,
+                        state: None,
                         fault: Fault::new(
                             StatesError::ItemReaderFailed,
                             format!(

@@ -36,14 +36,22 @@ pub enum Status {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Outcome {
     pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<Value>,
+    /// Absent when a Fail state without `Error` ended the execution.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
     #[serde(skip)]
     pub history: Vec<Value>,
     /// Virtual seconds the execution took.
     #[serde(skip)]
     pub duration: f64,
+    /// The state the failure that ended the execution came from: its name
+    /// and its JSON pointer in the definition (for its line and column).
+    #[serde(skip)]
+    pub failed_state: Option<(String, String)>,
 }
 
 /// A run that could not happen as asked: a Task without a mock, a bad mock file.
@@ -113,6 +121,8 @@ struct Failure {
     /// A Fail state without `Error` (`Cause`): the execution ends with none.
     no_error: bool,
     no_cause: bool,
+    /// The state it came from (name, pointer), set by the first state it leaves.
+    state: Option<(String, String)>,
 }
 
 /// A failure the engine raises (its cause gets the state's name and event id).
@@ -136,6 +146,7 @@ impl From<Fault> for Failure {
             located: false,
             no_error: false,
             no_cause: false,
+            state: None,
         }
     }
 }
@@ -325,6 +336,9 @@ impl Exec<'_> {
         let (output, next) = match body {
             Ok(done) => done,
             Err(mut failure) if failure.fatal.is_none() => {
+                if failure.state.is_none() {
+                    failure.state = Some((name.to_string(), state.pointer.clone()));
+                }
                 if !failure.located {
                     failure.fault.cause = format!(
                         "An error occurred while executing the state '{name}' (entered at the event id #{entered}). {}",
@@ -461,6 +475,7 @@ pub fn run(
     let mut variables = Map::new();
     let result = exec.machine(machine, input, &mut variables);
     let timed_out = exec.deadline.is_some_and(|d| exec.clock > d);
+    let mut failed_state = None;
     let outcome = match result {
         Ok(output) if !timed_out => {
             exec.event(
@@ -477,6 +492,7 @@ pub fn run(
                 cause: None,
                 history: Vec::new(),
                 duration: 0.0,
+                failed_state: None,
             }
         }
         Err(Failure { fatal: Some(e), .. }) => return Err(e),
@@ -495,14 +511,17 @@ pub fn run(
                 cause: Some("the execution ran longer than its TimeoutSeconds".into()),
                 history: Vec::new(),
                 duration: 0.0,
+                failed_state: None,
             }
         }
         Err(Failure {
             fault,
             no_error,
             no_cause,
+            state,
             ..
         }) => {
+            failed_state = state;
             let error = (!no_error).then(|| fault.error.name().to_string());
             let cause = (!no_cause).then_some(fault.cause);
             let mut details = Map::new();
@@ -523,6 +542,7 @@ pub fn run(
                 cause,
                 history: Vec::new(),
                 duration: 0.0,
+                failed_state: None,
             }
         }
         Ok(_) => unreachable!("handled above"),
@@ -530,6 +550,7 @@ pub fn run(
     Ok(Outcome {
         history: exec.history,
         duration: exec.clock - options.start,
+        failed_state,
         ..outcome
     })
 }

@@ -84,6 +84,7 @@ impl Exec<'_> {
                 located: true,
                 no_error: false,
                 no_cause: false,
+                state: None,
                 fault: Fault::new(
                     StatesError::Runtime,
                     format!("the Task `{name}` has no mocked response"),

@@ -60,15 +60,18 @@ impl Checker {
         }
     }
 
+    /// In a JSONata state a key ending in `.$` is an ordinary key: the
+    /// service emits it unchanged and reads nothing at the path. That is
+    /// valid, and usually a JSONPath habit: a warning says so.
     pub(super) fn no_path_fields(&mut self, pointer: &str, v: &Value) {
         if let Value::Object(map) = v {
             for (k, v) in map {
                 let p = format!("{pointer}/{}", pointer_token(k));
                 if k.ends_with(".$") {
-                    self.error_at_key(
+                    self.warn(
                         &p,
-                        format!("`{k}`: `.$` fields are JSONPath; this state uses JSONata"),
-                        "write the value as a `{% %}` expression and drop `.$`",
+                        format!("`{k}` is an ordinary key in a JSONata state: its value is not read as a path"),
+                        "to read a value, write it as a `{% %}` expression and drop `.$` from the key",
                     );
                 }
                 self.no_path_fields(&p, v);
@@ -125,7 +128,12 @@ impl Checker {
         jsonata: bool,
     ) {
         match object.get("Resource") {
-            Some(Value::String(r)) if !r.is_empty() => {
+            Some(Value::String(r)) if !is_resource_arn(r) => self.error(
+                &format!("{at}/Resource"),
+                format!("`{r}` is not an ARN: a Task's `Resource` is the ARN of a service integration, a Lambda function or an activity"),
+                "for example \"arn:aws:states:::lambda:invoke\", or `${Name}` filled in by DefinitionSubstitutions",
+            ),
+            Some(Value::String(r)) => {
                 let lambda = r.starts_with("arn:aws:states:::lambda:invoke")
                     || (r.contains(":lambda:") && r.contains(":function:"));
                 if lambda {
@@ -174,12 +182,12 @@ impl Checker {
                 );
             }
             if let Some(v) = object.get(field) {
-                let ok = v.as_u64().is_some_and(|n| n > 0)
+                let ok = v.as_u64().is_some_and(|n| n > 0 && n <= MAX_SECONDS)
                     || (jsonata && v.as_str().and_then(jsonata::expression).is_some());
                 if !ok {
                     self.error(
                         &format!("{at}/{field}"),
-                        format!("`{field}` must be a positive integer"),
+                        format!("`{field}` must be a positive integer of at most {MAX_SECONDS}"),
                         "give it in whole seconds",
                     );
                 }
@@ -197,4 +205,24 @@ impl Checker {
             );
         }
     }
+}
+
+/// The largest number of seconds the service takes in `Seconds` and
+/// `TimeoutSeconds` ("Wait workflow state", the developer guide: an integer
+/// from 0 to 99999999).
+pub const MAX_SECONDS: u64 = 99_999_999;
+
+/// Is a Task's `Resource` an ARN (`arn:<partition>:<service>:<region>:<account>:<resource>`,
+/// the region and account empty for service integrations), or a
+/// `${Name}` that CloudFormation's `DefinitionSubstitutions` fills in?
+fn is_resource_arn(resource: &str) -> bool {
+    if resource.contains("${") {
+        return true;
+    }
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && !parts[2].is_empty()
+        && !parts[5].is_empty()
 }

@@ -74,7 +74,8 @@ impl Checker {
                     "QueryLanguage",
                 ]
             } else {
-                &["Comment", "StartAt", "States"]
+                // the service takes ProcessorConfig in the older field too
+                &["Comment", "StartAt", "States", "ProcessorConfig"]
             };
             self.machine(p, &at_p, language, allowed);
         }

@@ -307,12 +307,15 @@ impl Checker {
                 None
             }
         };
-        if let Some(Value::Number(n)) = object.get("TimeoutSeconds")
-            && n.as_u64().is_none_or(|n| n == 0)
+        if let Some(t) = object.get("TimeoutSeconds")
+            && t.as_u64().is_none_or(|n| n == 0 || n > fields::MAX_SECONDS)
         {
             self.error(
                 &format!("{at}/TimeoutSeconds"),
-                "`TimeoutSeconds` must be a positive integer",
+                format!(
+                    "`TimeoutSeconds` must be a positive integer of at most {} (a number, not a string)",
+                    fields::MAX_SECONDS
+                ),
                 "give the execution's time limit in whole seconds",
             );
         }

@@ -260,12 +260,15 @@ impl Checker {
                     self.error(at, format!("a Wait state needs exactly one of `Seconds`, `Timestamp`, `SecondsPath`, `TimestampPath` (it has {})", if given.is_empty() { "none".to_string() } else { given.join(", ") }), "say how long to wait, or until when");
                 }
                 if let Some(v) = object.get("Seconds")
-                    && !(v.as_u64().is_some()
+                    && !(v.as_u64().is_some_and(|s| s <= super::fields::MAX_SECONDS)
                         || (jsonata && v.as_str().and_then(jsonata::expression).is_some()))
                 {
                     self.error(
                         &format!("{at}/Seconds"),
-                        "`Seconds` must be a non-negative integer",
+                        format!(
+                            "`Seconds` must be an integer from 0 to {}",
+                            super::fields::MAX_SECONDS
+                        ),
                         "for example 10",
                     );
                 }
