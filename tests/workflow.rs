@@ -1183,3 +1183,95 @@ fn hostile_definitions_end_with_the_services_errors() {
     }
     assert!(started.elapsed().as_secs() < 30);
 }
+
+/// The boxes of a drawing (`data-box` groups: states, branches, legend
+/// swatches), as (name, x0, y0, x1, y1).
+fn drawn_boxes(svg: &str) -> Vec<(String, f64, f64, f64, f64)> {
+    let re = regex::Regex::new(
+        r#"data-box="([^"]*)">\s*<rect x="([-0-9.]+)" y="([-0-9.]+)" width="([0-9.]+)" height="([0-9.]+)""#,
+    )
+    .unwrap();
+    re.captures_iter(svg)
+        .map(|c| {
+            let n = |i: usize| c[i].parse::<f64>().unwrap();
+            (c[1].to_string(), n(2), n(3), n(2) + n(4), n(3) + n(5))
+        })
+        .collect()
+}
+
+/// Every corpus diagram: each state is a box, and two boxes either nest
+/// (a state inside its Map's or Parallel's branch) or do not touch; each
+/// Map and Parallel branch is drawn inside its state's box.
+#[test]
+fn diagrams_keep_boxes_apart() {
+    for (name, d) in definitions() {
+        let g = graph::build(&tree(&d));
+        let svg = graph::svg(&g, &Default::default()).unwrap();
+        let boxes = drawn_boxes(&svg);
+        let states = boxes.iter().filter(|b| b.0.starts_with("state:")).count();
+        assert_eq!(states, g.nodes.len(), "{name}: every state is a box");
+        let inside = |a: &(String, f64, f64, f64, f64), b: &(String, f64, f64, f64, f64)| {
+            a.1 >= b.1 && a.2 >= b.2 && a.3 <= b.3 && a.4 <= b.4
+        };
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                let apart = a.3 <= b.1 || b.3 <= a.1 || a.4 <= b.2 || b.4 <= a.2;
+                assert!(
+                    apart || inside(a, b) || inside(b, a),
+                    "{name}: {a:?} and {b:?} overlap"
+                );
+            }
+        }
+        for branch in boxes.iter().filter(|b| b.0.starts_with("branch:")) {
+            let owner = branch.0.trim_start_matches("branch:");
+            let owner = owner.split(": ").next().unwrap();
+            let state = boxes
+                .iter()
+                .find(|b| b.0 == format!("state:{owner}"))
+                .unwrap_or_else(|| panic!("{name}: no box for {owner}"));
+            assert!(
+                inside(branch, state),
+                "{name}: {branch:?} outside {state:?}"
+            );
+        }
+    }
+}
+
+/// With an execution, the states are coloured by what happened to them and a
+/// legend names the colours: a Task that failed once and succeeded on its
+/// Retry is `retried`, not `caught` like a failure a Catch took elsewhere.
+#[test]
+fn executions_draw_with_a_legend_and_retries_apart_from_catches() {
+    let definition = json!({"StartAt": "Flaky", "States": {
+        "Flaky": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                  "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 1}], "Next": "Broken"},
+        "Broken": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                   "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handle"}], "End": true},
+        "Handle": {"Type": "Pass", "End": true}}});
+    let d = Definition::parse(&definition.to_string(), "m.asl.json").unwrap();
+    let mocks = run::Mocks::parse(
+        &json!({"Flaky": {"0": {"Throw": {"Error": "Busy"}}, "1": {"Return": {}}},
+                "Broken": {"Throw": {"Error": "Boom"}}}),
+        None,
+    )
+    .unwrap();
+    let outcome = run::run(&tree(&d), json!({}), &mocks, &run::Options::default()).unwrap();
+    assert_eq!(outcome.status, run::Status::Succeeded);
+    let marks = graph::marks(&json!({ "events": outcome.history }));
+    assert_eq!(marks["Flaky"], graph::Mark::Retried);
+    assert_eq!(marks["Broken"], graph::Mark::Caught);
+    assert_eq!(marks["Handle"], graph::Mark::Succeeded);
+    let svg = graph::svg(&graph::build(&tree(&d)), &marks).unwrap();
+    let legend: Vec<String> = drawn_boxes(&svg)
+        .into_iter()
+        .filter_map(|b| b.0.strip_prefix("legend:").map(str::to_string))
+        .collect();
+    assert_eq!(legend, ["succeeded", "retried", "caught"]);
+    // without an execution there is no legend
+    let plain = graph::svg(&graph::build(&tree(&d)), &Default::default()).unwrap();
+    assert!(!plain.contains("legend:"));
+    let png = graph::png(&svg).unwrap();
+    let out = here("target/tmp/workflow");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("retried-and-caught.png"), &png).unwrap();
+}

@@ -10,7 +10,10 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::StatesError;
+
+mod draw;
 use super::tree::{Comparison, Condition, Expected, Jsonata, Kind, Machine, Order, Rule};
+pub use draw::svg;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -62,11 +65,26 @@ pub struct Graph {
 /// What an execution did to a state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
+    /// Entered, not left (the execution is still there).
     Visited,
     Succeeded,
+    /// Failed, and the failure went on to the enclosing state or the execution.
     Failed,
+    /// Failed, and a `Catch` took the execution elsewhere.
     Caught,
+    /// Failed at least once, then succeeded on a `Retry`.
+    Retried,
 }
+
+/// Each mark, its name in the diagrams' legend and Mermaid classes, in the
+/// legend's order.
+pub const MARKS: [(Mark, &str); 5] = [
+    (Mark::Succeeded, "succeeded"),
+    (Mark::Retried, "retried"),
+    (Mark::Caught, "caught"),
+    (Mark::Failed, "failed"),
+    (Mark::Visited, "visited"),
+];
 
 fn short(text: &str, max: usize) -> String {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -286,7 +304,8 @@ pub fn marks(history: &Value) -> HashMap<String, Mark> {
         .unwrap_or_default();
     let mut marks = HashMap::new();
     // open states, innermost last: name, state type, whether it failed
-    let mut open: Vec<(String, String, bool)> = Vec::new();
+    // (and not since succeeded), whether it ever failed
+    let mut open: Vec<(String, String, bool, bool)> = Vec::new();
     for e in &events {
         let kind = e
             .get("type")
@@ -302,32 +321,47 @@ pub fn marks(history: &Value) -> HashMap<String, Mark> {
         if let Some(state_type) = kind.strip_suffix("StateEntered") {
             if let Some(name) = detail_name("stateEnteredEventDetails") {
                 marks.insert(name.clone(), Mark::Visited);
-                open.push((name, state_type.to_string(), false));
+                open.push((name, state_type.to_string(), false, false));
             }
         } else if kind.ends_with("StateExited") {
             if let Some(name) = detail_name("stateExitedEventDetails")
-                && let Some(pos) = open.iter().rposition(|(n, _, _)| *n == name)
+                && let Some(pos) = open.iter().rposition(|(n, _, _, _)| *n == name)
             {
                 // states still open inside it (a failed branch's) failed
-                for (inner, _, _) in open.drain(pos + 1..) {
+                for (inner, _, _, _) in open.drain(pos + 1..) {
                     marks.insert(inner, Mark::Failed);
                 }
-                let (_, _, failed) = open.remove(pos);
+                let (_, _, failed, ever) = open.remove(pos);
                 marks.insert(
                     name,
-                    if failed {
-                        Mark::Caught
-                    } else {
-                        Mark::Succeeded
+                    match (failed, ever) {
+                        (true, _) => Mark::Caught,
+                        (false, true) => Mark::Retried,
+                        (false, false) => Mark::Succeeded,
                     },
                 );
+            }
+        } else if matches!(
+            kind,
+            "TaskSucceeded" | "MapStateSucceeded" | "ParallelStateSucceeded"
+        ) {
+            // an attempt after a failure (a retry) succeeded
+            let owner = ["Map", "Parallel"]
+                .into_iter()
+                .find(|t| kind.starts_with(t));
+            let at = match owner {
+                Some(t) => open.iter().rposition(|(_, ty, _, _)| ty == t),
+                None => open.len().checked_sub(1),
+            };
+            if let Some(at) = at {
+                open[at].2 = false;
             }
         } else if kind.ends_with("Failed")
             || kind.ends_with("TimedOut")
             || kind == "ExecutionAborted"
         {
             if kind.starts_with("Execution") {
-                for (name, _, _) in open.drain(..) {
+                for (name, _, _, _) in open.drain(..) {
                     marks.insert(name, Mark::Failed);
                 }
                 continue;
@@ -337,15 +371,16 @@ pub fn marks(history: &Value) -> HashMap<String, Mark> {
                 .into_iter()
                 .find(|t| kind.starts_with(t));
             let at = match owner {
-                Some(t) => open.iter().rposition(|(_, ty, _)| ty == t),
+                Some(t) => open.iter().rposition(|(_, ty, _, _)| ty == t),
                 None if kind.starts_with("MapIteration") => None,
                 None => open.len().checked_sub(1),
             };
             if let Some(at) = at {
-                for (inner, _, _) in open.drain(at + 1..) {
+                for (inner, _, _, _) in open.drain(at + 1..) {
                     marks.insert(inner, Mark::Failed);
                 }
                 open[at].2 = true;
+                open[at].3 = true;
             }
         }
     }
@@ -358,15 +393,9 @@ fn color(mark: Option<Mark>) -> Option<&'static str> {
         Some(Mark::Succeeded) => Some("#c8e6c9"),
         Some(Mark::Failed) => Some("#ffcdd2"),
         Some(Mark::Caught) => Some("#ffe0b2"),
+        Some(Mark::Retried) => Some("#fff176"),
         None => None,
     }
-}
-
-fn xml_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn mermaid_text(text: &str) -> String {
@@ -438,30 +467,16 @@ pub fn mermaid(graph: &Graph, marks: &HashMap<String, Mark>) -> String {
             );
         }
     }
-    let mut classes: Vec<(&str, Vec<&str>)> = Vec::new();
-    for (class, mark) in [
-        ("visited", Mark::Visited),
-        ("succeeded", Mark::Succeeded),
-        ("failed", Mark::Failed),
-        ("caught", Mark::Caught),
-    ] {
+    for (mark, class) in MARKS {
         let ids: Vec<&str> = graph
             .nodes
             .iter()
             .filter(|n| marks.get(&n.name) == Some(&mark))
             .map(|n| n.id.as_str())
             .collect();
-        if !ids.is_empty() {
-            classes.push((class, ids));
+        if ids.is_empty() {
+            continue;
         }
-    }
-    for (class, ids) in classes {
-        let mark = match class {
-            "visited" => Mark::Visited,
-            "succeeded" => Mark::Succeeded,
-            "failed" => Mark::Failed,
-            _ => Mark::Caught,
-        };
         let _ = writeln!(
             out,
             "  classDef {class} fill:{}",
@@ -572,100 +587,6 @@ pub fn dot(graph: &Graph, marks: &HashMap<String, Mark>, flat: bool) -> String {
     }
     out.push_str("}\n");
     out
-}
-
-/// An SVG drawing, laid out in-process by layout-rs.
-pub fn svg(graph: &Graph, marks: &HashMap<String, Mark>) -> Result<String, String> {
-    use layout::backends::svg::SVGWriter;
-    use layout::gv::{DotParser, GraphBuilder};
-    let text = dot(graph, marks, true);
-    let mut parser = DotParser::new(&text);
-    let ast = parser
-        .process()
-        .map_err(|e| format!("the diagram could not be laid out: {e}"))?;
-    let mut builder = GraphBuilder::new();
-    builder.visit_graph(&ast);
-    let mut visual = builder.get();
-    let mut writer = SVGWriter::new();
-    visual.do_it(false, false, false, &mut writer);
-    // layout-rs has no clusters: draw each Map's and Parallel branch's box around
-    // its laid-out states (nodes keep the handles of their declaration order).
-    let mut order: Vec<&str> = vec!["start", "end"];
-    order.extend(graph.top.iter().map(String::as_str));
-    fn walk<'a>(groups: &'a [Group], order: &mut Vec<&'a str>) {
-        for g in groups {
-            order.extend(g.nodes.iter().map(String::as_str));
-            walk(&g.groups, order);
-        }
-    }
-    walk(&graph.groups, &mut order);
-    let handle: HashMap<&str, usize> = order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    let mut boxes = String::new();
-    draw_groups(&graph.groups, &handle, &visual, 0, &mut boxes);
-    let svg = writer.finalize();
-    // the boxes go under the states: right after the style sheet
-    let svg = match svg.find("</style>") {
-        Some(at) => {
-            let end = at + "</style>".len();
-            format!("{}\n{boxes}{}", &svg[..end], &svg[end..])
-        }
-        None => svg,
-    };
-    // a sans-serif face that PNG rendering finds too
-    Ok(svg.replace(
-        "font-family: Times, serif;",
-        "font-family: 'DejaVu Sans', Helvetica, Arial, sans-serif;",
-    ))
-}
-
-type Bounds = (f64, f64, f64, f64);
-
-/// The dashed boxes of groups (and of the groups inside them) around their
-/// states' laid-out positions; returns the area they cover.
-fn draw_groups(
-    groups: &[Group],
-    handle: &HashMap<&str, usize>,
-    visual: &layout::topo::layout::VisualGraph,
-    depth: usize,
-    out: &mut String,
-) -> Option<Bounds> {
-    let union = |a: Option<Bounds>, b: Bounds| -> Bounds {
-        match a {
-            None => b,
-            Some(a) => (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)),
-        }
-    };
-    let mut all: Option<Bounds> = None;
-    for g in groups {
-        let mut bounds: Option<Bounds> = None;
-        for id in &g.nodes {
-            if let Some(&h) = handle.get(id.as_str()) {
-                let (tl, br) = visual.pos(layout::adt::dag::NodeHandle::new(h)).bbox(false);
-                bounds = Some(union(bounds, (tl.x, tl.y, br.x, br.y)));
-            }
-        }
-        let mut inner = String::new();
-        if let Some(b) = draw_groups(&g.groups, handle, visual, depth + 1, &mut inner) {
-            bounds = Some(union(bounds, b));
-        }
-        let Some((x0, y0, x1, y1)) = bounds else {
-            continue;
-        };
-        let pad = 14.0;
-        let (x0, y0, x1, y1) = (x0 - pad, y0 - pad - 16.0, x1 + pad, y1 + pad);
-        out.push_str(&format!(
-            "<rect x=\"{x0:.1}\" y=\"{y0:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"8\" fill=\"{}\" stroke=\"#7e57c2\" stroke-dasharray=\"6 4\"/>\n<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#5e35b1\" class=\"a14\">{}</text>\n",
-            x1 - x0,
-            y1 - y0,
-            if depth.is_multiple_of(2) { "#f6f3fb" } else { "#ede7f6" },
-            x0 + 6.0,
-            y0 + 14.0,
-            xml_text(&g.label)
-        ));
-        out.push_str(&inner);
-        all = Some(union(all, (x0, y0, x1, y1)));
-    }
-    all
 }
 
 /// A PNG of the SVG drawing (resvg), at twice its size for legibility.
