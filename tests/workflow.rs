@@ -1275,3 +1275,38 @@ fn executions_draw_with_a_legend_and_retries_apart_from_catches() {
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("retried-and-caught.png"), &png).unwrap();
 }
+
+/// `examples/order-workflow`, which the README and docs/workflow.md run:
+/// it validates without a finding, and each test case of its mock file ends
+/// as the docs say (a retried charge then shipped; a declined card
+/// compensated; out of stock).
+#[test]
+fn the_example_order_workflow_runs_as_documented() {
+    let dir = here("examples/order-workflow");
+    let out = hoist()
+        .current_dir(&dir)
+        .args(["workflow", "validate", "order.asl.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    for (case, status, error) in [
+        ("HappyPath", "SUCCEEDED", None),
+        ("PaymentDeclined", "FAILED", Some("Order.PaymentFailed")),
+        ("OutOfStock", "FAILED", Some("Order.OutOfStock")),
+    ] {
+        let out = hoist()
+            .current_dir(&dir)
+            .args(["workflow", "run", "order.asl.json", "--input", "@input.json"])
+            .args(["--mocks", "mocks.json", "--test-case", case, "--json"])
+            .output()
+            .unwrap();
+        let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(result["status"], status, "{case}: {result}");
+        assert_eq!(result["error"].as_str(), error, "{case}");
+        if status == "SUCCEEDED" {
+            assert_eq!(result["output"]["shipment"]["result"]["trackingId"], "t-3");
+        }
+    }
+}
