@@ -1298,7 +1298,13 @@ fn the_example_order_workflow_runs_as_documented() {
     ] {
         let out = hoist()
             .current_dir(&dir)
-            .args(["workflow", "run", "order.asl.json", "--input", "@input.json"])
+            .args([
+                "workflow",
+                "run",
+                "order.asl.json",
+                "--input",
+                "@input.json",
+            ])
             .args(["--mocks", "mocks.json", "--test-case", case, "--json"])
             .output()
             .unwrap();
