@@ -1316,3 +1316,92 @@ fn the_example_order_workflow_runs_as_documented() {
         }
     }
 }
+
+/// A failure raised while a Catch is applied (its `Output` undefined, its
+/// `ResultPath` not applicable) is located at the state that caught, with
+/// that state's event id, even inside a Parallel.
+#[test]
+fn failures_in_a_catcher_name_the_catching_state() {
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true,
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Output": "{% $alsonope %}", "Next": "After"}]},
+          "After": {"Type": "Pass", "End": true}}}]}}});
+    let d = Definition::parse(&definition.to_string(), "m.asl.json").unwrap();
+    let mocks = run::Mocks::parse(&json!({"T": {"Throw": {"Error": "Boom"}}}), None).unwrap();
+    let outcome = run::run(&tree(&d), json!({}), &mocks, &run::Options::default()).unwrap();
+    let entered = outcome
+        .history
+        .iter()
+        .find(|e| e["type"] == "TaskStateEntered")
+        .unwrap()["id"]
+        .clone();
+    assert_eq!(
+        outcome.cause.as_deref(),
+        Some(format!("An error occurred while executing the state 'T' (entered at the event id #{entered}). The JSONata expression '$alsonope' specified for the field 'Catch/Output' returned nothing (undefined).").as_str())
+    );
+    assert_eq!(
+        outcome.failed_state.map(|(name, _)| name).as_deref(),
+        Some("T")
+    );
+}
+
+/// Payloads over 256 KiB, where the developer guide says the service checks
+/// them (a task's result, a state's input after Parameters, its output, the
+/// execution's input), and `States.ALL` does not catch the error.
+#[test]
+fn payload_limits_are_terminal() {
+    let big = "x".repeat(300 * 1024);
+    let run_one = |definition: Value, input: Value, mocks: Value| {
+        let d = Definition::parse(&definition.to_string(), "m.asl.json").unwrap();
+        let mocks = run::Mocks::parse(&mocks, None).unwrap();
+        run::run(&tree(&d), input, &mocks, &run::Options::default())
+    };
+    let catch_all = json!([{"ErrorEquals": ["States.ALL"], "Next": "Handled"}]);
+    // a task result trimmed by ResultSelector is still checked
+    let outcome = run_one(
+        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+            "ResultSelector": {"n": 1}, "Catch": catch_all, "End": true}, "Handled": {"Type": "Succeed"}}}),
+        json!({}),
+        json!({"T": {"Return": {"blob": big}}}),
+    )
+    .unwrap();
+    assert_eq!(outcome.error.as_deref(), Some("States.DataLimitExceeded"));
+    // the input after Parameters
+    let outcome = run_one(
+        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Parameters": {"a.$": "$.s", "b.$": "$.s"}, "Catch": catch_all, "End": true}, "Handled": {"Type": "Succeed"}}}),
+        json!({"s": "y".repeat(200 * 1024)}),
+        json!({"T": {"Return": {}}}),
+    )
+    .unwrap();
+    assert_eq!(outcome.error.as_deref(), Some("States.DataLimitExceeded"));
+    // the execution's input
+    let refused = run_one(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}),
+        json!({"s": big}),
+        json!({}),
+    )
+    .unwrap_err();
+    assert!(refused.to_string().contains("256 KiB"), "{refused}");
+}
+
+/// A Map whose failed items stay within its tolerated failures succeeded:
+/// it is drawn so, not as retried or caught.
+#[test]
+fn a_map_within_its_tolerated_failures_is_drawn_succeeded() {
+    let definition = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ToleratedFailureCount": 5,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Bad"}}}, "End": true}}});
+    let d = Definition::parse(&definition.to_string(), "m.asl.json").unwrap();
+    let outcome = run::run(
+        &tree(&d),
+        json!([1, 2]),
+        &run::Mocks::default(),
+        &run::Options::default(),
+    )
+    .unwrap();
+    assert_eq!(outcome.status, run::Status::Succeeded);
+    let marks = graph::marks(&json!({ "events": outcome.history }));
+    assert_eq!(marks["M"], graph::Mark::Succeeded);
+    assert_eq!(marks["F"], graph::Mark::Failed);
+}

@@ -13,7 +13,8 @@ pub const MAX_PAYLOAD: usize = 256 * 1024;
 /// One error name. `All` only appears in `ErrorEquals`; the others are raised.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StatesError {
-    /// `States.ALL`: matches every error but `States.Runtime` (a matcher, never raised).
+    /// `States.ALL`: matches every error but `States.Runtime` and
+    /// `States.DataLimitExceeded` (a matcher, never raised).
     All,
     /// `States.BranchFailed`: a branch of a Parallel state failed.
     BranchFailed,
@@ -113,14 +114,18 @@ impl StatesError {
     }
 
     /// Does a retrier's or catcher's `ErrorEquals` entry `self` match `raised`?
-    /// `States.ALL` matches all but `States.Runtime`; `States.TaskFailed` all but
-    /// `States.Timeout` and `States.Runtime`; any other name only itself.
+    /// `States.ALL` matches all but `States.Runtime` and the terminal
+    /// `States.DataLimitExceeded`; `States.TaskFailed` all but those and
+    /// `States.Timeout`; any other name only itself (the developer guide,
+    /// "Error names").
     pub fn matches(&self, raised: &StatesError) -> bool {
+        let uncatchable = matches!(
+            raised,
+            StatesError::Runtime | StatesError::DataLimitExceeded
+        );
         match self {
-            StatesError::All => *raised != StatesError::Runtime,
-            StatesError::TaskFailed => {
-                !matches!(raised, StatesError::Timeout | StatesError::Runtime)
-            }
+            StatesError::All => !uncatchable,
+            StatesError::TaskFailed => !uncatchable && *raised != StatesError::Timeout,
             name => name == raised,
         }
     }
@@ -165,6 +170,8 @@ mod tests {
         let all = StatesError::All;
         assert!(all.matches(&StatesError::Timeout));
         assert!(!all.matches(&StatesError::Runtime));
+        assert!(!all.matches(&StatesError::DataLimitExceeded));
+        assert!(!StatesError::TaskFailed.matches(&StatesError::DataLimitExceeded));
         assert!(StatesError::TaskFailed.matches(&StatesError::Other("Boom".into())));
         assert!(!StatesError::TaskFailed.matches(&StatesError::Timeout));
         assert!(StatesError::Timeout.matches(&StatesError::Timeout));

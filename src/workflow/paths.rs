@@ -119,13 +119,16 @@ pub fn normalize(path: &str) -> String {
     out
 }
 
-/// Brackets a path may nest (filters in filters): serde_json_path's parser
-/// recurses, and a path nested thousands deep would overflow the stack.
+/// Brackets a path may nest (filters in filters), counting those in quoted
+/// names: serde_json_path's parser recurses, and a path nested thousands
+/// deep would overflow the stack.
 pub const MAX_NESTING: usize = 32;
 
 /// What a path names: the input, the context object, or a variable; and the
 /// path to query inside it (always starting with `$`).
 fn split(path: &str) -> Result<(Root, String), String> {
+    // every bracket counts, those in quoted names too: a scanner that
+    // skipped strings could disagree with the parser about where one ends
     let mut depth = 0usize;
     for c in path.chars() {
         match c {

@@ -343,7 +343,11 @@ pub fn marks(history: &Value) -> HashMap<String, Mark> {
             }
         } else if matches!(
             kind,
-            "TaskSucceeded" | "MapStateSucceeded" | "ParallelStateSucceeded"
+            "TaskSucceeded"
+                | "LambdaFunctionSucceeded"
+                | "ActivitySucceeded"
+                | "MapStateSucceeded"
+                | "ParallelStateSucceeded"
         ) {
             // an attempt after a failure (a retry) succeeded
             let owner = ["Map", "Parallel"]
@@ -366,13 +370,17 @@ pub fn marks(history: &Value) -> HashMap<String, Mark> {
                 }
                 continue;
             }
-            // the state the failure is about: a Map or Parallel for theirs, else the innermost
+            // the state the failure is about: a Map or Parallel for theirs, else
+            // the innermost; a failed Map iteration is its own states' (a Map
+            // that tolerates it is not failed)
+            if kind.starts_with("MapIteration") {
+                continue;
+            }
             let owner = ["Map", "Parallel"]
                 .into_iter()
                 .find(|t| kind.starts_with(t));
             let at = match owner {
                 Some(t) => open.iter().rposition(|(_, ty, _, _)| ty == t),
-                None if kind.starts_with("MapIteration") => None,
                 None => open.len().checked_sub(1),
             };
             if let Some(at) = at {

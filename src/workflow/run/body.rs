@@ -379,6 +379,8 @@ impl Exec<'_> {
                 None => effective,
             },
         };
+        // the input after Parameters (or Arguments) is under the payload limit
+        within_limit(&work_input, &state.name)?;
         let jsonata = matches!(flow, Flow::Jsonata(_)).then_some(&bindings);
         let result = self.with_retries(state, work, &work_input, variables, jsonata)?;
         match flow {

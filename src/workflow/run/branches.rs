@@ -68,10 +68,7 @@ impl Exec<'_> {
         if let Some(f) = first_failure {
             self.event(
                 "ParallelStateFailed",
-                Some((
-                    "parallelStateFailedEventDetails",
-                    json!({ "error": f.fault.error.name(), "cause": f.fault.cause }),
-                )),
+                Some(("parallelStateFailedEventDetails", failure_details(&f))),
             );
             return Err(f);
         }
@@ -232,10 +229,12 @@ impl Exec<'_> {
                     ),
                     Err(f) => exec.event(
                         "MapIterationFailed",
-                        Some((
-                            "mapIterationFailedEventDetails",
-                            json!({ "name": name, "index": i, "error": f.fault.error.name(), "cause": f.fault.cause }),
-                        )),
+                        Some(("mapIterationFailedEventDetails", {
+                            let mut d = failure_details(f);
+                            d["name"] = json!(name);
+                            d["index"] = json!(i);
+                            d
+                        })),
                     ),
                 }
                 r
@@ -252,7 +251,7 @@ impl Exec<'_> {
                         self.event("MapStateFailed", None);
                         return Err(f);
                     }
-                    out.push(error_output(&f.fault));
+                    out.push(error_output(&f));
                 }
             }
         }

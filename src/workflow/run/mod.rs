@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
 
 use super::paths::Scope;
-use super::tree::{Assign, Machine, QueryLanguage, ResultPath, State, error_matches};
+use super::tree::{Assign, Catcher, Machine, QueryLanguage, ResultPath, State, error_matches};
 use super::validate::parse_timestamp;
 use super::{Fault, MAX_PAYLOAD, StatesError};
 
@@ -65,6 +65,12 @@ pub enum RunError {
         )
     )]
     Unmocked(String),
+    #[error("the execution's input is {0} bytes: Step Functions takes at most 262144 (256 KiB)")]
+    #[diagnostic(
+        code(hoist::workflow::input_size),
+        help("pass a smaller input, or a reference to the data (an S3 key) instead of the data")
+    )]
+    InputTooLarge(usize),
     #[error("the mock file is not valid: {0}")]
     #[diagnostic(
         code(hoist::workflow::mocks),
@@ -189,12 +195,35 @@ enum Next {
     End(Value),
 }
 
-/// `{"Error": ..., "Cause": ...}`: what a catcher passes on.
-fn error_output(fault: &Fault) -> Value {
-    json!({ "Error": fault.error.name(), "Cause": fault.cause })
+/// `{"Error": ..., "Cause": ...}`: what a catcher passes on (without the
+/// fields a Fail state left out).
+fn error_output(failure: &Failure) -> Value {
+    let mut out = Map::new();
+    if !failure.no_error {
+        out.insert("Error".into(), json!(failure.fault.error.name()));
+    }
+    if !failure.no_cause {
+        out.insert("Cause".into(), json!(failure.fault.cause));
+    }
+    Value::Object(out)
 }
 
-/// `States.DataLimitExceeded` when a value is over the payload limit.
+/// The `error` and `cause` of a failure event's details (without the fields
+/// a Fail state left out).
+fn failure_details(failure: &Failure) -> Value {
+    let mut out = Map::new();
+    if !failure.no_error {
+        out.insert("error".into(), json!(failure.fault.error.name()));
+    }
+    if !failure.no_cause {
+        out.insert("cause".into(), json!(failure.fault.cause));
+    }
+    Value::Object(out)
+}
+
+/// `States.DataLimitExceeded` when a value is over the payload limit: a
+/// state's output, its input after `Parameters`, a task's result (the
+/// developer guide, "Error names").
 fn within_limit(value: &Value, what: &str) -> Result<(), Failure> {
     // serde_json's writer counts without building the text
     struct Count(usize);
@@ -333,9 +362,9 @@ impl Exec<'_> {
         let body = self
             .body(state, &raw, variables)
             .and_then(|(output, next)| within_limit(&output, name).map(|()| (output, next)));
-        let (output, next) = match body {
-            Ok(done) => done,
-            Err(mut failure) if failure.fatal.is_none() => {
+        // an error the engine raised gets the state's name and event id, once
+        let locate = |mut failure: Failure| {
+            if failure.fatal.is_none() {
                 if failure.state.is_none() {
                     failure.state = Some((name.to_string(), state.pointer.clone()));
                 }
@@ -346,6 +375,12 @@ impl Exec<'_> {
                     );
                     failure.located = true;
                 }
+            }
+            failure
+        };
+        let (output, next) = match body.map_err(locate) {
+            Ok(done) => done,
+            Err(failure) if failure.fatal.is_none() => {
                 let catchers = state.errors().map(|e| e.catch.as_slice()).unwrap_or(&[]);
                 let Some(catcher) = catchers
                     .iter()
@@ -353,39 +388,9 @@ impl Exec<'_> {
                 else {
                     return Err(failure);
                 };
-                let error_output = error_output(&failure.fault);
-                let output = match state.query_language {
-                    QueryLanguage::Jsonata => {
-                        let bindings = self.caught_bindings(name, &raw, &error_output, variables);
-                        let output = match &catcher.output {
-                            Some(o) => o.evaluate("Catch/Output", &bindings)?,
-                            None => error_output.clone(),
-                        };
-                        if let Some(Assign::Jsonata(a)) = &catcher.assign {
-                            extend(variables, a.evaluate("Catch/Assign", &bindings)?);
-                        }
-                        output
-                    }
-                    QueryLanguage::JsonPath => {
-                        if let Some(Assign::JsonPath(a)) = &catcher.assign {
-                            let context = self.context(name, 0, None);
-                            let scope = Scope {
-                                input: &error_output,
-                                context: &context,
-                                variables,
-                            };
-                            let assigned = a.fill(&scope)?;
-                            extend(variables, assigned);
-                        }
-                        match &catcher.result_path {
-                            ResultPath::Discard => raw.clone(),
-                            ResultPath::Path(p) => p
-                                .set(&raw, error_output)
-                                .map_err(|e| fail(StatesError::ResultPathMatchFailure, e))?,
-                            ResultPath::Replace => error_output,
-                        }
-                    }
-                };
+                let output = self
+                    .caught(state, catcher, &raw, &failure, variables)
+                    .map_err(locate)?;
                 (output, Some(catcher.next.clone()))
             }
             Err(failure) => return Err(failure),
@@ -400,6 +405,53 @@ impl Exec<'_> {
         Ok(match next {
             Some(n) => Next::State(n, output),
             None => Next::End(output),
+        })
+    }
+
+    /// The output of a state whose failure a catcher took: the catcher's
+    /// `Output` and `Assign` (JSONata), or its `Assign` and `ResultPath`
+    /// (JSONPath).
+    fn caught(
+        &mut self,
+        state: &State,
+        catcher: &Catcher,
+        raw: &Value,
+        failure: &Failure,
+        variables: &mut Map<String, Value>,
+    ) -> Result<Value, Failure> {
+        let name = state.name.as_str();
+        let error_output = error_output(failure);
+        Ok(match state.query_language {
+            QueryLanguage::Jsonata => {
+                let bindings = self.caught_bindings(name, raw, &error_output, variables);
+                let output = match &catcher.output {
+                    Some(o) => o.evaluate("Catch/Output", &bindings)?,
+                    None => error_output.clone(),
+                };
+                if let Some(Assign::Jsonata(a)) = &catcher.assign {
+                    extend(variables, a.evaluate("Catch/Assign", &bindings)?);
+                }
+                output
+            }
+            QueryLanguage::JsonPath => {
+                if let Some(Assign::JsonPath(a)) = &catcher.assign {
+                    let context = self.context(name, 0, None);
+                    let scope = Scope {
+                        input: &error_output,
+                        context: &context,
+                        variables,
+                    };
+                    let assigned = a.fill(&scope)?;
+                    extend(variables, assigned);
+                }
+                match &catcher.result_path {
+                    ResultPath::Discard => raw.clone(),
+                    ResultPath::Path(p) => p
+                        .set(raw, error_output)
+                        .map_err(|e| fail(StatesError::ResultPathMatchFailure, e))?,
+                    ResultPath::Replace => error_output,
+                }
+            }
         })
     }
 
@@ -435,6 +487,10 @@ pub fn run(
     mocks: &Mocks,
     options: &Options,
 ) -> Result<Outcome, RunError> {
+    let size = serde_json::to_vec(&input).map(|b| b.len()).unwrap_or(0);
+    if size > MAX_PAYLOAD {
+        return Err(RunError::InputTooLarge(size));
+    }
     let name = options.name.clone();
     let machine_name = "local".to_string();
     // ARNs as the service writes them, for definitions that take them apart

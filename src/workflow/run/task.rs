@@ -132,6 +132,8 @@ impl Exec<'_> {
         self.advance(delay);
         match answer {
             Response::Return { value, .. } => {
+                // the connector's output is under the payload limit
+                within_limit(&value, name)?;
                 self.event(
                     "TaskSucceeded",
                     Some((

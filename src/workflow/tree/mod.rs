@@ -185,7 +185,6 @@ pub enum Kind {
     Choice(ChoiceState),
     Wait(Wait),
     Succeed,
-    /// `Error` and `Cause`, or their paths (null when absent).
     /// `Error`/`Cause` (or their `Path`s); absent, the execution fails with
     /// no error and no cause, as the service's does.
     Fail {
