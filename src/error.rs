@@ -102,27 +102,57 @@ impl From<crate::render::RenderError> for Error {
     }
 }
 
-/// A filesystem operation that failed, with the path it was about.
-#[derive(Debug, Error, Diagnostic)]
-#[error("could not {action} `{}`: {source}", path.display())]
-#[diagnostic(
-    code(hoist::fs),
-    help("check that the path exists and that you may write there, then run the command again")
-)]
+/// A filesystem operation that failed, with the path it was about. The
+/// operating system's reason is in the message (once: it is not also a
+/// cause), and the help fits the operation and the reason: a read is never
+/// told to check write permission.
+#[derive(Debug, Error)]
+#[error("could not {action} `{}`: {io}", path.display())]
 pub struct FsError {
+    /// What was being done, as a verb phrase (`read`, `create folder`).
     pub action: &'static str,
     pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
+    pub io: std::io::Error,
 }
 
 impl FsError {
-    pub fn new(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn new(action: &'static str, path: impl Into<PathBuf>, io: std::io::Error) -> Self {
         FsError {
             action,
             path: path.into(),
-            source,
+            io,
         }
+    }
+
+    /// Does the operation only read (so that write permission is beside the point)?
+    fn reads(&self) -> bool {
+        ["read", "open", "find"]
+            .iter()
+            .any(|verb| self.action.starts_with(verb))
+    }
+
+    /// What to check, for this operation and this reason.
+    pub fn hint(&self) -> String {
+        use std::io::ErrorKind;
+        let check = match (self.io.kind(), self.reads()) {
+            (ErrorKind::NotFound, true) => "check the path: nothing is there".to_string(),
+            (ErrorKind::NotFound, false) => "check that the folder it goes in exists".to_string(),
+            (ErrorKind::PermissionDenied, true) => "check that you may read it".to_string(),
+            (ErrorKind::PermissionDenied, false) => "check that you may write there".to_string(),
+            (_, true) => "check that the path exists and that you may read it".to_string(),
+            (_, false) => "check that the folder exists and that you may write there".to_string(),
+        };
+        format!("{check}, then run the command again")
+    }
+}
+
+impl Diagnostic for FsError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new("hoist::fs"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.hint()))
     }
 }
 

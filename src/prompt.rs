@@ -34,18 +34,25 @@ pub trait Prompter {
         options: &[String],
         default: usize,
     ) -> Result<usize, PromptError>;
+    /// Any number of `options` (their labels), `chosen` ticked to begin
+    /// with; returns the chosen indexes, in the options' order.
+    fn multi_select(
+        &mut self,
+        question: &Question,
+        options: &[String],
+        chosen: &[bool],
+    ) -> Result<Vec<usize>, PromptError>;
 }
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum PromptError {
-    #[error("no value for the {}, and there is no terminal to ask on", question.to_lowercase())]
-    #[diagnostic(
-        code(hoist::missing_value),
-        help("pass `--{flag}`, or `--yes` to take the defaults")
-    )]
+    #[error("no answer to \"{question}\", and there is no terminal to ask on")]
+    #[diagnostic(code(hoist::missing_value), help("{hint}"))]
     NeedsValue {
         question: String,
         flag: &'static str,
+        /// What to pass instead: see [`PromptError::needs_value`].
+        hint: String,
     },
 
     #[error("could not read the answer: {0}")]
@@ -95,6 +102,22 @@ pub enum PromptError {
         value: String,
         choices: String,
     },
+}
+
+impl PromptError {
+    /// A question that cannot be asked (no terminal), answered by `--flag`.
+    pub fn needs_value(question: impl Into<String>, flag: &'static str) -> PromptError {
+        let hint = if flag == "yes" {
+            "pass `--yes` to answer yes".to_string()
+        } else {
+            format!("pass `--{flag}`, or `--yes` to take the defaults")
+        };
+        PromptError::NeedsValue {
+            question: question.into(),
+            flag,
+            hint,
+        }
+    }
 }
 
 /// Answers read from `--answers FILE`.
@@ -182,8 +205,21 @@ impl Inputs<'_> {
         Ok(Some(answer).filter(|a| !a.is_empty()))
     }
 
-    /// One of a closed set of values.
+    /// One of a closed set of values. The prompt shows each as its flag
+    /// spells it, with its description, in the order `--help` lists them.
     pub fn choice<T: Copy + PartialEq + clap::ValueEnum>(
+        &mut self,
+        question: Question,
+        flag: Option<T>,
+        options: &[T],
+        default: T,
+    ) -> Result<T, crate::Error> {
+        self.choice_with(question, flag, options, default, |v| choice_label(&v))
+    }
+
+    /// [`Inputs::choice`] with labels of the caller's (which should start
+    /// with the flag's spelling too).
+    pub fn choice_with<T: Copy + PartialEq + clap::ValueEnum>(
         &mut self,
         question: Question,
         flag: Option<T>,
@@ -216,6 +252,11 @@ impl Inputs<'_> {
         if self.yes {
             return Ok(default);
         }
+        let options: Vec<T> = T::value_variants()
+            .iter()
+            .filter(|v| options.contains(v))
+            .copied()
+            .collect();
         let labels: Vec<String> = options.iter().map(|o| label(*o)).collect();
         let default_index = options.iter().position(|o| *o == default).unwrap_or(0);
         let index = self.prompter.select(&question, &labels, default_index)?;
@@ -349,11 +390,12 @@ impl Inputs<'_> {
         if self.yes {
             return Ok(default);
         }
-        let question = with_list_default(question, default.iter().map(name).collect());
-        let answer = self
-            .prompter
-            .input(&question, &|text: &str| parse(text).map(|_| ()))?;
-        Ok(parse(&answer).unwrap_or(default))
+        // a list of choices, every one shown with its description
+        let variants = T::value_variants();
+        let labels: Vec<String> = variants.iter().map(choice_label).collect();
+        let chosen: Vec<bool> = variants.iter().map(|v| default.contains(v)).collect();
+        let picked = self.prompter.multi_select(&question, &labels, &chosen)?;
+        Ok(picked.into_iter().map(|i| variants[i]).collect())
     }
 
     /// A comma-separated list of free values, each checked by `validate`.
@@ -389,6 +431,18 @@ impl Inputs<'_> {
             split(text).iter().try_for_each(|v| validate(v))
         })?;
         Ok(split(&answer))
+    }
+}
+
+/// A value as a prompt offers it: the flag's spelling, then its description
+/// (`user-pools  Signed-in users of the project's Cognito user pool`).
+pub fn choice_label<T: clap::ValueEnum>(value: &T) -> String {
+    match value.to_possible_value() {
+        Some(p) => match p.get_help() {
+            Some(help) => format!("{:<12} {help}", p.get_name()),
+            None => p.get_name().to_string(),
+        },
+        None => String::new(),
     }
 }
 
@@ -452,6 +506,24 @@ impl Prompter for Interactive {
             .interact()
             .map_err(|e| PromptError::Terminal(e.to_string()))
     }
+
+    fn multi_select(
+        &mut self,
+        question: &Question,
+        options: &[String],
+        chosen: &[bool],
+    ) -> Result<Vec<usize>, PromptError> {
+        let theme = dialoguer::theme::ColorfulTheme::default();
+        dialoguer::MultiSelect::with_theme(&theme)
+            .with_prompt(format!(
+                "{} (space to tick, enter to accept)",
+                question.prompt
+            ))
+            .items(options)
+            .defaults(chosen)
+            .interact()
+            .map_err(|e| PromptError::Terminal(e.to_string()))
+    }
 }
 
 /// No terminal: every question that reaches a prompt is an error naming its flag.
@@ -459,10 +531,7 @@ pub struct NonInteractive;
 
 impl Prompter for NonInteractive {
     fn input(&mut self, question: &Question, _: Validator) -> Result<String, PromptError> {
-        Err(PromptError::NeedsValue {
-            question: question.prompt.to_string(),
-            flag: question.key,
-        })
+        Err(PromptError::needs_value(question.prompt, question.key))
     }
 
     fn select(
@@ -472,6 +541,15 @@ impl Prompter for NonInteractive {
         _: usize,
     ) -> Result<usize, PromptError> {
         self.input(question, &|_| Ok(())).map(|_| 0)
+    }
+
+    fn multi_select(
+        &mut self,
+        question: &Question,
+        _: &[String],
+        _: &[bool],
+    ) -> Result<Vec<usize>, PromptError> {
+        Err(PromptError::needs_value(question.prompt, question.key))
     }
 }
 
@@ -493,10 +571,9 @@ impl Scripted {
 
     fn next(&mut self, question: &Question) -> Result<String, PromptError> {
         self.asked.push(question.key);
-        self.answers.pop_front().ok_or(PromptError::NeedsValue {
-            question: question.prompt.to_string(),
-            flag: question.key,
-        })
+        self.answers
+            .pop_front()
+            .ok_or_else(|| PromptError::needs_value(question.prompt, question.key))
     }
 }
 
@@ -526,5 +603,36 @@ impl Prompter for Scripted {
             .iter()
             .position(|o| o == &answer || o.split_whitespace().next() == Some(answer.as_str()))
             .ok_or_else(|| PromptError::Terminal(format!("`{answer}` is not one of the options")))
+    }
+
+    /// The answer is a comma-separated list of the options' first words;
+    /// empty keeps the ticked ones.
+    fn multi_select(
+        &mut self,
+        question: &Question,
+        options: &[String],
+        chosen: &[bool],
+    ) -> Result<Vec<usize>, PromptError> {
+        let answer = self.next(question)?;
+        if answer.is_empty() {
+            return Ok((0..options.len()).filter(|i| chosen[*i]).collect());
+        }
+        let mut picked = Vec::new();
+        for word in answer
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty() && *w != "none")
+        {
+            let i = options
+                .iter()
+                .position(|o| o.split_whitespace().next() == Some(word))
+                .ok_or_else(|| {
+                    PromptError::Terminal(format!("`{word}` is not one of the options"))
+                })?;
+            picked.push(i);
+        }
+        picked.sort();
+        picked.dedup();
+        Ok(picked)
     }
 }

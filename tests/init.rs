@@ -339,7 +339,13 @@ fn an_existing_frontend_gets_only_hoist_files() {
         .success()
         .stderr(predicate::str::contains(
             "Added hoist to the vue app (Vite)",
-        ));
+        ))
+        // the wiring step the app's own code needs, with the pinned client
+        .stderr(predicate::str::contains("npm install aws-amplify@6."))
+        .stderr(predicate::str::contains(
+            "import outputs from './amplify_outputs.json';",
+        ))
+        .stderr(predicate::str::contains("Amplify.configure(outputs);"));
     assert_eq!(
         sb.files("web"),
         [
@@ -673,4 +679,44 @@ fn the_todo_starter_needs_a_new_frontend() {
     assert!(err.contains("already holds a react app"), "{err}");
     assert!(err.contains("hoist add auth"), "{err}");
     assert!(!sb.join("web/hoist.toml").exists());
+}
+
+/// The `todo` starter's next steps and README say the backend is already
+/// declared and that `hoist dev` runs it, not "add auth".
+#[test]
+fn the_todo_starter_says_its_backend_is_declared() {
+    for frontend in ["react", "vue", "react-native"] {
+        let sb = Sandbox::new();
+        sb.hoist()
+            .args([
+                "init",
+                "app",
+                "--frontend",
+                frontend,
+                "--starter",
+                "todo",
+                "--yes",
+            ])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("hoist dev"))
+            .stderr(predicate::str::contains("hoist add auth").not());
+        let readme = sb.read("app/README.md");
+        assert!(
+            readme.contains("## The backend: already declared"),
+            "{frontend}"
+        );
+        assert!(readme.contains("hoist dev"), "{frontend}");
+        assert!(!readme.contains("hoist add auth"), "{frontend}: {readme}");
+        // the blank starter still says how to add a backend
+        let sb = Sandbox::new();
+        sb.hoist()
+            .args(["init", "app", "--frontend", frontend, "--yes"])
+            .assert()
+            .success();
+        assert!(
+            sb.read("app/README.md").contains("hoist add auth"),
+            "{frontend}"
+        );
+    }
 }

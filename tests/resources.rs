@@ -609,3 +609,45 @@ fn add_prints_a_snippet_for_the_framework_and_leaves_code_alone() {
         assert_eq!(sb.read("package.json"), package);
     }
 }
+
+/// An answer the rest of the project rules out is refused when it is given,
+/// naming its flag, before anything is written: guests given access to
+/// files while auth has guest access off. A region the AWS SDK does not know
+/// is refused at `env add`, and an unknown-region answer at init.
+#[test]
+fn answers_are_checked_against_the_project_when_given() {
+    let sb = Sandbox::new();
+    let root = project(&sb);
+    let hoist = |args: &[&str]| sb.hoist_in(&root).args(args).assert();
+    hoist(&["add", "auth", "--yes"]).success();
+    let before = sb.read("shop/hoist.toml");
+    hoist(&["add", "storage", "--yes", "--guest-access", "read"])
+        .code(1)
+        .stderr(predicate::str::contains(
+            "invalid value for `--guest-access`",
+        ))
+        .stderr(predicate::str::contains("auth has guest access off"))
+        .stderr(predicate::str::contains("hoist update auth <name> --guest"))
+        .stderr(predicate::str::contains("hoist.toml").not());
+    assert_eq!(sb.read("shop/hoist.toml"), before, "nothing was written");
+    // no guest access asked for: storage is added as usual
+    hoist(&["add", "storage", "--yes"]).success();
+
+    hoist(&["env", "add", "prod", "--region", "eu-west-9"])
+        .code(1)
+        .stderr(predicate::str::contains("`eu-west-9`"))
+        .stderr(predicate::str::contains("not a region the AWS SDK knows"));
+    sb.hoist()
+        .args([
+            "init",
+            "other",
+            "--frontend",
+            "none",
+            "--region",
+            "us-east-7",
+            "--yes",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a region the AWS SDK knows"));
+}

@@ -13,12 +13,15 @@ use crate::project::Framework;
 
 const EXAMPLES: &str = "\
 Examples:
-  hoist init myapp --frontend react --yes   Scaffold a React app with the defaults
+  hoist init myapp --starter todo --yes     A React app with sign-in, todos and files
   hoist init                                Add hoist to the frontend in this folder
   hoist add auth --yes                      Add Cognito sign-in with secure defaults
+  hoist add api --yes                       Add a GraphQL API (AppSync, DynamoDB)
   hoist add storage --yes                   Add an S3 bucket for users' files
-  hoist synth                               Write the CloudFormation to .hoist/build/
+  hoist dev                                 Run the backend and the frontend offline
   hoist push                                Deploy the current environment
+  hoist workflow run flow.asl.json --mocks mocks.json
+                                            Run a Step Functions state machine locally
   hoist completions zsh > _hoist            Install shell completions";
 
 #[derive(Debug, Parser)]
@@ -26,8 +29,11 @@ Examples:
     name = "hoist",
     version,
     about = "Scaffold full-stack apps and deploy their AWS backends",
-    long_about = "hoist creates a React, Vue or React Native frontend from templates, adds \
-                  backend categories (auth, storage) and deploys them to AWS per environment.",
+    long_about = "Scaffold full-stack apps and deploy their AWS backends.\n\n\
+                  hoist creates a React, Vue or React Native frontend from templates, adds \
+                  backend categories (auth, api, storage), runs them offline (`hoist sandbox`, \
+                  `hoist dev`), deploys them to AWS per environment (`hoist push`), and \
+                  validates, draws and runs Step Functions state machines (`hoist workflow`).",
     after_help = EXAMPLES,
     propagate_version = true
 )]
@@ -39,8 +45,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every command takes.
+/// Flags every command takes, listed after each command's own.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Answer every question with its default; fail where there is none
     #[arg(long, short = 'y', global = true)]
@@ -90,13 +97,24 @@ Examples:
   cd my-existing-vite-app && hoist init      Detect the framework, add only hoist.toml")]
     Init(InitArgs),
 
-    /// Add a backend resource (auth, storage) to the project
+    /// Add a backend resource (auth, api, storage) to the project
+    #[command(after_help = "\
+Examples:
+  hoist add auth --yes              Cognito sign-in with secure defaults
+  hoist add api --yes               A GraphQL API with the todo schema
+  hoist add storage --yes           An S3 bucket with per-user folders
+  hoist add auth --help             Every option of a category")]
     Add {
         #[command(subcommand)]
         what: AddCommand,
     },
 
     /// Change a backend resource's options; flags change only what they name
+    #[command(after_help = "\
+Examples:
+  hoist update auth main --password-min-length 12   Only the password length changes
+  hoist update storage files --guest-access read
+  hoist update api main --additional-auth iam")]
     Update {
         #[command(subcommand)]
         what: UpdateCommand,
@@ -187,6 +205,10 @@ Examples:
     },
 
     /// Write the frontend's `amplify_outputs.json` for an environment from its last deploy
+    #[command(after_help = "\
+Examples:
+  hoist outputs              The current environment's outputs
+  hoist outputs --env prod   Another environment's")]
     Outputs {
         /// The environment (default: the current one)
         #[arg(long = "env", value_name = "NAME")]
@@ -194,6 +216,12 @@ Examples:
     },
 
     /// Team environments: add, list, switch, rebuild from CloudFormation, remove
+    #[command(after_help = "\
+Examples:
+  hoist env add staging --region eu-west-1    A new environment
+  hoist env list                              Every environment and its stack's status
+  hoist env checkout staging                  Make it the current one
+  hoist env pull staging                      In a fresh clone: outputs from CloudFormation")]
     Env {
         #[command(subcommand)]
         command: EnvCommand,
@@ -226,6 +254,12 @@ Examples:
     Dev(DevArgs),
 
     /// Step Functions state machines, offline: validate, draw and run them
+    #[command(after_help = "\
+Examples:
+  hoist workflow validate order.asl.json
+  hoist workflow graph order.asl.json --format svg -o order.svg
+  hoist workflow run order.asl.json --input @input.json --mocks mocks.json --history run.json
+  hoist workflow graph order.asl.json --execution run.json --format png -o run.png")]
     Workflow {
         #[command(subcommand)]
         command: WorkflowCommand,
@@ -339,6 +373,7 @@ Examples:
   hoist update auth main --mfa optional --mfa-methods totp
   hoist update auth main --group Admins:0 --remove-group Editors")]
     Auth {
+        /// The resource's name, as in hoist.toml (`hoist status` lists them)
         name: String,
         #[command(flatten)]
         options: AuthOptions,
@@ -349,6 +384,7 @@ Examples:
   hoist update api main --auth user-pools --additional-auth api-key
   hoist update api main --api-key-days 30")]
     Api {
+        /// The resource's name, as in hoist.toml (`hoist status` lists them)
         name: String,
         #[command(flatten)]
         options: ApiOptions,
@@ -359,6 +395,7 @@ Examples:
   hoist update storage files --guest-access read
   hoist update storage files --cors-origin https://shop.example.com")]
     Storage {
+        /// The resource's name, as in hoist.toml (`hoist status` lists them)
         name: String,
         #[command(flatten)]
         options: StorageOptions,
@@ -607,6 +644,7 @@ pub enum UsersAction {
     List,
     /// Add a confirmed user who signs in with EMAIL
     Add {
+        /// The user's email (their sign-in name)
         email: String,
         /// Their password (permanent); without it, a temporary one is printed,
         /// to be changed at first sign-in
@@ -617,7 +655,10 @@ pub enum UsersAction {
         groups: Vec<String>,
     },
     /// Remove the user who signs in with EMAIL
-    Remove { email: String },
+    Remove {
+        /// The user's email (their sign-in name)
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -639,7 +680,9 @@ Examples:
   hoist workflow run order.asl.json --input '{}' --mocks mocks.json --history run.json
   hoist workflow graph order.asl.json --execution run.json --format png -o run.png")]
     Graph {
+        /// The state machine definition (Amazon States Language, JSON)
         file: PathBuf,
+        /// What to write: Mermaid or DOT text, an SVG drawing, or a PNG image
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
         /// Colour the states an execution visited, from its history (`run --history`)
@@ -655,6 +698,7 @@ Examples:
   hoist workflow run order.asl.json --input '{\"orderId\": \"o-1\"}' --mocks mocks.json
   hoist workflow run order.asl.json --input @input.json --mocks mocks.json --json --history run.json")]
     Run {
+        /// The state machine definition (Amazon States Language, JSON)
         file: PathBuf,
         /// The execution's input: JSON text, or @FILE to read it from a file
         #[arg(long, default_value = "{}")]
@@ -685,9 +729,13 @@ Examples:
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
+    /// Mermaid flowchart text (renders in GitHub and most Markdown viewers)
     Mermaid,
+    /// Graphviz DOT text
     Dot,
+    /// An SVG drawing, laid out by hoist
     Svg,
+    /// A PNG image of the SVG drawing (needs `-o FILE`)
     Png,
 }
 

@@ -124,7 +124,7 @@ pub fn plan(
             }
             _ => found.framework,
         },
-        None => inputs.choice(
+        None => inputs.choice_with(
             Question {
                 key: "frontend",
                 prompt: "Frontend",
@@ -159,7 +159,7 @@ pub fn plan(
             }
             _ => Starter::Blank,
         },
-        (None, _) => inputs.choice(
+        (None, _) => inputs.choice_with(
             Question {
                 key: "starter",
                 prompt: "Starter",
@@ -303,7 +303,6 @@ pub fn plan(
 /// private file storage, and
 /// the TypeScript `hoist codegen` writes for the api.
 fn add_todo_backend(manifest: &mut Manifest, files: &mut FileSet) -> Result<(), crate::Error> {
-    let dev_port = render::template_manifest(manifest.project.frontend)?.dev_port;
     let api = ApiConfig {
         auth: AuthMode::UserPools,
         additional_auth: Vec::new(),
@@ -328,7 +327,7 @@ fn add_todo_backend(manifest: &mut Manifest, files: &mut FileSet) -> Result<(), 
     manifest.api.insert("main".into(), api);
     manifest
         .storage
-        .insert("files".into(), StorageConfig::with_defaults(dev_port));
+        .insert("files".into(), StorageConfig::with_defaults());
     Ok(())
 }
 
@@ -435,22 +434,33 @@ fn report(plan: &InitPlan, cwd: &Path, written: &[PathBuf], printer: &Printer) {
     if shown != "." {
         printer.command_hint(&format!("cd {}", shell_quote(&shown)), "");
     }
+    if plan.starter == Starter::Todo {
+        printer.command_hint(
+            "hoist dev",
+            "run the app and its backend offline (installs the npm dependencies first); sign up with the code it prints",
+        );
+        printer.command_hint("hoist push", "deploy auth, the api and storage to AWS");
+        return;
+    }
+    if let Mode::Existing { .. } = plan.mode
+        && project.frontend != Framework::None
+    {
+        // the app's own code loads what hoist writes: say how, once
+        let version = render::aws_amplify_version().unwrap_or_else(|| "6".into());
+        printer.command_hint(
+            &format!("npm install aws-amplify@{version}"),
+            "the Amplify client, at the version hoist's templates are tested with",
+        );
+        printer.info(format!(
+            "  then, in the app's entry file:\n    import {{ Amplify }} from 'aws-amplify';\n    import outputs from './amplify_outputs.json';\n    Amplify.configure(outputs);\n  (`{}` is written by `hoist push` and `hoist outputs`)",
+            join_rel(&project.source_dir, outputs::OUTPUTS_FILE)
+        ));
+    }
     if plan.mode == Mode::Scaffold && project.frontend != Framework::None {
         printer.command_hint("npm install", "install the frontend's dependencies");
         if let Some(start) = &project.start_command {
             printer.command_hint(start, "run the app locally");
         }
-    }
-    if plan.starter == Starter::Todo {
-        printer.command_hint(
-            "hoist push",
-            "deploy auth, the api and storage, then sign up in the app",
-        );
-        printer.command_hint(
-            "hoist codegen",
-            "after a schema change (synth and push run it too)",
-        );
-        return;
     }
     printer.command_hint("hoist add auth", "add sign-up and sign-in");
     printer.command_hint("hoist add api", "add a GraphQL API and database");

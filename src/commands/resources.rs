@@ -125,7 +125,6 @@ pub fn add(
                     } else {
                         ApiTemplate::Todo
                     },
-                    |t| format!("{t:?}"),
                 )?;
                 if template == ApiTemplate::OwnerAuth && !cfg.uses(AuthMode::UserPools) {
                     return Err(ResourceError::OwnerAuthNeedsUserPools.into());
@@ -192,11 +191,16 @@ pub fn add(
                 }
                 add_auth = Some(AuthConfig::default());
             }
-            let dev_port = render::template_manifest(file.manifest.project.frontend)
-                .ok()
-                .and_then(|m| m.dev_port);
-            let cfg =
-                resolve_storage(options, StorageConfig::with_defaults(dev_port), &mut inputs)?;
+            let guests_allowed = match &add_auth {
+                Some(auth) => auth.guest_access,
+                None => file.manifest.auth.values().any(|a| a.guest_access),
+            };
+            let cfg = resolve_storage(
+                options,
+                StorageConfig::with_defaults(),
+                guests_allowed,
+                &mut inputs,
+            )?;
             let item = to_table(&cfg)?;
             let auth_item = add_auth.as_ref().map(to_table).transpose()?;
             let edited = save(&file, |doc| {
@@ -283,7 +287,8 @@ pub fn update(
                 .ok_or_else(|| unknown(&file, Category::Storage, name))?;
             let ask = !storage_flags_given(options);
             let mut inputs = inputs_for(global, global.yes || !ask, prompter.as_mut())?;
-            let cfg = resolve_storage(options, current, &mut inputs)?;
+            let guests_allowed = file.manifest.auth.values().any(|a| a.guest_access);
+            let cfg = resolve_storage(options, current, guests_allowed, &mut inputs)?;
             let item = to_table(&cfg)?;
             save(&file, |doc| {
                 set_resource(doc, Category::Storage, name, item)

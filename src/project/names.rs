@@ -99,6 +99,9 @@ pub fn validate_env_name(name: &str) -> Result<(), NameError> {
 }
 
 pub fn validate_region(region: &str) -> Result<(), NameError> {
+    if KNOWN_REGIONS.contains(&region) {
+        return Ok(());
+    }
     // partition-style prefix, one or more words, then a number: us-east-1, us-gov-west-1, eu-central-2
     let parts: Vec<&str> = region.split('-').collect();
     let well_formed = parts.len() >= 3
@@ -108,17 +111,77 @@ pub fn validate_region(region: &str) -> Result<(), NameError> {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
         && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty();
-    if well_formed {
-        Ok(())
-    } else {
-        Err(error(
+    if !well_formed {
+        return Err(error(
             "AWS region",
             region,
             "it is not a region code",
             REGION_RULE,
-        ))
+        ));
     }
+    Err(error(
+        "AWS region",
+        region,
+        "it is not a region the AWS SDK knows",
+        KNOWN_REGION_RULE,
+    ))
 }
+
+/// The regions of the AWS partitions (commercial, China, GovCloud,
+/// European Sovereign Cloud, ISO), as the partition data of the AWS SDK for
+/// Rust lists them (`partitions.json`, aws-sdk-s3 1.122). A region added
+/// since is added here with the SDK update that brings it.
+pub const KNOWN_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "cn-north-1",
+    "cn-northwest-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "eusc-de-east-1",
+    "us-iso-east-1",
+    "us-iso-west-1",
+    "us-isob-east-1",
+    "us-isob-west-1",
+    "eu-isoe-west-1",
+    "us-isof-east-1",
+    "us-isof-south-1",
+];
+
+const KNOWN_REGION_RULE: &str = "use a region code from the AWS documentation, such as `us-east-1`, \
+     `eu-west-2` or `ap-southeast-2` (hoist knows the regions of the AWS SDK it is built with)";
 
 pub fn validate_profile(profile: &str) -> Result<(), NameError> {
     if profile.is_empty() {
@@ -219,9 +282,14 @@ mod tests {
             "useast1",
             "us-east-1a",
             "u-east-1",
+            "eu-west-9",
+            "us-east-7",
         ] {
             assert!(validate_region(bad).is_err(), "{bad}");
         }
+        let unknown = validate_region("eu-west-9").unwrap_err();
+        assert!(unknown.problem.contains("not a region the AWS SDK knows"));
+        assert_eq!(validate_region("eusc-de-east-1"), Ok(()));
     }
 
     #[test]

@@ -76,6 +76,25 @@ impl TemplateContext {
     }
 }
 
+/// The `aws-amplify` version the scaffolded apps pin, from the React
+/// template's `package.json` (every template pins the same one: a test
+/// checks it).
+pub fn aws_amplify_version() -> Option<String> {
+    let text = TEMPLATES
+        .get_file("react/package.json.hbs")?
+        .contents_utf8()?;
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("\"aws-amplify\""))?;
+    let version = line
+        .split(':')
+        .nth(1)?
+        .trim()
+        .trim_end_matches(',')
+        .trim_matches('"');
+    Some(version.to_string())
+}
+
 pub fn template_manifest(framework: Framework) -> Result<TemplateManifest, RenderError> {
     let path = format!("{}/{MANIFEST}", framework.as_str());
     let file = TEMPLATES
@@ -214,6 +233,25 @@ pub fn render_frontend(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `hoist init` in an existing app tells it to install this version: the
+    /// one every template pins.
+    #[test]
+    fn every_template_pins_the_same_aws_amplify() {
+        let version = aws_amplify_version().unwrap();
+        assert!(version.starts_with("6."), "{version}");
+        for template in ["react", "vue", "react-native"] {
+            let text = TEMPLATES
+                .get_file(format!("{template}/package.json.hbs"))
+                .unwrap()
+                .contents_utf8()
+                .unwrap();
+            assert!(
+                text.contains(&format!("\"aws-amplify\": \"{version}\"")),
+                "{template}"
+            );
+        }
+    }
 
     #[test]
     fn output_names() {

@@ -106,14 +106,23 @@ impl Printer {
             if why.is_empty() {
                 eprintln!("  {}", style(command).cyan());
             } else {
-                eprintln!("  {:<28} {}", style(command).cyan(), style(why).dim());
+                // a long command keeps two spaces before its reason
+                let pad = 28usize.saturating_sub(console::measure_text_width(command)) + 1;
+                eprintln!(
+                    "  {}{}{}",
+                    style(command).cyan(),
+                    " ".repeat(pad.max(2)),
+                    style(why).dim()
+                );
             }
         }
     }
 
     /// Errors are always printed, even with `-q`.
+    /// Print an error: plain words first; its code (`hoist::fs`) only with `-v`.
     pub fn error(&self, err: crate::Error) {
-        eprintln!("{:?}", miette::Report::new(err));
+        let coded = self.verbosity >= Verbosity::Verbose;
+        eprintln!("{:?}", miette::Report::new(Plain { err, coded }));
     }
 
     /// Print a JSON document on stdout.
@@ -248,6 +257,58 @@ pub fn install_panic_hook() {
              This is a bug in hoist, not in your project. Please report it with the command you ran."
         );
     }));
+}
+
+/// An error as it is shown: the same diagnostic, with its code left out
+/// unless asked for (`-v`); codes are for bug reports, not for reading.
+struct Plain {
+    err: crate::Error,
+    coded: bool,
+}
+
+impl std::fmt::Debug for Plain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.err, f)
+    }
+}
+
+impl std::fmt::Display for Plain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.err, f)
+    }
+}
+
+impl std::error::Error for Plain {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.err)
+    }
+}
+
+impl miette::Diagnostic for Plain {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        if self.coded { self.err.code() } else { None }
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.err.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.err.help()
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.err.url()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.err.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.err.labels()
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        self.err.related()
+    }
+    fn diagnostic_source(&self) -> Option<&dyn miette::Diagnostic> {
+        self.err.diagnostic_source()
+    }
 }
 
 #[cfg(test)]

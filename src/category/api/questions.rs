@@ -43,7 +43,6 @@ pub fn resolve_api(
         o.auth,
         &all,
         base.auth,
-        |m| format!("{m:?}"),
     )?;
     let additional_flag = if o.additional_auth.is_empty() {
         None
@@ -51,10 +50,7 @@ pub fn resolve_api(
         Some(o.additional_auth.clone())
     };
     let mut additional = inputs.list(
-        q(
-            "additional-auth",
-            "Additional authorization modes (comma-separated)",
-        ),
+        q("additional-auth", "Additional authorization modes"),
         additional_flag,
         base.additional_auth.clone(),
     )?;

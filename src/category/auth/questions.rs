@@ -93,12 +93,11 @@ pub fn resolve_auth(
             SignIn::EmailOrPhone,
         ],
         cfg.sign_in,
-        |v| format!("{v:?}"),
     )?;
     cfg.required_attributes = inputs.list(
         q(
             "required-attributes",
-            "Attributes required at sign-up, besides those sign-in needs (comma-separated)",
+            "Attributes required at sign-up, besides those sign-in needs",
         ),
         o.required_attributes.clone(),
         cfg.required_attributes.clone(),
@@ -118,7 +117,6 @@ pub fn resolve_auth(
         o.account_recovery,
         &[Recovery::Email, Recovery::Phone],
         default_recovery,
-        |v| format!("{v:?}"),
     )?;
     cfg.password.min_length = inputs.number(
         q("password-min-length", "Minimum password length"),
@@ -137,10 +135,7 @@ pub fn resolve_auth(
     .filter_map(|(on, class)| on.then_some(class))
     .collect();
     let classes = inputs.list(
-        q(
-            "password-require",
-            "Characters a password must contain (lowercase, uppercase, digits, symbols)",
-        ),
+        q("password-require", "Characters a password must contain"),
         o.password_require.clone(),
         current,
     )?;
@@ -153,7 +148,6 @@ pub fn resolve_auth(
         o.mfa,
         &[Mfa::Off, Mfa::Optional, Mfa::Required],
         cfg.mfa,
-        |v| format!("{v:?}"),
     )?;
     if cfg.mfa == Mfa::Off {
         cfg.mfa_methods.clear();
@@ -164,7 +158,7 @@ pub fn resolve_auth(
             cfg.mfa_methods.clone()
         };
         cfg.mfa_methods = inputs.list(
-            q("mfa-methods", "MFA methods (totp, sms; comma-separated)"),
+            q("mfa-methods", "MFA methods"),
             o.mfa_methods.clone(),
             default,
         )?;
@@ -307,10 +301,7 @@ fn resolve_federation(
         Some(all)
     };
     let mut providers = inputs.list(
-        q(
-            "social",
-            "Social sign-in (google, facebook, amazon, apple; comma-separated, empty for none)",
-        ),
+        q("social", "Social sign-in providers (none ticked: none)"),
         flag,
         cfg.social.keys().copied().collect(),
     )?;
@@ -393,12 +384,10 @@ fn resolve_federation(
 
     match (&o.oidc, &o.oidc_issuer, &o.oidc_client_id) {
         (Some(name), Some(issuer), Some(client_id)) => {
-            let client_secret = secret("oidc-client-secret", &o.oidc_client_secret)?.ok_or(
-                PromptError::NeedsValue {
-                    question: "OIDC client secret".into(),
-                    flag: "oidc-client-secret",
-                },
-            )?;
+            let client_secret =
+                secret("oidc-client-secret", &o.oidc_client_secret)?.ok_or_else(|| {
+                    PromptError::needs_value("OIDC client secret", "oidc-client-secret")
+                })?;
             cfg.oidc.insert(
                 name.clone(),
                 Oidc {

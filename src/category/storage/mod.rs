@@ -79,13 +79,14 @@ pub struct StorageConfig {
 }
 
 impl StorageConfig {
-    /// Signed-in users create, read and delete; guests nothing; the frontend's dev server allowed.
-    pub fn with_defaults(dev_port: Option<u16>) -> Self {
+    /// Signed-in users create, read and delete; guests nothing; the
+    /// frontend's dev server allowed on any local port.
+    pub fn with_defaults() -> Self {
         StorageConfig {
             authenticated: vec![Access::Create, Access::Read, Access::Delete],
             guest: Vec::new(),
             groups: BTreeMap::new(),
-            cors_origins: default_origins(dev_port),
+            cors_origins: default_origins(),
             env: BTreeMap::new(),
         }
     }
@@ -165,10 +166,12 @@ fn validate_origin(origin: &str) -> Result<(), String> {
     }
 }
 
-pub fn default_origins(dev_port: Option<u16>) -> Vec<String> {
-    let port = dev_port.unwrap_or(5173);
+/// The development origins: a local dev server on any port (Vite moves off
+/// 5173 when it is busy, Expo serves on 8081). S3 takes one `*` in an
+/// allowed origin ("CORS configuration", the S3 user guide).
+pub fn default_origins() -> Vec<String> {
     vec![
-        format!("http://localhost:{port}"),
-        format!("http://127.0.0.1:{port}"),
+        "http://localhost:*".to_string(),
+        "http://127.0.0.1:*".to_string(),
     ]
 }

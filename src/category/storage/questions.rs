@@ -37,10 +37,14 @@ fn parse_group_access(text: &str) -> Result<(String, Vec<Access>), crate::Error>
     Ok((group.to_string(), access))
 }
 
-/// The storage options: each from its flag, else asked (when `ask`), else `base`'s.
+/// The storage options: each from its flag, else asked (when `ask`), else
+/// `base`'s. `guests_allowed`: the project's auth lets guests in; when it
+/// does not, a guest access given is refused at once, naming its flag, and
+/// the question is not asked.
 pub fn resolve_storage(
     o: &StorageOptions,
     base: StorageConfig,
+    guests_allowed: bool,
     inputs: &mut Inputs,
 ) -> Result<StorageConfig, crate::Error> {
     let mut cfg = base;
@@ -52,19 +56,35 @@ pub fn resolve_storage(
     cfg.authenticated = inputs.list(
         q(
             "authenticated-access",
-            "What may signed-in users do with files? (create, read, delete)",
+            "What may signed-in users do with files?",
         ),
         o.authenticated_access.clone(),
         cfg.authenticated.clone(),
     )?;
-    cfg.guest = inputs.list(
-        q(
-            "guest-access",
-            "What may guests do with public files? (create, read, delete; empty for nothing)",
-        ),
-        o.guest_access.clone(),
-        cfg.guest.clone(),
-    )?;
+    if guests_allowed {
+        cfg.guest = inputs.list(
+            q(
+                "guest-access",
+                "What may guests do with public files? (none ticked: nothing)",
+            ),
+            o.guest_access.clone(),
+            cfg.guest.clone(),
+        )?;
+    } else {
+        let flagged = o.guest_access.as_ref().is_some_and(|g| !g.is_empty());
+        let answered = inputs
+            .answers
+            .get("guest-access")
+            .is_some_and(|a| !a.trim().is_empty() && a.trim() != "none");
+        if flagged || answered {
+            return Err(ResourceError::BadFlag {
+                flag: "guest-access",
+                message: "guests cannot be given access to files: the project's auth has guest access off".into(),
+                help: "turn guests on first with `hoist update auth <name> --guest`, or leave `--guest-access` out",
+            }
+            .into());
+        }
+    }
     for entry in &o.group_access {
         let (group, access) = parse_group_access(entry)?;
         cfg.groups.insert(group, access);

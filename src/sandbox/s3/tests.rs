@@ -76,7 +76,7 @@ fn the_synthesized_policies_decide_who_reaches_which_files() {
         authenticated: vec![Access::Create, Access::Read, Access::Delete],
         guest: vec![Access::Read],
         groups: BTreeMap::from([("Admin".to_string(), vec![Access::Read])]),
-        ..StorageConfig::with_defaults(None)
+        ..StorageConfig::with_defaults()
     };
     let rules = rules(&cfg);
     let ada = caller("AuthRole", ADA);
@@ -155,7 +155,7 @@ fn the_synthesized_policies_decide_who_reaches_which_files() {
 
 #[test]
 fn the_bucket_policys_deny_is_evaluated_too() {
-    let mut rules = rules(&StorageConfig::with_defaults(None));
+    let mut rules = rules(&StorageConfig::with_defaults());
     let ada = caller("AuthRole", ADA);
     let ask = object("s3:GetObject", &format!("private/{ADA}/a.txt"));
     assert!(rules.allows(&ada, "pool", &ask));
@@ -170,7 +170,7 @@ fn the_bucket_policys_deny_is_evaluated_too() {
 
 #[test]
 fn a_variable_the_request_does_not_have_matches_nothing() {
-    let mut rules = rules(&StorageConfig::with_defaults(None));
+    let mut rules = rules(&StorageConfig::with_defaults());
     rules.role_policies.insert(
         "AuthRole".into(),
         vec![json!({
@@ -188,7 +188,7 @@ fn a_variable_the_request_does_not_have_matches_nothing() {
 fn a_bucket_policy_for_another_principal_is_refused_at_start() {
     let part = part(
         "files",
-        &StorageConfig::with_defaults(None),
+        &StorageConfig::with_defaults(),
         "dev",
         Some("main"),
     );
@@ -210,7 +210,7 @@ fn a_bucket_policy_for_another_principal_is_refused_at_start() {
 
 #[test]
 fn the_cors_rules_are_the_templates() {
-    let rules = rules(&StorageConfig::with_defaults(Some(5173)));
+    let rules = rules(&StorageConfig::with_defaults());
     assert_eq!(rules.arn, "arn:aws:s3:::hoist-sandbox-files-dev");
     let rule = cors_rule(
         &rules.cors,
@@ -221,6 +221,14 @@ fn the_cors_rules_are_the_templates() {
     assert!(rule.is_some());
     assert!(rule.unwrap().exposed_headers.contains(&"ETag".to_string()));
     assert!(cors_rule(&rules.cors, "http://evil.example", "PUT", &[]).is_none());
+    // the dev server on another port (Vite moves off 5173 when it is busy)
+    for origin in ["http://localhost:5174", "http://127.0.0.1:8081"] {
+        assert!(
+            cors_rule(&rules.cors, origin, "GET", &[]).is_some(),
+            "{origin}"
+        );
+    }
+    assert!(cors_rule(&rules.cors, "https://localhost.evil.example", "GET", &[]).is_none());
     assert!(cors_rule(&rules.cors, "http://localhost:5173", "PATCH", &[]).is_none());
 }
 
@@ -228,7 +236,7 @@ fn the_cors_rules_are_the_templates() {
 fn an_unresolvable_policy_stops_the_sandbox_rather_than_guess() {
     let part = part(
         "files",
-        &StorageConfig::with_defaults(None),
+        &StorageConfig::with_defaults(),
         "dev",
         Some("main"),
     );
