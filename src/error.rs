@@ -161,3 +161,23 @@ impl From<crate::category::StackError> for Error {
         Error::Synth(crate::synth::SynthError::Stack(e))
     }
 }
+
+#[cfg(test)]
+mod fs_error_tests {
+    use super::*;
+    use std::io::{Error as IoError, ErrorKind};
+
+    /// A read is never told to check write permission; the OS's reason is
+    /// said once.
+    #[test]
+    fn the_help_fits_the_operation_and_the_reason() {
+        let read = FsError::new("read", "x.json", IoError::from(ErrorKind::NotFound));
+        assert!(!read.hint().contains("write"), "{}", read.hint());
+        assert!(read.hint().contains("nothing is there"));
+        let denied = FsError::new("read", "x.json", IoError::from(ErrorKind::PermissionDenied));
+        assert!(denied.hint().contains("may read it"));
+        let write = FsError::new("write", "out/x", IoError::from(ErrorKind::PermissionDenied));
+        assert!(write.hint().contains("may write there"));
+        assert!(std::error::Error::source(&read).is_none());
+    }
+}
