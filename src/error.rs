@@ -131,9 +131,18 @@ impl FsError {
             .any(|verb| self.action.starts_with(verb))
     }
 
+    /// Not about a file's place or permissions at all (a key that could not
+    /// be made): the reason is all there is to say.
+    fn not_io(&self) -> bool {
+        self.io.kind() == std::io::ErrorKind::Other && self.io.get_ref().is_some()
+    }
+
     /// What to check, for this operation and this reason.
     pub fn hint(&self) -> String {
         use std::io::ErrorKind;
+        if self.not_io() {
+            return "run the command again; if it fails the same way, report it with the message above".to_string();
+        }
         let check = match (self.io.kind(), self.reads()) {
             (ErrorKind::NotFound, true) => "check the path: nothing is there".to_string(),
             (ErrorKind::NotFound, false) => "check that the folder it goes in exists".to_string(),

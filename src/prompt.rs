@@ -105,12 +105,15 @@ pub enum PromptError {
 }
 
 impl PromptError {
-    /// A question that cannot be asked (no terminal), answered by `--flag`.
+    /// A question that cannot be asked (no terminal), answered by `--flag`
+    /// (or, for the few questions that are not flags, the way to answer).
     pub fn needs_value(question: impl Into<String>, flag: &'static str) -> PromptError {
-        let hint = if flag == "yes" {
-            "pass `--yes` to answer yes".to_string()
-        } else {
-            format!("pass `--{flag}`, or `--yes` to take the defaults")
+        let hint = match flag {
+            "yes" => "pass `--yes` to answer yes".to_string(),
+            // a resource's name is the command's argument, not a flag
+            "resource-name" => "give the name after the category (`hoist add storage files`), or pass `--yes` for the default".to_string(),
+            "social" => "pass a provider's flags (`--google-client-id`, `--google-client-secret`, ...), or `--yes` for none".to_string(),
+            _ => format!("pass `--{flag}`, or `--yes` to take the defaults"),
         };
         PromptError::NeedsValue {
             question: question.into(),
@@ -499,12 +502,15 @@ impl Prompter for Interactive {
         default: usize,
     ) -> Result<usize, PromptError> {
         let theme = dialoguer::theme::ColorfulTheme::default();
-        dialoguer::Select::with_theme(&theme)
+        let index = dialoguer::Select::with_theme(&theme)
             .with_prompt(question.prompt)
             .items(options)
             .default(default)
+            .report(false)
             .interact()
-            .map_err(|e| PromptError::Terminal(e.to_string()))
+            .map_err(|e| PromptError::Terminal(e.to_string()))?;
+        echo(question, &[&options[index]]);
+        Ok(index)
     }
 
     fn multi_select(
@@ -514,16 +520,41 @@ impl Prompter for Interactive {
         chosen: &[bool],
     ) -> Result<Vec<usize>, PromptError> {
         let theme = dialoguer::theme::ColorfulTheme::default();
-        dialoguer::MultiSelect::with_theme(&theme)
+        let picked = dialoguer::MultiSelect::with_theme(&theme)
             .with_prompt(format!(
                 "{} (space to tick, enter to accept)",
                 question.prompt
             ))
             .items(options)
             .defaults(chosen)
+            .report(false)
             .interact()
-            .map_err(|e| PromptError::Terminal(e.to_string()))
+            .map_err(|e| PromptError::Terminal(e.to_string()))?;
+        let names: Vec<&String> = picked.iter().map(|i| &options[*i]).collect();
+        echo(question, &names);
+        Ok(picked)
     }
+}
+
+/// The answer to a choice, as the prompt leaves it on the screen: the chosen
+/// values' names (the first word of their labels), not their descriptions.
+fn echo(question: &Question, chosen: &[&String]) {
+    let names: Vec<&str> = chosen
+        .iter()
+        .filter_map(|label| label.split_whitespace().next())
+        .collect();
+    let shown = if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    };
+    eprintln!(
+        "{} {} {} {}",
+        console::style("✔").green(),
+        console::style(question.prompt).bold(),
+        console::style("·").dim(),
+        console::style(shown).green()
+    );
 }
 
 /// No terminal: every question that reaches a prompt is an error naming its flag.

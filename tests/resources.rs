@@ -619,6 +619,13 @@ fn answers_are_checked_against_the_project_when_given() {
     let sb = Sandbox::new();
     let root = project(&sb);
     let hoist = |args: &[&str]| sb.hoist_in(&root).args(args).assert();
+    // without auth, refused before auth is offered
+    let bare = sb.read("shop/hoist.toml");
+    hoist(&["add", "storage", "--guest-access", "read"])
+        .code(1)
+        .stderr(predicate::str::contains("the project has no auth yet"))
+        .stderr(predicate::str::contains("hoist add auth --guest"));
+    assert_eq!(sb.read("shop/hoist.toml"), bare);
     hoist(&["add", "auth", "--yes"]).success();
     let before = sb.read("shop/hoist.toml");
     hoist(&["add", "storage", "--yes", "--guest-access", "read"])
@@ -626,8 +633,8 @@ fn answers_are_checked_against_the_project_when_given() {
         .stderr(predicate::str::contains(
             "invalid value for `--guest-access`",
         ))
-        .stderr(predicate::str::contains("auth has guest access off"))
-        .stderr(predicate::str::contains("hoist update auth <name> --guest"))
+        .stderr(predicate::str::contains("auth `main` has guest access off"))
+        .stderr(predicate::str::contains("hoist update auth main --guest"))
         .stderr(predicate::str::contains("hoist.toml").not());
     assert_eq!(sb.read("shop/hoist.toml"), before, "nothing was written");
     // no guest access asked for: storage is added as usual
@@ -636,7 +643,7 @@ fn answers_are_checked_against_the_project_when_given() {
     hoist(&["env", "add", "prod", "--region", "eu-west-9"])
         .code(1)
         .stderr(predicate::str::contains("`eu-west-9`"))
-        .stderr(predicate::str::contains("not a region the AWS SDK knows"));
+        .stderr(predicate::str::contains("AWS_REGION"));
     sb.hoist()
         .args([
             "init",
@@ -649,5 +656,45 @@ fn answers_are_checked_against_the_project_when_given() {
         ])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("not a region the AWS SDK knows"));
+        .stderr(predicate::str::contains("`us-east-7`"));
+    // a region newer than this build, written in hoist.toml, still loads
+    let text = sb.read("shop/hoist.toml");
+    let region = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("region = "))
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        root.join("hoist.toml"),
+        text.replace(&region, "region = \"me-west-1\""),
+    )
+    .unwrap();
+    hoist(&["status"]).success();
+    // a positional name is not sent to a `--name` flag that does not exist
+    hoist(&["add", "api"])
+        .code(1)
+        .stderr(predicate::str::contains("give the name after the category"));
+}
+
+/// Errors open with plain words; their codes (for bug reports) only with `-v`.
+#[test]
+fn error_codes_only_with_verbose() {
+    let sb = Sandbox::new();
+    let root = project(&sb);
+    let plain = sb
+        .hoist_in(&root)
+        .args(["add", "storage", "--yes"])
+        .output()
+        .unwrap();
+    let verbose = sb
+        .hoist_in(&root)
+        .args(["add", "storage", "--yes", "-v"])
+        .output()
+        .unwrap();
+    assert_eq!(plain.status.code(), Some(1));
+    let plain = String::from_utf8_lossy(&plain.stderr);
+    let verbose = String::from_utf8_lossy(&verbose.stderr);
+    assert!(!plain.contains("hoist::"), "{plain}");
+    assert!(verbose.contains("hoist::"), "{verbose}");
+    assert!(plain.contains("storage needs auth") && verbose.contains("storage needs auth"));
 }

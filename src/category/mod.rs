@@ -221,8 +221,11 @@ impl Problem {
 /// The categories `hoist add` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Category {
+    /// Sign-up and sign-in (Cognito)
     Auth,
+    /// A GraphQL API (AppSync, DynamoDB)
     Api,
+    /// File storage (S3)
     Storage,
 }
 
@@ -348,6 +351,10 @@ pub enum ResourceError {
         )
     )]
     OwnerAuthNeedsUserPools,
+
+    #[error("invalid value for `--guest-access`: guests cannot be given access to files: {reason}")]
+    #[diagnostic(code(hoist::storage::guests_off), help("{help}"))]
+    GuestsOff { reason: String, help: String },
 
     #[error("invalid value for `--{flag}`: {message}")]
     #[diagnostic(code(hoist::invalid_value), help("{help}"))]

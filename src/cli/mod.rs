@@ -80,8 +80,11 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
+    /// Colours on a terminal, none in a pipe or a file
     Auto,
+    /// Colours everywhere
     Always,
+    /// No colours
     Never,
 }
 
@@ -101,7 +104,7 @@ Examples:
     #[command(after_help = "\
 Examples:
   hoist add auth --yes              Cognito sign-in with secure defaults
-  hoist add api --yes               A GraphQL API with the todo schema
+  hoist add api --yes               A GraphQL API (each user's own todos where users sign in)
   hoist add storage --yes           An S3 bucket with per-user folders
   hoist add auth --help             Every option of a category")]
     Add {
@@ -497,9 +500,13 @@ pub struct AuthOptions {
 /// A character class of the password policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PasswordClass {
+    /// At least one lowercase letter
     Lowercase,
+    /// At least one uppercase letter
     Uppercase,
+    /// At least one digit
     Digits,
+    /// At least one symbol
     Symbols,
 }
 

@@ -155,7 +155,7 @@ fn add(
     let region = region
         .or_else(|| source.as_ref().map(|s| s.region.clone()))
         .unwrap_or_else(|| settings::default_region(&settings::process_env, profile.as_deref()));
-    project::validate_region(&region)?;
+    project::validate_new_region(&region)?;
     if let Some(p) = &profile {
         project::validate_profile(p)?;
     }

@@ -203,7 +203,7 @@ pub fn plan(
             default: Some(settings::default_region(env, profile.as_deref())),
         },
         args.region.clone(),
-        project::validate_region,
+        project::validate_new_region,
     )?;
 
     let (mode, project_section, mut files) = match &detected {
@@ -446,14 +446,14 @@ fn report(plan: &InitPlan, cwd: &Path, written: &[PathBuf], printer: &Printer) {
         && project.frontend != Framework::None
     {
         // the app's own code loads what hoist writes: say how, once
-        let version = render::aws_amplify_version().unwrap_or_else(|| "6".into());
+        let packages = render::amplify_packages(project.frontend);
         printer.command_hint(
-            &format!("npm install aws-amplify@{version}"),
-            "the Amplify client, at the version hoist's templates are tested with",
+            &format!("npm install {}", packages.join(" ")),
+            "the Amplify client, at the versions hoist's templates are tested with",
         );
+        let outputs_file = join_rel(&project.source_dir, outputs::OUTPUTS_FILE);
         printer.info(format!(
-            "  then, in the app's entry file:\n    import {{ Amplify }} from 'aws-amplify';\n    import outputs from './amplify_outputs.json';\n    Amplify.configure(outputs);\n  (`{}` is written by `hoist push` and `hoist outputs`)",
-            join_rel(&project.source_dir, outputs::OUTPUTS_FILE)
+            "  then, in the app's entry file (the import's path is from that file to `{outputs_file}`):\n    import {{ Amplify }} from 'aws-amplify';\n    import outputs from './amplify_outputs.json';\n    Amplify.configure(outputs);\n  (`{outputs_file}` holds no backend yet; `hoist push` and `hoist outputs` fill it in)"
         ));
     }
     if plan.mode == Mode::Scaffold && project.frontend != Framework::None {

@@ -10,11 +10,11 @@ use std::path::PathBuf;
 
 use crate::category::api::resolve_api;
 use crate::category::auth::{Context, auth_flags_given, resolve_auth};
-use crate::category::storage::{resolve_storage, storage_flags_given};
+use crate::category::storage::{check_guest_access, resolve_storage, storage_flags_given};
 use crate::cli::{AddCommand, ApiTemplate, GlobalArgs, UpdateCommand};
 use crate::error::FsError;
 use crate::project::{Framework, ProjectFile, set_resource, to_table};
-use crate::prompt::{self, Answers, Inputs, Question};
+use crate::prompt::{self, Answers, Inputs, PromptError, Question};
 use crate::render;
 use crate::ui::Printer;
 
@@ -167,6 +167,13 @@ pub fn add(
             snippet(printer, edited.manifest.project.frontend, Category::Api);
         }
         AddCommand::Storage { name, options } => {
+            // a guest access the project's auth rules out is refused first
+            let auth = file.manifest.auth.iter().next();
+            check_guest_access(
+                options,
+                &inputs.answers,
+                auth.map(|(name, a)| (name.as_str(), a.guest_access)),
+            )?;
             let name = resource_name(&mut inputs, name.clone(), "files")?;
             if file.manifest.storage.contains_key(&name) {
                 return Err(ResourceError::Exists {
@@ -287,7 +294,13 @@ pub fn update(
                 .ok_or_else(|| unknown(&file, Category::Storage, name))?;
             let ask = !storage_flags_given(options);
             let mut inputs = inputs_for(global, global.yes || !ask, prompter.as_mut())?;
-            let guests_allowed = file.manifest.auth.values().any(|a| a.guest_access);
+            let auth = file.manifest.auth.iter().next();
+            check_guest_access(
+                options,
+                &inputs.answers,
+                auth.map(|(name, a)| (name.as_str(), a.guest_access)),
+            )?;
+            let guests_allowed = auth.is_some_and(|(_, a)| a.guest_access);
             let cfg = resolve_storage(options, current, guests_allowed, &mut inputs)?;
             let item = to_table(&cfg)?;
             save(&file, |doc| {
@@ -465,13 +478,21 @@ fn resource_name(
     flag: Option<String>,
     default: &str,
 ) -> Result<String, crate::Error> {
-    inputs.text(
-        Question {
-            key: "name",
-            prompt: "Resource name",
-            default: Some(default.to_string()),
-        },
-        flag,
-        category::validate_resource_name,
-    )
+    inputs
+        .text(
+            Question {
+                key: "name",
+                prompt: "Resource name",
+                default: Some(default.to_string()),
+            },
+            flag,
+            category::validate_resource_name,
+        )
+        // the name is the argument after the category, not a `--name` flag
+        .map_err(|e| match e {
+            crate::Error::Prompt(PromptError::NeedsValue { question, .. }) => {
+                PromptError::needs_value(question, "resource-name").into()
+            }
+            other => other,
+        })
 }

@@ -604,7 +604,7 @@ fn open_buckets(
         let rules = bucket_rules(file, resource, &name, dir)?;
         let folder = dir.join("storage").join(&name);
         let objects = crate::sandbox::s3::objects::Objects::open(&folder)
-            .map_err(|e| FsError::new("open the storage folder", &folder, e))?;
+            .map_err(|e| FsError::new("create or open the storage folder", &folder, e))?;
         buckets.insert(
             resource.clone(),
             crate::sandbox::s3::Bucket {

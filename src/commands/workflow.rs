@@ -50,12 +50,11 @@ fn warn(definition: &Definition, findings: &[validate::Finding], printer: &Print
     }
     let report = Findings::new(definition, findings);
     for finding in report.findings {
-        eprintln!(
-            "{:?}",
-            miette::Report::new(finding).with_source_code(miette::NamedSource::new(
+        printer.report(
+            &miette::Report::new(finding).with_source_code(miette::NamedSource::new(
                 &definition.path,
-                definition.text.clone()
-            ))
+                definition.text.clone(),
+            )),
         );
     }
 }

@@ -80,19 +80,50 @@ impl TemplateContext {
 /// template's `package.json` (every template pins the same one: a test
 /// checks it).
 pub fn aws_amplify_version() -> Option<String> {
+    pinned_version("react", "aws-amplify")
+}
+
+/// The version of `package` a template's `package.json` pins (`react-native`,
+/// `@aws-amplify/react-native` gives `1.3.3`).
+pub fn pinned_version(template: &str, package: &str) -> Option<String> {
     let text = TEMPLATES
-        .get_file("react/package.json.hbs")?
+        .get_file(format!("{template}/package.json.hbs"))?
         .contents_utf8()?;
-    let line = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("\"aws-amplify\""))?;
+    let key = format!("\"{package}\"");
+    let line = text.lines().find(|l| l.trim_start().starts_with(&key))?;
     let version = line
-        .split(':')
-        .nth(1)?
+        .split_once(':')?
+        .1
         .trim()
         .trim_end_matches(',')
         .trim_matches('"');
     Some(version.to_string())
+}
+
+/// What an existing app of this framework installs to use Amplify: the
+/// packages and versions the framework's template pins (`aws-amplify`, and
+/// on React Native the native pieces Amplify v6 needs there).
+pub fn amplify_packages(framework: Framework) -> Vec<String> {
+    let (template, packages): (&str, &[&str]) = match framework {
+        Framework::ReactNative => (
+            "react-native",
+            &[
+                "aws-amplify",
+                "@aws-amplify/react-native",
+                "@react-native-async-storage/async-storage",
+                "@react-native-community/netinfo",
+                "react-native-get-random-values",
+            ],
+        ),
+        _ => ("react", &["aws-amplify"]),
+    };
+    packages
+        .iter()
+        .map(|p| match pinned_version(template, p) {
+            Some(v) => format!("{p}@{v}"),
+            None => p.to_string(),
+        })
+        .collect()
 }
 
 pub fn template_manifest(framework: Framework) -> Result<TemplateManifest, RenderError> {
@@ -240,6 +271,13 @@ mod tests {
     fn every_template_pins_the_same_aws_amplify() {
         let version = aws_amplify_version().unwrap();
         assert!(version.starts_with("6."), "{version}");
+        // React Native's wiring names every native piece, each pinned
+        let native = amplify_packages(Framework::ReactNative);
+        assert_eq!(native.len(), 5);
+        for package in &native {
+            let (_, v) = package.rsplit_once('@').unwrap();
+            assert!(v.starts_with(|c: char| c.is_ascii_digit()), "{package}");
+        }
         for template in ["react", "vue", "react-native"] {
             let text = TEMPLATES
                 .get_file(format!("{template}/package.json.hbs"))

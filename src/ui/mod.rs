@@ -122,7 +122,19 @@ impl Printer {
     /// Print an error: plain words first; its code (`hoist::fs`) only with `-v`.
     pub fn error(&self, err: crate::Error) {
         let coded = self.verbosity >= Verbosity::Verbose;
-        eprintln!("{:?}", miette::Report::new(Plain { err, coded }));
+        self.report(&miette::Report::new(Plain { err, coded }));
+    }
+
+    /// Print a diagnostic (an error, or a warning with its place in a file).
+    /// Without `-v`, the codes of the diagnostics it relates (each problem of
+    /// a schema, each finding of a definition) are left out too.
+    pub fn report(&self, report: &miette::Report) {
+        let text = format!("{report:?}");
+        if self.verbosity >= Verbosity::Verbose {
+            eprintln!("{text}");
+        } else {
+            eprintln!("{}", without_codes(&text));
+        }
     }
 
     /// Print a JSON document on stdout.
@@ -259,6 +271,38 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// A rendered report without the lines that only name a code (`hoist::schema`,
+/// `Error: hoist::schema`, in colour or not), nor the blank line after each.
+fn without_codes(text: &str) -> String {
+    let code_line = |line: &str| {
+        let plain = console::strip_ansi_codes(line);
+        let rest = plain.trim();
+        let rest = ["Error: ", "Warning: ", "Advice: "]
+            .iter()
+            .find_map(|p| rest.strip_prefix(p))
+            .unwrap_or(rest);
+        rest.starts_with("hoist::")
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == ':')
+    };
+    let mut out = Vec::new();
+    let mut skip_blank = false;
+    for line in text.lines() {
+        if code_line(line) {
+            skip_blank = true;
+            continue;
+        }
+        if skip_blank && line.trim().is_empty() {
+            skip_blank = false;
+            continue;
+        }
+        skip_blank = false;
+        out.push(line);
+    }
+    out.join("\n")
+}
+
 /// An error as it is shown: the same diagnostic, with its code left out
 /// unless asked for (`-v`); codes are for bug reports, not for reading.
 struct Plain {
@@ -314,6 +358,20 @@ impl miette::Diagnostic for Plain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_left_out_of_reports() {
+        let text = "hoist::schema\n\n  x two errors\n\nError: hoist::schema\n\n  x `@key` is v1\n  help: use @primaryKey";
+        assert_eq!(
+            without_codes(text),
+            "  x two errors\n\n  x `@key` is v1\n  help: use @primaryKey"
+        );
+        // a message that mentions a code in a sentence stays
+        assert_eq!(
+            without_codes("  x see hoist::fs here"),
+            "  x see hoist::fs here"
+        );
+    }
 
     #[test]
     fn colour_follows_flag_then_no_color() {

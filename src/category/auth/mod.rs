@@ -34,15 +34,20 @@ pub enum SignIn {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Recovery {
+    /// A code sent to the verified email address
     Email,
+    /// A code sent by SMS to the verified phone number
     Phone,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mfa {
+    /// No second factor
     Off,
+    /// Each user may turn on a second factor
     Optional,
+    /// Every user signs in with a second factor
     Required,
 }
 
@@ -51,7 +56,9 @@ pub enum Mfa {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum MfaMethod {
+    /// An authenticator app's time-based codes (TOTP)
     Totp,
+    /// Codes sent by SMS (needs an SMS role; costs per message)
     Sms,
 }
 
@@ -62,21 +69,37 @@ pub enum MfaMethod {
 #[serde(rename_all = "snake_case")]
 #[value(rename_all = "snake_case")]
 pub enum Attribute {
+    /// Postal address
     Address,
+    /// Date of birth (YYYY-MM-DD)
     Birthdate,
+    /// Email address
     Email,
+    /// Surname
     FamilyName,
+    /// Gender
     Gender,
+    /// First name
     GivenName,
+    /// Locale (for example en-US)
     Locale,
+    /// Middle name
     MiddleName,
+    /// Full name
     Name,
+    /// Casual name
     Nickname,
+    /// Phone number (E.164, for example +14155550100)
     PhoneNumber,
+    /// A picture's URL
     Picture,
+    /// The name the user prefers to be shown
     PreferredUsername,
+    /// A profile page's URL
     Profile,
+    /// A web site's URL
     Website,
+    /// Time zone (for example Europe/Paris)
     Zoneinfo,
 }
 
@@ -108,9 +131,13 @@ impl Attribute {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum SocialProvider {
+    /// Sign in with Google
     Google,
+    /// Sign in with Facebook
     Facebook,
+    /// Login with Amazon
     Amazon,
+    /// Sign in with Apple
     Apple,
 }
 

@@ -15,7 +15,7 @@ mod questions;
 mod stack;
 
 pub use outputs::amplify_outputs_bucket;
-pub use questions::{resolve_storage, storage_flags_given};
+pub use questions::{check_guest_access, resolve_storage, storage_flags_given};
 pub use stack::{group_role_parameter, part, synth};
 
 /// What a principal may do with files.

@@ -3,7 +3,7 @@
 use crate::category::ResourceError;
 use crate::category::storage::{Access, StorageConfig};
 use crate::cli::StorageOptions;
-use crate::prompt::{Inputs, Question};
+use crate::prompt::{Answers, Inputs, Question};
 
 pub fn storage_flags_given(o: &StorageOptions) -> bool {
     o.authenticated_access.is_some()
@@ -35,6 +35,39 @@ fn parse_group_access(text: &str) -> Result<(String, Vec<Access>), crate::Error>
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((group.to_string(), access))
+}
+
+/// Refuse a guest access (from `--guest-access` or the answers file) that
+/// the project's auth rules out, before any question is asked or anything
+/// written. `auth`: the project's auth resource's name and whether it lets
+/// guests in; none when the project has no auth yet.
+pub fn check_guest_access(
+    o: &StorageOptions,
+    answers: &Answers,
+    auth: Option<(&str, bool)>,
+) -> Result<(), crate::Error> {
+    let flagged = o.guest_access.as_ref().is_some_and(|g| !g.is_empty());
+    let answered = answers
+        .get("guest-access")
+        .is_some_and(|a| !a.trim().is_empty() && a.trim() != "none");
+    if !(flagged || answered) {
+        return Ok(());
+    }
+    let (reason, help) = match auth {
+        Some((_, true)) => return Ok(()),
+        Some((name, false)) => (
+            format!("auth `{name}` has guest access off"),
+            format!(
+                "turn guests on first with `hoist update auth {name} --guest`, or leave `--guest-access` out"
+            ),
+        ),
+        None => (
+            "the project has no auth yet".to_string(),
+            "add auth with guests first (`hoist add auth --guest`), or leave `--guest-access` out"
+                .to_string(),
+        ),
+    };
+    Err(ResourceError::GuestsOff { reason, help }.into())
 }
 
 /// The storage options: each from its flag, else asked (when `ask`), else
@@ -70,20 +103,6 @@ pub fn resolve_storage(
             o.guest_access.clone(),
             cfg.guest.clone(),
         )?;
-    } else {
-        let flagged = o.guest_access.as_ref().is_some_and(|g| !g.is_empty());
-        let answered = inputs
-            .answers
-            .get("guest-access")
-            .is_some_and(|a| !a.trim().is_empty() && a.trim() != "none");
-        if flagged || answered {
-            return Err(ResourceError::BadFlag {
-                flag: "guest-access",
-                message: "guests cannot be given access to files: the project's auth has guest access off".into(),
-                help: "turn guests on first with `hoist update auth <name> --guest`, or leave `--guest-access` out",
-            }
-            .into());
-        }
     }
     for entry in &o.group_access {
         let (group, access) = parse_group_access(entry)?;
