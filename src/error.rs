@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use miette::Diagnostic;
 use thiserror::Error;
 
-use crate::{EXIT_INTERNAL_ERROR, EXIT_USER_ERROR};
+use crate::{EXIT_INTERNAL_ERROR, EXIT_INTERRUPTED, EXIT_USER_ERROR};
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum Error {
@@ -91,6 +91,8 @@ impl Error {
             | Error::Synth(crate::synth::SynthError::Stack(crate::category::StackError::Render(
                 _,
             ))) => EXIT_INTERNAL_ERROR,
+            Error::Prompt(crate::prompt::PromptError::Interrupted { .. })
+            | Error::Push(crate::deploy::push::PushError::Interrupted) => EXIT_INTERRUPTED,
             _ => EXIT_USER_ERROR,
         }
     }

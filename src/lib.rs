@@ -39,6 +39,8 @@ pub use error::Error;
 pub const EXIT_USER_ERROR: u8 = 1;
 /// Exit code of an internal error: a bug in hoist, never the user's input.
 pub const EXIT_INTERNAL_ERROR: u8 = 70;
+/// Exit code after Ctrl-C: 128 + SIGINT, as shells report a process ended by it.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Parse the command line, run the command and map the outcome to an exit code.
 pub fn main() -> ExitCode {

@@ -55,6 +55,11 @@ pub enum PromptError {
         hint: String,
     },
 
+    /// Ctrl-C at a question. Exit status 130, as a shell reports SIGINT.
+    #[error("cancelled at \"{question}\": nothing was written")]
+    #[diagnostic(code(hoist::interrupted))]
+    Interrupted { question: String },
+
     #[error("could not read the answer: {0}")]
     #[diagnostic(
         code(hoist::prompt),
@@ -474,6 +479,92 @@ pub fn for_terminal() -> Box<dyn Prompter> {
 /// Asks on the terminal with dialoguer.
 pub struct Interactive;
 
+/// Runs one dialoguer question, turning Ctrl-C into [`PromptError::Interrupted`].
+///
+/// console (dialoguer's terminal layer) reads keys in raw mode and, on
+/// Ctrl-C, raises SIGINT itself; with the default action the process would
+/// die with the cursor still hidden. While the question is open a handler
+/// that only records the signal is installed (and the previous action put
+/// back after), so the read returns an `Interrupted` error instead.
+fn ask<T>(
+    question: &Question,
+    run: impl FnOnce() -> dialoguer::Result<T>,
+) -> Result<T, PromptError> {
+    let guard = interrupt::Guard::install();
+    let result = run();
+    drop(guard);
+    let interrupted = interrupt::take()
+        || matches!(&result, Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted);
+    if interrupted {
+        let _ = console::Term::stderr().show_cursor();
+        eprintln!();
+        return Err(PromptError::Interrupted {
+            question: question.prompt.to_string(),
+        });
+    }
+    result.map_err(|e| PromptError::Terminal(e.to_string()))
+}
+
+#[cfg(unix)]
+mod interrupt {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn record(_signal: libc::c_int) {
+        // Async-signal-safe: one atomic store.
+        INTERRUPTED.store(true, Ordering::SeqCst);
+    }
+
+    /// SIGINT recorded instead of ending the process, until dropped; the
+    /// previous action (normally the default) is then restored.
+    pub struct Guard {
+        previous: libc::sigaction,
+    }
+
+    impl Guard {
+        pub fn install() -> Option<Guard> {
+            // SAFETY: sigaction with zeroed structs filled as POSIX asks; the
+            // handler only stores to an atomic.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = record as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                libc::sigemptyset(&mut action.sa_mask);
+                let mut previous: libc::sigaction = std::mem::zeroed();
+                (libc::sigaction(libc::SIGINT, &action, &mut previous) == 0)
+                    .then_some(Guard { previous })
+            }
+        }
+    }
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            // SAFETY: puts back the action read by `install`.
+            unsafe {
+                libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
+            }
+        }
+    }
+
+    /// Whether SIGINT arrived since the last call.
+    pub fn take() -> bool {
+        INTERRUPTED.swap(false, Ordering::SeqCst)
+    }
+}
+
+#[cfg(not(unix))]
+mod interrupt {
+    pub struct Guard;
+    impl Guard {
+        pub fn install() -> Option<Guard> {
+            None
+        }
+    }
+    pub fn take() -> bool {
+        false
+    }
+}
+
 impl Prompter for Interactive {
     fn input(&mut self, question: &Question, validate: Validator) -> Result<String, PromptError> {
         let theme = dialoguer::theme::ColorfulTheme::default();
@@ -490,9 +581,7 @@ impl Prompter for Interactive {
         if let Some(default) = &question.default {
             input = input.default(default.clone());
         }
-        input
-            .interact_text()
-            .map_err(|e| PromptError::Terminal(e.to_string()))
+        ask(question, || input.interact_text())
     }
 
     fn select(
@@ -502,13 +591,14 @@ impl Prompter for Interactive {
         default: usize,
     ) -> Result<usize, PromptError> {
         let theme = dialoguer::theme::ColorfulTheme::default();
-        let index = dialoguer::Select::with_theme(&theme)
-            .with_prompt(question.prompt)
-            .items(options)
-            .default(default)
-            .report(false)
-            .interact()
-            .map_err(|e| PromptError::Terminal(e.to_string()))?;
+        let index = ask(question, || {
+            dialoguer::Select::with_theme(&theme)
+                .with_prompt(question.prompt)
+                .items(options)
+                .default(default)
+                .report(false)
+                .interact()
+        })?;
         echo(question, &[&options[index]]);
         Ok(index)
     }
@@ -520,16 +610,17 @@ impl Prompter for Interactive {
         chosen: &[bool],
     ) -> Result<Vec<usize>, PromptError> {
         let theme = dialoguer::theme::ColorfulTheme::default();
-        let picked = dialoguer::MultiSelect::with_theme(&theme)
-            .with_prompt(format!(
-                "{} (space to tick, enter to accept)",
-                question.prompt
-            ))
-            .items(options)
-            .defaults(chosen)
-            .report(false)
-            .interact()
-            .map_err(|e| PromptError::Terminal(e.to_string()))?;
+        let picked = ask(question, || {
+            dialoguer::MultiSelect::with_theme(&theme)
+                .with_prompt(format!(
+                    "{} (space to tick, enter to accept)",
+                    question.prompt
+                ))
+                .items(options)
+                .defaults(chosen)
+                .report(false)
+                .interact()
+        })?;
         let names: Vec<&String> = picked.iter().map(|i| &options[*i]).collect();
         echo(question, &names);
         Ok(picked)

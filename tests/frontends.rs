@@ -9,7 +9,8 @@ use std::process::Command;
 
 use common::Sandbox;
 
-fn npm(sb: &Sandbox, app: &str, args: &[&str]) {
+/// Runs npm in the generated app and returns what it printed (stdout, then stderr).
+fn npm(sb: &Sandbox, app: &str, args: &[&str]) -> String {
     // npm runs with the caller's environment (its cache, its registry settings).
     let output = Command::new("npm")
         .args(args)
@@ -32,6 +33,26 @@ fn npm(sb: &Sandbox, app: &str, args: &[&str]) {
             tail(&output.stderr)
         );
     }
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The starters' dependency sets agree with each other and with the Node.js
+/// the README names: npm overrides no peer dependency (`ERESOLVE`) and warns
+/// of no engine (`EBADENGINE`).
+fn assert_clean_install(printed: &str, app: &str) {
+    let warnings: Vec<&str> = printed
+        .lines()
+        .filter(|l| l.contains("ERESOLVE") || l.contains("EBADENGINE"))
+        .collect();
+    assert!(
+        warnings.is_empty(),
+        "`npm install` of the generated {app} app warned:\n{}",
+        warnings.join("\n")
+    );
 }
 
 /// Scaffold, install, type-check and build (`npm run build` runs `tsc` or
@@ -50,7 +71,8 @@ fn scaffold_install_build_test(frontend: &str, starter: &str, build_output: &str
         ])
         .assert()
         .success();
-    npm(&sb, frontend, &["install", "--no-audit", "--no-fund"]);
+    let printed = npm(&sb, frontend, &["install", "--no-audit", "--no-fund"]);
+    assert_clean_install(&printed, &format!("{frontend} {starter}"));
     npm(&sb, frontend, &["run", "build"]);
     assert!(
         sb.join(frontend).join(build_output).is_file(),

@@ -86,6 +86,42 @@ fn add_update_remove_round_trip() {
     );
 }
 
+/// `update` and `remove` take the name as `add` does: after the category, and
+/// optional while the project has one resource of that category.
+#[test]
+fn update_and_remove_take_the_name_as_add_does() {
+    let sb = Sandbox::new();
+    let root = project(&sb);
+    let hoist = |args: &[&str]| sb.hoist_in(&root).args(args).assert();
+    hoist(&["remove", "storage", "--yes"])
+        .code(1)
+        .stderr(predicate::str::contains(
+            "this project has no storage resource",
+        ))
+        .stderr(predicate::str::contains("hoist add storage"));
+    hoist(&["add", "auth", "--yes"]).success();
+    hoist(&["add", "api", "--yes"]).success();
+    hoist(&["add", "api", "shop", "--yes"]).success();
+    hoist(&["update", "auth", "--password-min-length", "12"]).success();
+    assert!(sb.read("shop/hoist.toml").contains("min_length = 12"));
+    let before = sb.read("shop/hoist.toml");
+    hoist(&["update", "api", "--api-key-days", "30"])
+        .code(1)
+        .stderr(predicate::str::contains(
+            "this project has several api resources: `main`, `shop`",
+        ))
+        .stderr(predicate::str::contains("`hoist update api NAME`"));
+    hoist(&["remove", "api", "--yes"])
+        .code(1)
+        .stderr(predicate::str::contains("`hoist remove api NAME`"));
+    assert_eq!(sb.read("shop/hoist.toml"), before, "nothing was written");
+    hoist(&["remove", "api", "shop", "--yes"]).success();
+    hoist(&["remove", "api", "--yes"])
+        .success()
+        .stderr(predicate::str::contains("Removed api `main`"));
+    assert!(!sb.read("shop/hoist.toml").contains("[api"));
+}
+
 #[test]
 fn bad_flags_are_refused_and_nothing_is_written() {
     let sb = Sandbox::new();

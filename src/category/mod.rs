@@ -318,6 +318,24 @@ pub enum ResourceError {
         help: String,
     },
 
+    #[error("this project has no {category} resource")]
+    #[diagnostic(
+        code(hoist::resource::none),
+        help("add one with `hoist add {category}`")
+    )]
+    NoneOfCategory { category: Category },
+
+    #[error("this project has several {category} resources: {names}")]
+    #[diagnostic(
+        code(hoist::resource::which),
+        help("name the one you mean after the category: `hoist {command} {category} NAME`")
+    )]
+    WhichOne {
+        command: &'static str,
+        category: Category,
+        names: String,
+    },
+
     #[error("{category} `{name}` cannot be removed: {dependents} depend on it")]
     #[diagnostic(
         code(hoist::remove::in_use),

@@ -127,13 +127,13 @@ Examples:
     #[command(after_help = "\
 Examples:
   hoist remove storage files
-  hoist remove auth main --yes")]
+  hoist remove storage --yes        The project's only storage, without asking")]
     Remove {
         /// The resource's category
         #[arg(value_enum)]
         category: Category,
-        /// The resource's name
-        name: String,
+        /// The resource's name (default: the project's only resource of the category)
+        name: Option<String>,
     },
 
     /// Write the CloudFormation of an environment to `.hoist/build/<env>/`; no AWS call
@@ -376,8 +376,8 @@ Examples:
   hoist update auth main --mfa optional --mfa-methods totp
   hoist update auth main --group Admins:0 --remove-group Editors")]
     Auth {
-        /// The resource's name, as in hoist.toml (`hoist status` lists them)
-        name: String,
+        /// The resource's name (default: the project's only resource of the category)
+        name: Option<String>,
         #[command(flatten)]
         options: AuthOptions,
     },
@@ -387,8 +387,8 @@ Examples:
   hoist update api main --auth user-pools --additional-auth api-key
   hoist update api main --api-key-days 30")]
     Api {
-        /// The resource's name, as in hoist.toml (`hoist status` lists them)
-        name: String,
+        /// The resource's name (default: the project's only resource of the category)
+        name: Option<String>,
         #[command(flatten)]
         options: ApiOptions,
     },
@@ -398,8 +398,8 @@ Examples:
   hoist update storage files --guest-access read
   hoist update storage files --cors-origin https://shop.example.com")]
     Storage {
-        /// The resource's name, as in hoist.toml (`hoist status` lists them)
-        name: String,
+        /// The resource's name (default: the project's only resource of the category)
+        name: Option<String>,
         #[command(flatten)]
         options: StorageOptions,
     },

@@ -21,7 +21,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
         Command::Add { what } => resources::add(&what, &cli.global, printer),
         Command::Update { what } => resources::update(&what, &cli.global, printer),
         Command::Remove { category, name } => {
-            resources::remove(category, &name, &cli.global, printer)
+            resources::remove(category, name.as_deref(), &cli.global, printer)
         }
         Command::Synth { env, no_codegen } => {
             synth::run(env.as_deref(), no_codegen, &cli.global, printer)

@@ -235,6 +235,7 @@ pub fn update(
     let mut prompter = prompt::for_terminal();
     match command {
         UpdateCommand::Auth { name, options } => {
+            let name = &existing_name(&file, "update", Category::Auth, name.as_deref())?;
             let current = file
                 .manifest
                 .auth
@@ -250,6 +251,7 @@ pub fn update(
             report_change(printer, global, "Updated", Category::Auth, name);
         }
         UpdateCommand::Api { name, options } => {
+            let name = &existing_name(&file, "update", Category::Api, name.as_deref())?;
             let current = file
                 .manifest
                 .api
@@ -286,6 +288,7 @@ pub fn update(
             report_change(printer, global, "Updated", Category::Api, name);
         }
         UpdateCommand::Storage { name, options } => {
+            let name = &existing_name(&file, "update", Category::Storage, name.as_deref())?;
             let current = file
                 .manifest
                 .storage
@@ -314,11 +317,13 @@ pub fn update(
 
 pub fn remove(
     category: Category,
-    name: &str,
+    name: Option<&str>,
     global: &GlobalArgs,
     printer: &Printer,
 ) -> Result<(), crate::Error> {
     let file = load_project()?;
+    let name = existing_name(&file, "remove", category, name)?;
+    let name = name.as_str();
     let exists = match category {
         Category::Auth => file.manifest.auth.contains_key(name),
         Category::Api => file.manifest.api.contains_key(name),
@@ -397,12 +402,47 @@ fn relative(path: &Path, root: &Path) -> String {
         .to_string()
 }
 
-fn unknown(file: &ProjectFile, category: Category, name: &str) -> ResourceError {
-    let names: Vec<String> = match category {
+/// The names of the project's resources of `category`, in hoist.toml's order.
+fn names_of(file: &ProjectFile, category: Category) -> Vec<String> {
+    match category {
         Category::Auth => file.manifest.auth.keys().cloned().collect(),
         Category::Api => file.manifest.api.keys().cloned().collect(),
         Category::Storage => file.manifest.storage.keys().cloned().collect(),
-    };
+    }
+}
+
+/// The resource `update` and `remove` act on: the name given, or, with none,
+/// the project's only resource of the category (as `add` defaults its name).
+///
+/// Errors: `ResourceError::Unknown` when the category has no resource, and
+/// `ResourceError::WhichOne` (listing them) when it has several.
+fn existing_name(
+    file: &ProjectFile,
+    command: &'static str,
+    category: Category,
+    given: Option<&str>,
+) -> Result<String, ResourceError> {
+    if let Some(name) = given {
+        return Ok(name.to_string());
+    }
+    let names = names_of(file, category);
+    match names.as_slice() {
+        [] => Err(ResourceError::NoneOfCategory { category }),
+        [only] => Ok(only.clone()),
+        several => Err(ResourceError::WhichOne {
+            command,
+            category,
+            names: several
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+fn unknown(file: &ProjectFile, category: Category, name: &str) -> ResourceError {
+    let names = names_of(file, category);
     let help = if names.is_empty() {
         format!("add one with `hoist add {category}`")
     } else {

@@ -199,6 +199,25 @@ pub enum ManifestError {
         label: String,
     },
 
+    /// A command's change that would leave `hoist.toml` invalid: the excerpt
+    /// shows the text as it would have been, and nothing was written.
+    #[error("nothing was written: the change would make `{}` invalid: {message}", path.display())]
+    #[diagnostic(
+        code(hoist::manifest::change_refused),
+        help(
+            "the flags or answers given produce this value; give another (the file on disk is unchanged)"
+        )
+    )]
+    ChangeRefused {
+        path: PathBuf,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{label}")]
+        span: Option<SourceSpan>,
+        label: String,
+    },
+
     #[error("could not read `{}`: {source}", path.display())]
     #[diagnostic(
         code(hoist::manifest::read),
@@ -266,7 +285,27 @@ impl ProjectFile {
             })?;
         change(&mut doc);
         let text = doc.to_string();
-        let manifest = parse(&self.path, &text)?;
+        // An error here is about lines that exist only in memory: say so, and
+        // name the excerpt as the proposed text, never as the file on disk.
+        let manifest = parse(&self.path, &text).map_err(|e| match e {
+            ManifestError::Invalid {
+                path,
+                message,
+                span,
+                label,
+                ..
+            } => ManifestError::ChangeRefused {
+                src: NamedSource::new(
+                    format!("{} as it would be (not written)", path.display()),
+                    text.clone(),
+                ),
+                path,
+                message,
+                span,
+                label,
+            },
+            other => other,
+        })?;
         Ok(ProjectFile {
             path: self.path.clone(),
             text,
@@ -600,7 +639,7 @@ region = "eu-west-1"
         );
 
         let broken = file.edit(|doc| doc["project"]["name"] = toml_edit::value("Bad Name"));
-        assert!(matches!(broken, Err(ManifestError::Invalid { .. })));
+        assert!(matches!(broken, Err(ManifestError::ChangeRefused { .. })));
     }
 
     #[test]
@@ -647,6 +686,26 @@ region = "eu-west-1"
         let reloaded = ProjectFile::load(&path).unwrap();
         assert_eq!(reloaded.manifest.env["dev"].region, "us-west-2");
         assert!(reloaded.text.starts_with("# my project\n"));
+    }
+
+    #[test]
+    fn a_refused_change_says_nothing_was_written_and_names_the_proposed_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(MANIFEST_FILE);
+        std::fs::write(&path, VALID).unwrap();
+        let file = ProjectFile::load(&path).unwrap();
+        let err = file
+            .edit(|doc| doc["env"]["dev"]["region"] = toml_edit::value(7))
+            .unwrap_err();
+        assert!(
+            matches!(err, ManifestError::ChangeRefused { .. }),
+            "{err:?}"
+        );
+        let shown = render(err);
+        assert!(shown.contains("nothing was written"), "{shown}");
+        assert!(shown.contains("as it would be (not written)"), "{shown}");
+        assert!(!shown.contains("fix the file by hand"), "{shown}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), VALID);
     }
 
     #[test]

@@ -245,6 +245,62 @@ pub fn project_name_from(raw: &str) -> String {
 mod tests {
     use super::*;
 
+    /// `KNOWN_REGIONS` is exactly the regions in the partition data compiled
+    /// into the AWS SDK this build uses (`src/endpoint_lib.rs` of the
+    /// aws-sdk-s3 that Cargo.lock names, in Cargo's registry sources),
+    /// leaving out the `aws-*-global` pseudo-regions: an SDK update that adds
+    /// or drops a region fails here until the list follows it.
+    #[test]
+    fn known_regions_are_the_sdks_partition_regions() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let lock: toml::Value =
+            toml::from_str(&std::fs::read_to_string(root.join("Cargo.lock")).unwrap()).unwrap();
+        let version = lock["package"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"].as_str() == Some("aws-sdk-s3"))
+            .and_then(|p| p["version"].as_str())
+            .expect("aws-sdk-s3 is in Cargo.lock")
+            .to_string();
+        let cargo_home = std::env::var_os("CARGO_HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo")
+            });
+        let registries = std::fs::read_dir(cargo_home.join("registry/src")).unwrap();
+        let source = registries
+            .flatten()
+            .map(|r| {
+                r.path()
+                    .join(format!("aws-sdk-s3-{version}/src/endpoint_lib.rs"))
+            })
+            .find(|p| p.is_file())
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .expect("aws-sdk-s3's sources in Cargo's registry (this build compiled them)");
+        let opening = "new_from_json(b\"";
+        let start = source.find(opening).expect("the partition JSON") + opening.len();
+        let end = start + source[start..].find("\").expect(").unwrap();
+        // A Rust byte string literal: undo its escapes (\" and \\).
+        let mut json = String::new();
+        let mut chars = source[start..end].chars();
+        while let Some(c) = chars.next() {
+            json.push(if c == '\\' { chars.next().unwrap() } else { c });
+        }
+        let data: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut sdk: Vec<String> = data["partitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["regions"].as_object().unwrap().keys().cloned())
+            .filter(|r| !r.ends_with("-global"))
+            .collect();
+        sdk.sort();
+        let mut ours: Vec<String> = KNOWN_REGIONS.iter().map(|r| r.to_string()).collect();
+        ours.sort();
+        assert_eq!(ours, sdk);
+    }
+
     #[test]
     fn project_names() {
         for ok in [
