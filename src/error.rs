@@ -63,6 +63,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Snapshot(#[from] crate::deploy::snapshot::Unreadable),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Codegen(#[from] crate::codegen::CodegenError),
 
     #[error(transparent)]
@@ -85,6 +89,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// What only `-v` shows: the SDK's whole context of a failed AWS call.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Error::Deploy(e) => e.detail(),
+            _ => None,
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Internal(_)

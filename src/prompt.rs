@@ -479,13 +479,16 @@ pub fn for_terminal() -> Box<dyn Prompter> {
 /// Asks on the terminal with dialoguer.
 pub struct Interactive;
 
-/// Runs one dialoguer question, turning Ctrl-C into [`PromptError::Interrupted`].
+/// Runs one dialoguer question; Ctrl-C ends hoist there.
 ///
-/// console (dialoguer's terminal layer) reads keys in raw mode and, on
-/// Ctrl-C, raises SIGINT itself; with the default action the process would
-/// die with the cursor still hidden. While the question is open a handler
-/// that only records the signal is installed (and the previous action put
-/// back after), so the read returns an `Interrupted` error instead.
+/// console (dialoguer's terminal layer) reads each key in raw mode and, on
+/// Ctrl-C, raises SIGINT itself; between two keys the terminal is in its
+/// normal mode and Ctrl-C is a SIGINT from the terminal. Either way, while a
+/// question is open, a handler shows the cursor again, says that nothing was
+/// written (answers are only written after the last question) and exits
+/// with 130, as a shell reports SIGINT. Exiting from the handler cannot race
+/// with a read that has not started yet. The previous action is restored
+/// after the question; an ignored SIGINT stays ignored.
 fn ask<T>(
     question: &Question,
     run: impl FnOnce() -> dialoguer::Result<T>,
@@ -493,31 +496,37 @@ fn ask<T>(
     let guard = interrupt::Guard::install();
     let result = run();
     drop(guard);
-    let interrupted = interrupt::take()
-        || matches!(&result, Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted);
-    if interrupted {
-        let _ = console::Term::stderr().show_cursor();
-        eprintln!();
-        return Err(PromptError::Interrupted {
-            question: question.prompt.to_string(),
-        });
+    match result {
+        Ok(value) => Ok(value),
+        // A SIGINT that reached the read some other way (a handler of ours not installed).
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            let _ = console::Term::stderr().show_cursor();
+            eprintln!();
+            Err(PromptError::Interrupted {
+                question: question.prompt.to_string(),
+            })
+        }
+        Err(e) => Err(PromptError::Terminal(e.to_string())),
     }
-    result.map_err(|e| PromptError::Terminal(e.to_string()))
 }
 
 #[cfg(unix)]
 mod interrupt {
-    use std::sync::atomic::{AtomicBool, Ordering};
+    /// What the terminal is left with: the cursor shown again (dialoguer
+    /// hides it in a choice), a new line, and the reason.
+    const FAREWELL: &[u8] = b"\x1b[?25h\n  x cancelled: nothing was written\n";
 
-    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-    extern "C" fn record(_signal: libc::c_int) {
-        // Async-signal-safe: one atomic store.
-        INTERRUPTED.store(true, Ordering::SeqCst);
+    extern "C" fn cancel(_signal: libc::c_int) {
+        // Async-signal-safe: write(2) and _exit(2) only.
+        // SAFETY: a static buffer of the stated length; _exit ends the process.
+        unsafe {
+            libc::write(2, FAREWELL.as_ptr().cast(), FAREWELL.len());
+            libc::_exit(130);
+        }
     }
 
-    /// SIGINT recorded instead of ending the process, until dropped; the
-    /// previous action (normally the default) is then restored.
+    /// SIGINT ends the process through `cancel` until dropped; the previous
+    /// action (normally the default) is then restored.
     pub struct Guard {
         previous: libc::sigaction,
     }
@@ -525,13 +534,18 @@ mod interrupt {
     impl Guard {
         pub fn install() -> Option<Guard> {
             // SAFETY: sigaction with zeroed structs filled as POSIX asks; the
-            // handler only stores to an atomic.
+            // handler calls only async-signal-safe functions.
             unsafe {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = record as extern "C" fn(libc::c_int) as libc::sighandler_t;
-                libc::sigemptyset(&mut action.sa_mask);
                 let mut previous: libc::sigaction = std::mem::zeroed();
-                (libc::sigaction(libc::SIGINT, &action, &mut previous) == 0)
+                if libc::sigaction(libc::SIGINT, std::ptr::null(), &mut previous) != 0
+                    || previous.sa_sigaction == libc::SIG_IGN
+                {
+                    return None;
+                }
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = cancel as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                libc::sigemptyset(&mut action.sa_mask);
+                (libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut()) == 0)
                     .then_some(Guard { previous })
             }
         }
@@ -545,11 +559,6 @@ mod interrupt {
             }
         }
     }
-
-    /// Whether SIGINT arrived since the last call.
-    pub fn take() -> bool {
-        INTERRUPTED.swap(false, Ordering::SeqCst)
-    }
 }
 
 #[cfg(not(unix))]
@@ -559,9 +568,6 @@ mod interrupt {
         pub fn install() -> Option<Guard> {
             None
         }
-    }
-    pub fn take() -> bool {
-        false
     }
 }
 

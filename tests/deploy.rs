@@ -163,13 +163,24 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
     assert_eq!(table["stream"], "NEW_AND_OLD_IMAGES");
     assert_eq!(table["tags"]["hoist:model"], "Todo");
 
-    // Nothing changed: decided locally, no AWS call at all (the endpoint is unreachable).
-    p.sb.hoist_in(&p.root)
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    // Nothing changed: decided with one read of the root stack, which must
+    // be there as recorded; without AWS the push says so instead of
+    // trusting the local snapshot.
+    p.hoist(&moto)
         .args(["push", "--yes"])
         .assert()
         .success()
         .stderr(predicate::str::contains("No changes"));
+    p.sb.hoist_in(&p.root)
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .args(["push", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "nothing is listening at http://127.0.0.1:9",
+        ));
     let status = p.ok(&moto, &["status"]);
     assert!(status.contains("Nothing to push"), "{status}");
 
@@ -280,7 +291,16 @@ fn push_refuses_without_yes_and_without_a_terminal() {
         stderr.contains("Change set:") && stderr.contains("pass `--yes`"),
         "{stderr}"
     );
-    // nothing deployed beyond the bootstrap, nothing recorded locally
+    // the whole plan was shown first, and nothing was created: not even the
+    // root stack or its bucket; nothing recorded locally
+    assert!(stderr.contains("DeploymentBucket"), "{stderr}");
+    assert!(stderr.contains("auth/main"), "{stderr}");
+    let state = moto.inspect(REGION);
+    assert!(
+        state["stacks"].as_object().is_none_or(|s| s.is_empty())
+            && state["buckets"].as_object().is_none_or(|b| b.is_empty()),
+        "{state}"
+    );
     assert!(!p.root.join(".hoist/deployed/dev.json").exists());
     // a missing secret is named before anything is changed
     p.ok(

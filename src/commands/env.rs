@@ -104,7 +104,7 @@ pub fn run(
                 prompter: prompter.as_mut(),
             };
             printer.info(format!(
-                "This deletes the stacks of `{name}` ({}) and its deployment bucket, and removes `[env.{name}]` from hoist.toml. Storage buckets are kept (their data outlives the stack).",
+                "This deletes the stacks of `{name}` ({}) and its deployment bucket, and removes `[env.{name}]` from hoist.toml. Storage buckets, the user pool and model tables are kept (their data outlives the stack).",
                 root_stack_name(&file.manifest.project.name, name)
             ));
             // `--yes` is the answer here, not a default: removing is never the default
@@ -238,6 +238,15 @@ fn list(
                     endpoint_url: endpoint_url.clone(),
                 };
                 rt.block_on(env::stack_summary(&target, &stack))
+                    .map_err(|e| {
+                        use miette::Diagnostic;
+                        let help = e.help().map(|h| h.to_string()).unwrap_or_default();
+                        env::EnvironmentError::CannotList {
+                            name: name.clone(),
+                            cause: e.to_string(),
+                            help,
+                        }
+                    })?
             }
         };
         rows.push(json!({

@@ -9,7 +9,9 @@ use crate::codegen;
 use crate::deploy::aws::{Target, clients};
 use crate::deploy::engine::{PlannedChange, Reporter};
 use crate::deploy::local::{synth_env, write_outputs};
-use crate::deploy::push::{Conversation, Outcome, Push, PushError, PushLock, PushOptions};
+use crate::deploy::push::{
+    Conversation, Deployed, Outcome, Push, PushError, PushLock, PushOptions,
+};
 use crate::deploy::snapshot::{self, Change};
 use crate::error::FsError;
 use crate::project::ProjectFile;
@@ -50,7 +52,7 @@ pub fn status(
         "Environment `{env}` ({}), {}",
         build.stack_name,
         if last.is_some() {
-            "compared with its last deploy from this checkout"
+            "compared with its last deploy from this checkout (locally: AWS is not asked; `hoist push` checks it)"
         } else {
             "never deployed from this checkout"
         }
@@ -107,18 +109,10 @@ pub fn push(
     if !options.no_codegen && codegen::runs_automatically(&file) {
         crate::ui::codegen_step(&codegen::run_codegen(&file)?, printer);
     }
-    let last = snapshot::load(file.root(), &env)?;
+    let mut last = snapshot::load(file.root(), &env)?;
     let (changes, root_changed) = snapshot::compare(&build, last.as_ref());
     let unchanged =
         last.is_some() && !root_changed && changes.iter().all(|(_, c)| *c == Change::NoChange);
-    if unchanged && !options.force && !options.recover {
-        if global.json {
-            printer.data(&json!({ "env": env, "stack_name": build.stack_name, "changed": false }));
-        }
-        printer.success(format!("No changes: `{}` is up to date", build.stack_name));
-        return Ok(());
-    }
-    let _lock = PushLock::acquire(file.root())?;
     let env_section = &file.manifest.env[&env];
     let aws_target = Target {
         region: env_section.region.clone(),
@@ -132,6 +126,51 @@ pub fn push(
         .enable_all()
         .build()
         .map_err(|e| crate::Error::Internal(format!("could not start the async runtime: {e}")))?;
+    let mut options = options;
+    if let (true, false, false, Some(recorded)) =
+        (unchanged, options.force, options.recover, last.as_ref())
+    {
+        // The snapshot says nothing changed: believe it only once AWS agrees
+        // (one read of the root stack, no write).
+        let found = runtime.block_on(async {
+            let clients = clients(&aws_target).await?;
+            crate::deploy::push::check_deployed(&clients, &build.stack_name, recorded).await
+        })?;
+        match found {
+            Deployed::AsRecorded => {
+                if global.json {
+                    printer.data(
+                        &json!({ "env": env, "stack_name": build.stack_name, "changed": false }),
+                    );
+                }
+                printer.success(format!("No changes: `{}` is up to date", build.stack_name));
+                return Ok(());
+            }
+            Deployed::Missing => {
+                printer.warn(format!(
+                    "`{}` is no longer in AWS (deleted outside hoist): deploying it again",
+                    build.stack_name
+                ));
+                last = None;
+            }
+            Deployed::Unfinished(status) => {
+                printer.warn(format!(
+                    "`{}` is {status} in AWS, not as this checkout last deployed it: deploying again",
+                    build.stack_name
+                ));
+                options.force = true;
+            }
+            Deployed::ChangedElsewhere { updated } => {
+                return Err(PushError::ChangedElsewhere {
+                    stack: build.stack_name.clone(),
+                    updated,
+                    env: env.clone(),
+                }
+                .into());
+            }
+        }
+    }
+    let _lock = PushLock::acquire(file.root())?;
     let operation = Push {
         file: &file,
         env: &env,
@@ -154,14 +193,18 @@ pub fn push(
         };
         let mut talk = Terminal { global, printer };
         let run = async {
-            let clients = clients(&aws_target).await;
+            let clients = clients(&aws_target).await?;
             operation
                 .run(&clients, &aws_target, reporter, &mut talk)
                 .await
         };
+        // Ctrl-C, and SIGTERM (what CI runners and `timeout` send), stop
+        // hoist alike: what CloudFormation started goes on, and the next push
+        // waits for it. The push lock is the OS's, released as the process ends.
         tokio::select! {
             result = run => result,
             _ = tokio::signal::ctrl_c() => Err(PushError::Interrupted.into()),
+            _ = terminated() => Err(PushError::Interrupted.into()),
         }
     })?;
     if let Outcome::Deployed {
@@ -183,6 +226,18 @@ pub fn push(
         ));
     }
     Ok(())
+}
+
+/// Resolves when the process receives SIGTERM; never elsewhere.
+async fn terminated() {
+    #[cfg(unix)]
+    if let Ok(mut signal) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        signal.recv().await;
+        return;
+    }
+    std::future::pending::<()>().await
 }
 
 /// The push's conversation on the terminal: messages through the printer, the

@@ -354,12 +354,20 @@ pub fn remove(
         }
         .into());
     }
+    let kept = match category {
+        Category::Auth => "its user pool (and the users in it)",
+        Category::Api => "its model tables (and the items in them)",
+        Category::Storage => "its bucket (and the files in it)",
+    };
+    printer.info(format!(
+        "The next `hoist push` deletes {category} `{name}`'s stack; {kept} is kept in AWS, to be deleted by hand once its data is no longer wanted."
+    ));
     let mut prompter = prompt::for_terminal();
     let mut inputs = inputs_for(global, global.yes, prompter.as_mut())?;
     let sure = inputs.confirm(
         Question {
             key: "yes",
-            prompt: "Remove it? Its AWS resources are deleted on the next `hoist push`",
+            prompt: "Remove it from the project?",
             default: None,
         },
         None,
@@ -414,7 +422,7 @@ fn names_of(file: &ProjectFile, category: Category) -> Vec<String> {
 /// The resource `update` and `remove` act on: the name given, or, with none,
 /// the project's only resource of the category (as `add` defaults its name).
 ///
-/// Errors: `ResourceError::Unknown` when the category has no resource, and
+/// Errors: `ResourceError::NoneOfCategory` when the category has no resource, and
 /// `ResourceError::WhichOne` (listing them) when it has several.
 fn existing_name(
     file: &ProjectFile,

@@ -22,16 +22,29 @@ use crate::synth::{Build, ROOT_TEMPLATE};
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum DeployError {
-    #[error("AWS refused {action}: {message}")]
-    #[diagnostic(
-        code(hoist::deploy::aws),
-        help(
-            "check the credentials and region of this environment (AWS_PROFILE, `profile` in hoist.toml), then run `hoist push` again"
-        )
-    )]
+    /// A call to AWS (or the emulator at `--endpoint-url`) that failed: the
+    /// cause in one line ([`super::aws::Cause`]) and its fix; the SDK's whole
+    /// context (`detail`) is printed only with `-v`.
+    #[error("{action} failed: {summary}")]
+    #[diagnostic(code(hoist::deploy::aws), help("{help}"))]
     Aws {
         action: &'static str,
-        message: String,
+        summary: String,
+        help: String,
+        detail: String,
+    },
+
+    #[error("the AWS profile `{profile}` ({from}) is not defined: {known}")]
+    #[diagnostic(
+        code(hoist::deploy::profile),
+        help(
+            "create it with `aws configure --profile {profile}` (or `aws configure sso`), or name a profile that exists"
+        )
+    )]
+    UnknownProfile {
+        profile: String,
+        from: &'static str,
+        known: String,
     },
 
     #[error("the deploy of `{stack}` failed and was rolled back ({status})")]
@@ -70,11 +83,39 @@ pub enum DeployError {
     },
 }
 
-/// Map an SDK error of `action` to a [`DeployError`] with the SDK's full context.
-pub(crate) fn aws<E: std::error::Error>(action: &'static str) -> impl FnOnce(E) -> DeployError {
-    move |err| DeployError::Aws {
-        action,
-        message: DisplayErrorContext(&err).to_string(),
+impl DeployError {
+    /// A failed call of `action` at `endpoint`, from what [`super::aws::classify`] read.
+    pub fn from_cause(
+        action: &'static str,
+        endpoint: &str,
+        cause: super::aws::Cause,
+        err: &dyn std::error::Error,
+    ) -> Self {
+        DeployError::Aws {
+            action,
+            summary: cause.summary(endpoint),
+            help: cause.help(),
+            detail: DisplayErrorContext(err).to_string(),
+        }
+    }
+
+    /// A call whose answer lacked what hoist needs (no error from the SDK).
+    pub fn unexpected(action: &'static str, summary: impl Into<String>) -> Self {
+        DeployError::Aws {
+            action,
+            summary: summary.into(),
+            help: "run with -v for details; check the region and credentials of this environment"
+                .into(),
+            detail: String::new(),
+        }
+    }
+
+    /// The SDK's whole context, for `-v`.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            DeployError::Aws { detail, .. } if !detail.is_empty() => Some(detail),
+            _ => None,
+        }
     }
 }
 
@@ -181,10 +222,7 @@ impl Engine<'_> {
                 .filter(|s| **s != StackStatus::DeleteComplete)
                 .cloned()),
             Err(err) if is_missing_stack(&err) => Ok(None),
-            Err(err) => Err(DeployError::Aws {
-                action: "DescribeStacks",
-                message: DisplayErrorContext(&err).to_string(),
-            }),
+            Err(err) => Err(self.clients.refused("DescribeStacks")(err)),
         }
     }
 
@@ -213,6 +251,29 @@ impl Engine<'_> {
         }
     }
 
+    /// When the root stack last changed in AWS (its last update, else its
+    /// creation), in seconds since the Unix epoch by AWS's clock; None when
+    /// it does not exist.
+    pub async fn root_changed_at(&self) -> Result<Option<u64>, DeployError> {
+        let out = match self
+            .clients
+            .cloudformation
+            .describe_stacks()
+            .stack_name(&self.stack_name)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(err) if is_missing_stack(&err) => return Ok(None),
+            Err(err) => return Err(self.clients.refused("DescribeStacks")(err)),
+        };
+        Ok(out.stacks().first().and_then(|s| {
+            s.last_updated_time()
+                .or(s.creation_time())
+                .and_then(|t| u64::try_from(t.secs()).ok())
+        }))
+    }
+
     pub async fn stack_outputs(
         &self,
         stack: &str,
@@ -224,7 +285,7 @@ impl Engine<'_> {
             .stack_name(stack)
             .send()
             .await
-            .map_err(aws("DescribeStacks"))?;
+            .map_err(self.clients.refused("DescribeStacks"))?;
         Ok(out
             .stacks()
             .first()
@@ -252,7 +313,7 @@ impl Engine<'_> {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(aws("ListStackResources"))?;
+                .map_err(self.clients.refused("ListStackResources"))?;
             for r in out.stack_resource_summaries() {
                 if r.resource_type() == Some("AWS::CloudFormation::Stack")
                     && let (Some(logical), Some(physical)) =
@@ -279,7 +340,7 @@ impl Engine<'_> {
             .body(bytes.into())
             .send()
             .await
-            .map_err(aws("PutObject"))?;
+            .map_err(self.clients.refused("PutObject"))?;
         Ok(())
     }
 
@@ -329,7 +390,7 @@ impl Engine<'_> {
             .include_nested_stacks(true)
             .send()
             .await
-            .map_err(aws("CreateChangeSet"))?;
+            .map_err(self.clients.refused("CreateChangeSet"))?;
         let id = out.id().unwrap_or(&name).to_string();
         loop {
             let described = cfn
@@ -338,7 +399,7 @@ impl Engine<'_> {
                 .stack_name(&self.stack_name)
                 .send()
                 .await
-                .map_err(aws("DescribeChangeSet"))?;
+                .map_err(self.clients.refused("DescribeChangeSet"))?;
             match described.status() {
                 Some(ChangeSetStatus::CreateComplete) => return Ok(Some(id)),
                 Some(ChangeSetStatus::Failed) => {
@@ -352,10 +413,10 @@ impl Engine<'_> {
                             .await;
                         return Ok(None);
                     }
-                    return Err(DeployError::Aws {
-                        action: "CreateChangeSet",
-                        message: reason,
-                    });
+                    return Err(DeployError::unexpected(
+                        "CreateChangeSet",
+                        format!("CloudFormation could not create the change set: {reason}"),
+                    ));
                 }
                 _ => tokio::time::sleep(self.poll / 2).await,
             }
@@ -382,7 +443,7 @@ impl Engine<'_> {
                 .set_stack_name(stack_name)
                 .send()
                 .await
-                .map_err(aws("DescribeChangeSet"))?;
+                .map_err(self.clients.refused("DescribeChangeSet"))?;
             for change in described.changes() {
                 let Some(rc) = change.resource_change() else {
                     continue;
@@ -421,6 +482,36 @@ impl Engine<'_> {
             .await;
     }
 
+    /// Deletes the change sets an earlier push made and never executed (it
+    /// was interrupted or killed at "Deploy these changes?"): hoist's own
+    /// (`hoist-*`), still `AVAILABLE`. Returns how many went. A failure to
+    /// list or delete is no reason to stop a push: it counts nothing.
+    pub async fn delete_stale_change_sets(&self) -> usize {
+        let Ok(listed) = self
+            .clients
+            .cloudformation
+            .list_change_sets()
+            .stack_name(&self.stack_name)
+            .send()
+            .await
+        else {
+            return 0;
+        };
+        let mut deleted = 0;
+        for summary in listed.summaries() {
+            let ours = summary
+                .change_set_name()
+                .is_some_and(|n| n.starts_with("hoist-"));
+            let unexecuted = summary.execution_status()
+                == Some(&aws_sdk_cloudformation::types::ExecutionStatus::Available);
+            if let (true, true, Some(id)) = (ours, unexecuted, summary.change_set_id()) {
+                self.delete_change_set(id).await;
+                deleted += 1;
+            }
+        }
+        deleted
+    }
+
     /// Execute the change set and follow the events until the root settles.
     /// Returns the root's final status.
     pub async fn execute_and_follow(
@@ -437,7 +528,7 @@ impl Engine<'_> {
             .stack_name(&self.stack_name)
             .send()
             .await
-            .map_err(aws("ExecuteChangeSet"))?;
+            .map_err(self.clients.refused("ExecuteChangeSet"))?;
         self.follow(start, names, reporter).await
     }
 
@@ -543,7 +634,7 @@ impl Engine<'_> {
             .stack_name(&self.stack_name)
             .send()
             .await
-            .map_err(aws("ContinueUpdateRollback"))?;
+            .map_err(self.clients.refused("ContinueUpdateRollback"))?;
         match self.follow(start, &BTreeMap::new(), reporter).await {
             // a finished rollback is what recovery is for
             Err(DeployError::Failed { status, .. }) if status == "UPDATE_ROLLBACK_COMPLETE" => {
@@ -723,11 +814,7 @@ mod tests {
             Vec::<&aws_smithy_mocks::Rule>::new()
         );
         (
-            Clients {
-                cloudformation,
-                s3,
-                ssm,
-            },
+            Clients::new(cloudformation, s3, ssm, "AWS in eu-west-1"),
             "hoist-shop-dev".to_string(),
         )
     }
@@ -869,17 +956,25 @@ mod tests {
         assert!(lines[0].contains("another deploy is running"), "{lines:?}");
     }
 
-    #[tokio::test]
-    async fn a_missing_stack_is_none_and_other_refusals_are_errors() {
+    /// DescribeStacks answered with a service error `code`.
+    fn refusal(
+        code: &'static str,
+        message: &'static str,
+    ) -> impl Fn() -> aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError
+    + Send
+    + Sync
+    + 'static {
         use aws_sdk_cloudformation::error::ErrorMetadata;
         use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
-        let refusal = |code: &'static str, message: &'static str| {
-            move || {
-                DescribeStacksError::generic(
-                    ErrorMetadata::builder().code(code).message(message).build(),
-                )
-            }
-        };
+        move || {
+            DescribeStacksError::generic(
+                ErrorMetadata::builder().code(code).message(message).build(),
+            )
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_stack_is_none_and_other_refusals_are_errors() {
         let missing = mock!(Client::describe_stacks).then_error(refusal(
             "ValidationError",
             "Stack with id hoist-shop-dev does not exist",
@@ -909,6 +1004,86 @@ mod tests {
             ),
             "{err:?}"
         );
+        // one line, AWS's words (the action and the principal), and the fix
+        assert_eq!(
+            err.to_string(),
+            "DescribeStacks failed: access denied: User is not authorized: the role does not exist"
+        );
+        let help = miette::Diagnostic::help(&err).unwrap().to_string();
+        assert!(help.contains("IAM policy"), "{help}");
+        assert!(err.detail().is_some_and(|d| d.contains("AccessDenied")));
+    }
+
+    /// Keys AWS does not accept are said to be the credentials' fault, with
+    /// the code AWS gave, and never as a dump of the SDK's structures.
+    #[tokio::test]
+    async fn rejected_credentials_are_one_line_with_the_fix() {
+        let rejected = mock!(Client::describe_stacks).then_error(refusal(
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        ));
+        let cfn = mock_client!(aws_sdk_cloudformation, [&rejected]);
+        let (clients, name) = engine(cfn);
+        let err = new_engine(&clients, name).root_status().await.unwrap_err();
+        let text = err.to_string();
+        assert_eq!(
+            text,
+            "DescribeStacks failed: AWS did not accept the credentials (InvalidClientTokenId: The security token included in the request is invalid.)"
+        );
+        assert!(!text.contains('{') && !text.contains('\n'), "{text}");
+        let help = miette::Diagnostic::help(&err).unwrap().to_string();
+        assert!(help.contains("aws sso login"), "{help}");
+    }
+
+    /// A push interrupted at "Deploy these changes?" leaves its change set:
+    /// the next push deletes hoist's unexecuted ones, and no one else's.
+    #[tokio::test]
+    async fn stale_change_sets_of_hoist_are_deleted_and_others_kept() {
+        use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
+        use aws_sdk_cloudformation::operation::list_change_sets::ListChangeSetsOutput;
+        use aws_sdk_cloudformation::types::{ChangeSetSummary, ExecutionStatus};
+        let summary = |name: &str, status: ExecutionStatus| {
+            ChangeSetSummary::builder()
+                .change_set_name(name)
+                .change_set_id(format!(
+                    "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/{name}/1"
+                ))
+                .execution_status(status)
+                .build()
+        };
+        let listed = mock!(Client::list_change_sets).then_output(move || {
+            ListChangeSetsOutput::builder()
+                .summaries(summary("hoist-1700000000", ExecutionStatus::Available))
+                .summaries(summary(
+                    "hoist-1600000000",
+                    ExecutionStatus::ExecuteComplete,
+                ))
+                .summaries(summary("someone-elses", ExecutionStatus::Available))
+                .build()
+        });
+        let deleted_ids = std::sync::Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = deleted_ids.clone();
+        let delete = mock!(Client::delete_change_set)
+            .match_requests(move |r| {
+                seen.lock()
+                    .unwrap()
+                    .push(r.change_set_name().unwrap_or_default().to_string());
+                true
+            })
+            .then_output(|| DeleteChangeSetOutput::builder().build());
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&listed, &delete]
+        );
+        let (clients, name) = engine(cfn);
+        assert_eq!(
+            new_engine(&clients, name).delete_stale_change_sets().await,
+            1
+        );
+        let deleted = deleted_ids.lock().unwrap().clone();
+        assert_eq!(deleted.len(), 1, "{deleted:?}");
+        assert!(deleted[0].contains("hoist-1700000000"), "{deleted:?}");
     }
 
     #[test]

@@ -4,12 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_cloudformation::error::DisplayErrorContext;
 use miette::Diagnostic;
 use thiserror::Error;
 
 use super::aws::{Clients, Target, clients};
-use super::engine::{DeployError, Engine, Reporter, aws, is_missing_stack};
+use super::engine::{DeployError, Engine, Reporter, is_missing_stack};
 use super::local::build_dir;
 use super::snapshot::{self, Snapshot};
 use crate::cfn::sha256_hex;
@@ -42,12 +41,30 @@ pub enum EnvironmentError {
         stack: String,
         region: String,
     },
+
+    #[error("could not read the status of the environment `{name}`: {cause}")]
+    #[diagnostic(
+        code(hoist::env::list),
+        help(
+            "{help}; or list what hoist.toml and this checkout know, without AWS: `hoist env list --offline`"
+        )
+    )]
+    CannotList {
+        name: String,
+        cause: String,
+        help: String,
+    },
 }
 
-/// A root stack's status (`NOT_DEPLOYED` when it does not exist, `unknown (...)`
-/// when AWS could not be asked) and when it last changed, for `hoist env list`.
-pub async fn stack_summary(target: &Target, stack: &str) -> (Option<String>, Option<String>) {
-    let clients = clients(target).await;
+/// A root stack's status (`NOT_DEPLOYED` when it does not exist) and when it
+/// last changed, for `hoist env list`.
+///
+/// Errors: [`DeployError`] when AWS cannot be asked (one line with its cause).
+pub async fn stack_summary(
+    target: &Target,
+    stack: &str,
+) -> Result<(Option<String>, Option<String>), DeployError> {
+    let clients = clients(target).await?;
     match clients
         .cloudformation
         .describe_stacks()
@@ -55,7 +72,7 @@ pub async fn stack_summary(target: &Target, stack: &str) -> (Option<String>, Opt
         .send()
         .await
     {
-        Ok(out) => out
+        Ok(out) => Ok(out
             .stacks()
             .first()
             .map_or((Some("NOT_DEPLOYED".to_string()), None), |s| {
@@ -65,18 +82,9 @@ pub async fn stack_summary(target: &Target, stack: &str) -> (Option<String>, Opt
                         .or(s.creation_time())
                         .map(|t| t.to_string()),
                 )
-            }),
-        Err(err) if is_missing_stack(&err) => (Some("NOT_DEPLOYED".to_string()), None),
-        Err(err) => {
-            let text = DisplayErrorContext(&err).to_string();
-            (
-                Some(format!(
-                    "unknown ({})",
-                    text.lines().next().unwrap_or_default()
-                )),
-                None,
-            )
-        }
+            })),
+        Err(err) if is_missing_stack(&err) => Ok((Some("NOT_DEPLOYED".to_string()), None)),
+        Err(err) => Err(clients.refused("DescribeStacks")(err)),
     }
 }
 
@@ -92,7 +100,7 @@ pub async fn pull(
     target: &Target,
     reporter: &dyn Reporter,
 ) -> Result<Snapshot, crate::Error> {
-    let clients = clients(target).await;
+    let clients = clients(target).await?;
     let stack_name = root_stack_name(&file.manifest.project.name, name);
     let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
     let status = engine.wait_settled(reporter).await?;
@@ -115,7 +123,7 @@ pub async fn pull(
             .stack_name(physical)
             .send()
             .await
-            .map_err(aws("DescribeStacks"))?;
+            .map_err(clients.refused("DescribeStacks"))?;
         let Some(stack) = described.stacks().first() else {
             continue;
         };
@@ -157,6 +165,7 @@ pub async fn pull(
         assets: BTreeMap::new(),
         outputs,
         deployed_at: 0,
+        stack_changed_at: engine.root_changed_at().await?,
     };
     snapshot::save(file.root(), name, &snapshot)?;
     Ok(snapshot)
@@ -164,7 +173,8 @@ pub async fn pull(
 
 /// Empty the versioned deployment bucket, delete the root stack (and with it the
 /// nested ones), then drop the environment from hoist.toml and local state.
-/// Storage buckets are kept: their data outlives the stack (their `DeletionPolicy`).
+/// Storage buckets, user pools and tables are kept: their data outlives the
+/// stack (their `DeletionPolicy`).
 ///
 /// Errors: what AWS refuses; the edit of hoist.toml.
 pub async fn remove(
@@ -173,7 +183,10 @@ pub async fn remove(
     target: &Target,
     reporter: &dyn Reporter,
 ) -> Result<(), crate::Error> {
-    let clients = clients(target).await;
+    // The new hoist.toml is made (and checked) before anything in AWS changes:
+    // the environment goes, with the tables that name it under resources.
+    let edited = file.edit(|doc| forget_env(doc, name))?;
+    let clients = clients(target).await?;
     let stack_name = root_stack_name(&file.manifest.project.name, name);
     let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
     if engine.wait_settled(reporter).await?.is_some() {
@@ -189,18 +202,13 @@ pub async fn remove(
             .stack_name(&stack_name)
             .send()
             .await
-            .map_err(aws("DeleteStack"))?;
+            .map_err(clients.refused("DeleteStack"))?;
         engine.wait_settled(reporter).await?;
     } else {
         reporter.step(&format!(
             "`{stack_name}` is not deployed: only removing it from hoist.toml"
         ));
     }
-    let edited = file.edit(|doc| {
-        if let Some(envs) = doc.get_mut("env").and_then(|e| e.as_table_like_mut()) {
-            envs.remove(name);
-        }
-    })?;
     edited.save()?;
     let _ = std::fs::remove_file(snapshot::path(file.root(), name));
     let _ = std::fs::remove_dir_all(build_dir(file.root(), name));
@@ -210,6 +218,52 @@ pub async fn remove(
     Ok(())
 }
 
+/// Drops `[env.NAME]` and the per-environment tables that name it:
+/// `[storage.*.env.NAME]` and `[auth.*.hosted_ui.env.NAME]`.
+fn forget_env(doc: &mut toml_edit::DocumentMut, name: &str) {
+    fn remove_under(item: Option<&mut toml_edit::Item>, name: &str) {
+        if let Some(table) = item.and_then(|i| i.as_table_like_mut()) {
+            table.remove(name);
+            if table.is_empty() {
+                table.clear();
+            }
+        }
+    }
+    remove_under(doc.get_mut("env"), name);
+    if let Some(storage) = doc.get_mut("storage").and_then(|s| s.as_table_like_mut()) {
+        for (_, resource) in storage.iter_mut() {
+            if let Some(resource) = resource.as_table_like_mut() {
+                remove_under(resource.get_mut("env"), name);
+                if resource
+                    .get("env")
+                    .and_then(|e| e.as_table_like())
+                    .is_some_and(|e| e.is_empty())
+                {
+                    resource.remove("env");
+                }
+            }
+        }
+    }
+    if let Some(auth) = doc.get_mut("auth").and_then(|s| s.as_table_like_mut()) {
+        for (_, resource) in auth.iter_mut() {
+            if let Some(ui) = resource
+                .as_table_like_mut()
+                .and_then(|r| r.get_mut("hosted_ui"))
+                .and_then(|u| u.as_table_like_mut())
+            {
+                remove_under(ui.get_mut("env"), name);
+                if ui
+                    .get("env")
+                    .and_then(|e| e.as_table_like())
+                    .is_some_and(|e| e.is_empty())
+                {
+                    ui.remove("env");
+                }
+            }
+        }
+    }
+}
+
 async fn template_body(clients: &Clients, stack: &str) -> Result<String, DeployError> {
     let out = clients
         .cloudformation
@@ -217,16 +271,14 @@ async fn template_body(clients: &Clients, stack: &str) -> Result<String, DeployE
         .stack_name(stack)
         .send()
         .await
-        .map_err(aws("GetTemplate"))?;
+        .map_err(clients.refused("GetTemplate"))?;
     Ok(out.template_body().unwrap_or_default().to_string())
 }
 
 async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError> {
     use aws_sdk_s3::types::{Delete, ObjectIdentifier};
-    let invalid = |e: aws_sdk_s3::error::BuildError| DeployError::Aws {
-        action: "DeleteObjects",
-        message: e.to_string(),
-    };
+    let invalid =
+        |e: aws_sdk_s3::error::BuildError| DeployError::unexpected("DeleteObjects", e.to_string());
     loop {
         let listed = clients
             .s3
@@ -234,7 +286,7 @@ async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError
             .bucket(bucket)
             .send()
             .await
-            .map_err(aws("ListObjectVersions"))?;
+            .map_err(clients.refused("ListObjectVersions"))?;
         // every version and every delete marker, or the versioned bucket cannot go
         let versions = listed.versions().iter().map(|v| (v.key(), v.version_id()));
         let markers = listed
@@ -268,7 +320,7 @@ async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError
                 .delete(delete)
                 .send()
                 .await
-                .map_err(aws("DeleteObjects"))?;
+                .map_err(clients.refused("DeleteObjects"))?;
         }
     }
 }

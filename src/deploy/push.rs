@@ -44,6 +44,19 @@ pub enum PushError {
     )]
     NotDeployed { env: String },
 
+    #[error("`{stack}` was deployed from elsewhere ({updated}) since this checkout's last push")]
+    #[diagnostic(
+        code(hoist::push::changed_elsewhere),
+        help(
+            "read what is deployed with `hoist env pull {env}`, then push again (or `hoist push --force` to deploy this checkout's version over it)"
+        )
+    )]
+    ChangedElsewhere {
+        stack: String,
+        updated: String,
+        env: String,
+    },
+
     #[error("deploy interrupted: it goes on in CloudFormation")]
     #[diagnostic(
         code(hoist::push::interrupted),
@@ -84,6 +97,71 @@ impl PushLock {
             Err(TryLockError::Error(e)) => Err(FsError::new("lock", path, e).into()),
         }
     }
+}
+
+/// What AWS holds of an environment, against the snapshot of this
+/// checkout's last deploy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deployed {
+    /// The root stack is there, complete, and unchanged since that deploy.
+    AsRecorded,
+    /// The root stack does not exist (deleted outside hoist).
+    Missing,
+    /// The root stack is there but not complete (rolled back, failed, or
+    /// still moving): its status.
+    Unfinished(String),
+    /// The root stack was updated after that deploy ended: when (RFC 3339).
+    ChangedElsewhere { updated: String },
+}
+
+/// Reads the root stack once (DescribeStacks) and compares it with the
+/// snapshot: its status, and its last update against the one the snapshot
+/// recorded (a later one came from somewhere else).
+///
+/// Errors: [`DeployError`] when AWS cannot be asked.
+pub async fn check_deployed(
+    clients: &Clients,
+    stack: &str,
+    recorded: &Snapshot,
+) -> Result<Deployed, DeployError> {
+    let described = match clients
+        .cloudformation
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(err) if engine::is_missing_stack(&err) => return Ok(Deployed::Missing),
+        Err(err) => return Err(clients.refused("DescribeStacks")(err)),
+    };
+    let Some(found) = described.stacks().first() else {
+        return Ok(Deployed::Missing);
+    };
+    let status = found.stack_status().cloned();
+    match &status {
+        None | Some(StackStatus::DeleteComplete) => return Ok(Deployed::Missing),
+        Some(s) if !engine::is_success(s) => {
+            return Ok(Deployed::Unfinished(s.as_str().to_string()));
+        }
+        Some(_) => {}
+    }
+    // Compared with the stack's own time as recorded, so clocks that
+    // disagree do not matter; older snapshots have only the local end time.
+    let since = recorded
+        .stack_changed_at
+        .or((recorded.deployed_at > 0).then_some(recorded.deployed_at));
+    let changed = found.last_updated_time().or(found.creation_time());
+    if let (Some(time), Some(since)) = (changed, since)
+        && u64::try_from(time.secs()).unwrap_or(0) > since
+    {
+        return Ok(Deployed::ChangedElsewhere {
+            updated: time
+                .fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime)
+                .unwrap_or_else(|_| time.to_string()),
+        });
+    }
+    Ok(Deployed::AsRecorded)
 }
 
 /// How a push goes about it.
@@ -211,12 +289,15 @@ impl Push<'_> {
                     .stack_name(&build.stack_name)
                     .send()
                     .await
-                    .map_err(engine::aws("DeleteStack"))?;
+                    .map_err(clients.refused("DeleteStack"))?;
                 status = engine.wait_settled(reporter).await?;
             }
             _ => {}
         }
 
+        // The go-ahead, once given for a first deploy's plan, holds for its
+        // resources' change set too.
+        let mut accepted = false;
         if status.is_none() {
             if self.options.dry_run {
                 talk.info(&format!(
@@ -228,6 +309,41 @@ impl Push<'_> {
                 }
                 return Ok(Outcome::WouldCreate);
             }
+            // Nothing is created before the whole plan is shown and accepted:
+            // the root stack and its bucket, then every resource's stack.
+            talk.info(&format!(
+                "`{}` does not exist yet: the first push creates it",
+                build.stack_name
+            ));
+            let mut plan = vec![
+                PlannedChange {
+                    stack: "root".into(),
+                    logical_id: build.stack_name.clone(),
+                    resource_type: "AWS::CloudFormation::Stack".into(),
+                    action: "Add".into(),
+                    replacement: None,
+                },
+                PlannedChange {
+                    stack: "root".into(),
+                    logical_id: "DeploymentBucket".into(),
+                    resource_type: "AWS::S3::Bucket".into(),
+                    action: "Add".into(),
+                    replacement: None,
+                },
+            ];
+            plan.extend(build.stacks.iter().map(|stack| PlannedChange {
+                stack: "root".into(),
+                logical_id: format!("{}/{}", stack.category, stack.name),
+                resource_type: "AWS::CloudFormation::Stack".into(),
+                action: "Add".into(),
+                replacement: None,
+            }));
+            talk.show_changes(&plan);
+            if !talk.confirm_deploy()? {
+                talk.info("Nothing was created.");
+                return Ok(Outcome::Declined);
+            }
+            accepted = true;
             talk.info(&format!(
                 "Creating `{}` with its deployment bucket ...",
                 build.stack_name
@@ -246,11 +362,19 @@ impl Push<'_> {
         let bucket = root_outputs
             .get("DeploymentBucketName")
             .cloned()
-            .ok_or_else(|| DeployError::Aws {
-                action: "DescribeStacks",
-                message: format!("`{}` has no DeploymentBucketName output", build.stack_name),
+            .ok_or_else(|| {
+                DeployError::unexpected(
+                    "DescribeStacks",
+                    format!("`{}` has no DeploymentBucketName output", build.stack_name),
+                )
             })?;
 
+        let stale = engine.delete_stale_change_sets().await;
+        if stale > 0 {
+            talk.detail(&format!(
+                "deleted {stale} change set(s) an interrupted push left unexecuted"
+            ));
+        }
         let uploaded = self.upload(&engine, &bucket).await?;
         let root_key = engine::root_key(build);
         engine
@@ -283,7 +407,7 @@ impl Push<'_> {
             talk.info("Dry run: nothing was deployed.");
             return Ok(Outcome::DryRun);
         }
-        if !talk.confirm_deploy()? {
+        if !accepted && !talk.confirm_deploy()? {
             engine.delete_change_set(&change_set).await;
             talk.info("Nothing was deployed.");
             return Ok(Outcome::Declined);
@@ -343,6 +467,7 @@ impl Push<'_> {
             assets: build.assets.clone(),
             outputs: deployed.clone(),
             deployed_at: now_secs(),
+            stack_changed_at: engine.root_changed_at().await?,
         };
         let outputs_file = write_outputs(self.file, self.env, &deployed)?;
         snapshot::save(self.file.root(), self.env, &snapshot)?;
@@ -356,6 +481,91 @@ impl Push<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `check_deployed` makes of each answer CloudFormation can give
+    /// (replayed with aws-smithy-mocks: moto keeps no LastUpdatedTime).
+    #[tokio::test]
+    async fn the_snapshot_is_believed_only_when_aws_agrees() {
+        use aws_sdk_cloudformation::Client;
+        use aws_sdk_cloudformation::error::ErrorMetadata;
+        use aws_sdk_cloudformation::operation::describe_stacks::{
+            DescribeStacksError, DescribeStacksOutput,
+        };
+        use aws_sdk_cloudformation::primitives::DateTime;
+        use aws_sdk_cloudformation::types::Stack;
+        use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+        let recorded = Snapshot {
+            stack_name: "hoist-shop-dev".into(),
+            region: "eu-west-1".into(),
+            deployment_bucket: "b".into(),
+            root_sha256: String::new(),
+            resources: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            key_expiries: BTreeMap::new(),
+            assets: BTreeMap::new(),
+            outputs: DeployedOutputs::new(),
+            deployed_at: 1_700_000_100,
+            stack_changed_at: Some(1_700_000_000),
+        };
+        let check = |stack: Option<(StackStatus, i64)>| {
+            let rule = match stack {
+                Some((status, updated)) => mock!(Client::describe_stacks).then_output(move || {
+                    DescribeStacksOutput::builder()
+                        .stacks(
+                            Stack::builder()
+                                .stack_name("hoist-shop-dev")
+                                .stack_status(status.clone())
+                                .creation_time(DateTime::from_secs(1_600_000_000))
+                                .last_updated_time(DateTime::from_secs(updated))
+                                .build(),
+                        )
+                        .build()
+                }),
+                None => mock!(Client::describe_stacks).then_error(|| {
+                    DescribeStacksError::generic(
+                        ErrorMetadata::builder()
+                            .code("ValidationError")
+                            .message("Stack with id hoist-shop-dev does not exist")
+                            .build(),
+                    )
+                }),
+            };
+            let cfn = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, [&rule]);
+            let none = Vec::<&aws_smithy_mocks::Rule>::new();
+            let clients = Clients::new(
+                cfn,
+                mock_client!(aws_sdk_s3, RuleMode::MatchAny, none.clone()),
+                mock_client!(aws_sdk_ssm, RuleMode::MatchAny, none),
+                "AWS in eu-west-1",
+            );
+            let recorded = recorded.clone();
+            async move {
+                check_deployed(&clients, "hoist-shop-dev", &recorded)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(
+            check(Some((StackStatus::UpdateComplete, 1_700_000_000))).await,
+            Deployed::AsRecorded
+        );
+        assert_eq!(check(None).await, Deployed::Missing);
+        assert_eq!(
+            check(Some((StackStatus::UpdateRollbackComplete, 1_700_000_000))).await,
+            Deployed::Unfinished("UPDATE_ROLLBACK_COMPLETE".into())
+        );
+        assert_eq!(
+            check(Some((StackStatus::DeleteComplete, 1_700_000_000))).await,
+            Deployed::Missing
+        );
+        assert_eq!(
+            check(Some((StackStatus::UpdateComplete, 1_700_000_500))).await,
+            Deployed::ChangedElsewhere {
+                updated: "2023-11-14T22:21:40Z".into()
+            }
+        );
+    }
 
     #[test]
     fn the_push_lock_is_held_by_one_at_a_time_and_released_on_drop() {

@@ -31,6 +31,11 @@ pub struct Snapshot {
     pub outputs: DeployedOutputs,
     /// Seconds since the Unix epoch.
     pub deployed_at: u64,
+    /// When the root stack last changed in AWS as this snapshot was taken
+    /// (seconds since the Unix epoch, AWS's clock): a later change was made
+    /// from elsewhere. Absent in snapshots of older hoists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_changed_at: Option<u64>,
 }
 
 pub fn path(root: &Path, env: &str) -> PathBuf {
@@ -39,13 +44,39 @@ pub fn path(root: &Path, env: &str) -> PathBuf {
         .join(format!("{env}.json"))
 }
 
-pub fn load(root: &Path, env: &str) -> Result<Option<Snapshot>, FsError> {
+/// A snapshot that exists but cannot be read: never taken for "not deployed".
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("`{}` is not a snapshot hoist can read: {reason}", path.display())]
+#[diagnostic(
+    code(hoist::snapshot::unreadable),
+    help(
+        "rebuild it from CloudFormation with `hoist env pull {env}` (or delete it: the next push then compares with AWS)"
+    )
+)]
+pub struct Unreadable {
+    pub path: PathBuf,
+    pub env: String,
+    pub reason: String,
+}
+
+/// The snapshot of `env`, None when this checkout never deployed it.
+///
+/// Errors: [`Unreadable`] when the file is there but is not a snapshot
+/// (corrupt, or written by another version); an [`FsError`] when it cannot
+/// be read at all.
+pub fn load(root: &Path, env: &str) -> Result<Option<Snapshot>, crate::Error> {
     let path = path(root, env);
     match std::fs::read_to_string(&path) {
-        // A snapshot hoist cannot read is treated as absent: the next push compares with AWS.
-        Ok(text) => Ok(serde_json::from_str(&text).ok()),
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            Unreadable {
+                path,
+                env: env.to_string(),
+                reason: e.to_string(),
+            }
+            .into()
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(FsError::new("read", path, e)),
+        Err(e) => Err(FsError::new("read", path, e).into()),
     }
 }
 

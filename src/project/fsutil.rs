@@ -11,13 +11,28 @@ use crate::error::FsError;
 pub type FileSet = BTreeMap<String, Vec<u8>>;
 
 /// Write one file atomically: a temporary file in the same folder, then a rename.
+///
+/// The file gets the mode a plain write would give it: the replaced file's
+/// mode, else 0666 less the umask (0644 usually), never the temporary file's
+/// owner-only 0600. Secrets are written by their own writer.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| FsError::new("create folder", dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".hoist-tmp-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".hoist-tmp-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
         .tempfile_in(dir)
         .map_err(|e| FsError::new("create a temporary file in", dir, e))?;
+    if let Ok(existing) = fs::metadata(path) {
+        tmp.as_file()
+            .set_permissions(existing.permissions())
+            .map_err(|e| FsError::new("write", tmp.path().to_path_buf(), e))?;
+    }
     tmp.write_all(contents)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| FsError::new("write", tmp.path().to_path_buf(), e))?;
@@ -221,6 +236,23 @@ mod tests {
         assert_eq!(fs::read_to_string(target.join("a.json")).unwrap(), "3");
         assert!(!target.join("b.json").exists());
         assert_eq!(fs::read_dir(dir.path().join("build")).unwrap().count(), 1);
+    }
+
+    /// A file written atomically is readable as a plain write would make it
+    /// (not the temporary file's 0600), and a replaced file keeps its mode.
+    #[cfg(unix)]
+    #[test]
+    fn atomic_writes_have_the_usual_modes() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hoist.toml");
+        write_atomic(&path, b"one").unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o644, 0o644, "{mode:o}");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&path, b"two").unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
     }
 
     #[test]

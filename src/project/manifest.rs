@@ -204,13 +204,12 @@ pub enum ManifestError {
     #[error("nothing was written: the change would make `{}` invalid: {message}", path.display())]
     #[diagnostic(
         code(hoist::manifest::change_refused),
-        help(
-            "the flags or answers given produce this value; give another (the file on disk is unchanged)"
-        )
+        help("{help} (the file on disk is unchanged)")
     )]
     ChangeRefused {
         path: PathBuf,
         message: String,
+        help: String,
         #[source_code]
         src: NamedSource<String>,
         #[label("{label}")]
@@ -293,8 +292,15 @@ impl ProjectFile {
                 message,
                 span,
                 label,
+                help,
                 ..
             } => ManifestError::ChangeRefused {
+                // The generic advice is about editing the file, which is fine.
+                help: if help == FIX_BY_HAND {
+                    "the flags or answers given produce this value; give another".to_string()
+                } else {
+                    help
+                },
                 src: NamedSource::new(
                     format!("{} as it would be (not written)", path.display()),
                     text.clone(),
@@ -332,14 +338,10 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+const FIX_BY_HAND: &str = "fix the file by hand; every key is described in docs/hoist-toml.md";
+
 fn invalid(path: &Path, text: &str, message: &str, span: Option<Range<usize>>) -> ManifestError {
-    invalid_with_help(
-        path,
-        text,
-        message,
-        span,
-        "fix the file by hand; every key is described in docs/hoist-toml.md",
-    )
+    invalid_with_help(path, text, message, span, FIX_BY_HAND)
 }
 
 fn invalid_with_help(
@@ -411,6 +413,28 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, ManifestError> {
     Ok(manifest)
 }
 
+/// A folder hoist writes into must stay inside the project: relative, with
+/// no `..` and no root or drive. `Err` says why not.
+fn inside_project(folder: &str) -> Result<(), &'static str> {
+    use std::path::Component;
+    let path = Path::new(folder);
+    if folder.is_empty() {
+        return Err("is empty");
+    }
+    for component in path.components() {
+        match component {
+            Component::Prefix(_) | Component::RootDir => {
+                return Err("is an absolute path: hoist writes only inside the project");
+            }
+            Component::ParentDir => {
+                return Err("leaves the project (`..`): hoist writes only inside it");
+            }
+            Component::CurDir | Component::Normal(_) => {}
+        }
+    }
+    Ok(())
+}
+
 fn name_problem(keys: &[&str], err: names::NameError) -> Problem {
     Problem::new(keys, err.to_string(), err.rule)
 }
@@ -426,6 +450,34 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
         if let Some(profile) = &env.profile {
             names::validate_profile(profile)
                 .map_err(|e| name_problem(&["env", name, "profile"], e))?;
+        }
+    }
+    let folders = [
+        (
+            &["project", "source_dir"][..],
+            Some(&manifest.project.source_dir),
+        ),
+        (
+            &["project", "dist_dir"][..],
+            manifest.project.dist_dir.as_ref(),
+        ),
+        (
+            &["codegen", "output_dir"][..],
+            manifest
+                .codegen
+                .as_ref()
+                .and_then(|c| c.output_dir.as_ref()),
+        ),
+    ];
+    for (keys, folder) in folders {
+        if let Some(folder) = folder
+            && let Err(reason) = inside_project(folder)
+        {
+            return Err(Problem::new(
+                keys,
+                format!("`{folder}` {reason}"),
+                "give a folder relative to the project's root, inside it (for example `src`)",
+            ));
         }
     }
     let envs: Vec<&str> = manifest.env.keys().map(String::as_str).collect();
@@ -688,6 +740,33 @@ region = "eu-west-1"
         assert!(reloaded.text.starts_with("# my project\n"));
     }
 
+    /// `source_dir` (where `amplify_outputs.json` goes), `dist_dir` and
+    /// codegen's `output_dir` stay inside the project: each way out is
+    /// refused at its line.
+    #[test]
+    fn folders_hoist_writes_into_stay_inside_the_project() {
+        for (bad, expected) in [
+            ("../../elsewhere", "leaves the project"),
+            ("src/../../x", "leaves the project"),
+            ("/etc", "is an absolute path"),
+            ("", "is empty"),
+        ] {
+            let text = VALID.replace("source_dir = \"src\"", &format!("source_dir = {bad:?}"));
+            let shown = parse_err(&text);
+            assert!(shown.contains(expected), "{bad}: {shown}");
+            assert!(shown.contains("hoist.toml:7:"), "{bad}: {shown}");
+        }
+        let text = format!("{VALID}\n[codegen]\noutput_dir = \"../shared\"\n");
+        assert!(parse_err(&text).contains("leaves the project"));
+        assert!(
+            parse(
+                Path::new("hoist.toml"),
+                &VALID.replace("\"src\"", "\"./app/src\"")
+            )
+            .is_ok()
+        );
+    }
+
     #[test]
     fn a_refused_change_says_nothing_was_written_and_names_the_proposed_text() {
         let dir = tempfile::tempdir().unwrap();
@@ -704,7 +783,7 @@ region = "eu-west-1"
         let shown = render(err);
         assert!(shown.contains("nothing was written"), "{shown}");
         assert!(shown.contains("as it would be (not written)"), "{shown}");
-        assert!(!shown.contains("fix the file by hand"), "{shown}");
+        assert!(shown.contains("the file on disk is"), "{shown}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), VALID);
     }
 

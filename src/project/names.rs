@@ -268,7 +268,9 @@ mod tests {
             .unwrap_or_else(|| {
                 std::path::PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo")
             });
-        let registries = std::fs::read_dir(cargo_home.join("registry/src")).unwrap();
+        let registries = std::fs::read_dir(cargo_home.join("registry/src")).expect(
+            "Cargo's registry sources (CARGO_HOME/registry/src): this test reads the SDK's partition data there, after a build",
+        );
         let source = registries
             .flatten()
             .map(|r| {

@@ -24,6 +24,8 @@ pub struct Printer {
     verbosity: Verbosity,
     json: bool,
     progress: bool,
+    /// Whether a JSON document went to stdout already (then an error adds none).
+    printed_data: std::cell::Cell<bool>,
 }
 
 impl Printer {
@@ -55,6 +57,7 @@ impl Printer {
             verbosity,
             json: global.json,
             progress: !global.no_progress && std::io::stderr().is_terminal(),
+            printed_data: std::cell::Cell::new(false),
         }
     }
 
@@ -120,9 +123,28 @@ impl Printer {
 
     /// Errors are always printed, even with `-q`.
     /// Print an error: plain words first; its code (`hoist::fs`) only with `-v`.
+    /// With `--json`, the error is also an object on stdout (`{"error":
+    /// {"message", "code", "help"}}`), so a script reading stdout sees it,
+    /// unless the command's own JSON (a report that holds the failure) went
+    /// there already: stdout stays one document.
+    /// With `-v`, an AWS call's whole SDK context follows the message.
     pub fn error(&self, err: crate::Error) {
+        use miette::Diagnostic;
         let coded = self.verbosity >= Verbosity::Verbose;
+        if self.json && !self.printed_data.get() {
+            self.data(&serde_json::json!({
+                "error": {
+                    "message": err.to_string(),
+                    "code": err.code().map(|c| c.to_string()),
+                    "help": err.help().map(|h| h.to_string()),
+                }
+            }));
+        }
+        let detail = coded.then(|| err.detail().map(str::to_string)).flatten();
         self.report(&miette::Report::new(Plain { err, coded }));
+        if let Some(detail) = detail {
+            eprintln!("  SDK detail: {detail}");
+        }
     }
 
     /// Print a diagnostic (an error, or a warning with its place in a file).
@@ -139,6 +161,7 @@ impl Printer {
 
     /// Print a JSON document on stdout.
     pub fn data(&self, value: &serde_json::Value) {
+        self.printed_data.set(true);
         let mut out = std::io::stdout().lock();
         let _ = serde_json::to_writer_pretty(&mut out, value);
         let _ = writeln!(out);

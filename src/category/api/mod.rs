@@ -76,10 +76,75 @@ pub struct ApiConfig {
     /// The Lambda authorizer's ARN, with `lambda` among the modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda_authorizer_arn: Option<String>,
+    /// Days the API's CloudWatch log group keeps resolver errors: one of
+    /// [`LOG_RETENTION_DAYS`] (30 unless set; written only when another).
+    #[serde(
+        default = "default_log_retention",
+        skip_serializing_if = "is_default_log_retention"
+    )]
+    pub log_retention_days: u16,
 }
 
 fn default_key_days() -> u16 {
     7
+}
+
+fn default_log_retention() -> u16 {
+    30
+}
+
+fn is_default_log_retention(days: &u16) -> bool {
+    *days == default_log_retention()
+}
+
+/// The retention periods CloudWatch Logs accepts, in days
+/// (`RetentionInDays`, AWS::Logs::LogGroup, CloudFormation reference).
+pub const LOG_RETENTION_DAYS: &[u16] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Whether `arn` is a Lambda function's ARN, optionally with a version or
+/// alias (`arn:aws:lambda:eu-west-1:123456789012:function:auth[:live]`;
+/// Lambda API reference, "FunctionArn" pattern).
+pub fn is_lambda_function_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    let name_ok = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 64
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let qualifier_ok = |q: &str| {
+        !q.is_empty()
+            && q.len() <= 128
+            && q.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '$')
+    };
+    match parts.as_slice() {
+        [
+            "arn",
+            partition,
+            "lambda",
+            region,
+            account,
+            "function",
+            name,
+            rest @ ..,
+        ] => {
+            partition.starts_with("aws")
+                && crate::project::validate_region(region).is_ok()
+                && account.len() == 12
+                && account.chars().all(|c| c.is_ascii_digit())
+                && name_ok(name)
+                && match rest {
+                    [] => true,
+                    [q] => qualifier_ok(q),
+                    _ => false,
+                }
+        }
+        _ => false,
+    }
 }
 
 impl ApiConfig {
@@ -153,6 +218,36 @@ impl ApiConfig {
                 "add them to the api's table in hoist.toml",
             ));
         }
+        if !LOG_RETENTION_DAYS.contains(&self.log_retention_days) {
+            problems.push(Problem::new(
+                &["log_retention_days"],
+                format!(
+                    "CloudWatch Logs cannot keep logs {} days",
+                    self.log_retention_days
+                ),
+                "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+            ));
+        }
+        if let Some(issuer) = &self.oidc_issuer {
+            let ok = url::Url::parse(issuer)
+                .is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
+            if !ok {
+                problems.push(Problem::new(
+                    &["oidc_issuer"],
+                    format!("`{issuer}` is not an https URL"),
+                    "give the provider's issuer URL exactly as its tokens' `iss` claim has it (for example `https://example.auth0.com/`)",
+                ));
+            }
+        }
+        if let Some(arn) = &self.lambda_authorizer_arn
+            && !is_lambda_function_arn(arn)
+        {
+            problems.push(Problem::new(
+                &["lambda_authorizer_arn"],
+                format!("`{arn}` is not a Lambda function's ARN"),
+                "give the authorizer function's ARN: `arn:aws:lambda:REGION:ACCOUNT:function:NAME`",
+            ));
+        }
         if self.uses(AuthMode::Lambda) && self.lambda_authorizer_arn.is_none() {
             problems.push(Problem::new(
                 &["auth"],
@@ -197,4 +292,79 @@ pub fn blueprint(template: crate::cli::ApiTemplate, cfg: &ApiConfig) -> String {
         rules.push("{ allow: public, operations: [read] }");
     }
     text.replace("RULES", &format!("[{}]", rules.join(", ")))
+}
+
+#[cfg(test)]
+mod meaning_tests {
+    use super::*;
+
+    fn api() -> ApiConfig {
+        ApiConfig {
+            auth: AuthMode::ApiKey,
+            additional_auth: Vec::new(),
+            api_key_days: 7,
+            oidc_issuer: None,
+            oidc_client_id: None,
+            lambda_authorizer_arn: None,
+            log_retention_days: 30,
+        }
+    }
+
+    fn keys(cfg: &ApiConfig) -> Vec<String> {
+        cfg.problems(true)
+            .into_iter()
+            .map(|p| p.keys.join("."))
+            .collect()
+    }
+
+    /// Values that pass the types but mean nothing AWS accepts are refused
+    /// at their key: an empty or malformed authorizer ARN, an issuer that is
+    /// not an https URL, a retention CloudWatch does not offer.
+    #[test]
+    fn arns_urls_and_retention_are_checked_for_meaning() {
+        for arn in [
+            "",
+            "arn:aws:lambda:us-east-1:123:function:auth",
+            "arn:aws:lambda:us-east-1:123456789012:layer:auth",
+            "arn:aws:s3:::bucket",
+            "arn:aws:lambda:nowhere:123456789012:function:auth",
+            "arn:aws:lambda:us-east-1:123456789012:function:a:b:c",
+        ] {
+            let cfg = ApiConfig {
+                lambda_authorizer_arn: Some(arn.into()),
+                ..api()
+            };
+            assert_eq!(keys(&cfg), ["lambda_authorizer_arn"], "{arn}");
+        }
+        for arn in [
+            "arn:aws:lambda:us-east-1:123456789012:function:auth",
+            "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:auth-fn_2:live",
+            "arn:aws:lambda:eu-west-1:123456789012:function:auth:$LATEST",
+        ] {
+            let cfg = ApiConfig {
+                lambda_authorizer_arn: Some(arn.into()),
+                ..api()
+            };
+            assert!(keys(&cfg).is_empty(), "{arn}");
+        }
+        for issuer in ["", "example.com", "http://example.com", "https://"] {
+            let cfg = ApiConfig {
+                oidc_issuer: Some(issuer.into()),
+                ..api()
+            };
+            assert_eq!(keys(&cfg), ["oidc_issuer"], "{issuer}");
+        }
+        let cfg = ApiConfig {
+            oidc_issuer: Some("https://example.auth0.com/".into()),
+            ..api()
+        };
+        assert!(keys(&cfg).is_empty());
+        for days in [0, 2, 31, 4000] {
+            let cfg = ApiConfig {
+                log_retention_days: days,
+                ..api()
+            };
+            assert_eq!(keys(&cfg), ["log_retention_days"], "{days}");
+        }
+    }
 }

@@ -191,7 +191,11 @@ pub fn model_stack(
     properties["SSESpecification"] = json!({ "SSEEnabled": true });
     properties["StreamSpecification"] = json!({ "StreamViewType": "NEW_AND_OLD_IMAGES" });
     properties["Tags"] = json!([{ "Key": "hoist:project", "Value": r#ref("Project") }, { "Key": "hoist:env", "Value": r#ref("Env") }, { "Key": "hoist:model", "Value": model.name }]);
-    t.resource(&table, "AWS::DynamoDB::Table", properties);
+    let resource = t.resource(&table, "AWS::DynamoDB::Table", properties);
+    // Items outlive a mistaken `remove`, `env remove` or a replacing change
+    // (a new key schema): the table is kept when the stack lets go of it.
+    resource["DeletionPolicy"] = json!("Retain");
+    resource["UpdateReplacePolicy"] = json!("Retain");
     let role = format!("{m}DataSourceRole");
     t.resource(&role, "AWS::IAM::Role", json!({
         "Description": format!("Lets AppSync read and write the {} table, and nothing else", model.name),
@@ -589,18 +593,40 @@ pub fn synth(name: &str, cfg: &ApiConfig, schema_key: &str) -> Template {
     if !additional.is_empty() {
         api["AdditionalAuthenticationProviders"] = Value::Array(additional);
     }
-    // Resolver errors go to CloudWatch Logs (/aws/appsync/apis/<api id>), without request content.
-    t.resource("GraphQLApiLogsRole", "AWS::IAM::Role", json!({
-        "Description": "Lets AppSync write the API's error logs to CloudWatch Logs",
-        "AssumeRolePolicyDocument": cfn::policy(vec![json!({ "Effect": "Allow", "Principal": { "Service": "appsync.amazonaws.com" }, "Action": "sts:AssumeRole" })]),
-        "Policies": [{
-            "PolicyName": "logs",
-            "PolicyDocument": cfn::policy(vec![json!({
+    // Resolver errors go to CloudWatch Logs (/aws/appsync/apis/<api id>, the
+    // group AppSync writes to: AppSync developer guide, "Logging"), without
+    // request content. The group is made here with a retention, and the
+    // role may write to it and no other: its policy is a resource of its own
+    // because it names the API's id, which needs the role first.
+    t.resource(
+        "GraphQLApiLogsRole",
+        "AWS::IAM::Role",
+        json!({
+            "Description": "Lets AppSync write the API's error logs to CloudWatch Logs",
+            "AssumeRolePolicyDocument": cfn::policy(vec![json!({
                 "Effect": "Allow",
-                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/appsync/apis/*")
-            })])
-        }]
+                "Principal": { "Service": "appsync.amazonaws.com" },
+                "Action": "sts:AssumeRole",
+                "Condition": { "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") } }
+            })]),
+        }),
+    );
+    t.resource(
+        "GraphQLApiLogGroup",
+        "AWS::Logs::LogGroup",
+        json!({
+            "LogGroupName": sub("/aws/appsync/apis/${GraphQLApi.ApiId}"),
+            "RetentionInDays": cfg.log_retention_days,
+        }),
+    );
+    t.resource("GraphQLApiLogsPolicy", "AWS::IAM::Policy", json!({
+        "PolicyName": "logs",
+        "Roles": [r#ref("GraphQLApiLogsRole")],
+        "PolicyDocument": cfn::policy(vec![json!({
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/appsync/apis/${GraphQLApi.ApiId}:*")
+        })])
     }));
     api["LogConfig"] = json!({
         "CloudWatchLogsRoleArn": get_att("GraphQLApiLogsRole", "Arn"),

@@ -169,7 +169,11 @@ pub fn synth(name: &str, cfg: &AuthConfig, env: &str) -> (Template, Vec<SecretPa
             }),
         );
     }
-    t.resource("UserPool", "AWS::Cognito::UserPool", pool);
+    let pool = t.resource("UserPool", "AWS::Cognito::UserPool", pool);
+    // Users outlive a mistaken `remove`, `env remove` or a replacing change:
+    // the pool is kept when the stack lets go of it (as storage buckets are).
+    pool["DeletionPolicy"] = json!("Retain");
+    pool["UpdateReplacePolicy"] = json!("Retain");
 
     // Identity providers and the hosted UI domain.
     let mut providers: Vec<Value> = vec![json!("COGNITO")];
