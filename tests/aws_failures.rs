@@ -101,25 +101,27 @@ fn push_json_prints_an_error_object() {
     assert!(value["error"]["help"].as_str().is_some(), "{value}");
 }
 
-/// A profile that no shared file defines is refused before any call, from
-/// AWS_PROFILE and from hoist.toml alike, listing the profiles there are.
+/// A profile that the shared files do not define, while they define others,
+/// is refused before any call, listing the profiles there are. With no
+/// shared file at all, or a web identity in the environment, the SDK's chain
+/// has other sources: nothing is refused for the profile.
 #[test]
 fn an_unknown_profile_is_named_with_those_that_exist() {
     let (sb, root, endpoint) = project();
-    let output = sb
-        .hoist_in(&root)
-        .args(["push", "--yes", "--endpoint-url", &endpoint])
-        .env("AWS_PROFILE", "nope")
-        .output()
-        .unwrap();
-    let stderr = flat(&stderr_of(&output, &sb));
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr
-            .contains("the AWS profile `nope` (AWS_PROFILE) is not defined: no profile is defined"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("aws configure --profile nope"), "{stderr}");
+    let push = |env: &[(&str, &std::ffi::OsStr)]| {
+        let mut cmd = sb.hoist_in(&root);
+        cmd.args(["push", "--yes", "--endpoint-url", &endpoint])
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let output = cmd.output().unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        flat(&stderr_of(&output, &sb))
+    };
+    let stderr = push(&[("AWS_PROFILE", "nope".as_ref())]);
+    assert!(!stderr.contains("is not defined"), "{stderr}");
+    assert!(stderr.contains("no AWS credentials were found"), "{stderr}");
 
     std::fs::create_dir_all(sb.home.path().join(".aws")).unwrap();
     std::fs::write(
@@ -127,20 +129,32 @@ fn an_unknown_profile_is_named_with_those_that_exist() {
         "[default]\nregion = us-east-1\n\n[profile shop-admin]\nregion = eu-west-1\n",
     )
     .unwrap();
+    let stderr = push(&[("AWS_PROFILE", "nope".as_ref())]);
+    assert!(
+        stderr.contains(
+            "the AWS profile `nope` (AWS_PROFILE) is not defined: the profiles defined: default, shop-admin"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("aws configure --profile nope"), "{stderr}");
+
     let manifest = std::fs::read_to_string(root.join("hoist.toml")).unwrap();
     let manifest = manifest.replacen("[env.dev]\n", "[env.dev]\nprofile = \"shop-dev\"\n", 1);
     std::fs::write(root.join("hoist.toml"), manifest).unwrap();
-    let output = sb
-        .hoist_in(&root)
-        .args(["push", "--yes", "--endpoint-url", &endpoint])
-        .output()
-        .unwrap();
-    let stderr = flat(&stderr_of(&output, &sb));
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = push(&[("AWS_PROFILE", "nope".as_ref())]);
     assert!(
-        stderr.contains("the AWS profile `shop-dev` (`profile` in hoist.toml) is not defined: the profiles defined: default, shop-admin"),
-        "{stderr}"
+        stderr.contains("the AWS profile `shop-dev` (`--profile` or `profile` in hoist.toml) is not defined: the profiles defined: default, shop-admin"),
+        "hoist.toml's profile comes before AWS_PROFILE: {stderr}"
     );
+
+    // a web identity (EKS, CodeBuild) is a source whatever the profile
+    let token = sb.home.path().join("token");
+    std::fs::write(&token, "not-a-real-token").unwrap();
+    let stderr = push(&[
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", token.as_os_str()),
+        ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci".as_ref()),
+    ]);
+    assert!(!stderr.contains("is not defined"), "{stderr}");
 }
 
 /// `env list` that cannot ask AWS fails (no status cell holding an error)
@@ -190,4 +204,33 @@ fn a_corrupt_snapshot_is_named_with_how_to_rebuild_it() {
         );
         assert!(stderr.contains("hoist env pull dev"), "{args:?}: {stderr}");
     }
+}
+
+/// A credential source that fails (here a `credential_process` that exits
+/// non-zero, as an expired sign-in would) is said to have failed, with its
+/// message: not "no credentials".
+#[test]
+fn a_failing_credential_source_is_named_not_taken_for_none() {
+    let (sb, root, endpoint) = project();
+    std::fs::create_dir_all(sb.home.path().join(".aws")).unwrap();
+    std::fs::write(
+        sb.home.path().join(".aws/config"),
+        "[profile broken]\ncredential_process = sh -c \"echo token expired >&2; exit 3\"\n",
+    )
+    .unwrap();
+    let output = sb
+        .hoist_in(&root)
+        .args(["push", "--yes", "--endpoint-url", &endpoint])
+        .env("AWS_PROFILE", "broken")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let stderr = flat(&stderr_of(&output, &sb));
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the credential source failed"), "{stderr}");
+    assert!(
+        !stderr.contains("no AWS credentials were found"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("aws sso login"), "{stderr}");
 }

@@ -184,6 +184,70 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
     let status = p.ok(&moto, &["status"]);
     assert!(status.contains("Nothing to push"), "{status}");
 
+    // The API key's expiry is recorded as deployed, the full days away; one
+    // in its last days is renewed by the next push, changed or not.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let snapshot_path = p.root.join(".hoist/deployed/dev.json");
+    let key_expiry = || -> u64 {
+        let recorded: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&snapshot_path).unwrap()).unwrap();
+        recorded["key_expires_at"]
+            .as_object()
+            .and_then(|m| m.values().next())
+            .and_then(|v| v.as_u64())
+            .unwrap_or_else(|| panic!("no key expiry recorded: {recorded}"))
+    };
+    assert!(
+        key_expiry() >= now + 7 * 86_400 - 120,
+        "{} vs {now}",
+        key_expiry()
+    );
+    assert!(status.contains("API key"), "{status}");
+    let mut recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&snapshot_path).unwrap()).unwrap();
+    for value in recorded["key_expires_at"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+    {
+        *value = serde_json::json!(now + 3_600);
+    }
+    std::fs::write(&snapshot_path, recorded.to_string()).unwrap();
+    assert!(p.ok(&moto, &["status"]).contains("the next push renews it"));
+    let renewed = p.ok(&moto, &["push", "--yes"]);
+    assert!(renewed.contains("this push renews it"), "{renewed}");
+    assert!(
+        key_expiry() >= now + 7 * 86_400 - 120,
+        "renewed: {} vs {now}",
+        key_expiry()
+    );
+
+    // `hoist outputs` writes what is deployed: an edit of hoist.toml that
+    // was not pushed does not reach the frontend.
+    let manifest_before = p.sb.read("shop/hoist.toml");
+    let deployed_min = p.outputs()["auth"]["password_policy"]["min_length"].clone();
+    assert_ne!(deployed_min, serde_json::json!(20));
+    p.ok(
+        &moto,
+        &[
+            "update",
+            "auth",
+            "main",
+            "--password-min-length",
+            "20",
+            "-q",
+        ],
+    );
+    p.ok(&moto, &["outputs"]);
+    assert_eq!(
+        p.outputs()["auth"]["password_policy"]["min_length"],
+        deployed_min
+    );
+    std::fs::write(p.root.join("hoist.toml"), manifest_before).unwrap();
+
     // A storage change updates only the storage stack.
     p.ok(
         &moto,
@@ -468,9 +532,31 @@ fn environments_are_separate_and_rebuilt_from_cloudformation() {
         "the pulled snapshot matches what is deployed: {again}"
     );
 
-    // removing prod deletes its stacks and its deployment bucket
-    let buckets_before = moto.inspect(REGION)["buckets"].as_object().unwrap().len();
-    p.ok(&moto, &["env", "remove", "prod", "--yes"]);
+    // `hoist delete` deletes prod's stacks and deployment bucket, keeps its
+    // user pool (retained: users outlive the stack) and its hoist.toml entry;
+    // `env remove` then drops the entry
+    let before = moto.inspect(REGION);
+    let buckets_before = before["buckets"].as_object().unwrap().len();
+    let pools_before = before["user_pools"].as_array().map_or(0, |p| p.len());
+    let deleted = p.ok(&moto, &["delete", "--env", "prod", "--yes"]);
+    assert!(
+        deleted.contains("the user pool of auth `main`"),
+        "{deleted}"
+    );
+    let state = moto.inspect(REGION);
+    assert!(
+        state["stacks"].get("hoist-shop-prod").is_none(),
+        "{state:#}"
+    );
+    assert_eq!(
+        state["user_pools"].as_array().map_or(0, |p| p.len()),
+        pools_before,
+        "the user pool is retained: {state:#}"
+    );
+    assert!(p.sb.read("shop/hoist.toml").contains("[env.prod]"));
+    assert!(!p.root.join(".hoist/deployed/prod.json").exists());
+    let again = p.ok(&moto, &["env", "remove", "prod", "--yes"]);
+    assert!(again.contains("not deployed: only removing it"), "{again}");
     let state = moto.inspect(REGION);
     assert!(
         state["stacks"].get("hoist-shop-prod").is_none(),

@@ -218,6 +218,23 @@ Examples:
         env: Option<String>,
     },
 
+    /// Delete an environment's stacks from AWS, keeping it in hoist.toml (users, items and files are kept)
+    #[command(after_help = "\
+Examples:
+  hoist delete                     The current environment, after a question
+  hoist delete --env staging --yes
+
+The user pool, the model tables and the storage buckets are retained (their data outlives
+the stacks): delete them in the AWS console or CLI once their data is no longer wanted.
+`hoist push` deploys the environment again; `hoist env remove` also drops it from hoist.toml.")]
+    Delete {
+        /// The environment (default: the current one)
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
+        #[command(flatten)]
+        target: EnvTargetArgs,
+    },
+
     /// Team environments: add, list, switch, rebuild from CloudFormation, remove
     #[command(after_help = "\
 Examples:

@@ -104,8 +104,9 @@ pub fn run(
                 prompter: prompter.as_mut(),
             };
             printer.info(format!(
-                "This deletes the stacks of `{name}` ({}) and its deployment bucket, and removes `[env.{name}]` from hoist.toml. Storage buckets, the user pool and model tables are kept (their data outlives the stack).",
-                root_stack_name(&file.manifest.project.name, name)
+                "This deletes the stacks of `{name}` ({}) and its deployment bucket, and removes `[env.{name}]` from hoist.toml. Kept in AWS (their data outlives the stacks): {}.",
+                root_stack_name(&file.manifest.project.name, name),
+                retained(&file)
             ));
             // `--yes` is the answer here, not a default: removing is never the default
             let flag = global.yes.then_some(true);
@@ -126,6 +127,71 @@ pub fn run(
             printer.success(format!("Removed the environment `{name}`"));
             Ok(())
         }
+    }
+}
+
+/// `hoist delete`: the environment's stacks go, its hoist.toml entry stays.
+pub fn delete(
+    env_name: Option<&str>,
+    target: &EnvTargetArgs,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    let file = load()?;
+    let name = crate::settings::resolve_env(&file, env_name)?;
+    let name = name.as_str();
+    let mut prompter = prompt::for_terminal();
+    let mut inputs = Inputs {
+        answers: Answers::default(),
+        yes: global.yes,
+        prompter: prompter.as_mut(),
+    };
+    printer.info(format!(
+        "This deletes the stacks of `{name}` ({}) and its deployment bucket; hoist.toml keeps `[env.{name}]`. Kept in AWS (their data outlives the stacks): {}.",
+        root_stack_name(&file.manifest.project.name, name),
+        retained(&file)
+    ));
+    // `--yes` is the answer here, not a default: deleting is never the default
+    if !inputs.confirm(
+        Question {
+            key: "yes",
+            prompt: "Delete the environment's stacks?",
+            default: None,
+        },
+        global.yes.then_some(true),
+        false,
+    )? {
+        printer.info("Nothing deleted.");
+        return Ok(());
+    }
+    let target = target_for(&file, name, target);
+    let existed = runtime()?.block_on(env::delete(&file, name, &target, &quiet(printer)))?;
+    if existed {
+        printer.success(format!(
+            "Deleted the stacks of `{name}`; `hoist push --env {name}` deploys it again"
+        ));
+    } else {
+        printer.success(format!("`{name}` was not deployed: nothing to delete"));
+    }
+    Ok(())
+}
+
+/// What an environment's deletion leaves in AWS, in words.
+fn retained(file: &ProjectFile) -> String {
+    let mut kept = Vec::new();
+    for name in file.manifest.auth.keys() {
+        kept.push(format!("the user pool of auth `{name}`"));
+    }
+    for name in file.manifest.api.keys() {
+        kept.push(format!("the model tables of api `{name}`"));
+    }
+    for name in file.manifest.storage.keys() {
+        kept.push(format!("the bucket of storage `{name}`"));
+    }
+    if kept.is_empty() {
+        "nothing".to_string()
+    } else {
+        kept.join(", ")
     }
 }
 
@@ -201,7 +267,8 @@ fn checkout(file: &ProjectFile, name: &str, printer: &Printer) -> Result<(), cra
     project::write_atomic(&file.root().join(rel), &contents)?;
     match snapshot::load(file.root(), name)? {
         Some(last) => {
-            let path = write_outputs(file, name, &last.outputs)?;
+            let deployed = snapshot::deployed_project(file, &last);
+            let path = write_outputs(&deployed, name, &last.outputs)?;
             printer.success(format!(
                 "Switched to `{name}`; wrote {}",
                 path.strip_prefix(file.root()).unwrap_or(&path).display()

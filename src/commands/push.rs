@@ -20,6 +20,20 @@ use crate::settings::resolve_env;
 use crate::synth;
 use crate::ui::{Lines, Live, Printer};
 
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Seconds since the Unix epoch as `2026-12-08T10:00:00Z`.
+fn rfc3339(secs: u64) -> String {
+    aws_sdk_cloudformation::primitives::DateTime::from_secs(secs as i64)
+        .fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime)
+        .unwrap_or_else(|_| secs.to_string())
+}
+
 fn load() -> Result<ProjectFile, crate::Error> {
     let cwd =
         std::env::current_dir().map_err(|e| FsError::new("read the current folder", ".", e))?;
@@ -74,6 +88,23 @@ pub fn status(
             "\namplify_outputs.json points at the local sandbox of `{of}` ({url}, {running}); once `{env}` is deployed, `hoist outputs` writes the cloud's back."
         ));
     }
+    if let Some(recorded) = &last {
+        let due = snapshot::keys_due(recorded, now_secs());
+        for (parameter, days) in &recorded.key_expiries {
+            let Some(expires) = recorded.key_expires_at.get(parameter) else {
+                continue;
+            };
+            let renew = if due.iter().any(|(p, _)| p == parameter) {
+                "; the next push renews it"
+            } else {
+                ""
+            };
+            printer.info(format!(
+                "  API key ({parameter}, {days} days) expires {}{renew}",
+                rfc3339(*expires)
+            ));
+        }
+    }
     let pending = root_changed || changes.iter().any(|(_, c)| *c != Change::NoChange);
     printer.info(if pending {
         "\nRun `hoist push` to deploy these changes."
@@ -88,7 +119,9 @@ pub fn outputs_command(env: Option<&str>, printer: &Printer) -> Result<(), crate
     let env = resolve_env(&file, env)?;
     let last =
         snapshot::load(file.root(), &env)?.ok_or(PushError::NotDeployed { env: env.clone() })?;
-    let path = write_outputs(&file, &env, &last.outputs)?;
+    // What is deployed, not an edit of hoist.toml that was not pushed yet.
+    let deployed = snapshot::deployed_project(&file, &last);
+    let path = write_outputs(&deployed, &env, &last.outputs)?;
     printer.success(format!(
         "Wrote {} for `{env}`",
         path.strip_prefix(file.root()).unwrap_or(&path).display()
@@ -109,7 +142,7 @@ pub fn push(
     if !options.no_codegen && codegen::runs_automatically(&file) {
         crate::ui::codegen_step(&codegen::run_codegen(&file)?, printer);
     }
-    let mut last = snapshot::load(file.root(), &env)?;
+    let last = snapshot::load(file.root(), &env)?;
     let (changes, root_changed) = snapshot::compare(&build, last.as_ref());
     let unchanged =
         last.is_some() && !root_changed && changes.iter().all(|(_, c)| *c == Change::NoChange);
@@ -127,6 +160,20 @@ pub fn push(
         .build()
         .map_err(|e| crate::Error::Internal(format!("could not start the async runtime: {e}")))?;
     let mut options = options;
+    // An API key in the last third of its life is renewed by this push,
+    // changed or not (its expiry is a parameter, set at deploy time).
+    if let Some(recorded) = last.as_ref() {
+        let due = snapshot::keys_due(recorded, now_secs());
+        if !due.is_empty() {
+            for (parameter, expires) in &due {
+                printer.info(format!(
+                    "The API key of `{parameter}` expires {}: this push renews it",
+                    rfc3339(*expires)
+                ));
+            }
+            options.force = true;
+        }
+    }
     if let (true, false, false, Some(recorded)) =
         (unchanged, options.force, options.recover, last.as_ref())
     {
@@ -134,7 +181,12 @@ pub fn push(
         // (one read of the root stack, no write).
         let found = runtime.block_on(async {
             let clients = clients(&aws_target).await?;
-            crate::deploy::push::check_deployed(&clients, &build.stack_name, recorded).await
+            let reporter = Lines {
+                printer,
+                events_verbose: false,
+            };
+            crate::deploy::push::check_deployed(&clients, &build.stack_name, recorded, &reporter)
+                .await
         })?;
         match found {
             Deployed::AsRecorded => {
@@ -147,11 +199,11 @@ pub fn push(
                 return Ok(());
             }
             Deployed::Missing => {
-                printer.warn(format!(
-                    "`{}` is no longer in AWS (deleted outside hoist): deploying it again",
-                    build.stack_name
-                ));
-                last = None;
+                return Err(PushError::Missing {
+                    stack: build.stack_name.clone(),
+                    region: aws_target.region.clone(),
+                }
+                .into());
             }
             Deployed::Unfinished(status) => {
                 printer.warn(format!(

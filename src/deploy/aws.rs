@@ -144,19 +144,28 @@ pub async fn clients_with(target: &Target, limits: Limits) -> Result<Clients, De
 }
 
 /// A profile that the shared files (`~/.aws/config`, `~/.aws/credentials`,
-/// or `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`) do not define is
-/// refused before any call: the SDK's chain would otherwise go on to the
-/// instance metadata service and fail with an unrelated message.
+/// or `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`) do not define, while
+/// they define others, is refused before any call: the SDK's chain would
+/// otherwise go on to the instance metadata service and fail with an
+/// unrelated message. Where the chain has other sources the SDK would use
+/// (keys, web identity or container credentials in the environment; no
+/// shared file at all; the `default` profile), nothing is checked.
 async fn check_profile(target: &Target) -> Result<(), DeployError> {
     let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
     let (profile, from) = match (&target.profile, env_profile) {
-        (Some(p), _) => (p.clone(), "`profile` in hoist.toml"),
+        (Some(p), _) => (p.clone(), "`--profile` or `profile` in hoist.toml"),
         (None, Some(p)) => (p, "AWS_PROFILE"),
         (None, None) => return Ok(()),
     };
-    // Keys in the environment come first in the chain, before any profile
-    // (CI runners often have them and no shared files): nothing to check.
-    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+    // Keys, web identity (EKS, CodeBuild) and container credentials in the
+    // environment are sources the chain uses whatever the profile.
+    let other_sources = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ];
+    if profile == "default" || other_sources.iter().any(|v| std::env::var_os(v).is_some()) {
         return Ok(());
     }
     let fs = aws_types::os_shim_internal::Fs::real();
@@ -171,17 +180,14 @@ async fn check_profile(target: &Target) -> Result<(), DeployError> {
         // A file that cannot be parsed: the SDK's own error says where.
         Err(_) => return Ok(()),
     };
-    if known.contains(&profile) {
+    // No profile at all: the SDK goes on to the instance's own role.
+    if known.is_empty() || known.contains(&profile) {
         return Ok(());
     }
     Err(DeployError::UnknownProfile {
         profile,
         from,
-        known: if known.is_empty() {
-            "no profile is defined".to_string()
-        } else {
-            format!("the profiles defined: {}", known.join(", "))
-        },
+        known: format!("the profiles defined: {}", known.join(", ")),
     })
 }
 
@@ -192,6 +198,9 @@ pub enum Cause {
     NoCredentials,
     /// The AWS configuration is invalid (a profile loop, a bad file).
     BadConfiguration(String),
+    /// A credential source failed (an expired SSO session, a
+    /// `credential_process` that exits non-zero): its message.
+    CredentialSource(String),
     /// The endpoint's name does not resolve, or the network is unreachable.
     Unreachable,
     /// The endpoint's host refused the connection: nothing listens there.
@@ -245,11 +254,26 @@ where
         if let Some(c) = e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
         {
             use aws_credential_types::provider::error::CredentialsError as C;
+            // The whole chain of messages, on one line.
+            let mut text = c.to_string();
+            let mut inner = std::error::Error::source(c);
+            while let Some(next) = inner {
+                text = format!("{text}: {next}");
+                inner = next.source();
+            }
+            let text = text.lines().next().unwrap_or_default().to_string();
             return match c {
                 C::InvalidConfiguration(_) => {
                     Cause::BadConfiguration(DisplayErrorContext(c).to_string())
                 }
-                _ => Cause::NoCredentials,
+                C::CredentialsNotLoaded(_) => Cause::NoCredentials,
+                C::ProviderTimedOut(_) => {
+                    Cause::CredentialSource("loading the credentials timed out".into())
+                }
+                // The chain ends with the instance metadata service: its
+                // failure means no source before it had credentials.
+                _ if text.contains("IMDS") => Cause::NoCredentials,
+                _ => Cause::CredentialSource(text),
             };
         }
         if let Some(c) = e.downcast_ref::<aws_smithy_runtime_api::client::result::ConnectorError>()
@@ -290,6 +314,7 @@ impl Cause {
             Cause::BadConfiguration(reason) => {
                 format!("the AWS configuration is invalid: {reason}")
             }
+            Cause::CredentialSource(reason) => format!("the credential source failed: {reason}"),
             Cause::Unreachable => {
                 format!("cannot reach {endpoint}: its name does not resolve or the network is down")
             }
@@ -308,6 +333,7 @@ impl Cause {
     pub fn help(&self) -> String {
         match self {
             Cause::NoCredentials => "the SDK looked in the environment (AWS_ACCESS_KEY_ID), the shared files (~/.aws/credentials, ~/.aws/config), SSO, a credential process and the instance's role: run `aws configure` or `aws sso login`, or set AWS_PROFILE (or `profile` under the environment in hoist.toml)".into(),
+            Cause::CredentialSource(_) => "renew what the profile signs in with (`aws sso login` for an SSO session) or fix its `credential_process`; -v shows the whole message".into(),
             Cause::BadConfiguration(_) => "fix ~/.aws/config or ~/.aws/credentials (or the files AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name)".into(),
             Cause::Unreachable => "check the network connection and the endpoint's name (`--endpoint-url`, AWS_ENDPOINT_URL), then run the command again".into(),
             Cause::NothingListening => "start the emulator or service there (for the local backend, `hoist sandbox`), or fix `--endpoint-url` / AWS_ENDPOINT_URL".into(),

@@ -274,6 +274,34 @@ impl Engine<'_> {
         }))
     }
 
+    /// The root stack's parameters as deployed, by name (NoEcho ones are
+    /// masked by CloudFormation).
+    pub async fn root_parameters(&self) -> Result<BTreeMap<String, String>, DeployError> {
+        let out = self
+            .clients
+            .cloudformation
+            .describe_stacks()
+            .stack_name(&self.stack_name)
+            .send()
+            .await
+            .map_err(self.clients.refused("DescribeStacks"))?;
+        Ok(out
+            .stacks()
+            .first()
+            .map(|s| {
+                s.parameters()
+                    .iter()
+                    .filter_map(|p| {
+                        Some((
+                            p.parameter_key()?.to_string(),
+                            p.parameter_value()?.to_string(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     pub async fn stack_outputs(
         &self,
         stack: &str,
@@ -484,30 +512,59 @@ impl Engine<'_> {
 
     /// Deletes the change sets an earlier push made and never executed (it
     /// was interrupted or killed at "Deploy these changes?"): hoist's own
-    /// (`hoist-*`), still `AVAILABLE`. Returns how many went. A failure to
-    /// list or delete is no reason to stop a push: it counts nothing.
+    /// (`hoist-*`), still `AVAILABLE`, made more than an hour ago (a younger
+    /// one may be another checkout's, waiting for its answer). Returns how
+    /// many were deleted. A failure to list or delete is no reason to stop a
+    /// push: it is skipped.
     pub async fn delete_stale_change_sets(&self) -> usize {
-        let Ok(listed) = self
-            .clients
-            .cloudformation
-            .list_change_sets()
-            .stack_name(&self.stack_name)
-            .send()
-            .await
-        else {
-            return 0;
-        };
-        let mut deleted = 0;
-        for summary in listed.summaries() {
-            let ours = summary
-                .change_set_name()
-                .is_some_and(|n| n.starts_with("hoist-"));
-            let unexecuted = summary.execution_status()
-                == Some(&aws_sdk_cloudformation::types::ExecutionStatus::Available);
-            if let (true, true, Some(id)) = (ours, unexecuted, summary.change_set_id()) {
-                self.delete_change_set(id).await;
-                deleted += 1;
+        let cutoff = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64 - 3_600)
+            .unwrap_or(0);
+        let mut stale = Vec::new();
+        let mut token = None;
+        loop {
+            let Ok(listed) = self
+                .clients
+                .cloudformation
+                .list_change_sets()
+                .stack_name(&self.stack_name)
+                .set_next_token(token)
+                .send()
+                .await
+            else {
+                break;
+            };
+            for summary in listed.summaries() {
+                let ours = summary
+                    .change_set_name()
+                    .is_some_and(|n| n.starts_with("hoist-"));
+                let unexecuted = summary.execution_status()
+                    == Some(&aws_sdk_cloudformation::types::ExecutionStatus::Available);
+                let old = summary.creation_time().is_some_and(|t| t.secs() < cutoff);
+                if let (true, true, true, Some(id)) =
+                    (ours, unexecuted, old, summary.change_set_id())
+                {
+                    stale.push(id.to_string());
+                }
             }
+            token = listed.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        let mut deleted = 0;
+        for id in stale {
+            let gone = self
+                .clients
+                .cloudformation
+                .delete_change_set()
+                .change_set_name(&id)
+                .stack_name(&self.stack_name)
+                .send()
+                .await
+                .is_ok();
+            deleted += usize::from(gone);
         }
         deleted
     }
@@ -526,6 +583,10 @@ impl Engine<'_> {
             .execute_change_set()
             .change_set_name(change_set)
             .stack_name(&self.stack_name)
+            // Resources made by this very operation are deleted when it rolls
+            // back, even those retained on deletion (user pools, tables): a
+            // failed first deploy leaves no orphans (ExecuteChangeSet API).
+            .retain_except_on_create(true)
             .send()
             .await
             .map_err(self.clients.refused("ExecuteChangeSet"))?;
@@ -701,22 +762,37 @@ pub async fn resolve_secrets(
 
 /// Each API key's expiry for a deploy made now: `days` from now, at midnight UTC
 /// (so that pushes on the same day pass the same value).
-pub fn key_expiry_parameters(build: &Build) -> BTreeMap<String, String> {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let today = now - now % 86_400;
+/// The API keys' expiry parameters for a deploy at `now` (seconds since the
+/// Unix epoch): each key lives its full `days` from now. AppSync keeps an
+/// expiry rounded down to the hour and accepts 1 to 365 days (`Expires`,
+/// AWS::AppSync::ApiKey; `ApiKeyValidityOutOfBoundsException`), so the
+/// time is rounded up to the next hour, except at 365 days where it is
+/// rounded down to stay within the limit.
+pub fn key_expiry_parameters(build: &Build, now: u64) -> BTreeMap<String, u64> {
     build
         .key_expiries
         .iter()
-        .map(|(parameter, days)| {
-            (
-                parameter.clone(),
-                (today + u64::from(*days) * 86_400).to_string(),
-            )
-        })
+        .map(|(parameter, days)| (parameter.clone(), key_expiry(now, *days)))
         .collect()
+}
+
+/// When a key made at `now` for `days` days expires: see [`key_expiry_parameters`].
+pub fn key_expiry(now: u64, days: u16) -> u64 {
+    let exact = now + u64::from(days) * 86_400;
+    let down = exact - exact % 3_600;
+    if days >= 365 || down == exact {
+        down
+    } else {
+        down + 3_600
+    }
+}
+
+/// Whether a key expiring at `expires_at`, made for `days` days, is due for
+/// renewal at `now`: in the last third of its life, or its last day (an
+/// hour more for the rounding of [`key_expiry`]: a one-day key is always due).
+pub fn key_renewal_due(expires_at: u64, days: u16, now: u64) -> bool {
+    let window = (u64::from(days) * 86_400 / 3).max(86_400) + 3_600;
+    now + window >= expires_at
 }
 
 /// The content-addressed key of the root template.
@@ -1036,14 +1112,28 @@ mod tests {
     }
 
     /// A push interrupted at "Deploy these changes?" leaves its change set:
-    /// the next push deletes hoist's unexecuted ones, and no one else's.
+    /// the next push deletes hoist's unexecuted ones older than an hour, and
+    /// no one else's nor a young one (another checkout may be answering).
     #[tokio::test]
     async fn stale_change_sets_of_hoist_are_deleted_and_others_kept() {
         use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
         use aws_sdk_cloudformation::operation::list_change_sets::ListChangeSetsOutput;
         use aws_sdk_cloudformation::types::{ChangeSetSummary, ExecutionStatus};
-        let summary = |name: &str, status: ExecutionStatus| {
+        let two_hours_ago = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+            - 7_200;
+        let summary = move |name: &str, status: ExecutionStatus| {
+            let made = if name.ends_with("-young") {
+                two_hours_ago + 7_100
+            } else {
+                two_hours_ago
+            };
             ChangeSetSummary::builder()
+                .creation_time(aws_sdk_cloudformation::primitives::DateTime::from_secs(
+                    made,
+                ))
                 .change_set_name(name)
                 .change_set_id(format!(
                     "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/{name}/1"
@@ -1059,6 +1149,10 @@ mod tests {
                     ExecutionStatus::ExecuteComplete,
                 ))
                 .summaries(summary("someone-elses", ExecutionStatus::Available))
+                .summaries(summary(
+                    "hoist-1800000000-young",
+                    ExecutionStatus::Available,
+                ))
                 .build()
         });
         let deleted_ids = std::sync::Arc::new(Mutex::new(Vec::<String>::new()));

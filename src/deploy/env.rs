@@ -151,6 +151,12 @@ pub async fn pull(
     let (secrets, key_expiries) = crate::synth::synth(&file.manifest, name, &sources)
         .map(|b| (b.secrets, b.key_expiries))
         .unwrap_or_default();
+    // The keys' expiries as deployed are the root's parameters.
+    let parameters = engine.root_parameters().await?;
+    let key_expires_at = key_expiries
+        .keys()
+        .filter_map(|p| Some((p.clone(), parameters.get(p)?.parse::<u64>().ok()?)))
+        .collect();
     let snapshot = Snapshot {
         stack_name: stack_name.clone(),
         region: target.region.clone(),
@@ -162,34 +168,35 @@ pub async fn pull(
         resources,
         secrets,
         key_expiries,
+        key_expires_at,
         assets: BTreeMap::new(),
         outputs,
+        manifest: None,
         deployed_at: 0,
-        stack_changed_at: engine.root_changed_at().await?,
+        stack_changed_at: engine.root_changed_at().await.ok().flatten(),
     };
     snapshot::save(file.root(), name, &snapshot)?;
     Ok(snapshot)
 }
 
-/// Empty the versioned deployment bucket, delete the root stack (and with it the
-/// nested ones), then drop the environment from hoist.toml and local state.
+/// Empty the versioned deployment bucket and delete the root stack (and with
+/// it the nested ones), then forget this checkout's deploy of it (snapshot,
+/// build). hoist.toml keeps the environment: `hoist push` deploys it again.
 /// Storage buckets, user pools and tables are kept: their data outlives the
-/// stack (their `DeletionPolicy`).
+/// stack (their `DeletionPolicy`). Returns whether there was a stack.
 ///
-/// Errors: what AWS refuses; the edit of hoist.toml.
-pub async fn remove(
+/// Errors: what AWS refuses; a deletion CloudFormation could not finish.
+pub async fn delete(
     file: &ProjectFile,
     name: &str,
     target: &Target,
     reporter: &dyn Reporter,
-) -> Result<(), crate::Error> {
-    // The new hoist.toml is made (and checked) before anything in AWS changes:
-    // the environment goes, with the tables that name it under resources.
-    let edited = file.edit(|doc| forget_env(doc, name))?;
+) -> Result<bool, crate::Error> {
     let clients = clients(target).await?;
     let stack_name = root_stack_name(&file.manifest.project.name, name);
     let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
-    if engine.wait_settled(reporter).await?.is_some() {
+    let existed = engine.wait_settled(reporter).await?.is_some();
+    if existed {
         let outputs = engine.stack_outputs(&stack_name).await?;
         if let Some(bucket) = outputs.get("DeploymentBucketName") {
             empty_bucket(&clients, bucket).await?;
@@ -203,15 +210,38 @@ pub async fn remove(
             .send()
             .await
             .map_err(clients.refused("DeleteStack"))?;
-        engine.wait_settled(reporter).await?;
-    } else {
+        if let Some(status) = engine.wait_settled(reporter).await? {
+            return Err(DeployError::unexpected(
+                "DeleteStack",
+                format!("`{stack_name}` is {} after its deletion", status.as_str()),
+            )
+            .into());
+        }
+    }
+    let _ = std::fs::remove_file(snapshot::path(file.root(), name));
+    let _ = std::fs::remove_dir_all(build_dir(file.root(), name));
+    Ok(existed)
+}
+
+/// [`delete`], then drop the environment from hoist.toml (with the
+/// per-environment tables that name it) and from local state.
+///
+/// Errors: the edit of hoist.toml, checked before anything in AWS changes;
+/// those of [`delete`].
+pub async fn remove(
+    file: &ProjectFile,
+    name: &str,
+    target: &Target,
+    reporter: &dyn Reporter,
+) -> Result<(), crate::Error> {
+    let edited = file.edit(|doc| forget_env(doc, name))?;
+    if !delete(file, name, target, reporter).await? {
         reporter.step(&format!(
-            "`{stack_name}` is not deployed: only removing it from hoist.toml"
+            "`{}` is not deployed: only removing it from hoist.toml",
+            root_stack_name(&file.manifest.project.name, name)
         ));
     }
     edited.save()?;
-    let _ = std::fs::remove_file(snapshot::path(file.root(), name));
-    let _ = std::fs::remove_dir_all(build_dir(file.root(), name));
     if state::read_current_env(file.root())?.as_deref() == Some(name) {
         let _ = std::fs::remove_file(state::current_env_path(file.root()));
     }

@@ -44,6 +44,15 @@ pub enum PushError {
     )]
     NotDeployed { env: String },
 
+    #[error("`{stack}` is not in AWS ({region}), though this checkout deployed it")]
+    #[diagnostic(
+        code(hoist::push::missing),
+        help(
+            "if it was deleted on purpose, `hoist push --force` creates it again (new, empty user pool and tables: the retained ones are not reused); if these credentials reach another AWS account than the one it was deployed to, use that account's profile"
+        )
+    )]
+    Missing { stack: String, region: String },
+
     #[error("`{stack}` was deployed from elsewhere ({updated}) since this checkout's last push")]
     #[diagnostic(
         code(hoist::push::changed_elsewhere),
@@ -105,47 +114,56 @@ impl PushLock {
 pub enum Deployed {
     /// The root stack is there, complete, and unchanged since that deploy.
     AsRecorded,
-    /// The root stack does not exist (deleted outside hoist).
+    /// The root stack does not exist (deleted outside hoist, or these
+    /// credentials reach another account).
     Missing,
-    /// The root stack is there but not complete (rolled back, failed, or
-    /// still moving): its status.
+    /// The root stack is there, unchanged since that deploy, but not
+    /// complete (that deploy failed or was rolled back): its status.
     Unfinished(String),
-    /// The root stack was updated after that deploy ended: when (RFC 3339).
+    /// The root stack was updated after that deploy: when (RFC 3339).
     ChangedElsewhere { updated: String },
 }
 
-/// Reads the root stack once (DescribeStacks) and compares it with the
-/// snapshot: its status, and its last update against the one the snapshot
-/// recorded (a later one came from somewhere else).
+/// Reads the root stack (DescribeStacks; a stack another deploy is moving is
+/// waited for until it settles) and compares it with the snapshot: its last
+/// update against the one the snapshot recorded first (a later one came from
+/// somewhere else, whatever its status), then its status.
 ///
 /// Errors: [`DeployError`] when AWS cannot be asked.
 pub async fn check_deployed(
     clients: &Clients,
     stack: &str,
     recorded: &Snapshot,
+    reporter: &dyn Reporter,
 ) -> Result<Deployed, DeployError> {
-    let described = match clients
-        .cloudformation
-        .describe_stacks()
-        .stack_name(stack)
-        .send()
-        .await
-    {
-        Ok(out) => out,
-        Err(err) if engine::is_missing_stack(&err) => return Ok(Deployed::Missing),
-        Err(err) => return Err(clients.refused("DescribeStacks")(err)),
-    };
-    let Some(found) = described.stacks().first() else {
-        return Ok(Deployed::Missing);
-    };
-    let status = found.stack_status().cloned();
-    match &status {
-        None | Some(StackStatus::DeleteComplete) => return Ok(Deployed::Missing),
-        Some(s) if !engine::is_success(s) => {
-            return Ok(Deployed::Unfinished(s.as_str().to_string()));
+    let engine = Engine::new(clients, stack.to_string(), Vec::new());
+    let mut waited = false;
+    let (found, status) = loop {
+        let described = match clients
+            .cloudformation
+            .describe_stacks()
+            .stack_name(stack)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(err) if engine::is_missing_stack(&err) => return Ok(Deployed::Missing),
+            Err(err) => return Err(clients.refused("DescribeStacks")(err)),
+        };
+        let Some(found) = described.stacks().first().cloned() else {
+            return Ok(Deployed::Missing);
+        };
+        let status = match found.stack_status() {
+            None | Some(StackStatus::DeleteComplete) => return Ok(Deployed::Missing),
+            Some(s) => s.clone(),
+        };
+        // Another deploy is moving the stack: wait for it, then read again.
+        if engine::is_settled(&status) || waited {
+            break (found, status);
         }
-        Some(_) => {}
-    }
+        engine.wait_settled(reporter).await?;
+        waited = true;
+    };
     // Compared with the stack's own time as recorded, so clocks that
     // disagree do not matter; older snapshots have only the local end time.
     let since = recorded
@@ -160,6 +178,9 @@ pub async fn check_deployed(
                 .fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime)
                 .unwrap_or_else(|_| time.to_string()),
         });
+    }
+    if !engine::is_success(&status) {
+        return Ok(Deployed::Unfinished(status.as_str().to_string()));
     }
     Ok(Deployed::AsRecorded)
 }
@@ -389,7 +410,8 @@ impl Push<'_> {
         );
 
         let mut parameters = engine::resolve_secrets(clients, &build.secrets).await?;
-        parameters.extend(engine::key_expiry_parameters(build));
+        let expiries = engine::key_expiry_parameters(build, now_secs());
+        parameters.extend(expiries.iter().map(|(k, v)| (k.clone(), v.to_string())));
         let change_set = engine
             .create_change_set(ChangeSetType::Update, Some(&url), None, &parameters)
             .await?;
@@ -398,7 +420,13 @@ impl Push<'_> {
                 "No changes: CloudFormation found `{}` up to date",
                 build.stack_name
             ));
-            return self.finish(&engine, &bucket).await;
+            // Nothing was applied: the keys keep the expiry last recorded.
+            let kept = self
+                .last
+                .map(|l| l.key_expires_at.clone())
+                .filter(|k| !k.is_empty())
+                .unwrap_or(expiries);
+            return self.finish(&engine, &bucket, kept).await;
         };
         let changes = engine.changes(&change_set, &names).await?;
         talk.show_changes(&changes);
@@ -416,7 +444,7 @@ impl Push<'_> {
         engine
             .execute_and_follow(&change_set, &names, reporter)
             .await?;
-        self.finish(&engine, &bucket).await
+        self.finish(&engine, &bucket, expiries).await
     }
 
     /// Upload the nested templates and assets the last deploy to this bucket did
@@ -453,7 +481,14 @@ impl Push<'_> {
     }
 
     /// Read the outputs, write the frontend's config and save the snapshot.
-    async fn finish(&self, engine: &Engine<'_>, bucket: &str) -> Result<Outcome, crate::Error> {
+    /// Reads the outputs, saves the snapshot (with the keys' expiries as
+    /// deployed, `key_expires_at`) and writes `amplify_outputs.json`.
+    async fn finish(
+        &self,
+        engine: &Engine<'_>,
+        bucket: &str,
+        key_expires_at: BTreeMap<String, u64>,
+    ) -> Result<Outcome, crate::Error> {
         let build = self.build;
         let (_, deployed) = engine.read_outputs(build).await?;
         let snapshot = Snapshot {
@@ -464,10 +499,14 @@ impl Push<'_> {
             resources: snapshot::resources_of(build),
             secrets: build.secrets.clone(),
             key_expiries: build.key_expiries.clone(),
+            key_expires_at,
             assets: build.assets.clone(),
             outputs: deployed.clone(),
+            manifest: Some(self.file.text.clone()),
             deployed_at: now_secs(),
-            stack_changed_at: engine.root_changed_at().await?,
+            // Best effort: the deploy is done; without it the next check
+            // falls back to `deployed_at`.
+            stack_changed_at: engine.root_changed_at().await.ok().flatten(),
         };
         let outputs_file = write_outputs(self.file, self.env, &deployed)?;
         snapshot::save(self.file.root(), self.env, &snapshot)?;
@@ -481,6 +520,12 @@ impl Push<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Silent;
+    impl Reporter for Silent {
+        fn step(&self, _: &str) {}
+        fn event(&self, _: &str, _: &str, _: &str, _: &str, _: Option<&str>) {}
+    }
 
     /// What `check_deployed` makes of each answer CloudFormation can give
     /// (replayed with aws-smithy-mocks: moto keeps no LastUpdatedTime).
@@ -503,8 +548,10 @@ mod tests {
             resources: BTreeMap::new(),
             secrets: BTreeMap::new(),
             key_expiries: BTreeMap::new(),
+            key_expires_at: BTreeMap::new(),
             assets: BTreeMap::new(),
             outputs: DeployedOutputs::new(),
+            manifest: None,
             deployed_at: 1_700_000_100,
             stack_changed_at: Some(1_700_000_000),
         };
@@ -541,7 +588,7 @@ mod tests {
             );
             let recorded = recorded.clone();
             async move {
-                check_deployed(&clients, "hoist-shop-dev", &recorded)
+                check_deployed(&clients, "hoist-shop-dev", &recorded, &Silent)
                     .await
                     .unwrap()
             }
@@ -561,6 +608,13 @@ mod tests {
         );
         assert_eq!(
             check(Some((StackStatus::UpdateComplete, 1_700_000_500))).await,
+            Deployed::ChangedElsewhere {
+                updated: "2023-11-14T22:21:40Z".into()
+            }
+        );
+        // a rollback after someone else's deploy is still someone else's
+        assert_eq!(
+            check(Some((StackStatus::UpdateRollbackComplete, 1_700_000_500))).await,
             Deployed::ChangedElsewhere {
                 updated: "2023-11-14T22:21:40Z".into()
             }

@@ -25,10 +25,20 @@ pub struct Snapshot {
     /// Root parameters holding an API key's expiry, with the key's lifetime in days.
     #[serde(default)]
     pub key_expiries: BTreeMap<String, u16>,
+    /// The same parameters' values as deployed: when each key expires
+    /// (seconds since the Unix epoch). Absent in snapshots of older hoists.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub key_expires_at: BTreeMap<String, u64>,
     /// Upload keys of the nested templates deeper than the root's, as deployed.
     #[serde(default)]
     pub assets: BTreeMap<String, String>,
     pub outputs: DeployedOutputs,
+    /// The text of hoist.toml as deployed: `amplify_outputs.json` is written
+    /// from it (`hoist outputs`, `env checkout`), so an edit not pushed yet
+    /// never reaches the frontend. Absent after `env pull` and in snapshots
+    /// of older hoists (then the current hoist.toml is used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
     /// Seconds since the Unix epoch.
     pub deployed_at: u64,
     /// When the root stack last changed in AWS as this snapshot was taken
@@ -84,6 +94,49 @@ pub fn save(root: &Path, env: &str, snapshot: &Snapshot) -> Result<(), FsError> 
     let mut bytes = serde_json::to_vec_pretty(snapshot).unwrap_or_default();
     bytes.push(b'\n');
     crate::project::write_atomic(&path(root, env), &bytes)
+}
+
+/// The project as deployed: hoist.toml from the snapshot's `manifest`, at
+/// the current file's path; the current file when the snapshot has none or
+/// its text no longer loads (a hoist.toml format this hoist reads no more).
+pub fn deployed_project(
+    current: &crate::project::ProjectFile,
+    snapshot: &Snapshot,
+) -> crate::project::ProjectFile {
+    snapshot
+        .manifest
+        .as_deref()
+        .and_then(|text| {
+            let manifest = crate::project::parse(&current.path, text).ok()?;
+            Some(crate::project::ProjectFile {
+                path: current.path.clone(),
+                text: text.to_string(),
+                manifest,
+            })
+        })
+        .unwrap_or_else(|| current.clone())
+}
+
+/// The API keys of a snapshot that are due for renewal at `now`, with when
+/// each expires: those in the last third of their life (or last day). For a
+/// snapshot of an older hoist, with no recorded expiry, it is worked out as
+/// that hoist set it: midnight UTC of the deploy's day plus the days.
+pub fn keys_due(snapshot: &Snapshot, now: u64) -> Vec<(String, u64)> {
+    snapshot
+        .key_expiries
+        .iter()
+        .filter_map(|(parameter, days)| {
+            let expires = snapshot
+                .key_expires_at
+                .get(parameter)
+                .copied()
+                .unwrap_or_else(|| {
+                    snapshot.deployed_at - snapshot.deployed_at % 86_400 + u64::from(*days) * 86_400
+                });
+            crate::deploy::engine::key_renewal_due(expires, *days, now)
+                .then(|| (parameter.clone(), expires))
+        })
+        .collect()
 }
 
 pub fn root_sha256(build: &Build) -> String {
@@ -155,4 +208,75 @@ pub fn compare(build: &Build, last: Option<&Snapshot>) -> (Vec<(String, Change)>
         }
     };
     (changes, root_changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::engine::{key_expiry, key_renewal_due};
+
+    const NOW: u64 = 1_796_000_000; // 2026-11-30T00:53:20Z
+
+    /// A key lives at least the days asked (AppSync keeps expiries rounded
+    /// down to the hour: the time is rounded up), and never beyond 365 days.
+    #[test]
+    fn keys_live_their_full_days() {
+        for days in [1u16, 7, 30, 364] {
+            let expires = key_expiry(NOW, days);
+            assert!(expires.is_multiple_of(3_600));
+            assert!(expires >= NOW + u64::from(days) * 86_400, "{days}");
+            assert!(expires < NOW + u64::from(days) * 86_400 + 3_600, "{days}");
+        }
+        let year = key_expiry(NOW, 365);
+        assert!(year <= NOW + 365 * 86_400 && year.is_multiple_of(3_600));
+        // an exact hour stays as it is
+        assert_eq!(key_expiry(7_200, 1), 7_200 + 86_400);
+    }
+
+    /// Renewal comes in the last third of a key's life, or its last day.
+    #[test]
+    fn keys_are_renewed_in_the_last_third_of_their_life() {
+        let expires = key_expiry(NOW, 30);
+        assert!(!key_renewal_due(expires, 30, NOW));
+        assert!(!key_renewal_due(expires, 30, NOW + 19 * 86_400));
+        assert!(key_renewal_due(expires, 30, NOW + 21 * 86_400));
+        assert!(key_renewal_due(expires, 30, expires + 1));
+        let short = key_expiry(NOW, 1);
+        assert!(
+            key_renewal_due(short, 1, NOW),
+            "a one-day key: its last day"
+        );
+    }
+
+    /// Snapshots record the expiry as deployed; older ones are worked out as
+    /// older hoists set it (midnight UTC of the deploy's day plus the days).
+    #[test]
+    fn keys_due_reads_recorded_and_legacy_snapshots() {
+        let mut snapshot = Snapshot {
+            stack_name: "hoist-shop-dev".into(),
+            region: "eu-west-1".into(),
+            deployment_bucket: "b".into(),
+            root_sha256: String::new(),
+            resources: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            key_expiries: BTreeMap::from([("ApiKeyExpires".to_string(), 7)]),
+            key_expires_at: BTreeMap::from([("ApiKeyExpires".to_string(), key_expiry(NOW, 7))]),
+            assets: BTreeMap::new(),
+            outputs: DeployedOutputs::new(),
+            manifest: None,
+            deployed_at: NOW,
+            stack_changed_at: None,
+        };
+        assert!(keys_due(&snapshot, NOW + 86_400).is_empty());
+        assert_eq!(
+            keys_due(&snapshot, NOW + 6 * 86_400),
+            [("ApiKeyExpires".to_string(), key_expiry(NOW, 7))]
+        );
+        snapshot.key_expires_at.clear();
+        let legacy = NOW - NOW % 86_400 + 7 * 86_400;
+        assert_eq!(
+            keys_due(&snapshot, NOW + 5 * 86_400),
+            [("ApiKeyExpires".to_string(), legacy)]
+        );
+    }
 }

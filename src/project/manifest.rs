@@ -452,14 +452,12 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
                 .map_err(|e| name_problem(&["env", name, "profile"], e))?;
         }
     }
+    // The folders hoist writes into (`dist_dir` is the frontend build's
+    // output, which hoist only reads, and may be anywhere).
     let folders = [
         (
             &["project", "source_dir"][..],
             Some(&manifest.project.source_dir),
-        ),
-        (
-            &["project", "dist_dir"][..],
-            manifest.project.dist_dir.as_ref(),
         ),
         (
             &["codegen", "output_dir"][..],
@@ -740,9 +738,9 @@ region = "eu-west-1"
         assert!(reloaded.text.starts_with("# my project\n"));
     }
 
-    /// `source_dir` (where `amplify_outputs.json` goes), `dist_dir` and
-    /// codegen's `output_dir` stay inside the project: each way out is
-    /// refused at its line.
+    /// `source_dir` (where `amplify_outputs.json` goes) and codegen's
+    /// `output_dir` stay inside the project: each way out is refused at its
+    /// line. `dist_dir`, which hoist only reads, may be anywhere.
     #[test]
     fn folders_hoist_writes_into_stay_inside_the_project() {
         for (bad, expected) in [
@@ -765,6 +763,11 @@ region = "eu-west-1"
             )
             .is_ok()
         );
+        let outside_build = VALID.replace(
+            "source_dir = \"src\"",
+            "source_dir = \"src\"\ndist_dir = \"../server/public\"",
+        );
+        assert!(parse(Path::new("hoist.toml"), &outside_build).is_ok());
     }
 
     #[test]

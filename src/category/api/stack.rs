@@ -595,9 +595,10 @@ pub fn synth(name: &str, cfg: &ApiConfig, schema_key: &str) -> Template {
     }
     // Resolver errors go to CloudWatch Logs (/aws/appsync/apis/<api id>, the
     // group AppSync writes to: AppSync developer guide, "Logging"), without
-    // request content. The group is made here with a retention, and the
-    // role may write to it and no other: its policy is a resource of its own
-    // because it names the API's id, which needs the role first.
+    // request content. AppSync makes the group on its first error (a group
+    // made here would collide with those of APIs deployed before); the role
+    // may make and write that group and no other: its policy is a resource
+    // of its own because it names the API's id, which needs the role first.
     t.resource(
         "GraphQLApiLogsRole",
         "AWS::IAM::Role",
@@ -611,21 +612,16 @@ pub fn synth(name: &str, cfg: &ApiConfig, schema_key: &str) -> Template {
             })]),
         }),
     );
-    t.resource(
-        "GraphQLApiLogGroup",
-        "AWS::Logs::LogGroup",
-        json!({
-            "LogGroupName": sub("/aws/appsync/apis/${GraphQLApi.ApiId}"),
-            "RetentionInDays": cfg.log_retention_days,
-        }),
-    );
     t.resource("GraphQLApiLogsPolicy", "AWS::IAM::Policy", json!({
         "PolicyName": "logs",
         "Roles": [r#ref("GraphQLApiLogsRole")],
         "PolicyDocument": cfn::policy(vec![json!({
             "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/appsync/apis/${GraphQLApi.ApiId}:*")
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [
+                sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/appsync/apis/${GraphQLApi.ApiId}"),
+                sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/appsync/apis/${GraphQLApi.ApiId}:*")
+            ]
         })])
     }));
     api["LogConfig"] = json!({
