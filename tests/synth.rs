@@ -26,7 +26,7 @@ pub const MATRIX: &[Case] = &[
     },
     Case {
         name: "everything",
-        extra_toml: "\n[env.prod]\nregion = \"eu-west-1\"\nprofile = \"prod\"\n",
+        extra_toml: "\n[env.prod]\nregion = \"eu-west-1\"\nprofile = \"prod\"\nprotected = true\n",
         files: &[],
         commands: &[
             &[
@@ -461,6 +461,68 @@ fn build_dump(root: &Path) -> String {
         ));
     }
     out
+}
+
+/// An environment with `protected = true` gets deletion protection on its
+/// user pool and every model table (CloudFormation's own properties, checked
+/// by cfn-lint in the matrix); others do not. Adding a production-like
+/// environment without it is warned about.
+#[test]
+fn protected_environments_turn_on_deletion_protection() {
+    let sb = Sandbox::new();
+    sb.hoist()
+        .args(["init", "shop", "--frontend", "none", "--yes", "-q"])
+        .assert()
+        .success();
+    let root = sb.join("shop");
+    let run = |args: &[&str]| {
+        let output = sb.hoist_in(&root).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}\n{}",
+            stderr_of(&output, &sb)
+        );
+        stderr_of(&output, &sb)
+    };
+    run(&["add", "auth", "--yes", "-q"]);
+    run(&["add", "api", "--yes", "-q"]);
+    let added = run(&["env", "add", "prod", "--region", "eu-west-1"]);
+    assert!(
+        added.contains("add `protected = true` under `[env.prod]`"),
+        "{added}"
+    );
+    let text = std::fs::read_to_string(root.join("hoist.toml")).unwrap();
+    let text = text.replacen("[env.prod]\n", "[env.prod]\nprotected = true\n", 1);
+    std::fs::write(root.join("hoist.toml"), text).unwrap();
+    run(&["synth", "--env", "prod", "-q"]);
+    run(&["synth", "--env", "dev", "-q"]);
+    let read = |env: &str, file: &str| -> serde_json::Value {
+        let path = root.join(".hoist/build").join(env).join(file);
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    for (env, on) in [("prod", true), ("dev", false)] {
+        let auth = read(env, "auth-main.template.json");
+        assert_eq!(
+            auth["Resources"]["UserPool"]["Properties"]["DeletionProtection"],
+            if on {
+                serde_json::json!("ACTIVE")
+            } else {
+                serde_json::Value::Null
+            },
+            "{env}"
+        );
+        let model = read(env, "api-main/model-Todo.template.json");
+        assert_eq!(
+            model["Resources"]["TodoTable"]["Properties"]["DeletionProtectionEnabled"],
+            if on {
+                serde_json::json!(true)
+            } else {
+                serde_json::Value::Null
+            },
+            "{env}"
+        );
+    }
 }
 
 #[test]

@@ -117,6 +117,7 @@ pub fn parts<'a>(
     env: &'a str,
     sources: &'a Sources,
 ) -> impl Iterator<Item = Result<Part, StackError>> + 'a {
+    let protected = manifest.env.get(env).is_some_and(|e| e.protected);
     let auth = manifest.auth.iter().next();
     let auth_name = auth.map(|(name, _)| name.as_str());
     let auths = auth
@@ -125,12 +126,39 @@ pub fn parts<'a>(
     let apis = manifest
         .api
         .iter()
-        .map(move |(name, cfg)| api::part(name, cfg, auth_name, sources));
+        .map(move |(name, cfg)| api::part(name, cfg, auth_name, sources, protected));
     let storages = manifest
         .storage
         .iter()
         .map(move |(name, cfg)| Ok(storage::part(name, cfg, env, auth_name)));
     auths.chain(apis).chain(storages)
+}
+
+/// Turns on deletion protection for the user pools and tables of a template
+/// (JSON): `DeletionProtection: ACTIVE` (AWS::Cognito::UserPool) and
+/// `DeletionProtectionEnabled: true` (AWS::DynamoDB::Table), as the
+/// CloudFormation reference names them. For environments with
+/// `protected = true`.
+pub fn protect(template: &mut serde_json::Value) {
+    let Some(resources) = template
+        .get_mut("Resources")
+        .and_then(|r| r.as_object_mut())
+    else {
+        return;
+    };
+    for resource in resources.values_mut() {
+        let setting = match resource.get("Type").and_then(|t| t.as_str()) {
+            Some("AWS::Cognito::UserPool") => ("DeletionProtection", serde_json::json!("ACTIVE")),
+            Some("AWS::DynamoDB::Table") => ("DeletionProtectionEnabled", serde_json::json!(true)),
+            _ => continue,
+        };
+        if let Some(properties) = resource
+            .get_mut("Properties")
+            .and_then(|p| p.as_object_mut())
+        {
+            properties.insert(setting.0.to_string(), setting.1);
+        }
+    }
 }
 
 /// A resource whose stack cannot be made.

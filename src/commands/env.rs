@@ -176,6 +176,13 @@ pub fn delete(
     Ok(())
 }
 
+/// The advice for a production-like environment without deletion protection.
+pub fn production_warning(name: &str) -> String {
+    format!(
+        "`{name}` looks like a production environment: add `protected = true` under `[env.{name}]` in hoist.toml so that its user pool and tables cannot be deleted (deletion protection) until it is turned off"
+    )
+}
+
 /// What an environment's deletion leaves in AWS, in words.
 fn retained(file: &ProjectFile) -> String {
     let mut kept = Vec::new();
@@ -256,6 +263,9 @@ fn add(
     printer.success(format!(
         "Added the environment `{name}` ({region}) to hoist.toml"
     ));
+    if project::looks_like_production(name) {
+        printer.warn(production_warning(name));
+    }
     printer.command_hint(&format!("hoist push --env {name}"), "deploy it");
     printer.command_hint(&format!("hoist env checkout {name}"), "work on it");
     Ok(())
@@ -267,8 +277,7 @@ fn checkout(file: &ProjectFile, name: &str, printer: &Printer) -> Result<(), cra
     project::write_atomic(&file.root().join(rel), &contents)?;
     match snapshot::load(file.root(), name)? {
         Some(last) => {
-            let deployed = snapshot::deployed_project(file, &last);
-            let path = write_outputs(&deployed, name, &last.outputs)?;
+            let path = snapshot::write_deployed_outputs(file, name, &last)?;
             printer.success(format!(
                 "Switched to `{name}`; wrote {}",
                 path.strip_prefix(file.root()).unwrap_or(&path).display()

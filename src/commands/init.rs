@@ -240,6 +240,7 @@ pub fn plan(
                 region,
                 profile,
                 parameters: BTreeMap::new(),
+                protected: false,
             },
         )]),
         project: project_section,

@@ -8,7 +8,7 @@ use crate::cli::{GlobalArgs, TargetArgs};
 use crate::codegen;
 use crate::deploy::aws::{Target, clients};
 use crate::deploy::engine::{PlannedChange, Reporter};
-use crate::deploy::local::{synth_env, write_outputs};
+use crate::deploy::local::synth_env;
 use crate::deploy::push::{
     Conversation, Deployed, Outcome, Push, PushError, PushLock, PushOptions,
 };
@@ -105,9 +105,14 @@ pub fn status(
             ));
         }
     }
+    let renewal = last
+        .as_ref()
+        .is_some_and(|l| !snapshot::keys_due(l, now_secs()).is_empty());
     let pending = root_changed || changes.iter().any(|(_, c)| *c != Change::NoChange);
     printer.info(if pending {
         "\nRun `hoist push` to deploy these changes."
+    } else if renewal {
+        "\nNothing changed; run `hoist push` to renew the API key."
     } else {
         "\nNothing to push."
     });
@@ -120,8 +125,7 @@ pub fn outputs_command(env: Option<&str>, printer: &Printer) -> Result<(), crate
     let last =
         snapshot::load(file.root(), &env)?.ok_or(PushError::NotDeployed { env: env.clone() })?;
     // What is deployed, not an edit of hoist.toml that was not pushed yet.
-    let deployed = snapshot::deployed_project(&file, &last);
-    let path = write_outputs(&deployed, &env, &last.outputs)?;
+    let path = snapshot::write_deployed_outputs(&file, &env, &last)?;
     printer.success(format!(
         "Wrote {} for `{env}`",
         path.strip_prefix(file.root()).unwrap_or(&path).display()
@@ -147,6 +151,9 @@ pub fn push(
     let unchanged =
         last.is_some() && !root_changed && changes.iter().all(|(_, c)| *c == Change::NoChange);
     let env_section = &file.manifest.env[&env];
+    if !env_section.protected && crate::project::looks_like_production(&env) {
+        printer.warn(crate::commands::env::production_warning(&env));
+    }
     let aws_target = Target {
         region: env_section.region.clone(),
         profile: target
@@ -161,18 +168,24 @@ pub fn push(
         .map_err(|e| crate::Error::Internal(format!("could not start the async runtime: {e}")))?;
     let mut options = options;
     // An API key in the last third of its life is renewed by this push,
-    // changed or not (its expiry is a parameter, set at deploy time).
+    // changed or not (its expiry is a parameter, set at deploy time). The
+    // checks of what is deployed still run: only "no changes" no longer
+    // ends the push.
+    let mut renew_keys = false;
     if let Some(recorded) = last.as_ref() {
         let due = snapshot::keys_due(recorded, now_secs());
-        if !due.is_empty() {
-            for (parameter, expires) in &due {
-                printer.info(format!(
-                    "The API key of `{parameter}` expires {}: this push renews it",
-                    rfc3339(*expires)
-                ));
-            }
-            options.force = true;
+        for (parameter, expires) in &due {
+            printer.info(format!(
+                "The API key of `{parameter}` expires {}: {}",
+                rfc3339(*expires),
+                if options.dry_run {
+                    "a push renews it"
+                } else {
+                    "this push renews it"
+                }
+            ));
         }
+        renew_keys = !due.is_empty();
     }
     if let (true, false, false, Some(recorded)) =
         (unchanged, options.force, options.recover, last.as_ref())
@@ -189,6 +202,7 @@ pub fn push(
                 .await
         })?;
         match found {
+            Deployed::AsRecorded if renew_keys => {}
             Deployed::AsRecorded => {
                 if global.json {
                     printer.data(
@@ -202,6 +216,13 @@ pub fn push(
                 return Err(PushError::Missing {
                     stack: build.stack_name.clone(),
                     region: aws_target.region.clone(),
+                }
+                .into());
+            }
+            Deployed::Unfinished(status) if status == "DELETE_FAILED" => {
+                return Err(PushError::DeleteFailed {
+                    stack: build.stack_name.clone(),
+                    env: env.clone(),
                 }
                 .into());
             }

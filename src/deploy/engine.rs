@@ -760,14 +760,13 @@ pub async fn resolve_secrets(
     Ok(values)
 }
 
-/// Each API key's expiry for a deploy made now: `days` from now, at midnight UTC
-/// (so that pushes on the same day pass the same value).
 /// The API keys' expiry parameters for a deploy at `now` (seconds since the
 /// Unix epoch): each key lives its full `days` from now. AppSync keeps an
 /// expiry rounded down to the hour and accepts 1 to 365 days (`Expires`,
-/// AWS::AppSync::ApiKey; `ApiKeyValidityOutOfBoundsException`), so the
-/// time is rounded up to the next hour, except at 365 days where it is
-/// rounded down to stay within the limit.
+/// AWS::AppSync::ApiKey; `ApiKeyValidityOutOfBoundsException`, counted from
+/// when the key is updated, which comes after the change set is made and
+/// confirmed), so an hour of slack is added and the time rounded up to the
+/// hour; at 365 days it is rounded down to stay within the limit.
 pub fn key_expiry_parameters(build: &Build, now: u64) -> BTreeMap<String, u64> {
     build
         .key_expiries
@@ -779,20 +778,19 @@ pub fn key_expiry_parameters(build: &Build, now: u64) -> BTreeMap<String, u64> {
 /// When a key made at `now` for `days` days expires: see [`key_expiry_parameters`].
 pub fn key_expiry(now: u64, days: u16) -> u64 {
     let exact = now + u64::from(days) * 86_400;
-    let down = exact - exact % 3_600;
-    if days >= 365 || down == exact {
-        down
-    } else {
-        down + 3_600
+    if days >= 365 {
+        return exact - exact % 3_600;
     }
+    let padded = exact + 3_600;
+    padded.div_ceil(3_600) * 3_600
 }
 
 /// Whether a key expiring at `expires_at`, made for `days` days, is due for
-/// renewal at `now`: in the last third of its life, or its last day (an
-/// hour more for the rounding of [`key_expiry`]: a one-day key is always due).
+/// renewal at `now`: in the last third of its life (the two hours
+/// [`key_expiry`] may add count with it, so a fresh key is never due).
 pub fn key_renewal_due(expires_at: u64, days: u16, now: u64) -> bool {
-    let window = (u64::from(days) * 86_400 / 3).max(86_400) + 3_600;
-    now + window >= expires_at
+    let window = u64::from(days) * 86_400 / 3;
+    now + window + 2 * 3_600 >= expires_at
 }
 
 /// The content-addressed key of the root template.

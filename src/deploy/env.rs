@@ -171,7 +171,7 @@ pub async fn pull(
         key_expires_at,
         assets: BTreeMap::new(),
         outputs,
-        manifest: None,
+        amplify_outputs: None,
         deployed_at: 0,
         stack_changed_at: engine.root_changed_at().await.ok().flatten(),
     };
@@ -218,8 +218,12 @@ pub async fn delete(
             .into());
         }
     }
-    let _ = std::fs::remove_file(snapshot::path(file.root(), name));
-    let _ = std::fs::remove_dir_all(build_dir(file.root(), name));
+    // The record of this checkout's deploy goes with the stack; when there
+    // was none to delete (these credentials may reach another account), it stays.
+    if existed {
+        let _ = std::fs::remove_file(snapshot::path(file.root(), name));
+        let _ = std::fs::remove_dir_all(build_dir(file.root(), name));
+    }
     Ok(existed)
 }
 
@@ -242,6 +246,8 @@ pub async fn remove(
         ));
     }
     edited.save()?;
+    let _ = std::fs::remove_file(snapshot::path(file.root(), name));
+    let _ = std::fs::remove_dir_all(build_dir(file.root(), name));
     if state::read_current_env(file.root())?.as_deref() == Some(name) {
         let _ = std::fs::remove_file(state::current_env_path(file.root()));
     }
@@ -310,13 +316,25 @@ async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError
     let invalid =
         |e: aws_sdk_s3::error::BuildError| DeployError::unexpected("DeleteObjects", e.to_string());
     loop {
-        let listed = clients
+        let listed = match clients
             .s3
             .list_object_versions()
             .bucket(bucket)
             .send()
             .await
-            .map_err(clients.refused("ListObjectVersions"))?;
+        {
+            Ok(listed) => listed,
+            // Gone already (an earlier deletion got that far): nothing to empty.
+            Err(err)
+                if err
+                    .as_service_error()
+                    .and_then(|e| aws_sdk_s3::error::ProvideErrorMetadata::code(e))
+                    == Some("NoSuchBucket") =>
+            {
+                return Ok(());
+            }
+            Err(err) => return Err(clients.refused("ListObjectVersions")(err)),
+        };
         // every version and every delete marker, or the versioned bucket cannot go
         let versions = listed.versions().iter().map(|v| (v.key(), v.version_id()));
         let markers = listed

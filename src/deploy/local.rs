@@ -84,16 +84,36 @@ pub fn write_outputs_with(
     deployed: &outputs::DeployedOutputs,
     custom: Option<serde_json::Value>,
 ) -> Result<PathBuf, crate::Error> {
+    let mut value = outputs_value(file, env, deployed)?;
+    if let Some(custom) = custom {
+        value["custom"] = custom;
+    }
+    write_outputs_value(file, &value)
+}
+
+/// The `amplify_outputs.json` document of `env` from what was deployed and
+/// the project as it is now (see [`write_outputs`]).
+pub fn outputs_value(
+    file: &ProjectFile,
+    env: &str,
+    deployed: &outputs::DeployedOutputs,
+) -> Result<serde_json::Value, crate::Error> {
     let mut value = outputs::amplify_outputs(&file.manifest, env, deployed)?;
     if value.get("data").is_some()
         && let Some(introspection) = crate::codegen::introspection(file)?
     {
         value["data"]["model_introspection"] = introspection;
     }
-    if let Some(custom) = custom {
-        value["custom"] = custom;
-    }
+    Ok(value)
+}
+
+/// Writes an `amplify_outputs.json` document where the project's
+/// `source_dir` says; returns the path.
+pub fn write_outputs_value(
+    file: &ProjectFile,
+    value: &serde_json::Value,
+) -> Result<PathBuf, crate::Error> {
     let path = outputs_path(file);
-    project::write_atomic(&path, &outputs::to_file_contents(&value))?;
+    project::write_atomic(&path, &outputs::to_file_contents(value))?;
     Ok(path)
 }

@@ -19,7 +19,6 @@ use thiserror::Error;
 
 use super::aws::{Clients, Target};
 use super::engine::{self, DeployError, Engine, PlannedChange, Reporter};
-use super::local::write_outputs;
 use super::snapshot::{self, Snapshot};
 use crate::error::FsError;
 use crate::outputs::DeployedOutputs;
@@ -52,6 +51,15 @@ pub enum PushError {
         )
     )]
     Missing { stack: String, region: String },
+
+    #[error("`{stack}` is DELETE_FAILED: an earlier deletion did not finish")]
+    #[diagnostic(
+        code(hoist::push::delete_failed),
+        help(
+            "run `hoist delete --env {env}` again (CloudFormation's events say what blocked it), then `hoist push` creates the environment anew"
+        )
+    )]
+    DeleteFailed { stack: String, env: String },
 
     #[error("`{stack}` was deployed from elsewhere ({updated}) since this checkout's last push")]
     #[diagnostic(
@@ -420,13 +428,8 @@ impl Push<'_> {
                 "No changes: CloudFormation found `{}` up to date",
                 build.stack_name
             ));
-            // Nothing was applied: the keys keep the expiry last recorded.
-            let kept = self
-                .last
-                .map(|l| l.key_expires_at.clone())
-                .filter(|k| !k.is_empty())
-                .unwrap_or(expiries);
-            return self.finish(&engine, &bucket, kept).await;
+            // No change: the expiries passed are those deployed.
+            return self.finish(&engine, &bucket, expiries).await;
         };
         let changes = engine.changes(&change_set, &names).await?;
         talk.show_changes(&changes);
@@ -491,6 +494,8 @@ impl Push<'_> {
     ) -> Result<Outcome, crate::Error> {
         let build = self.build;
         let (_, deployed) = engine.read_outputs(build).await?;
+        let value = crate::deploy::local::outputs_value(self.file, self.env, &deployed)?;
+        let outputs_file = crate::deploy::local::write_outputs_value(self.file, &value)?;
         let snapshot = Snapshot {
             stack_name: build.stack_name.clone(),
             region: build.region.clone(),
@@ -502,13 +507,12 @@ impl Push<'_> {
             key_expires_at,
             assets: build.assets.clone(),
             outputs: deployed.clone(),
-            manifest: Some(self.file.text.clone()),
+            amplify_outputs: Some(value),
             deployed_at: now_secs(),
             // Best effort: the deploy is done; without it the next check
             // falls back to `deployed_at`.
             stack_changed_at: engine.root_changed_at().await.ok().flatten(),
         };
-        let outputs_file = write_outputs(self.file, self.env, &deployed)?;
         snapshot::save(self.file.root(), self.env, &snapshot)?;
         Ok(Outcome::Deployed {
             outputs: deployed,
@@ -551,7 +555,7 @@ mod tests {
             key_expires_at: BTreeMap::new(),
             assets: BTreeMap::new(),
             outputs: DeployedOutputs::new(),
-            manifest: None,
+            amplify_outputs: None,
             deployed_at: 1_700_000_100,
             stack_changed_at: Some(1_700_000_000),
         };

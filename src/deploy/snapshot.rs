@@ -33,12 +33,13 @@ pub struct Snapshot {
     #[serde(default)]
     pub assets: BTreeMap<String, String>,
     pub outputs: DeployedOutputs,
-    /// The text of hoist.toml as deployed: `amplify_outputs.json` is written
-    /// from it (`hoist outputs`, `env checkout`), so an edit not pushed yet
-    /// never reaches the frontend. Absent after `env pull` and in snapshots
-    /// of older hoists (then the current hoist.toml is used).
+    /// `amplify_outputs.json` as the deploy wrote it: `hoist outputs` and
+    /// `env checkout` write it again (where `source_dir` says now), so an
+    /// edit of hoist.toml or of the schema that was not pushed never reaches
+    /// the frontend. Absent after `env pull` and in snapshots of older
+    /// hoists (then it is made from the project as it is now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<String>,
+    pub amplify_outputs: Option<serde_json::Value>,
     /// Seconds since the Unix epoch.
     pub deployed_at: u64,
     /// When the root stack last changed in AWS as this snapshot was taken
@@ -96,25 +97,18 @@ pub fn save(root: &Path, env: &str, snapshot: &Snapshot) -> Result<(), FsError> 
     crate::project::write_atomic(&path(root, env), &bytes)
 }
 
-/// The project as deployed: hoist.toml from the snapshot's `manifest`, at
-/// the current file's path; the current file when the snapshot has none or
-/// its text no longer loads (a hoist.toml format this hoist reads no more).
-pub fn deployed_project(
-    current: &crate::project::ProjectFile,
+/// Writes `amplify_outputs.json` for `env` as deployed: the document the
+/// snapshot holds, else one made from the project now (see
+/// [`Snapshot::amplify_outputs`]). Returns the path written.
+pub fn write_deployed_outputs(
+    file: &crate::project::ProjectFile,
+    env: &str,
     snapshot: &Snapshot,
-) -> crate::project::ProjectFile {
-    snapshot
-        .manifest
-        .as_deref()
-        .and_then(|text| {
-            let manifest = crate::project::parse(&current.path, text).ok()?;
-            Some(crate::project::ProjectFile {
-                path: current.path.clone(),
-                text: text.to_string(),
-                manifest,
-            })
-        })
-        .unwrap_or_else(|| current.clone())
+) -> Result<PathBuf, crate::Error> {
+    match &snapshot.amplify_outputs {
+        Some(value) => crate::deploy::local::write_outputs_value(file, value),
+        None => crate::deploy::local::write_outputs(file, env, &snapshot.outputs),
+    }
 }
 
 /// The API keys of a snapshot that are due for renewal at `now`, with when
@@ -224,16 +218,18 @@ mod tests {
         for days in [1u16, 7, 30, 364] {
             let expires = key_expiry(NOW, days);
             assert!(expires.is_multiple_of(3_600));
-            assert!(expires >= NOW + u64::from(days) * 86_400, "{days}");
-            assert!(expires < NOW + u64::from(days) * 86_400 + 3_600, "{days}");
+            // an hour of slack for the time between the change set and the update
+            assert!(expires >= NOW + u64::from(days) * 86_400 + 3_600, "{days}");
+            assert!(expires < NOW + u64::from(days) * 86_400 + 7_200, "{days}");
         }
         let year = key_expiry(NOW, 365);
         assert!(year <= NOW + 365 * 86_400 && year.is_multiple_of(3_600));
-        // an exact hour stays as it is
-        assert_eq!(key_expiry(7_200, 1), 7_200 + 86_400);
+        // an exact hour gets exactly the hour of slack
+        assert_eq!(key_expiry(7_200, 1), 7_200 + 86_400 + 3_600);
     }
 
-    /// Renewal comes in the last third of a key's life, or its last day.
+    /// Renewal comes in the last third of a key's life, never right after a
+    /// push (a one-day key included).
     #[test]
     fn keys_are_renewed_in_the_last_third_of_their_life() {
         let expires = key_expiry(NOW, 30);
@@ -242,10 +238,9 @@ mod tests {
         assert!(key_renewal_due(expires, 30, NOW + 21 * 86_400));
         assert!(key_renewal_due(expires, 30, expires + 1));
         let short = key_expiry(NOW, 1);
-        assert!(
-            key_renewal_due(short, 1, NOW),
-            "a one-day key: its last day"
-        );
+        assert!(!key_renewal_due(short, 1, NOW), "a fresh one-day key");
+        assert!(!key_renewal_due(short, 1, NOW + 12 * 3_600));
+        assert!(key_renewal_due(short, 1, NOW + 17 * 3_600));
     }
 
     /// Snapshots record the expiry as deployed; older ones are worked out as
@@ -263,7 +258,7 @@ mod tests {
             key_expires_at: BTreeMap::from([("ApiKeyExpires".to_string(), key_expiry(NOW, 7))]),
             assets: BTreeMap::new(),
             outputs: DeployedOutputs::new(),
-            manifest: None,
+            amplify_outputs: None,
             deployed_at: NOW,
             stack_changed_at: None,
         };

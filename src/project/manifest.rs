@@ -175,6 +175,10 @@ pub struct EnvSection {
     /// Free per-environment parameters, handed to the categories.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parameters: BTreeMap<String, toml::Value>,
+    /// Deletion protection on the user pool and every table: CloudFormation
+    /// (and anyone in the console) cannot delete them until it is turned off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
 }
 
 #[derive(Debug, Error, Diagnostic)]

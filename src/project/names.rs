@@ -142,6 +142,14 @@ pub fn validate_new_region(region: &str) -> Result<(), NameError> {
     ))
 }
 
+/// Whether an environment's name says it serves real users (`prod`,
+/// `production`, `prd`, `live`, with any prefix or suffix after `-`): such
+/// an environment without `protected = true` is warned about.
+pub fn looks_like_production(env: &str) -> bool {
+    env.split(['-', '_'])
+        .any(|word| matches!(word, "prod" | "production" | "prd" | "live"))
+}
+
 /// The regions of the AWS partitions (commercial, China, GovCloud,
 /// European Sovereign Cloud, ISO), as the partition data of the AWS SDK for
 /// Rust lists them (`partitions.json`, aws-sdk-s3 1.122). A region added
@@ -301,6 +309,24 @@ mod tests {
         let mut ours: Vec<String> = KNOWN_REGIONS.iter().map(|r| r.to_string()).collect();
         ours.sort();
         assert_eq!(ours, sdk);
+    }
+
+    #[test]
+    fn production_like_names() {
+        for name in [
+            "prod",
+            "production",
+            "prd",
+            "live",
+            "prod-eu",
+            "eu_prod",
+            "shop-live",
+        ] {
+            assert!(looks_like_production(name), "{name}");
+        }
+        for name in ["dev", "staging", "product", "prodigy", "alive", "preprod"] {
+            assert!(!looks_like_production(name), "{name}");
+        }
     }
 
     #[test]

@@ -226,6 +226,9 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             key_expiries.insert(root_param, days);
         }
         let mut value = template.to_json();
+        if env_section.protected {
+            crate::category::protect(&mut value);
+        }
         if let Some(ovr) = sources.overrides.get(&(category.to_string(), name.clone())) {
             apply_override(&mut value, ovr)?;
         }

@@ -58,6 +58,7 @@ pub fn part(
     cfg: &ApiConfig,
     auth: Option<&str>,
     sources: &Sources,
+    protected: bool,
 ) -> Result<Part, StackError> {
     let logical = logical_id(Category::Api, name);
     let schema = sources.schemas.get(name).map_or(&[][..], Vec::as_slice);
@@ -118,7 +119,10 @@ pub fn part(
     };
     let mut model_keys = Vec::new();
     for model in &transformed.models {
-        let value = model_stack(name, model, &transformed.models, user_resolvers)?.to_json();
+        let mut value = model_stack(name, model, &transformed.models, user_resolvers)?.to_json();
+        if protected {
+            crate::category::protect(&mut value);
+        }
         let key = register(
             format!("api-{name}/model-{}.template.json", model.name),
             value,
