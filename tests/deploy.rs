@@ -135,6 +135,13 @@ fn push_deploys_auth_and_storage_then_only_what_changed() {
     assert_eq!(apis.len(), 1, "{state:#}");
     assert_eq!(apis[0]["auth"], "AMAZON_COGNITO_USER_POOLS");
     assert_eq!(apis[0]["additional_auth"], serde_json::json!(["API_KEY"]));
+    // its log group keeps errors 30 days (set after the deploy: AppSync's own group)
+    let groups = state["log_groups"].as_object().unwrap();
+    let group = groups
+        .iter()
+        .find(|(name, _)| name.starts_with("/aws/appsync/apis/"))
+        .unwrap_or_else(|| panic!("no AppSync log group: {state:#}"));
+    assert_eq!(group.1, &serde_json::json!(30), "{state:#}");
     assert_eq!(outputs["data"]["api_key"], apis[0]["keys"][0]);
     assert_eq!(
         outputs["data"]["default_authorization_type"],

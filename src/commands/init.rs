@@ -311,6 +311,7 @@ fn add_todo_backend(manifest: &mut Manifest, files: &mut FileSet) -> Result<(), 
         oidc_issuer: None,
         oidc_client_id: None,
         lambda_authorizer_arn: None,
+        log_retention_days: 30,
     };
     let schema = crate::category::api::blueprint(ApiTemplate::OwnerAuth, &api);
     let schema_path = "hoist/api/main/schema.graphql";

@@ -64,12 +64,15 @@ pub struct Clients {
     pub cloudformation: aws_sdk_cloudformation::Client,
     pub s3: aws_sdk_s3::Client,
     pub ssm: aws_sdk_ssm::Client,
+    /// CloudWatch Logs: the retention of the AppSync APIs' log groups.
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     /// [`Target::endpoint`], for messages.
     pub endpoint: String,
 }
 
 impl Clients {
-    /// Clients over an existing configuration (tests use mocked clients).
+    /// Clients over existing ones (tests use mocked clients); the logs
+    /// client is one with no region or credentials, whose calls fail.
     pub fn new(
         cloudformation: aws_sdk_cloudformation::Client,
         s3: aws_sdk_s3::Client,
@@ -80,6 +83,11 @@ impl Clients {
             cloudformation,
             s3,
             ssm,
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .build(),
+            ),
             endpoint: endpoint.into(),
         }
     }
@@ -139,6 +147,7 @@ pub async fn clients_with(target: &Target, limits: Limits) -> Result<Clients, De
         cloudformation: aws_sdk_cloudformation::Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(s3_config),
         ssm: aws_sdk_ssm::Client::new(&config),
+        logs: aws_sdk_cloudwatchlogs::Client::new(&config),
         endpoint: target.endpoint(),
     })
 }

@@ -429,7 +429,7 @@ impl Push<'_> {
                 build.stack_name
             ));
             // No change: the expiries passed are those deployed.
-            return self.finish(&engine, &bucket, expiries).await;
+            return self.finish(&engine, &bucket, expiries, &*talk).await;
         };
         let changes = engine.changes(&change_set, &names).await?;
         talk.show_changes(&changes);
@@ -447,7 +447,7 @@ impl Push<'_> {
         engine
             .execute_and_follow(&change_set, &names, reporter)
             .await?;
-        self.finish(&engine, &bucket, expiries).await
+        self.finish(&engine, &bucket, expiries, &*talk).await
     }
 
     /// Upload the nested templates and assets the last deploy to this bucket did
@@ -491,9 +491,28 @@ impl Push<'_> {
         engine: &Engine<'_>,
         bucket: &str,
         key_expires_at: BTreeMap<String, u64>,
+        talk: &dyn Conversation,
     ) -> Result<Outcome, crate::Error> {
         let build = self.build;
         let (_, deployed) = engine.read_outputs(build).await?;
+        // Each api's log group keeps its errors `log_retention_days`; a
+        // failure here does not undo a finished deploy: it is said, and the
+        // next push tries again.
+        for (name, api) in &self.file.manifest.api {
+            let Some(id) = deployed
+                .get(&format!("api/{name}"))
+                .and_then(|o| o.get(crate::category::api::outputs::API_ID))
+            else {
+                continue;
+            };
+            if let Err(err) =
+                engine::set_log_retention(engine.clients, id, api.log_retention_days).await
+            {
+                talk.info(&format!(
+                    "warning: the log group of api `{name}` keeps its logs without a limit: {err}"
+                ));
+            }
+        }
         let value = crate::deploy::local::outputs_value(self.file, self.env, &deployed)?;
         let outputs_file = crate::deploy::local::write_outputs_value(self.file, &value)?;
         let snapshot = Snapshot {

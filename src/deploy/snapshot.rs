@@ -1,5 +1,6 @@
 //! What was last deployed to an environment, kept in `.hoist/deployed/<env>.json`
-//! so that "nothing changed" is decided locally, without calling AWS.
+//! so that what changed is decided locally (`status` without calling AWS; `push` then
+//! checks with one read that AWS still holds what the snapshot recorded).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -63,9 +63,14 @@ def main():
             "stream": table.get("StreamSpecification", {}).get("StreamViewType"),
             "tags": {t["Key"]: t["Value"] for t in dynamodb.list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags", [])},
         }
+    logs = boto3.client("logs", **kwargs)
+    log_groups = {
+        g["logGroupName"]: g.get("retentionInDays")
+        for g in logs.describe_log_groups().get("logGroups", [])
+    }
     print(json.dumps({
         "user_pools": pools, "identity_pools": identity_pools, "buckets": buckets, "stacks": stacks,
-        "apis": apis, "tables": tables,
+        "apis": apis, "tables": tables, "log_groups": log_groups,
     }, indent=2))
 
 

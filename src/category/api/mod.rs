@@ -76,11 +76,34 @@ pub struct ApiConfig {
     /// The Lambda authorizer's ARN, with `lambda` among the modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda_authorizer_arn: Option<String>,
+    /// Days the API's CloudWatch log group keeps resolver errors: one of
+    /// [`LOG_RETENTION_DAYS`] (30 unless set; written only when another).
+    /// Set by `hoist push` after each deploy.
+    #[serde(
+        default = "default_log_retention",
+        skip_serializing_if = "is_default_log_retention"
+    )]
+    pub log_retention_days: u16,
 }
 
 fn default_key_days() -> u16 {
     7
 }
+
+fn default_log_retention() -> u16 {
+    30
+}
+
+fn is_default_log_retention(days: &u16) -> bool {
+    *days == default_log_retention()
+}
+
+/// The retention periods CloudWatch Logs accepts, in days
+/// (`retentionInDays`, PutRetentionPolicy, CloudWatch Logs API reference).
+pub const LOG_RETENTION_DAYS: &[u16] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
 
 /// Whether `arn` is a Lambda function's ARN, optionally with a version or
 /// alias (`arn:aws:lambda:eu-west-1:123456789012:function:auth[:live]`;
@@ -196,6 +219,16 @@ impl ApiConfig {
                 "add them to the api's table in hoist.toml",
             ));
         }
+        if !LOG_RETENTION_DAYS.contains(&self.log_retention_days) {
+            problems.push(Problem::new(
+                &["log_retention_days"],
+                format!(
+                    "CloudWatch Logs cannot keep logs {} days",
+                    self.log_retention_days
+                ),
+                "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+            ));
+        }
         if let Some(issuer) = &self.oidc_issuer {
             let ok = url::Url::parse(issuer)
                 .is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
@@ -274,6 +307,7 @@ mod meaning_tests {
             oidc_issuer: None,
             oidc_client_id: None,
             lambda_authorizer_arn: None,
+            log_retention_days: 30,
         }
     }
 
@@ -326,5 +360,12 @@ mod meaning_tests {
             ..api()
         };
         assert!(keys(&cfg).is_empty());
+        for days in [0, 2, 31, 4000] {
+            let cfg = ApiConfig {
+                log_retention_days: days,
+                ..api()
+            };
+            assert_eq!(keys(&cfg), ["log_retention_days"], "{days}");
+        }
     }
 }

@@ -30,6 +30,7 @@ pub fn resolve_api(
         oidc_issuer: None,
         oidc_client_id: None,
         lambda_authorizer_arn: None,
+        log_retention_days: 30,
     });
     let all = [
         AuthMode::ApiKey,
