@@ -43,7 +43,7 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Deploy(#[from] crate::deploy::engine::DeployError),
+    Deploy(#[from] crate::deploy::error::DeployError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]

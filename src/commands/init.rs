@@ -304,15 +304,7 @@ pub fn plan(
 /// private file storage, and
 /// the TypeScript `hoist codegen` writes for the api.
 fn add_todo_backend(manifest: &mut Manifest, files: &mut FileSet) -> Result<(), crate::Error> {
-    let api = ApiConfig {
-        auth: AuthMode::UserPools,
-        additional_auth: Vec::new(),
-        api_key_days: 7,
-        oidc_issuer: None,
-        oidc_client_id: None,
-        lambda_authorizer_arn: None,
-        log_retention_days: 30,
-    };
+    let api = ApiConfig::new(AuthMode::UserPools);
     let schema = crate::category::api::blueprint(ApiTemplate::OwnerAuth, &api);
     let schema_path = "hoist/api/main/schema.graphql";
     let output = crate::transform::transform_with(&schema, schema_path, &api.transform_modes())

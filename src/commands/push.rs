@@ -88,8 +88,11 @@ pub fn status(
             "\namplify_outputs.json points at the local sandbox of `{of}` ({url}, {running}); once `{env}` is deployed, `hoist outputs` writes the cloud's back."
         ));
     }
+    let due = last
+        .as_ref()
+        .map(|l| snapshot::keys_due(l, now_secs()))
+        .unwrap_or_default();
     if let Some(recorded) = &last {
-        let due = snapshot::keys_due(recorded, now_secs());
         for (parameter, days) in &recorded.key_expiries {
             let Some(expires) = recorded.key_expires_at.get(parameter) else {
                 continue;
@@ -105,9 +108,7 @@ pub fn status(
             ));
         }
     }
-    let renewal = last
-        .as_ref()
-        .is_some_and(|l| !snapshot::keys_due(l, now_secs()).is_empty());
+    let renewal = !due.is_empty();
     let pending = root_changed || changes.iter().any(|(_, c)| *c != Change::NoChange);
     printer.info(if pending {
         "\nRun `hoist push` to deploy these changes."

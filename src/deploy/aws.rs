@@ -11,7 +11,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use super::engine::DeployError;
+use super::error::DeployError;
 
 /// Where and as whom to call AWS.
 #[derive(Debug, Clone, Default)]

@@ -8,7 +8,8 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use super::aws::{Clients, Target, clients};
-use super::engine::{DeployError, Engine, Reporter, is_missing_stack};
+use super::engine::{Engine, Reporter, is_missing_stack};
+use super::error::DeployError;
 use super::local::build_dir;
 use super::snapshot::{self, Snapshot};
 use crate::cfn::sha256_hex;

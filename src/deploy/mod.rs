@@ -1,5 +1,7 @@
 //! Deploying an environment: AWS configuration (`aws`), the CloudFormation
-//! engine (`engine`), the push operation (`push`), environment operations
+//! engine (`engine`), what fails (`error`), the deploy-time parameters
+//! (`parameters`: secrets, API key expiries), the API log groups (`logs`),
+//! the push operation (`push`), environment operations
 //! (`env`: pull, remove, a stack's summary), what a deploy writes in the project
 //! (`local`: the build folder, amplify_outputs.json) and the local snapshot of
 //! what was last deployed (`snapshot`).
@@ -7,6 +9,9 @@
 pub mod aws;
 pub mod engine;
 pub mod env;
+pub mod error;
 pub mod local;
+pub mod logs;
+pub mod parameters;
 pub mod push;
 pub mod snapshot;

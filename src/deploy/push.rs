@@ -18,7 +18,8 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use super::aws::{Clients, Target};
-use super::engine::{self, DeployError, Engine, PlannedChange, Reporter};
+use super::engine::{self, Engine, PlannedChange, Reporter};
+use super::error::DeployError;
 use super::snapshot::{self, Snapshot};
 use crate::error::FsError;
 use crate::outputs::DeployedOutputs;
@@ -417,8 +418,8 @@ impl Push<'_> {
             target.region
         );
 
-        let mut parameters = engine::resolve_secrets(clients, &build.secrets).await?;
-        let expiries = engine::key_expiry_parameters(build, now_secs());
+        let mut parameters = super::parameters::resolve_secrets(clients, &build.secrets).await?;
+        let expiries = super::parameters::key_expiry_parameters(build, now_secs());
         parameters.extend(expiries.iter().map(|(k, v)| (k.clone(), v.to_string())));
         let change_set = engine
             .create_change_set(ChangeSetType::Update, Some(&url), None, &parameters)
@@ -506,7 +507,7 @@ impl Push<'_> {
                 continue;
             };
             if let Err(err) =
-                engine::set_log_retention(engine.clients, id, api.log_retention_days).await
+                super::logs::set_log_retention(engine.clients, id, api.log_retention_days).await
             {
                 talk.info(&format!(
                     "warning: the log group of api `{name}` keeps its logs without a limit: {err}"

@@ -128,7 +128,7 @@ pub fn keys_due(snapshot: &Snapshot, now: u64) -> Vec<(String, u64)> {
                 .unwrap_or_else(|| {
                     snapshot.deployed_at - snapshot.deployed_at % 86_400 + u64::from(*days) * 86_400
                 });
-            crate::deploy::engine::key_renewal_due(expires, *days, now)
+            crate::deploy::parameters::key_renewal_due(expires, *days, now)
                 .then(|| (parameter.clone(), expires))
         })
         .collect()
@@ -208,7 +208,7 @@ pub fn compare(build: &Build, last: Option<&Snapshot>) -> (Vec<(String, Change)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::engine::{key_expiry, key_renewal_due};
+    use crate::deploy::parameters::{key_expiry, key_renewal_due};
 
     const NOW: u64 = 1_796_000_000; // 2026-11-30T00:53:20Z
 

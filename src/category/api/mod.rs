@@ -149,6 +149,20 @@ pub fn is_lambda_function_arn(arn: &str) -> bool {
 }
 
 impl ApiConfig {
+    /// An api whose default mode is `auth`, every other key at its default
+    /// (what hoist.toml holds when only `auth` is written).
+    pub fn new(auth: AuthMode) -> Self {
+        ApiConfig {
+            auth,
+            additional_auth: Vec::new(),
+            api_key_days: default_key_days(),
+            oidc_issuer: None,
+            oidc_client_id: None,
+            lambda_authorizer_arn: None,
+            log_retention_days: default_log_retention(),
+        }
+    }
+
     pub fn modes(&self) -> Vec<AuthMode> {
         let mut modes = vec![self.auth];
         modes.extend(
@@ -300,15 +314,7 @@ mod meaning_tests {
     use super::*;
 
     fn api() -> ApiConfig {
-        ApiConfig {
-            auth: AuthMode::ApiKey,
-            additional_auth: Vec::new(),
-            api_key_days: 7,
-            oidc_issuer: None,
-            oidc_client_id: None,
-            lambda_authorizer_arn: None,
-            log_retention_days: 30,
-        }
+        ApiConfig::new(AuthMode::ApiKey)
     }
 
     fn keys(cfg: &ApiConfig) -> Vec<String> {

@@ -19,19 +19,11 @@ pub fn resolve_api(
         prompt,
         default: None,
     };
-    let base = current.unwrap_or(ApiConfig {
-        auth: if has_auth {
-            AuthMode::UserPools
-        } else {
-            AuthMode::ApiKey
-        },
-        additional_auth: Vec::new(),
-        api_key_days: 7,
-        oidc_issuer: None,
-        oidc_client_id: None,
-        lambda_authorizer_arn: None,
-        log_retention_days: 30,
-    });
+    let base = current.unwrap_or(ApiConfig::new(if has_auth {
+        AuthMode::UserPools
+    } else {
+        AuthMode::ApiKey
+    }));
     let all = [
         AuthMode::ApiKey,
         AuthMode::UserPools,
