@@ -582,3 +582,111 @@ fn environments_are_separate_and_rebuilt_from_cloudformation() {
         .code(1)
         .stderr(predicate::str::contains("there is no environment `prod`"));
 }
+
+/// `hoist delete --purge` finds what the stacks retain (user pool, model
+/// tables, storage bucket), counts what they hold through the AWS APIs,
+/// names it before asking, and deletes it for good once the stacks are gone;
+/// a protected environment is never purged.
+#[test]
+#[ignore = "needs moto (PyPI); run by scripts/test.sh, which installs it"]
+fn delete_purge_counts_then_destroys_what_the_stacks_retain() {
+    let moto = Moto::start();
+    let p = Project::new();
+    p.ok(&moto, &["add", "auth", "--yes", "-q"]);
+    p.ok(
+        &moto,
+        &["add", "api", "--yes", "--auth", "user-pools", "-q"],
+    );
+    p.ok(&moto, &["add", "storage", "--yes", "-q"]);
+    // --json: one document for the whole first push (its plan, then the
+    // resources' change set, then the outputs), not one per step
+    let first = p
+        .hoist(&moto)
+        .args(["push", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", stderr_of(&first, &p.sb));
+    let doc: serde_json::Value = serde_json::from_slice(&first.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&first.stdout)));
+    assert_eq!(doc["result"], "deployed", "{doc:#}");
+    assert!(doc["changes"].as_array().unwrap().len() > 5, "{doc:#}");
+    assert!(doc["outputs"].is_object(), "{doc:#}");
+    let outputs = p.outputs();
+    let pool = outputs["auth"]["user_pool_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bucket = outputs["storage"]["bucket_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let state = moto.inspect(REGION);
+    let tables: Vec<String> = state["tables"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert!(!tables.is_empty(), "{state:#}");
+    // what the app's users left: two users, three items, one file (two versions)
+    moto.boto3(
+        REGION,
+        &format!(
+            "idp = client('cognito-idp')\n\
+             for name in ['a@example.com', 'b@example.com']:\n    idp.admin_create_user(UserPoolId='{pool}', Username=name)\n\
+             for i in range(3):\n    client('dynamodb').put_item(TableName='{}', Item={{'id': {{'S': str(i)}}}})\n\
+             s3 = client('s3')\n\
+             s3.put_object(Bucket='{bucket}', Key='public/a.txt', Body=b'1')\n\
+             s3.put_object(Bucket='{bucket}', Key='public/a.txt', Body=b'2')",
+            tables[0]
+        ),
+    );
+
+    // a protected environment is refused before any call
+    let toml = p.sb.read("shop/hoist.toml");
+    std::fs::write(
+        p.root.join("hoist.toml"),
+        toml.replace("[env.dev]\n", "[env.dev]\nprotected = true\n"),
+    )
+    .unwrap();
+    p.hoist(&moto)
+        .args(["delete", "--purge", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is protected"));
+    std::fs::write(p.root.join("hoist.toml"), &toml).unwrap();
+
+    // without a terminal and without --yes: the count is shown, nothing goes
+    let refused = p.hoist(&moto).args(["delete", "--purge"]).output().unwrap();
+    let said = stderr_of(&refused, &p.sb);
+    assert!(!refused.status.success(), "{said}");
+    assert!(said.contains("2 users, 3 items and 1 file,"), "{said}");
+    assert!(
+        said.contains(&format!("user pool {pool} (2 users)")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("bucket {bucket} (1 file)")),
+        "{said}"
+    );
+    assert!(moto.inspect(REGION)["stacks"]["hoist-shop-dev"].is_string());
+
+    let purged = p.ok(&moto, &["delete", "--purge", "--yes"]);
+    assert!(purged.contains("Deleted the user pool"), "{purged}");
+    let state = moto.inspect(REGION);
+    assert!(state["stacks"].as_object().unwrap().is_empty(), "{state:#}");
+    assert!(
+        state["user_pools"].as_array().unwrap().is_empty(),
+        "{state:#}"
+    );
+    assert!(state["tables"].as_object().unwrap().is_empty(), "{state:#}");
+    assert!(
+        state["buckets"].as_object().unwrap().is_empty(),
+        "{state:#}"
+    );
+    assert!(p.sb.read("shop/hoist.toml").contains("[env.dev]"));
+
+    // again: nothing deployed, nothing kept to purge
+    let again = p.ok(&moto, &["delete", "--purge", "--yes"]);
+    assert!(again.contains("Nothing kept to purge"), "{again}");
+}

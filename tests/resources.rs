@@ -693,7 +693,7 @@ fn answers_are_checked_against_the_project_when_given() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("`us-east-7`"));
-    // a region newer than this build, written in hoist.toml, still loads
+    // a region the SDK does not know, written in hoist.toml, is refused at its line
     let text = sb.read("shop/hoist.toml");
     let region = text
         .lines()
@@ -705,7 +705,13 @@ fn answers_are_checked_against_the_project_when_given() {
         text.replace(&region, "region = \"me-west-1\""),
     )
     .unwrap();
-    hoist(&["status"]).success();
+    hoist(&["status"])
+        .code(1)
+        .stderr(predicate::str::contains(
+            "not one of the regions of the AWS SDK",
+        ))
+        .stderr(predicate::str::contains("hoist.toml:"));
+    std::fs::write(root.join("hoist.toml"), &text).unwrap();
     // a positional name is not sent to a `--name` flag that does not exist
     hoist(&["add", "api"])
         .code(1)

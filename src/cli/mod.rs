@@ -223,14 +223,20 @@ Examples:
 Examples:
   hoist delete                     The current environment, after a question
   hoist delete --env staging --yes
+  hoist delete --env staging --purge   Also its users, items and files, for good
 
 The user pool, the model tables and the storage buckets are retained (their data outlives
-the stacks): delete them in the AWS console or CLI once their data is no longer wanted.
-`hoist push` deploys the environment again; `hoist env remove` also drops it from hoist.toml.")]
+the stacks). `--purge` deletes them too once the stacks are gone, after a question naming
+how many users, items and files that destroys; an environment with `protected = true` is
+never purged. `hoist push` deploys the environment again; `hoist env remove` also drops it
+from hoist.toml.")]
     Delete {
         /// The environment (default: the current one)
         #[arg(long = "env", value_name = "NAME")]
         env: Option<String>,
+        /// Also delete the user pool, tables and storage buckets (their users, items and files)
+        #[arg(long)]
+        purge: bool,
         #[command(flatten)]
         target: EnvTargetArgs,
     },
@@ -808,6 +814,9 @@ Examples:
     Remove {
         /// The environment
         name: String,
+        /// Also delete the user pool, tables and storage buckets (their users, items and files)
+        #[arg(long)]
+        purge: bool,
         #[command(flatten)]
         target: EnvTargetArgs,
     },

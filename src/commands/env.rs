@@ -9,6 +9,7 @@ use crate::cli::{EnvCommand, EnvTargetArgs, GlobalArgs};
 use crate::deploy::aws::Target;
 use crate::deploy::env::{self, EnvironmentError};
 use crate::deploy::local::write_outputs;
+use crate::deploy::purge::{self, Count, KeptKind};
 use crate::deploy::snapshot::{self, Snapshot};
 use crate::error::FsError;
 use crate::project::{self, ProjectFile, state};
@@ -95,37 +96,13 @@ pub fn run(
             let snapshot = runtime()?.block_on(env::pull(&file, name, &target, &quiet(printer)))?;
             pulled(&file, name, &snapshot, printer)
         }
-        EnvCommand::Remove { name, target } => {
+        EnvCommand::Remove {
+            name,
+            purge,
+            target,
+        } => {
             known(&file, name)?;
-            let mut prompter = prompt::for_terminal();
-            let mut inputs = Inputs {
-                answers: Answers::default(),
-                yes: global.yes,
-                prompter: prompter.as_mut(),
-            };
-            printer.info(format!(
-                "This deletes the stacks of `{name}` ({}) and its deployment bucket, and removes `[env.{name}]` from hoist.toml. Kept in AWS (their data outlives the stacks): {}.",
-                root_stack_name(&file.manifest.project.name, name),
-                retained(&file)
-            ));
-            // `--yes` is the answer here, not a default: removing is never the default
-            let flag = global.yes.then_some(true);
-            if !inputs.confirm(
-                Question {
-                    key: "yes",
-                    prompt: "Remove the environment?",
-                    default: None,
-                },
-                flag,
-                false,
-            )? {
-                printer.info("Nothing removed.");
-                return Ok(());
-            }
-            let target = target_for(&file, name, target);
-            runtime()?.block_on(env::remove(&file, name, &target, &quiet(printer)))?;
-            printer.success(format!("Removed the environment `{name}`"));
-            Ok(())
+            delete_environment(&file, name, target, *purge, true, global, printer)
         }
     }
 }
@@ -133,39 +110,108 @@ pub fn run(
 /// `hoist delete`: the environment's stacks go, its hoist.toml entry stays.
 pub fn delete(
     env_name: Option<&str>,
+    purge: bool,
     target: &EnvTargetArgs,
     global: &GlobalArgs,
     printer: &Printer,
 ) -> Result<(), crate::Error> {
     let file = load()?;
     let name = crate::settings::resolve_env(&file, env_name)?;
-    let name = name.as_str();
+    delete_environment(&file, &name, target, purge, false, global, printer)
+}
+
+/// `hoist delete` and `hoist env remove` (`forget`: also drop it from
+/// hoist.toml): say what goes and what is kept (with `purge`, what is
+/// destroyed, counted), ask, delete.
+fn delete_environment(
+    file: &ProjectFile,
+    name: &str,
+    target: &EnvTargetArgs,
+    purge: bool,
+    forget: bool,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    if purge && file.manifest.env[name].protected {
+        return Err(EnvironmentError::Protected {
+            name: name.to_string(),
+        }
+        .into());
+    }
+    let target = target_for(file, name, target);
+    let runtime = runtime()?;
+    let kept = if purge {
+        runtime.block_on(env::survey(file, name, &target, &quiet(printer)))?
+    } else {
+        Vec::new()
+    };
+    let stack = root_stack_name(&file.manifest.project.name, name);
+    let forgotten = if forget {
+        format!(", and removes `[env.{name}]` from hoist.toml")
+    } else {
+        format!("; hoist.toml keeps `[env.{name}]`")
+    };
+    printer.info(format!(
+        "This deletes the stacks of `{name}` ({stack}) and its deployment bucket{forgotten}."
+    ));
+    if !purge {
+        printer.info(format!(
+            "Kept in AWS (their data outlives the stacks): {}{}.",
+            retained(file),
+            if file.manifest.auth.is_empty()
+                && file.manifest.api.is_empty()
+                && file.manifest.storage.is_empty()
+            {
+                ""
+            } else {
+                "; `--purge` deletes them too"
+            }
+        ));
+    } else if kept.is_empty() {
+        printer.info("Nothing kept to purge: no user pool, table or storage bucket is deployed.");
+    } else {
+        printer.info(format!(
+            "It also destroys {}, for good, deleting:",
+            destroyed(&kept)
+        ));
+        for k in &kept {
+            printer.info(format!("  {k}"));
+        }
+    }
+    let prompt = match (kept.is_empty(), forget) {
+        (false, _) => "Delete the stacks and destroy these for good?",
+        (true, true) => "Remove the environment?",
+        (true, false) => "Delete the environment's stacks?",
+    };
+    // `--yes` is the answer here, not a default: deleting is never the default
     let mut prompter = prompt::for_terminal();
     let mut inputs = Inputs {
         answers: Answers::default(),
         yes: global.yes,
         prompter: prompter.as_mut(),
     };
-    printer.info(format!(
-        "This deletes the stacks of `{name}` ({}) and its deployment bucket; hoist.toml keeps `[env.{name}]`. Kept in AWS (their data outlives the stacks): {}.",
-        root_stack_name(&file.manifest.project.name, name),
-        retained(&file)
-    ));
-    // `--yes` is the answer here, not a default: deleting is never the default
     if !inputs.confirm(
         Question {
             key: "yes",
-            prompt: "Delete the environment's stacks?",
+            prompt,
             default: None,
         },
         global.yes.then_some(true),
         false,
     )? {
-        printer.info("Nothing deleted.");
+        printer.info(if forget {
+            "Nothing removed."
+        } else {
+            "Nothing deleted."
+        });
         return Ok(());
     }
-    let target = target_for(&file, name, target);
-    let existed = runtime()?.block_on(env::delete(&file, name, &target, &quiet(printer)))?;
+    if forget {
+        runtime.block_on(env::remove(file, name, &target, &kept, &quiet(printer)))?;
+        printer.success(format!("Removed the environment `{name}`"));
+        return Ok(());
+    }
+    let existed = runtime.block_on(env::delete(file, name, &target, &kept, &quiet(printer)))?;
     if existed {
         printer.success(format!(
             "Deleted the stacks of `{name}`; `hoist push --env {name}` deploys it again"
@@ -174,6 +220,40 @@ pub fn delete(
         printer.success(format!("`{name}` was not deployed: nothing to delete"));
     }
     Ok(())
+}
+
+/// What a purge destroys, in words: `3 users, 120 items and 14 files`
+/// (`at least` where counting stopped; `an unknown number of ...` where it
+/// could not read).
+fn destroyed(kept: &[purge::Kept]) -> String {
+    let mut parts = Vec::new();
+    for kind in [KeptKind::UserPool, KeptKind::Table, KeptKind::Bucket] {
+        let of_kind: Vec<_> = kept.iter().filter(|k| k.kind == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let (mut total, mut at_least, mut unknown) = (0, false, false);
+        for k in &of_kind {
+            match k.count {
+                Count::Exactly(n) => total += n,
+                Count::AtLeast(n) => {
+                    total += n;
+                    at_least = true;
+                }
+                Count::Unknown(_) => unknown = true,
+            }
+        }
+        parts.push(match (unknown, at_least) {
+            (true, _) if total == 0 => format!("an unknown number of {}", kind.unit()),
+            (true, _) | (false, true) => format!("at least {}", kind.counted(total)),
+            (false, false) => kind.counted(total),
+        });
+    }
+    match parts.len() {
+        0 => "nothing".to_string(),
+        1 => parts.remove(0),
+        n => format!("{} and {}", parts[..n - 1].join(", "), parts[n - 1]),
+    }
 }
 
 /// The advice for a production-like environment without deletion protection.
@@ -380,4 +460,40 @@ fn pulled(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::purge::Kept;
+
+    fn kept(kind: KeptKind, count: Count) -> Kept {
+        Kept {
+            kind,
+            id: "x".into(),
+            count,
+        }
+    }
+
+    #[test]
+    fn what_a_purge_destroys_is_summed_by_kind_and_says_what_it_could_not_count() {
+        assert_eq!(destroyed(&[]), "nothing");
+        assert_eq!(
+            destroyed(&[
+                kept(KeptKind::Table, Count::Exactly(2)),
+                kept(KeptKind::UserPool, Count::Exactly(1)),
+                kept(KeptKind::Table, Count::Exactly(1)),
+            ]),
+            "1 user and 3 items"
+        );
+        assert_eq!(
+            destroyed(&[
+                kept(KeptKind::UserPool, Count::AtLeast(100_000)),
+                kept(KeptKind::Table, Count::Unknown("access denied".into())),
+                kept(KeptKind::Bucket, Count::Exactly(4)),
+                kept(KeptKind::Bucket, Count::Unknown("access denied".into())),
+            ]),
+            "at least 100000 users, an unknown number of items and at least 4 files"
+        );
+    }
 }

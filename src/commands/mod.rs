@@ -57,8 +57,8 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
             printer,
         ),
         Command::Outputs { env } => push::outputs_command(env.as_deref(), printer),
-        Command::Delete { env, target } => {
-            env::delete(env.as_deref(), &target, &cli.global, printer)
+        Command::Delete { env, purge, target } => {
+            env::delete(env.as_deref(), purge, &target, &cli.global, printer)
         }
         Command::Env { command } => env::run(&command, &cli.global, printer),
         Command::Sandbox { command, args } => sandbox::run(command, &args, &cli.global, printer),

@@ -2,6 +2,8 @@
 
 use std::time::Instant;
 
+use std::cell::RefCell;
+
 use serde_json::json;
 
 use crate::cli::{GlobalArgs, TargetArgs};
@@ -206,9 +208,13 @@ pub fn push(
             Deployed::AsRecorded if renew_keys => {}
             Deployed::AsRecorded => {
                 if global.json {
-                    printer.data(
-                        &json!({ "env": env, "stack_name": build.stack_name, "changed": false }),
-                    );
+                    printer.data(&json!({
+                        "env": env,
+                        "stack_name": build.stack_name,
+                        "result": "unchanged",
+                        "changed": false,
+                        "changes": [],
+                    }));
                 }
                 printer.success(format!("No changes: `{}` is up to date", build.stack_name));
                 return Ok(());
@@ -252,6 +258,11 @@ pub fn push(
         last: last.as_ref(),
         options: &options,
     };
+    let mut talk = Terminal {
+        global,
+        printer,
+        shown: RefCell::new(Vec::new()),
+    };
     let outcome = runtime.block_on(async {
         let live;
         let lines;
@@ -265,7 +276,6 @@ pub fn push(
             };
             &lines
         };
-        let mut talk = Terminal { global, printer };
         let run = async {
             let clients = clients(&aws_target).await?;
             operation
@@ -281,15 +291,29 @@ pub fn push(
             _ = terminated() => Err(PushError::Interrupted.into()),
         }
     })?;
-    if let Outcome::Deployed {
-        outputs,
-        outputs_file,
-    } = outcome
-    {
-        let seconds = started.elapsed().as_secs_f64();
-        if global.json {
-            printer.data(&json!({ "env": env, "stack_name": build.stack_name, "changed": true, "seconds": seconds, "outputs": outputs }));
+    let seconds = started.elapsed().as_secs_f64();
+    if global.json {
+        // one document, whatever happened: every change shown, then what became of them
+        let (result, changed) = match &outcome {
+            Outcome::WouldCreate => ("would_create", false),
+            Outcome::DryRun => ("dry_run", false),
+            Outcome::Declined => ("declined", false),
+            Outcome::Deployed { .. } => ("deployed", true),
+        };
+        let mut data = json!({
+            "env": env,
+            "stack_name": build.stack_name,
+            "result": result,
+            "changed": changed,
+            "changes": talk.shown.take(),
+            "seconds": seconds,
+        });
+        if let Outcome::Deployed { outputs, .. } = &outcome {
+            data["outputs"] = json!(outputs);
         }
+        printer.data(&data);
+    }
+    if let Outcome::Deployed { outputs_file, .. } = outcome {
         printer.success(format!(
             "Deployed `{}` in {seconds:.1} s; wrote {}",
             build.stack_name,
@@ -315,10 +339,12 @@ async fn terminated() {
 }
 
 /// The push's conversation on the terminal: messages through the printer, the
-/// change set as a table (and `--json` data), the go-ahead as a prompt.
+/// change set as a table (kept in `shown` for the one `--json` document),
+/// the go-ahead as a prompt.
 struct Terminal<'a> {
     global: &'a GlobalArgs,
     printer: &'a Printer,
+    shown: RefCell<Vec<PlannedChange>>,
 }
 
 impl Conversation for Terminal<'_> {
@@ -335,7 +361,8 @@ impl Conversation for Terminal<'_> {
     }
 
     fn show_changes(&self, changes: &[PlannedChange]) {
-        show_changes(changes, self.global, self.printer);
+        self.shown.borrow_mut().extend_from_slice(changes);
+        show_changes(changes, self.printer);
     }
 
     fn confirm_deploy(&mut self) -> Result<bool, crate::Error> {
@@ -357,10 +384,7 @@ impl Conversation for Terminal<'_> {
     }
 }
 
-fn show_changes(changes: &[PlannedChange], global: &GlobalArgs, printer: &Printer) {
-    if global.json {
-        printer.data(&json!({ "changes": changes }));
-    }
+fn show_changes(changes: &[PlannedChange], printer: &Printer) {
     printer.info("Change set:");
     printer.info(format!(
         "  {:<8} {:<16} {:<32} {:<36} {}",

@@ -66,13 +66,18 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     /// CloudWatch Logs: the retention of the AppSync APIs' log groups.
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// Cognito user pools and DynamoDB tables: what `hoist delete --purge`
+    /// counts and deletes after their stacks.
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
     /// [`Target::endpoint`], for messages.
     pub endpoint: String,
 }
 
 impl Clients {
-    /// Clients over existing ones (tests use mocked clients); the logs
-    /// client is one with no region or credentials, whose calls fail.
+    /// Clients over existing ones (tests use mocked clients); the logs,
+    /// Cognito and DynamoDB clients have no region or credentials, so their
+    /// calls fail.
     pub fn new(
         cloudformation: aws_sdk_cloudformation::Client,
         s3: aws_sdk_s3::Client,
@@ -85,6 +90,16 @@ impl Clients {
             ssm,
             logs: aws_sdk_cloudwatchlogs::Client::from_conf(
                 aws_sdk_cloudwatchlogs::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .build(),
+            ),
+            cognito: aws_sdk_cognitoidentityprovider::Client::from_conf(
+                aws_sdk_cognitoidentityprovider::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .build(),
+            ),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::Config::builder()
                     .behavior_version(BehaviorVersion::latest())
                     .build(),
             ),
@@ -148,6 +163,8 @@ pub async fn clients_with(target: &Target, limits: Limits) -> Result<Clients, De
         s3: aws_sdk_s3::Client::from_conf(s3_config),
         ssm: aws_sdk_ssm::Client::new(&config),
         logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+        cognito: aws_sdk_cognitoidentityprovider::Client::new(&config),
+        dynamodb: aws_sdk_dynamodb::Client::new(&config),
         endpoint: target.endpoint(),
     })
 }

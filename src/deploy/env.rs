@@ -11,6 +11,7 @@ use super::aws::{Clients, Target, clients};
 use super::engine::{Engine, Reporter, is_missing_stack};
 use super::error::DeployError;
 use super::local::build_dir;
+use super::purge;
 use super::snapshot::{self, Snapshot};
 use crate::cfn::sha256_hex;
 use crate::project::{self, ProjectFile, state};
@@ -42,6 +43,15 @@ pub enum EnvironmentError {
         stack: String,
         region: String,
     },
+
+    #[error("the environment `{name}` is protected: its users, items and files are never purged")]
+    #[diagnostic(
+        code(hoist::env::protected),
+        help(
+            "`hoist delete` without --purge deletes its stacks and keeps its data; to destroy the data, remove `protected = true` from `[env.{name}]` in hoist.toml, push (which turns deletion protection off), then purge"
+        )
+    )]
+    Protected { name: String },
 
     #[error("could not read the status of the environment `{name}`: {cause}")]
     #[diagnostic(
@@ -180,17 +190,45 @@ pub async fn pull(
     Ok(snapshot)
 }
 
+/// What deleting the environment `name` would keep (see [`purge::find`]),
+/// each with what it holds ([`purge::count`]); empty when it is not deployed.
+///
+/// Errors: what AWS refuses while reading the stacks (counts that fail say
+/// why in their [`purge::Count`] instead).
+pub async fn survey(
+    file: &ProjectFile,
+    name: &str,
+    target: &Target,
+    reporter: &dyn Reporter,
+) -> Result<Vec<purge::Kept>, crate::Error> {
+    let clients = clients(target).await?;
+    let stack_name = root_stack_name(&file.manifest.project.name, name);
+    let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
+    if engine.wait_settled(reporter).await?.is_none() {
+        return Ok(Vec::new());
+    }
+    let outputs = engine.stack_outputs(&stack_name).await?;
+    let bucket = outputs.get("DeploymentBucketName").map(String::as_str);
+    let mut kept = purge::find(&clients, &stack_name, bucket).await?;
+    purge::count(&clients, &mut kept).await;
+    Ok(kept)
+}
+
 /// Empty the versioned deployment bucket and delete the root stack (and with
 /// it the nested ones), then forget this checkout's deploy of it (snapshot,
 /// build). hoist.toml keeps the environment: `hoist push` deploys it again.
 /// Storage buckets, user pools and tables are kept: their data outlives the
-/// stack (their `DeletionPolicy`). Returns whether there was a stack.
+/// stack (their `DeletionPolicy`), unless `purge` lists them (from
+/// [`survey`]): those are deleted for good once the stacks are gone.
+/// Returns whether there was a stack.
 ///
-/// Errors: what AWS refuses; a deletion CloudFormation could not finish.
+/// Errors: what AWS refuses; a deletion CloudFormation could not finish;
+/// [`DeployError::PurgeIncomplete`] naming what could not be purged.
 pub async fn delete(
     file: &ProjectFile,
     name: &str,
     target: &Target,
+    purge: &[purge::Kept],
     reporter: &dyn Reporter,
 ) -> Result<bool, crate::Error> {
     let clients = clients(target).await?;
@@ -225,10 +263,11 @@ pub async fn delete(
         let _ = std::fs::remove_file(snapshot::path(file.root(), name));
         let _ = std::fs::remove_dir_all(build_dir(file.root(), name));
     }
+    purge::delete_all(&clients, purge, reporter).await?;
     Ok(existed)
 }
 
-/// [`delete`], then drop the environment from hoist.toml (with the
+/// [`delete`] (purging `purge`), then drop the environment from hoist.toml (with the
 /// per-environment tables that name it) and from local state.
 ///
 /// Errors: the edit of hoist.toml, checked before anything in AWS changes;
@@ -237,10 +276,11 @@ pub async fn remove(
     file: &ProjectFile,
     name: &str,
     target: &Target,
+    purge: &[purge::Kept],
     reporter: &dyn Reporter,
 ) -> Result<(), crate::Error> {
     let edited = file.edit(|doc| forget_env(doc, name))?;
-    if !delete(file, name, target, reporter).await? {
+    if !delete(file, name, target, purge, reporter).await? {
         reporter.step(&format!(
             "`{}` is not deployed: only removing it from hoist.toml",
             root_stack_name(&file.manifest.project.name, name)
@@ -312,7 +352,7 @@ async fn template_body(clients: &Clients, stack: &str) -> Result<String, DeployE
     Ok(out.template_body().unwrap_or_default().to_string())
 }
 
-async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError> {
+pub(super) async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), DeployError> {
     use aws_sdk_s3::types::{Delete, ObjectIdentifier};
     let invalid =
         |e: aws_sdk_s3::error::BuildError| DeployError::unexpected("DeleteObjects", e.to_string());

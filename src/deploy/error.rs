@@ -54,6 +54,15 @@ pub enum DeployError {
     )]
     RollbackFailed { stack: String },
 
+    #[error("the stacks are deleted, but not everything kept was:\n{left}")]
+    #[diagnostic(
+        code(hoist::deploy::purge),
+        help(
+            "turn off deletion protection where it is on (remove `protected = true` and push before deleting), or delete these in the AWS console; `hoist delete --purge` again finds nothing more to delete, the stacks being gone"
+        )
+    )]
+    PurgeIncomplete { left: String },
+
     #[error("could not read the secret for `{parameter}` from {source_name}: {reason}")]
     #[diagnostic(
         code(hoist::deploy::secret),

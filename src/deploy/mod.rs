@@ -2,7 +2,8 @@
 //! engine (`engine`), what fails (`error`), the deploy-time parameters
 //! (`parameters`: secrets, API key expiries), the API log groups (`logs`),
 //! the push operation (`push`), environment operations
-//! (`env`: pull, remove, a stack's summary), what a deploy writes in the project
+//! (`env`: pull, delete, remove, a stack's summary), what a deletion keeps
+//! and `delete --purge` (`purge`), what a deploy writes in the project
 //! (`local`: the build folder, amplify_outputs.json) and the local snapshot of
 //! what was last deployed (`snapshot`).
 
@@ -13,5 +14,6 @@ pub mod error;
 pub mod local;
 pub mod logs;
 pub mod parameters;
+pub mod purge;
 pub mod push;
 pub mod snapshot;

@@ -449,7 +449,7 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
         .map_err(|e| name_problem(&["project", "name"], e))?;
     for (name, env) in &manifest.env {
         names::validate_env_name(name).map_err(|e| name_problem(&["env", name], e))?;
-        names::validate_region(&env.region)
+        names::validate_new_region(&env.region)
             .map_err(|e| name_problem(&["env", name, "region"], e))?;
         if let Some(profile) = &env.profile {
             names::validate_profile(profile)
@@ -772,6 +772,18 @@ region = "eu-west-1"
             "source_dir = \"src\"\ndist_dir = \"../server/public\"",
         );
         assert!(parse(Path::new("hoist.toml"), &outside_build).is_ok());
+    }
+
+    /// A region none of the SDK's partitions lists (a typo such as
+    /// `eu-west-9`) is refused at its line, not at deploy time.
+    #[test]
+    fn a_region_the_sdk_does_not_know_is_refused_where_it_is_written() {
+        let text = VALID.replace("eu-west-1", "eu-west-9");
+        let shown = parse_err(&text);
+        assert!(shown.contains("regions of the AWS SDK"), "{shown}");
+        assert!(shown.contains("hoist.toml:"), "{shown}");
+        let line = text.lines().position(|l| l.contains("eu-west-9")).unwrap() + 1;
+        assert!(shown.contains(&format!("hoist.toml:{line}:")), "{shown}");
     }
 
     #[test]

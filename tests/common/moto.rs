@@ -117,8 +117,19 @@ impl Moto {
 
     /// Store a SecureString SSM parameter, as a team would before deploying.
     pub fn put_secure_parameter(&self, region: &str, name: &str, value: &str) {
+        self.boto3(
+            region,
+            &format!(
+                "client('ssm').put_parameter(Name='{name}', Value='{value}', Type='SecureString', Overwrite=True)"
+            ),
+        );
+    }
+
+    /// Run Python `code` with boto3, where `client(service)` gives a client
+    /// of this server in `region`: what a team's own scripts would do.
+    pub fn boto3(&self, region: &str, code: &str) {
         let script = format!(
-            "import boto3; boto3.client('ssm', endpoint_url='{}', region_name='{region}', aws_access_key_id='t', aws_secret_access_key='t').put_parameter(Name='{name}', Value='{value}', Type='SecureString', Overwrite=True)",
+            "import boto3\ndef client(service):\n    return boto3.client(service, endpoint_url='{}', region_name='{region}', aws_access_key_id='t', aws_secret_access_key='t')\n{code}\n",
             self.endpoint
         );
         let output = Command::new(&self.python)
