@@ -36,6 +36,20 @@ pub fn pascal(name: &str) -> String {
         .collect()
 }
 
+/// A camelCase or PascalCase name in lower-case words joined by `sep`:
+/// `chargeCard` gives `charge-card` (npm package names) or `charge_card`
+/// (Rust crate names).
+pub fn words_joined(name: &str, sep: char) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(sep);
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// Amplify pluralizes model names for list fields: `Todo` gives `listTodos`.
 pub fn plural(word: &str) -> String {
     let lower = word.to_ascii_lowercase();

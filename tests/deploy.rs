@@ -642,19 +642,14 @@ fn delete_purge_counts_then_destroys_what_the_stacks_retain() {
         ),
     );
 
-    // a protected environment is refused before any call
-    let toml = p.sb.read("shop/hoist.toml");
-    std::fs::write(
-        p.root.join("hoist.toml"),
-        toml.replace("[env.dev]\n", "[env.dev]\nprotected = true\n"),
-    )
-    .unwrap();
-    p.hoist(&moto)
-        .args(["delete", "--purge", "--yes"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("is protected"));
-    std::fs::write(p.root.join("hoist.toml"), &toml).unwrap();
+    // a bucket policy that refuses deleting files: the stacks go, the
+    // purge stops at the bucket, says so, and the next run finishes it
+    moto.boto3(
+        REGION,
+        &format!(
+            "import json\nclient('s3').put_bucket_policy(Bucket='{bucket}', Policy=json.dumps({{'Version': '2012-10-17', 'Statement': [{{'Effect': 'Deny', 'Principal': '*', 'Action': ['s3:DeleteObject', 's3:DeleteObjectVersion'], 'Resource': 'arn:aws:s3:::{bucket}/*'}}]}}))"
+        ),
+    );
 
     // without a terminal and without --yes: the count is shown, nothing goes
     let refused = p.hoist(&moto).args(["delete", "--purge"]).output().unwrap();
@@ -671,14 +666,34 @@ fn delete_purge_counts_then_destroys_what_the_stacks_retain() {
     );
     assert!(moto.inspect(REGION)["stacks"]["hoist-shop-dev"].is_string());
 
-    let purged = p.ok(&moto, &["delete", "--purge", "--yes"]);
-    assert!(purged.contains("Deleted the user pool"), "{purged}");
+    let stopped = p
+        .hoist(&moto)
+        .args(["delete", "--purge", "--yes"])
+        .output()
+        .unwrap();
+    let said = stderr_of(&stopped, &p.sb);
+    assert!(!stopped.status.success(), "{said}");
+    assert!(said.contains("Deleted the user pool"), "{said}");
+    assert!(said.contains("not everything kept was"), "{said}");
+    assert!(said.contains(&format!("bucket {bucket}")), "{said}");
+    assert!(p.root.join(".hoist/purge/dev.json").exists());
     let state = moto.inspect(REGION);
     assert!(state["stacks"].as_object().unwrap().is_empty(), "{state:#}");
     assert!(
         state["user_pools"].as_array().unwrap().is_empty(),
         "{state:#}"
     );
+    moto.boto3(
+        REGION,
+        &format!("client('s3').delete_bucket_policy(Bucket='{bucket}')"),
+    );
+    let again = p.ok(&moto, &["delete", "--purge", "--yes"]);
+    assert!(
+        again.contains(&format!("bucket {bucket} (1 file)")),
+        "{again}"
+    );
+    assert!(!p.root.join(".hoist/purge/dev.json").exists());
+    let state = moto.inspect(REGION);
     assert!(state["tables"].as_object().unwrap().is_empty(), "{state:#}");
     assert!(
         state["buckets"].as_object().unwrap().is_empty(),
@@ -689,4 +704,31 @@ fn delete_purge_counts_then_destroys_what_the_stacks_retain() {
     // again: nothing deployed, nothing kept to purge
     let again = p.ok(&moto, &["delete", "--purge", "--yes"]);
     assert!(again.contains("Nothing kept to purge"), "{again}");
+
+    // a protected environment is refused before any call
+    let toml = p.sb.read("shop/hoist.toml");
+    std::fs::write(
+        p.root.join("hoist.toml"),
+        toml.replace("[env.dev]\n", "[env.dev]\nprotected = true\n"),
+    )
+    .unwrap();
+    p.hoist(&moto)
+        .args(["delete", "--purge", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is protected"));
+    // deployed again, protected, then `protected` dropped without a push: AWS still
+    // protects the pool and tables, and the purge is refused before anything goes
+    p.ok(&moto, &["push", "--yes", "-q", "--force"]);
+    std::fs::write(p.root.join("hoist.toml"), &toml).unwrap();
+    let refused = p
+        .hoist(&moto)
+        .args(["delete", "--purge", "--yes"])
+        .output()
+        .unwrap();
+    let said = stderr_of(&refused, &p.sb);
+    assert!(!refused.status.success(), "{said}");
+    assert!(said.contains("deletion protection is on"), "{said}");
+    assert!(said.contains("on for user pool"), "{said}");
+    assert!(moto.inspect(REGION)["stacks"]["hoist-shop-dev"].is_string());
 }

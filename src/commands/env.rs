@@ -117,6 +117,7 @@ pub fn delete(
 ) -> Result<(), crate::Error> {
     let file = load()?;
     let name = crate::settings::resolve_env(&file, env_name)?;
+    known(&file, &name)?;
     delete_environment(&file, &name, target, purge, false, global, printer)
 }
 
@@ -168,14 +169,17 @@ fn delete_environment(
             }
         ));
     } else if kept.is_empty() {
-        printer.info("Nothing kept to purge: no user pool, table or storage bucket is deployed.");
+        printer.info(
+            "Nothing kept to purge: its stacks hold no user pool, table or storage bucket, and no earlier purge is unfinished.",
+        );
     } else {
-        printer.info(format!(
+        // shown even with -q: it is what the question asks about
+        printer.notice(format!(
             "It also destroys {}, for good, deleting:",
             destroyed(&kept)
         ));
         for k in &kept {
-            printer.info(format!("  {k}"));
+            printer.notice(format!("  {k}"));
         }
     }
     let prompt = match (kept.is_empty(), forget) {
@@ -240,7 +244,7 @@ fn destroyed(kept: &[purge::Kept]) -> String {
                     total += n;
                     at_least = true;
                 }
-                Count::Unknown(_) => unknown = true,
+                Count::Unknown(_) | Count::NotCounted => unknown = true,
             }
         }
         parts.push(match (unknown, at_least) {

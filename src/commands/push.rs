@@ -214,6 +214,7 @@ pub fn push(
                         "result": "unchanged",
                         "changed": false,
                         "changes": [],
+                        "seconds": started.elapsed().as_secs_f64(),
                     }));
                 }
                 printer.success(format!("No changes: `{}` is up to date", build.stack_name));
@@ -299,6 +300,7 @@ pub fn push(
             Outcome::DryRun => ("dry_run", false),
             Outcome::Declined => ("declined", false),
             Outcome::Deployed { .. } => ("deployed", true),
+            Outcome::UpToDate { .. } => ("unchanged", false),
         };
         let mut data = json!({
             "env": env,
@@ -308,7 +310,7 @@ pub fn push(
             "changes": talk.shown.take(),
             "seconds": seconds,
         });
-        if let Outcome::Deployed { outputs, .. } = &outcome {
+        if let Outcome::Deployed { outputs, .. } | Outcome::UpToDate { outputs, .. } = &outcome {
             data["outputs"] = json!(outputs);
         }
         printer.data(&data);

@@ -53,6 +53,15 @@ pub enum EnvironmentError {
     )]
     Protected { name: String },
 
+    #[error("deletion protection is on for {resources} of `{name}`: a purge could not delete them")]
+    #[diagnostic(
+        code(hoist::env::deletion_protected),
+        help(
+            "nothing was deleted. Turn it off first: if hoist.toml still says `protected = true` under `[env.{name}]`, remove it and run `hoist push --env {name}`; otherwise it was turned on outside hoist (the Cognito and DynamoDB consoles turn it off too)"
+        )
+    )]
+    DeletionProtected { name: String, resources: String },
+
     #[error("could not read the status of the environment `{name}`: {cause}")]
     #[diagnostic(
         code(hoist::env::list),
@@ -204,12 +213,24 @@ pub async fn survey(
     let clients = clients(target).await?;
     let stack_name = root_stack_name(&file.manifest.project.name, name);
     let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
-    if engine.wait_settled(reporter).await?.is_none() {
-        return Ok(Vec::new());
+    let mut kept = if engine.wait_settled(reporter).await?.is_none() {
+        // a purge that was interrupted or failed once the stacks were gone
+        purge::pending(file.root(), name)
+    } else {
+        let outputs = engine.stack_outputs(&stack_name).await?;
+        let bucket = outputs.get("DeploymentBucketName").map(String::as_str);
+        purge::find(&clients, &stack_name, bucket).await?
+    };
+    // Refused before the question: once the stacks are gone, a push can no
+    // longer turn the protection off.
+    let protected = purge::deletion_protected(&clients, &kept).await?;
+    if !protected.is_empty() {
+        return Err(EnvironmentError::DeletionProtected {
+            name: name.to_string(),
+            resources: protected.join(", "),
+        }
+        .into());
     }
-    let outputs = engine.stack_outputs(&stack_name).await?;
-    let bucket = outputs.get("DeploymentBucketName").map(String::as_str);
-    let mut kept = purge::find(&clients, &stack_name, bucket).await?;
     purge::count(&clients, &mut kept).await;
     Ok(kept)
 }
@@ -235,6 +256,8 @@ pub async fn delete(
     let stack_name = root_stack_name(&file.manifest.project.name, name);
     let engine = Engine::new(&clients, stack_name.clone(), Vec::new());
     let existed = engine.wait_settled(reporter).await?.is_some();
+    // What is to be purged is recorded before the stacks that list it go.
+    purge::record_pending(file.root(), name, purge)?;
     if existed {
         let outputs = engine.stack_outputs(&stack_name).await?;
         if let Some(bucket) = outputs.get("DeploymentBucketName") {
@@ -263,7 +286,13 @@ pub async fn delete(
         let _ = std::fs::remove_file(snapshot::path(file.root(), name));
         let _ = std::fs::remove_dir_all(build_dir(file.root(), name));
     }
-    purge::delete_all(&clients, purge, reporter).await?;
+    match purge::delete_all(&clients, purge, reporter).await {
+        Ok(_) => purge::record_pending(file.root(), name, &[])?,
+        Err((left, err)) => {
+            purge::record_pending(file.root(), name, &left)?;
+            return Err(err.into());
+        }
+    }
     Ok(existed)
 }
 
@@ -402,7 +431,7 @@ pub(super) async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), 
                 .quiet(true)
                 .build()
                 .map_err(invalid)?;
-            clients
+            let out = clients
                 .s3
                 .delete_objects()
                 .bucket(bucket)
@@ -410,6 +439,21 @@ pub(super) async fn empty_bucket(clients: &Clients, bucket: &str) -> Result<(), 
                 .send()
                 .await
                 .map_err(clients.refused("DeleteObjects"))?;
+            // Refusals of single objects (Object Lock, a policy, MFA delete)
+            // come in the answer, not as an error: listing again would find
+            // the same versions forever.
+            if let Some(refused) = out.errors().first() {
+                return Err(DeployError::unexpected(
+                    "DeleteObjects",
+                    format!(
+                        "`{}` in {bucket} could not be deleted ({}): {}; {} object version(s) refused in all",
+                        refused.key().unwrap_or("?"),
+                        refused.code().unwrap_or("refused"),
+                        refused.message().unwrap_or(""),
+                        out.errors().len()
+                    ),
+                ));
+            }
         }
     }
 }

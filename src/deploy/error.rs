@@ -58,7 +58,7 @@ pub enum DeployError {
     #[diagnostic(
         code(hoist::deploy::purge),
         help(
-            "turn off deletion protection where it is on (remove `protected = true` and push before deleting), or delete these in the AWS console; `hoist delete --purge` again finds nothing more to delete, the stacks being gone"
+            "fix the cause, then run the same command again: hoist remembers what is left (`.hoist/purge/<env>.json`) and deletes only that; an environment being removed stays in hoist.toml until then"
         )
     )]
     PurgeIncomplete { left: String },

@@ -22,7 +22,10 @@ pub const COUNT_LIMIT: u64 = 100_000;
 const MAX_DEPTH: usize = 4;
 
 /// A kind of resource an environment's deletion keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum KeptKind {
     UserPool,
     Table,
@@ -68,21 +71,25 @@ impl KeptKind {
 }
 
 /// How much a kept resource holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Count {
     Exactly(u64),
     /// [`COUNT_LIMIT`] reached.
     AtLeast(u64),
     /// It could not be read: the cause in one line.
     Unknown(String),
+    /// Not counted yet.
+    #[default]
+    NotCounted,
 }
 
 /// A resource an environment's deletion keeps: its kind, physical id (pool
 /// id, table name, bucket name) and what it holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Kept {
     pub kind: KeptKind,
     pub id: String,
+    #[serde(skip)]
     pub count: Count,
 }
 
@@ -94,6 +101,7 @@ impl std::fmt::Display for Kept {
             Count::Exactly(n) => write!(f, "{noun} {id} ({})", kind.counted(*n)),
             Count::AtLeast(n) => write!(f, "{noun} {id} (at least {})", kind.counted(*n)),
             Count::Unknown(why) => write!(f, "{noun} {id} ({} not counted: {why})", kind.unit()),
+            Count::NotCounted => write!(f, "{noun} {id}"),
         }
     }
 }
@@ -118,11 +126,18 @@ pub async fn find(
                 .cloudformation
                 .list_stack_resources()
                 .stack_name(&stack)
-                .set_next_token(token)
+                .set_next_token(token.clone())
                 .send()
                 .await
                 .map_err(clients.refused("ListStackResources"))?;
             for r in out.stack_resource_summaries() {
+                // what a failed create or an earlier deletion already removed
+                if matches!(
+                    r.resource_status().map(|s| s.as_str()),
+                    Some("DELETE_COMPLETE" | "CREATE_FAILED")
+                ) {
+                    continue;
+                }
                 let (Some(logical), Some(physical), Some(kind)) = (
                     r.logical_resource_id(),
                     r.physical_resource_id(),
@@ -141,17 +156,19 @@ pub async fn find(
                     kept.push(Kept {
                         kind,
                         id: physical.to_string(),
-                        count: Count::Unknown("not counted yet".into()),
+                        count: Count::NotCounted,
                     });
                 }
             }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
+            let next = out.next_token().map(str::to_string);
+            if next.is_none() || next == token {
                 break;
             }
+            token = next;
         }
     }
     kept.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+    kept.dedup();
     Ok(kept)
 }
 
@@ -214,15 +231,16 @@ async fn count_users(clients: &Clients, pool: &str) -> Result<u64, DeployError> 
             .list_users()
             .user_pool_id(pool)
             .limit(60)
-            .set_pagination_token(token)
+            .set_pagination_token(token.clone())
             .send()
             .await
             .map_err(clients.refused("ListUsers"))?;
         n += out.users().len() as u64;
-        token = out.pagination_token().map(str::to_string);
-        if token.is_none() || n >= COUNT_LIMIT {
+        let next = out.pagination_token().map(str::to_string);
+        if next.is_none() || next == token || n >= COUNT_LIMIT {
             return Ok(n);
         }
+        token = next;
     }
 }
 
@@ -234,15 +252,16 @@ async fn count_items(clients: &Clients, table: &str) -> Result<u64, DeployError>
             .scan()
             .table_name(table)
             .select(aws_sdk_dynamodb::types::Select::Count)
-            .set_exclusive_start_key(start)
+            .set_exclusive_start_key(start.clone())
             .send()
             .await
             .map_err(clients.refused("Scan"))?;
         n += out.count().max(0) as u64;
-        start = out.last_evaluated_key().cloned();
-        if start.is_none() || n >= COUNT_LIMIT {
+        let next = out.last_evaluated_key().cloned();
+        if next.is_none() || next == start || n >= COUNT_LIMIT {
             return Ok(n);
         }
+        start = next;
     }
 }
 
@@ -253,8 +272,8 @@ async fn count_files(clients: &Clients, bucket: &str) -> Result<u64, DeployError
             .s3
             .list_object_versions()
             .bucket(bucket)
-            .set_key_marker(key)
-            .set_version_id_marker(version)
+            .set_key_marker(key.clone())
+            .set_version_id_marker(version.clone())
             .send()
             .await
             .map_err(clients.refused("ListObjectVersions"))?;
@@ -266,25 +285,120 @@ async fn count_files(clients: &Clients, bucket: &str) -> Result<u64, DeployError
         if out.is_truncated() != Some(true) || n >= COUNT_LIMIT {
             return Ok(n);
         }
-        key = out.next_key_marker().map(str::to_string);
-        version = out.next_version_id_marker().map(str::to_string);
-        if key.is_none() {
+        let next = (
+            out.next_key_marker().map(str::to_string),
+            out.next_version_id_marker().map(str::to_string),
+        );
+        if next.0.is_none() || (next.0 == key && next.1 == version) {
             return Ok(n);
         }
+        (key, version) = next;
     }
+}
+
+/// The kept user pools and tables whose deletion protection is on
+/// (`DeletionProtection: ACTIVE`, `DeletionProtectionEnabled`), which a
+/// purge could not delete: `user pool <id>` / `table <name>`.
+///
+/// Errors: DescribeUserPool or DescribeTable refused.
+pub async fn deletion_protected(
+    clients: &Clients,
+    kept: &[Kept],
+) -> Result<Vec<String>, DeployError> {
+    let mut protected = Vec::new();
+    for k in kept {
+        let on =
+            match k.kind {
+                KeptKind::UserPool => match clients
+                    .cognito
+                    .describe_user_pool()
+                    .user_pool_id(&k.id)
+                    .send()
+                    .await
+                {
+                    Ok(out) => out.user_pool().and_then(|p| p.deletion_protection())
+                        == Some(
+                            &aws_sdk_cognitoidentityprovider::types::DeletionProtectionType::Active,
+                        ),
+                    Err(err) if gone(&err) => false,
+                    Err(err) => return Err(clients.refused("DescribeUserPool")(err)),
+                },
+                KeptKind::Table => match clients
+                    .dynamodb
+                    .describe_table()
+                    .table_name(&k.id)
+                    .send()
+                    .await
+                {
+                    Ok(out) => out
+                        .table()
+                        .and_then(|t| t.deletion_protection_enabled())
+                        .unwrap_or(false),
+                    Err(err) if gone(&err) => false,
+                    Err(err) => return Err(clients.refused("DescribeTable")(err)),
+                },
+                KeptKind::Bucket => false,
+            };
+        if on {
+            protected.push(format!("{} {}", k.kind.noun(), k.id));
+        }
+    }
+    Ok(protected)
+}
+
+/// `.hoist/purge/<env>.json`: what a purge still has to delete once the
+/// stacks are gone, written before their deletion, so that a purge that
+/// was interrupted or failed is found again by the next one.
+pub fn pending_path(root: &std::path::Path, env: &str) -> std::path::PathBuf {
+    root.join(".hoist")
+        .join("purge")
+        .join(format!("{env}.json"))
+}
+
+/// The purge [`pending_path`] records, if any (an unreadable record is none).
+pub fn pending(root: &std::path::Path, env: &str) -> Vec<Kept> {
+    std::fs::read(pending_path(root, env))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// Record `kept` as the purge to finish (none: forget the record).
+///
+/// Errors: the record cannot be written or removed.
+pub fn record_pending(
+    root: &std::path::Path,
+    env: &str,
+    kept: &[Kept],
+) -> Result<(), crate::error::FsError> {
+    let path = pending_path(root, env);
+    if kept.is_empty() {
+        return match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(crate::error::FsError::new("remove", &path, e))
+            }
+            _ => Ok(()),
+        };
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| crate::error::FsError::new("create", dir, e))?;
+    }
+    let bytes = serde_json::to_vec_pretty(kept).unwrap_or_default();
+    crate::project::write_atomic(&path, &bytes)
 }
 
 /// Delete each kept resource for good (a bucket is emptied first, every
 /// version). One already gone counts as deleted. Every resource is tried.
 ///
-/// Errors: [`DeployError::PurgeIncomplete`] naming each resource left and
-/// why (deletion protection on a pool or table is the usual cause).
+/// Errors: what is left, and [`DeployError::PurgeIncomplete`] naming each
+/// resource left and why.
 pub async fn delete_all(
     clients: &Clients,
     kept: &[Kept],
     reporter: &dyn Reporter,
-) -> Result<(), DeployError> {
+) -> Result<Vec<Kept>, (Vec<Kept>, DeployError)> {
     let mut left = Vec::new();
+    let mut reasons = Vec::new();
     for k in kept {
         let deleted = match k.kind {
             KeptKind::UserPool => delete_user_pool(clients, &k.id).await,
@@ -293,15 +407,21 @@ pub async fn delete_all(
         };
         match deleted {
             Ok(()) => reporter.step(&format!("Deleted the {} {}", k.kind.noun(), k.id)),
-            Err(err) => left.push(format!("{} {}: {}", k.kind.noun(), k.id, one_line(&err))),
+            Err(err) => {
+                reasons.push(format!("{} {}: {}", k.kind.noun(), k.id, one_line(&err)));
+                left.push(k.clone());
+            }
         }
     }
     if left.is_empty() {
-        Ok(())
+        Ok(Vec::new())
     } else {
-        Err(DeployError::PurgeIncomplete {
-            left: left.join("\n"),
-        })
+        Err((
+            left,
+            DeployError::PurgeIncomplete {
+                left: reasons.join("\n"),
+            },
+        ))
     }
 }
 

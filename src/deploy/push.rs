@@ -230,9 +230,15 @@ pub enum Outcome {
     DryRun,
     /// The change set was shown and the user declined it.
     Declined,
-    /// Deployed (or found up to date by CloudFormation): the outputs were
-    /// written to `outputs_file` and the snapshot saved.
+    /// Deployed: the outputs were written to `outputs_file` and the
+    /// snapshot saved.
     Deployed {
+        outputs: DeployedOutputs,
+        outputs_file: PathBuf,
+    },
+    /// CloudFormation found nothing to change: the outputs were written
+    /// again and the snapshot saved.
+    UpToDate {
         outputs: DeployedOutputs,
         outputs_file: PathBuf,
     },
@@ -329,16 +335,6 @@ impl Push<'_> {
         // resources' change set too.
         let mut accepted = false;
         if status.is_none() {
-            if self.options.dry_run {
-                talk.info(&format!(
-                    "`{}` does not exist yet: the first push creates it with these resources:",
-                    build.stack_name
-                ));
-                for stack in &build.stacks {
-                    talk.info(&format!("  Add  {}/{}", stack.category, stack.name));
-                }
-                return Ok(Outcome::WouldCreate);
-            }
             // Nothing is created before the whole plan is shown and accepted:
             // the root stack and its bucket, then every resource's stack.
             talk.info(&format!(
@@ -369,6 +365,10 @@ impl Push<'_> {
                 replacement: None,
             }));
             talk.show_changes(&plan);
+            if self.options.dry_run {
+                talk.info("Dry run: nothing was created.");
+                return Ok(Outcome::WouldCreate);
+            }
             if !talk.confirm_deploy()? {
                 talk.info("Nothing was created.");
                 return Ok(Outcome::Declined);
@@ -430,7 +430,18 @@ impl Push<'_> {
                 build.stack_name
             ));
             // No change: the expiries passed are those deployed.
-            return self.finish(&engine, &bucket, expiries, &*talk).await;
+            return Ok(
+                match self.finish(&engine, &bucket, expiries, &*talk).await? {
+                    Outcome::Deployed {
+                        outputs,
+                        outputs_file,
+                    } => Outcome::UpToDate {
+                        outputs,
+                        outputs_file,
+                    },
+                    other => other,
+                },
+            );
         };
         let changes = engine.changes(&change_set, &names).await?;
         talk.show_changes(&changes);

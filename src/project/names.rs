@@ -204,9 +204,9 @@ pub const KNOWN_REGIONS: &[&str] = &[
 ];
 
 const KNOWN_REGION_RULE: &str = "use a region code from the AWS documentation, such as `us-east-1`, \
-     `eu-west-2` or `ap-southeast-2`; the region may come from `--region`, `AWS_REGION` or the AWS \
-     configuration's profile. For a region AWS opened after this hoist was built, update hoist \
-     (the list is the SDK's partition data)";
+     `eu-west-2` or `ap-southeast-2` (a new environment's comes from `--region`, `AWS_REGION` or \
+     the AWS configuration's profile). For a region AWS opened after this hoist was built, update \
+     hoist (the list is the SDK's partition data)";
 
 pub fn validate_profile(profile: &str) -> Result<(), NameError> {
     if profile.is_empty() {

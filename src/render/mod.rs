@@ -142,7 +142,7 @@ pub fn template_manifest(framework: Framework) -> Result<TemplateManifest, Rende
 
 /// The output name of a template file: `.hbs` dropped, a leading `_` made a `.`
 /// (npm strips dotfiles such as `.gitignore` from packages, so they are stored as `_gitignore`).
-fn output_path(rel: &str) -> (String, bool) {
+pub(crate) fn output_path(rel: &str) -> (String, bool) {
     let (rel, render) = match rel.strip_suffix(".hbs") {
         Some(stripped) => (stripped, true),
         None => (rel, false),
@@ -158,6 +158,19 @@ fn output_path(rel: &str) -> (String, bool) {
         format!("{dir}/{file}")
     };
     (path, render)
+}
+
+/// Render a blueprint's `text` with `data` (strict mode, no escaping: the
+/// output is source code).
+///
+/// Errors: [`RenderError::Render`] naming `path`.
+pub fn render_str(path: &str, text: &str, data: &serde_json::Value) -> Result<String, RenderError> {
+    engine()
+        .render_template(text, data)
+        .map_err(|e| RenderError::Render {
+            path: path.to_string(),
+            message: e.to_string(),
+        })
 }
 
 fn engine() -> Handlebars<'static> {

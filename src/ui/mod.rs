@@ -97,6 +97,11 @@ impl Printer {
         }
     }
 
+    /// What a question is about: shown even with `-q`, as the question is.
+    pub fn notice(&self, message: impl AsRef<str>) {
+        eprintln!("{}", message.as_ref());
+    }
+
     pub fn warn(&self, message: impl AsRef<str>) {
         if self.verbosity >= Verbosity::Normal {
             eprintln!("{} {}", style("warning:").yellow().bold(), message.as_ref());
