@@ -47,6 +47,18 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Function(#[from] crate::category::function::build::BuildError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    LocalFunction(#[from] crate::category::function::local::LocalError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    FunctionFailed(#[from] crate::commands::function::FunctionFailed),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Push(#[from] crate::deploy::push::PushError),
 
     #[error(transparent)]

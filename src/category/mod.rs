@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod function;
 pub mod storage;
 
 use std::collections::BTreeMap;
@@ -71,6 +72,9 @@ pub struct Part {
     /// Files written beside the templates (an api's schema and resolvers),
     /// relative to `.hoist/build/<env>/`; the assets' files among them.
     pub files: FileSet,
+    /// Function packages to upload to the deployment bucket: key to the
+    /// function's name (built at push time, see [`function::build`]).
+    pub code: BTreeMap<String, String>,
 }
 
 /// A secret a nested stack takes as a parameter, and where it comes from.
@@ -94,6 +98,7 @@ impl Part {
             root: Template::default(),
             assets: BTreeMap::new(),
             files: FileSet::new(),
+            code: BTreeMap::new(),
         }
     }
 }
@@ -105,12 +110,13 @@ pub fn logical_id(category: Category, name: &str) -> String {
         Category::Auth => "Auth",
         Category::Api => "Api",
         Category::Storage => "Storage",
+        Category::Function => "Function",
     };
     format!("{prefix}{}", crate::naming::pascal(name))
 }
 
 /// Every resource of the project as parts, in the order the root stack holds
-/// them: auth, then each api, then each storage. Each part is made when it is
+/// them: auth, then each api, then each storage, then each function. Each part is made when it is
 /// taken, so that synthesis reports the first resource that fails, in that order.
 pub fn parts<'a>(
     manifest: &'a Manifest,
@@ -131,7 +137,15 @@ pub fn parts<'a>(
         .storage
         .iter()
         .map(move |(name, cfg)| Ok(storage::part(name, cfg, env, auth_name)));
-    auths.chain(apis).chain(storages)
+    let functions = manifest.function.iter().map(move |(name, cfg)| {
+        function::part(
+            name,
+            cfg,
+            env,
+            sources.functions.get(name).map(String::as_str),
+        )
+    });
+    auths.chain(apis).chain(storages).chain(functions)
 }
 
 /// Turns on deletion protection for the user pools and tables of a template
@@ -176,6 +190,15 @@ pub enum StackError {
         )
     )]
     NoSchema { name: String, path: PathBuf },
+
+    #[error("the function `{name}` has no source: `{path}` is missing")]
+    #[diagnostic(
+        code(hoist::function::no_source),
+        help(
+            "put its code there (a handler and the runtime's manifest), or remove it with `hoist remove function {name}`"
+        )
+    )]
+    NoFunctionSource { name: String, path: String },
 
     #[error("the {stack} stack would exceed CloudFormation's limits: {problems}")]
     #[diagnostic(
@@ -255,6 +278,8 @@ pub enum Category {
     Api,
     /// File storage (S3)
     Storage,
+    /// A Lambda function (Node.js, Python or Rust)
+    Function,
 }
 
 impl Category {
@@ -263,6 +288,7 @@ impl Category {
             Category::Auth => "auth",
             Category::Api => "api",
             Category::Storage => "storage",
+            Category::Function => "function",
         }
     }
 }
@@ -402,11 +428,18 @@ pub enum ResourceError {
     #[diagnostic(code(hoist::storage::guests_off), help("{help}"))]
     GuestsOff { reason: String, help: String },
 
+    #[error("`{path}` already exists: a new function `{name}` would write its source there")]
+    #[diagnostic(
+        code(hoist::function::source_exists),
+        help("move that folder away, or add the function under another name")
+    )]
+    SourceExists { name: String, path: String },
+
     #[error("invalid value for `--{flag}`: {message}")]
     #[diagnostic(code(hoist::invalid_value), help("{help}"))]
     BadFlag {
         flag: &'static str,
         message: String,
-        help: &'static str,
+        help: String,
     },
 }

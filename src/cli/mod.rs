@@ -279,6 +279,17 @@ Examples:
   hoist dev --no-frontend   The sandbox alone, with the same output")]
     Dev(DevArgs),
 
+    /// Lambda functions of the project: build their packages, run them locally
+    #[command(after_help = "\
+Examples:
+  hoist function invoke greet --event '{\"name\":\"Ada\"}'   Run it locally, as Lambda would
+  hoist function invoke greet --event event.json
+  hoist function build greet                              The zip `hoist push` uploads")]
+    Function {
+        #[command(subcommand)]
+        command: FunctionCommand,
+    },
+
     /// Step Functions state machines, offline: validate, draw and run them
     #[command(after_help = "\
 Examples:
@@ -388,11 +399,39 @@ Examples:
         #[command(flatten)]
         options: StorageOptions,
     },
+    /// A Lambda function in Node.js (TypeScript), Python or Rust, its source under hoist/function/NAME/
+    #[command(after_help = "\
+Examples:
+  hoist add function greet --yes                         Node.js (TypeScript), the hello template
+  hoist add function resize --runtime python --memory 512 --timeout 60 --yes
+  hoist add function charge --runtime rust --arch x86_64 --env CURRENCY=EUR \\
+                     --secret STRIPE_KEY=ssm:/shop/{env}/stripe --yes
+
+The function's source is a project of its runtime (package.json, requirements.txt or
+Cargo.toml) with its own tests. `hoist function invoke NAME` runs it locally; `hoist push`
+builds it (the same sources give the same zip) and deploys it as NAME-<env>.")]
+    Function {
+        /// The function's name: letters and digits (default: `hello`)
+        name: Option<String>,
+        #[command(flatten)]
+        options: FunctionOptions,
+    },
 }
 
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum UpdateCommand {
+    /// Change a function's memory, timeout, architecture, environment or secrets
+    #[command(after_help = "\
+Examples:
+  hoist update function greet --memory 256 --timeout 30
+  hoist update function greet --env GREETING=hi --remove-env OLD --secret TOKEN=ssm:/shop/{env}/token")]
+    Function {
+        /// The function's name (default: the project's only function)
+        name: Option<String>,
+        #[command(flatten)]
+        options: FunctionOptions,
+    },
     /// Change the auth resource
     #[command(after_help = "\
 Examples:
@@ -426,6 +465,37 @@ Examples:
         #[command(flatten)]
         options: StorageOptions,
     },
+}
+
+/// The function category's options. The runtime and template are also
+/// questions; the rest take Lambda's smallest memory, Amplify's 25-second
+/// timeout and arm64 unless given.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FunctionOptions {
+    /// The language, deployed on its newest Lambda runtime (with `add`)
+    #[arg(long, value_enum)]
+    pub runtime: Option<crate::category::function::Language>,
+    /// What the function starts as (with `add`)
+    #[arg(long, value_enum)]
+    pub template: Option<crate::category::function::scaffold::Template>,
+    /// The instruction set it runs on
+    #[arg(long, value_enum)]
+    pub arch: Option<crate::category::function::Architecture>,
+    /// Memory in MB (128 to 10240)
+    #[arg(long, value_name = "MB")]
+    pub memory: Option<u16>,
+    /// The longest an invocation may run, in seconds (1 to 900)
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u16>,
+    /// An environment variable, `KEY=VALUE` (repeatable; never a secret)
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env_vars: Vec<String>,
+    /// An environment variable to remove (with `update`; repeatable)
+    #[arg(long = "remove-env", value_name = "KEY")]
+    pub remove_env: Vec<String>,
+    /// A secret read at run time from SSM, `KEY=ssm:/path` (repeatable; `{env}` in the path is the environment's name; the variable KEY holds the path)
+    #[arg(long = "secret", value_name = "KEY=ssm:/PATH")]
+    pub secrets: Vec<String>,
 }
 
 /// The auth category's options; each is also a question.
@@ -819,6 +889,26 @@ Examples:
         purge: bool,
         #[command(flatten)]
         target: EnvTargetArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FunctionCommand {
+    /// Build a function's deployment package (the same sources give the same zip)
+    Build {
+        /// The function (default: the project's only one)
+        name: Option<String>,
+    },
+    /// Run a function locally through Lambda's Runtime API and print its result
+    Invoke {
+        /// The function (default: the project's only one)
+        name: Option<String>,
+        /// The event: a JSON file, `-` for stdin, or JSON itself (default `{}`)
+        #[arg(long, value_name = "FILE|-|JSON")]
+        event: Option<String>,
+        /// The environment whose settings it runs with (default: the current one)
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
     },
 }
 

@@ -4,6 +4,7 @@ pub mod codegen;
 pub mod completions;
 pub mod dev;
 pub mod env;
+pub mod function;
 pub mod init;
 pub mod push;
 pub mod resources;
@@ -64,6 +65,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
         Command::Sandbox { command, args } => sandbox::run(command, &args, &cli.global, printer),
         Command::Dev(args) => dev::run(&args, &cli.global, printer),
         Command::Workflow { command } => workflow::run(command, &cli.global, printer),
+        Command::Function { command } => function::run(&command, &cli.global, printer),
         Command::Completions { shell } => {
             completions::run(shell);
             Ok(())

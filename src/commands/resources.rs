@@ -18,7 +18,7 @@ use crate::prompt::{self, Answers, Inputs, PromptError, Question};
 use crate::render;
 use crate::ui::Printer;
 
-fn inputs_for<'p>(
+pub(crate) fn inputs_for<'p>(
     global: &GlobalArgs,
     yes: bool,
     prompter: &'p mut dyn prompt::Prompter,
@@ -34,13 +34,13 @@ fn inputs_for<'p>(
     })
 }
 
-fn load_project() -> Result<ProjectFile, crate::Error> {
+pub(crate) fn load_project() -> Result<ProjectFile, crate::Error> {
     let cwd =
         std::env::current_dir().map_err(|e| FsError::new("read the current folder", ".", e))?;
     Ok(ProjectFile::discover(&cwd)?)
 }
 
-fn save(
+pub(crate) fn save(
     file: &ProjectFile,
     change: impl FnOnce(&mut toml_edit::DocumentMut),
 ) -> Result<ProjectFile, crate::Error> {
@@ -58,6 +58,9 @@ pub fn add(
     let mut prompter = prompt::for_terminal();
     let mut inputs = inputs_for(global, global.yes, prompter.as_mut())?;
     match command {
+        AddCommand::Function { name, options } => {
+            super::function::add(&file, name.clone(), options, &mut inputs, global, printer)?;
+        }
         AddCommand::Auth { name, options } => {
             if let Some(existing) = file.manifest.auth.keys().next() {
                 return Err(ResourceError::Exists {
@@ -234,6 +237,9 @@ pub fn update(
     let file = load_project()?;
     let mut prompter = prompt::for_terminal();
     match command {
+        UpdateCommand::Function { name, options } => {
+            super::function::update(&file, name.as_deref(), options, global, printer)?;
+        }
         UpdateCommand::Auth { name, options } => {
             let name = &existing_name(&file, "update", Category::Auth, name.as_deref())?;
             let current = file
@@ -328,6 +334,7 @@ pub fn remove(
         Category::Auth => file.manifest.auth.contains_key(name),
         Category::Api => file.manifest.api.contains_key(name),
         Category::Storage => file.manifest.storage.contains_key(name),
+        Category::Function => file.manifest.function.contains_key(name),
     };
     if !exists {
         return Err(unknown(&file, category, name).into());
@@ -355,13 +362,19 @@ pub fn remove(
         .into());
     }
     let kept = match category {
-        Category::Auth => "its user pool (and the users in it)",
-        Category::Api => "its model tables (and the items in them)",
-        Category::Storage => "its bucket (and the files in it)",
+        Category::Auth => Some("its user pool (and the users in it)"),
+        Category::Api => Some("its model tables (and the items in them)"),
+        Category::Storage => Some("its bucket (and the files in it)"),
+        Category::Function => None,
     };
-    printer.info(format!(
-        "The next `hoist push` deletes {category} `{name}`'s stack; {kept} is kept in AWS, to be deleted by hand once its data is no longer wanted."
-    ));
+    printer.info(match kept {
+        Some(kept) => format!(
+            "The next `hoist push` deletes {category} `{name}`'s stack; {kept} is kept in AWS, to be deleted by hand once its data is no longer wanted."
+        ),
+        None => format!(
+            "The next `hoist push` deletes {category} `{name}`'s stack: the Lambda function, its role and its log group."
+        ),
+    });
     let mut prompter = prompt::for_terminal();
     let mut inputs = inputs_for(global, global.yes, prompter.as_mut())?;
     let sure = inputs.confirm(
@@ -416,6 +429,7 @@ fn names_of(file: &ProjectFile, category: Category) -> Vec<String> {
         Category::Auth => file.manifest.auth.keys().cloned().collect(),
         Category::Api => file.manifest.api.keys().cloned().collect(),
         Category::Storage => file.manifest.storage.keys().cloned().collect(),
+        Category::Function => file.manifest.function.keys().cloned().collect(),
     }
 }
 
@@ -424,7 +438,7 @@ fn names_of(file: &ProjectFile, category: Category) -> Vec<String> {
 ///
 /// Errors: `ResourceError::NoneOfCategory` when the category has no resource, and
 /// `ResourceError::WhichOne` (listing them) when it has several.
-fn existing_name(
+pub(crate) fn existing_name(
     file: &ProjectFile,
     command: &'static str,
     category: Category,
@@ -449,7 +463,7 @@ fn existing_name(
     }
 }
 
-fn unknown(file: &ProjectFile, category: Category, name: &str) -> ResourceError {
+pub(crate) fn unknown(file: &ProjectFile, category: Category, name: &str) -> ResourceError {
     let names = names_of(file, category);
     let help = if names.is_empty() {
         format!("add one with `hoist add {category}`")
@@ -470,7 +484,7 @@ fn unknown(file: &ProjectFile, category: Category, name: &str) -> ResourceError 
     }
 }
 
-fn report_change(
+pub(crate) fn report_change(
     printer: &Printer,
     global: &GlobalArgs,
     verb: &str,
@@ -487,7 +501,7 @@ fn report_change(
 
 /// How to use the new category from the project's framework (user code is never rewritten).
 fn snippet(printer: &Printer, frontend: Framework, category: Category) {
-    if frontend == Framework::None {
+    if frontend == Framework::None || category == Category::Function {
         return;
     }
     let code = match (category, frontend) {
@@ -503,6 +517,7 @@ fn snippet(printer: &Printer, frontend: Framework, category: Category) {
         (Category::Api, _) => {
             "hoist codegen   # typed documents into src/graphql/ (synth and push run it too)\n\n  import { generateClient } from 'aws-amplify/api';\n  import { listTodos } from './graphql/queries';\n\n  const client = generateClient();\n  const { data } = await client.graphql({ query: listTodos });  // data.listTodos is typed"
         }
+        (Category::Function, _) => return,
         (Category::Storage, _) => {
             "import { uploadData, list, getUrl, remove } from 'aws-amplify/storage';\n\n  await uploadData({ path: ({ identityId }) => `private/${identityId}/photo.jpg`, data: file }).result;\n  const { items } = await list({ path: ({ identityId }) => `private/${identityId}/` });"
         }

@@ -286,6 +286,8 @@ impl Push<'_> {
     ) -> Result<Outcome, crate::Error> {
         let build = self.build;
         let project = &self.file.manifest.project.name;
+        // Functions are built first: code that does not compile deploys nothing.
+        let packages = self.packages(talk)?;
         let engine = Engine::new(
             clients,
             build.stack_name.clone(),
@@ -405,7 +407,7 @@ impl Push<'_> {
                 "deleted {stale} change set(s) an interrupted push left unexecuted"
             ));
         }
-        let uploaded = self.upload(&engine, &bucket).await?;
+        let uploaded = self.upload(&engine, &bucket, &packages).await?;
         let root_key = engine::root_key(build);
         engine
             .upload(&bucket, &root_key, engine::root_template(build).to_vec())
@@ -462,9 +464,42 @@ impl Push<'_> {
         self.finish(&engine, &bucket, expiries, &*talk).await
     }
 
-    /// Upload the nested templates and assets the last deploy to this bucket did
-    /// not have (keys are content-addressed). Returns how many were uploaded.
-    async fn upload(&self, engine: &Engine<'_>, bucket: &str) -> Result<usize, DeployError> {
+    /// Build the package of every function whose key the last deploy to
+    /// this environment did not upload (an unchanged function is neither
+    /// built nor uploaded): key to the zip's path.
+    ///
+    /// Errors: a function that does not build ([`crate::category::function::build::BuildError`]).
+    fn packages(&self, talk: &dyn Conversation) -> Result<BTreeMap<String, PathBuf>, crate::Error> {
+        let mut packages = BTreeMap::new();
+        for (key, name) in &self.build.code {
+            if self.last.is_some_and(|s| s.assets.contains_key(key)) {
+                continue;
+            }
+            let cfg = &self.file.manifest.function[name];
+            talk.info(&format!(
+                "Building function `{name}` ({}) ...",
+                cfg.runtime.id()
+            ));
+            let package = crate::category::function::build::package(self.file.root(), name, cfg)?;
+            talk.detail(&format!(
+                "{}: sha256 {}",
+                package.path.display(),
+                package.sha256
+            ));
+            packages.insert(key.clone(), package.path);
+        }
+        Ok(packages)
+    }
+
+    /// Upload the nested templates, assets and function packages the last
+    /// deploy to this bucket did not have (keys are content-addressed).
+    /// Returns how many were uploaded.
+    async fn upload(
+        &self,
+        engine: &Engine<'_>,
+        bucket: &str,
+        packages: &BTreeMap<String, PathBuf>,
+    ) -> Result<usize, crate::Error> {
         let (build, last) = (self.build, self.last);
         let same_bucket = last.is_some_and(|s| s.deployment_bucket == bucket);
         let known: Vec<&String> = last
@@ -491,6 +526,23 @@ impl Push<'_> {
                     .await?;
                 uploaded += 1;
             }
+        }
+        for (key, name) in &build.code {
+            if same_bucket && last.is_some_and(|s| s.assets.contains_key(key)) {
+                continue;
+            }
+            // built by `packages`, or (another bucket, same code) now
+            let path = match packages.get(key) {
+                Some(path) => path.clone(),
+                None => {
+                    let cfg = &self.file.manifest.function[name];
+                    crate::category::function::build::package(self.file.root(), name, cfg)?.path
+                }
+            };
+            let bytes =
+                std::fs::read(&path).map_err(|e| crate::error::FsError::new("read", &path, e))?;
+            engine.upload(bucket, key, bytes).await?;
+            uploaded += 1;
         }
         Ok(uploaded)
     }
@@ -536,7 +588,17 @@ impl Push<'_> {
             secrets: build.secrets.clone(),
             key_expiries: build.key_expiries.clone(),
             key_expires_at,
-            assets: build.assets.clone(),
+            assets: build
+                .assets
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .chain(
+                    build
+                        .code
+                        .iter()
+                        .map(|(k, name)| (k.clone(), format!("function:{name}"))),
+                )
+                .collect(),
             outputs: deployed.clone(),
             amplify_outputs: Some(value),
             deployed_at: now_secs(),

@@ -79,7 +79,7 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub storage: BTreeMap<String, StorageConfig>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub function: BTreeMap<String, toml::Table>,
+    pub function: BTreeMap<String, crate::category::function::FunctionConfig>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub workflow: BTreeMap<String, toml::Table>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -526,6 +526,13 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
     for (name, storage) in &manifest.storage {
         if let Some(problem) = storage.problems(auth, &envs).into_iter().next() {
             return Err(within("storage", name, problem));
+        }
+    }
+    for (name, function) in &manifest.function {
+        crate::category::function::validate_name(name)
+            .map_err(|e| name_problem(&["function", name], e))?;
+        if let Some(problem) = function.problems().into_iter().next() {
+            return Err(within("function", name, problem));
         }
     }
     if let Some(problem) = manifest

@@ -25,6 +25,8 @@ pub struct Sources {
     pub schemas: BTreeMap<String, Vec<SourceFile>>,
     /// api name to its resolver files (file name to code) that replace generated ones.
     pub resolvers: BTreeMap<String, BTreeMap<String, String>>,
+    /// function name to the hash of its source (absent when its folder is).
+    pub functions: BTreeMap<String, String>,
 }
 
 fn read_optional(root: &Path, rel: &Path) -> Result<Option<String>, FsError> {
@@ -37,16 +39,18 @@ fn read_optional(root: &Path, rel: &Path) -> Result<Option<String>, FsError> {
 }
 
 /// Read every resource's `override.json`, every api's `schema.graphql` and the
-/// `.js` files of its `resolvers/` folder. A missing file is no error; an
-/// unreadable one is an [`FsError`] naming it.
-pub fn read_sources(file: &ProjectFile) -> Result<Sources, FsError> {
+/// `.js` files of its `resolvers/` folder, and hash every function's source.
+/// A missing file is no error; an unreadable one is an [`FsError`] naming it;
+/// a function's source too large to hash is a build error.
+pub fn read_sources(file: &ProjectFile) -> Result<Sources, crate::Error> {
     let m = &file.manifest;
     let resources = m
         .auth
         .keys()
         .map(|n| ("auth", n))
         .chain(m.api.keys().map(|n| ("api", n)))
-        .chain(m.storage.keys().map(|n| ("storage", n)));
+        .chain(m.storage.keys().map(|n| ("storage", n)))
+        .chain(m.function.keys().map(|n| ("function", n)));
     let mut sources = Sources::default();
     for (category, name) in resources {
         let rel: PathBuf = ["hoist", category, name, "override.json"].iter().collect();
@@ -79,6 +83,17 @@ pub fn read_sources(file: &ProjectFile) -> Result<Sources, FsError> {
                 }
             }
             sources.resolvers.insert(name.clone(), resolvers);
+        }
+    }
+    for (name, cfg) in &m.function {
+        use crate::category::function::build::{BuildError, source_hash};
+        match source_hash(file.root(), name, cfg) {
+            Ok(hash) => {
+                sources.functions.insert(name.clone(), hash);
+            }
+            // synthesis names the missing folder
+            Err(BuildError::NoSource { .. }) => {}
+            Err(other) => return Err(other.into()),
         }
     }
     Ok(sources)

@@ -93,6 +93,9 @@ pub struct Build {
     pub assets: BTreeMap<String, String>,
     /// Relative to `.hoist/build/<env>/`.
     pub files: FileSet,
+    /// Function packages: upload key to the function's name (built by
+    /// `hoist push` when the key is not in the bucket yet).
+    pub code: BTreeMap<String, String>,
 }
 
 pub fn root_stack_name(project: &str, env: &str) -> String {
@@ -191,6 +194,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
     // the templates of stacks nested below the root's (uploaded as assets).
     let mut readable = FileSet::new();
     let mut assets = BTreeMap::new();
+    let mut code = BTreeMap::new();
     let mut root = Template::new(format!(
         "hoist root stack of `{project}`, environment `{env}`"
     ));
@@ -208,6 +212,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             root: part_root,
             assets: part_assets,
             files: part_files,
+            code: part_code,
         } = part?;
         let mut parameters = serde_json::Map::new();
         parameters.insert("Project".into(), json!(project));
@@ -256,6 +261,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         root.outputs.extend(part_root.outputs);
         files.insert(template_file.clone(), bytes);
         assets.extend(part_assets);
+        code.extend(part_code);
         readable.extend(part_files);
         stacks.push(NestedStack {
             logical_id,
@@ -283,6 +289,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         "root_secrets": secrets,
         "root_key_expiry_days": key_expiries,
         "assets": assets,
+        "code": code,
         "stacks": stacks.iter().map(|s| json!({
             "logical_id": s.logical_id,
             "category": s.category,
@@ -304,5 +311,6 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         key_expiries,
         assets,
         files,
+        code,
     })
 }

@@ -42,7 +42,7 @@ fn secret(flag: &'static str, value: &Option<String>) -> Result<Option<SecretRef
         .as_deref()
         .map(|v| {
             SecretRef::parse(v).map_err(|message| {
-                ResourceError::BadFlag { flag, message, help: "a secret never goes into hoist.toml: name an environment variable (`env:GOOGLE_SECRET`) or an SSM parameter (`ssm:/shop/google-secret`)" }.into()
+                ResourceError::BadFlag { flag, message, help: "a secret never goes into hoist.toml: name an environment variable (`env:GOOGLE_SECRET`) or an SSM parameter (`ssm:/shop/google-secret`)".into() }.into()
             })
         })
         .transpose()

@@ -13,10 +13,12 @@ pub fn storage_flags_given(o: &StorageOptions) -> bool {
 }
 
 fn parse_group_access(text: &str) -> Result<(String, Vec<Access>), crate::Error> {
-    let bad = |message: String| ResourceError::BadFlag {
+    let bad = |message: String| {
+        ResourceError::BadFlag {
         flag: "group-access",
         message,
-        help: "write `GROUP=ACCESS`, with ACCESS a comma-separated list of create, read, delete (for example `Admins=create,read,delete`)",
+        help: "write `GROUP=ACCESS`, with ACCESS a comma-separated list of create, read, delete (for example `Admins=create,read,delete`)".into(),
+    }
     };
     let (group, access) = text
         .split_once('=')

@@ -1,0 +1,5 @@
+# Lets the tests import the handler's module from this folder.
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))

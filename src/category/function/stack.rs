@@ -1,0 +1,203 @@
+//! A function's nested stack: its log group (with a retention), its role
+//! (writing its own log group, X-Ray traces, reading its own secrets'
+//! parameters, nothing else) and the function, whose code is the package
+//! uploaded to the deployment bucket under a key named by its source hash.
+
+use serde_json::{Value, json};
+
+use super::FunctionConfig;
+use crate::category::{Category, Part, StackError, logical_id};
+use crate::cfn::{Template, get_att, r#ref, sub};
+
+/// The deployment bucket key of a function's package: `functions/<name>-<first
+/// 16 hex of the source hash>.zip`. A new key for new code is what makes
+/// CloudFormation update the function's code.
+pub fn code_key(name: &str, source_hash: &str) -> String {
+    format!(
+        "functions/{name}-{}.zip",
+        &source_hash[..16.min(source_hash.len())]
+    )
+}
+
+/// The function `name` as synthesis takes it, given its source hash
+/// (absent when its folder is missing).
+///
+/// Errors: [`StackError::NoFunctionSource`] without a source.
+pub fn part(
+    name: &str,
+    cfg: &FunctionConfig,
+    env: &str,
+    source_hash: Option<&str>,
+) -> Result<Part, StackError> {
+    let hash = source_hash.ok_or_else(|| StackError::NoFunctionSource {
+        name: name.to_string(),
+        path: super::build::source_dir(name).display().to_string(),
+    })?;
+    let key = code_key(name, hash);
+    let template = synth(name, cfg, env, &key);
+    let mut part = Part::new(
+        "function",
+        name,
+        logical_id(Category::Function, name),
+        template,
+    );
+    part.parameters
+        .insert("DeploymentBucketName".into(), r#ref("DeploymentBucket"));
+    part.code.insert(key, name.to_string());
+    Ok(part)
+}
+
+/// The nested stack of one function whose package is at `key`.
+pub fn synth(name: &str, cfg: &FunctionConfig, env: &str, key: &str) -> Template {
+    let mut t = Template::new(format!(
+        "hoist function `{name}`: a Lambda function ({}), its role and log group",
+        cfg.runtime.id()
+    ));
+    t.string_parameter("Project", "The hoist project's name");
+    t.string_parameter("Env", "The environment's name");
+    t.string_parameter(
+        "DeploymentBucketName",
+        "Where the function's package is (from the root stack)",
+    );
+    let lambda_name = format!("{name}-${{Env}}");
+    let tags = json!([
+        { "Key": "hoist:project", "Value": r#ref("Project") },
+        { "Key": "hoist:env", "Value": r#ref("Env") },
+        { "Key": "hoist:resource", "Value": format!("function/{name}") }
+    ]);
+
+    t.resource(
+        "LogGroup",
+        "AWS::Logs::LogGroup",
+        json!({
+            "LogGroupName": sub(&format!("/aws/lambda/{lambda_name}")),
+            "RetentionInDays": cfg.log_retention_days,
+            "Tags": tags,
+        }),
+    );
+
+    let mut statements = vec![
+        json!({
+            "Sid": "WriteItsOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": get_att("LogGroup", "Arn"),
+        }),
+        // X-Ray has no resource-level permissions: its actions take `*`
+        // ("Actions, resources, and condition keys for AWS X-Ray").
+        json!({
+            "Sid": "WriteTraces",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        }),
+    ];
+    let secrets = cfg.secret_parameters(env);
+    if !secrets.is_empty() {
+        let arns: Vec<Value> = secrets
+            .values()
+            .map(|path| {
+                sub(&format!(
+                    "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{}",
+                    path.trim_start_matches('/')
+                ))
+            })
+            .collect();
+        statements.push(json!({
+            "Sid": "ReadItsOwnSecrets",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+            "Resource": arns,
+        }));
+    }
+    t.resource(
+        "Role",
+        "AWS::IAM::Role",
+        json!({
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": { "Service": "lambda.amazonaws.com" },
+                    "Action": "sts:AssumeRole",
+                    "Condition": { "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") } }
+                }]
+            },
+            "Policies": [{
+                "PolicyName": "function",
+                "PolicyDocument": { "Version": "2012-10-17", "Statement": statements }
+            }],
+            "Tags": tags,
+        }),
+    );
+
+    let mut variables = serde_json::Map::new();
+    variables.insert("ENV".into(), r#ref("Env"));
+    variables.insert("REGION".into(), r#ref("AWS::Region"));
+    for (k, v) in &cfg.environment {
+        variables.insert(k.clone(), json!(v));
+    }
+    // a secret's variable holds its parameter's name; the code reads the value
+    for (k, path) in &secrets {
+        variables.insert(k.clone(), json!(path));
+    }
+    t.resource(
+        "Function",
+        "AWS::Lambda::Function",
+        json!({
+            "FunctionName": sub(&lambda_name),
+            "Description": format!("hoist function `{name}`"),
+            "Runtime": cfg.runtime.id(),
+            "Handler": cfg.handler(),
+            "Architectures": [cfg.architecture.as_str()],
+            "MemorySize": cfg.memory_mb,
+            "Timeout": cfg.timeout_seconds,
+            "Role": get_att("Role", "Arn"),
+            "Code": { "S3Bucket": r#ref("DeploymentBucketName"), "S3Key": key },
+            "Environment": { "Variables": variables },
+            "TracingConfig": { "Mode": "Active" },
+            "LoggingConfig": { "LogGroup": r#ref("LogGroup"), "LogFormat": "Text" },
+            "Tags": tags,
+        }),
+    );
+
+    t.output("Name", "The function's name in Lambda", r#ref("Function"));
+    t.output("Arn", "The function's ARN", get_att("Function", "Arn"));
+    t.output("RoleArn", "The function's role", get_att("Role", "Arn"));
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::category::function::Runtime;
+
+    #[test]
+    fn the_role_writes_its_own_log_group_and_reads_only_its_own_secrets() {
+        let mut cfg = FunctionConfig::new(Runtime::Nodejs24);
+        cfg.secrets
+            .insert("TOKEN".into(), "ssm:/shop/{env}/token".into());
+        cfg.environment.insert("GREETING".into(), "hi".into());
+        let t = synth("greet", &cfg, "prod", "functions/greet-0123.zip").to_json();
+        let statements =
+            &t["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(statements[0]["Resource"], get_att("LogGroup", "Arn"));
+        assert_eq!(
+            statements[2]["Resource"][0]["Fn::Sub"],
+            "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/shop/prod/token"
+        );
+        let function = &t["Resources"]["Function"]["Properties"];
+        assert_eq!(
+            function["Environment"]["Variables"]["TOKEN"],
+            "/shop/prod/token"
+        );
+        assert_eq!(function["Environment"]["Variables"]["GREETING"], "hi");
+        assert_eq!(function["Code"]["S3Key"], "functions/greet-0123.zip");
+        assert_eq!(function["Architectures"], json!(["arm64"]));
+        assert_eq!(function["Handler"], "index.handler");
+        assert_eq!(
+            t["Resources"]["LogGroup"]["Properties"]["RetentionInDays"],
+            30
+        );
+    }
+}

@@ -1,0 +1,396 @@
+//! `hoist add function`, `hoist update function`, and `hoist function
+//! build | invoke`: Lambda functions whose source lives in the project.
+
+use std::path::Path;
+
+use crate::category::function::scaffold::{self, Template};
+use crate::category::function::{self, FunctionConfig, Language};
+use crate::category::{Category, ResourceError};
+use crate::cli::{FunctionOptions, GlobalArgs};
+use crate::error::FsError;
+use crate::project::{ProjectFile, set_resource, to_table};
+use crate::prompt::{Inputs, Question};
+use crate::ui::Printer;
+
+use super::resources::{existing_name, report_change, save, unknown};
+
+/// Apply the flags every function takes to `cfg`.
+fn apply(cfg: &mut FunctionConfig, options: &FunctionOptions) -> Result<(), crate::Error> {
+    if let Some(arch) = options.arch {
+        cfg.architecture = arch;
+    }
+    if let Some(memory) = options.memory {
+        cfg.memory_mb = memory;
+    }
+    if let Some(timeout) = options.timeout {
+        cfg.timeout_seconds = timeout;
+    }
+    for key in &options.remove_env {
+        cfg.environment.remove(key);
+        cfg.secrets.remove(key);
+    }
+    for text in &options.env_vars {
+        let (k, v) = function::parse_variable(text).map_err(|message| ResourceError::BadFlag {
+            flag: "env",
+            message,
+            help: "write `KEY=VALUE`, for example `--env GREETING=hello`".into(),
+        })?;
+        cfg.secrets.remove(&k);
+        cfg.environment.insert(k, v);
+    }
+    for text in &options.secrets {
+        let (k, v) = function::parse_variable(text).map_err(|message| ResourceError::BadFlag {
+            flag: "secret",
+            message,
+            help: "write `KEY=ssm:/path`, for example `--secret TOKEN=ssm:/shop/{env}/token`"
+                .into(),
+        })?;
+        cfg.environment.remove(&k);
+        cfg.secrets.insert(k, v);
+    }
+    // Lambda's limits, said of the flag that set them
+    if let Some(problem) = cfg.problems().into_iter().next() {
+        let flag = match problem.keys.first().map(String::as_str) {
+            Some("memory_mb") => "memory",
+            Some("timeout_seconds") => "timeout",
+            Some("secrets") => "secret",
+            _ => "env",
+        };
+        return Err(ResourceError::BadFlag {
+            flag,
+            message: problem.message,
+            help: problem.help,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// `hoist add function [NAME]`: writes the source from the template, then
+/// `[function.NAME]`; if hoist.toml cannot be written, the source is removed
+/// again.
+pub fn add(
+    file: &ProjectFile,
+    name: Option<String>,
+    options: &FunctionOptions,
+    inputs: &mut Inputs,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    let name = inputs.text(
+        Question {
+            key: "name",
+            prompt: "Function name",
+            default: Some("hello".into()),
+        },
+        name,
+        function::validate_name,
+    )?;
+    if file.manifest.function.contains_key(&name) {
+        return Err(ResourceError::Exists {
+            category: Category::Function,
+            name: name.clone(),
+            help: format!("choose another name, or change it with `hoist update function {name}`"),
+        }
+        .into());
+    }
+    let dir = file.root().join(function::build::source_dir(&name));
+    if dir.exists() {
+        return Err(ResourceError::SourceExists {
+            path: function::build::source_dir(&name).display().to_string(),
+            name: name.clone(),
+        }
+        .into());
+    }
+    let language = inputs.choice(
+        Question {
+            key: "runtime",
+            prompt: "Runtime",
+            default: None,
+        },
+        options.runtime,
+        &[Language::Node, Language::Python, Language::Rust],
+        Language::Node,
+    )?;
+    let template = inputs.choice(
+        Question {
+            key: "template",
+            prompt: "Template",
+            default: None,
+        },
+        options.template,
+        &[Template::Hello],
+        Template::Hello,
+    )?;
+    let mut cfg = FunctionConfig::new(language.newest_runtime());
+    apply(&mut cfg, options)?;
+    let files = scaffold::files(&name, cfg.runtime, template)
+        .map_err(|e| crate::Error::Internal(e.to_string()))?;
+    write_source(&dir, &files)?;
+    let item = to_table(&cfg)?;
+    if let Err(err) = save(file, |doc| {
+        set_resource(doc, Category::Function, &name, item)
+    }) {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(err);
+    }
+    if language == Language::Node {
+        // as Amplify does: the lockfile is part of the source from the start
+        printer.info(format!("Installing the dependencies of `{name}` (npm install) ..."));
+        if let Err(err) = function::build::npm_install(file.root(), &name) {
+            printer.warn(format!(
+                "{err}\n  run `npm install` in {} before building it",
+                function::build::source_dir(&name).display()
+            ));
+        }
+    }
+    report_change(printer, global, "Added", Category::Function, &name);
+    printer.info(format!(
+        "  its source: {}/ ({}, {})",
+        function::build::source_dir(&name).display(),
+        cfg.runtime.id(),
+        cfg.architecture.as_str()
+    ));
+    printer.command_hint(
+        &format!("hoist function invoke {name} --event '{{\"name\":\"Ada\"}}'"),
+        "run it locally",
+    );
+    Ok(())
+}
+
+/// Write a new function's files into `dir` (which must not exist): into a
+/// sibling temporary folder first, renamed into place once complete.
+fn write_source(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), crate::Error> {
+    let parent = dir.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent).map_err(|e| FsError::new("create", parent, e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".new-function-")
+        .tempdir_in(parent)
+        .map_err(|e| FsError::new("create a folder in", parent, e))?;
+    for (rel, bytes) in files {
+        let path = staging.path().join(rel);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| FsError::new("create", folder, e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| FsError::new("write", &path, e))?;
+    }
+    let staged = staging.keep();
+    std::fs::rename(&staged, dir).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&staged);
+        FsError::new("create", dir, e)
+    })?;
+    Ok(())
+}
+
+/// `hoist update function [NAME]`.
+pub fn update(
+    file: &ProjectFile,
+    name: Option<&str>,
+    options: &FunctionOptions,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    let name = existing_name(file, "update", Category::Function, name)?;
+    let mut cfg = file
+        .manifest
+        .function
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| unknown(file, Category::Function, &name))?;
+    if let Some(language) = options.runtime
+        && language != cfg.runtime.language()
+    {
+        return Err(ResourceError::BadFlag {
+            flag: "runtime",
+            message: format!(
+                "`{name}` is a {} function; its source cannot change language",
+                cfg.runtime.language().as_str()
+            ),
+            help: "add a new function with that runtime, then remove this one; the Lambda runtime of the same language is `runtime` in hoist.toml".into(),
+        }
+        .into());
+    }
+    if options.template.is_some() {
+        return Err(ResourceError::BadFlag {
+            flag: "template",
+            message: "a template only starts a new function".into(),
+            help: "edit the function's source instead".into(),
+        }
+        .into());
+    }
+    apply(&mut cfg, options)?;
+    let item = to_table(&cfg)?;
+    save(file, |doc| {
+        set_resource(doc, Category::Function, &name, item)
+    })?;
+    report_change(printer, global, "Updated", Category::Function, &name);
+    Ok(())
+}
+
+/// `hoist function build | invoke`.
+pub fn run(
+    command: &crate::cli::FunctionCommand,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    use crate::cli::FunctionCommand;
+    let file = super::resources::load_project()?;
+    match command {
+        FunctionCommand::Build { name } => {
+            let name = existing_name(&file, "function build", Category::Function, name.as_deref())?;
+            let cfg = configured(&file, &name)?;
+            let started = std::time::Instant::now();
+            let package = function::build::package(file.root(), &name, cfg)?;
+            let size = std::fs::metadata(&package.path)
+                .map(|m| m.len())
+                .unwrap_or(0);
+            let path = package
+                .path
+                .strip_prefix(file.root())
+                .unwrap_or(&package.path)
+                .display()
+                .to_string();
+            if global.json {
+                printer.data(&serde_json::json!({
+                    "name": name, "path": path, "sha256": package.sha256, "bytes": size,
+                }));
+            }
+            printer.success(format!(
+                "Built `{name}` in {:.1} s: {path} ({size} bytes, sha256 {})",
+                started.elapsed().as_secs_f64(),
+                package.sha256
+            ));
+            Ok(())
+        }
+        FunctionCommand::Invoke { name, event, env } => {
+            let name = existing_name(
+                &file,
+                "function invoke",
+                Category::Function,
+                name.as_deref(),
+            )?;
+            let cfg = configured(&file, &name)?.clone();
+            let env = crate::settings::resolve_env(&file, env.as_deref())?;
+            let region = file
+                .manifest
+                .env
+                .get(&env)
+                .map(|e| e.region.clone())
+                .unwrap_or_else(|| "us-east-1".into());
+            let event = read_event(event.as_deref())?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| {
+                    crate::Error::Internal(format!("could not start the async runtime: {e}"))
+                })?;
+            let quiet = printer.quiet();
+            let log: std::sync::Arc<dyn Fn(&str) + Send + Sync> =
+                std::sync::Arc::new(move |line: &str| {
+                    if !quiet {
+                        eprintln!("  {line}");
+                    }
+                });
+            let invocation = runtime.block_on(async {
+                let mut local = function::local::LocalFunction::new(
+                    file.root(),
+                    &name,
+                    &cfg,
+                    &env,
+                    &region,
+                    Vec::new(),
+                    log,
+                )
+                .await?;
+                let invocation = local.invoke(&event).await;
+                local.stop().await;
+                invocation
+            })?;
+            // the function's last lines reach the terminal before the result
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            match invocation.outcome {
+                Ok(result) => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&result).unwrap_or_default()
+                    );
+                    printer.success(format!(
+                        "`{name}` answered in {} ms (request {})",
+                        invocation.duration.as_millis(),
+                        invocation.request_id
+                    ));
+                    Ok(())
+                }
+                Err(error) => Err(FunctionFailed {
+                    name,
+                    error_type: error["errorType"].as_str().unwrap_or("Error").to_string(),
+                    message: error["errorMessage"].as_str().unwrap_or("").to_string(),
+                    trace: error["stackTrace"]
+                        .as_array()
+                        .map(|lines| {
+                            lines
+                                .iter()
+                                .filter_map(|l| l.as_str())
+                                .map(|l| l.trim_end().to_string())
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        })
+                        .unwrap_or_default(),
+                }
+                .into()),
+            }
+        }
+    }
+}
+
+fn configured<'a>(file: &'a ProjectFile, name: &str) -> Result<&'a FunctionConfig, crate::Error> {
+    file.manifest
+        .function
+        .get(name)
+        .ok_or_else(|| unknown(file, Category::Function, name).into())
+}
+
+/// The event of `--event`: a file, `-` (stdin), or JSON given inline.
+fn read_event(event: Option<&str>) -> Result<serde_json::Value, crate::Error> {
+    let (text, source) = match event {
+        None => return Ok(serde_json::json!({})),
+        Some("-") => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| FsError::new("read", "stdin", e))?;
+            (text, "stdin".to_string())
+        }
+        Some(inline) if inline.trim_start().starts_with(['{', '[', '"']) => {
+            (inline.to_string(), "--event".to_string())
+        }
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|e| FsError::new("read", path, e))?,
+            path.to_string(),
+        ),
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        ResourceError::BadFlag {
+            flag: "event",
+            message: format!(
+                "{source} is not JSON: {e} (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+            help: "give a JSON file, `-` to read JSON from stdin, or the JSON itself in quotes"
+                .into(),
+        }
+        .into()
+    })
+}
+
+/// A function that answered with an error, as Lambda reports it.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("the function `{name}` failed: {error_type}: {message}")]
+#[diagnostic(code(hoist::function::failed), help("{trace}"))]
+pub struct FunctionFailed {
+    pub name: String,
+    pub error_type: String,
+    pub message: String,
+    pub trace: String,
+}
