@@ -136,7 +136,9 @@ pub fn add(
     }
     if language == Language::Node {
         // as Amplify does: the lockfile is part of the source from the start
-        printer.info(format!("Installing the dependencies of `{name}` (npm install) ..."));
+        printer.info(format!(
+            "Installing the dependencies of `{name}` (npm install) ..."
+        ));
         if let Err(err) = function::build::npm_install(file.root(), &name) {
             printer.warn(format!(
                 "{err}\n  run `npm install` in {} before building it",
@@ -336,7 +338,7 @@ pub fn run(
                                 .collect::<Vec<_>>()
                                 .join("\n")
                         })
-                        .unwrap_or_default(),
+                        .filter(|t| !t.is_empty()),
                 }
                 .into()),
             }
@@ -387,10 +389,12 @@ fn read_event(event: Option<&str>) -> Result<serde_json::Value, crate::Error> {
 /// A function that answered with an error, as Lambda reports it.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("the function `{name}` failed: {error_type}: {message}")]
-#[diagnostic(code(hoist::function::failed), help("{trace}"))]
+#[diagnostic(code(hoist::function::failed))]
 pub struct FunctionFailed {
     pub name: String,
     pub error_type: String,
     pub message: String,
-    pub trace: String,
+    /// The function's stack trace, when it gave one.
+    #[help]
+    pub trace: Option<String>,
 }

@@ -159,7 +159,9 @@ impl Runtime {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Architecture {
+    /// Graviton (ARM): the default, cheaper per second
     Arm64,
+    /// Intel and AMD
     #[value(name = "x86_64")]
     X86_64,
 }
