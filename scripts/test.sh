@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine. It installs what the tests need
-# (pinned): cfn-lint, checkov and the AWS emulator moto from PyPI in virtualenvs
-# under .venv/, and from npm the official Amplify packages (tests/outputs-check/)
+# (pinned): cfn-lint, checkov, the AWS emulator moto, pytest and cargo-lambda
+# from PyPI in virtualenvs under .venv/, and from npm the official Amplify packages (tests/outputs-check/)
 # and the AppSync resolver linter (tests/resolver-lint/), the ASL validator
 # (tests/asl-validator/) and playwright-core (tests/browser/), and Debian's
 # Chromium when it is missing. Then it runs the formatter and linter checks, the
@@ -17,6 +17,8 @@ cd "$(dirname "$0")/.."
 CFN_LINT_VERSION=1.58.0
 CHECKOV_VERSION=3.3.30
 MOTO_VERSION=5.2.5
+PYTEST_VERSION=9.2.0
+CARGO_LAMBDA_VERSION=1.9.2
 
 fast=0
 for arg in "$@"; do
@@ -72,6 +74,10 @@ if [ "$fast" = 0 ]; then
   venv .venv/moto "moto[server]==$MOTO_VERSION"
   # checkov pins its own boto3 and friends: it gets a virtualenv of its own.
   venv .venv/checkov "checkov==$CHECKOV_VERSION"
+  # The function templates' own tests (Python) and Rust functions' Lambda builds
+  # (cargo-lambda, which brings the Zig linker it uses).
+  venv .venv/pytest "pytest==$PYTEST_VERSION"
+  venv .venv/cargo-lambda "cargo-lambda==$CARGO_LAMBDA_VERSION"
   # npm packages the tests judge with: the official Amplify packages, the AppSync resolver linter.
   for dir in tests/outputs-check tests/resolver-lint tests/asl-validator tests/browser; do
     if [ "$(cat "$dir/node_modules/.installed" 2>/dev/null)" != "$(cat "$dir/package.json")" ]; then

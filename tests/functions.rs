@@ -373,3 +373,434 @@ fn packages_are_reproducible_and_named_by_their_source() {
         "{template}"
     );
 }
+
+/// Without cargo-lambda or a musl target, building a Rust function for
+/// Lambda says what is missing and how to get it.
+#[test]
+fn a_rust_package_without_its_toolchain_says_what_to_install() {
+    let sb = project();
+    hoist(
+        &sb,
+        &[
+            "add",
+            "function",
+            "charge",
+            "--runtime",
+            "rust",
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    assert!(
+        sb.read("shop/hoist.toml")
+            .contains("runtime = \"provided.al2023\"")
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .env("PATH", empty.path())
+        .args(["function", "build", "charge"])
+        .output()
+        .unwrap();
+    let said = flat(&stderr_of(&out, &sb));
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("needs cargo-lambda or the Rust target `aarch64-unknown-linux-musl`"),
+        "{said}"
+    );
+    assert!(said.contains("pip install cargo-lambda"), "{said}");
+}
+
+/// The caller's Rust toolchain (rustup's and cargo's homes), for tests that
+/// build Rust functions in a sandbox HOME.
+fn with_rust(cmd: &mut assert_cmd::Command, target: &std::path::Path) {
+    let home = std::env::var_os("HOME").unwrap_or_default();
+    let home = std::path::Path::new(&home);
+    cmd.env(
+        "RUSTUP_HOME",
+        std::env::var_os("RUSTUP_HOME").unwrap_or_else(|| home.join(".rustup").into()),
+    )
+    .env(
+        "CARGO_HOME",
+        std::env::var_os("CARGO_HOME").unwrap_or_else(|| home.join(".cargo").into()),
+    )
+    .env("CARGO_TARGET_DIR", target);
+}
+
+fn tool_dir(venv: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv")
+        .join(venv)
+        .join("bin")
+}
+
+/// A Node function as `hoist add` writes it: its own tests and type check
+/// pass with its own tools, it runs under the local Runtime API, its bundle
+/// is the same bytes every build, and a syntax error is shown at its place.
+#[test]
+#[ignore = "needs the npm registry (esbuild, tsx, typescript); run by scripts/test.sh"]
+fn node_functions_pass_their_own_tests_and_build_the_same_bundle() {
+    let sb = project();
+    hoist(&sb, &["add", "function", "greet", "--yes"])
+        .success()
+        .stderr(predicate::str::contains("npm install"));
+    let dir = sb.join("shop/hoist/function/greet");
+    assert!(dir.join("package-lock.json").exists());
+    for script in ["test", "typecheck"] {
+        let out = std::process::Command::new("npm")
+            .args(["run", script, "--silent"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "npm run {script}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .args([
+            "function",
+            "invoke",
+            "greet",
+            "--event",
+            r#"{"name":"Ada"}"#,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["message"], "Hello, Ada! (dev)");
+
+    let first = zip_sha(&sb, "greet");
+    std::fs::remove_dir_all(sb.join("shop/.hoist/build/functions")).unwrap();
+    assert_eq!(
+        zip_sha(&sb, "greet"),
+        first,
+        "the same sources, the same zip"
+    );
+
+    // a callback handler answers too, as in Lambda's Node.js runtime
+    sb.write(
+        "shop/hoist/function/greet/src/index.ts",
+        "export const handler = (event: { n: number }, _context: unknown, callback: (e: Error | null, r?: unknown) => void) => {\n  setTimeout(() => callback(null, { twice: event.n * 2 }), 10);\n};\n",
+    );
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .args(["function", "invoke", "greet", "--event", r#"{"n":21}"#])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["twice"], 42);
+
+    sb.write(
+        "shop/hoist/function/greet/src/index.ts",
+        "export const handler = async () => {\n  return { a: 1 ;\n};\n",
+    );
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .args(["function", "build", "greet"])
+        .output()
+        .unwrap();
+    let said = flat(&stderr_of(&out, &sb));
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("src/index.ts:2:"), "{said}");
+    assert!(said.contains("esbuild"), "{said}");
+}
+
+/// A Python function with dependencies: pip installs wheels for Lambda's
+/// platform and the function's architecture (not this machine's), the zip is
+/// the same bytes every build, a package without such a wheel is named, and
+/// the template's own tests pass with pytest.
+#[test]
+#[ignore = "needs PyPI (wheels, pytest); run by scripts/test.sh"]
+fn python_functions_get_wheels_for_lambdas_platform_and_pass_their_own_tests() {
+    let sb = project();
+    hoist(
+        &sb,
+        &[
+            "add",
+            "function",
+            "resize",
+            "--runtime",
+            "python",
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    let dir = sb.join("shop/hoist/function/resize");
+    let out = std::process::Command::new(tool_dir("pytest").join("python"))
+        .args(["-m", "pytest", "-q"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pytest: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    sb.write(
+        "shop/hoist/function/resize/requirements.txt",
+        "PyYAML==6.0.3\n",
+    );
+    let first = zip_sha(&sb, "resize");
+    let zip = std::fs::read_dir(sb.join("shop/.hoist/build/functions"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"index.py".to_string()), "{names:?}");
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("yaml/_yaml.cpython-314-aarch64-linux-gnu")),
+        "arm64 wheels for Python 3.14: {names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.contains("__pycache__")),
+        "{names:?}"
+    );
+    std::fs::remove_dir_all(sb.join("shop/.hoist/build/functions")).unwrap();
+    assert_eq!(
+        zip_sha(&sb, "resize"),
+        first,
+        "the same sources, the same zip"
+    );
+
+    // a package published without wheels cannot go to Lambda
+    sb.write(
+        "shop/hoist/function/resize/requirements.txt",
+        "pycrypto==2.6.1\n",
+    );
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .args(["function", "build", "resize"])
+        .output()
+        .unwrap();
+    let said = flat(&stderr_of(&out, &sb));
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("`pycrypto==2.6.1` has no wheel for Lambda's platform"),
+        "{said}"
+    );
+}
+
+/// A Rust function: its own tests pass, it runs natively under the local
+/// Runtime API, cargo-lambda builds its `bootstrap` for Lambda (x86_64: this
+/// machine's Rust has no other target), the zip is the same bytes every
+/// build, and a compile error is shown at its place.
+#[test]
+#[ignore = "needs crates.io and cargo-lambda (PyPI); run by scripts/test.sh"]
+fn rust_functions_pass_their_own_tests_run_natively_and_build_for_lambda() {
+    let sb = project();
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/function-tests");
+    hoist(
+        &sb,
+        &[
+            "add",
+            "function",
+            "charge",
+            "--runtime",
+            "rust",
+            "--arch",
+            "x86_64",
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    let dir = sb.join("shop/hoist/function/charge");
+    let out = std::process::Command::new("cargo")
+        .args(["test", "--quiet"])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo test: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut invoke = sb.hoist_in(&sb.join("shop"));
+    with_rust(&mut invoke, &target);
+    let out = invoke
+        .args([
+            "function",
+            "invoke",
+            "charge",
+            "--event",
+            r#"{"name":"Ada"}"#,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["message"], "Hello, Ada! (dev)");
+
+    let path = format!(
+        "{}:{}",
+        tool_dir("cargo-lambda").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let build = |sb: &Sandbox| {
+        let mut cmd = sb.hoist_in(&sb.join("shop"));
+        with_rust(&mut cmd, &target);
+        let out = cmd
+            .env("PATH", &path)
+            .args(["function", "build", "charge", "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out, sb));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc
+    };
+    let first = build(&sb);
+    let zip = sb.join("shop").join(first["path"].as_str().unwrap());
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut bootstrap = archive.by_index(0).unwrap();
+    assert_eq!(bootstrap.name().unwrap(), "bootstrap");
+    assert_eq!(bootstrap.unix_mode(), Some(0o100755));
+    let mut head = [0u8; 20];
+    std::io::Read::read_exact(&mut bootstrap, &mut head).unwrap();
+    assert_eq!(&head[..4], b"\x7fELF");
+    assert_eq!(u16::from_le_bytes([head[18], head[19]]), 62, "x86-64");
+    drop(bootstrap);
+    std::fs::remove_dir_all(sb.join("shop/.hoist/build/functions")).unwrap();
+    assert_eq!(
+        build(&sb)["sha256"],
+        first["sha256"],
+        "the same sources, the same zip"
+    );
+
+    sb.write(
+        "shop/hoist/function/charge/src/main.rs",
+        "fn main() {\n    let x: u8 = \"a\";\n}\n",
+    );
+    let mut invoke = sb.hoist_in(&sb.join("shop"));
+    with_rust(&mut invoke, &target);
+    let out = invoke
+        .args(["function", "invoke", "charge"])
+        .output()
+        .unwrap();
+    let said = flat(&stderr_of(&out, &sb));
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("src/main.rs:2:"), "{said}");
+}
+
+/// Deployed to moto: each function with its runtime, memory, environment
+/// and the very zip built (Lambda's CodeSha256 is the base64 SHA-256 of the
+/// package), a role that writes only its log group and reads only its
+/// secrets; an unchanged function is not uploaded again, a changed one is.
+#[test]
+#[ignore = "needs moto (PyPI); run by scripts/test.sh, which installs it"]
+fn push_deploys_functions_with_their_code_and_least_privilege() {
+    use base64::Engine as _;
+    let moto = common::moto::Moto::start();
+    let sb = project();
+    let run = |args: &[&str]| {
+        let out = sb
+            .hoist_in(&sb.join("shop"))
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .args(args)
+            .output()
+            .unwrap();
+        let said = stderr_of(&out, &sb);
+        assert!(out.status.success(), "hoist {args:?}: {said}");
+        said
+    };
+    run(&[
+        "add",
+        "function",
+        "resize",
+        "--runtime",
+        "python",
+        "--memory",
+        "256",
+        "--env",
+        "SIZE=64",
+        "--secret",
+        "TOKEN=ssm:/shop/{env}/token",
+        "--yes",
+        "-q",
+    ]);
+    run(&["push", "--yes", "-q"]);
+    let build: serde_json::Value =
+        serde_json::from_str(&sb.read("shop/.hoist/build/dev/build.json")).unwrap();
+    let key = build["code"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let zip = std::fs::read(
+        sb.join("shop/.hoist/build/functions")
+            .join(key.trim_start_matches("functions/")),
+    )
+    .unwrap();
+    let sha = |bytes: &[u8]| {
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
+    };
+    let state = moto.inspect("us-east-1");
+    let f = &state["functions"]["resize-dev"];
+    assert_eq!(f["runtime"], "python3.14", "{state:#}");
+    assert_eq!(f["handler"], "index.handler");
+    assert_eq!(f["memory"], 256);
+    assert_eq!(f["code_sha256"], sha(&zip));
+    assert_eq!(
+        f["environment"],
+        serde_json::json!({ "ENV": "dev", "REGION": "us-east-1", "SIZE": "64", "TOKEN": "/shop/dev/token" })
+    );
+    let statements = &f["role_policies"]["function"]["Statement"];
+    assert!(statements.is_array(), "{f:#}");
+    let resources: Vec<String> = statements
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Resource"].to_string())
+        .collect();
+    assert!(
+        resources[0].contains(":log-group:/aws/lambda/resize-dev"),
+        "{resources:?}"
+    );
+    assert!(
+        resources[2].contains(":parameter/shop/dev/token"),
+        "{resources:?}"
+    );
+    assert_eq!(state["log_groups"]["/aws/lambda/resize-dev"], 30);
+
+    // nothing changed: nothing built, nothing uploaded
+    let again = run(&["push", "--yes"]);
+    assert!(again.contains("No changes"), "{again}");
+    assert!(!again.contains("Building function"), "{again}");
+
+    // new code: built, uploaded, the function's code replaced
+    sb.write(
+        "shop/hoist/function/resize/index.py",
+        "def handler(event, context):\n    return {'v': 2}\n",
+    );
+    let changed = run(&["push", "--yes"]);
+    assert!(changed.contains("Building function `resize`"), "{changed}");
+    let state = moto.inspect("us-east-1");
+    assert_ne!(
+        state["functions"]["resize-dev"]["code_sha256"],
+        f["code_sha256"]
+    );
+}

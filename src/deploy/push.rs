@@ -413,7 +413,7 @@ impl Push<'_> {
             .upload(&bucket, &root_key, engine::root_template(build).to_vec())
             .await?;
         talk.detail(&format!(
-            "uploaded {uploaded} nested template(s) and the root template to {bucket}"
+            "uploaded {uploaded} nested template(s) and function package(s), and the root template, to {bucket}"
         ));
         let url = format!(
             "https://{bucket}.s3.{}.amazonaws.com/{root_key}",

@@ -3,6 +3,7 @@
     python moto_state.py ENDPOINT REGION
 """
 
+import ast
 import json
 import sys
 
@@ -68,9 +69,30 @@ def main():
         g["logGroupName"]: g.get("retentionInDays")
         for g in logs.describe_log_groups().get("logGroups", [])
     }
+    lam = boto3.client("lambda", **kwargs)
+    iam = boto3.client("iam", **kwargs)
+    functions = {}
+    for f in lam.list_functions()["Functions"]:
+        role = f["Role"].rsplit("/", 1)[-1]
+        policies = {}
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            # moto keeps a CloudFormation role's inline policy as Python's repr
+            if isinstance(document, str):
+                document = ast.literal_eval(document)
+            policies[name] = document
+        functions[f["FunctionName"]] = {
+            "runtime": f["Runtime"],
+            "handler": f["Handler"],
+            "memory": f["MemorySize"],
+            "timeout": f["Timeout"],
+            "code_sha256": f["CodeSha256"],
+            "environment": f.get("Environment", {}).get("Variables", {}),
+            "role_policies": policies,
+        }
     print(json.dumps({
         "user_pools": pools, "identity_pools": identity_pools, "buckets": buckets, "stacks": stacks,
-        "apis": apis, "tables": tables, "log_groups": log_groups,
+        "apis": apis, "tables": tables, "log_groups": log_groups, "functions": functions,
     }, indent=2))
 
 

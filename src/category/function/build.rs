@@ -572,6 +572,15 @@ fn collect_tree(
     Ok(())
 }
 
+/// Where cargo puts a function's build: `CARGO_TARGET_DIR` (relative to
+/// the function's folder when relative), else its `target/`.
+pub fn cargo_target_dir(dir: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        Some(target) => dir.join(target),
+        None => dir.join("target"),
+    }
+}
+
 /// The Rust target of an architecture: Lambda's Linux, statically linked.
 fn musl_target(arch: Architecture) -> &'static str {
     match arch {
@@ -630,7 +639,7 @@ fn rust_entries(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Vec<Ent
             name,
             "cargo lambda",
         )?;
-        dir.join("target/lambda/bootstrap/bootstrap")
+        cargo_target_dir(&dir).join("lambda/bootstrap/bootstrap")
     } else if has_rust_target(target) {
         run(
             Command::new("cargo")
@@ -646,7 +655,9 @@ fn rust_entries(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Vec<Ent
             name,
             "cargo",
         )?;
-        dir.join("target").join(target).join("release/bootstrap")
+        cargo_target_dir(&dir)
+            .join(target)
+            .join("release/bootstrap")
     } else {
         return Err(BuildError::Toolchain {
             name: name.to_string(),

@@ -511,5 +511,5 @@ fn build_native(root: &Path, name: &str) -> Result<PathBuf, LocalError> {
         }
         .into());
     }
-    Ok(dir.join("target/debug/bootstrap"))
+    Ok(build::cargo_target_dir(&dir).join("debug/bootstrap"))
 }
