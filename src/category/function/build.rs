@@ -37,6 +37,7 @@ pub const SKIPPED_DIRS: &[&str] = &[
 /// Files of a Python function's folder that stay out of its zip (tests and
 /// their set-up, the dependency lists pip reads).
 const PYTHON_LEFT_OUT: &[&str] = &[
+    "override.json",
     "conftest.py",
     "requirements.txt",
     "requirements-dev.txt",
