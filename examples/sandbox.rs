@@ -45,7 +45,7 @@ fn main() -> ExitCode {
             args: &args,
             source: &Value::Null,
         };
-        api.resolve(&js, &mut db, &call, &caller)
+        api.resolve(&js, &mut db, &call, &caller, None)
     };
     let (mut creates, mut gets) = (Vec::new(), Vec::new());
     for i in 0..rounds {

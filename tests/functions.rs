@@ -374,6 +374,70 @@ fn packages_are_reproducible_and_named_by_their_source() {
     );
 }
 
+/// The sandbox runs the project's functions for the api's `@function`
+/// fields: the payload AppSync sends (arguments, identity, parent), the
+/// function's result as the field's value, its error as a GraphQL error with
+/// its type, and an edit of its source served on the next call.
+#[test]
+fn the_sandbox_resolves_function_fields_with_the_projects_function() {
+    let sb = Sandbox::new();
+    sb.hoist()
+        .args(["init", "app", "--frontend", "none", "--yes", "-q"])
+        .assert()
+        .success();
+    let app = sb.join("app");
+    let run = |args: &[&str]| {
+        let out = sb.hoist_in(&app).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out, &sb));
+    };
+    run(&["add", "api", "--template", "todo", "--yes", "-q"]);
+    run(&[
+        "add",
+        "function",
+        "echo",
+        "--runtime",
+        "python",
+        "--yes",
+        "-q",
+    ]);
+    std::fs::write(
+        app.join("hoist/api/main/schema.graphql"),
+        "type Todo @model { id: ID! name: String }\n\
+         type Query {\n  echo(msg: String!): String @function(name: \"echo-${env}\")\n  fails: String @function(name: \"echo-${env}\")\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("hoist/function/echo/index.py"),
+        "def handler(event, context):\n    if event['fieldName'] == 'fails':\n        raise PermissionError('no way')\n    print('echo', event['arguments']['msg'])\n    return event['arguments']['msg'].upper() + ' from ' + event['typeName'] + '.' + event['fieldName']\n",
+    )
+    .unwrap();
+    let running = common::running::Running::start(&sb, &app, &["--port", "0"]);
+    let outputs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(app.join("amplify_outputs.json")).unwrap())
+            .unwrap();
+    let key = outputs["data"]["api_key"].as_str().unwrap().to_string();
+    let with_key = [("x-api-key", key.as_str())];
+    let (status, body) = running.post(&with_key, r#"{"query":"{ echo(msg: \"hi\") }"}"#);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["echo"], "HI from Query.echo", "{body}");
+    running.wait_for("function echo | echo hi");
+
+    let (_, body) = running.post(&with_key, r#"{"query":"{ fails }"}"#);
+    assert_eq!(body["data"]["fails"], serde_json::Value::Null, "{body}");
+    assert_eq!(body["errors"][0]["errorType"], "PermissionError", "{body}");
+    assert_eq!(body["errors"][0]["message"], "no way", "{body}");
+
+    // an edit is served on the next call, without a restart
+    std::fs::write(
+        app.join("hoist/function/echo/index.py"),
+        "def handler(event, context):\n    return 'v2 ' + event['arguments'].get('msg', '')\n",
+    )
+    .unwrap();
+    let (_, body) = running.post(&with_key, r#"{"query":"{ echo(msg: \"hi\") }"}"#);
+    assert_eq!(body["data"]["echo"], "v2 hi", "{body}");
+    running.stop();
+}
+
 /// Without cargo-lambda or a musl target, building a Rust function for
 /// Lambda says what is missing and how to get it.
 #[test]

@@ -577,7 +577,7 @@ fn the_generated_todo_resolvers_run_on_the_sandbox() {
             args: &args,
             source: &Value::Null,
         };
-        api.resolve(&js, &mut db, &call, caller)
+        api.resolve(&js, &mut db, &call, caller, None)
     };
     let mut ids = Vec::new();
     for name in ["milk", "bread", "eggs"] {
@@ -732,7 +732,7 @@ fn pipelines_pass_results_and_return_early_as_appsync_does() {
             args: &args,
             source: &Value::Null,
         };
-        let r = api.resolve(&js, &mut db, &call, &Caller::api_key());
+        let r = api.resolve(&js, &mut db, &call, &Caller::api_key(), None);
         assert!(r.errors.is_empty(), "{r:?}");
         r.data
     };

@@ -389,10 +389,16 @@ type Query {
     Case {
         name: "functions",
         extra_toml: "\n[function.greet]\nruntime = \"nodejs24.x\"\n",
-        files: &[(
-            "shop/hoist/function/greet/src/index.ts",
-            "export const handler = async () => ({ ok: true });\n",
-        )],
+        files: &[
+            (
+                "shop/hoist/function/greet/src/index.ts",
+                "export const handler = async () => ({ ok: true });\n",
+            ),
+            (
+                "shop/schema.graphql",
+                "type Note @model { id: ID! text: String }\ntype Query { greet(name: String): String @function(name: \"greet-${env}\") }\n",
+            ),
+        ],
         commands: &[
             &[
                 "add",
@@ -420,6 +426,7 @@ type Query {
                 "x86_64",
                 "--yes",
             ],
+            &["add", "api", "--schema", "schema.graphql", "--yes"],
         ],
     },
     Case {

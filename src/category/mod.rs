@@ -75,6 +75,9 @@ pub struct Part {
     /// Function packages to upload to the deployment bucket: key to the
     /// function's name (built at push time, see [`function::build`]).
     pub code: BTreeMap<String, String>,
+    /// Lambda functions this resource calls, by the name `@function` gives
+    /// (`echo-${env}`): the project's own are deployed first.
+    pub calls: Vec<String>,
 }
 
 /// A secret a nested stack takes as a parameter, and where it comes from.
@@ -99,6 +102,7 @@ impl Part {
             assets: BTreeMap::new(),
             files: FileSet::new(),
             code: BTreeMap::new(),
+            calls: Vec::new(),
         }
     }
 }

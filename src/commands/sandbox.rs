@@ -274,7 +274,18 @@ fn serve(
         .build()
         .map_err(|e| SandboxError::Start(e.to_string()))?;
     runtime.block_on(async move {
-        let engine = Engine::start(db).map_err(|e| SandboxError::Start(e.to_string()))?;
+        // the project's functions, for the api's `@function` fields
+        let functions = (!file.manifest.function.is_empty()).then(|| {
+            crate::sandbox::functions::FunctionHost::start(
+                file.root().to_path_buf(),
+                file.manifest.function.clone(),
+                env.clone(),
+                region.clone(),
+                Vec::new(),
+            )
+        });
+        let engine = Engine::start_with(db, functions)
+            .map_err(|e| SandboxError::Start(e.to_string()))?;
         let (events, _) = broadcast::channel(1024);
         let schema = load_schema(&file, build, &engine, &events).await?;
         let listener = tokio::net::TcpListener::from_std(listener)

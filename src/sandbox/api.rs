@@ -269,6 +269,7 @@ impl Api {
         db: &mut Database,
         call: &FieldCall,
         caller: &Caller,
+        functions: Option<&super::functions::FunctionHost>,
     ) -> Resolved {
         let FieldCall {
             type_name,
@@ -305,6 +306,7 @@ impl Api {
             subscription_filter: None,
             unauthorized: format!("Not Authorized to access {field} on type {type_name}"),
             api: self,
+            functions,
         };
         let data = match run.resolver(resolver) {
             Ok(v) => v,
@@ -331,6 +333,8 @@ struct Run<'a> {
     subscription_filter: Option<Value>,
     unauthorized: String,
     api: &'a Api,
+    /// The project's functions, which `AWS_LAMBDA` data sources invoke.
+    functions: Option<&'a super::functions::FunctionHost>,
 }
 
 /// How a handler ended, for the resolver that called it.
@@ -410,14 +414,33 @@ impl Run<'_> {
                     .unwrap_or_else(|| request.clone()),
             )),
             Some(Source::Search) => Ok(super::search::search(self.db, &self.api.name, request)),
-            Some(Source::Lambda(function)) => Err(FieldError {
-                message: format!(
-                    "the sandbox does not run Lambda functions yet: data source `{source}` invokes `{function}`"
-                ),
-                error_type: Some("Unsupported".into()),
-                data: Value::Null,
-                info: Value::Null,
-            }),
+            // AppSync's Lambda data source: `Invoke` sends the payload and
+            // gives the function's result as `ctx.result`, its error as
+            // `ctx.error` ("AWS AppSync JavaScript resolver function
+            // reference for Lambda"). `BatchInvoke` is not generated.
+            Some(Source::Lambda(function)) => {
+                let Some(host) = self.functions else {
+                    return Err(FieldError {
+                        message: format!(
+                            "the sandbox runs no functions here: data source `{source}` invokes `{function}`"
+                        ),
+                        error_type: Some("Unsupported".into()),
+                        data: Value::Null,
+                        info: Value::Null,
+                    });
+                };
+                let payload = request.get("payload").cloned().unwrap_or(Value::Null);
+                Ok(
+                    match host.invoke(function, payload, std::time::Duration::from_secs(30)) {
+                        Ok(result) => Answer::Result(result),
+                        Err(e) => Answer::Error {
+                            message: e.message,
+                            error_type: e.error_type,
+                            result: Value::Null,
+                        },
+                    },
+                )
+            }
             Some(Source::Unsupported(kind)) => Err(FieldError {
                 message: format!("the sandbox does not run {kind} data sources yet (`{source}`)"),
                 error_type: Some("Unsupported".into()),

@@ -72,6 +72,15 @@ impl Engine {
     ///
     /// Errors: the JavaScript runtime could not be made.
     pub fn start(db: Database) -> Result<Engine, CodeError> {
+        Engine::start_with(db, None)
+    }
+
+    /// [`Engine::start`], with the project's functions for the api's
+    /// `@function` data sources.
+    pub fn start_with(
+        db: Database,
+        functions: Option<super::functions::FunctionHost>,
+    ) -> Result<Engine, CodeError> {
         let (jobs, rx) = mpsc::channel::<Job>();
         let (ready_tx, ready_rx) = mpsc::channel();
         let spawned = std::thread::Builder::new()
@@ -87,7 +96,7 @@ impl Engine {
                         return;
                     }
                 };
-                run(js, db, rx);
+                run(js, db, rx, functions);
             });
         let engine_error = |message: String| CodeError {
             file: "engine".into(),
@@ -140,7 +149,12 @@ fn flush(db: &Database) {
     }
 }
 
-fn run(js: JsRuntime, mut db: Database, rx: mpsc::Receiver<Job>) {
+fn run(
+    js: JsRuntime,
+    mut db: Database,
+    rx: mpsc::Receiver<Job>,
+    functions: Option<super::functions::FunctionHost>,
+) {
     let mut flushed = Instant::now();
     loop {
         // group commit: one fsync once the queue is empty, and at least every
@@ -192,6 +206,7 @@ fn run(js: JsRuntime, mut db: Database, rx: mpsc::Receiver<Job>) {
                             source: &call.source,
                         },
                         &call.caller,
+                        functions.as_ref(),
                     )
                 }))
                 .unwrap_or_else(|_| {

@@ -213,6 +213,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             assets: part_assets,
             files: part_files,
             code: part_code,
+            calls,
         } = part?;
         let mut parameters = serde_json::Map::new();
         parameters.insert("Project".into(), json!(project));
@@ -242,7 +243,18 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         let sha256 = sha256_hex(&bytes);
         let template_file = format!("{category}-{name}.template.json");
         let key = format!("templates/{category}-{name}-{}.json", &sha256[..16]);
-        root.resource(
+        // the project's functions this resource calls are created before it
+        let waits_for: Vec<String> = calls
+            .iter()
+            .filter_map(|called| {
+                manifest
+                    .function
+                    .keys()
+                    .find(|f| [format!("{f}-${{env}}"), format!("{f}-{env}")].contains(called))
+            })
+            .map(|f| crate::category::logical_id(crate::category::Category::Function, f))
+            .collect();
+        let stack = root.resource(
             &logical_id,
             "AWS::CloudFormation::Stack",
             json!({
@@ -255,6 +267,9 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
                 ]
             }),
         );
+        if !waits_for.is_empty() {
+            stack["DependsOn"] = json!(waits_for);
+        }
         root.parameters.extend(part_root.parameters);
         root.conditions.extend(part_root.conditions);
         root.resources.extend(part_root.resources);

@@ -94,6 +94,15 @@ pub fn part(
         custom.push((f, Some(code.clone())));
     }
     add_custom_resolvers(&mut template, &custom)?;
+    // The Lambdas `@function` names, as Lambda names them (`echo-${env}`):
+    // synthesis makes the api's stack wait for the project's own.
+    for (f, _) in &custom {
+        for l in &f.functions {
+            if l.region.is_none() && l.account_id.is_none() && !part.calls.contains(&l.name) {
+                part.calls.push(l.name.clone());
+            }
+        }
+    }
     for (f, _) in &custom {
         part.files.insert(
             format!("api-{name}/resolvers/{}.{}.auth.js", f.type_name, f.field),
