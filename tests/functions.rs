@@ -309,6 +309,98 @@ fn bad_function_input_is_refused_where_it_is_and_nothing_is_written() {
     assert!(sb.join("shop/hoist/function/resize/index.py").exists());
 }
 
+/// `--access` names the project's resources; what it cannot resolve is
+/// refused before anything is written, a model the api lacks at synthesis,
+/// and a function an api's `@function` calls cannot also take that api's
+/// values (the stacks would wait for each other).
+#[test]
+fn access_is_checked_against_the_project() {
+    let sb = project();
+    hoist(&sb, &["add", "api", "--template", "todo", "--yes", "-q"]).success();
+    let before = sb.read("shop/hoist.toml");
+    for (access, expected) in [
+        ("s3:*", "is not an access"),
+        ("storage:read", "no storage resource"),
+        ("api:query", "does not accept IAM callers"),
+        ("api:nope:query", "no api `nope`"),
+    ] {
+        let out = sb
+            .hoist_in(&sb.join("shop"))
+            .args([
+                "add",
+                "function",
+                "greet",
+                "--runtime",
+                "python",
+                "--access",
+                access,
+                "--yes",
+            ])
+            .output()
+            .unwrap();
+        let said = flat(&stderr_of(&out, &sb));
+        assert_eq!(out.status.code(), Some(1), "{access}: {said}");
+        assert!(said.contains(expected), "{access}: {said}");
+        assert_eq!(sb.read("shop/hoist.toml"), before, "{access}");
+    }
+    hoist(
+        &sb,
+        &[
+            "add",
+            "function",
+            "greet",
+            "--runtime",
+            "python",
+            "--access",
+            "table:Nope:read",
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .args(["synth", "-q"])
+        .output()
+        .unwrap();
+    let said = flat(&stderr_of(&out, &sb));
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("has no model `Nope`"), "{said}");
+    assert!(said.contains("(`Todo`)"), "{said}");
+    hoist(
+        &sb,
+        &[
+            "update",
+            "function",
+            "greet",
+            "--remove-access",
+            "table:Nope:read",
+            "--access",
+            "table:Todo:read",
+        ],
+    )
+    .success();
+    hoist(&sb, &["synth", "-q"]).success();
+    let schema = sb.read("shop/hoist/api/main/schema.graphql");
+    sb.write(
+        "shop/hoist/api/main/schema.graphql",
+        &format!("{schema}\ntype Query {{ greet: String @function(name: \"greet-${{env}}\") }}\n"),
+    );
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .args(["synth", "-q"])
+        .output()
+        .unwrap();
+    let said = flat(&stderr_of(&out, &sb));
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("would wait for each other"), "{said}");
+    assert!(
+        said.contains("ApiMain -> FunctionGreet -> ApiMain")
+            || said.contains("FunctionGreet -> ApiMain -> FunctionGreet"),
+        "{said}"
+    );
+}
+
 /// The same sources give the same zip, byte for byte; another source gives
 /// another; the stack's code key follows the source's hash.
 #[test]
@@ -788,6 +880,18 @@ fn push_deploys_functions_with_their_code_and_least_privilege() {
         assert!(out.status.success(), "hoist {args:?}: {said}");
         said
     };
+    run(&["add", "auth", "--yes", "-q"]);
+    run(&[
+        "add",
+        "api",
+        "--auth",
+        "user-pools",
+        "--additional-auth",
+        "iam",
+        "--yes",
+        "-q",
+    ]);
+    run(&["add", "storage", "--yes", "-q"]);
     run(&[
         "add",
         "function",
@@ -800,6 +904,14 @@ fn push_deploys_functions_with_their_code_and_least_privilege() {
         "SIZE=64",
         "--secret",
         "TOKEN=ssm:/shop/{env}/token",
+        "--access",
+        "api:query",
+        "--access",
+        "storage:read",
+        "--access",
+        "table:Todo:write",
+        "--access",
+        "auth:read",
         "--yes",
         "-q",
     ]);
@@ -828,9 +940,33 @@ fn push_deploys_functions_with_their_code_and_least_privilege() {
     assert_eq!(f["handler"], "index.handler");
     assert_eq!(f["memory"], 256);
     assert_eq!(f["code_sha256"], sha(&zip));
+    // the resources it was given, by Amplify's variable names, with the
+    // values of this deploy
+    let outputs: serde_json::Value =
+        serde_json::from_str(&sb.read("shop/src/amplify_outputs.json")).unwrap();
+    let env = &f["environment"];
+    assert_eq!(env["ENV"], "dev");
+    assert_eq!(env["SIZE"], "64");
+    assert_eq!(env["TOKEN"], "/shop/dev/token");
     assert_eq!(
-        f["environment"],
-        serde_json::json!({ "ENV": "dev", "REGION": "us-east-1", "SIZE": "64", "TOKEN": "/shop/dev/token" })
+        env["AUTH_MAIN_USERPOOLID"], outputs["auth"]["user_pool_id"],
+        "{env:#}"
+    );
+    assert_eq!(
+        env["STORAGE_FILES_BUCKETNAME"],
+        outputs["storage"]["bucket_name"]
+    );
+    assert_eq!(
+        env["API_MAIN_GRAPHQLAPIENDPOINTOUTPUT"],
+        outputs["data"]["url"]
+    );
+    let table = env["API_MAIN_TODOTABLE_NAME"].as_str().unwrap();
+    assert!(state["tables"].get(table).is_some(), "{table}: {state:#}");
+    assert!(
+        env["API_MAIN_TODOTABLE_ARN"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(":table/{table}"))
     );
     let statements = &f["role_policies"]["function"]["Statement"];
     assert!(statements.is_array(), "{f:#}");
@@ -844,9 +980,28 @@ fn push_deploys_functions_with_their_code_and_least_privilege() {
         resources[0].contains(":log-group:/aws/lambda/resize-dev"),
         "{resources:?}"
     );
+    let api_id = env["API_MAIN_GRAPHQLAPIIDOUTPUT"].as_str().unwrap();
+    for expected in [
+        format!("apis/{api_id}/types/Query/*"),
+        format!(
+            ":::{}/*",
+            outputs["storage"]["bucket_name"].as_str().unwrap()
+        ),
+        format!(":table/{table}/index/*"),
+        format!(
+            ":userpool/{}",
+            outputs["auth"]["user_pool_id"].as_str().unwrap()
+        ),
+        ":parameter/shop/dev/token".to_string(),
+    ] {
+        assert!(
+            resources.iter().any(|r| r.contains(&expected)),
+            "{expected} in {resources:?}"
+        );
+    }
     assert!(
-        resources[2].contains(":parameter/shop/dev/token"),
-        "{resources:?}"
+        !resources.iter().skip(2).any(|r| r == "\"*\""),
+        "only X-Ray takes `*`: {resources:?}"
     );
     assert_eq!(state["log_groups"]["/aws/lambda/resize-dev"], 30);
 

@@ -427,6 +427,13 @@ type Query {
                 "--yes",
             ],
             &["add", "api", "--schema", "schema.graphql", "--yes"],
+            &[
+                "update",
+                "function",
+                "resize",
+                "--access",
+                "table:Note:write",
+            ],
         ],
     },
     Case {

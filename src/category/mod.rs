@@ -133,10 +133,36 @@ pub fn parts<'a>(
     let auths = auth
         .into_iter()
         .map(move |(name, cfg)| Ok(auth::part(name, cfg, env)));
-    let apis = manifest
-        .api
+    // what each function may do, and the tables each api must name for them
+    let grants: BTreeMap<&String, Vec<function::access::Grant>> = manifest
+        .function
         .iter()
-        .map(move |(name, cfg)| api::part(name, cfg, auth_name, sources, protected));
+        .map(|(name, cfg)| {
+            let grants = cfg
+                .access
+                .iter()
+                .filter_map(|text| function::access::parse(text, manifest).ok())
+                .collect();
+            (name, grants)
+        })
+        .collect();
+    let mut tables: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for grant in grants.values().flatten() {
+        if let function::access::Grant::Table { api, model, .. } = grant {
+            tables.entry(api.clone()).or_default().insert(model.clone());
+        }
+    }
+    let apis = manifest.api.iter().map(move |(name, cfg)| {
+        let none = std::collections::BTreeSet::new();
+        api::part(
+            name,
+            cfg,
+            auth_name,
+            sources,
+            protected,
+            tables.get(name).unwrap_or(&none),
+        )
+    });
     let storages = manifest
         .storage
         .iter()
@@ -147,6 +173,7 @@ pub fn parts<'a>(
             cfg,
             env,
             sources.functions.get(name).map(String::as_str),
+            grants.get(name).map_or(&[][..], Vec::as_slice),
         )
     });
     auths.chain(apis).chain(storages).chain(functions)
@@ -194,6 +221,26 @@ pub enum StackError {
         )
     )]
     NoSchema { name: String, path: PathBuf },
+
+    #[error("these stacks would wait for each other: {cycle}")]
+    #[diagnostic(
+        code(hoist::synth::cycle),
+        help(
+            "a function the api's `@function` calls cannot also take the api's id, url or tables from it: remove `api:...` or `table:...` from that function's `access`, or call it from another field through another function"
+        )
+    )]
+    Cycle { cycle: String },
+
+    #[error("a function has access to `table:{model}`, and the api `{api}` has no model `{model}`")]
+    #[diagnostic(
+        code(hoist::function::no_model),
+        help("name one of its models ({models}) in the function's `access` in hoist.toml")
+    )]
+    NoSuchModel {
+        api: String,
+        model: String,
+        models: String,
+    },
 
     #[error("the function `{name}` has no source: `{path}` is missing")]
     #[diagnostic(

@@ -15,7 +15,22 @@ use crate::ui::Printer;
 use super::resources::{existing_name, report_change, save, unknown};
 
 /// Apply the flags every function takes to `cfg`.
-fn apply(cfg: &mut FunctionConfig, options: &FunctionOptions) -> Result<(), crate::Error> {
+fn apply(
+    cfg: &mut FunctionConfig,
+    options: &FunctionOptions,
+    manifest: &crate::project::Manifest,
+) -> Result<(), crate::Error> {
+    cfg.access.retain(|a| !options.remove_access.contains(a));
+    for text in &options.access {
+        function::access::parse(text, manifest).map_err(|why| ResourceError::BadFlag {
+            flag: "access",
+            message: format!("`{text}`: {why}"),
+            help: function::access::ACCESS_RULE.into(),
+        })?;
+        if !cfg.access.contains(text) {
+            cfg.access.push(text.clone());
+        }
+    }
     if let Some(arch) = options.arch {
         cfg.architecture = arch;
     }
@@ -123,7 +138,7 @@ pub fn add(
         Template::Hello,
     )?;
     let mut cfg = FunctionConfig::new(language.newest_runtime());
-    apply(&mut cfg, options)?;
+    apply(&mut cfg, options, &file.manifest)?;
     let files = scaffold::files(&name, cfg.runtime, template)
         .map_err(|e| crate::Error::Internal(e.to_string()))?;
     write_source(&dir, &files)?;
@@ -220,7 +235,7 @@ pub fn update(
         }
         .into());
     }
-    apply(&mut cfg, options)?;
+    apply(&mut cfg, options, &file.manifest)?;
     let item = to_table(&cfg)?;
     save(file, |doc| {
         set_resource(doc, Category::Function, &name, item)

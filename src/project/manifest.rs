@@ -534,6 +534,27 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
         if let Some(problem) = function.problems().into_iter().next() {
             return Err(within("function", name, problem));
         }
+        for text in &function.access {
+            let grant =
+                crate::category::function::access::parse(text, manifest).map_err(|why| {
+                    Problem::new(
+                        &["function", name, "access"],
+                        format!("`{text}`: {why}"),
+                        crate::category::function::access::ACCESS_RULE,
+                    )
+                })?;
+            if let crate::category::function::access::Grant::Api { api, .. } = &grant
+                && !manifest.api[api].uses(crate::category::api::AuthMode::Iam)
+            {
+                return Err(Problem::new(
+                    &["function", name, "access"],
+                    format!(
+                        "`{text}`: the api `{api}` does not accept IAM callers, and a function calls it with its role"
+                    ),
+                    "add IAM to the api: `hoist update api --additional-auth iam` (its rules then need `{ allow: private, provider: iam }` or `{ allow: public, provider: iam }` where the function reads)",
+                ));
+            }
+        }
     }
     if let Some(problem) = manifest
         .codegen

@@ -290,6 +290,9 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
     }
 
     let root_json = root.to_json();
+    if let Some(cycle) = stack_cycle(&root_json) {
+        return Err(StackError::Cycle { cycle }.into());
+    }
     let root_bytes = cfn::to_bytes(&root_json);
     StackError::check_limits(&root_json, root_bytes.len(), || "root".into())?;
     files.insert(ROOT_TEMPLATE.to_string(), root_bytes);
@@ -328,4 +331,80 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         files,
         code,
     })
+}
+
+/// A cycle among the root's nested stacks (through `DependsOn` and the
+/// `Fn::GetAtt`s of their parameters), as `A -> B -> A`; CloudFormation
+/// refuses such a template. Made by a function with access to an api whose
+/// `@function` calls it.
+fn stack_cycle(root: &Value) -> Option<String> {
+    let resources = root["Resources"].as_object()?;
+    fn targets(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(target) = map
+                    .get("Fn::GetAtt")
+                    .and_then(|a| a.get(0))
+                    .and_then(Value::as_str)
+                {
+                    out.push(target.to_string());
+                }
+                map.values().for_each(|x| targets(x, out));
+            }
+            Value::Array(items) => items.iter().for_each(|x| targets(x, out)),
+            _ => {}
+        }
+    }
+    let mut edges: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (id, r) in resources {
+        if r["Type"] != "AWS::CloudFormation::Stack" {
+            continue;
+        }
+        let mut deps: Vec<String> = r["DependsOn"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|d| d.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        targets(&r["Properties"]["Parameters"], &mut deps);
+        deps.retain(|d| {
+            resources
+                .get(d)
+                .is_some_and(|x| x["Type"] == "AWS::CloudFormation::Stack")
+        });
+        edges.insert(id, deps);
+    }
+    fn visit<'a>(
+        node: &'a str,
+        edges: &'a BTreeMap<&str, Vec<String>>,
+        path: &mut Vec<&'a str>,
+        done: &mut std::collections::BTreeSet<&'a str>,
+    ) -> Option<String> {
+        if let Some(at) = path.iter().position(|n| *n == node) {
+            let mut cycle: Vec<&str> = path[at..].to_vec();
+            cycle.push(node);
+            return Some(cycle.join(" -> "));
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node);
+        for next in edges.get(node).into_iter().flatten() {
+            if let Some(found) = visit(next, edges, path, done) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        done.insert(node);
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    for node in edges.keys() {
+        if let Some(found) = visit(node, &edges, &mut Vec::new(), &mut done) {
+            return Some(found);
+        }
+    }
+    None
 }

@@ -59,6 +59,7 @@ pub fn part(
     auth: Option<&str>,
     sources: &Sources,
     protected: bool,
+    tables: &std::collections::BTreeSet<String>,
 ) -> Result<Part, StackError> {
     let logical = logical_id(Category::Api, name);
     let schema = sources.schemas.get(name).map_or(&[][..], Vec::as_slice);
@@ -145,6 +146,7 @@ pub fn part(
         .iter()
         .filter(|m| m.searchable.is_some())
         .collect();
+    let mut grouped_in = BTreeMap::new();
     let (direct, grouped): (Vec<_>, Vec<_>) = model_keys
         .into_iter()
         .partition(|(model, _)| searchable.iter().any(|m| &m.name == model));
@@ -158,7 +160,10 @@ pub fn part(
         }
     } else {
         for (index, group) in grouped.chunks(MODELS_PER_STACK).enumerate() {
-            let value = group_stack(name, index, group).to_json();
+            for (model, _) in group {
+                grouped_in.insert(model.clone(), index);
+            }
+            let value = group_stack(name, index, group, tables).to_json();
             let key = register(
                 format!("api-{name}/models-{index}.template.json"),
                 value,
@@ -208,6 +213,30 @@ pub fn part(
     }
     if cfg.uses(AuthMode::ApiKey) {
         part.key_expiry = Some((KEY_EXPIRY_PARAMETER.to_string(), cfg.api_key_days));
+    }
+    // The tables functions were given access to (`table:<Model>:...`), by name.
+    for model in tables {
+        if !transformed.models.iter().any(|m| &m.name == model) {
+            return Err(StackError::NoSuchModel {
+                api: name.to_string(),
+                model: model.clone(),
+                models: transformed
+                    .models
+                    .iter()
+                    .map(|m| format!("`{}`", m.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let output = format!("{}TableName", crate::naming::pascal(model));
+        let value = match grouped_in.get(model) {
+            Some(index) => get_att(&format!("Models{index}"), &format!("Outputs.{output}")),
+            None => get_att(
+                &format!("{}Model", crate::naming::pascal(model)),
+                "Outputs.TableName",
+            ),
+        };
+        template.output(&output, &format!("The table of the model {model}"), value);
     }
     part.template = template;
     Ok(part)

@@ -402,7 +402,12 @@ pub fn add_model_stack(t: &mut Template, model: &str, key: &str, in_api: bool) {
 }
 
 /// A stack that only groups model stacks, for apis with more models than one stack can hold.
-pub fn group_stack(api_name: &str, index: usize, models: &[(String, String)]) -> Template {
+pub fn group_stack(
+    api_name: &str,
+    index: usize,
+    models: &[(String, String)],
+    tables: &std::collections::BTreeSet<String>,
+) -> Template {
     let mut t = Template::new(format!("hoist api `{api_name}`: models, group {index}"));
     t.string_parameter("Project", "The hoist project's name");
     t.string_parameter("Env", "The environment's name");
@@ -410,6 +415,15 @@ pub fn group_stack(api_name: &str, index: usize, models: &[(String, String)]) ->
     t.string_parameter("DeploymentBucket", "Where the models' templates are");
     for (model, key) in models {
         add_model_stack(&mut t, model, key, false);
+        // a table a function was given access to
+        if tables.contains(model) {
+            let m = crate::naming::pascal(model);
+            t.output(
+                &format!("{m}TableName"),
+                &format!("The table of the model {model}"),
+                get_att(&format!("{m}Model"), "Outputs.TableName"),
+            );
+        }
     }
     t
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Problem;
 
+pub mod access;
 pub mod build;
 pub mod local;
 pub mod scaffold;
@@ -233,6 +234,10 @@ pub struct FunctionConfig {
     /// Amplify's functions do, and its role may read only these parameters.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub secrets: BTreeMap<String, String>,
+    /// What it may do with the project's resources (`api:query`,
+    /// `storage:read`, `table:Todo:write`, ...: [`access`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access: Vec<String>,
     /// Days CloudWatch keeps the function's logs (one of its periods).
     #[serde(
         default = "default_log_retention",
@@ -269,6 +274,7 @@ impl FunctionConfig {
             timeout_seconds: default_timeout(),
             environment: BTreeMap::new(),
             secrets: BTreeMap::new(),
+            access: Vec::new(),
             log_retention_days: default_log_retention(),
         }
     }

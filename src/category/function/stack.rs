@@ -28,13 +28,15 @@ pub fn part(
     cfg: &FunctionConfig,
     env: &str,
     source_hash: Option<&str>,
+    grants: &[super::access::Grant],
 ) -> Result<Part, StackError> {
     let hash = source_hash.ok_or_else(|| StackError::NoFunctionSource {
         name: name.to_string(),
         path: super::build::source_dir(name).display().to_string(),
     })?;
     let key = code_key(name, hash);
-    let template = synth(name, cfg, env, &key);
+    let wiring = super::access::wire(grants);
+    let template = synth(name, cfg, env, &key, &wiring);
     let mut part = Part::new(
         "function",
         name,
@@ -43,12 +45,22 @@ pub fn part(
     );
     part.parameters
         .insert("DeploymentBucketName".into(), r#ref("DeploymentBucket"));
+    for (parameter, value) in &wiring.parameters {
+        part.parameters.insert(parameter.clone(), value.clone());
+    }
     part.code.insert(key, name.to_string());
     Ok(part)
 }
 
-/// The nested stack of one function whose package is at `key`.
-pub fn synth(name: &str, cfg: &FunctionConfig, env: &str, key: &str) -> Template {
+/// The nested stack of one function whose package is at `key`, with what
+/// its `access` needs (`wiring`).
+pub fn synth(
+    name: &str,
+    cfg: &FunctionConfig,
+    env: &str,
+    key: &str,
+    wiring: &super::access::Wiring,
+) -> Template {
     let mut t = Template::new(format!(
         "hoist function `{name}`: a Lambda function ({}), its role and log group",
         cfg.runtime.id()
@@ -59,6 +71,12 @@ pub fn synth(name: &str, cfg: &FunctionConfig, env: &str, key: &str) -> Template
         "DeploymentBucketName",
         "Where the function's package is (from the root stack)",
     );
+    for (parameter, _) in &wiring.parameters {
+        t.string_parameter(
+            parameter,
+            "A resource the function may use (from the root stack)",
+        );
+    }
     let lambda_name = format!("{name}-${{Env}}");
     let tags = json!([
         { "Key": "hoist:project", "Value": r#ref("Project") },
@@ -92,6 +110,7 @@ pub fn synth(name: &str, cfg: &FunctionConfig, env: &str, key: &str) -> Template
             "Resource": "*",
         }),
     ];
+    statements.extend(wiring.statements.iter().cloned());
     let secrets = cfg.secret_parameters(env);
     if !secrets.is_empty() {
         let arns: Vec<Value> = secrets
@@ -134,6 +153,9 @@ pub fn synth(name: &str, cfg: &FunctionConfig, env: &str, key: &str) -> Template
     let mut variables = serde_json::Map::new();
     variables.insert("ENV".into(), r#ref("Env"));
     variables.insert("REGION".into(), r#ref("AWS::Region"));
+    for (k, v) in &wiring.variables {
+        variables.insert(k.clone(), v.clone());
+    }
     for (k, v) in &cfg.environment {
         variables.insert(k.clone(), json!(v));
     }
@@ -178,7 +200,8 @@ mod tests {
         cfg.secrets
             .insert("TOKEN".into(), "ssm:/shop/{env}/token".into());
         cfg.environment.insert("GREETING".into(), "hi".into());
-        let t = synth("greet", &cfg, "prod", "functions/greet-0123.zip").to_json();
+        let wiring = crate::category::function::access::wire(&[]);
+        let t = synth("greet", &cfg, "prod", "functions/greet-0123.zip", &wiring).to_json();
         let statements =
             &t["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
         assert_eq!(statements[0]["Resource"], get_att("LogGroup", "Arn"));
