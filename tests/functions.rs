@@ -421,8 +421,25 @@ fn packages_are_reproducible_and_named_by_their_source() {
     .success();
     let first = zip_sha(&sb, "resize");
     std::fs::remove_dir_all(sb.join("shop/.hoist/build/functions")).unwrap();
-    // what the zip leaves out does not change it: tests, caches
+    // what the zip leaves out does not change it nor get in: tests, caches,
+    // hidden files (`.env`), virtual environments, what .gitignore names
     sb.write("shop/hoist/function/resize/__pycache__/x.pyc", "junk");
+    sb.write(
+        "shop/hoist/function/resize/.env",
+        "AWS_SECRET_ACCESS_KEY=shh",
+    );
+    sb.write("shop/hoist/function/resize/venv/lib/junk.py", "x = 1");
+    sb.write("shop/hoist/function/resize/.mypy_cache/x.json", "{}");
+    sb.write(
+        "shop/hoist/function/resize/tests/test_more.py",
+        "def test(): pass",
+    );
+    let gitignore = sb.read("shop/hoist/function/resize/.gitignore");
+    sb.write(
+        "shop/hoist/function/resize/.gitignore",
+        &format!("{gitignore}local-notes.txt\n"),
+    );
+    sb.write("shop/hoist/function/resize/local-notes.txt", "mine");
     assert_eq!(zip_sha(&sb, "resize"), first);
     let zip = std::fs::read_dir(sb.join("shop/.hoist/build/functions"))
         .unwrap()
@@ -528,6 +545,82 @@ fn the_sandbox_resolves_function_fields_with_the_projects_function() {
     let (_, body) = running.post(&with_key, r#"{"query":"{ echo(msg: \"hi\") }"}"#);
     assert_eq!(body["data"]["echo"], "v2 hi", "{body}");
     running.stop();
+}
+
+/// A symbolic link (it would run locally and be missing deployed) and two
+/// functions whose names differ only in case (one stack) are refused; an
+/// answer over Lambda's 6 MB is refused as Lambda refuses it; the function
+/// gets a home of its own, not the caller's (and its AWS files).
+#[test]
+fn what_lambda_would_refuse_is_refused_locally() {
+    let sb = project();
+    hoist(
+        &sb,
+        &[
+            "add",
+            "function",
+            "resize",
+            "--runtime",
+            "python",
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    hoist(
+        &sb,
+        &["add", "function", "Resize", "--runtime", "python", "--yes"],
+    )
+    .code(1)
+    .stderr(predicate::str::contains("differs from it only in case"));
+    assert!(!sb.join("shop/hoist/function/Resize").exists());
+
+    sb.write(
+        "shop/hoist/function/resize/index.py",
+        "import os\n\n\ndef handler(event, context):\n    if event.get('big'):\n        return 'x' * 7_000_000\n    return {'home': os.environ['HOME']}\n",
+    );
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .args(["function", "invoke", "resize"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let home = result["home"].as_str().unwrap();
+    assert!(home.ends_with(".hoist/functions/resize/home"), "{home}");
+    assert_ne!(home, sb.home.path().to_str().unwrap());
+
+    let started = std::time::Instant::now();
+    hoist(
+        &sb,
+        &["function", "invoke", "resize", "--event", r#"{"big":true}"#],
+    )
+    .code(1)
+    .stderr(predicate::str::contains("Function.ResponseSizeTooLarge"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+
+    #[cfg(unix)]
+    {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("creds.py"), "KEY = 'x'\n").unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("creds.py"),
+            sb.join("shop/hoist/function/resize/creds.py"),
+        )
+        .unwrap();
+        let out = sb
+            .hoist_in(&sb.join("shop"))
+            .args(["function", "build", "resize"])
+            .output()
+            .unwrap();
+        let said = flat(&stderr_of(&out, &sb));
+        assert_eq!(out.status.code(), Some(1), "{said}");
+        assert!(
+            said.contains("creds.py` cannot be part of a function's source"),
+            "{said}"
+        );
+        assert!(said.contains("symbolic link"), "{said}");
+    }
 }
 
 /// Without cargo-lambda or a musl target, building a Rust function for
@@ -639,11 +732,22 @@ fn node_functions_pass_their_own_tests_and_build_the_same_bundle() {
         "the same sources, the same zip"
     );
 
-    // a callback handler answers too, as in Lambda's Node.js runtime
+    // a callback handler: refused by Node.js 24's runtime, as Lambda's
+    // refuses it; answered by nodejs22.x's
     sb.write(
         "shop/hoist/function/greet/src/index.ts",
         "export const handler = (event: { n: number }, _context: unknown, callback: (e: Error | null, r?: unknown) => void) => {\n  setTimeout(() => callback(null, { twice: event.n * 2 }), 10);\n};\n",
     );
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .args(["function", "invoke", "greet", "--event", r#"{"n":21}"#])
+        .output()
+        .unwrap();
+    let said = flat(&stderr_of(&out, &sb));
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("Runtime.CallbackHandlerDeprecated"), "{said}");
+    let toml = sb.read("shop/hoist.toml");
+    sb.write("shop/hoist.toml", &toml.replace("nodejs24.x", "nodejs22.x"));
     let out = sb
         .hoist_in(&sb.join("shop"))
         .args(["function", "invoke", "greet", "--event", r#"{"n":21}"#])

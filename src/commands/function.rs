@@ -101,6 +101,21 @@ pub fn add(
         name,
         function::validate_name,
     )?;
+    if let Some(other) = file
+        .manifest
+        .function
+        .keys()
+        .find(|f| f.eq_ignore_ascii_case(&name) && **f != name)
+    {
+        return Err(ResourceError::Exists {
+            category: Category::Function,
+            name: other.clone(),
+            help: format!(
+                "`{name}` differs from it only in case, and their stacks would be one: choose another name"
+            ),
+        }
+        .into());
+    }
     if file.manifest.function.contains_key(&name) {
         return Err(ResourceError::Exists {
             category: Category::Function,
@@ -148,6 +163,17 @@ pub fn add(
     }) {
         let _ = std::fs::remove_dir_all(&dir);
         return Err(err);
+    }
+    if language == Language::Rust {
+        printer.info(format!(
+            "Locking the dependencies of `{name}` (cargo generate-lockfile) ..."
+        ));
+        if let Err(err) = function::build::cargo_lockfile(file.root(), &name) {
+            printer.warn(format!(
+                "{err}\n  run `cargo generate-lockfile` in {} before building it",
+                function::build::source_dir(&name).display()
+            ));
+        }
     }
     if language == Language::Node {
         // as Amplify does: the lockfile is part of the source from the start
@@ -343,7 +369,11 @@ pub fn run(
                     name,
                     error_type: error["errorType"].as_str().unwrap_or("Error").to_string(),
                     message: error["errorMessage"].as_str().unwrap_or("").to_string(),
-                    trace: error["stackTrace"]
+                    // Python's runtime sends `stackTrace`, Node's `trace`
+                    trace: error
+                        .get("stackTrace")
+                        .or_else(|| error.get("trace"))
+                        .unwrap_or(&serde_json::Value::Null)
                         .as_array()
                         .map(|lines| {
                             lines
@@ -378,13 +408,12 @@ fn read_event(event: Option<&str>) -> Result<serde_json::Value, crate::Error> {
                 .map_err(|e| FsError::new("read", "stdin", e))?;
             (text, "stdin".to_string())
         }
-        Some(inline) if inline.trim_start().starts_with(['{', '[', '"']) => {
-            (inline.to_string(), "--event".to_string())
-        }
-        Some(path) => (
+        // a file when there is one by that name, else JSON itself (`42`, `null`, `{...}`)
+        Some(path) if std::path::Path::new(path).is_file() => (
             std::fs::read_to_string(path).map_err(|e| FsError::new("read", path, e))?,
             path.to_string(),
         ),
+        Some(inline) => (inline.to_string(), "--event".to_string()),
     };
     serde_json::from_str(&text).map_err(|e| {
         ResourceError::BadFlag {

@@ -528,9 +528,19 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
             return Err(within("storage", name, problem));
         }
     }
+    let mut lowered = std::collections::BTreeMap::new();
     for (name, function) in &manifest.function {
         crate::category::function::validate_name(name)
             .map_err(|e| name_problem(&["function", name], e))?;
+        // `greet` and `Greet` would be one stack (`FunctionGreet`) and one
+        // name in case-insensitive places
+        if let Some(other) = lowered.insert(name.to_ascii_lowercase(), name) {
+            return Err(Problem::new(
+                &["function", name],
+                format!("the functions `{other}` and `{name}` differ only in case"),
+                "rename one: their stacks and log groups would be the same",
+            ));
+        }
         if let Some(problem) = function.problems().into_iter().next() {
             return Err(within("function", name, problem));
         }

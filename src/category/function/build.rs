@@ -23,26 +23,13 @@ use thiserror::Error;
 use super::{Architecture, FunctionConfig, Language};
 use crate::cfn::sha256_hex;
 
-/// Folders never part of a function's source: installed dependencies, build
-/// output, caches.
-pub const SKIPPED_DIRS: &[&str] = &[
-    "node_modules",
-    "dist",
-    "target",
-    "__pycache__",
-    ".pytest_cache",
-    ".venv",
-    ".git",
-];
-/// Files of a Python function's folder that stay out of its zip (tests and
-/// their set-up, the dependency lists pip reads).
-const PYTHON_LEFT_OUT: &[&str] = &[
-    "override.json",
-    "conftest.py",
-    "requirements.txt",
-    "requirements-dev.txt",
-    ".gitignore",
-];
+/// Folders never part of a function's source, at any depth: installed
+/// dependencies, build output, caches, virtual environments (hidden ones
+/// such as `.venv` are left out as every hidden entry is).
+pub const SKIPPED_DIRS: &[&str] = &["node_modules", "dist", "target", "__pycache__", "venv"];
+/// Files of a Python function's source that stay out of its zip: the
+/// dependency list pip reads.
+const PYTHON_LEFT_OUT: &[&str] = &["requirements.txt"];
 /// A function's source is at most this many files and bytes (what is read
 /// to hash it): a bound, not Lambda's limit (250 MB unzipped).
 const MAX_FILES: usize = 10_000;
@@ -108,6 +95,10 @@ pub enum BuildError {
     #[diagnostic(transparent)]
     Fs(#[from] crate::error::FsError),
 
+    #[error("`{path}` cannot be part of a function's source: {what}")]
+    #[diagnostic(code(hoist::function::unsupported_file))]
+    Unsupported { path: String, what: String },
+
     #[error("{what} `{path}`: {source}")]
     #[diagnostic(code(hoist::function::io))]
     Io {
@@ -130,11 +121,28 @@ pub fn source_dir(name: &str) -> PathBuf {
     Path::new("hoist").join("function").join(name)
 }
 
-/// The files of a function's source, relative to its folder, sorted, the
-/// [`SKIPPED_DIRS`] left out.
+/// Files and folders at the top of a function's folder that are not part
+/// of what deploys: its tests and their set-up, the dependency lists of its
+/// development, hoist's override, its documentation.
+const NOT_BUILT: &[&str] = &[
+    "tests",
+    "test",
+    "conftest.py",
+    "requirements-dev.txt",
+    "override.json",
+    "README.md",
+    "LICENSE",
+];
+
+/// The files a function's package is built from, relative to its folder,
+/// sorted: every file but those its `.gitignore` names, hidden ones
+/// (`.env`, `.venv/`, caches), [`SKIPPED_DIRS`] and [`NOT_BUILT`]. The same
+/// set is hashed ([`source_hash`]) and, for Python, zipped.
 ///
 /// Errors: [`BuildError::NoSource`]; [`BuildError::TooLarge`] past
-/// 10,000 files or 256 MiB.
+/// 10,000 files or 256 MiB; [`BuildError::Unsupported`] for a symbolic
+/// link (it would run locally and be missing once deployed) or a name that
+/// is not UTF-8.
 pub fn source_files(root: &Path, name: &str) -> Result<Vec<String>, BuildError> {
     let dir = root.join(source_dir(name));
     if !dir.is_dir() {
@@ -144,6 +152,15 @@ pub fn source_files(root: &Path, name: &str) -> Result<Vec<String>, BuildError> 
             expected: "a handler and the runtime's manifest".into(),
         });
     }
+    // the function's own .gitignore (hoist's templates write one)
+    let (ignored, _) = ignore::gitignore::Gitignore::new(dir.join(".gitignore"));
+    let shown = |path: &Path| {
+        Path::new("hoist/function")
+            .join(name)
+            .join(path.strip_prefix(&dir).unwrap_or(path))
+            .display()
+            .to_string()
+    };
     let mut files = Vec::new();
     let mut bytes = 0;
     let mut stack = vec![dir.clone()];
@@ -152,11 +169,28 @@ pub fn source_files(root: &Path, name: &str) -> Result<Vec<String>, BuildError> 
             let entry = entry.map_err(io("read the folder", &folder))?;
             let path = entry.path();
             let file_type = entry.file_type().map_err(io("read", &path))?;
-            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let Some(file_name) = entry.file_name().to_str().map(str::to_string) else {
+                return Err(BuildError::Unsupported {
+                    path: shown(&path),
+                    what: "its name is not UTF-8".into(),
+                });
+            };
+            let top = folder == dir;
+            let skipped = file_name.starts_with('.')
+                || (file_type.is_dir() && SKIPPED_DIRS.contains(&file_name.as_str()))
+                || (top && NOT_BUILT.contains(&file_name.as_str()))
+                || ignored.matched(&path, file_type.is_dir()).is_ignore();
+            if skipped {
+                continue;
+            }
+            if file_type.is_symlink() {
+                return Err(BuildError::Unsupported {
+                    path: shown(&path),
+                    what: "it is a symbolic link: it would run locally and be missing from the package; copy the file in, or list it in the function's .gitignore".into(),
+                });
+            }
             if file_type.is_dir() {
-                if !SKIPPED_DIRS.contains(&file_name.as_str()) {
-                    stack.push(path);
-                }
+                stack.push(path);
             } else if file_type.is_file() {
                 bytes += entry.metadata().map_err(io("read", &path))?.len();
                 let rel = path
@@ -179,27 +213,32 @@ pub fn source_files(root: &Path, name: &str) -> Result<Vec<String>, BuildError> 
 }
 
 /// The hash that names a function's package: its runtime, architecture and
-/// handler, and every source file (path and content). Hex SHA-256.
+/// handler, and every file it is built from ([`source_files`]: path and
+/// content, read as a stream). Hex SHA-256.
 ///
 /// Errors: those of [`source_files`]; a file that cannot be read.
 pub fn source_hash(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<String, BuildError> {
+    use sha2::Digest;
     let dir = root.join(source_dir(name));
-    let mut hashed = Vec::new();
-    write!(
-        hashed,
-        "hoist-function-1\0{}\0{}\0{}\0",
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(format!(
+        "hoist-function-2\0{}\0{}\0{}\0",
         cfg.runtime.id(),
         cfg.architecture.as_str(),
         cfg.handler()
-    )
-    .ok();
+    ));
     for rel in source_files(root, name)? {
         let path = dir.join(&rel);
-        let bytes = std::fs::read(&path).map_err(io("read", &path))?;
-        write!(hashed, "{rel}\0{}\0", bytes.len()).ok();
-        hashed.extend_from_slice(&bytes);
+        let mut file = std::fs::File::open(&path).map_err(io("read", &path))?;
+        let len = file.metadata().map_err(io("read", &path))?.len();
+        hasher.update(format!("{rel}\0{len}\0"));
+        std::io::copy(&mut file, &mut hasher).map_err(io("read", &path))?;
     }
-    Ok(sha256_hex(&hashed))
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// One file of a zip: its name in the archive, content, and whether it is
@@ -213,24 +252,35 @@ pub struct Entry {
 /// A zip of `entries`, the same bytes for the same entries: sorted by
 /// name, every time 1980-01-01 00:00 (the format's earliest), modes 0644 or
 /// 0755, deflated.
-pub fn zip(mut entries: Vec<Entry>) -> Vec<u8> {
+///
+/// Errors: two entries with one name (a module of the function's and one
+/// of its dependencies, say), named.
+pub fn zip(mut entries: Vec<Entry>) -> Result<Vec<u8>, String> {
     use zip::write::SimpleFileOptions;
     entries.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(pair) = entries.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(format!(
+            "`{}` is both in the function's folder and among its dependencies",
+            pair[0].name
+        ));
+    }
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for entry in entries {
         let options = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .last_modified_time(zip::DateTime::default())
             .unix_permissions(if entry.executable { 0o755 } else { 0o644 });
-        // Writing to memory fails only on a name the format cannot hold.
-        if writer.start_file(entry.name, options).is_ok() {
-            let _ = writer.write_all(&entry.bytes);
-        }
+        writer
+            .start_file(entry.name.as_str(), options)
+            .map_err(|e| format!("`{}`: {e}", entry.name))?;
+        writer
+            .write_all(&entry.bytes)
+            .map_err(|e| format!("`{}`: {e}", entry.name))?;
     }
     writer
         .finish()
         .map(|cursor| cursor.into_inner())
-        .unwrap_or_default()
+        .map_err(|e| e.to_string())
 }
 
 /// A built package: where the zip is, and its hash (hex SHA-256 of the bytes).
@@ -265,7 +315,11 @@ pub fn package(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Package,
         Language::Python => python_entries(root, name, cfg)?,
         Language::Rust => rust_entries(root, name, cfg)?,
     };
-    let bytes = zip(entries);
+    let bytes = zip(entries).map_err(|output| BuildError::Failed {
+        name: name.to_string(),
+        tool: "the zip writer".into(),
+        output,
+    })?;
     std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
     crate::project::write_atomic(&path, &bytes)?;
     Ok(Package {
@@ -323,14 +377,20 @@ pub fn npm_install(root: &Path, name: &str) -> Result<(), BuildError> {
             expected: "package.json, with esbuild among its devDependencies".into(),
         });
     }
-    if dir.join("node_modules").is_dir() {
+    // npm keeps what it installed in node_modules/.package-lock.json: a
+    // lockfile changed since (a pull) or an install cut short installs again
+    let lock = dir.join("package-lock.json");
+    let installed = dir.join("node_modules").join(".package-lock.json");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let current = match (modified(&lock), modified(&installed)) {
+        (Some(lock), Some(installed)) => installed >= lock,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    if current {
         return Ok(());
     }
-    let verb = if dir.join("package-lock.json").is_file() {
-        "ci"
-    } else {
-        "install"
-    };
+    let verb = if lock.is_file() { "ci" } else { "install" };
     run(
         Command::new("npm")
             .args([verb, "--no-audit", "--no-fund", "--loglevel=error"])
@@ -386,6 +446,7 @@ pub fn esbuild(
     }
     let (file, _) = handler_parts(cfg);
     let out = out_dir.join(format!("{file}.js"));
+    let meta = out_dir.join(".esbuild-meta.json");
     let major = cfg.runtime.version().unwrap_or("24");
     let rel_entry = entry.strip_prefix(&dir).unwrap_or(&entry);
     run(
@@ -401,10 +462,32 @@ pub fn esbuild(
                 "--color=false",
             ])
             .arg(format!("--outfile={}", out.display()))
+            .arg(format!("--metafile={}", meta.display()))
             .current_dir(&dir),
         name,
         "esbuild",
     )?;
+    // Everything bundled comes from the function's folder or its
+    // node_modules: what the package is named by (its source hash) is what
+    // it holds. An import from elsewhere would deploy unnoticed edits.
+    let inputs: serde_json::Value = std::fs::read(&meta)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let _ = std::fs::remove_file(&meta);
+    if let Some(outside) = inputs["inputs"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .find(|k| k.starts_with("../") || k.starts_with('/'))
+    {
+        return Err(BuildError::Unsupported {
+            path: outside.clone(),
+            what: format!(
+                "the function `{name}` imports it from outside its folder (hoist/function/{name}/), which names its package; move the shared code into the function's folder, or publish it as a package in its package.json"
+            ),
+        });
+    }
     Ok(out)
 }
 
@@ -422,15 +505,44 @@ fn node_entries(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Vec<Ent
 
 /// Check every Python file of the function compiles (with the local
 /// Python), saying `file:line:column: message` for the first that does not.
-fn python_syntax(root: &Path, name: &str, files: &[String]) -> Result<(), BuildError> {
-    let dir = root.join(source_dir(name));
+fn python_syntax(
+    root: &Path,
+    name: &str,
+    files: &[String],
+    version: &str,
+) -> Result<(), BuildError> {
     let script = "import sys\nfor path in sys.argv[1:]:\n    try:\n        compile(open(path, encoding='utf-8').read(), path, 'exec')\n    except SyntaxError as e:\n        print(f'{e.filename}:{e.lineno}:{e.offset}: {e.msg}')\n        sys.exit(1)\n";
     let py: Vec<&String> = files.iter().filter(|f| f.ends_with(".py")).collect();
     if py.is_empty() {
         return Ok(());
     }
+    // The runtime's own Python when it is installed (`python3.14`), else the
+    // local one, named in the message: its grammar may differ.
+    let exact = format!("python{version}");
+    let (interpreter, which) = if Command::new(&exact)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        (exact, format!("Python {version}"))
+    } else {
+        let local = python();
+        let found = Command::new(&local)
+            .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        let which = if found == version {
+            format!("Python {version}")
+        } else {
+            format!(
+                "the local Python {found}, as no `python{version}` is installed: if this is valid Python {version}, install it"
+            )
+        };
+        (local, which)
+    };
     run(
-        Command::new(python())
+        Command::new(&interpreter)
             .args(["-c", script])
             .args(py.iter().map(|f| source_dir(name).join(f)))
             .current_dir(root)
@@ -442,13 +554,10 @@ fn python_syntax(root: &Path, name: &str, files: &[String]) -> Result<(), BuildE
     .map_err(|e| match e {
         BuildError::Failed { name, output, .. } => BuildError::Failed {
             name,
-            tool: "Python's compiler".into(),
+            tool: format!("compiled with {which}"),
             output,
         },
-        other => {
-            let _ = &dir;
-            other
-        }
+        other => other,
     })
 }
 
@@ -478,7 +587,7 @@ fn python_entries(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Vec<E
             tried: format!("`{}`", source_dir(name).join(&module_file).display()),
         });
     }
-    python_syntax(root, name, &files)?;
+    python_syntax(root, name, &files, cfg.runtime.version().unwrap_or("3.14"))?;
     let mut entries = Vec::new();
     for rel in &files {
         let top = rel.split('/').next().unwrap_or(rel);
@@ -496,10 +605,18 @@ fn python_entries(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Vec<E
     if lists_requirements(&requirements) {
         let staging =
             tempfile::tempdir().map_err(io("create a folder in", &std::env::temp_dir()))?;
-        let platform = match cfg.architecture {
-            Architecture::Arm64 => "manylinux2014_aarch64",
-            Architecture::X86_64 => "manylinux2014_x86_64",
+        // Lambda's Python 3.12 and later run on Amazon Linux 2023 (glibc
+        // 2.34): wheels for manylinux2014 (glibc 2.17) up to 2.34 run there;
+        // pip takes the newest version that has one of them.
+        let arch = match cfg.architecture {
+            Architecture::Arm64 => "aarch64",
+            Architecture::X86_64 => "x86_64",
         };
+        let platforms: Vec<String> = ["manylinux2014", "manylinux_2_28", "manylinux_2_34"]
+            .iter()
+            .map(|p| format!("{p}_{arch}"))
+            .collect();
+        let platform = platforms.join(", ");
         let version = cfg.runtime.version().unwrap_or("3.14");
         let installed = run(
             Command::new(python())
@@ -512,7 +629,8 @@ fn python_entries(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Vec<E
                 ])
                 .args(["--requirement", "requirements.txt", "--target"])
                 .arg(staging.path())
-                .args(["--platform", platform, "--only-binary=:all:"])
+                .args(platforms.iter().flat_map(|p| ["--platform", p.as_str()]))
+                .arg("--only-binary=:all:")
                 .args(["--python-version", version, "--implementation", "cp"])
                 .arg("--no-compile")
                 .current_dir(&dir),
@@ -528,8 +646,9 @@ fn python_entries(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Vec<E
                 name: name.to_string(),
                 tool: "pip".into(),
                 output: format!(
-                    "`{}` has no wheel for Lambda's platform ({platform}, Python {version}): hoist installs only wheels, as Lambda cannot compile at install time. Use a version that publishes such wheels, or another package.",
-                    package.trim()
+                    "`{}` has no wheel for Lambda's platform ({platform}, Python {version}), or pip could not reach its index: hoist installs only wheels, as Lambda cannot compile at install time. Use a version that publishes such wheels, or another package.\npip said:\n{}",
+                    package.trim(),
+                    tail(output, 12)
                 ),
             });
         }
@@ -537,7 +656,9 @@ fn python_entries(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Vec<E
         let mut deps = Vec::new();
         collect_tree(staging.path(), staging.path(), &mut deps)?;
         for (rel, path) in deps {
-            if rel.split('/').any(|p| p == "__pycache__") {
+            // caches, and console scripts (their first line names this
+            // machine's Python): neither runs in Lambda
+            if rel.split('/').any(|p| p == "__pycache__") || rel.starts_with("bin/") {
                 continue;
             }
             entries.push(Entry {
@@ -580,6 +701,29 @@ pub fn cargo_target_dir(dir: &Path) -> PathBuf {
         Some(target) => dir.join(target),
         None => dir.join("target"),
     }
+}
+
+/// `--locked` when the function has a Cargo.lock: the versions it names,
+/// not newer ones published since.
+fn locked(dir: &Path) -> &'static [&'static str] {
+    if dir.join("Cargo.lock").is_file() {
+        &["--locked"]
+    } else {
+        &[]
+    }
+}
+
+/// Write a Rust function's Cargo.lock (`cargo generate-lockfile`), so that
+/// its first build and every later one use the same versions.
+pub fn cargo_lockfile(root: &Path, name: &str) -> Result<(), BuildError> {
+    run(
+        Command::new("cargo")
+            .args(["generate-lockfile", "--quiet"])
+            .current_dir(root.join(source_dir(name))),
+        name,
+        "cargo",
+    )
+    .map(|_| ())
 }
 
 /// The Rust target of an architecture: Lambda's Linux, statically linked.
@@ -636,6 +780,7 @@ fn rust_entries(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Vec<Ent
                     "--bin",
                     "bootstrap",
                 ])
+                .args(locked(&dir))
                 .current_dir(&dir),
             name,
             "cargo lambda",
@@ -652,6 +797,7 @@ fn rust_entries(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Vec<Ent
                     "--target",
                     target,
                 ])
+                .args(locked(&dir))
                 .current_dir(&dir),
             name,
             "cargo",
@@ -698,10 +844,13 @@ mod tests {
                 },
             ]
         };
-        let one = zip(entries());
+        let one = zip(entries()).unwrap();
         let mut reversed = entries();
         reversed.reverse();
-        assert_eq!(one, zip(reversed));
+        assert_eq!(one, zip(reversed).unwrap());
+        let mut twice = entries();
+        twice.extend(entries());
+        assert!(zip(twice).unwrap_err().contains("`a/bootstrap` is both"));
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(one)).unwrap();
         let first = archive.by_index(0).unwrap();
         assert_eq!(first.name().unwrap(), "a/bootstrap");

@@ -92,9 +92,16 @@ struct Api {
 }
 
 async fn next(State(api): State<Arc<Api>>) -> Response {
+    // an event whose caller stopped waiting (it timed out before a process
+    // polled) is dropped, not run late
     let pending = {
         let mut events = api.events.lock().await;
-        events.recv().await
+        loop {
+            match events.recv().await {
+                Some(p) if p.answer.is_closed() => continue,
+                other => break other,
+            }
+        }
     };
     let Some(p) = pending else {
         return StatusCode::GONE.into_response();
@@ -227,7 +234,9 @@ impl LocalFunction {
             )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
-            .layer(axum::extract::DefaultBodyLimit::max(MAX_PAYLOAD + 1024))
+            // larger than Lambda's limit, so that an answer over it is
+            // refused by `response` as Lambda refuses it, not cut off here
+            .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
             .with_state(api.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -343,7 +352,22 @@ impl LocalFunction {
             }
             self.stop().await;
         }
-        let command = self.command()?;
+        let mut command = self.command()?;
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt;
+            // Ended with hoist, however hoist ends (a kill, a crash): the
+            // kernel signals it when its parent goes.
+            // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+            unsafe {
+                command.pre_exec(|| {
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
         let mut command = tokio::process::Command::from(command);
         command
             .stdin(Stdio::null())
@@ -413,6 +437,9 @@ impl LocalFunction {
                 let runtime = write_runtime(&work, "runtime.py", PYTHON_RUNTIME)?;
                 let mut command = std::process::Command::new(build::python());
                 command.arg("-u").arg(runtime);
+                if let Some(deps) = python_deps(&dir, &work, &self.name)? {
+                    command.env("HOIST_PYTHON_PATH", deps);
+                }
                 (command, dir.clone())
             }
             Language::Rust => {
@@ -422,10 +449,21 @@ impl LocalFunction {
         };
         let lambda_name = function_name(&self.name, &self.env);
         command.env_clear();
-        for keep in ["PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR"] {
+        for keep in ["PATH", "LANG", "SYSTEMROOT", "TMPDIR"] {
             if let Some(value) = std::env::var_os(keep) {
                 command.env(keep, value);
             }
+        }
+        // A home of its own: not the caller's, whose AWS files would give the
+        // function the caller's credentials (Lambda gives its role's).
+        let home = work.join("home");
+        std::fs::create_dir_all(&home)
+            .map_err(|e| BuildError::from(crate::error::FsError::new("create", &home, e)))?;
+        command.env("HOME", &home);
+        if self.cfg.runtime.language() == Language::Node {
+            // `@aws-sdk/*` is left out of the bundle (Lambda's runtime has it):
+            // locally it comes from the function's own node_modules
+            command.env("NODE_PATH", dir.join("node_modules"));
         }
         command
             .env("AWS_LAMBDA_RUNTIME_API", self.address.to_string())
@@ -463,6 +501,57 @@ impl LocalFunction {
         }
         Ok(command)
     }
+}
+
+/// The function's requirements installed for this machine (pip into
+/// `.hoist/functions/<name>/deps`, again only when requirements.txt
+/// changes), when it lists any.
+fn python_deps(dir: &Path, work: &Path, name: &str) -> Result<Option<PathBuf>, LocalError> {
+    let Ok(requirements) = std::fs::read_to_string(dir.join("requirements.txt")) else {
+        return Ok(None);
+    };
+    let listed = requirements
+        .lines()
+        .any(|l| !l.split('#').next().unwrap_or("").trim().is_empty());
+    if !listed {
+        return Ok(None);
+    }
+    let deps = work.join("deps");
+    let stamp = deps.join(".hoist-requirements");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(requirements.as_str()) {
+        return Ok(Some(deps));
+    }
+    let _ = std::fs::remove_dir_all(&deps);
+    let output = std::process::Command::new(build::python())
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(["--requirement", "requirements.txt", "--target"])
+        .arg(&deps)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| LocalError::Start {
+            name: name.to_string(),
+            message: format!("pip could not be started ({e})"),
+            help: "install pip for the local python3".into(),
+        })?;
+    if !output.status.success() {
+        return Err(BuildError::Failed {
+            name: name.to_string(),
+            tool: "pip (for this machine)".into(),
+            output: String::from_utf8_lossy(&output.stderr)
+                .trim_end()
+                .to_string(),
+        }
+        .into());
+    }
+    std::fs::write(&stamp, &requirements)
+        .map_err(|e| BuildError::from(crate::error::FsError::new("write", &stamp, e)))?;
+    Ok(Some(deps))
 }
 
 fn crashed(message: &str) -> Value {

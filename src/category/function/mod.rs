@@ -350,8 +350,14 @@ impl FunctionConfig {
             if let Err(why) = check_secret_source(source) {
                 problems.push(Problem::new(&["secrets", key], why, SECRET_RULE));
             }
-            size += key.len() + source.len();
+            // what the variable holds deployed: the path, with the longest
+            // environment name in place of {env}
+            let path = source.strip_prefix("ssm:").unwrap_or(source);
+            size += key.len() + path.replace("{env}", &"e".repeat(10)).len();
         }
+        // hoist's own: ENV (an environment name, at most 10 characters) and
+        // REGION (at most 14, `ap-southeast-5`)
+        size += "ENV".len() + 10 + "REGION".len() + 14;
         if size > ENVIRONMENT_BYTES {
             problems.push(Problem::new(
                 &["environment"],
@@ -364,7 +370,7 @@ impl FunctionConfig {
 }
 
 const HANDLER_RULE: &str = "write the handler as `file.export`, such as `index.handler` (Node and Python); a Rust function's is `bootstrap`";
-const VARIABLE_RULE: &str = "a variable's name starts with a letter, has 2 characters or more, and holds letters, digits and `_`; Lambda sets AWS_*, _HANDLER, LAMBDA_* itself and hoist sets ENV and REGION";
+const VARIABLE_RULE: &str = "a variable's name starts with a letter, has 2 characters or more, and holds letters, digits and `_`; Lambda sets AWS_REGION, AWS_DEFAULT_REGION, AWS_EXECUTION_ENV, the AWS_LAMBDA_* variables (AWS_LAMBDA_EXEC_WRAPPER excepted), the credentials, _HANDLER, LAMBDA_TASK_ROOT and LAMBDA_RUNTIME_DIR itself, and hoist sets ENV and REGION";
 const SECRET_RULE: &str = "write `ssm:/path/to/parameter` (a SecureString parameter; `{env}` in the path is the environment's name), and store the value with `aws ssm put-parameter --type SecureString`";
 
 /// A function's name (`[function.<name>]`, and `<name>-<env>` in Lambda):
@@ -421,7 +427,10 @@ fn check_handler(runtime: Runtime, handler: &str) -> Result<(), String> {
 }
 
 fn check_variable(key: &str) -> Result<(), String> {
-    if RESERVED_VARIABLES.contains(&key) || key.starts_with("AWS_LAMBDA_") {
+    // the one AWS_LAMBDA_* variable Lambda lets functions set (a wrapper
+    // script for the runtime)
+    let settable = key == "AWS_LAMBDA_EXEC_WRAPPER";
+    if RESERVED_VARIABLES.contains(&key) || (key.starts_with("AWS_LAMBDA_") && !settable) {
         return Err(format!("`{key}` is a variable Lambda or hoist sets"));
     }
     let ok = key.len() >= 2
@@ -438,12 +447,15 @@ fn check_secret_source(source: &str) -> Result<(), String> {
     let Some(path) = source.strip_prefix("ssm:") else {
         return Err(format!("`{source}` is not an SSM parameter"));
     };
-    // SSM parameter names: letters, digits and `_.-/`, at most 2048
-    // characters; a hierarchy starts with `/` ("Working with parameter
-    // hierarchies", AWS Systems Manager User Guide).
-    let bare = path.replace("{env}", "env");
+    // SSM parameter names: letters, digits and `_.-/`; a name with `/` is
+    // a hierarchy and starts with `/`, of at most 15 levels; the name with
+    // its ARN prefix fits 1011 characters ("Requirements and constraints for
+    // parameter names", AWS Systems Manager User Guide).
+    let bare = path.replace("{env}", "environment");
     let ok = !bare.is_empty()
-        && bare.len() <= 2048
+        && bare.len() <= 900
+        && (!bare.contains('/') || bare.starts_with('/'))
+        && bare.matches('/').count() <= 15
         && !bare.ends_with('/')
         && !bare.contains("//")
         && bare

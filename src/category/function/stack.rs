@@ -138,8 +138,7 @@ pub fn synth(
                 "Statement": [{
                     "Effect": "Allow",
                     "Principal": { "Service": "lambda.amazonaws.com" },
-                    "Action": "sts:AssumeRole",
-                    "Condition": { "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") } }
+                    "Action": "sts:AssumeRole"
                 }]
             },
             "Policies": [{

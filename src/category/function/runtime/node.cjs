@@ -17,13 +17,22 @@ async function post(url, body, headers = {}) {
   });
 }
 
+// The error object Lambda's Node.js runtime reports: errorType,
+// errorMessage, and trace (the stack's lines, its first line included).
 function errorOf(err) {
   const e = err instanceof Error ? err : new Error(String(err));
   return {
     errorType: e.name || "Error",
     errorMessage: e.message,
-    stackTrace: String(e.stack || "").split("\n").slice(1).map((l) => l.trim()),
+    trace: String(e.stack || "").split("\n"),
   };
+}
+
+// Node.js 24 and later runtimes take async handlers only: a handler that
+// declares a callback is refused at init (Lambda's Node.js 24 launch notes).
+function nodeMajor() {
+  const match = /nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || "");
+  return match ? Number(match[1]) : 0;
 }
 
 async function load() {
@@ -36,6 +45,13 @@ async function load() {
   if (typeof fn !== "function") {
     const e = new Error(`${file}.${name} is undefined or not exported`);
     e.name = "Runtime.HandlerNotFound";
+    throw e;
+  }
+  if (fn.length >= 3 && nodeMajor() >= 24) {
+    const e = new Error(
+      `${file}.${name} takes a callback: Node.js 24 and later runtimes call async handlers only; make it \`async (event, context) => ...\` and return the result (or use nodejs22.x)`
+    );
+    e.name = "Runtime.CallbackHandlerDeprecated";
     throw e;
   }
   return fn;
