@@ -623,6 +623,104 @@ fn what_lambda_would_refuse_is_refused_locally() {
     }
 }
 
+/// The user pool's pre sign-up trigger, from the `auth-trigger` template:
+/// deployed, the pool's LambdaConfig names the function and Cognito (that
+/// pool only) may invoke it; in the sandbox, a sign-up from a blocked domain
+/// is refused with Cognito's UserLambdaValidationException and others go on;
+/// a trigger that auto-confirms confirms without a code.
+#[test]
+fn the_pre_sign_up_trigger_decides_sign_ups_in_the_sandbox() {
+    let sb = Sandbox::new();
+    sb.hoist()
+        .args(["init", "app", "--frontend", "none", "--yes", "-q"])
+        .assert()
+        .success();
+    let app = sb.join("app");
+    let run = |args: &[&str]| {
+        let out = sb.hoist_in(&app).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out, &sb));
+    };
+    run(&["add", "auth", "--yes", "-q"]);
+    // the sandbox serves an api
+    run(&["add", "api", "--template", "todo", "--yes", "-q"]);
+    run(&[
+        "add",
+        "function",
+        "gate",
+        "--runtime",
+        "python",
+        "--template",
+        "auth-trigger",
+        "--yes",
+        "-q",
+    ]);
+    let toml = std::fs::read_to_string(app.join("hoist.toml")).unwrap();
+    assert!(toml.contains("triggers = [\"auth:pre-sign-up\"]"), "{toml}");
+    run(&["synth", "-q"]);
+    let auth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(app.join(".hoist/build/dev/auth-main.template.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        auth["Resources"]["UserPool"]["Properties"]["LambdaConfig"]["PreSignUp"],
+        serde_json::json!({ "Ref": "PreSignUpFunction" })
+    );
+    let permission = &auth["Resources"]["PreSignUpPermission"]["Properties"];
+    assert_eq!(permission["Principal"], "cognito-idp.amazonaws.com");
+    assert_eq!(
+        permission["SourceArn"],
+        serde_json::json!({ "Fn::GetAtt": ["UserPool", "Arn"] })
+    );
+    let root: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(app.join(".hoist/build/dev/root.template.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        root["Resources"]["AuthMain"]["Properties"]["Parameters"]["PreSignUpFunction"],
+        serde_json::json!({ "Fn::GetAtt": ["FunctionGate", "Outputs.Arn"] })
+    );
+
+    let running = common::running::Running::start(&sb, &app, &["--port", "0"]);
+    let outputs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(app.join("amplify_outputs.json")).unwrap())
+            .unwrap();
+    let client_id = outputs["auth"]["user_pool_client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sign_up = |email: &str| {
+        running.request(
+            "POST",
+            "/",
+            &[("x-amz-target", "AWSCognitoIdentityProviderService.SignUp")],
+            &serde_json::json!({"ClientId": client_id, "Username": email, "Password": "Secret-123!",
+                "UserAttributes": [{"Name": "email", "Value": email}]})
+            .to_string(),
+        )
+    };
+    let (status, body) = sign_up("ada@example.com");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["__type"], "UserLambdaValidationException", "{body}");
+    assert_eq!(
+        body["message"],
+        "PreSignUp failed with error sign-ups from example.com are not accepted."
+    );
+    let (status, body) = sign_up("ada@lovelace.dev");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["UserConfirmed"], false);
+
+    // a trigger that confirms: no code, confirmed at once
+    std::fs::write(
+        app.join("hoist/function/gate/index.py"),
+        "def handler(event, context):\n    event['response']['autoConfirmUser'] = True\n    event['response']['autoVerifyEmail'] = True\n    return event\n",
+    )
+    .unwrap();
+    let (status, body) = sign_up("grace@hopper.dev");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["UserConfirmed"], true, "{body}");
+    running.stop();
+}
+
 /// Without cargo-lambda or a musl target, building a Rust function for
 /// Lambda says what is missing and how to get it.
 #[test]
@@ -1108,6 +1206,30 @@ fn push_deploys_functions_with_their_code_and_least_privilege() {
         "only X-Ray takes `*`: {resources:?}"
     );
     assert_eq!(state["log_groups"]["/aws/lambda/resize-dev"], 30);
+
+    // what the function logged, read back from CloudWatch Logs
+    moto.boto3(
+        "us-east-1",
+        "import time\nlogs = client('logs')\nlogs.create_log_stream(logGroupName='/aws/lambda/resize-dev', logStreamName='2026/12/01/[$LATEST]abc')\nlogs.put_log_events(logGroupName='/aws/lambda/resize-dev', logStreamName='2026/12/01/[$LATEST]abc', logEvents=[{'timestamp': int(time.time() * 1000), 'message': 'resized 3 images'}])",
+    );
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .args(["function", "logs", "resize"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("Z  resized 3 images"), "{printed}");
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .args(["function", "logs", "resize", "--since", "yesterday"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out, &sb).contains("is not an age"));
 
     // nothing changed: nothing built, nothing uploaded
     let again = run(&["push", "--yes"]);

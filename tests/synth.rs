@@ -400,6 +400,7 @@ type Query {
             ),
         ],
         commands: &[
+            &["add", "auth", "--yes"],
             &[
                 "add",
                 "function",
@@ -414,6 +415,8 @@ type Query {
                 "SIZE=64",
                 "--secret",
                 "TOKEN=ssm:/shop/{env}/token",
+                "--trigger",
+                "schedule:rate(1 hour)",
                 "--yes",
             ],
             &[
@@ -424,6 +427,8 @@ type Query {
                 "rust",
                 "--arch",
                 "x86_64",
+                "--trigger",
+                "auth:pre-sign-up",
                 "--yes",
             ],
             &["add", "api", "--schema", "schema.graphql", "--yes"],

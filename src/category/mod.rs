@@ -130,9 +130,24 @@ pub fn parts<'a>(
     let protected = manifest.env.get(env).is_some_and(|e| e.protected);
     let auth = manifest.auth.iter().next();
     let auth_name = auth.map(|(name, _)| name.as_str());
-    let auths = auth
-        .into_iter()
-        .map(move |(name, cfg)| Ok(auth::part(name, cfg, env)));
+    // the user pool's triggers: (LambdaConfig key, function)
+    let auth_triggers: Vec<(&'static str, String)> = manifest
+        .function
+        .iter()
+        .flat_map(|(name, cfg)| {
+            cfg.triggers
+                .iter()
+                .filter_map(move |t| match function::triggers::parse(t) {
+                    Ok(function::triggers::Trigger::Auth(key)) => Some((key, name.clone())),
+                    _ => None,
+                })
+        })
+        .collect();
+    let auths = auth.into_iter().map(move |(name, cfg)| {
+        let mut part = auth::part(name, cfg, env);
+        function::triggers::wire_auth(&mut part, &auth_triggers);
+        Ok(part)
+    });
     // what each function may do, and the tables each api must name for them
     let grants: BTreeMap<&String, Vec<function::access::Grant>> = manifest
         .function

@@ -502,6 +502,12 @@ pub struct FunctionOptions {
     /// An access to take away (with `update`; repeatable)
     #[arg(long = "remove-access", value_name = "ACCESS")]
     pub remove_access: Vec<String>,
+    /// What invokes it (repeatable): auth:pre-sign-up (or another user pool trigger), schedule:rate(5 minutes), schedule:cron(0 12 * * ? *)
+    #[arg(long = "trigger", value_name = "TRIGGER")]
+    pub triggers: Vec<String>,
+    /// A trigger to take away (with `update`; repeatable)
+    #[arg(long = "remove-trigger", value_name = "TRIGGER")]
+    pub remove_triggers: Vec<String>,
 }
 
 /// The auth category's options; each is also a question.
@@ -904,6 +910,22 @@ pub enum FunctionCommand {
     Build {
         /// The function (default: the project's only one)
         name: Option<String>,
+    },
+    /// Print a deployed function's logs from CloudWatch Logs
+    Logs {
+        /// The function (default: the project's only one)
+        name: Option<String>,
+        /// The environment (default: the current one)
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
+        /// How far back: `30s`, `10m`, `2h`, `1d` (default 10m)
+        #[arg(long, value_name = "AGE", default_value = "10m")]
+        since: String,
+        /// Keep printing new lines until Ctrl-C
+        #[arg(long)]
+        follow: bool,
+        #[command(flatten)]
+        target: EnvTargetArgs,
     },
     /// Run a function locally through Lambda's Runtime API and print its result
     Invoke {

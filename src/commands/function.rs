@@ -20,6 +20,18 @@ fn apply(
     options: &FunctionOptions,
     manifest: &crate::project::Manifest,
 ) -> Result<(), crate::Error> {
+    cfg.triggers
+        .retain(|t| !options.remove_triggers.contains(t));
+    for text in &options.triggers {
+        function::triggers::parse(text).map_err(|why| ResourceError::BadFlag {
+            flag: "trigger",
+            message: format!("`{text}`: {why}"),
+            help: function::triggers::TRIGGER_RULE.into(),
+        })?;
+        if !cfg.triggers.contains(text) {
+            cfg.triggers.push(text.clone());
+        }
+    }
     cfg.access.retain(|a| !options.remove_access.contains(a));
     for text in &options.access {
         function::access::parse(text, manifest).map_err(|why| ResourceError::BadFlag {
@@ -149,10 +161,15 @@ pub fn add(
             default: None,
         },
         options.template,
-        &[Template::Hello],
+        &[Template::Hello, Template::AuthTrigger],
         Template::Hello,
     )?;
     let mut cfg = FunctionConfig::new(language.newest_runtime());
+    cfg.triggers = template.triggers().iter().map(|t| t.to_string()).collect();
+    if template == Template::AuthTrigger {
+        cfg.environment
+            .insert("BLOCKED_DOMAINS".into(), "example.com".into());
+    }
     apply(&mut cfg, options, &file.manifest)?;
     let files = scaffold::files(&name, cfg.runtime, template)
         .map_err(|e| crate::Error::Internal(e.to_string()))?;
@@ -305,6 +322,22 @@ pub fn run(
             ));
             Ok(())
         }
+        FunctionCommand::Logs {
+            name,
+            env,
+            since,
+            follow,
+            target,
+        } => logs(
+            &file,
+            name.as_deref(),
+            env.as_deref(),
+            since,
+            *follow,
+            target,
+            global,
+            printer,
+        ),
         FunctionCommand::Invoke { name, event, env } => {
             let name = existing_name(
                 &file,
@@ -441,4 +474,118 @@ pub struct FunctionFailed {
     /// The function's stack trace, when it gave one.
     #[help]
     pub trace: Option<String>,
+}
+
+/// `30s`, `10m`, `2h`, `1d` in milliseconds.
+fn age_ms(text: &str) -> Option<i64> {
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = number.parse().ok()?;
+    let unit_ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    n.checked_mul(unit_ms).filter(|ms| *ms > 0)
+}
+
+/// `hoist function logs`: FilterLogEvents on `/aws/lambda/<name>-<env>`,
+/// then, with `--follow`, every two seconds until Ctrl-C.
+#[allow(clippy::too_many_arguments)]
+fn logs(
+    file: &ProjectFile,
+    name: Option<&str>,
+    env: Option<&str>,
+    since: &str,
+    follow: bool,
+    target: &crate::cli::EnvTargetArgs,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    let name = existing_name(file, "function logs", Category::Function, name)?;
+    configured(file, &name)?;
+    let env = crate::settings::resolve_env(file, env)?;
+    let Some(section) = file.manifest.env.get(&env) else {
+        return Err(crate::deploy::env::EnvironmentError::Unknown {
+            name: env.clone(),
+            known: file
+                .manifest
+                .env
+                .keys()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+        .into());
+    };
+    let back = age_ms(since).ok_or_else(|| ResourceError::BadFlag {
+        flag: "since",
+        message: format!("`{since}` is not an age"),
+        help: "write a number and a unit: `30s`, `10m`, `2h` or `1d`".into(),
+    })?;
+    let target = crate::deploy::aws::Target {
+        region: section.region.clone(),
+        profile: target.profile.clone().or_else(|| section.profile.clone()),
+        endpoint_url: target.endpoint_url.clone(),
+    };
+    let group = format!("/aws/lambda/{}", function::function_name(&name, &env));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::Error::Internal(format!("could not start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let clients = crate::deploy::aws::clients(&target).await?;
+        let now = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0)
+        };
+        let mut start = now() - back;
+        let mut seen = std::collections::BTreeSet::new();
+        loop {
+            let lines = crate::deploy::logs::log_lines(&clients, &group, start, 10_000).await?;
+            let Some(lines) = lines else {
+                if follow {
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    continue;
+                }
+                printer.info(format!(
+                    "`{group}` has no logs: the function `{name}` has not run in `{env}` yet (or is not deployed there)"
+                ));
+                return Ok::<(), crate::Error>(());
+            };
+            for line in lines {
+                // the same line twice when a page ends where the next poll starts
+                if !seen.insert((line.timestamp, line.stream.clone(), line.message.clone())) {
+                    continue;
+                }
+                start = start.max(line.timestamp);
+                if global.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "timestamp": line.timestamp, "stream": line.stream, "message": line.message })
+                    );
+                } else {
+                    println!("{}  {}", rfc3339_ms(line.timestamp), line.message);
+                }
+            }
+            if !follow {
+                return Ok(());
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+            }
+        }
+    })
+}
+
+/// Milliseconds since the epoch as `2026-12-01T07:20:01.123Z` (the SDK's
+/// RFC 3339 formatting).
+fn rfc3339_ms(ms: i64) -> String {
+    aws_sdk_cloudformation::primitives::DateTime::from_millis(ms)
+        .fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime)
+        .unwrap_or_else(|_| ms.to_string())
 }

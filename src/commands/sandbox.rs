@@ -284,7 +284,7 @@ fn serve(
                 Vec::new(),
             )
         });
-        let engine = Engine::start_with(db, functions)
+        let engine = Engine::start_with(db, functions.clone())
             .map_err(|e| SandboxError::Start(e.to_string()))?;
         let (events, _) = broadcast::channel(1024);
         let schema = load_schema(&file, build, &engine, &events).await?;
@@ -327,6 +327,35 @@ fn serve(
                     notify,
                 )
                 .map_err(SandboxError::Start)?;
+                // the pool's Lambda triggers, run by the sandbox's functions
+                let pool = match &functions {
+                    Some(host) => {
+                        let triggers: std::collections::BTreeMap<String, String> = file
+                            .manifest
+                            .function
+                            .iter()
+                            .flat_map(|(name, cfg)| {
+                                cfg.triggers.iter().filter_map(move |t| {
+                                    match crate::category::function::triggers::parse(t) {
+                                        Ok(crate::category::function::triggers::Trigger::Auth(key)) => {
+                                            Some((key.to_string(), name.clone()))
+                                        }
+                                        _ => None,
+                                    }
+                                })
+                            })
+                            .collect();
+                        let host = host.clone();
+                        pool.with_triggers(crate::sandbox::cognito::LambdaTriggers {
+                            functions: triggers,
+                            invoke: Arc::new(move |function: &str, event: serde_json::Value| {
+                                host.invoke(function, event, std::time::Duration::from_secs(5))
+                                    .map_err(|e| (e.error_type, e.message))
+                            }),
+                        })
+                    }
+                    None => pool,
+                };
                 Some(Arc::new(pool))
             }
             _ => None,

@@ -48,3 +48,63 @@ pub async fn set_log_retention(
         .map_err(clients.refused("PutRetentionPolicy"))?;
     Ok(())
 }
+
+/// One line a function logged: when (milliseconds since the epoch), in
+/// which stream, what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub timestamp: i64,
+    pub stream: String,
+    pub message: String,
+}
+
+/// The lines of `group` since `start_ms` (FilterLogEvents, every page, at
+/// most `limit` lines), oldest first. A group that does not exist yet (the
+/// function never ran) is `Ok(None)`.
+///
+/// Errors: what CloudWatch Logs refuses.
+pub async fn log_lines(
+    clients: &Clients,
+    group: &str,
+    start_ms: i64,
+    limit: usize,
+) -> Result<Option<Vec<LogLine>>, DeployError> {
+    let mut lines = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = match clients
+            .logs
+            .filter_log_events()
+            .log_group_name(group)
+            .start_time(start_ms)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                return Ok(None);
+            }
+            Err(err) => return Err(clients.refused("FilterLogEvents")(err)),
+        };
+        for event in out.events() {
+            lines.push(LogLine {
+                timestamp: event.timestamp().unwrap_or(0),
+                stream: event.log_stream_name().unwrap_or_default().to_string(),
+                message: event.message().unwrap_or_default().trim_end().to_string(),
+            });
+        }
+        let next = out.next_token().map(str::to_string);
+        if next.is_none() || next == token || lines.len() >= limit {
+            break;
+        }
+        token = next;
+    }
+    lines.sort_by_key(|l| l.timestamp);
+    lines.truncate(limit);
+    Ok(Some(lines))
+}

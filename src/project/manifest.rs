@@ -529,6 +529,7 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
         }
     }
     let mut lowered = std::collections::BTreeMap::new();
+    let mut auth_triggers = std::collections::BTreeMap::new();
     for (name, function) in &manifest.function {
         crate::category::function::validate_name(name)
             .map_err(|e| name_problem(&["function", name], e))?;
@@ -543,6 +544,33 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
         }
         if let Some(problem) = function.problems().into_iter().next() {
             return Err(within("function", name, problem));
+        }
+        for text in &function.triggers {
+            let trigger = crate::category::function::triggers::parse(text).map_err(|why| {
+                Problem::new(
+                    &["function", name, "triggers"],
+                    format!("`{text}`: {why}"),
+                    crate::category::function::triggers::TRIGGER_RULE,
+                )
+            })?;
+            if let crate::category::function::triggers::Trigger::Auth(key) = trigger {
+                if manifest.auth.is_empty() {
+                    return Err(Problem::new(
+                        &["function", name, "triggers"],
+                        format!("`{text}`: the project has no user pool"),
+                        "add auth first (`hoist add auth`)",
+                    ));
+                }
+                if let Some(other) = auth_triggers.insert(key, name) {
+                    return Err(Problem::new(
+                        &["function", name, "triggers"],
+                        format!(
+                            "`{text}`: the function `{other}` is already the pool's {key} trigger"
+                        ),
+                        "a user pool has one function per trigger: remove it from one of them",
+                    ));
+                }
+            }
         }
         for text in &function.access {
             let grant =

@@ -14,6 +14,7 @@ pub mod build;
 pub mod local;
 pub mod scaffold;
 pub mod stack;
+pub mod triggers;
 
 pub use stack::part;
 
@@ -238,6 +239,10 @@ pub struct FunctionConfig {
     /// `storage:read`, `table:Todo:write`, ...: [`access`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access: Vec<String>,
+    /// What invokes it besides its callers (`auth:pre-sign-up`,
+    /// `schedule:rate(5 minutes)`: [`triggers`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<String>,
     /// Days CloudWatch keeps the function's logs (one of its periods).
     #[serde(
         default = "default_log_retention",
@@ -275,6 +280,7 @@ impl FunctionConfig {
             environment: BTreeMap::new(),
             secrets: BTreeMap::new(),
             access: Vec::new(),
+            triggers: Vec::new(),
             log_retention_days: default_log_retention(),
         }
     }

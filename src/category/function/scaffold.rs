@@ -18,12 +18,23 @@ static BLUEPRINTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/blueprints/f
 pub enum Template {
     /// Greets the caller by name: a handler and its tests
     Hello,
+    /// The user pool's pre sign-up trigger, refusing blocked email domains (adds `--trigger auth:pre-sign-up`)
+    AuthTrigger,
 }
 
 impl Template {
     pub fn as_str(self) -> &'static str {
         match self {
             Template::Hello => "hello",
+            Template::AuthTrigger => "auth-trigger",
+        }
+    }
+
+    /// The triggers a function made from this template starts with.
+    pub fn triggers(self) -> &'static [&'static str] {
+        match self {
+            Template::Hello => &[],
+            Template::AuthTrigger => &["auth:pre-sign-up"],
         }
     }
 }

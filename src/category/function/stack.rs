@@ -182,6 +182,19 @@ pub fn synth(
         }),
     );
 
+    let schedules: Vec<String> = cfg
+        .triggers
+        .iter()
+        .filter_map(|t| match super::triggers::parse(t) {
+            Ok(super::triggers::Trigger::Schedule(expression)) => Some(expression),
+            _ => None,
+        })
+        .collect();
+    super::triggers::add_schedules(
+        &mut t,
+        &schedules.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+
     t.output("Name", "The function's name in Lambda", r#ref("Function"));
     t.output("Arn", "The function's ARN", get_att("Function", "Arn"));
     t.output("RoleArn", "The function's role", get_att("Role", "Arn"));

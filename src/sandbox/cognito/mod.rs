@@ -211,6 +211,18 @@ pub struct UserPool {
     path: Option<PathBuf>,
     /// Where codes go: the sandbox's output.
     notify: Arc<dyn Fn(&str) + Send + Sync>,
+    /// The pool's Lambda triggers, run by the sandbox's functions.
+    triggers: Option<LambdaTriggers>,
+}
+
+/// A user pool's Lambda triggers: `LambdaConfig` key (`PreSignUp`) to the
+/// function's name, and how to invoke one (the sandbox's function host):
+/// its answer, or its error's type and message.
+#[derive(Clone)]
+pub struct LambdaTriggers {
+    pub functions: std::collections::BTreeMap<String, String>,
+    #[allow(clippy::type_complexity)]
+    pub invoke: Arc<dyn Fn(&str, Value) -> Result<Value, (String, String)> + Send + Sync>,
 }
 
 /// The operations only the sandbox's administrator may call (signed, as
@@ -256,7 +268,57 @@ impl UserPool {
             pending: Mutex::new(HashMap::new()),
             path,
             notify,
+            triggers: None,
         })
+    }
+
+    /// The pool with its Lambda triggers (`LambdaConfig`).
+    pub fn with_triggers(mut self, triggers: LambdaTriggers) -> Self {
+        self.triggers = Some(triggers);
+        self
+    }
+
+    /// Run the trigger `key` (`PreSignUp`) if the pool has one: the event as
+    /// Cognito sends it ("Lambda trigger common parameters": version,
+    /// triggerSource, region, userPoolId, userName, callerContext, request,
+    /// response), and the function's answer. None when the pool has no such
+    /// trigger.
+    ///
+    /// Errors: `UserLambdaValidationException`, "<Key> failed with error
+    /// <message>.", as Cognito reports a trigger that failed.
+    pub(crate) fn run_trigger(
+        &self,
+        key: &str,
+        source: &str,
+        user_name: &str,
+        request: Value,
+        response: Value,
+        client_id: &str,
+    ) -> Result<Option<Value>, CognitoError> {
+        let Some(triggers) = &self.triggers else {
+            return Ok(None);
+        };
+        let Some(function) = triggers.functions.get(key) else {
+            return Ok(None);
+        };
+        let event = json!({
+            "version": "1",
+            "triggerSource": source,
+            "region": self.settings.region,
+            "userPoolId": self.pool_id,
+            "userName": user_name,
+            "callerContext": { "awsSdkVersion": "hoist-sandbox", "clientId": client_id },
+            "request": request,
+            "response": response,
+        });
+        (triggers.invoke)(function, event)
+            .map(Some)
+            .map_err(|(_, message)| {
+                err(
+                    "UserLambdaValidationException",
+                    format!("{key} failed with error {message}."),
+                )
+            })
     }
 
     pub fn issuer(&self) -> &str {

@@ -88,6 +88,35 @@ impl UserPool {
             mfa: Default::default(),
         };
         self.set_password(&mut user, password)?;
+        // The pre sign-up trigger, before the user exists: an error refuses
+        // the sign-up; its answer may confirm the user and verify the
+        // address ("Pre sign-up Lambda trigger", Amazon Cognito Developer Guide).
+        let mut auto_confirm = false;
+        if let Some(answer) = self.run_trigger(
+            "PreSignUp",
+            "PreSignUp_SignUp",
+            &user.username,
+            json!({
+                "userAttributes": user.attributes,
+                "validationData": attribute_map(&body["ValidationData"]),
+                "clientMetadata": body.get("ClientMetadata").cloned().unwrap_or_else(|| json!({})),
+            }),
+            json!({ "autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false }),
+            body["ClientId"].as_str().unwrap_or_default(),
+        )? {
+            let response = &answer["response"];
+            auto_confirm = response["autoConfirmUser"].as_bool().unwrap_or(false);
+            for (flag, attribute, verified) in [
+                ("autoVerifyEmail", "email", "email_verified"),
+                ("autoVerifyPhone", "phone_number", "phone_number_verified"),
+            ] {
+                if response[flag].as_bool().unwrap_or(false)
+                    && user.attributes.contains_key(attribute)
+                {
+                    user.attributes.insert(verified.into(), "true".into());
+                }
+            }
+        }
         let mut users = self.lock_users();
         let taken = self.find(&users, &given).is_some()
             || users.users.iter().any(|u| {
@@ -114,6 +143,12 @@ impl UserPool {
                 "LimitExceededException",
                 "the sandbox's user pool is full",
             ));
+        }
+        if auto_confirm {
+            user.status = "CONFIRMED".into();
+            users.users.push(user);
+            self.save(&users)?;
+            return Ok(json!({ "UserConfirmed": true, "UserSub": sub }));
         }
         let attribute = self.delivery_attribute(&user);
         let delivery = self.send_code(&mut user, "signup", &attribute);
@@ -217,4 +252,15 @@ impl UserPool {
         self.save(&users)?;
         Ok(json!({}))
     }
+}
+
+/// `[{Name, Value}]` (Cognito's attribute lists) as a map.
+fn attribute_map(list: &Value) -> Value {
+    let mut map = serde_json::Map::new();
+    for item in list.as_array().into_iter().flatten() {
+        if let (Some(name), Some(value)) = (item["Name"].as_str(), item["Value"].as_str()) {
+            map.insert(name.to_string(), json!(value));
+        }
+    }
+    Value::Object(map)
 }
