@@ -782,6 +782,73 @@ fn tool_dir(venv: &str) -> std::path::PathBuf {
         .join("bin")
 }
 
+/// Every runtime × template as `hoist add` writes it passes its own tests
+/// with its runtime's tools (npm test and tsc, pytest, cargo test), and the
+/// Node and Python ones build a package.
+#[test]
+#[ignore = "needs the npm registry, PyPI (pytest) and crates.io; run by scripts/test.sh"]
+fn every_runtime_and_template_passes_its_own_tests() {
+    let sb = project();
+    hoist(&sb, &["add", "auth", "--yes", "-q"]).success();
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/function-tests");
+    for template in ["hello", "auth-trigger"] {
+        for runtime in ["node", "python", "rust"] {
+            let name = format!(
+                "{}{}",
+                runtime,
+                if template == "hello" { "Hello" } else { "Gate" }
+            );
+            let mut args = vec![
+                "add",
+                "function",
+                name.as_str(),
+                "--runtime",
+                runtime,
+                "--template",
+                template,
+                "--yes",
+                "-q",
+            ];
+            // one function per user pool trigger
+            if template == "auth-trigger" && runtime != "node" {
+                args.extend(["--remove-trigger", "auth:pre-sign-up"]);
+            }
+            hoist(&sb, &args).success();
+            let dir = sb.join("shop/hoist/function").join(&name);
+            let checks: Vec<(&str, Vec<&str>)> = match runtime {
+                "node" => vec![
+                    ("npm", vec!["test", "--silent"]),
+                    ("npm", vec!["run", "typecheck", "--silent"]),
+                ],
+                "python" => vec![("pytest", vec!["-m", "pytest", "-q"])],
+                _ => vec![("cargo", vec!["test", "--quiet"])],
+            };
+            for (tool, tool_args) in checks {
+                let program = if tool == "pytest" {
+                    tool_dir("pytest").join("python")
+                } else {
+                    std::path::PathBuf::from(tool)
+                };
+                let out = std::process::Command::new(program)
+                    .args(&tool_args)
+                    .env("CARGO_TARGET_DIR", &target)
+                    .current_dir(&dir)
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{name}: {tool} {tool_args:?}: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            if runtime != "rust" {
+                zip_sha(&sb, &name);
+            }
+        }
+    }
+}
+
 /// A Node function as `hoist add` writes it: its own tests and type check
 /// pass with its own tools, it runs under the local Runtime API, its bundle
 /// is the same bytes every build, and a syntax error is shown at its place.
