@@ -623,6 +623,77 @@ fn what_lambda_would_refuse_is_refused_locally() {
     }
 }
 
+/// A model's changes reach the function its table triggers, as DynamoDB
+/// stream records (INSERT with the new image, MODIFY with both, REMOVE with
+/// the old), without the writer waiting for it.
+#[test]
+fn model_writes_reach_the_table_trigger_in_the_sandbox() {
+    let sb = Sandbox::new();
+    sb.hoist()
+        .args(["init", "app", "--frontend", "none", "--yes", "-q"])
+        .assert()
+        .success();
+    let app = sb.join("app");
+    let run = |args: &[&str]| {
+        let out = sb.hoist_in(&app).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out, &sb));
+    };
+    run(&["add", "api", "--template", "todo", "--yes", "-q"]);
+    run(&[
+        "add",
+        "function",
+        "onTodo",
+        "--runtime",
+        "python",
+        "--trigger",
+        "table:Todo",
+        "--yes",
+        "-q",
+    ]);
+    std::fs::write(
+        app.join("hoist/function/onTodo/index.py"),
+        "def handler(event, context):\n    for r in event['Records']:\n        image = r['dynamodb'].get('NewImage') or r['dynamodb']['OldImage']\n        print('stream', r['eventName'], r['eventSource'], image['name']['S'], 'old' in str(sorted(r['dynamodb'])).lower())\n",
+    )
+    .unwrap();
+    run(&["synth", "-q"]);
+    let template =
+        std::fs::read_to_string(app.join(".hoist/build/dev/function-onTodo.template.json"))
+            .unwrap();
+    assert!(
+        template.contains("AWS::Lambda::EventSourceMapping"),
+        "{template}"
+    );
+    let running = common::running::Running::start(&sb, &app, &["--port", "0"]);
+    let outputs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(app.join("amplify_outputs.json")).unwrap())
+            .unwrap();
+    let key = outputs["data"]["api_key"].as_str().unwrap().to_string();
+    let with_key = [("x-api-key", key.as_str())];
+    let (status, body) = running.post(
+        &with_key,
+        r#"{"query":"mutation { createTodo(input: {name: \"milk\"}) { id } }"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let id = body["data"]["createTodo"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    running.wait_for("function onTodo | stream INSERT aws:dynamodb milk False");
+    let (_, body) = running.post(
+        &with_key,
+        &format!(r#"{{"query":"mutation {{ updateTodo(input: {{id: \"{id}\", name: \"bread\"}}) {{ id }} }}"}}"#),
+    );
+    assert!(body["errors"].is_null(), "{body}");
+    running.wait_for("function onTodo | stream MODIFY aws:dynamodb bread True");
+    let (_, body) = running.post(
+        &with_key,
+        &format!(r#"{{"query":"mutation {{ deleteTodo(input: {{id: \"{id}\"}}) {{ id }} }}"}}"#),
+    );
+    assert!(body["errors"].is_null(), "{body}");
+    running.wait_for("function onTodo | stream REMOVE aws:dynamodb bread True");
+    running.stop();
+}
+
 /// The user pool's pre sign-up trigger, from the `auth-trigger` template:
 /// deployed, the pool's LambdaConfig names the function and Cognito (that
 /// pool only) may invoke it; in the sandbox, a sign-up from a blocked domain
@@ -1181,6 +1252,8 @@ fn push_deploys_functions_with_their_code_and_least_privilege() {
         "table:Todo:write",
         "--access",
         "auth:read",
+        "--trigger",
+        "table:Todo",
         "--yes",
         "-q",
     ]);
@@ -1268,11 +1341,28 @@ fn push_deploys_functions_with_their_code_and_least_privilege() {
             "{expected} in {resources:?}"
         );
     }
-    assert!(
-        !resources.iter().skip(2).any(|r| r == "\"*\""),
-        "only X-Ray takes `*`: {resources:?}"
-    );
+    // `*` only for the actions that take no resource (X-Ray's,
+    // dynamodb:ListStreams): everything else names its resource
+    for statement in statements.as_array().unwrap() {
+        if statement["Resource"] == "*" {
+            let actions = statement["Action"].to_string();
+            assert!(
+                actions.contains("xray:") || actions == "\"dynamodb:ListStreams\"",
+                "{statement}"
+            );
+        }
+    }
     assert_eq!(state["log_groups"]["/aws/lambda/resize-dev"], 30);
+    // its table trigger: an event source mapping on the Todo table's stream
+    let sources = f["event_sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 1, "{f:#}");
+    assert!(
+        sources[0]
+            .as_str()
+            .unwrap()
+            .contains(&format!(":table/{table}/stream/")),
+        "{sources:?}"
+    );
 
     // what the function logged, read back from CloudWatch Logs
     moto.boto3(

@@ -438,6 +438,8 @@ type Query {
                 "resize",
                 "--access",
                 "table:Note:write",
+                "--trigger",
+                "table:Note",
             ],
         ],
     },

@@ -161,11 +161,32 @@ pub fn parts<'a>(
             (name, grants)
         })
         .collect();
+    // the models whose table streams trigger functions (the project's one api)
+    let streams: BTreeMap<&String, Vec<(String, String)>> = manifest
+        .function
+        .iter()
+        .map(|(name, cfg)| {
+            let streams = cfg
+                .triggers
+                .iter()
+                .filter_map(|t| match function::triggers::parse(t) {
+                    Ok(function::triggers::Trigger::Table(model)) => {
+                        manifest.api.keys().next().map(|api| (api.clone(), model))
+                    }
+                    _ => None,
+                })
+                .collect();
+            (name, streams)
+        })
+        .collect();
     let mut tables: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     for grant in grants.values().flatten() {
         if let function::access::Grant::Table { api, model, .. } = grant {
             tables.entry(api.clone()).or_default().insert(model.clone());
         }
+    }
+    for (api, model) in streams.values().flatten() {
+        tables.entry(api.clone()).or_default().insert(model.clone());
     }
     let apis = manifest.api.iter().map(move |(name, cfg)| {
         let none = std::collections::BTreeSet::new();
@@ -189,6 +210,7 @@ pub fn parts<'a>(
             env,
             sources.functions.get(name).map(String::as_str),
             grants.get(name).map_or(&[][..], Vec::as_slice),
+            streams.get(name).map_or(&[][..], Vec::as_slice),
         )
     });
     auths.chain(apis).chain(storages).chain(functions)
@@ -246,10 +268,14 @@ pub enum StackError {
     )]
     Cycle { cycle: String },
 
-    #[error("a function has access to `table:{model}`, and the api `{api}` has no model `{model}`")]
+    #[error(
+        "a function names `table:{model}` (in its access or triggers), and the api `{api}` has no model `{model}`"
+    )]
     #[diagnostic(
         code(hoist::function::no_model),
-        help("name one of its models ({models}) in the function's `access` in hoist.toml")
+        help(
+            "name one of its models ({models}) in the function's `access` or `triggers` in hoist.toml"
+        )
     )]
     NoSuchModel {
         api: String,

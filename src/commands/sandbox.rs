@@ -284,6 +284,29 @@ fn serve(
                 Vec::new(),
             )
         });
+        // table stream triggers: the sandbox's DynamoDB sends its changes to them
+        let mut db = db;
+        if let Some(host) = &functions {
+            let mut subscriptions: std::collections::BTreeMap<String, Vec<String>> =
+                std::collections::BTreeMap::new();
+            if let Some(api) = file.manifest.api.keys().next() {
+                for (name, cfg) in &file.manifest.function {
+                    for t in &cfg.triggers {
+                        if let Ok(crate::category::function::triggers::Trigger::Table(model)) =
+                            crate::category::function::triggers::parse(t)
+                        {
+                            subscriptions
+                                .entry(format!("{api}.{}Table", crate::naming::pascal(&model)))
+                                .or_default()
+                                .push(name.clone());
+                        }
+                    }
+                }
+            }
+            if !subscriptions.is_empty() {
+                db.set_stream(host.stream(subscriptions, region.clone()));
+            }
+        }
         let engine = Engine::start_with(db, functions.clone())
             .map_err(|e| SandboxError::Start(e.to_string()))?;
         let (events, _) = broadcast::channel(1024);

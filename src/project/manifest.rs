@@ -553,6 +553,22 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
                     crate::category::function::triggers::TRIGGER_RULE,
                 )
             })?;
+            if let crate::category::function::triggers::Trigger::Table(_) = &trigger
+                && manifest.api.len() != 1
+            {
+                return Err(Problem::new(
+                    &["function", name, "triggers"],
+                    format!(
+                        "`{text}`: a table trigger names a model of the project's api, and it has {}",
+                        if manifest.api.is_empty() {
+                            "none"
+                        } else {
+                            "several"
+                        }
+                    ),
+                    "add an api first (`hoist add api`); with several apis, table triggers are not supported yet",
+                ));
+            }
             if let crate::category::function::triggers::Trigger::Auth(key) = trigger {
                 if manifest.auth.is_empty() {
                     return Err(Problem::new(

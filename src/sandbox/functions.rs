@@ -128,6 +128,78 @@ impl FunctionHost {
     }
 }
 
+impl FunctionHost {
+    /// Where the sandbox's DynamoDB sends its changes: each change of a
+    /// table in `subscriptions` (sandbox table name to functions) is
+    /// delivered to its functions as a DynamoDB stream event ("Using AWS
+    /// Lambda with Amazon DynamoDB": `Records` of `eventName` INSERT, MODIFY
+    /// or REMOVE, with `Keys`, `NewImage`, `OldImage`), one record per event,
+    /// on a thread of its own, so that writers never wait for functions. A
+    /// function's error is printed; the record is not retried.
+    pub fn stream(
+        &self,
+        subscriptions: BTreeMap<String, Vec<String>>,
+        region: String,
+    ) -> mpsc::Sender<crate::sandbox::dynamodb::Change> {
+        let (tx, rx) = mpsc::channel::<crate::sandbox::dynamodb::Change>();
+        let host = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hoist-sandbox-streams".into())
+            .spawn(move || {
+                let mut sequence: u64 = 0;
+                while let Ok(change) = rx.recv() {
+                    let Some(functions) = subscriptions.get(&change.table) else {
+                        continue;
+                    };
+                    sequence += 1;
+                    let name = match (&change.old, &change.new) {
+                        (None, Some(_)) => "INSERT",
+                        (Some(_), Some(_)) => "MODIFY",
+                        _ => "REMOVE",
+                    };
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_secs())
+                        .unwrap_or(0);
+                    let mut dynamodb = serde_json::json!({
+                        "ApproximateCreationDateTime": now,
+                        "Keys": change.keys,
+                        "SequenceNumber": format!("{sequence:021}"),
+                        "SizeBytes": change.new.as_ref().or(change.old.as_ref()).map_or(0, |v| v.to_string().len()),
+                        "StreamViewType": "NEW_AND_OLD_IMAGES",
+                    });
+                    if let Some(new) = &change.new {
+                        dynamodb["NewImage"] = new.clone();
+                    }
+                    if let Some(old) = &change.old {
+                        dynamodb["OldImage"] = old.clone();
+                    }
+                    let event = serde_json::json!({ "Records": [{
+                        "eventID": uuid::Uuid::new_v4().simple().to_string(),
+                        "eventName": name,
+                        "eventVersion": "1.1",
+                        "eventSource": "aws:dynamodb",
+                        "awsRegion": region,
+                        "dynamodb": dynamodb,
+                        "eventSourceARN": format!("arn:aws:dynamodb:{region}:000000000000:table/{}/stream/sandbox", change.table),
+                    }]});
+                    for function in functions {
+                        if let Err(e) = host.invoke(function, event.clone(), Duration::from_secs(900)) {
+                            eprintln!(
+                                "function {function} | failed on a {name} of {}: {}: {}",
+                                change.table, e.error_type, e.message
+                            );
+                        }
+                    }
+                }
+            });
+        if spawned.is_err() {
+            eprintln!("warning: the sandbox could not start its table streams' thread");
+        }
+        tx
+    }
+}
+
 /// The host's loop: one invocation at a time, each function's process kept
 /// between them.
 async fn serve(

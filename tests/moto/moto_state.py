@@ -89,6 +89,10 @@ def main():
             "code_sha256": f["CodeSha256"],
             "environment": f.get("Environment", {}).get("Variables", {}),
             "role_policies": policies,
+            "event_sources": [
+                m["EventSourceArn"]
+                for m in lam.list_event_source_mappings(FunctionName=f["FunctionName"])["EventSourceMappings"]
+            ],
         }
     print(json.dumps({
         "user_pools": pools, "identity_pools": identity_pools, "buckets": buckets, "stacks": stacks,

@@ -228,15 +228,15 @@ pub fn part(
                     .join(", "),
             });
         }
-        let output = format!("{}TableName", crate::naming::pascal(model));
-        let value = match grouped_in.get(model) {
-            Some(index) => get_att(&format!("Models{index}"), &format!("Outputs.{output}")),
-            None => get_att(
-                &format!("{}Model", crate::naming::pascal(model)),
-                "Outputs.TableName",
-            ),
-        };
-        template.output(&output, &format!("The table of the model {model}"), value);
+        let m = crate::naming::pascal(model);
+        for own in ["TableName", "TableStreamArn"] {
+            let output = format!("{m}{own}");
+            let value = match grouped_in.get(model) {
+                Some(index) => get_att(&format!("Models{index}"), &format!("Outputs.{output}")),
+                None => get_att(&format!("{m}Model"), &format!("Outputs.{own}")),
+            };
+            template.output(&output, &format!("The {own} of the model {model}"), value);
+        }
     }
     part.template = template;
     Ok(part)

@@ -272,13 +272,13 @@ pub fn model_stack(
         &format!("The {} table", model.name),
         r#ref(&table),
     );
-    if model.searchable.is_some() {
-        t.output(
-            "TableStreamArn",
-            &format!("The {} table's stream, indexed for search", model.name),
-            get_att(&table, "StreamArn"),
-        );
-    }
+    // read by the search domain's streaming function and by project
+    // functions a change of the table triggers
+    t.output(
+        "TableStreamArn",
+        &format!("The {} table's stream", model.name),
+        get_att(&table, "StreamArn"),
+    );
     Ok(t)
 }
 
@@ -418,11 +418,13 @@ pub fn group_stack(
         // a table a function was given access to
         if tables.contains(model) {
             let m = crate::naming::pascal(model);
-            t.output(
-                &format!("{m}TableName"),
-                &format!("The table of the model {model}"),
-                get_att(&format!("{m}Model"), "Outputs.TableName"),
-            );
+            for output in ["TableName", "TableStreamArn"] {
+                t.output(
+                    &format!("{m}{output}"),
+                    &format!("The {output} of the model {model}"),
+                    get_att(&format!("{m}Model"), &format!("Outputs.{output}")),
+                );
+            }
         }
     }
     t

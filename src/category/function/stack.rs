@@ -29,6 +29,7 @@ pub fn part(
     env: &str,
     source_hash: Option<&str>,
     grants: &[super::access::Grant],
+    streams: &[(String, String)],
 ) -> Result<Part, StackError> {
     let hash = source_hash.ok_or_else(|| StackError::NoFunctionSource {
         name: name.to_string(),
@@ -36,7 +37,14 @@ pub fn part(
     })?;
     let key = code_key(name, hash);
     let wiring = super::access::wire(grants);
-    let template = synth(name, cfg, env, &key, &wiring);
+    let mut template = synth(name, cfg, env, &key, &wiring);
+    let statements = super::triggers::add_table_streams(&mut template, streams);
+    if let Some(role) = template.resource_mut("Role")
+        && let Some(list) =
+            role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].as_array_mut()
+    {
+        list.extend(statements);
+    }
     let mut part = Part::new(
         "function",
         name,
@@ -47,6 +55,14 @@ pub fn part(
         .insert("DeploymentBucketName".into(), r#ref("DeploymentBucket"));
     for (parameter, value) in &wiring.parameters {
         part.parameters.insert(parameter.clone(), value.clone());
+    }
+    for (api, model) in streams {
+        let stack = crate::category::logical_id(Category::Api, api);
+        let output = format!("{}TableStreamArn", crate::naming::pascal(model));
+        part.parameters.insert(
+            format!("{stack}{output}"),
+            get_att(&stack, &format!("Outputs.{output}")),
+        );
     }
     part.code.insert(key, name.to_string());
     Ok(part)

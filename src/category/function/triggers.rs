@@ -8,6 +8,8 @@
 //!   `LambdaConfig` names the function, and a resource policy lets Cognito
 //!   (this pool only) invoke it ("Customizing user pool workflows with
 //!   Lambda triggers", Amazon Cognito Developer Guide);
+//! - `table:<Model>`: the model's table stream, read by an event source
+//!   mapping ("Using AWS Lambda with Amazon DynamoDB");
 //! - `schedule:rate(...)` or `schedule:cron(...)`: an EventBridge rule that
 //!   invokes it ("Schedule expressions for rules", Amazon EventBridge).
 
@@ -23,6 +25,8 @@ pub enum Trigger {
     Auth(&'static str),
     /// An EventBridge schedule expression: `rate(5 minutes)`, `cron(0 12 * * ? *)`.
     Schedule(String),
+    /// The changes of a model's table (its DynamoDB stream), by model name.
+    Table(String),
 }
 
 /// The user pool's triggers: the flag's word and `LambdaConfig`'s key.
@@ -42,7 +46,7 @@ pub const AUTH_TRIGGERS: &[(&str, &str)] = &[
     ("user-migration", "UserMigration"),
 ];
 
-pub const TRIGGER_RULE: &str = "write `auth:pre-sign-up` (or another user pool trigger: post-confirmation, pre-token-generation, custom-message, pre-authentication, post-authentication, define-auth-challenge, create-auth-challenge, verify-auth-challenge-response, user-migration), `schedule:rate(5 minutes)` or `schedule:cron(0 12 * * ? *)`";
+pub const TRIGGER_RULE: &str = "write `auth:pre-sign-up` (or another user pool trigger: post-confirmation, pre-token-generation, custom-message, pre-authentication, post-authentication, define-auth-challenge, create-auth-challenge, verify-auth-challenge-response, user-migration), `table:<Model>` (the changes of a model's table), `schedule:rate(5 minutes)` or `schedule:cron(0 12 * * ? *)`";
 
 /// Parse one `--trigger` value.
 ///
@@ -54,6 +58,15 @@ pub fn parse(text: &str) -> Result<Trigger, String> {
             .find(|(w, _)| *w == word)
             .map(|(_, key)| Trigger::Auth(key))
             .ok_or_else(|| format!("`{word}` is not a user pool trigger"));
+    }
+    if let Some(model) = text.strip_prefix("table:") {
+        let ok = model.starts_with(|c: char| c.is_ascii_alphabetic())
+            && model.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        return if ok {
+            Ok(Trigger::Table(model.to_string()))
+        } else {
+            Err(format!("`{model}` is not a model's name"))
+        };
     }
     if let Some(expression) = text.strip_prefix("schedule:") {
         return check_schedule(expression).map(|()| Trigger::Schedule(expression.to_string()));
@@ -182,6 +195,52 @@ pub fn add_schedules(t: &mut Template, schedules: &[&str]) {
             }),
         );
     }
+}
+
+/// A table stream trigger in a function's stack: the stream's ARN comes as
+/// a parameter (`<Api><Model>TableStreamArn`, from the api stack's outputs),
+/// an event source mapping reads it from its latest record in batches of up
+/// to 100, and the role may read that stream ("Execution role permissions",
+/// Using AWS Lambda with Amazon DynamoDB; `dynamodb:ListStreams` takes no
+/// resource, the other actions take the stream's ARN). Returns the role's
+/// statements.
+pub fn add_table_streams(t: &mut Template, streams: &[(String, String)]) -> Vec<serde_json::Value> {
+    let mut statements = Vec::new();
+    for (api, model) in streams {
+        let stack = crate::category::logical_id(crate::category::Category::Api, api);
+        let m = crate::naming::pascal(model);
+        let parameter = format!("{stack}{m}TableStreamArn");
+        t.string_parameter(
+            &parameter,
+            &format!("The stream of the model {model}'s table"),
+        );
+        t.resource(
+            &format!("{m}Stream"),
+            "AWS::Lambda::EventSourceMapping",
+            json!({
+                "EventSourceArn": r#ref(&parameter),
+                "FunctionName": r#ref("Function"),
+                "StartingPosition": "LATEST",
+                "BatchSize": 100,
+                "MaximumRetryAttempts": 10,
+            }),
+        );
+        statements.push(json!({
+            "Sid": format!("Read{m}Stream"),
+            "Effect": "Allow",
+            "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            "Resource": r#ref(&parameter),
+        }));
+    }
+    if !streams.is_empty() {
+        statements.push(json!({
+            "Sid": "ListStreams",
+            "Effect": "Allow",
+            "Action": "dynamodb:ListStreams",
+            "Resource": "*",
+        }));
+    }
+    statements
 }
 
 #[cfg(test)]

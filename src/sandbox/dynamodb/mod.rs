@@ -254,6 +254,19 @@ impl Table {
 pub struct Database {
     tables: BTreeMap<String, Table>,
     store: Option<store::Store>,
+    /// Where each change goes, as a table's stream would carry it.
+    stream: Option<std::sync::mpsc::Sender<Change>>,
+}
+
+/// One change of an item, as a DynamoDB stream record carries it
+/// (`NEW_AND_OLD_IMAGES`): the table, the item's key, its images before and
+/// after, in DynamoDB's JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub table: String,
+    pub keys: Value,
+    pub old: Option<Value>,
+    pub new: Option<Value>,
 }
 
 fn string(request: &Value, field: &str) -> Result<Option<String>, DynamoError> {
@@ -384,6 +397,7 @@ impl Database {
         Database {
             tables: BTreeMap::new(),
             store: None,
+            stream: None,
         }
     }
 
@@ -404,6 +418,7 @@ impl Database {
         let mut db = Database {
             tables: BTreeMap::new(),
             store: Some(store),
+            stream: None,
         };
         for schema in schemas {
             db.tables.insert(
@@ -422,6 +437,12 @@ impl Database {
             }
         }
         Ok(db)
+    }
+
+    /// Send every change of an item from now on to `stream` (the sandbox's
+    /// table stream triggers).
+    pub fn set_stream(&mut self, stream: std::sync::mpsc::Sender<Change>) {
+        self.stream = Some(stream);
     }
 
     /// Make the writes so far durable (see [`store::Store::flush`]); a no-op in memory.
@@ -626,10 +647,28 @@ impl Database {
                 .write(table, &key_item, item.as_ref())
                 .map_err(|e| DynamoError::validation(e.to_string()))?;
         }
-        match item {
-            Some(i) => t.items.insert(key, i),
-            None => t.items.remove(&key),
+        let old = match item {
+            Some(i) => {
+                let new = self.stream.as_ref().map(|_| i.clone());
+                let old = t.items.insert(key, i);
+                (old, new)
+            }
+            None => (t.items.remove(&key), None),
         };
+        if let Some(stream) = &self.stream
+            // an unchanged item leaves no record
+            && old.0 != old.1
+        {
+            let (old, new) = old;
+            if let Some(keys) = new.as_ref().or(old.as_ref()).map(|i| t.key_item(i, None)) {
+                let _ = stream.send(Change {
+                    table: table.to_string(),
+                    keys: value::item_to_wire(&keys),
+                    old: old.as_ref().map(value::item_to_wire),
+                    new: new.as_ref().map(value::item_to_wire),
+                });
+            }
+        }
         Ok(())
     }
 
