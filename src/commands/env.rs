@@ -24,7 +24,8 @@ fn load() -> Result<ProjectFile, crate::Error> {
     Ok(ProjectFile::discover(&cwd)?)
 }
 
-fn known(file: &ProjectFile, name: &str) -> Result<(), crate::Error> {
+/// Errors: [`EnvironmentError::Unknown`] listing the project's environments.
+pub(crate) fn known(file: &ProjectFile, name: &str) -> Result<(), crate::Error> {
     if file.manifest.env.contains_key(name) {
         return Ok(());
     }

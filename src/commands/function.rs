@@ -506,19 +506,8 @@ fn logs(
     let name = existing_name(file, "function logs", Category::Function, name)?;
     configured(file, &name)?;
     let env = crate::settings::resolve_env(file, env)?;
-    let Some(section) = file.manifest.env.get(&env) else {
-        return Err(crate::deploy::env::EnvironmentError::Unknown {
-            name: env.clone(),
-            known: file
-                .manifest
-                .env
-                .keys()
-                .map(|e| format!("`{e}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        }
-        .into());
-    };
+    super::env::known(file, &env)?;
+    let section = &file.manifest.env[&env];
     let back = age_ms(since).ok_or_else(|| ResourceError::BadFlag {
         flag: "since",
         message: format!("`{since}` is not an age"),

@@ -370,7 +370,10 @@ fn forget_env(doc: &mut toml_edit::DocumentMut, name: &str) {
     }
 }
 
-async fn template_body(clients: &Clients, stack: &str) -> Result<String, DeployError> {
+/// The template of `stack`, as GetTemplate gives it.
+///
+/// Errors: GetTemplate refused.
+pub(super) async fn template_body(clients: &Clients, stack: &str) -> Result<String, DeployError> {
     let out = clients
         .cloudformation
         .get_template()

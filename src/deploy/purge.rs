@@ -177,16 +177,9 @@ async fn retained_logical_ids(
     clients: &Clients,
     stack: &str,
 ) -> Result<BTreeSet<String>, DeployError> {
-    let out = clients
-        .cloudformation
-        .get_template()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(clients.refused("GetTemplate"))?;
+    let body = super::env::template_body(clients, stack).await?;
     // hoist's templates are JSON; one that is not (edited by hand) keeps nothing known
-    let template: serde_json::Value =
-        serde_json::from_str(out.template_body().unwrap_or_default()).unwrap_or_default();
+    let template: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
     Ok(template["Resources"]
         .as_object()
         .into_iter()

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod callers;
+pub mod functions;
 pub mod moto;
 pub mod running;
 

@@ -567,7 +567,7 @@ pub fn python() -> String {
 }
 
 /// Whether a requirements file lists anything (not only comments).
-fn lists_requirements(path: &Path) -> bool {
+pub fn lists_requirements(path: &Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|text| {
         text.lines()
             .map(|l| l.split('#').next().unwrap_or("").trim())

@@ -507,15 +507,12 @@ impl LocalFunction {
 /// `.hoist/functions/<name>/deps`, again only when requirements.txt
 /// changes), when it lists any.
 fn python_deps(dir: &Path, work: &Path, name: &str) -> Result<Option<PathBuf>, LocalError> {
+    if !build::lists_requirements(&dir.join("requirements.txt")) {
+        return Ok(None);
+    }
     let Ok(requirements) = std::fs::read_to_string(dir.join("requirements.txt")) else {
         return Ok(None);
     };
-    let listed = requirements
-        .lines()
-        .any(|l| !l.split('#').next().unwrap_or("").trim().is_empty());
-    if !listed {
-        return Ok(None);
-    }
     let deps = work.join("deps");
     let stamp = deps.join(".hoist-requirements");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(requirements.as_str()) {
