@@ -296,7 +296,7 @@ fn access_is_checked_against_the_project() {
     for (access, expected) in [
         ("s3:*", "is not an access"),
         ("storage:read", "no storage resource"),
-        ("api:query", "does not accept IAM callers"),
+        ("api:query", "cannot call the api `main` yet"),
         ("api:nope:query", "no api `nope`"),
     ] {
         let out = sb
@@ -681,6 +681,18 @@ fn the_pre_sign_up_trigger_decides_sign_ups_in_the_sandbox() {
     ]);
     let toml = std::fs::read_to_string(app.join("hoist.toml")).unwrap();
     assert!(toml.contains("triggers = [\"auth:pre-sign-up\"]"), "{toml}");
+    // a trigger taking the pool's values would make the stacks wait for each other
+    let out = sb
+        .hoist_in(&app)
+        .args(["update", "function", "gate", "--access", "auth:manage"])
+        .output()
+        .unwrap();
+    let said = flat(&stderr_of(&out, &sb));
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("a user pool trigger cannot take the pool's values"),
+        "{said}"
+    );
     run(&["synth", "-q"]);
     let auth: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(app.join(".hoist/build/dev/auth-main.template.json")).unwrap(),
@@ -733,6 +745,16 @@ fn the_pre_sign_up_trigger_decides_sign_ups_in_the_sandbox() {
     let (status, body) = sign_up("ada@lovelace.dev");
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["UserConfirmed"], false);
+
+    // an answer that is not the event: Cognito cannot read it
+    std::fs::write(
+        app.join("hoist/function/gate/index.py"),
+        "def handler(event, context):\n    return None\n",
+    )
+    .unwrap();
+    let (status, body) = sign_up("alan@turing.dev");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["__type"], "InvalidLambdaResponseException", "{body}");
 
     // a trigger that confirms: no code, confirmed at once
     std::fs::write(

@@ -153,11 +153,13 @@ pub fn parts<'a>(
         .function
         .iter()
         .map(|(name, cfg)| {
-            let grants = cfg
+            // the same grant written twice (`storage:read`, `storage:files:read`) is one
+            let grants: std::collections::BTreeSet<_> = cfg
                 .access
                 .iter()
                 .filter_map(|text| function::access::parse(text, manifest).ok())
                 .collect();
+            let grants: Vec<_> = grants.into_iter().collect();
             (name, grants)
         })
         .collect();
@@ -263,7 +265,7 @@ pub enum StackError {
     #[diagnostic(
         code(hoist::synth::cycle),
         help(
-            "a function the api's `@function` calls cannot also take the api's id, url or tables from it: remove `api:...` or `table:...` from that function's `access`, or call it from another field through another function"
+            "each stack takes a value of the next (a function's `access` takes its resources' values; an api takes the functions its `@function` calls; auth takes its trigger functions): remove one of those links, in the function's `access` or `triggers` or the schema's `@function`"
         )
     )]
     Cycle { cycle: String },

@@ -496,13 +496,13 @@ pub struct FunctionOptions {
     /// A secret read at run time from SSM, `KEY=ssm:/path` (repeatable; `{env}` in the path is the environment's name; the variable KEY holds the path)
     #[arg(long = "secret", value_name = "KEY=ssm:/PATH")]
     pub secrets: Vec<String>,
-    /// What it may do with the project's resources (repeatable): api:query|mutation|subscription, storage:read|write|delete, auth:read|manage, table:MODEL:read|write
+    /// What it may do with the project's resources (repeatable): storage:read|write|delete, auth:read|manage, table:MODEL:read|write
     #[arg(long = "access", value_name = "ACCESS")]
     pub access: Vec<String>,
     /// An access to take away (with `update`; repeatable)
     #[arg(long = "remove-access", value_name = "ACCESS")]
     pub remove_access: Vec<String>,
-    /// What invokes it (repeatable): auth:pre-sign-up (or another user pool trigger), schedule:rate(5 minutes), schedule:cron(0 12 * * ? *)
+    /// What invokes it (repeatable): auth:pre-sign-up (or another user pool trigger), table:MODEL, schedule:rate(5 minutes), schedule:cron(0 12 * * ? *)
     #[arg(long = "trigger", value_name = "TRIGGER")]
     pub triggers: Vec<String>,
     /// A trigger to take away (with `update`; repeatable)

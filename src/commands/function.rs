@@ -32,15 +32,24 @@ fn apply(
             cfg.triggers.push(text.clone());
         }
     }
-    cfg.access.retain(|a| !options.remove_access.contains(a));
+    // grants compared by what they mean, kept with their resource named
+    let meaning = |text: &str| {
+        function::access::parse(text, manifest)
+            .map(|g| g.canonical())
+            .unwrap_or_else(|_| text.to_string())
+    };
+    let removed: Vec<String> = options.remove_access.iter().map(|t| meaning(t)).collect();
+    cfg.access.retain(|a| !removed.contains(&meaning(a)));
     for text in &options.access {
-        function::access::parse(text, manifest).map_err(|why| ResourceError::BadFlag {
-            flag: "access",
-            message: format!("`{text}`: {why}"),
-            help: function::access::ACCESS_RULE.into(),
-        })?;
-        if !cfg.access.contains(text) {
-            cfg.access.push(text.clone());
+        let grant =
+            function::access::parse(text, manifest).map_err(|why| ResourceError::BadFlag {
+                flag: "access",
+                message: format!("`{text}`: {why}"),
+                help: function::access::ACCESS_RULE.into(),
+            })?;
+        let canonical = grant.canonical();
+        if !cfg.access.iter().any(|a| meaning(a) == canonical) {
+            cfg.access.push(canonical);
         }
     }
     if let Some(arch) = options.arch {
@@ -531,26 +540,38 @@ fn logs(
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0)
         };
-        let mut start = now() - back;
-        let mut seen = std::collections::BTreeSet::new();
+        let mut start = now().saturating_sub(back).max(0);
+        // ids of the lines printed, with their time: lines of other streams
+        // may arrive late, so each poll reads 30 s back and skips what it saw
+        let mut seen: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+        // one Ctrl-C listener for the whole follow, so that none is missed
+        let interrupted = tokio::signal::ctrl_c();
+        tokio::pin!(interrupted);
         loop {
-            let lines = crate::deploy::logs::log_lines(&clients, &group, start, 10_000).await?;
-            let Some(lines) = lines else {
-                if follow {
-                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-                    continue;
-                }
-                printer.info(format!(
-                    "`{group}` has no logs: the function `{name}` has not run in `{env}` yet (or is not deployed there)"
-                ));
-                return Ok::<(), crate::Error>(());
+            let read = crate::deploy::logs::log_lines(&clients, &group, start, 10_000);
+            let lines = tokio::select! {
+                lines = read => lines?,
+                _ = &mut interrupted => return Ok(()),
             };
+            let Some(lines) = lines else {
+                if !follow {
+                    printer.info(format!(
+                        "`{group}` has no logs: the function `{name}` has not run in `{env}` yet (or is not deployed there)"
+                    ));
+                    return Ok::<(), crate::Error>(());
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => continue,
+                    _ = &mut interrupted => return Ok(()),
+                }
+            };
+            if !follow && lines.len() >= 10_000 {
+                printer.warn("only the oldest 10000 lines are shown: narrow --since");
+            }
             for line in lines {
-                // the same line twice when a page ends where the next poll starts
-                if !seen.insert((line.timestamp, line.stream.clone(), line.message.clone())) {
+                if seen.insert(line.id.clone(), line.timestamp).is_some() {
                     continue;
                 }
-                start = start.max(line.timestamp);
                 if global.json {
                     println!(
                         "{}",
@@ -563,9 +584,13 @@ fn logs(
             if !follow {
                 return Ok(());
             }
+            let latest = seen.values().copied().max().unwrap_or(start);
+            start = start.max(latest - 30_000);
+            // what is older than the next read's start is never read again
+            seen.retain(|_, at| *at >= start);
             tokio::select! {
                 _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
-                _ = tokio::signal::ctrl_c() => return Ok(()),
+                _ = &mut interrupted => return Ok(()),
             }
         }
     })

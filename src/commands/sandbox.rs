@@ -372,7 +372,7 @@ fn serve(
                         pool.with_triggers(crate::sandbox::cognito::LambdaTriggers {
                             functions: triggers,
                             invoke: Arc::new(move |function: &str, event: serde_json::Value| {
-                                host.invoke(function, event, std::time::Duration::from_secs(5))
+                                host.invoke_function(function, event, std::time::Duration::from_secs(5))
                                     .map_err(|e| (e.error_type, e.message))
                             }),
                         })

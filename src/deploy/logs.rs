@@ -53,6 +53,8 @@ pub async fn set_log_retention(
 /// which stream, what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
+    /// CloudWatch's id of the event: the same line read twice has the same.
+    pub id: String,
     pub timestamp: i64,
     pub stream: String,
     pub message: String,
@@ -76,7 +78,7 @@ pub async fn log_lines(
             .logs
             .filter_log_events()
             .log_group_name(group)
-            .start_time(start_ms)
+            .start_time(start_ms.max(0))
             .set_next_token(token.clone())
             .send()
             .await
@@ -93,6 +95,7 @@ pub async fn log_lines(
         };
         for event in out.events() {
             lines.push(LogLine {
+                id: event.event_id().unwrap_or_default().to_string(),
                 timestamp: event.timestamp().unwrap_or(0),
                 stream: event.log_stream_name().unwrap_or_default().to_string(),
                 message: event.message().unwrap_or_default().trim_end().to_string(),

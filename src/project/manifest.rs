@@ -597,15 +597,48 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
                         crate::category::function::access::ACCESS_RULE,
                     )
                 })?;
-            if let crate::category::function::access::Grant::Api { api, .. } = &grant
-                && !manifest.api[api].uses(crate::category::api::AuthMode::Iam)
-            {
+            use crate::category::function::access::Grant;
+            if let Grant::Api { api, .. } = &grant {
+                // hoist's resolvers admit IAM callers through the identity
+                // pool's roles (`cognitoIdentityAuthType`): a function's role
+                // would be refused on every field, deployed
                 return Err(Problem::new(
                     &["function", name, "access"],
                     format!(
-                        "`{text}`: the api `{api}` does not accept IAM callers, and a function calls it with its role"
+                        "`{text}`: a function cannot call the api `{api}` yet: its resolvers admit IAM callers only through the identity pool, and a function's role would be refused on every field"
                     ),
-                    "add IAM to the api: `hoist update api --additional-auth iam` (its rules then need `{ allow: private, provider: iam }` or `{ allow: public, provider: iam }` where the function reads)",
+                    "read and write the models' tables instead (`table:<Model>:read|write`), or call the function from the api with `@function`",
+                ));
+            }
+            // a user pool trigger's stack is an input of the auth stack: it
+            // cannot also take the pool's values, nor an api's that takes them
+            let triggered = function.triggers.iter().any(|t| t.starts_with("auth:"));
+            let takes_pool = match &grant {
+                Grant::Auth { .. } => true,
+                Grant::Table { api, .. } => {
+                    manifest.api[api].uses(crate::category::api::AuthMode::UserPools)
+                }
+                _ => false,
+            };
+            if triggered && takes_pool {
+                return Err(Problem::new(
+                    &["function", name, "access"],
+                    format!(
+                        "`{text}`: a user pool trigger cannot take the pool's values (or an api's that depends on the pool): the auth stack waits for the function"
+                    ),
+                    "use the event's `userPoolId` with the AWS SDK for what the trigger needs from the pool, or do the work in another function",
+                ));
+            }
+            if let Some(key) = crate::category::function::access::wire(std::slice::from_ref(&grant))
+                .variables
+                .iter()
+                .map(|(k, _)| k)
+                .find(|k| function.environment.contains_key(*k))
+            {
+                return Err(Problem::new(
+                    &["function", name, "environment", key],
+                    format!("`{key}` is set by the access `{text}`"),
+                    "remove it from the function's environment: the access sets it to the deployed value",
                 ));
             }
         }

@@ -30,6 +30,8 @@ struct Request {
     function: String,
     event: Value,
     reply: Reply,
+    /// When the caller stops waiting: a request still queued then is dropped.
+    deadline: std::time::Instant,
 }
 
 /// The handle the api and the triggers hold; cloning it is cheap.
@@ -50,6 +52,8 @@ impl FunctionHost {
         region: String,
         extra_env: Vec<(String, String)>,
     ) -> FunctionHost {
+        // the names Lambda knows them by (`greet-dev`): a bare `greet` would
+        // work here and name no function deployed
         let names: BTreeMap<String, String> = functions
             .keys()
             .flat_map(|name| {
@@ -58,7 +62,6 @@ impl FunctionHost {
                     (function_name(name, "${env}"), name.clone()),
                     // the api's template names it with the stack's parameter
                     (function_name(name, "${Env}"), name.clone()),
-                    (name.clone(), name.clone()),
                 ]
             })
             .collect();
@@ -84,7 +87,7 @@ impl FunctionHost {
     }
 
     /// The project function a Lambda name (`greet-dev`, `greet-${env}`,
-    /// `greet-${Env}`, `greet`) means, if any.
+    /// `greet-${Env}`) means, if any.
     pub fn resolve(&self, lambda_name: &str) -> Option<&str> {
         self.names.get(lambda_name).map(String::as_str)
     }
@@ -103,15 +106,29 @@ impl FunctionHost {
             return Err(InvokeError {
                 error_type: "Lambda:ResourceNotFound".into(),
                 message: format!(
-                    "the sandbox runs the project's functions, and `{lambda_name}` is not one of them (add it with `hoist add function`)"
+                    "the sandbox runs the project's functions, by the names Lambda knows them (`<name>-${{env}}`), and `{lambda_name}` is not one of them (add it with `hoist add function`; a function added while the sandbox runs needs a restart)"
                 ),
             });
         };
+        self.invoke_function(function, event, wait)
+    }
+
+    /// Invoke the project's function `name` (as hoist.toml names it: the
+    /// user pool's and tables' triggers), waiting at most `wait`.
+    ///
+    /// Errors: the function's error; no answer in time; the host stopped.
+    pub fn invoke_function(
+        &self,
+        function: &str,
+        event: Value,
+        wait: Duration,
+    ) -> Result<Value, InvokeError> {
         let (reply, answer) = mpsc::channel();
         let sent = self.requests.send(Request {
             function: function.to_string(),
             event,
             reply,
+            deadline: std::time::Instant::now() + wait,
         });
         if sent.is_err() {
             return Err(InvokeError {
@@ -119,12 +136,17 @@ impl FunctionHost {
                 message: "the sandbox's functions stopped".into(),
             });
         }
-        answer.recv_timeout(wait).unwrap_or_else(|_| {
-            Err(InvokeError {
+        match answer.recv_timeout(wait) {
+            Ok(answer) => answer,
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(InvokeError {
                 error_type: "ExecutionTimeout".into(),
-                message: format!("`{lambda_name}` did not answer within {} s", wait.as_secs()),
-            })
-        })
+                message: format!("`{function}` did not answer within {} s", wait.as_secs()),
+            }),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(InvokeError {
+                error_type: "ServiceException".into(),
+                message: "the sandbox's functions stopped".into(),
+            }),
+        }
     }
 }
 
@@ -184,7 +206,9 @@ impl FunctionHost {
                         "eventSourceARN": format!("arn:aws:dynamodb:{region}:000000000000:table/{}/stream/sandbox", change.table),
                     }]});
                     for function in functions {
-                        if let Err(e) = host.invoke(function, event.clone(), Duration::from_secs(900)) {
+                        if let Err(e) =
+                            host.invoke_function(function, event.clone(), Duration::from_secs(900))
+                        {
                             eprintln!(
                                 "function {function} | failed on a {name} of {}: {}: {}",
                                 change.table, e.error_type, e.message
@@ -224,8 +248,13 @@ async fn serve(
         function,
         event,
         reply,
+        deadline,
     }) = rx.recv().await
     {
+        // its caller stopped waiting while it was queued: not run late
+        if std::time::Instant::now() >= deadline {
+            continue;
+        }
         let Some(cfg) = functions.get(&function) else {
             continue;
         };

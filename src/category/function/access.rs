@@ -47,7 +47,7 @@ pub enum StorageLevel {
 }
 
 /// The grammar's help, for errors.
-pub const ACCESS_RULE: &str = "write `api:query`, `api:mutation`, `api:subscription`, `storage:read`, `storage:write`, `storage:delete`, `auth:read`, `auth:manage` or `table:<Model>:read|write`; name the resource (`storage:files:read`) when the project has several of its category";
+pub const ACCESS_RULE: &str = "write `storage:read`, `storage:write`, `storage:delete`, `auth:read`, `auth:manage` or `table:<Model>:read|write`; name the resource (`storage:files:read`) when the project has several of its category";
 
 /// Parse and resolve one `--access` value against the project's resources.
 /// Tables are checked against the api's models at synthesis (hoist.toml
@@ -137,6 +137,32 @@ pub fn parse(text: &str, manifest: &Manifest) -> Result<Grant, String> {
     }
 }
 
+impl Grant {
+    /// The grant with its resource named: what hoist.toml keeps, so that a
+    /// second resource of the category added later leaves it meaning the same.
+    pub fn canonical(&self) -> String {
+        match self {
+            Grant::Api { api, type_name } => {
+                format!("api:{api}:{}", type_name.to_ascii_lowercase())
+            }
+            Grant::Storage { name, level } => format!(
+                "storage:{name}:{}",
+                match level {
+                    StorageLevel::Read => "read",
+                    StorageLevel::Write => "write",
+                    StorageLevel::Delete => "delete",
+                }
+            ),
+            Grant::Auth { name, manage } => {
+                format!("auth:{name}:{}", if *manage { "manage" } else { "read" })
+            }
+            Grant::Table { model, write, .. } => {
+                format!("table:{model}:{}", if *write { "write" } else { "read" })
+            }
+        }
+    }
+}
+
 fn split_last<'a>(rest: &[&'a str]) -> (Option<&'a str>, &'a str) {
     match rest {
         [name, op] => (Some(name), op),
@@ -221,7 +247,10 @@ pub fn wire(grants: &[Grant]) -> Wiring {
                 ));
                 let (sid, actions) = match level {
                     StorageLevel::Read => ("Read", json!(["s3:GetObject"])),
-                    StorageLevel::Write => ("Write", json!(["s3:PutObject"])),
+                    // a failed multipart upload is aborted by the SDKs
+                    StorageLevel::Write => {
+                        ("Write", json!(["s3:PutObject", "s3:AbortMultipartUpload"]))
+                    }
                     StorageLevel::Delete => ("Delete", json!(["s3:DeleteObject"])),
                 };
                 w.statements.push(json!({
@@ -264,6 +293,9 @@ pub fn wire(grants: &[Grant]) -> Wiring {
                         "cognito-idp:AdminRemoveUserFromGroup",
                         "cognito-idp:AdminResetUserPassword",
                         "cognito-idp:AdminSetUserPassword",
+                        "cognito-idp:AdminConfirmSignUp",
+                        "cognito-idp:AdminUserGlobalSignOut",
+                        "cognito-idp:AdminDeleteUserAttributes",
                     ]);
                 }
                 w.statements.push(json!({

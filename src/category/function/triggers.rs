@@ -2,9 +2,9 @@
 //!
 //! - `auth:<trigger>`: a Lambda trigger of the project's user pool
 //!   (`pre-sign-up`, `post-confirmation`, `pre-token-generation`,
-//!   `custom-message`, `pre-authentication`, `post-authentication`,
-//!   `define-auth-challenge`, `create-auth-challenge`,
-//!   `verify-auth-challenge-response`, `user-migration`): the pool's
+//!   `custom-message`, `pre-authentication`, `post-authentication`; the
+//!   custom-challenge and migration triggers need sign-in flows the app
+//!   client does not allow yet): the pool's
 //!   `LambdaConfig` names the function, and a resource policy lets Cognito
 //!   (this pool only) invoke it ("Customizing user pool workflows with
 //!   Lambda triggers", Amazon Cognito Developer Guide);
@@ -37,16 +37,9 @@ pub const AUTH_TRIGGERS: &[(&str, &str)] = &[
     ("custom-message", "CustomMessage"),
     ("pre-authentication", "PreAuthentication"),
     ("post-authentication", "PostAuthentication"),
-    ("define-auth-challenge", "DefineAuthChallenge"),
-    ("create-auth-challenge", "CreateAuthChallenge"),
-    (
-        "verify-auth-challenge-response",
-        "VerifyAuthChallengeResponse",
-    ),
-    ("user-migration", "UserMigration"),
 ];
 
-pub const TRIGGER_RULE: &str = "write `auth:pre-sign-up` (or another user pool trigger: post-confirmation, pre-token-generation, custom-message, pre-authentication, post-authentication, define-auth-challenge, create-auth-challenge, verify-auth-challenge-response, user-migration), `table:<Model>` (the changes of a model's table), `schedule:rate(5 minutes)` or `schedule:cron(0 12 * * ? *)`";
+pub const TRIGGER_RULE: &str = "write `auth:pre-sign-up` (or another user pool trigger: post-confirmation, pre-token-generation, custom-message, pre-authentication, post-authentication), `table:<Model>` (the changes of a model's table), `schedule:rate(5 minutes)` or `schedule:cron(0 12 * * ? *)`";
 
 /// Parse one `--trigger` value.
 ///
@@ -86,9 +79,9 @@ fn check_schedule(expression: &str) -> Result<(), String> {
         let (Some(n), Some(unit), None) = (words.next(), words.next(), words.next()) else {
             return Err(format!("`{expression}` is not `rate(N unit)`"));
         };
-        let n: u32 = n
-            .parse()
-            .ok()
+        let n: u32 = Some(n)
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            .and_then(|n| n.parse().ok())
             .filter(|n| *n > 0)
             .ok_or_else(|| format!("`{n}` in `{expression}` is not a positive whole number"))?;
         let singular = matches!(unit, "minute" | "hour" | "day");
@@ -118,9 +111,9 @@ fn check_schedule(expression: &str) -> Result<(), String> {
                 fields.len()
             ));
         }
-        if fields[2] != "?" && fields[4] != "?" {
+        if (fields[2] == "?") == (fields[4] == "?") {
             return Err(format!(
-                "`{expression}`: one of day-of-month and day-of-week must be `?`"
+                "`{expression}`: exactly one of day-of-month and day-of-week must be `?`"
             ));
         }
         return Ok(());
@@ -281,6 +274,13 @@ mod tests {
                 .unwrap_err()
                 .contains("`?`")
         );
+        assert!(
+            parse("schedule:cron(0 12 ? * ? *)")
+                .unwrap_err()
+                .contains("exactly one")
+        );
+        assert!(parse("schedule:rate(+5 minutes)").is_err());
+        assert!(parse("auth:user-migration").is_err());
         assert!(parse("s3:upload").unwrap_err().contains("not a trigger"));
     }
 }

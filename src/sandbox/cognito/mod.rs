@@ -311,14 +311,34 @@ impl UserPool {
             "request": request,
             "response": response,
         });
-        (triggers.invoke)(function, event)
-            .map(Some)
-            .map_err(|(_, message)| {
+        let answer = (triggers.invoke)(function, event).map_err(|(kind, message)| {
+            // the function's own error refuses; the sandbox's failure to run
+            // it (no answer in 5 s, a build that failed) is Cognito's
+            // "unexpected" one
+            let unexpected = kind == "ExecutionTimeout"
+                || kind == "ServiceException"
+                || kind == "Sandbox.Timedout"
+                || kind.starts_with("Lambda:");
+            if unexpected {
+                err(
+                    "UnexpectedLambdaException",
+                    format!("{key} invocation failed due to error {kind}: {message}"),
+                )
+            } else {
                 err(
                     "UserLambdaValidationException",
                     format!("{key} failed with error {message}."),
                 )
-            })
+            }
+        })?;
+        // the answer is the event, with its response filled in
+        if !answer["response"].is_object() {
+            return Err(err(
+                "InvalidLambdaResponseException",
+                "Unrecognizable lambda output",
+            ));
+        }
+        Ok(Some(answer))
     }
 
     pub fn issuer(&self) -> &str {

@@ -110,9 +110,14 @@ impl UserPool {
                 ("autoVerifyEmail", "email", "email_verified"),
                 ("autoVerifyPhone", "phone_number", "phone_number_verified"),
             ] {
-                if response[flag].as_bool().unwrap_or(false)
-                    && user.attributes.contains_key(attribute)
-                {
+                if response[flag].as_bool().unwrap_or(false) {
+                    // verifying an address the user did not give is an error
+                    if !user.attributes.contains_key(attribute) {
+                        return Err(err(
+                            "InvalidLambdaResponseException",
+                            format!("{flag} is set, and the user has no {attribute}"),
+                        ));
+                    }
                     user.attributes.insert(verified.into(), "true".into());
                 }
             }
