@@ -284,7 +284,8 @@ Examples:
 Examples:
   hoist function invoke greet --event '{\"name\":\"Ada\"}'   Run it locally, as Lambda would
   hoist function invoke greet --event event.json
-  hoist function build greet                              The zip `hoist push` uploads")]
+  hoist function build greet                              The zip `hoist push` uploads
+  hoist function logs greet --env prod --follow           What the deployed function logs")]
     Function {
         #[command(subcommand)]
         command: FunctionCommand,
