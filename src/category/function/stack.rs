@@ -1,7 +1,9 @@
 //! A function's nested stack: its log group (with a retention), its role
 //! (writing its own log group, X-Ray traces, reading its own secrets'
-//! parameters, nothing else) and the function, whose code is the package
-//! uploaded to the deployment bucket under a key named by its source hash.
+//! parameters, what its `access` grants and its table triggers' streams,
+//! nothing else), the function, whose code is the package uploaded to the
+//! deployment bucket under a key named by its source hash, and its
+//! schedules and table stream mappings.
 
 use serde_json::{Value, json};
 
