@@ -148,9 +148,7 @@ impl FunctionHost {
             }),
         }
     }
-}
 
-impl FunctionHost {
     /// Where the sandbox's DynamoDB sends its changes: each change of a
     /// table in `subscriptions` (sandbox table name to functions) is
     /// delivered to its functions as a DynamoDB stream event ("Using AWS

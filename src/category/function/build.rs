@@ -561,6 +561,24 @@ fn python_syntax(
     })
 }
 
+/// `pip install --requirement requirements.txt --target <target>` with the
+/// local Python, quietly: the start of both the package's install (for
+/// Lambda's platform) and the local run's (for this machine).
+pub fn pip_install(target: &Path) -> Command {
+    let mut command = Command::new(python());
+    command
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(["--requirement", "requirements.txt", "--target"])
+        .arg(target);
+    command
+}
+
 /// The Python interpreter hoist runs: `HOIST_PYTHON`, else `python3`.
 pub fn python() -> String {
     std::env::var("HOIST_PYTHON").unwrap_or_else(|_| "python3".to_string())
@@ -619,16 +637,7 @@ fn python_entries(root: &Path, name: &str, cfg: &FunctionConfig) -> Result<Vec<E
         let platform = platforms.join(", ");
         let version = cfg.runtime.version().unwrap_or("3.14");
         let installed = run(
-            Command::new(python())
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                ])
-                .args(["--requirement", "requirements.txt", "--target"])
-                .arg(staging.path())
+            pip_install(staging.path())
                 .args(platforms.iter().flat_map(|p| ["--platform", p.as_str()]))
                 .arg("--only-binary=:all:")
                 .args(["--python-version", version, "--implementation", "cp"])

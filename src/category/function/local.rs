@@ -519,16 +519,7 @@ fn python_deps(dir: &Path, work: &Path, name: &str) -> Result<Option<PathBuf>, L
         return Ok(Some(deps));
     }
     let _ = std::fs::remove_dir_all(&deps);
-    let output = std::process::Command::new(build::python())
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
-        .args(["--requirement", "requirements.txt", "--target"])
-        .arg(&deps)
+    let output = build::pip_install(&deps)
         .current_dir(dir)
         .output()
         .map_err(|e| LocalError::Start {
