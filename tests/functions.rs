@@ -805,3 +805,339 @@ fn a_rust_package_without_its_toolchain_says_what_to_install() {
     );
     assert!(said.contains("pip install cargo-lambda"), "{said}");
 }
+
+/// Storage triggers and schedules in the sandbox: a file created under the
+/// trigger's key pattern reaches its function as EventBridge delivers S3's
+/// events (others do not), a deleted file reaches the deletion trigger, and
+/// `hoist sandbox trigger` runs a scheduled function now through the
+/// sandbox's Lambda Invoke API, which refuses unsigned callers.
+#[test]
+fn storage_events_and_schedules_reach_their_functions_in_the_sandbox() {
+    let sb = Sandbox::new();
+    let app = sandbox_app(&sb);
+    let run = |args: &[&str]| run_in(&sb, &app, args);
+    run(&["add", "auth", "--yes", "-q"]);
+    run(&["add", "api", "--template", "todo", "--yes", "-q"]);
+    run(&["add", "storage", "--yes", "-q"]);
+    run(&[
+        "add",
+        "function",
+        "thumbs",
+        "--runtime",
+        "python",
+        "--template",
+        "storage-trigger",
+        "--trigger",
+        "storage:created:public/*.txt",
+        "--remove-trigger",
+        "storage:created",
+        "--yes",
+        "-q",
+    ]);
+    run(&[
+        "add",
+        "function",
+        "sweep",
+        "--runtime",
+        "python",
+        "--template",
+        "storage-trigger",
+        "--trigger",
+        "storage:deleted",
+        "--remove-trigger",
+        "storage:created",
+        "--yes",
+        "-q",
+    ]);
+    run(&[
+        "add",
+        "function",
+        "nightly",
+        "--runtime",
+        "python",
+        "--template",
+        "scheduled",
+        "--yes",
+        "-q",
+    ]);
+    let manifest = std::fs::read_to_string(app.join("hoist.toml")).unwrap();
+    assert!(manifest.contains("schedule:rate(1 hour)"), "{manifest}");
+    let running = common::running::Running::start(
+        &sb,
+        &app,
+        &["--port", "0", "--storage-port", "0", "--no-watch"],
+    );
+    let line = running.wait_for("Storage endpoint: ");
+    let endpoint = line
+        .split("Storage endpoint: ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let outputs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(app.join("amplify_outputs.json")).unwrap())
+            .unwrap();
+    let bucket = outputs["storage"]["bucket_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = sb
+        .hoist_in(&app)
+        .args(["sandbox", "credentials", "--json", "--user", "ada"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let creds: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &creds["Credentials"];
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                c["AccessKeyId"].as_str().unwrap(),
+                c["SecretKey"].as_str().unwrap(),
+                Some(c["SessionToken"].as_str().unwrap().to_string()),
+                None,
+                "test",
+            ))
+            .endpoint_url(&endpoint)
+            .force_path_style(true)
+            .build(),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for key in ["public/skip.jpg", "public/a b.txt"] {
+            s3.put_object()
+                .bucket(&bucket)
+                .key(key)
+                .body(aws_sdk_s3::primitives::ByteStream::from_static(b"hello"))
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    // events reach the functions in order: a line for skip.jpg would come first
+    let created = running.wait_for("Object Created: s3://");
+    assert!(
+        created.contains(&format!(
+            "function thumbs | Object Created: s3://{bucket}/public/a b.txt (5 bytes)"
+        )),
+        "{created}"
+    );
+    rt.block_on(async {
+        s3.delete_object()
+            .bucket(&bucket)
+            .key("public/a b.txt")
+            .send()
+            .await
+            .unwrap();
+    });
+    let deleted = running.wait_for("Object Deleted: s3://");
+    assert!(
+        deleted.contains(&format!(
+            "function sweep | Object Deleted: s3://{bucket}/public/a b.txt (- bytes)"
+        )),
+        "{deleted}"
+    );
+
+    // a schedule, now: the scheduled event through the Lambda Invoke API
+    let out = sb
+        .hoist_in(&app)
+        .args(["sandbox", "trigger", "nightly"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        answer["rule"]
+            .as_str()
+            .unwrap()
+            .ends_with(":rule/nightly-dev-schedule"),
+        "{answer}"
+    );
+    running.wait_for("function nightly | scheduled run at ");
+    // a function without a schedule needs its event; with it, it runs
+    let out = sb
+        .hoist_in(&app)
+        .args(["sandbox", "trigger", "thumbs"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        flat(&stderr_of(&out, &sb)).contains("`thumbs` has no schedule"),
+        "{}",
+        stderr_of(&out, &sb)
+    );
+    let out = sb
+        .hoist_in(&app)
+        .args([
+            "sandbox",
+            "trigger",
+            "thumbs",
+            "--event",
+            r#"{"detail-type":"Object Created","detail":{"bucket":{"name":"b"},"object":{"key":"k"}}}"#,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["key"], "k");
+    // the function's own error fails the command with its type and message
+    let out = sb
+        .hoist_in(&app)
+        .args(["sandbox", "trigger", "thumbs", "--event", "{}"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        flat(&stderr_of(&out, &sb)).contains("`thumbs` failed: KeyError"),
+        "{}",
+        stderr_of(&out, &sb)
+    );
+    // unsigned, or signed by a user rather than the administrator: refused
+    let (status, body) = running.request(
+        "POST",
+        "/2015-03-31/functions/nightly-dev/invocations",
+        &[],
+        "{}",
+    );
+    assert_eq!(status, 403, "{body}");
+    running.stop();
+}
+
+/// The api's Lambda authorizer as a project function: deployed, AppSync
+/// names the function's ARN and may invoke it for this API only, and the
+/// api's stack waits for the function's; in the sandbox, the function's
+/// answer decides (its denied fields are refused, a refusal or a failure is
+/// a 401).
+#[test]
+fn a_project_function_is_the_apis_lambda_authorizer() {
+    let sb = Sandbox::new();
+    let app = sandbox_app(&sb);
+    let run = |args: &[&str]| run_in(&sb, &app, args);
+    run(&[
+        "add",
+        "function",
+        "gate",
+        "--runtime",
+        "python",
+        "--yes",
+        "-q",
+    ]);
+    std::fs::write(
+        app.join("hoist/function/gate/index.py"),
+        "def handler(event, context):\n    token = event['authorizationToken']\n    if token == 'fail':\n        raise ValueError('broken')\n    print('asked about', event['requestContext']['operationName'])\n    return {'isAuthorized': token == 'letmein', 'resolverContext': {'tenant': 'acme'}, 'deniedFields': ['Mutation.deleteTodo']}\n",
+    )
+    .unwrap();
+    // the authorizer must be a function of the project
+    let out = sb
+        .hoist_in(&app)
+        .args([
+            "add",
+            "api",
+            "--template",
+            "todo",
+            "--lambda-authorizer",
+            "nobody",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        flat(&stderr_of(&out, &sb)).contains("no function `nobody`"),
+        "{}",
+        stderr_of(&out, &sb)
+    );
+    run(&[
+        "add",
+        "api",
+        "--template",
+        "todo",
+        "--lambda-authorizer",
+        "gate",
+        "--yes",
+        "-q",
+    ]);
+    std::fs::write(
+        app.join("hoist/api/main/schema.graphql"),
+        "type Todo @model @auth(rules: [{ allow: public }, { allow: custom }]) { id: ID! name: String }\n",
+    )
+    .unwrap();
+    let manifest = std::fs::read_to_string(app.join("hoist.toml")).unwrap();
+    assert!(
+        manifest.contains("lambda_authorizer = \"gate\""),
+        "{manifest}"
+    );
+    assert!(manifest.contains("\"lambda\""), "{manifest}");
+    run(&["synth", "-q"]);
+    let api: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(app.join(".hoist/build/dev/api-main.template.json")).unwrap(),
+    )
+    .unwrap();
+    let providers =
+        &api["Resources"]["GraphQLApi"]["Properties"]["AdditionalAuthenticationProviders"];
+    let lambda = providers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["AuthenticationType"] == "AWS_LAMBDA")
+        .unwrap();
+    assert_eq!(
+        lambda["LambdaAuthorizerConfig"]["AuthorizerUri"]["Fn::Sub"],
+        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:gate-${Env}"
+    );
+    let permission = &api["Resources"]["AuthorizerPermission"]["Properties"];
+    assert_eq!(permission["Principal"], "appsync.amazonaws.com");
+    assert_eq!(
+        permission["SourceArn"],
+        serde_json::json!({ "Fn::GetAtt": ["GraphQLApi", "Arn"] })
+    );
+    let root: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(app.join(".hoist/build/dev/root.template.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        root["Resources"]["ApiMain"]["DependsOn"]
+            .to_string()
+            .contains("FunctionGate"),
+        "{}",
+        root["Resources"]["ApiMain"]
+    );
+
+    let running = common::running::Running::start(&sb, &app, &["--port", "0"]);
+    let create = r#"{"query":"mutation Add { createTodo(input: {name: \"milk\"}) { id name } }","operationName":"Add"}"#;
+    let (status, body) = running.post(&[("authorization", "letmein")], create);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["createTodo"]["name"], "milk", "{body}");
+    running.wait_for("function gate | asked about Add");
+    let id = body["data"]["createTodo"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // a field the authorizer denied
+    let (_, body) = running.post(
+        &[("authorization", "letmein")],
+        &format!(r#"{{"query":"mutation {{ deleteTodo(input: {{id: \"{id}\"}}) {{ id }} }}"}}"#),
+    );
+    assert_eq!(
+        body["data"]["deleteTodo"],
+        serde_json::Value::Null,
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["errorType"], "Unauthorized", "{body}");
+    // refused, or failed: the request is unauthorized
+    let (status, body) = running.post(&[("authorization", "nope")], create);
+    assert_eq!(status, 401, "{body}");
+    assert!(body.to_string().contains("refused the token"), "{body}");
+    let (status, body) = running.post(&[("authorization", "fail")], create);
+    assert_eq!(status, 401, "{body}");
+    assert!(body.to_string().contains("ValueError: broken"), "{body}");
+    running.stop();
+}

@@ -41,13 +41,24 @@ fn tool_dir(venv: &str) -> std::path::PathBuf {
 fn every_runtime_and_template_passes_its_own_tests() {
     let sb = project();
     hoist(&sb, &["add", "auth", "--yes", "-q"]).success();
+    hoist(&sb, &["add", "api", "--template", "blank", "--yes", "-q"]).success();
+    hoist(&sb, &["add", "storage", "--yes", "-q"]).success();
     let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/function-tests");
-    for template in ["hello", "auth-trigger"] {
+    for template in [
+        "hello",
+        "graphql-resolver",
+        "auth-trigger",
+        "storage-trigger",
+        "table-stream",
+        "scheduled",
+    ] {
         for runtime in ["node", "python", "rust"] {
             let name = format!(
-                "{}{}",
-                runtime,
-                if template == "hello" { "Hello" } else { "Gate" }
+                "{runtime}{}",
+                template
+                    .split('-')
+                    .map(|w| w[..1].to_uppercase() + &w[1..])
+                    .collect::<String>()
             );
             let mut args = vec![
                 "add",
@@ -63,6 +74,9 @@ fn every_runtime_and_template_passes_its_own_tests() {
             // one function per user pool trigger
             if template == "auth-trigger" && runtime != "node" {
                 args.extend(["--remove-trigger", "auth:pre-sign-up"]);
+            }
+            if template == "table-stream" {
+                args.extend(["--trigger", "table:Note"]);
             }
             hoist(&sb, &args).success();
             let dir = sb.join("shop/hoist/function").join(&name);
@@ -435,16 +449,31 @@ fn push_deploys_functions_with_their_code_and_least_privilege() {
         "--yes",
         "-q",
     ]);
+    run(&[
+        "add",
+        "function",
+        "thumbs",
+        "--runtime",
+        "python",
+        "--template",
+        "storage-trigger",
+        "--trigger",
+        "storage:created:public/*.jpg",
+        "--remove-trigger",
+        "storage:created",
+        "--yes",
+        "-q",
+    ]);
     run(&["push", "--yes", "-q"]);
     let build: serde_json::Value =
         serde_json::from_str(&sb.read("shop/.hoist/build/dev/build.json")).unwrap();
     let key = build["code"]
         .as_object()
         .unwrap()
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
+        .iter()
+        .find(|(_, function)| *function == "resize")
+        .map(|(key, _)| key.clone())
+        .unwrap();
     let zip = std::fs::read(
         sb.join("shop/.hoist/build/functions")
             .join(key.trim_start_matches("functions/")),
@@ -535,6 +564,56 @@ fn push_deploys_functions_with_their_code_and_least_privilege() {
             .contains(&format!(":table/{table}/stream/")),
         "{sources:?}"
     );
+
+    // the storage trigger: the bucket sends its events to EventBridge, one
+    // rule matches this bucket's created .jpg files under public/ and
+    // targets the function, which EventBridge may invoke from that rule only
+    let bucket = outputs["storage"]["bucket_name"].as_str().unwrap();
+    assert_eq!(state["buckets"][bucket]["eventbridge"], true, "{state:#}");
+    let thumbs = &state["functions"]["thumbs-dev"];
+    let arn_of_thumbs = |target: &serde_json::Value| {
+        target
+            .as_str()
+            .is_some_and(|t| t.ends_with(":function:thumbs-dev"))
+    };
+    let rules: Vec<(&String, &serde_json::Value)> = state["rules"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["targets"].as_array().unwrap().iter().any(arn_of_thumbs))
+        .collect();
+    assert_eq!(rules.len(), 1, "{state:#}");
+    let rule = rules[0].1;
+    assert_eq!(
+        rule["pattern"],
+        serde_json::json!({
+            "source": ["aws.s3"],
+            "detail-type": ["Object Created"],
+            "detail": {
+                "bucket": { "name": [bucket] },
+                "object": { "key": [{ "wildcard": "public/*.jpg" }] },
+            },
+        })
+    );
+    let allowed: Vec<&serde_json::Value> = thumbs["resource_policy"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Principal"]["Service"] == "events.amazonaws.com")
+        .collect();
+    assert_eq!(allowed.len(), 1, "{thumbs:#}");
+    assert_eq!(
+        allowed[0]["Condition"]["ArnLike"]["AWS:SourceArn"], rule["arn"],
+        "{thumbs:#}"
+    );
+    // the resize function has no storage trigger: no rule targets it
+    assert!(!state["rules"].as_object().unwrap().values().any(|r| {
+        r["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str().unwrap().ends_with(":function:resize-dev"))
+    }));
 
     // what the function logged, read back from CloudWatch Logs
     moto.boto3(

@@ -668,10 +668,10 @@ fn the_generated_todo_resolvers_run_on_the_sandbox() {
         Some("DynamoDB:ConditionalCheckFailedException")
     );
     // someone the rules leave out
-    let user = Caller {
-        auth_type: "User Pool Authorization".into(),
-        identity: json!({"sub": "u1", "username": "ada", "claims": {}}),
-    };
+    let user = Caller::new(
+        "User Pool Authorization",
+        json!({"sub": "u1", "username": "ada", "claims": {}}),
+    );
     let denied = call("Query", "getTodo", json!({"id": ids[1]}), &user);
     assert_eq!(denied.data, Value::Null);
     assert_eq!(denied.errors[0].error_type.as_deref(), Some("Unauthorized"));

@@ -181,6 +181,18 @@ pub fn parts<'a>(
             (name, streams)
         })
         .collect();
+    // the storage events that trigger functions: (storage resource, trigger)
+    let storage_triggers: BTreeMap<&String, Vec<(String, function::triggers::StorageTrigger)>> =
+        manifest
+            .function
+            .iter()
+            .map(|(name, cfg)| (name, function::storage_triggers(cfg, manifest)))
+            .collect();
+    let evented: std::collections::BTreeSet<String> = storage_triggers
+        .values()
+        .flatten()
+        .map(|(storage, _)| storage.clone())
+        .collect();
     let mut tables: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     for grant in grants.values().flatten() {
         if let function::access::Grant::Table { api, model, .. } = grant {
@@ -201,10 +213,15 @@ pub fn parts<'a>(
             tables.get(name).unwrap_or(&none),
         )
     });
-    let storages = manifest
-        .storage
-        .iter()
-        .map(move |(name, cfg)| Ok(storage::part(name, cfg, env, auth_name)));
+    let storages = manifest.storage.iter().map(move |(name, cfg)| {
+        Ok(storage::part(
+            name,
+            cfg,
+            env,
+            auth_name,
+            evented.contains(name),
+        ))
+    });
     let functions = manifest.function.iter().map(move |(name, cfg)| {
         function::part(
             name,
@@ -213,6 +230,7 @@ pub fn parts<'a>(
             sources.functions.get(name).map(String::as_str),
             grants.get(name).map_or(&[][..], Vec::as_slice),
             streams.get(name).map_or(&[][..], Vec::as_slice),
+            storage_triggers.get(name).map_or(&[][..], Vec::as_slice),
         )
     });
     auths.chain(apis).chain(storages).chain(functions)

@@ -262,7 +262,8 @@ Examples:
   hoist sandbox                         Serve http://127.0.0.1:20002/graphql, reload on save
   hoist sandbox --port 4000 --reset     Another port, and start from empty tables
   hoist sandbox token --user ada --group Admin
-                                        A user-pool token for the Authorization header"
+                                        A user-pool token for the Authorization header
+  hoist sandbox trigger nightly         Run a scheduled function now, in the running sandbox"
     )]
     Sandbox {
         #[command(subcommand)]
@@ -284,6 +285,7 @@ Examples:
 Examples:
   hoist function invoke greet --event '{\"name\":\"Ada\"}'   Run it locally, as Lambda would
   hoist function invoke greet --event event.json
+  hoist function invoke greet --remote --env prod         The deployed function, with its log's tail
   hoist function build greet                              The zip `hoist push` uploads
   hoist function logs greet --env prod --follow           What the deployed function logs")]
     Function {
@@ -407,6 +409,11 @@ Examples:
   hoist add function resize --runtime python --memory 512 --timeout 60 --yes
   hoist add function charge --runtime rust --arch x86_64 --env CURRENCY=EUR \\
                      --secret STRIPE_KEY=ssm:/shop/{env}/stripe --yes
+  hoist add function thumbnail --template storage-trigger --trigger 'storage:created:public/*.jpg' \
+                     --remove-trigger storage:created --access storage:write --yes
+  hoist add function audit --template table-stream --trigger table:Todo --yes
+  hoist add function nightly --template scheduled --trigger 'schedule:cron(0 3 * * ? *)' \
+                     --remove-trigger 'schedule:rate(1 hour)' --yes
 
 The function's source is a project of its runtime (package.json, requirements.txt or
 Cargo.toml) with its own tests. `hoist function invoke NAME` runs it locally; `hoist push`
@@ -503,10 +510,10 @@ pub struct FunctionOptions {
     /// An access to take away (with `update`; repeatable)
     #[arg(long = "remove-access", value_name = "ACCESS")]
     pub remove_access: Vec<String>,
-    /// What invokes it (repeatable): auth:pre-sign-up (or another user pool trigger), table:MODEL, schedule:rate(5 minutes), schedule:cron(0 12 * * ? *)
+    /// What invokes it (repeatable): auth:pre-sign-up (or another user pool trigger), table:MODEL, storage:created|deleted[:KEY PATTERN], schedule:rate(5 minutes), schedule:cron(0 12 * * ? *)
     #[arg(long = "trigger", value_name = "TRIGGER")]
     pub triggers: Vec<String>,
-    /// A trigger to take away (with `update`; repeatable)
+    /// A trigger to take away (repeatable; with `add`, one the template starts with)
     #[arg(long = "remove-trigger", value_name = "TRIGGER")]
     pub remove_triggers: Vec<String>,
 }
@@ -735,6 +742,23 @@ Examples:
         #[arg(long = "env", value_name = "NAME")]
         env: Option<String>,
     },
+    /// Invoke a function in the running sandbox as its trigger would: a
+    /// scheduled function with EventBridge's scheduled event, any function
+    /// with the event given
+    #[command(after_help = "Examples:
+  hoist sandbox trigger nightly                       its schedule's event, now
+  hoist sandbox trigger greet --event '{\"name\":\"Ada\"}'
+  hoist sandbox trigger audit --event records.json")]
+    Trigger {
+        /// The function (default: the project's only one)
+        name: Option<String>,
+        /// The event: a JSON file, `-` for stdin, or JSON itself (default: the scheduled event of its schedule)
+        #[arg(long, value_name = "FILE|-|JSON")]
+        event: Option<String>,
+        /// The environment (default: the current one)
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
+    },
     /// List, add and remove the users of the sandbox's user pool, through the
     /// running sandbox (as any AWS SDK user would) or in its data folder
     #[command(after_help = "Examples:
@@ -928,7 +952,7 @@ pub enum FunctionCommand {
         #[command(flatten)]
         target: EnvTargetArgs,
     },
-    /// Run a function locally through Lambda's Runtime API and print its result
+    /// Run a function locally through Lambda's Runtime API (or, with --remote, the deployed one) and print its result
     Invoke {
         /// The function (default: the project's only one)
         name: Option<String>,
@@ -938,6 +962,11 @@ pub enum FunctionCommand {
         /// The environment whose settings it runs with (default: the current one)
         #[arg(long = "env", value_name = "NAME")]
         env: Option<String>,
+        /// Invoke the function deployed in the environment instead, and print its log's tail
+        #[arg(long)]
+        remote: bool,
+        #[command(flatten)]
+        target: EnvTargetArgs,
     },
 }
 
@@ -983,4 +1012,7 @@ pub struct ApiOptions {
     /// Days an API key lives (1 to 365)
     #[arg(long, value_name = "N")]
     pub api_key_days: Option<u16>,
+    /// A function of this project that authorizes requests in the `lambda` mode (added as an additional mode when absent)
+    #[arg(long, value_name = "FUNCTION")]
+    pub lambda_authorizer: Option<String>,
 }

@@ -170,7 +170,7 @@ pub fn add(
             default: None,
         },
         options.template,
-        &[Template::Hello, Template::AuthTrigger],
+        &Template::ALL,
         Template::Hello,
     )?;
     let mut cfg = FunctionConfig::new(language.newest_runtime());
@@ -180,6 +180,21 @@ pub fn add(
             .insert("BLOCKED_DOMAINS".into(), "example.com".into());
     }
     apply(&mut cfg, options, &file.manifest)?;
+    if template == Template::TableStream
+        && !cfg.triggers.iter().any(|t| {
+            matches!(
+                function::triggers::parse(t),
+                Ok(function::triggers::Trigger::Table(_))
+            )
+        })
+    {
+        return Err(ResourceError::BadFlag {
+            flag: "template",
+            message: "the table-stream template reads the changes of a model's table, and none is named".into(),
+            help: format!("add `--trigger table:<Model>` (a model of the api's schema): `hoist add function {name} --template table-stream --trigger table:Todo`"),
+        }
+        .into());
+    }
     let files = scaffold::files(&name, cfg.runtime, template)
         .map_err(|e| crate::Error::Internal(e.to_string()))?;
     write_source(&dir, &files)?;
@@ -220,8 +235,17 @@ pub fn add(
         cfg.runtime.id(),
         cfg.architecture.as_str()
     ));
+    if template == Template::GraphqlResolver {
+        printer.info(format!(
+            "  call it from a field of the schema: `echo(message: String!): String @function(name: \"{}\")`",
+            function::function_name(&name, "${env}")
+        ));
+    }
     printer.command_hint(
-        &format!("hoist function invoke {name} --event '{{\"name\":\"Ada\"}}'"),
+        &format!(
+            "hoist function invoke {name} --event '{}'",
+            template.sample_event()
+        ),
         "run it locally",
     );
     Ok(())
@@ -347,7 +371,13 @@ pub fn run(
             global,
             printer,
         ),
-        FunctionCommand::Invoke { name, event, env } => {
+        FunctionCommand::Invoke {
+            name,
+            event,
+            env,
+            remote,
+            target,
+        } => {
             let name = existing_name(
                 &file,
                 "function invoke",
@@ -356,6 +386,10 @@ pub fn run(
             )?;
             let cfg = configured(&file, &name)?.clone();
             let env = crate::settings::resolve_env(&file, env.as_deref())?;
+            if *remote {
+                let event = read_event(event.as_deref())?;
+                return invoke_remote(&file, &name, &cfg, &env, &event, target, printer);
+            }
             let region = file
                 .manifest
                 .env
@@ -407,27 +441,7 @@ pub fn run(
                     ));
                     Ok(())
                 }
-                Err(error) => Err(FunctionFailed {
-                    name,
-                    error_type: error["errorType"].as_str().unwrap_or("Error").to_string(),
-                    message: error["errorMessage"].as_str().unwrap_or("").to_string(),
-                    // Python's runtime sends `stackTrace`, Node's `trace`
-                    trace: error
-                        .get("stackTrace")
-                        .or_else(|| error.get("trace"))
-                        .unwrap_or(&serde_json::Value::Null)
-                        .as_array()
-                        .map(|lines| {
-                            lines
-                                .iter()
-                                .filter_map(|l| l.as_str())
-                                .map(|l| l.trim_end().to_string())
-                                .collect::<Vec<_>>()
-                                .join("\n")
-                        })
-                        .filter(|t| !t.is_empty()),
-                }
-                .into()),
+                Err(error) => Err(FunctionFailed::from_error(name, &error).into()),
             }
         }
     }
@@ -441,7 +455,7 @@ fn configured<'a>(file: &'a ProjectFile, name: &str) -> Result<&'a FunctionConfi
 }
 
 /// The event of `--event`: a file, `-` (stdin), or JSON given inline.
-fn read_event(event: Option<&str>) -> Result<serde_json::Value, crate::Error> {
+pub(crate) fn read_event(event: Option<&str>) -> Result<serde_json::Value, crate::Error> {
     let (text, source) = match event {
         None => return Ok(serde_json::json!({})),
         Some("-") => {
@@ -483,6 +497,103 @@ pub struct FunctionFailed {
     /// The function's stack trace, when it gave one.
     #[help]
     pub trace: Option<String>,
+}
+
+impl FunctionFailed {
+    /// From the error object Lambda reports (`errorType`, `errorMessage`,
+    /// and the trace: Python's runtime sends `stackTrace`, Node's `trace`).
+    pub fn from_error(name: String, error: &serde_json::Value) -> Self {
+        FunctionFailed {
+            name,
+            error_type: error["errorType"].as_str().unwrap_or("Error").to_string(),
+            message: error["errorMessage"].as_str().unwrap_or("").to_string(),
+            trace: error
+                .get("stackTrace")
+                .or_else(|| error.get("trace"))
+                .unwrap_or(&serde_json::Value::Null)
+                .as_array()
+                .map(|lines| {
+                    lines
+                        .iter()
+                        .filter_map(|l| l.as_str())
+                        .map(|l| l.trim_end().to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .filter(|t| !t.is_empty()),
+        }
+    }
+}
+
+/// Print what a function answered through Lambda's Invoke API (its log's
+/// tail on stderr first), or fail with its error.
+pub fn report_answer(
+    name: &str,
+    answer: crate::deploy::invoke::Answer,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    if let Some(tail) = &answer.log_tail
+        && !printer.quiet()
+    {
+        for line in tail.lines() {
+            eprintln!("  {line}");
+        }
+    }
+    let payload: serde_json::Value = serde_json::from_slice(&answer.payload).unwrap_or_else(|_| {
+        serde_json::Value::String(String::from_utf8_lossy(&answer.payload).into_owned())
+    });
+    if answer.function_error.is_some() {
+        return Err(FunctionFailed::from_error(name.to_string(), &payload).into());
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&payload).unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// `hoist function invoke --remote`: the function deployed in `env`,
+/// through Lambda's Invoke API, waiting as long as its timeout.
+fn invoke_remote(
+    file: &ProjectFile,
+    name: &str,
+    cfg: &FunctionConfig,
+    env: &str,
+    event: &serde_json::Value,
+    target: &crate::cli::EnvTargetArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    super::env::known(file, env)?;
+    let section = &file.manifest.env[env];
+    let target = crate::deploy::aws::Target {
+        region: section.region.clone(),
+        profile: target.profile.clone().or_else(|| section.profile.clone()),
+        endpoint_url: target.endpoint_url.clone(),
+    };
+    let lambda_name = function::function_name(name, env);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::Error::Internal(format!("could not start the async runtime: {e}")))?;
+    let started = std::time::Instant::now();
+    let answer = runtime.block_on(async {
+        let client = crate::deploy::aws::lambda_client(&target, cfg.timeout_seconds).await?;
+        crate::deploy::invoke::invoke(
+            &client,
+            &target.endpoint(),
+            &lambda_name,
+            env,
+            event.to_string().into_bytes(),
+            true,
+        )
+        .await
+    })?;
+    report_answer(name, answer, printer)?;
+    printer.success(format!(
+        "`{lambda_name}` answered in {} ms",
+        started.elapsed().as_millis()
+    ));
+    Ok(())
 }
 
 /// `30s`, `10m`, `2h`, `1d` in milliseconds.

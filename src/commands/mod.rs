@@ -9,6 +9,7 @@ pub mod init;
 pub mod push;
 pub mod resources;
 pub mod sandbox;
+pub mod sandbox_trigger;
 pub mod sandbox_users;
 pub mod synth;
 pub mod workflow;

@@ -266,7 +266,8 @@ pub fn update(
                 .ok_or_else(|| unknown(&file, Category::Api, name))?;
             let ask = options.auth.is_none()
                 && options.additional_auth.is_empty()
-                && options.api_key_days.is_none();
+                && options.api_key_days.is_none()
+                && options.lambda_authorizer.is_none();
             let mut inputs = inputs_for(global, global.yes || !ask, prompter.as_mut())?;
             let has_auth = !file.manifest.auth.is_empty();
             let cfg = resolve_api(options, Some(current), has_auth, &mut inputs)?;

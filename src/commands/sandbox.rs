@@ -125,6 +125,20 @@ pub fn run(
             let dir = data_dir(file.root(), &env);
             super::sandbox_users::run(&file, &env, &region, &dir, action, global, printer)
         }
+        Some(SandboxCommand::Trigger { name, event, env }) => {
+            let env = resolve_env(&file, env.as_deref())?;
+            let region = env_region(&file, &env);
+            let dir = data_dir(file.root(), &env);
+            super::sandbox_trigger::run(
+                &file,
+                &env,
+                &region,
+                &dir,
+                name.as_deref(),
+                event.as_deref(),
+                printer,
+            )
+        }
         None => serve(file, args, global, printer),
     }
 }
@@ -266,6 +280,9 @@ fn serve(
     if let Some(arn) = &api_cfg.lambda_authorizer_arn {
         authority = authority.with_lambda_authorizer(arn);
     }
+    if let Some(function) = &api_cfg.lambda_authorizer {
+        authority = authority.with_lambda_authorizer(function);
+    }
     let build = write_build(&dir, &synthesized)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -284,6 +301,28 @@ fn serve(
                 Vec::new(),
             )
         });
+        // the api's Lambda authorizer, when it is a project function
+        let authority = match (&api_cfg.lambda_authorizer, &functions) {
+            (Some(function), Some(host)) => {
+                let host = host.clone();
+                let name = function.clone();
+                authority.with_authorizer(crate::sandbox::auth::lambda::Authorizer {
+                    function: crate::category::function::function_name(function, &env),
+                    invoke: Arc::new(move |event| {
+                        // the caller is a request's task: let the runtime move other tasks off this thread
+                        tokio::task::block_in_place(|| {
+                            host.invoke_function(
+                                &name,
+                                event,
+                                crate::sandbox::auth::lambda::AUTHORIZER_TIMEOUT,
+                            )
+                        })
+                        .map_err(|e| format!("{}: {}", e.error_type, e.message))
+                    }),
+                })
+            }
+            _ => authority,
+        };
         // table stream triggers: the sandbox's DynamoDB sends its changes to them
         let mut db = db;
         if let Some(host) = &functions {
@@ -469,6 +508,10 @@ fn serve(
         if let Some(endpoint) = &storage_endpoint {
             custom["hoist_sandbox"]["storage_endpoint"] = json!(endpoint);
         }
+        if functions.is_some() {
+            // Lambda's Invoke API, for `hoist sandbox trigger` and the SDKs
+            custom["hoist_sandbox"]["lambda_endpoint"] = json!(user_pool_endpoint);
+        }
         let written = SandboxOutputs {
             env: env.clone(),
             deployed,
@@ -482,6 +525,7 @@ fn serve(
             authority,
             user_pool: user_pool.clone(),
             identity_pool,
+            functions: functions.clone(),
             log: if global.quiet {
                 LogFormat::Off
             } else if global.json {
@@ -553,9 +597,24 @@ fn serve(
             ));
             printer.detail(format!("ready in {} ms", started.elapsed().as_millis()));
         }
+        // storage triggers: the sandbox's S3 sends its object events to them
+        let mut subscriptions: BTreeMap<String, Vec<(String, crate::category::function::triggers::StorageTrigger)>> =
+            BTreeMap::new();
+        for (name, cfg) in &file.manifest.function {
+            for (resource, trigger) in crate::category::function::storage_triggers(cfg, &file.manifest) {
+                if let Some(bucket) = buckets.get(&resource) {
+                    subscriptions.entry(bucket.name.clone()).or_default().push((name.clone(), trigger));
+                }
+            }
+        }
+        let storage_events = match (&functions, subscriptions.is_empty()) {
+            (Some(host), false) => Some(std::sync::Mutex::new(host.storage_events(subscriptions, region.clone()))),
+            _ => None,
+        };
         let storage = Arc::new(crate::sandbox::s3::Storage {
             buckets: buckets.into_values().map(|b| (b.name.clone(), b)).collect(),
             endpoint: endpoint.clone(),
+            events: storage_events,
         });
         let flusher = engine.clone();
         if !args.no_watch {

@@ -169,6 +169,30 @@ pub async fn clients_with(target: &Target, limits: Limits) -> Result<Clients, De
     })
 }
 
+/// A Lambda client for `target` that waits for an invocation of a function
+/// whose timeout is `timeout_seconds` (its answer comes when it ends), and
+/// never retries: an invocation is not idempotent.
+///
+/// Errors: [`DeployError::UnknownProfile`], as [`clients`].
+pub async fn lambda_client(
+    target: &Target,
+    timeout_seconds: u16,
+) -> Result<aws_sdk_lambda::Client, DeployError> {
+    check_profile(target).await?;
+    let longest = Duration::from_secs(u64::from(timeout_seconds) + 30);
+    let config = sdk_config(
+        target,
+        Limits {
+            attempt: longest,
+            operation: longest,
+            attempts: 1,
+            ..Limits::default()
+        },
+    )
+    .await;
+    Ok(aws_sdk_lambda::Client::new(&config))
+}
+
 /// A profile that the shared files (`~/.aws/config`, `~/.aws/credentials`,
 /// or `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`) do not define, while
 /// they define others, is refused before any call: the SDK's chain would

@@ -1,7 +1,7 @@
 //! Deploying an environment: AWS configuration (`aws`), the CloudFormation
 //! engine (`engine`), what fails (`error`), the deploy-time parameters
 //! (`parameters`: secrets, API key expiries), the API log groups (`logs`),
-//! the push operation (`push`), environment operations
+//! the push operation (`push`), a deployed function's invocation (`invoke`), environment operations
 //! (`env`: pull, delete, remove, a stack's summary), what a deletion keeps
 //! and `delete --purge` (`purge`), what a deploy writes in the project
 //! (`local`: the build folder, amplify_outputs.json) and the local snapshot of
@@ -11,6 +11,7 @@ pub mod aws;
 pub mod engine;
 pub mod env;
 pub mod error;
+pub mod invoke;
 pub mod local;
 pub mod logs;
 pub mod parameters;

@@ -522,6 +522,17 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
         if let Some(problem) = api.problems(auth.is_some()).into_iter().next() {
             return Err(within("api", name, problem));
         }
+        if let Some(function) = &api.lambda_authorizer
+            && !manifest.function.contains_key(function)
+        {
+            return Err(Problem::new(
+                &["api", name, "lambda_authorizer"],
+                format!("the project has no function `{function}` to authorize requests"),
+                &format!(
+                    "add it (`hoist add function {function}`), or name one of the project's functions"
+                ),
+            ));
+        }
     }
     for (name, storage) in &manifest.storage {
         if let Some(problem) = storage.problems(auth, &envs).into_iter().next() {
@@ -568,6 +579,20 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
                     ),
                     "add an api first (`hoist add api`); with several apis, table triggers are not supported yet",
                 ));
+            }
+            if let crate::category::function::triggers::Trigger::Storage(storage) = &trigger {
+                crate::category::function::access::resolve(
+                    "storage",
+                    manifest.storage.keys().collect(),
+                    storage.name.as_deref(),
+                )
+                .map_err(|why| {
+                    Problem::new(
+                        &["function", name, "triggers"],
+                        format!("`{text}`: {why}"),
+                        crate::category::function::triggers::TRIGGER_RULE,
+                    )
+                })?;
             }
             if let crate::category::function::triggers::Trigger::Auth(key) = trigger {
                 if manifest.auth.is_empty() {

@@ -104,14 +104,23 @@ pub struct FieldCall<'a> {
 pub struct Caller {
     pub auth_type: String,
     pub identity: Value,
+    /// The fields a Lambda authorizer denied this caller (`Type.field`):
+    /// they resolve to null with an unauthorized error.
+    pub denied_fields: Vec<String>,
 }
 
 impl Caller {
     /// A caller with the api key (AppSync gives no identity then).
     pub fn api_key() -> Caller {
+        Caller::new("API Key Authorization", Value::Null)
+    }
+
+    /// A caller of `auth_type` (`util.authType()`) with `identity` (`ctx.identity`).
+    pub fn new(auth_type: &str, identity: Value) -> Caller {
         Caller {
-            auth_type: "API Key Authorization".into(),
-            identity: Value::Null,
+            auth_type: auth_type.to_string(),
+            identity,
+            denied_fields: Vec::new(),
         }
     }
 }

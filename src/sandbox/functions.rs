@@ -222,6 +222,116 @@ impl FunctionHost {
     }
 }
 
+impl FunctionHost {
+    /// Where the sandbox's S3 sends its object events: each event of a
+    /// bucket in `subscriptions` (sandbox bucket name to functions and their
+    /// triggers) that a trigger matches is delivered to its function as
+    /// EventBridge delivers S3's events ("EventBridge event message
+    /// structure", Amazon S3 User Guide: `detail-type` `Object Created` or
+    /// `Object Deleted`, `detail.bucket.name`, `detail.object.key`), on a
+    /// thread of its own, as Lambda's asynchronous invocation does. A
+    /// function's error is printed; the event is not retried.
+    pub fn storage_events(
+        &self,
+        subscriptions: BTreeMap<
+            String,
+            Vec<(String, crate::category::function::triggers::StorageTrigger)>,
+        >,
+        region: String,
+    ) -> mpsc::Sender<crate::sandbox::s3::ObjectEvent> {
+        let (tx, rx) = mpsc::channel::<crate::sandbox::s3::ObjectEvent>();
+        let host = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hoist-sandbox-storage-events".into())
+            .spawn(move || {
+                let mut sequence: u64 = 0;
+                while let Ok(change) = rx.recv() {
+                    let Some(triggers) = subscriptions.get(&change.bucket) else {
+                        continue;
+                    };
+                    sequence += 1;
+                    let event = storage_event(&change, &region, sequence);
+                    for (function, trigger) in triggers {
+                        if trigger.deleted != change.deleted || !trigger.matches(&change.key) {
+                            continue;
+                        }
+                        if let Err(e) =
+                            host.invoke_function(function, event.clone(), Duration::from_secs(900))
+                        {
+                            eprintln!(
+                                "function {function} | failed on {} of {}: {}: {}",
+                                event["detail-type"].as_str().unwrap_or_default(),
+                                change.key,
+                                e.error_type,
+                                e.message
+                            );
+                        }
+                    }
+                }
+            });
+        if spawned.is_err() {
+            eprintln!("warning: the sandbox could not start its storage events' thread");
+        }
+        tx
+    }
+}
+
+/// An S3 object event as EventBridge delivers it: the envelope (`version`
+/// 0, an id, `source` `aws.s3`, the sandbox's account 000000000000, the
+/// bucket's ARN in `resources`) and `detail` (the key as stored, not
+/// URL-encoded; size and ETag of created objects; `deletion-type` of
+/// deleted ones; the operation as `reason`).
+pub fn storage_event(
+    change: &crate::sandbox::s3::ObjectEvent,
+    region: &str,
+    sequence: u64,
+) -> Value {
+    let mut object = serde_json::json!({
+        "key": change.key,
+        "sequencer": format!("{sequence:016X}"),
+    });
+    if let Some(size) = change.size {
+        object["size"] = serde_json::json!(size);
+    }
+    if let Some(etag) = &change.etag {
+        object["etag"] = serde_json::json!(etag);
+    }
+    let mut detail = serde_json::json!({
+        "version": "0",
+        "bucket": { "name": change.bucket },
+        "object": object,
+        "request-id": uuid::Uuid::new_v4().simple().to_string()[..16].to_uppercase(),
+        "requester": "000000000000",
+        "source-ip-address": "127.0.0.1",
+        "reason": change.reason,
+    });
+    if change.deleted {
+        detail["deletion-type"] = serde_json::json!("Permanently Deleted");
+    }
+    serde_json::json!({
+        "version": "0",
+        "id": uuid::Uuid::new_v4().to_string(),
+        "detail-type": if change.deleted { "Object Deleted" } else { "Object Created" },
+        "source": "aws.s3",
+        "account": "000000000000",
+        "time": utc_now(),
+        "region": region,
+        "resources": [format!("arn:aws:s3:::{}", change.bucket)],
+        "detail": detail,
+    })
+}
+
+/// Now as EventBridge writes an event's `time`: `2026-12-01T10:00:00Z`.
+pub fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
 /// The host's loop: one invocation at a time, each function's process kept
 /// between them.
 async fn serve(

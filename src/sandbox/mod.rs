@@ -13,6 +13,7 @@ pub mod engine;
 pub mod functions;
 pub mod graphql;
 pub mod identity;
+pub mod lambda;
 pub mod runtime;
 pub mod s3;
 pub mod search;
@@ -53,6 +54,14 @@ pub enum SandboxError {
     #[error("{message}")]
     #[diagnostic(code(hoist::sandbox::users))]
     Users {
+        message: String,
+        #[help]
+        help: String,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(hoist::sandbox::trigger))]
+    Trigger {
         message: String,
         #[help]
         help: String,

@@ -59,6 +59,8 @@ pub struct Endpoint {
     pub user_pool: Option<Arc<UserPool>>,
     /// The local Cognito identity pool, when the project has auth.
     pub identity_pool: Option<Arc<super::identity::IdentityPool>>,
+    /// The project's functions, for Lambda's Invoke API, when it has any.
+    pub functions: Option<super::functions::FunctionHost>,
 }
 
 impl Endpoint {
@@ -145,6 +147,11 @@ pub fn router(endpoint: Arc<Endpoint>) -> Router {
         .route("/{pool}/.well-known/jwks.json", get(jwks))
         .route("/graphql", post(graphql))
         .route("/graphql/realtime", get(realtime))
+        .route(
+            "/2015-03-31/functions/{function}/invocations",
+            post(super::lambda::invoke)
+                .layer(DefaultBodyLimit::max(super::lambda::MAX_PAYLOAD_BYTES + 1)),
+        )
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(cors)
         .with_state(endpoint)
@@ -235,7 +242,7 @@ async fn aws_json(
             query: uri.query().unwrap_or_default(),
             body: &body,
         };
-        if let Err(denied) = endpoint.authority.admin(lookup, signed) {
+        if let Err(denied) = endpoint.authority.admin(lookup, signed, "cognito-idp") {
             endpoint.log(&LogLine {
                 kind: "cognito",
                 operation,

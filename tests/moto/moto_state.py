@@ -40,7 +40,11 @@ def main():
             policy = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])
         except s3.exceptions.ClientError:
             policy = None
-        buckets[name] = {"policy": policy}
+        notifications = s3.get_bucket_notification_configuration(Bucket=name)
+        buckets[name] = {
+            "policy": policy,
+            "eventbridge": "EventBridgeConfiguration" in notifications,
+        }
     stacks = {
         s["StackName"]: s["StackStatus"]
         for s in cfn.list_stacks()["StackSummaries"]
@@ -89,15 +93,34 @@ def main():
             "code_sha256": f["CodeSha256"],
             "environment": f.get("Environment", {}).get("Variables", {}),
             "role_policies": policies,
+            "resource_policy": _resource_policy(lam, f["FunctionName"]),
             "event_sources": [
                 m["EventSourceArn"]
                 for m in lam.list_event_source_mappings(FunctionName=f["FunctionName"])["EventSourceMappings"]
             ],
         }
+    events = boto3.client("events", **kwargs)
+    rules = {}
+    for rule in events.list_rules().get("Rules", []):
+        rules[rule["Name"]] = {
+            "arn": rule["Arn"],
+            "schedule": rule.get("ScheduleExpression"),
+            "pattern": json.loads(rule["EventPattern"]) if rule.get("EventPattern") else None,
+            "targets": [t["Arn"] for t in events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", [])],
+        }
     print(json.dumps({
         "user_pools": pools, "identity_pools": identity_pools, "buckets": buckets, "stacks": stacks,
         "apis": apis, "tables": tables, "log_groups": log_groups, "functions": functions,
+        "rules": rules,
     }, indent=2))
+
+
+def _resource_policy(lam, name):
+    """The function's resource policy's statements (who may invoke it), or []."""
+    try:
+        return json.loads(lam.get_policy(FunctionName=name)["Policy"]).get("Statement", [])
+    except lam.exceptions.ResourceNotFoundException:
+        return []
 
 
 if __name__ == "__main__":

@@ -76,6 +76,10 @@ pub struct ApiConfig {
     /// The Lambda authorizer's ARN, with `lambda` among the modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda_authorizer_arn: Option<String>,
+    /// The project function that is the Lambda authorizer (instead of an
+    /// ARN), with `lambda` among the modes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_authorizer: Option<String>,
     /// Days the API's CloudWatch log group keeps resolver errors: one of
     /// [`LOG_RETENTION_DAYS`] (30 unless set; written only when another).
     /// Set by `hoist push` after each deploy.
@@ -159,6 +163,7 @@ impl ApiConfig {
             oidc_issuer: None,
             oidc_client_id: None,
             lambda_authorizer_arn: None,
+            lambda_authorizer: None,
             log_retention_days: default_log_retention(),
         }
     }
@@ -263,11 +268,38 @@ impl ApiConfig {
                 "give the authorizer function's ARN: `arn:aws:lambda:REGION:ACCOUNT:function:NAME`",
             ));
         }
-        if self.uses(AuthMode::Lambda) && self.lambda_authorizer_arn.is_none() {
+        if self.lambda_authorizer_arn.is_some() && self.lambda_authorizer.is_some() {
+            problems.push(Problem::new(
+                &["lambda_authorizer"],
+                "an api has one Lambda authorizer, and both `lambda_authorizer` and `lambda_authorizer_arn` name one".into(),
+                "keep `lambda_authorizer` for a function of this project, `lambda_authorizer_arn` for one deployed elsewhere",
+            ));
+        }
+        if self.uses(AuthMode::Lambda)
+            && self.lambda_authorizer_arn.is_none()
+            && self.lambda_authorizer.is_none()
+        {
             problems.push(Problem::new(
                 &["auth"],
-                "Lambda authorization needs `lambda_authorizer_arn`".into(),
-                "add the authorizer function's ARN to the api's table in hoist.toml",
+                "Lambda authorization needs an authorizer".into(),
+                "name a function of this project (`hoist update api --lambda-authorizer NAME`, `lambda_authorizer`), or give a deployed function's ARN (`lambda_authorizer_arn`)",
+            ));
+        }
+        if !self.uses(AuthMode::Lambda)
+            && let Some(key) = [
+                ("lambda_authorizer", self.lambda_authorizer.is_some()),
+                (
+                    "lambda_authorizer_arn",
+                    self.lambda_authorizer_arn.is_some(),
+                ),
+            ]
+            .into_iter()
+            .find_map(|(k, set)| set.then_some(k))
+        {
+            problems.push(Problem::new(
+                &[key],
+                "a Lambda authorizer is named, but `lambda` is not among the api's modes".into(),
+                "add `\"lambda\"` to `additional_auth` (or make it `auth`), or remove the authorizer",
             ));
         }
         problems
@@ -339,6 +371,7 @@ mod meaning_tests {
         ] {
             let cfg = ApiConfig {
                 lambda_authorizer_arn: Some(arn.into()),
+                additional_auth: vec![AuthMode::Lambda],
                 ..api()
             };
             assert_eq!(keys(&cfg), ["lambda_authorizer_arn"], "{arn}");
@@ -350,6 +383,7 @@ mod meaning_tests {
         ] {
             let cfg = ApiConfig {
                 lambda_authorizer_arn: Some(arn.into()),
+                additional_auth: vec![AuthMode::Lambda],
                 ..api()
             };
             assert!(keys(&cfg).is_empty(), "{arn}");
@@ -373,5 +407,39 @@ mod meaning_tests {
             };
             assert_eq!(keys(&cfg), ["log_retention_days"], "{days}");
         }
+    }
+
+    /// `lambda` among the modes needs exactly one authorizer, and an
+    /// authorizer needs the mode: AppSync's `LambdaAuthorizerConfig` belongs
+    /// to the `AWS_LAMBDA` provider.
+    #[test]
+    fn a_lambda_authorizer_goes_with_the_lambda_mode() {
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:auth";
+        let lambda = || ApiConfig {
+            additional_auth: vec![AuthMode::Lambda],
+            ..api()
+        };
+        assert_eq!(keys(&lambda()), ["auth"]);
+        let both = ApiConfig {
+            lambda_authorizer_arn: Some(arn.into()),
+            lambda_authorizer: Some("checkToken".into()),
+            ..lambda()
+        };
+        assert_eq!(keys(&both), ["lambda_authorizer"]);
+        let function = ApiConfig {
+            lambda_authorizer: Some("checkToken".into()),
+            ..lambda()
+        };
+        assert!(keys(&function).is_empty());
+        let without_mode = ApiConfig {
+            lambda_authorizer: Some("checkToken".into()),
+            ..api()
+        };
+        assert_eq!(keys(&without_mode), ["lambda_authorizer"]);
+        let arn_without_mode = ApiConfig {
+            lambda_authorizer_arn: Some(arn.into()),
+            ..api()
+        };
+        assert_eq!(keys(&arn_without_mode), ["lambda_authorizer_arn"]);
     }
 }

@@ -95,6 +95,15 @@ pub fn part(
         custom.push((f, Some(code.clone())));
     }
     add_custom_resolvers(&mut template, &custom)?;
+    // the project's Lambda authorizer is created before the api that names it
+    if let Some(function) = cfg
+        .lambda_authorizer
+        .as_ref()
+        .filter(|_| cfg.uses(AuthMode::Lambda))
+    {
+        part.calls
+            .push(crate::category::function::function_name(function, "${env}"));
+    }
     // The Lambdas `@function` names, as Lambda names them (`echo-${env}`):
     // synthesis makes the api's stack wait for the project's own.
     for (f, _) in &custom {

@@ -47,6 +47,10 @@ pub fn resolve_api(
         additional_flag,
         base.additional_auth.clone(),
     )?;
+    let authorizer = o.lambda_authorizer.clone();
+    if authorizer.is_some() && auth != AuthMode::Lambda && !additional.contains(&AuthMode::Lambda) {
+        additional.push(AuthMode::Lambda);
+    }
     additional.retain(|m| *m != auth);
     additional.sort();
     additional.dedup();
@@ -61,10 +65,19 @@ pub fn resolve_api(
     } else {
         base.api_key_days
     };
+    let (lambda_authorizer, lambda_authorizer_arn) = match authorizer {
+        Some(function) => (Some(function), None),
+        None => (
+            base.lambda_authorizer.clone(),
+            base.lambda_authorizer_arn.clone(),
+        ),
+    };
     Ok(ApiConfig {
         auth,
         additional_auth: additional,
         api_key_days: days,
+        lambda_authorizer,
+        lambda_authorizer_arn,
         ..base
     })
 }

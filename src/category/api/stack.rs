@@ -29,11 +29,24 @@ pub(super) fn provider(mode: AuthMode, cfg: &ApiConfig) -> Value {
                 json!({ "Issuer": cfg.oidc_issuer, "ClientId": cfg.oidc_client_id })
         }
         AuthMode::Lambda => {
-            p["LambdaAuthorizerConfig"] = json!({ "AuthorizerUri": cfg.lambda_authorizer_arn, "AuthorizerResultTtlInSeconds": 300 })
+            p["LambdaAuthorizerConfig"] =
+                json!({ "AuthorizerUri": authorizer_uri(cfg), "AuthorizerResultTtlInSeconds": 300 })
         }
         AuthMode::ApiKey | AuthMode::Iam => {}
     }
     p
+}
+
+/// The Lambda authorizer's ARN: the one given, or the project function's
+/// (`<name>-${Env}` in this stack's account and region).
+fn authorizer_uri(cfg: &ApiConfig) -> Value {
+    match &cfg.lambda_authorizer {
+        Some(function) => sub(&format!(
+            "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{}",
+            crate::category::function::function_name(function, "${Env}")
+        )),
+        None => json!(cfg.lambda_authorizer_arn),
+    }
 }
 
 /// The attributes of a key: the partition field, then the sort key's attribute.
@@ -608,6 +621,21 @@ pub fn synth(name: &str, cfg: &ApiConfig, schema_key: &str) -> Template {
         .collect();
     if !additional.is_empty() {
         api["AdditionalAuthenticationProviders"] = Value::Array(additional);
+    }
+    // the project's authorizer function: AppSync may invoke it for this API
+    // only ("Configuring an AWS Lambda authorizer", AWS AppSync Developer
+    // Guide: the function's resource policy names appsync.amazonaws.com)
+    if cfg.uses(AuthMode::Lambda) && cfg.lambda_authorizer.is_some() {
+        t.resource(
+            "AuthorizerPermission",
+            "AWS::Lambda::Permission",
+            json!({
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": authorizer_uri(cfg),
+                "Principal": "appsync.amazonaws.com",
+                "SourceArn": get_att("GraphQLApi", "Arn"),
+            }),
+        );
     }
     // Resolver errors go to CloudWatch Logs (/aws/appsync/apis/<api id>, the
     // group AppSync writes to: AppSync developer guide, "Logging"), without

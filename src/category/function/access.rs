@@ -56,26 +56,7 @@ pub const ACCESS_RULE: &str = "write `storage:read`, `storage:write`, `storage:d
 /// Errors: the reason, in words.
 pub fn parse(text: &str, manifest: &Manifest) -> Result<Grant, String> {
     let parts: Vec<&str> = text.split(':').collect();
-    let one = |category: &str,
-               names: Vec<&String>,
-               given: Option<&str>|
-     -> Result<String, String> {
-        match (given, names.as_slice()) {
-            (Some(name), _) if names.iter().any(|n| n.as_str() == name) => Ok(name.to_string()),
-            (Some(name), _) => Err(format!(
-                "the project has no {category} `{name}`{}",
-                listed(&names)
-            )),
-            (None, [only]) => Ok((*only).clone()),
-            (None, []) => Err(format!(
-                "the project has no {category} resource (add one with `hoist add {category}`)"
-            )),
-            (None, _) => Err(format!(
-                "the project has several {category} resources: name one, as in `{category}:NAME:...`{}",
-                listed(&names)
-            )),
-        }
-    };
+    let one = resolve;
     match parts.as_slice() {
         ["api", rest @ ..] if matches!(rest.len(), 1 | 2) => {
             let (name, op) = split_last(rest);
@@ -160,6 +141,28 @@ impl Grant {
                 format!("table:{model}:{}", if *write { "write" } else { "read" })
             }
         }
+    }
+}
+
+/// The resource of `category` a grant or trigger means: the one `given`,
+/// or the project's only one.
+///
+/// Errors: no such resource, none at all, or several and none named.
+pub fn resolve(category: &str, names: Vec<&String>, given: Option<&str>) -> Result<String, String> {
+    match (given, names.as_slice()) {
+        (Some(name), _) if names.iter().any(|n| n.as_str() == name) => Ok(name.to_string()),
+        (Some(name), _) => Err(format!(
+            "the project has no {category} `{name}`{}",
+            listed(&names)
+        )),
+        (None, [only]) => Ok((*only).clone()),
+        (None, []) => Err(format!(
+            "the project has no {category} resource (add one with `hoist add {category}`)"
+        )),
+        (None, _) => Err(format!(
+            "the project has several {category} resources: name one, as in `{category}:NAME:...`{}",
+            listed(&names)
+        )),
     }
 }
 

@@ -403,6 +403,28 @@ pub fn validate_name(name: &str) -> Result<(), crate::project::NameError> {
     }
 }
 
+/// The storage triggers of a function, each with the storage resource it
+/// names (the project's only one when unnamed); those naming no resource of
+/// the project are left out (hoist.toml's check refuses them).
+pub fn storage_triggers(
+    cfg: &FunctionConfig,
+    manifest: &crate::project::Manifest,
+) -> Vec<(String, triggers::StorageTrigger)> {
+    cfg.triggers
+        .iter()
+        .filter_map(|text| match triggers::parse(text) {
+            Ok(triggers::Trigger::Storage(trigger)) => access::resolve(
+                "storage",
+                manifest.storage.keys().collect(),
+                trigger.name.as_deref(),
+            )
+            .ok()
+            .map(|storage| (storage, trigger)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The function's name in Lambda: `<name>-<env>`, as Amplify names them (an
 /// api's `@function(name: "<name>-${env}")` finds it).
 pub fn function_name(name: &str, env: &str) -> String {

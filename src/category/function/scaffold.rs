@@ -18,23 +18,70 @@ static BLUEPRINTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/blueprints/f
 pub enum Template {
     /// Greets the caller by name: a handler and its tests
     Hello,
+    /// The api's resolver for `@function` fields, one handler per `Type.field`
+    GraphqlResolver,
     /// The user pool's pre sign-up trigger, refusing blocked email domains (adds `--trigger auth:pre-sign-up`)
     AuthTrigger,
+    /// Runs on files created in the storage bucket (adds `--trigger storage:created`)
+    StorageTrigger,
+    /// Runs on the changes of a model's table (give `--trigger table:<Model>`)
+    TableStream,
+    /// Runs on a schedule (adds `--trigger 'schedule:rate(1 hour)'`)
+    Scheduled,
 }
 
 impl Template {
+    pub const ALL: [Template; 6] = [
+        Template::Hello,
+        Template::GraphqlResolver,
+        Template::AuthTrigger,
+        Template::StorageTrigger,
+        Template::TableStream,
+        Template::Scheduled,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Template::Hello => "hello",
+            Template::GraphqlResolver => "graphql-resolver",
             Template::AuthTrigger => "auth-trigger",
+            Template::StorageTrigger => "storage-trigger",
+            Template::TableStream => "table-stream",
+            Template::Scheduled => "scheduled",
         }
     }
 
-    /// The triggers a function made from this template starts with.
+    /// The triggers a function made from this template starts with (a
+    /// table stream's model is the user's to name).
     pub fn triggers(self) -> &'static [&'static str] {
         match self {
-            Template::Hello => &[],
             Template::AuthTrigger => &["auth:pre-sign-up"],
+            Template::StorageTrigger => &["storage:created"],
+            Template::Scheduled => &["schedule:rate(1 hour)"],
+            Template::Hello | Template::GraphqlResolver | Template::TableStream => &[],
+        }
+    }
+
+    /// An event to try the new function with (`hoist function invoke
+    /// --event`), as its callers send it.
+    pub fn sample_event(self) -> &'static str {
+        match self {
+            Template::Hello => r#"{"name":"Ada"}"#,
+            Template::GraphqlResolver => {
+                r#"{"typeName":"Query","fieldName":"echo","arguments":{"message":"hi"}}"#
+            }
+            Template::AuthTrigger => {
+                r#"{"triggerSource":"PreSignUp_SignUp","userName":"ada","request":{"userAttributes":{"email":"ada@example.com"}},"response":{}}"#
+            }
+            Template::StorageTrigger => {
+                r#"{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"files"},"object":{"key":"public/photo.jpg","size":5}}}"#
+            }
+            Template::TableStream => {
+                r#"{"Records":[{"eventName":"INSERT","dynamodb":{"Keys":{"id":{"S":"1"}}}}]}"#
+            }
+            Template::Scheduled => {
+                r#"{"detail-type":"Scheduled Event","source":"aws.events","time":"2026-01-01T12:00:00Z","resources":[],"detail":{}}"#
+            }
         }
     }
 }
@@ -97,6 +144,33 @@ fn collect(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_template_exists_in_every_language_and_renders() {
+        for runtime in [
+            Runtime::Nodejs24,
+            Runtime::Python314,
+            Runtime::ProvidedAl2023,
+        ] {
+            for template in Template::ALL {
+                let files = files("chargeCard", runtime, template).unwrap();
+                let handler = match runtime.language() {
+                    Language::Node => "src/index.ts",
+                    Language::Python => "index.py",
+                    Language::Rust => "src/main.rs",
+                };
+                assert!(
+                    files.iter().any(|(n, _)| n == handler),
+                    "{runtime:?} {template:?} has no {handler}"
+                );
+                for (name, bytes) in &files {
+                    let text = String::from_utf8_lossy(bytes);
+                    assert!(!text.contains("{{"), "{name} was not rendered: {text}");
+                    assert!(!text.contains("&quot;"), "{name} was escaped: {text}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_language_has_a_handler_a_manifest_and_tests() {

@@ -3,7 +3,7 @@
 //! parameters, what its `access` grants and its table triggers' streams,
 //! nothing else), the function, whose code is the package uploaded to the
 //! deployment bucket under a key named by its source hash, and its
-//! schedules and table stream mappings.
+//! schedules, table stream mappings and storage event rules.
 
 use serde_json::{Value, json};
 
@@ -32,6 +32,7 @@ pub fn part(
     source_hash: Option<&str>,
     grants: &[super::access::Grant],
     streams: &[(String, String)],
+    storage: &[(String, super::triggers::StorageTrigger)],
 ) -> Result<Part, StackError> {
     let hash = source_hash.ok_or_else(|| StackError::NoFunctionSource {
         name: name.to_string(),
@@ -41,6 +42,7 @@ pub fn part(
     let wiring = super::access::wire(grants);
     let mut template = synth(name, cfg, env, &key, &wiring);
     let statements = super::triggers::add_table_streams(&mut template, streams);
+    let buckets = super::triggers::add_storage_rules(&mut template, storage);
     if let Some(role) = template.resource_mut("Role")
         && let Some(list) =
             role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].as_array_mut()
@@ -65,6 +67,10 @@ pub fn part(
             format!("{stack}{output}"),
             get_att(&stack, &format!("Outputs.{output}")),
         );
+    }
+    for (parameter, stack) in buckets {
+        part.parameters
+            .insert(parameter, get_att(&stack, "Outputs.BucketName"));
     }
     part.code.insert(key, name.to_string());
     Ok(part)

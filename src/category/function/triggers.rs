@@ -11,7 +11,18 @@
 //! - `table:<Model>`: the model's table stream, read by an event source
 //!   mapping ("Using AWS Lambda with Amazon DynamoDB");
 //! - `schedule:rate(...)` or `schedule:cron(...)`: an EventBridge rule that
-//!   invokes it ("Schedule expressions for rules", Amazon EventBridge).
+//!   invokes it ("Schedule expressions for rules", Amazon EventBridge);
+//! - `storage[:<name>]:created|deleted[:<key pattern>]`: the storage
+//!   bucket's object events. The bucket sends its events to EventBridge
+//!   (`EventBridgeConfiguration`, "Using EventBridge", Amazon S3 User
+//!   Guide), and a rule in the function's stack matches this bucket, the
+//!   event (`Object Created`, `Object Deleted`) and the key (a `wildcard`
+//!   pattern: `uploads/*`, `*.jpg`), and invokes it. A direct S3
+//!   notification would need the permission before the bucket and the
+//!   bucket's ARN in the permission: with the bucket named by
+//!   CloudFormation, only a rule gives Lambda's permission an exact source.
+//!   The event is EventBridge's (`detail.bucket.name`, `detail.object.key`,
+//!   the key not URL-encoded), not S3's `Records`.
 
 use serde_json::json;
 
@@ -27,6 +38,61 @@ pub enum Trigger {
     Schedule(String),
     /// The changes of a model's table (its DynamoDB stream), by model name.
     Table(String),
+    /// Object events of a storage bucket.
+    Storage(StorageTrigger),
+}
+
+/// `storage[:<name>]:created|deleted[:<key pattern>]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StorageTrigger {
+    /// The storage resource, when named (the project's only one otherwise).
+    pub name: Option<String>,
+    /// `Object Deleted` events rather than `Object Created`.
+    pub deleted: bool,
+    /// The keys that fire it, `*` matching any characters (all keys when absent).
+    pub pattern: Option<String>,
+}
+
+impl StorageTrigger {
+    /// EventBridge's `detail-type` of the events.
+    pub fn detail_type(&self) -> &'static str {
+        if self.deleted {
+            "Object Deleted"
+        } else {
+            "Object Created"
+        }
+    }
+
+    /// Whether `key` fires it: the pattern's `*` matches any run of
+    /// characters, everything else itself (EventBridge's `wildcard` filter).
+    pub fn matches(&self, key: &str) -> bool {
+        match &self.pattern {
+            None => true,
+            Some(pattern) => wildcard_match(pattern, key),
+        }
+    }
+}
+
+/// `*` matches any run of characters (none included); the rest matches
+/// itself. Linear in the key for each `*`-free piece, no backtracking blow-up:
+/// each piece is found leftmost, which is enough for `*` alone.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let pieces: Vec<&str> = pattern.split('*').collect();
+    if pieces.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (pieces[0], pieces[pieces.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for piece in &pieces[1..pieces.len() - 1] {
+        match rest.find(piece) {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The user pool's triggers: the flag's word and `LambdaConfig`'s key.
@@ -39,7 +105,10 @@ pub const AUTH_TRIGGERS: &[(&str, &str)] = &[
     ("post-authentication", "PostAuthentication"),
 ];
 
-pub const TRIGGER_RULE: &str = "write `auth:pre-sign-up` (or another user pool trigger: post-confirmation, pre-token-generation, custom-message, pre-authentication, post-authentication), `table:<Model>` (the changes of a model's table), `schedule:rate(5 minutes)` or `schedule:cron(0 12 * * ? *)`";
+pub const TRIGGER_RULE: &str = "write `auth:pre-sign-up` (or another user pool trigger: post-confirmation, pre-token-generation, custom-message, pre-authentication, post-authentication), `table:<Model>` (the changes of a model's table), `storage:created` or `storage:deleted` (the bucket's files, optionally of some keys: `storage:created:uploads/*.jpg`; `storage:NAME:created` with several buckets), `schedule:rate(5 minutes)` or `schedule:cron(0 12 * * ? *)`";
+
+/// The longest key pattern: S3's longest key (1,024 bytes).
+const MAX_PATTERN_BYTES: usize = 1024;
 
 /// Parse one `--trigger` value.
 ///
@@ -64,7 +133,67 @@ pub fn parse(text: &str) -> Result<Trigger, String> {
     if let Some(expression) = text.strip_prefix("schedule:") {
         return check_schedule(expression).map(|()| Trigger::Schedule(expression.to_string()));
     }
+    if let Some(rest) = text.strip_prefix("storage:") {
+        return parse_storage(rest).map(Trigger::Storage);
+    }
     Err(format!("`{text}` is not a trigger"))
+}
+
+/// `[<name>:]created|deleted[:<key pattern>]`; the pattern is the rest (a
+/// key may hold `:`).
+fn parse_storage(rest: &str) -> Result<StorageTrigger, String> {
+    let event = |word: &str| match word {
+        "created" => Some(false),
+        "deleted" => Some(true),
+        _ => None,
+    };
+    let (first, after) = match rest.split_once(':') {
+        Some((a, b)) => (a, Some(b)),
+        None => (rest, None),
+    };
+    let (name, deleted, pattern) = match event(first) {
+        Some(deleted) => (None, deleted, after),
+        None => {
+            let (word, pattern) = match after.map(|a| a.split_once(':')) {
+                Some(Some((w, p))) => (w, Some(p)),
+                Some(None) => (after.unwrap_or_default(), None),
+                None => ("", None),
+            };
+            let deleted = event(word).ok_or_else(|| {
+                format!(
+                    "a storage trigger fires on `created` or `deleted` files, not `{}`",
+                    if word.is_empty() { first } else { word }
+                )
+            })?;
+            (Some(first.to_string()), deleted, pattern)
+        }
+    };
+    if let Some(pattern) = pattern {
+        if pattern.is_empty() {
+            return Err(
+                "the key pattern after the last `:` is empty (leave it out for every key)".into(),
+            );
+        }
+        if pattern.len() > MAX_PATTERN_BYTES {
+            return Err(format!(
+                "the key pattern is longer than S3's longest key ({MAX_PATTERN_BYTES} bytes)"
+            ));
+        }
+        if pattern.chars().any(char::is_control) {
+            return Err("the key pattern holds a control character".into());
+        }
+        if pattern.contains('\\') {
+            return Err("the key pattern holds `\\`: EventBridge reads it as an escape; match the key with `*` instead".into());
+        }
+        if pattern.contains("**") {
+            return Err("the key pattern holds `**`: one `*` already matches any run of characters, `/` included".into());
+        }
+    }
+    Ok(StorageTrigger {
+        name,
+        deleted,
+        pattern: pattern.map(str::to_string),
+    })
 }
 
 /// A schedule expression EventBridge takes: `rate(N unit)` with a positive
@@ -190,6 +319,68 @@ pub fn add_schedules(t: &mut Template, schedules: &[&str]) {
     }
 }
 
+/// The storage triggers of a function's stack: per trigger, an EventBridge
+/// rule matching its bucket (whose name comes as the parameter
+/// `<Storage stack>Bucket`, as for `--access`), its event and its keys
+/// ("Amazon EventBridge event patterns": `wildcard` and `prefix`
+/// filters), and the permission for EventBridge from that rule only.
+/// Returns the parameters to fill: (parameter, storage stack).
+pub fn add_storage_rules(
+    t: &mut Template,
+    triggers: &[(String, StorageTrigger)],
+) -> Vec<(String, String)> {
+    let mut parameters = Vec::new();
+    for (i, (storage, trigger)) in triggers.iter().enumerate() {
+        let stack = crate::category::logical_id(crate::category::Category::Storage, storage);
+        let parameter = format!("{stack}Bucket");
+        t.string_parameter(
+            &parameter,
+            &format!("The bucket of the storage `{storage}`"),
+        );
+        if !parameters.iter().any(|(p, _)| *p == parameter) {
+            parameters.push((parameter.clone(), stack.clone()));
+        }
+        let mut detail = json!({ "bucket": { "name": [r#ref(&parameter)] } });
+        if let Some(pattern) = &trigger.pattern {
+            let filter = match pattern.strip_suffix('*') {
+                Some(prefix) if !prefix.contains('*') => json!({ "prefix": prefix }),
+                _ => json!({ "wildcard": pattern }),
+            };
+            detail["object"] = json!({ "key": [filter] });
+        }
+        let rule = format!("Storage{i}");
+        t.resource(
+            &rule,
+            "AWS::Events::Rule",
+            json!({
+                "Description": format!(
+                    "Invokes the function on the storage `{storage}`'s {}{}",
+                    trigger.detail_type().to_lowercase(),
+                    trigger.pattern.as_ref().map(|p| format!(" events of keys {p}")).unwrap_or_else(|| " events".into())
+                ),
+                "EventPattern": {
+                    "source": ["aws.s3"],
+                    "detail-type": [trigger.detail_type()],
+                    "detail": detail,
+                },
+                "State": "ENABLED",
+                "Targets": [{ "Arn": get_att("Function", "Arn"), "Id": "Function" }],
+            }),
+        );
+        t.resource(
+            &format!("{rule}Permission"),
+            "AWS::Lambda::Permission",
+            json!({
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": r#ref("Function"),
+                "Principal": "events.amazonaws.com",
+                "SourceArn": get_att(&rule, "Arn"),
+            }),
+        );
+    }
+    parameters
+}
+
 /// A table stream trigger in a function's stack: the stream's ARN comes as
 /// a parameter (`<Api><Model>TableStreamArn`, from the api stack's outputs),
 /// an event source mapping reads it from its latest record in batches of up
@@ -282,5 +473,64 @@ mod tests {
         assert!(parse("schedule:rate(+5 minutes)").is_err());
         assert!(parse("auth:user-migration").is_err());
         assert!(parse("s3:upload").unwrap_err().contains("not a trigger"));
+    }
+
+    #[test]
+    fn storage_triggers_name_the_event_the_bucket_and_the_keys() {
+        let t = |name: Option<&str>, deleted, pattern: Option<&str>| {
+            Ok(Trigger::Storage(StorageTrigger {
+                name: name.map(str::to_string),
+                deleted,
+                pattern: pattern.map(str::to_string),
+            }))
+        };
+        assert_eq!(parse("storage:created"), t(None, false, None));
+        assert_eq!(parse("storage:deleted"), t(None, true, None));
+        assert_eq!(
+            parse("storage:created:uploads/*.jpg"),
+            t(None, false, Some("uploads/*.jpg"))
+        );
+        assert_eq!(
+            parse("storage:files:created:a:b*"),
+            t(Some("files"), false, Some("a:b*"))
+        );
+        assert_eq!(parse("storage:files:deleted"), t(Some("files"), true, None));
+        assert!(parse("storage:files").unwrap_err().contains("`files`"));
+        assert!(
+            parse("storage:files:removed")
+                .unwrap_err()
+                .contains("`removed`")
+        );
+        assert!(parse("storage:created:").unwrap_err().contains("empty"));
+        assert!(parse("storage:created:a**b").unwrap_err().contains("`**`"));
+        assert!(parse("storage:created:a\\b").is_err());
+        assert!(
+            parse("storage:created:a\nb")
+                .unwrap_err()
+                .contains("control")
+        );
+        let long = format!("storage:created:{}", "k".repeat(1025));
+        assert!(parse(&long).unwrap_err().contains("1024"));
+    }
+
+    #[test]
+    fn key_patterns_match_as_eventbridge_wildcards() {
+        for (pattern, key, expected) in [
+            ("uploads/*", "uploads/a/b.jpg", true),
+            ("uploads/*", "uploads/", true),
+            ("uploads/*", "other/a", false),
+            ("*.jpg", "a/b.jpg", true),
+            ("*.jpg", "a/b.jpeg", false),
+            ("uploads/*.jpg", "uploads/x.jpg", true),
+            ("uploads/*.jpg", "uploads.jpg", false),
+            ("a*b*c", "abc", true),
+            ("a*b*c", "aXbYc", true),
+            ("a*b*c", "acb", false),
+            ("exact", "exact", true),
+            ("exact", "exact2", false),
+            ("*", "", true),
+        ] {
+            assert_eq!(wildcard_match(pattern, key), expected, "{pattern} {key}");
+        }
     }
 }

@@ -8,8 +8,16 @@ use crate::cfn::get_att;
 /// The storage resource as synthesis takes it: its nested stack, given the
 /// roles its access tiers are granted to (the root's `AuthRole` and
 /// `UnauthRole`, and each group's role from the auth stack `auth` names).
-pub fn part(name: &str, cfg: &StorageConfig, env: &str, auth: Option<&str>) -> Part {
-    let template = synth(name, cfg, env);
+/// With `events`, the bucket sends its object events to EventBridge, where
+/// the functions' storage triggers take them.
+pub fn part(name: &str, cfg: &StorageConfig, env: &str, auth: Option<&str>, events: bool) -> Part {
+    let mut template = synth(name, cfg, env);
+    if events && let Some(bucket) = template.resource_mut("Bucket") {
+        // "Enabling Amazon EventBridge", Amazon S3 User Guide: an in-place
+        // update of the bucket, no destination to validate
+        bucket["Properties"]["NotificationConfiguration"] =
+            json!({ "EventBridgeConfiguration": { "EventBridgeEnabled": true } });
+    }
     let mut part = Part::new(
         "storage",
         name,

@@ -219,8 +219,10 @@ pub struct Authority {
     oidc_issuer: String,
     identity_issuer: String,
     region: String,
-    /// The Lambda authorizer's function, which the sandbox does not run yet.
+    /// The Lambda authorizer's function, as the api names it.
     lambda_authorizer: Option<String>,
+    /// The project function the sandbox runs as the Lambda authorizer.
+    authorizer: Option<lambda::Authorizer>,
     /// The sandbox's Cognito user pool, whose ID and access tokens the api takes.
     user_pool: Option<std::sync::Arc<super::cognito::UserPool>>,
 }
@@ -286,6 +288,7 @@ impl Authority {
             identity_issuer: format!("https://hoist-sandbox.invalid/{env}/identity-pool"),
             region: "us-east-1".into(),
             lambda_authorizer: None,
+            authorizer: None,
             user_pool: None,
         }
     }
@@ -578,6 +581,7 @@ impl Authority {
         &self,
         header: impl Fn(&str) -> Option<&'h str>,
         signed: Signed,
+        service: &str,
     ) -> Result<(), Denied> {
         let authorization = header("authorization")
             .filter(|a| a.starts_with("AWS4-HMAC-SHA256"))
@@ -586,7 +590,7 @@ impl Authority {
             })?;
         let (_, claims, _) = self.signed_by(
             Signature::Header(authorization),
-            "cognito-idp",
+            service,
             &header,
             Some(signed),
         )?;
@@ -649,13 +653,7 @@ impl Authority {
             "cognitoIdentityAuthType": kind,
             "cognitoIdentityAuthProvider": provider,
         });
-        Ok((
-            AuthMode::Iam,
-            Caller {
-                auth_type: "IAM Authorization".into(),
-                identity,
-            },
-        ))
+        Ok((AuthMode::Iam, Caller::new("IAM Authorization", identity)))
     }
 
     pub fn modes(&self) -> &[AuthMode] {
@@ -744,6 +742,13 @@ impl Authority {
             };
             let Some(claims) = self.verify(token).or_else(pool_claims) else {
                 // not a token of the sandbox's: a Lambda authorizer's, if the api has one
+                if let Some(authorizer) = self
+                    .authorizer
+                    .as_ref()
+                    .filter(|_| self.modes.contains(&AuthMode::Lambda))
+                {
+                    return self.lambda_caller(authorizer, token, &header, signed);
+                }
                 if let Some(function) = self
                     .lambda_authorizer
                     .as_ref()
@@ -751,7 +756,7 @@ impl Authority {
                 {
                     return Err(Denied {
                         message: format!(
-                            "the sandbox does not run Lambda authorizers yet, so it cannot ask `{function}` about this token; use the api's other modes ({})",
+                            "the api's Lambda authorizer `{function}` is not a function of this project, and the sandbox runs only the project's functions, so it cannot ask it about this token; use the api's other modes ({}), or name a project function with `hoist update api --lambda-authorizer NAME`",
                             self.mode_names()
                         ),
                     });
@@ -779,20 +784,14 @@ impl Authority {
                 });
                 return Ok((
                     AuthMode::UserPools,
-                    Caller {
-                        auth_type: "User Pool Authorization".into(),
-                        identity,
-                    },
+                    Caller::new("User Pool Authorization", identity),
                 ));
             }
             if issuer == self.oidc_issuer && self.modes.contains(&AuthMode::Oidc) {
                 let identity = json!({ "sub": sub, "issuer": issuer, "claims": claims });
                 return Ok((
                     AuthMode::Oidc,
-                    Caller {
-                        auth_type: "Open ID Connect Authorization".into(),
-                        identity,
-                    },
+                    Caller::new("Open ID Connect Authorization", identity),
                 ));
             }
             if issuer == self.identity_issuer {
@@ -832,5 +831,6 @@ impl Authority {
 
 use super::sigv4::constant_time_eq;
 
+pub mod lambda;
 #[cfg(test)]
 mod tests;

@@ -98,7 +98,7 @@ fn the_key_and_tokens_decide_the_mode_as_appsync_does() {
 }
 
 #[test]
-fn a_lambda_authorizers_token_names_the_function_the_sandbox_cannot_run() {
+fn a_lambda_authorizer_outside_the_project_is_named_as_one_the_sandbox_cannot_run() {
     let auth = authority(vec![AuthMode::ApiKey, AuthMode::Lambda])
         .with_lambda_authorizer("arn:aws:lambda:us-east-1:123456789012:function:checkToken");
     let denied = auth

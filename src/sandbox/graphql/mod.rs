@@ -241,6 +241,14 @@ pub struct Shared {
 
 impl Shared {
     fn allows(&self, type_name: &str, field: &str, auth: &RequestAuth) -> bool {
+        if auth
+            .caller
+            .denied_fields
+            .iter()
+            .any(|d| d.split_once('.') == Some((type_name, field)))
+        {
+            return false;
+        }
         let rule = self
             .access
             .get(&(type_name.to_string(), field.to_string()))

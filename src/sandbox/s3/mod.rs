@@ -73,11 +73,42 @@ impl Bucket {
     }
 }
 
-/// The sandbox's S3: its buckets by name, and the api endpoint whose
-/// authority checks signatures and whose log it writes to.
+/// The sandbox's S3: its buckets by name, the api endpoint whose
+/// authority checks signatures and whose log it writes to, and where object
+/// events go (the functions' storage triggers), if anywhere.
 pub struct Storage {
     pub buckets: BTreeMap<String, Bucket>,
     pub endpoint: Arc<Endpoint>,
+    pub events: Option<std::sync::Mutex<std::sync::mpsc::Sender<ObjectEvent>>>,
+}
+
+/// An object created or deleted, as S3 tells EventBridge of it ("EventBridge
+/// event message structure", Amazon S3 User Guide): sent once the change is
+/// stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectEvent {
+    /// The bucket's (sandbox) name.
+    pub bucket: String,
+    pub key: String,
+    pub deleted: bool,
+    /// The operation: `PutObject`, `CopyObject`, `CompleteMultipartUpload`,
+    /// `DeleteObject`.
+    pub reason: &'static str,
+    /// Bytes and the unquoted ETag (created objects only).
+    pub size: Option<u64>,
+    pub etag: Option<String>,
+}
+
+impl Storage {
+    fn notify(&self, event: ObjectEvent) {
+        if let Some(events) = &self.events {
+            let sender = match events.lock() {
+                Ok(g) => g,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let _ = sender.send(event);
+        }
+    }
 }
 
 /// The local name of a storage resource's bucket (a valid bucket name:
@@ -514,11 +545,13 @@ fn run(
             Err(access_denied())
         }
     };
+    let notify = |event| storage.notify(event);
     let ctx = Ctx {
         bucket,
         rules,
         request,
         params: &params,
+        notify: &notify,
     };
     let result = (|| {
         let body = if payload == super::sigv4::Payload::UnsignedChunked {

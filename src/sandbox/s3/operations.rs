@@ -10,6 +10,8 @@ pub(super) struct Ctx<'a> {
     pub(super) rules: &'a BucketRules,
     pub(super) request: &'a S3Request<'a>,
     pub(super) params: &'a BTreeMap<String, String>,
+    /// Where a stored change is told (the storage triggers).
+    pub(super) notify: &'a dyn Fn(ObjectEvent),
 }
 
 impl Ctx<'_> {
@@ -19,6 +21,34 @@ impl Ctx<'_> {
             resource: format!("{}/{key}", self.rules.arn),
             keys: Vec::new(),
         }
+    }
+
+    fn created(&self, reason: &'static str, meta: &ObjectMeta) {
+        (self.notify)(ObjectEvent {
+            bucket: self.bucket.name.clone(),
+            key: meta.key.clone(),
+            deleted: false,
+            reason,
+            size: Some(meta.size),
+            etag: Some(meta.etag.trim_matches('"').to_string()),
+        });
+    }
+
+    /// Delete `key`; an object that was there is told of.
+    fn delete(&self, key: &str) -> Result<(), S3Error> {
+        let existed = self.bucket.objects.head(key).is_some();
+        self.bucket.objects.delete(key).map_err(internal)?;
+        if existed {
+            (self.notify)(ObjectEvent {
+                bucket: self.bucket.name.clone(),
+                key: key.to_string(),
+                deleted: true,
+                reason: "DeleteObject",
+                size: None,
+                etag: None,
+            });
+        }
+        Ok(())
     }
 
     fn header(&self, name: &str) -> Option<&str> {
@@ -67,7 +97,7 @@ impl Ctx<'_> {
             "CopyObject" => self.copy(allows),
             "DeleteObject" => {
                 allows(&[self.object_ask("s3:DeleteObject", key)])?;
-                self.bucket.objects.delete(key).map_err(internal)?;
+                self.delete(key)?;
                 Ok(StatusCode::NO_CONTENT.into_response())
             }
             "DeleteObjects" => self.delete_objects(body.bytes(), allows),
@@ -119,6 +149,7 @@ impl Ctx<'_> {
                     .bucket
                     .objects
                     .complete(&self.params["uploadId"], key, &listed)?;
+                self.created("CompleteMultipartUpload", &meta);
                 let host = self.header("host").unwrap_or("localhost");
                 Ok(xml_response(
                     StatusCode::OK,
@@ -239,6 +270,7 @@ impl Ctx<'_> {
             crc.clone(),
             if_absent,
         )?;
+        self.created("PutObject", &meta);
         let mut response = (
             StatusCode::OK,
             [
@@ -411,6 +443,7 @@ impl Ctx<'_> {
             self.bucket
                 .objects
                 .put(key, &bytes, &headers, meta.checksum_crc32.clone(), false)?;
+        self.created("CopyObject", &copied);
         Ok(xml_response(
             StatusCode::OK,
             xml::document(
@@ -441,7 +474,7 @@ impl Ctx<'_> {
         for object in parsed.object {
             match allows(&[self.object_ask("s3:DeleteObject", &object.key)]) {
                 Ok(()) => {
-                    self.bucket.objects.delete(&object.key).map_err(internal)?;
+                    self.delete(&object.key)?;
                     if !parsed.quiet {
                         result.deleted.push(xml::Deleted { key: object.key });
                     }

@@ -12,7 +12,7 @@ use crate::sandbox::auth::StorageCaller;
 /// sandbox reads them: the nested stack, the root's parameters for it, and
 /// an auth stack whose group role outputs name the group roles.
 fn rules(cfg: &StorageConfig) -> BucketRules {
-    let part = part("files", cfg, "dev", Some("main"));
+    let part = part("files", cfg, "dev", Some("main"), false);
     let mut parameters = part.parameters.clone();
     parameters.insert("Project".into(), json!("app"));
     parameters.insert("Env".into(), json!("dev"));
@@ -191,6 +191,7 @@ fn a_bucket_policy_for_another_principal_is_refused_at_start() {
         &StorageConfig::with_defaults(),
         "dev",
         Some("main"),
+        false,
     );
     let mut template = part.template.to_json();
     template["Resources"]["BucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Principal"] =
@@ -239,6 +240,7 @@ fn an_unresolvable_policy_stops_the_sandbox_rather_than_guess() {
         &StorageConfig::with_defaults(),
         "dev",
         Some("main"),
+        false,
     );
     let root = json!({ "Resources": {
         "StorageFiles": { "Type": "AWS::CloudFormation::Stack",
