@@ -1,7 +1,8 @@
 """moto server for hoist's tests, with an extension.
 
-moto 5.2.5's CloudFormation ignores the Cognito resource types hoist emits and
-S3 bucket policies, and cannot resolve `Fn::GetAtt Nested.Outputs.Name`. This
+moto 5.2.5's CloudFormation ignores the Cognito resource types hoist emits,
+S3 bucket policies and a bucket's EventBridge switch, and cannot resolve
+`Fn::GetAtt Nested.Outputs.Name`. This
 module registers CloudFormation handlers for those types, backed by moto's own
 cognito-idp, cognito-identity and S3 backends (so the resources can be checked
 through the AWS APIs afterwards), and patches the nested-stack gap. hoist's own
@@ -22,6 +23,7 @@ from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket, s3_backends
+from moto.s3.responses import S3Response
 from moto.utilities.utils import get_partition
 
 
@@ -393,6 +395,46 @@ def _bucket_permission(self, action, resource):
 
 
 FakeBucket.get_permission = _bucket_permission
+
+
+# moto's CloudFormation drops a bucket's NotificationConfiguration, and its
+# GetBucketNotificationConfiguration never answers EventBridgeConfiguration
+# (S3 answers an empty `<EventBridgeConfiguration/>` when events go to
+# EventBridge). Keep the EventBridge switch, and answer it.
+def _with_eventbridge(original):
+    def handler(cls, *args, **kwargs):
+        bucket = original.__func__(cls, *args, **kwargs)
+        cloudformation_json = next(a for a in args if isinstance(a, dict))
+        notifications = cloudformation_json.get("Properties", {}).get("NotificationConfiguration", {})
+        enabled = notifications.get("EventBridgeConfiguration", {}).get("EventBridgeEnabled") in (True, "true")
+        bucket.set_notification_configuration({"EventBridgeConfiguration": {}} if enabled else None)
+        return bucket
+
+    return classmethod(handler)
+
+
+FakeBucket.create_from_cloudformation_json = _with_eventbridge(FakeBucket.create_from_cloudformation_json)
+FakeBucket.update_from_cloudformation_json = _with_eventbridge(FakeBucket.update_from_cloudformation_json)
+_get_bucket_notification = S3Response.get_bucket_notification
+
+
+def _get_bucket_notification_with_eventbridge(self):
+    status, headers, body = _get_bucket_notification(self)
+    config = self.backend.get_bucket_notification_configuration(self.bucket_name)
+    text = body.decode() if isinstance(body, bytes) else body
+    if config is not None and config.event_bridge is not None and "EventBridgeConfiguration" not in text:
+        end = "</NotificationConfiguration>"
+        if end in text:
+            text = text.replace(end, "<EventBridgeConfiguration/>" + end)
+        else:
+            # an empty answer: `<NotificationConfiguration/>`, or nothing
+            text = '<?xml version="1.0" encoding="UTF-8"?><NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><EventBridgeConfiguration/></NotificationConfiguration>'
+        body = text.encode()
+        headers = {k: v for k, v in dict(headers).items() if k.lower() != "content-length"}
+    return status, headers, body
+
+
+S3Response.get_bucket_notification = _get_bucket_notification_with_eventbridge
 
 
 # moto does not recompute a stack's template and outputs after ExecuteChangeSet.
