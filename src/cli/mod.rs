@@ -409,7 +409,7 @@ Examples:
   hoist add function resize --runtime python --memory 512 --timeout 60 --yes
   hoist add function charge --runtime rust --arch x86_64 --env CURRENCY=EUR \\
                      --secret STRIPE_KEY=ssm:/shop/{env}/stripe --yes
-  hoist add function thumbnail --template storage-trigger --trigger 'storage:created:public/*.jpg' \
+  hoist add function thumbnail --template storage-trigger --trigger 'storage:created:uploads/*.jpg' \
                      --remove-trigger storage:created --access storage:write --yes
   hoist add function audit --template table-stream --trigger table:Todo --yes
   hoist add function nightly --template scheduled --trigger 'schedule:cron(0 3 * * ? *)' \

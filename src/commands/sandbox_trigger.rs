@@ -125,7 +125,19 @@ pub fn run(
         env,
         event.to_string().into_bytes(),
         false,
-    ))?;
+    ))
+    .map_err(|err| match err {
+        // the running sandbox started before the function was added
+        crate::deploy::error::DeployError::Aws {
+            action: "Invoke",
+            summary,
+            ..
+        } if summary.contains("is not deployed") => crate::Error::from(SandboxError::Trigger {
+            message: format!("the running sandbox does not run `{name}`"),
+            help: "a function added while the sandbox runs needs a restart: stop it (Ctrl-C) and run `hoist sandbox` again".into(),
+        }),
+        other => other.into(),
+    })?;
     super::function::report_answer(&name, answer, printer)?;
     printer.success(format!(
         "`{name}` answered in the sandbox in {} ms (its log is the sandbox's)",

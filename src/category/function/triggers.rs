@@ -107,6 +107,14 @@ pub const AUTH_TRIGGERS: &[(&str, &str)] = &[
 
 pub const TRIGGER_RULE: &str = "write `auth:pre-sign-up` (or another user pool trigger: post-confirmation, pre-token-generation, custom-message, pre-authentication, post-authentication), `table:<Model>` (the changes of a model's table), `storage:created` or `storage:deleted` (the bucket's files, optionally of some keys: `storage:created:uploads/*.jpg`; `storage:NAME:created` with several buckets), `schedule:rate(5 minutes)` or `schedule:cron(0 12 * * ? *)`";
 
+/// `text` cut to at most `chars` characters, with `…` when cut.
+fn shortened(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 /// The longest key pattern: S3's longest key (1,024 bytes).
 const MAX_PATTERN_BYTES: usize = 1024;
 
@@ -341,7 +349,8 @@ pub fn add_storage_rules(
             parameters.push((parameter.clone(), stack.clone()));
         }
         let mut detail = json!({ "bucket": { "name": [r#ref(&parameter)] } });
-        if let Some(pattern) = &trigger.pattern {
+        // `*` is every key: no filter (an empty prefix says the same less plainly)
+        if let Some(pattern) = trigger.pattern.as_ref().filter(|p| *p != "*") {
             let filter = match pattern.strip_suffix('*') {
                 Some(prefix) if !prefix.contains('*') => json!({ "prefix": prefix }),
                 _ => json!({ "wildcard": pattern }),
@@ -356,7 +365,8 @@ pub fn add_storage_rules(
                 "Description": format!(
                     "Invokes the function on the storage `{storage}`'s {}{}",
                     trigger.detail_type().to_lowercase(),
-                    trigger.pattern.as_ref().map(|p| format!(" events of keys {p}")).unwrap_or_else(|| " events".into())
+                    // a rule's description is at most 512 characters; a key pattern may be 1,024 bytes
+                    trigger.pattern.as_ref().map(|p| format!(" events of keys {}", shortened(p, 200))).unwrap_or_else(|| " events".into())
                 ),
                 "EventPattern": {
                     "source": ["aws.s3"],
@@ -430,6 +440,41 @@ pub fn add_table_streams(t: &mut Template, streams: &[(String, String)]) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `*` matches every key without a filter, and a long key pattern stays
+    /// within a rule description's 512 characters (`AWS::Events::Rule`).
+    #[test]
+    fn storage_rules_filter_keys_within_eventbridges_limits() {
+        let mut t = crate::cfn::Template::new("f");
+        let trigger = |pattern: &str| StorageTrigger {
+            name: None,
+            deleted: false,
+            pattern: Some(pattern.into()),
+        };
+        let long = format!("{}*.jpg", "a/".repeat(500));
+        add_storage_rules(
+            &mut t,
+            &[
+                ("files".into(), trigger("*")),
+                ("files".into(), trigger("public/*")),
+                ("files".into(), trigger(&long)),
+            ],
+        );
+        let json = t.to_json();
+        let rule = |i: usize| &json["Resources"][format!("Storage{i}")]["Properties"];
+        assert_eq!(rule(0)["EventPattern"]["detail"].get("object"), None);
+        assert_eq!(
+            rule(1)["EventPattern"]["detail"]["object"]["key"],
+            json!([{ "prefix": "public/" }])
+        );
+        assert_eq!(
+            rule(2)["EventPattern"]["detail"]["object"]["key"],
+            json!([{ "wildcard": long }])
+        );
+        let description = rule(2)["Description"].as_str().unwrap();
+        assert!(description.chars().count() <= 512, "{description}");
+        assert!(description.ends_with('…'), "{description}");
+    }
 
     #[test]
     fn triggers_are_the_pools_and_eventbridges_own_words() {

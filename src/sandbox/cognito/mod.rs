@@ -50,6 +50,7 @@ mod sign_in;
 mod sign_up;
 #[cfg(test)]
 mod tests;
+mod triggers;
 
 pub use keys::PoolKey;
 pub use settings::PoolSettings;
@@ -420,8 +421,16 @@ impl UserPool {
     }
 
     /// Run one operation of the JSON protocol (`target` without its
-    /// `AWSCognitoIdentityProviderService.` prefix).
+    /// `AWSCognitoIdentityProviderService.` prefix), and then the user pool
+    /// triggers that follow it (see [`triggers`]).
     pub fn call(&self, target: &str, body: &Value) -> Result<Value, CognitoError> {
+        self.before_operation(target, body)?;
+        let out = self.operation(target, body)?;
+        self.after_operation(target, body, out)
+    }
+
+    /// One operation, without the triggers that follow it.
+    fn operation(&self, target: &str, body: &Value) -> Result<Value, CognitoError> {
         if !body.is_object() {
             return Err(err(
                 "SerializationException",

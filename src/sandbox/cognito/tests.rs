@@ -397,3 +397,129 @@ fn totp_mfa_is_set_up_and_asked_for_as_cognito_does() {
         "InvalidParameterException"
     );
 }
+
+/// The triggers around sign-in and confirmation, with a stand-in for the
+/// sandbox's functions: pre authentication refuses a user, pre token
+/// generation adds, overrides and suppresses ID token claims (never the
+/// ones Cognito keeps) and overrides the groups of both tokens, post
+/// authentication follows a sign-in but not a refresh, and a failing post
+/// confirmation is the confirmation's error while the user stays confirmed.
+#[test]
+fn sign_in_and_confirmation_triggers_run_as_cognito_runs_them() {
+    let codes = Arc::new(Mutex::new(Vec::new()));
+    let seen: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let functions = [
+        ("PreAuthentication", "guard"),
+        ("PreTokenGeneration", "stamp"),
+        ("PostAuthentication", "audit"),
+        ("PostConfirmation", "welcome"),
+    ]
+    .into_iter()
+    .map(|(k, f)| (k.to_string(), f.to_string()))
+    .collect();
+    let pool = pool(codes.clone()).with_triggers(LambdaTriggers {
+        functions,
+        invoke: Arc::new(move |function: &str, mut event: Value| {
+            log.lock().unwrap().push(format!(
+                "{function} {} {}",
+                event["triggerSource"].as_str().unwrap(),
+                event["request"]["userAttributes"]["email"]
+            ));
+            match function {
+                "guard"
+                    if event["request"]["userAttributes"]["email"]
+                        .as_str()
+                        .is_some_and(|e| e.starts_with("blocked")) =>
+                {
+                    Err(("Error".into(), "blocked users may not sign in".into()))
+                }
+                "welcome" => Err(("Error".into(), "welcome mail failed".into())),
+                "stamp" => {
+                    assert_eq!(
+                        event["request"]["groupConfiguration"]["groupsToOverride"],
+                        json!([])
+                    );
+                    event["response"]["claimsOverrideDetails"] = json!({
+                        "claimsToAddOrOverride": { "tenant": "acme", "sub": "someone-else" },
+                        "claimsToSuppress": ["email", "token_use"],
+                        "groupOverrideDetails": { "groupsToOverride": ["Editors"] },
+                    });
+                    Ok(event)
+                }
+                _ => Ok(event),
+            }
+        }),
+    });
+    confirmed_user(&pool, "ada@example.com", "Secret-123");
+    let signed = srp_sign_in(&pool, "ada@example.com", "Secret-123").unwrap();
+    let result = &signed["AuthenticationResult"];
+    let id = pool
+        .verify(result["IdToken"].as_str().unwrap(), Some("id"))
+        .expect("the ID token is signed by the pool");
+    assert_eq!(id["tenant"], "acme");
+    assert_ne!(id["sub"], "someone-else", "sub is Cognito's");
+    assert_eq!(id["token_use"], "id", "token_use is Cognito's");
+    assert!(!id.contains_key("email"), "{id:?}");
+    assert_eq!(id["cognito:groups"], json!(["Editors"]));
+    let access = pool
+        .verify(result["AccessToken"].as_str().unwrap(), Some("access"))
+        .unwrap();
+    assert_eq!(access["cognito:groups"], json!(["Editors"]));
+    assert!(!access.contains_key("tenant"), "V1_0 changes the ID token");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            "guard PreAuthentication_Authentication \"ada@example.com\"",
+            "stamp TokenGeneration_Authentication \"ada@example.com\"",
+            "audit PostAuthentication_Authentication \"ada@example.com\"",
+        ]
+    );
+    seen.lock().unwrap().clear();
+    let refreshed = pool
+        .call(
+            "GetTokensFromRefreshToken",
+            &json!({ "ClientId": "client", "RefreshToken": result["RefreshToken"] }),
+        )
+        .unwrap();
+    let id = pool
+        .verify(
+            refreshed["AuthenticationResult"]["IdToken"]
+                .as_str()
+                .unwrap(),
+            Some("id"),
+        )
+        .unwrap();
+    assert_eq!(id["tenant"], "acme");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["stamp TokenGeneration_RefreshTokens \"ada@example.com\""]
+    );
+
+    // the pre authentication trigger refuses
+    confirmed_user(&pool, "blocked@example.com", "Secret-123");
+    let refused = srp_sign_in(&pool, "blocked@example.com", "Secret-123").unwrap_err();
+    assert_eq!(refused.kind, "UserLambdaValidationException");
+    assert_eq!(
+        refused.message,
+        "PreAuthentication failed with error blocked users may not sign in."
+    );
+
+    // post confirmation fails: the error is the confirmation's, the user is confirmed
+    let up = json!({ "ClientId": "client", "Username": "grace@example.com", "Password": "Secret-123",
+        "UserAttributes": [{ "Name": "email", "Value": "grace@example.com" }] });
+    pool.call("SignUp", &up).unwrap();
+    let printed = codes.lock().unwrap().last().cloned().unwrap();
+    let code = printed.rsplit(' ').next().unwrap().to_string();
+    let failed = pool
+        .call(
+            "ConfirmSignUp",
+            &json!({ "ClientId": "client", "Username": "grace@example.com", "ConfirmationCode": code }),
+        )
+        .unwrap_err();
+    assert_eq!(
+        failed.message,
+        "PostConfirmation failed with error welcome mail failed."
+    );
+    assert!(srp_sign_in(&pool, "grace@example.com", "Secret-123").is_ok());
+}

@@ -280,7 +280,9 @@ impl Objects {
     }
 
     /// Remove `key` (S3 answers the same whether it was there or not).
-    pub fn delete(&self, key: &str) -> std::io::Result<()> {
+    /// Remove `key`: whether there was an object (decided under the
+    /// index's lock, so that of two deletes of one object, one removed it).
+    pub fn delete(&self, key: &str) -> std::io::Result<bool> {
         let mut index = self.lock();
         if let Err(e) = std::fs::remove_file(self.meta_path(key))
             && e.kind() != std::io::ErrorKind::NotFound
@@ -289,10 +291,11 @@ impl Objects {
         }
         let old = index.remove(key);
         drop(index);
+        let existed = old.is_some();
         if let Some(old) = old {
             let _ = std::fs::remove_file(self.dir.join("objects").join(old.file));
         }
-        Ok(())
+        Ok(existed)
     }
 
     /// Every key from `after` on (exclusive), in S3's order (UTF-8 bytes).

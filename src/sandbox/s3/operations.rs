@@ -36,9 +36,7 @@ impl Ctx<'_> {
 
     /// Delete `key`; an object that was there is told of.
     fn delete(&self, key: &str) -> Result<(), S3Error> {
-        let existed = self.bucket.objects.head(key).is_some();
-        self.bucket.objects.delete(key).map_err(internal)?;
-        if existed {
+        if self.bucket.objects.delete(key).map_err(internal)? {
             (self.notify)(ObjectEvent {
                 bucket: self.bucket.name.clone(),
                 key: key.to_string(),
