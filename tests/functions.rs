@@ -860,6 +860,52 @@ fn storage_events_and_schedules_reach_their_functions_in_the_sandbox() {
         "--yes",
         "-q",
     ]);
+    // a function that reads what was stored, with the grant to read only
+    run(&[
+        "add",
+        "function",
+        "reader",
+        "--runtime",
+        "python",
+        "--template",
+        "storage-trigger",
+        "--trigger",
+        "storage:created:public/notes/*",
+        "--remove-trigger",
+        "storage:created",
+        "--access",
+        "storage:read",
+        "--yes",
+        "-q",
+    ]);
+    std::fs::write(
+        app.join("hoist/function/reader/requirements.txt"),
+        "boto3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("hoist/function/reader/index.py"),
+        r#"import os
+import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    bucket = event["detail"]["bucket"]["name"]
+    key = event["detail"]["object"]["key"]
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    try:
+        s3.put_object(Bucket=bucket, Key="notes-copy/" + key, Body=body.encode())
+        wrote = "written"
+    except s3.exceptions.ClientError as e:
+        wrote = e.response["Error"]["Code"]
+    same = os.environ["STORAGE_FILES_BUCKETNAME"] == bucket
+    print(f"read {key}: {body}; its bucket variable: {same}; a write: {wrote}")
+    return {"key": key}
+"#,
+    )
+    .unwrap();
     let manifest = std::fs::read_to_string(app.join("hoist.toml")).unwrap();
     assert!(manifest.contains("schedule:rate(1 hour)"), "{manifest}");
     let running = common::running::Running::start(
@@ -929,6 +975,24 @@ fn storage_events_and_schedules_reach_their_functions_in_the_sandbox() {
             "function thumbs | Object Created: s3://{bucket}/public/a b.txt (5 bytes)"
         )),
         "{created}"
+    );
+    // the reader reads the file with its role's credentials, as deployed; its
+    // role may not write
+    rt.block_on(async {
+        s3.put_object()
+            .bucket(&bucket)
+            .key("public/notes/hello.md")
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"hello"))
+            .send()
+            .await
+            .unwrap();
+    });
+    let read = running.wait_for("function reader | read ");
+    assert!(
+        read.contains(
+            "read public/notes/hello.md: hello; its bucket variable: True; a write: AccessDenied"
+        ),
+        "{read}"
     );
     rt.block_on(async {
         s3.delete_object()

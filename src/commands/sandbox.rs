@@ -291,14 +291,22 @@ fn serve(
         .build()
         .map_err(|e| SandboxError::Start(e.to_string()))?;
     runtime.block_on(async move {
-        // the project's functions, for the api's `@function` fields
+        // the project's functions, for the api's `@function` fields; their
+        // variables are known once the endpoints are (before any invocation)
+        let function_env = crate::sandbox::function_env::Known::default();
         let functions = (!file.manifest.function.is_empty()).then(|| {
+            let known = function_env.clone();
             crate::sandbox::functions::FunctionHost::start(
                 file.root().to_path_buf(),
                 file.manifest.function.clone(),
                 env.clone(),
                 region.clone(),
-                Vec::new(),
+                Arc::new(move |function: &str| {
+                    known
+                        .get()
+                        .and_then(|all| all.get(function).cloned())
+                        .unwrap_or_default()
+                }),
             )
         });
         // the api's Lambda authorizer, when it is a project function
@@ -508,6 +516,37 @@ fn serve(
         if let Some(endpoint) = &storage_endpoint {
             custom["hoist_sandbox"]["storage_endpoint"] = json!(endpoint);
         }
+        {
+            // the functions' variables: the sandbox's values of their grants,
+            // its endpoints by IP (the SDKs address buckets by path on an IP),
+            // and credentials of each function's role
+            let numeric = |url: &str| url.replacen("://localhost:", "://127.0.0.1:", 1);
+            let endpoint = numeric(user_pool_endpoint.trim_end_matches('/'));
+            let storage = storage_endpoint.as_deref().map(numeric);
+            let served = crate::sandbox::function_env::Served {
+                outputs: &deployed,
+                endpoint: &endpoint,
+                storage_endpoint: storage.as_deref(),
+                region: &region,
+            };
+            let all = file
+                .manifest
+                .function
+                .iter()
+                .map(|(name, cfg)| {
+                    let mut vars = crate::sandbox::function_env::variables(&file.manifest, cfg, &served);
+                    let role = crate::category::logical_id(crate::category::Category::Function, name);
+                    let c = authority.function_credentials(name, &role, FUNCTION_CREDENTIALS_SECONDS);
+                    vars.extend([
+                        ("AWS_ACCESS_KEY_ID".to_string(), c.access_key_id),
+                        ("AWS_SECRET_ACCESS_KEY".to_string(), c.secret_key),
+                        ("AWS_SESSION_TOKEN".to_string(), c.session_token),
+                    ]);
+                    (name.clone(), vars)
+                })
+                .collect();
+            let _ = function_env.set(all);
+        }
         if functions.is_some() {
             // Lambda's Invoke API, for `hoist sandbox trigger` and the SDKs
             custom["hoist_sandbox"]["lambda_endpoint"] = json!(user_pool_endpoint);
@@ -703,15 +742,31 @@ fn bucket_rules(
             .find(|name| logical_id(Category::Auth, name) == logical)
             .and_then(|name| read(&format!("auth-{name}.template.json")))
     };
-    Ok(crate::sandbox::s3::policy::BucketRules::from_templates(
+    let mut rules = crate::sandbox::s3::policy::BucketRules::from_templates(
         bucket,
         &template,
         &root,
         &logical_id(Category::Storage, resource),
         &stacks,
     )
-    .map_err(problem)?)
+    .map_err(problem)?;
+    // the project's functions, by their roles' statements on this bucket
+    let parameter = format!("{}Bucket", logical_id(Category::Storage, resource));
+    for function in file.manifest.function.keys() {
+        if let Some(template) = read(&format!("function-{function}.template.json")) {
+            rules.add_function_role(
+                &logical_id(Category::Function, function),
+                &template,
+                &parameter,
+            );
+        }
+    }
+    Ok(rules)
 }
+
+/// How long a sandbox function's role credentials live (seconds): the
+/// sandbox's session, as a deployed function's role is renewed by Lambda.
+const FUNCTION_CREDENTIALS_SECONDS: u64 = 24 * 3600;
 
 /// The project's storage buckets (by resource name), their objects under
 /// `dir/storage/<bucket>/`.

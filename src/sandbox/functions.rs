@@ -41,16 +41,20 @@ pub struct FunctionHost {
     names: Arc<BTreeMap<String, String>>,
 }
 
+/// A function's variables beyond Lambda's (the sandbox's endpoints, its
+/// grants' values), by the function's name; asked when its process starts.
+pub type ExtraEnv = Arc<dyn Fn(&str) -> Vec<(String, String)> + Send + Sync>;
+
 impl FunctionHost {
     /// Start the host's thread for the project's functions (`[function.*]`)
-    /// in environment `env`; `extra_env` is added to every function's
-    /// environment (the sandbox's endpoints).
+    /// in environment `env`; `extra_env` gives each function's variables
+    /// beyond Lambda's (see [`super::function_env`]).
     pub fn start(
         root: PathBuf,
         functions: BTreeMap<String, FunctionConfig>,
         env: String,
         region: String,
-        extra_env: Vec<(String, String)>,
+        extra_env: ExtraEnv,
     ) -> FunctionHost {
         // the names Lambda knows them by (`greet-dev`): a bare `greet` would
         // work here and name no function deployed
@@ -339,7 +343,7 @@ async fn serve(
     functions: BTreeMap<String, FunctionConfig>,
     env: String,
     region: String,
-    extra_env: Vec<(String, String)>,
+    extra_env: ExtraEnv,
     requests: mpsc::Receiver<Request>,
 ) {
     let mut running: BTreeMap<String, LocalFunction> = BTreeMap::new();
@@ -370,8 +374,16 @@ async fn serve(
             let prefix = format!("function {function} |");
             let log: Arc<dyn Fn(&str) + Send + Sync> =
                 Arc::new(move |line: &str| eprintln!("{prefix} {line}"));
-            match LocalFunction::new(&root, &function, cfg, &env, &region, extra_env.clone(), log)
-                .await
+            match LocalFunction::new(
+                &root,
+                &function,
+                cfg,
+                &env,
+                &region,
+                extra_env(&function),
+                log,
+            )
+            .await
             {
                 Ok(local) => {
                     running.insert(function.clone(), local);

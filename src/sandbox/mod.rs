@@ -10,6 +10,7 @@ pub mod cognito;
 pub mod datasource;
 pub mod dynamodb;
 pub mod engine;
+pub mod function_env;
 pub mod functions;
 pub mod graphql;
 pub mod identity;

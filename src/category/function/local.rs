@@ -9,8 +9,10 @@
 //!
 //! The process gets Lambda's environment (`_HANDLER`, `LAMBDA_TASK_ROOT`,
 //! `AWS_LAMBDA_FUNCTION_NAME`, `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`,
-//! `AWS_REGION`, ...), the function's own variables and hoist's `ENV` and
-//! `REGION`, and nothing else of hoist's environment. An invocation that
+//! `AWS_REGION`, ...), the function's own variables, hoist's `ENV` and
+//! `REGION`, what the sandbox adds (its endpoints, the grants' values and
+//! the role's credentials: `crate::sandbox::function_env`), and nothing
+//! else of hoist's environment. An invocation that
 //! outlives the function's timeout is ended as Lambda ends it ("Task timed
 //! out after N.00 seconds") and the process is started again on the next.
 

@@ -258,10 +258,12 @@ pub struct StorageCaller {
     /// The identity pool identity (`<region>:<uuid>`): the policies'
     /// `${cognito-identity.amazonaws.com:sub}`.
     pub identity_id: String,
-    /// `authenticated` or `unauthenticated`.
+    /// `authenticated` or `unauthenticated`, or `function` for a project
+    /// function's role.
     pub kind: String,
     /// The logical id of the role the credentials are of ([`AUTH_ROLE`],
-    /// [`UNAUTH_ROLE`], or a group's role such as `AdminGroupRole`).
+    /// [`UNAUTH_ROLE`], a group's role such as `AdminGroupRole`, or a
+    /// function's, `Function<Name>`).
     pub role: String,
 }
 
@@ -431,6 +433,41 @@ impl Authority {
             session_token,
             expiration: exp,
             identity_id,
+        }
+    }
+
+    /// Credentials for a project function's execution role in the sandbox,
+    /// living `lifetime` seconds: as a deployed function's role session
+    /// (`kind` `function`, the role by its logical id in the root stack,
+    /// `Function<Name>`), which the sandbox's storage judges by that role's
+    /// statements and its api and user pool do not take (as the deployed
+    /// api does not take a role its schema does not name).
+    pub fn function_credentials(&self, function: &str, role: &str, lifetime: u64) -> Credentials {
+        let iat = now();
+        let exp = iat + lifetime.max(1);
+        let access_key_id = format!(
+            "ASIA{}",
+            random_chars(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        );
+        let claims = json!({
+            "iss": self.identity_issuer,
+            "aud": CLIENT_ID,
+            "akid": access_key_id,
+            "kind": "function",
+            "function": function,
+            "role": role,
+            "iat": iat,
+            "exp": exp,
+        });
+        let session_token = EncodingKey::from_secret(self.key())
+            .and_then(|key| jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key))
+            .unwrap_or_default();
+        Credentials {
+            secret_key: self.secret_of(&access_key_id),
+            access_key_id,
+            session_token,
+            expiration: exp,
+            identity_id: String::new(),
         }
     }
 
@@ -621,6 +658,11 @@ impl Authority {
         let (parsed, claims, _) =
             self.signed_by(Signature::Header(authorization), "appsync", header, signed)?;
         let kind = claims["kind"].as_str().unwrap_or_default();
+        if kind == "function" {
+            return Err(Denied::new(
+                "You are not authorized to make this call. (A function's role may not call the api: its schema admits IAM callers through the identity pool's roles only.)",
+            ));
+        }
         if kind != "authenticated" && kind != "unauthenticated" {
             return Err(Denied::new(
                 "These credentials are the sandbox administrator's, for the user pool; use `hoist sandbox credentials --user NAME` or `--guest` for the api.",

@@ -17,7 +17,7 @@ use iam_rs::{
     Arn, Context, ContextValue, Decision, IAMPolicy, IAMRequest, Principal, PrincipalId,
     evaluate_policies, interpolate_variables,
 };
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::sandbox::auth::ACCOUNT_ID;
 
@@ -51,6 +51,15 @@ pub struct Ask<'a> {
     /// `arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/key`.
     pub resource: String,
     pub keys: Vec<(&'static str, String)>,
+}
+
+/// A policy's `Statement`: one statement or a list of them.
+fn strings_or_items(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(items) => items.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    }
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -273,6 +282,32 @@ impl BucketRules {
             }
         }
         Ok(rules)
+    }
+
+    /// Add a project function's execution role (`role`, the function's
+    /// logical id in the root stack) with the S3 statements of its
+    /// synthesized `template` (the role's inline policies) that name this
+    /// bucket: `bucket_parameter` is the template's parameter that carries
+    /// the bucket's name. Statements on other resources are not this
+    /// bucket's to judge and are left out.
+    pub fn add_function_role(&mut self, role: &str, template: &Value, bucket_parameter: &str) {
+        let bucket_name = self.arn.trim_start_matches("arn:aws:s3:::").to_string();
+        let mut params = Map::new();
+        params.insert(bucket_parameter.to_string(), json!(bucket_name));
+        let statements: Vec<Value> = template["Resources"]["Role"]["Properties"]["Policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| strings_or_items(&p["PolicyDocument"]["Statement"]))
+            .filter(|s| strings(&s["Action"]).iter().any(|a| a.starts_with("s3:")))
+            .filter_map(|s| resolve(&s, &params, &self.arn, &bucket_name).ok())
+            .collect();
+        if !statements.is_empty() {
+            self.role_policies
+                .entry(role.to_string())
+                .or_default()
+                .push(json!({ "Version": "2012-10-17", "Statement": statements }));
+        }
     }
 
     /// IAM's decision on `ask` by `caller`: allowed only when an identity

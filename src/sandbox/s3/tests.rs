@@ -453,3 +453,57 @@ fn the_operation_follows_method_key_and_query() {
     // a query's `+` is a space, as browsers send it
     assert_eq!(p("prefix=my+folder%2F")["prefix"], "my folder/");
 }
+
+/// A project function's role is judged by the statements its grants put in
+/// its stack (`--access storage:files:read`): it may read and list this
+/// bucket, not write; a statement on another bucket or another service is
+/// not this bucket's; a function without a grant may do nothing.
+#[test]
+fn a_functions_role_is_judged_by_its_grants_statements() {
+    use crate::category::function::access::{Grant, StorageLevel, wire};
+    let grants = [
+        Grant::Storage {
+            name: "files".into(),
+            level: StorageLevel::Read,
+        },
+        Grant::Storage {
+            name: "media".into(),
+            level: StorageLevel::Write,
+        },
+    ];
+    let mut statements = wire(&grants).statements;
+    statements.push(json!({ "Effect": "Allow", "Action": ["logs:PutLogEvents"],
+        "Resource": { "Fn::GetAtt": ["LogGroup", "Arn"] } }));
+    let template = json!({ "Resources": { "Role": { "Type": "AWS::IAM::Role", "Properties": {
+        "Policies": [{ "PolicyName": "function", "PolicyDocument": {
+            "Version": "2012-10-17", "Statement": statements } }] } } } });
+    let mut rules = rules(&StorageConfig::with_defaults());
+    rules.add_function_role("FunctionReader", &template, "StorageFilesBucket");
+    rules.add_function_role(
+        "FunctionIdle",
+        &json!({ "Resources": {} }),
+        "StorageFilesBucket",
+    );
+    let documents = &rules.role_policies["FunctionReader"];
+    assert_eq!(documents.len(), 1);
+    assert!(
+        !documents[0].to_string().contains("StorageMedia")
+            && !documents[0].to_string().contains("logs:"),
+        "{documents:?}"
+    );
+    let reader = StorageCaller {
+        access_key_id: "ASIAEXAMPLE".into(),
+        identity_id: String::new(),
+        kind: "function".into(),
+        role: "FunctionReader".into(),
+    };
+    let idle = StorageCaller {
+        role: "FunctionIdle".into(),
+        ..reader.clone()
+    };
+    assert!(rules.allows(&reader, "pool", &object("s3:GetObject", "notes/a.txt")));
+    assert!(rules.allows(&reader, "pool", &list(Some("notes/"))));
+    assert!(!rules.allows(&reader, "pool", &object("s3:PutObject", "notes/a.txt")));
+    assert!(!rules.allows(&reader, "pool", &object("s3:DeleteObject", "notes/a.txt")));
+    assert!(!rules.allows(&idle, "pool", &object("s3:GetObject", "notes/a.txt")));
+}

@@ -1,0 +1,116 @@
+//! A project function's environment in the sandbox, beyond Lambda's own
+//! variables: its grants' variables (`--access`: `STORAGE_<NAME>_BUCKETNAME`,
+//! `AUTH_<NAME>_USERPOOLID`, ...) with the sandbox's values, the sandbox's
+//! endpoints for the AWS SDKs (`AWS_ENDPOINT_URL`, the SDKs' shared
+//! setting, so that no call leaves the machine, and `AWS_ENDPOINT_URL_S3`
+//! for the storage port), and credentials of the function's role, which the
+//! sandbox's storage judges by that role's statements in the function's
+//! synthesized stack ("Service-specific endpoints", AWS SDKs and Tools
+//! Reference Guide).
+
+use serde_json::Value;
+
+use crate::category::function::FunctionConfig;
+use crate::category::function::access;
+use crate::project::Manifest;
+
+/// Each function's variables, by its name; set once the sandbox's
+/// endpoints are known (before any function runs).
+pub type Known =
+    std::sync::Arc<std::sync::OnceLock<std::collections::BTreeMap<String, Vec<(String, String)>>>>;
+
+/// What the sandbox serves, for the variables.
+pub struct Served<'a> {
+    /// The outputs of the project's resources in the sandbox, by
+    /// `<category>/<name>` (what `amplify_outputs.json` is written from).
+    pub outputs: &'a crate::outputs::DeployedOutputs,
+    /// The api port's URL (`http://127.0.0.1:PORT`): the user pool, the
+    /// identity pool and Lambda's Invoke API.
+    pub endpoint: &'a str,
+    /// The storage port's URL, when the sandbox serves buckets.
+    pub storage_endpoint: Option<&'a str>,
+    pub region: &'a str,
+}
+
+/// The variables of `cfg`'s grants with the sandbox's values, and the
+/// endpoints. A grant's variable the sandbox has no value for (a table's
+/// name: the sandbox's tables are not served through DynamoDB's API) is
+/// left out rather than given a deployed-looking value.
+pub fn variables(
+    manifest: &Manifest,
+    cfg: &FunctionConfig,
+    served: &Served,
+) -> Vec<(String, String)> {
+    let grants: Vec<access::Grant> = cfg
+        .access
+        .iter()
+        .filter_map(|text| access::parse(text, manifest).ok())
+        .collect();
+    let wiring = access::wire(&grants);
+    // a parameter's value: the output of a stack of the project
+    let stack_of = |logical: &str| -> Option<String> {
+        use crate::category::Category;
+        let named = [
+            (Category::Auth, manifest.auth.keys().collect::<Vec<_>>()),
+            (Category::Api, manifest.api.keys().collect()),
+            (Category::Storage, manifest.storage.keys().collect()),
+        ];
+        named
+            .iter()
+            .flat_map(|(category, names)| names.iter().map(move |n| (*category, *n)))
+            .find(|(category, name)| crate::category::logical_id(*category, name) == logical)
+            .map(|(category, name)| format!("{}/{name}", category.as_str()))
+    };
+    let parameter = |name: &str| -> Option<String> {
+        let (_, value) = wiring.parameters.iter().find(|(p, _)| p == name)?;
+        let stack = value["Fn::GetAtt"][0].as_str()?;
+        let output = value["Fn::GetAtt"][1].as_str()?.strip_prefix("Outputs.")?;
+        served.outputs.get(&stack_of(stack)?)?.get(output).cloned()
+    };
+    let mut out: Vec<(String, String)> = wiring
+        .variables
+        .iter()
+        .filter_map(|(variable, value)| {
+            let resolved = match value {
+                Value::Object(map) if map.contains_key("Ref") => parameter(map["Ref"].as_str()?)?,
+                Value::Object(map) if map.contains_key("Fn::Sub") => {
+                    substitute(map["Fn::Sub"].as_str()?, served.region, &parameter)?
+                }
+                Value::String(text) => text.clone(),
+                _ => return None,
+            };
+            Some((variable.clone(), resolved))
+        })
+        .collect();
+    out.push(("AWS_ENDPOINT_URL".into(), served.endpoint.to_string()));
+    if let Some(storage) = served.storage_endpoint {
+        out.push(("AWS_ENDPOINT_URL_S3".into(), storage.to_string()));
+    }
+    out
+}
+
+/// A `Fn::Sub` string with the pseudo parameters and the parameters
+/// resolved; None when one cannot be.
+fn substitute(
+    text: &str,
+    region: &str,
+    parameter: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}')?;
+        let name = &after[..end];
+        out.push_str(&match name {
+            "AWS::Partition" => "aws".to_string(),
+            "AWS::Region" => region.to_string(),
+            "AWS::AccountId" => super::auth::ACCOUNT_ID.to_string(),
+            other => parameter(other)?,
+        });
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
