@@ -764,9 +764,10 @@ fn bucket_rules(
     Ok(rules)
 }
 
-/// How long a sandbox function's role credentials live (seconds): the
-/// sandbox's session, as a deployed function's role is renewed by Lambda.
-const FUNCTION_CREDENTIALS_SECONDS: u64 = 24 * 3600;
+/// How long a sandbox function's role credentials live (seconds): they are
+/// made when the sandbox starts and not renewed (Lambda renews a deployed
+/// function's), so a sandbox running longer than a week needs a restart.
+const FUNCTION_CREDENTIALS_SECONDS: u64 = 7 * 24 * 3600;
 
 /// The project's storage buckets (by resource name), their objects under
 /// `dir/storage/<bucket>/`.

@@ -153,15 +153,10 @@ impl IdentityPool {
                 .unwrap_or_default()
                 .to_string()
         };
-        let groups = claims
-            .get("cognito:groups")
-            .and_then(Value::as_array)
-            .map(|g| {
-                g.iter()
-                    .filter_map(|g| g.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        // the role follows the user's groups in the pool, as Cognito puts
+        // the groups' roles in `cognito:roles`: a pre token generation
+        // trigger's `groupsToOverride` changes the token's groups, not them
+        let groups = pool.groups_of(&text("sub")).unwrap_or_default();
         Ok(Some(Login {
             sub: text("sub"),
             username: text("cognito:username"),

@@ -553,6 +553,12 @@ impl UserPool {
                 Ok(json!({}))
             }),
             "AdminConfirmSignUp" => self.admin_user(body, |user, _| {
+                if user.status != "UNCONFIRMED" {
+                    return Err(not_authorized(&format!(
+                        "User cannot be confirmed. Current status is {}",
+                        user.status
+                    )));
+                }
                 user.status = "CONFIRMED".into();
                 Ok(json!({}))
             }),

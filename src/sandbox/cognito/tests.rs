@@ -435,6 +435,22 @@ fn sign_in_and_confirmation_triggers_run_as_cognito_runs_them() {
                     Err(("Error".into(), "blocked users may not sign in".into()))
                 }
                 "welcome" => Err(("Error".into(), "welcome mail failed".into())),
+                "audit"
+                    if event["request"]["userAttributes"]["email"]
+                        .as_str()
+                        .is_some_and(|e| e.starts_with("audited")) =>
+                {
+                    Err(("Error".into(), "not today".into()))
+                }
+                "stamp"
+                    if event["request"]["userAttributes"]["email"]
+                        .as_str()
+                        .is_some_and(|e| e.starts_with("numbers")) =>
+                {
+                    event["response"]["claimsOverrideDetails"] =
+                        json!({ "claimsToAddOrOverride": { "level": 3 } });
+                    Ok(event)
+                }
                 "stamp" => {
                     assert_eq!(
                         event["request"]["groupConfiguration"]["groupsToOverride"],
@@ -503,6 +519,31 @@ fn sign_in_and_confirmation_triggers_run_as_cognito_runs_them() {
     assert_eq!(
         refused.message,
         "PreAuthentication failed with error blocked users may not sign in."
+    );
+
+    // a V1_0 claim is a string
+    confirmed_user(&pool, "numbers@example.com", "Secret-123");
+    let refused = srp_sign_in(&pool, "numbers@example.com", "Secret-123").unwrap_err();
+    assert_eq!(refused.kind, "InvalidLambdaResponseException");
+    // a sign-in post authentication refuses hands out nothing and leaves no session
+    confirmed_user(&pool, "audited@example.com", "Secret-123");
+    let refused = srp_sign_in(&pool, "audited@example.com", "Secret-123").unwrap_err();
+    assert_eq!(
+        refused.message,
+        "PostAuthentication failed with error not today."
+    );
+    {
+        let users = pool.lock_users();
+        let i = pool.find(&users, "audited@example.com").unwrap();
+        assert!(users.users[i].sessions.is_empty());
+    }
+    // an administrator confirms an unconfirmed user only
+    assert_eq!(
+        kind(pool.call(
+            "AdminConfirmSignUp",
+            &json!({ "Username": "ada@example.com" })
+        )),
+        "NotAuthorizedException"
     );
 
     // post confirmation fails: the error is the confirmation's, the user is confirmed

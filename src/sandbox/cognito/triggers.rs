@@ -1,6 +1,5 @@
 //! The user pool triggers around sign-in and confirmation, run with the
-//! pool's users unlocked (a trigger may call the pool back, as a post
-//! confirmation function adding the user to a group does):
+//! pool's users unlocked (a trigger is not run holding the pool):
 //!
 //! - pre authentication, before `InitiateAuth` with a password flow: an error
 //!   refuses the sign-in;
@@ -8,8 +7,9 @@
 //!   `ConfirmForgotPassword`: an error is the operation's error, and the user
 //!   stays confirmed (Cognito confirms the user before it runs the trigger);
 //! - pre token generation (the `V1_0` event, which customizes the ID token),
-//!   on every token issued: claims added, overridden or suppressed, and the
-//!   groups overridden in both tokens;
+//!   on every token issued: claims added, overridden or suppressed (string
+//!   values), and the groups overridden in both tokens (not the identity
+//!   pool's role, which follows the user's groups in the pool);
 //! - post authentication, after a sign-in that issued tokens (not after a
 //!   refresh): an error refuses the sign-in.
 //!
@@ -48,6 +48,16 @@ const KEPT_CLAIMS: &[&str] = &[
 ];
 
 impl UserPool {
+    /// The groups the user with `sub` is in (None: no such user).
+    pub fn groups_of(&self, sub: &str) -> Option<Vec<String>> {
+        let users = self.lock_users();
+        users
+            .users
+            .iter()
+            .find(|u| u.sub == sub)
+            .map(|u| u.groups.clone())
+    }
+
     /// The user's attributes as triggers see them: `sub`, the status and the
     /// attributes.
     fn trigger_attributes(&self, name: &str) -> Option<(String, Value, Vec<String>)> {
@@ -79,7 +89,16 @@ impl UserPool {
             body["AuthFlow"].as_str(),
             Some("USER_SRP_AUTH" | "USER_PASSWORD_AUTH")
         );
-        if target != "InitiateAuth" || !password_flow || !self.has_trigger("PreAuthentication") {
+        // only for a request Cognito would go on with: its client, an allowed flow
+        let taken = body["ClientId"].as_str() == Some(&self.client_id)
+            && body["AuthFlow"]
+                .as_str()
+                .is_some_and(|flow| self.flow_allowed(flow));
+        if target != "InitiateAuth"
+            || !password_flow
+            || !taken
+            || !self.has_trigger("PreAuthentication")
+        {
             return Ok(());
         }
         let name = body["AuthParameters"]["USERNAME"]
@@ -117,7 +136,10 @@ impl UserPool {
         body: &Value,
         mut out: Value,
     ) -> Result<Value, CognitoError> {
-        let client_id = body["ClientId"].as_str().unwrap_or(&self.client_id);
+        // an admin operation has no app client: Cognito says so in `callerContext`
+        let client_id = body["ClientId"]
+            .as_str()
+            .unwrap_or("CLIENT_ID_NOT_APPLICABLE");
         let confirmed = match target {
             "ConfirmSignUp" | "AdminConfirmSignUp" => Some("PostConfirmation_ConfirmSignUp"),
             "ConfirmForgotPassword" => Some("PostConfirmation_ConfirmForgotPassword"),
@@ -157,7 +179,12 @@ impl UserPool {
                 "TokenGeneration_Authentication"
             };
             let result = &mut out["AuthenticationResult"];
-            self.generate_tokens(result, &id_token, source, body, client_id)?;
+            if let Err(e) = self.generate_tokens(result, &id_token, source, body, client_id) {
+                if !refreshed {
+                    self.end_session(&id_token);
+                }
+                return Err(e);
+            }
         }
         if !refreshed
             && self.has_trigger("PostAuthentication")
@@ -169,7 +196,7 @@ impl UserPool {
                     .unwrap_or_default(),
             )
         {
-            self.run_trigger(
+            let refused = self.run_trigger(
                 "PostAuthentication",
                 "PostAuthentication_Authentication",
                 &user_name,
@@ -180,9 +207,32 @@ impl UserPool {
                 }),
                 json!({}),
                 client_id,
-            )?;
+            );
+            if let Err(e) = refused {
+                self.end_session(&id_token);
+                return Err(e);
+            }
         }
         Ok(out)
+    }
+
+    /// End the session whose ID token is `id_token` (a sign-in a trigger
+    /// refused hands out no tokens, and leaves no session behind).
+    fn end_session(&self, id_token: &str) {
+        let Some(claims) = self.verify(id_token, Some("id")) else {
+            return;
+        };
+        let (Some(sub), Some(origin)) = (
+            claims.get("sub").and_then(Value::as_str),
+            claims.get("origin_jti").and_then(Value::as_str),
+        ) else {
+            return;
+        };
+        let mut users = self.lock_users();
+        if let Some(user) = users.users.iter_mut().find(|u| u.sub == sub) {
+            user.sessions.retain(|s| s.origin_jti != origin);
+        }
+        let _ = self.save(&users);
     }
 
     /// The pre token generation trigger on tokens just issued: its
@@ -258,6 +308,10 @@ impl UserPool {
         match &details["claimsToAddOrOverride"] {
             Value::Null => {}
             Value::Object(claims) => {
+                // the V1_0 event's claims are strings (other types are V2_0's)
+                if claims.values().any(|v| !v.is_string()) {
+                    return Err(wrong("a value of claimsToAddOrOverride is not a string"));
+                }
                 for (claim, value) in claims.iter().filter(|(c, _)| !kept(c)) {
                     id.insert(claim.clone(), value.clone());
                 }

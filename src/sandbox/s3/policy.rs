@@ -53,6 +53,12 @@ pub struct Ask<'a> {
     pub keys: Vec<(&'static str, String)>,
 }
 
+/// The key of a function's role in [`BucketRules::role_policies`] (`/`
+/// is in no logical id, so no other role has it).
+fn function_role_key(role: &str) -> String {
+    format!("function/{role}")
+}
+
 /// A policy's `Statement`: one statement or a list of them.
 fn strings_or_items(v: &Value) -> Vec<Value> {
     match v {
@@ -304,7 +310,7 @@ impl BucketRules {
             .collect();
         if !statements.is_empty() {
             self.role_policies
-                .entry(role.to_string())
+                .entry(function_role_key(role))
                 .or_default()
                 .push(json!({ "Version": "2012-10-17", "Statement": statements }));
         }
@@ -355,9 +361,16 @@ impl BucketRules {
                 .collect::<Option<Vec<_>>>()?;
             evaluate_policies(&policies, &request).ok()
         };
+        // a function's role has keys of its own: a group named `FunctionX`
+        // has the role `FunctionXGroupRole`, which a function could be named too
+        let key = if caller.kind == "function" {
+            function_role_key(&caller.role)
+        } else {
+            caller.role.clone()
+        };
         let identity: Vec<&Value> = self
             .role_policies
-            .get(&caller.role)
+            .get(&key)
             .map(|p| p.iter().collect())
             .unwrap_or_default();
         // a policy that cannot be read or evaluated denies: never a silent allow

@@ -484,7 +484,7 @@ fn a_functions_role_is_judged_by_its_grants_statements() {
         &json!({ "Resources": {} }),
         "StorageFilesBucket",
     );
-    let documents = &rules.role_policies["FunctionReader"];
+    let documents = &rules.role_policies["function/FunctionReader"];
     assert_eq!(documents.len(), 1);
     assert!(
         !documents[0].to_string().contains("StorageMedia")
@@ -506,4 +506,10 @@ fn a_functions_role_is_judged_by_its_grants_statements() {
     assert!(!rules.allows(&reader, "pool", &object("s3:PutObject", "notes/a.txt")));
     assert!(!rules.allows(&reader, "pool", &object("s3:DeleteObject", "notes/a.txt")));
     assert!(!rules.allows(&idle, "pool", &object("s3:GetObject", "notes/a.txt")));
+    // a user pool group's role of the same name is not the function's
+    let group = StorageCaller {
+        kind: "authenticated".into(),
+        ..reader.clone()
+    };
+    assert!(!rules.allows(&group, "pool", &object("s3:GetObject", "notes/a.txt")));
 }
