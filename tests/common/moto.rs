@@ -55,7 +55,9 @@ impl Moto {
             endpoint: format!("http://127.0.0.1:{port}"),
             python,
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // moto imports every service at start: on two cores busy with the
+        // other tiers' builds that has taken over 20 s
+        let deadline = Instant::now() + Duration::from_secs(90);
         while Instant::now() < deadline {
             if moto.request("GET", "/moto-api/").is_some() {
                 return moto;
