@@ -424,8 +424,20 @@ impl Authority {
                 claims["role"] = json!(role);
             }
         }
+        self.issue(access_key_id, &claims, exp, identity_id)
+    }
+
+    /// Credentials for `claims` (the session token, signed HS256 with the
+    /// sandbox's key), the secret derived from the access key id.
+    fn issue(
+        &self,
+        access_key_id: String,
+        claims: &Value,
+        exp: u64,
+        identity_id: String,
+    ) -> Credentials {
         let session_token = EncodingKey::from_secret(self.key())
-            .and_then(|key| jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key))
+            .and_then(|key| jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &key))
             .unwrap_or_default();
         Credentials {
             secret_key: self.secret_of(&access_key_id),
@@ -459,16 +471,7 @@ impl Authority {
             "iat": iat,
             "exp": exp,
         });
-        let session_token = EncodingKey::from_secret(self.key())
-            .and_then(|key| jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key))
-            .unwrap_or_default();
-        Credentials {
-            secret_key: self.secret_of(&access_key_id),
-            access_key_id,
-            session_token,
-            expiration: exp,
-            identity_id: String::new(),
-        }
+        self.issue(access_key_id, &claims, exp, String::new())
     }
 
     /// An identity's OpenID Connect token, as the identity pool's
