@@ -4,6 +4,8 @@
 //! Python functions, which need nothing from a registry. The tiers that
 //! need registries and the emulator are in functions_tiers.rs.
 
+#[path = "functions/api_access.rs"]
+mod api_access;
 mod common;
 
 use common::functions::{hoist, project, run_in, sandbox_app, zip_sha};
@@ -296,7 +298,7 @@ fn access_is_checked_against_the_project() {
     for (access, expected) in [
         ("s3:*", "is not an access"),
         ("storage:read", "no storage resource"),
-        ("api:query", "cannot call the api `main` yet"),
+        ("api:query", "the api `main` takes no IAM requests"),
         ("api:nope:query", "no api `nope`"),
     ] {
         let out = sb

@@ -211,6 +211,7 @@ pub fn parts<'a>(
             sources,
             protected,
             tables.get(name).unwrap_or(&none),
+            function::access::admits_functions(manifest, name),
         )
     });
     let storages = manifest.storage.iter().map(move |(name, cfg)| {

@@ -264,7 +264,8 @@ fn provider_name(p: Provider) -> &'static str {
 /// The model's rules, one per role, as Amplify's `@auth` arguments name them.
 fn auth_rules(grants: &[Grant]) -> Vec<Value> {
     let mut merged: Vec<(&Role, Ops)> = Vec::new();
-    for g in grants {
+    // the project's functions' access is the api's, not a rule of the model
+    for g in grants.iter().filter(|g| g.role != Role::IamPrincipals) {
         match merged.iter_mut().find(|(r, _)| *r == &g.role) {
             Some((_, ops)) => *ops = ops.union(g.ops),
             None => merged.push((&g.role, g.ops)),
@@ -276,7 +277,9 @@ fn auth_rules(grants: &[Grant]) -> Vec<Value> {
             let mut rule = match role {
                 Role::Public(p) => json!({ "allow": "public", "provider": provider_name(*p) }),
                 Role::Private(p) => json!({ "allow": "private", "provider": provider_name(*p) }),
-                Role::Custom => json!({ "allow": "custom", "provider": "function" }),
+                Role::Custom | Role::IamPrincipals => {
+                    json!({ "allow": "custom", "provider": "function" })
+                }
                 Role::StaticGroup {
                     provider,
                     group,

@@ -53,7 +53,12 @@ pub fn transform_api(
 ) -> Result<(crate::transform::Output, Vec<PathBuf>), crate::Error> {
     let cfg = file.manifest.api.get(name).ok_or(CodegenError::NoApi)?;
     let schema = crate::project::read_schema(file.root(), name)?;
-    let output = crate::category::api::transform(name, cfg, &schema)?;
+    let output = crate::category::api::transform(
+        name,
+        cfg,
+        &schema,
+        crate::category::function::access::admits_functions(&file.manifest, name),
+    )?;
     Ok((output, schema.into_iter().map(|f| f.path).collect()))
 }
 

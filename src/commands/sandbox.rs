@@ -462,6 +462,7 @@ fn serve(
             [
                 (api_outputs::URL.to_string(), url.clone()),
                 (api_outputs::API_KEY.to_string(), secrets.api_key.clone()),
+                (api_outputs::API_ID.to_string(), authority.api_id()),
             ]
             .into_iter()
             .collect(),
@@ -529,6 +530,18 @@ fn serve(
                 storage_endpoint: storage.as_deref(),
                 region: &region,
             };
+            // what each function's role may call on the api, as its policy says
+            authority.set_function_api_statements(
+                file.manifest
+                    .function
+                    .iter()
+                    .map(|(name, cfg)| {
+                        let role = crate::category::logical_id(crate::category::Category::Function, name);
+                        let statements = crate::sandbox::function_env::api_statements(&file.manifest, cfg, &served);
+                        (role, (name.clone(), statements))
+                    })
+                    .collect(),
+            );
             let all = file
                 .manifest
                 .function

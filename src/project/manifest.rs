@@ -623,16 +623,18 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
                     )
                 })?;
             use crate::category::function::access::Grant;
-            if let Grant::Api { api, .. } = &grant {
-                // hoist's resolvers admit IAM callers through the identity
-                // pool's roles (`cognitoIdentityAuthType`): a function's role
-                // would be refused on every field, deployed
+            if let Grant::Api { api, .. } = &grant
+                && !manifest.api[api].uses(crate::category::api::AuthMode::Iam)
+            {
+                // AppSync lets in a SigV4-signed request only in the IAM mode
                 return Err(Problem::new(
                     &["function", name, "access"],
                     format!(
-                        "`{text}`: a function cannot call the api `{api}` yet: its resolvers admit IAM callers only through the identity pool, and a function's role would be refused on every field"
+                        "`{text}`: the api `{api}` takes no IAM requests, and a function calls it with its role's credentials"
                     ),
-                    "read and write the models' tables instead (`table:<Model>:read|write`), or call the function from the api with `@function`",
+                    &format!(
+                        "add the IAM mode to the api: `hoist update api {api} --additional-auth iam`"
+                    ),
                 ));
             }
             // a user pool trigger's stack is an input of the auth stack: it
@@ -640,7 +642,7 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
             let triggered = function.triggers.iter().any(|t| t.starts_with("auth:"));
             let takes_pool = match &grant {
                 Grant::Auth { .. } => true,
-                Grant::Table { api, .. } => {
+                Grant::Table { api, .. } | Grant::Api { api, .. } => {
                     manifest.api[api].uses(crate::category::api::AuthMode::UserPools)
                 }
                 _ => false,

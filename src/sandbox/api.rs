@@ -107,6 +107,8 @@ pub struct Caller {
     /// The fields a Lambda authorizer denied this caller (`Type.field`):
     /// they resolve to null with an unauthorized error.
     pub denied_fields: Vec<String>,
+    /// A project function's role: the root fields its IAM policy allows.
+    pub iam_policy: Option<crate::sandbox::auth::principals::FieldPolicy>,
 }
 
 impl Caller {
@@ -121,6 +123,7 @@ impl Caller {
             auth_type: auth_type.to_string(),
             identity,
             denied_fields: Vec::new(),
+            iam_policy: None,
         }
     }
 }

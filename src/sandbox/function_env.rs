@@ -41,32 +41,8 @@ pub fn variables(
     cfg: &FunctionConfig,
     served: &Served,
 ) -> Vec<(String, String)> {
-    let grants: Vec<access::Grant> = cfg
-        .access
-        .iter()
-        .filter_map(|text| access::parse(text, manifest).ok())
-        .collect();
-    let wiring = access::wire(&grants);
-    // a parameter's value: the output of a stack of the project
-    let stack_of = |logical: &str| -> Option<String> {
-        use crate::category::Category;
-        let named = [
-            (Category::Auth, manifest.auth.keys().collect::<Vec<_>>()),
-            (Category::Api, manifest.api.keys().collect()),
-            (Category::Storage, manifest.storage.keys().collect()),
-        ];
-        named
-            .iter()
-            .flat_map(|(category, names)| names.iter().map(move |n| (*category, *n)))
-            .find(|(category, name)| crate::category::logical_id(*category, name) == logical)
-            .map(|(category, name)| format!("{}/{name}", category.as_str()))
-    };
-    let parameter = |name: &str| -> Option<String> {
-        let (_, value) = wiring.parameters.iter().find(|(p, _)| p == name)?;
-        let stack = value["Fn::GetAtt"][0].as_str()?;
-        let output = value["Fn::GetAtt"][1].as_str()?.strip_prefix("Outputs.")?;
-        served.outputs.get(&stack_of(stack)?)?.get(output).cloned()
-    };
+    let wiring = access::wire(&grants_of(manifest, cfg));
+    let parameter = |name: &str| parameter(manifest, &wiring, served, name);
     let mut out: Vec<(String, String)> = wiring
         .variables
         .iter()
@@ -87,6 +63,62 @@ pub fn variables(
         out.push(("AWS_ENDPOINT_URL_S3".into(), storage.to_string()));
     }
     out
+}
+
+/// The function's grants (those hoist.toml's check let through).
+fn grants_of(manifest: &Manifest, cfg: &FunctionConfig) -> Vec<access::Grant> {
+    cfg.access
+        .iter()
+        .filter_map(|text| access::parse(text, manifest).ok())
+        .collect()
+}
+
+/// The sandbox's value of a parameter of the function's stack: the output
+/// of another stack of the project, as the root stack would pass it.
+fn parameter(
+    manifest: &Manifest,
+    wiring: &access::Wiring,
+    served: &Served,
+    name: &str,
+) -> Option<String> {
+    use crate::category::Category;
+    let (_, value) = wiring.parameters.iter().find(|(p, _)| p == name)?;
+    let stack = value["Fn::GetAtt"][0].as_str()?;
+    let output = value["Fn::GetAtt"][1].as_str()?.strip_prefix("Outputs.")?;
+    let named = [
+        (Category::Auth, manifest.auth.keys().collect::<Vec<_>>()),
+        (Category::Api, manifest.api.keys().collect()),
+        (Category::Storage, manifest.storage.keys().collect()),
+    ];
+    let resource = named
+        .iter()
+        .flat_map(|(category, names)| names.iter().map(move |n| (*category, *n)))
+        .find(|(category, name)| crate::category::logical_id(*category, name) == stack)
+        .map(|(category, name)| format!("{}/{name}", category.as_str()))?;
+    served.outputs.get(&resource)?.get(output).cloned()
+}
+
+/// The `appsync:` statements of the function's role (its `api:` grants),
+/// with the sandbox's api id, region and account in their resources; the
+/// statements whose resources cannot be resolved are left out (denied).
+pub fn api_statements(manifest: &Manifest, cfg: &FunctionConfig, served: &Served) -> Vec<Value> {
+    let wiring = access::wire(&grants_of(manifest, cfg));
+    let parameter = |name: &str| parameter(manifest, &wiring, served, name);
+    wiring
+        .statements
+        .iter()
+        .filter(|s| {
+            s["Action"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("appsync:"))
+        })
+        .filter_map(|s| {
+            let text = s["Resource"]["Fn::Sub"].as_str()?;
+            let mut out = s.clone();
+            out["Resource"] = Value::String(substitute(text, served.region, &parameter)?);
+            Some(out)
+        })
+        .collect()
 }
 
 /// A `Fn::Sub` string with the pseudo parameters and the parameters

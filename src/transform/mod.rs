@@ -317,11 +317,13 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
         {
             for (field, definition) in &object.fields {
                 let grants = definition.directives.get("auth").map(|d| {
-                    auth::rules(d)
-                        .iter()
-                        .filter_map(|r| auth::grant(r, modes, |_| None).ok())
-                        .flatten()
-                        .collect()
+                    modes.with_principals(
+                        auth::rules(d)
+                            .iter()
+                            .filter_map(|r| auth::grant(r, modes, |_| None).ok())
+                            .flatten()
+                            .collect(),
+                    )
                 });
                 custom_fields.push(CustomField {
                     type_name: root.to_string(),

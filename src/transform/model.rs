@@ -37,7 +37,7 @@ fn grants_of(
             grants.extend(g);
         }
     }
-    Some(auth::merge(grants))
+    Some(modes.with_principals(auth::merge(grants)))
 }
 
 /// The models of a validated schema, in the order they are declared, with the
@@ -167,7 +167,7 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
         let own = grants_of(object.directives.get("auth").map(|d| &***d), object, modes);
         let explicit_auth = own.is_some();
         let mut model_auth = ModelAuth {
-            grants: own.unwrap_or_else(|| global.to_vec()),
+            grants: own.unwrap_or_else(|| modes.with_principals(global.to_vec())),
             fields: Vec::new(),
         };
         for f in object.fields.values() {
@@ -189,7 +189,9 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
             mutations,
             subscriptions,
             searchable,
-            explicit_auth: explicit_auth || !model_auth.fields.is_empty(),
+            explicit_auth: explicit_auth
+                || !model_auth.fields.is_empty()
+                || (modes.iam_principals && modes.has(auth::Provider::Iam)),
             auth: model_auth,
         });
     }

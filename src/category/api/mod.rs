@@ -192,6 +192,7 @@ impl ApiConfig {
         crate::transform::Modes {
             default: provider(modes[0]),
             additional: modes[1..].iter().map(|m| provider(*m)).collect(),
+            iam_principals: false,
         }
     }
 

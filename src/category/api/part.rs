@@ -30,6 +30,7 @@ pub fn transform(
     name: &str,
     cfg: &ApiConfig,
     schema: &[SourceFile],
+    iam_principals: bool,
 ) -> Result<crate::transform::Output, StackError> {
     if schema.is_empty() {
         return Err(StackError::NoSchema {
@@ -45,7 +46,10 @@ pub fn transform(
     crate::transform::transform_files(
         &files,
         &folder.display().to_string(),
-        &cfg.transform_modes(),
+        &crate::transform::Modes {
+            iam_principals,
+            ..cfg.transform_modes()
+        },
     )
     .map_err(|e| StackError::Schema(Box::new(e)))
 }
@@ -60,10 +64,11 @@ pub fn part(
     sources: &Sources,
     protected: bool,
     tables: &std::collections::BTreeSet<String>,
+    iam_principals: bool,
 ) -> Result<Part, StackError> {
     let logical = logical_id(Category::Api, name);
     let schema = sources.schemas.get(name).map_or(&[][..], Vec::as_slice);
-    let transformed = transform(name, cfg, schema)?;
+    let transformed = transform(name, cfg, schema, iam_principals)?;
     let empty = BTreeMap::new();
     let user_resolvers = sources.resolvers.get(name).unwrap_or(&empty);
     let sdl = transformed.sdl.clone().into_bytes();

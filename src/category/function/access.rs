@@ -46,8 +46,19 @@ pub enum StorageLevel {
     Delete,
 }
 
+/// Whether a project function may call the api `api` (`--access
+/// api[:<api>]:...`): its resolvers then admit IAM principals as their
+/// policy allows ([`crate::transform::Modes::iam_principals`]).
+pub fn admits_functions(manifest: &Manifest, api: &str) -> bool {
+    manifest.function.values().any(|f| {
+        f.access
+            .iter()
+            .any(|text| matches!(parse(text, manifest), Ok(Grant::Api { api: a, .. }) if a == api))
+    })
+}
+
 /// The grammar's help, for errors.
-pub const ACCESS_RULE: &str = "write `storage:read`, `storage:write`, `storage:delete`, `auth:read`, `auth:manage` or `table:<Model>:read|write`; name the resource (`storage:files:read`) when the project has several of its category";
+pub const ACCESS_RULE: &str = "write `api:query`, `api:mutation`, `api:subscription`, `storage:read`, `storage:write`, `storage:delete`, `auth:read`, `auth:manage` or `table:<Model>:read|write`; name the resource (`storage:files:read`) when the project has several of its category";
 
 /// Parse and resolve one `--access` value against the project's resources.
 /// Tables are checked against the api's models at synthesis (hoist.toml

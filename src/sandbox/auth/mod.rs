@@ -225,6 +225,11 @@ pub struct Authority {
     authorizer: Option<lambda::Authorizer>,
     /// The sandbox's Cognito user pool, whose ID and access tokens the api takes.
     user_pool: Option<std::sync::Arc<super::cognito::UserPool>>,
+    /// The environment's name.
+    env: String,
+    /// What each project function's role may call on the api, by the role's
+    /// logical id (set once the functions' statements are resolved).
+    function_api: std::sync::OnceLock<std::collections::BTreeMap<String, principals::FieldPolicy>>,
 }
 
 /// The account the sandbox's roles and identities are in.
@@ -292,7 +297,51 @@ impl Authority {
             lambda_authorizer: None,
             authorizer: None,
             user_pool: None,
+            env: env.to_string(),
+            function_api: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The sandbox api's id (as `GraphQLApiId`), the same each start.
+    pub fn api_id(&self) -> String {
+        principals::api_id(&self.identity_issuer)
+    }
+
+    /// The sandbox api's ARN, as the functions' policies name it.
+    pub fn api_arn(&self) -> String {
+        format!(
+            "arn:aws:appsync:{}:{ACCOUNT_ID}:apis/{}",
+            self.region,
+            self.api_id()
+        )
+    }
+
+    /// The ARN IAM gives a project function calling with its role
+    /// (`role`, the role's logical id): Lambda's session is the function's name.
+    pub fn function_user_arn(&self, function: &str, role: &str) -> String {
+        format!(
+            "arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role}/{function}-{}",
+            self.env
+        )
+    }
+
+    /// The api statements of each function's role (resolved, by the role's
+    /// logical id): the api takes those roles' requests as their policies
+    /// allow. Set once; later calls are ignored.
+    pub fn set_function_api_statements(
+        &self,
+        statements: std::collections::BTreeMap<String, (String, Vec<Value>)>,
+    ) {
+        let api_arn = self.api_arn();
+        let policies = statements
+            .into_iter()
+            .filter(|(_, (_, s))| !s.is_empty())
+            .map(|(role, (function, s))| {
+                let user = self.function_user_arn(&function, &role);
+                (role, principals::FieldPolicy::new(&api_arn, &user, s))
+            })
+            .collect();
+        let _ = self.function_api.set(policies);
     }
 
     /// Take the tokens of the sandbox's user pool (RS256, its issuer) as
@@ -662,9 +711,7 @@ impl Authority {
             self.signed_by(Signature::Header(authorization), "appsync", header, signed)?;
         let kind = claims["kind"].as_str().unwrap_or_default();
         if kind == "function" {
-            return Err(Denied::new(
-                "You are not authorized to make this call. (A function's role may not call the api: its schema admits IAM callers through the identity pool's roles only.)",
-            ));
+            return self.function_caller(&parsed.access_key_id, &claims);
         }
         if kind != "authenticated" && kind != "unauthenticated" {
             return Err(Denied::new(
@@ -699,6 +746,38 @@ impl Authority {
             "cognitoIdentityAuthProvider": provider,
         });
         Ok((AuthMode::Iam, Caller::new("IAM Authorization", identity)))
+    }
+
+    /// A project function calling with its role's credentials: an IAM
+    /// principal that is no identity pool identity, with its role's policy.
+    fn function_caller(
+        &self,
+        access_key_id: &str,
+        claims: &Value,
+    ) -> Result<(AuthMode, Caller), Denied> {
+        let function = claims["function"].as_str().unwrap_or_default();
+        let role = claims["role"].as_str().unwrap_or_default();
+        let Some(policy) = self.function_api.get().and_then(|p| p.get(role)) else {
+            return Err(Denied {
+                message: format!(
+                    "You are not authorized to make this call. (The function `{function}` has no access to the api: `hoist update function {function} --access api:query`, or `api:mutation`.)"
+                ),
+            });
+        };
+        let user_arn = self.function_user_arn(function, role);
+        let identity = json!({
+            "accountId": ACCOUNT_ID,
+            "cognitoIdentityPoolId": null,
+            "cognitoIdentityId": null,
+            "sourceIp": ["127.0.0.1"],
+            "username": format!("{access_key_id}:{function}-{}", self.env),
+            "userArn": user_arn,
+            "cognitoIdentityAuthType": null,
+            "cognitoIdentityAuthProvider": null,
+        });
+        let mut caller = Caller::new("IAM Authorization", identity);
+        caller.iam_policy = Some(policy.clone());
+        Ok((AuthMode::Iam, caller))
     }
 
     pub fn modes(&self) -> &[AuthMode] {
@@ -877,5 +956,6 @@ impl Authority {
 use super::sigv4::constant_time_eq;
 
 pub mod lambda;
+pub mod principals;
 #[cfg(test)]
 mod tests;

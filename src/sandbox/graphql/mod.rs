@@ -249,6 +249,13 @@ impl Shared {
         {
             return false;
         }
+        // AppSync checks an IAM caller's policy on the operation's fields
+        if let Some(policy) = &auth.caller.iam_policy
+            && self.is_root(type_name)
+            && !policy.allows(type_name, field)
+        {
+            return false;
+        }
         let rule = self
             .access
             .get(&(type_name.to_string(), field.to_string()))
@@ -268,6 +275,12 @@ impl Shared {
             });
         }
         true
+    }
+
+    fn is_root(&self, name: &str) -> bool {
+        name == "Query"
+            || self.mutation_root.as_deref() == Some(name)
+            || self.subscription_root.as_deref() == Some(name)
     }
 
     fn is_leaf(&self, name: &str) -> bool {

@@ -81,6 +81,13 @@ impl Provider {
 pub struct Modes {
     pub default: Provider,
     pub additional: Vec<Provider>,
+    /// IAM principals that are not identity pool identities (a project
+    /// function's role granted `--access api:...`) may call every field
+    /// their IAM policy allows, whatever the `@auth` rules: Amplify's IAM
+    /// authorization mode (`iamConfig.enableIamAuthorizationMode`, whose
+    /// resolvers admit an IAM caller without `cognitoIdentityPoolId` and
+    /// `cognitoIdentityId`). Needs [`Provider::Iam`] among the modes.
+    pub iam_principals: bool,
 }
 
 impl Modes {
@@ -89,6 +96,7 @@ impl Modes {
         Modes {
             default: Provider::ApiKey,
             additional: Vec::new(),
+            iam_principals: false,
         }
     }
 
@@ -102,11 +110,24 @@ impl Modes {
                 Provider::Oidc,
                 Provider::Function,
             ],
+            iam_principals: false,
         }
     }
 
     pub fn has(&self, provider: Provider) -> bool {
         self.default == provider || self.additional.contains(&provider)
+    }
+
+    /// `grants` with [`Role::IamPrincipals`] allowed everything, when the
+    /// api admits IAM principals.
+    pub fn with_principals(&self, mut grants: Vec<Grant>) -> Vec<Grant> {
+        if self.iam_principals && self.has(Provider::Iam) {
+            grants.push(Grant {
+                role: Role::IamPrincipals,
+                ops: Ops::ALL,
+            });
+        }
+        grants
     }
 }
 
@@ -163,6 +184,10 @@ pub enum Role {
     Private(Provider),
     /// `allow: custom`: whoever the Lambda authorizer lets in.
     Custom,
+    /// IAM principals of the account that are not identity pool
+    /// identities (project functions' roles), as their IAM policy allows:
+    /// added to every rule set when [`Modes::iam_principals`], never written.
+    IamPrincipals,
     /// `allow: groups, groups: [...]`: members of a group named in the schema.
     StaticGroup {
         provider: Provider,
@@ -190,6 +215,7 @@ impl Role {
         match self {
             Role::Public(p) | Role::Private(p) => *p,
             Role::Custom => Provider::Function,
+            Role::IamPrincipals => Provider::Iam,
             Role::StaticGroup { provider, .. }
             | Role::DynamicGroup { provider, .. }
             | Role::Owner { provider, .. } => *provider,
@@ -973,6 +999,7 @@ fn describe_role(role: &Role) -> String {
         Role::Public(p) => format!("`public` ({})", p.rule_name()),
         Role::Private(p) => format!("`private` ({})", p.rule_name()),
         Role::Custom => "`custom`".into(),
+        Role::IamPrincipals => "IAM principals (the project's functions)".into(),
         Role::StaticGroup { group, .. } => format!("the group `{group}`"),
         Role::DynamicGroup { field, .. } => format!("the groups in `{field}`"),
         Role::Owner { field, .. } => format!("the owners in `{field}`"),

@@ -6,6 +6,7 @@ fn modes(default: Provider, additional: &[Provider]) -> Modes {
     Modes {
         default,
         additional: additional.to_vec(),
+        iam_principals: false,
     }
 }
 
@@ -50,4 +51,49 @@ fn rules_become_grants() {
         ..Rule::default()
     };
     assert!(grant(&wrong, &up, |_| None).is_err());
+}
+
+#[test]
+fn iam_principals_reach_every_model_and_custom_operation_with_auth() {
+    let schema = "type Todo @model @auth(rules: [{ allow: owner }]) { id: ID! name: String }\n\
+                  type Note @model { id: ID! }\n\
+                  type Query { ping: String @auth(rules: [{ allow: private }]) plain: String }\n";
+    let mut with = modes(Provider::UserPools, &[Provider::Iam]);
+    with.iam_principals = true;
+    let out = crate::transform::transform_with(schema, "schema.graphql", &with).unwrap();
+    assert!(out.sdl.contains("type Todo @aws_iam"), "{}", out.sdl);
+    // a model without rules is closed to all but the principals
+    assert!(out.sdl.contains("type Note @aws_iam"), "{}", out.sdl);
+    let ping = out
+        .custom_fields
+        .iter()
+        .find(|f| f.field == "ping")
+        .unwrap();
+    assert!(
+        ping.grants
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|g| g.role == Role::IamPrincipals && g.ops == Ops::ALL)
+    );
+    // a custom operation without `@auth` keeps the default mode
+    let plain = out
+        .custom_fields
+        .iter()
+        .find(|f| f.field == "plain")
+        .unwrap();
+    assert!(plain.grants.is_none());
+    // off, or without the IAM mode: no principal anywhere
+    let without = modes(Provider::UserPools, &[Provider::Iam]);
+    let out = crate::transform::transform_with(schema, "schema.graphql", &without).unwrap();
+    assert!(!out.sdl.contains("type Note @aws_iam"), "{}", out.sdl);
+    let mut no_iam = modes(Provider::UserPools, &[]);
+    no_iam.iam_principals = true;
+    let out = crate::transform::transform_with(schema, "schema.graphql", &no_iam).unwrap();
+    assert!(!out.sdl.contains("@aws_iam"), "{}", out.sdl);
+    assert!(
+        out.models
+            .iter()
+            .all(|m| m.auth.grants.iter().all(|g| g.role != Role::IamPrincipals))
+    );
 }

@@ -54,6 +54,9 @@ impl<'a> Access<'a> {
                 Role::Public(p) => format!("anyone through {}", p.rule_name()),
                 Role::Private(p) => format!("signed-in users of {}", p.rule_name()),
                 Role::Custom => "callers the Lambda authorizer lets in".into(),
+                Role::IamPrincipals => {
+                    "IAM principals their policy allows (the project's functions)".into()
+                }
                 Role::StaticGroup { group, .. } => format!("the group `{group}`"),
                 Role::DynamicGroup { field, .. } => format!("the groups named in `{field}`"),
                 Role::Owner { field, .. } => format!("the owners named in `{field}`"),
@@ -69,6 +72,9 @@ impl<'a> Access<'a> {
         Some(match role {
             Role::Public(crate::transform::Provider::Iam) => {
                 json!({ "auth_type": auth_type, "iam": "unauthenticated", "group": null, "claim": null })
+            }
+            Role::IamPrincipals => {
+                json!({ "auth_type": auth_type, "iam": null, "principal": true, "group": null, "claim": null })
             }
             Role::Private(crate::transform::Provider::Iam) => {
                 json!({ "auth_type": auth_type, "iam": "authenticated", "group": null, "claim": null })
