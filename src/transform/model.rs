@@ -935,7 +935,10 @@ fn nested_type_directives(
                 continue;
             }
             let first = !seen.contains_key(&type_name);
-            let directives = auth::service_directives(&providers, modes, !first);
+            // reached from a model the project's functions may read, a type
+            // keeps the default mode too: custom queries may return it
+            let directives =
+                auth::service_directives(&providers, modes, !first || modes.iam_principals);
             let entry = seen.entry(type_name.clone()).or_default();
             let before = entry.len();
             add_all(entry, &directives);

@@ -232,6 +232,7 @@ pub struct Shared {
     api: Arc<Api>,
     default_mode: AuthMode,
     resolvers: BTreeSet<(String, String)>,
+    query_root: String,
     mutation_root: Option<String>,
     subscription_root: Option<String>,
     /// Per `(type, field)`, and per type under `(type, "")`.
@@ -278,7 +279,7 @@ impl Shared {
     }
 
     fn is_root(&self, name: &str) -> bool {
-        name == "Query"
+        name == self.query_root
             || self.mutation_root.as_deref() == Some(name)
             || self.subscription_root.as_deref() == Some(name)
     }
@@ -906,6 +907,7 @@ pub fn build(
         resolvers: api.resolver_fields(),
         api,
         default_mode,
+        query_root: query.clone(),
         mutation_root: mutation.clone(),
         subscription_root: subscription.clone(),
         access,

@@ -318,6 +318,13 @@ impl ModelAuth {
         out
     }
 
+    /// Whether the model has rules of its own or the global rule's (the
+    /// project functions' access, [`Role::IamPrincipals`], is no rule: a
+    /// model without rules is closed to every other caller).
+    pub fn has_rules(&self) -> bool {
+        self.grants.iter().any(|g| g.role != Role::IamPrincipals)
+    }
+
     /// The grants of a field with rules of its own.
     pub fn field(&self, name: &str) -> Option<&[Grant]> {
         self.fields
@@ -882,7 +889,7 @@ pub(super) fn required_field_problems(
             let Some(target) = models.iter().find(|m| m.name == relation.target) else {
                 continue;
             };
-            if !required || target.auth.grants.is_empty() {
+            if !required || !target.auth.has_rules() {
                 continue;
             }
             let everywhere: Vec<Grant> = target
@@ -892,12 +899,21 @@ pub(super) fn required_field_problems(
                 .filter(|g| g.role.is_static())
                 .cloned()
                 .collect();
-            let listeners = model.auth.roles(Ops::LISTEN);
+            // the project's functions (IAM principals) read everything
+            let listeners: Vec<&Role> = model
+                .auth
+                .roles(Ops::LISTEN)
+                .into_iter()
+                .filter(|r| **r != Role::IamPrincipals)
+                .collect();
             // one owner rule alone listens and writes: the event's only
             // receiver wrote it, and read the related item then
-            let writers = model
+            let writers: Vec<&Role> = model
                 .auth
-                .roles_of_any(Ops::CREATE.union(Ops::UPDATE).union(Ops::DELETE));
+                .roles_of_any(Ops::CREATE.union(Ops::UPDATE).union(Ops::DELETE))
+                .into_iter()
+                .filter(|r| **r != Role::IamPrincipals)
+                .collect();
             let sole_owner = matches!(listeners.as_slice(), [Role::Owner { list: false, .. }])
                 && writers.iter().all(|w| *w == listeners[0]);
             if sole_owner {
@@ -972,7 +988,7 @@ pub fn redacted_in_mutations(model: &super::Model, field: &str) -> bool {
 /// custom rules, or no rule for that role). A related model without rules is
 /// readable by the api's default mode and is not redacted.
 pub fn relation_redacted(model: &super::Model, target: &super::Model) -> bool {
-    if target.auth.grants.is_empty() {
+    if !target.auth.has_rules() {
         return false;
     }
     if target

@@ -97,3 +97,25 @@ fn iam_principals_reach_every_model_and_custom_operation_with_auth() {
             .all(|m| m.auth.grants.iter().all(|g| g.role != Role::IamPrincipals))
     );
 }
+
+#[test]
+fn iam_principals_break_no_schema_that_transformed_without_them() {
+    let schema = "type Post @model @auth(rules: [{ allow: owner }]) {\n\
+                    id: ID!\n  authorId: ID!\n  author: Author! @belongsTo(fields: [\"authorId\"])\n}\n\
+                  type Author @model @auth(rules: [{ allow: owner }]) { id: ID! name: String }\n\
+                  type Note @model { id: ID! meta: Meta }\n\
+                  type Meta { a: String }\n";
+    let without = modes(Provider::UserPools, &[Provider::Iam]);
+    crate::transform::transform_with(schema, "schema.graphql", &without).unwrap();
+    let mut with = without.clone();
+    with.iam_principals = true;
+    let out = crate::transform::transform_with(schema, "schema.graphql", &with).unwrap();
+    // a type reached from a model only the functions may read keeps the
+    // default mode, for the custom queries that return it
+    assert!(
+        out.sdl
+            .contains("type Meta @aws_iam @aws_cognito_user_pools"),
+        "{}",
+        out.sdl
+    );
+}
