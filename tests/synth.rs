@@ -463,12 +463,78 @@ type Query {
         ],
     },
     Case {
+        name: "workflows",
+        extra_toml: "\n[function.greet]\nruntime = \"nodejs24.x\"\n\n[workflow.everything]\nactivities = [\"packing\"]\nqueues = [\"jobs\"]\nlog_level = \"ALL\"\ninclude_execution_data = true\n",
+        files: &[
+            (
+                "shop/hoist/function/greet/src/index.ts",
+                "export const handler = async () => ({ ok: true });\n",
+            ),
+            (
+                "shop/schema.graphql",
+                "type Order @model { id: ID! total: Int }\n",
+            ),
+            (
+                "shop/hoist/workflow/everything/definition.asl.json",
+                WORKFLOW_EVERYTHING,
+            ),
+        ],
+        commands: &[
+            &["add", "auth", "--yes"],
+            &["add", "api", "--schema", "schema.graphql", "--yes"],
+            &["add", "storage", "--yes"],
+            &[
+                "add",
+                "workflow",
+                "approval",
+                "--blueprint",
+                "human-approval",
+                "--yes",
+            ],
+            &[
+                "add",
+                "workflow",
+                "ingest",
+                "--blueprint",
+                "blank",
+                "--type",
+                "express",
+                "--log-level",
+                "off",
+                "--yes",
+            ],
+        ],
+    },
+    Case {
         name: "no-resources",
         extra_toml: "",
         files: &[],
         commands: &[],
     },
 ];
+
+/// A workflow naming every kind of resource: a function, a model's table, the
+/// storage bucket (a Distributed Map reading and writing it), another
+/// workflow (`.sync`), its own queue and activity.
+const WORKFLOW_EVERYTHING: &str = r#"{
+  "StartAt": "Greet",
+  "States": {
+    "Greet": { "Type": "Task", "Resource": "${function:greet}", "Next": "Save" },
+    "Save": { "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+      "Parameters": { "TableName": "${table:Order}", "Item": { "id": { "S.$": "$.id" } } }, "ResultPath": null, "Next": "Queue" },
+    "Queue": { "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+      "Parameters": { "QueueUrl": "${queue:jobs}", "MessageBody.$": "$" }, "ResultPath": null, "Next": "Pack" },
+    "Pack": { "Type": "Task", "Resource": "${activity:packing}", "TimeoutSeconds": 600, "HeartbeatSeconds": 60, "Next": "Approve" },
+    "Approve": { "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+      "Parameters": { "StateMachineArn": "${workflow:approval}", "Input.$": "$" }, "ResultPath": null, "Next": "Each" },
+    "Each": { "Type": "Map", "End": true,
+      "ItemReader": { "Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": { "Bucket": "${bucket:files}", "Prefix": "public/" } },
+      "ResultWriter": { "Resource": "arn:aws:states:::s3:putObject", "Parameters": { "Bucket": "${bucket:files}", "Prefix": "results" } },
+      "ItemProcessor": { "ProcessorConfig": { "Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS" },
+        "StartAt": "One", "States": { "One": { "Type": "Task", "Resource": "${function:greet}", "End": true } } } }
+  }
+}
+"#;
 
 /// Build the case's project in `sb` and synthesize every environment.
 fn build(sb: &Sandbox, case: &Case) -> PathBuf {

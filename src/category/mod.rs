@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod function;
 pub mod storage;
+pub mod workflow;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -115,12 +116,13 @@ pub fn logical_id(category: Category, name: &str) -> String {
         Category::Api => "Api",
         Category::Storage => "Storage",
         Category::Function => "Function",
+        Category::Workflow => "Workflow",
     };
     format!("{prefix}{}", crate::naming::pascal(name))
 }
 
 /// Every resource of the project as parts, in the order the root stack holds
-/// them: auth, then each api, then each storage, then each function. Each part is made when it is
+/// them: auth, then each api, then each storage, then each function, then each workflow. Each part is made when it is
 /// taken, so that synthesis reports the first resource that fails, in that order.
 pub fn parts<'a>(
     manifest: &'a Manifest,
@@ -202,6 +204,14 @@ pub fn parts<'a>(
     for (api, model) in streams.values().flatten() {
         tables.entry(api.clone()).or_default().insert(model.clone());
     }
+    let first_api = manifest.api.keys().next();
+    if let Some(api) = first_api {
+        for text in sources.workflows.values() {
+            for model in workflow::refs::tables_named(text) {
+                tables.entry(api.clone()).or_default().insert(model);
+            }
+        }
+    }
     let apis = manifest.api.iter().map(move |(name, cfg)| {
         let none = std::collections::BTreeSet::new();
         api::part(
@@ -234,7 +244,27 @@ pub fn parts<'a>(
             storage_triggers.get(name).map_or(&[][..], Vec::as_slice),
         )
     });
-    auths.chain(apis).chain(storages).chain(functions)
+    let workflows = manifest.workflow.iter().map(move |(name, cfg)| {
+        let scope = workflow::refs::Scope {
+            name,
+            cfg,
+            functions: manifest.function.keys().map(String::as_str).collect(),
+            workflows: manifest.workflow.keys().map(String::as_str).collect(),
+            storages: manifest.storage.keys().map(String::as_str).collect(),
+            api: first_api.map(String::as_str),
+        };
+        workflow::stack::part(
+            name,
+            cfg,
+            sources.workflows.get(name).map(String::as_str),
+            &scope,
+        )
+    });
+    auths
+        .chain(apis)
+        .chain(storages)
+        .chain(functions)
+        .chain(workflows)
 }
 
 /// Turns on deletion protection for the user pools and tables of a template
@@ -290,12 +320,12 @@ pub enum StackError {
     Cycle { cycle: String },
 
     #[error(
-        "a function names `table:{model}` (in its access or triggers), and the api `{api}` has no model `{model}`"
+        "`table:{model}` is named (by a function's access or triggers, or a workflow's `${{table:{model}}}`), and the api `{api}` has no model `{model}`"
     )]
     #[diagnostic(
         code(hoist::function::no_model),
         help(
-            "name one of its models ({models}) in the function's `access` or `triggers` in hoist.toml"
+            "name one of its models ({models}) in the function's `access` or `triggers` in hoist.toml, or in the workflow's definition"
         )
     )]
     NoSuchModel {
@@ -312,6 +342,19 @@ pub enum StackError {
         )
     )]
     NoFunctionSource { name: String, path: String },
+
+    #[error("the workflow `{name}` has no definition: `{path}` is missing")]
+    #[diagnostic(
+        code(hoist::workflow::no_definition),
+        help(
+            "write its state machine there (Amazon States Language), or remove it with `hoist remove workflow {name}`"
+        )
+    )]
+    NoWorkflowDefinition { name: String, path: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Workflow(Box<crate::workflow::WorkflowError>),
 
     #[error("the {stack} stack would exceed CloudFormation's limits: {problems}")]
     #[diagnostic(
@@ -393,6 +436,8 @@ pub enum Category {
     Storage,
     /// A Lambda function (Node.js, Python or Rust)
     Function,
+    /// A Step Functions state machine
+    Workflow,
 }
 
 impl Category {
@@ -402,6 +447,7 @@ impl Category {
             Category::Api => "api",
             Category::Storage => "storage",
             Category::Function => "function",
+            Category::Workflow => "workflow",
         }
     }
 }

@@ -427,6 +427,37 @@ builds it (the same sources give the same zip) and deploys it as NAME-<env>.")]
         #[command(flatten)]
         options: FunctionOptions,
     },
+    /// A Step Functions state machine, its definition under hoist/workflow/NAME/
+    #[command(after_help = "\
+Examples:
+  hoist add workflow orders --blueprint order-fulfillment --yes
+  hoist add workflow approval --blueprint human-approval --yes
+  hoist add workflow ingest --blueprint blank --type express --log-level ALL --yes
+
+The definition names the project's resources as ${function:NAME}, ${table:MODEL},
+${bucket:STORAGE}, ${workflow:NAME}, and the workflow's own ${topic:NAME},
+${queue:NAME} and ${activity:NAME}; hoist fills them in when it deploys, and gives
+the state machine's role exactly what its Task states use.")]
+    Workflow {
+        /// The workflow's name: letters and digits (default: `orders`)
+        name: Option<String>,
+        #[command(flatten)]
+        options: WorkflowOptions,
+    },
+}
+
+/// `hoist add workflow`'s questions.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WorkflowOptions {
+    /// What the workflow starts as
+    #[arg(long, value_enum)]
+    pub blueprint: Option<crate::category::workflow::blueprint::Blueprint>,
+    /// Standard (waits, exactly once, up to a year) or Express (up to five minutes)
+    #[arg(long = "type", value_enum)]
+    pub machine_type: Option<crate::category::workflow::MachineType>,
+    /// Which execution events CloudWatch Logs receives
+    #[arg(long, value_enum, ignore_case = true)]
+    pub log_level: Option<crate::category::workflow::LogLevel>,
 }
 
 #[allow(clippy::large_enum_variant)]

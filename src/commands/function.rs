@@ -253,7 +253,7 @@ pub fn add(
 
 /// Write a new function's files into `dir` (which must not exist): into a
 /// sibling temporary folder first, renamed into place once complete.
-fn write_source(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), crate::Error> {
+pub(crate) fn write_source(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), crate::Error> {
     let parent = dir.parent().unwrap_or(dir);
     std::fs::create_dir_all(parent).map_err(|e| FsError::new("create", parent, e))?;
     let staging = tempfile::Builder::new()

@@ -13,6 +13,7 @@ pub mod sandbox_trigger;
 pub mod sandbox_users;
 pub mod synth;
 pub mod workflow;
+pub mod workflow_add;
 
 use crate::cli::{Cli, Command};
 use crate::ui::Printer;

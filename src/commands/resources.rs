@@ -61,6 +61,9 @@ pub fn add(
         AddCommand::Function { name, options } => {
             super::function::add(&file, name.clone(), options, &mut inputs, global, printer)?;
         }
+        AddCommand::Workflow { name, options } => {
+            super::workflow_add::add(&file, name.clone(), options, &mut inputs, global, printer)?;
+        }
         AddCommand::Auth { name, options } => {
             if let Some(existing) = file.manifest.auth.keys().next() {
                 return Err(ResourceError::Exists {
@@ -336,6 +339,7 @@ pub fn remove(
         Category::Api => file.manifest.api.contains_key(name),
         Category::Storage => file.manifest.storage.contains_key(name),
         Category::Function => file.manifest.function.contains_key(name),
+        Category::Workflow => file.manifest.workflow.contains_key(name),
     };
     if !exists {
         return Err(unknown(&file, category, name).into());
@@ -366,11 +370,14 @@ pub fn remove(
         Category::Auth => Some("its user pool (and the users in it)"),
         Category::Api => Some("its model tables (and the items in them)"),
         Category::Storage => Some("its bucket (and the files in it)"),
-        Category::Function => None,
+        Category::Function | Category::Workflow => None,
     };
     printer.info(match kept {
         Some(kept) => format!(
             "The next `hoist push` deletes {category} `{name}`'s stack; {kept} is kept in AWS, to be deleted by hand once its data is no longer wanted."
+        ),
+        None if category == Category::Workflow => format!(
+            "The next `hoist push` deletes {category} `{name}`'s stack: the state machine (stopping its running executions), its role, log group, topics, queues and activities."
         ),
         None => format!(
             "The next `hoist push` deletes {category} `{name}`'s stack: the Lambda function, its role and its log group."
@@ -431,6 +438,7 @@ fn names_of(file: &ProjectFile, category: Category) -> Vec<String> {
         Category::Api => file.manifest.api.keys().cloned().collect(),
         Category::Storage => file.manifest.storage.keys().cloned().collect(),
         Category::Function => file.manifest.function.keys().cloned().collect(),
+        Category::Workflow => file.manifest.workflow.keys().cloned().collect(),
     }
 }
 
@@ -502,7 +510,7 @@ pub(crate) fn report_change(
 
 /// How to use the new category from the project's framework (user code is never rewritten).
 fn snippet(printer: &Printer, frontend: Framework, category: Category) {
-    if frontend == Framework::None || category == Category::Function {
+    if frontend == Framework::None || matches!(category, Category::Function | Category::Workflow) {
         return;
     }
     let code = match (category, frontend) {
@@ -518,7 +526,7 @@ fn snippet(printer: &Printer, frontend: Framework, category: Category) {
         (Category::Api, _) => {
             "hoist codegen   # typed documents into src/graphql/ (synth and push run it too)\n\n  import { generateClient } from 'aws-amplify/api';\n  import { listTodos } from './graphql/queries';\n\n  const client = generateClient();\n  const { data } = await client.graphql({ query: listTodos });  // data.listTodos is typed"
         }
-        (Category::Function, _) => return,
+        (Category::Function | Category::Workflow, _) => return,
         (Category::Storage, _) => {
             "import { uploadData, list, getUrl, remove } from 'aws-amplify/storage';\n\n  await uploadData({ path: ({ identityId }) => `private/${identityId}/photo.jpg`, data: file }).result;\n  const { items } = await list({ path: ({ identityId }) => `private/${identityId}/` });"
         }

@@ -81,6 +81,27 @@ pub fn amplify_outputs(
             json!({ "aws_region": region, "bucket_name": first["bucket_name"], "buckets": buckets }),
         );
     }
+    // the outputs schema's free-form `custom` section: what the app needs to
+    // start a workflow with the AWS SDK for Step Functions
+    let mut workflows = serde_json::Map::new();
+    for (name, cfg) in &manifest.workflow {
+        let deployed = outputs_of("workflow", name);
+        let arn = deployed
+            .get("Arn")
+            .cloned()
+            .ok_or_else(|| missing(format!("workflow `{name}`"))("Arn".to_string()))?;
+        workflows.insert(
+            name.clone(),
+            json!({
+                "state_machine_arn": arn,
+                "type": cfg.machine_type.cfn(),
+                "aws_region": region,
+            }),
+        );
+    }
+    if !workflows.is_empty() {
+        out.insert("custom".into(), json!({ "workflows": workflows }));
+    }
     Ok(Value::Object(out))
 }
 

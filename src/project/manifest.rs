@@ -81,7 +81,7 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub function: BTreeMap<String, crate::category::function::FunctionConfig>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub workflow: BTreeMap<String, toml::Table>,
+    pub workflow: BTreeMap<String, crate::category::workflow::WorkflowConfig>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub hosting: BTreeMap<String, toml::Table>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -668,6 +668,21 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
                     "remove it from the function's environment: the access sets it to the deployed value",
                 ));
             }
+        }
+    }
+    let mut lowered = std::collections::BTreeMap::new();
+    for (name, workflow) in &manifest.workflow {
+        crate::category::workflow::validate_name(name)
+            .map_err(|e| name_problem(&["workflow", name], e))?;
+        if let Some(other) = lowered.insert(name.to_ascii_lowercase(), name) {
+            return Err(Problem::new(
+                &["workflow", name],
+                format!("the workflows `{other}` and `{name}` differ only in case"),
+                "rename one: their stacks would be the same",
+            ));
+        }
+        if let Some(problem) = workflow.problems().into_iter().next() {
+            return Err(within("workflow", name, problem));
         }
     }
     if let Some(problem) = manifest

@@ -27,6 +27,8 @@ pub struct Sources {
     pub resolvers: BTreeMap<String, BTreeMap<String, String>>,
     /// function name to the hash of its source (absent when its folder is).
     pub functions: BTreeMap<String, String>,
+    /// workflow name to its definition's text (absent when the file is).
+    pub workflows: BTreeMap<String, String>,
 }
 
 fn read_optional(root: &Path, rel: &Path) -> Result<Option<String>, FsError> {
@@ -50,7 +52,8 @@ pub fn read_sources(file: &ProjectFile) -> Result<Sources, crate::Error> {
         .map(|n| ("auth", n))
         .chain(m.api.keys().map(|n| ("api", n)))
         .chain(m.storage.keys().map(|n| ("storage", n)))
-        .chain(m.function.keys().map(|n| ("function", n)));
+        .chain(m.function.keys().map(|n| ("function", n)))
+        .chain(m.workflow.keys().map(|n| ("workflow", n)));
     let mut sources = Sources::default();
     for (category, name) in resources {
         let rel: PathBuf = ["hoist", category, name, "override.json"].iter().collect();
@@ -94,6 +97,12 @@ pub fn read_sources(file: &ProjectFile) -> Result<Sources, crate::Error> {
             // synthesis names the missing folder
             Err(BuildError::NoSource { .. }) => {}
             Err(other) => return Err(other.into()),
+        }
+    }
+    for name in m.workflow.keys() {
+        let rel = crate::category::workflow::definition_path(name);
+        if let Some(text) = read_optional(file.root(), &rel)? {
+            sources.workflows.insert(name.clone(), text);
         }
     }
     Ok(sources)

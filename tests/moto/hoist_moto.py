@@ -1,8 +1,9 @@
 """moto server for hoist's tests, with an extension.
 
 moto 5.2.5's CloudFormation ignores the Cognito resource types hoist emits,
-S3 bucket policies and a bucket's EventBridge switch, and cannot resolve
-`Fn::GetAtt Nested.Outputs.Name`. This
+S3 bucket policies and a bucket's EventBridge switch, Step Functions
+activities and a state machine's DefinitionSubstitutions, type, logging and
+tracing, and cannot resolve `Fn::GetAtt Nested.Outputs.Name`. This
 module registers CloudFormation handlers for those types, backed by moto's own
 cognito-idp, cognito-identity and S3 backends (so the resources can be checked
 through the AWS APIs afterwards), and patches the nested-stack gap. hoist's own
@@ -24,6 +25,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket, s3_backends
 from moto.s3.responses import S3Response
+from moto.stepfunctions.models import StateMachine, stepfunctions_backends
 from moto.utilities.utils import get_partition
 
 
@@ -435,6 +437,63 @@ def _get_bucket_notification_with_eventbridge(self):
 
 
 S3Response.get_bucket_notification = _get_bucket_notification_with_eventbridge
+
+
+class StepFunctionsActivity(_Handler, CloudFormationModel):
+    # moto files models by the second part of their module name
+    __module__ = "hoist_tests.extension"
+    TYPE = "AWS::StepFunctions::Activity"
+    ATTRIBUTES = {"Arn", "Name"}
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        activity = stepfunctions_backends[account_id][region_name].create_activity(props["Name"])
+        return cls(activity.arn, {"Arn": activity.arn, "Name": activity.name}, region_name, account_id, props)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        stepfunctions_backends[account_id][region_name].delete_activity(resource_name)
+
+
+def _substituted(properties):
+    """CloudFormation's DefinitionSubstitutions: each `${key}` of the definition replaced by its value."""
+    definition = properties.get("DefinitionString", "")
+    for key, value in (properties.get("DefinitionSubstitutions") or {}).items():
+        definition = definition.replace("${" + key + "}", str(value))
+    return definition
+
+
+_create_state_machine = StateMachine.create_from_cloudformation_json.__func__
+_update_state_machine = StateMachine.update_from_cloudformation_json.__func__
+
+
+def _with_settings(machine, properties):
+    """What the API's CreateStateMachine takes besides the definition, as CloudFormation passes it."""
+    machine.type = properties.get("StateMachineType", "STANDARD")
+    if "LoggingConfiguration" in properties:
+        machine.loggingConfiguration = _api_shape(properties["LoggingConfiguration"])
+    if "TracingConfiguration" in properties:
+        machine.tracingConfiguration = _api_shape(properties["TracingConfiguration"])
+    return machine
+
+
+def _create_machine(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    properties = dict(cloudformation_json["Properties"])
+    properties["DefinitionString"] = _substituted(properties)
+    machine = _create_state_machine(cls, resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name, **kwargs)
+    return _with_settings(machine, properties)
+
+
+def _update_machine(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    properties = dict(cloudformation_json.get("Properties", {}))
+    properties["DefinitionString"] = _substituted(properties)
+    machine = _update_state_machine(cls, original_resource, new_resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name)
+    return _with_settings(machine, properties)
+
+
+StateMachine.create_from_cloudformation_json = classmethod(_create_machine)
+StateMachine.update_from_cloudformation_json = classmethod(_update_machine)
 
 
 # moto does not recompute a stack's template and outputs after ExecuteChangeSet.

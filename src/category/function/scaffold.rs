@@ -94,6 +94,24 @@ pub fn files(
     runtime: Runtime,
     template: Template,
 ) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    let own = BLUEPRINTS.get_dir(format!(
+        "{}/{}",
+        runtime.language().as_str(),
+        template.as_str()
+    ));
+    files_with(name, runtime, own)
+}
+
+/// The files of a new function `name` whose handler and tests are in `own`
+/// (a template's folder, or a workflow blueprint's function), with the
+/// language's common files.
+///
+/// Errors: a blueprint that does not render (a bug in hoist).
+pub fn files_with(
+    name: &str,
+    runtime: Runtime,
+    own: Option<&Dir<'static>>,
+) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
     let language = runtime.language();
     let data = json!({
         "name": name,
@@ -102,10 +120,8 @@ pub fn files(
         "node_major": runtime.version().filter(|_| language == Language::Node).unwrap_or("24"),
     });
     let mut out = Vec::new();
-    for folder in ["_common", template.as_str()] {
-        let Some(dir) = BLUEPRINTS.get_dir(format!("{}/{folder}", language.as_str())) else {
-            continue;
-        };
+    let common = BLUEPRINTS.get_dir(format!("{}/_common", language.as_str()));
+    for dir in [common, own].into_iter().flatten() {
         collect(dir, dir.path(), &data, &mut out)?;
     }
     out.sort();

@@ -1,0 +1,141 @@
+//! What a new workflow starts as: a definition under
+//! `blueprints/workflow/<blueprint>/definition.asl.json`, the configuration
+//! it needs (a topic, ...), and the functions its Tasks call, each a Node.js
+//! (TypeScript) function with its own tests under `functions/<name>/`
+//! (the function category's common files around them).
+
+use include_dir::{Dir, include_dir};
+
+use super::WorkflowConfig;
+
+static BLUEPRINTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/blueprints/workflow");
+
+/// A workflow blueprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Blueprint {
+    /// One Pass state, to write your own
+    Blank,
+    /// Check stock, then charge and reserve in parallel with retries; a failure compensates (adds 4 functions)
+    OrderFulfillment,
+    /// Ask on an SNS topic and wait for the answer with a task token (Standard only)
+    HumanApproval,
+}
+
+impl Blueprint {
+    pub const ALL: [Blueprint; 3] = [
+        Blueprint::Blank,
+        Blueprint::OrderFulfillment,
+        Blueprint::HumanApproval,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Blueprint::Blank => "blank",
+            Blueprint::OrderFulfillment => "order-fulfillment",
+            Blueprint::HumanApproval => "human-approval",
+        }
+    }
+
+    /// The definition's text.
+    pub fn definition(self) -> &'static str {
+        BLUEPRINTS
+            .get_file(format!("{}/definition.asl.json", self.as_str()))
+            .and_then(|f| f.contents_utf8())
+            .unwrap_or_default()
+    }
+
+    /// The configuration the definition needs (its topics).
+    pub fn config(self) -> WorkflowConfig {
+        let mut cfg = WorkflowConfig::default();
+        if self == Blueprint::HumanApproval {
+            cfg.topics = vec!["approvals".into()];
+        }
+        cfg
+    }
+
+    /// The functions the definition calls: name and the folder of its
+    /// handler and tests.
+    pub fn functions(self) -> Vec<(&'static str, &'static Dir<'static>)> {
+        let Some(dir) = BLUEPRINTS.get_dir(format!("{}/functions", self.as_str())) else {
+            return Vec::new();
+        };
+        let mut out: Vec<_> = dir
+            .dirs()
+            .filter_map(|d| Some((d.path().file_name()?.to_str()?, d)))
+            .collect();
+        out.sort_by_key(|(name, _)| *name);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::category::workflow::refs::{Scope, analyze};
+    use crate::workflow::Definition;
+    use crate::workflow::validate::{Severity, validate};
+
+    #[test]
+    fn every_blueprint_is_valid_and_names_only_what_it_brings() {
+        for blueprint in Blueprint::ALL {
+            let text = blueprint.definition();
+            assert!(!text.is_empty(), "{blueprint:?}");
+            let definition = Definition::parse(text, "definition.asl.json").unwrap();
+            let findings = validate(&definition);
+            assert!(
+                findings.iter().all(|f| f.severity != Severity::Error),
+                "{blueprint:?}: {findings:#?}"
+            );
+            let cfg = blueprint.config();
+            let functions: Vec<&str> = blueprint.functions().iter().map(|(n, _)| *n).collect();
+            let scope = Scope {
+                name: "flow",
+                cfg: &cfg,
+                functions: functions.clone(),
+                workflows: vec!["flow"],
+                storages: vec![],
+                api: None,
+            };
+            let analysis = analyze(&definition.value, &scope).unwrap();
+            // every function it brings is called
+            for f in &functions {
+                assert!(
+                    analysis.targets.values().any(|t| t.name == *f),
+                    "{blueprint:?} brings {f} and does not call it"
+                );
+            }
+        }
+        assert_eq!(
+            Blueprint::OrderFulfillment
+                .functions()
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>(),
+            [
+                "chargeCard",
+                "checkStock",
+                "compensateOrder",
+                "reserveStock"
+            ]
+        );
+    }
+
+    #[test]
+    fn human_approval_cannot_be_express() {
+        let blueprint = Blueprint::HumanApproval;
+        let definition = Definition::parse(blueprint.definition(), "d.json").unwrap();
+        let mut cfg = blueprint.config();
+        cfg.machine_type = super::super::MachineType::Express;
+        let scope = Scope {
+            name: "flow",
+            cfg: &cfg,
+            functions: vec![],
+            workflows: vec![],
+            storages: vec![],
+            api: None,
+        };
+        let findings = analyze(&definition.value, &scope).unwrap_err();
+        assert_eq!(findings[0].pointer, "/States/AskForApproval/Resource");
+        assert!(findings[0].message.contains("Express"));
+    }
+}

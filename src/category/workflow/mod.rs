@@ -1,0 +1,230 @@
+//! The workflow category: Step Functions state machines inside the app.
+//!
+//! A workflow is `[workflow.<name>]` in hoist.toml and its definition,
+//! `hoist/workflow/<name>/definition.asl.json`, which names the project's
+//! resources by name (`${function:chargeCard}`, `${table:Order}`,
+//! `${topic:approvals}`, ...: [`refs`]). Synthesis validates the definition
+//! with the local engine ([`crate::workflow::validate`]), turns those names
+//! into CloudFormation's `DefinitionSubstitutions`, and gives the machine a
+//! role whose statements are derived from its Task states and nothing else
+//! ([`stack`]).
+
+pub mod blueprint;
+pub mod refs;
+pub mod stack;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::Problem;
+
+/// Standard or Express ("Choosing workflow type in Step Functions").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum MachineType {
+    /// Exactly once, up to a year, with an execution history: waits for task tokens, activities and `.sync` jobs
+    #[default]
+    Standard,
+    /// At least once, up to five minutes, high volume: no task tokens, activities or `.sync` jobs
+    Express,
+}
+
+impl MachineType {
+    /// `STANDARD` or `EXPRESS`, as `StateMachineType` takes it.
+    pub fn cfn(self) -> &'static str {
+        match self {
+            MachineType::Standard => "STANDARD",
+            MachineType::Express => "EXPRESS",
+        }
+    }
+}
+
+/// Which execution events CloudWatch Logs receives (`LoggingConfiguration.Level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum LogLevel {
+    /// Every event
+    All,
+    /// Failures: failed, timed out and aborted executions and states
+    #[default]
+    Error,
+    /// Only the execution's own failure
+    Fatal,
+    /// No log group
+    Off,
+}
+
+impl LogLevel {
+    pub fn cfn(self) -> &'static str {
+        match self {
+            LogLevel::All => "ALL",
+            LogLevel::Error => "ERROR",
+            LogLevel::Fatal => "FATAL",
+            LogLevel::Off => "OFF",
+        }
+    }
+}
+
+/// `[workflow.<name>]` in hoist.toml.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowConfig {
+    #[serde(rename = "type", default)]
+    pub machine_type: MachineType,
+    /// What execution events are logged (a log group with the retention
+    /// below, unless `OFF`).
+    #[serde(default)]
+    pub log_level: LogLevel,
+    /// Whether the logs carry states' input and output (they may hold
+    /// personal data: off unless asked).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_execution_data: bool,
+    /// X-Ray tracing of executions.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub tracing: bool,
+    /// Days CloudWatch keeps the logs (one of its periods).
+    #[serde(default = "thirty", skip_serializing_if = "is_thirty")]
+    pub log_retention_days: u16,
+    /// Activities of this workflow (`AWS::StepFunctions::Activity`), named in
+    /// the definition as `${activity:<name>}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activities: Vec<String>,
+    /// SNS topics of this workflow, named as `${topic:<name>}` (their ARN).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<String>,
+    /// SQS queues of this workflow, named as `${queue:<name>}` (their URL).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queues: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+fn thirty() -> u16 {
+    30
+}
+fn is_thirty(d: &u16) -> bool {
+    *d == 30
+}
+
+impl Default for WorkflowConfig {
+    fn default() -> Self {
+        WorkflowConfig {
+            machine_type: MachineType::Standard,
+            log_level: LogLevel::Error,
+            include_execution_data: false,
+            tracing: true,
+            log_retention_days: 30,
+            activities: Vec::new(),
+            topics: Vec::new(),
+            queues: Vec::new(),
+        }
+    }
+}
+
+impl WorkflowConfig {
+    /// What is wrong in the table, each at its key.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        if !crate::category::api::LOG_RETENTION_DAYS.contains(&self.log_retention_days) {
+            out.push(Problem::new(
+                &["log_retention_days"],
+                format!(
+                    "{} days is not a retention CloudWatch Logs offers",
+                    self.log_retention_days
+                ),
+                "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653",
+            ));
+        }
+        for (key, list) in [
+            ("activities", &self.activities),
+            ("topics", &self.topics),
+            ("queues", &self.queues),
+        ] {
+            let mut seen = std::collections::BTreeSet::new();
+            for (i, name) in list.iter().enumerate() {
+                let index = i.to_string();
+                if let Err(e) = validate_name(name) {
+                    out.push(Problem::new(
+                        &[key, &index],
+                        format!("`{name}` is not a name for one of its {key}: {}", e.problem),
+                        e.rule,
+                    ));
+                } else if !seen.insert(name.to_ascii_lowercase()) {
+                    out.push(Problem::new(
+                        &[key, &index],
+                        format!(
+                            "`{name}` is in `{key}` twice (names differing only in case are one)"
+                        ),
+                        "remove one",
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Where a workflow's definition is, from the project's root.
+pub fn definition_path(name: &str) -> PathBuf {
+    ["hoist", "workflow", name, "definition.asl.json"]
+        .iter()
+        .collect()
+}
+
+/// The state machine's name: `<name>-<env>` (at most 80 characters, and
+/// only letters, digits, `-` and `_` for CloudWatch logging: "CreateStateMachine").
+pub fn machine_name(name: &str, env: &str) -> String {
+    format!("{name}-{env}")
+}
+
+/// A workflow's name, or one of its activities', topics' or queues':
+/// 2 to 40 letters and digits, starting with a letter (`orderFulfillment`).
+pub fn validate_name(name: &str) -> Result<(), crate::project::NameError> {
+    crate::category::function::validate_name(name).map_err(|mut e| {
+        e.what = "workflow name";
+        e.rule = "a workflow's name has 2 to 40 letters and digits, starting with a letter (for example `orders` or `approval`)";
+        e
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_written_out_only_when_changed() {
+        let cfg = WorkflowConfig::default();
+        let text = toml::to_string(&cfg).unwrap();
+        assert_eq!(text, "type = \"standard\"\nlog_level = \"ERROR\"\n");
+        let back: WorkflowConfig = toml::from_str(&text).unwrap();
+        assert_eq!(back, cfg);
+        let express: WorkflowConfig =
+            toml::from_str("type = \"express\"\nlog_level = \"ALL\"\ntracing = false\n").unwrap();
+        assert_eq!(express.machine_type, MachineType::Express);
+        assert!(!express.tracing);
+    }
+
+    #[test]
+    fn problems_are_found_at_their_keys() {
+        let mut cfg = WorkflowConfig {
+            log_retention_days: 8,
+            ..Default::default()
+        };
+        cfg.topics = vec!["approvals".into(), "Approvals".into(), "bad-name".into()];
+        let problems = cfg.problems();
+        let keys: Vec<Vec<String>> = problems.iter().map(|p| p.keys.clone()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                vec!["log_retention_days".to_string()],
+                vec!["topics".into(), "1".into()],
+                vec!["topics".into(), "2".into()],
+            ]
+        );
+    }
+}

@@ -1,0 +1,451 @@
+//! A workflow's nested stack: the state machine (`<name>-<env>`) with its
+//! definition and substitutions, its role (what the Task states need, see
+//! [`super::refs`], plus logging and tracing), its log group, and its own
+//! activities, topics and queues.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::refs::{Analysis, Kind, Need, Scope, Target};
+use super::{LogLevel, WorkflowConfig};
+use crate::category::{Category, Part, StackError, logical_id};
+use crate::cfn::{Template, get_att, r#ref, sub};
+use crate::workflow::validate::{self, Severity};
+use crate::workflow::{Definition, WorkflowError};
+
+/// The workflow `name` as synthesis takes it, from the text of its
+/// definition (absent when the file is).
+///
+/// Errors: [`StackError::NoWorkflowDefinition`] without a definition;
+/// [`StackError::Workflow`] for a definition that is not JSON, that the
+/// engine refuses ([`validate::validate`]), or that names what the project
+/// lacks or what hoist cannot grant ([`super::refs::analyze`]), every
+/// finding at its line and column.
+pub fn part(
+    name: &str,
+    cfg: &WorkflowConfig,
+    text: Option<&str>,
+    scope: &Scope,
+) -> Result<Part, StackError> {
+    let path = super::definition_path(name).display().to_string();
+    let text = text.ok_or_else(|| StackError::NoWorkflowDefinition {
+        name: name.to_string(),
+        path: path.clone(),
+    })?;
+    let invalid = |definition: &Definition, findings: &[validate::Finding]| {
+        StackError::Workflow(Box::new(WorkflowError::Invalid(Box::new(
+            validate::Findings::new(definition, findings),
+        ))))
+    };
+    let definition = Definition::parse(text, &path)
+        .map_err(|e| StackError::Workflow(Box::new(WorkflowError::Json(e))))?;
+    let findings: Vec<_> = validate::validate(&definition)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    if !findings.is_empty() {
+        return Err(invalid(&definition, &findings));
+    }
+    let analysis =
+        super::refs::analyze(&definition.value, scope).map_err(|f| invalid(&definition, &f))?;
+    let wiring = wire(&analysis, scope.api.unwrap_or_default());
+    let template = synth(name, cfg, &analysis, &wiring);
+    let mut part = Part::new(
+        "workflow",
+        name,
+        logical_id(Category::Workflow, name),
+        template,
+    );
+    for (parameter, value) in wiring.parameters {
+        part.parameters.insert(parameter, value);
+    }
+    Ok(part)
+}
+
+/// What the stack takes from the others, and the substitutions' values.
+pub struct Wiring {
+    /// Parameter name to the root's `Fn::GetAtt` of another stack's output.
+    pub parameters: BTreeMap<String, Value>,
+    /// Substitution key to its value in this stack.
+    pub values: BTreeMap<String, Value>,
+    /// The api whose tables `${table:...}` names.
+    pub api: String,
+}
+
+/// The parameter that brings a target's value, and the root's value for it;
+/// `None` for this stack's own resources.
+fn parameter(target: &Target) -> Option<(String, Value)> {
+    let out = |stack: String, output: &str, parameter: String| {
+        Some((parameter, get_att(&stack, &format!("Outputs.{output}"))))
+    };
+    match target.kind {
+        Kind::Function => {
+            let stack = logical_id(Category::Function, &target.name);
+            out(stack.clone(), "Arn", format!("{stack}Arn"))
+        }
+        Kind::Workflow => {
+            let stack = logical_id(Category::Workflow, &target.name);
+            out(stack.clone(), "Arn", format!("{stack}Arn"))
+        }
+        Kind::Bucket => {
+            let stack = logical_id(Category::Storage, &target.name);
+            out(stack.clone(), "BucketName", format!("{stack}Bucket"))
+        }
+        Kind::Table => None,
+        Kind::Topic | Kind::Queue | Kind::Activity => None,
+    }
+}
+
+/// The root's values and this stack's substitutions for an analysis whose
+/// tables are the models of `api` (the project's first).
+pub fn wire(analysis: &Analysis, api: &str) -> Wiring {
+    let mut w = Wiring {
+        parameters: BTreeMap::new(),
+        values: BTreeMap::new(),
+        api: api.to_string(),
+    };
+    for (key, target) in &analysis.targets {
+        let value = match target.kind {
+            Kind::Topic => r#ref(&own_id(target)),
+            Kind::Queue => r#ref(&own_id(target)),
+            Kind::Activity => r#ref(&own_id(target)),
+            Kind::Table => {
+                let stack = logical_id(Category::Api, api);
+                let output = format!("{}TableName", crate::naming::pascal(&target.name));
+                let parameter = table_parameter(api, &target.name);
+                w.parameters.insert(
+                    parameter.clone(),
+                    get_att(&stack, &format!("Outputs.{output}")),
+                );
+                r#ref(&parameter)
+            }
+            _ => {
+                let (parameter, value) = parameter(target).expect("another stack's output");
+                w.parameters.insert(parameter.clone(), value);
+                r#ref(&parameter)
+            }
+        };
+        w.values.insert(key.clone(), value);
+    }
+    w
+}
+
+/// The parameter holding the name of the table of `model` of `api`, as a
+/// function's access names it.
+fn table_parameter(api: &str, model: &str) -> String {
+    format!(
+        "{}{}TableName",
+        logical_id(Category::Api, api),
+        crate::naming::pascal(model)
+    )
+}
+
+/// The logical id of one of the workflow's own resources (`TopicApprovals`).
+fn own_id(target: &Target) -> String {
+    target.key()
+}
+
+/// The nested stack of one workflow.
+pub fn synth(name: &str, cfg: &WorkflowConfig, analysis: &Analysis, wiring: &Wiring) -> Template {
+    let machine = format!("{name}-${{Env}}");
+    let mut t = Template::new(format!(
+        "hoist workflow `{name}`: a Step Functions state machine ({}), its role and log group",
+        cfg.machine_type.cfn().to_ascii_lowercase()
+    ));
+    t.string_parameter("Project", "The hoist project's name");
+    t.string_parameter("Env", "The environment's name");
+    for parameter in wiring.parameters.keys() {
+        t.string_parameter(
+            parameter,
+            "A resource the workflow names (from the root stack)",
+        );
+    }
+    let tags = json!([
+        { "Key": "hoist:project", "Value": r#ref("Project") },
+        { "Key": "hoist:env", "Value": r#ref("Env") },
+        { "Key": "hoist:resource", "Value": format!("workflow/{name}") }
+    ]);
+    for topic in &cfg.topics {
+        let id = own_id(&Target {
+            kind: Kind::Topic,
+            name: topic.clone(),
+        });
+        // encrypted with the account's SNS key, which SNS uses for its callers
+        t.resource(
+            &id,
+            "AWS::SNS::Topic",
+            json!({ "KmsMasterKeyId": "alias/aws/sns", "Tags": tags }),
+        );
+        t.output(
+            &format!("{id}Arn"),
+            &format!("The topic `{topic}`"),
+            r#ref(&id),
+        );
+    }
+    for queue in &cfg.queues {
+        let id = own_id(&Target {
+            kind: Kind::Queue,
+            name: queue.clone(),
+        });
+        t.resource(
+            &id,
+            "AWS::SQS::Queue",
+            json!({ "SqsManagedSseEnabled": true, "Tags": tags }),
+        );
+        t.output(
+            &format!("{id}Url"),
+            &format!("The queue `{queue}`"),
+            r#ref(&id),
+        );
+    }
+    for activity in &cfg.activities {
+        let id = own_id(&Target {
+            kind: Kind::Activity,
+            name: activity.clone(),
+        });
+        t.resource(
+            &id,
+            "AWS::StepFunctions::Activity",
+            json!({
+                "Name": sub(&format!("{name}-{activity}-${{Env}}")),
+                "Tags": tags,
+            }),
+        );
+        t.output(
+            &format!("{id}Arn"),
+            &format!("The activity `{activity}` (its workers poll it)"),
+            r#ref(&id),
+        );
+    }
+    let logging = cfg.log_level != LogLevel::Off;
+    if logging {
+        // Step Functions' logs go through CloudWatch's vended log delivery:
+        // `/aws/vendedlogs/` keeps their resource policy small
+        t.resource(
+            "LogGroup",
+            "AWS::Logs::LogGroup",
+            json!({
+                "LogGroupName": sub(&format!("/aws/vendedlogs/states/{machine}")),
+                "RetentionInDays": cfg.log_retention_days,
+                "Tags": tags,
+            }),
+        );
+    }
+    let mut statements = statements(name, &analysis.needs, &wiring.api);
+    if logging {
+        // "IAM policies for logging to CloudWatch Logs": these log delivery
+        // actions have no resource-level permissions
+        statements.push(json!({
+            "Sid": "DeliverLogs",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+                "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+                "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"
+            ],
+            "Resource": "*",
+        }));
+    }
+    if cfg.tracing {
+        // X-Ray has no resource-level permissions
+        statements.push(json!({
+            "Sid": "WriteTraces",
+            "Effect": "Allow",
+            "Action": [
+                "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+                "xray:GetSamplingRules", "xray:GetSamplingTargets"
+            ],
+            "Resource": "*",
+        }));
+    }
+    let mut role = json!({
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": { "Service": "states.amazonaws.com" },
+                "Action": "sts:AssumeRole",
+                // the confused deputy: only this account's machines
+                "Condition": { "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") } }
+            }]
+        },
+        "Tags": tags,
+    });
+    if !statements.is_empty() {
+        role["Policies"] = json!([{
+            "PolicyName": "workflow",
+            "PolicyDocument": { "Version": "2012-10-17", "Statement": statements }
+        }]);
+    }
+    t.resource("Role", "AWS::IAM::Role", role);
+
+    let mut properties = json!({
+        "StateMachineName": sub(&machine),
+        "StateMachineType": cfg.machine_type.cfn(),
+        "RoleArn": get_att("Role", "Arn"),
+        "DefinitionString": serde_json::to_string(&analysis.definition).unwrap_or_default(),
+        "TracingConfiguration": { "Enabled": cfg.tracing },
+        "Tags": tags,
+    });
+    if !wiring.values.is_empty() {
+        properties["DefinitionSubstitutions"] = json!(wiring.values);
+    }
+    if logging {
+        properties["LoggingConfiguration"] = json!({
+            "Level": cfg.log_level.cfn(),
+            "IncludeExecutionData": cfg.include_execution_data,
+            "Destinations": [{ "CloudWatchLogsLogGroup": { "LogGroupArn": get_att("LogGroup", "Arn") } }],
+        });
+    }
+    // the role (and its log delivery) exists first: `RoleArn` is its GetAtt
+    t.resource(
+        "StateMachine",
+        "AWS::StepFunctions::StateMachine",
+        properties,
+    );
+    t.output("Arn", "The state machine's ARN", r#ref("StateMachine"));
+    t.output(
+        "Name",
+        "The state machine's name",
+        get_att("StateMachine", "Name"),
+    );
+    t.output(
+        "RoleArn",
+        "The state machine's role",
+        get_att("Role", "Arn"),
+    );
+    t
+}
+
+fn arn(service: &str, rest: &str) -> Value {
+    sub(&format!(
+        "arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{rest}"
+    ))
+}
+
+/// The role's statements for what the Task states need, each on the named
+/// resource only.
+fn statements(name: &str, needs: &std::collections::BTreeSet<Need>, api: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    // a table's actions in one statement
+    let mut tables: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut buckets: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for need in needs {
+        match need {
+            Need::Invoke(function) => {
+                let p = format!("{}Arn", logical_id(Category::Function, function));
+                out.push(json!({
+                    "Sid": format!("Invoke{}", crate::naming::pascal(function)),
+                    "Effect": "Allow",
+                    "Action": "lambda:InvokeFunction",
+                    // its versions and aliases too
+                    "Resource": [r#ref(&p), sub(&format!("${{{p}}}:*"))],
+                }));
+            }
+            Need::Table(model, action) => tables.entry(model).or_default().push(action),
+            Need::Bucket(storage, action) => buckets.entry(storage).or_default().push(action),
+            Need::Publish(topic) => out.push(json!({
+                "Sid": format!("Publish{}", crate::naming::pascal(topic)),
+                "Effect": "Allow",
+                "Action": "sns:Publish",
+                "Resource": r#ref(&own_id(&Target { kind: Kind::Topic, name: topic.clone() })),
+            })),
+            Need::Send(queue) => out.push(json!({
+                "Sid": format!("Send{}", crate::naming::pascal(queue)),
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": get_att(&own_id(&Target { kind: Kind::Queue, name: queue.clone() }), "Arn"),
+            })),
+            Need::Start(child, sync) => {
+                let stack = logical_id(Category::Workflow, child);
+                out.push(json!({
+                    "Sid": format!("Start{}", crate::naming::pascal(child)),
+                    "Effect": "Allow",
+                    "Action": "states:StartExecution",
+                    "Resource": r#ref(&format!("{stack}Arn")),
+                }));
+                if *sync {
+                    // "IAM policies for starting nested workflows": `.sync`
+                    // watches the child's execution through an EventBridge
+                    // rule Step Functions manages
+                    out.push(json!({
+                        "Sid": format!("Watch{}", crate::naming::pascal(child)),
+                        "Effect": "Allow",
+                        "Action": ["states:DescribeExecution", "states:StopExecution"],
+                        "Resource": arn("states", &format!("execution:{child}-${{Env}}:*")),
+                    }));
+                    out.push(json!({
+                        "Sid": format!("Watch{}Events", crate::naming::pascal(child)),
+                        "Effect": "Allow",
+                        "Action": ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                        "Resource": arn("events", "rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"),
+                    }));
+                }
+            }
+            Need::OwnChildren => {
+                // "IAM policies for using Distributed Map states": the map
+                // starts child executions of this very machine (its ARN is
+                // built, not taken from the machine, which would be a cycle)
+                out.push(json!({
+                    "Sid": "StartItsOwnChildren",
+                    "Effect": "Allow",
+                    "Action": "states:StartExecution",
+                    "Resource": arn("states", &format!("stateMachine:{name}-${{Env}}")),
+                }));
+                out.push(json!({
+                    "Sid": "WatchItsOwnChildren",
+                    "Effect": "Allow",
+                    "Action": ["states:DescribeExecution", "states:StopExecution"],
+                    "Resource": arn("states", &format!("execution:{name}-${{Env}}/*")),
+                }));
+            }
+        }
+    }
+    for (model, mut actions) in tables {
+        actions.sort();
+        actions.dedup();
+        out.push(json!({
+            "Sid": format!("Table{}", crate::naming::pascal(model)),
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": arn("dynamodb", &format!("table/${{{}}}", table_parameter(api, model))),
+        }));
+    }
+    for (storage, actions) in buckets {
+        let p = format!("{}Bucket", logical_id(Category::Storage, storage));
+        let pascal = crate::naming::pascal(storage);
+        if actions.contains(&"s3:ListBucket") {
+            out.push(json!({
+                "Sid": format!("List{pascal}"),
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": sub(&format!("arn:${{AWS::Partition}}:s3:::${{{p}}}")),
+            }));
+        }
+        let mut objects: Vec<&str> = actions
+            .iter()
+            .copied()
+            .filter(|a| *a != "s3:ListBucket")
+            .collect();
+        if objects.contains(&"s3:PutObject") {
+            // a result writer uploads in parts, and reads back what it wrote
+            objects.extend([
+                "s3:GetObject",
+                "s3:ListMultipartUploadParts",
+                "s3:AbortMultipartUpload",
+            ]);
+        }
+        objects.sort();
+        objects.dedup();
+        if !objects.is_empty() {
+            out.push(json!({
+                "Sid": format!("Objects{pascal}"),
+                "Effect": "Allow",
+                "Action": objects,
+                "Resource": sub(&format!("arn:${{AWS::Partition}}:s3:::${{{p}}}/*")),
+            }));
+        }
+    }
+    out
+}

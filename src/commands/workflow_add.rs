@@ -1,0 +1,230 @@
+//! `hoist add workflow [NAME]`: a state machine from a blueprint, with the
+//! functions its Tasks call, checked with the engine and against the project
+//! before anything is written.
+
+use crate::category::function::{self, FunctionConfig, Language};
+use crate::category::workflow::blueprint::Blueprint;
+use crate::category::workflow::{self, MachineType, refs};
+use crate::category::{Category, ResourceError};
+use crate::cli::{GlobalArgs, WorkflowOptions};
+use crate::error::FsError;
+use crate::project::{ProjectFile, set_resource, to_table};
+use crate::prompt::{Inputs, Question};
+use crate::ui::Printer;
+use crate::workflow::validate::{self, Severity};
+use crate::workflow::{Definition, WorkflowError};
+
+use super::resources::{report_change, save};
+
+/// Adds `[workflow.NAME]`, its definition and the blueprint's functions
+/// (`[function.<name>]` and their sources). Refused before anything is
+/// written when a name is taken, a folder is in the way, or the definition
+/// does not hold for this project (an Express machine that must wait, ...);
+/// if hoist.toml cannot be written, the new files are removed again.
+pub fn add(
+    file: &ProjectFile,
+    name: Option<String>,
+    options: &WorkflowOptions,
+    inputs: &mut Inputs,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    let name = inputs.text(
+        Question {
+            key: "name",
+            prompt: "Workflow name",
+            default: Some("orders".into()),
+        },
+        name,
+        workflow::validate_name,
+    )?;
+    if let Some(other) = file
+        .manifest
+        .workflow
+        .keys()
+        .find(|w| w.eq_ignore_ascii_case(&name))
+    {
+        return Err(ResourceError::Exists {
+            category: Category::Workflow,
+            name: other.clone(),
+            help: if *other == name {
+                "choose another name, or edit its definition".to_string()
+            } else {
+                format!("`{name}` differs from it only in case, and their stacks would be one: choose another name")
+            },
+        }
+        .into());
+    }
+    let folder = workflow::definition_path(&name)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
+    if file.root().join(&folder).exists() {
+        return Err(ResourceError::SourceExists {
+            name: name.clone(),
+            path: folder.display().to_string(),
+        }
+        .into());
+    }
+    let blueprint = inputs.choice(
+        Question {
+            key: "blueprint",
+            prompt: "Blueprint",
+            default: None,
+        },
+        options.blueprint,
+        &Blueprint::ALL,
+        Blueprint::Blank,
+    )?;
+    let machine_type = inputs.choice(
+        Question {
+            key: "type",
+            prompt: "Type",
+            default: None,
+        },
+        options.machine_type,
+        &[MachineType::Standard, MachineType::Express],
+        MachineType::Standard,
+    )?;
+    let mut cfg = blueprint.config();
+    cfg.machine_type = machine_type;
+    if let Some(level) = options.log_level {
+        cfg.log_level = level;
+    }
+
+    // the blueprint's functions: none may be there already
+    let functions = blueprint.functions();
+    for (function, _) in &functions {
+        if let Some(other) = file
+            .manifest
+            .function
+            .keys()
+            .find(|f| f.eq_ignore_ascii_case(function))
+        {
+            return Err(ResourceError::BadFlag {
+                flag: "blueprint",
+                message: format!(
+                    "the {} blueprint adds the function `{function}`, and the project has `{other}`",
+                    blueprint.as_str()
+                ),
+                help: format!("remove it first (`hoist remove function {other}`), or start from `--blueprint blank` and call your own functions"),
+            }
+            .into());
+        }
+        let dir = function::build::source_dir(function);
+        if file.root().join(&dir).exists() {
+            return Err(ResourceError::SourceExists {
+                name: function.to_string(),
+                path: dir.display().to_string(),
+            }
+            .into());
+        }
+    }
+
+    // the definition, as synthesis will check it
+    let path = workflow::definition_path(&name).display().to_string();
+    let text = blueprint.definition();
+    let definition = Definition::parse(text, &path).map_err(WorkflowError::Json)?;
+    let mut findings: Vec<_> = validate::validate(&definition)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    let scope = refs::Scope {
+        name: &name,
+        cfg: &cfg,
+        functions: file
+            .manifest
+            .function
+            .keys()
+            .map(String::as_str)
+            .chain(functions.iter().map(|(f, _)| *f))
+            .collect(),
+        workflows: file
+            .manifest
+            .workflow
+            .keys()
+            .map(String::as_str)
+            .chain([name.as_str()])
+            .collect(),
+        storages: file.manifest.storage.keys().map(String::as_str).collect(),
+        api: file.manifest.api.keys().next().map(String::as_str),
+    };
+    if findings.is_empty()
+        && let Err(more) = refs::analyze(&definition.value, &scope)
+    {
+        findings = more;
+    }
+    if !findings.is_empty() {
+        return Err(WorkflowError::Invalid(Box::new(validate::Findings::new(
+            &definition,
+            &findings,
+        )))
+        .into());
+    }
+
+    // write the sources, then hoist.toml; undo the sources if that fails
+    let mut written = Vec::new();
+    let result = (|| -> Result<(), crate::Error> {
+        let runtime = Language::Node.newest_runtime();
+        let mut configs = Vec::new();
+        for (function, own) in &functions {
+            let files = function::scaffold::files_with(function, runtime, Some(own))
+                .map_err(|e| crate::Error::Internal(e.to_string()))?;
+            let dir = file.root().join(function::build::source_dir(function));
+            super::function::write_source(&dir, &files)?;
+            written.push(dir);
+            configs.push((
+                function.to_string(),
+                to_table(&FunctionConfig::new(runtime))?,
+            ));
+        }
+        let dir = file.root().join(&folder);
+        std::fs::create_dir_all(&dir).map_err(|e| FsError::new("create", &dir, e))?;
+        written.push(dir);
+        let target = file.root().join(workflow::definition_path(&name));
+        crate::project::write_atomic(&target, text.as_bytes())?;
+        let item = to_table(&cfg)?;
+        save(file, |doc| {
+            for (function, table) in configs {
+                set_resource(doc, Category::Function, &function, table);
+            }
+            set_resource(doc, Category::Workflow, &name, item);
+        })?;
+        Ok(())
+    })();
+    if let Err(err) = result {
+        for dir in written {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        return Err(err);
+    }
+    for (function, _) in &functions {
+        // as `hoist add function` does: the lockfile is part of the source
+        printer.info(format!(
+            "Installing the dependencies of `{function}` (npm install) ..."
+        ));
+        if let Err(err) = function::build::npm_install(file.root(), function) {
+            printer.warn(format!(
+                "{err}\n  run `npm install` in {} before building it",
+                function::build::source_dir(function).display()
+            ));
+        }
+    }
+    report_change(printer, global, "Added", Category::Workflow, &name);
+    printer.info(format!(
+        "  its definition: {path} ({}, {})",
+        blueprint.as_str(),
+        cfg.machine_type.cfn().to_ascii_lowercase()
+    ));
+    for (function, _) in &functions {
+        printer.info(format!(
+            "  the function `{function}`: {}/",
+            function::build::source_dir(function).display()
+        ));
+    }
+    printer.command_hint(
+        &format!("hoist workflow graph {path} --format svg -o {name}.svg"),
+        "draw it",
+    );
+    Ok(())
+}
