@@ -112,6 +112,28 @@ impl Moto {
         )
     }
 
+    /// Turn on moto's execution of state machines (its parser, from
+    /// LocalStack, which also checks definitions): state machines made from
+    /// then on run when started.
+    pub fn execute_state_machines(&self) {
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).expect("connect to moto");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let body = r#"{"stepfunctions": {"execute_state_machine": true}}"#;
+        write!(
+            stream,
+            "POST /moto-api/config HTTP/1.0\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response.split_whitespace().nth(1).unwrap_or("");
+        assert!(status.starts_with('2'), "{response}");
+    }
+
     /// Forget everything (moto's state is global).
     pub fn reset(&self) {
         self.request("POST", "/moto-api/reset").expect("reset moto");
@@ -143,6 +165,23 @@ impl Moto {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
+    }
+
+    /// Run the script `tests/moto/<script>` with this server's endpoint and
+    /// `args`; what it prints, as JSON.
+    pub fn script(&self, script: &str, args: &[&str]) -> serde_json::Value {
+        let output = Command::new(&self.python)
+            .arg(moto_dir().join(script))
+            .arg(&self.endpoint)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{script} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
     }
 
     /// What the server holds, read through the AWS APIs with boto3.

@@ -3,7 +3,7 @@
 moto 5.2.5's CloudFormation ignores the Cognito resource types hoist emits,
 S3 bucket policies and a bucket's EventBridge switch, Step Functions
 activities and a state machine's DefinitionSubstitutions, type, logging and
-tracing, and cannot resolve `Fn::GetAtt Nested.Outputs.Name`. This
+tracing, and a SendTaskFailure's cause, and cannot resolve `Fn::GetAtt Nested.Outputs.Name`. This
 module registers CloudFormation handlers for those types, backed by moto's own
 cognito-idp, cognito-identity and S3 backends (so the resources can be checked
 through the AWS APIs afterwards), and patches the nested-stack gap. hoist's own
@@ -25,7 +25,9 @@ from moto.core.common_models import CloudFormationModel
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket, s3_backends
 from moto.s3.responses import S3Response
-from moto.stepfunctions.models import StateMachine, stepfunctions_backends
+from moto.stepfunctions.models import StateMachine
+from moto.stepfunctions.responses import StepFunctionResponse
+from moto.stepfunctions.utils import cfn_to_api_tags
 from moto.utilities.utils import get_partition
 
 
@@ -448,12 +450,12 @@ class StepFunctionsActivity(_Handler, CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = dict(cloudformation_json["Properties"])
-        activity = stepfunctions_backends[account_id][region_name].create_activity(props["Name"])
+        activity = _sfn(account_id, region_name).create_activity(props["Name"])
         return cls(activity.arn, {"Arn": activity.arn, "Name": activity.name}, region_name, account_id, props)
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
-        stepfunctions_backends[account_id][region_name].delete_activity(resource_name)
+        _sfn(account_id, region_name).delete_activity(resource_name)
 
 
 def _substituted(properties):
@@ -464,36 +466,69 @@ def _substituted(properties):
     return definition
 
 
-_create_state_machine = StateMachine.create_from_cloudformation_json.__func__
-_update_state_machine = StateMachine.update_from_cloudformation_json.__func__
+def _sfn(account_id, region_name):
+    """The backend the Step Functions API answers from: with execution turned on
+    (`/moto-api/config`), moto's parser, which also checks definitions."""
+    from moto.stepfunctions.responses import get_backend
+
+    return get_backend(account_id, region_name)
 
 
-def _with_settings(machine, properties):
-    """What the API's CreateStateMachine takes besides the definition, as CloudFormation passes it."""
-    machine.type = properties.get("StateMachineType", "STANDARD")
-    if "LoggingConfiguration" in properties:
-        machine.loggingConfiguration = _api_shape(properties["LoggingConfiguration"])
-    if "TracingConfiguration" in properties:
-        machine.tracingConfiguration = _api_shape(properties["TracingConfiguration"])
-    return machine
+def _settings(properties):
+    """What CreateStateMachine takes besides the definition, as CloudFormation passes it."""
+    return {
+        "loggingConfiguration": _api_shape(properties["LoggingConfiguration"]) if "LoggingConfiguration" in properties else None,
+        "tracingConfiguration": _api_shape(properties["TracingConfiguration"]) if "TracingConfiguration" in properties else None,
+    }
 
 
 def _create_machine(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-    properties = dict(cloudformation_json["Properties"])
-    properties["DefinitionString"] = _substituted(properties)
-    machine = _create_state_machine(cls, resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name, **kwargs)
-    return _with_settings(machine, properties)
+    properties = cloudformation_json["Properties"]
+    return _sfn(account_id, region_name).create_state_machine(
+        properties.get("StateMachineName", resource_name),
+        _substituted(properties),
+        properties.get("RoleArn", ""),
+        tags=cfn_to_api_tags(properties.get("Tags", [])),
+        sm_type=properties.get("StateMachineType", "STANDARD"),
+        **_settings(properties),
+    )
 
 
 def _update_machine(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
-    properties = dict(cloudformation_json.get("Properties", {}))
-    properties["DefinitionString"] = _substituted(properties)
-    machine = _update_state_machine(cls, original_resource, new_resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name)
-    return _with_settings(machine, properties)
+    properties = cloudformation_json.get("Properties", {})
+    backend = _sfn(account_id, region_name)
+    if properties.get("StateMachineName", original_resource.name) != original_resource.name:
+        backend.delete_state_machine(original_resource.arn)
+        return _create_machine(cls, new_resource_name, cloudformation_json, account_id, region_name)
+    settings = _settings(properties)
+    return backend.update_state_machine(
+        original_resource.arn,
+        definition=_substituted(properties),
+        role_arn=properties.get("RoleArn"),
+        logging_configuration=settings["loggingConfiguration"],
+        tracing_configuration=settings["tracingConfiguration"],
+    )
 
+
+def _delete_machine(cls, resource_name, cloudformation_json, account_id, region_name):
+    _sfn(account_id, region_name).delete_state_machine(resource_name)
+
+
+# moto's SendTaskFailure drops the request's `cause`.
+def _send_task_failure(self):
+    from moto.core.responses import EmptyResult
+
+    self.stepfunction_backend.send_task_failure(
+        self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+    )
+    return EmptyResult()
+
+
+StepFunctionResponse.send_task_failure = _send_task_failure
 
 StateMachine.create_from_cloudformation_json = classmethod(_create_machine)
 StateMachine.update_from_cloudformation_json = classmethod(_update_machine)
+StateMachine.delete_from_cloudformation_json = classmethod(_delete_machine)
 
 
 # moto does not recompute a stack's template and outputs after ExecuteChangeSet.

@@ -539,7 +539,7 @@ fn task(
     let unsupported = |findings: &mut Vec<Finding>| {
         findings.push(error(
             &resource_at,
-            format!("hoist cannot give this workflow's role what `{integration}` needs"),
+            format!("hoist cannot give this workflow's role what `{action}` needs"),
             "hoist grants `lambda:invoke`, `dynamodb:getItem|putItem|updateItem|deleteItem`, `sns:publish`, `sqs:sendMessage` and `states:startExecution` on the project's resources",
         ));
     };

@@ -1,0 +1,477 @@
+//! The workflow category: `hoist add workflow` from blueprints, the checks
+//! made before anything is written and at synthesis (each at its line and
+//! column), the role derived from the Task states, and (ignored by default:
+//! scripts/test.sh installs npm's and moto's packages) the order fulfillment
+//! functions' own tests and a human approval deployed to moto and driven
+//! through its task token.
+
+mod common;
+
+use common::functions::{hoist, project};
+use common::{Sandbox, flat, stderr_of};
+use serde_json::{Value, json};
+
+fn template(sb: &Sandbox, file: &str) -> Value {
+    serde_json::from_str(&sb.read(&format!("shop/.hoist/build/dev/{file}"))).unwrap()
+}
+
+fn statements(t: &Value) -> Vec<Value> {
+    t["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn failure(sb: &Sandbox, args: &[&str]) -> String {
+    let out = sb.hoist_in(&sb.join("shop")).args(args).output().unwrap();
+    let said = stderr_of(&out, sb);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {said}");
+    said
+}
+
+/// A definition naming a function, a model's table, the bucket and another
+/// workflow gets exactly those resources' statements, each on that resource;
+/// its names become substitutions the root fills in from the other stacks.
+#[test]
+fn the_role_allows_exactly_what_the_task_states_use() {
+    let sb = project();
+    hoist(&sb, &["add", "auth", "--yes", "-q"]).success();
+    sb.write("shop/schema.graphql", "type Order @model { id: ID! }\n");
+    hoist(
+        &sb,
+        &["add", "api", "--schema", "schema.graphql", "--yes", "-q"],
+    )
+    .success();
+    hoist(&sb, &["add", "storage", "--yes", "-q"]).success();
+    sb.write(
+        "shop/hoist/function/ship/src/index.ts",
+        "export const handler = async () => ({});\n",
+    );
+    let mut toml = sb.read("shop/hoist.toml");
+    toml.push_str("\n[function.ship]\nruntime = \"nodejs24.x\"\n");
+    std::fs::write(sb.join("shop/hoist.toml"), toml).unwrap();
+    hoist(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "approval",
+            "--blueprint",
+            "human-approval",
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    hoist(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "orders",
+            "--blueprint",
+            "blank",
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    sb.write(
+        "shop/hoist/workflow/orders/definition.asl.json",
+        r#"{
+  "StartAt": "Ship",
+  "States": {
+    "Ship": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+      "Parameters": { "FunctionName": "${function:ship}", "Payload.$": "$" }, "Next": "Read" },
+    "Read": { "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+      "Parameters": { "TableName": "${table:Order}", "Key": { "id": { "S.$": "$.id" } } }, "Next": "Write" },
+    "Write": { "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+      "Parameters": { "TableName": "${table:Order}", "Item": { "id": { "S.$": "$.id" } } }, "Next": "Approve" },
+    "Approve": { "Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+      "Parameters": { "StateMachineArn": "${workflow:approval}" }, "End": true }
+  }
+}
+"#,
+    );
+    hoist(&sb, &["synth", "-q"]).success();
+    let t = template(&sb, "workflow-orders.template.json");
+    let sub = |s: &str| json!({ "Fn::Sub": s });
+    let r = |s: &str| json!({ "Ref": s });
+    let table = sub(
+        "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${ApiMainOrderTableName}",
+    );
+    assert_eq!(
+        statements(&t),
+        vec![
+            json!({ "Sid": "InvokeShip", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+                "Resource": [r("FunctionShipArn"), sub("${FunctionShipArn}:*")] }),
+            json!({ "Sid": "StartApproval", "Effect": "Allow", "Action": "states:StartExecution",
+                "Resource": r("WorkflowApprovalArn") }),
+            json!({ "Sid": "TableOrder", "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": table }),
+            json!({ "Sid": "DeliverLogs", "Effect": "Allow", "Action": [
+                "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+                "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+                "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"], "Resource": "*" }),
+            json!({ "Sid": "WriteTraces", "Effect": "Allow", "Action": [
+                "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+                "xray:GetSamplingRules", "xray:GetSamplingTargets"], "Resource": "*" }),
+        ]
+    );
+    let machine = &t["Resources"]["StateMachine"]["Properties"];
+    assert_eq!(machine["StateMachineName"], sub("orders-${Env}"));
+    assert_eq!(machine["StateMachineType"], "STANDARD");
+    assert_eq!(
+        machine["DefinitionSubstitutions"],
+        json!({
+            "FunctionShip": r("FunctionShipArn"),
+            "TableOrder": r("ApiMainOrderTableName"),
+            "WorkflowApproval": r("WorkflowApprovalArn"),
+        })
+    );
+    let definition: Value =
+        serde_json::from_str(machine["DefinitionString"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        definition["States"]["Read"]["Parameters"]["TableName"],
+        "${TableOrder}"
+    );
+    assert_eq!(machine["LoggingConfiguration"]["Level"], "ERROR");
+    assert_eq!(
+        machine["LoggingConfiguration"]["IncludeExecutionData"],
+        false
+    );
+    assert_eq!(machine["TracingConfiguration"]["Enabled"], true);
+    // the root passes the other stacks' outputs, so CloudFormation makes them first
+    let root = template(&sb, "root.template.json");
+    let parameters = &root["Resources"]["WorkflowOrders"]["Properties"]["Parameters"];
+    assert_eq!(
+        parameters["FunctionShipArn"],
+        json!({ "Fn::GetAtt": ["FunctionShip", "Outputs.Arn"] })
+    );
+    assert_eq!(
+        parameters["ApiMainOrderTableName"],
+        json!({ "Fn::GetAtt": ["ApiMain", "Outputs.OrderTableName"] })
+    );
+    assert_eq!(
+        parameters["WorkflowApprovalArn"],
+        json!({ "Fn::GetAtt": ["WorkflowApproval", "Outputs.Arn"] })
+    );
+    // the approval publishes on its own topic only
+    let approval = template(&sb, "workflow-approval.template.json");
+    assert_eq!(
+        statements(&approval)[0],
+        json!({ "Sid": "PublishApprovals", "Effect": "Allow", "Action": "sns:Publish",
+            "Resource": r("TopicApprovals") })
+    );
+    assert_eq!(
+        approval["Resources"]["TopicApprovals"]["Type"],
+        "AWS::SNS::Topic"
+    );
+}
+
+/// What a definition must not do is refused with its place in the file and
+/// the way out, before anything is written (add) or deployed (synth).
+#[test]
+fn bad_definitions_are_refused_at_their_place() {
+    let sb = project();
+    let toml = sb.read("shop/hoist.toml");
+    // a blueprint that waits cannot be Express: nothing is written
+    let said = flat(&failure(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "quick",
+            "--blueprint",
+            "human-approval",
+            "--type",
+            "express",
+            "--yes",
+        ],
+    ));
+    assert!(
+        said.contains("an Express workflow cannot use `.waitForTaskToken`"),
+        "{said}"
+    );
+    assert!(
+        said.contains("hoist/workflow/quick/definition.asl.json"),
+        "{said}"
+    );
+    assert!(said.contains("type = \"standard\""), "{said}");
+    assert_eq!(sb.read("shop/hoist.toml"), toml);
+    assert!(!sb.join("shop/hoist/workflow/quick").exists());
+
+    hoist(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "flow",
+            "--blueprint",
+            "blank",
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    // a name taken, in any case
+    let said = failure(&sb, &["add", "workflow", "Flow", "--yes"]);
+    assert!(said.contains("already has workflow `flow`"), "{said}");
+    // an unknown function, a Task hoist cannot grant, a dynamic function name
+    sb.write(
+        "shop/hoist/workflow/flow/definition.asl.json",
+        r#"{
+  "StartAt": "A",
+  "States": {
+    "A": { "Type": "Task", "Resource": "${function:nope}", "Next": "B" },
+    "B": { "Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync", "Next": "C" },
+    "C": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+      "Parameters": { "FunctionName.$": "$.which" }, "End": true }
+  }
+}
+"#,
+    );
+    let said = flat(&failure(&sb, &["synth"]));
+    assert!(
+        said.contains("the project has no function `nope` (it has none)"),
+        "{said}"
+    );
+    assert!(said.contains("hoist add function nope"), "{said}");
+    assert!(
+        said.contains("hoist cannot give this workflow's role what `ecs:runTask` needs"),
+        "{said}"
+    );
+    assert!(
+        said.contains("`FunctionName.$` is chosen at run time"),
+        "{said}"
+    );
+    // miette's excerpt shows the lines, with their numbers
+    assert!(said.contains("definition.asl.json:4:"), "{said}");
+    assert!(said.contains("definition.asl.json:5:"), "{said}");
+    // the engine's own checks run first
+    sb.write(
+        "shop/hoist/workflow/flow/definition.asl.json",
+        "{ \"StartAt\": \"Missing\", \"States\": { \"A\": { \"Type\": \"Pass\", \"End\": true } } }\n",
+    );
+    let said = failure(&sb, &["synth"]);
+    assert!(said.contains("Missing"), "{said}");
+    std::fs::remove_file(sb.join("shop/hoist/workflow/flow/definition.asl.json")).unwrap();
+    let said = flat(&failure(&sb, &["synth"]));
+    assert!(
+        said.contains("the workflow `flow` has no definition") && said.contains("is missing"),
+        "{said}"
+    );
+    // hoist.toml's own checks, at their line
+    let mut edited = sb.read("shop/hoist.toml");
+    edited.push_str("\n[workflow.other]\ntopics = [\"ok\", \"OK\"]\n");
+    std::fs::write(sb.join("shop/hoist.toml"), edited).unwrap();
+    let said = flat(&failure(&sb, &["synth"]));
+    assert!(said.contains("`OK` is in `topics` twice"), "{said}");
+    assert!(said.contains("hoist.toml:"), "{said}");
+}
+
+/// `hoist remove workflow` forgets it (its definition stays, as a function's source does).
+#[test]
+fn remove_forgets_the_workflow_and_keeps_its_definition() {
+    let sb = project();
+    hoist(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "flow",
+            "--blueprint",
+            "blank",
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    assert!(sb.read("shop/hoist.toml").contains("[workflow.flow]"));
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .args(["remove", "workflow", "--yes"])
+        .output()
+        .unwrap();
+    let said = stderr_of(&out, &sb);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("the state machine"), "{said}");
+    assert!(!sb.read("shop/hoist.toml").contains("[workflow.flow]"));
+    assert!(
+        sb.join("shop/hoist/workflow/flow/definition.asl.json")
+            .exists()
+    );
+}
+
+/// The order fulfillment blueprint's functions pass their own tests and
+/// type checks with npm, as `hoist add workflow` writes them; deployed to
+/// moto (whose Step Functions parser checks the definition), the machine
+/// names their ARNs and its role invokes only them.
+#[test]
+#[ignore = "needs the npm registry (tsx, typescript, esbuild) and moto (PyPI); run by scripts/test.sh"]
+fn order_fulfillment_functions_pass_their_own_tests() {
+    let sb = project();
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("npm-cache");
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .env("npm_config_cache", &cache)
+        .args([
+            "add",
+            "workflow",
+            "orders",
+            "--blueprint",
+            "order-fulfillment",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    let said = stderr_of(&out, &sb);
+    assert!(out.status.success(), "{said}");
+    for function in [
+        "checkStock",
+        "chargeCard",
+        "reserveStock",
+        "compensateOrder",
+    ] {
+        assert!(
+            said.contains(&format!("hoist/function/{function}/")),
+            "{said}"
+        );
+        let dir = sb.join("shop/hoist/function").join(function);
+        for args in [&["test", "--silent"][..], &["run", "typecheck", "--silent"]] {
+            let out = std::process::Command::new("npm")
+                .args(args)
+                .env("npm_config_cache", &cache)
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{function}: npm {args:?}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    // deployed: the definition names the functions' ARNs, and the role may
+    // invoke those four (and their versions) and nothing else
+    let moto = common::moto::Moto::start();
+    moto.execute_state_machines();
+    let out = sb
+        .hoist_in(&sb.join("shop"))
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("npm_config_cache", &cache)
+        .args(["push", "--yes", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let seen = moto.script("sfn_machine.py", &["us-east-1", "orders-dev"]);
+    let lambda = |f: &str| format!("arn:aws:lambda:us-east-1:123456789012:function:{f}-dev");
+    assert_eq!(
+        seen["definition"]["States"]["CheckStock"]["Parameters"]["FunctionName"],
+        lambda("checkStock"),
+        "{seen:#}"
+    );
+    let branches = &seen["definition"]["States"]["ChargeAndReserve"]["Branches"];
+    assert_eq!(
+        branches[0]["States"]["ChargeCard"]["Parameters"]["FunctionName"],
+        lambda("chargeCard")
+    );
+    let statements = seen["policies"]["workflow"]["Statement"]
+        .as_array()
+        .unwrap();
+    let invoked: Vec<(String, Value)> = statements
+        .iter()
+        .filter(|s| s["Action"] == "lambda:InvokeFunction")
+        .map(|s| {
+            (
+                s["Sid"].as_str().unwrap().to_string(),
+                s["Resource"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        invoked,
+        [
+            "chargeCard",
+            "checkStock",
+            "compensateOrder",
+            "reserveStock"
+        ]
+        .map(|f| {
+            let sid = format!("Invoke{}{}", f[..1].to_uppercase(), &f[1..]);
+            (sid, json!([lambda(f), format!("{}:*", lambda(f))]))
+        })
+        .to_vec()
+    );
+    let others: Vec<&str> = statements
+        .iter()
+        .filter(|s| s["Action"] != "lambda:InvokeFunction")
+        .map(|s| s["Sid"].as_str().unwrap())
+        .collect();
+    assert_eq!(others, ["DeliverLogs", "WriteTraces"]);
+}
+
+/// The human approval blueprint deployed to moto: the machine's definition
+/// has its topic's ARN, its type, logging and tracing; its role publishes on
+/// that topic only; an execution publishes the request with its task token,
+/// waits, and goes on when approved or fails as `Rejected` when refused.
+#[test]
+#[ignore = "needs moto (PyPI); run by scripts/test.sh, which installs it"]
+fn human_approval_waits_for_its_task_token_in_moto() {
+    let moto = common::moto::Moto::start();
+    moto.execute_state_machines();
+    let sb = project();
+    let run = |args: &[&str]| {
+        let out = sb
+            .hoist_in(&sb.join("shop"))
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .args(args)
+            .output()
+            .unwrap();
+        let said = stderr_of(&out, &sb);
+        assert!(out.status.success(), "hoist {args:?}: {said}");
+    };
+    run(&[
+        "add",
+        "workflow",
+        "approval",
+        "--blueprint",
+        "human-approval",
+        "--yes",
+        "-q",
+    ]);
+    run(&["push", "--yes", "-q"]);
+    let outputs: Value = serde_json::from_str(&sb.read("shop/src/amplify_outputs.json")).unwrap();
+    let arn = outputs["custom"]["workflows"]["approval"]["state_machine_arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(arn.ends_with(":stateMachine:approval-dev"), "{outputs:#}");
+    let seen = moto.script("sfn_approval.py", &["us-east-1", "approval-dev"]);
+    let topic = seen["topic"].as_str().unwrap();
+    assert!(topic.starts_with("arn:aws:sns:us-east-1:"), "{seen:#}");
+    assert_eq!(seen["machine"]["type"], "STANDARD");
+    assert_eq!(seen["machine"]["logging"]["level"], "ERROR");
+    assert_eq!(seen["machine"]["tracing"]["enabled"], true);
+    let statement = &seen["machine"]["policies"]["workflow"]["Statement"][0];
+    assert_eq!(statement["Action"], "sns:Publish", "{seen:#}");
+    assert_eq!(statement["Resource"], topic);
+    let approve = &seen["executions"]["approve"];
+    assert_eq!(approve["status_while_waiting"], "RUNNING", "{seen:#}");
+    assert!(
+        approve["message"].as_str().unwrap().contains("a laptop"),
+        "{seen:#}"
+    );
+    assert_eq!(approve["status"], "SUCCEEDED", "{seen:#}");
+    assert_eq!(approve["output"]["decision"]["approved"], true);
+    let reject = &seen["executions"]["reject"];
+    assert_eq!(reject["status"], "FAILED", "{seen:#}");
+    assert_eq!(reject["error"], "Rejected", "{seen:#}");
+    // the Fail state's CausePath reads the Catch's `$.error.Cause`
+    assert_eq!(reject["failed"]["cause"], "too expensive", "{seen:#}");
+}
