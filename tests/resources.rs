@@ -72,7 +72,7 @@ fn add_update_remove_round_trip() {
         .stderr(predicate::str::contains("there is no auth `nope`"));
     hoist(&["remove", "auth", "main", "--yes"])
         .code(1)
-        .stderr(predicate::str::contains("storage `files` depend on it"));
+        .stderr(predicate::str::contains("it is needed by storage `files`"));
     // without a terminal, removing asks for --yes
     hoist(&["remove", "storage", "files"])
         .code(1)
@@ -489,7 +489,7 @@ fn api_add_checks_its_schema_and_auth_before_writing() {
         .args(["remove", "auth", "main", "--yes"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("api `main` depend on it"));
+        .stderr(predicate::str::contains("it is needed by api `main`"));
 
     // a schema file that is gone is named, with the way back
     let schema = root.join("hoist/api/main/schema.graphql");

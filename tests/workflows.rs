@@ -288,9 +288,35 @@ fn remove_forgets_the_workflow_and_keeps_its_definition() {
     )
     .success();
     assert!(sb.read("shop/hoist.toml").contains("[workflow.flow]"));
+    // a workflow that names another keeps it (and a function it calls)
+    hoist(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "parent",
+            "--blueprint",
+            "blank",
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    sb.write(
+        "shop/hoist/workflow/parent/definition.asl.json",
+        r#"{ "StartAt": "Child", "States": { "Child": { "Type": "Task",
+  "Resource": "arn:aws:states:::states:startExecution", "Parameters": { "StateMachineArn": "${workflow:flow}" }, "End": true } } }"#,
+    );
+    let said = flat(&failure(&sb, &["remove", "workflow", "flow", "--yes"]));
+    assert!(
+        said.contains("workflow `flow` cannot be removed: it is needed by workflow `parent`"),
+        "{said}"
+    );
+    assert!(said.contains("stop naming `${workflow:flow}`"), "{said}");
+    hoist(&sb, &["remove", "workflow", "parent", "--yes", "-q"]).success();
     let out = sb
         .hoist_in(&sb.join("shop"))
-        .args(["remove", "workflow", "--yes"])
+        .args(["remove", "workflow", "flow", "--yes"])
         .output()
         .unwrap();
     let said = stderr_of(&out, &sb);

@@ -549,15 +549,13 @@ pub enum ResourceError {
         names: String,
     },
 
-    #[error("{category} `{name}` cannot be removed: {dependents} depend on it")]
-    #[diagnostic(
-        code(hoist::remove::in_use),
-        help("remove them first (`hoist remove storage NAME`), then remove {category} `{name}`")
-    )]
+    #[error("{category} `{name}` cannot be removed: it is needed by {dependents}")]
+    #[diagnostic(code(hoist::remove::in_use), help("{help}"))]
     InUse {
         category: Category,
         name: String,
         dependents: String,
+        help: String,
     },
 
     #[error("storage needs auth, and this project has none")]

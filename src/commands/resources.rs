@@ -357,12 +357,50 @@ pub fn remove(
                 .map(|(n, _)| format!("api `{n}`")),
         )
         .collect();
+    // the workflows whose definitions name it
+    let kind = match category {
+        Category::Function => Some(crate::category::workflow::refs::Kind::Function),
+        Category::Storage => Some(crate::category::workflow::refs::Kind::Bucket),
+        Category::Workflow => Some(crate::category::workflow::refs::Kind::Workflow),
+        Category::Auth | Category::Api => None,
+    };
+    if let Some(kind) = kind {
+        let naming: Vec<String> = file
+            .manifest
+            .workflow
+            .keys()
+            .filter(|w| w.as_str() != name)
+            .filter(|w| {
+                let path = file
+                    .root()
+                    .join(crate::category::workflow::definition_path(w));
+                std::fs::read_to_string(path)
+                    .is_ok_and(|text| crate::category::workflow::refs::names(&text, kind, name))
+            })
+            .map(|w| format!("workflow `{w}`"))
+            .collect();
+        if !naming.is_empty() {
+            return Err(ResourceError::InUse {
+                category,
+                name: name.to_string(),
+                dependents: naming.join(", "),
+                help: format!(
+                    "stop naming `${{{}:{name}}}` in their definitions (`hoist/workflow/<name>/definition.asl.json`), or remove them first (`hoist remove workflow <name>`), then remove {category} `{name}`",
+                    kind.as_str()
+                ),
+            }
+            .into());
+        }
+    }
     if category == Category::Auth && !dependents.is_empty() {
         let dependents = dependents.join(", ");
         return Err(ResourceError::InUse {
             category,
             name: name.to_string(),
             dependents,
+            help: format!(
+                "remove them first (`hoist remove storage NAME`), then remove {category} `{name}`"
+            ),
         }
         .into());
     }

@@ -164,6 +164,14 @@ pub fn tables_named(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// Whether a definition's text names the resource `${kind:name}` (a
+/// workflow that would break if it went).
+pub fn names(text: &str, kind: Kind, name: &str) -> bool {
+    placeholders(text)
+        .into_iter()
+        .any(|(_, _, content)| content == format!("{}:{name}", kind.as_str()))
+}
+
 /// Each `${...}` of a string: its byte range and its content.
 fn placeholders(text: &str) -> Vec<(usize, usize, &str)> {
     let mut out = Vec::new();
