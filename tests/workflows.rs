@@ -105,7 +105,7 @@ fn the_role_allows_exactly_what_the_task_states_use() {
         vec![
             json!({ "Sid": "InvokeShip", "Effect": "Allow", "Action": "lambda:InvokeFunction",
                 "Resource": [r("FunctionShipArn"), sub("${FunctionShipArn}:*")] }),
-            json!({ "Sid": "StartApproval", "Effect": "Allow", "Action": "states:StartExecution",
+            json!({ "Sid": "StartWorkflowApproval", "Effect": "Allow", "Action": "states:StartExecution",
                 "Resource": r("WorkflowApprovalArn") }),
             json!({ "Sid": "TableOrder", "Effect": "Allow",
                 "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": table }),
@@ -500,4 +500,186 @@ fn human_approval_waits_for_its_task_token_in_moto() {
     assert_eq!(reject["error"], "Rejected", "{seen:#}");
     // the Fail state's CausePath reads the Catch's `$.error.Cause`
     assert_eq!(reject["failed"]["cause"], "too expensive", "{seen:#}");
+}
+
+/// The deployed human approval, operated with hoist's own commands against
+/// moto: start by name, list, describe, history (drawn by `graph
+/// --execution`), answered with `send-success` from the token its topic
+/// carried, stopped; unknown executions, stale tokens and bad input named.
+#[test]
+#[ignore = "needs moto (PyPI); run by scripts/test.sh, which installs it"]
+fn deployed_workflows_are_started_watched_and_answered_by_name() {
+    let moto = common::moto::Moto::start();
+    moto.execute_state_machines();
+    let sb = project();
+    let hoist_at = |args: &[&str]| {
+        sb.hoist_in(&sb.join("shop"))
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let ok = |args: &[&str]| -> Value {
+        let out = hoist_at(args);
+        assert!(
+            out.status.success(),
+            "hoist {args:?}: {}",
+            stderr_of(&out, &sb)
+        );
+        if args.contains(&"--json") {
+            serde_json::from_slice(&out.stdout).unwrap()
+        } else {
+            Value::String(stderr_of(&out, &sb))
+        }
+    };
+    let fails = |args: &[&str]| -> String {
+        let out = hoist_at(args);
+        let said = flat(&stderr_of(&out, &sb));
+        assert_eq!(out.status.code(), Some(1), "hoist {args:?}: {said}");
+        said
+    };
+    ok(&[
+        "add",
+        "workflow",
+        "approval",
+        "--blueprint",
+        "human-approval",
+        "--yes",
+        "-q",
+    ]);
+    // not deployed yet: said so, with the way
+    let said = fails(&["workflow", "start", "approval"]);
+    assert!(said.contains("`approval-dev` is not deployed"), "{said}");
+    assert!(said.contains("hoist push --env dev"), "{said}");
+    ok(&[
+        "add",
+        "workflow",
+        "slow",
+        "--blueprint",
+        "blank",
+        "--yes",
+        "-q",
+    ]);
+    sb.write(
+        "shop/hoist/workflow/slow/definition.asl.json",
+        r#"{ "StartAt": "Nap", "States": { "Nap": { "Type": "Wait", "Seconds": 600, "End": true } } }"#,
+    );
+    ok(&["push", "--yes", "-q"]);
+    ok(&["workflow", "start", "slow", "--name", "nap-1"]);
+    let machine = moto.script("sfn_machine.py", &["us-east-1", "approval-dev"]);
+    let topic = machine["definition"]["States"]["AskForApproval"]["Parameters"]["TopicArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    moto.script("sns_inbox.py", &["us-east-1", "subscribe", &topic]);
+
+    let started = ok(&[
+        "workflow",
+        "start",
+        "approval",
+        "--name",
+        "req-1",
+        "--input",
+        r#"{"request": {"what": "a desk"}}"#,
+        "--json",
+    ]);
+    assert_eq!(started["name"], "req-1", "{started:#}");
+    assert_eq!(started["status"], "RUNNING");
+    let listed = ok(&["workflow", "list", "--json"]);
+    assert_eq!(listed["workflows"][0]["name"], "approval", "{listed:#}");
+    assert_eq!(listed["workflows"][0]["deployed"], true, "{listed:#}");
+    assert_eq!(listed["workflows"][0]["executions"][0]["name"], "req-1");
+    assert_eq!(listed["workflows"][1]["executions"][0]["status"], "RUNNING");
+    let inbox = moto.script("sns_inbox.py", &["us-east-1", "receive"]);
+    assert!(
+        inbox["body"].as_str().unwrap().contains("a desk"),
+        "{inbox:#}"
+    );
+    let token = inbox["token"].as_str().unwrap();
+    let described = ok(&["workflow", "describe", "approval", "req-1", "--json"]);
+    assert_eq!(described["status"], "RUNNING", "{described:#}");
+    ok(&["workflow", "send-heartbeat", "--token", token]);
+    ok(&[
+        "workflow",
+        "send-success",
+        "--token",
+        token,
+        "--output",
+        r#"{"approved": true}"#,
+    ]);
+    let ended_in = |workflow: &str, execution: &str| {
+        let mut described = Value::Null;
+        for _ in 0..30 {
+            described = ok(&["workflow", "describe", workflow, execution, "--json"]);
+            if described["status"] != "RUNNING" {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        described
+    };
+    let described = ended_in("approval", "req-1");
+    assert_eq!(described["status"], "SUCCEEDED", "{described:#}");
+    assert_eq!(described["output"]["decision"]["approved"], true);
+    // its history, drawn
+    let history = ok(&["workflow", "history", "approval", "req-1", "--json"]);
+    let kinds: Vec<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"ExecutionStarted"), "{history:#}");
+    assert_eq!(kinds.last(), Some(&"ExecutionSucceeded"), "{history:#}");
+    assert!(kinds.contains(&"TaskStateEntered"), "{kinds:?}");
+    sb.write("shop/run.json", &history.to_string());
+    let drawn = sb
+        .hoist_in(&sb.join("shop"))
+        .args([
+            "workflow",
+            "graph",
+            "hoist/workflow/approval/definition.asl.json",
+            "--execution",
+            "run.json",
+            "--format",
+            "mermaid",
+        ])
+        .output()
+        .unwrap();
+    assert!(drawn.status.success(), "{}", stderr_of(&drawn, &sb));
+    let mermaid = String::from_utf8_lossy(&drawn.stdout);
+    assert!(mermaid.contains("AskForApproval"), "{mermaid}");
+    assert!(mermaid.contains("succeeded"), "{mermaid}");
+    // the token is spent now
+    let said = fails(&["workflow", "send-success", "--token", token]);
+    assert!(said.contains("SendTaskSuccess failed"), "{said}");
+
+    // a slow execution, stopped (moto cannot stop one waiting for a token)
+    let described = ended_in("slow", "nap-1");
+    assert_eq!(described["status"], "RUNNING", "{described:#}");
+    ok(&[
+        "workflow",
+        "stop",
+        "slow",
+        "nap-1",
+        "--error",
+        "Withdrawn",
+        "--cause",
+        "no longer needed",
+    ]);
+    let described = ended_in("slow", "nap-1");
+    assert_eq!(described["status"], "ABORTED", "{described:#}");
+
+    let said = fails(&["workflow", "describe", "approval", "nope"]);
+    assert!(
+        said.contains("`approval-dev` has no execution `nope`"),
+        "{said}"
+    );
+    assert!(said.contains("hoist workflow list"), "{said}");
+    let said = fails(&["workflow", "start", "approval", "--input", "{not json"]);
+    assert!(said.contains("invalid value for `--input`"), "{said}");
+    let said = fails(&["workflow", "start", "other"]);
+    assert!(said.contains("there is no workflow `other`"), "{said}");
 }

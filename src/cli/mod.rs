@@ -12,7 +12,9 @@ use crate::category::storage::Access;
 use crate::project::Framework;
 
 mod sandbox;
+mod workflow;
 pub use sandbox::{DevArgs, SandboxArgs, SandboxCommand, UsersAction};
+pub use workflow::{WorkflowCommand, WorkflowOptions};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -296,13 +298,15 @@ Examples:
         command: FunctionCommand,
     },
 
-    /// Step Functions state machines, offline: validate, draw and run them
+    /// Step Functions state machines: validate, draw and run them offline; start and watch the deployed ones
     #[command(after_help = "\
 Examples:
   hoist workflow validate order.asl.json
   hoist workflow graph order.asl.json --format svg -o order.svg
   hoist workflow run order.asl.json --input @input.json --mocks mocks.json --history run.json
-  hoist workflow graph order.asl.json --execution run.json --format png -o run.png")]
+  hoist workflow graph order.asl.json --execution run.json --format png -o run.png
+  hoist workflow start orders --input '{\"orderId\": \"o-1\"}' --env prod
+  hoist workflow history orders run-1 --json > run.json")]
     Workflow {
         #[command(subcommand)]
         command: WorkflowCommand,
@@ -444,20 +448,6 @@ the state machine's role exactly what its Task states use.")]
         #[command(flatten)]
         options: WorkflowOptions,
     },
-}
-
-/// `hoist add workflow`'s questions.
-#[derive(Debug, Clone, Default, Args)]
-pub struct WorkflowOptions {
-    /// What the workflow starts as
-    #[arg(long, value_enum)]
-    pub blueprint: Option<crate::category::workflow::blueprint::Blueprint>,
-    /// Standard (waits, exactly once, up to a year) or Express (up to five minutes)
-    #[arg(long = "type", value_enum)]
-    pub machine_type: Option<crate::category::workflow::MachineType>,
-    /// Which execution events CloudWatch Logs receives
-    #[arg(long, value_enum, ignore_case = true)]
-    pub log_level: Option<crate::category::workflow::LogLevel>,
 }
 
 #[allow(clippy::large_enum_variant)]
@@ -686,72 +676,6 @@ pub struct TargetArgs {
     /// Send AWS calls to this endpoint (an emulator such as moto or LocalStack)
     #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
     pub endpoint_url: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum WorkflowCommand {
-    /// Check a definition for everything Step Functions would reject, and likely mistakes
-    #[command(after_help = "\
-Examples:
-  hoist workflow validate statemachine.asl.json
-  hoist workflow validate statemachine.asl.json --json")]
-    Validate {
-        /// The state machine definition (Amazon States Language, JSON)
-        file: PathBuf,
-    },
-    /// Draw a definition: Mermaid or DOT text, or an SVG or PNG image
-    #[command(after_help = "\
-Examples:
-  hoist workflow graph order.asl.json --format mermaid
-  hoist workflow graph order.asl.json --format svg -o order.svg
-  hoist workflow run order.asl.json --input '{}' --mocks mocks.json --history run.json
-  hoist workflow graph order.asl.json --execution run.json --format png -o run.png")]
-    Graph {
-        /// The state machine definition (Amazon States Language, JSON)
-        file: PathBuf,
-        /// What to write: Mermaid or DOT text, an SVG drawing, or a PNG image
-        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
-        format: GraphFormat,
-        /// Colour the states an execution visited, from its history (`run --history`)
-        #[arg(long, value_name = "HISTORY.json")]
-        execution: Option<PathBuf>,
-        /// Write to this file (needed for png; default: stdout)
-        #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
-    /// Run a definition locally: Tasks answer from a mock file, time is virtual
-    #[command(after_help = "\
-Examples:
-  hoist workflow run order.asl.json --input '{\"orderId\": \"o-1\"}' --mocks mocks.json
-  hoist workflow run order.asl.json --input @input.json --mocks mocks.json --json --history run.json")]
-    Run {
-        /// The state machine definition (Amazon States Language, JSON)
-        file: PathBuf,
-        /// The execution's input: JSON text, or @FILE to read it from a file
-        #[arg(long, default_value = "{}")]
-        input: String,
-        /// Mocked Task responses (Step Functions Local's mock configuration, or {"State": {"Return": ...}})
-        #[arg(long, value_name = "FILE")]
-        mocks: Option<PathBuf>,
-        /// The test case of a Step Functions Local mock file (default: the first)
-        #[arg(long, value_name = "NAME")]
-        test_case: Option<String>,
-        /// Really wait through Wait states and retry delays (default: a virtual clock)
-        #[arg(long)]
-        real_time: bool,
-        /// Write the execution history (events, as Step Functions reports them) to this file
-        #[arg(long, value_name = "FILE")]
-        history: Option<PathBuf>,
-        /// Seed of the retries' jitter
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// The execution's name (in `$$.Execution`)
-        #[arg(long, default_value = "local")]
-        name: String,
-        /// Run as an Express execution (the execution's ARN has the Express form)
-        #[arg(long)]
-        express: bool,
-    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -14,6 +14,7 @@ pub mod sandbox_users;
 pub mod synth;
 pub mod workflow;
 pub mod workflow_add;
+pub mod workflow_remote;
 
 use crate::cli::{Cli, Command};
 use crate::ui::Printer;

@@ -357,36 +357,48 @@ pub fn remove(
                 .map(|(n, _)| format!("api `{n}`")),
         )
         .collect();
-    // the workflows whose definitions name it
+    // the workflows whose definitions name it (an api: the first, whose
+    // tables `${table:Model}` names)
+    use crate::category::workflow::refs::{self, Kind};
     let kind = match category {
-        Category::Function => Some(crate::category::workflow::refs::Kind::Function),
-        Category::Storage => Some(crate::category::workflow::refs::Kind::Bucket),
-        Category::Workflow => Some(crate::category::workflow::refs::Kind::Workflow),
+        Category::Function => Some(Kind::Function),
+        Category::Storage => Some(Kind::Bucket),
+        Category::Workflow => Some(Kind::Workflow),
+        Category::Api if file.manifest.api.keys().next().map(String::as_str) == Some(name) => {
+            Some(Kind::Table)
+        }
         Category::Auth | Category::Api => None,
     };
     if let Some(kind) = kind {
+        let names_it = |text: &str| match kind {
+            Kind::Table => !refs::tables_named(text).is_empty(),
+            _ => refs::names(text, kind, name),
+        };
         let naming: Vec<String> = file
             .manifest
             .workflow
             .keys()
-            .filter(|w| w.as_str() != name)
+            .filter(|w| w.as_str() != name || category != Category::Workflow)
             .filter(|w| {
                 let path = file
                     .root()
                     .join(crate::category::workflow::definition_path(w));
-                std::fs::read_to_string(path)
-                    .is_ok_and(|text| crate::category::workflow::refs::names(&text, kind, name))
+                std::fs::read_to_string(path).is_ok_and(|text| names_it(&text))
             })
             .map(|w| format!("workflow `{w}`"))
             .collect();
         if !naming.is_empty() {
+            let named = if kind == Kind::Table {
+                "`${table:...}`".to_string()
+            } else {
+                format!("`${{{}:{name}}}`", kind.as_str())
+            };
             return Err(ResourceError::InUse {
                 category,
                 name: name.to_string(),
                 dependents: naming.join(", "),
                 help: format!(
-                    "stop naming `${{{}:{name}}}` in their definitions (`hoist/workflow/<name>/definition.asl.json`), or remove them first (`hoist remove workflow <name>`), then remove {category} `{name}`",
-                    kind.as_str()
+                    "stop naming {named} in their definitions (`hoist/workflow/<name>/definition.asl.json`), or remove them first (`hoist remove workflow <name>`), then remove {category} `{name}`"
                 ),
             }
             .into());

@@ -64,7 +64,19 @@ pub fn run(
     _global: &GlobalArgs,
     printer: &Printer,
 ) -> Result<(), crate::Error> {
+    if super::workflow_remote::run(&command, printer)? {
+        return Ok(());
+    }
     match command {
+        // the deployed workflows' commands, run above
+        WorkflowCommand::List { .. }
+        | WorkflowCommand::Start { .. }
+        | WorkflowCommand::Describe { .. }
+        | WorkflowCommand::History { .. }
+        | WorkflowCommand::Stop { .. }
+        | WorkflowCommand::SendSuccess { .. }
+        | WorkflowCommand::SendFailure { .. }
+        | WorkflowCommand::SendHeartbeat { .. } => Ok(()),
         WorkflowCommand::Validate { file } => {
             let definition = load(&file)?;
             let findings = validate::validate(&definition);

@@ -193,6 +193,27 @@ pub async fn lambda_client(
     Ok(aws_sdk_lambda::Client::new(&config))
 }
 
+/// A Step Functions client for `target`, bound by the default [`Limits`];
+/// with `sync`, for StartSyncExecution, whose answer comes when an Express
+/// execution ends (at most five minutes), one attempt of up to 330 s.
+///
+/// Errors: [`DeployError::UnknownProfile`], as [`clients`].
+pub async fn sfn_client(target: &Target, sync: bool) -> Result<aws_sdk_sfn::Client, DeployError> {
+    check_profile(target).await?;
+    let limits = if sync {
+        let longest = Duration::from_secs(330);
+        Limits {
+            attempt: longest,
+            operation: longest,
+            attempts: 1,
+            ..Limits::default()
+        }
+    } else {
+        Limits::default()
+    };
+    Ok(aws_sdk_sfn::Client::new(&sdk_config(target, limits).await))
+}
+
 /// A profile that the shared files (`~/.aws/config`, `~/.aws/credentials`,
 /// or `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`) do not define, while
 /// they define others, is refused before any call: the SDK's chain would

@@ -18,3 +18,4 @@ pub mod parameters;
 pub mod purge;
 pub mod push;
 pub mod snapshot;
+pub mod workflows;

@@ -681,7 +681,7 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
                 "rename one: their stacks would be the same",
             ));
         }
-        if let Some(problem) = workflow.problems().into_iter().next() {
+        if let Some(problem) = workflow.problems(name).into_iter().next() {
             return Err(within("workflow", name, problem));
         }
     }

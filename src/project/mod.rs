@@ -18,7 +18,7 @@ pub use manifest::{
     ProjectFile, ProjectSection, find_root, new_manifest_text, parse,
 };
 pub use names::{
-    NameError, looks_like_production, project_name_from, validate_env_name, validate_new_region,
-    validate_profile, validate_project_name, validate_region,
+    ENV_NAME_MAX, NameError, looks_like_production, project_name_from, validate_env_name,
+    validate_new_region, validate_profile, validate_project_name, validate_region,
 };
 pub use sources::{SourceFile, Sources, read_schema, read_sources};

@@ -127,8 +127,8 @@ impl Default for WorkflowConfig {
 }
 
 impl WorkflowConfig {
-    /// What is wrong in the table, each at its key.
-    pub fn problems(&self) -> Vec<Problem> {
+    /// What is wrong in the table of the workflow `name`, each at its key.
+    pub fn problems(&self, name: &str) -> Vec<Problem> {
         let mut out = Vec::new();
         if !crate::category::api::LOG_RETENTION_DAYS.contains(&self.log_retention_days) {
             out.push(Problem::new(
@@ -146,13 +146,14 @@ impl WorkflowConfig {
             ("queues", &self.queues),
         ] {
             let mut seen = std::collections::BTreeSet::new();
-            for (i, name) in list.iter().enumerate() {
+            for (i, item) in list.iter().enumerate() {
+                let name = item.as_str();
                 let index = i.to_string();
-                if let Err(e) = validate_name(name) {
+                if let Err(e) = crate::category::function::validate_name(name) {
                     out.push(Problem::new(
                         &[key, &index],
                         format!("`{name}` is not a name for one of its {key}: {}", e.problem),
-                        e.rule,
+                        "a name has 2 to 40 letters and digits, starting with a letter (for example `approvals`)",
                     ));
                 } else if !seen.insert(name.to_ascii_lowercase()) {
                     out.push(Problem::new(
@@ -163,6 +164,19 @@ impl WorkflowConfig {
                         "remove one",
                     ));
                 }
+            }
+        }
+        for (i, activity) in self.activities.iter().enumerate() {
+            // Step Functions names are at most 80 characters; environments have 10
+            let longest = name.len() + activity.len() + 2 + crate::project::ENV_NAME_MAX;
+            if longest > 80 {
+                out.push(Problem::new(
+                    &["activities", &i.to_string()],
+                    format!(
+                        "the activity's name in Step Functions, `{name}-{activity}-<env>`, may have {longest} characters, and Step Functions takes 80"
+                    ),
+                    "shorten the activity's name (or the workflow's)",
+                ));
             }
         }
         out
@@ -216,7 +230,9 @@ mod tests {
             ..Default::default()
         };
         cfg.topics = vec!["approvals".into(), "Approvals".into(), "bad-name".into()];
-        let problems = cfg.problems();
+        // `<40 letters>-<40 letters>-<env of 10>` passes Step Functions' 80
+        cfg.activities = vec!["a".repeat(40)];
+        let problems = cfg.problems(&"w".repeat(40));
         let keys: Vec<Vec<String>> = problems.iter().map(|p| p.keys.clone()).collect();
         assert_eq!(
             keys,
@@ -224,7 +240,15 @@ mod tests {
                 vec!["log_retention_days".to_string()],
                 vec!["topics".into(), "1".into()],
                 vec!["topics".into(), "2".into()],
+                vec!["activities".into(), "0".into()],
             ]
         );
+        assert!(problems[1].message.contains("is in `topics` twice"));
+        assert!(
+            problems[3].message.contains("may have 92 characters"),
+            "{}",
+            problems[3].message
+        );
+        assert!(cfg.problems("orders").len() == 3);
     }
 }

@@ -254,11 +254,11 @@ fn resolve(content: &str, scope: &Scope) -> Result<Target, (String, String)> {
                     "add one with `hoist add api`, with a `@model` type of that name".to_string(),
                 ));
             }
-            if crate::naming::pascal(name) != name {
+            let graphql_name = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !graphql_name {
                 return Err((
-                    format!(
-                        "`{name}` is not a model's name: models are PascalCase types of the schema"
-                    ),
+                    format!("`{name}` is not a model's name: models are types of the schema"),
                     "write the type's name as the schema has it, such as `${table:Order}`"
                         .to_string(),
                 ));
@@ -480,6 +480,13 @@ fn task(
     };
     let resource_at = format!("{at}/Resource");
     let express = scope.cfg.machine_type == MachineType::Express;
+    if state.get("Credentials").is_some() {
+        findings.push(error(
+            &format!("{at}/Credentials"),
+            "hoist cannot let this workflow's role assume another role (`Credentials`)".into(),
+            "call resources of this account's project through the workflow's own role: remove `Credentials`",
+        ));
+    }
     if let Some(name) = only_target(state.get("Resource"), Kind::Function, scope) {
         needs.insert(Need::Invoke(name));
         return;
@@ -628,7 +635,10 @@ fn distributed_map(
             continue;
         };
         let here = format!("{at}/{field}");
-        let resource = part.get("Resource").and_then(Value::as_str).unwrap_or("");
+        let Some(resource) = part.get("Resource").and_then(Value::as_str) else {
+            // a ResultWriter with only `WriterConfig` writes nowhere
+            continue;
+        };
         let action = resource
             .split_once(":states:::")
             .map(|(_, a)| a)
@@ -767,6 +777,16 @@ mod tests {
         assert!(at[0].1.contains("no function `nope`"), "{}", at[0].1);
         assert!(at[2].1.contains("this workflow itself"), "{}", at[2].1);
         assert!(at[5].1.contains("Express"), "{}", at[5].1);
+    }
+
+    #[test]
+    fn a_task_may_not_assume_another_role() {
+        let cfg = WorkflowConfig::default();
+        let definition = json!({ "StartAt": "A", "States": { "A": { "Type": "Task",
+            "Resource": "${function:refund}", "Credentials": { "RoleArn": "arn:aws:iam::1:role/x" }, "End": true } } });
+        let cfg_scope = scope(&cfg);
+        let findings = analyze(&definition, &cfg_scope).unwrap_err();
+        assert_eq!(findings[0].pointer, "/States/A/Credentials");
     }
 
     #[test]

@@ -266,8 +266,12 @@ pub fn synth(name: &str, cfg: &WorkflowConfig, analysis: &Analysis, wiring: &Wir
                 "Effect": "Allow",
                 "Principal": { "Service": "states.amazonaws.com" },
                 "Action": "sts:AssumeRole",
-                // the confused deputy: only this account's machines
-                "Condition": { "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") } }
+                // the confused deputy: only this machine (its ARN built from
+                // its name: the machine itself takes the role's ARN)
+                "Condition": {
+                    "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
+                    "ArnLike": { "aws:SourceArn": arn("states", &format!("stateMachine:{machine}")) }
+                }
             }]
         },
         "Tags": tags,
@@ -358,9 +362,13 @@ fn statements(name: &str, needs: &std::collections::BTreeSet<Need>, api: &str) -
                 "Resource": get_att(&own_id(&Target { kind: Kind::Queue, name: queue.clone() }), "Arn"),
             })),
             Need::Start(child, sync) => {
+                // a child started both ways has one `Start` statement
+                if !*sync && needs.contains(&Need::Start(child.clone(), true)) {
+                    continue;
+                }
                 let stack = logical_id(Category::Workflow, child);
                 out.push(json!({
-                    "Sid": format!("Start{}", crate::naming::pascal(child)),
+                    "Sid": format!("StartWorkflow{}", crate::naming::pascal(child)),
                     "Effect": "Allow",
                     "Action": "states:StartExecution",
                     "Resource": r#ref(&format!("{stack}Arn")),
@@ -370,13 +378,13 @@ fn statements(name: &str, needs: &std::collections::BTreeSet<Need>, api: &str) -
                     // watches the child's execution through an EventBridge
                     // rule Step Functions manages
                     out.push(json!({
-                        "Sid": format!("Watch{}", crate::naming::pascal(child)),
+                        "Sid": format!("WatchWorkflow{}", crate::naming::pascal(child)),
                         "Effect": "Allow",
                         "Action": ["states:DescribeExecution", "states:StopExecution"],
                         "Resource": arn("states", &format!("execution:{child}-${{Env}}:*")),
                     }));
                     out.push(json!({
-                        "Sid": format!("Watch{}Events", crate::naming::pascal(child)),
+                        "Sid": format!("EventsOfWorkflow{}", crate::naming::pascal(child)),
                         "Effect": "Allow",
                         "Action": ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
                         "Resource": arn("events", "rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"),
@@ -388,15 +396,17 @@ fn statements(name: &str, needs: &std::collections::BTreeSet<Need>, api: &str) -
                 // starts child executions of this very machine (its ARN is
                 // built, not taken from the machine, which would be a cycle)
                 out.push(json!({
-                    "Sid": "StartItsOwnChildren",
+                    "Sid": "MapStartsItsChildren",
                     "Effect": "Allow",
                     "Action": "states:StartExecution",
                     "Resource": arn("states", &format!("stateMachine:{name}-${{Env}}")),
                 }));
                 out.push(json!({
-                    "Sid": "WatchItsOwnChildren",
+                    "Sid": "MapWatchesItsChildren",
                     "Effect": "Allow",
-                    "Action": ["states:DescribeExecution", "states:StopExecution"],
+                    // a map run's children are `<machine>/<label>:<id>`; redriving
+                    // a map run restarts them
+                    "Action": ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
                     "Resource": arn("states", &format!("execution:{name}-${{Env}}/*")),
                 }));
             }
@@ -448,4 +458,48 @@ fn statements(name: &str, needs: &std::collections::BTreeSet<Need>, api: &str) -
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn sids(statements: &[Value]) -> Vec<&str> {
+        statements
+            .iter()
+            .map(|s| s["Sid"].as_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn statement_ids_are_unique_whatever_the_names() {
+        // a child started both ways, a child whose name would have made
+        // the built-in ids, a map of its own
+        let needs: BTreeSet<Need> = [
+            Need::Start("child".into(), false),
+            Need::Start("child".into(), true),
+            Need::Start("itsOwnChildren".into(), true),
+            Need::OwnChildren,
+        ]
+        .into_iter()
+        .collect();
+        let out = statements("flow", &needs, "main");
+        let ids = sids(&out);
+        let unique: BTreeSet<&&str> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{ids:?}");
+        assert_eq!(
+            ids,
+            [
+                "StartWorkflowChild",
+                "WatchWorkflowChild",
+                "EventsOfWorkflowChild",
+                "StartWorkflowItsOwnChildren",
+                "WatchWorkflowItsOwnChildren",
+                "EventsOfWorkflowItsOwnChildren",
+                "MapStartsItsChildren",
+                "MapWatchesItsChildren",
+            ]
+        );
+    }
 }

@@ -1,0 +1,346 @@
+//! `hoist workflow list | start | describe | history | stop | send-success |
+//! send-failure | send-heartbeat`: the deployed workflows of an environment,
+//! by the names hoist.toml gives them ([`crate::deploy::workflows`]).
+
+use serde_json::{Value, json};
+
+use crate::category::workflow::machine_name;
+use crate::category::{Category, ResourceError};
+use crate::cli::{EnvTargetArgs, WorkflowCommand};
+use crate::deploy::aws::Target;
+use crate::deploy::workflows::{self, Answer, Machine};
+use crate::project::ProjectFile;
+use crate::ui::Printer;
+
+use super::resources::{load_project, unknown};
+
+/// Where the environment's workflows are: its region and profile (or the
+/// flags'), and its name.
+fn target(
+    file: &ProjectFile,
+    env: Option<&str>,
+    flags: &EnvTargetArgs,
+) -> Result<(String, Target), crate::Error> {
+    let env = crate::settings::resolve_env(file, env)?;
+    super::env::known(file, &env)?;
+    let section = &file.manifest.env[&env];
+    Ok((
+        env,
+        Target {
+            region: section.region.clone(),
+            profile: flags.profile.clone().or_else(|| section.profile.clone()),
+            endpoint_url: flags.endpoint_url.clone(),
+        },
+    ))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, crate::Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::Error::Internal(format!("could not start the async runtime: {e}")))
+}
+
+/// JSON text, or `@FILE`: checked here, so that a typo is not sent.
+fn json_text(text: &str, flag: &'static str) -> Result<String, crate::Error> {
+    let text = match text.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| crate::error::FsError::new("read", path, e))?,
+        None => text.to_string(),
+    };
+    serde_json::from_str::<Value>(&text).map_err(|e| ResourceError::BadFlag {
+        flag,
+        message: format!("it is not JSON: {e}"),
+        help: "give JSON text (quote it for the shell: '{\"orderId\": \"o-1\"}'), or @FILE".into(),
+    })?;
+    Ok(text)
+}
+
+fn workflow<'a>(file: &'a ProjectFile, name: &str) -> Result<&'a str, crate::Error> {
+    file.manifest
+        .workflow
+        .get_key_value(name)
+        .map(|(k, _)| k.as_str())
+        .ok_or_else(|| unknown(file, Category::Workflow, name).into())
+}
+
+/// Runs one of the commands on deployed workflows; `Ok(false)` for the
+/// offline ones (validate, graph, run), which the caller runs.
+pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::Error> {
+    match command {
+        WorkflowCommand::List { env, target: flags } => {
+            let file = load_project()?;
+            let (env, target) = target(&file, env.as_deref(), flags)?;
+            let client = runtime()?.block_on(crate::deploy::aws::sfn_client(&target, false))?;
+            let endpoint = target.endpoint();
+            let mut list = Vec::new();
+            runtime()?.block_on(async {
+                for name in file.manifest.workflow.keys() {
+                    let machine_name = machine_name(name, &env);
+                    let machine = workflows::find(&client, &endpoint, &machine_name).await?;
+                    let executions = match &machine {
+                        Some(m) => workflows::executions(&client, &endpoint, m, 10).await?,
+                        None => Vec::new(),
+                    };
+                    list.push(json!({
+                        "name": name,
+                        "state_machine": machine_name,
+                        "deployed": machine.is_some(),
+                        "arn": machine.as_ref().map(|m| m.arn.clone()),
+                        "type": machine.as_ref().map(|m| m.kind.clone()),
+                        "executions": executions,
+                    }));
+                }
+                Ok::<_, crate::deploy::error::DeployError>(())
+            })?;
+            if printer.json() {
+                printer.data(&json!({ "env": env, "workflows": list }));
+                return Ok(true);
+            }
+            if list.is_empty() {
+                printer.info("This project has no workflow: add one with `hoist add workflow`");
+            }
+            for w in &list {
+                let name = w["state_machine"].as_str().unwrap_or_default();
+                if w["deployed"] != true {
+                    printer.info(format!("{name}: not deployed (`hoist push --env {env}`)"));
+                    continue;
+                }
+                printer.info(format!(
+                    "{name} ({})",
+                    w["type"].as_str().unwrap_or_default().to_ascii_lowercase()
+                ));
+                for e in w["executions"].as_array().into_iter().flatten() {
+                    printer.info(format!(
+                        "  {:<40} {:<10} {}",
+                        e["name"].as_str().unwrap_or_default(),
+                        e["status"].as_str().unwrap_or_default(),
+                        e["started"].as_str().unwrap_or_default()
+                    ));
+                }
+            }
+            Ok(true)
+        }
+        WorkflowCommand::Start {
+            name,
+            input,
+            execution,
+            env,
+            target: flags,
+        } => {
+            let file = load_project()?;
+            let name = workflow(&file, name)?;
+            let input = json_text(input, "input")?;
+            let (env, target) = target(&file, env.as_deref(), flags)?;
+            let endpoint = target.endpoint();
+            let rt = runtime()?;
+            let started = rt.block_on(async {
+                let client = crate::deploy::aws::sfn_client(&target, false).await?;
+                let machine =
+                    workflows::machine(&client, &endpoint, &machine_name(name, &env), &env).await?;
+                let client = if machine.kind == "EXPRESS" {
+                    crate::deploy::aws::sfn_client(&target, true).await?
+                } else {
+                    client
+                };
+                workflows::start(&client, &endpoint, &machine, &input, execution.as_deref()).await
+            })?;
+            if printer.json() {
+                printer.data(&started);
+            } else if started.get("output").is_some() {
+                // an Express execution, ended
+                show_end(&started, printer);
+            } else {
+                let exec = started["name"].as_str().unwrap_or_default();
+                printer.success(format!(
+                    "Started `{exec}` of `{}`",
+                    machine_name(name, &env)
+                ));
+                printer.command_hint(
+                    &format!("hoist workflow describe {name} {exec} --env {env}"),
+                    "see how it is going",
+                );
+            }
+            Ok(true)
+        }
+        WorkflowCommand::Describe {
+            name,
+            execution,
+            env,
+            target: flags,
+        } => {
+            let (rt, client, endpoint, m) = located(name, env.as_deref(), flags)?;
+            let described = rt.block_on(workflows::describe(&client, &endpoint, &m, execution))?;
+            if printer.json() {
+                printer.data(&described);
+            } else {
+                show_end(&described, printer);
+            }
+            Ok(true)
+        }
+        WorkflowCommand::History {
+            name,
+            execution,
+            env,
+            target: flags,
+        } => {
+            let (rt, client, endpoint, m) = located(name, env.as_deref(), flags)?;
+            let events = rt.block_on(workflows::history(&client, &endpoint, &m, execution))?;
+            if printer.json() {
+                printer.data(&json!({ "events": events }));
+                return Ok(true);
+            }
+            for e in &events {
+                let kind = e["type"].as_str().unwrap_or_default();
+                let what = e
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .find(|(k, _)| k.ends_with("EventDetails"))
+                    .map(|(_, d)| {
+                        ["name", "error", "cause"]
+                            .iter()
+                            .filter_map(|f| d.get(*f).and_then(Value::as_str))
+                            .collect::<Vec<_>>()
+                            .join(": ")
+                    })
+                    .unwrap_or_default();
+                printer.info(format!(
+                    "{:>4}  {}  {kind:<28} {what}",
+                    e["id"],
+                    e["timestamp"].as_str().unwrap_or_default()
+                ));
+            }
+            Ok(true)
+        }
+        WorkflowCommand::Stop {
+            name,
+            execution,
+            error,
+            cause,
+            env,
+            target: flags,
+        } => {
+            let (rt, client, endpoint, m) = located(name, env.as_deref(), flags)?;
+            rt.block_on(workflows::stop(
+                &client,
+                &endpoint,
+                &m,
+                execution,
+                error.as_deref(),
+                cause.as_deref(),
+            ))?;
+            printer.success(format!("Stopped `{execution}`"));
+            Ok(true)
+        }
+        WorkflowCommand::SendSuccess {
+            token,
+            output,
+            env,
+            target: flags,
+        } => {
+            let output = json_text(output, "output")?;
+            send(token, Answer::Success(&output), env.as_deref(), flags)?;
+            printer.success("The task succeeded with that output");
+            Ok(true)
+        }
+        WorkflowCommand::SendFailure {
+            token,
+            error,
+            cause,
+            env,
+            target: flags,
+        } => {
+            send(
+                token,
+                Answer::Failure(error.as_deref(), cause.as_deref()),
+                env.as_deref(),
+                flags,
+            )?;
+            printer.success("The task failed with that error");
+            Ok(true)
+        }
+        WorkflowCommand::SendHeartbeat {
+            token,
+            env,
+            target: flags,
+        } => {
+            send(token, Answer::Heartbeat, env.as_deref(), flags)?;
+            printer.success("The task's heartbeat was sent");
+            Ok(true)
+        }
+        WorkflowCommand::Validate { .. }
+        | WorkflowCommand::Graph { .. }
+        | WorkflowCommand::Run { .. } => Ok(false),
+    }
+}
+
+/// The workflow `name`'s machine in the environment, with a runtime and
+/// a client to call it.
+fn located(
+    name: &str,
+    env: Option<&str>,
+    flags: &EnvTargetArgs,
+) -> Result<
+    (
+        tokio::runtime::Runtime,
+        aws_sdk_sfn::Client,
+        String,
+        Machine,
+    ),
+    crate::Error,
+> {
+    let file = load_project()?;
+    let name = workflow(&file, name)?;
+    let (env, target) = target(&file, env, flags)?;
+    let endpoint = target.endpoint();
+    let rt = runtime()?;
+    let (client, machine) = rt.block_on(async {
+        let client = crate::deploy::aws::sfn_client(&target, false).await?;
+        let machine =
+            workflows::machine(&client, &endpoint, &machine_name(name, &env), &env).await?;
+        Ok::<_, crate::deploy::error::DeployError>((client, machine))
+    })?;
+    Ok((rt, client, endpoint, machine))
+}
+
+fn send(
+    token: &str,
+    answer: Answer<'_>,
+    env: Option<&str>,
+    flags: &EnvTargetArgs,
+) -> Result<(), crate::Error> {
+    let file = load_project()?;
+    let (_, target) = target(&file, env, flags)?;
+    let endpoint = target.endpoint();
+    runtime()?.block_on(async {
+        let client = crate::deploy::aws::sfn_client(&target, false).await?;
+        workflows::answer(&client, &endpoint, token, answer).await
+    })?;
+    Ok(())
+}
+
+/// An execution's status, and its output or error.
+fn show_end(e: &Value, printer: &Printer) {
+    let name = e["name"].as_str().unwrap_or_default();
+    let status = e["status"].as_str().unwrap_or_default();
+    printer.info(format!(
+        "{name}: {status} (started {})",
+        e["started"].as_str().unwrap_or_default()
+    ));
+    if let Some(error) = e["error"].as_str() {
+        printer.info(format!(
+            "  error: {error}{}",
+            e["cause"]
+                .as_str()
+                .map(|c| format!(": {c}"))
+                .unwrap_or_default()
+        ));
+    }
+    if !e["output"].is_null() {
+        printer.info(format!(
+            "  output: {}",
+            serde_json::to_string_pretty(&e["output"]).unwrap_or_default()
+        ));
+    }
+}
