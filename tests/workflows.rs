@@ -314,6 +314,45 @@ fn remove_forgets_the_workflow_and_keeps_its_definition() {
     );
     assert!(said.contains("stop naming `${workflow:flow}`"), "{said}");
     hoist(&sb, &["remove", "workflow", "parent", "--yes", "-q"]).success();
+    // a function may start it: by the ARN its name makes, with that one action
+    sb.write(
+        "shop/hoist/function/starter/src/index.ts",
+        "export const handler = async () => ({});\n",
+    );
+    let mut toml = sb.read("shop/hoist.toml");
+    toml.push_str(
+        "\n[function.starter]\nruntime = \"nodejs24.x\"\naccess = [\"workflow:flow:start\"]\n",
+    );
+    std::fs::write(sb.join("shop/hoist.toml"), toml).unwrap();
+    hoist(&sb, &["synth", "-q"]).success();
+    let f = template(&sb, "function-starter.template.json");
+    let arn = json!({ "Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:flow-${Env}" });
+    assert_eq!(
+        f["Resources"]["Function"]["Properties"]["Environment"]["Variables"]["WORKFLOW_FLOW_STATEMACHINEARN"],
+        arn
+    );
+    assert!(
+        statements(&f).contains(&json!({ "Sid": "WorkflowFlowStart", "Effect": "Allow",
+            "Action": "states:StartExecution", "Resource": arn })),
+        "{f:#}"
+    );
+    let said = flat(&failure(&sb, &["remove", "workflow", "flow", "--yes"]));
+    assert!(
+        said.contains("it is needed by function `starter`"),
+        "{said}"
+    );
+    hoist(
+        &sb,
+        &[
+            "update",
+            "function",
+            "starter",
+            "--remove-access",
+            "workflow:flow:start",
+            "-q",
+        ],
+    )
+    .success();
     let out = sb
         .hoist_in(&sb.join("shop"))
         .args(["remove", "workflow", "flow", "--yes"])

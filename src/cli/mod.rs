@@ -528,7 +528,7 @@ pub struct FunctionOptions {
     /// A secret read at run time from SSM, `KEY=ssm:/path` (repeatable; `{env}` in the path is the environment's name; the variable KEY holds the path)
     #[arg(long = "secret", value_name = "KEY=ssm:/PATH")]
     pub secrets: Vec<String>,
-    /// What it may do with the project's resources (repeatable): storage:read|write|delete, auth:read|manage, table:MODEL:read|write
+    /// What it may do with the project's resources (repeatable): api:query|mutation|subscription, storage:read|write|delete, auth:read|manage, table:MODEL:read|write, workflow:NAME:start
     #[arg(long = "access", value_name = "ACCESS")]
     pub access: Vec<String>,
     /// An access to take away (with `update`; repeatable)

@@ -369,6 +369,34 @@ pub fn remove(
         }
         Category::Auth | Category::Api => None,
     };
+    // the functions whose access starts it
+    if category == Category::Workflow {
+        let starting: Vec<String> = file
+            .manifest
+            .function
+            .iter()
+            .filter(|(_, f)| {
+                f.access.iter().any(|text| {
+                    matches!(
+                        crate::category::function::access::parse(text, &file.manifest),
+                        Ok(crate::category::function::access::Grant::Workflow { name: w, .. }) if w == name
+                    )
+                })
+            })
+            .map(|(f, _)| format!("function `{f}`"))
+            .collect();
+        if !starting.is_empty() {
+            return Err(ResourceError::InUse {
+                category,
+                name: name.to_string(),
+                dependents: starting.join(", "),
+                help: format!(
+                    "remove its grant first: `hoist update function NAME --remove-access workflow:{name}:start`"
+                ),
+            }
+            .into());
+        }
+    }
     if let Some(kind) = kind {
         let names_it = |text: &str| match kind {
             Kind::Table => !refs::tables_named(text).is_empty(),

@@ -7,8 +7,9 @@
 //!
 //! Grammar: `api[:<name>]:query|mutation|subscription`,
 //! `storage[:<name>]:read|write|delete`, `auth[:<name>]:read|manage`,
-//! `table:<Model>:read|write`. The name may be left out when the project has
-//! one resource of the category.
+//! `table:<Model>:read|write`, `workflow[:<name>]:start`. The name may be
+//! left out when the project has one resource of the category. A workflow
+//! has no Amplify name: its machine's ARN is `WORKFLOW_<NAME>_STATEMACHINEARN`.
 
 use serde_json::{Value, json};
 
@@ -37,6 +38,11 @@ pub enum Grant {
         model: String,
         write: bool,
     },
+    /// Starting executions of a workflow (synchronously, for an Express one).
+    Workflow {
+        name: String,
+        express: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,7 +64,7 @@ pub fn admits_functions(manifest: &Manifest, api: &str) -> bool {
 }
 
 /// The grammar's help, for errors.
-pub const ACCESS_RULE: &str = "write `api:query`, `api:mutation`, `api:subscription`, `storage:read`, `storage:write`, `storage:delete`, `auth:read`, `auth:manage` or `table:<Model>:read|write`; name the resource (`storage:files:read`) when the project has several of its category";
+pub const ACCESS_RULE: &str = "write `api:query`, `api:mutation`, `api:subscription`, `storage:read`, `storage:write`, `storage:delete`, `auth:read`, `auth:manage`, `table:<Model>:read|write` or `workflow:start`; name the resource (`storage:files:read`, `workflow:orders:start`) when the project has several of its category";
 
 /// Parse and resolve one `--access` value against the project's resources.
 /// Tables are checked against the api's models at synthesis (hoist.toml
@@ -125,6 +131,16 @@ pub fn parse(text: &str, manifest: &Manifest) -> Result<Grant, String> {
                 write,
             })
         }
+        ["workflow", rest @ ..] if matches!(rest.len(), 1 | 2) => {
+            let (name, op) = split_last(rest);
+            let name = one("workflow", manifest.workflow.keys().collect(), name)?;
+            if op != "start" {
+                return Err(format!("`{op}` is not a workflow access (start)"));
+            }
+            let express = manifest.workflow[&name].machine_type
+                == crate::category::workflow::MachineType::Express;
+            Ok(Grant::Workflow { name, express })
+        }
         _ => Err(format!("`{text}` is not an access")),
     }
 }
@@ -151,6 +167,7 @@ impl Grant {
             Grant::Table { model, write, .. } => {
                 format!("table:{model}:{}", if *write { "write" } else { "read" })
             }
+            Grant::Workflow { name, .. } => format!("workflow:{name}:start"),
         }
     }
 }
@@ -352,6 +369,25 @@ pub fn wire(grants: &[Grant]) -> Wiring {
                     "Resource": [sub(&arn), sub(&format!("{arn}/index/*"))],
                 }));
             }
+            Grant::Workflow { name, express } => {
+                // the ARN is built from the machine's name, not taken from
+                // its stack: a workflow may call the function that starts it
+                let arn = sub(&format!(
+                    "arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:stateMachine:{}",
+                    crate::category::workflow::machine_name(name, "${Env}")
+                ));
+                w.variables.push((
+                    format!("WORKFLOW_{}_STATEMACHINEARN", upper(name)),
+                    arn.clone(),
+                ));
+                w.statements.push(json!({
+                    "Sid": format!("{}Start", logical_id(Category::Workflow, name)),
+                    "Effect": "Allow",
+                    // an Express machine may also be run to its end (StartSyncExecution)
+                    "Action": if *express { json!(["states:StartExecution", "states:StartSyncExecution"]) } else { json!("states:StartExecution") },
+                    "Resource": arn,
+                }));
+            }
         }
     }
     w
@@ -464,5 +500,47 @@ mod tests {
             ]
         );
         assert_eq!(w.parameters[0].0, "ApiMainId");
+    }
+
+    #[test]
+    fn a_workflow_may_be_started_by_the_arn_its_name_makes() {
+        let mut m = manifest();
+        assert!(
+            parse("workflow:start", &m)
+                .unwrap_err()
+                .contains("no workflow resource")
+        );
+        let express = crate::category::workflow::WorkflowConfig {
+            machine_type: crate::category::workflow::MachineType::Express,
+            ..Default::default()
+        };
+        m.workflow.insert("ingest".into(), express);
+        let grant = parse("workflow:start", &m).unwrap();
+        assert_eq!(
+            grant,
+            Grant::Workflow {
+                name: "ingest".into(),
+                express: true
+            }
+        );
+        assert_eq!(grant.canonical(), "workflow:ingest:start");
+        assert!(
+            parse("workflow:ingest:stop", &m)
+                .unwrap_err()
+                .contains("not a workflow access")
+        );
+        let w = wire(&[grant]);
+        // no parameter: no stack waits for the workflow's
+        assert!(w.parameters.is_empty());
+        let arn = json!({ "Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:ingest-${Env}" });
+        assert_eq!(
+            w.variables,
+            [("WORKFLOW_INGEST_STATEMACHINEARN".to_string(), arn.clone())]
+        );
+        assert_eq!(
+            w.statements,
+            [json!({ "Sid": "WorkflowIngestStart", "Effect": "Allow",
+                "Action": ["states:StartExecution", "states:StartSyncExecution"], "Resource": arn })]
+        );
     }
 }
