@@ -489,6 +489,8 @@ type Query {
                 "approval",
                 "--blueprint",
                 "human-approval",
+                "--start-by",
+                "signed-in",
                 "--yes",
             ],
             &[

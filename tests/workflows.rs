@@ -58,6 +58,8 @@ fn the_role_allows_exactly_what_the_task_states_use() {
             "approval",
             "--blueprint",
             "human-approval",
+            "--start-by",
+            "signed-in",
             "--yes",
             "-q",
         ],
@@ -167,6 +169,51 @@ fn the_role_allows_exactly_what_the_task_states_use() {
         approval["Resources"]["TopicApprovals"]["Type"],
         "AWS::SNS::Topic"
     );
+    // signed-in users start it from the app: that action, on that machine,
+    // on the identity pool's role for them
+    assert_eq!(
+        approval["Resources"]["StartPolicy"]["Properties"]["Roles"],
+        json!([r("AuthRoleName")])
+    );
+    assert_eq!(
+        approval["Resources"]["StartPolicy"]["Properties"]["PolicyDocument"]["Statement"],
+        json!([{ "Sid": "StartFromTheApp", "Effect": "Allow",
+            "Action": ["states:StartExecution"], "Resource": r("StateMachine") }])
+    );
+    assert_eq!(
+        root["Resources"]["WorkflowApproval"]["Properties"]["Parameters"]["AuthRoleName"],
+        r("AuthRole")
+    );
+    // who may start it is checked against the project's auth, at its line
+    let said = flat(&failure(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "gated",
+            "--start-by",
+            "group:Admins",
+            "--yes",
+        ],
+    ));
+    assert!(said.contains("has no group `Admins`"), "{said}");
+    assert!(
+        said.contains("hoist update auth main --group Admins"),
+        "{said}"
+    );
+    let said = flat(&failure(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "gated",
+            "--start-by",
+            "everyone",
+            "--yes",
+        ],
+    ));
+    assert!(said.contains("is not who may start a workflow"), "{said}");
+    assert!(!sb.join("shop/hoist/workflow/gated").exists());
 }
 
 /// What a definition must not do is refused with its place in the file and

@@ -258,6 +258,7 @@ pub fn parts<'a>(
             cfg,
             sources.workflows.get(name).map(String::as_str),
             &scope,
+            auth_name,
         )
     });
     auths

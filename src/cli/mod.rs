@@ -435,7 +435,7 @@ builds it (the same sources give the same zip) and deploys it as NAME-<env>.")]
     #[command(after_help = "\
 Examples:
   hoist add workflow orders --blueprint order-fulfillment --yes
-  hoist add workflow approval --blueprint human-approval --yes
+  hoist add workflow approval --blueprint human-approval --start-by signed-in --yes
   hoist add workflow ingest --blueprint blank --type express --log-level ALL --yes
 
 The definition names the project's resources as ${function:NAME}, ${table:MODEL},

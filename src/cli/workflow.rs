@@ -213,4 +213,7 @@ pub struct WorkflowOptions {
     /// Which execution events CloudWatch Logs receives
     #[arg(long, value_enum, ignore_case = true)]
     pub log_level: Option<crate::category::workflow::LogLevel>,
+    /// Who may start it from the app with the AWS SDK (repeatable): signed-in, guests, group:NAME
+    #[arg(long = "start-by", value_name = "WHO")]
+    pub start_by: Vec<String>,
 }

@@ -356,6 +356,13 @@ pub fn remove(
                 .filter(|(_, a)| a.uses(AuthMode::UserPools) || a.uses(AuthMode::Iam))
                 .map(|(n, _)| format!("api `{n}`")),
         )
+        .chain(
+            file.manifest
+                .workflow
+                .iter()
+                .filter(|(_, w)| !w.start_by.is_empty())
+                .map(|(n, _)| format!("workflow `{n}` (its `start_by`)")),
+        )
         .collect();
     // the workflows whose definitions name it (an api: the first, whose
     // tables `${table:Model}` names)

@@ -91,6 +91,21 @@ pub fn add(
     if let Some(level) = options.log_level {
         cfg.log_level = level;
     }
+    for text in &options.start_by {
+        workflow::Starter::parse(text).map_err(|why| ResourceError::BadFlag {
+            flag: "start-by",
+            message: why,
+            help: "`signed-in` (users of the user pool), `guests` (with auth's guest access) or `group:Admins`".into(),
+        })?;
+        if !cfg.start_by.contains(text) {
+            cfg.start_by.push(text.clone());
+        }
+        if text == "guests" {
+            printer.warn(
+                "`guests` lets anyone who loads the app start this workflow, with any input: make sure what it does is safe for strangers to trigger",
+            );
+        }
+    }
 
     // the blueprint's functions: none may be there already
     let functions = blueprint.functions();

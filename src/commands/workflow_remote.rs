@@ -71,16 +71,19 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
         WorkflowCommand::List { env, target: flags } => {
             let file = load_project()?;
             let (env, target) = target(&file, env.as_deref(), flags)?;
-            let client = runtime()?.block_on(crate::deploy::aws::sfn_client(&target, false))?;
+            let rt = runtime()?;
             let endpoint = target.endpoint();
             let mut list = Vec::new();
-            runtime()?.block_on(async {
+            rt.block_on(async {
+                let client = crate::deploy::aws::sfn_client(&target, false).await?;
                 for name in file.manifest.workflow.keys() {
                     let machine_name = machine_name(name, &env);
                     let machine = workflows::find(&client, &endpoint, &machine_name).await?;
+                    // an Express machine keeps no executions to list
                     let executions = match &machine {
-                        Some(m) => workflows::executions(&client, &endpoint, m, 10).await?,
-                        None => Vec::new(),
+                        Some(m) if m.kind == "EXPRESS" => Value::Null,
+                        Some(m) => json!(workflows::executions(&client, &endpoint, m, 10).await?),
+                        None => json!([]),
                     };
                     list.push(json!({
                         "name": name,
@@ -110,6 +113,10 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
                     "{name} ({})",
                     w["type"].as_str().unwrap_or_default().to_ascii_lowercase()
                 ));
+                if w["executions"].is_null() {
+                    printer
+                        .info("  (an Express machine keeps no executions: its log group has them)");
+                }
                 for e in w["executions"].as_array().into_iter().flatten() {
                     printer.info(format!(
                         "  {:<40} {:<10} {}",
@@ -145,6 +152,8 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
                 };
                 workflows::start(&client, &endpoint, &machine, &input, execution.as_deref()).await
             })?;
+            let express_failed =
+                started.get("output").is_some() && started["status"] != "SUCCEEDED";
             if printer.json() {
                 printer.data(&started);
             } else if started.get("output").is_some() {
@@ -160,6 +169,22 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
                     &format!("hoist workflow describe {name} {exec} --env {env}"),
                     "see how it is going",
                 );
+            }
+            if express_failed {
+                return Err(crate::deploy::error::DeployError::Aws {
+                    action: "StartSyncExecution",
+                    summary: format!(
+                        "the execution ended {}: {}",
+                        started["status"].as_str().unwrap_or_default(),
+                        started["error"].as_str().unwrap_or("no error given")
+                    ),
+                    help: format!(
+                        "read its log group, `/aws/vendedlogs/states/{}`",
+                        machine_name(name, &env)
+                    ),
+                    detail: String::new(),
+                }
+                .into());
             }
             Ok(true)
         }
@@ -301,6 +326,16 @@ fn located(
             workflows::machine(&client, &endpoint, &machine_name(name, &env), &env).await?;
         Ok::<_, crate::deploy::error::DeployError>((client, machine))
     })?;
+    if machine.kind == "EXPRESS" {
+        // DescribeExecution, GetExecutionHistory and StopExecution take
+        // Standard executions only ("Standard vs. Express Workflows")
+        return Err(ResourceError::BadFlag {
+            flag: "execution",
+            message: format!("`{name}` is an Express workflow, which keeps no executions to describe, draw or stop"),
+            help: format!("its executions are in its log group, `/aws/vendedlogs/states/{}` (`log_level = \"ALL\"` logs every event)", machine_name(name, &env)),
+        }
+        .into());
+    }
     Ok((rt, client, endpoint, machine))
 }
 

@@ -158,7 +158,7 @@ pub async fn start(
                 DeployError::Aws {
                     action: "StartExecution",
                     summary: format!(
-                        "an execution named `{}` was started before, with other input",
+                        "the execution name `{}` was used before",
                         name.unwrap_or_default()
                     ),
                     help: "execution names are unique for 90 days: choose another `--name`, or leave it out".into(),

@@ -96,6 +96,37 @@ pub struct WorkflowConfig {
     /// SQS queues of this workflow, named as `${queue:<name>}` (their URL).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queues: Vec<String>,
+    /// Who may start it from the app with the AWS SDK, through the identity
+    /// pool's roles: `signed-in`, `guests`, `group:<name>` ([`Starter`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub start_by: Vec<String>,
+}
+
+/// Who may start a workflow from the app (`start_by`): the identity pool's
+/// role for signed-in users, for guests, or a user pool group's role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Starter {
+    SignedIn,
+    Guests,
+    Group(String),
+}
+
+impl Starter {
+    /// `signed-in`, `guests` or `group:<name>`.
+    ///
+    /// Errors: the reason, in words.
+    pub fn parse(text: &str) -> Result<Starter, String> {
+        match text {
+            "signed-in" => Ok(Starter::SignedIn),
+            "guests" => Ok(Starter::Guests),
+            _ => match text.strip_prefix("group:") {
+                Some(group) if !group.is_empty() => Ok(Starter::Group(group.to_string())),
+                _ => Err(format!(
+                    "`{text}` is not who may start a workflow: write `signed-in`, `guests` or `group:<name>`"
+                )),
+            },
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -122,6 +153,7 @@ impl Default for WorkflowConfig {
             activities: Vec::new(),
             topics: Vec::new(),
             queues: Vec::new(),
+            start_by: Vec::new(),
         }
     }
 }
@@ -164,6 +196,15 @@ impl WorkflowConfig {
                         "remove one",
                     ));
                 }
+            }
+        }
+        for (i, text) in self.start_by.iter().enumerate() {
+            if let Err(why) = Starter::parse(text) {
+                out.push(Problem::new(
+                    &["start_by", &i.to_string()],
+                    why,
+                    "`signed-in` (users of the user pool), `guests` (with auth's guest access) or `group:Admins`",
+                ));
             }
         }
         for (i, activity) in self.activities.iter().enumerate() {

@@ -27,6 +27,7 @@ pub fn part(
     cfg: &WorkflowConfig,
     text: Option<&str>,
     scope: &Scope,
+    auth: Option<&str>,
 ) -> Result<Part, StackError> {
     let path = super::definition_path(name).display().to_string();
     let text = text.ok_or_else(|| StackError::NoWorkflowDefinition {
@@ -50,17 +51,91 @@ pub fn part(
     let analysis =
         super::refs::analyze(&definition.value, scope).map_err(|f| invalid(&definition, &f))?;
     let wiring = wire(&analysis, scope.api.unwrap_or_default());
-    let template = synth(name, cfg, &analysis, &wiring);
+    let mut template = synth(name, cfg, &analysis, &wiring);
+    let starters = add_starters(&mut template, name, cfg, auth);
     let mut part = Part::new(
         "workflow",
         name,
         logical_id(Category::Workflow, name),
         template,
     );
-    for (parameter, value) in wiring.parameters {
+    for (parameter, value) in wiring.parameters.into_iter().chain(starters) {
         part.parameters.insert(parameter, value);
     }
     Ok(part)
+}
+
+/// `start_by`: a policy on the identity pool's roles (and user pool groups'
+/// roles) that lets them start this machine, and nothing else, from the
+/// app with the AWS SDK. The roles' names come as parameters: the
+/// parameter and the root's value for each.
+fn add_starters(
+    t: &mut Template,
+    name: &str,
+    cfg: &WorkflowConfig,
+    auth: Option<&str>,
+) -> Vec<(String, Value)> {
+    use super::Starter;
+    let Some(auth) = auth else {
+        return Vec::new();
+    };
+    let mut parameters: Vec<(String, Value)> = Vec::new();
+    for text in &cfg.start_by {
+        let parameter = match Starter::parse(text) {
+            Ok(Starter::SignedIn) => ("AuthRoleName".to_string(), r#ref("AuthRole")),
+            Ok(Starter::Guests) => ("UnauthRoleName".to_string(), r#ref("UnauthRole")),
+            Ok(Starter::Group(group)) => {
+                let output =
+                    crate::category::auth::outputs::group_role_name(&crate::naming::pascal(&group));
+                (
+                    crate::category::storage::group_role_parameter(&group),
+                    get_att(
+                        &logical_id(Category::Auth, auth),
+                        &format!("Outputs.{output}"),
+                    ),
+                )
+            }
+            // hoist.toml's check refuses it
+            Err(_) => continue,
+        };
+        if !parameters.iter().any(|(p, _)| *p == parameter.0) {
+            parameters.push(parameter);
+        }
+    }
+    if parameters.is_empty() {
+        return parameters;
+    }
+    for (parameter, _) in &parameters {
+        t.string_parameter(
+            parameter,
+            "A role that may start the workflow (from the root stack)",
+        );
+    }
+    let actions = match cfg.machine_type {
+        super::MachineType::Standard => json!(["states:StartExecution"]),
+        super::MachineType::Express => {
+            json!(["states:StartExecution", "states:StartSyncExecution"])
+        }
+    };
+    let roles: Vec<Value> = parameters.iter().map(|(p, _)| r#ref(p)).collect();
+    t.resource(
+        "StartPolicy",
+        "AWS::IAM::Policy",
+        json!({
+            "PolicyName": sub(&format!("${{Project}}-${{Env}}-workflow-{name}-start")),
+            "Roles": roles,
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "StartFromTheApp",
+                    "Effect": "Allow",
+                    "Action": actions,
+                    "Resource": r#ref("StateMachine"),
+                }]
+            }
+        }),
+    );
+    parameters
 }
 
 /// What the stack takes from the others, and the substitutions' values.
