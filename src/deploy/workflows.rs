@@ -199,6 +199,33 @@ fn no_execution(
     }
 }
 
+/// The mapping of a call on the execution `name`: an execution the machine
+/// does not have (`missing` says which error that is) is named as such.
+fn execution_refused<'a, E, R>(
+    action: &'static str,
+    endpoint: &'a str,
+    name: &'a str,
+    machine: &'a Machine,
+    missing: fn(&E) -> bool,
+) -> impl FnOnce(aws_sdk_sfn::error::SdkError<E, R>) -> DeployError + 'a
+where
+    E: aws_sdk_sfn::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    move |err| {
+        if err.as_service_error().is_some_and(missing) {
+            no_execution(
+                name,
+                machine,
+                action,
+                aws_sdk_sfn::error::DisplayErrorContext(&err).to_string(),
+            )
+        } else {
+            refused(action, endpoint)(err)
+        }
+    }
+}
+
 /// DescribeExecution of the execution `name`.
 ///
 /// Shape: `{ name, arn, status, started, stopped?, input, output?, error?, cause? }`.
@@ -213,21 +240,13 @@ pub async fn describe(
         .execution_arn(machine.execution_arn(name))
         .send()
         .await
-        .map_err(|err| {
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_execution_does_not_exist())
-            {
-                no_execution(
-                    name,
-                    machine,
-                    "DescribeExecution",
-                    aws_sdk_sfn::error::DisplayErrorContext(&err).to_string(),
-                )
-            } else {
-                refused("DescribeExecution", endpoint)(err)
-            }
-        })?;
+        .map_err(execution_refused(
+            "DescribeExecution",
+            endpoint,
+            name,
+            machine,
+            aws_sdk_sfn::operation::describe_execution::DescribeExecutionError::is_execution_does_not_exist,
+        ))?;
     Ok(json!({
         "name": out.name(),
         "arn": out.execution_arn(),
@@ -290,21 +309,13 @@ pub async fn stop(
         .set_cause(cause.map(str::to_string))
         .send()
         .await
-        .map_err(|err| {
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_execution_does_not_exist())
-            {
-                no_execution(
-                    name,
-                    machine,
-                    "StopExecution",
-                    aws_sdk_sfn::error::DisplayErrorContext(&err).to_string(),
-                )
-            } else {
-                refused("StopExecution", endpoint)(err)
-            }
-        })?;
+        .map_err(execution_refused(
+            "StopExecution",
+            endpoint,
+            name,
+            machine,
+            aws_sdk_sfn::operation::stop_execution::StopExecutionError::is_execution_does_not_exist,
+        ))?;
     Ok(())
 }
 
@@ -328,21 +339,13 @@ pub async fn history(
             .max_results(1000)
             .send()
             .await
-            .map_err(|err| {
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_execution_does_not_exist())
-                {
-                    no_execution(
-                        name,
-                        machine,
-                        "GetExecutionHistory",
-                        aws_sdk_sfn::error::DisplayErrorContext(&err).to_string(),
-                    )
-                } else {
-                    refused("GetExecutionHistory", endpoint)(err)
-                }
-            })?;
+            .map_err(execution_refused(
+            "GetExecutionHistory",
+            endpoint,
+            name,
+            machine,
+            aws_sdk_sfn::operation::get_execution_history::GetExecutionHistoryError::is_execution_does_not_exist,
+        ))?;
         events.extend(page.events().iter().map(event));
         token = page.next_token().map(str::to_string);
         if token.is_none() {
