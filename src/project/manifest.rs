@@ -670,59 +670,7 @@ fn validate(manifest: &Manifest) -> Result<(), Problem> {
             }
         }
     }
-    let mut lowered = std::collections::BTreeMap::new();
-    for (name, workflow) in &manifest.workflow {
-        crate::category::workflow::validate_name(name)
-            .map_err(|e| name_problem(&["workflow", name], e))?;
-        if let Some(other) = lowered.insert(name.to_ascii_lowercase(), name) {
-            return Err(Problem::new(
-                &["workflow", name],
-                format!("the workflows `{other}` and `{name}` differ only in case"),
-                "rename one: their stacks would be the same",
-            ));
-        }
-        if let Some(problem) = workflow.problems(name).into_iter().next() {
-            return Err(within("workflow", name, problem));
-        }
-        // who starts it from the app: through the identity pool's roles
-        use crate::category::workflow::Starter;
-        let auth = manifest.auth.iter().next();
-        for (i, text) in workflow.start_by.iter().enumerate() {
-            let Ok(starter) = Starter::parse(text) else {
-                continue;
-            };
-            let index = i.to_string();
-            let keys = ["workflow", name.as_str(), "start_by", index.as_str()];
-            match (&starter, auth) {
-                (_, None) => {
-                    return Err(Problem::new(
-                        &keys,
-                        format!(
-                            "`{text}` starts it through the identity pool, and the project has no auth"
-                        ),
-                        "add auth first (`hoist add auth`), or remove the line",
-                    ));
-                }
-                (Starter::Guests, Some((auth_name, a))) if !a.guest_access => {
-                    return Err(Problem::new(
-                        &keys,
-                        format!("`guests`: the auth `{auth_name}` gives guests no credentials"),
-                        &format!("let guests in first: `hoist update auth {auth_name} --guest`"),
-                    ));
-                }
-                (Starter::Group(group), Some((auth_name, a)))
-                    if !a.groups.iter().any(|g| g.name == *group) =>
-                {
-                    return Err(Problem::new(
-                        &keys,
-                        format!("`{text}`: the auth `{auth_name}` has no group `{group}`"),
-                        &format!("add it: `hoist update auth {auth_name} --group {group}`"),
-                    ));
-                }
-                _ => {}
-            }
-        }
-    }
+    crate::category::workflow::manifest_problem(manifest)?;
     if let Some(problem) = manifest
         .codegen
         .as_ref()

@@ -224,6 +224,66 @@ impl WorkflowConfig {
     }
 }
 
+/// The first thing wrong with hoist.toml's workflows, at its key path: a
+/// name, a value of its table, or who starts it against the project's auth.
+pub fn manifest_problem(manifest: &crate::project::Manifest) -> Result<(), Problem> {
+    let mut lowered = std::collections::BTreeMap::new();
+    for (name, workflow) in &manifest.workflow {
+        crate::category::workflow::validate_name(name)
+            .map_err(|e| Problem::new(&["workflow", name], e.to_string(), e.rule))?;
+        if let Some(other) = lowered.insert(name.to_ascii_lowercase(), name) {
+            return Err(Problem::new(
+                &["workflow", name],
+                format!("the workflows `{other}` and `{name}` differ only in case"),
+                "rename one: their stacks would be the same",
+            ));
+        }
+        if let Some(problem) = workflow.problems(name).into_iter().next() {
+            let mut keys = vec!["workflow".to_string(), name.clone()];
+            keys.extend(problem.keys);
+            return Err(Problem { keys, ..problem });
+        }
+        // who starts it from the app: through the identity pool's roles
+        let auth = manifest.auth.iter().next();
+        for (i, text) in workflow.start_by.iter().enumerate() {
+            let Ok(starter) = Starter::parse(text) else {
+                continue;
+            };
+            let index = i.to_string();
+            let keys = ["workflow", name.as_str(), "start_by", index.as_str()];
+            match (&starter, auth) {
+                (_, None) => {
+                    return Err(Problem::new(
+                        &keys,
+                        format!(
+                            "`{text}` starts it through the identity pool, and the project has no auth"
+                        ),
+                        "add auth first (`hoist add auth`), or remove the line",
+                    ));
+                }
+                (Starter::Guests, Some((auth_name, a))) if !a.guest_access => {
+                    return Err(Problem::new(
+                        &keys,
+                        format!("`guests`: the auth `{auth_name}` gives guests no credentials"),
+                        &format!("let guests in first: `hoist update auth {auth_name} --guest`"),
+                    ));
+                }
+                (Starter::Group(group), Some((auth_name, a)))
+                    if !a.groups.iter().any(|g| g.name == *group) =>
+                {
+                    return Err(Problem::new(
+                        &keys,
+                        format!("`{text}`: the auth `{auth_name}` has no group `{group}`"),
+                        &format!("add it: `hoist update auth {auth_name} --group {group}`"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Where a workflow's definition is, from the project's root.
 pub fn definition_path(name: &str) -> PathBuf {
     ["hoist", "workflow", name, "definition.asl.json"]
