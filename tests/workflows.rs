@@ -648,6 +648,17 @@ fn deployed_workflows_are_started_watched_and_answered_by_name() {
         "--yes",
         "-q",
     ]);
+    ok(&[
+        "add",
+        "workflow",
+        "quick",
+        "--blueprint",
+        "blank",
+        "--type",
+        "express",
+        "--yes",
+        "-q",
+    ]);
     sb.write(
         "shop/hoist/workflow/slow/definition.asl.json",
         r#"{ "StartAt": "Nap", "States": { "Nap": { "Type": "Wait", "Seconds": 600, "End": true } } }"#,
@@ -677,7 +688,13 @@ fn deployed_workflows_are_started_watched_and_answered_by_name() {
     assert_eq!(listed["workflows"][0]["name"], "approval", "{listed:#}");
     assert_eq!(listed["workflows"][0]["deployed"], true, "{listed:#}");
     assert_eq!(listed["workflows"][0]["executions"][0]["name"], "req-1");
-    assert_eq!(listed["workflows"][1]["executions"][0]["status"], "RUNNING");
+    // hoist.toml's order: approval, quick (Express: no executions kept), slow
+    assert_eq!(listed["workflows"][1]["type"], "EXPRESS", "{listed:#}");
+    assert!(listed["workflows"][1]["executions"].is_null(), "{listed:#}");
+    assert_eq!(listed["workflows"][2]["executions"][0]["status"], "RUNNING");
+    let said = fails(&["workflow", "history", "quick", "any"]);
+    assert!(said.contains("`quick` is an Express workflow"), "{said}");
+    assert!(said.contains("/aws/vendedlogs/states/quick-"), "{said}");
     let inbox = moto.script("sns_inbox.py", &["us-east-1", "receive"]);
     assert!(
         inbox["body"].as_str().unwrap().contains("a desk"),

@@ -593,6 +593,15 @@ pub enum ResourceError {
     )]
     SourceExists { name: String, path: String },
 
+    #[error("`{name}` is an Express workflow: it keeps no executions to describe, draw or stop")]
+    #[diagnostic(
+        code(hoist::workflow::express),
+        help(
+            "its executions are in its log group, `{log_group}` (`log_level = \"ALL\"` logs every event)"
+        )
+    )]
+    ExpressHasNoExecutions { name: String, log_group: String },
+
     #[error("invalid value for `--{flag}`: {message}")]
     #[diagnostic(code(hoist::invalid_value), help("{help}"))]
     BadFlag {

@@ -329,10 +329,9 @@ fn located(
     if machine.kind == "EXPRESS" {
         // DescribeExecution, GetExecutionHistory and StopExecution take
         // Standard executions only ("Standard vs. Express Workflows")
-        return Err(ResourceError::BadFlag {
-            flag: "execution",
-            message: format!("`{name}` is an Express workflow, which keeps no executions to describe, draw or stop"),
-            help: format!("its executions are in its log group, `/aws/vendedlogs/states/{}` (`log_level = \"ALL\"` logs every event)", machine_name(name, &env)),
+        return Err(ResourceError::ExpressHasNoExecutions {
+            name: name.to_string(),
+            log_group: format!("/aws/vendedlogs/states/{}", machine_name(name, &env)),
         }
         .into());
     }
