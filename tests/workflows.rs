@@ -360,6 +360,18 @@ fn remove_forgets_the_workflow_and_keeps_its_definition() {
         "{said}"
     );
     assert!(said.contains("stop naming `${workflow:flow}`"), "{said}");
+    // and the api whose tables it names
+    hoist(&sb, &["add", "api", "--auth", "api-key", "--yes", "-q"]).success();
+    sb.write(
+        "shop/hoist/workflow/parent/definition.asl.json",
+        r#"{ "StartAt": "Read", "States": { "Read": { "Type": "Task",
+  "Resource": "arn:aws:states:::dynamodb:getItem", "Parameters": { "TableName": "${table:Todo}", "Key": {} }, "End": true } } }"#,
+    );
+    let said = flat(&failure(&sb, &["remove", "api", "--yes"]));
+    assert!(
+        said.contains("api `main` cannot be removed: it is needed by workflow `parent`"),
+        "{said}"
+    );
     hoist(&sb, &["remove", "workflow", "parent", "--yes", "-q"]).success();
     // a function may start it: by the ARN its name makes, with that one action
     sb.write(
@@ -469,11 +481,8 @@ fn order_fulfillment_functions_pass_their_own_tests() {
     // invoke those four (and their versions) and nothing else
     let moto = common::moto::Moto::start();
     moto.execute_state_machines();
-    let out = sb
-        .hoist_in(&sb.join("shop"))
-        .env("AWS_ENDPOINT_URL", &moto.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+    let out = moto
+        .hoist(&sb)
         .env("npm_config_cache", &cache)
         .args(["push", "--yes", "-q"])
         .output()
@@ -537,14 +546,7 @@ fn human_approval_waits_for_its_task_token_in_moto() {
     moto.execute_state_machines();
     let sb = project();
     let run = |args: &[&str]| {
-        let out = sb
-            .hoist_in(&sb.join("shop"))
-            .env("AWS_ENDPOINT_URL", &moto.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .args(args)
-            .output()
-            .unwrap();
+        let out = moto.hoist(&sb).args(args).output().unwrap();
         let said = stderr_of(&out, &sb);
         assert!(out.status.success(), "hoist {args:?}: {said}");
     };
@@ -598,15 +600,7 @@ fn deployed_workflows_are_started_watched_and_answered_by_name() {
     let moto = common::moto::Moto::start();
     moto.execute_state_machines();
     let sb = project();
-    let hoist_at = |args: &[&str]| {
-        sb.hoist_in(&sb.join("shop"))
-            .env("AWS_ENDPOINT_URL", &moto.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let hoist_at = |args: &[&str]| moto.hoist(&sb).args(args).output().unwrap();
     let ok = |args: &[&str]| -> Value {
         let out = hoist_at(args);
         assert!(

@@ -14,7 +14,7 @@ use crate::project::Framework;
 mod sandbox;
 mod workflow;
 pub use sandbox::{DevArgs, SandboxArgs, SandboxCommand, UsersAction};
-pub use workflow::{WorkflowCommand, WorkflowOptions};
+pub use workflow::{DeployedArgs, WorkflowCommand, WorkflowOptions};
 
 const EXAMPLES: &str = "\
 Examples:

@@ -76,11 +76,8 @@ Examples:
   hoist workflow list
   hoist workflow list --env prod --json")]
     List {
-        /// The environment (default: the current one)
-        #[arg(long = "env", value_name = "NAME")]
-        env: Option<String>,
         #[command(flatten)]
-        target: EnvTargetArgs,
+        at: DeployedArgs,
     },
     /// Start an execution of a deployed workflow (an Express one runs to its end and prints it)
     #[command(after_help = "\
@@ -96,11 +93,8 @@ Examples:
         /// The execution's name (unique for 90 days; default: one Step Functions makes)
         #[arg(long = "name", value_name = "EXECUTION")]
         execution: Option<String>,
-        /// The environment (default: the current one)
-        #[arg(long = "env", value_name = "NAME")]
-        env: Option<String>,
         #[command(flatten)]
-        target: EnvTargetArgs,
+        at: DeployedArgs,
     },
     /// An execution's status, input, output or error
     Describe {
@@ -108,11 +102,8 @@ Examples:
         name: String,
         /// The execution, by its name (`hoist workflow list` shows them)
         execution: String,
-        /// The environment (default: the current one)
-        #[arg(long = "env", value_name = "NAME")]
-        env: Option<String>,
         #[command(flatten)]
-        target: EnvTargetArgs,
+        at: DeployedArgs,
     },
     /// An execution's events; with --json, the history `graph --execution` draws
     #[command(after_help = "\
@@ -125,11 +116,8 @@ Examples:
         name: String,
         /// The execution, by its name
         execution: String,
-        /// The environment (default: the current one)
-        #[arg(long = "env", value_name = "NAME")]
-        env: Option<String>,
         #[command(flatten)]
-        target: EnvTargetArgs,
+        at: DeployedArgs,
     },
     /// Stop a running execution (it fails with the error and cause given)
     Stop {
@@ -143,11 +131,8 @@ Examples:
         /// Why
         #[arg(long)]
         cause: Option<String>,
-        /// The environment (default: the current one)
-        #[arg(long = "env", value_name = "NAME")]
-        env: Option<String>,
         #[command(flatten)]
-        target: EnvTargetArgs,
+        at: DeployedArgs,
     },
     /// Answer a task waiting for its token (`.waitForTaskToken`, an activity): it succeeds with this output
     #[command(
@@ -163,11 +148,8 @@ Examples:
         /// The task's result: JSON text, or @FILE
         #[arg(long, default_value = "{}")]
         output: String,
-        /// The environment (default: the current one)
-        #[arg(long = "env", value_name = "NAME")]
-        env: Option<String>,
         #[command(flatten)]
-        target: EnvTargetArgs,
+        at: DeployedArgs,
     },
     /// Answer a task waiting for its token: it fails with this error (its Catch may take it)
     #[command(name = "send-failure")]
@@ -181,11 +163,8 @@ Examples:
         /// Why
         #[arg(long)]
         cause: Option<String>,
-        /// The environment (default: the current one)
-        #[arg(long = "env", value_name = "NAME")]
-        env: Option<String>,
         #[command(flatten)]
-        target: EnvTargetArgs,
+        at: DeployedArgs,
     },
     /// Tell a task waiting for its token that it is still being worked on (resets its HeartbeatSeconds)
     #[command(name = "send-heartbeat")]
@@ -193,11 +172,8 @@ Examples:
         /// The task token
         #[arg(long)]
         token: String,
-        /// The environment (default: the current one)
-        #[arg(long = "env", value_name = "NAME")]
-        env: Option<String>,
         #[command(flatten)]
-        target: EnvTargetArgs,
+        at: DeployedArgs,
     },
 }
 
@@ -216,4 +192,14 @@ pub struct WorkflowOptions {
     /// Who may start it from the app with the AWS SDK (repeatable): signed-in, guests, group:NAME
     #[arg(long = "start-by", value_name = "WHO")]
     pub start_by: Vec<String>,
+}
+
+/// Where a deployed workflow is: the environment, and how to reach AWS.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DeployedArgs {
+    /// The environment (default: the current one)
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Option<String>,
+    #[command(flatten)]
+    pub target: EnvTargetArgs,
 }

@@ -11,8 +11,6 @@ use crate::error::FsError;
 use crate::project::{ProjectFile, set_resource, to_table};
 use crate::prompt::{Inputs, Question};
 use crate::ui::Printer;
-use crate::workflow::validate::{self, Severity};
-use crate::workflow::{Definition, WorkflowError};
 
 use super::resources::{report_change, save};
 
@@ -139,11 +137,6 @@ pub fn add(
     // the definition, as synthesis will check it
     let path = workflow::definition_path(&name).display().to_string();
     let text = blueprint.definition();
-    let definition = Definition::parse(text, &path).map_err(WorkflowError::Json)?;
-    let mut findings: Vec<_> = validate::validate(&definition)
-        .into_iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
     let scope = refs::Scope {
         name: &name,
         cfg: &cfg,
@@ -164,18 +157,7 @@ pub fn add(
         storages: file.manifest.storage.keys().map(String::as_str).collect(),
         api: file.manifest.api.keys().next().map(String::as_str),
     };
-    if findings.is_empty()
-        && let Err(more) = refs::analyze(&definition.value, &scope)
-    {
-        findings = more;
-    }
-    if !findings.is_empty() {
-        return Err(WorkflowError::Invalid(Box::new(validate::Findings::new(
-            &definition,
-            &findings,
-        )))
-        .into());
-    }
+    workflow::stack::checked(text, &path, &scope)?;
 
     // write the sources, then hoist.toml; undo the sources if that fails
     let mut written = Vec::new();

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::category::workflow::machine_name;
 use crate::category::{Category, ResourceError};
-use crate::cli::{EnvTargetArgs, WorkflowCommand};
+use crate::cli::{DeployedArgs, WorkflowCommand};
 use crate::deploy::aws::Target;
 use crate::deploy::workflows::{self, Answer, Machine};
 use crate::project::ProjectFile;
@@ -16,12 +16,9 @@ use super::resources::{load_project, unknown};
 
 /// Where the environment's workflows are: its region and profile (or the
 /// flags'), and its name.
-fn target(
-    file: &ProjectFile,
-    env: Option<&str>,
-    flags: &EnvTargetArgs,
-) -> Result<(String, Target), crate::Error> {
-    let env = crate::settings::resolve_env(file, env)?;
+fn target(file: &ProjectFile, at: &DeployedArgs) -> Result<(String, Target), crate::Error> {
+    let flags = &at.target;
+    let env = crate::settings::resolve_env(file, at.env.as_deref())?;
     super::env::known(file, &env)?;
     let section = &file.manifest.env[&env];
     Ok((
@@ -68,9 +65,9 @@ fn workflow<'a>(file: &'a ProjectFile, name: &str) -> Result<&'a str, crate::Err
 /// offline ones (validate, graph, run), which the caller runs.
 pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::Error> {
     match command {
-        WorkflowCommand::List { env, target: flags } => {
+        WorkflowCommand::List { at } => {
             let file = load_project()?;
-            let (env, target) = target(&file, env.as_deref(), flags)?;
+            let (env, target) = target(&file, at)?;
             let rt = runtime()?;
             let endpoint = target.endpoint();
             let mut list = Vec::new();
@@ -132,13 +129,12 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
             name,
             input,
             execution,
-            env,
-            target: flags,
+            at,
         } => {
             let file = load_project()?;
             let name = workflow(&file, name)?;
             let input = json_text(input, "input")?;
-            let (env, target) = target(&file, env.as_deref(), flags)?;
+            let (env, target) = target(&file, at)?;
             let endpoint = target.endpoint();
             let rt = runtime()?;
             let started = rt.block_on(async {
@@ -191,10 +187,9 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
         WorkflowCommand::Describe {
             name,
             execution,
-            env,
-            target: flags,
+            at,
         } => {
-            let (rt, client, endpoint, m) = located(name, env.as_deref(), flags)?;
+            let (rt, client, endpoint, m) = located(name, at)?;
             let described = rt.block_on(workflows::describe(&client, &endpoint, &m, execution))?;
             if printer.json() {
                 printer.data(&described);
@@ -206,10 +201,9 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
         WorkflowCommand::History {
             name,
             execution,
-            env,
-            target: flags,
+            at,
         } => {
-            let (rt, client, endpoint, m) = located(name, env.as_deref(), flags)?;
+            let (rt, client, endpoint, m) = located(name, at)?;
             let events = rt.block_on(workflows::history(&client, &endpoint, &m, execution))?;
             if printer.json() {
                 printer.data(&json!({ "events": events }));
@@ -243,10 +237,9 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
             execution,
             error,
             cause,
-            env,
-            target: flags,
+            at,
         } => {
-            let (rt, client, endpoint, m) = located(name, env.as_deref(), flags)?;
+            let (rt, client, endpoint, m) = located(name, at)?;
             rt.block_on(workflows::stop(
                 &client,
                 &endpoint,
@@ -258,14 +251,9 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
             printer.success(format!("Stopped `{execution}`"));
             Ok(true)
         }
-        WorkflowCommand::SendSuccess {
-            token,
-            output,
-            env,
-            target: flags,
-        } => {
+        WorkflowCommand::SendSuccess { token, output, at } => {
             let output = json_text(output, "output")?;
-            send(token, Answer::Success(&output), env.as_deref(), flags)?;
+            send(token, Answer::Success(&output), at)?;
             printer.success("The task succeeded with that output");
             Ok(true)
         }
@@ -273,24 +261,18 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
             token,
             error,
             cause,
-            env,
-            target: flags,
+            at,
         } => {
             send(
                 token,
                 Answer::Failure(error.as_deref(), cause.as_deref()),
-                env.as_deref(),
-                flags,
+                at,
             )?;
             printer.success("The task failed with that error");
             Ok(true)
         }
-        WorkflowCommand::SendHeartbeat {
-            token,
-            env,
-            target: flags,
-        } => {
-            send(token, Answer::Heartbeat, env.as_deref(), flags)?;
+        WorkflowCommand::SendHeartbeat { token, at } => {
+            send(token, Answer::Heartbeat, at)?;
             printer.success("The task's heartbeat was sent");
             Ok(true)
         }
@@ -304,8 +286,7 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
 /// a client to call it.
 fn located(
     name: &str,
-    env: Option<&str>,
-    flags: &EnvTargetArgs,
+    at: &DeployedArgs,
 ) -> Result<
     (
         tokio::runtime::Runtime,
@@ -317,7 +298,7 @@ fn located(
 > {
     let file = load_project()?;
     let name = workflow(&file, name)?;
-    let (env, target) = target(&file, env, flags)?;
+    let (env, target) = target(&file, at)?;
     let endpoint = target.endpoint();
     let rt = runtime()?;
     let (client, machine) = rt.block_on(async {
@@ -338,14 +319,9 @@ fn located(
     Ok((rt, client, endpoint, machine))
 }
 
-fn send(
-    token: &str,
-    answer: Answer<'_>,
-    env: Option<&str>,
-    flags: &EnvTargetArgs,
-) -> Result<(), crate::Error> {
+fn send(token: &str, answer: Answer<'_>, at: &DeployedArgs) -> Result<(), crate::Error> {
     let file = load_project()?;
-    let (_, target) = target(&file, env, flags)?;
+    let (_, target) = target(&file, at)?;
     let endpoint = target.endpoint();
     runtime()?.block_on(async {
         let client = crate::deploy::aws::sfn_client(&target, false).await?;

@@ -134,6 +134,16 @@ impl Moto {
         assert!(status.starts_with('2'), "{response}");
     }
 
+    /// `hoist` in the project `shop` of `sb`, with this server as AWS and
+    /// test credentials, ready for its arguments.
+    pub fn hoist(&self, sb: &super::Sandbox) -> assert_cmd::Command {
+        let mut cmd = sb.hoist_in(&sb.join("shop"));
+        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing");
+        cmd
+    }
+
     /// Forget everything (moto's state is global).
     pub fn reset(&self) {
         self.request("POST", "/moto-api/reset").expect("reset moto");

@@ -16,7 +16,7 @@ mod stack;
 
 pub use outputs::amplify_outputs_bucket;
 pub use questions::{check_guest_access, resolve_storage, storage_flags_given};
-pub use stack::{group_role_parameter, part, synth};
+pub use stack::{group_role, group_role_parameter, part, synth};
 
 /// What a principal may do with files.
 #[derive(

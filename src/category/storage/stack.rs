@@ -30,23 +30,26 @@ pub fn part(name: &str, cfg: &StorageConfig, env: &str, auth: Option<&str>, even
         parameters.insert("UnauthRoleName".into(), r#ref("UnauthRole"));
     }
     if let Some(auth_name) = auth {
-        let auth_logical = logical_id(Category::Auth, auth_name);
         for group in cfg.groups.keys() {
-            parameters.insert(
-                group_role_parameter(group),
-                get_att(
-                    &auth_logical,
-                    &format!(
-                        "Outputs.{}",
-                        crate::category::auth::outputs::group_role_name(&crate::naming::pascal(
-                            group
-                        ))
-                    ),
-                ),
-            );
+            let (parameter, value) = group_role(auth_name, group);
+            parameters.insert(parameter, value);
         }
     }
     part
+}
+
+/// The parameter that carries the role of the user pool group `group` of
+/// the auth resource `auth` into a nested stack, and the root's value for it
+/// (the auth stack's output).
+pub fn group_role(auth: &str, group: &str) -> (String, Value) {
+    let output = crate::category::auth::outputs::group_role_name(&crate::naming::pascal(group));
+    (
+        group_role_parameter(group),
+        get_att(
+            &logical_id(Category::Auth, auth),
+            &format!("Outputs.{output}"),
+        ),
+    )
 }
 
 /// The stack parameters that carry a group's role name.

@@ -69,7 +69,16 @@ pub struct Target {
 }
 
 impl Target {
-    /// The `DefinitionSubstitutions` key: `FunctionChargeCard`, `TableOrder`.
+    pub fn new(kind: Kind, name: &str) -> Target {
+        Target {
+            kind,
+            name: name.to_string(),
+        }
+    }
+
+    /// The `DefinitionSubstitutions` key (`FunctionChargeCard`, `TableOrder`),
+    /// which is also the logical id of the workflow's own topics, queues and
+    /// activities (`TopicApprovals`).
     pub fn key(&self) -> String {
         format!(
             "{}{}",
@@ -777,6 +786,18 @@ mod tests {
         assert!(at[0].1.contains("no function `nope`"), "{}", at[0].1);
         assert!(at[2].1.contains("this workflow itself"), "{}", at[2].1);
         assert!(at[5].1.contains("Express"), "{}", at[5].1);
+    }
+
+    #[test]
+    fn a_task_runs_functions_activities_and_integrations_only() {
+        let cfg = WorkflowConfig::default();
+        let definition = json!({ "StartAt": "A", "States": {
+            "A": { "Type": "Task", "Resource": "${table:Order}", "End": true } } });
+        let cfg_scope = scope(&cfg);
+        let findings = analyze(&definition, &cfg_scope).unwrap_err();
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].pointer, "/States/A/Resource");
+        assert!(findings[0].message.contains("a Task cannot run a table"));
     }
 
     #[test]

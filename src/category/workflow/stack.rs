@@ -34,22 +34,7 @@ pub fn part(
         name: name.to_string(),
         path: path.clone(),
     })?;
-    let invalid = |definition: &Definition, findings: &[validate::Finding]| {
-        StackError::Workflow(Box::new(WorkflowError::Invalid(Box::new(
-            validate::Findings::new(definition, findings),
-        ))))
-    };
-    let definition = Definition::parse(text, &path)
-        .map_err(|e| StackError::Workflow(Box::new(WorkflowError::Json(e))))?;
-    let findings: Vec<_> = validate::validate(&definition)
-        .into_iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
-    if !findings.is_empty() {
-        return Err(invalid(&definition, &findings));
-    }
-    let analysis =
-        super::refs::analyze(&definition.value, scope).map_err(|f| invalid(&definition, &f))?;
+    let analysis = checked(text, &path, scope).map_err(|e| StackError::Workflow(Box::new(e)))?;
     let wiring = wire(&analysis, scope.api.unwrap_or_default());
     let mut template = synth(name, cfg, &analysis, &wiring);
     let starters = add_starters(&mut template, name, cfg, auth);
@@ -63,6 +48,28 @@ pub fn part(
         part.parameters.insert(parameter, value);
     }
     Ok(part)
+}
+
+/// The definition `text` (at `path`), checked as synthesis and `hoist add
+/// workflow` check it: JSON, then the engine's errors
+/// ([`validate::validate`]; warnings are the validate command's), then what
+/// it names and needs ([`super::refs::analyze`]).
+///
+/// Errors: [`WorkflowError::Json`], or [`WorkflowError::Invalid`] with every
+/// finding of the first step that has any, each at its line and column.
+pub fn checked(text: &str, path: &str, scope: &Scope) -> Result<Analysis, WorkflowError> {
+    let definition = Definition::parse(text, path)?;
+    let invalid = |findings: &[validate::Finding]| {
+        WorkflowError::Invalid(Box::new(validate::Findings::new(&definition, findings)))
+    };
+    let errors: Vec<_> = validate::validate(&definition)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        return Err(invalid(&errors));
+    }
+    super::refs::analyze(&definition.value, scope).map_err(|f| invalid(&f))
 }
 
 /// `start_by`: a policy on the identity pool's roles (and user pool groups'
@@ -84,17 +91,7 @@ fn add_starters(
         let parameter = match Starter::parse(text) {
             Ok(Starter::SignedIn) => ("AuthRoleName".to_string(), r#ref("AuthRole")),
             Ok(Starter::Guests) => ("UnauthRoleName".to_string(), r#ref("UnauthRole")),
-            Ok(Starter::Group(group)) => {
-                let output =
-                    crate::category::auth::outputs::group_role_name(&crate::naming::pascal(&group));
-                (
-                    crate::category::storage::group_role_parameter(&group),
-                    get_att(
-                        &logical_id(Category::Auth, auth),
-                        &format!("Outputs.{output}"),
-                    ),
-                )
-            }
+            Ok(Starter::Group(group)) => crate::category::storage::group_role(auth, &group),
             // hoist.toml's check refuses it
             Err(_) => continue,
         };
@@ -148,30 +145,6 @@ pub struct Wiring {
     pub api: String,
 }
 
-/// The parameter that brings a target's value, and the root's value for it;
-/// `None` for this stack's own resources.
-fn parameter(target: &Target) -> Option<(String, Value)> {
-    let out = |stack: String, output: &str, parameter: String| {
-        Some((parameter, get_att(&stack, &format!("Outputs.{output}"))))
-    };
-    match target.kind {
-        Kind::Function => {
-            let stack = logical_id(Category::Function, &target.name);
-            out(stack.clone(), "Arn", format!("{stack}Arn"))
-        }
-        Kind::Workflow => {
-            let stack = logical_id(Category::Workflow, &target.name);
-            out(stack.clone(), "Arn", format!("{stack}Arn"))
-        }
-        Kind::Bucket => {
-            let stack = logical_id(Category::Storage, &target.name);
-            out(stack.clone(), "BucketName", format!("{stack}Bucket"))
-        }
-        Kind::Table => None,
-        Kind::Topic | Kind::Queue | Kind::Activity => None,
-    }
-}
-
 /// The root's values and this stack's substitutions for an analysis whose
 /// tables are the models of `api` (the project's first).
 pub fn wire(analysis: &Analysis, api: &str) -> Wiring {
@@ -181,25 +154,32 @@ pub fn wire(analysis: &Analysis, api: &str) -> Wiring {
         api: api.to_string(),
     };
     for (key, target) in &analysis.targets {
-        let value = match target.kind {
-            Kind::Topic => r#ref(&own_id(target)),
-            Kind::Queue => r#ref(&own_id(target)),
-            Kind::Activity => r#ref(&own_id(target)),
-            Kind::Table => {
-                let stack = logical_id(Category::Api, api);
-                let output = format!("{}TableName", crate::naming::pascal(&target.name));
-                let parameter = table_parameter(api, &target.name);
+        // another stack's output the root passes in: (parameter, stack, output)
+        let stack_output = |category, output: &str, suffix: &str| {
+            let stack = logical_id(category, &target.name);
+            Some((format!("{stack}{suffix}"), stack, output.to_string()))
+        };
+        let from = match target.kind {
+            Kind::Function => stack_output(Category::Function, "Arn", "Arn"),
+            Kind::Workflow => stack_output(Category::Workflow, "Arn", "Arn"),
+            Kind::Bucket => stack_output(Category::Storage, "BucketName", "Bucket"),
+            Kind::Table => Some((
+                table_parameter(api, &target.name),
+                logical_id(Category::Api, api),
+                format!("{}TableName", crate::naming::pascal(&target.name)),
+            )),
+            // this stack's own resources, whose logical ids are their keys
+            Kind::Topic | Kind::Queue | Kind::Activity => None,
+        };
+        let value = match from {
+            Some((parameter, stack, output)) => {
                 w.parameters.insert(
                     parameter.clone(),
                     get_att(&stack, &format!("Outputs.{output}")),
                 );
                 r#ref(&parameter)
             }
-            _ => {
-                let (parameter, value) = parameter(target).expect("another stack's output");
-                w.parameters.insert(parameter.clone(), value);
-                r#ref(&parameter)
-            }
+            None => r#ref(key),
         };
         w.values.insert(key.clone(), value);
     }
@@ -214,11 +194,6 @@ fn table_parameter(api: &str, model: &str) -> String {
         logical_id(Category::Api, api),
         crate::naming::pascal(model)
     )
-}
-
-/// The logical id of one of the workflow's own resources (`TopicApprovals`).
-fn own_id(target: &Target) -> String {
-    target.key()
 }
 
 /// The nested stack of one workflow.
@@ -242,10 +217,7 @@ pub fn synth(name: &str, cfg: &WorkflowConfig, analysis: &Analysis, wiring: &Wir
         { "Key": "hoist:resource", "Value": format!("workflow/{name}") }
     ]);
     for topic in &cfg.topics {
-        let id = own_id(&Target {
-            kind: Kind::Topic,
-            name: topic.clone(),
-        });
+        let id = Target::new(Kind::Topic, topic).key();
         // encrypted with the account's SNS key, which SNS uses for its callers
         t.resource(
             &id,
@@ -259,10 +231,7 @@ pub fn synth(name: &str, cfg: &WorkflowConfig, analysis: &Analysis, wiring: &Wir
         );
     }
     for queue in &cfg.queues {
-        let id = own_id(&Target {
-            kind: Kind::Queue,
-            name: queue.clone(),
-        });
+        let id = Target::new(Kind::Queue, queue).key();
         t.resource(
             &id,
             "AWS::SQS::Queue",
@@ -275,10 +244,7 @@ pub fn synth(name: &str, cfg: &WorkflowConfig, analysis: &Analysis, wiring: &Wir
         );
     }
     for activity in &cfg.activities {
-        let id = own_id(&Target {
-            kind: Kind::Activity,
-            name: activity.clone(),
-        });
+        let id = Target::new(Kind::Activity, activity).key();
         t.resource(
             &id,
             "AWS::StepFunctions::Activity",
@@ -428,13 +394,13 @@ fn statements(name: &str, needs: &std::collections::BTreeSet<Need>, api: &str) -
                 "Sid": format!("Publish{}", crate::naming::pascal(topic)),
                 "Effect": "Allow",
                 "Action": "sns:Publish",
-                "Resource": r#ref(&own_id(&Target { kind: Kind::Topic, name: topic.clone() })),
+                "Resource": r#ref(&Target::new(Kind::Topic, topic).key()),
             })),
             Need::Send(queue) => out.push(json!({
                 "Sid": format!("Send{}", crate::naming::pascal(queue)),
                 "Effect": "Allow",
                 "Action": "sqs:SendMessage",
-                "Resource": get_att(&own_id(&Target { kind: Kind::Queue, name: queue.clone() }), "Arn"),
+                "Resource": get_att(&Target::new(Kind::Queue, queue).key(), "Arn"),
             })),
             Need::Start(child, sync) => {
                 // a child started both ways has one `Start` statement
