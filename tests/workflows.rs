@@ -780,3 +780,239 @@ fn deployed_workflows_are_started_watched_and_answered_by_name() {
     let said = fails(&["workflow", "start", "other"]);
     assert!(said.contains("there is no workflow `other`"), "{said}");
 }
+
+/// `--trigger` and its settings: a REST endpoint, an event pattern and a
+/// schedule land in hoist.toml and the stack, each kind reaching the machine
+/// through a role that may start it and nothing else; a trigger without its
+/// setting, a schedule or pattern EventBridge would refuse, and a user pool
+/// endpoint without auth are refused (as a flag, or at their line in
+/// hoist.toml), with nothing written.
+#[test]
+fn triggers_are_written_checked_and_synthesized() {
+    let sb = project();
+    let said = flat(&failure(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "orders",
+            "--trigger",
+            "schedule",
+            "--yes",
+        ],
+    ));
+    assert!(
+        said.contains("`--trigger schedule` needs --schedule"),
+        "{said}"
+    );
+    let said = flat(&failure(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "orders",
+            "--schedule",
+            "rate(1 days)",
+            "--yes",
+        ],
+    ));
+    assert!(
+        said.contains("EventBridge wants the singular with 1 (`rate(1 day)`)"),
+        "{said}"
+    );
+    let said = flat(&failure(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "orders",
+            "--event-pattern",
+            r#"{"source": "app.orders"}"#,
+            "--yes",
+        ],
+    ));
+    assert!(said.contains("`source` is \"app.orders\""), "{said}");
+    let said = flat(&failure(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "orders",
+            "--api-auth",
+            "user-pool",
+            "--yes",
+        ],
+    ));
+    assert!(said.contains("the project has no auth"), "{said}");
+    assert!(!sb.join("shop/hoist/workflow/orders").exists());
+    assert!(!sb.read("shop/hoist.toml").contains("[workflow.orders]"));
+
+    hoist(&sb, &["add", "auth", "--yes", "-q"]).success();
+    hoist(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "orders",
+            "--type",
+            "express",
+            "--trigger",
+            "api",
+            "--schedule",
+            "rate(1 day)",
+            "--event-pattern",
+            r#"{"source": ["app.orders"]}"#,
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    let toml = sb.read("shop/hoist.toml");
+    assert!(toml.contains("api = \"user-pool\""), "{toml}");
+    assert!(toml.contains("schedules = [\"rate(1 day)\"]"), "{toml}");
+    hoist(&sb, &["synth", "-q"]).success();
+    let t = template(&sb, "workflow-orders.template.json");
+    let r = &t["Resources"];
+    for role in ["ApiRole", "EventsRole"] {
+        let statements = &r[role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(statements.as_array().unwrap().len(), 1, "{role}");
+        assert_eq!(
+            statements[0]["Resource"],
+            json!({ "Ref": "StateMachine" }),
+            "{role}"
+        );
+    }
+    // an Express machine's endpoint waits for its end
+    assert_eq!(
+        r["ApiRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"],
+        "states:StartSyncExecution"
+    );
+    assert_eq!(
+        r["StartMethod"]["Properties"]["AuthorizationType"],
+        "COGNITO_USER_POOLS"
+    );
+    assert_eq!(
+        r["Schedule0"]["Properties"]["ScheduleExpression"],
+        "rate(1 day)"
+    );
+    assert_eq!(
+        r["EventRule0"]["Properties"]["EventPattern"],
+        json!({ "source": ["app.orders"] })
+    );
+    // the root gives the stack the user pool's ARN
+    let root = template(&sb, "root.template.json");
+    let params = &root["Resources"]["WorkflowOrders"]["Properties"]["Parameters"];
+    assert_eq!(
+        params["UserPoolArn"],
+        json!({ "Fn::GetAtt": ["AuthMain", "Outputs.UserPoolArn"] }),
+        "{params:#}"
+    );
+
+    // hoist.toml's own check, at its line; and auth stays while the endpoint needs it
+    let said = flat(&failure(&sb, &["remove", "auth", "--yes"]));
+    assert!(said.contains("workflow `orders` (its `api`)"), "{said}");
+    let edited = toml.replace("rate(1 day)", "cron(0 12 * * *)");
+    std::fs::write(sb.join("shop/hoist.toml"), edited).unwrap();
+    let said = flat(&failure(&sb, &["synth"]));
+    assert!(said.contains("has 5 fields"), "{said}");
+    assert!(said.contains("hoist.toml:"), "{said}");
+}
+
+/// What starts a workflow, deployed to moto and read back through the AWS
+/// APIs: `POST /workflows/orders` integrated with `StartExecution` through a
+/// role that may start this machine only, behind the user pool's authorizer,
+/// on the environment's stage, its base URL in amplify_outputs.json; an
+/// EventBridge rule and a schedule on the machine, through a role of their
+/// own. Then moto's EventBridge judges the pattern: of two events put on the
+/// default bus, the one it matches starts an execution with the event as
+/// input, the other none.
+#[test]
+#[ignore = "needs moto (PyPI); run by scripts/test.sh, which installs it"]
+fn triggers_deploy_and_an_event_starts_the_workflow_in_moto() {
+    let moto = common::moto::Moto::start();
+    moto.execute_state_machines();
+    let sb = project();
+    let run = |args: &[&str]| {
+        let out = moto.hoist(&sb).args(args).output().unwrap();
+        let said = stderr_of(&out, &sb);
+        assert!(out.status.success(), "hoist {args:?}: {said}");
+    };
+    run(&["add", "auth", "--yes", "-q"]);
+    run(&[
+        "add",
+        "workflow",
+        "orders",
+        "--trigger",
+        "api",
+        "--schedule",
+        "rate(1 hour)",
+        "--event-pattern",
+        r#"{"source": ["app.orders"]}"#,
+        "--yes",
+        "-q",
+    ]);
+    run(&["push", "--yes", "-q"]);
+    let outputs: Value = serde_json::from_str(&sb.read("shop/src/amplify_outputs.json")).unwrap();
+    let api = &outputs["custom"]["workflows"]["orders"]["api"];
+    assert_eq!(api["path"], "/workflows/orders", "{outputs:#}");
+    assert_eq!(api["authorization_type"], "COGNITO_USER_POOLS");
+    let endpoint = api["endpoint"].as_str().unwrap();
+    assert!(
+        endpoint.starts_with("https://")
+            && endpoint.ends_with(".execute-api.us-east-1.amazonaws.com/dev"),
+        "{endpoint}"
+    );
+    let seen = moto.script("sfn_triggers.py", &["us-east-1", "orders", "orders-dev"]);
+    let machine = seen["machine"].as_str().unwrap();
+    let api = &seen["api"];
+    assert_eq!(api["methods"], json!(["OPTIONS", "POST"]), "{seen:#}");
+    assert_eq!(api["authorization"], "COGNITO_USER_POOLS");
+    assert_eq!(api["authorizers"][0]["type"], "COGNITO_USER_POOLS");
+    assert_eq!(api["authorizer"], api["authorizers"][0]["id"]);
+    let pool = api["authorizers"][0]["providers"][0].as_str().unwrap();
+    assert!(
+        pool.starts_with("arn:aws:cognito-idp:us-east-1:"),
+        "{seen:#}"
+    );
+    assert_eq!(
+        api["uri"],
+        "arn:aws:apigateway:us-east-1:states:action/StartExecution"
+    );
+    assert_eq!(api["passthrough"], "NEVER");
+    let template = api["request_templates"]["application/json"]
+        .as_str()
+        .unwrap();
+    assert!(
+        template.contains(&format!("\"stateMachineArn\": \"{machine}\"")),
+        "{template}"
+    );
+    assert_eq!(api["responses"], json!(["200", "400", "500"]));
+    assert_eq!(api["stages"], json!([{ "name": "dev", "tracing": true }]));
+    let only_this_machine = |role: &Value, service: &str| {
+        assert_eq!(
+            role["trust"][0]["Principal"]["Service"], service,
+            "{role:#}"
+        );
+        let policies = role["policies"].as_object().unwrap();
+        assert_eq!(policies.len(), 1, "{role:#}");
+        let statements = policies.values().next().unwrap().as_array().unwrap();
+        assert_eq!(statements.len(), 1, "{role:#}");
+        assert_eq!(statements[0]["Action"], "states:StartExecution", "{role:#}");
+        assert_eq!(statements[0]["Resource"], machine, "{role:#}");
+    };
+    only_this_machine(&api["role"], "apigateway.amazonaws.com");
+    let rules = seen["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 2, "{seen:#}");
+    let pattern = rules.iter().find(|r| !r["pattern"].is_null()).unwrap();
+    assert_eq!(pattern["pattern"], json!({ "source": ["app.orders"] }));
+    let schedule = rules.iter().find(|r| !r["schedule"].is_null()).unwrap();
+    assert_eq!(schedule["schedule"], "rate(1 hour)");
+    for rule in rules {
+        assert_eq!(rule["state"], "ENABLED");
+        only_this_machine(&rule["role"], "events.amazonaws.com");
+    }
+    let started = seen["started"].as_array().unwrap();
+    assert_eq!(started.len(), 1, "{seen:#}");
+    assert_eq!(started[0]["source"], "app.orders");
+    assert_eq!(started[0]["detail"]["orderId"], "o-1");
+}

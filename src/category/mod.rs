@@ -245,14 +245,7 @@ pub fn parts<'a>(
         )
     });
     let workflows = manifest.workflow.iter().map(move |(name, cfg)| {
-        let scope = workflow::refs::Scope {
-            name,
-            cfg,
-            functions: manifest.function.keys().map(String::as_str).collect(),
-            workflows: manifest.workflow.keys().map(String::as_str).collect(),
-            storages: manifest.storage.keys().map(String::as_str).collect(),
-            api: first_api.map(String::as_str),
-        };
+        let scope = workflow::refs::Scope::of(manifest, name, cfg);
         workflow::stack::part(
             name,
             cfg,

@@ -192,6 +192,18 @@ pub struct WorkflowOptions {
     /// Who may start it from the app with the AWS SDK (repeatable): signed-in, guests, group:NAME
     #[arg(long = "start-by", value_name = "WHO")]
     pub start_by: Vec<String>,
+    /// What starts it (repeatable): app (the AWS SDK, --start-by), api (POST /workflows/NAME), event, schedule
+    #[arg(long, value_enum, value_name = "TRIGGER")]
+    pub trigger: Vec<crate::category::workflow::triggers::Trigger>,
+    /// Who may call its REST endpoint (implies --trigger api; default: user-pool with auth, else iam)
+    #[arg(long, value_enum)]
+    pub api_auth: Option<crate::category::workflow::triggers::ApiAuth>,
+    /// An EventBridge schedule that starts it (repeatable): 'rate(1 day)', 'cron(0 12 * * ? *)'
+    #[arg(long, value_name = "EXPRESSION")]
+    pub schedule: Vec<String>,
+    /// An EventBridge event pattern whose events start it (repeatable): '{"source": ["app.orders"]}'
+    #[arg(long, value_name = "JSON")]
+    pub event_pattern: Vec<String>,
 }
 
 /// Where a deployed workflow is: the environment, and how to reach AWS.
@@ -200,6 +212,9 @@ pub struct DeployedArgs {
     /// The environment (default: the current one)
     #[arg(long = "env", value_name = "NAME")]
     pub env: Option<String>,
+    /// The environment's running sandbox (`hoist sandbox`), not what is deployed
+    #[arg(long, conflicts_with_all = ["profile", "endpoint_url"])]
+    pub sandbox: bool,
     #[command(flatten)]
     pub target: EnvTargetArgs,
 }

@@ -360,8 +360,18 @@ pub fn remove(
             file.manifest
                 .workflow
                 .iter()
-                .filter(|(_, w)| !w.start_by.is_empty())
-                .map(|(n, _)| format!("workflow `{n}` (its `start_by`)")),
+                .filter(|(_, w)| {
+                    !w.start_by.is_empty()
+                        || w.api == Some(crate::category::workflow::triggers::ApiAuth::UserPool)
+                })
+                .map(|(n, w)| {
+                    let what = if w.start_by.is_empty() {
+                        "its `api`"
+                    } else {
+                        "its `start_by`"
+                    };
+                    format!("workflow `{n}` ({what})")
+                }),
         )
         .collect();
     // the workflows whose definitions name it (an api: the first, whose

@@ -151,7 +151,7 @@ fn endpoint_identity_pool(secrets: &Secrets, env: &str, region: &str) -> String 
 }
 
 /// The region of environment `env` (SigV4 signatures are scoped to it).
-fn env_region(file: &ProjectFile, env: &str) -> String {
+pub fn env_region(file: &ProjectFile, env: &str) -> String {
     file.manifest
         .env
         .get(env)
@@ -564,6 +564,14 @@ fn serve(
             // Lambda's Invoke API, for `hoist sandbox trigger` and the SDKs
             custom["hoist_sandbox"]["lambda_endpoint"] = json!(user_pool_endpoint);
         }
+        let bucket_names = buckets.iter().map(|(r, b)| (r.clone(), b.name.clone())).collect();
+        let names = crate::sandbox::workflows::Names { env: &env, region: &region, api: file.manifest.api.keys().next().map(String::as_str), buckets: &bucket_names };
+        let workflows = crate::sandbox::workflows::start(file.root(), &file.manifest, &names, functions.clone(), engine.clone(), global.json)?;
+        for machine in workflows.iter().flat_map(|w| w.machines()) {
+            // Step Functions' API, for `hoist workflow ... --sandbox` and the SDKs
+            custom["hoist_sandbox"]["states_endpoint"] = json!(user_pool_endpoint);
+            deployed.insert(format!("workflow/{}", machine.workflow), [("Arn".to_string(), machine.arn.clone())].into_iter().collect());
+        }
         let written = SandboxOutputs {
             env: env.clone(),
             deployed,
@@ -578,6 +586,7 @@ fn serve(
             user_pool: user_pool.clone(),
             identity_pool,
             functions: functions.clone(),
+            workflows,
             log: if global.quiet {
                 LogFormat::Off
             } else if global.json {
@@ -835,6 +844,10 @@ impl SandboxOutputs {
         }
         if !self.keep_storage {
             local.manifest.storage.clear();
+        }
+        // nor workflows' REST endpoints: the app starts them with the SDK
+        for workflow in local.manifest.workflow.values_mut() {
+            workflow.api = None;
         }
         crate::deploy::local::write_outputs_with(
             &local,

@@ -38,6 +38,43 @@ pub fn scheduled_event(name: &str, env: &str, region: &str) -> Value {
     })
 }
 
+/// The running sandbox of `env` (its data in `dir`): the endpoint its
+/// outputs name under `key` (`lambda_endpoint`, `states_endpoint`), when it
+/// answers, and credentials of the sandbox's administrator for it, for 15
+/// minutes. `None` when no such sandbox runs.
+///
+/// Errors: the sandbox's secrets cannot be read or made.
+pub fn running(
+    file: &ProjectFile,
+    env: &str,
+    region: &str,
+    dir: &Path,
+    key: &str,
+) -> Result<Option<(String, crate::sandbox::auth::Credentials)>, crate::Error> {
+    let outputs: Option<Value> = std::fs::read(crate::deploy::local::outputs_path(file))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let endpoint = outputs
+        .as_ref()
+        .and_then(|o| {
+            let sandbox = &o["custom"]["hoist_sandbox"];
+            let endpoint = sandbox[key].as_str()?;
+            (sandbox["env"] == env).then(|| endpoint.to_string())
+        })
+        .filter(|endpoint| crate::deploy::local::endpoint_answers(endpoint));
+    let Some(endpoint) = endpoint else {
+        return Ok(None);
+    };
+    let secrets = Secrets::load_or_create(dir)?;
+    let authority = Authority::new(Vec::new(), secrets, env).with_region(region);
+    let credentials = authority.credentials(&CredentialsRequest {
+        admin: true,
+        lifetime: 900,
+        ..CredentialsRequest::default()
+    });
+    Ok(Some((endpoint, credentials)))
+}
+
 pub fn run(
     file: &ProjectFile,
     env: &str,
@@ -72,31 +109,14 @@ pub fn run(
             scheduled_event(&name, env, region)
         }
     };
-    // the running sandbox of this environment, if the outputs name its Lambda endpoint and it answers
-    let outputs: Option<Value> = std::fs::read(crate::deploy::local::outputs_path(file))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
-    let endpoint = outputs
-        .as_ref()
-        .and_then(|o| {
-            let sandbox = &o["custom"]["hoist_sandbox"];
-            let endpoint = sandbox["lambda_endpoint"].as_str()?;
-            (sandbox["env"] == env).then(|| endpoint.to_string())
-        })
-        .filter(|endpoint| crate::deploy::local::endpoint_answers(endpoint))
-        .ok_or_else(|| SandboxError::Trigger {
+    let (endpoint, c) = running(file, env, region, dir, "lambda_endpoint")?.ok_or_else(|| {
+        SandboxError::Trigger {
             message: format!("no sandbox of `{env}` with functions is running"),
             help: format!(
                 "start it with `hoist sandbox` (or `hoist dev`) in another terminal, then run `hoist sandbox trigger {name}` again; `hoist function invoke {name}` runs it alone"
             ),
-        })?;
-    let secrets = Secrets::load_or_create(dir)?;
-    let authority = Authority::new(Vec::new(), secrets, env).with_region(region);
-    let c = authority.credentials(&CredentialsRequest {
-        admin: true,
-        lifetime: 900,
-        ..CredentialsRequest::default()
-    });
+        }
+    })?;
     let config = aws_sdk_lambda::Config::builder()
         .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
         .region(aws_sdk_lambda::config::Region::new(region.to_string()))

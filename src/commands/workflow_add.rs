@@ -4,7 +4,8 @@
 
 use crate::category::function::{self, FunctionConfig, Language};
 use crate::category::workflow::blueprint::Blueprint;
-use crate::category::workflow::{self, MachineType, refs};
+use crate::category::workflow::triggers::{ApiAuth, Trigger};
+use crate::category::workflow::{self, MachineType, WorkflowConfig, refs};
 use crate::category::{Category, ResourceError};
 use crate::cli::{GlobalArgs, WorkflowOptions};
 use crate::error::FsError;
@@ -103,6 +104,13 @@ pub fn add(
                 "`guests` lets anyone who loads the app start this workflow, with any input: make sure what it does is safe for strangers to trigger",
             );
         }
+    }
+
+    add_triggers(&mut cfg, options, file.manifest.auth.is_empty())?;
+    if cfg.api.is_some() && cfg.machine_type == MachineType::Express {
+        printer.warn(
+            "the endpoint waits for the Express execution's end, and API Gateway gives up after 29 seconds: keep what it runs short",
+        );
     }
 
     // the blueprint's functions: none may be there already
@@ -224,4 +232,71 @@ pub fn add(
         "draw it",
     );
     Ok(())
+}
+
+/// `--trigger` and its settings' flags into `cfg`: a setting's flag implies
+/// its trigger, a trigger needs its settings, and every setting is checked
+/// as hoist.toml's (`triggers::problems`).
+fn add_triggers(
+    cfg: &mut WorkflowConfig,
+    options: &WorkflowOptions,
+    no_auth: bool,
+) -> Result<(), crate::Error> {
+    let asked = |t: Trigger| options.trigger.contains(&t);
+    if asked(Trigger::App) && cfg.start_by.is_empty() {
+        cfg.start_by.push("signed-in".into());
+    }
+    if asked(Trigger::Api) || options.api_auth.is_some() {
+        cfg.api = Some(options.api_auth.unwrap_or(if no_auth {
+            ApiAuth::Iam
+        } else {
+            ApiAuth::UserPool
+        }));
+    }
+    let needs = |trigger: Trigger, given: bool, flag: &'static str, example: &str| {
+        if asked(trigger) && !given {
+            return Err(ResourceError::BadFlag {
+                flag: "trigger",
+                message: format!("`--trigger {}` needs --{flag}", trigger_name(trigger)),
+                help: format!("add `--{flag} {example}`"),
+            });
+        }
+        Ok(())
+    };
+    needs(
+        Trigger::Schedule,
+        !options.schedule.is_empty(),
+        "schedule",
+        "'rate(1 day)'",
+    )?;
+    needs(
+        Trigger::Event,
+        !options.event_pattern.is_empty(),
+        "event-pattern",
+        r#"'{"source": ["app.orders"]}'"#,
+    )?;
+    cfg.schedules.extend(options.schedule.iter().cloned());
+    cfg.events.extend(options.event_pattern.iter().cloned());
+    if let Some(problem) = workflow::triggers::problems(cfg).into_iter().next() {
+        return Err(ResourceError::BadFlag {
+            flag: if problem.keys[0] == "schedules" {
+                "schedule"
+            } else {
+                "event-pattern"
+            },
+            message: problem.message,
+            help: problem.help,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn trigger_name(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::App => "app",
+        Trigger::Api => "api",
+        Trigger::Event => "event",
+        Trigger::Schedule => "schedule",
+    }
 }

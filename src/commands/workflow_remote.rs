@@ -14,21 +14,77 @@ use crate::ui::Printer;
 
 use super::resources::{load_project, unknown};
 
-/// Where the environment's workflows are: its region and profile (or the
-/// flags'), and its name.
-fn target(file: &ProjectFile, at: &DeployedArgs) -> Result<(String, Target), crate::Error> {
+/// Where an environment's workflows are: deployed (its region and profile,
+/// or the flags'), or in its running sandbox (`--sandbox`: its endpoint,
+/// with the sandbox administrator's credentials).
+struct Place {
+    env: String,
+    target: Target,
+    admin: Option<crate::sandbox::auth::Credentials>,
+}
+
+impl Place {
+    /// A Step Functions client for this place; `sync` for an Express
+    /// machine's synchronous start (one attempt of up to 330 s).
+    async fn client(
+        &self,
+        sync: bool,
+    ) -> Result<aws_sdk_sfn::Client, crate::deploy::error::DeployError> {
+        let Some(c) = &self.admin else {
+            return crate::deploy::aws::sfn_client(&self.target, sync).await;
+        };
+        let config = aws_sdk_sfn::Config::builder()
+            .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
+            .region(aws_sdk_sfn::config::Region::new(self.target.region.clone()))
+            .credentials_provider(aws_sdk_sfn::config::Credentials::new(
+                c.access_key_id.clone(),
+                c.secret_key.clone(),
+                Some(c.session_token.clone()),
+                None,
+                "hoist-sandbox-admin",
+            ))
+            .endpoint_url(self.target.endpoint())
+            .interceptor(crate::deploy::aws::NoHostPrefix)
+            // a start is not idempotent
+            .retry_config(aws_sdk_sfn::config::retry::RetryConfig::disabled())
+            .build();
+        Ok(aws_sdk_sfn::Client::from_conf(config))
+    }
+}
+
+fn target(file: &ProjectFile, at: &DeployedArgs) -> Result<Place, crate::Error> {
     let flags = &at.target;
     let env = crate::settings::resolve_env(file, at.env.as_deref())?;
     super::env::known(file, &env)?;
     let section = &file.manifest.env[&env];
-    Ok((
+    if at.sandbox {
+        let region = super::sandbox::env_region(file, &env);
+        let dir = super::sandbox::data_dir(file.root(), &env);
+        let (endpoint, admin) =
+            super::sandbox_trigger::running(file, &env, &region, &dir, "states_endpoint")?
+                .ok_or_else(|| crate::sandbox::SandboxError::Trigger {
+                    message: format!("no sandbox of `{env}` with workflows is running"),
+                    help: "start it with `hoist sandbox` (or `hoist dev`) in another terminal; a workflow added since it started needs a restart".into(),
+                })?;
+        return Ok(Place {
+            env,
+            target: Target {
+                region,
+                profile: None,
+                endpoint_url: Some(endpoint),
+            },
+            admin: Some(admin),
+        });
+    }
+    Ok(Place {
         env,
-        Target {
+        target: Target {
             region: section.region.clone(),
             profile: flags.profile.clone().or_else(|| section.profile.clone()),
             endpoint_url: flags.endpoint_url.clone(),
         },
-    ))
+        admin: None,
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, crate::Error> {
@@ -67,12 +123,13 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
     match command {
         WorkflowCommand::List { at } => {
             let file = load_project()?;
-            let (env, target) = target(&file, at)?;
+            let place = target(&file, at)?;
+            let env = place.env.clone();
             let rt = runtime()?;
-            let endpoint = target.endpoint();
+            let endpoint = place.target.endpoint();
             let mut list = Vec::new();
             rt.block_on(async {
-                let client = crate::deploy::aws::sfn_client(&target, false).await?;
+                let client = place.client(false).await?;
                 for name in file.manifest.workflow.keys() {
                     let machine_name = machine_name(name, &env);
                     let machine = workflows::find(&client, &endpoint, &machine_name).await?;
@@ -134,15 +191,16 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
             let file = load_project()?;
             let name = workflow(&file, name)?;
             let input = json_text(input, "input")?;
-            let (env, target) = target(&file, at)?;
-            let endpoint = target.endpoint();
+            let place = target(&file, at)?;
+            let env = place.env.clone();
+            let endpoint = place.target.endpoint();
             let rt = runtime()?;
             let started = rt.block_on(async {
-                let client = crate::deploy::aws::sfn_client(&target, false).await?;
+                let client = place.client(false).await?;
                 let machine =
                     workflows::machine(&client, &endpoint, &machine_name(name, &env), &env).await?;
                 let client = if machine.kind == "EXPRESS" {
-                    crate::deploy::aws::sfn_client(&target, true).await?
+                    place.client(true).await?
                 } else {
                     client
                 };
@@ -298,11 +356,12 @@ fn located(
 > {
     let file = load_project()?;
     let name = workflow(&file, name)?;
-    let (env, target) = target(&file, at)?;
-    let endpoint = target.endpoint();
+    let place = target(&file, at)?;
+    let env = place.env.clone();
+    let endpoint = place.target.endpoint();
     let rt = runtime()?;
     let (client, machine) = rt.block_on(async {
-        let client = crate::deploy::aws::sfn_client(&target, false).await?;
+        let client = place.client(false).await?;
         let machine =
             workflows::machine(&client, &endpoint, &machine_name(name, &env), &env).await?;
         Ok::<_, crate::deploy::error::DeployError>((client, machine))
@@ -321,10 +380,10 @@ fn located(
 
 fn send(token: &str, answer: Answer<'_>, at: &DeployedArgs) -> Result<(), crate::Error> {
     let file = load_project()?;
-    let (_, target) = target(&file, at)?;
-    let endpoint = target.endpoint();
+    let place = target(&file, at)?;
+    let endpoint = place.target.endpoint();
     runtime()?.block_on(async {
-        let client = crate::deploy::aws::sfn_client(&target, false).await?;
+        let client = place.client(false).await?;
         workflows::answer(&client, &endpoint, token, answer).await
     })?;
     Ok(())

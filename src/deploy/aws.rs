@@ -211,7 +211,46 @@ pub async fn sfn_client(target: &Target, sync: bool) -> Result<aws_sdk_sfn::Clie
     } else {
         Limits::default()
     };
-    Ok(aws_sdk_sfn::Client::new(&sdk_config(target, limits).await))
+    let config = sdk_config(target, limits).await;
+    let mut builder = aws_sdk_sfn::config::Builder::from(&config);
+    if target.endpoint_url.is_some() {
+        builder = builder.interceptor(NoHostPrefix);
+    }
+    Ok(aws_sdk_sfn::Client::from_conf(builder.build()))
+}
+
+/// Step Functions' `StartSyncExecution` goes to the `sync-` host of its
+/// endpoint (the model's host prefix), which an emulator's or the
+/// sandbox's address (`http://127.0.0.1:PORT`) does not have: for them the
+/// prefix is taken off again, before the request is signed.
+#[derive(Debug)]
+pub struct NoHostPrefix;
+
+impl aws_sdk_sfn::config::Intercept for NoHostPrefix {
+    fn name(&self) -> &'static str {
+        "NoHostPrefix"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &aws_sdk_sfn::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_sfn::config::ConfigBag,
+    ) -> Result<(), aws_sdk_sfn::error::BoxError> {
+        let request = context.request_mut();
+        let uri = request.uri().to_string();
+        if let Some(rest) = uri
+            .strip_prefix("http://sync-")
+            .map(|r| format!("http://{r}"))
+            .or_else(|| {
+                uri.strip_prefix("https://sync-")
+                    .map(|r| format!("https://{r}"))
+            })
+        {
+            request.set_uri(rest)?;
+        }
+        Ok(())
+    }
 }
 
 /// A profile that the shared files (`~/.aws/config`, `~/.aws/credentials`,

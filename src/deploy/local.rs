@@ -85,8 +85,12 @@ pub fn write_outputs_with(
     custom: Option<serde_json::Value>,
 ) -> Result<PathBuf, crate::Error> {
     let mut value = outputs_value(file, env, deployed)?;
-    if let Some(custom) = custom {
-        value["custom"] = custom;
+    if let Some(serde_json::Value::Object(custom)) = custom {
+        // beside what the project's own `custom` holds (its workflows)
+        match value["custom"].as_object_mut() {
+            Some(existing) => existing.extend(custom),
+            None => value["custom"] = serde_json::Value::Object(custom),
+        }
     }
     write_outputs_value(file, &value)
 }

@@ -90,14 +90,24 @@ pub fn amplify_outputs(
             .get("Arn")
             .cloned()
             .ok_or_else(|| missing(format!("workflow `{name}`"))("Arn".to_string()))?;
-        workflows.insert(
-            name.clone(),
-            json!({
-                "state_machine_arn": arn,
-                "type": cfg.machine_type.cfn(),
-                "aws_region": region,
-            }),
-        );
+        let mut section = json!({
+            "state_machine_arn": arn,
+            "type": cfg.machine_type.cfn(),
+            "aws_region": region,
+        });
+        if let Some(auth) = cfg.api {
+            // Amplify's REST client takes `endpoint` (`API.REST.<name>`)
+            let endpoint = deployed
+                .get("ApiEndpoint")
+                .cloned()
+                .ok_or_else(|| missing(format!("workflow `{name}`"))("ApiEndpoint".to_string()))?;
+            section["api"] = json!({
+                "endpoint": endpoint,
+                "path": format!("/workflows/{name}"),
+                "authorization_type": auth.cfn(),
+            });
+        }
+        workflows.insert(name.clone(), section);
     }
     if !workflows.is_empty() {
         out.insert("custom".into(), json!({ "workflows": workflows }));

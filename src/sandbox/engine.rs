@@ -38,6 +38,12 @@ enum Job {
         api: String,
         reply: oneshot::Sender<Result<Api, LoadError>>,
     },
+    /// One DynamoDB operation on the sandbox's tables (a workflow's Task).
+    Dynamo {
+        operation: String,
+        request: Value,
+        reply: oneshot::Sender<Result<Value, super::dynamodb::DynamoError>>,
+    },
 }
 
 /// The handle the endpoint holds; cloning it is cheap.
@@ -126,6 +132,33 @@ impl Engine {
         if self.jobs.send(Job::Flush(tx)).is_ok() {
             let _ = rx.await;
         }
+    }
+
+    /// Run one DynamoDB operation (`PutItem`, with DynamoDB's request) on
+    /// the sandbox's tables, from a thread that is not the runtime's (it
+    /// blocks until the engine answers).
+    ///
+    /// Errors: DynamoDB's, as [`Database::call`] gives them.
+    pub fn dynamodb(
+        &self,
+        operation: &str,
+        request: Value,
+    ) -> Result<Value, super::dynamodb::DynamoError> {
+        let (reply, rx) = oneshot::channel();
+        let gone = || super::dynamodb::DynamoError {
+            kind: "InternalServerError",
+            message: "the sandbox's engine stopped".into(),
+            item: None,
+            reasons: None,
+        };
+        self.jobs
+            .send(Job::Dynamo {
+                operation: operation.to_string(),
+                request,
+                reply,
+            })
+            .map_err(|_| gone())?;
+        rx.blocking_recv().map_err(|_| gone())?
     }
 
     /// Load api `api` from the build folder `build`, creating its tables
@@ -223,6 +256,13 @@ fn run(
                 reply,
             } => {
                 let _ = reply.send(Api::load(&build, &name, &mut db));
+            }
+            Job::Dynamo {
+                operation,
+                request,
+                reply,
+            } => {
+                let _ = reply.send(db.call(&operation, &request));
             }
         }
     }

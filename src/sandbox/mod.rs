@@ -19,8 +19,10 @@ pub mod runtime;
 pub mod s3;
 pub mod search;
 pub mod server;
+pub mod sfn;
 pub mod sigv4;
 pub mod srp;
+pub mod workflows;
 
 /// Why the sandbox did not start.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

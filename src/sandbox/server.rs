@@ -61,6 +61,8 @@ pub struct Endpoint {
     pub identity_pool: Option<Arc<super::identity::IdentityPool>>,
     /// The project's functions, for Lambda's Invoke API, when it has any.
     pub functions: Option<super::functions::FunctionHost>,
+    /// The project's workflows, for Step Functions' API, when it has any.
+    pub workflows: Option<super::workflows::WorkflowHost>,
 }
 
 impl Endpoint {
@@ -185,6 +187,9 @@ async fn aws_json(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    if let Some(operation) = target.strip_prefix("AWSStepFunctions.") {
+        return super::sfn::handle(&endpoint, operation, &uri, &headers, body).await;
+    }
     if let Some(operation) = target.strip_prefix("AWSCognitoIdentityService.") {
         let Some(identities) = endpoint.identity_pool.clone() else {
             return aws_json_error(

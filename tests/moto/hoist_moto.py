@@ -3,7 +3,9 @@
 moto 5.2.5's CloudFormation ignores the Cognito resource types hoist emits,
 S3 bucket policies and a bucket's EventBridge switch, Step Functions
 activities and a state machine's DefinitionSubstitutions, type, logging and
-tracing, and a SendTaskFailure's cause, and cannot resolve `Fn::GetAtt Nested.Outputs.Name`. This
+tracing, and a SendTaskFailure's cause, API Gateway stages and authorizers and
+most of a method (its integration's role, templates and responses), EventBridge
+rules' Step Functions targets, and cannot resolve `Fn::GetAtt Nested.Outputs.Name`. This
 module registers CloudFormation handlers for those types, backed by moto's own
 cognito-idp, cognito-identity and S3 backends (so the resources can be checked
 through the AWS APIs afterwards), and patches the nested-stack gap. hoist's own
@@ -14,13 +16,16 @@ behaviour is never bent for moto: every fix lives here.
 
 import json
 import sys
+import uuid
 from datetime import datetime, timezone
 
 from moto.cloudformation.models import CloudFormationBackend, Stack, cloudformation_backends
 from moto.cloudformation.utils import get_stack_from_s3_url
+from moto.apigateway.models import Method as ApiGatewayMethod, apigateway_backends
 from moto.appsync.models import appsync_backends
 from moto.cognitoidentity.models import cognitoidentity_backends
 from moto.cognitoidp.models import cognitoidp_backends
+from moto.events.models import Rule as EventsRule
 from moto.core.common_models import CloudFormationModel
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket, s3_backends
@@ -547,6 +552,132 @@ def _execute_change_set_and_refresh(self, change_set_name, stack_name=None):
 
 
 CloudFormationBackend.execute_change_set = _execute_change_set_and_refresh
+
+
+def _apigw(account_id, region_name):
+    return apigateway_backends[account_id][region_name]
+
+
+class ApiGatewayStage(_Handler, CloudFormationModel):
+    # moto files models by the second part of their module name
+    __module__ = "hoist_tests.extension"
+    TYPE = "AWS::ApiGateway::Stage"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        # moto's Deployment has no physical id: a Ref to it gives the object
+        deployment = props["DeploymentId"]
+        stage = _apigw(account_id, region_name).create_stage(
+            props["RestApiId"],
+            props["StageName"],
+            deployment if isinstance(deployment, str) else deployment.id,
+            description=props.get("Description", ""),
+            tracing_enabled=props.get("TracingEnabled"),
+        )
+        return cls(stage.name, {}, region_name, account_id, props)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json["Properties"]
+        _apigw(account_id, region_name).delete_stage(props["RestApiId"], resource_name)
+
+
+class ApiGatewayAuthorizer(_Handler, CloudFormationModel):
+    # moto files models by the second part of their module name
+    __module__ = "hoist_tests.extension"
+    TYPE = "AWS::ApiGateway::Authorizer"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        authorizer = _apigw(account_id, region_name).create_authorizer(
+            props["RestApiId"],
+            props["Name"],
+            props["Type"],
+            provider_arns=props.get("ProviderARNs"),
+            identity_source=props.get("IdentitySource"),
+        )
+        return cls(authorizer.id, {}, region_name, account_id, props)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json["Properties"]
+        _apigw(account_id, region_name).delete_authorizer(props["RestApiId"], resource_name)
+
+
+# moto's AWS::ApiGateway::Method keeps the method's type and its integration's
+# URI only, and fails on a MOCK integration (which has no URI): keep its
+# authorizer, and its integration's role, templates, passthrough behaviour
+# and responses, and its method responses.
+def _create_method(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    props = cloudformation_json["Properties"]
+    backend = _apigw(account_id, region_name)
+    api, resource, verb = props["RestApiId"], props["ResourceId"], props["HttpMethod"]
+    method = backend.put_method(
+        function_id=api,
+        resource_id=resource,
+        method_type=verb,
+        authorization_type=props["AuthorizationType"],
+        api_key_required=props.get("ApiKeyRequired"),
+        authorizer_id=props.get("AuthorizerId"),
+    )
+    integration = props["Integration"]
+    backend.put_integration(
+        api,
+        resource,
+        verb,
+        integration["Type"],
+        integration.get("Uri"),
+        integration.get("IntegrationHttpMethod"),
+        credentials=integration.get("Credentials"),
+        request_templates=integration.get("RequestTemplates"),
+        passthrough_behavior=integration.get("PassthroughBehavior"),
+    )
+    for response in integration.get("IntegrationResponses", []):
+        backend.put_integration_response(
+            api,
+            resource,
+            verb,
+            response["StatusCode"],
+            response.get("SelectionPattern"),
+            response.get("ResponseTemplates"),
+            response.get("ResponseParameters"),
+        )
+    for response in props.get("MethodResponses", []):
+        backend.put_method_response(
+            api, resource, verb, response["StatusCode"], response.get("ResponseModels"), response.get("ResponseParameters")
+        )
+    return method
+
+
+ApiGatewayMethod.create_from_cloudformation_json = classmethod(_create_method)
+
+
+# moto's EventBridge delivers to logs, archives, buses and queues, not to
+# state machines: a rule whose pattern matches starts its machine's execution
+# with the event as input, as EventBridge does.
+def _send_to_targets(self, original_event, transform_input=True):
+    machines = [t for t in self.targets if t["Arn"].split(":")[2] == "states"]
+    others = [t for t in self.targets if t not in machines]
+    if others:
+        # moto's own targets (it refuses the kinds it does not know)
+        targets, self.targets = self.targets, others
+        try:
+            _send_to_targets_of_moto(self, original_event, transform_input)
+        finally:
+            self.targets = targets
+    # a scheduled rule has no pattern, and no bus event reaches it
+    if not machines or self.scheduled_expression or not self.event_pattern.matches_event(original_event):
+        return
+    for target in machines:
+        arn = target["Arn"]
+        region, account = arn.split(":")[3], arn.split(":")[4]
+        _sfn(account, region).start_execution(arn, name=str(uuid.uuid4()), execution_input=json.dumps(original_event, default=str))
+
+
+_send_to_targets_of_moto = EventsRule.send_to_targets
+EventsRule.send_to_targets = _send_to_targets
 
 
 def main():

@@ -207,7 +207,7 @@ fn parse_storage(rest: &str) -> Result<StorageTrigger, String> {
 /// A schedule expression EventBridge takes: `rate(N unit)` with a positive
 /// N and minute(s)/hour(s)/day(s) (singular for 1), or `cron(...)` with six
 /// fields, of which day-of-month or day-of-week is `?`.
-fn check_schedule(expression: &str) -> Result<(), String> {
+pub(crate) fn check_schedule(expression: &str) -> Result<(), String> {
     if let Some(inner) = expression
         .strip_prefix("rate(")
         .and_then(|r| r.strip_suffix(')'))

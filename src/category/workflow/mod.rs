@@ -12,6 +12,7 @@
 pub mod blueprint;
 pub mod refs;
 pub mod stack;
+pub mod triggers;
 
 use std::path::PathBuf;
 
@@ -100,6 +101,17 @@ pub struct WorkflowConfig {
     /// pool's roles: `signed-in`, `guests`, `group:<name>` ([`Starter`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub start_by: Vec<String>,
+    /// A REST endpoint, `POST /workflows/<name>`, that starts it, and who
+    /// may call it ([`triggers`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<triggers::ApiAuth>,
+    /// EventBridge schedules that start it: `rate(1 day)`, `cron(0 12 * * ? *)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedules: Vec<String>,
+    /// EventBridge event patterns (JSON) on the default bus whose events start
+    /// it, each event as the execution's input.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
 }
 
 /// Who may start a workflow from the app (`start_by`): the identity pool's
@@ -154,6 +166,9 @@ impl Default for WorkflowConfig {
             topics: Vec::new(),
             queues: Vec::new(),
             start_by: Vec::new(),
+            api: None,
+            schedules: Vec::new(),
+            events: Vec::new(),
         }
     }
 }
@@ -207,6 +222,7 @@ impl WorkflowConfig {
                 ));
             }
         }
+        out.extend(triggers::problems(self));
         for (i, activity) in self.activities.iter().enumerate() {
             // Step Functions names are at most 80 characters; environments have 10
             let longest = name.len() + activity.len() + 2 + crate::project::ENV_NAME_MAX;
@@ -245,6 +261,13 @@ pub fn manifest_problem(manifest: &crate::project::Manifest) -> Result<(), Probl
         }
         // who starts it from the app: through the identity pool's roles
         let auth = manifest.auth.iter().next();
+        if workflow.api == Some(triggers::ApiAuth::UserPool) && auth.is_none() {
+            return Err(Problem::new(
+                &["workflow", name, "api"],
+                "`user-pool`: the endpoint takes the user pool's tokens, and the project has no auth".into(),
+                "add auth first (`hoist add auth`), or write `api = \"iam\"`",
+            ));
+        }
         for (i, text) in workflow.start_by.iter().enumerate() {
             let Ok(starter) = Starter::parse(text) else {
                 continue;

@@ -121,6 +121,24 @@ pub struct Scope<'a> {
     pub api: Option<&'a str>,
 }
 
+impl<'a> Scope<'a> {
+    /// The scope of the workflow `name` of the project `manifest`.
+    pub fn of(
+        manifest: &'a crate::project::Manifest,
+        name: &'a str,
+        cfg: &'a WorkflowConfig,
+    ) -> Scope<'a> {
+        Scope {
+            name,
+            cfg,
+            functions: manifest.function.keys().map(String::as_str).collect(),
+            workflows: manifest.workflow.keys().map(String::as_str).collect(),
+            storages: manifest.storage.keys().map(String::as_str).collect(),
+            api: manifest.api.keys().next().map(String::as_str),
+        }
+    }
+}
+
 /// A definition ready for CloudFormation, and what its role needs.
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {

@@ -37,7 +37,14 @@ pub fn part(
     let analysis = checked(text, &path, scope).map_err(|e| StackError::Workflow(Box::new(e)))?;
     let wiring = wire(&analysis, scope.api.unwrap_or_default());
     let mut template = synth(name, cfg, &analysis, &wiring);
-    let starters = add_starters(&mut template, name, cfg, auth);
+    let mut starters = add_starters(&mut template, name, cfg, auth);
+    starters.extend(super::triggers::add(
+        &mut template,
+        name,
+        cfg,
+        auth,
+        &tags(name),
+    ));
     let mut part = Part::new(
         "workflow",
         name,
@@ -115,21 +122,28 @@ fn add_starters(
         }
     };
     let roles: Vec<Value> = parameters.iter().map(|(p, _)| r#ref(p)).collect();
+    let mut statements = vec![json!({
+        "Sid": "StartFromTheApp",
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": r#ref("StateMachine"),
+    })];
+    if cfg.api == Some(super::triggers::ApiAuth::Iam) {
+        // the REST endpoint, signed with these roles' credentials
+        statements.push(json!({
+            "Sid": "CallTheEndpoint",
+            "Effect": "Allow",
+            "Action": "execute-api:Invoke",
+            "Resource": super::triggers::invoke_arn(name),
+        }));
+    }
     t.resource(
         "StartPolicy",
         "AWS::IAM::Policy",
         json!({
             "PolicyName": sub(&format!("${{Project}}-${{Env}}-workflow-{name}-start")),
             "Roles": roles,
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "StartFromTheApp",
-                    "Effect": "Allow",
-                    "Action": actions,
-                    "Resource": r#ref("StateMachine"),
-                }]
-            }
+            "PolicyDocument": { "Version": "2012-10-17", "Statement": statements }
         }),
     );
     parameters
@@ -211,11 +225,7 @@ pub fn synth(name: &str, cfg: &WorkflowConfig, analysis: &Analysis, wiring: &Wir
             "A resource the workflow names (from the root stack)",
         );
     }
-    let tags = json!([
-        { "Key": "hoist:project", "Value": r#ref("Project") },
-        { "Key": "hoist:env", "Value": r#ref("Env") },
-        { "Key": "hoist:resource", "Value": format!("workflow/{name}") }
-    ]);
+    let tags = tags(name);
     for topic in &cfg.topics {
         let id = Target::new(Kind::Topic, topic).key();
         // encrypted with the account's SNS key, which SNS uses for its callers
@@ -361,6 +371,15 @@ pub fn synth(name: &str, cfg: &WorkflowConfig, analysis: &Analysis, wiring: &Wir
         get_att("Role", "Arn"),
     );
     t
+}
+
+/// The tags of the workflow's resources.
+fn tags(name: &str) -> Value {
+    json!([
+        { "Key": "hoist:project", "Value": r#ref("Project") },
+        { "Key": "hoist:env", "Value": r#ref("Env") },
+        { "Key": "hoist:resource", "Value": format!("workflow/{name}") }
+    ])
 }
 
 fn arn(service: &str, rest: &str) -> Value {

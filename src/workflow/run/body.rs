@@ -117,8 +117,7 @@ impl Exec<'_> {
         if let Kind::Task(_) = state.kind {
             // the token a `.waitForTaskToken` task hands out (the mock answers for the callback)
             let calls = self.invocations.get(name).copied().unwrap_or(0);
-            context["Task"] =
-                json!({ "Token": format!("local-task-token-{}-{calls}", name.replace(' ', "_")) });
+            context["Task"] = json!({ "Token": self.task_token(name, calls) });
         }
         // JSONPath: the effective input
         let effective = match &state.flow {

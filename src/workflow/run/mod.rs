@@ -81,6 +81,27 @@ pub enum RunError {
     BadMocks(String),
 }
 
+/// A Task state's call, as a [`TaskRunner`] gets it: the state, its
+/// `Resource`, its effective parameters, the task token `$$.Task.Token`
+/// gave it, and its `TimeoutSeconds` and `HeartbeatSeconds` (resolved).
+#[derive(Debug, Clone, Copy)]
+pub struct TaskCall<'a> {
+    pub state: &'a str,
+    pub resource: &'a str,
+    pub parameters: &'a Value,
+    pub token: &'a str,
+    pub timeout: Option<f64>,
+    pub heartbeat: Option<f64>,
+}
+
+/// What runs the Task states a mock file does not answer (the sandbox's
+/// functions, tables and callbacks). Its answer's `delay` is the seconds the
+/// call took, which the execution's clock advances by; `heartbeats: false`
+/// says no heartbeat came within `HeartbeatSeconds`.
+pub trait TaskRunner {
+    fn run(&self, call: &TaskCall<'_>) -> Response;
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Sleep through Waits and retry delays instead of advancing a virtual clock.
@@ -94,6 +115,12 @@ pub struct Options {
     pub express: bool,
     /// Record the execution history (events).
     pub history: bool,
+    /// The opening of the task tokens `$$.Task.Token` hands out
+    /// (`<opening>-<state>-<call>`).
+    pub task_tokens: String,
+    /// The machine's name and ARN in `$$.StateMachine` and the execution's
+    /// ARN (default: `local`, in account 123456789012 of us-east-1).
+    pub machine_arn: Option<String>,
 }
 
 impl Default for Options {
@@ -108,6 +135,8 @@ impl Default for Options {
             name: "local".into(),
             express: false,
             history: true,
+            task_tokens: "local-task-token".into(),
+            machine_arn: None,
         }
     }
 }
@@ -164,6 +193,7 @@ const MAX_TRANSITIONS: usize = 25_000;
 
 struct Exec<'a> {
     mocks: &'a Mocks,
+    runner: Option<&'a dyn TaskRunner>,
     options: &'a Options,
     history: Vec<Value>,
     /// Events so far (counted when the history is not kept, for causes' ids).
@@ -179,6 +209,7 @@ struct Exec<'a> {
     /// The definition reads the execution's input from the context object.
     context_input: bool,
     machine_name: String,
+    machine_arn: String,
 }
 
 /// `seconds` since the epoch as Step Functions prints times: RFC 3339 in UTC
@@ -293,7 +324,7 @@ impl Exec<'_> {
             "Execution": execution,
             "State": { "EnteredTime": iso(self.clock), "Name": state, "RetryCount": retry },
             "StateMachine": {
-                "Id": format!("arn:aws:states:us-east-1:123456789012:stateMachine:{}", self.machine_name),
+                "Id": self.machine_arn,
                 "Name": self.machine_name,
             },
         });
@@ -487,19 +518,35 @@ pub fn run(
     mocks: &Mocks,
     options: &Options,
 ) -> Result<Outcome, RunError> {
+    run_with(machine, input, mocks, options, None)
+}
+
+/// [`run`], with the Task states the mocks do not answer run by `runner`.
+pub fn run_with(
+    machine: &Machine,
+    input: Value,
+    mocks: &Mocks,
+    options: &Options,
+    runner: Option<&dyn TaskRunner>,
+) -> Result<Outcome, RunError> {
     let size = serde_json::to_vec(&input).map(|b| b.len()).unwrap_or(0);
     if size > MAX_PAYLOAD {
         return Err(RunError::InputTooLarge(size));
     }
     let name = options.name.clone();
-    let machine_name = "local".to_string();
+    let machine_arn = options
+        .machine_arn
+        .clone()
+        .unwrap_or_else(|| "arn:aws:states:us-east-1:123456789012:stateMachine:local".into());
+    let (prefix, machine_name) = machine_arn
+        .rsplit_once(":stateMachine:")
+        .unwrap_or(("arn:aws:states:us-east-1:123456789012", "local"));
+    let machine_name = machine_name.to_string();
     // ARNs as the service writes them, for definitions that take them apart
     let id = if options.express {
-        format!(
-            "arn:aws:states:us-east-1:123456789012:express:{machine_name}:{name}:00000000-0000-4000-8000-000000000000"
-        )
+        format!("{prefix}:express:{machine_name}:{name}:00000000-0000-4000-8000-000000000000")
     } else {
-        format!("arn:aws:states:us-east-1:123456789012:execution:{machine_name}:{name}")
+        format!("{prefix}:execution:{machine_name}:{name}")
     };
     let execution = json!({
         "Id": id,
@@ -509,6 +556,7 @@ pub fn run(
     });
     let mut exec = Exec {
         mocks,
+        runner,
         options,
         history: Vec::new(),
         events: 0,
@@ -520,6 +568,7 @@ pub fn run(
         input: input.clone(),
         context_input: machine.reads_execution_input,
         machine_name,
+        machine_arn: machine_arn.clone(),
     };
     exec.event(
         "ExecutionStarted",

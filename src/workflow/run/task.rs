@@ -79,7 +79,28 @@ impl Exec<'_> {
             "TaskStarted",
             Some(("taskStartedEventDetails", json!({ "resource": resource }))),
         );
-        let Some(answer) = self.mocks.answer(name, attempt).cloned() else {
+        let heartbeat = self.seconds(
+            task.heartbeat.as_ref(),
+            "HeartbeatSeconds",
+            input,
+            variables,
+            bindings,
+        )?;
+        // a runner's answer took its time already: the clock is moved, not slept
+        let ran = self.mocks.answer(name, attempt).is_none() && self.runner.is_some();
+        let answer = match (self.mocks.answer(name, attempt).cloned(), self.runner) {
+            (Some(answer), _) => Some(answer),
+            (None, Some(runner)) => Some(runner.run(&TaskCall {
+                state: name,
+                resource,
+                parameters: input,
+                token: &self.task_token(name, attempt),
+                timeout,
+                heartbeat,
+            })),
+            (None, None) => None,
+        };
+        let Some(answer) = answer else {
             return Err(Failure {
                 located: true,
                 no_error: false,
@@ -100,13 +121,6 @@ impl Exec<'_> {
                 delay, heartbeats, ..
             } => (*delay, *heartbeats),
         };
-        let heartbeat = self.seconds(
-            task.heartbeat.as_ref(),
-            "HeartbeatSeconds",
-            input,
-            variables,
-            bindings,
-        )?;
         if let Some(h) = heartbeat
             && !heartbeats
             && delay > h
@@ -114,6 +128,7 @@ impl Exec<'_> {
         {
             return Err(self.timed_out(
                 h,
+                ran,
                 resource,
                 StatesError::HeartbeatTimeout,
                 format!("the Task `{name}` sent no heartbeat for {h} s"),
@@ -124,12 +139,13 @@ impl Exec<'_> {
         {
             return Err(self.timed_out(
                 t,
+                ran,
                 resource,
                 StatesError::Timeout,
                 format!("the Task `{name}` took longer than its {t} s"),
             ));
         }
-        self.advance(delay);
+        self.pass(delay, ran);
         match answer {
             Response::Return { value, .. } => {
                 // the connector's output is under the payload limit
@@ -156,15 +172,35 @@ impl Exec<'_> {
         }
     }
 
+    /// Move the clock by `seconds`, sleeping them in real time unless they
+    /// were spent already (`ran`: a runner's call).
+    fn pass(&mut self, seconds: f64, ran: bool) {
+        if ran {
+            self.clock += seconds.max(0.0);
+        } else {
+            self.advance(seconds);
+        }
+    }
+
+    /// The token `$$.Task.Token` gives the `call`th call of the Task `state`.
+    pub(super) fn task_token(&self, state: &str, call: u32) -> String {
+        format!(
+            "{}-{}-{call}",
+            self.options.task_tokens,
+            state.replace(' ', "_")
+        )
+    }
+
     /// A task that ran out of time after `seconds`: the clock, the event, the failure.
     pub(super) fn timed_out(
         &mut self,
         seconds: f64,
+        ran: bool,
         resource: &str,
         error: StatesError,
         cause: String,
     ) -> Failure {
-        self.advance(seconds);
+        self.pass(seconds, ran);
         self.event(
             "TaskTimedOut",
             Some((

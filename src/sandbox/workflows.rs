@@ -1,0 +1,952 @@
+//! The project's workflows in the sandbox: each `[workflow.<name>]` runs on
+//! the local engine ([`crate::workflow::run`]) with its Task states calling
+//! the sandbox's own resources: the project's functions
+//! (`arn:aws:states:::lambda:invoke`, or a function's ARN), the api's tables
+//! (`dynamodb:putItem|getItem|updateItem|deleteItem`), other workflows
+//! (`states:startExecution`, `.sync` and `.sync:2`), and the workflow's
+//! topics and queues (`sns:publish`, `sqs:sendMessage`: printed in the
+//! sandbox's output, with the task token to answer). `.waitForTaskToken`
+//! waits, in real time, for `SendTaskSuccess`, `SendTaskFailure` or
+//! `SendTaskHeartbeat` ([`WorkflowHost::answer`]), within the Task's
+//! `TimeoutSeconds` and `HeartbeatSeconds`. Waits and retries' delays are
+//! real time too.
+//!
+//! [`WorkflowHost::call`] answers Step Functions' JSON API (AWS JSON 1.0,
+//! "AWS Step Functions API Reference": `ListStateMachines`,
+//! `DescribeStateMachine`, `StartExecution`, `StartSyncExecution`,
+//! `DescribeExecution`, `ListExecutions`, `GetExecutionHistory`,
+//! `StopExecution`, `SendTaskSuccess`, `SendTaskFailure`,
+//! `SendTaskHeartbeat`), so that the AWS SDKs and `hoist workflow ...
+//! --sandbox` drive the sandbox's workflows as they drive deployed ones. The
+//! sandbox's account is 000000000000.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::functions::FunctionHost;
+use crate::category::workflow::refs::{Kind, Scope};
+use crate::category::workflow::{MachineType, machine_name};
+use crate::workflow::run::{self, Response, TaskCall, TaskRunner};
+
+/// The sandbox's account, in every ARN it makes.
+pub const ACCOUNT: &str = "000000000000";
+/// Executions kept (finished ones beyond this are forgotten, oldest first).
+const MAX_EXECUTIONS: usize = 1000;
+/// Executions running at once (each has a thread).
+const MAX_RUNNING: usize = 100;
+/// The longest a synchronous start waits (Express: five minutes).
+const SYNC_WAIT: Duration = Duration::from_secs(300);
+/// The longest a Task waits for its token without `TimeoutSeconds`: Step
+/// Functions' own limit is a year; the sandbox's is a day.
+const LONGEST_CALLBACK: f64 = 86_400.0;
+
+/// A Step Functions API error: its `__type` and message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SfnError {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+fn error(kind: &'static str, message: impl Into<String>) -> SfnError {
+    SfnError {
+        kind,
+        message: message.into(),
+    }
+}
+
+/// A workflow of the project, ready to run.
+#[derive(Debug, Clone)]
+pub struct LocalMachine {
+    pub workflow: String,
+    pub name: String,
+    pub arn: String,
+    pub kind: MachineType,
+    /// The definition with the sandbox's resources filled in.
+    pub definition: String,
+}
+
+/// One execution, running or ended.
+#[derive(Debug, Clone)]
+struct Execution {
+    arn: String,
+    name: String,
+    machine_arn: String,
+    status: &'static str,
+    input: String,
+    output: Option<String>,
+    error: Option<String>,
+    cause: Option<String>,
+    start: f64,
+    stop: Option<f64>,
+    history: Vec<Value>,
+}
+
+impl Execution {
+    fn describe(&self) -> Value {
+        let mut out = json!({
+            "executionArn": self.arn,
+            "stateMachineArn": self.machine_arn,
+            "name": self.name,
+            "status": self.status,
+            "startDate": self.start,
+            "input": self.input,
+        });
+        for (key, value) in [
+            ("output", &self.output),
+            ("error", &self.error),
+            ("cause", &self.cause),
+        ] {
+            if let Some(v) = value {
+                out[key] = json!(v);
+            }
+        }
+        if let Some(stop) = self.stop {
+            out["stopDate"] = json!(stop);
+        }
+        out
+    }
+}
+
+/// What answers a task waiting for its token.
+#[derive(Debug, Clone)]
+pub enum Callback {
+    Success(Value),
+    Failure { error: String, cause: String },
+    Heartbeat,
+}
+
+/// The api's tables, for the Tasks that write and read them: DynamoDB's
+/// operation and request to its answer.
+pub type Tables = Arc<dyn Fn(&str, &Value) -> Result<Value, SfnError> + Send + Sync>;
+
+/// Where a line of the sandbox's output goes (a message a Task sent).
+pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
+
+struct Inner {
+    machines: BTreeMap<String, LocalMachine>,
+    executions: Mutex<Vec<Execution>>,
+    /// Task token to the execution that waits for it and its channel.
+    tokens: Mutex<HashMap<String, (String, mpsc::Sender<Callback>)>>,
+    functions: Option<FunctionHost>,
+    tables: Option<Tables>,
+    region: String,
+    notify: Notify,
+}
+
+/// The handle the endpoint holds; cloning it is cheap.
+#[derive(Clone)]
+pub struct WorkflowHost {
+    inner: Arc<Inner>,
+}
+
+/// What the sandbox gives a definition's `${kind:name}` names.
+pub struct Names<'a> {
+    pub env: &'a str,
+    pub region: &'a str,
+    /// The api whose models' tables `${table:Model}` names.
+    pub api: Option<&'a str>,
+    /// Storage resource to the sandbox's bucket name.
+    pub buckets: &'a BTreeMap<String, String>,
+}
+
+impl Names<'_> {
+    fn machine_arn(&self, workflow: &str) -> String {
+        format!(
+            "arn:aws:states:{}:{ACCOUNT}:stateMachine:{}",
+            self.region,
+            machine_name(workflow, self.env)
+        )
+    }
+
+    /// The sandbox's value of a resource the definition `workflow` names.
+    fn value(&self, workflow: &str, kind: Kind, name: &str) -> String {
+        let region = self.region;
+        let env = self.env;
+        match kind {
+            Kind::Function => format!(
+                "arn:aws:lambda:{region}:{ACCOUNT}:function:{}",
+                crate::category::function::function_name(name, env)
+            ),
+            Kind::Table => format!("{}.{}Table", self.api.unwrap_or_default(), name),
+            Kind::Bucket => self.buckets.get(name).cloned().unwrap_or_default(),
+            Kind::Workflow => self.machine_arn(name),
+            Kind::Topic => format!("arn:aws:sns:{region}:{ACCOUNT}:{workflow}-{name}-{env}"),
+            Kind::Queue => format!("http://sqs.sandbox/{ACCOUNT}/{workflow}-{name}-{env}"),
+            Kind::Activity => {
+                format!("arn:aws:states:{region}:{ACCOUNT}:activity:{workflow}-{name}-{env}")
+            }
+        }
+    }
+}
+
+/// The project's workflows with the sandbox's values in their definitions.
+///
+/// Errors: the workflow's name and why (its definition missing, or refused
+/// as synthesis refuses it).
+pub fn machines(
+    root: &std::path::Path,
+    manifest: &crate::project::Manifest,
+    names: &Names<'_>,
+) -> Result<Vec<LocalMachine>, (String, String)> {
+    let mut out = Vec::new();
+    for (workflow, cfg) in &manifest.workflow {
+        let path = crate::category::workflow::definition_path(workflow);
+        let text = std::fs::read_to_string(root.join(&path))
+            .map_err(|e| (workflow.clone(), format!("{}: {e}", path.display())))?;
+        let scope = Scope::of(manifest, workflow, cfg);
+        let analysis =
+            crate::category::workflow::stack::checked(&text, &path.display().to_string(), &scope)
+                .map_err(|e| (workflow.clone(), e.to_string()))?;
+        let mut definition = serde_json::to_string(&analysis.definition).unwrap_or_default();
+        for (key, target) in &analysis.targets {
+            let value = names.value(workflow, target.kind, &target.name);
+            definition = definition.replace(&format!("${{{key}}}"), &value);
+        }
+        out.push(LocalMachine {
+            workflow: workflow.clone(),
+            name: machine_name(workflow, names.env),
+            arn: names.machine_arn(workflow),
+            kind: cfg.machine_type,
+            definition,
+        });
+    }
+    Ok(out)
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| (d.as_millis() as f64) / 1000.0)
+        .unwrap_or(0.0)
+}
+
+/// Seconds since the epoch of the engine's RFC 3339 timestamps.
+fn epoch(text: &str) -> Value {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| json!((t.timestamp_millis() as f64) / 1000.0))
+        .unwrap_or(Value::Null)
+}
+
+fn string<'a>(request: &'a Value, key: &str) -> Result<&'a str, SfnError> {
+    request[key].as_str().ok_or_else(|| {
+        error(
+            "ValidationException",
+            format!("1 validation error detected: Value null at '{key}' failed to satisfy constraint: Member must not be null"),
+        )
+    })
+}
+
+impl WorkflowHost {
+    pub fn new(
+        machines: Vec<LocalMachine>,
+        functions: Option<FunctionHost>,
+        tables: Option<Tables>,
+        region: &str,
+        notify: Notify,
+    ) -> WorkflowHost {
+        WorkflowHost {
+            inner: Arc::new(Inner {
+                machines: machines.into_iter().map(|m| (m.arn.clone(), m)).collect(),
+                executions: Mutex::new(Vec::new()),
+                tokens: Mutex::new(HashMap::new()),
+                functions,
+                tables,
+                region: region.to_string(),
+                notify,
+            }),
+        }
+    }
+
+    /// The workflows it runs.
+    pub fn machines(&self) -> impl Iterator<Item = &LocalMachine> {
+        self.inner.machines.values()
+    }
+
+    fn machine(&self, arn: &str) -> Result<&LocalMachine, SfnError> {
+        self.inner.machines.get(arn).ok_or_else(|| {
+            error(
+                "StateMachineDoesNotExist",
+                format!("State Machine Does Not Exist: '{arn}' (the sandbox runs the project's workflows, as `<name>-<env>`; one added while it runs needs a restart)"),
+            )
+        })
+    }
+
+    fn executions(&self) -> std::sync::MutexGuard<'_, Vec<Execution>> {
+        self.inner
+            .executions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn tokens(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (String, mpsc::Sender<Callback>)>> {
+        self.inner.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Start an execution of `machine_arn`; with `wait`, run it to its end
+    /// (StartSyncExecution). The execution's description.
+    ///
+    /// Errors: an unknown machine, a name taken or not valid, an input that
+    /// is not JSON.
+    pub fn start(
+        &self,
+        machine_arn: &str,
+        name: Option<&str>,
+        input: &str,
+        wait: bool,
+    ) -> Result<Value, SfnError> {
+        let machine = self.machine(machine_arn)?.clone();
+        let parsed: Value = serde_json::from_str(input).map_err(|e| {
+            error(
+                "InvalidExecutionInput",
+                format!("Invalid State Machine Execution Input: '{e}'"),
+            )
+        })?;
+        let name = match name {
+            Some(n) => {
+                if n.is_empty()
+                    || n.len() > 80
+                    || !n
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(error("InvalidName", format!("Invalid Name: '{n}'")));
+                }
+                n.to_string()
+            }
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        let prefix = format!("arn:aws:states:{}:{ACCOUNT}", self.inner.region);
+        let arn = match machine.kind {
+            MachineType::Standard => format!("{prefix}:execution:{}:{name}", machine.name),
+            MachineType::Express => format!(
+                "{prefix}:express:{}:{name}:{}",
+                machine.name,
+                uuid::Uuid::new_v4()
+            ),
+        };
+        let execution = Execution {
+            arn: arn.clone(),
+            name: name.clone(),
+            machine_arn: machine.arn.clone(),
+            status: "RUNNING",
+            input: input.to_string(),
+            output: None,
+            error: None,
+            cause: None,
+            start: now(),
+            stop: None,
+            history: Vec::new(),
+        };
+        {
+            let mut all = self.executions();
+            if all.iter().filter(|e| e.status == "RUNNING").count() >= MAX_RUNNING {
+                return Err(error(
+                    "ExecutionLimitExceeded",
+                    format!(
+                        "the sandbox runs at most {MAX_RUNNING} executions at once (a workflow that starts itself?)"
+                    ),
+                ));
+            }
+            if all
+                .iter()
+                .any(|e| e.machine_arn == machine.arn && e.name == name)
+            {
+                return Err(error(
+                    "ExecutionAlreadyExists",
+                    format!("Execution Already Exists: '{arn}'"),
+                ));
+            }
+            if all.len() >= MAX_EXECUTIONS
+                && let Some(oldest) = all.iter().position(|e| e.status != "RUNNING")
+            {
+                all.remove(oldest);
+            }
+            all.push(execution.clone());
+        }
+        let (done, ended) = mpsc::channel();
+        let host = self.clone();
+        let options = run::Options {
+            real_time: true,
+            name: name.clone(),
+            express: machine.kind == MachineType::Express,
+            task_tokens: format!("sandbox-{}", uuid::Uuid::new_v4().simple()),
+            machine_arn: Some(machine.arn.clone()),
+            start: execution.start.floor(),
+            ..run::Options::default()
+        };
+        let spawned = std::thread::Builder::new()
+            .name(format!("hoist-workflow-{}", machine.workflow))
+            .spawn(move || {
+                let ended = host.run(&machine, &arn, parsed, &options);
+                let _ = done.send(ended);
+            });
+        if spawned.is_err() {
+            return Err(error(
+                "ServiceException",
+                "the sandbox could not start the execution",
+            ));
+        }
+        if !wait {
+            return Ok(json!({ "executionArn": execution.arn, "startDate": execution.start }));
+        }
+        match ended.recv_timeout(SYNC_WAIT) {
+            Ok(description) => Ok(description),
+            Err(_) => Err(error(
+                "ServiceException",
+                "the execution did not end within five minutes",
+            )),
+        }
+    }
+
+    /// Run one execution on this thread; its description at the end.
+    fn run(
+        &self,
+        machine: &LocalMachine,
+        arn: &str,
+        input: Value,
+        options: &run::Options,
+    ) -> Value {
+        let outcome = crate::workflow::Definition::parse(&machine.definition, &machine.name)
+            .map_err(|e| e.to_string())
+            .and_then(|d| {
+                crate::workflow::compile(&d)
+                    .map(|(m, _)| m)
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|tree| {
+                let runner = Runner {
+                    host: self,
+                    execution: arn,
+                };
+                run::run_with(&tree, input, &run::Mocks::default(), options, Some(&runner))
+                    .map_err(|e| e.to_string())
+            });
+        let mut all = self.executions();
+        let Some(execution) = all.iter_mut().find(|e| e.arn == arn) else {
+            return json!({});
+        };
+        if execution.status == "RUNNING" {
+            match outcome {
+                Ok(o) => {
+                    execution.status = match o.status {
+                        run::Status::Succeeded => "SUCCEEDED",
+                        run::Status::Failed => "FAILED",
+                        run::Status::TimedOut => "TIMED_OUT",
+                    };
+                    execution.output = o.output.map(|v| v.to_string());
+                    execution.error = o.error;
+                    execution.cause = o.cause;
+                    execution.history = o.history;
+                }
+                Err(why) => {
+                    execution.status = "FAILED";
+                    execution.error = Some("States.Runtime".into());
+                    execution.cause = Some(why);
+                }
+            }
+            execution.stop = Some(now());
+        }
+        let line = format!(
+            "workflow     {:<28} {}{}",
+            machine.workflow,
+            execution.status,
+            execution
+                .error
+                .as_ref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
+        (self.inner.notify)(&line);
+        execution.describe()
+    }
+
+    /// Answer the task waiting for `token`.
+    ///
+    /// Errors: `TaskDoesNotExist` when no task waits for it (answered, timed
+    /// out, or never handed out).
+    pub fn answer(&self, token: &str, callback: Callback) -> Result<(), SfnError> {
+        let sender = self.tokens().get(token).map(|(_, s)| s.clone());
+        match sender {
+            Some(s) if s.send(callback).is_ok() => Ok(()),
+            _ => Err(error(
+                "TaskDoesNotExist",
+                "Task Does Not Exist: no task of the sandbox waits for this token (answered, timed out, or its execution ended)",
+            )),
+        }
+    }
+
+    /// One call of Step Functions' JSON API: its operation (`StartExecution`)
+    /// and request, to its answer.
+    ///
+    /// Errors: Step Functions' own, by `__type`.
+    pub fn call(&self, operation: &str, request: &Value) -> Result<Value, SfnError> {
+        match operation {
+            "ListStateMachines" => Ok(json!({
+                "stateMachines": self.inner.machines.values().map(|m| json!({
+                    "stateMachineArn": m.arn, "name": m.name, "type": m.kind.cfn(), "creationDate": 0,
+                })).collect::<Vec<_>>()
+            })),
+            "DescribeStateMachine" => {
+                let m = self.machine(string(request, "stateMachineArn")?)?;
+                Ok(json!({
+                    "stateMachineArn": m.arn, "name": m.name, "type": m.kind.cfn(), "status": "ACTIVE",
+                    "definition": m.definition, "creationDate": 0,
+                    "roleArn": format!("arn:aws:iam::{ACCOUNT}:role/{}", m.name),
+                }))
+            }
+            "StartExecution" | "StartSyncExecution" => {
+                let arn = string(request, "stateMachineArn")?;
+                let sync = operation == "StartSyncExecution";
+                let express = self.machine(arn)?.kind == MachineType::Express;
+                if sync && !express {
+                    return Err(error(
+                        "StateMachineTypeNotSupported",
+                        "This operation is not supported by this type of state machine (StartSyncExecution runs Express workflows)",
+                    ));
+                }
+                let input = request["input"].as_str().unwrap_or("{}");
+                let name = request["name"].as_str();
+                self.start(arn, name, input, sync)
+            }
+            "DescribeExecution" => {
+                let arn = string(request, "executionArn")?;
+                self.execution(arn).map(|e| e.describe())
+            }
+            "ListExecutions" => {
+                let arn = string(request, "stateMachineArn")?;
+                self.machine(arn)?;
+                let filter = request["statusFilter"].as_str();
+                let list: Vec<Value> = self
+                    .executions()
+                    .iter()
+                    .rev()
+                    .filter(|e| e.machine_arn == arn && filter.is_none_or(|f| f == e.status))
+                    .map(|e| {
+                        let mut d = e.describe();
+                        if let Some(o) = d.as_object_mut() {
+                            for key in ["input", "output", "error", "cause"] {
+                                o.remove(key);
+                            }
+                        }
+                        d
+                    })
+                    .collect();
+                Ok(json!({ "executions": list }))
+            }
+            "GetExecutionHistory" => {
+                let e = self.execution(string(request, "executionArn")?)?;
+                let mut events: Vec<Value> = e.history.clone();
+                if events.is_empty() {
+                    // still running: its start
+                    events.push(json!({
+                        "id": 1, "previousEventId": 0, "timestamp": e.start, "type": "ExecutionStarted",
+                        "executionStartedEventDetails": { "input": e.input },
+                    }));
+                } else {
+                    for event in &mut events {
+                        if let Some(t) = event["timestamp"].as_str().map(str::to_string) {
+                            event["timestamp"] = epoch(&t);
+                        }
+                    }
+                }
+                if request["reverseOrder"] == json!(true) {
+                    events.reverse();
+                }
+                Ok(json!({ "events": events }))
+            }
+            "StopExecution" => {
+                let arn = string(request, "executionArn")?;
+                let mut all = self.executions();
+                let e = all
+                    .iter_mut()
+                    .find(|e| e.arn == arn)
+                    .ok_or_else(|| not_found(arn))?;
+                if e.status == "RUNNING" {
+                    e.status = "ABORTED";
+                    e.error = request["error"].as_str().map(str::to_string);
+                    e.cause = request["cause"].as_str().map(str::to_string);
+                    e.stop = Some(now());
+                }
+                let stop = e.stop.unwrap_or_else(now);
+                drop(all);
+                // a task waiting for its token stops waiting
+                let waiting: Vec<mpsc::Sender<Callback>> = self
+                    .tokens()
+                    .values()
+                    .filter(|(execution, _)| execution == arn)
+                    .map(|(_, s)| s.clone())
+                    .collect();
+                for s in waiting {
+                    let _ = s.send(Callback::Failure {
+                        error: "States.Aborted".into(),
+                        cause: "the execution was stopped".into(),
+                    });
+                }
+                Ok(json!({ "stopDate": stop }))
+            }
+            "SendTaskSuccess" => {
+                let output: Value = serde_json::from_str(string(request, "output")?)
+                    .map_err(|e| error("InvalidOutput", format!("Invalid Output: '{e}'")))?;
+                self.answer(string(request, "taskToken")?, Callback::Success(output))
+                    .map(|()| json!({}))
+            }
+            "SendTaskFailure" => self
+                .answer(
+                    string(request, "taskToken")?,
+                    Callback::Failure {
+                        error: request["error"].as_str().unwrap_or_default().to_string(),
+                        cause: request["cause"].as_str().unwrap_or_default().to_string(),
+                    },
+                )
+                .map(|()| json!({})),
+            "SendTaskHeartbeat" => self
+                .answer(string(request, "taskToken")?, Callback::Heartbeat)
+                .map(|()| json!({})),
+            other => Err(error(
+                "UnknownOperationException",
+                format!("the sandbox's Step Functions does not run `{other}`"),
+            )),
+        }
+    }
+
+    fn execution(&self, arn: &str) -> Result<Execution, SfnError> {
+        if arn.contains(":express:") {
+            return Err(error(
+                "InvalidArn",
+                "Express executions keep no history: DescribeExecution takes Standard executions",
+            ));
+        }
+        self.executions()
+            .iter()
+            .find(|e| e.arn == arn)
+            .cloned()
+            .ok_or_else(|| not_found(arn))
+    }
+}
+
+fn not_found(arn: &str) -> SfnError {
+    error(
+        "ExecutionDoesNotExist",
+        format!("Execution Does Not Exist: '{arn}'"),
+    )
+}
+
+/// What runs an execution's Task states in the sandbox.
+struct Runner<'a> {
+    host: &'a WorkflowHost,
+    execution: &'a str,
+}
+
+fn throw(error: &str, cause: impl Into<String>) -> Response {
+    Response::Throw {
+        error: error.to_string(),
+        cause: cause.into(),
+        delay: 0.0,
+        heartbeats: true,
+    }
+}
+
+fn returned(value: Value, delay: f64) -> Response {
+    Response::Return {
+        value,
+        delay,
+        heartbeats: true,
+    }
+}
+
+impl TaskRunner for Runner<'_> {
+    fn run(&self, call: &TaskCall<'_>) -> Response {
+        let started = Instant::now();
+        let resource = call.resource;
+        let (base, pattern) = match resource.rsplit_once('.') {
+            Some((b, p))
+                if resource.starts_with("arn:aws:states:::") && p.starts_with("sync")
+                    || p == "waitForTaskToken" =>
+            {
+                (b, Some(p))
+            }
+            _ => (resource, None),
+        };
+        // a callback's token is registered before the call, so an answer
+        // sent by the call itself is not lost
+        let callback = (pattern == Some("waitForTaskToken")).then(|| {
+            let (tx, rx) = mpsc::channel();
+            self.host
+                .tokens()
+                .insert(call.token.to_string(), (self.execution.to_string(), tx));
+            rx
+        });
+        let answer = self.call(base, pattern, call);
+        let answer = match (answer, callback) {
+            (Response::Return { .. }, Some(rx)) => self.wait(call, rx, started),
+            (other, _) => other,
+        };
+        self.host.tokens().remove(call.token);
+        match answer {
+            Response::Return {
+                value,
+                delay,
+                heartbeats,
+            } => Response::Return {
+                value,
+                delay: delay.max(started.elapsed().as_secs_f64()),
+                heartbeats,
+            },
+            other => other,
+        }
+    }
+}
+
+impl Runner<'_> {
+    /// The call itself (for `.waitForTaskToken`, what hands the token out).
+    fn call(&self, base: &str, pattern: Option<&str>, call: &TaskCall<'_>) -> Response {
+        let p = call.parameters;
+        match base {
+            "arn:aws:states:::lambda:invoke" => {
+                let name = p["FunctionName"].as_str().unwrap_or_default();
+                match self.invoke(name, p.get("Payload").cloned().unwrap_or(json!({}))) {
+                    Ok(payload) => returned(
+                        json!({ "ExecutedVersion": "$LATEST", "Payload": payload, "StatusCode": 200 }),
+                        0.0,
+                    ),
+                    Err(r) => r,
+                }
+            }
+            "arn:aws:states:::sns:publish" | "arn:aws:states:::sqs:sendMessage" => {
+                let (what, to, body) = if base.ends_with("publish") {
+                    ("published on", &p["TopicArn"], &p["Message"])
+                } else {
+                    ("sent to", &p["QueueUrl"], &p["MessageBody"])
+                };
+                let body = match body {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (self.host.inner.notify)(&format!(
+                    "workflow     {} {what} {}: {body}",
+                    call.state,
+                    to.as_str().unwrap_or_default()
+                ));
+                returned(
+                    json!({ "MessageId": uuid::Uuid::new_v4().to_string() }),
+                    0.0,
+                )
+            }
+            "arn:aws:states:::states:startExecution" => {
+                let arn = p["StateMachineArn"].as_str().unwrap_or_default();
+                let input = match &p["Input"] {
+                    Value::Null => "{}".to_string(),
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let name = p["Name"].as_str();
+                let sync = pattern.is_some_and(|p| p.starts_with("sync"));
+                match self.host.start(arn, name, &input, sync) {
+                    Ok(mut out) if sync => {
+                        if out["status"] != "SUCCEEDED" {
+                            return throw(
+                                "States.TaskFailed",
+                                out["cause"].as_str().unwrap_or_default(),
+                            );
+                        }
+                        if pattern == Some("sync:2")
+                            && let Some(text) = out["output"].as_str()
+                        {
+                            out["output"] = serde_json::from_str(text).unwrap_or(Value::Null);
+                        }
+                        returned(capitalized(out), 0.0)
+                    }
+                    Ok(out) => returned(capitalized(out), 0.0),
+                    Err(e) => throw(&format!("StepFunctions.{}Exception", e.kind), e.message),
+                }
+            }
+            b if b.starts_with("arn:aws:states:::dynamodb:") => {
+                let action = &b["arn:aws:states:::dynamodb:".len()..];
+                let operation = match action {
+                    "putItem" => "PutItem",
+                    "getItem" => "GetItem",
+                    "updateItem" => "UpdateItem",
+                    "deleteItem" => "DeleteItem",
+                    other => {
+                        return throw(
+                            "States.Runtime",
+                            format!(
+                                "the sandbox runs dynamodb:putItem, getItem, updateItem and deleteItem, not `{other}`"
+                            ),
+                        );
+                    }
+                };
+                let Some(tables) = &self.host.inner.tables else {
+                    return throw(
+                        "States.Runtime",
+                        "the sandbox has no tables (the project has no api)",
+                    );
+                };
+                match tables(operation, p) {
+                    Ok(v) => returned(v, 0.0),
+                    Err(e) => throw(&format!("DynamoDB.{}", e.kind), e.message),
+                }
+            }
+            b if b.starts_with("arn:aws:lambda:") => match self.invoke(b, p.clone()) {
+                Ok(payload) => returned(payload, 0.0),
+                Err(r) => r,
+            },
+            other => throw(
+                "States.Runtime",
+                format!(
+                    "the sandbox does not run `{other}`: it runs the project's functions, tables and workflows, and its workflows' topics and queues (answer the Task's mock with `hoist workflow run --mocks`)"
+                ),
+            ),
+        }
+    }
+
+    /// Invoke a project function by its name or ARN: its answer, or the
+    /// Task's failure as Step Functions reports a function's error (the
+    /// function's `errorType` as the error, Lambda's JSON as the cause).
+    fn invoke(&self, name: &str, payload: Value) -> Result<Value, Response> {
+        let Some(functions) = &self.host.inner.functions else {
+            return Err(throw(
+                "Lambda.ResourceNotFoundException",
+                format!("Function not found: {name} (the project has no functions)"),
+            ));
+        };
+        let name = super::api::function_name(name);
+        functions
+            .invoke(&name, payload, Duration::from_secs(900))
+            .map_err(|e| {
+                let error = match e.error_type.as_str() {
+                    "Lambda:ResourceNotFound" => "Lambda.ResourceNotFoundException".to_string(),
+                    other => other.to_string(),
+                };
+                throw(
+                    &error,
+                    json!({ "errorType": e.error_type, "errorMessage": e.message }).to_string(),
+                )
+            })
+    }
+
+    /// Wait for the token's answer, within `TimeoutSeconds` and, between
+    /// heartbeats, `HeartbeatSeconds`.
+    fn wait(
+        &self,
+        call: &TaskCall<'_>,
+        rx: mpsc::Receiver<Callback>,
+        started: Instant,
+    ) -> Response {
+        (self.host.inner.notify)(&format!(
+            "workflow     {} waits for its task token: hoist workflow send-success --sandbox --token {}",
+            call.state, call.token
+        ));
+        let timeout = call.timeout.unwrap_or(LONGEST_CALLBACK);
+        let mut beat = Instant::now();
+        loop {
+            let spent = started.elapsed().as_secs_f64();
+            let window = match call.heartbeat {
+                Some(h) => (h - beat.elapsed().as_secs_f64()).min(timeout - spent),
+                None => timeout - spent,
+            };
+            let answer = rx.recv_timeout(Duration::from_secs_f64(window.max(0.0)));
+            match answer {
+                Ok(Callback::Success(value)) => return returned(value, 0.0),
+                Ok(Callback::Failure { error, cause }) => return throw(&error, cause),
+                Ok(Callback::Heartbeat) => beat = Instant::now(),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return throw("States.Runtime", "the sandbox stopped");
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // past the heartbeat window (engine: HeartbeatTimeout)
+                    // or the timeout (engine: Timeout)
+                    let spent = started.elapsed().as_secs_f64();
+                    if call.timeout.is_none() && spent >= LONGEST_CALLBACK {
+                        return throw(
+                            "States.Timeout",
+                            format!("the sandbox waited {LONGEST_CALLBACK} s for the task's token"),
+                        );
+                    }
+                    let heartbeat_missed = call
+                        .heartbeat
+                        .is_some_and(|h| beat.elapsed().as_secs_f64() >= h && spent < timeout);
+                    return Response::Return {
+                        value: Value::Null,
+                        delay: if heartbeat_missed {
+                            call.heartbeat.unwrap_or(spent) + 0.001
+                        } else {
+                            timeout + 0.001
+                        },
+                        heartbeats: !heartbeat_missed,
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// `startExecution`'s answer as the service integration gives it
+/// (`ExecutionArn`, `StartDate`, ... : the API's names, capitalized).
+fn capitalized(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let mut chars = k.chars();
+                    let key = match chars.next() {
+                        Some(c) => c.to_ascii_uppercase().to_string() + chars.as_str(),
+                        None => k,
+                    };
+                    (key, v)
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// The workflow host of a sandbox, when the project has workflows: its
+/// machines with the sandbox's names, its tables through `engine`, its
+/// lines printed as the sandbox prints its own (`json`: one JSON object a
+/// line).
+///
+/// Errors: [`super::SandboxError::Start`] naming the workflow whose
+/// definition is missing or refused.
+pub fn start(
+    root: &std::path::Path,
+    manifest: &crate::project::Manifest,
+    names: &Names<'_>,
+    functions: Option<FunctionHost>,
+    engine: super::engine::Engine,
+    json: bool,
+) -> Result<Option<WorkflowHost>, super::SandboxError> {
+    if manifest.workflow.is_empty() {
+        return Ok(None);
+    }
+    let machines = machines(root, manifest, names).map_err(|(workflow, why)| {
+        super::SandboxError::Start(format!("the workflow `{workflow}`: {why}"))
+    })?;
+    let tables: Tables = Arc::new(move |operation: &str, request: &Value| {
+        engine
+            .dynamodb(operation, request.clone())
+            .map_err(|e| SfnError {
+                kind: e.kind,
+                message: e.message,
+            })
+    });
+    let notify: Notify = Arc::new(move |line: &str| {
+        if json {
+            println!("{}", json!({ "kind": "workflow", "message": line.trim() }));
+        } else {
+            println!("{line}");
+        }
+    });
+    Ok(Some(WorkflowHost::new(
+        machines,
+        functions,
+        Some(tables),
+        names.region,
+        notify,
+    )))
+}
