@@ -1016,3 +1016,223 @@ fn triggers_deploy_and_an_event_starts_the_workflow_in_moto() {
     assert_eq!(started[0]["source"], "app.orders");
     assert_eq!(started[0]["detail"]["orderId"], "o-1");
 }
+
+/// The function of the sandbox test: a card charge that fails once with a
+/// transient error (its process stays warm between calls), declines
+/// amounts over 100, and answers a payment id.
+const CHARGE: &str = r#"
+calls = 0
+
+Transient = type("Transient", (Exception,), {})
+Declined = type("Declined", (Exception,), {})
+
+
+def handler(event, context):
+    global calls
+    calls += 1
+    if calls == 1:
+        raise Transient("the payment provider is busy")
+    if event["amount"] > 100:
+        raise Declined(f"the card was declined for {event['amount']}")
+    return {"paymentId": "pay-" + event["orderId"]}
+"#;
+
+/// A workflow naming a function, a model's table and its own topic.
+const SANDBOX_FLOW: &str = r#"{
+  "StartAt": "Charge",
+  "States": {
+    "Charge": {
+      "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+      "Parameters": { "FunctionName": "${function:charge}", "Payload.$": "$" },
+      "ResultSelector": { "paymentId.$": "$.Payload.paymentId" }, "ResultPath": "$.payment",
+      "Retry": [{ "ErrorEquals": ["Transient"], "IntervalSeconds": 1, "MaxAttempts": 2 }],
+      "Catch": [{ "ErrorEquals": ["Declined"], "ResultPath": "$.error", "Next": "Refused" }],
+      "Next": "Save"
+    },
+    "Save": {
+      "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+      "Parameters": { "TableName": "${table:Todo}",
+        "Item": { "id": { "S.$": "$.orderId" }, "name": { "S.$": "$.payment.paymentId" },
+                  "__typename": { "S": "Todo" },
+                  "createdAt": { "S": "2026-01-01T00:00:00.000Z" }, "updatedAt": { "S": "2026-01-01T00:00:00.000Z" } } },
+      "ResultPath": null, "Next": "Approve"
+    },
+    "Approve": {
+      "Type": "Task", "Resource": "arn:aws:states:::sns:publish.waitForTaskToken",
+      "Parameters": { "TopicArn": "${topic:approvals}", "Message": { "token.$": "$$.Task.Token", "order.$": "$.orderId" } },
+      "ResultPath": "$.decision", "TimeoutSeconds": 120, "End": true
+    },
+    "Refused": { "Type": "Fail", "Error": "Declined", "CausePath": "$.error.Cause" }
+  }
+}"#;
+
+/// The project's workflows run in the sandbox: a Task calls the project's
+/// function (its first, transient failure retried; a declined card caught
+/// into a Fail), writes the api's table (the item is then read through
+/// GraphQL), publishes on its topic with a task token and waits until
+/// `hoist workflow send-success --sandbox` answers; executions are started,
+/// described and read with hoist's own commands through the AWS SDK for
+/// Step Functions against the sandbox's endpoint, and an Express workflow
+/// answers its synchronous start.
+#[test]
+fn workflows_run_in_the_sandbox_with_the_projects_resources() {
+    let sb = common::Sandbox::new();
+    let app = common::functions::sandbox_app(&sb);
+    let run = |args: &[&str]| common::functions::run_in(&sb, &app, args);
+    run(&[
+        "add",
+        "api",
+        "--template",
+        "todo",
+        "--auth",
+        "api-key",
+        "--yes",
+        "-q",
+    ]);
+    run(&[
+        "add",
+        "function",
+        "charge",
+        "--runtime",
+        "python",
+        "--yes",
+        "-q",
+    ]);
+    std::fs::write(app.join("hoist/function/charge/index.py"), CHARGE).unwrap();
+    run(&["add", "workflow", "orders", "--yes", "-q"]);
+    run(&[
+        "add", "workflow", "quick", "--type", "express", "--yes", "-q",
+    ]);
+    std::fs::write(
+        app.join("hoist/workflow/orders/definition.asl.json"),
+        SANDBOX_FLOW,
+    )
+    .unwrap();
+    let toml = std::fs::read_to_string(app.join("hoist.toml")).unwrap();
+    std::fs::write(
+        app.join("hoist.toml"),
+        toml.replace(
+            "[workflow.orders]\n",
+            "[workflow.orders]\ntopics = [\"approvals\"]\n",
+        ),
+    )
+    .unwrap();
+
+    let running = common::running::Running::start(&sb, &app, &["--port", "0"]);
+    let hoist = |args: &[&str]| -> Value {
+        let out = sb
+            .hoist_in(&app)
+            .args(args)
+            .args(["--sandbox", "--json"])
+            .output()
+            .unwrap();
+        let said = stderr_of(&out, &sb);
+        assert!(out.status.success(), "hoist {args:?}: {said}");
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    };
+    let started = hoist(&[
+        "workflow",
+        "start",
+        "orders",
+        "--input",
+        r#"{"orderId": "o-1", "amount": 20}"#,
+        "--name",
+        "o-1",
+    ]);
+    assert_eq!(started["name"], "o-1", "{started:#}");
+    // the topic's message carries the token
+    let line = running.wait_for("waits for its task token");
+    let token = line.rsplit(' ').next().unwrap().to_string();
+    let described = hoist(&["workflow", "describe", "orders", "o-1"]);
+    assert_eq!(described["status"], "RUNNING", "{described:#}");
+    hoist(&[
+        "workflow",
+        "send-success",
+        "--token",
+        &token,
+        "--output",
+        r#"{"approved": true}"#,
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut described = described;
+    while described["status"] == "RUNNING" && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        described = hoist(&["workflow", "describe", "orders", "o-1"]);
+    }
+    assert_eq!(described["status"], "SUCCEEDED", "{described:#}");
+    assert_eq!(described["output"]["payment"]["paymentId"], "pay-o-1");
+    assert_eq!(described["output"]["decision"]["approved"], true);
+    // the first charge failed and was retried
+    let history = hoist(&["workflow", "history", "orders", "o-1"]);
+    let kinds: Vec<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "TaskFailed").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.last(), Some(&"ExecutionSucceeded"), "{kinds:?}");
+    // the item the Task wrote, read through the api
+    let outputs: Value =
+        serde_json::from_str(&std::fs::read_to_string(app.join("amplify_outputs.json")).unwrap())
+            .unwrap();
+    assert!(
+        outputs["custom"]["workflows"]["orders"]["state_machine_arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(":stateMachine:orders-dev"),
+        "{outputs:#}"
+    );
+    let key = outputs["data"]["api_key"].as_str().unwrap().to_string();
+    let (_, body) = running.post(
+        &[("x-api-key", key.as_str())],
+        r#"{"query":"query { getTodo(id: \"o-1\") { name } }"}"#,
+    );
+    assert_eq!(body["data"]["getTodo"]["name"], "pay-o-1", "{body:#}");
+
+    // a declined card: caught, and the Fail state gives its cause
+    hoist(&[
+        "workflow",
+        "start",
+        "orders",
+        "--input",
+        r#"{"orderId": "o-2", "amount": 500}"#,
+        "--name",
+        "o-2",
+    ]);
+    let mut described = hoist(&["workflow", "describe", "orders", "o-2"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while described["status"] == "RUNNING" && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        described = hoist(&["workflow", "describe", "orders", "o-2"]);
+    }
+    assert_eq!(described["status"], "FAILED", "{described:#}");
+    assert_eq!(described["error"], "Declined");
+    assert!(
+        described["cause"]
+            .as_str()
+            .unwrap()
+            .contains("declined for 500"),
+        "{described:#}"
+    );
+
+    // an Express workflow answers its start with its end
+    let quick = hoist(&["workflow", "start", "quick", "--input", r#"{"x": 1}"#]);
+    assert_eq!(quick["status"], "SUCCEEDED", "{quick:#}");
+    // a stale token is refused by name
+    let out = sb
+        .hoist_in(&app)
+        .args(["workflow", "send-success", "--sandbox", "--token", &token])
+        .output()
+        .unwrap();
+    let said = flat(&stderr_of(&out, &sb));
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("TaskDoesNotExist") || said.contains("no task"),
+        "{said}"
+    );
+}
