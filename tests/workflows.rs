@@ -1079,6 +1079,7 @@ fn workflows_run_in_the_sandbox_with_the_projects_resources() {
     let sb = common::Sandbox::new();
     let app = common::functions::sandbox_app(&sb);
     let run = |args: &[&str]| common::functions::run_in(&sb, &app, args);
+    run(&["add", "auth", "--yes", "-q"]);
     run(&[
         "add",
         "api",
@@ -1101,7 +1102,15 @@ fn workflows_run_in_the_sandbox_with_the_projects_resources() {
     std::fs::write(app.join("hoist/function/charge/index.py"), CHARGE).unwrap();
     run(&["add", "workflow", "orders", "--yes", "-q"]);
     run(&[
-        "add", "workflow", "quick", "--type", "express", "--yes", "-q",
+        "add",
+        "workflow",
+        "quick",
+        "--type",
+        "express",
+        "--start-by",
+        "signed-in",
+        "--yes",
+        "-q",
     ]);
     std::fs::write(
         app.join("hoist/workflow/orders/definition.asl.json"),
@@ -1223,6 +1232,61 @@ fn workflows_run_in_the_sandbox_with_the_projects_resources() {
     // an Express workflow answers its start with its end
     let quick = hoist(&["workflow", "start", "quick", "--input", r#"{"x": 1}"#]);
     assert_eq!(quick["status"], "SUCCEEDED", "{quick:#}");
+    // the app, with a signed-in user's credentials and the AWS SDK, may start
+    // what `start_by` names, and nothing else
+    let c = common::callers::sandbox_credentials(&sb, &app, &["--user", "ada"]);
+    let sfn = aws_sdk_sfn::Client::from_conf(
+        aws_sdk_sfn::Config::builder()
+            .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
+            .region(aws_sdk_sfn::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sfn::config::Credentials::new(
+                c["Credentials"]["AccessKeyId"].as_str().unwrap(),
+                c["Credentials"]["SecretKey"].as_str().unwrap(),
+                c["Credentials"]["SessionToken"]
+                    .as_str()
+                    .map(str::to_string),
+                None,
+                "app",
+            ))
+            .endpoint_url(
+                outputs["custom"]["hoist_sandbox"]["states_endpoint"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .interceptor(hoist::deploy::aws::NoHostPrefix)
+            .build(),
+    );
+    let workflows = &outputs["custom"]["workflows"];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ran = rt
+        .block_on(
+            sfn.start_sync_execution()
+                .state_machine_arn(workflows["quick"]["state_machine_arn"].as_str().unwrap())
+                .input(r#"{"from": "the app"}"#)
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(ran.status().as_str(), "SUCCEEDED");
+    assert!(
+        ran.output()
+            .unwrap()
+            .contains(r#""input":{"from":"the app"}"#),
+        "{ran:?}"
+    );
+    let refused = rt
+        .block_on(
+            sfn.start_execution()
+                .state_machine_arn(workflows["orders"]["state_machine_arn"].as_str().unwrap())
+                .input("{}")
+                .send(),
+        )
+        .unwrap_err();
+    let refused = aws_sdk_sfn::error::ProvideErrorMetadata::code(&refused).map(str::to_string);
+    assert_eq!(refused.as_deref(), Some("AccessDeniedException"));
+
     // a stale token is refused by name
     let out = sb
         .hoist_in(&app)

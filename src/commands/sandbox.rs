@@ -529,6 +529,7 @@ fn serve(
                 endpoint: &endpoint,
                 storage_endpoint: storage.as_deref(),
                 region: &region,
+                env: &env,
             };
             // what each function's role may call on the api, as its policy says
             authority.set_function_api_statements(

@@ -30,6 +30,8 @@ pub struct Served<'a> {
     /// The storage port's URL, when the sandbox serves buckets.
     pub storage_endpoint: Option<&'a str>,
     pub region: &'a str,
+    /// The environment (`${Env}` in a grant's ARN: a workflow's machine).
+    pub env: &'a str,
 }
 
 /// The variables of `cfg`'s grants with the sandbox's values, and the
@@ -50,7 +52,7 @@ pub fn variables(
             let resolved = match value {
                 Value::Object(map) if map.contains_key("Ref") => parameter(map["Ref"].as_str()?)?,
                 Value::Object(map) if map.contains_key("Fn::Sub") => {
-                    substitute(map["Fn::Sub"].as_str()?, served.region, &parameter)?
+                    substitute(map["Fn::Sub"].as_str()?, served, &parameter)?
                 }
                 Value::String(text) => text.clone(),
                 _ => return None,
@@ -115,7 +117,7 @@ pub fn api_statements(manifest: &Manifest, cfg: &FunctionConfig, served: &Served
         .filter_map(|s| {
             let text = s["Resource"]["Fn::Sub"].as_str()?;
             let mut out = s.clone();
-            out["Resource"] = Value::String(substitute(text, served.region, &parameter)?);
+            out["Resource"] = Value::String(substitute(text, served, &parameter)?);
             Some(out)
         })
         .collect()
@@ -125,7 +127,7 @@ pub fn api_statements(manifest: &Manifest, cfg: &FunctionConfig, served: &Served
 /// resolved; None when one cannot be.
 fn substitute(
     text: &str,
-    region: &str,
+    served: &Served,
     parameter: &dyn Fn(&str) -> Option<String>,
 ) -> Option<String> {
     let mut out = String::new();
@@ -137,8 +139,9 @@ fn substitute(
         let name = &after[..end];
         out.push_str(&match name {
             "AWS::Partition" => "aws".to_string(),
-            "AWS::Region" => region.to_string(),
+            "AWS::Region" => served.region.to_string(),
             "AWS::AccountId" => super::auth::ACCOUNT_ID.to_string(),
+            "Env" => served.env.to_string(),
             other => parameter(other)?,
         });
         rest = &after[end + 1..];

@@ -39,7 +39,7 @@ pub async fn handle(
     endpoint.log(&LogLine {
         kind: "states",
         operation,
-        auth: "admin",
+        auth: "sigv4",
         elapsed: started.elapsed(),
         errors,
     });
@@ -66,9 +66,10 @@ async fn answer(
         query: uri.query().unwrap_or_default(),
         body: &body,
     };
-    if let Err(denied) = endpoint.authority.admin(lookup, signed, "states") {
-        return refuse("AccessDeniedException", &denied.message);
-    }
+    let role = match endpoint.authority.signed_role(lookup, signed, "states") {
+        Ok(role) => role,
+        Err(denied) => return refuse("AccessDeniedException", &denied.message),
+    };
     let Some(host) = endpoint.workflows.clone() else {
         return refuse(
             "StateMachineDoesNotExist",
@@ -84,6 +85,20 @@ async fn answer(
             );
         }
     };
+    // the app's and functions' credentials start the machines their role's
+    // policy names (`start_by`, `--access workflow:NAME:start`), and no more
+    if let Some(role) = role {
+        let machine = request["stateMachineArn"].as_str().unwrap_or_default();
+        let starts = matches!(operation, "StartExecution" | "StartSyncExecution");
+        if !starts || !host.may_start(&role, machine) {
+            return refuse(
+                "AccessDeniedException",
+                &format!(
+                    "User: {role} is not authorized to perform: states:{operation} on resource: {machine} (the sandbox's roles may start the workflows whose `start_by` names them, and functions those their `--access workflow:NAME:start` names; the administrator's credentials, `hoist sandbox credentials --admin`, may do everything)"
+                ),
+            );
+        }
+    }
     let operation = operation.to_string();
     // a synchronous start waits for the execution's end: off the async workers
     let result = tokio::task::spawn_blocking(move || host.call(&operation, &request))

@@ -663,6 +663,38 @@ impl Authority {
         ))
     }
 
+    /// The role of the credentials that signed a request to `service`
+    /// (SigV4 in the `Authorization` header): `None` for the sandbox
+    /// administrator's, else the role's logical id ([`AUTH_ROLE`],
+    /// [`UNAUTH_ROLE`], `<Group>GroupRole`, `Function<Name>`).
+    ///
+    /// Errors: no signature, or a signature or session token that does
+    /// not verify.
+    pub fn signed_role<'h>(
+        &self,
+        header: impl Fn(&str) -> Option<&'h str>,
+        signed: Signed,
+        service: &str,
+    ) -> Result<Option<String>, Denied> {
+        let authorization = header("authorization")
+            .filter(|a| a.starts_with("AWS4-HMAC-SHA256"))
+            .ok_or_else(|| {
+                Denied::new("Requests must be signed (SigV4) with the sandbox's credentials (`hoist sandbox credentials`).")
+            })?;
+        let (_, claims, _) = self.signed_by(
+            Signature::Header(authorization),
+            service,
+            &header,
+            Some(signed),
+        )?;
+        Ok(match (claims["kind"].as_str(), claims["role"].as_str()) {
+            (Some("admin"), _) => None,
+            (_, Some(role)) => Some(role.to_string()),
+            (Some("unauthenticated"), None) => Some(UNAUTH_ROLE.to_string()),
+            _ => Some(AUTH_ROLE.to_string()),
+        })
+    }
+
     /// Whether a request to the user pool is the sandbox administrator's:
     /// signed (SigV4, service `cognito-idp`) with `hoist sandbox credentials
     /// --admin`. Cognito takes its admin operations only signed by IAM.

@@ -27,8 +27,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::functions::FunctionHost;
+use crate::category::function::access;
 use crate::category::workflow::refs::{Kind, Scope};
-use crate::category::workflow::{MachineType, machine_name};
+use crate::category::workflow::{MachineType, Starter, machine_name};
+use crate::category::{Category, logical_id};
 use crate::workflow::run;
 
 mod tasks;
@@ -36,7 +38,7 @@ mod tasks;
 use tasks::Runner;
 
 /// The sandbox's account, in every ARN it makes.
-pub const ACCOUNT: &str = "000000000000";
+pub use super::auth::ACCOUNT_ID as ACCOUNT;
 /// Executions kept (finished ones beyond this are forgotten, oldest first).
 const MAX_EXECUTIONS: usize = 1000;
 /// Executions running at once (each has a thread).
@@ -70,6 +72,10 @@ pub struct LocalMachine {
     pub kind: MachineType,
     /// The definition with the sandbox's resources filled in.
     pub definition: String,
+    /// The roles (logical ids) whose policies let them start it: the
+    /// identity pool's and groups' (`start_by`), and the functions' whose
+    /// access names it.
+    pub starters: Vec<String>,
 }
 
 /// One execution, running or ended.
@@ -209,7 +215,30 @@ pub fn machines(
             let value = names.value(workflow, target.kind, &target.name);
             definition = definition.replace(&format!("${{{key}}}"), &value);
         }
+        let mut starters: Vec<String> = cfg
+            .start_by
+            .iter()
+            .filter_map(|text| match Starter::parse(text) {
+                Ok(Starter::SignedIn) => Some(super::auth::AUTH_ROLE.to_string()),
+                Ok(Starter::Guests) => Some(super::auth::UNAUTH_ROLE.to_string()),
+                Ok(Starter::Group(g)) => Some(format!("{}GroupRole", crate::naming::pascal(&g))),
+                Err(_) => None,
+            })
+            .collect();
+        for (function, f) in &manifest.function {
+            let grants = f
+                .access
+                .iter()
+                .filter_map(|a| access::parse(a, manifest).ok());
+            if grants
+                .into_iter()
+                .any(|g| matches!(&g, access::Grant::Workflow { name, .. } if name == workflow))
+            {
+                starters.push(logical_id(Category::Function, function));
+            }
+        }
         out.push(LocalMachine {
+            starters,
             workflow: workflow.clone(),
             name: machine_name(workflow, names.env),
             arn: names.machine_arn(workflow),
@@ -262,6 +291,14 @@ impl WorkflowHost {
                 notify,
             }),
         }
+    }
+
+    /// Whether the role `role` (a logical id) may start `machine_arn`.
+    pub fn may_start(&self, role: &str, machine_arn: &str) -> bool {
+        self.inner
+            .machines
+            .get(machine_arn)
+            .is_some_and(|m| m.starters.iter().any(|r| r == role))
     }
 
     /// The workflows it runs.
