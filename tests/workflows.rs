@@ -1185,6 +1185,25 @@ fn workflows_run_in_the_sandbox_with_the_projects_resources() {
         "{kinds:?}"
     );
     assert_eq!(kinds.last(), Some(&"ExecutionSucceeded"), "{kinds:?}");
+    // drawn from the sandbox's history, by names, as a deployed one is
+    let out = sb
+        .hoist_in(&app)
+        .args([
+            "workflow",
+            "graph",
+            "orders",
+            "--execution",
+            "o-1",
+            "--sandbox",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let drawn = String::from_utf8(out.stdout).unwrap();
+    // the charge was retried, the rest succeeded
+    assert!(drawn.contains("classDef retried"), "{drawn}");
+    assert!(drawn.contains("classDef succeeded"), "{drawn}");
+
     // the item the Task wrote, read through the api
     let outputs: Value =
         serde_json::from_str(&std::fs::read_to_string(app.join("amplify_outputs.json")).unwrap())

@@ -23,19 +23,23 @@ Examples:
   hoist workflow graph order.asl.json --format mermaid
   hoist workflow graph order.asl.json --format svg -o order.svg
   hoist workflow run order.asl.json --input '{}' --mocks mocks.json --history run.json
-  hoist workflow graph order.asl.json --execution run.json --format png -o run.png")]
+  hoist workflow graph order.asl.json --execution run.json --format png -o run.png
+  hoist workflow graph orders --execution o-1 --env prod --format svg -o o-1.svg
+  hoist workflow graph orders --execution o-1 --sandbox --format svg -o o-1.svg")]
     Graph {
-        /// The state machine definition (Amazon States Language, JSON)
+        /// The state machine definition (Amazon States Language, JSON), or a workflow of the project by name
         file: PathBuf,
         /// What to write: Mermaid or DOT text, an SVG drawing, or a PNG image
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
-        /// Colour the states an execution visited, from its history (`run --history`)
-        #[arg(long, value_name = "HISTORY.json")]
+        /// Colour the states an execution visited: its history (`run --history`, `history --json`), or, for a workflow named, an execution's name in the environment (or --sandbox)
+        #[arg(long, value_name = "HISTORY.json|EXECUTION")]
         execution: Option<PathBuf>,
         /// Write to this file (needed for png; default: stdout)
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        at: DeployedArgs,
     },
     /// Run a definition locally: Tasks answer from a mock file, time is virtual
     #[command(after_help = "\

@@ -115,14 +115,33 @@ pub fn run(
             format,
             execution,
             output,
+            at,
         } => {
-            let definition = load(&file)?;
+            // a workflow of the project, by name, when no such file is there
+            let workflow = (!file.exists())
+                .then(|| file.to_str())
+                .flatten()
+                .and_then(|name| super::workflow_remote::project_workflow(name));
+            let path = match &workflow {
+                Some((root, name)) => root.join(crate::category::workflow::definition_path(name)),
+                None => file.clone(),
+            };
+            let definition = load(&path)?;
             let machine = checked(&definition, printer)?;
-            let marks = match &execution {
-                Some(path) => {
-                    graph::marks(&json_arg(&format!("@{}", path.display()), "the history")?)
+            let marks = match (&execution, &workflow) {
+                // an execution of the environment's (or the sandbox's) machine
+                (Some(name), Some((_, workflow))) if !name.exists() => {
+                    graph::marks(&super::workflow_remote::history_of(
+                        workflow,
+                        &name.display().to_string(),
+                        &at,
+                    )?)
                 }
-                None => Default::default(),
+                (Some(history), _) => graph::marks(&json_arg(
+                    &format!("@{}", history.display()),
+                    "the history",
+                )?),
+                (None, _) => Default::default(),
             };
             let g = graph::build(&machine);
             let bytes = match format {

@@ -340,6 +340,25 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
     }
 }
 
+/// The project's root and the workflow's name as hoist.toml spells it,
+/// when `name` is one of the project's workflows.
+pub fn project_workflow(name: &str) -> Option<(std::path::PathBuf, String)> {
+    let file = load_project().ok()?;
+    let (key, _) = file.manifest.workflow.get_key_value(name)?;
+    Some((file.root().to_path_buf(), key.clone()))
+}
+
+/// The history of the execution `execution` of the workflow `name` where
+/// `at` says (an environment, or `--sandbox`), as `history --json` prints
+/// it: `{"events": [...]}`.
+///
+/// Errors: as `hoist workflow history`'s.
+pub fn history_of(name: &str, execution: &str, at: &DeployedArgs) -> Result<Value, crate::Error> {
+    let (rt, client, endpoint, m) = located(name, at)?;
+    let events = rt.block_on(workflows::history(&client, &endpoint, &m, execution))?;
+    Ok(json!({ "events": events }))
+}
+
 /// The workflow `name`'s machine in the environment, with a runtime and
 /// a client to call it.
 fn located(
