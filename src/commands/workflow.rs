@@ -121,7 +121,7 @@ pub fn run(
             let workflow = (!file.exists())
                 .then(|| file.to_str())
                 .flatten()
-                .and_then(|name| super::workflow_remote::project_workflow(name));
+                .and_then(super::workflow_remote::project_workflow);
             let path = match &workflow {
                 Some((root, name)) => root.join(crate::category::workflow::definition_path(name)),
                 None => file.clone(),
