@@ -1474,3 +1474,134 @@ fn order_fulfillment_runs_end_to_end_in_the_sandbox() {
     let (done, _) = ended("o-4", &order("o-4", 50, 20));
     assert_eq!(done["error"], "OutOfStock", "{done:#}");
 }
+
+/// The activity worker blueprint: the definition waits in its activity, the
+/// Python worker `hoist add workflow` writes passes its own tests (pytest),
+/// and, run against the sandbox with boto3 and the administrator's
+/// credentials, takes the task (GetActivityTask), reports the box
+/// (SendTaskSuccess) or its failure (SendTaskFailure, which the Catch takes).
+#[test]
+#[ignore = "needs boto3 and pytest (PyPI); run by scripts/test.sh, which installs them"]
+fn activity_worker_takes_its_tasks_from_the_sandbox() {
+    let sb = common::Sandbox::new();
+    let app = common::functions::sandbox_app(&sb);
+    let run = |args: &[&str]| common::functions::run_in(&sb, &app, args);
+    run(&[
+        "add",
+        "api",
+        "--template",
+        "todo",
+        "--auth",
+        "api-key",
+        "--yes",
+        "-q",
+    ]);
+    run(&[
+        "add",
+        "workflow",
+        "pack",
+        "--blueprint",
+        "activity-worker",
+        "--yes",
+        "-q",
+    ]);
+    let toml = std::fs::read_to_string(app.join("hoist.toml")).unwrap();
+    assert!(toml.contains("activities = [\"packing\"]"), "{toml}");
+    let worker = app.join("hoist/workflow/pack/worker");
+    // the worker's own tests
+    let pytest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/pytest/bin/pytest");
+    let out = std::process::Command::new(&pytest)
+        .args(["-q", "-p", "no:cacheprovider"])
+        .current_dir(&worker)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let running = common::running::Running::start(&sb, &app, &["--port", "0"]);
+    let outputs: Value =
+        serde_json::from_str(&std::fs::read_to_string(app.join("amplify_outputs.json")).unwrap())
+            .unwrap();
+    let activity = outputs["custom"]["workflows"]["pack"]["activities"]["packing"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        activity.ends_with(":activity:pack-packing-dev"),
+        "{outputs:#}"
+    );
+    let endpoint = outputs["custom"]["hoist_sandbox"]["states_endpoint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let admin = common::callers::sandbox_credentials(&sb, &app, &["--admin"]);
+    let hoist = |args: &[&str]| -> Value {
+        let out = sb
+            .hoist_in(&app)
+            .args(args)
+            .args(["--sandbox", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "hoist {args:?}: {}",
+            stderr_of(&out, &sb)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    };
+    let work = |name: &str, input: &str| -> Value {
+        hoist(&[
+            "workflow", "start", "pack", "--input", input, "--name", name,
+        ]);
+        running.wait_for("waits for a worker");
+        let out = std::process::Command::new(common::moto::python())
+            .arg("worker.py")
+            .arg("--once")
+            .current_dir(&worker)
+            .env("ACTIVITY_ARN", &activity)
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env(
+                "AWS_ACCESS_KEY_ID",
+                admin["Credentials"]["AccessKeyId"].as_str().unwrap(),
+            )
+            .env(
+                "AWS_SECRET_ACCESS_KEY",
+                admin["Credentials"]["SecretKey"].as_str().unwrap(),
+            )
+            .env(
+                "AWS_SESSION_TOKEN",
+                admin["Credentials"]["SessionToken"].as_str().unwrap(),
+            )
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "the worker: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut described = hoist(&["workflow", "describe", "pack", name]);
+        while described["status"] == "RUNNING" && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            described = hoist(&["workflow", "describe", "pack", name]);
+        }
+        described
+    };
+    let packed = work("p-1", r#"{"items": [{"sku": "book", "quantity": 2}]}"#);
+    assert_eq!(packed["status"], "SUCCEEDED", "{packed:#}");
+    assert_eq!(
+        packed["output"]["packing"],
+        json!({ "box": "small", "items": 2 })
+    );
+    let failed = work("p-2", "{}");
+    assert_eq!(failed["status"], "FAILED", "{failed:#}");
+    assert_eq!(failed["error"], "PackingFailed");
+    assert!(
+        failed["cause"].as_str().unwrap().contains("has items"),
+        "{failed:#}"
+    );
+}

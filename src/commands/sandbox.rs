@@ -571,7 +571,8 @@ fn serve(
         for machine in workflows.iter().flat_map(|w| w.machines()) {
             // Step Functions' API, for `hoist workflow ... --sandbox` and the SDKs
             custom["hoist_sandbox"]["states_endpoint"] = json!(user_pool_endpoint);
-            deployed.insert(format!("workflow/{}", machine.workflow), [("Arn".to_string(), machine.arn.clone())].into_iter().collect());
+            let activities = machine.activities.iter().map(|(name, arn)| (format!("Activity{}Arn", crate::naming::pascal(name)), arn.clone()));
+            deployed.insert(format!("workflow/{}", machine.workflow), [("Arn".to_string(), machine.arn.clone())].into_iter().chain(activities).collect());
         }
         let written = SandboxOutputs {
             env: env.clone(),

@@ -185,9 +185,16 @@ pub fn add(
         }
         let dir = file.root().join(&folder);
         std::fs::create_dir_all(&dir).map_err(|e| FsError::new("create", &dir, e))?;
-        written.push(dir);
+        written.push(dir.clone());
         let target = file.root().join(workflow::definition_path(&name));
         crate::project::write_atomic(&target, text.as_bytes())?;
+        for (path, bytes) in blueprint.extra_files() {
+            let target = dir.join(&path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| FsError::new("create", parent, e))?;
+            }
+            crate::project::write_atomic(&target, bytes)?;
+        }
         let item = to_table(&cfg)?;
         save(file, |doc| {
             for (function, table) in configs {
@@ -225,6 +232,12 @@ pub fn add(
         printer.info(format!(
             "  the function `{function}`: {}/",
             function::build::source_dir(function).display()
+        ));
+    }
+    if !blueprint.extra_files().is_empty() {
+        printer.info(format!(
+            "  its worker: {}/worker/ (run it where the work happens: see worker.py)",
+            folder.display()
         ));
     }
     printer.command_hint(

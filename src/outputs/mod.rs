@@ -95,6 +95,21 @@ pub fn amplify_outputs(
             "type": cfg.machine_type.cfn(),
             "aws_region": region,
         });
+        if !cfg.activities.is_empty() {
+            // what the workers poll
+            let mut activities = serde_json::Map::new();
+            for activity in &cfg.activities {
+                let key = crate::category::workflow::refs::Target::new(
+                    crate::category::workflow::refs::Kind::Activity,
+                    activity,
+                )
+                .key();
+                if let Some(arn) = deployed.get(&format!("{key}Arn")) {
+                    activities.insert(activity.clone(), Value::String(arn.clone()));
+                }
+            }
+            section["activities"] = Value::Object(activities);
+        }
         if let Some(auth) = cfg.api {
             // Amplify's REST client takes `endpoint` (`API.REST.<name>`)
             let endpoint = deployed

@@ -19,13 +19,16 @@ pub enum Blueprint {
     OrderFulfillment,
     /// Ask on an SNS topic and wait for the answer with a task token (Standard only)
     HumanApproval,
+    /// An activity and its worker (Python) that polls for tasks, sends heartbeats and reports (Standard only)
+    ActivityWorker,
 }
 
 impl Blueprint {
-    pub const ALL: [Blueprint; 3] = [
+    pub const ALL: [Blueprint; 4] = [
         Blueprint::Blank,
         Blueprint::OrderFulfillment,
         Blueprint::HumanApproval,
+        Blueprint::ActivityWorker,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +36,7 @@ impl Blueprint {
             Blueprint::Blank => "blank",
             Blueprint::OrderFulfillment => "order-fulfillment",
             Blueprint::HumanApproval => "human-approval",
+            Blueprint::ActivityWorker => "activity-worker",
         }
     }
 
@@ -44,13 +48,35 @@ impl Blueprint {
             .unwrap_or_default()
     }
 
-    /// The configuration the definition needs (its topics).
+    /// The configuration the definition needs (its topics, its activities).
     pub fn config(self) -> WorkflowConfig {
         let mut cfg = WorkflowConfig::default();
-        if self == Blueprint::HumanApproval {
-            cfg.topics = vec!["approvals".into()];
+        match self {
+            Blueprint::HumanApproval => cfg.topics = vec!["approvals".into()],
+            Blueprint::ActivityWorker => cfg.activities = vec!["packing".into()],
+            _ => {}
         }
         cfg
+    }
+
+    /// Files written beside the definition (an activity's worker), by
+    /// their path under the workflow's folder.
+    pub fn extra_files(self) -> Vec<(String, &'static [u8])> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&Dir<'static>> = BLUEPRINTS
+            .get_dir(format!("{}/worker", self.as_str()))
+            .into_iter()
+            .collect();
+        while let Some(dir) = stack.pop() {
+            stack.extend(dir.dirs());
+            for file in dir.files() {
+                if let Ok(rest) = file.path().strip_prefix(self.as_str()) {
+                    out.push((rest.to_string_lossy().replace('\\', "/"), file.contents()));
+                }
+            }
+        }
+        out.sort();
+        out
     }
 
     /// The functions the definition calls: name and the folder of its

@@ -20,8 +20,8 @@
 //! --sandbox` drive the sandbox's workflows as they drive deployed ones. The
 //! sandbox's account is 000000000000.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, mpsc};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -41,6 +41,8 @@ use tasks::Runner;
 pub use super::auth::ACCOUNT_ID as ACCOUNT;
 /// Executions kept (finished ones beyond this are forgotten, oldest first).
 const MAX_EXECUTIONS: usize = 1000;
+/// How long GetActivityTask waits for a task (Step Functions: 60 s).
+const ACTIVITY_POLL: Duration = Duration::from_secs(60);
 /// Executions running at once (each has a thread).
 const MAX_RUNNING: usize = 100;
 /// The longest a synchronous start waits (Express: five minutes).
@@ -76,6 +78,8 @@ pub struct LocalMachine {
     /// identity pool's and groups' (`start_by`), and the functions' whose
     /// access names it.
     pub starters: Vec<String>,
+    /// Its activities: name and ARN.
+    pub activities: Vec<(String, String)>,
 }
 
 /// One execution, running or ended.
@@ -140,6 +144,10 @@ struct Inner {
     executions: Mutex<Vec<Execution>>,
     /// Task token to the execution that waits for it and its channel.
     tokens: Mutex<HashMap<String, (String, mpsc::Sender<Callback>)>>,
+    /// Activity ARN to the tasks waiting for a worker: token and input.
+    activities: Mutex<HashMap<String, VecDeque<(String, String)>>>,
+    /// Signalled when an activity task is queued.
+    queued: Condvar,
     functions: Option<FunctionHost>,
     tables: Option<Tables>,
     region: String,
@@ -239,6 +247,11 @@ pub fn machines(
         }
         out.push(LocalMachine {
             starters,
+            activities: cfg
+                .activities
+                .iter()
+                .map(|a| (a.clone(), names.value(workflow, Kind::Activity, a)))
+                .collect(),
             workflow: workflow.clone(),
             name: machine_name(workflow, names.env),
             arn: names.machine_arn(workflow),
@@ -285,6 +298,8 @@ impl WorkflowHost {
                 machines: machines.into_iter().map(|m| (m.arn.clone(), m)).collect(),
                 executions: Mutex::new(Vec::new()),
                 tokens: Mutex::new(HashMap::new()),
+                activities: Mutex::new(HashMap::new()),
+                queued: Condvar::new(),
                 functions,
                 tables,
                 region: region.to_string(),
@@ -643,6 +658,22 @@ impl WorkflowHost {
                     },
                 )
                 .map(|()| json!({})),
+            "GetActivityTask" => {
+                let arn = string(request, "activityArn")?;
+                if !self
+                    .machines()
+                    .any(|m| m.activities.iter().any(|(_, a)| a == arn))
+                {
+                    return Err(error(
+                        "ActivityDoesNotExist",
+                        format!("Activity Does Not Exist: '{arn}'"),
+                    ));
+                }
+                Ok(self
+                    .next_activity_task(arn, ACTIVITY_POLL)
+                    .map(|(token, input)| json!({ "taskToken": token, "input": input }))
+                    .unwrap_or_else(|| json!({})))
+            }
             "SendTaskHeartbeat" => self
                 .answer(string(request, "taskToken")?, Callback::Heartbeat)
                 .map(|()| json!({})),
@@ -650,6 +681,48 @@ impl WorkflowHost {
                 "UnknownOperationException",
                 format!("the sandbox's Step Functions does not run `{other}`"),
             )),
+        }
+    }
+
+    /// Queue a task of the activity `arn` for its workers.
+    fn queue_activity_task(&self, arn: &str, token: &str, input: String) {
+        let mut queues = self
+            .inner
+            .activities
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        queues
+            .entry(arn.to_string())
+            .or_default()
+            .push_back((token.to_string(), input));
+        self.inner.queued.notify_all();
+    }
+
+    /// The next task of the activity `arn` whose execution still waits for
+    /// it, waiting up to `wait` for one (GetActivityTask's long poll).
+    fn next_activity_task(&self, arn: &str, wait: Duration) -> Option<(String, String)> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut queues = self
+            .inner
+            .activities
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        loop {
+            while let Some((token, input)) = queues.get_mut(arn).and_then(VecDeque::pop_front) {
+                if self.tokens().contains_key(&token) {
+                    return Some((token, input));
+                }
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            queues = self
+                .inner
+                .queued
+                .wait_timeout(queues, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
     }
 

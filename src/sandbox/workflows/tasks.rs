@@ -48,7 +48,8 @@ impl TaskRunner for Runner<'_> {
         };
         // a callback's token is registered before the call, so an answer
         // sent by the call itself is not lost
-        let callback = (pattern == Some("waitForTaskToken")).then(|| {
+        let activity = resource.starts_with("arn:aws:states:") && resource.contains(":activity:");
+        let callback = (pattern == Some("waitForTaskToken") || activity).then(|| {
             let (tx, rx) = mpsc::channel();
             self.host
                 .tokens()
@@ -166,6 +167,12 @@ impl Runner<'_> {
                     Err(e) => throw(&format!("DynamoDB.{}", e.kind), e.message),
                 }
             }
+            b if b.starts_with("arn:aws:states:") && b.contains(":activity:") => {
+                // a worker takes it with GetActivityTask, and answers its token
+                self.host
+                    .queue_activity_task(b, call.token, call.parameters.to_string());
+                returned(Value::Null, 0.0)
+            }
             b if b.starts_with("arn:aws:lambda:") => match self.invoke(b, p.clone()) {
                 Ok(payload) => returned(payload, 0.0),
                 Err(r) => r,
@@ -212,10 +219,18 @@ impl Runner<'_> {
         rx: mpsc::Receiver<Callback>,
         started: Instant,
     ) -> Response {
-        (self.host.inner.notify)(&format!(
-            "workflow     {} waits for its task token: hoist workflow send-success --sandbox --token {}",
-            call.state, call.token
-        ));
+        let line = if call.resource.contains(":activity:") {
+            format!(
+                "workflow     {} waits for a worker of {} (GetActivityTask)",
+                call.state, call.resource
+            )
+        } else {
+            format!(
+                "workflow     {} waits for its task token: hoist workflow send-success --sandbox --token {}",
+                call.state, call.token
+            )
+        };
+        (self.host.inner.notify)(&line);
         let timeout = call.timeout.unwrap_or(LONGEST_CALLBACK);
         let mut beat = Instant::now();
         loop {
