@@ -92,6 +92,12 @@ fn schema_errors_are_all_reported_with_their_place() {
             "type Todo @model @cached { id: ID! owner: Person }\ntype Todo { id: ID }\ntype Note @model { body: String @upper }"
         )
     );
+    for empty in ["", "\n  \n", "# the schema comes later\n"] {
+        let said = errors(empty);
+        assert!(said.contains("the schema defines no types"), "{said}");
+        assert!(said.contains("an api needs at least one type"), "{said}");
+        assert!(!said.contains("EOF"), "{said}");
+    }
     insta::assert_snapshot!(
         "v1_and_reserved",
         errors(

@@ -574,6 +574,7 @@ fn serve(
             let activities = machine.activities.iter().map(|(name, arn)| (format!("Activity{}Arn", crate::naming::pascal(name)), arn.clone()));
             deployed.insert(format!("workflow/{}", machine.workflow), [("Arn".to_string(), machine.arn.clone())].into_iter().chain(activities).collect());
         }
+        let workflow_names: Vec<String> = workflows.iter().flat_map(|w| w.machines().map(|m| m.workflow.clone())).collect();
         let written = SandboxOutputs {
             env: env.clone(),
             deployed,
@@ -633,6 +634,12 @@ fn serve(
                         .strip_prefix(file.root())
                         .unwrap_or(&dir)
                         .display()
+                ));
+            }
+            if !workflow_names.is_empty() {
+                printer.info(format!(
+                    "  workflows: {} (`hoist workflow start NAME --sandbox`; their Tasks' messages and tokens are printed here)",
+                    workflow_names.join(", ")
                 ));
             }
             if api_cfg.uses(AuthMode::Iam) {

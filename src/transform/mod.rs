@@ -181,6 +181,23 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
         problems,
     };
 
+    // Nothing but comments and blanks: the parser would only say "Unexpected <EOF>"
+    if source
+        .lines()
+        .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'))
+    {
+        let end = source.len();
+        return Err(fail(vec![SchemaProblem {
+            message: "the schema defines no types".into(),
+            span: Some(SourceSpan::from(end..end)),
+            label: "the schema ends here".into(),
+            help: Some(
+                "an api needs at least one type: a model such as `type Todo @model { id: ID! name: String! }`, or `type Query { ... }` with your own resolvers".into(),
+            ),
+            src: None,
+        }]));
+    }
+
     // Parse the user's file alone first, to look at its directives.
     let document = match Document::parse(source, path) {
         Ok(document) => document,
