@@ -331,6 +331,16 @@ fn key_errors_are_located() {
 }
 
 #[test]
+fn key_fields_are_scalars_and_a_primary_key_is_never_null() {
+    insta::assert_snapshot!(
+        "key_fields",
+        errors(
+            "type Tag @model {\n  tags: [String]! @primaryKey(sortKeyFields: [\"at\"])\n  at: AWSDateTime\n}\ntype Note @model {\n  id: ID @primaryKey\n  labels: [String] @index(name: \"byLabels\")\n  when: String @index(name: \"byWhen\")\n}"
+        )
+    );
+}
+
+#[test]
 fn has_many_and_belongs_to_match_amplify() {
     // Expected: Amplify's transform of the same schema, as published with an app.
     let output = transform(

@@ -1,6 +1,8 @@
 //! `@primaryKey` and `@index`: their checks, and the key a model declares.
 
 use super::sdl::string_args;
+use miette::SourceSpan;
+
 use super::{SchemaProblem, span};
 
 /// `@primaryKey` and `@index`: their sort keys must be fields of the type; one
@@ -33,7 +35,12 @@ pub(super) fn key_problems(
                 }
             }
             let names = string_args(directive, "sortKeyFields");
+            let primary = directive.name == "primaryKey";
+            key_field_problems(type_name, field, primary, span(field.location()), problems);
             for (sort_key, at) in &names {
+                if let Some(f) = fields.iter().find(|f| f.name == sort_key.as_str()) {
+                    key_field_problems(type_name, f, primary, *at, problems);
+                }
                 if !fields.iter().any(|f| f.name == sort_key.as_str()) {
                     problems.push(SchemaProblem {
                         message: format!("`@{}` names the sort key `{sort_key}`, which is not a field of `{type_name}`", directive.name),
@@ -44,6 +51,44 @@ pub(super) fn key_problems(
                 }
             }
         }
+    }
+}
+
+/// A field of a key: DynamoDB's key attributes are single strings, numbers
+/// or binary ("Primary key", DynamoDB Developer Guide), so never a list; a
+/// primary key's fields are always present (Amplify's transformer refuses a
+/// nullable one), while an index's may be absent (a sparse index).
+fn key_field_problems(
+    type_name: &str,
+    field: &apollo_compiler::ast::FieldDefinition,
+    primary: bool,
+    at: Option<SourceSpan>,
+    problems: &mut Vec<SchemaProblem>,
+) {
+    let name = &field.name;
+    let key = if primary { "a primary key" } else { "an index" };
+    if field.ty.is_list() {
+        problems.push(SchemaProblem {
+            message: format!(
+                "`{type_name}.{name}` is a list, and a list cannot be part of {key}: DynamoDB keys are single strings, numbers or binary values"
+            ),
+            span: at,
+            label: "a list".into(),
+            help: Some(
+                "key on a field that holds one value (an `ID`, `String`, `Int`, `AWSDateTime`, ...), and keep the list in another field".into(),
+            ),
+            src: None,
+        });
+    } else if primary && !field.ty.is_non_null() {
+        problems.push(SchemaProblem {
+            message: format!(
+                "`{type_name}.{name}` is part of the primary key and may be null: every item needs its key"
+            ),
+            span: at,
+            label: "nullable".into(),
+            help: Some(format!("make it non-null: `{name}: {}!`", field.ty)),
+            src: None,
+        });
     }
 }
 
