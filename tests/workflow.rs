@@ -1411,3 +1411,65 @@ fn a_map_within_its_tolerated_failures_is_drawn_succeeded() {
     assert_eq!(marks["M"], graph::Mark::Succeeded);
     assert_eq!(marks["F"], graph::Mark::Failed);
 }
+
+/// A runner that fails a Task's first call with a retryable error and
+/// answers the next, recording the token each call was given.
+struct Flaky {
+    calls: std::cell::RefCell<Vec<(String, Value)>>,
+}
+
+impl run::TaskRunner for Flaky {
+    fn run(&self, call: &run::TaskCall<'_>) -> run::Response {
+        let mut calls = self.calls.borrow_mut();
+        calls.push((call.token.to_string(), call.parameters.clone()));
+        if calls.len() == 1 {
+            return run::Response::Throw {
+                error: "Busy".into(),
+                cause: String::new(),
+                delay: 0.0,
+                heartbeats: true,
+            };
+        }
+        run::Response::Return {
+            value: json!({ "ok": true }),
+            delay: 0.0,
+            heartbeats: true,
+        }
+    }
+}
+
+/// A retried `.waitForTaskToken` Task waits for the token its parameters
+/// carry (the one the callback's sender got), on every attempt, and a
+/// Task the mocks do not answer goes to the runner.
+#[test]
+fn a_retried_callback_waits_for_the_token_it_handed_out() {
+    let d = Definition::parse(
+        r#"{"StartAt": "Ask", "States": {"Ask": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+            "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 1}], "End": true}}}"#,
+        "d.json",
+    )
+    .unwrap();
+    let runner = Flaky {
+        calls: Default::default(),
+    };
+    let outcome = run::run_with(
+        &tree(&d),
+        json!({}),
+        &run::Mocks::default(),
+        &run::Options::default(),
+        Some(&runner),
+    )
+    .unwrap();
+    assert_eq!(outcome.status, run::Status::Succeeded, "{outcome:?}");
+    let calls = runner.calls.borrow();
+    assert_eq!(calls.len(), 2);
+    for (token, parameters) in calls.iter() {
+        assert_eq!(
+            parameters["MessageBody"]["token"],
+            json!(token),
+            "{calls:?}"
+        );
+    }
+}

@@ -1222,6 +1222,43 @@ fn workflows_run_in_the_sandbox_with_the_projects_resources() {
     );
     assert_eq!(body["data"]["getTodo"]["name"], "pay-o-1", "{body:#}");
 
+    // a start is idempotent while its execution runs with the same input;
+    // stopped, it ends as ABORTED at once, past the Task's wait
+    let input = r#"{"orderId": "o-9", "amount": 20}"#;
+    let first = hoist(&[
+        "workflow", "start", "orders", "--input", input, "--name", "o-9",
+    ]);
+    running.wait_for("waits for its task token");
+    let again = hoist(&[
+        "workflow", "start", "orders", "--input", input, "--name", "o-9",
+    ]);
+    assert_eq!(again["arn"], first["arn"], "{again:#}");
+    let out = sb
+        .hoist_in(&app)
+        .args([
+            "workflow",
+            "start",
+            "orders",
+            "--input",
+            "{}",
+            "--name",
+            "o-9",
+            "--sandbox",
+        ])
+        .output()
+        .unwrap();
+    let said = flat(&stderr_of(&out, &sb));
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    hoist(&["workflow", "stop", "orders", "o-9", "--error", "Cancelled"]);
+    let stopped = hoist(&["workflow", "describe", "orders", "o-9"]);
+    assert_eq!(stopped["status"], "ABORTED", "{stopped:#}");
+    let history = hoist(&["workflow", "history", "orders", "o-9"]);
+    assert_eq!(
+        history["events"].as_array().unwrap().last().unwrap()["type"],
+        "ExecutionAborted",
+        "{history:#}"
+    );
+
     // a declined card: caught, and the Fail state gives its cause
     hoist(&[
         "workflow",

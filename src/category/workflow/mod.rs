@@ -320,6 +320,12 @@ pub fn machine_name(name: &str, env: &str) -> String {
     format!("{name}-{env}")
 }
 
+/// An activity's name in Step Functions: `<workflow>-<activity>-<env>`
+/// (at most 80 characters: [`WorkflowConfig::problems`] checks).
+pub fn activity_name(workflow: &str, activity: &str, env: &str) -> String {
+    format!("{workflow}-{activity}-{env}")
+}
+
 /// A workflow's name, or one of its activities', topics' or queues':
 /// 2 to 40 letters and digits, starting with a letter (`orderFulfillment`).
 pub fn validate_name(name: &str) -> Result<(), crate::project::NameError> {

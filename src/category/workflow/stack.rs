@@ -259,7 +259,7 @@ pub fn synth(name: &str, cfg: &WorkflowConfig, analysis: &Analysis, wiring: &Wir
             &id,
             "AWS::StepFunctions::Activity",
             json!({
-                "Name": sub(&format!("{name}-{activity}-${{Env}}")),
+                "Name": sub(&super::activity_name(name, activity, "${Env}")),
                 "Tags": tags,
             }),
         );

@@ -140,23 +140,31 @@ pub fn invoke_arn(name: &str) -> Value {
 /// A role the service `principal` assumes (from this account) that may
 /// start this machine and nothing else.
 fn starter_role(t: &mut Template, id: &str, principal: &str, cfg: &WorkflowConfig, tags: &Value) {
-    let action = match (principal, cfg.machine_type) {
+    let api_gateway = principal == "apigateway.amazonaws.com";
+    let action = match (api_gateway, cfg.machine_type) {
         // the REST endpoint of an Express machine waits for its end
-        ("apigateway.amazonaws.com", MachineType::Express) => "states:StartSyncExecution",
+        (true, MachineType::Express) => "states:StartSyncExecution",
         _ => "states:StartExecution",
     };
+    let mut trust = json!({
+        "Effect": "Allow",
+        "Principal": { "Service": principal },
+        "Action": "sts:AssumeRole",
+    });
+    if !api_gateway {
+        // EventBridge says whose rule assumes it; API Gateway does not set
+        // `aws:SourceAccount` when it assumes an integration's role (the
+        // role is only ever passed to this stack's integration)
+        trust["Condition"] =
+            json!({ "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") } });
+    }
     t.resource(
         id,
         "AWS::IAM::Role",
         json!({
             "AssumeRolePolicyDocument": {
                 "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": { "Service": principal },
-                    "Action": "sts:AssumeRole",
-                    "Condition": { "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") } }
-                }]
+                "Statement": [trust]
             },
             "Policies": [{
                 "PolicyName": "start",
@@ -280,6 +288,15 @@ fn add_rest_api(t: &mut Template, name: &str, cfg: &WorkflowConfig, auth: ApiAut
     // the body, as a string, is the execution's input: escaped for a JSON
     // string (escapeJavaScript also escapes `'`, which JSON does not)
     let request = "#set($body = $input.json('$'))\n{\"stateMachineArn\": \"${StateMachine}\", \"input\": \"$util.escapeJavaScript($body).replaceAll(\"\\\\'\", \"'\")\"}";
+    // what a caller sees of the execution: a Standard one's ARN and start;
+    // an Express one's status, output and error, not its input, cause
+    // (stack traces) or ARNs
+    let ok = match cfg.machine_type {
+        MachineType::Standard => json!({}),
+        MachineType::Express => json!({
+            "application/json": "#set($r = $input.path('$'))\n{\"status\": \"$r.status\"#if($r.output), \"output\": $r.output#end#if($r.error), \"error\": \"$util.escapeJavaScript($r.error).replaceAll(\"\\\\'\", \"'\")\"#end}"
+        }),
+    };
     let cors = "method.response.header.Access-Control-Allow-Origin";
     let method_responses: Vec<Value> = ["200", "400", "500"]
         .iter()
@@ -299,7 +316,7 @@ fn add_rest_api(t: &mut Template, name: &str, cfg: &WorkflowConfig, auth: ApiAut
             "PassthroughBehavior": "NEVER",
             "RequestTemplates": { "application/json": sub(request) },
             "IntegrationResponses": [
-                { "StatusCode": "200", "ResponseParameters": { cors: "'*'" } },
+                { "StatusCode": "200", "ResponseParameters": { cors: "'*'" }, "ResponseTemplates": ok },
                 { "StatusCode": "400", "SelectionPattern": "4\\d{2}", "ResponseParameters": { cors: "'*'" } },
                 { "StatusCode": "500", "SelectionPattern": "5\\d{2}", "ResponseParameters": { cors: "'*'" } }
             ],
@@ -425,6 +442,29 @@ mod tests {
             t["Resources"]["EventsRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
                 [0]["Action"],
             "states:StartExecution"
+        );
+        // EventBridge's trust names this account; API Gateway sets no source
+        // account for an integration's role (a condition would refuse it)
+        let trust = |role: &str| {
+            t["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+                ["Condition"]
+                .clone()
+        };
+        assert_eq!(
+            trust("EventsRole")["StringEquals"]["aws:SourceAccount"],
+            json!({ "Ref": "AWS::AccountId" })
+        );
+        assert_eq!(trust("ApiRole"), Value::Null);
+        // an Express endpoint answers the status, output and error only
+        let answer = t["Resources"]["StartMethod"]["Properties"]["Integration"]
+            ["IntegrationResponses"][0]["ResponseTemplates"]["application/json"]
+            .as_str()
+            .unwrap();
+        assert!(
+            answer.contains("$r.output")
+                && !answer.contains("$r.input")
+                && !answer.contains("cause"),
+            "{answer}"
         );
         assert_eq!(
             t["Resources"]["Schedule0"]["Properties"]["ScheduleExpression"],

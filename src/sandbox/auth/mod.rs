@@ -687,12 +687,15 @@ impl Authority {
             &header,
             Some(signed),
         )?;
-        Ok(match (claims["kind"].as_str(), claims["role"].as_str()) {
-            (Some("admin"), _) => None,
-            (_, Some(role)) => Some(role.to_string()),
-            (Some("unauthenticated"), None) => Some(UNAUTH_ROLE.to_string()),
-            _ => Some(AUTH_ROLE.to_string()),
-        })
+        match (claims["kind"].as_str(), claims["role"].as_str()) {
+            (Some("admin"), _) => Ok(None),
+            (_, Some(role)) => Ok(Some(role.to_string())),
+            (Some("unauthenticated"), None) => Ok(Some(UNAUTH_ROLE.to_string())),
+            (Some("authenticated"), None) => Ok(Some(AUTH_ROLE.to_string())),
+            _ => Err(Denied::new(
+                "These credentials are of no role the sandbox knows: use `hoist sandbox credentials`.",
+            )),
+        }
     }
 
     /// Whether a request to the user pool is the sandbox administrator's:

@@ -128,8 +128,13 @@ impl Execution {
 #[derive(Debug, Clone)]
 pub enum Callback {
     Success(Value),
-    Failure { error: String, cause: String },
+    Failure {
+        error: String,
+        cause: String,
+    },
     Heartbeat,
+    /// A worker took the activity's task.
+    Started,
 }
 
 /// The api's tables, for the Tasks that write and read them: DynamoDB's
@@ -193,9 +198,10 @@ impl Names<'_> {
             Kind::Workflow => self.machine_arn(name),
             Kind::Topic => format!("arn:aws:sns:{region}:{ACCOUNT}:{workflow}-{name}-{env}"),
             Kind::Queue => format!("http://sqs.sandbox/{ACCOUNT}/{workflow}-{name}-{env}"),
-            Kind::Activity => {
-                format!("arn:aws:states:{region}:{ACCOUNT}:activity:{workflow}-{name}-{env}")
-            }
+            Kind::Activity => format!(
+                "arn:aws:states:{region}:{ACCOUNT}:activity:{}",
+                crate::category::workflow::activity_name(workflow, name, env)
+            ),
         }
     }
 }
@@ -343,17 +349,18 @@ impl WorkflowHost {
         self.inner.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Start an execution of `machine_arn`; with `wait`, run it to its end
-    /// (StartSyncExecution). The execution's description.
+    /// Start an execution of `machine_arn`; with `wait`, wait for its end
+    /// (StartSyncExecution: five minutes; a `.sync` Task: as long as it
+    /// runs). The execution's description then, else its ARN and start.
     ///
     /// Errors: an unknown machine, a name taken or not valid, an input that
-    /// is not JSON.
+    /// is not JSON, no end within the wait.
     pub fn start(
         &self,
         machine_arn: &str,
         name: Option<&str>,
         input: &str,
-        wait: bool,
+        wait: Option<Duration>,
     ) -> Result<Value, SfnError> {
         let machine = self.machine(machine_arn)?.clone();
         let parsed: Value = serde_json::from_str(input).map_err(|e| {
@@ -364,12 +371,12 @@ impl WorkflowHost {
         })?;
         let name = match name {
             Some(n) => {
-                if n.is_empty()
-                    || n.len() > 80
-                    || !n
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                {
+                // "StartExecution": 1 to 80 characters, none of whitespace,
+                // brackets, wildcards, special characters or control characters
+                let refused = |c: char| {
+                    c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c)
+                };
+                if n.is_empty() || n.chars().count() > 80 || n.chars().any(refused) {
                     return Err(error("InvalidName", format!("Invalid Name: '{n}'")));
                 }
                 n.to_string()
@@ -408,13 +415,19 @@ impl WorkflowHost {
                     ),
                 ));
             }
-            if all
-                .iter()
-                .any(|e| e.machine_arn == machine.arn && e.name == name)
+            // a Standard start is idempotent while its execution runs with
+            // the same input ("StartExecution"); Express names are not kept
+            if machine.kind == MachineType::Standard
+                && let Some(e) = all
+                    .iter()
+                    .find(|e| e.machine_arn == machine.arn && e.name == name)
             {
+                if e.status == "RUNNING" && e.input == input && wait.is_none() {
+                    return Ok(json!({ "executionArn": e.arn, "startDate": e.start }));
+                }
                 return Err(error(
                     "ExecutionAlreadyExists",
-                    format!("Execution Already Exists: '{arn}'"),
+                    format!("Execution Already Exists: '{}'", e.arn),
                 ));
             }
             if all.len() >= MAX_EXECUTIONS
@@ -442,21 +455,33 @@ impl WorkflowHost {
                 let _ = done.send(ended);
             });
         if spawned.is_err() {
+            self.executions().retain(|e| e.arn != execution.arn);
             return Err(error(
                 "ServiceException",
                 "the sandbox could not start the execution",
             ));
         }
-        if !wait {
+        let Some(wait) = wait else {
             return Ok(json!({ "executionArn": execution.arn, "startDate": execution.start }));
-        }
-        match ended.recv_timeout(SYNC_WAIT) {
+        };
+        match ended.recv_timeout(wait) {
             Ok(description) => Ok(description),
-            Err(_) => Err(error(
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(error(
                 "ServiceException",
-                "the execution did not end within five minutes",
+                format!("the execution did not end within {} s", wait.as_secs()),
+            )),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(error(
+                "ServiceException",
+                "the sandbox failed on this execution (a bug in hoist; please report it)",
             )),
         }
+    }
+
+    /// Whether the execution `arn` was stopped.
+    fn stopped(&self, arn: &str) -> bool {
+        self.executions()
+            .iter()
+            .any(|e| e.arn == arn && e.status == "ABORTED")
     }
 
     /// Run one execution on this thread; its description at the end.
@@ -479,9 +504,19 @@ impl WorkflowHost {
                     host: self,
                     execution: arn,
                 };
-                run::run_with(&tree, input, &run::Mocks::default(), options, Some(&runner))
-                    .map_err(|e| e.to_string())
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run::run_with(&tree, input, &run::Mocks::default(), options, Some(&runner))
+                        .map_err(|e| e.to_string())
+                }))
+                .unwrap_or_else(|_| {
+                    Err(
+                        "the sandbox failed on this execution (a bug in hoist; please report it)"
+                            .into(),
+                    )
+                })
             });
+        // the tokens its Tasks handed out are answered no more
+        self.tokens().retain(|_, (execution, _)| execution != arn);
         let mut all = self.executions();
         let Some(execution) = all.iter_mut().find(|e| e.arn == arn) else {
             return json!({});
@@ -517,8 +552,10 @@ impl WorkflowHost {
                 .map(|e| format!(" ({e})"))
                 .unwrap_or_default()
         );
+        let description = execution.describe();
+        drop(all);
         (self.inner.notify)(&line);
-        execution.describe()
+        description
     }
 
     /// Answer the task waiting for `token`.
@@ -567,7 +604,7 @@ impl WorkflowHost {
                 }
                 let input = request["input"].as_str().unwrap_or("{}");
                 let name = request["name"].as_str();
-                self.start(arn, name, input, sync)
+                self.start(arn, name, input, sync.then_some(SYNC_WAIT))
             }
             "DescribeExecution" => {
                 let arn = string(request, "executionArn")?;
@@ -575,7 +612,9 @@ impl WorkflowHost {
             }
             "ListExecutions" => {
                 let arn = string(request, "stateMachineArn")?;
-                self.machine(arn)?;
+                if self.machine(arn)?.kind == MachineType::Express {
+                    return Err(express_unsupported());
+                }
                 let filter = request["statusFilter"].as_str();
                 let list: Vec<Value> = self
                     .executions()
@@ -615,6 +654,9 @@ impl WorkflowHost {
             }
             "StopExecution" => {
                 let arn = string(request, "executionArn")?;
+                if arn.contains(":express:") {
+                    return Err(express_unsupported());
+                }
                 let mut all = self.executions();
                 let e = all
                     .iter_mut()
@@ -624,7 +666,16 @@ impl WorkflowHost {
                     e.status = "ABORTED";
                     e.error = request["error"].as_str().map(str::to_string);
                     e.cause = request["cause"].as_str().map(str::to_string);
-                    e.stop = Some(now());
+                    let stop = now();
+                    e.stop = Some(stop);
+                    // its events so far are the engine's, which ends it at
+                    // its next state: the history is its start and its stop
+                    e.history = vec![
+                        json!({ "id": 1, "previousEventId": 0, "timestamp": iso(e.start), "type": "ExecutionStarted",
+                                "executionStartedEventDetails": { "input": e.input } }),
+                        json!({ "id": 2, "previousEventId": 1, "timestamp": iso(stop), "type": "ExecutionAborted",
+                                "executionAbortedEventDetails": { "error": e.error, "cause": e.cause } }),
+                    ];
                 }
                 let stop = e.stop.unwrap_or_else(now);
                 drop(all);
@@ -709,7 +760,9 @@ impl WorkflowHost {
             .unwrap_or_else(|p| p.into_inner());
         loop {
             while let Some((token, input)) = queues.get_mut(arn).and_then(VecDeque::pop_front) {
-                if self.tokens().contains_key(&token) {
+                // a worker took it: its heartbeats count from now
+                let sender = self.tokens().get(&token).map(|(_, s)| s.clone());
+                if sender.is_some_and(|s| s.send(Callback::Started).is_ok()) {
                     return Some((token, input));
                 }
             }
@@ -784,6 +837,20 @@ fn as_the_api_gives(event: &mut Value, region: &str) {
             details["region"] = json!(region);
         }
     }
+}
+
+fn express_unsupported() -> SfnError {
+    error(
+        "StateMachineTypeNotSupported",
+        "This operation is not supported by EXPRESS state machines",
+    )
+}
+
+/// Seconds since the epoch as the engine's histories write times.
+fn iso(seconds: f64) -> String {
+    chrono::DateTime::from_timestamp_millis((seconds * 1000.0) as i64)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
 }
 
 fn not_found(arn: &str) -> SfnError {

@@ -34,6 +34,10 @@ fn returned(value: Value, delay: f64) -> Response {
 }
 
 impl TaskRunner for Runner<'_> {
+    fn stopped(&self) -> bool {
+        self.host.stopped(self.execution)
+    }
+
     fn run(&self, call: &TaskCall<'_>) -> Response {
         let started = Instant::now();
         let resource = call.resource;
@@ -121,7 +125,9 @@ impl Runner<'_> {
                 };
                 let name = p["Name"].as_str();
                 let sync = pattern.is_some_and(|p| p.starts_with("sync"));
-                match self.host.start(arn, name, &input, sync) {
+                // `.sync` waits as long as the child runs
+                let wait = sync.then_some(Duration::MAX / 4);
+                match self.host.start(arn, name, &input, wait) {
                     Ok(mut out) if sync => {
                         if out["status"] != "SUCCEEDED" {
                             return throw(
@@ -137,7 +143,10 @@ impl Runner<'_> {
                         returned(capitalized(out), 0.0)
                     }
                     Ok(out) => returned(capitalized(out), 0.0),
-                    Err(e) => throw(&format!("StepFunctions.{}Exception", e.kind), e.message),
+                    Err(e) => {
+                        let kind = e.kind.trim_end_matches("Exception");
+                        throw(&format!("StepFunctions.{kind}Exception"), e.message)
+                    }
                 }
             }
             b if b.starts_with("arn:aws:states:::dynamodb:") => {
@@ -231,22 +240,32 @@ impl Runner<'_> {
             )
         };
         (self.host.inner.notify)(&line);
-        let timeout = call.timeout.unwrap_or(LONGEST_CALLBACK);
-        let mut beat = Instant::now();
+        let timeout = call
+            .timeout
+            .unwrap_or(LONGEST_CALLBACK)
+            .min(LONGEST_CALLBACK);
+        // an activity's heartbeats count from when a worker takes its task
+        let mut beat = (!call.resource.contains(":activity:")).then(Instant::now);
         loop {
             let spent = started.elapsed().as_secs_f64();
-            let window = match call.heartbeat {
-                Some(h) => (h - beat.elapsed().as_secs_f64()).min(timeout - spent),
-                None => timeout - spent,
+            let window = match (call.heartbeat, beat) {
+                (Some(h), Some(b)) => (h - b.elapsed().as_secs_f64()).min(timeout - spent),
+                _ => timeout - spent,
             };
-            let answer = rx.recv_timeout(Duration::from_secs_f64(window.max(0.0)));
+            // also wake now and then, for a stopped execution
+            let wait = Duration::from_secs_f64(window.clamp(0.0, 1.0));
+            let answer = rx.recv_timeout(wait);
+            if self.host.stopped(self.execution) {
+                return throw("States.Runtime", "the execution was stopped");
+            }
             match answer {
                 Ok(Callback::Success(value)) => return returned(value, 0.0),
                 Ok(Callback::Failure { error, cause }) => return throw(&error, cause),
-                Ok(Callback::Heartbeat) => beat = Instant::now(),
+                Ok(Callback::Heartbeat | Callback::Started) => beat = Some(Instant::now()),
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     return throw("States.Runtime", "the sandbox stopped");
                 }
+                Err(mpsc::RecvTimeoutError::Timeout) if window > 1.0 => continue,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     // past the heartbeat window (engine: HeartbeatTimeout)
                     // or the timeout (engine: Timeout)
@@ -257,9 +276,10 @@ impl Runner<'_> {
                             format!("the sandbox waited {LONGEST_CALLBACK} s for the task's token"),
                         );
                     }
-                    let heartbeat_missed = call
-                        .heartbeat
-                        .is_some_and(|h| beat.elapsed().as_secs_f64() >= h && spent < timeout);
+                    let heartbeat_missed = match (call.heartbeat, beat) {
+                        (Some(h), Some(b)) => b.elapsed().as_secs_f64() >= h && spent < timeout,
+                        _ => false,
+                    };
                     return Response::Return {
                         value: Value::Null,
                         delay: if heartbeat_missed {

@@ -71,6 +71,9 @@ pub enum RunError {
         help("pass a smaller input, or a reference to the data (an S3 key) instead of the data")
     )]
     InputTooLarge(usize),
+    #[error("the execution was stopped")]
+    #[diagnostic(code(hoist::workflow::stopped))]
+    Stopped,
     #[error("the mock file is not valid: {0}")]
     #[diagnostic(
         code(hoist::workflow::mocks),
@@ -100,6 +103,12 @@ pub struct TaskCall<'a> {
 /// says no heartbeat came within `HeartbeatSeconds`.
 pub trait TaskRunner {
     fn run(&self, call: &TaskCall<'_>) -> Response;
+
+    /// Whether the execution was stopped (StopExecution): it ends at once,
+    /// past any Retry or Catch.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -306,9 +315,30 @@ impl Exec<'_> {
             return;
         }
         if self.options.real_time {
-            std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+            // in steps, so that a stopped execution does not sleep on
+            let end = std::time::Instant::now()
+                + std::time::Duration::try_from_secs_f64(seconds)
+                    .unwrap_or(std::time::Duration::MAX / 2);
+            while !self.runner.is_some_and(|r| r.stopped()) {
+                let left = end.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                std::thread::sleep(left.min(std::time::Duration::from_millis(200)));
+            }
         }
         self.clock += seconds;
+    }
+
+    /// A stopped execution's end: no Retry or Catch takes it.
+    fn check_stopped(&self) -> Result<(), Failure> {
+        if self.runner.is_some_and(|r| r.stopped()) {
+            return Err(Failure {
+                fatal: Some(RunError::Stopped),
+                ..fail(StatesError::Runtime, "the execution was stopped")
+            });
+        }
+        Ok(())
     }
 
     fn context(&self, state: &str, retry: u32, item: Option<&(usize, Value)>) -> Value {
@@ -344,6 +374,7 @@ impl Exec<'_> {
         let mut input = input;
         let mut transitions = 0usize;
         loop {
+            self.check_stopped()?;
             if let Some(deadline) = self.deadline
                 && self.clock > deadline
             {

@@ -17,9 +17,14 @@ impl Exec<'_> {
     ) -> Result<Value, Failure> {
         let retriers = state.errors().map(|e| e.retry.as_slice()).unwrap_or(&[]);
         let mut counts = vec![0u32; retriers.len()];
+        // the token the state's parameters were given (`$$.Task.Token`),
+        // the same for each of its attempts
+        let entered = self.invocations.get(&state.name).copied().unwrap_or(0);
         loop {
             let result = match work {
-                Work::Task(task) => self.task(&state.name, task, input, variables, bindings),
+                Work::Task(task) => {
+                    self.task(&state.name, task, input, variables, bindings, entered)
+                }
                 Work::Map(map) => self.map(&state.name, map, input, variables, bindings),
                 Work::Parallel(parallel) => self.parallel(parallel, input, variables),
             };
@@ -59,6 +64,7 @@ impl Exec<'_> {
         input: &Value,
         variables: &Map<String, Value>,
         bindings: Option<&Map<String, Value>>,
+        entered: u32,
     ) -> Result<Value, Failure> {
         let calls = self.invocations.entry(name.to_string()).or_insert(0);
         let attempt = *calls;
@@ -94,12 +100,15 @@ impl Exec<'_> {
                 state: name,
                 resource,
                 parameters: input,
-                token: &self.task_token(name, attempt),
+                token: &self.task_token(name, entered),
                 timeout,
                 heartbeat,
             })),
             (None, None) => None,
         };
+        if ran {
+            self.check_stopped()?;
+        }
         let Some(answer) = answer else {
             return Err(Failure {
                 located: true,
