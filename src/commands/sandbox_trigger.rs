@@ -75,6 +75,32 @@ pub fn running(
     Ok(Some((endpoint, credentials)))
 }
 
+/// The AWS SDKs' configuration for calls to a running sandbox at
+/// `endpoint` with its administrator's credentials `c`, in `region`, with
+/// no retries (an invocation, a start or a user's creation is not
+/// idempotent).
+pub fn admin_sdk_config(
+    endpoint: &str,
+    region: &str,
+    c: &crate::sandbox::auth::Credentials,
+) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .credentials_provider(aws_sdk_lambda::config::SharedCredentialsProvider::new(
+            aws_sdk_lambda::config::Credentials::new(
+                c.access_key_id.clone(),
+                c.secret_key.clone(),
+                Some(c.session_token.clone()),
+                None,
+                "hoist-sandbox-admin",
+            ),
+        ))
+        .endpoint_url(endpoint)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build()
+}
+
 pub fn run(
     file: &ProjectFile,
     env: &str,
@@ -117,21 +143,7 @@ pub fn run(
             ),
         }
     })?;
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-        .region(aws_sdk_lambda::config::Region::new(region.to_string()))
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            c.access_key_id,
-            c.secret_key,
-            Some(c.session_token),
-            None,
-            "hoist-sandbox-admin",
-        ))
-        .endpoint_url(&endpoint)
-        // an invocation is not idempotent
-        .retry_config(aws_sdk_lambda::config::retry::RetryConfig::disabled())
-        .build();
-    let client = aws_sdk_lambda::Client::from_conf(config);
+    let client = aws_sdk_lambda::Client::new(&admin_sdk_config(&endpoint, region, &c));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

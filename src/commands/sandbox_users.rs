@@ -270,33 +270,15 @@ pub fn run(
                 lifetime: 900,
                 ..CredentialsRequest::default()
             });
-            let config = aws_sdk_cognitoidentityprovider::Config::builder()
-                .behavior_version(
-                    aws_sdk_cognitoidentityprovider::config::BehaviorVersion::latest(),
-                )
-                .region(aws_sdk_cognitoidentityprovider::config::Region::new(
-                    region.to_string(),
-                ))
-                .credentials_provider(aws_sdk_cognitoidentityprovider::config::Credentials::new(
-                    c.access_key_id,
-                    c.secret_key,
-                    Some(c.session_token),
-                    None,
-                    "hoist-sandbox-admin",
-                ))
-                .endpoint_url(&endpoint)
-                // a retried AdminCreateUser would report the user it made as existing
-                .retry_config(
-                    aws_sdk_cognitoidentityprovider::config::retry::RetryConfig::disabled(),
-                )
-                .build();
+            // a retried AdminCreateUser would report the user it made as existing
+            let config = super::sandbox_trigger::admin_sdk_config(&endpoint, region, &c);
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .map_err(|e| SandboxError::Start(e.to_string()))?;
             (
                 Box::new(Remote {
-                    client: aws_sdk_cognitoidentityprovider::Client::from_conf(config),
+                    client: aws_sdk_cognitoidentityprovider::Client::new(&config),
                     runtime,
                 }),
                 pool_id,

@@ -33,21 +33,13 @@ impl Place {
         let Some(c) = &self.admin else {
             return crate::deploy::aws::sfn_client(&self.target, sync).await;
         };
-        let config = aws_sdk_sfn::Config::builder()
-            .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
-            .region(aws_sdk_sfn::config::Region::new(self.target.region.clone()))
-            .credentials_provider(aws_sdk_sfn::config::Credentials::new(
-                c.access_key_id.clone(),
-                c.secret_key.clone(),
-                Some(c.session_token.clone()),
-                None,
-                "hoist-sandbox-admin",
-            ))
-            .endpoint_url(self.target.endpoint())
-            .interceptor(crate::deploy::aws::NoHostPrefix)
-            // a start is not idempotent
-            .retry_config(aws_sdk_sfn::config::retry::RetryConfig::disabled())
-            .build();
+        let config = aws_sdk_sfn::config::Builder::from(&super::sandbox_trigger::admin_sdk_config(
+            &self.target.endpoint(),
+            &self.target.region,
+            c,
+        ))
+        .interceptor(crate::deploy::aws::NoHostPrefix)
+        .build();
         Ok(aws_sdk_sfn::Client::from_conf(config))
     }
 }
