@@ -375,6 +375,29 @@ fn relation_errors_are_located() {
     );
 }
 
+/// `@belongsTo` and `@hasOne` read one item by its whole key: naming fewer
+/// fields than the related key has would find any of several items.
+#[test]
+fn a_belongs_to_names_the_whole_key() {
+    let said = errors(
+        "type Room @model {\n  name: String! @primaryKey(sortKeyFields: [\"floor\"])\n  floor: Int!\n  seats: [Seat] @hasMany(fields: [\"name\"])\n}\ntype Seat @model {\n  id: ID!\n  roomName: String!\n  room: Room @belongsTo(fields: [\"roomName\"])\n}",
+    );
+    assert!(
+        said.contains(
+            "`@belongsTo` on `Seat.room` names 1 of the 2 fields of `Room`'s key (name, floor)"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("schema.graphql:9:"), "{said}");
+    // the whole key is fine, and a `@hasMany` may query by part of it
+    hoist::transform::transform_with(
+        "type Room @model {\n  name: String! @primaryKey(sortKeyFields: [\"floor\"])\n  floor: Int!\n  seats: [Seat] @hasMany(fields: [\"name\"])\n}\ntype Seat @model {\n  id: ID!\n  roomName: String!\n  roomFloor: Int!\n  room: Room @belongsTo(fields: [\"roomName\", \"roomFloor\"])\n}",
+        "schema.graphql",
+        &hoist::transform::Modes::all(),
+    )
+    .unwrap();
+}
+
 #[test]
 fn has_one_keeps_its_foreign_key_on_both_sides() {
     let schema = "type Project @model {\n  id: ID!\n  name: String\n  team: Team @hasOne\n}\ntype Team @model {\n  id: ID!\n  name: String!\n  project: Project @belongsTo\n}\n";

@@ -191,7 +191,7 @@ pub(super) fn argument_problems(
         ("hasMany", None) if references.is_empty() => declared_key(target, None),
         _ => None,
     };
-    if let Some(key) = key
+    if let Some(key) = &key
         && names.len() > key.len()
     {
         problems.push(SchemaProblem {
@@ -199,6 +199,19 @@ pub(super) fn argument_problems(
             span: span(directive.location()),
             label: format!("@{d}"),
             help: Some(format!("name at most {} fields, in the key's order", key.len())), src: None,
+        });
+    }
+    // one item is read by its whole key: a part of it would find any of several
+    if let Some(key) = &key
+        && matches!(d, "belongsTo" | "hasOne")
+        && !names.is_empty()
+        && names.len() < key.len()
+    {
+        problems.push(SchemaProblem {
+            message: format!("`@{d}` on `{type_name}.{}` names {} of the {} fields of `{}`'s key ({}): one item is read by its whole key", field.name, names.len(), key.len(), target.name, key.join(", ")),
+            span: span(directive.location()),
+            label: format!("@{d}"),
+            help: Some(format!("name a field of `{type_name}` for each of `{}`'s key fields, in its order ({} fields)", target.name, key.len())), src: None,
         });
     }
     if !references.is_empty() {
