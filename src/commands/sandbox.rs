@@ -571,7 +571,7 @@ fn serve(
         for machine in workflows.iter().flat_map(|w| w.machines()) {
             // Step Functions' API, for `hoist workflow ... --sandbox` and the SDKs
             custom["hoist_sandbox"]["states_endpoint"] = json!(user_pool_endpoint);
-            let activities = machine.activities.iter().map(|(name, arn)| (format!("Activity{}Arn", crate::naming::pascal(name)), arn.clone()));
+            let activities = machine.activities.iter().map(|(name, arn)| (crate::category::workflow::stack::activity_output(name), arn.clone()));
             deployed.insert(format!("workflow/{}", machine.workflow), [("Arn".to_string(), machine.arn.clone())].into_iter().chain(activities).collect());
         }
         let workflow_names: Vec<String> = workflows.iter().flat_map(|w| w.machines().map(|m| m.workflow.clone())).collect();

@@ -270,7 +270,12 @@ fn add_triggers(
         if asked(trigger) && !given {
             return Err(ResourceError::BadFlag {
                 flag: "trigger",
-                message: format!("`--trigger {}` needs --{flag}", trigger_name(trigger)),
+                message: format!(
+                    "`--trigger {}` needs --{flag}",
+                    clap::ValueEnum::to_possible_value(&trigger)
+                        .map(|v| v.get_name().to_string())
+                        .unwrap_or_default()
+                ),
                 help: format!("add `--{flag} {example}`"),
             });
         }
@@ -303,13 +308,4 @@ fn add_triggers(
         .into());
     }
     Ok(())
-}
-
-fn trigger_name(trigger: Trigger) -> &'static str {
-    match trigger {
-        Trigger::App => "app",
-        Trigger::Api => "api",
-        Trigger::Event => "event",
-        Trigger::Schedule => "schedule",
-    }
 }

@@ -253,13 +253,12 @@ pub fn run(command: &WorkflowCommand, printer: &Printer) -> Result<bool, crate::
             execution,
             at,
         } => {
-            let (rt, client, endpoint, m) = located(name, at)?;
-            let events = rt.block_on(workflows::history(&client, &endpoint, &m, execution))?;
+            let history = history_of(name, execution, at)?;
             if printer.json() {
-                printer.data(&json!({ "events": events }));
+                printer.data(&history);
                 return Ok(true);
             }
-            for e in &events {
+            for e in history["events"].as_array().into_iter().flatten() {
                 let kind = e["type"].as_str().unwrap_or_default();
                 let what = e
                     .as_object()

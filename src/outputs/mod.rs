@@ -99,12 +99,8 @@ pub fn amplify_outputs(
             // what the workers poll
             let mut activities = serde_json::Map::new();
             for activity in &cfg.activities {
-                let key = crate::category::workflow::refs::Target::new(
-                    crate::category::workflow::refs::Kind::Activity,
-                    activity,
-                )
-                .key();
-                if let Some(arn) = deployed.get(&format!("{key}Arn")) {
+                let output = crate::category::workflow::stack::activity_output(activity);
+                if let Some(arn) = deployed.get(&output) {
                     activities.insert(activity.clone(), Value::String(arn.clone()));
                 }
             }
@@ -113,9 +109,13 @@ pub fn amplify_outputs(
         if let Some(auth) = cfg.api {
             // Amplify's REST client takes `endpoint` (`API.REST.<name>`)
             let endpoint = deployed
-                .get("ApiEndpoint")
+                .get(crate::category::workflow::triggers::API_ENDPOINT)
                 .cloned()
-                .ok_or_else(|| missing(format!("workflow `{name}`"))("ApiEndpoint".to_string()))?;
+                .ok_or_else(|| {
+                    missing(format!("workflow `{name}`"))(
+                        crate::category::workflow::triggers::API_ENDPOINT.to_string(),
+                    )
+                })?;
             section["api"] = json!({
                 "endpoint": endpoint,
                 "path": format!("/workflows/{name}"),

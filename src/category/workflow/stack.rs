@@ -264,7 +264,7 @@ pub fn synth(name: &str, cfg: &WorkflowConfig, analysis: &Analysis, wiring: &Wir
             }),
         );
         t.output(
-            &format!("{id}Arn"),
+            &activity_output(activity),
             &format!("The activity `{activity}` (its workers poll it)"),
             r#ref(&id),
         );
@@ -371,6 +371,12 @@ pub fn synth(name: &str, cfg: &WorkflowConfig, analysis: &Analysis, wiring: &Wir
         get_att("Role", "Arn"),
     );
     t
+}
+
+/// The stack's output holding the ARN of its activity `activity`
+/// (`Activity<Name>Arn`), which workers poll.
+pub fn activity_output(activity: &str) -> String {
+    format!("{}Arn", Target::new(Kind::Activity, activity).key())
 }
 
 /// The tags of the workflow's resources.

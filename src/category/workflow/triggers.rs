@@ -19,6 +19,9 @@ use super::{MachineType, WorkflowConfig};
 use crate::category::{Category, Problem, logical_id};
 use crate::cfn::{Template, get_att, r#ref, sub};
 
+/// The stack's output holding the REST API's base URL (its stage).
+pub const API_ENDPOINT: &str = "ApiEndpoint";
+
 /// Who may call the REST endpoint (`api` in `[workflow.<name>]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -383,7 +386,7 @@ fn add_rest_api(t: &mut Template, name: &str, cfg: &WorkflowConfig, auth: ApiAut
         }),
     );
     t.output(
-        "ApiEndpoint",
+        API_ENDPOINT,
         "The REST API's base URL (its stage)",
         sub("https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}"),
     );

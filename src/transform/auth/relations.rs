@@ -29,10 +29,7 @@ pub(in crate::transform) fn required_field_problems(
             if !field.ty.is_non_null() {
                 continue;
             }
-            let missing: Vec<String> = uncovered(&readers, grants, Ops::READ)
-                .iter()
-                .map(|r| describe_role(r))
-                .collect();
+            let missing = unreadable(&readers, grants);
             if missing.is_empty() {
                 continue;
             }
@@ -96,10 +93,7 @@ pub(in crate::transform) fn required_field_problems(
             if sole_owner {
                 continue;
             }
-            let missing: Vec<String> = uncovered(&listeners, &everywhere, Ops::READ)
-                .iter()
-                .map(|r| describe_role(r))
-                .collect();
+            let missing = unreadable(&listeners, &everywhere);
             if missing.is_empty() {
                 continue;
             }
@@ -123,6 +117,14 @@ pub(in crate::transform) fn required_field_problems(
         }
     }
     out
+}
+
+/// The roles of `roles` that `grants` do not let read, described.
+fn unreadable(roles: &[&Role], grants: &[Grant]) -> Vec<String> {
+    uncovered(roles, grants, Ops::READ)
+        .iter()
+        .map(|r| describe_role(r))
+        .collect()
 }
 
 /// The roles of `readers` that `grants` do not let do `op` (any of its

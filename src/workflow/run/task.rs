@@ -93,8 +93,9 @@ impl Exec<'_> {
             bindings,
         )?;
         // a runner's answer took its time already: the clock is moved, not slept
-        let ran = self.mocks.answer(name, attempt).is_none() && self.runner.is_some();
-        let answer = match (self.mocks.answer(name, attempt).cloned(), self.runner) {
+        let mocked = self.mocks.answer(name, attempt).cloned();
+        let ran = mocked.is_none() && self.runner.is_some();
+        let answer = match (mocked, self.runner) {
             (Some(answer), _) => Some(answer),
             (None, Some(runner)) => Some(runner.run(&TaskCall {
                 state: name,
