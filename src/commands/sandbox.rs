@@ -567,7 +567,8 @@ fn serve(
         }
         let bucket_names = buckets.iter().map(|(r, b)| (r.clone(), b.name.clone())).collect();
         let names = crate::sandbox::workflows::Names { env: &env, region: &region, api: file.manifest.api.keys().next().map(String::as_str), buckets: &bucket_names };
-        let workflows = crate::sandbox::workflows::start(file.root(), &file.manifest, &names, functions.clone(), engine.clone(), global.json)?;
+        let bucket_objects = buckets.values().map(|b| (b.name.clone(), b.objects.clone())).collect();
+        let workflows = crate::sandbox::workflows::start(file.root(), &file.manifest, &names, functions.clone(), engine.clone(), bucket_objects, global.json)?;
         for machine in workflows.iter().flat_map(|w| w.machines()) {
             // Step Functions' API, for `hoist workflow ... --sandbox` and the SDKs
             custom["hoist_sandbox"]["states_endpoint"] = json!(user_pool_endpoint);
@@ -819,7 +820,7 @@ fn open_buckets(
             crate::sandbox::s3::Bucket {
                 name,
                 rules: std::sync::RwLock::new(rules),
-                objects,
+                objects: Arc::new(objects),
             },
         );
     }

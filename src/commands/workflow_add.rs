@@ -85,6 +85,23 @@ pub fn add(
         &[MachineType::Standard, MachineType::Express],
         MachineType::Standard,
     )?;
+    // the bucket a blueprint reads and writes: the project's storage
+    let storage = if blueprint.needs_storage() {
+        let Some(first) = file.manifest.storage.keys().next() else {
+            return Err(ResourceError::BadFlag {
+                flag: "blueprint",
+                message: format!(
+                    "the {} blueprint reads and writes the storage bucket, and the project has no storage",
+                    blueprint.as_str()
+                ),
+                help: "add it first (`hoist add storage`), or start from `--blueprint blank`".into(),
+            }
+            .into());
+        };
+        Some(first.as_str())
+    } else {
+        None
+    };
     let mut cfg = blueprint.config();
     cfg.machine_type = machine_type;
     if let Some(level) = options.log_level {
@@ -144,7 +161,8 @@ pub fn add(
 
     // the definition, as synthesis will check it
     let path = workflow::definition_path(&name).display().to_string();
-    let text = blueprint.definition();
+    let text = blueprint.definition(storage);
+    let text = text.as_str();
     let scope = refs::Scope {
         name: &name,
         cfg: &cfg,
@@ -232,6 +250,16 @@ pub fn add(
         printer.info(format!(
             "  the function `{function}`: {}/",
             function::build::source_dir(function).display()
+        ));
+    }
+    if let Some(storage) = storage {
+        printer.info(format!(
+            "  its bucket: the storage `{storage}`{}",
+            if file.manifest.storage.len() > 1 {
+                format!(" (the project has {}: change `${{bucket:{storage}}}` in the definition to use another)", file.manifest.storage.len())
+            } else {
+                String::new()
+            }
         ));
     }
     if !blueprint.extra_files().is_empty() {

@@ -8,6 +8,9 @@ use include_dir::{Dir, include_dir};
 
 use super::WorkflowConfig;
 
+/// What a blueprint's definition writes for the project's storage bucket.
+const STORAGE_PLACEHOLDER: &str = "${bucket:STORAGE}";
+
 static BLUEPRINTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/blueprints/workflow");
 
 /// A workflow blueprint.
@@ -17,6 +20,8 @@ pub enum Blueprint {
     Blank,
     /// Check stock, then charge and reserve in parallel with retries; a failure compensates (adds 4 functions)
     OrderFulfillment,
+    /// Clean the input's records (an inline Map), then summarize the storage bucket's objects under a prefix in batches (a distributed Map writing its results back); needs storage (adds 2 functions)
+    DataProcessing,
     /// Ask on an SNS topic and wait for the answer with a task token (Standard only)
     HumanApproval,
     /// An activity and its worker (Python) that polls for tasks, sends heartbeats and reports (Standard only)
@@ -24,9 +29,10 @@ pub enum Blueprint {
 }
 
 impl Blueprint {
-    pub const ALL: [Blueprint; 4] = [
+    pub const ALL: [Blueprint; 5] = [
         Blueprint::Blank,
         Blueprint::OrderFulfillment,
+        Blueprint::DataProcessing,
         Blueprint::HumanApproval,
         Blueprint::ActivityWorker,
     ];
@@ -35,17 +41,30 @@ impl Blueprint {
         match self {
             Blueprint::Blank => "blank",
             Blueprint::OrderFulfillment => "order-fulfillment",
+            Blueprint::DataProcessing => "data-processing",
             Blueprint::HumanApproval => "human-approval",
             Blueprint::ActivityWorker => "activity-worker",
         }
     }
 
-    /// The definition's text.
-    pub fn definition(self) -> &'static str {
-        BLUEPRINTS
+    /// The definition's text, with the storage resource whose bucket it
+    /// reads and writes ([`Blueprint::needs_storage`]) named where the file
+    /// has `${bucket:STORAGE}`.
+    pub fn definition(self, storage: Option<&str>) -> String {
+        let text = BLUEPRINTS
             .get_file(format!("{}/definition.asl.json", self.as_str()))
             .and_then(|f| f.contents_utf8())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        match storage {
+            Some(name) => text.replace(STORAGE_PLACEHOLDER, &format!("${{bucket:{name}}}")),
+            None => text.to_string(),
+        }
+    }
+
+    /// Whether the definition reads or writes the storage bucket (the
+    /// project must have storage).
+    pub fn needs_storage(self) -> bool {
+        self.definition(None).contains(STORAGE_PLACEHOLDER)
     }
 
     /// The configuration the definition needs (its topics, its activities).
@@ -104,9 +123,10 @@ mod tests {
     #[test]
     fn every_blueprint_is_valid_and_names_only_what_it_brings() {
         for blueprint in Blueprint::ALL {
-            let text = blueprint.definition();
+            let text = blueprint.definition(Some("files"));
             assert!(!text.is_empty(), "{blueprint:?}");
-            let definition = Definition::parse(text, "definition.asl.json").unwrap();
+            assert!(!text.contains(STORAGE_PLACEHOLDER), "{blueprint:?}");
+            let definition = Definition::parse(&text, "definition.asl.json").unwrap();
             let findings = validate(&definition);
             assert!(
                 findings.iter().all(|f| f.severity != Severity::Error),
@@ -119,7 +139,7 @@ mod tests {
                 cfg: &cfg,
                 functions: functions.clone(),
                 workflows: vec!["flow"],
-                storages: vec![],
+                storages: vec!["files"],
                 api: None,
             };
             let analysis = analyze(&definition.value, &scope).unwrap();
@@ -147,9 +167,23 @@ mod tests {
     }
 
     #[test]
+    fn only_data_processing_needs_storage() {
+        let needing: Vec<_> = Blueprint::ALL
+            .into_iter()
+            .filter(|b| b.needs_storage())
+            .collect();
+        assert_eq!(needing, [Blueprint::DataProcessing]);
+        assert!(
+            Blueprint::DataProcessing
+                .definition(Some("media"))
+                .contains("\"Bucket\": \"${bucket:media}\"")
+        );
+    }
+
+    #[test]
     fn human_approval_cannot_be_express() {
         let blueprint = Blueprint::HumanApproval;
-        let definition = Definition::parse(blueprint.definition(), "d.json").unwrap();
+        let definition = Definition::parse(&blueprint.definition(None), "d.json").unwrap();
         let mut cfg = blueprint.config();
         cfg.machine_type = super::super::MachineType::Express;
         let scope = Scope {

@@ -52,7 +52,8 @@ const MAX_KEYS: usize = 1000;
 pub struct Bucket {
     pub name: String,
     pub rules: RwLock<BucketRules>,
-    pub objects: Objects,
+    /// Shared with the workflows' distributed Maps, which read and write it.
+    pub objects: Arc<Objects>,
 }
 
 impl Bucket {

@@ -33,6 +33,7 @@ use crate::category::workflow::{MachineType, Starter, machine_name};
 use crate::category::{Category, logical_id};
 use crate::workflow::run;
 
+pub mod s3;
 mod tasks;
 
 use tasks::Runner;
@@ -155,6 +156,8 @@ struct Inner {
     queued: Condvar,
     functions: Option<FunctionHost>,
     tables: Option<Tables>,
+    /// The storage buckets a distributed Map reads and writes.
+    buckets: s3::Buckets,
     region: String,
     notify: Notify,
 }
@@ -296,6 +299,7 @@ impl WorkflowHost {
         machines: Vec<LocalMachine>,
         functions: Option<FunctionHost>,
         tables: Option<Tables>,
+        buckets: s3::Buckets,
         region: &str,
         notify: Notify,
     ) -> WorkflowHost {
@@ -308,6 +312,7 @@ impl WorkflowHost {
                 queued: Condvar::new(),
                 functions,
                 tables,
+                buckets,
                 region: region.to_string(),
                 notify,
             }),
@@ -861,7 +866,8 @@ fn not_found(arn: &str) -> SfnError {
 }
 
 /// The workflow host of a sandbox, when the project has workflows: its
-/// machines with the sandbox's names, its tables through `engine`, its
+/// machines with the sandbox's names, its tables through `engine`, the
+/// storage buckets (by sandbox name) its distributed Maps read and write, its
 /// lines printed as the sandbox prints its own (`json`: one JSON object a
 /// line).
 ///
@@ -873,6 +879,7 @@ pub fn start(
     names: &Names<'_>,
     functions: Option<FunctionHost>,
     engine: super::engine::Engine,
+    buckets: s3::Buckets,
     json: bool,
 ) -> Result<Option<WorkflowHost>, super::SandboxError> {
     if manifest.workflow.is_empty() {
@@ -900,6 +907,7 @@ pub fn start(
         machines,
         functions,
         Some(tables),
+        buckets,
         names.region,
         notify,
     )))

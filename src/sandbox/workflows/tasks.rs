@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::{Callback, LONGEST_CALLBACK, WorkflowHost};
-use crate::workflow::run::{Response, TaskCall, TaskRunner};
+use crate::workflow::run::{ChildRun, Response, S3Call, TaskCall, TaskRunner};
 
 /// What runs an execution's Task states in the sandbox.
 pub(super) struct Runner<'a> {
@@ -36,6 +36,24 @@ fn returned(value: Value, delay: f64) -> Response {
 impl TaskRunner for Runner<'_> {
     fn stopped(&self) -> bool {
         self.host.stopped(self.execution)
+    }
+
+    fn read_items(&self, call: &S3Call<'_>) -> Option<Result<Vec<Value>, (String, String)>> {
+        Some(super::s3::read_items(&self.host.inner.buckets, call))
+    }
+
+    fn write_results(
+        &self,
+        call: &S3Call<'_>,
+        map_run_arn: &str,
+        children: &[ChildRun<'_>],
+    ) -> Option<Result<Value, (String, String)>> {
+        Some(super::s3::write_results(
+            &self.host.inner.buckets,
+            call,
+            map_run_arn,
+            children,
+        ))
     }
 
     fn run(&self, call: &TaskCall<'_>) -> Response {

@@ -3,7 +3,7 @@
 
 use super::body::{Count, number};
 use super::*;
-use crate::workflow::tree::{MapState, Operand, ParallelState, Selector};
+use crate::workflow::tree::{MapState, Operand, ParallelState, S3Access, Selector};
 
 impl Exec<'_> {
     /// Run sub-machines that start together, `concurrency` at a time (0: all),
@@ -87,27 +87,54 @@ impl Exec<'_> {
     ) -> Result<Value, Failure> {
         let context = self.context(name, 0, None);
         // the items
-        let items = if map.item_reader {
-            // a distributed Map reads them from S3: the mock of the Map state gives them
+        let items = if let Some(reader) = &map.item_reader {
+            // a distributed Map reads them from S3: the mock of the Map
+            // state gives them, or else the runner reads them
             match self.mocks.answer(name, 0) {
                 Some(Response::Return { value, .. }) => value.clone(),
                 Some(Response::Throw { error, cause, .. }) => {
                     return Err(raised(StatesError::from_name(error), cause.clone()));
                 }
                 None => {
-                    return Err(Failure {
-                        located: true,
-                        no_error: false,
-                        no_cause: false,
-                        state: None,
-                        fault: Fault::new(
-                            StatesError::ItemReaderFailed,
-                            format!(
-                                "the Map `{name}` reads its items with ItemReader: mock them under its name"
-                            ),
-                        ),
-                        fatal: Some(RunError::Unmocked(name.to_string())),
-                    });
+                    let arguments = s3_arguments(reader, input, &context, variables, bindings)?;
+                    let call = S3Call {
+                        state: name,
+                        resource: &reader.resource,
+                        arguments: &arguments,
+                        config: reader.config.as_ref(),
+                    };
+                    match self.runner.and_then(|r| r.read_items(&call)) {
+                        Some(Ok(mut items)) => {
+                            if let Some(most) = reader
+                                .config
+                                .as_ref()
+                                .and_then(|c| c.get("MaxItems"))
+                                .and_then(Value::as_u64)
+                                .filter(|m| *m > 0)
+                            {
+                                items.truncate(most as usize);
+                            }
+                            Value::Array(items)
+                        }
+                        Some(Err((error, cause))) => {
+                            return Err(raised(StatesError::from_name(&error), cause));
+                        }
+                        None => {
+                            return Err(Failure {
+                                located: true,
+                                no_error: false,
+                                no_cause: false,
+                                state: None,
+                                fault: Fault::new(
+                                    StatesError::ItemReaderFailed,
+                                    format!(
+                                        "the Map `{name}` reads its items with ItemReader: mock them under its name"
+                                    ),
+                                ),
+                                fatal: Some(RunError::Unmocked(name.to_string())),
+                            });
+                        }
+                    }
                 }
             }
         } else {
@@ -188,6 +215,7 @@ impl Exec<'_> {
                 json!({ "length": items.len() }),
             )),
         );
+        let mut children: Vec<(Value, f64)> = Vec::new();
         let results = self.together(
             items.len(),
             max_concurrency,
@@ -217,6 +245,7 @@ impl Exec<'_> {
                         json!({ "name": name, "index": i }),
                     )),
                 );
+                children.push((iteration_input.clone(), exec.clock));
                 let mut scope = variables.clone();
                 let r = exec.machine(&map.processor, iteration_input, &mut scope);
                 match &r {
@@ -241,6 +270,53 @@ impl Exec<'_> {
             },
         );
         let failed = results.iter().filter(|(r, _)| r.is_err()).count();
+        // the children exported as the ResultWriter says (before the
+        // threshold is checked: a failed map run's results are exported too)
+        let exported = match (&map.result_writer, self.runner) {
+            (Some(writer), Some(runner))
+                if results
+                    .iter()
+                    .all(|(r, _)| r.as_ref().err().is_none_or(|f| f.fatal.is_none())) =>
+            {
+                let arguments = s3_arguments(writer, input, &context, variables, bindings)?;
+                let call = S3Call {
+                    state: name,
+                    resource: &writer.resource,
+                    arguments: &arguments,
+                    config: writer.config.as_ref(),
+                };
+                let errors: Vec<Value> = results
+                    .iter()
+                    .map(|(r, _)| r.as_ref().err().map(error_output).unwrap_or(Value::Null))
+                    .collect();
+                let runs: Vec<ChildRun<'_>> = results
+                    .iter()
+                    .zip(&children)
+                    .zip(&errors)
+                    .enumerate()
+                    .map(|(index, (((r, stop), (input, start)), error))| ChildRun {
+                        index,
+                        input,
+                        outcome: r.as_ref().map_err(|_| error),
+                        start: *start,
+                        stop: *stop,
+                    })
+                    .collect();
+                let map_run_arn = map_run_arn(&context, map.label.as_deref().unwrap_or(name));
+                match runner.write_results(&call, &map_run_arn, &runs) {
+                    Some(Ok(details)) => Some(json!({
+                        "MapRunArn": map_run_arn,
+                        "ResultWriterDetails": details,
+                    })),
+                    Some(Err((error, cause))) => {
+                        self.event("MapStateFailed", None);
+                        return Err(raised(StatesError::from_name(&error), cause));
+                    }
+                    None => None,
+                }
+            }
+            _ => None,
+        };
         let mut out = Vec::new();
         for (r, _) in results {
             match r {
@@ -273,6 +349,37 @@ impl Exec<'_> {
             }
         }
         self.event("MapStateSucceeded", None);
-        Ok(Value::Array(out))
+        Ok(exported.unwrap_or(Value::Array(out)))
     }
+}
+
+/// An `ItemReader`'s or `ResultWriter`'s arguments, evaluated against the
+/// Map's input (JSONPath's `Parameters` or JSONata's `Arguments`).
+fn s3_arguments(
+    access: &S3Access,
+    input: &Value,
+    context: &Value,
+    variables: &Map<String, Value>,
+    bindings: Option<&Map<String, Value>>,
+) -> Result<Value, Failure> {
+    match (&access.arguments, bindings) {
+        (Some(Selector::Jsonata(arguments)), Some(b)) => Ok(arguments.evaluate("Arguments", b)?),
+        (Some(Selector::JsonPath(parameters)), _) => Ok(parameters.fill(&Scope {
+            input,
+            context,
+            variables,
+        })?),
+        _ => Ok(json!({})),
+    }
+}
+
+/// A map run's ARN: `arn:aws:states:<region>:<account>:mapRun:<machine>/<label>:<id>`
+/// ("Map Run", Step Functions developer guide).
+fn map_run_arn(context: &Value, label: &str) -> String {
+    let machine = context["StateMachine"]["Id"].as_str().unwrap_or_default();
+    format!(
+        "{}/{label}:{}",
+        machine.replacen(":stateMachine:", ":mapRun:", 1),
+        uuid::Uuid::new_v4()
+    )
 }

@@ -109,6 +109,53 @@ pub trait TaskRunner {
     fn stopped(&self) -> bool {
         false
     }
+
+    /// A distributed Map's items, read as its `ItemReader` says (a prefix's
+    /// objects, a JSON or JSON Lines object's records); `None`: this runner
+    /// reads none (then the Map's mock must give them). An error is the
+    /// name and cause the Map fails with (`States.ItemReaderFailed`).
+    fn read_items(&self, _call: &S3Call<'_>) -> Option<Result<Vec<Value>, (String, String)>> {
+        None
+    }
+
+    /// A distributed Map's children exported as its `ResultWriter` says;
+    /// the `ResultWriterDetails` (`Bucket`, `Key` of the manifest) the
+    /// Map's output gives. `None`: this runner exports nothing (the Map's
+    /// output is then its results, as without a ResultWriter).
+    fn write_results(
+        &self,
+        _call: &S3Call<'_>,
+        _map_run_arn: &str,
+        _children: &[ChildRun<'_>],
+    ) -> Option<Result<Value, (String, String)>> {
+        None
+    }
+}
+
+/// A distributed Map's call to S3: its `ItemReader` or its `ResultWriter`,
+/// with its `Parameters`/`Arguments` evaluated against the Map's input.
+#[derive(Debug)]
+pub struct S3Call<'a> {
+    pub state: &'a str,
+    /// `arn:aws:states:::s3:listObjectsV2`, `...:s3:getObject` or `...:s3:putObject`.
+    pub resource: &'a str,
+    /// `Bucket`, and `Prefix` or `Key`.
+    pub arguments: &'a Value,
+    /// `ReaderConfig` or `WriterConfig`, as written.
+    pub config: Option<&'a Value>,
+}
+
+/// One child execution of a distributed Map, as its `ResultWriter` exports it.
+#[derive(Debug)]
+pub struct ChildRun<'a> {
+    pub index: usize,
+    /// Its input (after `ItemSelector` and `ItemBatcher`).
+    pub input: &'a Value,
+    /// Its output, or its failure (`Error`, `Cause`).
+    pub outcome: Result<&'a Value, &'a Value>,
+    /// Its start and stop, in seconds since the epoch.
+    pub start: f64,
+    pub stop: f64,
 }
 
 #[derive(Debug, Clone)]

@@ -345,13 +345,38 @@ fn map(object: &Fields, pointer: &str, lang: QueryLanguage) -> Result<MapState, 
     Ok(MapState {
         processor: machine(&processor, &p, lang)?,
         items,
-        item_reader: object.contains_key("ItemReader"),
+        item_reader: s3_access(object, "ItemReader", jsonata_state),
+        result_writer: s3_access(object, "ResultWriter", jsonata_state),
+        label: object
+            .get("Label")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         item_selector,
         item_batcher,
         max_concurrency: number(object, pointer, "MaxConcurrency", lang)?,
         tolerated_failure_count: number(object, pointer, "ToleratedFailureCount", lang)?,
         tolerated_failure_percentage: number(object, pointer, "ToleratedFailurePercentage", lang)?,
         errors: errors(object, pointer, lang)?,
+    })
+}
+
+/// `ItemReader` or `ResultWriter` (`field`) when it names a `Resource`.
+fn s3_access(object: &Fields, field: &str, jsonata_state: bool) -> Option<S3Access> {
+    let part = object.get(field)?.as_object()?;
+    let resource = part.get("Resource")?.as_str()?.to_string();
+    let config = part
+        .get("ReaderConfig")
+        .or_else(|| part.get("WriterConfig"))
+        .cloned();
+    let arguments = if jsonata_state {
+        jsonata(part, "Arguments").map(Selector::Jsonata)
+    } else {
+        template(part, "Parameters").map(Selector::JsonPath)
+    };
+    Some(S3Access {
+        resource,
+        arguments,
+        config,
     })
 }
 

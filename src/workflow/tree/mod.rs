@@ -336,8 +336,14 @@ pub struct MapState {
     pub processor: Machine,
     /// JSONPath's `ItemsPath` or JSONata's `Items`; absent: the input.
     pub items: Option<Operand>,
-    /// A distributed Map reads its items with `ItemReader` (from S3).
-    pub item_reader: bool,
+    /// A distributed Map's `ItemReader`: the S3 call its items come from.
+    pub item_reader: Option<S3Access>,
+    /// A distributed Map's `ResultWriter` with a `Resource`: the S3 call its
+    /// children's results are exported with (one with only `WriterConfig`
+    /// exports nothing: absent).
+    pub result_writer: Option<S3Access>,
+    /// `Label`, or the state's name: what names its map runs.
+    pub label: Option<String>,
     /// `ItemSelector` (or JSONPath's older `Parameters`): each iteration's input.
     pub item_selector: Option<Selector>,
     pub item_batcher: Option<ItemBatcher>,
@@ -357,6 +363,20 @@ pub struct MapState {
 pub enum Selector {
     JsonPath(Template),
     Jsonata(Jsonata),
+}
+
+/// A distributed Map's `ItemReader` or `ResultWriter` ("ItemReader (Map)",
+/// "ResultWriter (Map)", Step Functions developer guide).
+#[derive(Debug, Clone, PartialEq)]
+pub struct S3Access {
+    /// `Resource`: `arn:aws:states:::s3:listObjectsV2`, `...:s3:getObject`,
+    /// `...:s3:putObject`.
+    pub resource: String,
+    /// JSONPath's `Parameters` or JSONata's `Arguments` (`Bucket`, `Prefix`,
+    /// `Key`), evaluated against the Map's input.
+    pub arguments: Option<Selector>,
+    /// `ReaderConfig` or `WriterConfig`, as written.
+    pub config: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
