@@ -535,6 +535,115 @@ fn order_fulfillment_functions_pass_their_own_tests() {
     assert_eq!(others, ["DeliverLogs", "WriteTraces"]);
 }
 
+/// The data processing blueprint's functions pass their own tests and type
+/// checks, as `hoist add workflow` writes them; deployed to moto, the
+/// distributed Map reads and writes the storage stack's bucket, and the
+/// role lists that bucket, reads and writes its objects, starts and watches
+/// the machine's own children and invokes the two functions: nothing else.
+/// Without storage the blueprint is refused, and nothing is written.
+#[test]
+#[ignore = "needs the npm registry (tsx, typescript, esbuild) and moto (PyPI); run by scripts/test.sh"]
+fn data_processing_functions_pass_their_own_tests_and_deploy() {
+    let sb = project();
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("npm-cache");
+    let add = || {
+        sb.hoist_in(&sb.join("shop"))
+            .env("npm_config_cache", &cache)
+            .args([
+                "add",
+                "workflow",
+                "data",
+                "--blueprint",
+                "data-processing",
+                "--yes",
+            ])
+            .output()
+            .unwrap()
+    };
+    let refused = add();
+    assert!(!refused.status.success());
+    let said = stderr_of(&refused, &sb);
+    assert!(
+        said.contains("the project has no storage") && said.contains("hoist add storage"),
+        "{said}"
+    );
+    assert!(!sb.join("shop/hoist/workflow/data").exists());
+    assert!(!sb.join("shop/hoist/function/cleanRecord").exists());
+    hoist(&sb, &["add", "auth", "--yes", "-q"]).success();
+    hoist(&sb, &["add", "storage", "--yes", "-q"]).success();
+    let out = add();
+    let said = stderr_of(&out, &sb);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("its bucket: the storage `files`"), "{said}");
+    for function in ["cleanRecord", "summarizeObjects"] {
+        let dir = sb.join("shop/hoist/function").join(function);
+        for args in [&["test", "--silent"][..], &["run", "typecheck", "--silent"]] {
+            let out = std::process::Command::new("npm")
+                .args(args)
+                .env("npm_config_cache", &cache)
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{function}: npm {args:?}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    // moto's ASL parser (run when it executes machines) predates ItemBatcher
+    // and refuses it; the machine is deployed without it
+    let moto = common::moto::Moto::start();
+    let out = moto
+        .hoist(&sb)
+        .env("npm_config_cache", &cache)
+        .args(["push", "--yes", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let seen = moto.script("sfn_machine.py", &["us-east-1", "data-dev"]);
+    let map = &seen["definition"]["States"]["SummarizeObjects"];
+    let bucket = map["ItemReader"]["Parameters"]["Bucket"].as_str().unwrap();
+    let outputs: Value = serde_json::from_str(&sb.read("shop/src/amplify_outputs.json")).unwrap();
+    assert_eq!(outputs["storage"]["bucket_name"], bucket, "{seen:#}");
+    assert_eq!(map["ResultWriter"]["Parameters"]["Bucket"], bucket);
+    let statements = seen["policies"]["workflow"]["Statement"]
+        .as_array()
+        .unwrap();
+    let sids: Vec<&str> = statements
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sids,
+        [
+            "InvokeCleanRecord",
+            "InvokeSummarizeObjects",
+            "MapStartsItsChildren",
+            "MapWatchesItsChildren",
+            "ListFiles",
+            "ObjectsFiles",
+            "DeliverLogs",
+            "WriteTraces"
+        ],
+        "{seen:#}"
+    );
+    let of = |sid: &str| statements.iter().find(|s| s["Sid"] == sid).unwrap();
+    assert_eq!(
+        of("ListFiles")["Resource"],
+        format!("arn:aws:s3:::{bucket}")
+    );
+    assert_eq!(
+        of("ObjectsFiles")["Resource"],
+        format!("arn:aws:s3:::{bucket}/*")
+    );
+    assert_eq!(
+        of("MapStartsItsChildren")["Resource"],
+        "arn:aws:states:us-east-1:123456789012:stateMachine:data-dev"
+    );
+}
+
 /// The human approval blueprint deployed to moto: the machine's definition
 /// has its topic's ARN, its type, logging and tracing; its role publishes on
 /// that topic only; an execution publishes the request with its task token,
@@ -1641,4 +1750,241 @@ fn activity_worker_takes_its_tasks_from_the_sandbox() {
         failed["cause"].as_str().unwrap().contains("has items"),
         "{failed:#}"
     );
+}
+
+/// The data processing blueprint runs in the sandbox with its two Node.js
+/// functions and the storage bucket: the input's records are cleaned one by
+/// one (a refused record kept, marked rejected); the objects a user uploaded
+/// under a prefix are listed by the distributed Map's ItemReader, one to a
+/// child (the batch size edited down to 1), an empty object's child fails
+/// and is tolerated (1 of 10 is 10%), and the ResultWriter exports the
+/// children to the bucket: the manifest, the succeeded and the failed
+/// child's file. Two empty objects of ten are more than it tolerates.
+#[test]
+#[ignore = "needs the npm registry (the functions' packages); run by scripts/test.sh"]
+fn data_processing_runs_in_the_sandbox_over_the_storage_bucket() {
+    let sb = common::Sandbox::new();
+    let app = common::functions::sandbox_app(&sb);
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("npm-cache");
+    let run = |args: &[&str]| {
+        let out = sb
+            .hoist_in(&app)
+            .env("npm_config_cache", &cache)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out, &sb));
+    };
+    run(&["add", "auth", "--yes", "-q"]);
+    run(&["add", "storage", "--yes", "-q"]);
+    // the sandbox serves a project with an api
+    run(&["add", "api", "--template", "todo", "--yes", "-q"]);
+    run(&[
+        "add",
+        "workflow",
+        "data",
+        "--blueprint",
+        "data-processing",
+        "--yes",
+        "-q",
+    ]);
+    let definition = app.join("hoist/workflow/data/definition.asl.json");
+    let text = std::fs::read_to_string(&definition).unwrap();
+    assert!(text.contains("\"Bucket\": \"${bucket:files}\""), "{text}");
+    let one_each = text.replace("\"MaxItemsPerBatch\": 100", "\"MaxItemsPerBatch\": 1");
+    assert_ne!(one_each, text);
+    std::fs::write(&definition, one_each).unwrap();
+
+    let running = common::running::Running::start(
+        &sb,
+        &app,
+        &["--port", "0", "--storage-port", "0", "--no-watch"],
+    );
+    let line = running.wait_for("Storage endpoint: ");
+    let endpoint = line
+        .split("Storage endpoint: ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let outputs: Value =
+        serde_json::from_str(&std::fs::read_to_string(app.join("amplify_outputs.json")).unwrap())
+            .unwrap();
+    let bucket = outputs["storage"]["bucket_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let creds = common::callers::sandbox_credentials(&sb, &app, &["--user", "ada"]);
+    let c = &creds["Credentials"];
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                c["AccessKeyId"].as_str().unwrap(),
+                c["SecretKey"].as_str().unwrap(),
+                Some(c["SessionToken"].as_str().unwrap().to_string()),
+                None,
+                "test",
+            ))
+            .endpoint_url(&endpoint)
+            .force_path_style(true)
+            .build(),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let upload = |prefix: &str, empty: usize| {
+        rt.block_on(async {
+            for i in 0..10 {
+                let body: &'static [u8] = if i < empty { b"" } else { b"some,data\n" };
+                s3.put_object()
+                    .bucket(&bucket)
+                    .key(format!("{prefix}{i}.csv"))
+                    .body(aws_sdk_s3::primitives::ByteStream::from_static(body))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        });
+    };
+    upload("public/in/", 1);
+    upload("public/worse/", 2);
+
+    let hoist = |args: &[&str]| -> Value {
+        let out = sb
+            .hoist_in(&app)
+            .args(args)
+            .args(["--sandbox", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "hoist {args:?}: {}",
+            stderr_of(&out, &sb)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    };
+    let ended = |name: &str, input: &str| -> Value {
+        hoist(&[
+            "workflow", "start", "data", "--input", input, "--name", name,
+        ]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let mut described = hoist(&["workflow", "describe", "data", name]);
+        while described["status"] == "RUNNING" && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            described = hoist(&["workflow", "describe", "data", name]);
+        }
+        described
+    };
+
+    let done = ended(
+        "run-1",
+        r#"{"records": [{"name": " Ada ", "email": "ADA@Example.com"}, "not a record"], "prefix": "public/in/"}"#,
+    );
+    assert_eq!(done["status"], "SUCCEEDED", "{done:#}");
+    let output = &done["output"];
+    assert_eq!(
+        output["records"][0],
+        json!({ "name": "Ada", "email": "ada@example.com" }),
+        "{done:#}"
+    );
+    assert_eq!(output["records"][1]["rejected"], true, "{done:#}");
+    assert!(
+        output["records"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("a record is a JSON object"),
+        "{done:#}"
+    );
+    let run_arn = output["objects"]["MapRunArn"].as_str().unwrap();
+    assert!(
+        run_arn.contains(":mapRun:data-") && run_arn.contains("/SummarizeObjects:"),
+        "{done:#}"
+    );
+    let details = &output["objects"]["ResultWriterDetails"];
+    assert_eq!(details["Bucket"], bucket.as_str());
+    let manifest_key = details["Key"].as_str().unwrap();
+    assert!(
+        manifest_key.starts_with("workflow-results/") && manifest_key.ends_with("/manifest.json"),
+        "{done:#}"
+    );
+
+    // what the ResultWriter wrote: not readable by the app's users, so read
+    // from the sandbox's files (an object's entry is named by its key's SHA-256)
+    let bucket_dir = walk(&app.join(".hoist"))
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|n| n == bucket.as_str()) && p.is_dir())
+        .expect("the bucket's folder");
+    let object = |key: &str| -> Value {
+        use sha2::Digest;
+        let digest: String = sha2::Sha256::digest(key.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let meta: Value = serde_json::from_slice(
+            &std::fs::read(bucket_dir.join("objects").join(format!("{digest}.json"))).unwrap(),
+        )
+        .unwrap();
+        serde_json::from_slice(
+            &std::fs::read(
+                bucket_dir
+                    .join("objects")
+                    .join(meta["file"].as_str().unwrap()),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    let manifest = object(manifest_key);
+    assert_eq!(manifest["MapRunArn"], run_arn);
+    let succeeded = object(
+        manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(succeeded.as_array().unwrap().len(), 9, "{succeeded:#}");
+    let summary: Value = serde_json::from_str(succeeded[0]["Output"].as_str().unwrap()).unwrap();
+    assert_eq!(summary["prefix"], "public/in/");
+    assert_eq!(summary["objects"], 1);
+    assert_eq!(summary["bytes"], 10);
+    assert_eq!(summary["byExtension"], json!({ "csv": 1 }));
+    let failed = object(
+        manifest["ResultFiles"]["FAILED"][0]["Key"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(failed[0]["Status"], "FAILED");
+    assert_eq!(failed[0]["Error"], "EmptyObject", "{failed:#}");
+    let input: Value = serde_json::from_str(failed[0]["Input"].as_str().unwrap()).unwrap();
+    assert_eq!(input["Items"][0]["Key"], "public/in/0.csv");
+    assert_eq!(input["BatchInput"], json!({ "prefix": "public/in/" }));
+
+    // two of ten is more than 10%
+    let done = ended("run-2", r#"{"prefix": "public/worse/"}"#);
+    assert_eq!(done["status"], "FAILED", "{done:#}");
+    assert_eq!(
+        done["error"], "States.ExceedToleratedFailureThreshold",
+        "{done:#}"
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push(p);
+        }
+    }
+    out
 }

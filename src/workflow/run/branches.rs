@@ -197,11 +197,17 @@ impl Exec<'_> {
                 .max_items
                 .unwrap_or(items.len().max(1) as u64)
                 .max(1) as usize;
+            // evaluated once, against the Map's input ("ItemBatcher (Map)")
+            let extra = match (&batcher.batch_input, bindings) {
+                (Some(Selector::Jsonata(b_in)), Some(b)) => Some(b_in.evaluate("BatchInput", b)?),
+                (Some(Selector::JsonPath(b_in)), _) => Some(b_in.fill(&scope)?),
+                _ => None,
+            };
             items = items
                 .chunks(size)
                 .map(|c| {
                     let mut b = json!({ "Items": c });
-                    if let Some(extra) = &batcher.batch_input {
+                    if let Some(extra) = &extra {
                         b["BatchInput"] = extra.clone();
                     }
                     b
@@ -382,4 +388,150 @@ fn map_run_arn(context: &Value, label: &str) -> String {
         machine.replacen(":stateMachine:", ":mapRun:", 1),
         uuid::Uuid::new_v4()
     )
+}
+
+/// A distributed Map's call to S3: its `ItemReader` or its `ResultWriter`,
+/// with its `Parameters`/`Arguments` evaluated against the Map's input.
+#[derive(Debug)]
+pub struct S3Call<'a> {
+    pub state: &'a str,
+    /// `arn:aws:states:::s3:listObjectsV2`, `...:s3:getObject` or `...:s3:putObject`.
+    pub resource: &'a str,
+    /// `Bucket`, and `Prefix` or `Key`.
+    pub arguments: &'a Value,
+    /// `ReaderConfig` or `WriterConfig`, as written.
+    pub config: Option<&'a Value>,
+}
+
+/// One child execution of a distributed Map, as its `ResultWriter` exports it.
+#[derive(Debug)]
+pub struct ChildRun<'a> {
+    pub index: usize,
+    /// Its input (after `ItemSelector` and `ItemBatcher`).
+    pub input: &'a Value,
+    /// Its output, or its failure (`Error`, `Cause`).
+    pub outcome: Result<&'a Value, &'a Value>,
+    /// Its start and stop, in seconds since the epoch.
+    pub start: f64,
+    pub stop: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Mocks, Options, Status, TaskCall, TaskRunner, run_with};
+    use super::*;
+    use crate::workflow::tree::Machine;
+    use std::cell::RefCell;
+
+    /// Lists three keys, and keeps what it is asked to write.
+    #[derive(Default)]
+    struct Bucket {
+        listed: RefCell<Option<Value>>,
+        written: RefCell<Vec<(Value, String, Vec<Value>)>>,
+    }
+
+    impl TaskRunner for Bucket {
+        fn run(&self, call: &TaskCall<'_>) -> Response {
+            let items = call.parameters["Items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if items.iter().any(|i| i["Key"] == "bad") {
+                return Response::Throw {
+                    error: "Bad".into(),
+                    cause: "a bad key".into(),
+                    delay: 0.0,
+                    heartbeats: true,
+                };
+            }
+            Response::Return {
+                value: json!({ "count": items.len(), "prefix": call.parameters["BatchInput"]["prefix"] }),
+                delay: 0.0,
+                heartbeats: true,
+            }
+        }
+
+        fn read_items(&self, call: &S3Call<'_>) -> Option<Result<Vec<Value>, (String, String)>> {
+            *self.listed.borrow_mut() = Some(call.arguments.clone());
+            Some(Ok(["a", "b", "bad"]
+                .iter()
+                .map(|k| json!({ "Key": k }))
+                .collect()))
+        }
+
+        fn write_results(
+            &self,
+            call: &S3Call<'_>,
+            map_run_arn: &str,
+            children: &[ChildRun<'_>],
+        ) -> Option<Result<Value, (String, String)>> {
+            let outcomes = children
+                .iter()
+                .map(|c| match c.outcome {
+                    Ok(v) => json!({ "in": c.input, "out": v }),
+                    Err(e) => json!({ "in": c.input, "failed": e }),
+                })
+                .collect();
+            self.written.borrow_mut().push((
+                call.arguments.clone(),
+                map_run_arn.to_string(),
+                outcomes,
+            ));
+            Some(Ok(json!({ "Bucket": "out", "Key": "m.json" })))
+        }
+    }
+
+    #[test]
+    fn a_distributed_map_reads_batches_and_exports_through_the_runner() {
+        let d = json!({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2",
+                "Parameters": {"Bucket": "in", "Prefix.$": "$.prefix"},
+                "ReaderConfig": {"MaxItems": 3}},
+            "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"prefix.$": "$.prefix"}},
+            "ToleratedFailureCount": 1,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                    "Parameters": {"Items.$": "$.Items", "BatchInput.$": "$.BatchInput"}, "End": true}}},
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                "Parameters": {"Bucket": "out", "Prefix.$": "$.prefix"}},
+            "Label": "Files",
+            "End": true}}});
+        let machine = Machine::from_value(&d).unwrap();
+        let bucket = Bucket::default();
+        let outcome = run_with(
+            &machine,
+            json!({"prefix": "p/"}),
+            &Mocks::parse(&json!({}), None).unwrap(),
+            &Options::default(),
+            Some(&bucket),
+        )
+        .unwrap();
+        assert_eq!(outcome.status, Status::Succeeded, "{outcome:?}");
+        assert_eq!(
+            *bucket.listed.borrow(),
+            Some(json!({"Bucket": "in", "Prefix": "p/"}))
+        );
+        let output = outcome.output.unwrap();
+        assert_eq!(
+            output["ResultWriterDetails"],
+            json!({"Bucket": "out", "Key": "m.json"})
+        );
+        let run_arn = output["MapRunArn"].as_str().unwrap();
+        assert!(run_arn.contains(":mapRun:local/Files:"), "{run_arn}");
+        let written = bucket.written.borrow();
+        let (arguments, arn, children) = &written[0];
+        assert_eq!(arguments, &json!({"Bucket": "out", "Prefix": "p/"}));
+        assert_eq!(arn, run_arn);
+        // two batches, each with the evaluated BatchInput; the second failed
+        assert_eq!(
+            children[0],
+            json!({"in": {"Items": [{"Key": "a"}, {"Key": "b"}], "BatchInput": {"prefix": "p/"}},
+                   "out": {"count": 2, "prefix": "p/"}})
+        );
+        assert_eq!(
+            children[1]["failed"],
+            json!({"Error": "Bad", "Cause": "a bad key"})
+        );
+    }
 }

@@ -20,6 +20,7 @@ mod choice;
 mod mocks;
 mod task;
 
+pub use branches::{ChildRun, S3Call};
 use choice::evaluate_rule;
 pub use mocks::{Mocks, Response};
 
@@ -130,32 +131,6 @@ pub trait TaskRunner {
     ) -> Option<Result<Value, (String, String)>> {
         None
     }
-}
-
-/// A distributed Map's call to S3: its `ItemReader` or its `ResultWriter`,
-/// with its `Parameters`/`Arguments` evaluated against the Map's input.
-#[derive(Debug)]
-pub struct S3Call<'a> {
-    pub state: &'a str,
-    /// `arn:aws:states:::s3:listObjectsV2`, `...:s3:getObject` or `...:s3:putObject`.
-    pub resource: &'a str,
-    /// `Bucket`, and `Prefix` or `Key`.
-    pub arguments: &'a Value,
-    /// `ReaderConfig` or `WriterConfig`, as written.
-    pub config: Option<&'a Value>,
-}
-
-/// One child execution of a distributed Map, as its `ResultWriter` exports it.
-#[derive(Debug)]
-pub struct ChildRun<'a> {
-    pub index: usize,
-    /// Its input (after `ItemSelector` and `ItemBatcher`).
-    pub input: &'a Value,
-    /// Its output, or its failure (`Error`, `Cause`).
-    pub outcome: Result<&'a Value, &'a Value>,
-    /// Its start and stop, in seconds since the epoch.
-    pub start: f64,
-    pub stop: f64,
 }
 
 #[derive(Debug, Clone)]

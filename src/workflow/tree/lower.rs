@@ -338,10 +338,17 @@ fn map(object: &Fields, pointer: &str, lang: QueryLanguage) -> Result<MapState, 
     } else {
         template(object, selector_field).map(Selector::JsonPath)
     };
-    let item_batcher = object.get("ItemBatcher").map(|b| ItemBatcher {
-        max_items: b.get("MaxItemsPerBatch").and_then(Value::as_u64),
-        batch_input: b.get("BatchInput").cloned(),
-    });
+    let item_batcher = object
+        .get("ItemBatcher")
+        .and_then(Value::as_object)
+        .map(|b| ItemBatcher {
+            max_items: b.get("MaxItemsPerBatch").and_then(Value::as_u64),
+            batch_input: if jsonata_state {
+                jsonata(b, "BatchInput").map(Selector::Jsonata)
+            } else {
+                template(b, "BatchInput").map(Selector::JsonPath)
+            },
+        });
     Ok(MapState {
         processor: machine(&processor, &p, lang)?,
         items,

@@ -383,8 +383,9 @@ pub struct S3Access {
 pub struct ItemBatcher {
     /// `MaxItemsPerBatch`; absent: every item in one batch.
     pub max_items: Option<u64>,
-    /// `BatchInput`, given to every batch.
-    pub batch_input: Option<Value>,
+    /// `BatchInput`, given to every batch: a payload template (JSONPath)
+    /// or JSONata, evaluated against the Map's input.
+    pub batch_input: Option<Selector>,
 }
 
 /// `Retry` and `Catch`.
