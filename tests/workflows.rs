@@ -636,7 +636,7 @@ fn data_processing_functions_pass_their_own_tests_and_deploy() {
     );
     assert_eq!(
         of("ObjectsFiles")["Resource"],
-        format!("arn:aws:s3:::{bucket}/*")
+        format!("arn:aws:s3:::{bucket}/workflow-results/*")
     );
     assert_eq!(
         of("MapStartsItsChildren")["Resource"],

@@ -105,8 +105,10 @@ pub enum Need {
     /// A Distributed Map: starting its own child executions.
     OwnChildren,
     /// An S3 action on the storage bucket (`s3:ListBucket` on the bucket,
-    /// the others on its objects).
-    Bucket(String, &'static str),
+    /// the others on its objects), narrowed to the literal `Prefix` (a
+    /// listing's, a writer's) or `Key` (a reader's object) the definition
+    /// gives; `None`: chosen at run time, the whole bucket.
+    Bucket(String, &'static str, Option<String>),
 }
 
 /// Where the names of a definition may point: the project as the workflow
@@ -688,7 +690,18 @@ fn distributed_map(
             continue;
         };
         if let Some(bucket) = argument(part, &here, "Bucket", Kind::Bucket, scope, findings) {
-            needs.insert(Need::Bucket(bucket, iam));
+            // a literal place narrows the grant; IAM's wildcards and `${`
+            // (CloudFormation's substitution) in it are taken as run time's
+            let place = match *iam {
+                "s3:GetObject" => "Key",
+                _ => "Prefix",
+            };
+            let literal = arguments(part)
+                .and_then(|a| a.get(place))
+                .and_then(Value::as_str)
+                .filter(|p| !p.is_empty() && !p.contains(['*', '?', '$']) && !p.contains("{%"))
+                .map(str::to_string);
+            needs.insert(Need::Bucket(bucket, iam, literal));
         }
     }
 }
@@ -848,8 +861,8 @@ mod tests {
             [
                 Need::Invoke("refund".into()),
                 Need::OwnChildren,
-                Need::Bucket("files".into(), "s3:ListBucket"),
-                Need::Bucket("files".into(), "s3:PutObject"),
+                Need::Bucket("files".into(), "s3:ListBucket", Some("incoming/".into())),
+                Need::Bucket("files".into(), "s3:PutObject", Some("results".into())),
             ]
         );
     }

@@ -400,7 +400,7 @@ fn statements(name: &str, needs: &std::collections::BTreeSet<Need>, api: &str) -
     let mut out = Vec::new();
     // a table's actions in one statement
     let mut tables: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    let mut buckets: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut buckets: BTreeMap<&str, Vec<(&str, Option<&str>)>> = BTreeMap::new();
     for need in needs {
         match need {
             Need::Invoke(function) => {
@@ -414,7 +414,10 @@ fn statements(name: &str, needs: &std::collections::BTreeSet<Need>, api: &str) -
                 }));
             }
             Need::Table(model, action) => tables.entry(model).or_default().push(action),
-            Need::Bucket(storage, action) => buckets.entry(storage).or_default().push(action),
+            Need::Bucket(storage, action, place) => buckets
+                .entry(storage)
+                .or_default()
+                .push((action, place.as_deref())),
             Need::Publish(topic) => out.push(json!({
                 "Sid": format!("Publish{}", crate::naming::pascal(topic)),
                 "Effect": "Allow",
@@ -488,38 +491,65 @@ fn statements(name: &str, needs: &std::collections::BTreeSet<Need>, api: &str) -
             "Resource": arn("dynamodb", &format!("table/${{{}}}", table_parameter(api, model))),
         }));
     }
-    for (storage, actions) in buckets {
+    for (storage, needs) in buckets {
         let p = format!("{}Bucket", logical_id(Category::Storage, storage));
         let pascal = crate::naming::pascal(storage);
-        if actions.contains(&"s3:ListBucket") {
-            out.push(json!({
+        // listing: under the literal prefixes only, unless one is chosen at run time
+        let listings: Vec<Option<&str>> = needs
+            .iter()
+            .filter(|(a, _)| *a == "s3:ListBucket")
+            .map(|(_, place)| *place)
+            .collect();
+        if !listings.is_empty() {
+            let mut statement = json!({
                 "Sid": format!("List{pascal}"),
                 "Effect": "Allow",
                 "Action": "s3:ListBucket",
                 "Resource": sub(&format!("arn:${{AWS::Partition}}:s3:::${{{p}}}")),
-            }));
+            });
+            if listings.iter().all(Option::is_some) {
+                let mut prefixes: Vec<String> =
+                    listings.iter().flatten().map(|l| format!("{l}*")).collect();
+                prefixes.sort();
+                prefixes.dedup();
+                statement["Condition"] = json!({ "StringLike": { "s3:prefix": prefixes } });
+            }
+            out.push(statement);
         }
-        let mut objects: Vec<&str> = actions
-            .iter()
-            .copied()
-            .filter(|a| *a != "s3:ListBucket")
-            .collect();
-        if objects.contains(&"s3:PutObject") {
-            // a result writer uploads in parts, and reads back what it wrote
-            objects.extend([
-                "s3:GetObject",
-                "s3:ListMultipartUploadParts",
-                "s3:AbortMultipartUpload",
-            ]);
+        // objects: by the place each action is for (a reader's key, a
+        // writer's prefix, or every object)
+        let mut places: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for (action, place) in needs.iter().filter(|(a, _)| *a != "s3:ListBucket") {
+            let objects = match (*action, place) {
+                (_, None) => "*".to_string(),
+                ("s3:PutObject", Some(prefix)) if !prefix.trim_matches('/').is_empty() => {
+                    format!("{}/*", prefix.trim_end_matches('/'))
+                }
+                ("s3:PutObject", Some(_)) => "*".to_string(),
+                (_, Some(key)) => key.to_string(),
+            };
+            let actions = places.entry(objects).or_default();
+            actions.push(action);
+            if *action == "s3:PutObject" {
+                // a result writer uploads in parts, and reads back what it wrote
+                actions.extend([
+                    "s3:GetObject",
+                    "s3:ListMultipartUploadParts",
+                    "s3:AbortMultipartUpload",
+                ]);
+            }
         }
-        objects.sort();
-        objects.dedup();
-        if !objects.is_empty() {
+        // every object first, then the narrower places in order
+        let mut places: Vec<(String, Vec<&str>)> = places.into_iter().collect();
+        places.sort_by_key(|(objects, _)| (objects != "*", objects.clone()));
+        for (i, (objects, mut actions)) in places.into_iter().enumerate() {
+            actions.sort();
+            actions.dedup();
             out.push(json!({
-                "Sid": format!("Objects{pascal}"),
+                "Sid": if i == 0 { format!("Objects{pascal}") } else { format!("Objects{pascal}{}", i + 1) },
                 "Effect": "Allow",
-                "Action": objects,
-                "Resource": sub(&format!("arn:${{AWS::Partition}}:s3:::${{{p}}}/*")),
+                "Action": actions,
+                "Resource": sub(&format!("arn:${{AWS::Partition}}:s3:::${{{p}}}/{objects}")),
             }));
         }
     }
