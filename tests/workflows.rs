@@ -1034,7 +1034,10 @@ fn triggers_are_written_checked_and_synthesized() {
 /// EventBridge rule and a schedule on the machine, through a role of their
 /// own. Then moto's EventBridge judges the pattern: of two events put on the
 /// default bus, the one it matches starts an execution with the event as
-/// input, the other none.
+/// input, the other none. A workflow that waits for task tokens gets
+/// `task-success` and `task-failure` paths on its endpoint, integrated with
+/// `SendTaskSuccess` and `SendTaskFailure` through a role that may only
+/// answer tokens, their paths in amplify_outputs.json.
 #[test]
 #[ignore = "needs moto (PyPI); run by scripts/test.sh, which installs it"]
 fn triggers_deploy_and_an_event_starts_the_workflow_in_moto() {
@@ -1124,6 +1127,60 @@ fn triggers_deploy_and_an_event_starts_the_workflow_in_moto() {
     assert_eq!(started.len(), 1, "{seen:#}");
     assert_eq!(started[0]["source"], "app.orders");
     assert_eq!(started[0]["detail"]["orderId"], "o-1");
+    assert_eq!(
+        seen["api"]["answers"],
+        json!({}),
+        "orders waits for no token"
+    );
+
+    // a workflow that waits for task tokens is answered through its endpoint
+    run(&[
+        "add",
+        "workflow",
+        "approval",
+        "--blueprint",
+        "human-approval",
+        "--trigger",
+        "api",
+        "--api-auth",
+        "iam",
+        "--start-by",
+        "signed-in",
+        "--yes",
+        "-q",
+    ]);
+    run(&["push", "--yes", "-q"]);
+    let outputs: Value = serde_json::from_str(&sb.read("shop/src/amplify_outputs.json")).unwrap();
+    let api = &outputs["custom"]["workflows"]["approval"]["api"];
+    assert_eq!(
+        api["task_success_path"], "/workflows/approval/task-success",
+        "{outputs:#}"
+    );
+    assert_eq!(api["task_failure_path"], "/workflows/approval/task-failure");
+    let seen = moto.script(
+        "sfn_triggers.py",
+        &["us-east-1", "approval", "approval-dev"],
+    );
+    let answers = &seen["api"]["answers"];
+    for (path, action) in [
+        ("task-success", "SendTaskSuccess"),
+        ("task-failure", "SendTaskFailure"),
+    ] {
+        let answer = &answers[path];
+        assert_eq!(answer["methods"], json!(["OPTIONS", "POST"]), "{seen:#}");
+        assert_eq!(answer["authorization"], "AWS_IAM");
+        assert_eq!(
+            answer["uri"],
+            format!("arn:aws:apigateway:us-east-1:states:action/{action}")
+        );
+        let statements = &answer["role"]["policies"]["answer"];
+        assert_eq!(
+            statements,
+            &json!([{ "Sid": "AnswerTaskTokens", "Effect": "Allow",
+                "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"], "Resource": "*" }]),
+            "{seen:#}"
+        );
+    }
 }
 
 /// The function of the sandbox test: a card charge that fails once with a

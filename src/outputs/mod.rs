@@ -121,6 +121,13 @@ pub fn amplify_outputs(
                 "path": format!("/workflows/{name}"),
                 "authorization_type": auth.cfn(),
             });
+            // a workflow that waits for task tokens is answered there too
+            for (path, _) in crate::category::workflow::triggers::ANSWERS {
+                let output = crate::category::workflow::triggers::answer_output(path);
+                if let Some(at) = deployed.get(&output) {
+                    section["api"][format!("{}_path", path.replace('-', "_"))] = json!(at);
+                }
+            }
         }
         workflows.insert(name.clone(), section);
     }

@@ -1,6 +1,6 @@
 """Read what starts a deployed workflow in moto, through the AWS APIs: its
 REST endpoint (the method, its integration with Step Functions, the role API
-Gateway takes, the authorizer, the stage), its EventBridge rules (pattern or
+Gateway takes, the authorizer, the stage), the paths that answer a task token, its EventBridge rules (pattern or
 schedule, target, the role EventBridge takes); then put two events on the
 default bus, one the workflow's pattern matches and one it does not, and list
 the executions they started. Prints what it saw, as JSON.
@@ -57,6 +57,20 @@ if apis:
             for s in apigateway.get_stages(restApiId=api)["item"]
         ],
     }
+    # the paths that answer a task token, when the workflow waits for one
+    answers = {}
+    for answer in ("task-success", "task-failure"):
+        at = resources.get(f"/workflows/{workflow}/{answer}")
+        if at is None:
+            continue
+        method = apigateway.get_method(restApiId=api, resourceId=at["id"], httpMethod="POST")
+        answers[answer] = {
+            "methods": sorted(at.get("resourceMethods", {})),
+            "authorization": method["authorizationType"],
+            "uri": method["methodIntegration"]["uri"],
+            "role": role_statements(method["methodIntegration"]["credentials"]),
+        }
+    seen["api"]["answers"] = answers
 
 rules = []
 for rule in events.list_rules()["Rules"]:

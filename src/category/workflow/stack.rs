@@ -37,12 +37,14 @@ pub fn part(
     let analysis = checked(text, &path, scope).map_err(|e| StackError::Workflow(Box::new(e)))?;
     let wiring = wire(&analysis, scope.api.unwrap_or_default());
     let mut template = synth(name, cfg, &analysis, &wiring);
-    let mut starters = add_starters(&mut template, name, cfg, auth);
+    let answers = super::triggers::waits_for_a_token(&analysis.definition);
+    let mut starters = add_starters(&mut template, name, cfg, auth, answers);
     starters.extend(super::triggers::add(
         &mut template,
         name,
         cfg,
         auth,
+        answers,
         &tags(name),
     ));
     let mut part = Part::new(
@@ -88,6 +90,7 @@ fn add_starters(
     name: &str,
     cfg: &WorkflowConfig,
     auth: Option<&str>,
+    answers: bool,
 ) -> Vec<(String, Value)> {
     use super::Starter;
     let Some(auth) = auth else {
@@ -134,7 +137,7 @@ fn add_starters(
             "Sid": "CallTheEndpoint",
             "Effect": "Allow",
             "Action": "execute-api:Invoke",
-            "Resource": super::triggers::invoke_arn(name),
+            "Resource": super::triggers::invoke_arn(name, answers),
         }));
     }
     t.resource(

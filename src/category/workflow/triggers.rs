@@ -133,11 +133,22 @@ fn user_pool_parameter(auth: &str) -> (String, Value) {
     )
 }
 
-/// The ARN of the endpoint's POST method, for `execute-api:Invoke`.
-pub fn invoke_arn(name: &str) -> Value {
-    sub(&format!(
-        "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{Api}}/*/POST/workflows/{name}"
-    ))
+/// The ARN of the endpoint's POST method (with `answers`, its answers'
+/// too), for `execute-api:Invoke`.
+pub fn invoke_arn(name: &str, answers: bool) -> Value {
+    let method = |path: &str| {
+        sub(&format!(
+            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{Api}}/*/POST/workflows/{name}{path}"
+        ))
+    };
+    if !answers {
+        return method("");
+    }
+    Value::Array(
+        std::iter::once(method(""))
+            .chain(ANSWERS.iter().map(|(p, _)| method(&format!("/{p}"))))
+            .collect(),
+    )
 }
 
 /// A role the service `principal` assumes (from this account) that may
@@ -189,12 +200,14 @@ fn starter_role(t: &mut Template, id: &str, principal: &str, cfg: &WorkflowConfi
 /// Adds the triggers `cfg` asks for to the workflow's stack (whose
 /// machine is `StateMachine`); returns the parameters the root fills
 /// (the user pool's ARN for `api = "user-pool"`, with `auth` the
-/// project's auth).
+/// project's auth; `answers`: the machine waits for task tokens, which
+/// the endpoint then answers too).
 pub fn add(
     t: &mut Template,
     name: &str,
     cfg: &WorkflowConfig,
     auth: Option<&str>,
+    answers: bool,
     tags: &Value,
 ) -> Vec<(String, Value)> {
     let mut parameters = Vec::new();
@@ -241,14 +254,129 @@ pub fn add(
             );
             parameters.push((parameter, value));
         }
-        add_rest_api(t, name, cfg, api_auth, tags);
+        add_rest_api(t, name, cfg, api_auth, answers, tags);
     }
     parameters
 }
 
+/// The paths under `/workflows/<name>` that answer a task token
+/// (`SendTaskSuccess`, `SendTaskFailure`), for a workflow that waits for one.
+pub const ANSWERS: [(&str, &str); 2] = [
+    ("task-success", "SendTaskSuccess"),
+    ("task-failure", "SendTaskFailure"),
+];
+
+/// The stack output holding the path of an answer (`task-success`):
+/// `ApiTaskSuccessPath`.
+pub fn answer_output(path: &str) -> String {
+    format!("Api{}Path", crate::naming::pascal(path))
+}
+
+/// Whether a definition has a Task that waits for a task token
+/// (`.waitForTaskToken`).
+pub fn waits_for_a_token(definition: &Value) -> bool {
+    match definition {
+        Value::Object(map) => map.iter().any(|(k, v)| {
+            (k == "Resource" && v.as_str().is_some_and(|r| r.ends_with(".waitForTaskToken")))
+                || waits_for_a_token(v)
+        }),
+        Value::Array(items) => items.iter().any(waits_for_a_token),
+        _ => false,
+    }
+}
+
+/// A string of the request, escaped for a JSON string in a mapping
+/// template (escapeJavaScript also escapes `'`, which JSON does not).
+fn escaped(expression: &str) -> String {
+    format!("$util.escapeJavaScript({expression}).replaceAll(\"\\\\'\", \"'\")")
+}
+
+/// A POST method on `resource` with API Gateway's AWS integration calling
+/// Step Functions' `action` through `role`, the request written by
+/// `request`; JSON bodies only (another content type is refused with 415).
+fn post(
+    resource: &str,
+    action: &str,
+    role: &str,
+    request: Value,
+    ok: Value,
+    auth: ApiAuth,
+) -> Value {
+    let cors = "method.response.header.Access-Control-Allow-Origin";
+    let method_responses: Vec<Value> = ["200", "400", "500"]
+        .iter()
+        .map(|code| json!({ "StatusCode": code, "ResponseParameters": { cors: true } }))
+        .collect();
+    let mut method = json!({
+        "RestApiId": r#ref("Api"),
+        "ResourceId": r#ref(resource),
+        "HttpMethod": "POST",
+        "AuthorizationType": auth.cfn(),
+        "Integration": {
+            "Type": "AWS",
+            "IntegrationHttpMethod": "POST",
+            "Uri": sub(&format!("arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:states:action/{action}")),
+            "Credentials": get_att(role, "Arn"),
+            "PassthroughBehavior": "NEVER",
+            "RequestTemplates": { "application/json": request },
+            "IntegrationResponses": [
+                { "StatusCode": "200", "ResponseParameters": { cors: "'*'" }, "ResponseTemplates": ok },
+                { "StatusCode": "400", "SelectionPattern": "4\\d{2}", "ResponseParameters": { cors: "'*'" } },
+                { "StatusCode": "500", "SelectionPattern": "5\\d{2}", "ResponseParameters": { cors: "'*'" } }
+            ],
+        },
+        "MethodResponses": method_responses,
+    });
+    if auth == ApiAuth::UserPool {
+        method["AuthorizerId"] = r#ref("Authorizer");
+    }
+    method
+}
+
+/// The CORS preflight of `resource` (browsers send it without credentials).
+fn preflight(resource: &str) -> Value {
+    let cors = "method.response.header.Access-Control-Allow-Origin";
+    json!({
+        "RestApiId": r#ref("Api"),
+        "ResourceId": r#ref(resource),
+        "HttpMethod": "OPTIONS",
+        "AuthorizationType": "NONE",
+        "Integration": {
+            "Type": "MOCK",
+            "RequestTemplates": { "application/json": "{\"statusCode\": 200}" },
+            "IntegrationResponses": [{
+                "StatusCode": "204",
+                "ResponseParameters": {
+                    "method.response.header.Access-Control-Allow-Headers": "'Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Amz-Content-Sha256'",
+                    "method.response.header.Access-Control-Allow-Methods": "'OPTIONS,POST'",
+                    cors: "'*'",
+                },
+            }],
+        },
+        "MethodResponses": [{
+            "StatusCode": "204",
+            "ResponseParameters": {
+                "method.response.header.Access-Control-Allow-Headers": true,
+                "method.response.header.Access-Control-Allow-Methods": true,
+                cors: true,
+            },
+        }],
+    })
+}
+
 /// `POST /workflows/<name>` on a REST API of the workflow's own, its CORS
-/// preflight, its deployment and its stage (named after the environment).
-fn add_rest_api(t: &mut Template, name: &str, cfg: &WorkflowConfig, auth: ApiAuth, tags: &Value) {
+/// preflight, its deployment and its stage (named after the environment);
+/// with `answers` (the machine waits for task tokens), `POST
+/// /workflows/<name>/task-success` and `/task-failure` too, which answer a
+/// token as `SendTaskSuccess` and `SendTaskFailure` do.
+fn add_rest_api(
+    t: &mut Template,
+    name: &str,
+    cfg: &WorkflowConfig,
+    auth: ApiAuth,
+    answers: bool,
+    tags: &Value,
+) {
     starter_role(t, "ApiRole", "apigateway.amazonaws.com", cfg, tags);
     t.resource(
         "Api",
@@ -288,85 +416,123 @@ fn add_rest_api(t: &mut Template, name: &str, cfg: &WorkflowConfig, auth: ApiAut
         MachineType::Standard => "StartExecution",
         MachineType::Express => "StartSyncExecution",
     };
-    // the body, as a string, is the execution's input: escaped for a JSON
-    // string (escapeJavaScript also escapes `'`, which JSON does not)
-    let request = "#set($body = $input.json('$'))\n{\"stateMachineArn\": \"${StateMachine}\", \"input\": \"$util.escapeJavaScript($body).replaceAll(\"\\\\'\", \"'\")\"}";
+    // the body, as a string, is the execution's input
+    let request = format!(
+        "#set($body = $input.json('$'))\n{{\"stateMachineArn\": \"${{StateMachine}}\", \"input\": \"{}\"}}",
+        escaped("$body")
+    );
     // what a caller sees of the execution: a Standard one's ARN and start;
     // an Express one's status, output and error, not its input, cause
     // (stack traces) or ARNs
     let ok = match cfg.machine_type {
         MachineType::Standard => json!({}),
         MachineType::Express => json!({
-            "application/json": "#set($r = $input.path('$'))\n{\"status\": \"$r.status\"#if($r.output), \"output\": $r.output#end#if($r.error), \"error\": \"$util.escapeJavaScript($r.error).replaceAll(\"\\\\'\", \"'\")\"#end}"
+            "application/json": format!(
+                "#set($r = $input.path('$'))\n{{\"status\": \"$r.status\"#if($r.output), \"output\": $r.output#end#if($r.error), \"error\": \"{}\"#end}}",
+                escaped("$r.error")
+            )
         }),
     };
-    let cors = "method.response.header.Access-Control-Allow-Origin";
-    let method_responses: Vec<Value> = ["200", "400", "500"]
-        .iter()
-        .map(|code| json!({ "StatusCode": code, "ResponseParameters": { cors: true } }))
-        .collect();
-    let mut start = json!({
-        "RestApiId": r#ref("Api"),
-        "ResourceId": r#ref("WorkflowPath"),
-        "HttpMethod": "POST",
-        "AuthorizationType": auth.cfn(),
-        "Integration": {
-            "Type": "AWS",
-            "IntegrationHttpMethod": "POST",
-            "Uri": sub(&format!("arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:states:action/{action}")),
-            "Credentials": get_att("ApiRole", "Arn"),
-            // another content type is refused (415), not passed to Step Functions
-            "PassthroughBehavior": "NEVER",
-            "RequestTemplates": { "application/json": sub(request) },
-            "IntegrationResponses": [
-                { "StatusCode": "200", "ResponseParameters": { cors: "'*'" }, "ResponseTemplates": ok },
-                { "StatusCode": "400", "SelectionPattern": "4\\d{2}", "ResponseParameters": { cors: "'*'" } },
-                { "StatusCode": "500", "SelectionPattern": "5\\d{2}", "ResponseParameters": { cors: "'*'" } }
-            ],
-        },
-        "MethodResponses": method_responses,
-    });
-    if auth == ApiAuth::UserPool {
-        start["AuthorizerId"] = r#ref("Authorizer");
-    }
-    let preflight = json!({
-        "RestApiId": r#ref("Api"),
-        "ResourceId": r#ref("WorkflowPath"),
-        "HttpMethod": "OPTIONS",
-        // browsers send the preflight without credentials
-        "AuthorizationType": "NONE",
-        "Integration": {
-            "Type": "MOCK",
-            "RequestTemplates": { "application/json": "{\"statusCode\": 200}" },
-            "IntegrationResponses": [{
-                "StatusCode": "204",
-                "ResponseParameters": {
-                    "method.response.header.Access-Control-Allow-Headers": "'Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Amz-Content-Sha256'",
-                    "method.response.header.Access-Control-Allow-Methods": "'OPTIONS,POST'",
-                    cors: "'*'",
+    let mut methods = vec![
+        (
+            "StartMethod".to_string(),
+            post("WorkflowPath", action, "ApiRole", sub(&request), ok, auth),
+        ),
+        ("PreflightMethod".to_string(), preflight("WorkflowPath")),
+    ];
+    if answers {
+        // "Actions defined by AWS Step Functions" (Service Authorization
+        // Reference): SendTaskSuccess and SendTaskFailure take no resource,
+        // so "*"; the task token the caller must hold is what it answers
+        t.resource(
+            "AnswerRole",
+            "AWS::IAM::Role",
+            json!({
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Effect": "Allow",
+                        "Principal": { "Service": "apigateway.amazonaws.com" },
+                        "Action": "sts:AssumeRole",
+                    }]
                 },
-            }],
-        },
-        "MethodResponses": [{
-            "StatusCode": "204",
-            "ResponseParameters": {
-                "method.response.header.Access-Control-Allow-Headers": true,
-                "method.response.header.Access-Control-Allow-Methods": true,
-                cors: true,
-            },
-        }],
-    });
+                "Policies": [{
+                    "PolicyName": "answer",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Sid": "AnswerTaskTokens",
+                            "Effect": "Allow",
+                            "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"],
+                            "Resource": "*",
+                        }]
+                    }
+                }],
+                "Tags": tags,
+            }),
+        );
+        for (path, action) in ANSWERS {
+            let id = crate::naming::pascal(path);
+            let resource = format!("{id}Path");
+            t.resource(
+                &resource,
+                "AWS::ApiGateway::Resource",
+                json!({ "RestApiId": r#ref("Api"), "ParentId": r#ref("WorkflowPath"), "PathPart": path }),
+            );
+            // `{"taskToken": "...", "output": <JSON>}`, or `{"taskToken":
+            // "...", "error": "...", "cause": "..."}` (both optional)
+            let request = if action == "SendTaskSuccess" {
+                format!(
+                    "#set($b = $input.path('$'))\n#set($output = $input.json('$.output'))\n{{\"taskToken\": \"{}\", \"output\": \"{}\"}}",
+                    escaped("$b.taskToken"),
+                    escaped("$output")
+                )
+            } else {
+                format!(
+                    "#set($b = $input.path('$'))\n{{\"taskToken\": \"{}\"#if($b.error), \"error\": \"{}\"#end#if($b.cause), \"cause\": \"{}\"#end}}",
+                    escaped("$b.taskToken"),
+                    escaped("$b.error"),
+                    escaped("$b.cause")
+                )
+            };
+            methods.push((
+                format!("{id}Method"),
+                post(
+                    &resource,
+                    action,
+                    "AnswerRole",
+                    json!(request),
+                    json!({}),
+                    auth,
+                ),
+            ));
+            methods.push((format!("{id}PreflightMethod"), preflight(&resource)));
+            t.output(
+                &answer_output(path),
+                &format!("The endpoint's path that answers a task token ({action})"),
+                json!(format!("/workflows/{name}/{path}")),
+            );
+        }
+    }
     // a deployment is a snapshot: a new logical id when the methods change
     // makes CloudFormation take a new one
-    let digest = crate::cfn::sha256_hex(format!("{start}{preflight}").as_bytes());
+    let digest = crate::cfn::sha256_hex(
+        methods
+            .iter()
+            .map(|(_, m)| m.to_string())
+            .collect::<String>()
+            .as_bytes(),
+    );
     let deployment = format!("Deployment{}", &digest[..12]);
-    t.resource("StartMethod", "AWS::ApiGateway::Method", start);
-    t.resource("PreflightMethod", "AWS::ApiGateway::Method", preflight);
+    let ids: Vec<String> = methods.iter().map(|(id, _)| id.clone()).collect();
+    for (id, method) in methods {
+        t.resource(&id, "AWS::ApiGateway::Method", method);
+    }
     t.resource(
         &deployment,
         "AWS::ApiGateway::Deployment",
         json!({ "RestApiId": r#ref("Api"), "Description": "The workflow's endpoint" }),
-    )["DependsOn"] = json!(["StartMethod", "PreflightMethod"]);
+    )["DependsOn"] = json!(ids);
     t.resource(
         "Stage",
         "AWS::ApiGateway::Stage",
@@ -427,7 +593,7 @@ mod tests {
             ..Default::default()
         };
         let mut t = Template::new("test");
-        let parameters = add(&mut t, "orders", &cfg, Some("main"), &json!([]));
+        let parameters = add(&mut t, "orders", &cfg, Some("main"), false, &json!([]));
         assert_eq!(parameters[0].0, "UserPoolArn");
         let t = t.to_json();
         for role in ["EventsRole", "ApiRole"] {
@@ -480,6 +646,85 @@ mod tests {
         assert_eq!(
             t["Resources"]["StartMethod"]["Properties"]["AuthorizerId"],
             json!({ "Ref": "Authorizer" })
+        );
+    }
+
+    #[test]
+    fn a_workflow_that_waits_is_answered_through_its_endpoint() {
+        let waits = json!({ "States": { "Ask": { "Type": "Task",
+            "Resource": "arn:aws:states:::sns:publish.waitForTaskToken", "End": true } } });
+        assert!(waits_for_a_token(&waits));
+        assert!(!waits_for_a_token(
+            &json!({ "States": { "A": { "Type": "Pass", "Resource": "x" } } })
+        ));
+        let cfg = WorkflowConfig {
+            api: Some(ApiAuth::Iam),
+            ..Default::default()
+        };
+        let mut t = Template::new("test");
+        add(&mut t, "approval", &cfg, None, true, &json!([]));
+        let t = t.to_json();
+        let resources = &t["Resources"];
+        // a role of its own answers tokens (the actions take no resource);
+        // the starting role still starts this machine only
+        let answer =
+            &resources["AnswerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(
+            answer,
+            &json!([{ "Sid": "AnswerTaskTokens", "Effect": "Allow",
+                "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"], "Resource": "*" }])
+        );
+        for (id, path, action) in [
+            ("TaskSuccess", "task-success", "SendTaskSuccess"),
+            ("TaskFailure", "task-failure", "SendTaskFailure"),
+        ] {
+            assert_eq!(
+                resources[format!("{id}Path")]["Properties"]["PathPart"],
+                path
+            );
+            let method = &resources[format!("{id}Method")]["Properties"];
+            assert_eq!(method["AuthorizationType"], "AWS_IAM");
+            assert_eq!(
+                method["Integration"]["Credentials"],
+                json!({ "Fn::GetAtt": ["AnswerRole", "Arn"] })
+            );
+            assert!(
+                method["Integration"]["Uri"]["Fn::Sub"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("states:action/{action}"))
+            );
+            let request = method["Integration"]["RequestTemplates"]["application/json"]
+                .as_str()
+                .unwrap();
+            assert!(
+                request.contains("\"taskToken\": \"$util.escapeJavaScript($b.taskToken)"),
+                "{request}"
+            );
+            assert_eq!(
+                resources[format!("{id}PreflightMethod")]["Properties"]["HttpMethod"],
+                "OPTIONS"
+            );
+            assert_eq!(
+                t["Outputs"][answer_output(path)]["Value"],
+                format!("/workflows/approval/{path}")
+            );
+        }
+        let deployment = resources
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(id, _)| id.starts_with("Deployment"))
+            .unwrap()
+            .1;
+        assert_eq!(deployment["DependsOn"].as_array().unwrap().len(), 6);
+        let arns = invoke_arn("approval", true);
+        assert_eq!(arns.as_array().unwrap().len(), 3);
+        assert!(
+            arns[2]["Fn::Sub"]
+                .as_str()
+                .unwrap()
+                .ends_with("/POST/workflows/approval/task-failure")
         );
     }
 }
