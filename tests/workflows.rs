@@ -2045,3 +2045,233 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A workflow's REST endpoint in the sandbox, called with the real
+/// aws-amplify REST client as the app would (configured from
+/// `custom.workflows.approval.api`, signing with SigV4): a signed-in user
+/// starts the human approval workflow, a guest is refused as API Gateway
+/// refuses (403, `execute-api:Invoke`), and the token the workflow waits
+/// for is answered through `task-success`, which ends it with the answer;
+/// a second execution is refused through `task-failure`. An unsigned call
+/// is refused. A `user-pool` endpoint of an Express workflow takes a
+/// user's ID token and answers with the execution's end; no token or a bad
+/// one gets 401, a body that is not JSON 415 (or 400 when it says JSON).
+#[test]
+#[ignore = "needs the npm packages of tests/outputs-check; run by scripts/test.sh"]
+fn the_rest_endpoint_starts_and_answers_a_workflow_in_the_sandbox() {
+    let sb = common::Sandbox::new();
+    let app = common::functions::sandbox_app(&sb);
+    let run = |args: &[&str]| common::functions::run_in(&sb, &app, args);
+    run(&["add", "auth", "--yes", "-q"]);
+    run(&["add", "api", "--template", "todo", "--yes", "-q"]);
+    run(&[
+        "add",
+        "workflow",
+        "approval",
+        "--blueprint",
+        "human-approval",
+        "--trigger",
+        "api",
+        "--api-auth",
+        "iam",
+        "--start-by",
+        "signed-in",
+        "--yes",
+        "-q",
+    ]);
+    run(&[
+        "add",
+        "workflow",
+        "quick",
+        "--type",
+        "express",
+        "--trigger",
+        "api",
+        "--api-auth",
+        "user-pool",
+        "--yes",
+        "-q",
+    ]);
+    let running = common::running::Running::start(&sb, &app, &["--port", "0", "--no-watch"]);
+    let outputs_path = app.join("amplify_outputs.json");
+    let outputs: Value =
+        serde_json::from_str(&std::fs::read_to_string(&outputs_path).unwrap()).unwrap();
+    let api = &outputs["custom"]["workflows"]["approval"]["api"];
+    let endpoint = api["endpoint"].as_str().unwrap().to_string();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{outputs:#}");
+    assert_eq!(api["path"], "/workflows/approval");
+    assert_eq!(api["authorization_type"], "AWS_IAM");
+    assert_eq!(api["task_success_path"], "/workflows/approval/task-success");
+    assert_eq!(api["task_failure_path"], "/workflows/approval/task-failure");
+
+    let user = common::callers::sandbox_credentials(&sb, &app, &["--user", "ada"]).to_string();
+    let guest = common::callers::sandbox_credentials(&sb, &app, &["--guest"]).to_string();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/outputs-check/sandbox-workflow-api.mjs");
+    let amplify = |credentials: &str, args: &[&str]| -> Value {
+        let out = std::process::Command::new("node")
+            .arg(&script)
+            .arg(&outputs_path)
+            .arg("approval")
+            .arg(credentials)
+            .args(args)
+            .output()
+            .expect("could not run node");
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let hoist = |args: &[&str]| -> Value {
+        let out = sb
+            .hoist_in(&app)
+            .args(args)
+            .args(["--sandbox", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "hoist {args:?}: {}",
+            stderr_of(&out, &sb)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    };
+
+    // a signed-in user starts it; its answer is StartExecution's
+    let started = amplify(&user, &["start", r#"{"request": "a new laptop"}"#]);
+    assert_eq!(started["status"], 200, "{started:#}");
+    let execution = started["body"]["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        execution.contains(":execution:approval-dev:"),
+        "{started:#}"
+    );
+    assert!(started["body"]["startDate"].is_number(), "{started:#}");
+    let line = running.wait_for("waits for its task token");
+    let token = line.rsplit(' ').next().unwrap().to_string();
+
+    // a guest's role is not one start_by names
+    let refused = amplify(&guest, &["start", "{}"]);
+    assert_eq!(refused["status"], 403, "{refused:#}");
+    assert!(
+        refused["body"]["Message"]
+            .as_str()
+            .unwrap()
+            .contains("is not authorized to perform: execute-api:Invoke"),
+        "{refused:#}"
+    );
+
+    // the token is answered through the endpoint, and the workflow ends with the answer
+    let answered = amplify(
+        &user,
+        &["task-success", &token, r#"{"approved": true, "by": "ada"}"#],
+    );
+    assert_eq!(answered, json!({ "status": 200, "body": {} }));
+    let name = execution.rsplit(':').next().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut described = hoist(&["workflow", "describe", "approval", name]);
+    while described["status"] == "RUNNING" && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        described = hoist(&["workflow", "describe", "approval", name]);
+    }
+    assert_eq!(described["status"], "SUCCEEDED", "{described:#}");
+    assert_eq!(
+        described["output"]["decision"],
+        json!({ "approved": true, "by": "ada" }),
+        "{described:#}"
+    );
+    // an answered token is no more
+    let again = amplify(&user, &["task-success", &token, "{}"]);
+    assert_eq!(again["status"], 400, "{again:#}");
+    assert_eq!(again["body"]["__type"], "TaskDoesNotExist", "{again:#}");
+
+    // a refusal through task-failure
+    let second = amplify(&user, &["start", r#"{"request": "a boat"}"#]);
+    let second_name = second["body"]["executionArn"]
+        .as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let line = running.wait_for("waits for its task token");
+    let token = line.rsplit(' ').next().unwrap().to_string();
+    let refused = amplify(
+        &user,
+        &["task-failure", &token, "NotNow", "no boats this year"],
+    );
+    assert_eq!(refused["status"], 200, "{refused:#}");
+    let mut described = hoist(&["workflow", "describe", "approval", &second_name]);
+    while described["status"] == "RUNNING" && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        described = hoist(&["workflow", "describe", "approval", &second_name]);
+    }
+    assert_eq!(described["status"], "FAILED", "{described:#}");
+    assert_eq!(described["error"], "Rejected", "{described:#}");
+    assert!(
+        described["cause"]
+            .as_str()
+            .unwrap()
+            .contains("no boats this year"),
+        "{described:#}"
+    );
+
+    // unsigned, and not JSON
+    let raw = |content_type: &str, body: &str, token: Option<&str>, path: &str| -> (u16, String) {
+        let mut curl = std::process::Command::new("curl");
+        curl.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST"])
+            .args(["-H", &format!("Content-Type: {content_type}")])
+            .args(["--data", body]);
+        if let Some(token) = token {
+            curl.args(["-H", &format!("Authorization: {token}")]);
+        }
+        let out = curl
+            .arg(format!("{endpoint}/workflows/{path}"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let (body, code) = text.rsplit_once('\n').unwrap();
+        (code.parse().unwrap(), body.to_string())
+    };
+    let (code, body) = raw("application/json", "{}", None, "approval");
+    assert_eq!(
+        (code, body.as_str()),
+        (403, r#"{"message":"Missing Authentication Token"}"#)
+    );
+
+    // the user pool's: an ID token of a user; an Express workflow answers
+    // with its end (status and output, not its input or ARNs)
+    let token = common::callers::token(&sb, &app, "ada", &[], false);
+    let (code, body) = raw("application/json", r#"{"n": 1}"#, Some(&token), "quick");
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({ "status": "SUCCEEDED", "output": { "message": "Hello from a hoist workflow", "input": { "n": 1 } } })
+    );
+    let (code, body) = raw("application/json", "{}", None, "quick");
+    assert_eq!(
+        (code, body.as_str()),
+        (401, r#"{"message":"Unauthorized"}"#)
+    );
+    let (code, body) = raw("application/json", "{}", Some("not-a-token"), "quick");
+    assert_eq!(
+        (code, body.as_str()),
+        (401, r#"{"message":"Unauthorized"}"#)
+    );
+    let (code, body) = raw("text/plain", "hello", Some(&token), "quick");
+    assert_eq!(
+        (code, body.as_str()),
+        (415, r#"{"message":"Unsupported Media Type"}"#)
+    );
+    let (code, body) = raw("application/json", "{", Some(&token), "quick");
+    assert_eq!(code, 400, "{body}");
+    // quick waits for no token: it has no answers
+    let (code, _) = raw("application/json", "{}", Some(&token), "quick/task-success");
+    assert_eq!(code, 404);
+    assert!(running.stop().success());
+}

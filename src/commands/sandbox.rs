@@ -573,9 +573,17 @@ fn serve(
             // Step Functions' API, for `hoist workflow ... --sandbox` and the SDKs
             custom["hoist_sandbox"]["states_endpoint"] = json!(user_pool_endpoint);
             let activities = machine.activities.iter().map(|(name, arn)| (crate::category::workflow::stack::activity_output(name), arn.clone()));
-            deployed.insert(format!("workflow/{}", machine.workflow), [("Arn".to_string(), machine.arn.clone())].into_iter().chain(activities).collect());
+            // a REST endpoint is served on this port, at the deployed paths
+            let api: Vec<(String, String)> = match machine.api {
+                Some(_) => std::iter::once((crate::category::workflow::triggers::API_ENDPOINT.to_string(), user_pool_endpoint.trim_end_matches('/').to_string()))
+                    .chain(crate::category::workflow::triggers::ANSWERS.iter().filter(|_| machine.answers).map(|(path, _)| (crate::category::workflow::triggers::answer_output(path), format!("/workflows/{}/{path}", machine.workflow))))
+                    .collect(),
+                None => Vec::new(),
+            };
+            deployed.insert(format!("workflow/{}", machine.workflow), [("Arn".to_string(), machine.arn.clone())].into_iter().chain(activities).chain(api).collect());
         }
         let workflow_names: Vec<String> = workflows.iter().flat_map(|w| w.machines().map(|m| m.workflow.clone())).collect();
+        let workflow_endpoints: Vec<String> = workflows.iter().flat_map(|w| w.machines().filter(|m| m.api.is_some()).map(|m| format!("{}workflows/{}", user_pool_endpoint, m.workflow))).collect();
         let written = SandboxOutputs {
             env: env.clone(),
             deployed,
@@ -642,6 +650,9 @@ fn serve(
                     "  workflows: {} (`hoist workflow start NAME --sandbox`; their Tasks' messages and tokens are printed here)",
                     workflow_names.join(", ")
                 ));
+            }
+            if !workflow_endpoints.is_empty() {
+                printer.info(format!("  their REST endpoints: POST {}", workflow_endpoints.join(", ")));
             }
             if api_cfg.uses(AuthMode::Iam) {
                 printer.info(
@@ -841,8 +852,8 @@ struct SandboxOutputs {
 
 impl SandboxOutputs {
     /// The outputs carry what the sandbox serves: the api's `data` section,
-    /// the `auth` section of its user pool, and the `storage` section of its
-    /// buckets.
+    /// the `auth` section of its user pool, the `storage` section of its
+    /// buckets, and the workflows' REST endpoints on its port.
     fn write(&self, file: &ProjectFile) -> Result<PathBuf, crate::Error> {
         let mut local = file.clone();
         if !self.keep_auth {
@@ -854,10 +865,6 @@ impl SandboxOutputs {
         }
         if !self.keep_storage {
             local.manifest.storage.clear();
-        }
-        // nor workflows' REST endpoints: the app starts them with the SDK
-        for workflow in local.manifest.workflow.values_mut() {
-            workflow.api = None;
         }
         crate::deploy::local::write_outputs_with(
             &local,

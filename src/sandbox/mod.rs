@@ -22,6 +22,7 @@ pub mod server;
 pub mod sfn;
 pub mod sigv4;
 pub mod srp;
+pub mod workflow_api;
 pub mod workflows;
 
 /// Why the sandbox did not start.

@@ -148,6 +148,11 @@ pub fn router(endpoint: Arc<Endpoint>) -> Router {
         .route("/", post(aws_json))
         .route("/{pool}/.well-known/jwks.json", get(jwks))
         .route("/graphql", post(graphql))
+        .route("/workflows/{name}", post(super::workflow_api::start))
+        .route(
+            "/workflows/{name}/{answer}",
+            post(super::workflow_api::respond),
+        )
         .route("/graphql/realtime", get(realtime))
         .route(
             "/2015-03-31/functions/{function}/invocations",

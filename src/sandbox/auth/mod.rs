@@ -861,6 +861,15 @@ impl Authority {
             .unwrap_or_default()
     }
 
+    /// Whether `token` is an ID token of the sandbox's user pool (a Cognito
+    /// authorizer's test): `hoist sandbox token`'s, or a live one the pool issued.
+    pub fn user_pool_id_token(&self, token: &str) -> bool {
+        let bare = token.strip_prefix("Bearer ").unwrap_or(token).trim();
+        self.verify(bare)
+            .is_some_and(|c| c["iss"] == self.user_pool_issuer.as_str() && c["token_use"] == "id")
+            || (self.user_pool.as_ref()).is_some_and(|p| p.verify_live(bare, Some("id")).is_some())
+    }
+
     fn verify(&self, token: &str) -> Option<Value> {
         let token = token.strip_prefix("Bearer ").unwrap_or(token).trim();
         let mut validation = Validation::new(Algorithm::HS256);

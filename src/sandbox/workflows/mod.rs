@@ -81,6 +81,13 @@ pub struct LocalMachine {
     pub starters: Vec<String>,
     /// Its activities: name and ARN.
     pub activities: Vec<(String, String)>,
+    /// Its REST endpoint's authorization (`api` in hoist.toml), if it has one.
+    pub api: Option<crate::category::workflow::triggers::ApiAuth>,
+    /// The roles that may call that endpoint when it takes `iam`: those
+    /// `start_by` names (deployed, their `StartPolicy` has `execute-api:Invoke`).
+    pub api_callers: Vec<String>,
+    /// It waits for task tokens: its endpoint answers them too.
+    pub answers: bool,
 }
 
 /// One execution, running or ended.
@@ -242,6 +249,7 @@ pub fn machines(
                 Err(_) => None,
             })
             .collect();
+        let api_callers = starters.clone();
         for (function, f) in &manifest.function {
             let grants = f
                 .access
@@ -265,6 +273,9 @@ pub fn machines(
             name: machine_name(workflow, names.env),
             arn: names.machine_arn(workflow),
             kind: cfg.machine_type,
+            api: cfg.api,
+            api_callers,
+            answers: crate::category::workflow::triggers::waits_for_a_token(&analysis.definition),
             definition,
         });
     }

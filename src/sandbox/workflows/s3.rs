@@ -39,8 +39,9 @@ fn action(resource: &str) -> &str {
 fn bucket<'b>(
     buckets: &'b Buckets,
     call: &S3Call<'_>,
-    failed: fn(String) -> Failed,
+    error: &str,
 ) -> Result<(&'b Objects, String), Failed> {
+    let failed = |cause: String| (error.to_string(), cause);
     let Some(name) = call.arguments.get("Bucket").and_then(Value::as_str) else {
         return Err(failed(format!(
             "the {} of `{}` names no `Bucket`",
@@ -64,7 +65,7 @@ fn bucket<'b>(
 /// with the reason (an unknown bucket or key, an object that is not what
 /// `ReaderConfig.InputType` says, more than [`MOST_ITEMS`]).
 pub fn read_items(buckets: &Buckets, call: &S3Call<'_>) -> Result<Vec<Value>, Failed> {
-    let (objects, _) = bucket(buckets, call, |s| reader_failed(s))?;
+    let (objects, _) = bucket(buckets, call, "States.ItemReaderFailed")?;
     let items = match action(call.resource) {
         "s3:listObjectsV2" => {
             let prefix = call
@@ -289,7 +290,7 @@ pub fn write_results(
             call.resource
         )));
     }
-    let (objects, bucket) = bucket(buckets, call, |s| writer_failed(s))?;
+    let (objects, bucket) = bucket(buckets, call, "States.ResultWriterFailed")?;
     let config = call.config.cloned().unwrap_or(Value::Null);
     let transformation = config
         .get("Transformation")
