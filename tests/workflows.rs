@@ -427,6 +427,114 @@ fn remove_forgets_the_workflow_and_keeps_its_definition() {
     );
 }
 
+/// `hoist update workflow`: flags set the type and log level, add and
+/// remove who starts it and its triggers; the definition is checked with the
+/// new settings and hoist.toml with the project before anything is written,
+/// each refusal saying what and how to fix it.
+#[test]
+fn update_changes_what_starts_it_and_refuses_what_cannot_hold() {
+    let sb = project();
+    hoist(&sb, &["add", "auth", "--yes", "-q"]).success();
+    hoist(
+        &sb,
+        &[
+            "add",
+            "workflow",
+            "approval",
+            "--blueprint",
+            "human-approval",
+            "--start-by",
+            "signed-in",
+            "--trigger",
+            "api",
+            "--yes",
+            "-q",
+        ],
+    )
+    .success();
+    let before = sb.read("shop/hoist.toml");
+    let refused = |args: &[&str]| {
+        let mut all = vec!["update", "workflow", "approval"];
+        all.extend_from_slice(args);
+        let said = flat(&failure(&sb, &all));
+        assert_eq!(sb.read("shop/hoist.toml"), before, "{args:?} wrote");
+        said
+    };
+    // the definition waits for a token: it cannot become Express
+    let said = refused(&["--type", "express"]);
+    assert!(
+        said.contains("an Express workflow cannot use `.waitForTaskToken`")
+            && said.contains("definition.asl.json:7:19"),
+        "{said}"
+    );
+    let said = refused(&["--remove-start-by", "guests"]);
+    assert!(
+        said.contains("`guests` is not one of the workflow's")
+            && said.contains("it has: signed-in"),
+        "{said}"
+    );
+    let said = refused(&["--blueprint", "blank"]);
+    assert!(
+        said.contains("a blueprint only starts a new workflow"),
+        "{said}"
+    );
+    let said = refused(&["--start-by", "group:Admins"]);
+    assert!(
+        said.contains("the auth `main` has no group `Admins`")
+            && said.contains("hoist update auth main --group Admins"),
+        "{said}"
+    );
+    let said = refused(&["--trigger", "event"]);
+    assert!(
+        said.contains("`--trigger event` needs --event-pattern"),
+        "{said}"
+    );
+    let said = refused(&["--schedule", "rate(1 days)"]);
+    assert!(said.contains("rate(1 day)"), "{said}");
+
+    hoist(
+        &sb,
+        &[
+            "update",
+            "workflow",
+            "approval",
+            "--no-api",
+            "--remove-start-by",
+            "signed-in",
+            "--log-level",
+            "error",
+            "--schedule",
+            "rate(1 day)",
+            "-q",
+        ],
+    )
+    .success();
+    // the same schedule again is not a second rule
+    hoist(
+        &sb,
+        &["update", "workflow", "--schedule", "rate(1 day)", "-q"],
+    )
+    .success();
+    let toml = sb.read("shop/hoist.toml");
+    let section = toml.split("[workflow.approval]").nth(1).unwrap();
+    assert!(section.contains("log_level = \"ERROR\""), "{toml}");
+    assert!(section.contains("schedules = [\"rate(1 day)\"]"), "{toml}");
+    assert!(
+        !section.contains("api =") && !section.contains("start_by"),
+        "{toml}"
+    );
+    hoist(&sb, &["synth", "-q"]).success();
+    let t = template(&sb, "workflow-approval.template.json");
+    let resources = t["Resources"].as_object().unwrap();
+    assert!(resources.contains_key("Schedule0") && !resources.contains_key("Schedule1"));
+    assert!(!resources.contains_key("Api") && !resources.contains_key("StartPolicy"));
+    let said = flat(&failure(
+        &sb,
+        &["update", "workflow", "approval", "--no-api"],
+    ));
+    assert!(said.contains("has no REST endpoint"), "{said}");
+}
+
 /// The order fulfillment blueprint's functions pass their own tests and
 /// type checks with npm, as `hoist add workflow` writes them; deployed to
 /// moto (whose Step Functions parser checks the definition), the machine

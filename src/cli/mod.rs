@@ -14,7 +14,7 @@ use crate::project::Framework;
 mod sandbox;
 mod workflow;
 pub use sandbox::{DevArgs, SandboxArgs, SandboxCommand, UsersAction};
-pub use workflow::{DeployedArgs, WorkflowCommand, WorkflowOptions};
+pub use workflow::{DeployedArgs, WorkflowCommand, WorkflowOptions, WorkflowRemovals};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -485,6 +485,21 @@ Examples:
         name: Option<String>,
         #[command(flatten)]
         options: ApiOptions,
+    },
+    /// Change a workflow's type, logging, who starts it and what triggers it
+    #[command(after_help = "\
+Examples:
+  hoist update workflow orders --log-level error
+  hoist update workflow orders --start-by group:Admins --remove-start-by signed-in
+  hoist update workflow orders --api-auth iam --schedule 'rate(1 day)'
+  hoist update workflow orders --no-api --remove-schedule 'rate(1 day)'")]
+    Workflow {
+        /// The workflow's name (default: the project's only workflow)
+        name: Option<String>,
+        #[command(flatten)]
+        options: WorkflowOptions,
+        #[command(flatten)]
+        removals: WorkflowRemovals,
     },
     /// Change a storage resource
     #[command(after_help = "\

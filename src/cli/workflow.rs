@@ -210,6 +210,23 @@ pub struct WorkflowOptions {
     pub event_pattern: Vec<String>,
 }
 
+/// What `hoist update workflow` takes away (its other flags add).
+#[derive(Debug, Clone, Default, Args)]
+pub struct WorkflowRemovals {
+    /// Stop letting these start it from the app (repeatable)
+    #[arg(long = "remove-start-by", value_name = "WHO")]
+    pub remove_start_by: Vec<String>,
+    /// Remove its REST endpoint
+    #[arg(long, conflicts_with = "api_auth")]
+    pub no_api: bool,
+    /// Remove a schedule (repeatable), as written
+    #[arg(long, value_name = "EXPRESSION")]
+    pub remove_schedule: Vec<String>,
+    /// Remove an event pattern (repeatable), as written
+    #[arg(long, value_name = "JSON")]
+    pub remove_event_pattern: Vec<String>,
+}
+
 /// Where a deployed workflow is: the environment, and how to reach AWS.
 #[derive(Debug, Clone, Default, Args)]
 pub struct DeployedArgs {

@@ -243,6 +243,20 @@ pub fn update(
         UpdateCommand::Function { name, options } => {
             super::function::update(&file, name.as_deref(), options, global, printer)?;
         }
+        UpdateCommand::Workflow {
+            name,
+            options,
+            removals,
+        } => {
+            super::workflow_add::update(
+                &file,
+                name.as_deref(),
+                options,
+                removals,
+                global,
+                printer,
+            )?;
+        }
         UpdateCommand::Auth { name, options } => {
             let name = &existing_name(&file, "update", Category::Auth, name.as_deref())?;
             let current = file

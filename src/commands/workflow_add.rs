@@ -107,28 +107,7 @@ pub fn add(
     if let Some(level) = options.log_level {
         cfg.log_level = level;
     }
-    for text in &options.start_by {
-        workflow::Starter::parse(text).map_err(|why| ResourceError::BadFlag {
-            flag: "start-by",
-            message: why,
-            help: "`signed-in` (users of the user pool), `guests` (with auth's guest access) or `group:Admins`".into(),
-        })?;
-        if !cfg.start_by.contains(text) {
-            cfg.start_by.push(text.clone());
-        }
-        if text == "guests" {
-            printer.warn(
-                "`guests` lets anyone who loads the app start this workflow, with any input: make sure what it does is safe for strangers to trigger",
-            );
-        }
-    }
-
-    add_triggers(&mut cfg, options, file.manifest.auth.is_empty())?;
-    if cfg.api.is_some() && cfg.machine_type == MachineType::Express {
-        printer.warn(
-            "the endpoint waits for the Express execution's end, and API Gateway gives up after 29 seconds: keep what it runs short",
-        );
-    }
+    let warnings = add_starters_and_triggers(&mut cfg, options, file.manifest.auth.is_empty())?;
 
     // the blueprint's functions: none may be there already
     let functions = blueprint.functions();
@@ -241,6 +220,9 @@ pub fn add(
         }
     }
     report_change(printer, global, "Added", Category::Workflow, &name);
+    for warning in warnings {
+        printer.warn(warning);
+    }
     printer.info(format!(
         "  its definition: {path} ({}, {})",
         blueprint.as_str(),
@@ -272,6 +254,145 @@ pub fn add(
         &format!("hoist workflow graph {path} --format svg -o {name}.svg"),
         "draw it",
     );
+    Ok(())
+}
+
+/// `--start-by` and the triggers' flags into `cfg`, checked; the warnings
+/// they call for, to print once the change is written.
+fn add_starters_and_triggers(
+    cfg: &mut WorkflowConfig,
+    options: &WorkflowOptions,
+    no_auth: bool,
+) -> Result<Vec<&'static str>, crate::Error> {
+    let mut warnings = Vec::new();
+    for text in &options.start_by {
+        workflow::Starter::parse(text).map_err(|why| ResourceError::BadFlag {
+            flag: "start-by",
+            message: why,
+            help: "`signed-in` (users of the user pool), `guests` (with auth's guest access) or `group:Admins`".into(),
+        })?;
+        if !cfg.start_by.contains(text) {
+            cfg.start_by.push(text.clone());
+        }
+        if text == "guests" {
+            warnings.push(
+                "`guests` lets anyone who loads the app start this workflow, with any input: make sure what it does is safe for strangers to trigger",
+            );
+        }
+    }
+    add_triggers(cfg, options, no_auth)?;
+    if cfg.api.is_some() && cfg.machine_type == MachineType::Express {
+        warnings.push(
+            "the endpoint waits for the Express execution's end, and API Gateway gives up after 29 seconds: keep what it runs short",
+        );
+    }
+    Ok(warnings)
+}
+
+/// `hoist update workflow [NAME]`: its type and log level set, who starts it
+/// and its triggers added or removed; the definition is checked against the
+/// new settings (an Express workflow cannot wait) and hoist.toml against
+/// the project before anything is written.
+pub fn update(
+    file: &ProjectFile,
+    name: Option<&str>,
+    options: &WorkflowOptions,
+    removals: &crate::cli::WorkflowRemovals,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<(), crate::Error> {
+    use super::resources::{existing_name, unknown};
+    let name = existing_name(file, "update", Category::Workflow, name)?;
+    let mut cfg = file
+        .manifest
+        .workflow
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| unknown(file, Category::Workflow, &name))?;
+    if options.blueprint.is_some() {
+        return Err(ResourceError::BadFlag {
+            flag: "blueprint",
+            message: "a blueprint only starts a new workflow".into(),
+            help: format!(
+                "edit {} instead",
+                workflow::definition_path(&name).display()
+            ),
+        }
+        .into());
+    }
+    if let Some(machine_type) = options.machine_type {
+        cfg.machine_type = machine_type;
+    }
+    if let Some(level) = options.log_level {
+        cfg.log_level = level;
+    }
+    // what is taken away must be there
+    let remove = |list: &mut Vec<String>, gone: &[String], flag: &'static str| {
+        for text in gone {
+            let Some(i) = list.iter().position(|t| t == text) else {
+                return Err(ResourceError::BadFlag {
+                    flag,
+                    message: format!("`{text}` is not one of the workflow's"),
+                    help: if list.is_empty() {
+                        "it has none".to_string()
+                    } else {
+                        format!("it has: {}", list.join(", "))
+                    },
+                });
+            };
+            list.remove(i);
+        }
+        Ok(())
+    };
+    remove(
+        &mut cfg.start_by,
+        &removals.remove_start_by,
+        "remove-start-by",
+    )?;
+    remove(
+        &mut cfg.schedules,
+        &removals.remove_schedule,
+        "remove-schedule",
+    )?;
+    remove(
+        &mut cfg.events,
+        &removals.remove_event_pattern,
+        "remove-event-pattern",
+    )?;
+    if removals.no_api {
+        if cfg.api.is_none() {
+            return Err(ResourceError::BadFlag {
+                flag: "no-api",
+                message: format!("the workflow `{name}` has no REST endpoint"),
+                help: "nothing to remove".into(),
+            }
+            .into());
+        }
+        cfg.api = None;
+    }
+    let warnings = add_starters_and_triggers(&mut cfg, options, file.manifest.auth.is_empty())?;
+
+    // the definition, as synthesis will check it with the new settings
+    let path = workflow::definition_path(&name);
+    let text = std::fs::read_to_string(file.root().join(&path))
+        .map_err(|e| FsError::new("read", &file.root().join(&path), e))?;
+    let scope = refs::Scope {
+        name: &name,
+        cfg: &cfg,
+        functions: file.manifest.function.keys().map(String::as_str).collect(),
+        workflows: file.manifest.workflow.keys().map(String::as_str).collect(),
+        storages: file.manifest.storage.keys().map(String::as_str).collect(),
+        api: file.manifest.api.keys().next().map(String::as_str),
+    };
+    workflow::stack::checked(&text, &path.display().to_string(), &scope)?;
+    let item = to_table(&cfg)?;
+    save(file, |doc| {
+        set_resource(doc, Category::Workflow, &name, item)
+    })?;
+    report_change(printer, global, "Updated", Category::Workflow, &name);
+    for warning in warnings {
+        printer.warn(warning);
+    }
     Ok(())
 }
 
@@ -311,18 +432,26 @@ fn add_triggers(
     };
     needs(
         Trigger::Schedule,
-        !options.schedule.is_empty(),
+        !options.schedule.is_empty() || !cfg.schedules.is_empty(),
         "schedule",
         "'rate(1 day)'",
     )?;
     needs(
         Trigger::Event,
-        !options.event_pattern.is_empty(),
+        !options.event_pattern.is_empty() || !cfg.events.is_empty(),
         "event-pattern",
         r#"'{"source": ["app.orders"]}'"#,
     )?;
-    cfg.schedules.extend(options.schedule.iter().cloned());
-    cfg.events.extend(options.event_pattern.iter().cloned());
+    for (list, added) in [
+        (&mut cfg.schedules, &options.schedule),
+        (&mut cfg.events, &options.event_pattern),
+    ] {
+        for text in added {
+            if !list.contains(text) {
+                list.push(text.clone());
+            }
+        }
+    }
     if let Some(problem) = workflow::triggers::problems(cfg).into_iter().next() {
         return Err(ResourceError::BadFlag {
             flag: if problem.keys[0] == "schedules" {
