@@ -458,9 +458,45 @@ fn event(e: &aws_sdk_sfn::types::HistoryEvent) -> Value {
             json!({ "output": d.output() }),
         );
     }
+    if let Some(d) = e.lambda_function_scheduled_event_details() {
+        detail(
+            "lambdaFunctionScheduledEventDetails",
+            json!({ "resource": d.resource(), "input": d.input(), "timeoutInSeconds": d.timeout_in_seconds() }),
+        );
+    }
+    if let Some(d) = e.lambda_function_timed_out_event_details() {
+        detail(
+            "lambdaFunctionTimedOutEventDetails",
+            json!({ "error": d.error(), "cause": d.cause() }),
+        );
+    }
     if let Some(d) = e.activity_failed_event_details() {
         detail(
             "activityFailedEventDetails",
+            json!({ "error": d.error(), "cause": d.cause() }),
+        );
+    }
+    if let Some(d) = e.activity_scheduled_event_details() {
+        detail(
+            "activityScheduledEventDetails",
+            json!({ "resource": d.resource(), "input": d.input(), "timeoutInSeconds": d.timeout_in_seconds(), "heartbeatInSeconds": d.heartbeat_in_seconds() }),
+        );
+    }
+    if let Some(d) = e.activity_started_event_details() {
+        detail(
+            "activityStartedEventDetails",
+            json!({ "workerName": d.worker_name() }),
+        );
+    }
+    if let Some(d) = e.activity_succeeded_event_details() {
+        detail(
+            "activitySucceededEventDetails",
+            json!({ "output": d.output() }),
+        );
+    }
+    if let Some(d) = e.activity_timed_out_event_details() {
+        detail(
+            "activityTimedOutEventDetails",
             json!({ "error": d.error(), "cause": d.cause() }),
         );
     }

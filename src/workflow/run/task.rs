@@ -77,14 +77,6 @@ impl Exec<'_> {
             variables,
             bindings,
         )?;
-        self.event(
-            "TaskScheduled",
-            Some(("taskScheduledEventDetails", json!({ "resource": resource, "parameters": input.to_string(), "timeoutInSeconds": timeout }))),
-        );
-        self.event(
-            "TaskStarted",
-            Some(("taskStartedEventDetails", json!({ "resource": resource }))),
-        );
         let heartbeat = self.seconds(
             task.heartbeat.as_ref(),
             "HeartbeatSeconds",
@@ -92,6 +84,25 @@ impl Exec<'_> {
             variables,
             bindings,
         )?;
+        let family = Family::of(resource);
+        let scheduled = match family {
+            Family::Task => {
+                json!({ "resource": resource, "parameters": input.to_string(), "timeoutInSeconds": timeout, "heartbeatInSeconds": heartbeat })
+            }
+            Family::Activity => {
+                json!({ "resource": resource, "input": input.to_string(), "timeoutInSeconds": timeout, "heartbeatInSeconds": heartbeat })
+            }
+            Family::LambdaFunction => {
+                json!({ "resource": resource, "input": input.to_string(), "timeoutInSeconds": timeout })
+            }
+        };
+        family.event(self, "Scheduled", scheduled);
+        match family {
+            Family::Task => family.event(self, "Started", json!({ "resource": resource })),
+            // an activity's worker is named by GetActivityTask's caller; Lambda's start has no details
+            Family::Activity => family.event(self, "Started", json!({})),
+            Family::LambdaFunction => self.event("LambdaFunctionStarted", None),
+        }
         // a runner's answer took its time already: the clock is moved, not slept
         let mocked = self.mocks.answer(name, attempt).cloned();
         let ran = mocked.is_none() && self.runner.is_some();
@@ -160,23 +171,19 @@ impl Exec<'_> {
             Response::Return { value, .. } => {
                 // the connector's output is under the payload limit
                 within_limit(&value, name)?;
-                self.event(
-                    "TaskSucceeded",
-                    Some((
-                        "taskSucceededEventDetails",
-                        json!({ "resource": resource, "output": value.to_string() }),
-                    )),
-                );
+                let mut details = json!({ "output": value.to_string() });
+                if family == Family::Task {
+                    details["resource"] = json!(resource);
+                }
+                family.event(self, "Succeeded", details);
                 Ok(value)
             }
             Response::Throw { error, cause, .. } => {
-                self.event(
-                    "TaskFailed",
-                    Some((
-                        "taskFailedEventDetails",
-                        json!({ "resource": resource, "error": error, "cause": cause }),
-                    )),
-                );
+                let mut details = json!({ "error": error, "cause": cause });
+                if family == Family::Task {
+                    details["resource"] = json!(resource);
+                }
+                family.event(self, "Failed", details);
                 Err(raised(StatesError::from_name(&error), cause))
             }
         }
@@ -211,13 +218,12 @@ impl Exec<'_> {
         cause: String,
     ) -> Failure {
         self.pass(seconds, ran);
-        self.event(
-            "TaskTimedOut",
-            Some((
-                "taskTimedOutEventDetails",
-                json!({ "error": error.name(), "resource": resource }),
-            )),
-        );
+        let family = Family::of(resource);
+        let mut details = json!({ "error": error.name(), "cause": cause });
+        if family == Family::Task {
+            details["resource"] = json!(resource);
+        }
+        family.event(self, "TimedOut", details);
         raised(error, cause)
     }
 
@@ -249,5 +255,93 @@ impl Exec<'_> {
             Count::Positive,
         )
         .map(Some)
+    }
+}
+
+/// Which events a Task's history has, by its resource ("HistoryEvent",
+/// Step Functions API reference): an activity's `Activity*`, a Lambda
+/// function named by its ARN `LambdaFunction*`, a service integration
+/// (`arn:aws:states:::...`) `Task*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Task,
+    Activity,
+    LambdaFunction,
+}
+
+impl Family {
+    fn of(resource: &str) -> Family {
+        if resource.starts_with("arn:aws:states:") && resource.contains(":activity:") {
+            Family::Activity
+        } else if resource.starts_with("arn:aws:lambda:") {
+            Family::LambdaFunction
+        } else {
+            Family::Task
+        }
+    }
+
+    /// Its event `<Family><what>` with `<family><what>EventDetails`.
+    fn event(self, exec: &mut Exec<'_>, what: &str, details: Value) {
+        let (kind, key) = match self {
+            Family::Task => ("Task", "task"),
+            Family::Activity => ("Activity", "activity"),
+            Family::LambdaFunction => ("LambdaFunction", "lambdaFunction"),
+        };
+        exec.event(
+            &format!("{kind}{what}"),
+            Some((&format!("{key}{what}EventDetails"), details)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Mocks, Options, run};
+    use crate::workflow::tree::Machine;
+    use serde_json::{Value, json};
+
+    fn kinds(resource: &str, mock: Value) -> Vec<String> {
+        let d = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource,
+            "TimeoutSeconds": 10, "End": true}}});
+        let outcome = run(
+            &Machine::from_value(&d).unwrap(),
+            json!({}),
+            &Mocks::parse(&json!({ "T": mock }), None).unwrap(),
+            &Options::default(),
+        )
+        .unwrap();
+        outcome
+            .history
+            .iter()
+            .filter_map(|e| e["type"].as_str())
+            .filter(|t| !t.starts_with("Execution") && !t.starts_with("TaskState"))
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_tasks_events_are_named_by_its_resource_as_the_service_names_them() {
+        let activity = "arn:aws:states:us-east-1:123456789012:activity:packing";
+        assert_eq!(
+            kinds(activity, json!({ "Return": 1 })),
+            ["ActivityScheduled", "ActivityStarted", "ActivitySucceeded"]
+        );
+        assert_eq!(
+            kinds(activity, json!({ "Return": 1, "Delay": 20 })),
+            ["ActivityScheduled", "ActivityStarted", "ActivityTimedOut"]
+        );
+        let function = "arn:aws:lambda:us-east-1:123456789012:function:pack";
+        assert_eq!(
+            kinds(function, json!({ "Throw": { "Error": "Boom" } })),
+            [
+                "LambdaFunctionScheduled",
+                "LambdaFunctionStarted",
+                "LambdaFunctionFailed"
+            ]
+        );
+        assert_eq!(
+            kinds("arn:aws:states:::lambda:invoke", json!({ "Return": 1 })),
+            ["TaskScheduled", "TaskStarted", "TaskSucceeded"]
+        );
     }
 }
