@@ -375,7 +375,7 @@ pub fn update(
     // the definition, as synthesis will check it with the new settings
     let path = workflow::definition_path(&name);
     let text = std::fs::read_to_string(file.root().join(&path))
-        .map_err(|e| FsError::new("read", &file.root().join(&path), e))?;
+        .map_err(|e| FsError::new("read", file.root().join(&path), e))?;
     let scope = refs::Scope {
         name: &name,
         cfg: &cfg,
