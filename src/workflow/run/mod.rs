@@ -133,6 +133,9 @@ pub trait TaskRunner {
     }
 }
 
+/// The longest an Express execution runs, in seconds.
+pub const EXPRESS_LIMIT: f64 = 300.0;
+
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Sleep through Waits and retry delays instead of advancing a virtual clock.
@@ -336,6 +339,11 @@ impl Exec<'_> {
         if seconds <= 0.0 {
             return;
         }
+        // nothing sleeps past the execution's end
+        let seconds = match self.deadline {
+            Some(d) if self.clock + seconds > d => (d - self.clock).max(0.0) + 0.001,
+            _ => seconds,
+        };
         if self.options.real_time {
             // in steps, so that a stopped execution does not sleep on
             let end = std::time::Instant::now()
@@ -616,7 +624,13 @@ pub fn run_with(
         clock: options.start,
         rng: rand::rngs::StdRng::seed_from_u64(options.seed),
         invocations: HashMap::new(),
-        deadline: machine.timeout_seconds.map(|t| options.start + t),
+        // an Express execution runs five minutes at most ("Standard and
+        // Express workflow types"), its own TimeoutSeconds if shorter
+        deadline: match (machine.timeout_seconds, options.express) {
+            (Some(t), true) => Some(options.start + t.min(EXPRESS_LIMIT)),
+            (None, true) => Some(options.start + EXPRESS_LIMIT),
+            (t, false) => t.map(|t| options.start + t),
+        },
         execution,
         input: input.clone(),
         context_input: machine.reads_execution_input,
@@ -655,6 +669,8 @@ pub fn run_with(
         }
         Err(Failure { fatal: Some(e), .. }) => return Err(e),
         _ if timed_out => {
+            // it ended at its deadline
+            exec.clock = exec.deadline.map_or(exec.clock, |d| exec.clock.min(d));
             exec.event(
                 "ExecutionTimedOut",
                 Some((
@@ -666,7 +682,17 @@ pub fn run_with(
                 status: Status::TimedOut,
                 output: None,
                 error: Some("States.Timeout".into()),
-                cause: Some("the execution ran longer than its TimeoutSeconds".into()),
+                cause:
+                    Some(
+                        if options.express
+                            && machine.timeout_seconds.is_none_or(|t| t >= EXPRESS_LIMIT)
+                        {
+                            "an Express execution runs at most five minutes"
+                        } else {
+                            "the execution ran longer than its TimeoutSeconds"
+                        }
+                        .into(),
+                    ),
                 history: Vec::new(),
                 duration: 0.0,
                 failed_state: None,

@@ -320,6 +320,28 @@ mod tests {
     }
 
     #[test]
+    fn an_express_execution_ends_at_five_minutes() {
+        let d =
+            json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 400, "End": true}}});
+        let machine = Machine::from_value(&d).unwrap();
+        let options = Options {
+            express: true,
+            ..Options::default()
+        };
+        let mocks = Mocks::parse(&json!({}), None).unwrap();
+        let outcome = run(&machine, json!({}), &mocks, &options).unwrap();
+        assert_eq!(
+            outcome.status,
+            super::super::Status::TimedOut,
+            "{outcome:?}"
+        );
+        assert_eq!(outcome.duration, 300.0);
+        // a Standard one waits
+        let outcome = run(&machine, json!({}), &mocks, &Options::default()).unwrap();
+        assert_eq!(outcome.status, super::super::Status::Succeeded);
+    }
+
+    #[test]
     fn a_tasks_events_are_named_by_its_resource_as_the_service_names_them() {
         let activity = "arn:aws:states:us-east-1:123456789012:activity:packing";
         assert_eq!(
