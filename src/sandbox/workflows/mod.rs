@@ -35,6 +35,8 @@ use crate::workflow::run;
 
 pub mod s3;
 mod tasks;
+#[cfg(test)]
+mod tests;
 
 use tasks::Runner;
 
