@@ -79,7 +79,7 @@ if [ "$fast" = 0 ]; then
   venv .venv/pytest "pytest==$PYTEST_VERSION"
   venv .venv/cargo-lambda "cargo-lambda==$CARGO_LAMBDA_VERSION"
   # npm packages the tests judge with: the official Amplify packages, the AppSync resolver linter.
-  for dir in tests/outputs-check tests/resolver-lint tests/asl-validator tests/browser; do
+  for dir in tests/outputs-check tests/resolver-lint tests/asl-validator tests/browser tests/transformer-oracle; do
     if [ "$(cat "$dir/node_modules/.installed" 2>/dev/null)" != "$(cat "$dir/package.json")" ]; then
       step "installing the npm packages of $dir"
       (cd "$dir" && npm install --no-audit --no-fund --no-package-lock --loglevel=error)
