@@ -533,6 +533,35 @@ fn update_changes_what_starts_it_and_refuses_what_cannot_hold() {
         &["update", "workflow", "approval", "--no-api"],
     ));
     assert!(said.contains("has no REST endpoint"), "{said}");
+
+    // an endpoint keeps its authorization when the trigger is named again
+    hoist(
+        &sb,
+        &["update", "workflow", "approval", "--api-auth", "iam", "-q"],
+    )
+    .success();
+    hoist(
+        &sb,
+        &["update", "workflow", "approval", "--trigger", "api", "-q"],
+    )
+    .success();
+    let toml = sb.read("shop/hoist.toml");
+    assert!(toml.contains("api = \"iam\""), "{toml}");
+    let said = flat(&failure(
+        &sb,
+        &[
+            "update",
+            "workflow",
+            "approval",
+            "--no-api",
+            "--trigger",
+            "api",
+        ],
+    ));
+    assert!(
+        said.contains("`--no-api` removes the endpoint `--trigger api` asks for"),
+        "{said}"
+    );
 }
 
 /// The order fulfillment blueprint's functions pass their own tests and
@@ -646,8 +675,9 @@ fn order_fulfillment_functions_pass_their_own_tests() {
 /// The data processing blueprint's functions pass their own tests and type
 /// checks, as `hoist add workflow` writes them; deployed to moto, the
 /// distributed Map reads and writes the storage stack's bucket, and the
-/// role lists that bucket, reads and writes its objects, starts and watches
-/// the machine's own children and invokes the two functions: nothing else.
+/// role lists that bucket, writes only under `workflow-results/`, starts and
+/// watches the machine's own children and invokes the two functions:
+/// nothing else.
 /// Without storage the blueprint is refused, and nothing is written.
 #[test]
 #[ignore = "needs the npm registry (tsx, typescript, esbuild) and moto (PyPI); run by scripts/test.sh"]

@@ -360,6 +360,14 @@ pub fn update(
         "remove-event-pattern",
     )?;
     if removals.no_api {
+        if options.trigger.contains(&Trigger::Api) {
+            return Err(ResourceError::BadFlag {
+                flag: "no-api",
+                message: "`--no-api` removes the endpoint `--trigger api` asks for".into(),
+                help: "give one of them".into(),
+            }
+            .into());
+        }
         if cfg.api.is_none() {
             return Err(ResourceError::BadFlag {
                 flag: "no-api",
@@ -409,7 +417,8 @@ fn add_triggers(
         cfg.start_by.push("signed-in".into());
     }
     if asked(Trigger::Api) || options.api_auth.is_some() {
-        cfg.api = Some(options.api_auth.unwrap_or(if no_auth {
+        // an endpoint keeps its authorization unless told another
+        cfg.api = Some(options.api_auth.or(cfg.api).unwrap_or(if no_auth {
             ApiAuth::Iam
         } else {
             ApiAuth::UserPool

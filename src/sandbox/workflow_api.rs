@@ -26,6 +26,10 @@ use super::server::{Endpoint, LogLine};
 use super::workflows::LocalMachine;
 use crate::category::workflow::triggers::{ANSWERS, ApiAuth};
 
+/// API Gateway's longest wait for an integration ("Amazon API Gateway
+/// quotas": 29 seconds).
+const INTEGRATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(29);
+
 fn answer(status: StatusCode, body: Value) -> Response {
     (
         status,
@@ -249,16 +253,26 @@ async fn call(
         }),
         _ => json!({ "stateMachineArn": machine.arn, "input": parsed.to_string() }),
     };
-    // a synchronous start waits for the execution's end: off the async workers
-    let result = tokio::task::spawn_blocking(move || host.call(operation, &request))
-        .await
-        .unwrap_or_else(|_| {
-            Err(super::workflows::SfnError {
-                kind: "ServiceException",
-                message: "the sandbox failed on this request (a bug in hoist; please report it)"
-                    .into(),
-            })
-        });
+    // a synchronous start waits for the execution's end: off the async
+    // workers, and, as API Gateway does, no longer than its 29 seconds (the
+    // execution goes on)
+    let call = tokio::task::spawn_blocking(move || host.call(operation, &request));
+    let Ok(joined) = tokio::time::timeout(INTEGRATION_TIMEOUT, call).await else {
+        return (
+            answer(
+                StatusCode::GATEWAY_TIMEOUT,
+                json!({ "message": "Endpoint request timed out" }),
+            ),
+            operation,
+            auth,
+        );
+    };
+    let result = joined.unwrap_or_else(|_| {
+        Err(super::workflows::SfnError {
+            kind: "ServiceException",
+            message: "the sandbox failed on this request (a bug in hoist; please report it)".into(),
+        })
+    });
     let response = match result {
         // an Express execution's status, output and error; not its input,
         // cause or ARNs

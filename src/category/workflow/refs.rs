@@ -696,7 +696,11 @@ fn distributed_map(
                 "s3:GetObject" => "Key",
                 _ => "Prefix",
             };
+            // a MANIFEST (an S3 inventory) names the objects it reads: the
+            // role reads more than its key
+            let manifest = part["ReaderConfig"]["InputType"] == "MANIFEST";
             let literal = arguments(part)
+                .filter(|_| !manifest)
                 .and_then(|a| a.get(place))
                 .and_then(Value::as_str)
                 .filter(|p| !p.is_empty() && !p.contains(['*', '?', '$']) && !p.contains("{%"))
@@ -865,5 +869,26 @@ mod tests {
                 Need::Bucket("files".into(), "s3:PutObject", Some("results".into())),
             ]
         );
+        // a reader of one object gets that object; of an inventory
+        // manifest, which names others, the bucket's
+        for (input_type, place) in [
+            ("JSON", Some("in/data.json".to_string())),
+            ("MANIFEST", None),
+        ] {
+            let definition = json!({
+                "StartAt": "Each",
+                "States": { "Each": { "Type": "Map", "End": true,
+                    "ItemReader": { "Resource": "arn:aws:states:::s3:getObject",
+                        "ReaderConfig": { "InputType": input_type },
+                        "Parameters": { "Bucket": "${bucket:files}", "Key": "in/data.json" } },
+                    "ItemProcessor": { "ProcessorConfig": { "Mode": "DISTRIBUTED", "ExecutionType": "STANDARD" },
+                        "StartAt": "One", "States": { "One": { "Type": "Pass", "End": true } } } } }
+            });
+            let needs = analyze(&definition, &cfg_scope).unwrap().needs;
+            assert!(
+                needs.contains(&Need::Bucket("files".into(), "s3:GetObject", place.clone())),
+                "{input_type}: {needs:?}"
+            );
+        }
     }
 }

@@ -291,6 +291,12 @@ fn escaped(expression: &str) -> String {
     format!("$util.escapeJavaScript({expression}).replaceAll(\"\\\\'\", \"'\")")
 }
 
+/// [`escaped`], or nothing when the field is absent or null (VTL would
+/// print the expression itself, whose quotes break the JSON).
+fn escaped_if(expression: &str) -> String {
+    format!("#if({expression}){}#end", escaped(expression))
+}
+
 /// A POST method on `resource` with API Gateway's AWS integration calling
 /// Step Functions' `action` through `role`, the request written by
 /// `request`; JSON bodies only (another content type is refused with 415).
@@ -484,13 +490,13 @@ fn add_rest_api(
             let request = if action == "SendTaskSuccess" {
                 format!(
                     "#set($b = $input.path('$'))\n#set($output = $input.json('$.output'))\n{{\"taskToken\": \"{}\", \"output\": \"{}\"}}",
-                    escaped("$b.taskToken"),
+                    escaped_if("$b.taskToken"),
                     escaped("$output")
                 )
             } else {
                 format!(
                     "#set($b = $input.path('$'))\n{{\"taskToken\": \"{}\"#if($b.error), \"error\": \"{}\"#end#if($b.cause), \"cause\": \"{}\"#end}}",
-                    escaped("$b.taskToken"),
+                    escaped_if("$b.taskToken"),
                     escaped("$b.error"),
                     escaped("$b.cause")
                 )
@@ -698,7 +704,9 @@ mod tests {
                 .as_str()
                 .unwrap();
             assert!(
-                request.contains("\"taskToken\": \"$util.escapeJavaScript($b.taskToken)"),
+                request.contains(
+                    "\"taskToken\": \"#if($b.taskToken)$util.escapeJavaScript($b.taskToken)"
+                ),
                 "{request}"
             );
             assert_eq!(

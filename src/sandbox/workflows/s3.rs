@@ -106,6 +106,16 @@ pub fn read_items(buckets: &Buckets, call: &S3Call<'_>) -> Result<Vec<Value>, Fa
             )));
         }
     };
+    // ReaderConfig.MaxItems reads that many, before the sandbox's own limit
+    let mut items = items;
+    if let Some(most) = call
+        .config
+        .and_then(|c| c.get("MaxItems"))
+        .and_then(Value::as_u64)
+        .filter(|m| *m > 0)
+    {
+        items.truncate(most as usize);
+    }
     if items.len() > MOST_ITEMS {
         return Err(reader_failed(format!(
             "`{}` would run {} children; the sandbox runs at most {MOST_ITEMS} (narrow the prefix, or set ReaderConfig.MaxItems)",
@@ -243,11 +253,13 @@ fn date(seconds: f64) -> String {
 /// One child as `Transformation: NONE` exports it: the execution's
 /// description, its input and output (or error and cause) as JSON text.
 fn described(child: &ChildRun<'_>, map_run_arn: &str) -> Value {
+    // a map run's children are executions of `<machine>/<label>`
     let name = uuid::Uuid::new_v4().to_string();
-    let execution = match map_run_arn.rsplit_once(':') {
-        Some((run, _)) => format!("{}:{name}", run.replacen(":mapRun:", ":execution:", 1)),
-        None => name.clone(),
-    };
+    let run = map_run_arn
+        .rsplit_once(':')
+        .map_or(map_run_arn, |(run, _)| run);
+    let execution = format!("{}:{name}", run.replacen(":mapRun:", ":execution:", 1));
+    let machine = run.replacen(":mapRun:", ":stateMachine:", 1);
     let mut out = json!({
         "ExecutionArn": execution,
         "Input": child.input.to_string(),
@@ -255,7 +267,7 @@ fn described(child: &ChildRun<'_>, map_run_arn: &str) -> Value {
         "Name": name,
         "RedriveCount": 0,
         "StartDate": date(child.start),
-        "StateMachineArn": map_run_arn,
+        "StateMachineArn": machine,
         "StopDate": date(child.stop),
     });
     match child.outcome {
@@ -264,6 +276,7 @@ fn described(child: &ChildRun<'_>, map_run_arn: &str) -> Value {
             out["OutputDetails"] = json!({ "Included": true });
             out["Status"] = json!("SUCCEEDED");
             out["RedriveStatus"] = json!("NOT_REDRIVABLE");
+            out["RedriveStatusReason"] = json!("Execution is SUCCEEDED and cannot be redriven");
         }
         Err(failure) => {
             out["Error"] = failure.get("Error").cloned().unwrap_or(Value::Null);
@@ -499,7 +512,10 @@ mod tests {
         assert_eq!(one["Status"], "SUCCEEDED");
         assert_eq!(one["Input"], ok_in.to_string());
         assert_eq!(one["Output"], ok_out.to_string());
-        assert_eq!(one["StateMachineArn"], run);
+        assert_eq!(
+            one["StateMachineArn"],
+            "arn:aws:states:us-east-1:123456789012:stateMachine:flow-dev/Each"
+        );
         assert_eq!(one["StartDate"], "2001-09-09T01:46:40.000Z");
         assert_eq!(one["StopDate"], "2001-09-09T01:46:41.500Z");
         assert!(
@@ -530,6 +546,51 @@ mod tests {
         .unwrap();
         let (_, bytes) = objects.get("run-2/SUCCEEDED_0.json").unwrap();
         assert_eq!(String::from_utf8(bytes).unwrap(), ok_out.to_string());
+
+        // FLATTEN: a child's array output is spread
+        let listed = json!([1, 2]);
+        let flat = [ChildRun {
+            index: 0,
+            input: &ok_in,
+            outcome: Ok(&listed),
+            start: 1.0e9,
+            stop: 1.0e9,
+        }];
+        let config = json!({ "Transformation": "FLATTEN" });
+        write_results(
+            &buckets,
+            &call(
+                "arn:aws:states:::s3:putObject",
+                &json!({ "Bucket": "b" }),
+                Some(&config),
+            ),
+            "arn:aws:states:us-east-1:123456789012:mapRun:flow-dev/Each:run-3",
+            &flat,
+        )
+        .unwrap();
+        let (_, bytes) = objects.get("run-3/SUCCEEDED_0.json").unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&bytes).unwrap(),
+            json!([1, 2])
+        );
+    }
+
+    #[test]
+    fn max_items_reads_that_many_before_the_sandboxs_limit() {
+        let (_dir, buckets) = bucket_with(&[("a", b"1"), ("b", b"2"), ("c", b"3")]);
+        let arguments = json!({ "Bucket": "b" });
+        let config = json!({ "MaxItems": 2 });
+        let items = read_items(
+            &buckets,
+            &call(
+                "arn:aws:states:::s3:listObjectsV2",
+                &arguments,
+                Some(&config),
+            ),
+        )
+        .unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1]["Key"], "b");
     }
 
     #[test]
@@ -572,6 +633,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(csv, vec![json!({ "id": "1", "name": "ada" })]);
+        let first_row = records(
+            b"id;name\r\n2;\"bo; b\"\r\n",
+            "k",
+            &json!({ "InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "CSVDelimiter": "SEMICOLON" }),
+        )
+        .unwrap();
+        assert_eq!(first_row, vec![json!({ "id": "2", "name": "bo; b" })]);
         let (error, cause) = records(b"{}", "k", &json!({ "InputType": "JSON" })).unwrap_err();
         assert_eq!(error, "States.ItemReaderFailed");
         assert!(cause.contains("not a JSON array"), "{cause}");

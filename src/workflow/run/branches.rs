@@ -227,6 +227,8 @@ impl Exec<'_> {
             max_concurrency,
             |exec, i| -> Result<Value, Failure> {
                 let item = (i, items[i].clone());
+                // recorded first, so that a child whose ItemSelector fails keeps its place
+                children.push((item.1.clone(), exec.clock));
                 let context = exec.context(name, 0, Some(&item));
                 let iteration_input = match (&map.item_selector, bindings) {
                     (Some(Selector::Jsonata(sel)), Some(b)) => {
@@ -251,7 +253,9 @@ impl Exec<'_> {
                         json!({ "name": name, "index": i }),
                     )),
                 );
-                children.push((iteration_input.clone(), exec.clock));
+                if let Some(last) = children.last_mut() {
+                    last.0 = iteration_input.clone();
+                }
                 let mut scope = variables.clone();
                 let r = exec.machine(&map.processor, iteration_input, &mut scope);
                 match &r {
@@ -453,7 +457,7 @@ mod tests {
 
         fn read_items(&self, call: &S3Call<'_>) -> Option<Result<Vec<Value>, (String, String)>> {
             *self.listed.borrow_mut() = Some(call.arguments.clone());
-            Some(Ok(["a", "b", "bad"]
+            Some(Ok(["a", "b", "bad", "beyond MaxItems"]
                 .iter()
                 .map(|k| json!({ "Key": k }))
                 .collect()))
@@ -533,5 +537,38 @@ mod tests {
             children[1]["failed"],
             json!({"Error": "Bad", "Cause": "a bad key"})
         );
+        // MaxItems: the fourth item was not read
+        assert_eq!(children[1]["in"]["Items"], json!([{"Key": "bad"}]));
+        assert_eq!(children.len(), 2);
+    }
+
+    #[test]
+    fn a_child_whose_selector_fails_keeps_its_place_in_the_export() {
+        let d = json!({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "in"}},
+            "ItemSelector": {"key.$": "$$.Map.Item.Value.Key", "n.$": "States.StringToJson($$.Map.Item.Value.Key)"},
+            "ToleratedFailurePercentage": 100,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out"}},
+            "End": true}}});
+        let machine = Machine::from_value(&d).unwrap();
+        let bucket = Bucket::default();
+        run_with(
+            &machine,
+            json!({}),
+            &Mocks::parse(&json!({}), None).unwrap(),
+            &Options::default(),
+            Some(&bucket),
+        )
+        .unwrap();
+        let written = bucket.written.borrow();
+        let children = &written[0].2;
+        // "a" and "b" are not JSON: their selectors fail; each child keeps its own item
+        assert_eq!(children.len(), 4, "{children:?}");
+        assert_eq!(children[0]["in"], json!({"Key": "a"}));
+        assert!(children[0].get("failed").is_some());
+        assert_eq!(children[3]["in"], json!({"Key": "beyond MaxItems"}));
     }
 }
