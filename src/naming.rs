@@ -50,30 +50,21 @@ pub fn words_joined(name: &str, sep: char) -> String {
     out
 }
 
-/// Amplify pluralizes model names for list fields: `Todo` gives `listTodos`.
+/// A model name's plural, as Amplify makes list fields and index query
+/// names (`Todo` gives `listTodos`, `Person` `listPeople`): the rules of the
+/// npm `pluralize` library it uses, through their Rust port `pluralizer`,
+/// and, as `pluralize` keeps the case of what its rule matched, a name
+/// ending in a capital gets a capital ending (`UserMFA` gives `UserMFAS`).
 pub fn plural(word: &str) -> String {
-    let lower = word.to_ascii_lowercase();
-    if lower.ends_with('y')
-        && !lower.ends_with("ay")
-        && !lower.ends_with("ey")
-        && !lower.ends_with("oy")
-        && !lower.ends_with("uy")
-    {
-        format!("{}ies", &word[..word.len() - 1])
-    } else if lower.ends_with('s')
-        && !lower.ends_with("ss")
-        && !lower.ends_with("us")
-        && !lower.ends_with("is")
-    {
-        // already plural (`PostTags`), as the pluralize library Amplify uses keeps it
-        word.to_string()
-    } else if ["s", "x", "z", "ch", "sh"]
-        .iter()
-        .any(|end| lower.ends_with(end))
-    {
-        format!("{word}es")
-    } else {
-        format!("{word}s")
+    let plural = pluralizer::pluralize(word, 2, false);
+    match plural.strip_prefix(word) {
+        Some(suffix)
+            if !suffix.is_empty()
+                && word.chars().last().is_some_and(|c| c.is_ascii_uppercase()) =>
+        {
+            format!("{word}{}", suffix.to_ascii_uppercase())
+        }
+        _ => plural,
     }
 }
 
@@ -95,5 +86,13 @@ mod tests {
         assert_eq!(plural("PostTags"), "PostTags");
         assert_eq!(plural("Box"), "Boxes");
         assert_eq!(plural("Status"), "Statuses");
+        // the npm `pluralize` library's rules, which Amplify uses
+        assert_eq!(plural("Person"), "People");
+        assert_eq!(plural("Child"), "Children");
+        assert_eq!(plural("Datum"), "Data");
+        assert_eq!(plural("Equipment"), "Equipment");
+        assert_eq!(plural("IAM"), "IAM");
+        assert_eq!(plural("UserMFA"), "UserMFAS");
+        assert_eq!(plural("OCRRecord"), "OCRRecords");
     }
 }

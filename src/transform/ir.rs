@@ -25,6 +25,9 @@ pub struct Model {
     pub fields: Vec<ModelField>,
     /// The table's key: partition field and sort key fields (`@primaryKey`, else `id`).
     pub primary_key: Key,
+    /// The schema declares the key (`@primaryKey`, even on `id` alone): the
+    /// list query then takes it (and `sortDirection`), as Amplify's does.
+    pub primary_key_declared: bool,
     /// Global secondary indexes (`@index`, and those relations add).
     pub indexes: Vec<Index>,
     /// Relation fields of this model, resolved through another model's table.

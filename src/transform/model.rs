@@ -95,10 +95,23 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
                     }
                     n
                 });
+                // Gen 1's `enableAutoIndexQueryNames`: an index without
+                // `queryField` is read by `<plural model>By<Pk>[And<Sk>...]`;
+                // `queryField: null` asks for none (the index transformer's
+                // `getOrGenerateDefaultQueryField`)
+                let asked_none = index.arguments.iter().any(|a| {
+                    a.name == "queryField"
+                        && matches!(a.value.as_ref(), apollo_compiler::ast::Value::Null)
+                });
+                let query_field = match string_value(index, "queryField") {
+                    Some(q) => Some(q),
+                    None if asked_none => None,
+                    None => Some(auto_query_name(model_name, &key)),
+                };
                 indexes.push(Index {
                     name: index_name,
                     key,
-                    query_field: string_value(index, "queryField"),
+                    query_field,
                 });
             }
         }
@@ -175,10 +188,15 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
                 model_auth.fields.push((f.name.to_string(), g));
             }
         }
+        let primary_key_declared = object
+            .fields
+            .values()
+            .any(|f| f.directives.get("primaryKey").is_some());
         out.push(Model {
             name: model_name.to_string(),
             fields,
             primary_key,
+            primary_key_declared,
             indexes,
             relations: Vec::new(),
             foreign_keys: Vec::new(),
@@ -309,6 +327,10 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
     let mut doc = Document::new();
     // Fields the user declares on the root types come first, then the generated ones.
     let mut query_fields = Vec::new();
+    // Amplify's index and search transformers run after the model
+    // transformer: their queries follow every model's get and list
+    let mut index_query_fields = Vec::new();
+    let mut search_query_fields = Vec::new();
     let mut mutation_fields = Vec::new();
     let mut subscription_fields = Vec::new();
     let user_types = schema.types.iter().filter(|(type_name, ty)| {
@@ -581,6 +603,8 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             }
         };
         let custom_key = model.primary_key.partition != "id" || !model.primary_key.sort.is_empty();
+        // a declared key, even `id` alone, is the list query's argument
+        let listed_by_key = custom_key || model.primary_key_declared;
         if let Some((get, list)) = &model.queries {
             query_fields.push(field(
                 get,
@@ -589,7 +613,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 plain_directives(&shape.get).0,
             ));
             let mut list_args = Vec::new();
-            if custom_key {
+            if listed_by_key {
                 list_args.push(input(
                     &model.primary_key.partition,
                     nullable(&field_type(&model.primary_key.partition)),
@@ -605,7 +629,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 input("limit", named("Int")),
                 input("nextToken", named("String")),
             ]);
-            if custom_key {
+            if listed_by_key {
                 list_args.push(input("sortDirection", named("ModelSortDirection")));
             }
             query_fields.push(field(
@@ -630,7 +654,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 input("limit", named("Int")),
                 input("nextToken", named("String")),
             ]);
-            query_fields.push(field(
+            index_query_fields.push(field(
                 query,
                 args,
                 named(&format!("Model{m}Connection")),
@@ -653,7 +677,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 &mut emitted,
                 &shape.connection,
             ));
-            query_fields.push(field(
+            search_query_fields.push(field(
                 search,
                 vec![
                     input("filter", named(&format!("Searchable{m}FilterInput"))),
@@ -858,6 +882,10 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             }
         }
     }
+    // the search queries come first in Amplify's Query, the index queries last
+    search_query_fields.append(&mut query_fields);
+    let mut query_fields = search_query_fields;
+    query_fields.append(&mut index_query_fields);
     for (root, fields) in [
         ("Query", query_fields),
         ("Mutation", mutation_fields),
@@ -953,4 +981,19 @@ fn nested_type_directives(
         }
     }
     seen
+}
+
+/// The query Amplify names for an index without `queryField`:
+/// `<plural of the model, first letter lower-cased>By<Pk>[And<Sk>...]`, each
+/// key field's first letter upper-cased (`receiptsByOwnerIdAndIssuedAt`).
+fn auto_query_name(model: &str, key: &Key) -> String {
+    let fields: Vec<String> = std::iter::once(&key.partition)
+        .chain(&key.sort)
+        .map(|f| upper_first(f))
+        .collect();
+    format!(
+        "{}By{}",
+        crate::naming::lower_first(&crate::naming::plural(model)),
+        fields.join("And")
+    )
 }

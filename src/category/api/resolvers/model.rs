@@ -20,6 +20,8 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
     let key = &model.primary_key;
     let partition = &model.primary_key.partition;
     let custom_key = partition != "id" || !model.primary_key.sort.is_empty();
+    // the list query takes a declared key, even `id` alone, and queries by it
+    let listed_by_key = custom_key || model.primary_key_declared;
     let imports = assets::IMPORTS_DDB;
     let page_out = assets::PAGE_OUT;
     // a mutation's result marked as one, where something is left out of it
@@ -62,12 +64,12 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             ),
         ));
         let a = Access::new(grants, Ops::LIST, "");
-        let guard = if custom_key {
+        let guard = if listed_by_key {
             filter_guard(model, Ops::LIST, &key.fields(), Some(partition))?
         } else {
             filter_guard(model, Ops::LIST, &[], None)?
         };
-        let (query, composite) = if custom_key {
+        let (query, composite) = if listed_by_key {
             query_request(None, key, ("ctx.args", partition), &sort_arg_of(key))?
         } else {
             (String::new(), false)
