@@ -520,10 +520,16 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             .filter(|f| !declared(f))
             .collect();
 
+        // Amplify's filters always have `id`, even for a model keyed on
+        // another field (which has no `id`)
+        let no_id = !model.fields.iter().any(|f| f.name == "id");
         let mut filter: Vec<_> = filterable
             .iter()
             .map(|f| input(&f.name, named(&filter_of(f, false))))
             .collect();
+        if no_id {
+            filter.push(input("id", named("ModelIDInput")));
+        }
         filter.extend(
             timestamps
                 .iter()
@@ -739,7 +745,13 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             let mut create_fields: Vec<_> = data_fields
                 .iter()
                 .map(|f| {
-                    let ty = if (f.name == "id" && !custom_key) || f.default.is_some() {
+                    // the key `id` (made if absent), a default, and the
+                    // timestamps (set by the resolver) are optional
+                    let timestamp = [&model.created_at, &model.updated_at]
+                        .iter()
+                        .any(|t| t.as_deref() == Some(f.name.as_str()));
+                    let ty = if (f.name == "id" && !custom_key) || f.default.is_some() || timestamp
+                    {
                         nullable(&f.ty)
                     } else {
                         f.ty.clone()
@@ -799,6 +811,9 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                     .filter(|f| !dynamic.contains(&f.name.as_str()))
                     .map(|f| input(&f.name, named(&filter_of(f, true))))
                     .collect();
+                if no_id {
+                    sub_filter.push(input("id", named("ModelSubscriptionIDInput")));
+                }
                 sub_filter.extend(
                     timestamps
                         .iter()
