@@ -745,13 +745,13 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             let mut create_fields: Vec<_> = data_fields
                 .iter()
                 .map(|f| {
-                    // the key `id` (made if absent), a default, and the
-                    // timestamps (set by the resolver) are optional
+                    // the key `id` (made if absent) and the timestamps (set
+                    // by the resolver) are optional; a field with `@default`
+                    // keeps its type, as v2.5.1 keeps it
                     let timestamp = [&model.created_at, &model.updated_at]
                         .iter()
                         .any(|t| t.as_deref() == Some(f.name.as_str()));
-                    let ty = if (f.name == "id" && !custom_key) || f.default.is_some() || timestamp
-                    {
+                    let ty = if (f.name == "id" && !custom_key) || timestamp {
                         nullable(&f.ty)
                     } else {
                         f.ty.clone()

@@ -354,6 +354,10 @@ pub(super) fn link_relations(schema: &Schema, models: &mut [Model]) {
             .find(|i| i.name == index)
             .map(|i| i.key.clone())
     };
+    // Amplify's hasOne transformer runs after its hasMany transformer: the
+    // foreign keys an implicit `@hasOne` adds join the declaring model's
+    // subscription filter after those of its `@hasMany` fields
+    let mut has_one_subscription_keys: Vec<(usize, Vec<String>)> = Vec::new();
     // The declaring sides first: they add the foreign keys `@belongsTo` reads.
     for d in declared.iter().filter(|d| d.directive != "belongsTo") {
         let (owner, target) = (models[d.model].name.clone(), models[d.target].name.clone());
@@ -378,6 +382,7 @@ pub(super) fn link_relations(schema: &Schema, models: &mut [Model]) {
             if d.fields.is_empty() {
                 // the foreign key `<model><Field><Key>` is on the model that declares it
                 let names = foreign_keys(models, d.model, d.target, &owner, d);
+                has_one_subscription_keys.push((d.model, names.clone()));
                 (names, target_key, None)
             } else {
                 (d.fields.clone(), target_key, None)
@@ -456,6 +461,23 @@ pub(super) fn link_relations(schema: &Schema, models: &mut [Model]) {
             index,
             sort_arg,
         });
+    }
+    for (model, names) in has_one_subscription_keys {
+        for name in names {
+            let key = models[model]
+                .foreign_keys
+                .iter()
+                .find(|k| k.name == name)
+                .cloned();
+            if let Some(key) = key
+                && !models[model]
+                    .subscription_foreign_keys
+                    .iter()
+                    .any(|k| k.name == key.name)
+            {
+                models[model].subscription_foreign_keys.push(key);
+            }
+        }
     }
     for d in declared.iter().filter(|d| d.directive == "belongsTo") {
         let (owner, target) = (models[d.model].name.clone(), models[d.target].name.clone());
