@@ -939,22 +939,7 @@ def handler(event, context):
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out, &sb));
     let creds: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let c = &creds["Credentials"];
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::Config::builder()
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                c["AccessKeyId"].as_str().unwrap(),
-                c["SecretKey"].as_str().unwrap(),
-                Some(c["SessionToken"].as_str().unwrap().to_string()),
-                None,
-                "test",
-            ))
-            .endpoint_url(&endpoint)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = common::callers::s3_client(&endpoint, &creds);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

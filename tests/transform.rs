@@ -5,21 +5,11 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use apollo_compiler::ast::Document;
 use hoist::transform::transform;
 
-/// Each definition of an SDL document, printed, keyed by its name: order-free comparison.
+/// Each definition of an SDL document, printed, by name.
 fn definitions(sdl: &str) -> BTreeMap<String, String> {
-    let doc = Document::parse(sdl, "x.graphql").unwrap_or_else(|e| panic!("{e}\n{sdl}"));
-    doc.definitions
-        .iter()
-        .map(|d| {
-            let name = d.name().map(|n| n.to_string()).unwrap_or_default();
-            let mut one = Document::new();
-            one.definitions.push(d.clone());
-            (name, one.to_string())
-        })
-        .collect()
+    common::sdl_definitions(sdl)
 }
 
 #[test]

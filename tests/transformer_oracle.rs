@@ -14,7 +14,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use apollo_compiler::ast::Document;
 use hoist::transform::auth::{Modes, Provider};
 use hoist::transform::transform_files;
 
@@ -30,16 +29,7 @@ const DELIBERATE: &[(&str, &str)] = &[(
 
 /// Each definition of an SDL document, printed, by name.
 fn definitions(sdl: &str) -> BTreeMap<String, String> {
-    let doc = Document::parse(sdl, "x.graphql").unwrap_or_else(|e| panic!("{e}\n{sdl}"));
-    doc.definitions
-        .iter()
-        .map(|d| {
-            let name = d.name().map(|n| n.to_string()).unwrap_or_default();
-            let mut one = Document::new();
-            one.definitions.push(d.clone());
-            (name, one.to_string())
-        })
-        .collect()
+    common::sdl_definitions(sdl)
 }
 
 fn auth_config() -> String {

@@ -598,21 +598,7 @@ fn order_fulfillment_functions_pass_their_own_tests() {
             said.contains(&format!("hoist/function/{function}/")),
             "{said}"
         );
-        let dir = sb.join("shop/hoist/function").join(function);
-        for args in [&["test", "--silent"][..], &["run", "typecheck", "--silent"]] {
-            let out = std::process::Command::new("npm")
-                .args(args)
-                .env("npm_config_cache", &cache)
-                .current_dir(&dir)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{function}: npm {args:?}: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        passes_its_own_checks(&sb, function, &cache);
     }
     // deployed: the definition names the functions' ARNs, and the role may
     // invoke those four (and their versions) and nothing else
@@ -714,21 +700,7 @@ fn data_processing_functions_pass_their_own_tests_and_deploy() {
     assert!(out.status.success(), "{said}");
     assert!(said.contains("its bucket: the storage `files`"), "{said}");
     for function in ["cleanRecord", "summarizeObjects"] {
-        let dir = sb.join("shop/hoist/function").join(function);
-        for args in [&["test", "--silent"][..], &["run", "typecheck", "--silent"]] {
-            let out = std::process::Command::new("npm")
-                .args(args)
-                .env("npm_config_cache", &cache)
-                .current_dir(&dir)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{function}: npm {args:?}: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        passes_its_own_checks(&sb, function, &cache);
     }
     // moto's ASL parser (run when it executes machines) predates ItemBatcher
     // and refuses it; the machine is deployed without it
@@ -2013,22 +1985,7 @@ fn data_processing_runs_in_the_sandbox_over_the_storage_bucket() {
         .unwrap()
         .to_string();
     let creds = common::callers::sandbox_credentials(&sb, &app, &["--user", "ada"]);
-    let c = &creds["Credentials"];
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::Config::builder()
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                c["AccessKeyId"].as_str().unwrap(),
-                c["SecretKey"].as_str().unwrap(),
-                Some(c["SessionToken"].as_str().unwrap().to_string()),
-                None,
-                "test",
-            ))
-            .endpoint_url(&endpoint)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = common::callers::s3_client(&endpoint, &creds);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -2412,4 +2369,24 @@ fn the_rest_endpoint_starts_and_answers_a_workflow_in_the_sandbox() {
     let (code, _) = raw("application/json", "{}", Some(&token), "quick/task-success");
     assert_eq!(code, 404);
     assert!(running.stop().success());
+}
+
+/// The project function `function` (in `shop`) passes its own tests and
+/// type check with npm.
+fn passes_its_own_checks(sb: &Sandbox, function: &str, cache: &std::path::Path) {
+    let dir = sb.join("shop/hoist/function").join(function);
+    for args in [&["test", "--silent"][..], &["run", "typecheck", "--silent"]] {
+        let out = std::process::Command::new("npm")
+            .args(args)
+            .env("npm_config_cache", cache)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{function}: npm {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

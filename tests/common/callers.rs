@@ -107,3 +107,25 @@ pub fn token(
     );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
+
+/// The AWS SDK for Rust's S3 client for the sandbox's storage `endpoint`
+/// (path-style), signing with `credentials` as `hoist sandbox credentials
+/// --json` prints them.
+pub fn s3_client(endpoint: &str, credentials: &Value) -> aws_sdk_s3::Client {
+    let c = &credentials["Credentials"];
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                c["AccessKeyId"].as_str().unwrap(),
+                c["SecretKey"].as_str().unwrap(),
+                Some(c["SessionToken"].as_str().unwrap().to_string()),
+                None,
+                "test",
+            ))
+            .endpoint_url(endpoint)
+            .force_path_style(true)
+            .build(),
+    )
+}

@@ -229,3 +229,19 @@ pub fn node_report(rel: &str, args: &[&std::ffi::OsStr]) -> serde_json::Value {
     let last = stdout.lines().last().unwrap_or_default();
     serde_json::from_str(last).unwrap_or_else(|e| panic!("{rel}: no report ({e}):\n{stdout}"))
 }
+
+/// Each definition of an SDL document, printed, by its name (the schema
+/// definition under ""): an order-free comparison of two schemas.
+pub fn sdl_definitions(sdl: &str) -> std::collections::BTreeMap<String, String> {
+    use apollo_compiler::ast::Document;
+    let doc = Document::parse(sdl, "x.graphql").unwrap_or_else(|e| panic!("{e}\n{sdl}"));
+    doc.definitions
+        .iter()
+        .map(|d| {
+            let name = d.name().map(|n| n.to_string()).unwrap_or_default();
+            let mut one = Document::new();
+            one.definitions.push(d.clone());
+            (name, one.to_string())
+        })
+        .collect()
+}
