@@ -56,6 +56,21 @@ pub fn words_joined(name: &str, sep: char) -> String {
 /// and, as `pluralize` keeps the case of what its rule matched, a name
 /// ending in a capital gets a capital ending (`UserMFA` gives `UserMFAS`).
 pub fn plural(word: &str) -> String {
+    // where the crate follows pluralize's later rules, not its npm release
+    // 8.0.0 (the one Amplify installs), npm's answer
+    const NPM_8: [(&str, &str); 4] = [
+        ("canvas", "canvas"),
+        ("my", "mies"),
+        ("its", "its"),
+        ("our", "ours"),
+    ];
+    if let Some((_, plural)) = NPM_8.iter().find(|(w, _)| word.eq_ignore_ascii_case(w)) {
+        return if word.starts_with(|c: char| c.is_ascii_uppercase()) {
+            upper_first(plural)
+        } else {
+            plural.to_string()
+        };
+    }
     let plural = pluralizer::pluralize(word, 2, false);
     match plural.strip_prefix(word) {
         Some(suffix)
@@ -94,5 +109,7 @@ mod tests {
         assert_eq!(plural("IAM"), "IAM");
         assert_eq!(plural("UserMFA"), "UserMFAS");
         assert_eq!(plural("OCRRecord"), "OCRRecords");
+        assert_eq!(plural("Canvas"), "Canvas");
+        assert_eq!(plural("Our"), "Ours");
     }
 }

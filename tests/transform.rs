@@ -509,3 +509,47 @@ fn each_directive_fixture_is_snapshotted() {
         settings.bind(|| insta::assert_snapshot!("directive", text));
     }
 }
+
+/// An `@index` without `queryField` gets the query Gen 1's
+/// `enableAutoIndexQueryNames` names (`""` counts as absent),
+/// `queryField: null` none; a name two queries would share is refused at
+/// the index, with how to fix it.
+#[test]
+fn index_queries_are_named_as_amplify_names_them_and_clashes_are_refused() {
+    let schema = "type Order @model {\n  id: ID!\n  customerId: ID! @index(name: \"byCustomer\", sortKeyFields: [\"placedAt\"]) @index(name: \"byCustomerOnly\", queryField: null)\n  placedAt: AWSDateTime!\n  status: String @index(name: \"byStatus\", queryField: \"\")\n}\n";
+    let output = transform(schema, "schema.graphql").unwrap();
+    let defs = definitions(&output.sdl);
+    let query = &defs["Query"];
+    assert!(
+        query.contains(
+            "ordersByCustomerIdAndPlacedAt(customerId: ID!, placedAt: ModelStringKeyConditionInput"
+        ),
+        "{query}"
+    );
+    assert!(query.contains("ordersByStatus(status: String!"), "{query}");
+    assert_eq!(query.matches("ordersByCustomer").count(), 1, "{query}");
+
+    // the report, its line wraps and gutters taken out
+    let flat = |text: String| -> String {
+        text.split_whitespace()
+            .filter(|w| *w != "|")
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let clash = flat(errors(
+        "type Order @model {\n  id: ID!\n  customerId: ID! @index(name: \"byCustomer\") @index(name: \"byCustomerAgain\")\n}\n",
+    ));
+    assert!(
+        clash.contains("the index `byCustomerAgain` of `Order` would add the query `ordersByCustomerId`, which is already the query of `Order`'s index `byCustomer`"),
+        "{clash}"
+    );
+    assert!(clash.contains("queryField: null"), "{clash}");
+    assert!(clash.contains("schema.graphql:3:"), "{clash}");
+    let clash = flat(errors(
+        "type Order @model {\n  id: ID!\n  note: String @index(name: \"byNote\", queryField: \"listOrders\")\n}\n",
+    ));
+    assert!(
+        clash.contains("which is already `Order`'s list query"),
+        "{clash}"
+    );
+}

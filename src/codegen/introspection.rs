@@ -221,7 +221,8 @@ fn model_entry(model: &Model, schema: &Schema) -> Value {
 
     let mut attributes = vec![json!({ "type": "model", "properties": {} })];
     let custom_key = model.primary_key.partition != "id" || !model.primary_key.sort.is_empty();
-    if custom_key {
+    // a declared key, even `id` alone, is a key attribute, as Amplify's codegen writes it
+    if custom_key || model.primary_key_declared {
         attributes
             .push(json!({ "type": "key", "properties": { "fields": model.primary_key.fields() } }));
     }

@@ -115,3 +115,78 @@ pub(super) fn declared_key(
     }
     index.is_none().then(|| vec!["id".to_string()])
 }
+
+/// An index's query whose name another query field has: a model's `get`,
+/// `list` or search query, another index's query, or a field the schema's
+/// `type Query` declares. AppSync takes one field of a name, and Amplify's
+/// transformer refuses such a schema; an index without `queryField` is
+/// named `<plural>By<Pk>...`, which may meet a name the user chose.
+pub(super) fn query_name_problems(
+    schema: &apollo_compiler::Schema,
+    models: &[super::ir::Model],
+) -> Vec<SchemaProblem> {
+    let mut taken: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    if let Some(query) = schema.get_object("Query") {
+        for name in query.fields.keys() {
+            taken.insert(
+                name.to_string(),
+                "a field the schema declares on `Query`".into(),
+            );
+        }
+    }
+    for m in models {
+        if let Some((get, list)) = &m.queries {
+            taken
+                .entry(get.clone())
+                .or_insert(format!("`{}`'s get query", m.name));
+            taken
+                .entry(list.clone())
+                .or_insert(format!("`{}`'s list query", m.name));
+        }
+        if let Some(search) = &m.searchable {
+            taken
+                .entry(search.clone())
+                .or_insert(format!("`{}`'s search query", m.name));
+        }
+    }
+    let mut problems = Vec::new();
+    for m in models {
+        let Some(object) = schema.get_object(&m.name) else {
+            continue;
+        };
+        // the model's first indexes are its `@index` directives, in field order
+        let places: Vec<_> = object
+            .fields
+            .values()
+            .flat_map(|f| f.directives.get_all("index"))
+            .map(|d| d.location())
+            .collect();
+        for (index, at) in m.indexes.iter().zip(places) {
+            let Some(query) = &index.query_field else {
+                continue;
+            };
+            match taken.get(query) {
+                Some(other) => problems.push(SchemaProblem {
+                    message: format!(
+                        "the index `{}` of `{}` would add the query `{query}`, which is already {other}",
+                        index.name, m.name
+                    ),
+                    span: span(at),
+                    label: format!("query `{query}`"),
+                    help: Some(
+                        "give it another name with `queryField: \"...\"`, or no query with `queryField: null`"
+                            .into(),
+                    ),
+                    src: None,
+                }),
+                None => {
+                    taken.insert(
+                        query.clone(),
+                        format!("the query of `{}`'s index `{}`", m.name, index.name),
+                    );
+                }
+            }
+        }
+    }
+    problems
+}

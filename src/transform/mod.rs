@@ -318,12 +318,13 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
         .flat_map(|d| d.definitions.iter())
         .filter_map(|d| d.name().map(|n| n.to_string()))
         .collect();
-    let problems = auth::required_field_problems(&models, &join_models, |model, field| {
+    let mut problems = auth::required_field_problems(&models, &join_models, |model, field| {
         schema
             .get_object(model)
             .and_then(|o| o.fields.get(field))
             .and_then(|f| f.location())
     });
+    problems.extend(keys::query_name_problems(&schema, &models));
     if !problems.is_empty() {
         return Err(fail(problems));
     }

@@ -104,9 +104,10 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
                         && matches!(a.value.as_ref(), apollo_compiler::ast::Value::Null)
                 });
                 let query_field = match string_value(index, "queryField") {
-                    Some(q) => Some(q),
-                    None if asked_none => None,
-                    None => Some(auto_query_name(model_name, &key)),
+                    Some(q) if !q.is_empty() => Some(q),
+                    // `""` is no name: the generated one, as Amplify's `!config.queryField`
+                    _ if asked_none => None,
+                    _ => Some(auto_query_name(model_name, &key)),
                 };
                 indexes.push(Index {
                     name: index_name,
@@ -450,6 +451,8 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             _ => {}
         }
     }
+    // the user's own Query fields come first, as Amplify's output starts from the schema
+    let user_query_fields = query_fields.len();
 
     if !models.is_empty() {
         doc.definitions.extend(shared_inputs());
@@ -459,8 +462,16 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
     // The searchable models' auth directives, which Amplify's auth transformer
     // also puts on the shared aggregate types.
     let mut aggregate_directives: Vec<&'static str> = Vec::new();
+    // each model's generated queries, in the order a schema that declares
+    // `type Query` gets them (see the end)
+    let mut per_model: Vec<Vec<Node<FieldDefinition>>> = Vec::new();
     for (model, shape) in models.iter().zip(&shapes) {
         let m = &model.name;
+        let (generated_before, index_before, search_before) = (
+            query_fields.len(),
+            index_query_fields.len(),
+            search_query_fields.len(),
+        );
         let filterable: Vec<&ModelField> = model
             .fields
             .iter()
@@ -700,6 +711,14 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 plain_directives(&shape.list).0,
             ));
         }
+        per_model.push(
+            query_fields[generated_before..]
+                .iter()
+                .chain(&index_query_fields[index_before..])
+                .chain(&search_query_fields[search_before..])
+                .cloned()
+                .collect(),
+        );
         doc.definitions.append(&mut composites);
         for condition in key_conditions {
             if emitted.insert(condition.to_string()) {
@@ -748,9 +767,12 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                     // the key `id` (made if absent) and the timestamps (set
                     // by the resolver) are optional; a field with `@default`
                     // keeps its type, as v2.5.1 keeps it
+                    // (Amplify does so for `AWSDateTime` and `String` ones,
+                    // whose value the resolver writes)
                     let timestamp = [&model.created_at, &model.updated_at]
                         .iter()
-                        .any(|t| t.as_deref() == Some(f.name.as_str()));
+                        .any(|t| t.as_deref() == Some(f.name.as_str()))
+                        && matches!(f.ty.inner_named_type().as_str(), "AWSDateTime" | "String");
                     let ty = if (f.name == "id" && !custom_key) || timestamp {
                         nullable(&f.ty)
                     } else {
@@ -897,10 +919,20 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             }
         }
     }
-    // the search queries come first in Amplify's Query, the index queries last
-    search_query_fields.append(&mut query_fields);
-    let mut query_fields = search_query_fields;
-    query_fields.append(&mut index_query_fields);
+    // The generated queries' order in Amplify's output (seen against its
+    // transformer, tests/transformer_oracle.rs): after the fields of a
+    // `type Query` the schema declares, model by model (get, list, its index
+    // queries, its search query); without one, the search queries first,
+    // then every model's get and list, then the index queries.
+    if user_query_fields > 0 {
+        query_fields.truncate(user_query_fields);
+        query_fields.extend(per_model.into_iter().flatten());
+    } else {
+        let generated = std::mem::take(&mut query_fields);
+        query_fields.append(&mut search_query_fields);
+        query_fields.extend(generated);
+        query_fields.append(&mut index_query_fields);
+    }
     for (root, fields) in [
         ("Query", query_fields),
         ("Mutation", mutation_fields),
