@@ -20,6 +20,7 @@ mod ir;
 mod keys;
 mod many_to_many;
 mod model;
+mod read;
 mod relations;
 mod sdl;
 mod searchable;
@@ -311,7 +312,7 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
     if !problems.is_empty() {
         return Err(fail(problems));
     }
-    let models = model::models(&schema, modes, &global);
+    let models = read::models(&schema, modes, &global);
     // the join models `@manyToMany` writes are not the user's to change
     let join_models: Vec<String> = joins
         .iter()
