@@ -118,6 +118,10 @@ impl PromptError {
             // a resource's name is the command's argument, not a flag
             "resource-name" => "give the name after the category (`hoist add storage files`), or pass `--yes` for the default".to_string(),
             "social" => "pass a provider's flags (`--google-client-id`, `--google-client-secret`, ...), or `--yes` for none".to_string(),
+            // settings with no default: `--yes` cannot answer them
+            "oidc-issuer" => "pass `--oidc-issuer URL` (the OIDC mode has no default provider)".to_string(),
+            "oidc-client-id" => "pass `--oidc-client-id ID` (the OIDC mode has no default provider)".to_string(),
+            "lambda-authorizer" => "pass `--lambda-authorizer FUNCTION` (a function of this project) or `--lambda-authorizer-arn ARN` (the Lambda mode has no default authorizer)".to_string(),
             _ => format!("pass `--{flag}`, or `--yes` to take the defaults"),
         };
         PromptError::NeedsValue {

@@ -190,6 +190,57 @@ fn bad_flags_are_refused_and_nothing_is_written() {
             ],
             "not an allowed redirect URL",
         ),
+        // the api's OIDC and Lambda modes, each setting a flag
+        (
+            vec!["add", "api", "--yes", "--auth", "oidc"],
+            "pass `--oidc-issuer URL`",
+        ),
+        (
+            vec![
+                "add",
+                "api",
+                "--yes",
+                "--oidc-issuer",
+                "http://issuer.example.com",
+            ],
+            "`http://issuer.example.com` is not an https URL",
+        ),
+        (
+            vec![
+                "add",
+                "api",
+                "--yes",
+                "--oidc-issuer",
+                "https://issuer.example.com",
+            ],
+            "pass `--oidc-client-id ID`",
+        ),
+        (
+            vec![
+                "add",
+                "api",
+                "--yes",
+                "--lambda-authorizer-arn",
+                "tenant-gate",
+            ],
+            "`tenant-gate` is not a Lambda function's ARN",
+        ),
+        (
+            vec![
+                "add",
+                "api",
+                "--yes",
+                "--lambda-authorizer-arn",
+                "arn:aws:lambda:us-east-1:123456789012:function:gate",
+                "--lambda-authorizer-ttl",
+                "7200",
+            ],
+            "not a whole number from 0 to 3600",
+        ),
+        (
+            vec!["add", "api", "--yes", "--auth", "lambda"],
+            "pass `--lambda-authorizer FUNCTION`",
+        ),
     ] {
         let output = sb.hoist_in(&root).args(&args).output().unwrap();
         let stderr = flat(&stderr_of(&output, &sb));

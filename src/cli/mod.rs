@@ -842,6 +842,28 @@ pub struct ApiOptions {
     #[arg(long, value_name = "N")]
     pub api_key_days: Option<u16>,
     /// A function of this project that authorizes requests in the `lambda` mode (added as an additional mode when absent)
-    #[arg(long, value_name = "FUNCTION")]
+    #[arg(
+        long,
+        value_name = "FUNCTION",
+        conflicts_with = "lambda_authorizer_arn"
+    )]
     pub lambda_authorizer: Option<String>,
+    /// A Lambda function deployed elsewhere that authorizes requests in the `lambda` mode, by ARN (added as an additional mode when absent)
+    #[arg(long, value_name = "ARN")]
+    pub lambda_authorizer_arn: Option<String>,
+    /// Seconds AppSync caches a Lambda authorizer's answer (0 to 3600; 300 unless set)
+    #[arg(long, value_name = "SECONDS")]
+    pub lambda_authorizer_ttl: Option<u32>,
+    /// The OpenID Connect provider's issuer URL, as its tokens' `iss` claim has it, for the `oidc` mode (added as an additional mode when absent)
+    #[arg(long, value_name = "URL")]
+    pub oidc_issuer: Option<String>,
+    /// The client id AppSync accepts in OIDC tokens' `aud` claim (a regular expression may match several)
+    #[arg(long, value_name = "ID")]
+    pub oidc_client_id: Option<String>,
+    /// Milliseconds an OIDC token is accepted after it was issued (0: no limit but the token's own expiry)
+    #[arg(long, value_name = "MS")]
+    pub oidc_iat_ttl: Option<u32>,
+    /// Milliseconds an OIDC token is accepted after the user authenticated (0: no limit but the token's own expiry)
+    #[arg(long, value_name = "MS")]
+    pub oidc_auth_ttl: Option<u32>,
 }

@@ -281,10 +281,7 @@ pub fn update(
                 .get(name)
                 .cloned()
                 .ok_or_else(|| unknown(&file, Category::Api, name))?;
-            let ask = options.auth.is_none()
-                && options.additional_auth.is_empty()
-                && options.api_key_days.is_none()
-                && options.lambda_authorizer.is_none();
+            let ask = !api_flags_given(options);
             let mut inputs = inputs_for(global, global.yes || !ask, prompter.as_mut())?;
             let has_auth = !file.manifest.auth.is_empty();
             let cfg = resolve_api(options, Some(current), has_auth, &mut inputs)?;
@@ -676,4 +673,19 @@ fn resource_name(
             }
             other => other,
         })
+}
+
+/// Whether any of `hoist update api`'s settings is given as a flag (then
+/// only those change, and nothing is asked).
+fn api_flags_given(o: &crate::cli::ApiOptions) -> bool {
+    o.auth.is_some()
+        || !o.additional_auth.is_empty()
+        || o.api_key_days.is_some()
+        || o.lambda_authorizer.is_some()
+        || o.lambda_authorizer_arn.is_some()
+        || o.lambda_authorizer_ttl.is_some()
+        || o.oidc_issuer.is_some()
+        || o.oidc_client_id.is_some()
+        || o.oidc_iat_ttl.is_some()
+        || o.oidc_auth_ttl.is_some()
 }

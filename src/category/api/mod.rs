@@ -73,6 +73,14 @@ pub struct ApiConfig {
     /// The OIDC client id, with `oidc` among the modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oidc_client_id: Option<String>,
+    /// Milliseconds an OIDC token is accepted after it was issued (AppSync's
+    /// `OpenIDConnectConfig.IatTTL`); none or 0: no limit but the token's expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_iat_ttl_ms: Option<u32>,
+    /// Milliseconds an OIDC token is accepted after the user authenticated
+    /// (AppSync's `OpenIDConnectConfig.AuthTTL`); none or 0: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_auth_ttl_ms: Option<u32>,
     /// The Lambda authorizer's ARN, with `lambda` among the modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda_authorizer_arn: Option<String>,
@@ -80,6 +88,14 @@ pub struct ApiConfig {
     /// ARN), with `lambda` among the modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda_authorizer: Option<String>,
+    /// Seconds AppSync caches a Lambda authorizer's answer when the answer
+    /// gives no `ttlOverride` (`LambdaAuthorizerConfig.AuthorizerResultTtlInSeconds`,
+    /// 0 to 3600; 300 unless set, written only when another).
+    #[serde(
+        default = "default_authorizer_ttl",
+        skip_serializing_if = "is_default_authorizer_ttl"
+    )]
+    pub lambda_authorizer_ttl_seconds: u16,
     /// Days the API's CloudWatch log group keeps resolver errors: one of
     /// [`LOG_RETENTION_DAYS`] (30 unless set; written only when another).
     /// Set by `hoist push` after each deploy.
@@ -92,6 +108,14 @@ pub struct ApiConfig {
 
 fn default_key_days() -> u16 {
     7
+}
+
+fn default_authorizer_ttl() -> u16 {
+    300
+}
+
+fn is_default_authorizer_ttl(seconds: &u16) -> bool {
+    *seconds == default_authorizer_ttl()
 }
 
 fn default_log_retention() -> u16 {
@@ -108,6 +132,12 @@ pub const LOG_RETENTION_DAYS: &[u16] = &[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ];
+
+/// Whether `issuer` is an OIDC issuer AppSync takes: an https URL with a host
+/// (OpenID Connect Discovery 1.0, section 4: the issuer is an https URL).
+pub fn is_https_issuer(issuer: &str) -> bool {
+    url::Url::parse(issuer).is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some())
+}
 
 /// Whether `arn` is a Lambda function's ARN, optionally with a version or
 /// alias (`arn:aws:lambda:eu-west-1:123456789012:function:auth[:live]`;
@@ -164,6 +194,9 @@ impl ApiConfig {
             oidc_client_id: None,
             lambda_authorizer_arn: None,
             lambda_authorizer: None,
+            lambda_authorizer_ttl_seconds: default_authorizer_ttl(),
+            oidc_iat_ttl_ms: None,
+            oidc_auth_ttl_ms: None,
             log_retention_days: default_log_retention(),
         }
     }
@@ -236,7 +269,7 @@ impl ApiConfig {
             problems.push(Problem::new(
                 &["auth"],
                 "OIDC authorization needs `oidc_issuer` and `oidc_client_id`".into(),
-                "add them to the api's table in hoist.toml",
+                "give them with `hoist update api --oidc-issuer URL --oidc-client-id ID`",
             ));
         }
         if !LOG_RETENTION_DAYS.contains(&self.log_retention_days) {
@@ -250,15 +283,48 @@ impl ApiConfig {
             ));
         }
         if let Some(issuer) = &self.oidc_issuer {
-            let ok = url::Url::parse(issuer)
-                .is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
-            if !ok {
+            if !is_https_issuer(issuer) {
                 problems.push(Problem::new(
                     &["oidc_issuer"],
                     format!("`{issuer}` is not an https URL"),
                     "give the provider's issuer URL exactly as its tokens' `iss` claim has it (for example `https://example.auth0.com/`)",
                 ));
             }
+        }
+        if self.lambda_authorizer_ttl_seconds > 3600 {
+            problems.push(Problem::new(
+                &["lambda_authorizer_ttl_seconds"],
+                format!(
+                    "AppSync caches an authorizer's answer at most 3600 seconds, not {}",
+                    self.lambda_authorizer_ttl_seconds
+                ),
+                "give 0 (no caching) to 3600 seconds",
+            ));
+        }
+        if let Some(id) = &self.oidc_client_id
+            && id.trim().is_empty()
+        {
+            problems.push(Problem::new(
+                &["oidc_client_id"],
+                "the OIDC client id is empty".into(),
+                "give the client id your provider issued (its tokens' `aud` claim)",
+            ));
+        }
+        if !self.uses(AuthMode::Oidc)
+            && let Some(key) = [
+                ("oidc_issuer", self.oidc_issuer.is_some()),
+                ("oidc_client_id", self.oidc_client_id.is_some()),
+                ("oidc_iat_ttl_ms", self.oidc_iat_ttl_ms.is_some()),
+                ("oidc_auth_ttl_ms", self.oidc_auth_ttl_ms.is_some()),
+            ]
+            .into_iter()
+            .find_map(|(k, set)| set.then_some(k))
+        {
+            problems.push(Problem::new(
+                &[key],
+                "an OIDC provider is configured, but `oidc` is not among the api's modes".into(),
+                "add `\"oidc\"` to `additional_auth` (or make it `auth`), or remove the provider's keys",
+            ));
         }
         if let Some(arn) = &self.lambda_authorizer_arn
             && !is_lambda_function_arn(arn)

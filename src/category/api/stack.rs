@@ -25,12 +25,23 @@ pub(super) fn provider(mode: AuthMode, cfg: &ApiConfig) -> Value {
                 json!({ "UserPoolId": r#ref("UserPoolId"), "AwsRegion": r#ref("AWS::Region") })
         }
         AuthMode::Oidc => {
-            p["OpenIDConnectConfig"] =
-                json!({ "Issuer": cfg.oidc_issuer, "ClientId": cfg.oidc_client_id })
+            let mut config = json!({ "Issuer": cfg.oidc_issuer, "ClientId": cfg.oidc_client_id });
+            // 0 and none both leave the token's own expiry as the only limit
+            for (key, ms) in [
+                ("IatTTL", cfg.oidc_iat_ttl_ms),
+                ("AuthTTL", cfg.oidc_auth_ttl_ms),
+            ] {
+                if let Some(ms) = ms.filter(|ms| *ms > 0) {
+                    config[key] = json!(ms);
+                }
+            }
+            p["OpenIDConnectConfig"] = config;
         }
         AuthMode::Lambda => {
-            p["LambdaAuthorizerConfig"] =
-                json!({ "AuthorizerUri": authorizer_uri(cfg), "AuthorizerResultTtlInSeconds": 300 })
+            p["LambdaAuthorizerConfig"] = json!({
+                "AuthorizerUri": authorizer_uri(cfg),
+                "AuthorizerResultTtlInSeconds": cfg.lambda_authorizer_ttl_seconds,
+            })
         }
         AuthMode::ApiKey | AuthMode::Iam => {}
     }
