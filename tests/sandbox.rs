@@ -789,6 +789,61 @@ fn api_key(app: &std::path::Path) -> String {
     outputs["data"]["api_key"].as_str().unwrap().to_string()
 }
 
+/// Non-model types are written through their `<Type>Input` (nested, in
+/// lists) and read back whole; a model keyed on `id` and a sort key gets an
+/// `id` made when the create leaves it out (Amplify's `util.autoId()` for a
+/// model with an `ID` field `id`, whatever its key).
+#[test]
+fn non_model_values_and_made_ids_round_trip_on_the_sandbox() {
+    let sb = common::Sandbox::new();
+    let app = api_project(
+        &sb,
+        Some(
+            "type Place @model @auth(rules: [{ allow: public }]) {\n  id: ID! @primaryKey(sortKeyFields: [\"name\"])\n  name: String!\n  address: Address\n  tags: [Tag!]\n}\ntype Address {\n  street: String!\n  geo: Geo\n}\ntype Geo {\n  lat: Float\n  lng: Float\n}\ntype Tag {\n  label: String\n}\n",
+        ),
+    );
+    let running = Running::start(&sb, &app, &["--port", "0", "--no-watch"]);
+    let key = api_key(&app);
+    let with_key = [("x-api-key", key.as_str())];
+    let (status, body) = running.post(
+        &with_key,
+        r#"{"query":"mutation M($i: CreatePlaceInput!) { createPlace(input: $i) { id name address { street geo { lat lng } } tags { label } } }","variables":{"i":{"name":"dock","address":{"street":"Quay 1","geo":{"lat":51.5,"lng":-0.1}},"tags":[{"label":"sea"},{"label":"old"}]}}}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let place = &body["data"]["createPlace"];
+    assert_eq!(
+        place["address"],
+        json!({"street": "Quay 1", "geo": {"lat": 51.5, "lng": -0.1}}),
+        "{body}"
+    );
+    assert_eq!(place["tags"], json!([{"label": "sea"}, {"label": "old"}]));
+    let id = place["id"].as_str().expect("an id was made").to_string();
+    assert_eq!(id.len(), 36, "a UUID as util.autoId() makes: {id}");
+    let (_, body) = running.post(
+        &with_key,
+        &json!({
+            "query": "query G($id: ID!) { getPlace(id: $id, name: \"dock\") { address { geo { lat } } } }",
+            "variables": {"id": id},
+        })
+        .to_string(),
+    );
+    assert_eq!(
+        body["data"]["getPlace"]["address"]["geo"]["lat"], 51.5,
+        "{body}"
+    );
+    // a non-model input is checked as AppSync checks inputs: `street` is required
+    let (_, body) = running.post(
+        &with_key,
+        r#"{"query":"mutation { createPlace(input: {name: \"x\", address: {geo: {lat: 1}}}) { id } }"}"#,
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("street")),
+        "{body}"
+    );
+}
+
 /// The endpoint as a client meets it: AppSync's shapes for success, field
 /// errors, refused auth and malformed requests; the outputs point at it; a
 /// second sandbox on the same data or port is refused with a clear message; a

@@ -88,6 +88,18 @@ pub struct Relation {
 }
 
 impl Model {
+    /// Whether a create without `id` gets one made (`util.autoId()`): the
+    /// model has a field `id` of type `ID` or `String`, whatever its key, as
+    /// Amplify's model transformer decides it (its create input's `id` is
+    /// then optional).
+    pub fn auto_id(&self) -> bool {
+        self.fields.iter().any(|f| {
+            f.name == "id"
+                && !f.ty.is_list()
+                && matches!(f.ty.inner_named_type().as_str(), "ID" | "String")
+        })
+    }
+
     /// The scalar (or enum) type of one of its fields or generated foreign keys.
     pub fn scalar(&self, field: &str) -> Option<String> {
         self.fields

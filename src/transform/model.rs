@@ -15,7 +15,7 @@ use super::inputs::{
 use super::ir::{Key, Model, ModelField, RelationKind};
 use super::sdl::{
     enumeration, field, input, input_object, name, named, non_null, nullable, object, object_with,
-    plain_directives, strip_input,
+    plain_directives, renamed, strip_input,
 };
 use super::searchable::{add_aggregate_directives, searchable_types};
 use crate::naming::{camel, upper_first};
@@ -576,11 +576,23 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             doc.definitions
                 .push(input_object(&condition_name, condition));
 
+            // the fields a create or update writes: scalars, enums, and
+            // non-model types (as their `<Type>Input`)
             let data_fields: Vec<&ModelField> = model
                 .fields
                 .iter()
-                .filter(|f| f.is_scalar || f.is_enum)
+                .filter(|f| f.is_scalar || f.is_enum || non_model(schema, &by_name, &f.ty))
                 .collect();
+            for f in &data_fields {
+                non_model_inputs(schema, &by_name, &f.ty, &mut emitted, &mut doc.definitions);
+            }
+            let written = |f: &ModelField| -> Type {
+                if f.is_scalar || f.is_enum {
+                    f.ty.clone()
+                } else {
+                    renamed(&f.ty, &input_name(f.ty.inner_named_type()))
+                }
+            };
             let mut create_fields: Vec<_> = data_fields
                 .iter()
                 .map(|f| {
@@ -593,10 +605,10 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                         .iter()
                         .any(|t| t.as_deref() == Some(f.name.as_str()))
                         && matches!(f.ty.inner_named_type().as_str(), "AWSDateTime" | "String");
-                    let ty = if (f.name == "id" && !custom_key) || timestamp {
+                    let ty = if (f.name == "id" && model.auto_id()) || timestamp {
                         nullable(&f.ty)
                     } else {
-                        f.ty.clone()
+                        written(f)
                     };
                     input(&f.name, ty)
                 })
@@ -610,7 +622,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                     let ty = if is_key(model, &f.name) {
                         non_null(&f.ty)
                     } else {
-                        nullable(&f.ty)
+                        nullable(&written(f))
                     };
                     input(&f.name, ty)
                 })
@@ -762,7 +774,116 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             doc.definitions.push(object(root, fields));
         }
     }
+    keep_descriptions(schema, &mut doc);
     doc
+}
+
+/// Whether `ty` names an object type that is not a model (stored inside the
+/// model's item, written through its `<Type>Input`).
+fn non_model(schema: &Schema, models: &std::collections::HashMap<&str, usize>, ty: &Type) -> bool {
+    let inner = ty.inner_named_type().as_str();
+    !models.contains_key(inner)
+        && matches!(schema.types.get(inner), Some(ExtendedType::Object(_)))
+        && !matches!(inner, "Query" | "Mutation" | "Subscription")
+}
+
+/// The input type clients write a non-model type through (Amplify's
+/// `NonModelInputObjectName`).
+fn input_name(type_name: &str) -> String {
+    format!("{}Input", upper_first(type_name))
+}
+
+/// `input <Type>Input` for the non-model type `ty` names and, within it, each
+/// non-model type its fields name, once each: the type's fields with their
+/// wrappers, non-model ones through their inputs (Amplify's
+/// `createNonModelInputs`).
+fn non_model_inputs(
+    schema: &Schema,
+    models: &std::collections::HashMap<&str, usize>,
+    ty: &Type,
+    emitted: &mut std::collections::HashSet<String>,
+    out: &mut Vec<Definition>,
+) {
+    if !non_model(schema, models, ty) {
+        return;
+    }
+    let type_name = ty.inner_named_type().as_str();
+    let input_type = input_name(type_name);
+    if !emitted.insert(input_type.clone()) {
+        return;
+    }
+    let Some(ExtendedType::Object(object)) = schema.types.get(type_name) else {
+        return;
+    };
+    let fields = object
+        .fields
+        .values()
+        .map(|f| {
+            let inner = f.ty.inner_named_type().as_str();
+            let ty = match schema.types.get(inner) {
+                Some(ExtendedType::Object(_)) => renamed(&f.ty, &input_name(inner)),
+                _ => f.ty.clone(),
+            };
+            input(&f.name, ty)
+        })
+        .collect();
+    out.push(input_object(&input_type, fields));
+    for f in object.fields.values() {
+        non_model_inputs(schema, models, &f.ty, emitted, out);
+    }
+}
+
+/// The user's descriptions (`"""..."""`) on their types and those types'
+/// fields and enum values, kept in the client schema as Amplify's
+/// transformer keeps them (seen against it, tests/transformer_oracle.rs).
+fn keep_descriptions(schema: &Schema, doc: &mut Document) {
+    for definition in &mut doc.definitions {
+        let Some(ty) = definition.name().and_then(|n| schema.types.get(n.as_str())) else {
+            continue;
+        };
+        match (definition, ty) {
+            (Definition::ObjectTypeDefinition(o), ExtendedType::Object(theirs)) => {
+                let o = o.make_mut();
+                o.description = o.description.take().or(theirs.description.clone());
+                for f in &mut o.fields {
+                    if let Some(desc) = theirs
+                        .fields
+                        .get(&f.name)
+                        .and_then(|x| x.description.clone())
+                    {
+                        f.make_mut().description = Some(desc);
+                    }
+                }
+            }
+            (Definition::InputObjectTypeDefinition(o), ExtendedType::InputObject(theirs)) => {
+                let o = o.make_mut();
+                o.description = o.description.take().or(theirs.description.clone());
+                for f in &mut o.fields {
+                    if let Some(desc) = theirs
+                        .fields
+                        .get(&f.name)
+                        .and_then(|x| x.description.clone())
+                    {
+                        f.make_mut().description = Some(desc);
+                    }
+                }
+            }
+            (Definition::EnumTypeDefinition(o), ExtendedType::Enum(theirs)) => {
+                let o = o.make_mut();
+                o.description = o.description.take().or(theirs.description.clone());
+                for v in &mut o.values {
+                    if let Some(desc) = theirs
+                        .values
+                        .get(&v.value)
+                        .and_then(|x| x.description.clone())
+                    {
+                        v.make_mut().description = Some(desc);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn is_key(model: &Model, field_name: &str) -> bool {

@@ -93,17 +93,16 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
                 });
             }
         }
+        // an undeclared `id` follows the declared fields, as Amplify's model
+        // transformer appends it (client schema, inputs and filters alike)
         if primary_key.partition == "id" && !fields.iter().any(|f| f.name == "id") {
-            fields.insert(
-                0,
-                ModelField {
-                    name: "id".into(),
-                    ty: named("ID").non_null(),
-                    is_enum: false,
-                    is_scalar: true,
-                    default: None,
-                },
-            );
+            fields.push(ModelField {
+                name: "id".into(),
+                ty: named("ID").non_null(),
+                is_enum: false,
+                is_scalar: true,
+                default: None,
+            });
         }
         let (mut created_at, mut updated_at) =
             (Some("createdAt".to_string()), Some("updatedAt".to_string()));

@@ -174,6 +174,16 @@ pub(super) fn nullable(ty: &Type) -> Type {
     }
 }
 
+/// `ty` with its named type renamed to `to`, its list and non-null wrappers kept.
+pub(super) fn renamed(ty: &Type, to: &str) -> Type {
+    match ty {
+        Type::Named(_) => Type::Named(name(to)),
+        Type::NonNullNamed(_) => Type::NonNullNamed(name(to)),
+        Type::List(inner) => Type::List(Box::new(renamed(inner, to))),
+        Type::NonNullList(inner) => Type::NonNullList(Box::new(renamed(inner, to))),
+    }
+}
+
 /// An argument or input field as clients see it: without Amplify's directives.
 pub(super) fn strip_input(value: &Node<InputValueDefinition>) -> Node<InputValueDefinition> {
     let mut value = value.as_ref().clone();

@@ -282,14 +282,14 @@ impl ApiConfig {
                 "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
             ));
         }
-        if let Some(issuer) = &self.oidc_issuer {
-            if !is_https_issuer(issuer) {
-                problems.push(Problem::new(
-                    &["oidc_issuer"],
-                    format!("`{issuer}` is not an https URL"),
-                    "give the provider's issuer URL exactly as its tokens' `iss` claim has it (for example `https://example.auth0.com/`)",
-                ));
-            }
+        if let Some(issuer) = &self.oidc_issuer
+            && !is_https_issuer(issuer)
+        {
+            problems.push(Problem::new(
+                &["oidc_issuer"],
+                format!("`{issuer}` is not an https URL"),
+                "give the provider's issuer URL exactly as its tokens' `iss` claim has it (for example `https://example.auth0.com/`)",
+            ));
         }
         if self.lambda_authorizer_ttl_seconds > 3600 {
             problems.push(Problem::new(
@@ -458,15 +458,37 @@ mod meaning_tests {
         for issuer in ["", "example.com", "http://example.com", "https://"] {
             let cfg = ApiConfig {
                 oidc_issuer: Some(issuer.into()),
+                oidc_client_id: Some("web".into()),
+                additional_auth: vec![AuthMode::Oidc],
                 ..api()
             };
             assert_eq!(keys(&cfg), ["oidc_issuer"], "{issuer}");
         }
         let cfg = ApiConfig {
             oidc_issuer: Some("https://example.auth0.com/".into()),
+            oidc_client_id: Some("web".into()),
+            additional_auth: vec![AuthMode::Oidc],
             ..api()
         };
         assert!(keys(&cfg).is_empty());
+        // a provider without its mode, an empty client id, a TTL AppSync refuses
+        let cfg = ApiConfig {
+            oidc_issuer: Some("https://example.auth0.com/".into()),
+            ..api()
+        };
+        assert_eq!(keys(&cfg), ["oidc_issuer"]);
+        let cfg = ApiConfig {
+            oidc_issuer: Some("https://example.auth0.com/".into()),
+            oidc_client_id: Some(" ".into()),
+            additional_auth: vec![AuthMode::Oidc],
+            ..api()
+        };
+        assert_eq!(keys(&cfg), ["oidc_client_id"]);
+        let cfg = ApiConfig {
+            lambda_authorizer_ttl_seconds: 3601,
+            ..api()
+        };
+        assert_eq!(keys(&cfg), ["lambda_authorizer_ttl_seconds"]);
         for days in [0, 2, 31, 4000] {
             let cfg = ApiConfig {
                 log_retention_days: days,

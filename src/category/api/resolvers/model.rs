@@ -154,7 +154,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 "describe": a.describe(),
                 "created_at": model.created_at,
                 "updated_at": model.updated_at,
-                "auto_id": !custom_key,
+                "auto_id": model.auto_id(),
                 "defaults": defaults,
                 "composites": composites,
                 "owners": a.owners(),
