@@ -799,7 +799,7 @@ fn non_model_values_and_made_ids_round_trip_on_the_sandbox() {
     let app = api_project(
         &sb,
         Some(
-            "type Place @model @auth(rules: [{ allow: public }]) {\n  id: ID! @primaryKey(sortKeyFields: [\"name\"])\n  name: String!\n  address: Address\n  tags: [Tag!]\n}\ntype Address {\n  street: String!\n  geo: Geo\n}\ntype Geo {\n  lat: Float\n  lng: Float\n}\ntype Tag {\n  label: String\n}\n",
+            "type Place @model @auth(rules: [{ allow: public }]) {\n  id: ID! @primaryKey(sortKeyFields: [\"name\"])\n  name: String!\n  address: Address\n  tags: [Tag!]\n  kinds: [Kind]\n}\nenum Kind { PORT BEACH }\ntype Address {\n  street: String!\n  geo: Geo\n}\ntype Geo {\n  lat: Float\n  lng: Float\n}\ntype Tag {\n  label: String\n}\n",
         ),
     );
     let running = Running::start(&sb, &app, &["--port", "0", "--no-watch"]);
@@ -807,7 +807,7 @@ fn non_model_values_and_made_ids_round_trip_on_the_sandbox() {
     let with_key = [("x-api-key", key.as_str())];
     let (status, body) = running.post(
         &with_key,
-        r#"{"query":"mutation M($i: CreatePlaceInput!) { createPlace(input: $i) { id name address { street geo { lat lng } } tags { label } } }","variables":{"i":{"name":"dock","address":{"street":"Quay 1","geo":{"lat":51.5,"lng":-0.1}},"tags":[{"label":"sea"},{"label":"old"}]}}}"#,
+        r#"{"query":"mutation M($i: CreatePlaceInput!) { createPlace(input: $i) { id name address { street geo { lat lng } } tags { label } } }","variables":{"i":{"name":"dock","address":{"street":"Quay 1","geo":{"lat":51.5,"lng":-0.1}},"tags":[{"label":"sea"},{"label":"old"}],"kinds":["PORT"]}}}"#,
     );
     assert_eq!(status, 200, "{body}");
     let place = &body["data"]["createPlace"];
@@ -831,6 +831,28 @@ fn non_model_values_and_made_ids_round_trip_on_the_sandbox() {
         body["data"]["getPlace"]["address"]["geo"]["lat"], 51.5,
         "{body}"
     );
+    // a list of enums filters through `ModelKindListInput`: one value in it, or the whole list
+    for (filter, found) in [
+        (json!({"kinds": {"contains": "PORT"}}), 1),
+        (json!({"kinds": {"contains": "BEACH"}}), 0),
+        (json!({"kinds": {"notContains": "BEACH"}}), 1),
+        (json!({"kinds": {"eq": ["PORT"]}}), 1),
+        (json!({"kinds": {"ne": ["PORT"]}}), 0),
+    ] {
+        let (_, body) = running.post(
+            &with_key,
+            &json!({
+                "query": "query L($f: ModelPlaceFilterInput) { listPlaces(filter: $f) { items { name } } }",
+                "variables": {"f": filter},
+            })
+            .to_string(),
+        );
+        assert_eq!(
+            body["data"]["listPlaces"]["items"].as_array().map(Vec::len),
+            Some(found),
+            "{filter}: {body}"
+        );
+    }
     // a non-model input is checked as AppSync checks inputs: `street` is required
     let (_, body) = running.post(
         &with_key,

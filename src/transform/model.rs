@@ -307,6 +307,8 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             if f.is_enum {
                 if subscription {
                     "ModelSubscriptionStringInput".into()
+                } else if f.ty.is_list() {
+                    format!("Model{inner}ListInput")
                 } else {
                     format!("Model{inner}Input")
                 }
@@ -322,12 +324,26 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
         // enum filter inputs
         for f in filterable.iter().filter(|f| f.is_enum) {
             let inner = f.ty.inner_named_type().as_str();
-            let type_name = format!("Model{inner}Input");
-            if emitted.insert(type_name.clone()) {
-                doc.definitions.push(input_object(
-                    &type_name,
+            // a list of enums: the whole list compared, or one value in it
+            // (Amplify's `Model<Enum>ListInput`)
+            let (type_name, fields) = if f.ty.is_list() {
+                (
+                    format!("Model{inner}ListInput"),
+                    vec![
+                        input("eq", named(inner).list()),
+                        input("ne", named(inner).list()),
+                        input("contains", named(inner)),
+                        input("notContains", named(inner)),
+                    ],
+                )
+            } else {
+                (
+                    format!("Model{inner}Input"),
                     vec![input("eq", named(inner)), input("ne", named(inner))],
-                ));
+                )
+            };
+            if emitted.insert(type_name.clone()) {
+                doc.definitions.push(input_object(&type_name, fields));
             }
         }
 

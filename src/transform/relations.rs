@@ -416,13 +416,23 @@ pub(super) fn link_relations(schema: &Schema, models: &mut [Model]) {
                             query_field: None,
                         },
                     );
-                    let first = models[d.target]
+                    // the declaring model's subscriptions filter on every
+                    // part of the related model's foreign key (Amplify's
+                    // `updateFilterConnectionInputWithConnectionFields`)
+                    let parts: Vec<_> = models[d.target]
                         .foreign_keys
                         .iter()
-                        .find(|k| k.name == names[0])
-                        .cloned();
-                    if let Some(first) = first {
-                        models[d.model].subscription_foreign_keys.push(first);
+                        .filter(|k| names.contains(&k.name))
+                        .cloned()
+                        .collect();
+                    for part in parts {
+                        if !models[d.model]
+                            .subscription_foreign_keys
+                            .iter()
+                            .any(|k| k.name == part.name)
+                        {
+                            models[d.model].subscription_foreign_keys.push(part);
+                        }
                     }
                     (owner_key.fields(), key, Some(generated_index))
                 }
@@ -463,21 +473,7 @@ pub(super) fn link_relations(schema: &Schema, models: &mut [Model]) {
         });
     }
     for (model, names) in has_one_subscription_keys {
-        for name in names {
-            let key = models[model]
-                .foreign_keys
-                .iter()
-                .find(|k| k.name == name)
-                .cloned();
-            if let Some(key) = key
-                && !models[model]
-                    .subscription_foreign_keys
-                    .iter()
-                    .any(|k| k.name == key.name)
-            {
-                models[model].subscription_foreign_keys.push(key);
-            }
-        }
+        add_subscription_keys(&mut models[model], &names);
     }
     for d in declared.iter().filter(|d| d.directive == "belongsTo") {
         let (owner, target) = (models[d.model].name.clone(), models[d.target].name.clone());
@@ -498,8 +494,11 @@ pub(super) fn link_relations(schema: &Schema, models: &mut [Model]) {
                     .map(|k| camel(&[&target, &o.field, k]))
                     .collect(),
                 Some(_) => {
-                    // answering a `@hasOne`: this side keeps a foreign key of its own
-                    foreign_keys(models, d.model, d.target, &owner, d)
+                    // answering a `@hasOne`: this side keeps a foreign key of
+                    // its own, which its subscriptions filter on too
+                    let names = foreign_keys(models, d.model, d.target, &owner, d);
+                    add_subscription_keys(&mut models[d.model], &names);
+                    names
                 }
                 None => continue, // reported by validation
             }
@@ -513,5 +512,21 @@ pub(super) fn link_relations(schema: &Schema, models: &mut [Model]) {
             index: None,
             sort_arg: None,
         });
+    }
+}
+
+/// Adds the model's own foreign keys `names` to the keys its subscriptions
+/// filter on, once each, in that order.
+fn add_subscription_keys(model: &mut Model, names: &[String]) {
+    for name in names {
+        let key = model.foreign_keys.iter().find(|k| &k.name == name).cloned();
+        if let Some(key) = key
+            && !model
+                .subscription_foreign_keys
+                .iter()
+                .any(|k| k.name == key.name)
+        {
+            model.subscription_foreign_keys.push(key);
+        }
     }
 }
