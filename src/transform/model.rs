@@ -273,6 +273,8 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
     }
     // the user's own Query fields come first, as Amplify's output starts from the schema
     let user_query_fields = query_fields.len();
+    let (user_mutation_fields, user_subscription_fields) =
+        (mutation_fields.len(), subscription_fields.len());
 
     if !models.is_empty() {
         doc.definitions.extend(shared_inputs());
@@ -781,17 +783,38 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
         query_fields.extend(generated);
         query_fields.append(&mut index_query_fields);
     }
-    for (root, fields) in [
-        ("Query", query_fields),
-        ("Mutation", mutation_fields),
-        ("Subscription", subscription_fields),
+    for (root, mut fields, user) in [
+        ("Query", query_fields, user_query_fields),
+        ("Mutation", mutation_fields, user_mutation_fields),
+        (
+            "Subscription",
+            subscription_fields,
+            user_subscription_fields,
+        ),
     ] {
+        auth_marked_last(&mut fields, user);
         if !fields.is_empty() {
             doc.definitions.push(object(root, fields));
         }
     }
     keep_descriptions(schema, &mut doc);
     doc
+}
+
+/// The generated root fields (those from `from` on) that carry AppSync auth
+/// directives after those that carry none, each group in its order: Amplify's
+/// auth transformer marks a field by taking it out of its type and putting it
+/// back last (`addDirectivesToField`), so the fields of models with only the
+/// default mode's rules keep their places and the others follow.
+fn auth_marked_last(fields: &mut Vec<Node<FieldDefinition>>, from: usize) {
+    let generated = fields.split_off(from.min(fields.len()));
+    let (marked, plain): (Vec<_>, Vec<_>) = generated.into_iter().partition(|f| {
+        f.directives
+            .iter()
+            .any(|d| d.name.starts_with("aws_") && d.name != "aws_subscribe")
+    });
+    fields.extend(plain);
+    fields.extend(marked);
 }
 
 /// Whether `ty` names an object type that is not a model (stored inside the
