@@ -309,7 +309,8 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             if f.is_enum {
                 if subscription {
                     "ModelSubscriptionStringInput".into()
-                } else if f.ty.is_list() {
+                } else if matches!(f.ty, Type::List(_)) {
+                    // a nullable list only, as Amplify's `isListType` sees lists
                     format!("Model{inner}ListInput")
                 } else {
                     format!("Model{inner}Input")
@@ -328,7 +329,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
             let inner = f.ty.inner_named_type().as_str();
             // a list of enums: the whole list compared, or one value in it
             // (Amplify's `Model<Enum>ListInput`)
-            let (type_name, fields) = if f.ty.is_list() {
+            let (type_name, fields) = if matches!(f.ty, Type::List(_)) {
                 (
                     format!("Model{inner}ListInput"),
                     vec![

@@ -359,7 +359,13 @@ pub(super) fn link_relations(schema: &Schema, models: &mut [Model]) {
     // subscription filter after those of its `@hasMany` fields
     let mut has_one_subscription_keys: Vec<(usize, Vec<String>)> = Vec::new();
     // The declaring sides first: they add the foreign keys `@belongsTo` reads.
-    for d in declared.iter().filter(|d| d.directive != "belongsTo") {
+    // Amplify's hasMany transformer runs before its hasOne transformer: the
+    // foreign keys `@hasMany` fields add come first on the related model
+    let declaring = declared
+        .iter()
+        .filter(|d| d.directive == "hasMany")
+        .chain(declared.iter().filter(|d| d.directive == "hasOne"));
+    for d in declaring {
         let (owner, target) = (models[d.model].name.clone(), models[d.target].name.clone());
         let owner_key = models[d.model].primary_key.clone();
         let generated_index = format!("gsi-{owner}.{}", d.field);
@@ -398,6 +404,24 @@ pub(super) fn link_relations(schema: &Schema, models: &mut [Model]) {
         } else {
             // `<parent><Field><Key>` on the related model, filled by its creators
             let names = foreign_keys(models, d.target, d.model, &owner, d);
+            // the declaring model's subscriptions filter on every part of
+            // the related model's foreign key (Amplify's
+            // `updateFilterConnectionInputWithConnectionFields`)
+            let parts: Vec<_> = models[d.target]
+                .foreign_keys
+                .iter()
+                .filter(|k| names.contains(&k.name))
+                .cloned()
+                .collect();
+            for part in parts {
+                if !models[d.model]
+                    .subscription_foreign_keys
+                    .iter()
+                    .any(|k| k.name == part.name)
+                {
+                    models[d.model].subscription_foreign_keys.push(part);
+                }
+            }
             match &d.index {
                 Some(name) => match index_key(models, d.target, name) {
                     Some(key) => (owner_key.fields(), key, Some(name.clone())),
@@ -416,24 +440,6 @@ pub(super) fn link_relations(schema: &Schema, models: &mut [Model]) {
                             query_field: None,
                         },
                     );
-                    // the declaring model's subscriptions filter on every
-                    // part of the related model's foreign key (Amplify's
-                    // `updateFilterConnectionInputWithConnectionFields`)
-                    let parts: Vec<_> = models[d.target]
-                        .foreign_keys
-                        .iter()
-                        .filter(|k| names.contains(&k.name))
-                        .cloned()
-                        .collect();
-                    for part in parts {
-                        if !models[d.model]
-                            .subscription_foreign_keys
-                            .iter()
-                            .any(|k| k.name == part.name)
-                        {
-                            models[d.model].subscription_foreign_keys.push(part);
-                        }
-                    }
                     (owner_key.fields(), key, Some(generated_index))
                 }
             }
