@@ -866,6 +866,55 @@ fn non_model_values_and_made_ids_round_trip_on_the_sandbox() {
     );
 }
 
+/// Deleting an item deletes every field: a caller whose rules on some field
+/// leave out `delete` cannot delete the item (Amplify's delete auth takes
+/// the roles with delete on every field; the oracle test checks the delete
+/// mutation's directives); with `delete` on that field too, it can.
+#[test]
+fn a_field_rule_without_delete_keeps_the_item_from_being_deleted() {
+    let sb = common::Sandbox::new();
+    let app = api_project(
+        &sb,
+        Some(
+            "type Safe @model @auth(rules: [{ allow: public }]) {\n  id: ID!\n  secret: String @auth(rules: [{ allow: public, operations: [create, read, update] }])\n}\ntype Box @model @auth(rules: [{ allow: public }]) {\n  id: ID!\n  secret: String @auth(rules: [{ allow: public, operations: [create, read, update, delete] }])\n}\n",
+        ),
+    );
+    let running = Running::start(&sb, &app, &["--port", "0", "--no-watch"]);
+    let key = api_key(&app);
+    let with_key = [("x-api-key", key.as_str())];
+    for (model, deletable) in [("Safe", false), ("Box", true)] {
+        let (_, body) = running.post(
+            &with_key,
+            &json!({"query": format!("mutation {{ create{model}(input: {{secret: \"s\"}}) {{ id }} }}")})
+                .to_string(),
+        );
+        let id = body["data"][format!("create{model}")]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"))
+            .to_string();
+        let (_, body) = running.post(
+            &with_key,
+            &json!({"query": format!("mutation {{ delete{model}(input: {{id: \"{id}\"}}) {{ id }} }}")})
+                .to_string(),
+        );
+        if deletable {
+            assert_eq!(body["data"][format!("delete{model}")]["id"], id, "{body}");
+        } else {
+            assert_eq!(body["errors"][0]["errorType"], "Unauthorized", "{body}");
+            let (_, body) = running.post(
+                &with_key,
+                &json!({"query": format!("{{ get{model}(id: \"{id}\") {{ secret }} }}")})
+                    .to_string(),
+            );
+            assert_eq!(
+                body["data"][format!("get{model}")]["secret"],
+                "s",
+                "still there: {body}"
+            );
+        }
+    }
+}
+
 /// The endpoint as a client meets it: AppSync's shapes for success, field
 /// errors, refused auth and malformed requests; the outputs point at it; a
 /// second sandbox on the same data or port is refused with a clear message; a

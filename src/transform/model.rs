@@ -79,7 +79,16 @@ impl AuthShape {
             list: op(Ops::LIST),
             create: op(Ops::CREATE),
             update: op(Ops::UPDATE),
-            delete: op(Ops::DELETE),
+            delete: {
+                let grants = model.auth.delete_grants();
+                let roles = grants
+                    .iter()
+                    .filter(|g| g.ops.contains(Ops::DELETE))
+                    .map(|g| &g.role);
+                let providers = auth::providers(roles);
+                let with_default = providers.contains(&modes.default);
+                auth::service_directives(&providers, modes, with_default)
+            },
             listen: op(Ops::LISTEN),
             ..AuthShape::default()
         };

@@ -252,6 +252,32 @@ impl ModelAuth {
             .collect()
     }
 
+    /// The model's grants as a delete sees them: deleting an item deletes
+    /// every field, so a role may delete only if each field with rules of
+    /// its own lets it delete too (Amplify's `getRolesPerOperation('delete',
+    /// true)`: full access over every field); other roles keep their other
+    /// operations.
+    pub fn delete_grants(&self) -> Vec<Grant> {
+        self.grants
+            .iter()
+            .map(|g| {
+                let everywhere = self.fields.iter().all(|(_, field)| {
+                    field
+                        .iter()
+                        .any(|f| f.role == g.role && f.ops.contains(Ops::DELETE))
+                });
+                if g.ops.contains(Ops::DELETE) && !everywhere {
+                    Grant {
+                        role: g.role.clone(),
+                        ops: Ops(g.ops.0 & !Ops::DELETE.0),
+                    }
+                } else {
+                    g.clone()
+                }
+            })
+            .collect()
+    }
+
     /// The roles allowed any operation of `op` on the model (its own rules).
     pub fn roles_of_any(&self, op: Ops) -> Vec<&Role> {
         self.grants

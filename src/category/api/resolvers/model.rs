@@ -234,7 +234,10 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 &code,
             ),
         ));
-        let a = Access::new(grants, Ops::DELETE, "");
+        // a delete removes every field: only roles that may delete each
+        // field with rules of its own may delete (as Amplify's delete auth)
+        let delete_grants = model.auth.delete_grants();
+        let a = Access::new(&delete_grants, Ops::DELETE, "");
         let code = resolver(
             "delete",
             &json!({
