@@ -64,6 +64,32 @@ type Category @model(queries: { get: "category" }, mutations: null) { name: Stri
     );
 }
 
+/// `@model(mutations:)` and `@model(subscriptions:)` are honoured operation
+/// by operation, as Amplify's transformer honours them: a mutation set to
+/// `null` is gone with its input and its subscription; a renamed one keeps
+/// its subscriptions; several subscription names give several fields.
+#[test]
+fn model_operations_are_turned_off_and_renamed_one_by_one() {
+    let source = r#"
+type Log @model(mutations: { create: "writeLog", update: null, delete: null }, subscriptions: { onCreate: ["onLogWritten", "onLogAudit"] }) {
+  line: String!
+}
+"#;
+    let output = transform(source, "schema.graphql").unwrap();
+    let defs = definitions(&output.sdl);
+    assert!(defs["Mutation"].contains("writeLog(input: CreateLogInput!"));
+    assert!(!defs["Mutation"].contains("updateLog") && !defs["Mutation"].contains("deleteLog"));
+    assert!(!defs.contains_key("UpdateLogInput") && !defs.contains_key("DeleteLogInput"));
+    let subscription = &defs["Subscription"];
+    assert!(
+        subscription.contains("onLogWritten(filter: ModelSubscriptionLogFilterInput): Log @aws_subscribe(mutations: [\"writeLog\"])")
+            && subscription.contains("onLogAudit(filter: ModelSubscriptionLogFilterInput): Log @aws_subscribe(mutations: [\"writeLog\"])")
+            && !subscription.contains("onUpdate")
+            && !subscription.contains("onDelete"),
+        "{subscription}"
+    );
+}
+
 fn errors(source: &str) -> String {
     let err = transform(source, "schema.graphql").unwrap_err();
     let handler =

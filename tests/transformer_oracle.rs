@@ -20,7 +20,7 @@ use hoist::transform::transform_files;
 
 /// Definitions identical to Amplify's over the corpus and the written
 /// schemas, measured 2026-12-03.
-const IDENTICAL_FLOOR: usize = 1910;
+const IDENTICAL_FLOOR: usize = 1944;
 
 /// Definitions Amplify 2.5.1 adds to every schema that hoist leaves out on
 /// purpose, with the reason.

@@ -41,14 +41,43 @@ pub struct Model {
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
     pub queries: Option<(String, String)>,
-    pub mutations: Option<(String, String, String)>,
+    /// `@model(mutations:)`: none at all (`null`), else each one's name, or
+    /// none where it is `null`.
+    pub mutations: Option<Mutations>,
+    /// Whether the model has subscriptions (some mutation it has, subscriptions on).
     pub subscriptions: bool,
+    /// Each subscription: its field, the mutation it follows (`@model(subscriptions:
+    /// { onCreate: [...] })` may name several per mutation, Amplify's default one each).
+    pub subscription_fields: Vec<(String, String)>,
     /// `@searchable`: the search query's name (items are indexed in OpenSearch).
     pub searchable: Option<String>,
     /// Who may do what (no grants: nobody).
     pub auth: ModelAuth,
     /// The model has `@auth` rules of its own (else the global rule, if any, applies).
     pub explicit_auth: bool,
+}
+
+/// The mutations of a model, by name (`None`: turned off with `null` in
+/// `@model(mutations: { delete: null })`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mutations {
+    pub create: Option<String>,
+    pub update: Option<String>,
+    pub delete: Option<String>,
+}
+
+impl Mutations {
+    /// Those there are, as (`Create`/`Update`/`Delete`, name).
+    pub fn present(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("Create", &self.create),
+            ("Update", &self.update),
+            ("Delete", &self.delete),
+        ]
+        .into_iter()
+        .filter_map(|(kind, name)| name.as_deref().map(|n| (kind, n)))
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,6 +20,7 @@ mod ir;
 mod keys;
 mod many_to_many;
 mod model;
+mod non_model;
 mod read;
 mod relations;
 mod sdl;

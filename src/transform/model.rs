@@ -13,8 +13,11 @@ use super::inputs::{
     composite_inputs, filter_types, key_condition, key_condition_definition, shared_inputs,
 };
 use super::ir::{Key, Model, ModelField, RelationKind};
+use super::non_model::{
+    input_name, keep_descriptions, nested_type_directives, non_model, non_model_inputs,
+};
 use super::sdl::{
-    enumeration, field, input, input_object, name, named, non_null, nullable, object, object_with,
+    enumeration, field, input, input_object, name, named, non_null, nullable, object_with,
     plain_directives, renamed, strip_input,
 };
 use super::searchable::{add_aggregate_directives, searchable_types};
@@ -38,8 +41,21 @@ pub(super) fn grants_of(
     Some(modes.with_principals(auth::merge(grants)))
 }
 
+/// The AppSync directives (`@aws_api_key`, `@aws_iam`, ...) the user wrote
+/// on a type, which its client schema keeps.
+fn appsync_directives(object: &apollo_compiler::schema::ObjectType) -> Vec<&str> {
+    let mut names = Vec::new();
+    for d in object.directives.iter() {
+        let name = d.name.as_str();
+        if name.starts_with("aws_") && name != "aws_subscribe" && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
 /// Add names not there yet, keeping the order.
-fn add_all<'a>(to: &mut Vec<&'a str>, names: &[&'a str]) {
+pub(super) fn add_all<'a>(to: &mut Vec<&'a str>, names: &[&'a str]) {
     for n in names {
         if !to.contains(n) {
             to.push(n);
@@ -256,8 +272,13 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 match root {
                     Some(root) => root.extend(fields),
                     None => {
-                        let directives =
-                            nested.get(type_name.as_str()).cloned().unwrap_or_default();
+                        // the user's own AppSync directives, then those the
+                        // models that reach the type give it
+                        let mut directives = appsync_directives(object_type);
+                        add_all(
+                            &mut directives,
+                            nested.get(type_name.as_str()).map_or(&[], |d| d.as_slice()),
+                        );
                         doc.definitions
                             .push(object_with(type_name, fields, &directives));
                     }
@@ -573,7 +594,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 doc.definitions.push(key_condition_definition(condition));
             }
         }
-        if let Some((create, update, delete)) = &model.mutations {
+        if let Some(mutations) = &model.mutations {
             let condition_name = format!("Model{m}ConditionInput");
             let mut condition: Vec<_> = filterable
                 .iter()
@@ -642,8 +663,11 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 })
                 .collect();
             create_fields.extend(model.foreign_keys.iter().map(|fk| input(&fk.name, fk.ty())));
-            doc.definitions
-                .push(input_object(&format!("Create{m}Input"), create_fields));
+            // a mutation turned off (`null`) has no input either
+            if mutations.create.is_some() {
+                doc.definitions
+                    .push(input_object(&format!("Create{m}Input"), create_fields));
+            }
             let mut update_fields: Vec<_> = data_fields
                 .iter()
                 .map(|f| {
@@ -661,18 +685,23 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                     .iter()
                     .map(|fk| input(&fk.name, named(&fk.scalar))),
             );
-            doc.definitions
-                .push(input_object(&format!("Update{m}Input"), update_fields));
-            doc.definitions.push(input_object(
-                &format!("Delete{m}Input"),
-                key_args(&model.primary_key),
-            ));
+            if mutations.update.is_some() {
+                doc.definitions
+                    .push(input_object(&format!("Update{m}Input"), update_fields));
+            }
+            if mutations.delete.is_some() {
+                doc.definitions.push(input_object(
+                    &format!("Delete{m}Input"),
+                    key_args(&model.primary_key),
+                ));
+            }
 
-            for (mutation, kind, directives) in [
-                (create, "Create", &shape.create),
-                (update, "Update", &shape.update),
-                (delete, "Delete", &shape.delete),
-            ] {
+            for (kind, mutation) in mutations.present() {
+                let directives = match kind {
+                    "Create" => &shape.create,
+                    "Update" => &shape.update,
+                    _ => &shape.delete,
+                };
                 mutation_fields.push(field(
                     mutation,
                     vec![
@@ -721,11 +750,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                 );
                 doc.definitions
                     .push(input_object(&sub_filter_name, sub_filter));
-                for (on, mutation) in [
-                    ("onCreate", create),
-                    ("onUpdate", update),
-                    ("onDelete", delete),
-                ] {
+                for (subscription, mutation) in &model.subscription_fields {
                     let mut args = vec![input("filter", named(&sub_filter_name))];
                     args.extend(
                         shape
@@ -735,12 +760,7 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
                     );
                     let mut directives = vec![subscribe(mutation)];
                     directives.extend(plain_directives(&shape.listen).0);
-                    subscription_fields.push(field(
-                        &format!("{on}{m}"),
-                        args,
-                        named(m),
-                        directives,
-                    ));
+                    subscription_fields.push(field(subscription, args, named(m), directives));
                 }
             }
         }
@@ -804,7 +824,11 @@ pub fn client_schema(schema: &Schema, models: &[Model], modes: &Modes) -> Docume
     ] {
         auth_marked_last(&mut fields, user);
         if !fields.is_empty() {
-            doc.definitions.push(object(root, fields));
+            let directives = match schema.types.get(root) {
+                Some(ExtendedType::Object(declared)) => appsync_directives(declared),
+                _ => Vec::new(),
+            };
+            doc.definitions.push(object_with(root, fields, &directives));
         }
     }
     keep_descriptions(schema, &mut doc);
@@ -825,114 +849,6 @@ fn auth_marked_last(fields: &mut Vec<Node<FieldDefinition>>, from: usize) {
     });
     fields.extend(plain);
     fields.extend(marked);
-}
-
-/// Whether `ty` names an object type that is not a model (stored inside the
-/// model's item, written through its `<Type>Input`).
-fn non_model(schema: &Schema, models: &std::collections::HashMap<&str, usize>, ty: &Type) -> bool {
-    let inner = ty.inner_named_type().as_str();
-    !models.contains_key(inner)
-        && matches!(schema.types.get(inner), Some(ExtendedType::Object(_)))
-        && !matches!(inner, "Query" | "Mutation" | "Subscription")
-}
-
-/// The input type clients write a non-model type through (Amplify's
-/// `NonModelInputObjectName`).
-fn input_name(type_name: &str) -> String {
-    format!("{}Input", upper_first(type_name))
-}
-
-/// `input <Type>Input` for the non-model type `ty` names and, within it, each
-/// non-model type its fields name, once each: the type's fields with their
-/// wrappers, non-model ones through their inputs (Amplify's
-/// `createNonModelInputs`).
-fn non_model_inputs(
-    schema: &Schema,
-    models: &std::collections::HashMap<&str, usize>,
-    ty: &Type,
-    emitted: &mut std::collections::HashSet<String>,
-    out: &mut Vec<Definition>,
-) {
-    if !non_model(schema, models, ty) {
-        return;
-    }
-    let type_name = ty.inner_named_type().as_str();
-    let input_type = input_name(type_name);
-    if !emitted.insert(input_type.clone()) {
-        return;
-    }
-    let Some(ExtendedType::Object(object)) = schema.types.get(type_name) else {
-        return;
-    };
-    let fields = object
-        .fields
-        .values()
-        .map(|f| {
-            let inner = f.ty.inner_named_type().as_str();
-            let ty = match schema.types.get(inner) {
-                Some(ExtendedType::Object(_)) => renamed(&f.ty, &input_name(inner)),
-                _ => f.ty.clone(),
-            };
-            input(&f.name, ty)
-        })
-        .collect();
-    out.push(input_object(&input_type, fields));
-    for f in object.fields.values() {
-        non_model_inputs(schema, models, &f.ty, emitted, out);
-    }
-}
-
-/// The user's descriptions (`"""..."""`) on their types and those types'
-/// fields and enum values, kept in the client schema as Amplify's
-/// transformer keeps them (seen against it, tests/transformer_oracle.rs).
-fn keep_descriptions(schema: &Schema, doc: &mut Document) {
-    for definition in &mut doc.definitions {
-        let Some(ty) = definition.name().and_then(|n| schema.types.get(n.as_str())) else {
-            continue;
-        };
-        match (definition, ty) {
-            (Definition::ObjectTypeDefinition(o), ExtendedType::Object(theirs)) => {
-                let o = o.make_mut();
-                o.description = o.description.take().or(theirs.description.clone());
-                for f in &mut o.fields {
-                    if let Some(desc) = theirs
-                        .fields
-                        .get(&f.name)
-                        .and_then(|x| x.description.clone())
-                    {
-                        f.make_mut().description = Some(desc);
-                    }
-                }
-            }
-            (Definition::InputObjectTypeDefinition(o), ExtendedType::InputObject(theirs)) => {
-                let o = o.make_mut();
-                o.description = o.description.take().or(theirs.description.clone());
-                for f in &mut o.fields {
-                    if let Some(desc) = theirs
-                        .fields
-                        .get(&f.name)
-                        .and_then(|x| x.description.clone())
-                    {
-                        f.make_mut().description = Some(desc);
-                    }
-                }
-            }
-            (Definition::EnumTypeDefinition(o), ExtendedType::Enum(theirs)) => {
-                let o = o.make_mut();
-                o.description = o.description.take().or(theirs.description.clone());
-                for v in &mut o.values {
-                    if let Some(desc) = theirs
-                        .values
-                        .get(&v.value)
-                        .and_then(|x| x.description.clone())
-                    {
-                        v.make_mut().description = Some(desc);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 fn is_key(model: &Model, field_name: &str) -> bool {
@@ -970,52 +886,4 @@ fn field_auth_directives(
     };
     let providers = auth::providers(grants.iter().map(|g| &g.role).filter(|r| r.is_static()));
     auth::service_directives(&providers, modes, false)
-}
-
-/// Non-model types reached from the fields of models with `@auth` get the
-/// directives of those models' providers (as Amplify propagates them).
-fn nested_type_directives(
-    schema: &Schema,
-    models: &[Model],
-    modes: &Modes,
-) -> std::collections::HashMap<String, Vec<&'static str>> {
-    let mut seen: std::collections::HashMap<String, Vec<&'static str>> =
-        std::collections::HashMap::new();
-    for model in models.iter().filter(|m| m.explicit_auth) {
-        let providers = auth::providers(model.auth.all_roles());
-        let mut stack: Vec<String> = model
-            .fields
-            .iter()
-            .map(|f| f.ty.inner_named_type().to_string())
-            .collect();
-        let mut visited = std::collections::HashSet::new();
-        while let Some(type_name) = stack.pop() {
-            if !visited.insert(type_name.clone()) {
-                continue;
-            }
-            let Some(ExtendedType::Object(object)) = schema.types.get(type_name.as_str()) else {
-                continue;
-            };
-            if object.directives.has("model") {
-                continue;
-            }
-            let first = !seen.contains_key(&type_name);
-            // reached from a model the project's functions may read, a type
-            // keeps the default mode too: custom queries may return it
-            let directives =
-                auth::service_directives(&providers, modes, !first || modes.iam_principals);
-            let entry = seen.entry(type_name.clone()).or_default();
-            let before = entry.len();
-            add_all(entry, &directives);
-            if first || entry.len() > before {
-                stack.extend(
-                    object
-                        .fields
-                        .values()
-                        .map(|f| f.ty.inner_named_type().to_string()),
-                );
-            }
-        }
-    }
-    seen
 }

@@ -11,7 +11,7 @@ use apollo_compiler::schema::ExtendedType;
 
 use super::auth::{self, Grant, ModelAuth, Modes};
 use super::default::default_value;
-use super::ir::{Index, Key, Model, ModelField};
+use super::ir::{Index, Key, Model, ModelField, Mutations};
 use super::model::grants_of;
 use super::relations::link_relations;
 use super::sdl::{field_string, named, object_arg, string_list, string_value};
@@ -127,26 +127,53 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
         };
         let mutations = match object_arg(directive, "mutations") {
             Some(None) => None,
-            Some(Some(map)) => Some((
-                field_string(map, "create").unwrap_or_else(|| format!("create{model_name}")),
-                field_string(map, "update").unwrap_or_else(|| format!("update{model_name}")),
-                field_string(map, "delete").unwrap_or_else(|| format!("delete{model_name}")),
-            )),
-            None => Some((
-                format!("create{model_name}"),
-                format!("update{model_name}"),
-                format!("delete{model_name}"),
-            )),
+            map => {
+                let name = |op: &str| named_op(map.flatten(), op, format!("{op}{model_name}"));
+                Some(Mutations {
+                    create: name("create"),
+                    update: name("update"),
+                    delete: name("delete"),
+                })
+            }
         };
         // `subscriptions: null` and `subscriptions: { level: off }` turn them
         // off; `level: public` keeps them, with their rules (docs/security.md)
+        let subscriptions_arg = object_arg(directive, "subscriptions");
         let level_off = matches!(
-            object_arg(directive, "subscriptions"),
+            subscriptions_arg,
             Some(Some(map)) if map.iter().any(|(k, v)| k == "level" && matches!(v.as_ref(), apollo_compiler::ast::Value::Enum(e) if e == "off"))
         );
-        let subscriptions = !matches!(object_arg(directive, "subscriptions"), Some(None))
-            && !level_off
-            && mutations.is_some();
+        let mut subscription_fields = Vec::new();
+        if !matches!(subscriptions_arg, Some(None)) && !level_off {
+            for (on, mutation) in mutations.iter().flat_map(|m| {
+                [
+                    ("onCreate", &m.create),
+                    ("onUpdate", &m.update),
+                    ("onDelete", &m.delete),
+                ]
+            }) {
+                let Some(mutation) = mutation else { continue };
+                // each name listed (Amplify's `onCreate: [...]`), else the default one
+                let names = match subscriptions_arg
+                    .flatten()
+                    .and_then(|map| map.iter().find(|(k, _)| k == on).map(|(_, v)| v))
+                {
+                    Some(v) => match v.as_ref() {
+                        apollo_compiler::ast::Value::List(items) => items
+                            .iter()
+                            .filter_map(|i| i.as_str().map(str::to_string))
+                            .collect(),
+                        apollo_compiler::ast::Value::String(s) => vec![s.to_string()],
+                        _ => Vec::new(),
+                    },
+                    None => vec![format!("{on}{model_name}")],
+                };
+                for name in names {
+                    subscription_fields.push((name, mutation.clone()));
+                }
+            }
+        }
+        let subscriptions = !subscription_fields.is_empty();
         let searchable = object.directives.get("searchable").map(|d| {
             match object_arg(d, "queries") {
                 Some(Some(map)) => field_string(map, "search"),
@@ -183,6 +210,7 @@ pub fn models(schema: &Schema, modes: &Modes, global: &[Grant]) -> Vec<Model> {
             queries,
             mutations,
             subscriptions,
+            subscription_fields,
             searchable,
             explicit_auth: explicit_auth
                 || !model_auth.fields.is_empty()
@@ -207,4 +235,17 @@ fn auto_query_name(model: &str, key: &Key) -> String {
         crate::naming::lower_first(&crate::naming::plural(model)),
         fields.join("And")
     )
+}
+
+/// A mutation's name in `@model(mutations: {...})`: the one given, none where
+/// it is `null`, the default where it is not named.
+fn named_op(map: Option<&super::sdl::ObjectValue>, op: &str, default: String) -> Option<String> {
+    match map.and_then(|m| m.iter().find(|(k, _)| k == op)) {
+        None => Some(default),
+        Some((_, v)) => match v.as_ref() {
+            apollo_compiler::ast::Value::String(s) => Some(s.to_string()),
+            apollo_compiler::ast::Value::Null => None,
+            _ => Some(default),
+        },
+    }
 }

@@ -122,7 +122,14 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             file(imports, &read_functions(&a, guard, composite)?, &code),
         ));
     }
-    if let Some((create, update, delete)) = &model.mutations {
+    if let Some(mutations) = &model.mutations {
+        // each resolver is written, and kept for the mutations there are
+        let (create, update, delete) = (
+            &mutations.create.clone().unwrap_or_default(),
+            &mutations.update.clone().unwrap_or_default(),
+            &mutations.delete.clone().unwrap_or_default(),
+        );
+        let present = |name: &String| !name.is_empty();
         let key_of_values = key_object(key, "values")?;
         let a = Access::new(grants, Ops::CREATE, "");
         let (field_functions, field_checks) =
@@ -166,7 +173,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 "error_out": error_out,
             }),
         )?;
-        out.push(Resolver::new(
+        let written = Resolver::new(
             "Mutation",
             create,
             file(
@@ -174,7 +181,10 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 &format!("{}{field_functions}", a.functions(true, false, false)?),
                 &code,
             ),
-        ));
+        );
+        if present(create) {
+            out.push(written);
+        }
         // a write's `condition` tests the stored item: guarded as a read's filter
         let condition_guard = filter_guard(model, Ops::GET, &[], None)?;
         let guard_functions = condition_guard.functions.clone().unwrap_or_default();
@@ -222,7 +232,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 "error_out": error_out,
             }),
         )?;
-        out.push(Resolver::new(
+        let written = Resolver::new(
             "Mutation",
             update,
             file(
@@ -233,7 +243,10 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 ),
                 &code,
             ),
-        ));
+        );
+        if present(update) {
+            out.push(written);
+        }
         // a delete removes every field: only roles that may delete each
         // field with rules of its own may delete (as Amplify's delete auth)
         let delete_grants = model.auth.delete_grants();
@@ -249,7 +262,7 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 "error_out": error_out,
             }),
         )?;
-        out.push(Resolver::new(
+        let written = Resolver::new(
             "Mutation",
             delete,
             file(
@@ -257,7 +270,10 @@ pub fn resolver_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
                 &format!("{}{guard_functions}", a.functions(false, true, false)?),
                 &code,
             ),
-        ));
+        );
+        if present(delete) {
+            out.push(written);
+        }
     }
     Ok(out)
 }
@@ -288,9 +304,7 @@ fn marks_mutations(model: &Model) -> bool {
 pub fn local_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
     let m = &model.name;
     let mut out = Vec::new();
-    if model.subscriptions
-        && let Some((create, update, delete)) = &model.mutations
-    {
+    if model.subscriptions {
         let a = Access::new(&model.auth.grants, Ops::LISTEN, "");
         let owner_args: Vec<Value> = model
             .auth
@@ -315,12 +329,7 @@ pub fn local_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             .map(|(f, _)| f)
             .filter(|f| crate::transform::auth::redacted_in_mutations(model, f))
             .collect();
-        for (on, mutation) in [
-            ("onCreate", create),
-            ("onUpdate", update),
-            ("onDelete", delete),
-        ] {
-            let field = format!("{on}{m}");
+        for (field, mutation) in &model.subscription_fields {
             let code = resolver(
                 "subscription",
                 &json!({
@@ -335,7 +344,7 @@ pub fn local_functions(model: &Model) -> Result<Vec<Resolver>, RenderError> {
             )?;
             out.push(Resolver::new(
                 "Subscription",
-                &field,
+                field,
                 file(assets::IMPORTS_SUBSCRIPTION, &functions, &code),
             ));
         }
