@@ -11,6 +11,7 @@ pub mod aws;
 pub mod engine;
 pub mod env;
 pub mod error;
+pub mod indexes;
 pub mod invoke;
 pub mod local;
 pub mod logs;

@@ -447,6 +447,17 @@ impl Push<'_> {
         };
         let changes = engine.changes(&change_set, &names).await?;
         talk.show_changes(&changes);
+        // DynamoDB changes one index per table update: more are staged
+        let tables = super::indexes::table_changes(clients, &build.stack_name, build).await?;
+        let stages = super::indexes::stages(build, &tables);
+        if !stages.is_empty() {
+            talk.info(&format!(
+                "{} index change(s) on {} table(s): DynamoDB creates or deletes one index per table update, so this push deploys {} times, one index per table each time",
+                tables.iter().map(|t| t.steps.len()).sum::<usize>(),
+                tables.len(),
+                stages.len() + 1
+            ));
+        }
         if self.options.dry_run {
             engine.delete_change_set(&change_set).await;
             talk.info("Dry run: nothing was deployed.");
@@ -457,10 +468,43 @@ impl Push<'_> {
             talk.info("Nothing was deployed.");
             return Ok(Outcome::Declined);
         }
+        let mut change_set = Some(change_set);
+        if !stages.is_empty() {
+            // the accepted change set is made again once the stages are deployed
+            if let Some(id) = change_set.take() {
+                engine.delete_change_set(&id).await;
+            }
+            for (n, stage) in stages.iter().enumerate() {
+                talk.info(&format!(
+                    "Deploying index stage {} of {} ({}) ...",
+                    n + 1,
+                    stages.len() + 1,
+                    stage.summary.join("; ")
+                ));
+                for (key, bytes) in &stage.uploads {
+                    engine.upload(&bucket, key, bytes.clone()).await?;
+                }
+                let staged = format!(
+                    "https://{bucket}.s3.{}.amazonaws.com/{}",
+                    target.region, stage.root_key
+                );
+                if let Some(id) = engine
+                    .create_change_set(ChangeSetType::Update, Some(&staged), None, &parameters)
+                    .await?
+                {
+                    engine.execute_and_follow(&id, &names, reporter).await?;
+                }
+            }
+            change_set = engine
+                .create_change_set(ChangeSetType::Update, Some(&url), None, &parameters)
+                .await?;
+        }
         talk.info(&format!("Deploying `{}` ...", build.stack_name));
-        engine
-            .execute_and_follow(&change_set, &names, reporter)
-            .await?;
+        if let Some(change_set) = change_set {
+            engine
+                .execute_and_follow(&change_set, &names, reporter)
+                .await?;
+        }
         self.finish(&engine, &bucket, expiries, &*talk).await
     }
 

@@ -5,7 +5,8 @@ S3 bucket policies and a bucket's EventBridge switch, Step Functions
 activities and a state machine's DefinitionSubstitutions, type, logging and
 tracing, and a SendTaskFailure's cause, API Gateway stages and authorizers and
 most of a method (its integration's role, templates and responses), EventBridge
-rules' Step Functions targets, and cannot resolve `Fn::GetAtt Nested.Outputs.Name`. This
+rules' Step Functions targets, DynamoDB's one-index-per-table-update rule, and
+cannot resolve `Fn::GetAtt Nested.Outputs.Name`. This
 module registers CloudFormation handlers for those types, backed by moto's own
 cognito-idp, cognito-identity and S3 backends (so the resources can be checked
 through the AWS APIs afterwards), and patches the nested-stack gap. hoist's own
@@ -388,6 +389,60 @@ def _create_nested_stack(cls, resource_name, cloudformation_json, account_id, re
 
 
 Stack.create_from_cloudformation_json = classmethod(_create_nested_stack)
+
+
+# DynamoDB creates or deletes at most one global secondary index per table
+# update ("You can create or delete only one global secondary index per
+# UpdateTable operation", DynamoDB API reference), and CloudFormation fails a
+# stack update that asks for more. moto replaces a nested stack on update
+# (deletes it, then creates it anew) and never meets the rule: check it first,
+# table by table, down the nested stacks, against what each stack holds.
+_replace_nested_stack = Stack.update_from_cloudformation_json.__func__
+
+
+def _indexes(table):
+    return {
+        i["IndexName"]: (json.dumps(i.get("KeySchema"), sort_keys=True), json.dumps(i.get("Projection"), sort_keys=True))
+        for i in (table.get("Properties") or {}).get("GlobalSecondaryIndexes") or []
+    }
+
+
+def _check_index_changes(stack, template_body, bucket, region_name, account_id):
+    from moto.cloudformation.exceptions import ValidationError
+
+    new = json.loads(template_body) if isinstance(template_body, str) else template_body
+    old = json.loads(stack.template) if isinstance(stack.template, str) else stack.template
+    for logical, resource in (new.get("Resources") or {}).items():
+        before = (old.get("Resources") or {}).get(logical)
+        if not before or before.get("Type") != resource.get("Type"):
+            continue
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            a, b = _indexes(before), _indexes(resource)
+            changed = sorted({n for n in a if a[n] != b.get(n)} | {n for n in b if b[n] != a.get(n)})
+            if len(changed) > 1:
+                raise ValidationError(
+                    message=f"Cannot perform more than one GSI creation or deletion in a single update ({stack.name}/{logical}: {', '.join(changed)})"
+                )
+        elif resource["Type"] == "AWS::CloudFormation::Stack":
+            child = stack.resource_map._parsed_resources.get(logical)
+            url = resource["Properties"]["TemplateURL"]
+            if isinstance(url, dict):
+                url = url.get("Fn::Sub", "")
+            url = url.replace("${DeploymentBucket}", bucket).replace("${AWS::Region}", region_name)
+            if isinstance(child, Stack) and url.startswith("https://"):
+                body = get_stack_from_s3_url(url, account_id=account_id, partition=get_partition(region_name))
+                _check_index_changes(child, body, bucket, region_name, account_id)
+
+
+def _update_nested_stack(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    url = cloudformation_json["Properties"]["TemplateURL"]
+    bucket = url.split("://", 1)[-1].split(".s3.", 1)[0]
+    body = get_stack_from_s3_url(url, account_id=account_id, partition=get_partition(region_name))
+    _check_index_changes(original_resource, body, bucket, region_name, account_id)
+    return _replace_nested_stack(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+
+
+Stack.update_from_cloudformation_json = classmethod(_update_nested_stack)
 
 
 # moto enforces bucket policies but ignores their conditions: the statement that
