@@ -866,6 +866,23 @@ fn non_model_values_and_made_ids_round_trip_on_the_sandbox() {
     );
 }
 
+/// A root field without a resolver answers null, as AppSync answers it.
+#[test]
+fn a_field_without_a_resolver_answers_null() {
+    let sb = common::Sandbox::new();
+    let app = api_project(
+        &sb,
+        Some(
+            "type Query {\n  ping: String\n}\ntype Todo @model @auth(rules: [{ allow: public }]) {\n  name: String\n}\n",
+        ),
+    );
+    let running = Running::start(&sb, &app, &["--port", "0", "--no-watch"]);
+    let key = api_key(&app);
+    let (status, body) = running.post(&[("x-api-key", key.as_str())], r#"{"query":"{ ping }"}"#);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"data": {"ping": null}}));
+}
+
 /// Deleting an item deletes every field: a caller whose rules on some field
 /// leave out `delete` cannot delete the item (Amplify's delete auth takes
 /// the roles with delete on every field; the oracle test checks the delete

@@ -744,28 +744,36 @@ fn matrix_snapshots() {
 const APPSYNC_DEFINITIONS: &str = "scalar AWSDate\nscalar AWSTime\nscalar AWSDateTime\nscalar AWSTimestamp\nscalar AWSEmail\nscalar AWSJSON\nscalar AWSURL\nscalar AWSPhone\nscalar AWSIPAddress\ndirective @aws_subscribe(mutations: [String]) on FIELD_DEFINITION\ndirective @aws_api_key on OBJECT | FIELD_DEFINITION\ndirective @aws_iam on OBJECT | FIELD_DEFINITION\ndirective @aws_oidc on OBJECT | FIELD_DEFINITION\ndirective @aws_lambda on OBJECT | FIELD_DEFINITION\ndirective @aws_cognito_user_pools(cognito_groups: [String]) on OBJECT | FIELD_DEFINITION\n";
 
 #[test]
-fn custom_fields_need_a_resolver_and_rules_need_their_mode() {
+fn custom_fields_without_a_resolver_are_kept_with_a_warning_and_rules_need_their_mode() {
     let sb = Sandbox::new();
     sb.hoist()
         .args(["init", "shop", "--frontend", "none", "--yes", "-q"])
         .assert()
         .success();
     let root = sb.join("shop");
-    sb.write("custom.graphql", "type Query {\n  ping: String\n}\n");
+    // AppSync allows a field without a resolver (it answers null) and Amplify
+    // keeps it; a subscription to mutations needs none at all
+    sb.write(
+        "custom.graphql",
+        "type Query {\n  ping: String\n}\ntype Mutation {\n  shout(text: String!): String\n}\ntype Subscription {\n  onShout: String @aws_subscribe(mutations: [\"shout\"])\n}\n",
+    );
     sb.hoist_in(&root)
         .args(["add", "api", "--yes", "-q", "--schema", "../custom.graphql"])
         .assert()
         .success();
     let output = sb.hoist_in(&root).args(["synth"]).output().unwrap();
     let err = stderr_of(&output, &sb);
-    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert_eq!(output.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("`Query.ping` of the api `main` has no resolver"),
+        err.contains("warning: `Query.ping` of the api `main` has no resolver: it answers null until you write `hoist/api/main/resolvers/Query.ping.js`")
+            && err.contains("`Mutation.shout` of the api `main` has no resolver"),
         "{err}"
     );
+    assert!(!err.contains("Subscription.onShout"), "{err}");
+    let api = sb.read("shop/.hoist/build/dev/api-main.template.json");
     assert!(
-        err.contains("hoist/api/main/resolvers/Query.ping.js"),
-        "{err}"
+        api.contains("\"FieldName\": \"onShout\"") && !api.contains("\"FieldName\": \"ping\""),
+        "a resolver for the subscription only"
     );
 
     // an owner rule on an API without user pools is refused, with the way to turn them on
@@ -1268,5 +1276,36 @@ fn the_search_streaming_function_is_valid_javascript() {
     assert_eq!(
         hoist::category::api::SEARCH_STREAMING_CODE,
         std::fs::read_to_string(&path).unwrap()
+    );
+}
+
+/// DynamoDB allows 20 global secondary indexes per table unless the quota
+/// is raised: a model with more synthesizes with a warning naming the quota.
+#[test]
+fn more_indexes_than_dynamodbs_quota_warn() {
+    let sb = Sandbox::new();
+    sb.hoist()
+        .args(["init", "shop", "--frontend", "none", "--yes", "-q"])
+        .assert()
+        .success();
+    let root = sb.join("shop");
+    let fields: String = (0..21)
+        .map(|i| format!("  f{i}: String @index(name: \"byF{i}\")\n"))
+        .collect();
+    sb.write(
+        "wide.graphql",
+        &format!("type Wide @model @auth(rules: [{{ allow: public }}]) {{\n{fields}}}\n"),
+    );
+    sb.hoist_in(&root)
+        .args(["add", "api", "--yes", "-q", "--schema", "../wide.graphql"])
+        .assert()
+        .success();
+    let output = sb.hoist_in(&root).args(["synth"]).output().unwrap();
+    let err = common::flat(&stderr_of(&output, &sb));
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("the model `Wide` of the api `main` has 21 indexes")
+            && err.contains("\"Global secondary indexes per table\""),
+        "{err}"
     );
 }

@@ -76,6 +76,10 @@ pub struct Part {
     /// Function packages to upload to the deployment bucket: key to the
     /// function's name (built at push time, see [`function::build`]).
     pub code: BTreeMap<String, String>,
+    /// What synthesis accepted but the user should know (a field that
+    /// answers null, a service quota the template needs raised), printed by
+    /// the commands that synthesize.
+    pub warnings: Vec<String>,
     /// Lambda functions this resource calls, by the name `@function` gives
     /// (`echo-${env}`): the project's own are deployed first.
     pub calls: Vec<String>,
@@ -104,6 +108,7 @@ impl Part {
             files: FileSet::new(),
             code: BTreeMap::new(),
             calls: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -366,20 +371,6 @@ pub enum StackError {
         )
     )]
     Render(#[from] crate::render::RenderError),
-
-    #[error("`{type_name}.{field}` of the api `{name}` has no resolver")]
-    #[diagnostic(
-        code(hoist::synth::no_resolver),
-        help(
-            "write one in `{path}` (AppSync JavaScript, `request` and `response`, run on a NONE data source), or remove the field"
-        )
-    )]
-    NoResolver {
-        name: String,
-        type_name: String,
-        field: String,
-        path: String,
-    },
 }
 
 impl StackError {

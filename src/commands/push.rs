@@ -146,6 +146,9 @@ pub fn push(
     let file = load()?;
     let env = resolve_env(&file, target.env.as_deref())?;
     let build = synth_env(&file, &env)?;
+    for warning in &build.warnings {
+        printer.warn(warning);
+    }
     if !options.no_codegen && codegen::runs_automatically(&file) {
         crate::ui::codegen_step(&codegen::run_codegen(&file)?, printer);
     }

@@ -217,6 +217,9 @@ fn serve(
     };
     // the sources and the port are checked before anything is written
     let synthesized = synth(&file, &env)?;
+    for warning in &synthesized.warnings {
+        printer.warn(warning);
+    }
     let listener = std::net::TcpListener::bind((args.host.as_str(), args.port))
         .and_then(|l| l.set_nonblocking(true).map(|()| l))
         .map_err(|e| match e.kind() {

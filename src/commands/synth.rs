@@ -20,6 +20,9 @@ pub fn run(
     let file = ProjectFile::discover(&cwd)?;
     let env = resolve_env(&file, env)?;
     let build = synth_env(&file, &env)?;
+    for warning in &build.warnings {
+        printer.warn(warning);
+    }
     let dir = build_dir(file.root(), &env);
     let shown = dir
         .strip_prefix(file.root())
@@ -32,6 +35,7 @@ pub fn run(
             "region": build.region,
             "stack_name": build.stack_name,
             "dir": shown,
+            "warnings": build.warnings,
             "stacks": build.stacks.iter().map(|s| serde_json::json!({
                 "category": s.category, "name": s.name, "template": s.template_file, "sha256": s.sha256
             })).collect::<Vec<_>>(),

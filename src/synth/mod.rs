@@ -96,6 +96,9 @@ pub struct Build {
     /// Function packages: upload key to the function's name (built by
     /// `hoist push` when the key is not in the bucket yet).
     pub code: BTreeMap<String, String>,
+    /// What the user should know of what was synthesized (each resource's
+    /// [`crate::category::Part::warnings`]).
+    pub warnings: Vec<String>,
 }
 
 pub fn root_stack_name(project: &str, env: &str) -> String {
@@ -195,6 +198,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
     let mut readable = FileSet::new();
     let mut assets = BTreeMap::new();
     let mut code = BTreeMap::new();
+    let mut warnings = Vec::new();
     let mut root = Template::new(format!(
         "hoist root stack of `{project}`, environment `{env}`"
     ));
@@ -214,7 +218,9 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
             files: part_files,
             code: part_code,
             calls,
+            warnings: part_warnings,
         } = part?;
+        warnings.extend(part_warnings);
         let mut parameters = serde_json::Map::new();
         parameters.insert("Project".into(), json!(project));
         parameters.insert("Env".into(), json!(env));
@@ -330,6 +336,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
         assets,
         files,
         code,
+        warnings,
     })
 }
 

@@ -100,6 +100,9 @@ pub struct CustomField {
     pub grants: Option<Vec<auth::Grant>>,
     /// The Lambda functions `@function` calls, in order (none: the user's resolver).
     pub functions: Vec<LambdaRef>,
+    /// A subscription to mutations (`@aws_subscribe`): AppSync delivers their
+    /// results, and it needs no resolver of the user's.
+    pub subscribes: bool,
 }
 
 /// Directives of Amplify's transformer v1, and what replaced them in v2.
@@ -350,6 +353,8 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
                     field: field.to_string(),
                     grants,
                     functions: lambda_refs(&definition.directives),
+                    subscribes: root == "Subscription"
+                        && definition.directives.get("aws_subscribe").is_some(),
                 });
             }
         }
@@ -370,6 +375,7 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
                     field: field.to_string(),
                     grants: None,
                     functions,
+                    subscribes: false,
                 });
             }
         }

@@ -57,6 +57,14 @@ pub fn transform(
 /// The api `name` as one part of the build. `auth` names the project's auth
 /// resource (its user pool authorizes user-pool callers); `sources` holds the
 /// schema files and the user's own resolvers.
+/// DynamoDB's default quota of global secondary indexes per table (DynamoDB
+/// developer guide, "Service, account, and table quotas": 20, adjustable).
+pub const GSI_QUOTA: usize = 20;
+
+/// The resolver of a subscription to mutations the user wrote none for: it
+/// returns nothing, which admits the subscriber (AppSync subscription resolvers).
+const SUBSCRIBE_CODE: &str = "// A subscription to mutations: AppSync delivers their results.\nexport function request() {\n  return { payload: null };\n}\n\nexport function response() {\n  return null;\n}\n";
+
 pub fn part(
     name: &str,
     cfg: &ApiConfig,
@@ -89,15 +97,22 @@ pub fn part(
             custom.push((f, user_resolvers.get(&file).cloned()));
             continue;
         }
-        let Some(code) = user_resolvers.get(&file) else {
-            return Err(StackError::NoResolver {
-                name: name.to_string(),
-                type_name: f.type_name.clone(),
-                field: f.field.clone(),
-                path: format!("hoist/api/{name}/resolvers/{file}"),
-            });
+        let code = match user_resolvers.get(&file) {
+            Some(code) => code.clone(),
+            // a subscription to mutations needs no code: it admits the
+            // subscriber (after its `@auth`) and AppSync delivers the results
+            None if f.subscribes => SUBSCRIBE_CODE.to_string(),
+            None => {
+                // AppSync allows a field without a resolver (it answers
+                // null), and Amplify keeps such fields
+                part.warnings.push(format!(
+                    "`{}.{}` of the api `{name}` has no resolver: it answers null until you write `hoist/api/{name}/resolvers/{file}` (AppSync JavaScript, `request` and `response`)",
+                    f.type_name, f.field
+                ));
+                continue;
+            }
         };
-        custom.push((f, Some(code.clone())));
+        custom.push((f, Some(code)));
     }
     add_custom_resolvers(&mut template, &custom)?;
     // the project's Lambda authorizer is created before the api that names it
@@ -143,6 +158,13 @@ pub fn part(
     };
     let mut model_keys = Vec::new();
     for model in &transformed.models {
+        if model.indexes.len() > GSI_QUOTA {
+            part.warnings.push(format!(
+                "the model `{}` of the api `{name}` has {} indexes (its own `@index` fields and those its relations add), and DynamoDB allows {GSI_QUOTA} global secondary indexes per table unless the quota is raised: ask for more in Service Quotas (DynamoDB, \"Global secondary indexes per table\") before `hoist push`, or the deploy fails",
+                model.name,
+                model.indexes.len()
+            ));
+        }
         let mut value = model_stack(name, model, &transformed.models, user_resolvers)?.to_json();
         if protected {
             crate::category::protect(&mut value);
