@@ -579,3 +579,33 @@ fn index_queries_are_named_as_amplify_names_them_and_clashes_are_refused() {
         "{clash}"
     );
 }
+
+/// Names that would pass the 255 characters of a file name or a
+/// CloudFormation logical id are refused at the type or field they come
+/// from, never met later as an I/O error.
+#[test]
+fn names_too_long_for_files_and_logical_ids_are_refused_at_their_type() {
+    let long = format!("A{}", "b".repeat(230));
+    let out = errors(&format!("type {long} @model {{\n  name: String\n}}\n"));
+    assert!(
+        out.contains("gives names too long") && out.contains("schema.graphql:1:1"),
+        "{out}"
+    );
+    // a relation field: at the field
+    let field = "c".repeat(250);
+    let out = errors(&format!(
+        "type Post @model {{\n  id: ID!\n  {field}: [Note] @hasMany\n}}\ntype Note @model {{\n  id: ID!\n}}\n"
+    ));
+    assert!(
+        out.contains("the relation field `Post.") && out.contains("schema.graphql:3:3"),
+        "{out}"
+    );
+    // the longest accepted model name still synthesizes
+    assert!(
+        transform(
+            &format!("type A{} @model {{ name: String }}", "b".repeat(150)),
+            "schema.graphql"
+        )
+        .is_ok()
+    );
+}

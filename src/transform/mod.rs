@@ -18,6 +18,7 @@ mod function;
 mod inputs;
 mod ir;
 mod keys;
+mod limits;
 mod many_to_many;
 mod model;
 mod non_model;
@@ -330,6 +331,7 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
             .and_then(|f| f.location())
     });
     problems.extend(keys::query_name_problems(&schema, &models));
+    problems.extend(limits::name_problems(&schema, &models));
     if !problems.is_empty() {
         return Err(fail(problems));
     }
