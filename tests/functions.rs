@@ -7,6 +7,8 @@
 #[path = "functions/api_access.rs"]
 mod api_access;
 mod common;
+#[path = "functions/table_access.rs"]
+mod table_access;
 
 use common::functions::{hoist, project, run_in, sandbox_app, zip_sha};
 use common::{Sandbox, flat, stderr_of};

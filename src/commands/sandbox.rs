@@ -468,6 +468,7 @@ fn serve(
                 (api_outputs::API_ID.to_string(), authority.api_id()),
             ]
             .into_iter()
+            .chain(crate::sandbox::function_env::table_outputs(&dir.join("build"), file.manifest.api.keys().next().map_or("", String::as_str)))
             .collect(),
         )]
         .into_iter()
@@ -520,6 +521,7 @@ fn serve(
         if let Some(endpoint) = &storage_endpoint {
             custom["hoist_sandbox"]["storage_endpoint"] = json!(endpoint);
         }
+        let mut table_policies = BTreeMap::new();
         {
             // the functions' variables: the sandbox's values of their grants,
             // its endpoints by IP (the SDKs address buckets by path on an IP),
@@ -546,6 +548,14 @@ fn serve(
                     })
                     .collect(),
             );
+            // and on the api's tables, through DynamoDB's API
+            for (name, cfg) in &file.manifest.function {
+                let role = crate::category::logical_id(crate::category::Category::Function, name);
+                let statements = crate::sandbox::function_env::table_statements(&file.manifest, cfg, &served);
+                if !statements.is_empty() {
+                    table_policies.insert(role.clone(), (authority.function_user_arn(name, &role), json!({ "Version": "2012-10-17", "Statement": statements })));
+                }
+            }
             let all = file
                 .manifest
                 .function
@@ -602,6 +612,7 @@ fn serve(
             identity_pool,
             functions: functions.clone(),
             workflows,
+            tables: Some(crate::sandbox::ddb_api::Tables { engine: engine.clone(), region: region.clone(), policies: table_policies }),
             log: if global.quiet {
                 LogFormat::Off
             } else if global.json {

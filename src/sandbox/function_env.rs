@@ -4,9 +4,9 @@
 //! endpoints for the AWS SDKs (`AWS_ENDPOINT_URL`, the SDKs' shared
 //! setting, so that no call leaves the machine, and `AWS_ENDPOINT_URL_S3`
 //! for the storage port), and credentials of the function's role, which the
-//! sandbox's storage judges by that role's statements in the function's
-//! synthesized stack ("Service-specific endpoints", AWS SDKs and Tools
-//! Reference Guide).
+//! sandbox's storage, api and tables judge by that role's statements in the
+//! function's synthesized stack ("Service-specific endpoints", AWS SDKs and
+//! Tools Reference Guide).
 
 use serde_json::Value;
 
@@ -35,9 +35,8 @@ pub struct Served<'a> {
 }
 
 /// The variables of `cfg`'s grants with the sandbox's values, and the
-/// endpoints. A grant's variable the sandbox has no value for (a table's
-/// name: the sandbox's tables are not served through DynamoDB's API) is
-/// left out rather than given a deployed-looking value.
+/// endpoints. A grant's variable the sandbox has no value for is left out
+/// rather than given a deployed-looking value.
 pub fn variables(
     manifest: &Manifest,
     cfg: &FunctionConfig,
@@ -104,23 +103,92 @@ fn parameter(
 /// with the sandbox's api id, region and account in their resources; the
 /// statements whose resources cannot be resolved are left out (denied).
 pub fn api_statements(manifest: &Manifest, cfg: &FunctionConfig, served: &Served) -> Vec<Value> {
+    statements(manifest, cfg, served, "appsync:")
+}
+
+/// The `dynamodb:` statements of the function's role (its `table:` grants),
+/// on the sandbox's tables.
+pub fn table_statements(manifest: &Manifest, cfg: &FunctionConfig, served: &Served) -> Vec<Value> {
+    statements(manifest, cfg, served, "dynamodb:")
+}
+
+/// The statements of the function's role whose actions start with
+/// `service` (`appsync:`), their resources (one or a list, strings or
+/// `Fn::Sub`) resolved to the sandbox's; a statement with a resource that
+/// cannot be resolved is left out (denied).
+fn statements(
+    manifest: &Manifest,
+    cfg: &FunctionConfig,
+    served: &Served,
+    service: &str,
+) -> Vec<Value> {
     let wiring = access::wire(&grants_of(manifest, cfg));
     let parameter = |name: &str| parameter(manifest, &wiring, served, name);
+    let resolve = |resource: &Value| -> Option<Value> {
+        match resource {
+            Value::String(text) => Some(Value::String(text.clone())),
+            _ => Some(Value::String(substitute(
+                resource["Fn::Sub"].as_str()?,
+                served,
+                &parameter,
+            )?)),
+        }
+    };
     wiring
         .statements
         .iter()
         .filter(|s| {
-            s["Action"]
-                .as_str()
-                .is_some_and(|a| a.starts_with("appsync:"))
+            let action = &s["Action"];
+            std::iter::once(action)
+                .chain(action.as_array().into_iter().flatten())
+                .any(|a| a.as_str().is_some_and(|a| a.starts_with(service)))
         })
         .filter_map(|s| {
-            let text = s["Resource"]["Fn::Sub"].as_str()?;
             let mut out = s.clone();
-            out["Resource"] = Value::String(substitute(text, served, &parameter)?);
+            out["Resource"] = match &s["Resource"] {
+                Value::Array(items) => {
+                    Value::Array(items.iter().map(resolve).collect::<Option<Vec<_>>>()?)
+                }
+                one => resolve(one)?,
+            };
             Some(out)
         })
         .collect()
+}
+
+/// The api's tables as its stack's outputs name them (`<Model>TableName`)
+/// with the sandbox's names (`<api>.<table's logical id>`, as the sandbox
+/// loads them), read from the build's model templates.
+pub fn table_outputs(build: &std::path::Path, api: &str) -> Vec<(String, String)> {
+    let Ok(entries) = std::fs::read_dir(build.join(format!("api-{api}"))) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(model) = name
+            .strip_prefix("model-")
+            .and_then(|n| n.strip_suffix(".template.json"))
+        else {
+            continue;
+        };
+        let template: Value = std::fs::read(entry.path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let table = template["Resources"].as_object().and_then(|r| {
+            r.iter()
+                .find(|(_, v)| v["Type"] == "AWS::DynamoDB::Table")
+                .map(|(id, _)| id.clone())
+        });
+        if let Some(table) = table {
+            out.push((
+                format!("{}TableName", crate::naming::pascal(model)),
+                format!("{api}.{table}"),
+            ));
+        }
+    }
+    out
 }
 
 /// A `Fn::Sub` string with the pseudo parameters and the parameters

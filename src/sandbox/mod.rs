@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod cognito;
 pub mod datasource;
+pub mod ddb_api;
 pub mod dynamodb;
 pub mod engine;
 pub mod function_env;

@@ -63,6 +63,8 @@ pub struct Endpoint {
     pub functions: Option<super::functions::FunctionHost>,
     /// The project's workflows, for Step Functions' API, when it has any.
     pub workflows: Option<super::workflows::WorkflowHost>,
+    /// The api's tables, for DynamoDB's API (the functions' table access).
+    pub tables: Option<super::ddb_api::Tables>,
 }
 
 impl Endpoint {
@@ -179,7 +181,8 @@ fn aws_json_error(kind: &str, message: &str) -> Response {
 }
 
 /// `POST /` with `X-Amz-Target`: the AWS services the sandbox runs, by target
-/// (`AWSCognitoIdentityProviderService.*`: the user pool).
+/// (`AWSCognitoIdentityProviderService.*`: the user pool; `DynamoDB_20120810.*`:
+/// the api's tables).
 async fn aws_json(
     State(endpoint): State<Arc<Endpoint>>,
     uri: axum::http::Uri,
@@ -194,6 +197,9 @@ async fn aws_json(
         .to_string();
     if let Some(operation) = target.strip_prefix("AWSStepFunctions.") {
         return super::sfn::handle(&endpoint, operation, &uri, &headers, body).await;
+    }
+    if let Some(operation) = target.strip_prefix("DynamoDB_20120810.") {
+        return super::ddb_api::handle(&endpoint, operation, &uri, &headers, body).await;
     }
     if let Some(operation) = target.strip_prefix("AWSCognitoIdentityService.") {
         let Some(identities) = endpoint.identity_pool.clone() else {

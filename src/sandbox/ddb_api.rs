@@ -1,0 +1,241 @@
+//! The sandbox's tables through DynamoDB's own API: `POST /` with
+//! `X-Amz-Target: DynamoDB_20120810.<Operation>` (AWS JSON 1.0), answered by
+//! the sandbox's DynamoDB ([`super::dynamodb::Database::call`], the same
+//! tables the api's resolvers read and write, streams included). For the
+//! project's functions with `--access table:<Model>:read|write` (their SDKs
+//! reach it through `AWS_ENDPOINT_URL`, the table's name in
+//! `API_<API>_<MODEL>TABLE_NAME`), judged as IAM judges them: the request,
+//! signed (SigV4, service `dynamodb`) with the function's role credentials,
+//! needs an allow of `dynamodb:<Operation>` on each table (or index) it
+//! names in the role's statements as synthesized, resolved to the sandbox's
+//! tables ("Actions, resources, and condition keys for Amazon DynamoDB",
+//! Service Authorization Reference). The sandbox administrator's
+//! credentials may do everything; the app's roles (guests, signed-in users)
+//! have no table access deployed and none here.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use iam_rs::{Arn, Context, Decision, IAMPolicy, IAMRequest, Principal, PrincipalId};
+use serde_json::{Value, json};
+
+use super::auth::{ACCOUNT_ID, Signed};
+use super::engine::Engine;
+use super::server::{Endpoint, LogLine};
+
+/// The tables as the functions reach them: the engine that owns them, and
+/// each function role's DynamoDB statements.
+#[derive(Clone)]
+pub struct Tables {
+    pub engine: Engine,
+    pub region: String,
+    /// By the role's logical id (`Function<Name>`): the caller's ARN as IAM
+    /// sees it, and the role's policy (its `dynamodb:` statements, resolved).
+    pub policies: BTreeMap<String, (String, Value)>,
+}
+
+impl Tables {
+    /// Whether `role` may do each of `checks` (an IAM action on a resource).
+    fn allows(&self, role: &str, checks: &[(String, String)]) -> bool {
+        let Some((user, policy)) = self.policies.get(role) else {
+            return false;
+        };
+        let Ok(policy) = serde_json::from_value::<IAMPolicy>(policy.clone()) else {
+            return false;
+        };
+        !checks.is_empty()
+            && checks.iter().all(|(action, resource)| {
+                let Ok(resource) = Arn::parse(resource) else {
+                    return false;
+                };
+                let principal = Principal::Aws(PrincipalId::String(user.clone()));
+                let context = Context::new().with_string("aws:PrincipalAccount", ACCOUNT_ID);
+                let request = IAMRequest::new_with_context(principal, action, resource, context);
+                matches!(
+                    iam_rs::evaluate_policies(std::slice::from_ref(&policy), &request),
+                    Ok(Decision::Allow)
+                )
+            })
+    }
+
+    /// The ARN of a table of the sandbox, or of one of its indexes.
+    fn arn(&self, table: &str, index: Option<&str>) -> String {
+        let base = format!(
+            "arn:aws:dynamodb:{}:{ACCOUNT_ID}:table/{table}",
+            self.region
+        );
+        match index {
+            Some(index) => format!("{base}/index/{index}"),
+            None => base,
+        }
+    }
+
+    /// What IAM checks for a request: `dynamodb:<Operation>` on the table (or
+    /// index) it names, on each table of a batch's `RequestItems`; for a
+    /// transaction, which is no IAM action, each item's own action on its
+    /// table (`PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`,
+    /// `GetItem`: DynamoDB developer guide, "Using IAM with DynamoDB
+    /// transactions").
+    fn checks(&self, operation: &str, request: &Value) -> Vec<(String, String)> {
+        let action = format!("dynamodb:{operation}");
+        let mut out = Vec::new();
+        if let Some(table) = request["TableName"].as_str() {
+            out.push((
+                action.clone(),
+                self.arn(table, request["IndexName"].as_str()),
+            ));
+        }
+        if let Some(items) = request["RequestItems"].as_object() {
+            out.extend(items.keys().map(|t| (action.clone(), self.arn(t, None))));
+        }
+        for item in request["TransactItems"].as_array().into_iter().flatten() {
+            let Some((kind, op)) = item.as_object().and_then(|o| o.iter().next()) else {
+                continue;
+            };
+            let item_action = match kind.as_str() {
+                "Put" => "PutItem",
+                "Update" => "UpdateItem",
+                "Delete" => "DeleteItem",
+                "ConditionCheck" => "ConditionCheckItem",
+                "Get" => "GetItem",
+                other => other,
+            };
+            if let Some(table) = op["TableName"].as_str() {
+                out.push((format!("dynamodb:{item_action}"), self.arn(table, None)));
+            }
+        }
+        out
+    }
+}
+
+/// An error of AWS JSON 1.0 as DynamoDB sends it: status 400 and `__type`.
+fn ddb_error(kind: &str, message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/x-amz-json-1.0")],
+        json!({ "__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"), "message": message })
+            .to_string(),
+    )
+        .into_response()
+}
+
+/// One DynamoDB call to the sandbox.
+pub async fn handle(
+    endpoint: &Endpoint,
+    operation: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = std::time::Instant::now();
+    let (response, errors) = answer(endpoint, operation, uri, headers, body).await;
+    endpoint.log(&LogLine {
+        kind: "dynamodb",
+        operation,
+        auth: "sigv4",
+        elapsed: started.elapsed(),
+        errors,
+    });
+    response
+}
+
+async fn answer(
+    endpoint: &Endpoint,
+    operation: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> (Response, Vec<Value>) {
+    let refuse = |kind: &str, message: &str| {
+        (
+            ddb_error(kind, message),
+            vec![json!({ "errorType": kind, "message": message })],
+        )
+    };
+    let lookup = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    let signed = Signed {
+        method: "POST",
+        path: uri.path(),
+        query: uri.query().unwrap_or_default(),
+        body: &body,
+    };
+    let role = match endpoint.authority.signed_role(lookup, signed, "dynamodb") {
+        Ok(role) => role,
+        Err(denied) => return refuse("AccessDeniedException", &denied.message),
+    };
+    let Some(tables) = endpoint.tables.clone() else {
+        return refuse(
+            "ResourceNotFoundException",
+            "the project has no api, so the sandbox has no tables (hoist add api)",
+        );
+    };
+    let request: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return refuse(
+                "SerializationException",
+                &format!("the body is not JSON: {e}"),
+            );
+        }
+    };
+    if let Some(role) = role {
+        let checks = tables.checks(operation, &request);
+        if !tables.allows(&role, &checks) {
+            let shown = if checks.is_empty() {
+                format!("dynamodb:{operation} on resource: *")
+            } else {
+                checks
+                    .iter()
+                    .map(|(action, resource)| format!("{action} on resource: {resource}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let user = tables.policies.get(&role).map_or(role.as_str(), |(u, _)| u);
+            return refuse(
+                "AccessDeniedException",
+                &format!(
+                    "User: {user} is not authorized to perform: {shown} (a function's role may call what its `--access table:<Model>:read|write` grants; the administrator's credentials, `hoist sandbox credentials --admin`, may do everything)"
+                ),
+            );
+        }
+    }
+    let operation = operation.to_string();
+    let engine = tables.engine.clone();
+    let result = tokio::task::spawn_blocking(move || engine.dynamodb(&operation, request))
+        .await
+        .unwrap_or_else(|_| {
+            Err(super::dynamodb::DynamoError {
+                kind: "InternalServerError",
+                message: "the sandbox failed on this request (a bug in hoist; please report it)"
+                    .into(),
+                item: None,
+                reasons: None,
+            })
+        });
+    match result {
+        Ok(v) => (
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/x-amz-json-1.0")],
+                v.to_string(),
+            )
+                .into_response(),
+            Vec::new(),
+        ),
+        Err(e) => {
+            let wire = e.to_wire();
+            let errors = vec![json!({ "errorType": e.kind, "message": e.message })];
+            (
+                (
+                    StatusCode::BAD_REQUEST,
+                    [(header::CONTENT_TYPE, "application/x-amz-json-1.0")],
+                    wire.to_string(),
+                )
+                    .into_response(),
+                errors,
+            )
+        }
+    }
+}
