@@ -816,3 +816,41 @@ fn index_changes_are_staged_one_per_table_update() {
     assert!(!once.contains("index stage"), "{once}");
     assert_eq!(table_indexes(), ["byName", "byStatus"]);
 }
+
+/// The judge itself: hoist's moto extension refuses a nested stack update
+/// that creates two indexes on one table at once, as CloudFormation does,
+/// and takes one index at a time (so the staged push above is judged, not
+/// waved through).
+#[test]
+#[ignore = "needs moto (PyPI); run by scripts/test.sh, which installs it"]
+fn the_emulator_refuses_two_index_changes_in_one_table_update() {
+    let moto = Moto::start();
+    moto.boto3(
+        REGION,
+        r#"
+import json
+s3, cfn = client("s3"), client("cloudformation")
+s3.create_bucket(Bucket="judge")
+def table(indexes):
+    props = {"BillingMode": "PAY_PER_REQUEST",
+             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+             "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in ["id"] + indexes]}
+    if indexes:
+        props["GlobalSecondaryIndexes"] = [{"IndexName": "by" + a, "KeySchema": [{"AttributeName": a, "KeyType": "HASH"}],
+                                            "Projection": {"ProjectionType": "ALL"}} for a in indexes]
+    return {"Resources": {"Items": {"Type": "AWS::DynamoDB::Table", "Properties": props}}}
+def root(key):
+    return json.dumps({"Resources": {"Model": {"Type": "AWS::CloudFormation::Stack",
+        "Properties": {"TemplateURL": "https://judge.s3.us-east-1.amazonaws.com/" + key}}}})
+for key, indexes in [("none", []), ("one", ["a"]), ("three", ["a", "b", "c"])]:
+    s3.put_object(Bucket="judge", Key=key, Body=json.dumps(table(indexes)))
+cfn.create_stack(StackName="judged", TemplateBody=root("none"))
+cfn.update_stack(StackName="judged", TemplateBody=root("one"))
+try:
+    cfn.update_stack(StackName="judged", TemplateBody=root("three"))
+    raise SystemExit("two index creations in one update were let through")
+except cfn.exceptions.ClientError as e:
+    assert "Cannot perform more than one GSI creation or deletion in a single update" in str(e), e
+"#,
+    );
+}

@@ -791,3 +791,56 @@ fn error_codes_only_with_verbose() {
     assert!(verbose.contains("hoist::"), "{verbose}");
     assert!(plain.contains("storage needs auth") && verbose.contains("storage needs auth"));
 }
+
+/// An api's OIDC and Lambda settings go with their modes: `hoist update api`
+/// that leaves a mode leaves its settings too (hoist.toml stays valid), and
+/// any of a mode's settings given as a flag brings the mode back, asking for
+/// what it cannot do without.
+#[test]
+fn api_mode_settings_come_and_go_with_their_modes() {
+    let sb = Sandbox::new();
+    let root = project(&sb);
+    let hoist = |args: &[&str]| sb.hoist_in(&root).args(args).output().unwrap();
+    let out = hoist(&[
+        "add",
+        "api",
+        "--yes",
+        "-q",
+        "--auth",
+        "api-key",
+        "--oidc-issuer",
+        "https://id.example.com/",
+        "--oidc-client-id",
+        "web",
+        "--oidc-iat-ttl",
+        "60000",
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let toml = sb.read("shop/hoist.toml");
+    assert!(
+        toml.contains("additional_auth = [\"oidc\"]") && toml.contains("oidc_iat_ttl_ms = 60000"),
+        "{toml}"
+    );
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:gate";
+    let out = hoist(&[
+        "update",
+        "api",
+        "main",
+        "--additional-auth",
+        "lambda",
+        "--lambda-authorizer-arn",
+        arn,
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out, &sb));
+    let toml = sb.read("shop/hoist.toml");
+    assert!(!toml.contains("oidc") && toml.contains(arn), "{toml}");
+    // a TTL alone brings OIDC back, which needs its issuer
+    let out = hoist(&["update", "api", "main", "--oidc-iat-ttl", "1000"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        flat(&stderr_of(&out, &sb)).contains("pass `--oidc-issuer URL`"),
+        "{}",
+        stderr_of(&out, &sb)
+    );
+    assert_eq!(sb.read("shop/hoist.toml"), toml, "nothing written");
+}

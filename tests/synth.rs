@@ -765,7 +765,7 @@ fn custom_fields_without_a_resolver_are_kept_with_a_warning_and_rules_need_their
     let err = stderr_of(&output, &sb);
     assert_eq!(output.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("warning: `Query.ping` of the api `main` has no resolver: it answers null until you write `hoist/api/main/resolvers/Query.ping.js`")
+        err.contains("warning: `Query.ping` of the api `main` has no resolver: AppSync answers null for it (an error where its type is non-null) until you write `hoist/api/main/resolvers/Query.ping.js`")
             && err.contains("`Mutation.shout` of the api `main` has no resolver"),
         "{err}"
     );

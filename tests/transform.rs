@@ -609,3 +609,37 @@ fn names_too_long_for_files_and_logical_ids_are_refused_at_their_type() {
         .is_ok()
     );
 }
+
+/// Non-model types are written through `<Type>Input`s that always exist:
+/// an input the user declared under that name is used as it is, and a field
+/// of a non-model type that no input can carry (a model) is left out of its
+/// input; the client schema stays valid.
+#[test]
+fn non_model_inputs_never_clash_or_dangle() {
+    let source = r#"
+type Person @model { name: String }
+type Address { street: String! geo: Geo owner: Person }
+type Geo { lat: Float }
+input AddressInput { street: String! }
+type Shop @model { address: Address places: [Geo] }
+"#;
+    let output = transform(source, "schema.graphql").unwrap();
+    let defs = definitions(&output.sdl);
+    assert_eq!(
+        defs["AddressInput"], "input AddressInput {\n  street: String!\n}\n",
+        "the user's own input, once"
+    );
+    assert!(defs["GeoInput"].contains("lat: Float"));
+    assert!(defs["CreateShopInput"].contains("address: AddressInput"));
+    assert!(defs["CreateShopInput"].contains("places: [GeoInput]"));
+    hoist::codegen::parse_schema("shop", &output.sdl).expect("a valid client schema");
+    // a non-model type with a model field, and no input of the user's
+    let output = transform(
+        "type Person @model { name: String }\ntype Card { title: String who: Person }\ntype Deck @model { top: Card }\n",
+        "schema.graphql",
+    )
+    .unwrap();
+    let defs = definitions(&output.sdl);
+    assert_eq!(defs["CardInput"], "input CardInput {\n  title: String\n}\n");
+    hoist::codegen::parse_schema("deck", &output.sdl).expect("a valid client schema");
+}

@@ -73,8 +73,30 @@ fn indexes(table: &Value) -> Vec<(String, Value)> {
 /// created again), created when new.
 pub fn index_steps(deployed: &Value, built: &Value) -> Vec<IndexStep> {
     let (before, after) = (indexes(deployed), indexes(built));
+    // an index's key attributes with their types in its table (a type that
+    // changes is a new index: its attribute definition changes with it)
+    let typed = |table: &Value, index: &Value| -> Vec<(Value, Value)> {
+        index["KeySchema"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|k| {
+                let name = k["AttributeName"].clone();
+                let ty = table["Properties"]["AttributeDefinitions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|d| d["AttributeName"] == name)
+                    .map(|d| d["AttributeType"].clone())
+                    .unwrap_or(Value::Null);
+                (name, ty)
+            })
+            .collect()
+    };
     let same = |a: &Value, b: &Value| {
-        a["KeySchema"] == b["KeySchema"] && a["Projection"] == b["Projection"]
+        a["KeySchema"] == b["KeySchema"]
+            && a["Projection"] == b["Projection"]
+            && typed(deployed, a) == typed(built, b)
     };
     let mut steps: Vec<IndexStep> = before
         .iter()
@@ -247,9 +269,122 @@ async fn deployed_template(clients: &Clients, stack: &str) -> Result<Value, Depl
         .unwrap_or(Value::Null))
 }
 
+/// How long a stage may wait for DynamoDB to finish building or removing
+/// an index before the push gives up (a backfill of a large table can take
+/// hours; DynamoDB developer guide, "Adding a global secondary index to an
+/// existing table").
+const ACTIVE_WITHIN: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// Wait until the tables of `changes` and every index of theirs are
+/// `ACTIVE`: CloudFormation finishes a stack update while DynamoDB still
+/// builds (backfills) a new index, and the table takes no other index
+/// change until it is done (AWS::DynamoDB::Table, GlobalSecondaryIndexes).
+/// `progress` is told what is awaited, at most once a minute.
+///
+/// Errors: a call that fails, or [`ACTIVE_WITHIN`] passed.
+pub async fn wait_active(
+    clients: &Clients,
+    root: &str,
+    changes: &[TableChange],
+    poll: std::time::Duration,
+    progress: &dyn Fn(&str),
+) -> Result<(), DeployError> {
+    let started = std::time::Instant::now();
+    let mut told = None::<std::time::Instant>;
+    for change in changes {
+        let Some(table) = physical_table(clients, root, change).await? else {
+            continue;
+        };
+        loop {
+            let out = clients
+                .dynamodb
+                .describe_table()
+                .table_name(&table)
+                .send()
+                .await
+                .map_err(clients.refused("DescribeTable"))?;
+            let busy: Vec<String> = out
+                .table()
+                .map(|t| {
+                    let mut busy: Vec<String> = t
+                        .global_secondary_indexes()
+                        .iter()
+                        .filter(|i| i.index_status().is_some_and(|s| s.as_str() != "ACTIVE"))
+                        .map(|i| {
+                            format!(
+                                "index `{}` {}",
+                                i.index_name().unwrap_or("?"),
+                                i.index_status().map(|s| s.as_str()).unwrap_or("?")
+                            )
+                        })
+                        .collect();
+                    if t.table_status().is_some_and(|s| s.as_str() != "ACTIVE") {
+                        busy.push(format!(
+                            "the table {}",
+                            t.table_status().map(|s| s.as_str()).unwrap_or("?")
+                        ));
+                    }
+                    busy
+                })
+                .unwrap_or_default();
+            if busy.is_empty() {
+                break;
+            }
+            if started.elapsed() > ACTIVE_WITHIN {
+                return Err(DeployError::unexpected(
+                    "DescribeTable",
+                    format!(
+                        "`{table}` is still busy after {} hours ({}): run `hoist push` again once DynamoDB is done",
+                        ACTIVE_WITHIN.as_secs() / 3600,
+                        busy.join(", ")
+                    ),
+                ));
+            }
+            if told.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(60)) {
+                progress(&format!(
+                    "waiting for DynamoDB: {} of `{table}` ({} s so far)",
+                    busy.join(", "),
+                    started.elapsed().as_secs()
+                ));
+                told = Some(std::time::Instant::now());
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+    Ok(())
+}
+
+/// The physical name of a changed table, found down its stacks from the root.
+async fn physical_table(
+    clients: &Clients,
+    root: &str,
+    change: &TableChange,
+) -> Result<Option<String>, DeployError> {
+    let mut stack = root.to_string();
+    for logical in &change.stack_path {
+        match resource_ids(clients, &stack, None).await?.remove(logical) {
+            Some(id) => stack = id,
+            None => return Ok(None),
+        }
+    }
+    Ok(resource_ids(clients, &stack, None)
+        .await?
+        .remove(&change.table))
+}
+
 async fn nested_ids(
     clients: &Clients,
     stack: &str,
+) -> Result<BTreeMap<String, String>, DeployError> {
+    resource_ids(clients, stack, Some("AWS::CloudFormation::Stack")).await
+}
+
+/// The physical ids of a stack's resources (of `kind` only, when given), by
+/// logical id.
+async fn resource_ids(
+    clients: &Clients,
+    stack: &str,
+    kind: Option<&str>,
 ) -> Result<BTreeMap<String, String>, DeployError> {
     let mut found = BTreeMap::new();
     let mut token = None;
@@ -263,7 +398,7 @@ async fn nested_ids(
             .await
             .map_err(clients.refused("ListStackResources"))?;
         for r in out.stack_resource_summaries() {
-            if r.resource_type() == Some("AWS::CloudFormation::Stack")
+            if kind.is_none_or(|k| r.resource_type() == Some(k))
                 && let (Some(logical), Some(physical)) =
                     (r.logical_resource_id(), r.physical_resource_id())
             {
@@ -396,6 +531,23 @@ mod tests {
             ]
         );
         assert!(index_steps(&built, &built).is_empty());
+        // the same key with another type: deleted, then created
+        let mut numeric = built.clone();
+        for d in numeric["Properties"]["AttributeDefinitions"]
+            .as_array_mut()
+            .unwrap()
+        {
+            if d["AttributeName"] == "day" {
+                d["AttributeType"] = json!("N");
+            }
+        }
+        assert_eq!(
+            index_steps(&built, &numeric),
+            [
+                IndexStep::Delete("byDay".into()),
+                IndexStep::Create("byDay".into())
+            ]
+        );
     }
 
     #[test]

@@ -494,6 +494,15 @@ impl Push<'_> {
                 {
                     engine.execute_and_follow(&id, &names, reporter).await?;
                 }
+                // the next index change waits for DynamoDB's backfill
+                super::indexes::wait_active(
+                    clients,
+                    &build.stack_name,
+                    &tables,
+                    engine.poll,
+                    &|message| talk.detail(message),
+                )
+                .await?;
             }
             change_set = engine
                 .create_change_set(ChangeSetType::Update, Some(&url), None, &parameters)

@@ -48,22 +48,32 @@ pub(super) fn non_model_inputs(
     }
     let type_name = ty.inner_named_type().as_str();
     let input_type = input_name(type_name);
-    if !emitted.insert(input_type.clone()) {
+    // a type of that name the user declared is used as it is (Amplify
+    // creates the input only when the schema has none of that name)
+    if schema.types.contains_key(input_type.as_str()) || !emitted.insert(input_type.clone()) {
         return;
     }
     let Some(ExtendedType::Object(object)) = schema.types.get(type_name) else {
         return;
     };
+    // scalars and enums as they are, non-model types through their inputs;
+    // a field of another kind (a model, an interface) has no input to go
+    // through and is left out
     let fields = object
         .fields
         .values()
-        .map(|f| {
+        .filter_map(|f| {
             let inner = f.ty.inner_named_type().as_str();
             let ty = match schema.types.get(inner) {
-                Some(ExtendedType::Object(_)) => renamed(&f.ty, &input_name(inner)),
+                Some(ExtendedType::Object(_)) if non_model(schema, models, &f.ty) => {
+                    renamed(&f.ty, &input_name(inner))
+                }
+                Some(
+                    ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_),
+                ) => return None,
                 _ => f.ty.clone(),
             };
-            input(&f.name, ty)
+            Some(input(&f.name, ty))
         })
         .collect();
     out.push(input_object(&input_type, fields));

@@ -418,8 +418,10 @@ def _check_index_changes(stack, template_body, bucket, region_name, account_id):
             continue
         if resource["Type"] == "AWS::DynamoDB::Table":
             a, b = _indexes(before), _indexes(resource)
+            # an index whose key or projection changes is deleted, then created: two changes
             changed = sorted({n for n in a if a[n] != b.get(n)} | {n for n in b if b[n] != a.get(n)})
-            if len(changed) > 1:
+            count = sum(2 if n in a and n in b else 1 for n in changed)
+            if count > 1:
                 raise ValidationError(
                     message=f"Cannot perform more than one GSI creation or deletion in a single update ({stack.name}/{logical}: {', '.join(changed)})"
                 )

@@ -54,9 +54,6 @@ pub fn transform(
     .map_err(|e| StackError::Schema(Box::new(e)))
 }
 
-/// The api `name` as one part of the build. `auth` names the project's auth
-/// resource (its user pool authorizes user-pool callers); `sources` holds the
-/// schema files and the user's own resolvers.
 /// DynamoDB's default quota of global secondary indexes per table (DynamoDB
 /// developer guide, "Service, account, and table quotas": 20, adjustable).
 pub const GSI_QUOTA: usize = 20;
@@ -65,6 +62,9 @@ pub const GSI_QUOTA: usize = 20;
 /// returns nothing, which admits the subscriber (AppSync subscription resolvers).
 const SUBSCRIBE_CODE: &str = "// A subscription to mutations: AppSync delivers their results.\nexport function request() {\n  return { payload: null };\n}\n\nexport function response() {\n  return null;\n}\n";
 
+/// The api `name` as one part of the build. `auth` names the project's auth
+/// resource (its user pool authorizes user-pool callers); `sources` holds the
+/// schema files and the user's own resolvers.
 pub fn part(
     name: &str,
     cfg: &ApiConfig,
@@ -106,7 +106,7 @@ pub fn part(
                 // AppSync allows a field without a resolver (it answers
                 // null), and Amplify keeps such fields
                 part.warnings.push(format!(
-                    "`{}.{}` of the api `{name}` has no resolver: it answers null until you write `hoist/api/{name}/resolvers/{file}` (AppSync JavaScript, `request` and `response`)",
+                    "`{}.{}` of the api `{name}` has no resolver: AppSync answers null for it (an error where its type is non-null) until you write `hoist/api/{name}/resolvers/{file}` (AppSync JavaScript, `request` and `response`)",
                     f.type_name, f.field
                 ));
                 continue;

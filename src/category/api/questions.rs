@@ -51,9 +51,17 @@ pub fn resolve_api(
     let flag_modes = [
         (
             AuthMode::Lambda,
-            o.lambda_authorizer.is_some() || o.lambda_authorizer_arn.is_some(),
+            o.lambda_authorizer.is_some()
+                || o.lambda_authorizer_arn.is_some()
+                || o.lambda_authorizer_ttl.is_some(),
         ),
-        (AuthMode::Oidc, o.oidc_issuer.is_some()),
+        (
+            AuthMode::Oidc,
+            o.oidc_issuer.is_some()
+                || o.oidc_client_id.is_some()
+                || o.oidc_iat_ttl.is_some()
+                || o.oidc_auth_ttl.is_some(),
+        ),
     ];
     for (mode, given) in flag_modes {
         if given && auth != mode && !additional.contains(&mode) {
@@ -80,11 +88,19 @@ pub fn resolve_api(
         api_key_days: days,
         ..base
     };
+    // a mode's settings go with the mode: an api that leaves one keeps none
+    // of its settings
     if uses(AuthMode::Oidc) {
         oidc(o, &mut cfg, inputs)?;
+    } else {
+        (cfg.oidc_issuer, cfg.oidc_client_id) = (None, None);
+        (cfg.oidc_iat_ttl_ms, cfg.oidc_auth_ttl_ms) = (None, None);
     }
     if uses(AuthMode::Lambda) {
         lambda(o, &mut cfg, inputs)?;
+    } else {
+        (cfg.lambda_authorizer, cfg.lambda_authorizer_arn) = (None, None);
+        cfg.lambda_authorizer_ttl_seconds = ApiConfig::new(auth).lambda_authorizer_ttl_seconds;
     }
     Ok(cfg)
 }
