@@ -7,6 +7,8 @@
 #[path = "functions/api_access.rs"]
 mod api_access;
 mod common;
+#[path = "functions/pool_access.rs"]
+mod pool_access;
 #[path = "functions/table_access.rs"]
 mod table_access;
 

@@ -2025,7 +2025,8 @@ fn the_sandbox_serves_a_cognito_user_pool() {
     for p in ["SALT", "SECRET_BLOCK", "SRP_B", "USER_ID_FOR_SRP"] {
         assert!(body["ChallengeParameters"][p].is_string(), "{body}");
     }
-    // admin operations: only signed with the sandbox administrator's credentials
+    // admin operations: only signed, with the sandbox administrator's credentials
+    // (or a function role's its statements allow)
     let list = json!({"UserPoolId": pool_id}).to_string();
     let target = [(
         "x-amz-target",
@@ -2066,7 +2067,14 @@ fn the_sandbox_serves_a_cognito_user_pool() {
                 "{body}"
             );
         } else {
-            assert_eq!(body["__type"], "NotAuthorizedException", "{body}");
+            // a signed-in user's role has no such permission: IAM's refusal
+            assert_eq!(body["__type"], "AccessDeniedException", "{body}");
+            assert!(
+                body["message"].as_str().is_some_and(
+                    |m| m.contains("is not authorized to perform: cognito-idp:ListUsers")
+                ),
+                "{body}"
+            );
         }
     }
     let (status, jwks) =

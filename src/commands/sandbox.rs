@@ -484,6 +484,7 @@ fn serve(
                 format!("auth/{name}"),
                 [
                     (auth_outputs::USER_POOL_ID.to_string(), pool.pool_id.clone()),
+                    (auth_outputs::USER_POOL_ARN.to_string(), crate::sandbox::cognito::pool_arn(&region, &pool.pool_id)),
                     (auth_outputs::USER_POOL_CLIENT_ID.to_string(), pool.client_id.clone()),
                     (auth_outputs::IDENTITY_POOL_ID.to_string(), endpoint_identity_pool(&secrets, &env, &region)),
                 ]
@@ -521,7 +522,7 @@ fn serve(
         if let Some(endpoint) = &storage_endpoint {
             custom["hoist_sandbox"]["storage_endpoint"] = json!(endpoint);
         }
-        let mut table_policies = BTreeMap::new();
+        let (mut table_policies, mut pool_policies) = (crate::sandbox::role_policy::RolePolicies::default(), crate::sandbox::role_policy::RolePolicies::default());
         {
             // the functions' variables: the sandbox's values of their grants,
             // its endpoints by IP (the SDKs address buckets by path on an IP),
@@ -548,13 +549,12 @@ fn serve(
                     })
                     .collect(),
             );
-            // and on the api's tables, through DynamoDB's API
+            // and on the api's tables (DynamoDB's API) and the user pool's admin operations
             for (name, cfg) in &file.manifest.function {
                 let role = crate::category::logical_id(crate::category::Category::Function, name);
-                let statements = crate::sandbox::function_env::table_statements(&file.manifest, cfg, &served);
-                if !statements.is_empty() {
-                    table_policies.insert(role.clone(), (authority.function_user_arn(name, &role), json!({ "Version": "2012-10-17", "Statement": statements })));
-                }
+                let user = authority.function_user_arn(name, &role);
+                table_policies.insert(&role, &user, crate::sandbox::function_env::statements(&file.manifest, cfg, &served, "dynamodb:"));
+                pool_policies.insert(&role, &user, crate::sandbox::function_env::statements(&file.manifest, cfg, &served, "cognito-idp:"));
             }
             let all = file
                 .manifest
@@ -613,6 +613,7 @@ fn serve(
             functions: functions.clone(),
             workflows,
             tables: Some(crate::sandbox::ddb_api::Tables { engine: engine.clone(), region: region.clone(), policies: table_policies }),
+            pool_policies,
             log: if global.quiet {
                 LogFormat::Off
             } else if global.json {

@@ -13,16 +13,14 @@
 //! credentials may do everything; the app's roles (guests, signed-in users)
 //! have no table access deployed and none here.
 
-use std::collections::BTreeMap;
-
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use iam_rs::{Arn, Context, Decision, IAMPolicy, IAMRequest, Principal, PrincipalId};
 use serde_json::{Value, json};
 
 use super::auth::{ACCOUNT_ID, Signed};
 use super::engine::Engine;
+use super::role_policy::RolePolicies;
 use super::server::{Endpoint, LogLine};
 
 /// The tables as the functions reach them: the engine that owns them, and
@@ -31,35 +29,11 @@ use super::server::{Endpoint, LogLine};
 pub struct Tables {
     pub engine: Engine,
     pub region: String,
-    /// By the role's logical id (`Function<Name>`): the caller's ARN as IAM
-    /// sees it, and the role's policy (its `dynamodb:` statements, resolved).
-    pub policies: BTreeMap<String, (String, Value)>,
+    /// Each function role's `dynamodb:` statements, resolved.
+    pub policies: RolePolicies,
 }
 
 impl Tables {
-    /// Whether `role` may do each of `checks` (an IAM action on a resource).
-    fn allows(&self, role: &str, checks: &[(String, String)]) -> bool {
-        let Some((user, policy)) = self.policies.get(role) else {
-            return false;
-        };
-        let Ok(policy) = serde_json::from_value::<IAMPolicy>(policy.clone()) else {
-            return false;
-        };
-        !checks.is_empty()
-            && checks.iter().all(|(action, resource)| {
-                let Ok(resource) = Arn::parse(resource) else {
-                    return false;
-                };
-                let principal = Principal::Aws(PrincipalId::String(user.clone()));
-                let context = Context::new().with_string("aws:PrincipalAccount", ACCOUNT_ID);
-                let request = IAMRequest::new_with_context(principal, action, resource, context);
-                matches!(
-                    iam_rs::evaluate_policies(std::slice::from_ref(&policy), &request),
-                    Ok(Decision::Allow)
-                )
-            })
-    }
-
     /// The ARN of a table of the sandbox, or of one of its indexes.
     fn arn(&self, table: &str, index: Option<&str>) -> String {
         let base = format!(
@@ -182,7 +156,7 @@ async fn answer(
     };
     if let Some(role) = role {
         let checks = tables.checks(operation, &request);
-        if !tables.allows(&role, &checks) {
+        if !tables.policies.allows(&role, &checks) {
             let shown = if checks.is_empty() {
                 format!("dynamodb:{operation} on resource: *")
             } else {
@@ -192,7 +166,7 @@ async fn answer(
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let user = tables.policies.get(&role).map_or(role.as_str(), |(u, _)| u);
+            let user = tables.policies.user(&role);
             return refuse(
                 "AccessDeniedException",
                 &format!(

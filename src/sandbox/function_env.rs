@@ -106,17 +106,12 @@ pub fn api_statements(manifest: &Manifest, cfg: &FunctionConfig, served: &Served
     statements(manifest, cfg, served, "appsync:")
 }
 
-/// The `dynamodb:` statements of the function's role (its `table:` grants),
-/// on the sandbox's tables.
-pub fn table_statements(manifest: &Manifest, cfg: &FunctionConfig, served: &Served) -> Vec<Value> {
-    statements(manifest, cfg, served, "dynamodb:")
-}
-
 /// The statements of the function's role whose actions start with
-/// `service` (`appsync:`), their resources (one or a list, strings or
-/// `Fn::Sub`) resolved to the sandbox's; a statement with a resource that
-/// cannot be resolved is left out (denied).
-fn statements(
+/// `service` (`appsync:`, `dynamodb:`, `cognito-idp:`), their resources (one
+/// or a list: strings, `Ref`s of the stack's parameters or `Fn::Sub`)
+/// resolved to the sandbox's; a statement with a resource that cannot be
+/// resolved is left out (denied).
+pub fn statements(
     manifest: &Manifest,
     cfg: &FunctionConfig,
     served: &Served,
@@ -127,6 +122,9 @@ fn statements(
     let resolve = |resource: &Value| -> Option<Value> {
         match resource {
             Value::String(text) => Some(Value::String(text.clone())),
+            Value::Object(map) if map.contains_key("Ref") => {
+                Some(Value::String(parameter(map["Ref"].as_str()?)?))
+            }
             _ => Some(Value::String(substitute(
                 resource["Fn::Sub"].as_str()?,
                 served,

@@ -16,6 +16,7 @@ pub mod functions;
 pub mod graphql;
 pub mod identity;
 pub mod lambda;
+pub mod role_policy;
 pub mod runtime;
 pub mod s3;
 pub mod search;

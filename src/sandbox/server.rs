@@ -65,6 +65,9 @@ pub struct Endpoint {
     pub workflows: Option<super::workflows::WorkflowHost>,
     /// The api's tables, for DynamoDB's API (the functions' table access).
     pub tables: Option<super::ddb_api::Tables>,
+    /// What the functions' roles may call on the user pool (`--access
+    /// auth:read|manage`), besides the administrator.
+    pub pool_policies: super::role_policy::RolePolicies,
 }
 
 impl Endpoint {
@@ -258,7 +261,37 @@ async fn aws_json(
             query: uri.query().unwrap_or_default(),
             body: &body,
         };
-        if let Err(denied) = endpoint.authority.admin(lookup, signed, "cognito-idp") {
+        // the administrator, or a function's role its statements allow
+        let allowed = match endpoint.authority.admin(lookup, signed, "cognito-idp") {
+            Ok(()) => Ok(()),
+            Err(denied) => {
+                match endpoint
+                    .authority
+                    .signed_role(lookup, signed, "cognito-idp")
+                {
+                    Ok(Some(role)) => {
+                        let action = format!("cognito-idp:{operation}");
+                        let resource =
+                            super::cognito::pool_arn(endpoint.authority.region(), &pool.pool_id);
+                        if endpoint
+                            .pool_policies
+                            .allows(&role, &[(action.clone(), resource.clone())])
+                        {
+                            Ok(())
+                        } else {
+                            let user = endpoint.pool_policies.user(&role);
+                            let message = format!(
+                                "User: {user} is not authorized to perform: {action} on resource: {resource} (a function's role may call what its `--access auth:read|manage` grants)"
+                            );
+                            endpoint.log(&LogLine { kind: "cognito", operation, auth: "sigv4", elapsed: started.elapsed(), errors: vec![json!({"errorType": "AccessDeniedException", "message": message})] });
+                            return aws_json_error("AccessDeniedException", &message);
+                        }
+                    }
+                    _ => Err(denied),
+                }
+            }
+        };
+        if let Err(denied) = allowed {
             endpoint.log(&LogLine {
                 kind: "cognito",
                 operation,

@@ -229,6 +229,14 @@ pub struct LambdaTriggers {
 
 /// The operations only the sandbox's administrator may call (signed, as
 /// Cognito takes its admin operations only with IAM credentials).
+/// The ARN of the sandbox's user pool `pool_id` in `region`.
+pub fn pool_arn(region: &str, pool_id: &str) -> String {
+    format!(
+        "arn:aws:cognito-idp:{region}:{}:userpool/{pool_id}",
+        super::auth::ACCOUNT_ID
+    )
+}
+
 pub fn is_admin_operation(operation: &str) -> bool {
     operation.starts_with("Admin")
         || matches!(
