@@ -52,7 +52,12 @@ impl Tables {
     /// table (`PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`,
     /// `GetItem`: DynamoDB developer guide, "Using IAM with DynamoDB
     /// transactions").
-    fn checks(&self, operation: &str, request: &Value) -> Vec<(String, String)> {
+    ///
+    /// Errors: a transaction item that is not exactly one action of its
+    /// operation (`Get` for `TransactGetItems`; `Put`, `Update`, `Delete` or
+    /// `ConditionCheck` for `TransactWriteItems`), as DynamoDB refuses it: the
+    /// item checked must be the item run.
+    fn checks(&self, operation: &str, request: &Value) -> Result<Vec<(String, String)>, String> {
         let action = format!("dynamodb:{operation}");
         let mut out = Vec::new();
         if let Some(table) = request["TableName"].as_str() {
@@ -64,23 +69,30 @@ impl Tables {
         if let Some(items) = request["RequestItems"].as_object() {
             out.extend(items.keys().map(|t| (action.clone(), self.arn(t, None))));
         }
+        let kinds: &[(&str, &str)] = match operation {
+            "TransactGetItems" => &[("Get", "GetItem")],
+            "TransactWriteItems" => &[
+                ("Put", "PutItem"),
+                ("Update", "UpdateItem"),
+                ("Delete", "DeleteItem"),
+                ("ConditionCheck", "ConditionCheckItem"),
+            ],
+            _ => &[],
+        };
         for item in request["TransactItems"].as_array().into_iter().flatten() {
-            let Some((kind, op)) = item.as_object().and_then(|o| o.iter().next()) else {
-                continue;
+            let entry = item.as_object().filter(|o| o.len() == 1);
+            let Some((kind, op)) = entry.and_then(|o| o.iter().next()) else {
+                return Err("each TransactItems entry must hold exactly one action".into());
             };
-            let item_action = match kind.as_str() {
-                "Put" => "PutItem",
-                "Update" => "UpdateItem",
-                "Delete" => "DeleteItem",
-                "ConditionCheck" => "ConditionCheckItem",
-                "Get" => "GetItem",
-                other => other,
+            let Some((_, item_action)) = kinds.iter().find(|(k, _)| k == kind) else {
+                return Err(format!("`{kind}` is not an action of {operation}"));
             };
-            if let Some(table) = op["TableName"].as_str() {
-                out.push((format!("dynamodb:{item_action}"), self.arn(table, None)));
-            }
+            let Some(table) = op["TableName"].as_str() else {
+                return Err(format!("the `{kind}` action names no TableName"));
+            };
+            out.push((format!("dynamodb:{item_action}"), self.arn(table, None)));
         }
-        out
+        Ok(out)
     }
 }
 
@@ -135,9 +147,13 @@ async fn answer(
         query: uri.query().unwrap_or_default(),
         body: &body,
     };
+    // unsigned and badly signed requests, as DynamoDB names them
     let role = match endpoint.authority.signed_role(lookup, signed, "dynamodb") {
         Ok(role) => role,
-        Err(denied) => return refuse("AccessDeniedException", &denied.message),
+        Err(denied) if lookup("authorization").is_none() => {
+            return refuse("MissingAuthenticationTokenException", &denied.message);
+        }
+        Err(denied) => return refuse("UnrecognizedClientException", &denied.message),
     };
     let Some(tables) = endpoint.tables.clone() else {
         return refuse(
@@ -155,7 +171,10 @@ async fn answer(
         }
     };
     if let Some(role) = role {
-        let checks = tables.checks(operation, &request);
+        let checks = match tables.checks(operation, &request) {
+            Ok(checks) => checks,
+            Err(problem) => return refuse("ValidationException", &problem),
+        };
         if !tables.policies.allows(&role, &checks) {
             let shown = if checks.is_empty() {
                 format!("dynamodb:{operation} on resource: *")
@@ -211,5 +230,57 @@ async fn answer(
                 errors,
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables() -> Tables {
+        Tables {
+            engine: Engine::start(super::super::dynamodb::Database::in_memory())
+                .expect("an engine"),
+            region: "us-east-1".into(),
+            policies: RolePolicies::default(),
+        }
+    }
+
+    #[test]
+    fn a_transaction_item_is_checked_as_the_action_it_runs() {
+        let t = tables();
+        let checks = t
+            .checks(
+                "TransactWriteItems",
+                &json!({ "TransactItems": [{ "Put": { "TableName": "main.A" } },
+                    { "ConditionCheck": { "TableName": "main.B" } }] }),
+            )
+            .unwrap();
+        assert_eq!(checks[0].0, "dynamodb:PutItem");
+        assert!(checks[0].1.ends_with(":table/main.A"));
+        assert_eq!(checks[1].0, "dynamodb:ConditionCheckItem");
+        // an item with two actions would be checked as one and run as the other
+        for bad in [
+            json!({ "TransactItems": [{ "ConditionCheck": { "TableName": "main.A" }, "Put": { "TableName": "main.B" } }] }),
+            json!({ "TransactItems": [{ "Get": { "TableName": "main.A" } }] }),
+            json!({ "TransactItems": [{ "Put": {} }] }),
+        ] {
+            assert!(t.checks("TransactWriteItems", &bad).is_err(), "{bad}");
+        }
+        assert!(
+            t.checks(
+                "TransactGetItems",
+                &json!({ "TransactItems": [{ "Put": { "TableName": "main.A" } }] })
+            )
+            .is_err()
+        );
+        // a query through an index is checked on the index
+        let query = t
+            .checks(
+                "Query",
+                &json!({ "TableName": "main.A", "IndexName": "byOwner" }),
+            )
+            .unwrap();
+        assert!(query[0].1.ends_with(":table/main.A/index/byOwner"));
     }
 }

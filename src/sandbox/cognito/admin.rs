@@ -9,6 +9,52 @@ use serde_json::{Value, json};
 use super::{CognitoError, UserPool, err, invalid};
 
 impl UserPool {
+    /// `AdminUpdateUserAttributes`: the attributes the pool's schema has; an
+    /// address another user signs in with is refused (`AliasExistsException`),
+    /// and a changed address is unverified unless the request verifies it.
+    fn admin_update_attributes(&self, body: &Value) -> Result<Value, CognitoError> {
+        let changes = self.attributes_of(body, "UserAttributes")?;
+        let name = body["Username"].as_str().unwrap_or_default();
+        let mut users = self.lock_users();
+        let i = self
+            .find(&users, name)
+            .ok_or_else(|| err("UserNotFoundException", "User does not exist."))?;
+        for attribute in &self.settings.username_attributes {
+            if let Some(value) = changes.get(attribute)
+                && users.users.iter().enumerate().any(|(j, u)| {
+                    j != i
+                        && u.attributes
+                            .get(attribute)
+                            .is_some_and(|v| v.eq_ignore_ascii_case(value))
+                })
+            {
+                return Err(err(
+                    "AliasExistsException",
+                    "An account with the given email already exists.",
+                ));
+            }
+        }
+        let user = &mut users.users[i];
+        for (attribute, verified) in [
+            ("email", "email_verified"),
+            ("phone_number", "phone_number_verified"),
+        ] {
+            if changes
+                .get(attribute)
+                .is_some_and(|v| user.attributes.get(attribute) != Some(v))
+                && !changes.contains_key(verified)
+            {
+                user.attributes
+                    .insert(verified.to_string(), "false".to_string());
+            }
+        }
+        user.attributes.extend(changes);
+        self.save(&users)?;
+        Ok(json!({}))
+    }
+}
+
+impl UserPool {
     /// The operation `operation`, when it is one of these; `None` otherwise.
     pub(super) fn admin_call(
         &self,
@@ -34,11 +80,7 @@ impl UserPool {
                 user.groups.retain(|g| g != group);
                 Ok(json!({}))
             }),
-            "AdminUpdateUserAttributes" => self.admin_user(body, |user, pool| {
-                let changes = pool.attributes_of(body, "UserAttributes")?;
-                user.attributes.extend(changes);
-                Ok(json!({}))
-            }),
+            "AdminUpdateUserAttributes" => self.admin_update_attributes(body),
             "AdminDeleteUserAttributes" => self.admin_user(body, |user, _| {
                 for name in body["UserAttributeNames"].as_array().into_iter().flatten() {
                     let name = name.as_str().unwrap_or_default();

@@ -227,8 +227,6 @@ pub struct LambdaTriggers {
     pub invoke: Arc<dyn Fn(&str, Value) -> Result<Value, (String, String)> + Send + Sync>,
 }
 
-/// The operations only the sandbox's administrator may call (signed, as
-/// Cognito takes its admin operations only with IAM credentials).
 /// The ARN of the sandbox's user pool `pool_id` in `region`.
 pub fn pool_arn(region: &str, pool_id: &str) -> String {
     format!(
@@ -237,6 +235,8 @@ pub fn pool_arn(region: &str, pool_id: &str) -> String {
     )
 }
 
+/// The operations Cognito takes only signed with IAM credentials: the
+/// sandbox administrator's, or a function role's whose statements allow it.
 pub fn is_admin_operation(operation: &str) -> bool {
     operation.starts_with("Admin")
         || matches!(
@@ -437,8 +437,18 @@ impl UserPool {
     /// `AWSCognitoIdentityProviderService.` prefix), and then the user pool
     /// triggers that follow it (see [`triggers`]).
     pub fn call(&self, target: &str, body: &Value) -> Result<Value, CognitoError> {
+        // what a call that failed or panicked on this thread left is never sent
+        triggers::discard();
         self.before_operation(target, body)?;
-        let out = self.operation(target, body)?;
+        let out = match self.operation(target, body) {
+            Ok(out) => out,
+            Err(e) => {
+                triggers::discard();
+                return Err(e);
+            }
+        };
+        // the codes it made are sent (through the custom message trigger)
+        self.deliver(target, body)?;
         self.after_operation(target, body, out)
     }
 
@@ -738,7 +748,16 @@ impl UserPool {
             "reset" => "password reset code",
             _ => "verification code",
         };
-        (self.notify)(&format!("{what} for {to}: {code}"));
+        // delivered once the operation is done (the custom message trigger
+        // runs with the pool's users unlocked)
+        triggers::post(triggers::Message {
+            source: purpose.to_string(),
+            username: user.username.clone(),
+            to: to.clone(),
+            by_email: attribute != "phone_number",
+            code,
+            what,
+        });
         let masked = match to.split_once('@') {
             Some((local, domain)) => format!(
                 "{}***@{}***",

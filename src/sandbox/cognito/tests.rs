@@ -564,3 +564,106 @@ fn sign_in_and_confirmation_triggers_run_as_cognito_runs_them() {
     );
     assert!(srp_sign_in(&pool, "grace@example.com", "Secret-123").is_ok());
 }
+
+/// The custom message trigger: each code the pool sends goes through it,
+/// with `codeParameter` `{####}` replaced by the code in the message the
+/// function returns (its trigger source naming why it is sent); a function
+/// that sets no message keeps the default one, and its error is the
+/// operation's.
+#[test]
+fn the_custom_message_trigger_writes_the_messages_codes_go_out_in() {
+    let codes = Arc::new(Mutex::new(Vec::new()));
+    let seen: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let functions = [("CustomMessage".to_string(), "brand".to_string())]
+        .into_iter()
+        .collect();
+    let pool = pool(codes.clone()).with_triggers(LambdaTriggers {
+        functions,
+        invoke: Arc::new(move |_: &str, mut event: Value| {
+            let source = event["triggerSource"].as_str().unwrap().to_string();
+            log.lock().unwrap().push(source.clone());
+            assert_eq!(event["request"]["codeParameter"], "{####}");
+            let email = event["request"]["userAttributes"]["email"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if email.starts_with("plain") {
+                return Ok(event);
+            }
+            if email.starts_with("broken") {
+                return Err(("Error".into(), "templates are down".into()));
+            }
+            event["response"]["emailSubject"] = json!("Welcome to Shop");
+            event["response"]["emailMessage"] = json!(format!("{source}: your code is {{####}}"));
+            Ok(event)
+        }),
+    });
+    let sign_up = |email: &str| {
+        pool.call(
+            "SignUp",
+            &json!({ "ClientId": "client", "Username": email, "Password": "Secret-123",
+                "UserAttributes": [{ "Name": "email", "Value": email }] }),
+        )
+    };
+    sign_up("ada@example.com").unwrap();
+    let printed = codes.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        printed.starts_with(
+            "message \"Welcome to Shop\" to ada@example.com: CustomMessage_SignUp: your code is "
+        ),
+        "{printed}"
+    );
+    let code = printed.rsplit(' ').next().unwrap().to_string();
+    assert_eq!(code.len(), 6, "{printed}");
+    // the code in the message is the one the pool takes
+    pool.call(
+        "ConfirmSignUp",
+        &json!({ "ClientId": "client", "Username": "ada@example.com", "ConfirmationCode": code }),
+    )
+    .unwrap();
+    pool.call(
+        "ForgotPassword",
+        &json!({ "ClientId": "client", "Username": "ada@example.com" }),
+    )
+    .unwrap();
+    assert!(
+        codes
+            .lock()
+            .unwrap()
+            .last()
+            .unwrap()
+            .contains("CustomMessage_ForgotPassword: your code is "),
+        "{:?}",
+        codes.lock().unwrap()
+    );
+    // no message set: the default one
+    sign_up("plain@example.com").unwrap();
+    assert!(
+        codes
+            .lock()
+            .unwrap()
+            .last()
+            .unwrap()
+            .starts_with("confirmation code for plain@example.com: "),
+        "{:?}",
+        codes.lock().unwrap()
+    );
+    // the function's error is the operation's
+    let refused = sign_up("broken@example.com").unwrap_err();
+    assert_eq!(refused.kind, "UserLambdaValidationException");
+    assert!(
+        refused.message.contains("templates are down"),
+        "{}",
+        refused.message
+    );
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        [
+            "CustomMessage_SignUp",
+            "CustomMessage_ForgotPassword",
+            "CustomMessage_SignUp",
+            "CustomMessage_SignUp"
+        ]
+    );
+}

@@ -16,7 +16,11 @@
 //! Events and responses as the Amazon Cognito Developer Guide gives them
 //! ("Customizing user pool workflows with Lambda triggers" and the page of
 //! each trigger). The pre sign-up trigger runs inside `SignUp` (see
-//! `sign_up.rs`); the custom message trigger does not run in the sandbox.
+//! `sign_up.rs`). The custom message trigger runs before a code is sent
+//! (after the operation that made it, the pool unlocked): its
+//! `emailMessage` (or `smsMessage`) and `emailSubject`, with the code in
+//! place of `codeParameter`, are what the sandbox shows; none keeps the
+//! default message, and its error is the operation's.
 
 use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value, json};
@@ -358,4 +362,104 @@ fn client_metadata(body: &Value) -> Value {
     body.get("ClientMetadata")
         .cloned()
         .unwrap_or_else(|| json!({}))
+}
+
+/// A code the pool sends (shown by the sandbox), waiting for its operation
+/// to end.
+pub(super) struct Message {
+    /// What the code is for: `signup`, `reset`, `verify:<attribute>`.
+    pub source: String,
+    pub username: String,
+    /// The address or number it goes to.
+    pub to: String,
+    /// Sent by email (else by SMS), as the attribute it goes to says.
+    pub by_email: bool,
+    pub code: String,
+    /// How the default message names it (`confirmation code`).
+    pub what: &'static str,
+}
+
+thread_local! {
+    /// The messages of the operation running on this thread (each
+    /// operation runs on one thread, from start to end).
+    static OUTBOX: std::cell::RefCell<Vec<Message>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Send `message` once the operation ends.
+pub(super) fn post(message: Message) {
+    OUTBOX.with(|o| o.borrow_mut().push(message));
+}
+
+/// Drop the messages waiting on this thread (an operation that failed sends none).
+pub(super) fn discard() {
+    OUTBOX.with(|o| o.borrow_mut().clear());
+}
+
+impl UserPool {
+    /// Send the messages the operation `target` made: each through the custom
+    /// message trigger when the pool has one ("Custom message Lambda
+    /// trigger": the event's `codeParameter` is `{####}`, which Cognito
+    /// replaces with the code in the message the function returns), else
+    /// the default message.
+    pub(super) fn deliver(&self, target: &str, body: &Value) -> Result<(), CognitoError> {
+        let messages = OUTBOX.with(|o| std::mem::take(&mut *o.borrow_mut()));
+        for m in messages {
+            let default = format!("{} for {}: {}", m.what, m.to, m.code);
+            if !self.has_trigger("CustomMessage") {
+                (self.notify)(&default);
+                continue;
+            }
+            let source = match (target, m.source.as_str()) {
+                ("SignUp", _) => "CustomMessage_SignUp",
+                (_, "reset") => "CustomMessage_ForgotPassword",
+                (_, "signup") => "CustomMessage_ResendCode",
+                ("UpdateUserAttributes", _) => "CustomMessage_UpdateUserAttribute",
+                _ => "CustomMessage_VerifyUserAttribute",
+            };
+            let attributes = self
+                .trigger_attributes(&m.username)
+                .map(|(_, a, _)| a)
+                .unwrap_or_else(|| json!({}));
+            let answer = self.run_trigger(
+                "CustomMessage",
+                source,
+                &m.username,
+                json!({
+                    "userAttributes": attributes,
+                    "codeParameter": "{####}",
+                    "linkParameter": "{##Click Here##}",
+                    "usernameParameter": null,
+                    "clientMetadata": client_metadata(body),
+                }),
+                json!({ "smsMessage": null, "emailMessage": null, "emailSubject": null }),
+                body["ClientId"]
+                    .as_str()
+                    .unwrap_or("CLIENT_ID_NOT_APPLICABLE"),
+            )?;
+            let by_email = m.by_email;
+            let response = answer.map(|a| a["response"].clone()).unwrap_or_default();
+            let custom = response[if by_email {
+                "emailMessage"
+            } else {
+                "smsMessage"
+            }]
+            .as_str();
+            match custom {
+                Some(text) => {
+                    let subject = response["emailSubject"]
+                        .as_str()
+                        .filter(|_| by_email)
+                        .map(|s| format!(" \"{s}\""))
+                        .unwrap_or_default();
+                    (self.notify)(&format!(
+                        "message{subject} to {}: {}",
+                        m.to,
+                        text.replace("{####}", &m.code)
+                    ));
+                }
+                None => (self.notify)(&default),
+            }
+        }
+        Ok(())
+    }
 }
