@@ -67,7 +67,7 @@ impl UserPool {
                     "Username": user.username,
                     "UserAttributes": pool.attribute_list(user),
                     "UserStatus": user.status,
-                    "Enabled": true,
+                    "Enabled": !user.disabled,
                     "UserCreateDate": user.created,
                     "UserLastModifiedDate": user.created,
                 }))
@@ -89,6 +89,15 @@ impl UserPool {
                     }
                     user.attributes.remove(name);
                 }
+                Ok(json!({}))
+            }),
+            "AdminDisableUser" => self.admin_user(body, |user, _| {
+                user.disabled = true;
+                user.sessions.clear();
+                Ok(json!({}))
+            }),
+            "AdminEnableUser" => self.admin_user(body, |user, _| {
+                user.disabled = false;
                 Ok(json!({}))
             }),
             "AdminUserGlobalSignOut" => self.admin_user(body, |user, _| {

@@ -129,6 +129,9 @@ struct User {
     /// TOTP MFA.
     #[serde(default)]
     mfa: mfa::Totp,
+    /// `AdminDisableUser`: no sign-in, no refresh, until `AdminEnableUser`.
+    #[serde(default)]
+    disabled: bool,
 }
 
 /// One sign-in: its tokens share its `origin_jti` and `auth_time`, across refreshes.
@@ -972,6 +975,7 @@ impl UserPool {
             sessions: Vec::new(),
             codes: BTreeMap::new(),
             mfa: Default::default(),
+            disabled: false,
         };
         let temporary = body["TemporaryPassword"].as_str().unwrap_or_default();
         self.set_password(&mut user, temporary)?;
@@ -986,7 +990,7 @@ impl UserPool {
             "Username": user.username,
             "Attributes": self.attribute_list(user),
             "UserStatus": user.status,
-            "Enabled": true,
+            "Enabled": !user.disabled,
             "UserCreateDate": user.created,
         })
     }

@@ -121,6 +121,9 @@ impl UserPool {
                     .map(|s| (u, s))
             })
             .ok_or_else(|| not_authorized("Invalid Refresh Token"))?;
+        if user.disabled {
+            return Err(not_authorized("User is disabled."));
+        }
         Ok(
             json!({ "ChallengeParameters": {}, "AuthenticationResult": self.tokens(user, session, None) }),
         )
@@ -149,6 +152,9 @@ impl UserPool {
     /// A user who proved their password: a challenge if one is due, else tokens.
     pub(super) fn signed_in(&self, users: &mut Users, i: usize) -> Result<Value, CognitoError> {
         let user = &mut users.users[i];
+        if user.disabled {
+            return Err(not_authorized("User is disabled."));
+        }
         match user.status.as_str() {
             "UNCONFIRMED" => Err(err("UserNotConfirmedException", "User is not confirmed.")),
             "FORCE_CHANGE_PASSWORD" => {

@@ -86,6 +86,7 @@ impl UserPool {
             sessions: Vec::new(),
             codes: BTreeMap::new(),
             mfa: Default::default(),
+            disabled: false,
         };
         self.set_password(&mut user, password)?;
         // The pre sign-up trigger, before the user exists: an error refuses

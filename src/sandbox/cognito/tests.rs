@@ -667,3 +667,24 @@ fn the_custom_message_trigger_writes_the_messages_codes_go_out_in() {
         ]
     );
 }
+
+/// `AdminDisableUser` ends the user's sessions and refuses sign-in ("User is
+/// disabled.") until `AdminEnableUser`; `AdminGetUser` says so.
+#[test]
+fn a_disabled_user_cannot_sign_in_until_enabled() {
+    let codes = Arc::new(Mutex::new(Vec::new()));
+    let pool = pool(codes);
+    confirmed_user(&pool, "ada@example.com", "Secret-123");
+    assert!(srp_sign_in(&pool, "ada@example.com", "Secret-123").is_ok());
+    let user = json!({ "UserPoolId": "pool", "Username": "ada@example.com" });
+    pool.call("AdminDisableUser", &user).unwrap();
+    assert_eq!(pool.call("AdminGetUser", &user).unwrap()["Enabled"], false);
+    let refused = srp_sign_in(&pool, "ada@example.com", "Secret-123").unwrap_err();
+    assert_eq!(
+        (refused.kind, refused.message.as_str()),
+        ("NotAuthorizedException", "User is disabled.")
+    );
+    pool.call("AdminEnableUser", &user).unwrap();
+    assert_eq!(pool.call("AdminGetUser", &user).unwrap()["Enabled"], true);
+    assert!(srp_sign_in(&pool, "ada@example.com", "Secret-123").is_ok());
+}
