@@ -931,60 +931,6 @@ impl UserPool {
         Ok(out)
     }
 
-    fn admin_create_user(&self, body: &Value) -> Result<Value, CognitoError> {
-        let given = body["Username"].as_str().unwrap_or_default();
-        let mut attributes = self.attributes_of(body, "UserAttributes")?;
-        let by_email = self
-            .settings
-            .username_attributes
-            .iter()
-            .any(|a| a == "email");
-        let username = if by_email {
-            if !given.contains('@') {
-                return Err(invalid("Username should be an email."));
-            }
-            attributes
-                .entry("email".into())
-                .or_insert_with(|| given.to_string());
-            attributes.insert("email_verified".into(), "true".into());
-            uuid::Uuid::new_v4().to_string()
-        } else {
-            given.to_string()
-        };
-        let mut users = self.lock_users();
-        if self.find(&users, given).is_some() {
-            return Err(err(
-                "UsernameExistsException",
-                "User account already exists",
-            ));
-        }
-        let sub = if by_email {
-            username.clone()
-        } else {
-            uuid::Uuid::new_v4().to_string()
-        };
-        let mut user = User {
-            username,
-            sub,
-            attributes,
-            salt: String::new(),
-            verifier: String::new(),
-            status: "FORCE_CHANGE_PASSWORD".into(),
-            groups: Vec::new(),
-            created: now(),
-            sessions: Vec::new(),
-            codes: BTreeMap::new(),
-            mfa: Default::default(),
-            disabled: false,
-        };
-        let temporary = body["TemporaryPassword"].as_str().unwrap_or_default();
-        self.set_password(&mut user, temporary)?;
-        let view = self.admin_view(&user);
-        users.users.push(user);
-        self.save(&users)?;
-        Ok(json!({ "User": view }))
-    }
-
     fn admin_view(&self, user: &User) -> Value {
         json!({
             "Username": user.username,
