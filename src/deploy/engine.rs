@@ -227,31 +227,12 @@ impl Engine<'_> {
 
     /// Physical ids of the root's nested stacks, by logical id.
     pub async fn nested_stacks(&self) -> Result<BTreeMap<String, String>, DeployError> {
-        let mut found = BTreeMap::new();
-        let mut token = None;
-        loop {
-            let out = self
-                .clients
-                .cloudformation
-                .list_stack_resources()
-                .stack_name(&self.stack_name)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(self.clients.refused("ListStackResources"))?;
-            for r in out.stack_resource_summaries() {
-                if r.resource_type() == Some("AWS::CloudFormation::Stack")
-                    && let (Some(logical), Some(physical)) =
-                        (r.logical_resource_id(), r.physical_resource_id())
-                {
-                    found.insert(logical.to_string(), physical.to_string());
-                }
-            }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(found);
-            }
-        }
+        super::indexes::resource_ids(
+            self.clients,
+            &self.stack_name,
+            Some("AWS::CloudFormation::Stack"),
+        )
+        .await
     }
 
     /// Upload `bytes` to `key` in the deployment bucket.

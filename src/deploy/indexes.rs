@@ -240,7 +240,10 @@ pub async fn table_changes(
                         continue;
                     };
                     if physical.is_none() {
-                        physical = Some(nested_ids(clients, &stack).await?);
+                        physical = Some(
+                            resource_ids(clients, &stack, Some("AWS::CloudFormation::Stack"))
+                                .await?,
+                        );
                     }
                     if let Some(id) = physical.as_ref().and_then(|p| p.get(logical)) {
                         let mut child = path.clone();
@@ -364,16 +367,9 @@ async fn physical_table(
         .remove(&change.table))
 }
 
-async fn nested_ids(
-    clients: &Clients,
-    stack: &str,
-) -> Result<BTreeMap<String, String>, DeployError> {
-    resource_ids(clients, stack, Some("AWS::CloudFormation::Stack")).await
-}
-
 /// The physical ids of a stack's resources (of `kind` only, when given), by
 /// logical id.
-async fn resource_ids(
+pub(super) async fn resource_ids(
     clients: &Clients,
     stack: &str,
     kind: Option<&str>,
