@@ -575,7 +575,10 @@ fn api_add_checks_its_schema_and_auth_before_writing() {
     .unwrap();
     std::fs::create_dir_all(root.join("hoist/api/main/resolvers")).unwrap();
     std::fs::write(root.join("hoist/api/main/resolvers/Query.getTodo.js"), "// mine\nexport function request(ctx) { return {}; }\nexport function response(ctx) { return ctx.result; }\n").unwrap();
-    sb.hoist_in(&root).args(["synth", "-q"]).assert().success();
+    sb.hoist_in(&root)
+        .args(["synth", "--resolvers", "-q"])
+        .assert()
+        .success();
     assert!(
         sb.read("shop/.hoist/build/dev/api-main/resolvers/Query.getTodo.js")
             .starts_with("// mine")

@@ -1022,6 +1022,65 @@ fn amplify_outputs_satisfy_the_official_type_and_configure() {
     );
 }
 
+/// `synth --resolvers` writes the code the templates inline, and only that:
+/// every file is some resolver's or function's `Code` (or the search streaming
+/// Lambda's), and every inline `Code` but the generic pipeline's is some file.
+/// A plain synth writes none (a build of 200 models would be 2,000 files).
+#[test]
+fn synth_resolvers_writes_the_code_the_templates_inline() {
+    let case = MATRIX.iter().find(|c| c.name == "api-relations").unwrap();
+    let sb = Sandbox::new();
+    let root = build(&sb, case);
+    let api = root.join(".hoist/build/dev/api-main");
+    assert!(
+        !api.join("resolvers").exists(),
+        "a plain synth wrote resolver files"
+    );
+    let mut inline = std::collections::BTreeSet::new();
+    let mut templates = all_files(&api);
+    templates.push(api.with_extension("template.json"));
+    for path in templates {
+        if path.to_string_lossy().ends_with(".template.json") {
+            let t: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for r in t["Resources"].as_object().unwrap().values() {
+                match &r["Properties"]["Code"] {
+                    serde_json::Value::String(code) => {
+                        inline.insert(code.clone());
+                    }
+                    serde_json::Value::Object(zip) => {
+                        inline.insert(zip["ZipFile"].as_str().unwrap().to_string());
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    sb.hoist_in(&root)
+        .args(["synth", "--resolvers", "-q"])
+        .assert()
+        .success();
+    let mut written = std::collections::BTreeSet::new();
+    for path in all_files(&api) {
+        if path.extension().is_some_and(|e| e == "js") {
+            let code = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                inline.contains(&code),
+                "{} is not in any template",
+                path.display()
+            );
+            written.insert(code);
+        }
+    }
+    inline.remove(hoist::category::api::PIPELINE_CODE);
+    let missing: Vec<_> = inline
+        .difference(&written)
+        .map(|c| &c[..c.len().min(200)])
+        .collect();
+    assert!(missing.is_empty(), "inline code with no file: {missing:#?}");
+    assert!(written.len() >= 20, "{} files", written.len());
+}
+
 #[test]
 #[ignore = "needs npm (@aws-appsync/eslint-plugin); run by scripts/test.sh, which installs it"]
 fn generated_resolvers_pass_the_appsync_linter() {
@@ -1040,6 +1099,12 @@ fn generated_resolvers_pass_the_appsync_linter() {
     {
         let sb = Sandbox::new();
         let root = build(&sb, case);
+        for env in envs(&root) {
+            sb.hoist_in(&root)
+                .args(["synth", "--resolvers", "-q", "--env", &env])
+                .assert()
+                .success();
+        }
         for path in all_files(&root.join(".hoist/build")) {
             let rel = path.strip_prefix(root.join(".hoist/build")).unwrap();
             // AppSync resolvers only (the search streaming function is Lambda code)

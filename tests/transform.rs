@@ -580,6 +580,57 @@ fn index_queries_are_named_as_amplify_names_them_and_clashes_are_refused() {
     );
 }
 
+/// The root fields models add are GraphQL names, and each one of its root
+/// type's alone (a declared field, another model's): refused at the `@model`
+/// that names them, with the argument that renames them.
+#[test]
+fn model_root_field_names_are_checked_and_clashes_refused() {
+    let flat = |text: String| {
+        text.split_whitespace()
+            .filter(|w| *w != "|")
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let out = flat(errors(
+        "type Todo @model(mutations: { create: \"add-todo\" }) {\n  id: ID!\n}\n",
+    ));
+    assert!(
+        out.contains(
+            "the model `Todo` would add `Mutation.add-todo`, and `add-todo` is not a GraphQL name"
+        ) && out.contains("schema.graphql:1:11"),
+        "{out}"
+    );
+    // two models name the same mutation
+    let out = flat(errors(
+        "type Todo @model(mutations: { create: \"add\" }) {\n  id: ID!\n}\n\ntype Note @model(mutations: { create: \"add\" }) {\n  id: ID!\n}\n",
+    ));
+    assert!(
+        out.contains("the model `Note` would add `Mutation.add`, which is already a root field of the model `Todo`")
+            && out.contains("schema.graphql:5:11"),
+        "{out}"
+    );
+    // a declared field of the root type; a subscription named twice
+    let out = flat(errors(
+        "type Mutation {\n  createTodo(name: String): String\n}\n\ntype Todo @model(subscriptions: { onCreate: [\"changed\"], onUpdate: [\"changed\"] }) {\n  id: ID!\n}\n",
+    ));
+    assert!(
+        out.contains("would add `Mutation.createTodo`, which is already a field the schema declares on `Mutation`"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "would add `Subscription.changed`, which is already a root field of the model `Todo`"
+        ),
+        "{out}"
+    );
+    // the same names on their own root types do not clash
+    hoist::transform::transform(
+        "type Todo @model(queries: { get: \"todo\" }, mutations: { create: \"todo\" }) {\n  id: ID!\n}\n",
+        "schema.graphql",
+    )
+    .unwrap();
+}
+
 /// Names that would pass the 255 characters of a file name or a
 /// CloudFormation logical id are refused at the type or field they come
 /// from, never met later as an I/O error.

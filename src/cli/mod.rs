@@ -146,7 +146,8 @@ Examples:
 Examples:
   hoist synth                Synthesize the current environment
   hoist synth --env prod     Synthesize another environment
-  hoist synth --no-codegen   Leave the frontend's generated TypeScript alone")]
+  hoist synth --no-codegen   Leave the frontend's generated TypeScript alone
+  hoist synth --resolvers    Also write each resolver's code to read (api-<name>/resolvers/)")]
     Synth {
         /// The environment (default: the current one)
         #[arg(long = "env", value_name = "NAME")]
@@ -154,6 +155,11 @@ Examples:
         /// Do not run codegen (by default the api's TypeScript is written again when the schema changed)
         #[arg(long)]
         no_codegen: bool,
+        /// Also write the code the templates inline as files to read and lint: each
+        /// resolver at `api-<name>/resolvers/<Type>.<field>.js` (the name that replaces
+        /// it in `hoist/api/<name>/resolvers/`)
+        #[arg(long)]
+        resolvers: bool,
     },
 
     /// Write the api's typed GraphQL documents and TypeScript types into the frontend

@@ -27,9 +27,11 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), crate::Error> {
         Command::Remove { category, name } => {
             resources::remove(category, name.as_deref(), &cli.global, printer)
         }
-        Command::Synth { env, no_codegen } => {
-            synth::run(env.as_deref(), no_codegen, &cli.global, printer)
-        }
+        Command::Synth {
+            env,
+            no_codegen,
+            resolvers,
+        } => synth::run(env.as_deref(), no_codegen, resolvers, &cli.global, printer),
         Command::Codegen => codegen::run(&cli.global, printer),
         Command::Status { env } => push::status(env.as_deref(), &cli.global, printer),
         Command::Push {

@@ -12,6 +12,7 @@ use crate::ui::Printer;
 pub fn run(
     env: Option<&str>,
     no_codegen: bool,
+    resolvers: bool,
     global: &GlobalArgs,
     printer: &Printer,
 ) -> Result<(), crate::Error> {
@@ -55,6 +56,12 @@ pub fn run(
     if build.stacks.is_empty() {
         printer.info("  (no resources yet: `hoist add auth` adds the first)");
     }
+    if resolvers {
+        let written = write_resolvers(&file, &dir)?;
+        printer.info(format!(
+            "  {written} resolver files to read under {shown}/api-<name>/resolvers/"
+        ));
+    }
     for (param, source) in &build.secrets {
         printer.detail(format!("{param} is read at deploy time from {source:?}"));
     }
@@ -62,4 +69,28 @@ pub fn run(
         crate::ui::codegen_step(&codegen::run_codegen(&file)?, printer);
     }
     Ok(())
+}
+
+/// Write every api's inline code as files into the build folder `dir`
+/// ([`crate::category::api::readable_code`]); returns how many.
+fn write_resolvers(file: &ProjectFile, dir: &std::path::Path) -> Result<usize, crate::Error> {
+    let sources = crate::project::read_sources(file)?;
+    let mut count = 0;
+    for (name, cfg) in &file.manifest.api {
+        let admits = crate::category::function::access::admits_functions(&file.manifest, name);
+        let files = crate::category::api::readable_code(name, cfg, &sources, admits)?;
+        let mut made = std::collections::BTreeSet::new();
+        for (rel, code) in &files {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent()
+                && made.insert(parent.to_path_buf())
+            {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| FsError::new("create folder", parent, e))?;
+            }
+            std::fs::write(&path, code).map_err(|e| FsError::new("write", &path, e))?;
+            count += 1;
+        }
+    }
+    Ok(count)
 }

@@ -91,10 +91,15 @@ pub fn replace_dir(target: &Path, files: &FileSet) -> Result<(), FsError> {
         .tempdir_in(parent)
         .map_err(|e| FsError::new("create a staging folder in", parent, e))?;
     let fresh = staging.path().join("new");
+    // each folder made once (a build has thousands of files in a few folders)
+    let mut made = std::collections::HashSet::new();
     for (rel, contents) in files {
         let path = fresh.join(rel);
-        if let Some(dir) = path.parent() {
+        if let Some(dir) = path.parent()
+            && !made.contains(dir)
+        {
             fs::create_dir_all(dir).map_err(|e| FsError::new("create folder", dir, e))?;
+            made.insert(dir.to_path_buf());
         }
         fs::write(&path, contents).map_err(|e| FsError::new("write", &path, e))?;
     }

@@ -8,6 +8,11 @@
 // {"authenticationType": "AMAZON_COGNITO_USER_POOLS"},
 // "additionalAuthenticationProviders": [...]}. Prints one JSON object: by
 // file, {"sdl": "..."} or, for a schema Amplify refuses, {"error": "..."}.
+//
+// With ORACLE_BENCH_RUNS=N (scripts/bench_synth.py), each schema is
+// transformed once to warm up and then N times, and the object holds, by
+// file, {"ms": [...]}: the wall time of each run in this process (Node's
+// start and the modules' loading excluded), the figures hoist's are held to.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -67,7 +72,19 @@ const transformOne = (schema) => {
 };
 
 const out = {};
-for (const file of files) {
+const benchRuns = Number(process.env.ORACLE_BENCH_RUNS ?? 0);
+for (const file of files.filter(() => benchRuns > 0)) {
+  const schema = readFileSync(file, 'utf8');
+  transformOne(schema);
+  const ms = [];
+  for (let i = 0; i < benchRuns; i++) {
+    const start = process.hrtime.bigint();
+    transformOne(schema);
+    ms.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  out[file] = { ms };
+}
+for (const file of files.filter(() => benchRuns === 0)) {
   try {
     out[file] = { sdl: transformOne(readFileSync(file, 'utf8')) };
   } catch (error) {

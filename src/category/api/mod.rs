@@ -14,7 +14,7 @@ mod part;
 pub mod resolvers;
 mod stack;
 
-pub use part::{part, transform};
+pub use part::{part, readable_code, transform};
 
 pub use outputs::amplify_outputs;
 pub use resolvers::{

@@ -1,7 +1,7 @@
 //! The api as synthesis takes it: the transform of its schema, the api's
 //! template with the user's custom resolvers, a nested stack per model (grouped
-//! past CloudFormation's limits), the search domain, and every resolver and the
-//! client schema written out for reading.
+//! past CloudFormation's limits), the search domain and the client schema; and
+//! the code the templates inline, as files to read ([`readable_code`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -133,18 +133,6 @@ pub fn part(
             }
         }
     }
-    for (f, _) in &custom {
-        part.files.insert(
-            format!("api-{name}/resolvers/{}.{}.auth.js", f.type_name, f.field),
-            custom_pipeline_code(f.grants.as_deref())?.into_bytes(),
-        );
-        if !f.functions.is_empty() {
-            part.files.insert(
-                format!("api-{name}/resolvers/{}.{}.invoke.js", f.type_name, f.field),
-                INVOKE_CODE.as_bytes().to_vec(),
-            );
-        }
-    }
     // One nested stack per model, uploaded beside the api's; grouped in stacks of
     // their own when there are more than one stack can hold.
     let mut register = |file: String, value: Value, what: String| -> Result<String, StackError> {
@@ -208,32 +196,9 @@ pub fn part(
             add_group_stack(&mut template, index, &key);
         }
     }
-    // What the API serves, for reading: the client-facing schema and every resolver.
+    // The client-facing schema (uploaded; also for reading). The resolvers'
+    // code is inline in the templates: [`readable_code`] writes it out as files.
     part.files.insert(format!("api-{name}/schema.graphql"), sdl);
-    for m in &searchable {
-        if let Some(r) = search_resolver(m)? {
-            let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);
-            part.files.insert(
-                format!("api-{name}/resolvers/{}", r.file),
-                code.into_bytes(),
-            );
-        }
-    }
-    if !searchable.is_empty() {
-        part.files.insert(
-            format!("api-{name}/search-streaming/index.js"),
-            SEARCH_STREAMING_CODE.as_bytes().to_vec(),
-        );
-    }
-    for model in &transformed.models {
-        for r in all_resolvers(model, &transformed.models)? {
-            let code = user_resolvers.get(&r.file).cloned().unwrap_or(r.code);
-            part.files.insert(
-                format!("api-{name}/resolvers/{}", r.file),
-                code.into_bytes(),
-            );
-        }
-    }
     part.parameters
         .insert("DeploymentBucket".into(), r#ref("DeploymentBucket"));
     if cfg.uses(AuthMode::UserPools)
@@ -276,4 +241,71 @@ pub fn part(
     }
     part.template = template;
     Ok(part)
+}
+
+/// The code the api `name`'s templates inline, file by file, for reading and
+/// linting (`hoist synth --resolvers`): `api-<name>/resolvers/<Type>.<field>.js`
+/// for each generated resolver (the name a file of `hoist/api/<name>/resolvers/`
+/// takes to replace it; a replaced one is the user's code), `<Type>.<field>.auth.js`
+/// and `.invoke.js` for the access check and the Lambda calls of the user's
+/// own root fields, and `api-<name>/search-streaming/index.js` (the Lambda
+/// streaming `@searchable` tables). Paths are relative to the build's folder.
+///
+/// Not part of [`part`]: a build of 200 models holds over 2,000 resolvers, and
+/// writing them as files on every synth cost more than the rest of it.
+///
+/// Errors: those of [`transform`], and a resolver that does not render (a bug).
+pub fn readable_code(
+    name: &str,
+    cfg: &ApiConfig,
+    sources: &Sources,
+    iam_principals: bool,
+) -> Result<crate::project::FileSet, StackError> {
+    let schema = sources.schemas.get(name).map_or(&[][..], Vec::as_slice);
+    let transformed = transform(name, cfg, schema, iam_principals)?;
+    let empty = BTreeMap::new();
+    let user_resolvers = sources.resolvers.get(name).unwrap_or(&empty);
+    let mut files = crate::project::FileSet::new();
+    let mut put = |file: &str, code: String| {
+        let code = user_resolvers.get(file).cloned().unwrap_or(code);
+        files.insert(format!("api-{name}/resolvers/{file}"), code.into_bytes());
+    };
+    for f in &transformed.custom_fields {
+        let file = format!("{}.{}.js", f.type_name, f.field);
+        if f.functions.is_empty() && !f.subscribes && !user_resolvers.contains_key(&file) {
+            continue; // no resolver: AppSync answers null (a synth warning says so)
+        }
+        if f.functions.is_empty() && f.subscribes && !user_resolvers.contains_key(&file) {
+            put(&file, SUBSCRIBE_CODE.to_string());
+        }
+        put(
+            &format!("{}.{}.auth.js", f.type_name, f.field),
+            custom_pipeline_code(f.grants.as_deref())?,
+        );
+        if !f.functions.is_empty() {
+            put(
+                &format!("{}.{}.invoke.js", f.type_name, f.field),
+                INVOKE_CODE.to_string(),
+            );
+        }
+    }
+    let mut searchable = false;
+    for model in &transformed.models {
+        for r in all_resolvers(model, &transformed.models)? {
+            put(&r.file, r.code);
+        }
+        if model.searchable.is_some() {
+            searchable = true;
+            if let Some(r) = search_resolver(model)? {
+                put(&r.file, r.code);
+            }
+        }
+    }
+    if searchable {
+        files.insert(
+            format!("api-{name}/search-streaming/index.js"),
+            SEARCH_STREAMING_CODE.as_bytes().to_vec(),
+        );
+    }
+    Ok(files)
 }

@@ -1,0 +1,122 @@
+//! The root fields models add (`get`/`list`/search queries, mutations,
+//! subscriptions, as `@model(queries:, mutations:, subscriptions:)` and
+//! `@searchable(queries:)` name them): each must be a GraphQL name (GraphQL
+//! specification, "Names": `/[_A-Za-z][_0-9A-Za-z]*/`) and one of its root
+//! type's fields alone. AppSync takes one field of a name per type, and a
+//! schema that declares one twice does not validate. Refused at the model's
+//! `@model` directive. Index queries are checked at their `@index`
+//! (`keys::query_name_problems`).
+
+use std::collections::HashMap;
+
+use super::ir::Model;
+use super::{SchemaProblem, span};
+
+/// Whether `name` is a GraphQL name.
+fn is_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A model's own root fields (index queries left out), as (root type, name).
+fn own_root_fields(model: &Model) -> Vec<(&'static str, &str)> {
+    let mut fields = Vec::new();
+    if let Some((get, list)) = &model.queries {
+        fields.push(("Query", get.as_str()));
+        fields.push(("Query", list.as_str()));
+    }
+    if let Some(search) = &model.searchable {
+        fields.push(("Query", search.as_str()));
+    }
+    for (_, mutation) in model.mutations.iter().flat_map(|m| m.present()) {
+        fields.push(("Mutation", mutation));
+    }
+    for (subscription, _) in &model.subscription_fields {
+        fields.push(("Subscription", subscription.as_str()));
+    }
+    fields
+}
+
+/// A problem for each root field name a model would add that is not a GraphQL
+/// name, or that its root type already has (a field the schema declares, or
+/// one an earlier model adds).
+pub(super) fn root_field_problems(
+    schema: &apollo_compiler::Schema,
+    models: &[Model],
+) -> Vec<SchemaProblem> {
+    let mut taken: HashMap<(&str, String), String> = HashMap::new();
+    for root in ["Query", "Mutation", "Subscription"] {
+        if let Some(object) = schema.get_object(root) {
+            for name in object.fields.keys() {
+                taken.insert(
+                    (root, name.to_string()),
+                    format!("a field the schema declares on `{root}`"),
+                );
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for model in models {
+        let Some(object) = schema.get_object(&model.name) else {
+            continue;
+        };
+        let at = object
+            .directives
+            .get("model")
+            .and_then(|d| d.location())
+            .or(object.location());
+        for (root, name) in own_root_fields(model) {
+            let problem = |message: String, help: &str| SchemaProblem {
+                message,
+                span: span(at),
+                label: format!("`{root}.{name}`"),
+                help: Some(help.into()),
+                src: None,
+            };
+            if !is_name(name) {
+                problems.push(problem(
+                    format!(
+                        "the model `{}` would add `{root}.{name}`, and `{name}` is not a GraphQL name",
+                        model.name
+                    ),
+                    "a name has letters, digits and `_`, and does not start with a digit: change it in `@model(queries:, mutations:, subscriptions:)` or `@searchable(queries:)`",
+                ));
+                continue;
+            }
+            match taken.get(&(root, name.to_string())) {
+                Some(other) => problems.push(problem(
+                    format!(
+                        "the model `{}` would add `{root}.{name}`, which is already {other}",
+                        model.name
+                    ),
+                    "give one of them another name (`@model(queries: { get: \"...\" })`, `mutations: { create: \"...\" }`, `subscriptions: { onCreate: [\"...\"] }`), or rename the declared field",
+                )),
+                None => {
+                    taken.insert(
+                        (root, name.to_string()),
+                        format!("a root field of the model `{}`", model.name),
+                    );
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_name;
+
+    #[test]
+    fn graphql_names() {
+        for good in ["getTodo", "_x", "list2Todos", "A"] {
+            assert!(is_name(good), "{good}");
+        }
+        for bad in ["", "2x", "get-todo", "get todo", "gét"] {
+            assert!(!is_name(bad), "{bad}");
+        }
+    }
+}
