@@ -59,7 +59,7 @@ pub fn run(
     if resolvers {
         let written = write_resolvers(&file, &dir)?;
         printer.info(format!(
-            "  {written} resolver files to read under {shown}/api-<name>/resolvers/"
+            "  {written} code files to read under {shown}/api-<name>/"
         ));
     }
     for (param, source) in &build.secrets {

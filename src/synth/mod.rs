@@ -193,7 +193,7 @@ pub fn synth(manifest: &Manifest, env: &str, sources: &Sources) -> Result<Build,
     let mut stacks = Vec::new();
     let mut secrets = BTreeMap::new();
     let mut key_expiries = BTreeMap::new();
-    // Files written beside the templates: the generated schema and resolvers to read, and
+    // Files written beside the templates: the client schema (uploaded, and to read), and
     // the templates of stacks nested below the root's (uploaded as assets).
     let mut readable = FileSet::new();
     let mut assets = BTreeMap::new();

@@ -331,7 +331,7 @@ pub fn transform_with(source: &str, path: &str, modes: &Modes) -> Result<Output,
             .and_then(|o| o.fields.get(field))
             .and_then(|f| f.location())
     });
-    problems.extend(names::root_field_problems(&schema, &models));
+    problems.extend(names::root_field_problems(&schema, &models, &join_models));
     problems.extend(keys::query_name_problems(&schema, &models));
     problems.extend(limits::name_problems(&schema, &models));
     if !problems.is_empty() {
