@@ -99,6 +99,16 @@ fn errors(source: &str) -> String {
     out
 }
 
+/// [`errors`] on one line: words only, without the excerpt's gutters, so that
+/// a message the renderer wraps can be matched whole.
+fn flat_errors(source: &str) -> String {
+    errors(source)
+        .split_whitespace()
+        .filter(|w| *w != "|")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[test]
 fn schema_errors_are_all_reported_with_their_place() {
     insta::assert_snapshot!("syntax", errors("type Todo @model { id: ID! name String }"));
@@ -556,24 +566,18 @@ fn index_queries_are_named_as_amplify_names_them_and_clashes_are_refused() {
     assert_eq!(query.matches("ordersByCustomer").count(), 1, "{query}");
 
     // the report, its line wraps and gutters taken out
-    let flat = |text: String| -> String {
-        text.split_whitespace()
-            .filter(|w| *w != "|")
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let clash = flat(errors(
+    let clash = flat_errors(
         "type Order @model {\n  id: ID!\n  customerId: ID! @index(name: \"byCustomer\") @index(name: \"byCustomerAgain\")\n}\n",
-    ));
+    );
     assert!(
         clash.contains("the index `byCustomerAgain` of `Order` would add the query `ordersByCustomerId`, which is already the query of `Order`'s index `byCustomer`"),
         "{clash}"
     );
     assert!(clash.contains("queryField: null"), "{clash}");
     assert!(clash.contains("schema.graphql:3:"), "{clash}");
-    let clash = flat(errors(
+    let clash = flat_errors(
         "type Order @model {\n  id: ID!\n  note: String @index(name: \"byNote\", queryField: \"listOrders\")\n}\n",
-    ));
+    );
     assert!(
         clash.contains("which is already `Order`'s list query"),
         "{clash}"
@@ -585,15 +589,8 @@ fn index_queries_are_named_as_amplify_names_them_and_clashes_are_refused() {
 /// that names them, with the argument that renames them.
 #[test]
 fn model_root_field_names_are_checked_and_clashes_refused() {
-    let flat = |text: String| {
-        text.split_whitespace()
-            .filter(|w| *w != "|")
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let out = flat(errors(
-        "type Todo @model(mutations: { create: \"add-todo\" }) {\n  id: ID!\n}\n",
-    ));
+    let out =
+        flat_errors("type Todo @model(mutations: { create: \"add-todo\" }) {\n  id: ID!\n}\n");
     assert!(
         out.contains(
             "the model `Todo` would add `Mutation.add-todo`, and `add-todo` is not a GraphQL name"
@@ -601,18 +598,18 @@ fn model_root_field_names_are_checked_and_clashes_refused() {
         "{out}"
     );
     // two models name the same mutation
-    let out = flat(errors(
+    let out = flat_errors(
         "type Todo @model(mutations: { create: \"add\" }) {\n  id: ID!\n}\n\ntype Note @model(mutations: { create: \"add\" }) {\n  id: ID!\n}\n",
-    ));
+    );
     assert!(
         out.contains("the model `Note` would add `Mutation.add`, which is already a root field of the model `Todo`")
             && out.contains("schema.graphql:5:11"),
         "{out}"
     );
     // a declared field of the root type; a subscription named twice
-    let out = flat(errors(
+    let out = flat_errors(
         "type Mutation {\n  createTodo(name: String): String\n}\n\ntype Todo @model(subscriptions: { onCreate: [\"changed\"], onUpdate: [\"changed\"] }) {\n  id: ID!\n}\n",
-    ));
+    );
     assert!(
         out.contains("would add `Mutation.createTodo`, which is already a field the schema declares on `Mutation`"),
         "{out}"
@@ -627,9 +624,9 @@ fn model_root_field_names_are_checked_and_clashes_refused() {
     );
     // a join model `@manyToMany` makes: no excerpt of text not in the file, and
     // the fix is its relationName
-    let out = flat(errors(
+    let out = flat_errors(
         "type Query {\n  listPostTags: String\n}\n\ntype Post @model {\n  id: ID!\n  tags: [Tag] @manyToMany(relationName: \"PostTags\")\n}\n\ntype Tag @model {\n  id: ID!\n  posts: [Post] @manyToMany(relationName: \"PostTags\")\n}\n",
-    ));
+    );
     assert!(
         out.contains("the model `PostTags` would add `Query.listPostTags`")
             && out.contains("choose another `relationName`"),

@@ -117,6 +117,34 @@ pub struct Relation {
 }
 
 impl Model {
+    /// The root fields the model adds, as (root type, name): its get and list
+    /// queries, its search query, its index queries when `index_queries`, its
+    /// mutations and its subscriptions, in that order.
+    pub fn root_fields(&self, index_queries: bool) -> Vec<(&'static str, &str)> {
+        let mut fields = Vec::new();
+        if let Some((get, list)) = &self.queries {
+            fields.push(("Query", get.as_str()));
+            fields.push(("Query", list.as_str()));
+        }
+        if let Some(search) = &self.searchable {
+            fields.push(("Query", search.as_str()));
+        }
+        if index_queries {
+            for index in &self.indexes {
+                if let Some(query) = &index.query_field {
+                    fields.push(("Query", query.as_str()));
+                }
+            }
+        }
+        for (_, mutation) in self.mutations.iter().flat_map(|m| m.present()) {
+            fields.push(("Mutation", mutation));
+        }
+        for (subscription, _) in &self.subscription_fields {
+            fields.push(("Subscription", subscription.as_str()));
+        }
+        fields
+    }
+
     /// Whether a create without `id` gets one made (`util.autoId()`): the
     /// model has a field `id` of type `ID` or `String`, whatever its key, as
     /// Amplify's model transformer decides it (its create input's `id` is

@@ -26,30 +26,6 @@ fn resolver_names(type_name: &str, field: &str) -> [String; 3] {
     ]
 }
 
-/// The generated root fields of a model, with their root type.
-fn root_fields(model: &Model) -> Vec<(&'static str, &str)> {
-    let mut fields = Vec::new();
-    if let Some((get, list)) = &model.queries {
-        fields.push(("Query", get.as_str()));
-        fields.push(("Query", list.as_str()));
-    }
-    if let Some(search) = &model.searchable {
-        fields.push(("Query", search.as_str()));
-    }
-    for index in &model.indexes {
-        if let Some(query) = &index.query_field {
-            fields.push(("Query", query.as_str()));
-        }
-    }
-    for (_, mutation) in model.mutations.iter().flat_map(|m| m.present()) {
-        fields.push(("Mutation", mutation));
-    }
-    for (subscription, _) in &model.subscription_fields {
-        fields.push(("Subscription", subscription.as_str()));
-    }
-    fields
-}
-
 /// A problem for each model (at its type) or relation field (at the field)
 /// whose names would pass [`NAME_LIMIT`].
 pub(super) fn name_problems(
@@ -66,7 +42,7 @@ pub(super) fn name_problems(
             format!("model-{}.template.json", model.name),
             format!("{}ModelTableRole", pascal(&model.name)),
         ];
-        for (root, field) in root_fields(model) {
+        for (root, field) in model.root_fields(true) {
             names.extend(resolver_names(root, field));
         }
         for index in &model.indexes {

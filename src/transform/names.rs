@@ -25,25 +25,6 @@ fn is_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// A model's own root fields (index queries left out), as (root type, name).
-fn own_root_fields(model: &Model) -> Vec<(&'static str, &str)> {
-    let mut fields = Vec::new();
-    if let Some((get, list)) = &model.queries {
-        fields.push(("Query", get.as_str()));
-        fields.push(("Query", list.as_str()));
-    }
-    if let Some(search) = &model.searchable {
-        fields.push(("Query", search.as_str()));
-    }
-    for (_, mutation) in model.mutations.iter().flat_map(|m| m.present()) {
-        fields.push(("Mutation", mutation));
-    }
-    for (subscription, _) in &model.subscription_fields {
-        fields.push(("Subscription", subscription.as_str()));
-    }
-    fields
-}
-
 /// A problem for each root field name a model would add that is not a GraphQL
 /// name, or that its root type already has (a field the schema declares, or
 /// one an earlier model adds). `join_models` are those `@manyToMany` writes:
@@ -78,7 +59,7 @@ pub(super) fn root_field_problems(
             .or(object.location())
             .filter(|_| !joined);
         let own = format!("a root field of the model `{}`", model.name);
-        for (root, name) in own_root_fields(model) {
+        for (root, name) in model.root_fields(false) {
             let problem = |message: String, help: &str| SchemaProblem {
                 message,
                 span: span(at),
